@@ -1,0 +1,57 @@
+/*
+ * cli — the command line: which command, and its options, validated.
+ *
+ * cli_parse never exits or prints: it fills a struct cli or an error line
+ * that says what is wrong and what to do, and returns a status. Exit
+ * statuses are part of the interface: CLI_EXIT_USAGE (2) for a command line
+ * that cannot be used, CLI_EXIT_FAILURE (1) when the work itself fails.
+ * Strings in struct cli point into argv.
+ */
+#ifndef OBSLAB_CLI_H
+#define OBSLAB_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "obslab/workload.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAILURE 1
+#define CLI_EXIT_USAGE 2
+
+#define CLI_MAX_USERS 100000u
+#define CLI_MAX_REQUESTS 100000u
+
+enum cli_command {
+	CLI_CMD_HELP,
+	CLI_CMD_VERSION,
+	CLI_CMD_RUN,
+};
+
+enum cli_output {
+	CLI_OUTPUT_SUMMARY,     /* a short human-readable summary */
+	CLI_OUTPUT_BODY,        /* --json: the last response body */
+	CLI_OUTPUT_REPORT_JSON, /* --report json */
+};
+
+struct cli {
+	enum cli_command command;
+	const char *help_topic;   /* with CLI_CMD_HELP: the command asked about, or NULL */
+	struct workload_config run; /* max_requests holds --requests */
+	const char *db_path;
+	const char *log_file;     /* NULL: no log file */
+	enum cli_output output;
+};
+
+struct cli_error {
+	char msg[256];
+};
+
+/* CLI_EXIT_OK, or CLI_EXIT_USAGE with err filled. */
+int cli_parse(int argc, char **argv, struct cli *out, struct cli_error *err);
+
+/* Usage text for a command ("run"), or the general one for NULL. */
+void cli_usage(FILE *out, const char *command);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * log — structured log records: time, level, message, typed fields.
+ *
+ * The workload thread emits records into a ring of its own (log_emit never
+ * blocks; a full ring drops and counts, like spans). The consumer formats
+ * them: log_write_json as one JSON line, log_format as a short text line.
+ * Messages and field keys are string literals (static storage), string
+ * values are strtab ids or short inline text, so a record holds no pointer
+ * into memory that could go away. No bound SQL value ever goes in a field.
+ */
+#ifndef OBSLAB_LOG_H
+#define OBSLAB_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "obslab/clock.h"
+
+struct ring;
+struct strtab;
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+enum log_value { LOG_VALUE_INT, LOG_VALUE_STR, LOG_VALUE_TEXT };
+
+#define LOG_MAX_FIELDS 4
+#define LOG_TEXT_MAX 40
+
+struct log_field {
+	const char *key; /* a string literal */
+	enum log_value type;
+	union {
+		int64_t i;
+		uint32_t str; /* strtab id */
+		char text[LOG_TEXT_MAX];
+	} v;
+};
+
+struct log_record {
+	int64_t time_ns;     /* clock_now_ns() */
+	const char *message; /* a string literal */
+	enum log_level level;
+	uint32_t nfields;
+	struct log_field fields[LOG_MAX_FIELDS];
+};
+
+/* Field constructors; text longer than LOG_TEXT_MAX - 1 is cut. */
+struct log_field log_int(const char *key, int64_t value);
+struct log_field log_str(const char *key, uint32_t strtab_id);
+struct log_field log_text(const char *key, const char *value);
+
+/* Producer side: stamps and pushes; false if the ring was full. */
+bool log_emit(struct ring *ring, enum log_level level, const char *message,
+               size_t nfields, const struct log_field *fields);
+
+const char *log_level_name(enum log_level level);
+
+/* One JSON object and a newline:
+ * {"time":"2026-11-27T10:20:48.123456Z","level":"WARN","message":"...",...}
+ * Returns 0, or -1 if writing failed (errno set). */
+int log_write_json(FILE *out, const struct log_record *rec, const struct clock_anchor *anchor,
+                   const struct strtab *names);
+
+/* "WARN  N+1 query pattern detected count=20 ..." into buf; returns length. */
+size_t log_format(char *buf, size_t cap, const struct log_record *rec, const struct strtab *names);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * request — the lab's endpoint, GET /users/analytics: every user with their
+ * order count, computed by one of three strategies, as one trace.
+ *
+ *   naive      1 query for the users, then 1 count query per user (1 + N)
+ *   optimized  1 LEFT JOIN ... GROUP BY query
+ *   eager      the users, then counts for IN (...) chunks of 500 ids
+ *              (SQLAlchemy's selectinload): 1 + ceil(N / 500)
+ *
+ * All three return the same users and counts, and the same response body
+ * shape as the original web app. The handler has no tracing code of its
+ * own beyond the request's root span and its serialization span: the
+ * queries are traced by sqltrace on the connection. A request_ctx owns its
+ * prepared statements; it borrows the connection, tracer, string table and
+ * log ring, and belongs to the thread that runs the requests.
+ */
+#ifndef OBSLAB_REQUEST_H
+#define OBSLAB_REQUEST_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "obslab/db.h"
+
+struct ring;
+struct strtab;
+struct tracer;
+
+enum strategy {
+	STRATEGY_NAIVE,
+	STRATEGY_OPTIMIZED,
+	STRATEGY_EAGER,
+	STRATEGY_COUNT,
+};
+
+#define REQUEST_ROUTE "/users/analytics"
+#define REQUEST_SPAN_NAME "GET " REQUEST_ROUTE
+#define REQUEST_SERIALIZE_SPAN_NAME "serialize response"
+#define REQUEST_EAGER_CHUNK 500
+
+const char *strategy_name(enum strategy s); /* "naive", "optimized", "eager" */
+bool strategy_parse(const char *name, enum strategy *out);
+
+struct user_row {
+	int64_t id;
+	char username[32];
+	char email[48];
+	int64_t order_count;
+};
+
+/* What one request produced. Reused across requests; request_result_free
+ * releases it. */
+struct request_result {
+	struct user_row *users;
+	size_t nusers, cap;
+	uint32_t queries;      /* statements the strategy ran */
+	int64_t start_ns, end_ns;
+	char *body;            /* the JSON response body */
+	size_t body_len;
+};
+
+void request_result_free(struct request_result *res);
+
+struct request_ctx;
+
+/* logs may be NULL. NULL when out of memory. */
+struct request_ctx *request_ctx_create(sqlite3 *db, struct tracer *tracer, struct strtab *names,
+                                       struct ring *logs);
+void request_ctx_destroy(struct request_ctx *ctx);
+
+/* Whether orders.user_id is indexed, recorded on each request's root span. */
+void request_ctx_set_index(struct request_ctx *ctx, bool on);
+
+/* Runs one request. DB_OK, or an error with err filled. */
+enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
+                           struct request_result *res, struct db_error *err);
+
+#endif

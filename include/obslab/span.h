@@ -1,0 +1,63 @@
+/*
+ * span — the fixed-size record a finished span travels in, from the
+ * workload thread through the ring to the store. One cache line, by value.
+ *
+ * Names are strtab ids: a database span's name is its SQL fingerprint, other
+ * spans' names are plain ("GET /users/analytics"). A trace's spans share
+ * trace_seq; only its root (parent_id == 0) carries the 128-bit trace id,
+ * which the store copies to the others. Times are clock_now_ns() stamps.
+ */
+#ifndef OBSLAB_SPAN_H
+#define OBSLAB_SPAN_H
+
+#include <stdint.h>
+
+/* OpenTelemetry's SpanKind numbering, as OTLP encodes it. */
+enum span_kind {
+	SPAN_KIND_INTERNAL = 1,
+	SPAN_KIND_SERVER = 2,
+	SPAN_KIND_CLIENT = 3,
+};
+
+enum span_flag {
+	SPAN_F_DB = 1 << 0,    /* a database statement: u.db is valid */
+	SPAN_F_INDEX = 1 << 1, /* root: the orders.user_id index existed */
+	SPAN_F_ERROR = 1 << 2, /* the operation failed */
+};
+
+#define SPAN_TRACE_ID_LEN 16
+
+struct span_record {
+	uint64_t span_id;
+	uint64_t parent_id; /* 0 for a trace's root */
+	int64_t start_ns;
+	int64_t end_ns;
+	uint32_t trace_seq; /* the producer's trace counter, shared by a trace's spans */
+	uint32_t name;      /* strtab id */
+	uint8_t kind;       /* enum span_kind */
+	uint8_t flags;      /* enum span_flag bits */
+	uint8_t strategy;   /* root: enum strategy */
+	uint8_t sort_ops;   /* db: SQLITE_STMTSTATUS_SORT, saturating at 255 */
+	union {
+		struct {
+			uint8_t trace_id[SPAN_TRACE_ID_LEN];
+			uint32_t users; /* users in the database when the request ran */
+		} root;
+		struct {
+			uint32_t rows;           /* result rows the statement returned */
+			uint32_t net_wait_ns;    /* simulated round trip actually waited */
+			uint32_t fullscan_steps; /* SQLITE_STMTSTATUS_FULLSCAN_STEP */
+			uint32_t vm_steps;       /* SQLITE_STMTSTATUS_VM_STEP */
+			uint32_t autoindex;      /* SQLITE_STMTSTATUS_AUTOINDEX */
+		} db;
+	} u;
+};
+
+_Static_assert(sizeof(struct span_record) == 64, "a span record is one cache line");
+
+static inline int64_t span_duration_ns(const struct span_record *s)
+{
+	return s->end_ns - s->start_ns;
+}
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * strtab — an append-only string table: each distinct string gets a small
+ * integer id, so fixed-size span records can name things without pointers.
+ *
+ * One writer thread interns; any thread may read an id it received after the
+ * writer published it (through the ring, or by interning it itself).
+ * Interned text never moves and is never freed before strtab_destroy, so a
+ * pointer from strtab_get stays valid for the table's lifetime. Id 0 is the
+ * empty string, also returned when the table is full (STRTAB_MAX_STRINGS).
+ */
+#ifndef OBSLAB_STRTAB_H
+#define OBSLAB_STRTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STRTAB_NONE 0u
+#define STRTAB_MAX_STRINGS (64u * 1024u)
+
+struct strtab;
+
+struct strtab *strtab_create(void); /* NULL when out of memory */
+void strtab_destroy(struct strtab *tab);
+
+/* Writer only. The id of s[0..len), interning a copy on first sight.
+ * STRTAB_NONE when the table is full or out of memory. */
+uint32_t strtab_intern(struct strtab *tab, const char *s, size_t len);
+uint32_t strtab_intern_cstr(struct strtab *tab, const char *s);
+
+/* Any thread, for a published id: the NUL-terminated text ("" if unknown). */
+const char *strtab_get(const struct strtab *tab, uint32_t id);
+size_t strtab_len(const struct strtab *tab, uint32_t id);
+
+/* Any thread: how many ids are published (ids are 0 .. count-1). */
+uint32_t strtab_count(const struct strtab *tab);
+
+/* FNV-1a, 64-bit: the table's hash, exported for callers' own caches. */
+uint64_t strtab_hash(const char *s, size_t len);
+
+#endif

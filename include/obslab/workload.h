@@ -1,0 +1,86 @@
+/*
+ * workload — the background thread that plays the web app: it owns the
+ * database connection, applies the lab's settings (scale, index, simulated
+ * round trip), and runs GET /users/analytics at the chosen pace, recording
+ * spans into the span ring and log records into the log ring.
+ *
+ * Control is lock-free from any thread (atomics; a condition variable only
+ * wakes the worker early from its pace sleep), and status is read the same
+ * way. The worker never waits for a consumer. It blocks every signal: the
+ * thread that started it handles them. workload_create takes ownership of
+ * the connection; the rings and string table are borrowed and must outlive
+ * workload_destroy. Results (samples, last response) are read after
+ * workload_join, when the thread has ended.
+ */
+#ifndef OBSLAB_WORKLOAD_H
+#define OBSLAB_WORKLOAD_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "obslab/request.h"
+
+struct ring;
+struct strtab;
+
+struct workload_config {
+	enum strategy strategy;
+	uint32_t users;
+	uint32_t rtt_us;       /* simulated network round trip per query */
+	bool index;            /* index on orders.user_id */
+	uint64_t seed;
+	uint32_t pace_hz;      /* requests per second; 0 = as fast as possible */
+	uint64_t max_requests; /* stop after this many; 0 = until stopped */
+	bool trace;            /* false: the same workload, uninstrumented */
+};
+
+enum workload_phase {
+	WORKLOAD_STARTING,
+	WORKLOAD_SEEDING,
+	WORKLOAD_RUNNING,
+	WORKLOAD_DONE,
+	WORKLOAD_FAILED,
+};
+
+/* One request as the workload timed it, whatever the tracing. */
+struct request_sample {
+	int64_t duration_ns;
+	uint32_t queries;
+};
+
+struct workload;
+
+/* NULL when out of memory (the connection is then closed). logs may be NULL. */
+struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
+                                 struct ring *spans, struct ring *logs, struct strtab *names);
+/* 0, or an errno value if the thread could not be started. */
+int workload_start(struct workload *w);
+/* Waits for the thread to end by itself (max_requests) or after a stop. */
+void workload_join(struct workload *w);
+/* Asks the thread to stop after the current request, and joins it. */
+void workload_stop(struct workload *w);
+/* Stops if running, closes the connection, frees. */
+void workload_destroy(struct workload *w);
+
+/* Control, from any thread: takes effect before the next request. */
+void workload_set_strategy(struct workload *w, enum strategy s);
+void workload_set_users(struct workload *w, uint32_t users);
+void workload_set_rtt_us(struct workload *w, uint32_t rtt_us);
+void workload_set_index(struct workload *w, bool on);
+void workload_set_pace(struct workload *w, uint32_t pace_hz);
+
+/* Status, from any thread. */
+enum workload_phase workload_phase(const struct workload *w);
+uint64_t workload_requests(const struct workload *w);
+void workload_seed_progress(const struct workload *w, uint32_t *done, uint32_t *total);
+/* When the phase is WORKLOAD_FAILED: what went wrong, in one line. */
+const char *workload_error(const struct workload *w);
+
+/* After workload_join: the samples of every request (when max_requests > 0)
+ * and the last request's result. */
+const struct request_sample *workload_samples(const struct workload *w, size_t *n);
+const struct request_result *workload_last_result(const struct workload *w);
+
+#endif

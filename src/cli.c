@@ -1,0 +1,233 @@
+#include "obslab/cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "obslab/db.h"
+#include "obslab/sqltrace.h"
+
+static int usage_error(struct cli_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	return CLI_EXIT_USAGE;
+}
+
+/* A whole decimal number in [min, max], nothing else. */
+static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_on_off(const char *s, bool *out)
+{
+	if (strcmp(s, "on") == 0)
+		*out = true;
+	else if (strcmp(s, "off") == 0)
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
+struct option_spec {
+	const char *name; /* without the dashes */
+	bool takes_value;
+};
+
+static const struct option_spec run_options[] = {
+	{ "strategy", true }, { "users", true },    { "requests", true }, { "rtt-us", true },
+	{ "index", true },    { "seed", true },     { "db", true },       { "trace", true },
+	{ "json", false },    { "report", true },   { "log-file", true }, { "help", false },
+};
+
+static const struct option_spec *find_option(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof run_options / sizeof run_options[0]; i++) {
+		if (strlen(run_options[i].name) == len && strncmp(run_options[i].name, name, len) == 0)
+			return &run_options[i];
+	}
+	return NULL;
+}
+
+static int set_run_option(struct cli *cli, const char *name, const char *value, struct cli_error *err)
+{
+	uint64_t n;
+	if (strcmp(name, "strategy") == 0) {
+		if (!strategy_parse(value, &cli->run.strategy))
+			return usage_error(err, "unknown strategy '%s': use naive, optimized or eager", value);
+	} else if (strcmp(name, "users") == 0) {
+		if (!parse_u64(value, 1, CLI_MAX_USERS, &n))
+			return usage_error(err, "--users takes a whole number from 1 to %u, not '%s'",
+			                   CLI_MAX_USERS, value);
+		cli->run.users = (uint32_t)n;
+	} else if (strcmp(name, "requests") == 0) {
+		if (!parse_u64(value, 1, CLI_MAX_REQUESTS, &n))
+			return usage_error(err, "--requests takes a whole number from 1 to %u, not '%s'",
+			                   CLI_MAX_REQUESTS, value);
+		cli->run.max_requests = n;
+	} else if (strcmp(name, "rtt-us") == 0) {
+		if (!parse_u64(value, 0, SQLTRACE_MAX_RTT_US, &n))
+			return usage_error(err, "--rtt-us takes microseconds from 0 to %u, not '%s'",
+			                   SQLTRACE_MAX_RTT_US, value);
+		cli->run.rtt_us = (uint32_t)n;
+	} else if (strcmp(name, "index") == 0) {
+		if (!parse_on_off(value, &cli->run.index))
+			return usage_error(err, "--index takes on or off, not '%s'", value);
+	} else if (strcmp(name, "trace") == 0) {
+		if (!parse_on_off(value, &cli->run.trace))
+			return usage_error(err, "--trace takes on or off, not '%s'", value);
+	} else if (strcmp(name, "seed") == 0) {
+		if (!parse_u64(value, 0, UINT64_MAX, &cli->run.seed))
+			return usage_error(err, "--seed takes a whole number from 0 to %" PRIu64 ", not '%s'",
+			                   UINT64_MAX, value);
+	} else if (strcmp(name, "db") == 0) {
+		if (!*value)
+			return usage_error(err, "--db takes a file path (or :memory:), not an empty string");
+		cli->db_path = value;
+	} else if (strcmp(name, "log-file") == 0) {
+		if (!*value)
+			return usage_error(err, "--log-file takes a file path, not an empty string");
+		cli->log_file = value;
+	} else if (strcmp(name, "json") == 0) {
+		cli->output = CLI_OUTPUT_BODY;
+	} else if (strcmp(name, "report") == 0) {
+		if (strcmp(value, "json") == 0)
+			cli->output = CLI_OUTPUT_REPORT_JSON;
+		else if (strcmp(value, "text") == 0)
+			cli->output = CLI_OUTPUT_SUMMARY;
+		else
+			return usage_error(err, "--report takes json or text, not '%s'", value);
+	} else if (strcmp(name, "help") == 0) {
+		cli->command = CLI_CMD_HELP;
+		cli->help_topic = "run";
+	}
+	return CLI_EXIT_OK;
+}
+
+static void defaults(struct cli *cli)
+{
+	memset(cli, 0, sizeof *cli);
+	cli->command = CLI_CMD_HELP;
+	cli->run = (struct workload_config){
+		.strategy = STRATEGY_NAIVE,
+		.users = 20,
+		.rtt_us = 200,
+		.index = false,
+		.seed = 42,
+		.pace_hz = 0,
+		.max_requests = 10,
+		.trace = true,
+	};
+	cli->db_path = DB_DEFAULT_PATH;
+	cli->output = CLI_OUTPUT_SUMMARY;
+}
+
+static int parse_run(int argc, char **argv, struct cli *cli, struct cli_error *err)
+{
+	bool json = false, report = false;
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strncmp(arg, "--", 2) != 0)
+			return usage_error(err, "unexpected argument '%s' (options start with --)", arg);
+		const char *name = arg + 2, *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+		const struct option_spec *opt = find_option(name, len);
+		if (!opt)
+			return usage_error(err, "unknown option '%.*s'", (int)(len + 2), arg);
+		const char *value = NULL;
+		if (opt->takes_value) {
+			if (eq)
+				value = eq + 1;
+			else if (i + 1 < argc)
+				value = argv[++i];
+			else
+				return usage_error(err, "--%s needs a value", opt->name);
+		} else if (eq) {
+			return usage_error(err, "--%s takes no value", opt->name);
+		}
+		json |= strcmp(opt->name, "json") == 0;
+		report |= strcmp(opt->name, "report") == 0;
+		int rc = set_run_option(cli, opt->name, value ? value : "", err);
+		if (rc != CLI_EXIT_OK)
+			return rc;
+	}
+	if (json && report)
+		return usage_error(err, "--json and --report are alternatives: pick one");
+	return CLI_EXIT_OK;
+}
+
+int cli_parse(int argc, char **argv, struct cli *out, struct cli_error *err)
+{
+	defaults(out);
+	err->msg[0] = '\0';
+	if (argc < 2)
+		return CLI_EXIT_OK; /* help, until the terminal UI is the default */
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		out->command = CLI_CMD_HELP;
+		out->help_topic = argc > 2 ? argv[2] : NULL;
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		out->command = CLI_CMD_VERSION;
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(cmd, "run") == 0) {
+		out->command = CLI_CMD_RUN;
+		return parse_run(argc - 2, argv + 2, out, err);
+	}
+	if (cmd[0] == '-')
+		return usage_error(err, "unknown option '%s'", cmd);
+	return usage_error(err, "unknown command '%s'", cmd);
+}
+
+void cli_usage(FILE *out, const char *command)
+{
+	if (command && strcmp(command, "run") == 0) {
+		fputs("Usage: obslab run [OPTION]...\n"
+		      "Run the lab's request GET /users/analytics headless and report what it cost.\n"
+		      "\n"
+		      "  --strategy naive|optimized|eager  how the order counts are fetched (naive)\n"
+		      "  --users N           users in the database, 1 to 100000 (20)\n"
+		      "  --requests K        requests to run, 1 to 100000 (10)\n"
+		      "  --rtt-us R          simulated network round trip per query, microseconds,\n"
+		      "                      0 to 100000; 0 is honest embedded SQLite (200)\n"
+		      "  --index on|off      index on orders.user_id (off)\n"
+		      "  --seed S            seed for the generated data (42)\n"
+		      "  --db PATH           database file, created and seeded if absent, or :memory:\n"
+		      "                      (" DB_DEFAULT_PATH ")\n"
+		      "  --trace on|off      record spans; off runs the same work uninstrumented (on)\n"
+		      "  --json              print the last response body, as the endpoint returned it\n"
+		      "  --report json|text  print the measured figures as JSON, or as text (text)\n"
+		      "  --log-file PATH     append the structured log as JSON lines\n"
+		      "\n"
+		      "Exit status: 0 on success, 1 if the run failed, 2 for a bad command line.\n",
+		      out);
+		return;
+	}
+	fputs("Usage: obslab COMMAND [OPTION]...\n"
+	      "A terminal trace explorer for the N+1 query problem: a real SQLite workload,\n"
+	      "traced span by span, with latency attributed to app, database and network.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  run        run the lab's request headless and report what it cost\n"
+	      "  help CMD   show the options of a command\n"
+	      "\n"
+	      "  --help     show this help\n"
+	      "  --version  show the version\n",
+	      out);
+}

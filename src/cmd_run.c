@@ -1,0 +1,260 @@
+#include "obslab/cmd_run.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "obslab/analysis.h"
+#include "obslab/cli.h"
+#include "obslab/clock.h"
+#include "obslab/db.h"
+#include "obslab/log.h"
+#include "obslab/ring.h"
+#include "obslab/store.h"
+#include "obslab/strtab.h"
+#include "obslab/workload.h"
+
+#define SPAN_RING_CAPACITY (1u << 16)
+#define LOG_RING_CAPACITY (1u << 10)
+#define LOG_DRAIN_BATCH 64
+
+/* What the run measured, medians over its requests. */
+struct figures {
+	size_t requests;
+	uint32_t queries;
+	int64_t total_ns, app_ns, db_ns, network_ns;
+	bool attributed; /* false when tracing was off: only totals are known */
+	uint64_t spans, dropped_spans, dropped_logs;
+};
+
+struct run {
+	const struct cli *cli;
+	struct strtab *names;
+	struct ring *spans, *logs;
+	struct store *store;
+	struct workload *workload;
+	FILE *log_file;
+	struct clock_anchor anchor;
+	int log_errno;
+};
+
+static void drain_logs(struct run *r)
+{
+	struct log_record batch[LOG_DRAIN_BATCH];
+	size_t n;
+	while ((n = ring_pop(r->logs, batch, LOG_DRAIN_BATCH)) > 0) {
+		for (size_t i = 0; r->log_file && i < n; i++) {
+			if (log_write_json(r->log_file, &batch[i], &r->anchor, r->names) != 0 && !r->log_errno)
+				r->log_errno = errno;
+		}
+	}
+}
+
+/* Drains both rings until the workload has finished. */
+static void consume(struct run *r)
+{
+	const struct timespec nap = { .tv_sec = 0, .tv_nsec = 1000000 };
+	for (;;) {
+		enum workload_phase phase = workload_phase(r->workload);
+		bool finished = phase == WORKLOAD_DONE || phase == WORKLOAD_FAILED;
+		store_drain(r->store, r->spans);
+		drain_logs(r);
+		if (finished)
+			break; /* the phase was read before the drain: nothing is left behind */
+		nanosleep(&nap, NULL);
+	}
+	workload_join(r->workload);
+	store_drain(r->store, r->spans);
+	drain_logs(r);
+}
+
+static struct figures measure(const struct run *r)
+{
+	struct figures f = {
+		.spans = store_spans_received(r->store),
+		.dropped_spans = ring_dropped(r->spans),
+		.dropped_logs = ring_dropped(r->logs),
+	};
+	size_t nsamples;
+	const struct request_sample *samples = workload_samples(r->workload, &nsamples);
+	size_t ntraces = store_trace_count(r->store);
+	size_t n = nsamples > ntraces ? nsamples : ntraces;
+	int64_t *col[5];
+	for (size_t c = 0; c < 5; c++) {
+		col[c] = malloc((n ? n : 1) * sizeof *col[c]);
+		if (!col[c])
+			abort();
+	}
+	int64_t *queries = col[0], *total = col[1], *app = col[2], *db = col[3], *net = col[4];
+
+	f.requests = nsamples;
+	f.attributed = r->cli->run.trace && ntraces > 0;
+	if (f.attributed) {
+		for (size_t i = 0; i < ntraces; i++) {
+			struct attribution a = analysis_attribution(store_trace(r->store, i));
+			queries[i] = a.queries;
+			total[i] = a.total_ns;
+			app[i] = a.app_ns;
+			db[i] = a.db_ns;
+			net[i] = a.network_ns;
+		}
+		f.app_ns = analysis_median(app, ntraces);
+		f.db_ns = analysis_median(db, ntraces);
+		f.network_ns = analysis_median(net, ntraces);
+		n = ntraces;
+	} else {
+		for (size_t i = 0; i < nsamples; i++) {
+			queries[i] = samples[i].queries;
+			total[i] = samples[i].duration_ns;
+		}
+		n = nsamples;
+	}
+	f.queries = (uint32_t)analysis_median(queries, n);
+	f.total_ns = analysis_median(total, n);
+	for (size_t c = 0; c < 5; c++)
+		free(col[c]);
+	return f;
+}
+
+static double ms(int64_t ns)
+{
+	return round((double)ns / 1e3) / 1e3; /* milliseconds, to the microsecond */
+}
+
+static void print_report_json(FILE *out, const struct cli *cli, const struct figures *f)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		abort();
+	cJSON_AddStringToObject(o, "strategy", strategy_name(cli->run.strategy));
+	cJSON_AddNumberToObject(o, "users", cli->run.users);
+	cJSON_AddNumberToObject(o, "requests", (double)f->requests);
+	cJSON_AddNumberToObject(o, "rtt_us", cli->run.rtt_us);
+	cJSON_AddStringToObject(o, "network", "simulated");
+	cJSON_AddStringToObject(o, "index", cli->run.index ? "on" : "off");
+	cJSON_AddStringToObject(o, "trace", cli->run.trace ? "on" : "off");
+	cJSON_AddNumberToObject(o, "queries_per_request", f->queries);
+	cJSON_AddNumberToObject(o, "median_total_ms", ms(f->total_ns));
+	if (f->attributed) {
+		cJSON_AddNumberToObject(o, "median_db_ms", ms(f->db_ns));
+		cJSON_AddNumberToObject(o, "median_network_ms", ms(f->network_ns));
+		cJSON_AddNumberToObject(o, "median_app_ms", ms(f->app_ns));
+	} else {
+		cJSON_AddNullToObject(o, "median_db_ms");
+		cJSON_AddNullToObject(o, "median_network_ms");
+		cJSON_AddNullToObject(o, "median_app_ms");
+	}
+	cJSON_AddNumberToObject(o, "spans", (double)f->spans);
+	cJSON_AddNumberToObject(o, "dropped_spans", (double)f->dropped_spans);
+	char *text = cJSON_Print(o);
+	cJSON_Delete(o);
+	if (!text)
+		abort();
+	fprintf(out, "%s\n", text);
+	cJSON_free(text);
+}
+
+static void print_share(FILE *out, const char *label, int64_t part, int64_t total)
+{
+	fprintf(out, "  %-22s %10.3f ms %6.1f%%\n", label, (double)part / 1e6,
+	        total > 0 ? 100.0 * (double)part / (double)total : 0.0);
+}
+
+static void print_summary(FILE *out, const struct cli *cli, const struct figures *f)
+{
+	fprintf(out, "GET " "/users/analytics, %s strategy: %u users, %zu requests, "
+	        "RTT %u us (simulated), index %s\n",
+	        strategy_name(cli->run.strategy), cli->run.users, f->requests, cli->run.rtt_us,
+	        cli->run.index ? "on" : "off");
+	fprintf(out, "  %-22s %10u\n", "queries per request", f->queries);
+	fprintf(out, "  %-22s %10.3f ms\n", "median request", (double)f->total_ns / 1e6);
+	if (f->attributed) {
+		print_share(out, "app", f->app_ns, f->total_ns);
+		print_share(out, "database", f->db_ns, f->total_ns);
+		print_share(out, "network (simulated)", f->network_ns, f->total_ns);
+		fprintf(out, "  (each a median over the requests, so the three need not sum to the median request)\n");
+		fprintf(out, "  spans recorded %llu, dropped %llu\n", (unsigned long long)f->spans,
+		        (unsigned long long)f->dropped_spans);
+	} else {
+		fprintf(out, "  tracing off: no spans, so no attribution\n");
+	}
+}
+
+static void run_free(struct run *r)
+{
+	workload_destroy(r->workload);
+	store_destroy(r->store);
+	ring_destroy(r->spans);
+	ring_destroy(r->logs);
+	strtab_destroy(r->names);
+	if (r->log_file)
+		fclose(r->log_file);
+}
+
+int cmd_run(const struct cli *cli, FILE *out, FILE *err)
+{
+	struct run r = { .cli = cli, .anchor = clock_anchor() };
+	if (cli->log_file) {
+		r.log_file = fopen(cli->log_file, "a");
+		if (!r.log_file) {
+			fprintf(err, "obslab: cannot write the log file %s: %s\n", cli->log_file, strerror(errno));
+			return CLI_EXIT_FAILURE;
+		}
+	}
+
+	sqlite3 *db;
+	struct db_error dberr;
+	if (db_open(cli->db_path, &db, &dberr) != DB_OK) {
+		fprintf(err, "obslab: %s\n", dberr.msg);
+		run_free(&r);
+		return CLI_EXIT_FAILURE;
+	}
+
+	r.names = strtab_create();
+	r.spans = ring_create(SPAN_RING_CAPACITY, sizeof(struct span_record));
+	r.logs = ring_create(LOG_RING_CAPACITY, sizeof(struct log_record));
+	r.store = store_create((struct store_limits){
+		.max_traces = cli->run.max_requests,
+		.max_spans = SIZE_MAX,
+	});
+	if (!r.names || !r.spans || !r.logs || !r.store)
+		abort();
+	r.workload = workload_create(db, &cli->run, r.spans, r.logs, r.names);
+	if (!r.workload)
+		abort();
+	int rc = workload_start(r.workload);
+	if (rc != 0) {
+		fprintf(err, "obslab: cannot start the workload thread: %s\n", strerror(rc));
+		run_free(&r);
+		return CLI_EXIT_FAILURE;
+	}
+	consume(&r);
+
+	int status = CLI_EXIT_OK;
+	if (workload_phase(r.workload) == WORKLOAD_FAILED) {
+		fprintf(err, "obslab: %s\n", workload_error(r.workload));
+		status = CLI_EXIT_FAILURE;
+	} else if (cli->output == CLI_OUTPUT_BODY) {
+		const struct request_result *last = workload_last_result(r.workload);
+		fprintf(out, "%s\n", last->body ? last->body : "");
+	} else {
+		struct figures f = measure(&r);
+		if (cli->output == CLI_OUTPUT_REPORT_JSON)
+			print_report_json(out, cli, &f);
+		else
+			print_summary(out, cli, &f);
+	}
+	if (r.log_errno) {
+		fprintf(err, "obslab: writing the log file %s failed: %s\n", cli->log_file, strerror(r.log_errno));
+		status = CLI_EXIT_FAILURE;
+	}
+	if (r.log_file && fclose(r.log_file) != 0 && status == CLI_EXIT_OK) {
+		fprintf(err, "obslab: writing the log file %s failed: %s\n", cli->log_file, strerror(errno));
+		status = CLI_EXIT_FAILURE;
+	}
+	r.log_file = NULL;
+	run_free(&r);
+	return status;
+}

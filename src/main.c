@@ -1,0 +1,26 @@
+/* obslab — entry point: parse the command line, dispatch, exit. */
+#include <stdio.h>
+
+#include "obslab/cli.h"
+#include "obslab/cmd_run.h"
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	struct cli_error err;
+	if (cli_parse(argc, argv, &cli, &err) != CLI_EXIT_OK) {
+		fprintf(stderr, "obslab: %s\nTry 'obslab --help'.\n", err.msg);
+		return CLI_EXIT_USAGE;
+	}
+	switch (cli.command) {
+	case CLI_CMD_HELP:
+		cli_usage(stdout, cli.help_topic);
+		return CLI_EXIT_OK;
+	case CLI_CMD_VERSION:
+		printf("obslab %s\n", OBSLAB_VERSION);
+		return CLI_EXIT_OK;
+	case CLI_CMD_RUN:
+		return cmd_run(&cli, stdout, stderr);
+	}
+	return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,368 @@
+#include "obslab/request.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "obslab/clock.h"
+#include "obslab/log.h"
+#include "obslab/sqlfp.h"
+#include "obslab/strtab.h"
+#include "obslab/tracer.h"
+
+static const char users_sql[] = "SELECT id, username, email FROM users ORDER BY id";
+static const char count_sql[] = "SELECT count(*) FROM orders WHERE user_id = ?";
+static const char join_sql[] =
+	"SELECT users.id, users.username, users.email, count(orders.id) AS order_count "
+	"FROM users LEFT OUTER JOIN orders ON users.id = orders.user_id "
+	"GROUP BY users.id ORDER BY users.id";
+
+struct request_ctx {
+	sqlite3 *db;
+	struct tracer *tracer;
+	struct strtab *names;
+	struct ring *logs;
+	bool index_on;
+	uint32_t root_name, serialize_name, count_fingerprint;
+	sqlite3_stmt *users_stmt, *count_stmt, *join_stmt;
+	sqlite3_stmt *chunk_stmt; /* IN list of REQUEST_EAGER_CHUNK ids */
+	sqlite3_stmt *tail_stmt;  /* IN list of tail_len ids, the last chunk */
+	size_t tail_len;
+};
+
+static const char *const strategy_names[STRATEGY_COUNT] = {
+	[STRATEGY_NAIVE] = "naive",
+	[STRATEGY_OPTIMIZED] = "optimized",
+	[STRATEGY_EAGER] = "eager",
+};
+
+const char *strategy_name(enum strategy s)
+{
+	return (unsigned)s < STRATEGY_COUNT ? strategy_names[s] : "?";
+}
+
+bool strategy_parse(const char *name, enum strategy *out)
+{
+	for (int s = 0; s < STRATEGY_COUNT; s++) {
+		if (strcmp(name, strategy_names[s]) == 0) {
+			*out = (enum strategy)s;
+			return true;
+		}
+	}
+	return false;
+}
+
+void request_result_free(struct request_result *res)
+{
+	free(res->users);
+	cJSON_free(res->body);
+	memset(res, 0, sizeof *res);
+}
+
+static uint32_t intern_fingerprint(struct strtab *names, const char *sql)
+{
+	char fp[512];
+	size_t len = sqlfp_normalize(sql, strlen(sql), fp, sizeof fp);
+	return strtab_intern(names, fp, len < sizeof fp ? len : sizeof fp - 1);
+}
+
+struct request_ctx *request_ctx_create(sqlite3 *db, struct tracer *tracer, struct strtab *names,
+                                       struct ring *logs)
+{
+	struct request_ctx *ctx = calloc(1, sizeof *ctx);
+	if (!ctx)
+		return NULL;
+	ctx->db = db;
+	ctx->tracer = tracer;
+	ctx->names = names;
+	ctx->logs = logs;
+	ctx->root_name = strtab_intern_cstr(names, REQUEST_SPAN_NAME);
+	ctx->serialize_name = strtab_intern_cstr(names, REQUEST_SERIALIZE_SPAN_NAME);
+	ctx->count_fingerprint = intern_fingerprint(names, count_sql);
+	return ctx;
+}
+
+void request_ctx_destroy(struct request_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	sqlite3_finalize(ctx->users_stmt);
+	sqlite3_finalize(ctx->count_stmt);
+	sqlite3_finalize(ctx->join_stmt);
+	sqlite3_finalize(ctx->chunk_stmt);
+	sqlite3_finalize(ctx->tail_stmt);
+	free(ctx);
+}
+
+void request_ctx_set_index(struct request_ctx *ctx, bool on)
+{
+	ctx->index_on = on;
+}
+
+/* Prepares on first use and keeps the statement, as an ORM's cache does. */
+static int prepared(struct request_ctx *ctx, sqlite3_stmt **slot, const char *sql)
+{
+	if (*slot)
+		return SQLITE_OK;
+	return sqlite3_prepare_v3(ctx->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
+}
+
+static int prepare_in_list(struct request_ctx *ctx, sqlite3_stmt **slot, size_t n)
+{
+	static const char head[] = "SELECT user_id, count(*) FROM orders WHERE user_id IN (";
+	static const char tail[] = ") GROUP BY user_id";
+	size_t cap = sizeof head + 3 * n + sizeof tail;
+	char *sql = malloc(cap);
+	if (!sql)
+		return SQLITE_NOMEM;
+	char *p = sql + sizeof head - 1;
+	memcpy(sql, head, sizeof head - 1);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',', *p++ = ' ';
+		*p++ = '?';
+	}
+	memcpy(p, tail, sizeof tail);
+	sqlite3_finalize(*slot);
+	*slot = NULL;
+	int rc = sqlite3_prepare_v3(ctx->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
+	free(sql);
+	return rc;
+}
+
+static struct user_row *push_user(struct request_result *res)
+{
+	if (res->nusers == res->cap) {
+		size_t cap = res->cap ? res->cap * 2 : 64;
+		struct user_row *users = realloc(res->users, cap * sizeof *users);
+		if (!users)
+			return NULL;
+		res->users = users;
+		res->cap = cap;
+	}
+	struct user_row *u = &res->users[res->nusers++];
+	memset(u, 0, sizeof *u);
+	return u;
+}
+
+static void copy_text(char *dst, size_t cap, sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *text = sqlite3_column_text(stmt, col);
+	snprintf(dst, cap, "%s", text ? (const char *)text : "");
+}
+
+/* Runs a users query: id, username, email and, if with_count, order_count. */
+static int fetch_users(sqlite3_stmt *stmt, bool with_count, struct request_result *res)
+{
+	int rc;
+	res->queries++;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct user_row *u = push_user(res);
+		if (!u) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		u->id = sqlite3_column_int64(stmt, 0);
+		copy_text(u->username, sizeof u->username, stmt, 1);
+		copy_text(u->email, sizeof u->email, stmt, 2);
+		if (with_count)
+			u->order_count = sqlite3_column_int64(stmt, 3);
+	}
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int run_naive(struct request_ctx *ctx, struct request_result *res)
+{
+	int rc = prepared(ctx, &ctx->users_stmt, users_sql);
+	if (rc == SQLITE_OK)
+		rc = prepared(ctx, &ctx->count_stmt, count_sql);
+	if (rc == SQLITE_OK)
+		rc = fetch_users(ctx->users_stmt, false, res);
+	/* The N+1 loop: one round trip per user. */
+	for (size_t i = 0; rc == SQLITE_OK && i < res->nusers; i++) {
+		sqlite3_stmt *stmt = ctx->count_stmt;
+		sqlite3_bind_int64(stmt, 1, res->users[i].id);
+		res->queries++;
+		rc = sqlite3_step(stmt);
+		if (rc == SQLITE_ROW) {
+			res->users[i].order_count = sqlite3_column_int64(stmt, 0);
+			rc = SQLITE_OK;
+		}
+		sqlite3_reset(stmt);
+	}
+	return rc;
+}
+
+static int run_optimized(struct request_ctx *ctx, struct request_result *res)
+{
+	int rc = prepared(ctx, &ctx->join_stmt, join_sql);
+	return rc == SQLITE_OK ? fetch_users(ctx->join_stmt, true, res) : rc;
+}
+
+/* Finds the user with this id among users[lo..hi), which are sorted by id. */
+static struct user_row *find_user(struct request_result *res, size_t lo, size_t hi, int64_t id)
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (res->users[mid].id < id)
+			lo = mid + 1;
+		else if (res->users[mid].id > id)
+			hi = mid;
+		else
+			return &res->users[mid];
+	}
+	return NULL;
+}
+
+static int run_eager(struct request_ctx *ctx, struct request_result *res)
+{
+	int rc = prepared(ctx, &ctx->users_stmt, users_sql);
+	if (rc == SQLITE_OK)
+		rc = fetch_users(ctx->users_stmt, false, res);
+	for (size_t first = 0; rc == SQLITE_OK && first < res->nusers; first += REQUEST_EAGER_CHUNK) {
+		size_t n = res->nusers - first < REQUEST_EAGER_CHUNK ? res->nusers - first : REQUEST_EAGER_CHUNK;
+		sqlite3_stmt **slot = n == REQUEST_EAGER_CHUNK ? &ctx->chunk_stmt : &ctx->tail_stmt;
+		if (!*slot || (slot == &ctx->tail_stmt && ctx->tail_len != n)) {
+			rc = prepare_in_list(ctx, slot, n);
+			if (slot == &ctx->tail_stmt)
+				ctx->tail_len = rc == SQLITE_OK ? n : 0;
+			if (rc != SQLITE_OK)
+				break;
+		}
+		sqlite3_stmt *stmt = *slot;
+		for (size_t i = 0; i < n; i++)
+			sqlite3_bind_int64(stmt, (int)i + 1, res->users[first + i].id);
+		res->queries++;
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+			struct user_row *u = find_user(res, first, first + n, sqlite3_column_int64(stmt, 0));
+			if (u)
+				u->order_count = sqlite3_column_int64(stmt, 1);
+		}
+		sqlite3_reset(stmt);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	return rc;
+}
+
+/* The response body, in the original endpoint's shape and key order. */
+static char *build_body(enum strategy strategy, const struct request_result *res)
+{
+	cJSON *root = cJSON_CreateObject();
+	if (!root)
+		return NULL;
+	char note[200];
+	const char *note_key = strategy == STRATEGY_NAIVE ? "warning" : "info";
+	switch (strategy) {
+	case STRATEGY_NAIVE:
+		snprintf(note, sizeof note,
+		         "N+1 query problem: 1 query for the users + 1 query per user = %u queries",
+		         res->queries);
+		break;
+	case STRATEGY_OPTIMIZED:
+		snprintf(note, sizeof note, "Optimized: 1 query with LEFT JOIN and GROUP BY");
+		break;
+	case STRATEGY_EAGER:
+	case STRATEGY_COUNT:
+		snprintf(note, sizeof note,
+		         "Eager loading: 1 query for the users + %u IN (...) queries of up to %d ids",
+		         res->queries - 1, REQUEST_EAGER_CHUNK);
+		break;
+	}
+	cJSON_AddStringToObject(root, "implementation", strategy_name(strategy));
+	cJSON_AddStringToObject(root, note_key, note);
+	cJSON_AddNumberToObject(root, "total_users", (double)res->nusers);
+	cJSON *users = cJSON_AddArrayToObject(root, "users");
+	for (size_t i = 0; users && i < res->nusers; i++) {
+		const struct user_row *u = &res->users[i];
+		cJSON *o = cJSON_CreateObject();
+		if (!o || !cJSON_AddItemToArray(users, o)) {
+			cJSON_Delete(o);
+			cJSON_Delete(root);
+			return NULL;
+		}
+		cJSON_AddNumberToObject(o, "id", (double)u->id);
+		cJSON_AddStringToObject(o, "username", u->username);
+		cJSON_AddStringToObject(o, "email", u->email);
+		cJSON_AddNumberToObject(o, "order_count", (double)u->order_count);
+	}
+	char *body = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return body;
+}
+
+static void log_request(struct request_ctx *ctx, enum strategy strategy,
+                        const struct request_result *res)
+{
+	if (!ctx->logs)
+		return;
+	char trace_id[2 * SPAN_TRACE_ID_LEN + 1] = "";
+	if (tracer_enabled(ctx->tracer))
+		tracer_trace_id_hex(ctx->tracer, trace_id);
+	struct log_field fields[LOG_MAX_FIELDS];
+	size_t n = 0;
+	if (strategy == STRATEGY_NAIVE) {
+		fields[n++] = log_str("fingerprint", ctx->count_fingerprint);
+		fields[n++] = log_int("repeated", (int64_t)res->nusers);
+	}
+	fields[n++] = log_int("queries", res->queries);
+	if (trace_id[0])
+		fields[n++] = log_text("trace_id", trace_id);
+	switch (strategy) {
+	case STRATEGY_NAIVE:
+		log_emit(ctx->logs, LOG_WARN, "N+1 query pattern detected", n, fields);
+		break;
+	case STRATEGY_OPTIMIZED:
+		log_emit(ctx->logs, LOG_INFO, "Optimized query executed", n, fields);
+		break;
+	case STRATEGY_EAGER:
+	case STRATEGY_COUNT:
+		log_emit(ctx->logs, LOG_INFO, "Eager loading query executed", n, fields);
+		break;
+	}
+}
+
+enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
+                           struct request_result *res, struct db_error *err)
+{
+	res->nusers = 0;
+	res->queries = 0;
+	cJSON_free(res->body);
+	res->body = NULL;
+	res->body_len = 0;
+
+	res->start_ns = clock_now_ns();
+	struct span_record *root = tracer_begin_trace(ctx->tracer, ctx->root_name);
+	int rc = SQLITE_OK;
+	switch (strategy) {
+	case STRATEGY_NAIVE: rc = run_naive(ctx, res); break;
+	case STRATEGY_OPTIMIZED: rc = run_optimized(ctx, res); break;
+	case STRATEGY_EAGER: rc = run_eager(ctx, res); break;
+	case STRATEGY_COUNT: rc = SQLITE_MISUSE; break;
+	}
+	if (rc == SQLITE_OK) {
+		tracer_begin(ctx->tracer, ctx->serialize_name, SPAN_KIND_INTERNAL);
+		res->body = build_body(strategy, res);
+		tracer_end(ctx->tracer);
+		if (!res->body)
+			rc = SQLITE_NOMEM;
+		else
+			res->body_len = strlen(res->body);
+	}
+	if (root) {
+		root->strategy = (uint8_t)strategy;
+		root->u.root.users = (uint32_t)res->nusers;
+		root->flags = (uint8_t)((ctx->index_on ? SPAN_F_INDEX : 0) | (rc != SQLITE_OK ? SPAN_F_ERROR : 0));
+	}
+	tracer_end(ctx->tracer);
+	res->end_ns = clock_now_ns();
+
+	if (rc != SQLITE_OK) {
+		snprintf(err->msg, sizeof err->msg, "the %s request failed: %s", strategy_name(strategy),
+		         rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(ctx->db));
+		return (rc & 0xff) == SQLITE_CORRUPT ? DB_NOTADB : DB_ERROR;
+	}
+	log_request(ctx, strategy, res);
+	return DB_OK;
+}

@@ -1,0 +1,180 @@
+#include "obslab/sqltrace.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "obslab/clock.h"
+#include "obslab/sqlfp.h"
+#include "obslab/strtab.h"
+#include "obslab/tracer.h"
+
+/* Statements may interleave (a cursor still open while another runs), so
+ * each running statement has a slot; this many at once are traced. */
+#define MAX_RUNNING 8
+#define FINGERPRINT_MAX 2048
+
+struct running {
+	sqlite3_stmt *stmt;
+	struct span_record rec;
+};
+
+struct sqltrace {
+	sqlite3 *db;
+	struct tracer *tracer;
+	struct strtab *names; /* shared with the consumer: fingerprints */
+	struct strtab *raw;   /* private: raw SQL texts seen so far */
+	uint32_t *fingerprint_of_raw; /* raw id -> names id */
+	size_t fingerprint_cap;
+	int64_t rtt_ns;
+	int nrunning;
+	struct running running[MAX_RUNNING];
+};
+
+/* The fingerprint id for a statement's SQL: normalized once per distinct
+ * text, then found by one hash lookup. */
+static uint32_t fingerprint_id(struct sqltrace *st, const char *sql)
+{
+	uint32_t raw = strtab_intern_cstr(st->raw, sql);
+	if (raw == STRTAB_NONE)
+		return STRTAB_NONE;
+	if (raw >= st->fingerprint_cap) {
+		size_t cap = st->fingerprint_cap * 2 > raw ? st->fingerprint_cap * 2 : (size_t)raw + 64;
+		uint32_t *grown = realloc(st->fingerprint_of_raw, cap * sizeof *grown);
+		if (!grown)
+			return STRTAB_NONE;
+		memset(grown + st->fingerprint_cap, 0, (cap - st->fingerprint_cap) * sizeof *grown);
+		st->fingerprint_of_raw = grown;
+		st->fingerprint_cap = cap;
+	}
+	if (st->fingerprint_of_raw[raw] == STRTAB_NONE) {
+		char fp[FINGERPRINT_MAX];
+		size_t len = sqlfp_normalize(sql, strlen(sql), fp, sizeof fp);
+		st->fingerprint_of_raw[raw] = strtab_intern(st->names, fp, len < sizeof fp ? len : sizeof fp - 1);
+	}
+	return st->fingerprint_of_raw[raw];
+}
+
+static struct running *find_running(struct sqltrace *st, const sqlite3_stmt *stmt)
+{
+	for (int i = st->nrunning - 1; i >= 0; i--) {
+		if (st->running[i].stmt == stmt)
+			return &st->running[i];
+	}
+	return NULL;
+}
+
+static uint32_t counter(sqlite3_stmt *stmt, int op)
+{
+	return (uint32_t)sqlite3_stmt_status(stmt, op, 1);
+}
+
+static void on_stmt(struct sqltrace *st, sqlite3_stmt *stmt)
+{
+	const char *sql = sqlite3_sql(stmt);
+	if (!sql || (sql[0] == '-' && sql[1] == '-'))
+		return; /* a trigger's sub-program: part of its statement's span */
+
+	int64_t start = clock_now_ns();
+	int64_t waited = st->rtt_ns > 0 ? clock_wait_until(start + st->rtt_ns) - start : 0;
+	if (!tracer_enabled(st->tracer) || st->nrunning == MAX_RUNNING)
+		return;
+
+	/* Zero the counters so this run reports only itself. */
+	(void)counter(stmt, SQLITE_STMTSTATUS_FULLSCAN_STEP);
+	(void)counter(stmt, SQLITE_STMTSTATUS_SORT);
+	(void)counter(stmt, SQLITE_STMTSTATUS_AUTOINDEX);
+	(void)counter(stmt, SQLITE_STMTSTATUS_VM_STEP);
+
+	struct running *r = &st->running[st->nrunning++];
+	r->stmt = stmt;
+	tracer_open_leaf(st->tracer, &r->rec, fingerprint_id(st, sql), SPAN_KIND_CLIENT, start);
+	r->rec.flags = SPAN_F_DB;
+	r->rec.u.db.net_wait_ns = (uint32_t)waited;
+}
+
+static void on_row(struct sqltrace *st, const sqlite3_stmt *stmt)
+{
+	struct running *r = find_running(st, stmt);
+	if (r)
+		r->rec.u.db.rows++;
+}
+
+static void on_profile(struct sqltrace *st, sqlite3_stmt *stmt)
+{
+	struct running *r = find_running(st, stmt);
+	if (!r)
+		return;
+	uint32_t sorts = counter(stmt, SQLITE_STMTSTATUS_SORT);
+	r->rec.sort_ops = (uint8_t)(sorts > UINT8_MAX ? UINT8_MAX : sorts);
+	r->rec.u.db.fullscan_steps = counter(stmt, SQLITE_STMTSTATUS_FULLSCAN_STEP);
+	r->rec.u.db.autoindex = counter(stmt, SQLITE_STMTSTATUS_AUTOINDEX);
+	r->rec.u.db.vm_steps = counter(stmt, SQLITE_STMTSTATUS_VM_STEP);
+	(void)tracer_close_leaf(st->tracer, &r->rec);
+	*r = st->running[--st->nrunning];
+}
+
+static int trace_hook(unsigned event, void *ctx, void *p, void *x)
+{
+	(void)x;
+	struct sqltrace *st = ctx;
+	if (!tracer_in_trace(st->tracer))
+		return 0;
+	switch (event) {
+	case SQLITE_TRACE_STMT: on_stmt(st, p); break;
+	case SQLITE_TRACE_ROW: on_row(st, p); break;
+	case SQLITE_TRACE_PROFILE: on_profile(st, p); break;
+	default: break;
+	}
+	return 0;
+}
+
+static void install(struct sqltrace *st)
+{
+	unsigned mask = 0;
+	if (tracer_enabled(st->tracer))
+		mask = SQLITE_TRACE_STMT | SQLITE_TRACE_ROW | SQLITE_TRACE_PROFILE;
+	else if (st->rtt_ns > 0)
+		mask = SQLITE_TRACE_STMT;
+	sqlite3_trace_v2(st->db, mask, mask ? trace_hook : NULL, mask ? st : NULL);
+}
+
+struct sqltrace *sqltrace_attach(sqlite3 *db, struct tracer *tracer, struct strtab *names)
+{
+	struct sqltrace *st = calloc(1, sizeof *st);
+	if (!st)
+		return NULL;
+	st->raw = strtab_create();
+	if (!st->raw) {
+		free(st);
+		return NULL;
+	}
+	st->db = db;
+	st->tracer = tracer;
+	st->names = names;
+	install(st);
+	return st;
+}
+
+void sqltrace_detach(struct sqltrace *st)
+{
+	if (!st)
+		return;
+	sqlite3_trace_v2(st->db, 0, NULL, NULL);
+	strtab_destroy(st->raw);
+	free(st->fingerprint_of_raw);
+	free(st);
+}
+
+void sqltrace_set_rtt_us(struct sqltrace *st, uint32_t rtt_us)
+{
+	if (rtt_us > SQLTRACE_MAX_RTT_US)
+		rtt_us = SQLTRACE_MAX_RTT_US;
+	st->rtt_ns = (int64_t)rtt_us * CLOCK_NS_PER_US;
+	install(st);
+}
+
+uint32_t sqltrace_rtt_us(const struct sqltrace *st)
+{
+	return (uint32_t)(st->rtt_ns / CLOCK_NS_PER_US);
+}

@@ -1,0 +1,153 @@
+#include "obslab/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "obslab/ring.h"
+
+#define DRAIN_BATCH 1024
+
+struct store {
+	struct store_limits limits;
+	struct trace *traces; /* circular: first .. first + count */
+	size_t first, count;
+	size_t spans_held;
+
+	/* The trace being assembled. */
+	struct span_record *pending;
+	size_t npending, pending_cap;
+	uint32_t pending_seq;
+
+	uint64_t completed, received, orphaned, evicted;
+};
+
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+	if (!q)
+		abort(); /* out of memory: the one error not handed back */
+	return q;
+}
+
+struct store *store_create(struct store_limits limits)
+{
+	if (limits.max_traces == 0)
+		limits.max_traces = 1;
+	struct store *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->traces = calloc(limits.max_traces, sizeof *s->traces);
+	if (!s->traces) {
+		free(s);
+		return NULL;
+	}
+	s->limits = limits;
+	return s;
+}
+
+void store_destroy(struct store *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->count; i++)
+		free(s->traces[(s->first + i) % s->limits.max_traces].spans);
+	free(s->traces);
+	free(s->pending);
+	free(s);
+}
+
+static void evict_oldest(struct store *s)
+{
+	struct trace *t = &s->traces[s->first];
+	s->spans_held -= t->nspans;
+	free(t->spans);
+	memset(t, 0, sizeof *t);
+	s->first = (s->first + 1) % s->limits.max_traces;
+	s->count--;
+	s->evicted++;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct span_record *x = a, *y = b;
+	if (x->start_ns != y->start_ns)
+		return x->start_ns < y->start_ns ? -1 : 1;
+	if ((x->parent_id == 0) != (y->parent_id == 0))
+		return x->parent_id == 0 ? -1 : 1; /* the root first */
+	if (x->end_ns != y->end_ns)
+		return x->end_ns > y->end_ns ? -1 : 1; /* the enclosing span first */
+	return 0;
+}
+
+/* The root has arrived: the pending spans become a trace. */
+static void complete(struct store *s)
+{
+	while (s->count > 0 && (s->count == s->limits.max_traces ||
+	                        s->spans_held + s->npending > s->limits.max_spans))
+		evict_oldest(s);
+
+	struct trace *t = &s->traces[(s->first + s->count) % s->limits.max_traces];
+	s->count++;
+	t->seq = ++s->completed;
+	t->nspans = s->npending;
+	t->spans = xrealloc(NULL, s->npending * sizeof *t->spans);
+	memcpy(t->spans, s->pending, s->npending * sizeof *t->spans);
+	qsort(t->spans, t->nspans, sizeof *t->spans, by_start);
+	memcpy(t->trace_id, t->spans[0].u.root.trace_id, SPAN_TRACE_ID_LEN);
+	s->spans_held += t->nspans;
+	s->npending = 0;
+}
+
+void store_ingest(struct store *s, const struct span_record *recs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct span_record *r = &recs[i];
+		s->received++;
+		if (s->npending > 0 && r->trace_seq != s->pending_seq) {
+			s->orphaned += s->npending; /* that trace's root was dropped */
+			s->npending = 0;
+		}
+		if (s->npending == s->pending_cap) {
+			s->pending_cap = s->pending_cap ? s->pending_cap * 2 : 256;
+			s->pending = xrealloc(s->pending, s->pending_cap * sizeof *s->pending);
+		}
+		s->pending[s->npending++] = *r;
+		s->pending_seq = r->trace_seq;
+		if (r->parent_id == 0)
+			complete(s);
+	}
+}
+
+size_t store_drain(struct store *s, struct ring *ring)
+{
+	struct span_record batch[DRAIN_BATCH];
+	size_t total = 0, n;
+	while ((n = ring_pop(ring, batch, DRAIN_BATCH)) > 0) {
+		store_ingest(s, batch, n);
+		total += n;
+	}
+	return total;
+}
+
+size_t store_trace_count(const struct store *s)
+{
+	return s->count;
+}
+
+const struct trace *store_trace(const struct store *s, size_t i)
+{
+	if (i >= s->count)
+		return NULL;
+	return &s->traces[(s->first + i) % s->limits.max_traces];
+}
+
+const struct trace *store_latest(const struct store *s)
+{
+	return s->count ? store_trace(s, s->count - 1) : NULL;
+}
+
+uint64_t store_traces_completed(const struct store *s) { return s->completed; }
+uint64_t store_spans_received(const struct store *s) { return s->received; }
+uint64_t store_spans_orphaned(const struct store *s) { return s->orphaned; }
+uint64_t store_traces_evicted(const struct store *s) { return s->evicted; }
+size_t store_spans_held(const struct store *s) { return s->spans_held; }

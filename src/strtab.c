@@ -1,0 +1,194 @@
+#include "obslab/strtab.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_BITS 10
+#define CHUNK_LEN (1u << CHUNK_BITS)
+#define CHUNKS (STRTAB_MAX_STRINGS / CHUNK_LEN)
+#define ARENA_BLOCK (64u * 1024u)
+
+struct entry {
+	const char *text;
+	uint32_t len;
+};
+
+/* Text lives in arena blocks that are never reallocated. */
+struct block {
+	struct block *next;
+	size_t used, size;
+	char data[];
+};
+
+struct strtab {
+	/* Shared with readers: entries are written, then count is released. */
+	_Atomic(struct entry *) chunks[CHUNKS];
+	_Atomic uint32_t count;
+
+	/* Writer only: the lookup index and the arena. */
+	uint32_t *slots; /* open addressing; holds ids, 0 = empty */
+	uint64_t *slot_hash;
+	size_t nslots;
+	struct block *blocks;
+};
+
+uint64_t strtab_hash(const char *s, size_t len)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+static struct entry *entry_at(const struct strtab *tab, uint32_t id)
+{
+	struct entry *chunk = atomic_load_explicit(&tab->chunks[id >> CHUNK_BITS], memory_order_acquire);
+	return &chunk[id & (CHUNK_LEN - 1)];
+}
+
+static const char *arena_copy(struct strtab *tab, const char *s, size_t len)
+{
+	struct block *b = tab->blocks;
+	if (!b || b->size - b->used < len + 1) {
+		size_t size = len + 1 > ARENA_BLOCK ? len + 1 : ARENA_BLOCK;
+		b = malloc(sizeof *b + size);
+		if (!b)
+			return NULL;
+		b->next = tab->blocks;
+		b->used = 0;
+		b->size = size;
+		tab->blocks = b;
+	}
+	char *dst = b->data + b->used;
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+	b->used += len + 1;
+	return dst;
+}
+
+static bool index_grow(struct strtab *tab)
+{
+	size_t nslots = tab->nslots ? tab->nslots * 2 : 256;
+	uint32_t *slots = calloc(nslots, sizeof *slots);
+	uint64_t *hashes = calloc(nslots, sizeof *hashes);
+	if (!slots || !hashes) {
+		free(slots);
+		free(hashes);
+		return false;
+	}
+	for (size_t i = 0; i < tab->nslots; i++) {
+		if (!tab->slots[i])
+			continue;
+		size_t j = tab->slot_hash[i] & (nslots - 1);
+		while (slots[j])
+			j = (j + 1) & (nslots - 1);
+		slots[j] = tab->slots[i];
+		hashes[j] = tab->slot_hash[i];
+	}
+	free(tab->slots);
+	free(tab->slot_hash);
+	tab->slots = slots;
+	tab->slot_hash = hashes;
+	tab->nslots = nslots;
+	return true;
+}
+
+struct strtab *strtab_create(void)
+{
+	struct strtab *tab = calloc(1, sizeof *tab);
+	if (!tab)
+		return NULL;
+	struct entry *first = calloc(CHUNK_LEN, sizeof *first);
+	if (!first || !index_grow(tab)) {
+		free(first);
+		free(tab);
+		return NULL;
+	}
+	first[0] = (struct entry){ .text = "", .len = 0 };
+	atomic_init(&tab->chunks[0], first);
+	for (size_t i = 1; i < CHUNKS; i++)
+		atomic_init(&tab->chunks[i], NULL);
+	atomic_init(&tab->count, 1);
+	return tab;
+}
+
+void strtab_destroy(struct strtab *tab)
+{
+	if (!tab)
+		return;
+	for (size_t i = 0; i < CHUNKS; i++)
+		free(atomic_load_explicit(&tab->chunks[i], memory_order_relaxed));
+	for (struct block *b = tab->blocks, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(tab->slots);
+	free(tab->slot_hash);
+	free(tab);
+}
+
+uint32_t strtab_intern(struct strtab *tab, const char *s, size_t len)
+{
+	if (len == 0)
+		return STRTAB_NONE;
+	/* Keep the index at most half full, so a probe always ends. */
+	uint32_t count = atomic_load_explicit(&tab->count, memory_order_relaxed);
+	if ((size_t)count * 2 >= tab->nslots && !index_grow(tab) && (size_t)count + 1 >= tab->nslots)
+		return STRTAB_NONE;
+	uint64_t h = strtab_hash(s, len);
+	size_t j = h & (tab->nslots - 1);
+	for (; tab->slots[j]; j = (j + 1) & (tab->nslots - 1)) {
+		if (tab->slot_hash[j] != h)
+			continue;
+		const struct entry *e = entry_at(tab, tab->slots[j]);
+		if (e->len == len && memcmp(e->text, s, len) == 0)
+			return tab->slots[j];
+	}
+
+	uint32_t id = count;
+	if (id >= STRTAB_MAX_STRINGS || len > UINT32_MAX)
+		return STRTAB_NONE;
+	uint32_t c = id >> CHUNK_BITS;
+	if (!atomic_load_explicit(&tab->chunks[c], memory_order_relaxed)) {
+		struct entry *chunk = calloc(CHUNK_LEN, sizeof *chunk);
+		if (!chunk)
+			return STRTAB_NONE;
+		atomic_store_explicit(&tab->chunks[c], chunk, memory_order_release);
+	}
+	const char *text = arena_copy(tab, s, len);
+	if (!text)
+		return STRTAB_NONE;
+	*entry_at(tab, id) = (struct entry){ .text = text, .len = (uint32_t)len };
+	tab->slots[j] = id;
+	tab->slot_hash[j] = h;
+	atomic_store_explicit(&tab->count, id + 1, memory_order_release);
+	return id;
+}
+
+uint32_t strtab_intern_cstr(struct strtab *tab, const char *s)
+{
+	return strtab_intern(tab, s, strlen(s));
+}
+
+const char *strtab_get(const struct strtab *tab, uint32_t id)
+{
+	if (id >= atomic_load_explicit(&tab->count, memory_order_acquire))
+		return "";
+	return entry_at(tab, id)->text;
+}
+
+size_t strtab_len(const struct strtab *tab, uint32_t id)
+{
+	if (id >= atomic_load_explicit(&tab->count, memory_order_acquire))
+		return 0;
+	return entry_at(tab, id)->len;
+}
+
+uint32_t strtab_count(const struct strtab *tab)
+{
+	return atomic_load_explicit(&tab->count, memory_order_acquire);
+}

@@ -1,0 +1,314 @@
+#include "obslab/workload.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "obslab/clock.h"
+#include "obslab/db.h"
+#include "obslab/sqltrace.h"
+#include "obslab/tracer.h"
+
+struct workload {
+	/* Owned by the worker thread once started. */
+	sqlite3 *db;
+	struct ring *spans, *logs;
+	struct strtab *names;
+	struct tracer tracer;
+	struct request_result last;
+	struct request_sample *samples;
+	size_t nsamples;
+	uint64_t max_requests;
+	uint64_t seed;
+	bool trace;
+	struct db_error error; /* written before the phase becomes FAILED */
+
+	/* Control: written by any thread, read by the worker. */
+	_Atomic int strategy;
+	_Atomic uint32_t users, rtt_us, pace_hz;
+	_Atomic bool index, stop;
+	_Atomic uint32_t generation; /* bumped by every change */
+
+	/* Status: written by the worker. */
+	_Atomic int phase;
+	_Atomic uint64_t requests;
+	_Atomic uint32_t seed_done, seed_total;
+
+	pthread_mutex_t lock; /* guards nothing but the wake-up */
+	pthread_cond_t wake;
+	pthread_t thread;
+	bool started, joined;
+};
+
+struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
+                                 struct ring *spans, struct ring *logs, struct strtab *names)
+{
+	struct workload *w = calloc(1, sizeof *w);
+	if (w && cfg->max_requests > 0) {
+		w->samples = calloc(cfg->max_requests, sizeof *w->samples);
+		if (!w->samples) {
+			free(w);
+			w = NULL;
+		}
+	}
+	if (!w) {
+		sqlite3_close_v2(db);
+		return NULL;
+	}
+	w->db = db;
+	w->spans = spans;
+	w->logs = logs;
+	w->names = names;
+	w->max_requests = cfg->max_requests;
+	w->seed = cfg->seed;
+	w->trace = cfg->trace;
+	atomic_init(&w->strategy, (int)cfg->strategy);
+	atomic_init(&w->users, cfg->users);
+	atomic_init(&w->rtt_us, cfg->rtt_us);
+	atomic_init(&w->pace_hz, cfg->pace_hz);
+	atomic_init(&w->index, cfg->index);
+	atomic_init(&w->stop, false);
+	atomic_init(&w->generation, 0);
+	atomic_init(&w->phase, WORKLOAD_STARTING);
+	atomic_init(&w->requests, 0);
+	atomic_init(&w->seed_done, 0);
+	atomic_init(&w->seed_total, 0);
+
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	pthread_mutex_init(&w->lock, NULL);
+	return w;
+}
+
+static void wake(struct workload *w)
+{
+	pthread_mutex_lock(&w->lock);
+	atomic_fetch_add(&w->generation, 1);
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Sleeps until deadline, or until a control change or stop wakes it. */
+static void pace_wait(struct workload *w, int64_t deadline_ns, uint32_t generation)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(deadline_ns / CLOCK_NS_PER_S),
+		.tv_nsec = (long)(deadline_ns % CLOCK_NS_PER_S),
+	};
+	pthread_mutex_lock(&w->lock);
+	while (!atomic_load(&w->stop) && atomic_load(&w->generation) == generation &&
+	       clock_now_ns() < deadline_ns) {
+		if (pthread_cond_timedwait(&w->wake, &w->lock, &ts) == ETIMEDOUT)
+			break;
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void on_seed_progress(void *ctx, uint32_t done, uint32_t total)
+{
+	struct workload *w = ctx;
+	atomic_store(&w->seed_total, total);
+	atomic_store(&w->seed_done, done);
+}
+
+struct applied {
+	uint32_t users, rtt_us;
+	bool index;
+};
+
+/* Brings the database and the connection in line with the control values. */
+static enum db_status apply_settings(struct workload *w, struct sqltrace *st,
+                                     struct request_ctx *ctx, struct applied *cur)
+{
+	uint32_t users = atomic_load(&w->users);
+	bool index = atomic_load(&w->index);
+	uint32_t rtt = atomic_load(&w->rtt_us);
+	enum db_status status = DB_OK;
+	if (users != cur->users) {
+		atomic_store(&w->phase, WORKLOAD_SEEDING);
+		status = db_seed(w->db, users, w->seed, on_seed_progress, w, &w->error);
+		if (status != DB_OK)
+			return status;
+		cur->users = users;
+	}
+	if (index != cur->index) {
+		status = db_set_index(w->db, index, &w->error);
+		if (status != DB_OK)
+			return status;
+		cur->index = index;
+	}
+	request_ctx_set_index(ctx, index);
+	if (rtt != cur->rtt_us) {
+		sqltrace_set_rtt_us(st, rtt);
+		cur->rtt_us = rtt;
+	}
+	atomic_store(&w->phase, WORKLOAD_RUNNING);
+	return DB_OK;
+}
+
+static void run(struct workload *w)
+{
+	tracer_init(&w->tracer, w->trace ? w->spans : NULL);
+	struct sqltrace *st = sqltrace_attach(w->db, &w->tracer, w->names);
+	struct request_ctx *ctx = request_ctx_create(w->db, &w->tracer, w->names, w->logs);
+	if (!st || !ctx) {
+		snprintf(w->error.msg, sizeof w->error.msg, "out of memory");
+		atomic_store(&w->phase, WORKLOAD_FAILED);
+		goto out;
+	}
+	struct applied cur = { .users = 0, .rtt_us = 0, .index = db_has_index(w->db) };
+	uint32_t seen = atomic_load(&w->generation);
+	enum db_status status = apply_settings(w, st, ctx, &cur);
+	int64_t next = clock_now_ns();
+
+	while (status == DB_OK && !atomic_load(&w->stop) &&
+	       (w->max_requests == 0 || w->nsamples < w->max_requests)) {
+		uint32_t generation = atomic_load(&w->generation);
+		if (generation != seen) {
+			seen = generation;
+			status = apply_settings(w, st, ctx, &cur);
+			if (status != DB_OK)
+				break;
+		}
+		enum strategy strategy = (enum strategy)atomic_load(&w->strategy);
+		status = request_run(ctx, strategy, &w->last, &w->error);
+		if (status != DB_OK)
+			break;
+		if (w->samples)
+			w->samples[w->nsamples++] = (struct request_sample){
+				.duration_ns = w->last.end_ns - w->last.start_ns,
+				.queries = w->last.queries,
+			};
+		atomic_fetch_add(&w->requests, 1);
+
+		uint32_t pace = atomic_load(&w->pace_hz);
+		if (pace > 0) {
+			next += CLOCK_NS_PER_S / pace;
+			int64_t now = clock_now_ns();
+			if (next < now)
+				next = now; /* fell behind: do not burst to catch up */
+			else
+				pace_wait(w, next, generation);
+		}
+	}
+	atomic_store(&w->phase, status == DB_OK ? WORKLOAD_DONE : WORKLOAD_FAILED);
+out:
+	request_ctx_destroy(ctx);
+	sqltrace_detach(st);
+}
+
+static void *thread_main(void *arg)
+{
+	run(arg);
+	return NULL;
+}
+
+int workload_start(struct workload *w)
+{
+	/* The thread is born with every signal blocked, so no signal meant for
+	 * the UI thread is ever delivered to it. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&w->thread, NULL, thread_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	w->started = rc == 0;
+	return rc;
+}
+
+void workload_join(struct workload *w)
+{
+	if (w->started && !w->joined) {
+		pthread_join(w->thread, NULL);
+		w->joined = true;
+	}
+}
+
+void workload_stop(struct workload *w)
+{
+	atomic_store(&w->stop, true);
+	wake(w);
+	workload_join(w);
+}
+
+void workload_destroy(struct workload *w)
+{
+	if (!w)
+		return;
+	workload_stop(w);
+	sqlite3_close_v2(w->db);
+	request_result_free(&w->last);
+	free(w->samples);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
+
+void workload_set_strategy(struct workload *w, enum strategy s)
+{
+	atomic_store(&w->strategy, (int)s);
+	wake(w);
+}
+
+void workload_set_users(struct workload *w, uint32_t users)
+{
+	atomic_store(&w->users, users);
+	wake(w);
+}
+
+void workload_set_rtt_us(struct workload *w, uint32_t rtt_us)
+{
+	atomic_store(&w->rtt_us, rtt_us);
+	wake(w);
+}
+
+void workload_set_index(struct workload *w, bool on)
+{
+	atomic_store(&w->index, on);
+	wake(w);
+}
+
+void workload_set_pace(struct workload *w, uint32_t pace_hz)
+{
+	atomic_store(&w->pace_hz, pace_hz);
+	wake(w);
+}
+
+enum workload_phase workload_phase(const struct workload *w)
+{
+	return (enum workload_phase)atomic_load(&w->phase);
+}
+
+uint64_t workload_requests(const struct workload *w)
+{
+	return atomic_load(&w->requests);
+}
+
+void workload_seed_progress(const struct workload *w, uint32_t *done, uint32_t *total)
+{
+	*total = atomic_load(&w->seed_total);
+	*done = atomic_load(&w->seed_done);
+}
+
+const char *workload_error(const struct workload *w)
+{
+	return workload_phase(w) == WORKLOAD_FAILED ? w->error.msg : "";
+}
+
+const struct request_sample *workload_samples(const struct workload *w, size_t *n)
+{
+	*n = w->nsamples;
+	return w->samples;
+}
+
+const struct request_result *workload_last_result(const struct workload *w)
+{
+	return &w->last;
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# The command line against the real binary: what `obslab run` prints, its
+# exit statuses and messages, and files it must leave untouched.
+# Usage: cli_test.sh PATH/TO/obslab
+set -u
+bin=$(realpath "$1")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
+
+# run EXPECTED_STATUS ARGS...: runs obslab, keeps stdout, stderr and status.
+run() {
+	local want=$1; shift
+	"$bin" "$@" >out.txt 2>err.txt
+	status=$?
+	if [ "$status" -eq "$want" ]; then ok; else bad "obslab $* exited $status, expected $want: $(cat err.txt)"; fi
+}
+has() { if grep -Eq -- "$2" "$1"; then ok; else bad "$1 lacks /$2/: $(head -c 400 "$1")"; fi; }
+lacks() { if grep -Eq -- "$2" "$1"; then bad "$1 has /$2/"; else ok; fi; }
+lines() { local n; n=$(wc -l <"$1"); if [ "$n" -eq "$2" ]; then ok; else bad "$1 has $n lines, expected $2: $(cat "$1")"; fi; }
+
+# --- the lab's request, headless --------------------------------------------
+run 0 run --strategy naive --users 20 --json --rtt-us 0
+has out.txt '^\{"implementation":"naive","warning":"[^"]+","total_users":20,"users":\[\{"id":1,"username":"user_01","email":"user01@example.com","order_count":[2-5]\}'
+[ -f observability_lab.db ] && ok || bad "the default database was not created in the current directory"
+sed 's/.*"total_users"/"total_users"/' out.txt >naive.users
+for s in optimized eager; do
+	run 0 run --strategy $s --users 20 --json --rtt-us 0
+	has out.txt "^\\{\"implementation\":\"$s\",\"info\":"
+	sed 's/.*"total_users"/"total_users"/' out.txt >$s.users
+	cmp -s naive.users $s.users && ok || bad "$s returned other users or counts than naive"
+done
+
+for pair in naive:21 optimized:1 eager:2; do
+	run 0 run --strategy "${pair%%:*}" --users 20 --requests 3 --report json
+	has out.txt "\"queries_per_request\":[[:space:]]*${pair##*:},"
+	has out.txt '"median_total_ms":[[:space:]]*[0-9.]+'
+	has out.txt '"median_db_ms":[[:space:]]*[0-9.]+'
+	has out.txt '"median_network_ms":[[:space:]]*[0-9.]+'
+	has out.txt '"median_app_ms":[[:space:]]*[0-9.]+'
+	has out.txt '"dropped_spans":[[:space:]]*0'
+	has out.txt '"requests":[[:space:]]*3,'
+done
+run 0 run --strategy eager --users 1000 --requests 2 --report=json --db :memory:
+has out.txt '"queries_per_request":[[:space:]]*3,'
+
+# tracing off: the same work, counted by the workload, no attribution
+run 0 run --users 20 --requests 2 --trace off --report json --db :memory:
+has out.txt '"queries_per_request":[[:space:]]*21,'
+has out.txt '"median_db_ms":[[:space:]]*null'
+has out.txt '"trace":[[:space:]]*"off"'
+
+# the summary says the network is simulated
+run 0 run --users 20 --requests 2 --db :memory:
+has out.txt 'network \(simulated\)'
+has out.txt 'queries per request +21'
+
+# the structured log, as JSON lines, with no user data
+run 0 run --users 20 --requests 4 --db :memory: --log-file log.jsonl
+lines log.jsonl 4
+has log.jsonl '^\{"time":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z","level":"WARN","message":"N\+1 query pattern detected","fingerprint":"SELECT count\(\*\) FROM orders WHERE user_id = \?","repeated":20,"queries":21,"trace_id":"[0-9a-f]{32}"\}$'
+lacks log.jsonl '@example.com|user_[0-9]'
+run 0 run --strategy optimized --users 20 --requests 1 --db :memory: --log-file log.jsonl
+has log.jsonl '"level":"INFO","message":"Optimized query executed"'
+
+# --- usage errors: exit 2, a message that says what to do ------------------
+usage() {
+	local pattern=$1; shift
+	run 2 "$@"
+	has err.txt "$pattern"
+	lines err.txt 2
+	[ -s out.txt ] && bad "obslab $* printed to stdout on a usage error" || ok
+}
+usage "unknown strategy 'fast': use naive, optimized or eager" run --strategy fast
+usage "--users takes a whole number from 1 to 100000, not '0'" run --users 0
+usage "--users takes a whole number" run --users -5
+usage "--users takes a whole number" run --users 1000001
+usage "--users takes a whole number" run --users 12abc
+usage "--requests takes a whole number" run --requests 99999999999999999999
+usage "--rtt-us takes microseconds from 0 to 100000" run --rtt-us 1e9
+usage "--index takes on or off" run --index yes
+usage "--trace takes on or off" run --trace maybe
+usage "unknown option '--colour'" run --colour
+usage "--db needs a value" run --db
+usage "--json and --report are alternatives" run --json --report json
+usage "unknown command 'walk'" walk
+usage "unknown option '--frobnicate'" --frobnicate
+
+# --- runtime errors: exit 1, one line, files left as they were -------------
+run 1 run --db /nonexistent-dir/sub/lab.db
+has err.txt '^obslab: cannot open /nonexistent-dir/sub/lab.db'
+lines err.txt 1
+
+# another app's database (tools/deps installs the sqlite3 shell)
+sqlite3 foreign.db "CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users(name) VALUES ('alice');"
+before=$(sha256sum foreign.db)
+run 1 run --db foreign.db
+has err.txt 'foreign.db is a SQLite database that obslab did not create; it was left untouched'
+lines err.txt 1
+[ "$(sha256sum foreign.db)" = "$before" ] && ok || bad "the foreign database changed"
+
+head -c 20000 /dev/urandom >garbage.db
+before=$(sha256sum garbage.db)
+run 1 run --db garbage.db
+has err.txt 'garbage.db is not a SQLite database'
+[ "$(sha256sum garbage.db)" = "$before" ] && ok || bad "the corrupt file changed"
+
+run 1 run --db :memory: --log-file /nonexistent-dir/log.jsonl
+has err.txt 'cannot write the log file /nonexistent-dir/log.jsonl'
+
+mkdir adir
+run 1 run --db adir
+has err.txt 'adir is a directory'
+
+# --- help and version -------------------------------------------------------
+run 0 --help
+has out.txt '^Usage: obslab COMMAND'
+run 0 run --help
+has out.txt -- '--rtt-us R'
+run 0 --version
+has out.txt '^obslab [0-9]+\.[0-9]+\.[0-9]+$'
+
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,98 @@
+#include "fixture.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "obslab/db.h"
+#include "obslab/log.h"
+#include "obslab/ring.h"
+#include "obslab/sqltrace.h"
+#include "obslab/store.h"
+#include "obslab/strtab.h"
+
+static char dir[256];
+
+const char *fixture_dir(void)
+{
+	if (!dir[0]) {
+		const char *tmp = getenv("TMPDIR");
+		snprintf(dir, sizeof dir, "%s/obslab-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		assert_non_null(mkdtemp(dir));
+	}
+	return dir;
+}
+
+void fixture_path(char *out, size_t cap, const char *name)
+{
+	snprintf(out, cap, "%s/%s", fixture_dir(), name);
+}
+
+void fixture_cleanup(void)
+{
+	if (dir[0]) {
+		char cmd[300];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+		dir[0] = '\0';
+	}
+}
+
+void lab_open(struct lab *lab, const char *path, uint32_t users, bool index)
+{
+	memset(lab, 0, sizeof *lab);
+	struct db_error err;
+	if (db_open(path, &lab->db, &err) != DB_OK)
+		fail_msg("db_open: %s", err.msg);
+	if (db_seed(lab->db, users, 42, NULL, NULL, &err) != DB_OK ||
+	    db_set_index(lab->db, index, &err) != DB_OK)
+		fail_msg("seeding: %s", err.msg);
+	lab->names = strtab_create();
+	lab->spans = ring_create(1u << 18, sizeof(struct span_record));
+	lab->logs = ring_create(1u << 8, sizeof(struct log_record));
+	lab->store = store_create((struct store_limits){ .max_traces = 64, .max_spans = 1u << 22 });
+	tracer_init(&lab->tracer, lab->spans);
+	lab->sqltrace = sqltrace_attach(lab->db, &lab->tracer, lab->names);
+	sqltrace_set_rtt_us(lab->sqltrace, 0);
+	lab->ctx = request_ctx_create(lab->db, &lab->tracer, lab->names, lab->logs);
+	request_ctx_set_index(lab->ctx, index);
+	assert_non_null(lab->ctx);
+}
+
+void lab_close(struct lab *lab)
+{
+	request_ctx_destroy(lab->ctx);
+	sqltrace_detach(lab->sqltrace);
+	sqlite3_close_v2(lab->db);
+	request_result_free(&lab->result);
+	store_destroy(lab->store);
+	ring_destroy(lab->spans);
+	ring_destroy(lab->logs);
+	strtab_destroy(lab->names);
+}
+
+void lab_request(struct lab *lab, enum strategy s)
+{
+	struct db_error err;
+	if (request_run(lab->ctx, s, &lab->result, &err) != DB_OK)
+		fail_msg("request: %s", err.msg);
+	store_drain(lab->store, lab->spans);
+}
+
+uint64_t file_checksum(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	int c;
+	while ((c = fgetc(f)) != EOF) {
+		h ^= (unsigned char)c;
+		h *= UINT64_C(0x100000001b3);
+	}
+	fclose(f);
+	return h;
+}

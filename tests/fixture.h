@@ -1,0 +1,46 @@
+/*
+ * fixture — what the engine tests share: a scratch directory, and a lab
+ * wired as the program wires it (string table, span ring, tracer, sqltrace,
+ * request context, store) but run synchronously on the test's thread.
+ */
+#ifndef OBSLAB_TEST_FIXTURE_H
+#define OBSLAB_TEST_FIXTURE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "obslab/request.h"
+#include "obslab/tracer.h"
+
+struct ring;
+struct store;
+struct strtab;
+struct sqltrace;
+
+/* A fresh directory under $TMPDIR; fixture_path joins a name to it. */
+const char *fixture_dir(void);
+void fixture_path(char *out, size_t cap, const char *name);
+void fixture_cleanup(void);
+
+struct lab {
+	sqlite3 *db;
+	struct strtab *names;
+	struct ring *spans, *logs;
+	struct tracer tracer;
+	struct sqltrace *sqltrace;
+	struct request_ctx *ctx;
+	struct store *store;
+	struct request_result result;
+};
+
+/* Opens (":memory:" or a path), seeds users, sets the index; tracing on. */
+void lab_open(struct lab *lab, const char *path, uint32_t users, bool index);
+void lab_close(struct lab *lab);
+/* Runs one request and drains its spans into the store. */
+void lab_request(struct lab *lab, enum strategy s);
+/* FNV-1a over a file's bytes, to prove a file was left unchanged. */
+uint64_t file_checksum(const char *path);
+
+#endif

@@ -1,0 +1,143 @@
+/* sqlfp: a table of statements and the fingerprints they must give. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "obslab/sqlfp.h"
+
+static const struct {
+	const char *sql, *fingerprint;
+} cases[] = {
+	/* the lab's own statements */
+	{ "SELECT count(*) FROM orders WHERE user_id = ?", "SELECT count(*) FROM orders WHERE user_id = ?" },
+	{ "SELECT count(*) FROM orders WHERE user_id = 17", "SELECT count(*) FROM orders WHERE user_id = ?" },
+	{ "SELECT user_id, count(*) FROM orders WHERE user_id IN (?, ?, ?) GROUP BY user_id",
+	  "SELECT user_id, count(*) FROM orders WHERE user_id IN (?) GROUP BY user_id" },
+	/* strings, with '' escapes and embedded comment markers */
+	{ "SELECT * FROM users WHERE username = 'user_01'", "SELECT * FROM users WHERE username = ?" },
+	{ "SELECT * FROM t WHERE a = 'it''s' AND b = ''", "SELECT * FROM t WHERE a = ? AND b = ?" },
+	{ "SELECT 'a -- not a comment' FROM t", "SELECT ? FROM t" },
+	{ "SELECT '/* nor this */', x FROM t", "SELECT ?, x FROM t" },
+	/* numbers: negative, float, exponent, hex, leading dot */
+	{ "SELECT * FROM t WHERE a = -5", "SELECT * FROM t WHERE a = ?" },
+	{ "SELECT * FROM t WHERE a = 3.25 OR b < -0.5e-3", "SELECT * FROM t WHERE a = ? OR b < ?" },
+	{ "SELECT 0x1F, .5, 1e10 FROM t", "SELECT ?, ?, ? FROM t" },
+	{ "SELECT a-1, a - 2, (-3) FROM t", "SELECT a - ?, a - ?, (?) FROM t" },
+	{ "UPDATE t SET n = n + 1 WHERE id = 9", "UPDATE t SET n = n + ? WHERE id = ?" },
+	/* blobs, NULL, TRUE, FALSE */
+	{ "INSERT INTO t VALUES (X'DEADbeef', x'00')", "INSERT INTO t VALUES (?, ?)" },
+	{ "SELECT * FROM t WHERE a IS NULL AND b = TRUE AND c = false",
+	  "SELECT * FROM t WHERE a IS ? AND b = ? AND c = ?" },
+	/* IN lists */
+	{ "SELECT * FROM t WHERE id IN (1, 2, 3, 4)", "SELECT * FROM t WHERE id IN (?)" },
+	{ "SELECT * FROM t WHERE id in (1)", "SELECT * FROM t WHERE id IN (?)" },
+	{ "SELECT * FROM t WHERE id IN ('a','b') AND k NOT IN (?1, ?2)",
+	  "SELECT * FROM t WHERE id IN (?) AND k NOT IN (?)" },
+	{ "SELECT * FROM t WHERE id IN (SELECT id FROM u WHERE v = 2)",
+	  "SELECT * FROM t WHERE id IN (SELECT id FROM u WHERE v = ?)" },
+	{ "SELECT * FROM t WHERE (a, b) IN (VALUES (1, 2))", "SELECT * FROM t WHERE (a, b) IN (VALUES (?, ?))" },
+	/* comments and white space */
+	{ "SELECT a -- the a column\nFROM t", "SELECT a FROM t" },
+	{ "SELECT /* hint */ a\n\t FROM   t  ;", "SELECT a FROM t" },
+	{ "  select\ta,b from t where c=1;;  ", "SELECT a, b FROM t WHERE c = ?" },
+	/* identifiers with digits, quoted identifiers, qualified names */
+	{ "SELECT t1.col2, \"user 3\".x FROM t1 JOIN \"user 3\" ON t1.id = \"user 3\".id",
+	  "SELECT t1.col2, \"user 3\".x FROM t1 JOIN \"user 3\" ON t1.id = \"user 3\".id" },
+	{ "SELECT [weird name], `b2` FROM tbl9 WHERE c3 = 4", "SELECT [weird name], `b2` FROM tbl9 WHERE c3 = ?" },
+	/* named parameters */
+	{ "SELECT * FROM t WHERE a = :a AND b = @b AND c = $c AND d = ?7",
+	  "SELECT * FROM t WHERE a = ? AND b = ? AND c = ? AND d = ?" },
+	/* operators */
+	{ "SELECT a||'x', b<>2, c>=3, d!=4, j->>'$.k' FROM t",
+	  "SELECT a || ?, b <> ?, c >= ?, d != ?, j ->> ? FROM t" },
+	/* the optimized query, folded from a multi-line literal */
+	{ "SELECT users.id, count(orders.id) AS order_count\n  FROM users LEFT OUTER JOIN orders\n"
+	  "    ON users.id = orders.user_id\n GROUP BY users.id",
+	  "SELECT users.id, count(orders.id) AS order_count FROM users LEFT OUTER JOIN orders ON "
+	  "users.id = orders.user_id GROUP BY users.id" },
+	/* degenerate input */
+	{ "", "" },
+	{ "   -- only a comment", "" },
+	{ "SELECT 'unterminated", "SELECT ?" },
+};
+
+static void normalizes_every_case(void **state)
+{
+	(void)state;
+	char out[512];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t len = sqlfp_normalize(cases[i].sql, strlen(cases[i].sql), out, sizeof out);
+		if (strcmp(out, cases[i].fingerprint) != 0)
+			fail_msg("case %zu: '%s'\n  gave     '%s'\n  expected '%s'", i, cases[i].sql, out,
+			         cases[i].fingerprint);
+		assert_int_equal(len, strlen(cases[i].fingerprint));
+	}
+	assert_true(sizeof cases / sizeof cases[0] >= 25);
+}
+
+static void is_stable_under_its_own_output(void **state)
+{
+	(void)state;
+	char once[512], twice[512];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sqlfp_normalize(cases[i].sql, strlen(cases[i].sql), once, sizeof once);
+		sqlfp_normalize(once, strlen(once), twice, sizeof twice);
+		assert_string_equal(once, twice);
+	}
+}
+
+static void cuts_safely_and_reports_full_length(void **state)
+{
+	(void)state;
+	const char *sql = "SELECT count(*) FROM orders WHERE user_id = 42";
+	char small[10];
+	size_t len = sqlfp_normalize(sql, strlen(sql), small, sizeof small);
+	assert_int_equal(len, strlen("SELECT count(*) FROM orders WHERE user_id = ?"));
+	assert_string_equal(small, "SELECT co");
+	/* a long IN list collapses even when the input is larger than the output */
+	char big[4096] = "SELECT * FROM t WHERE id IN (";
+	for (int i = 0; i < 500; i++)
+		strcat(big, i ? ", 123456" : "1");
+	strcat(big, ")");
+	char out[64];
+	sqlfp_normalize(big, strlen(big), out, sizeof out);
+	assert_string_equal(out, "SELECT * FROM t WHERE id IN (?)");
+}
+
+static void names_operation_and_collection(void **state)
+{
+	(void)state;
+	char op[16], coll[32];
+	sqlfp_operation("SELECT count(*) FROM orders WHERE user_id = ?", op, sizeof op);
+	sqlfp_collection("SELECT count(*) FROM orders WHERE user_id = ?", coll, sizeof coll);
+	assert_string_equal(op, "SELECT");
+	assert_string_equal(coll, "orders");
+	sqlfp_collection("SELECT users.id FROM users LEFT OUTER JOIN orders ON users.id = orders.user_id",
+	                 coll, sizeof coll);
+	assert_string_equal(coll, "users");
+	sqlfp_operation("INSERT INTO orders(user_id) VALUES (?)", op, sizeof op);
+	sqlfp_collection("INSERT INTO orders(user_id) VALUES (?)", coll, sizeof coll);
+	assert_string_equal(op, "INSERT");
+	assert_string_equal(coll, "orders");
+	sqlfp_collection("UPDATE t2 SET a = ?", coll, sizeof coll);
+	assert_string_equal(coll, "t2");
+	sqlfp_operation("t.x", op, sizeof op);
+	assert_string_equal(op, "");
+	sqlfp_collection("SELECT ?", coll, sizeof coll);
+	assert_string_equal(coll, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(normalizes_every_case),
+		cmocka_unit_test(is_stable_under_its_own_output),
+		cmocka_unit_test(cuts_safely_and_reports_full_length),
+		cmocka_unit_test(names_operation_and_collection),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

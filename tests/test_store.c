@@ -1,0 +1,151 @@
+/* store and analysis: assembly, orphans, bounds, and attribution that
+ * partitions the root exactly. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "obslab/analysis.h"
+#include "obslab/store.h"
+
+static struct span_record span(uint32_t seq, uint64_t id, uint64_t parent, int64_t start, int64_t end)
+{
+	struct span_record r;
+	memset(&r, 0, sizeof r);
+	r.trace_seq = seq;
+	r.span_id = id;
+	r.parent_id = parent;
+	r.start_ns = start;
+	r.end_ns = end;
+	r.kind = parent ? SPAN_KIND_CLIENT : SPAN_KIND_SERVER;
+	if (!parent)
+		r.u.root.trace_id[15] = (uint8_t)seq;
+	return r;
+}
+
+static struct span_record query(uint32_t seq, uint64_t id, int64_t start, int64_t end, uint32_t net)
+{
+	struct span_record r = span(seq, id, 1, start, end);
+	r.flags = SPAN_F_DB;
+	r.u.db.net_wait_ns = net;
+	return r;
+}
+
+static struct store *small_store(size_t traces, size_t spans)
+{
+	struct store *s = store_create((struct store_limits){ .max_traces = traces, .max_spans = spans });
+	assert_non_null(s);
+	return s;
+}
+
+static void assembles_children_first_arrivals(void **state)
+{
+	(void)state;
+	struct store *s = small_store(8, 100);
+	struct span_record recs[] = {
+		query(1, 3, 300, 400, 0), query(1, 2, 100, 200, 0), span(1, 1, 0, 50, 500),
+	};
+	store_ingest(s, recs, 3);
+	assert_int_equal(store_trace_count(s), 1);
+	const struct trace *t = store_latest(s);
+	assert_int_equal(t->nspans, 3);
+	assert_int_equal(t->spans[0].span_id, 1); /* root first, then by start */
+	assert_int_equal(t->spans[1].span_id, 2);
+	assert_int_equal(t->spans[2].span_id, 3);
+	assert_int_equal(t->trace_id[15], 1);
+	store_destroy(s);
+}
+
+static void a_lost_root_orphans_its_children(void **state)
+{
+	(void)state;
+	struct store *s = small_store(8, 100);
+	struct span_record recs[] = {
+		query(1, 2, 100, 200, 0), query(1, 3, 300, 400, 0), /* root of trace 1 dropped */
+		query(2, 5, 1100, 1200, 0), span(2, 4, 0, 1000, 1500),
+	};
+	store_ingest(s, recs, 4);
+	assert_int_equal(store_trace_count(s), 1);
+	assert_int_equal(store_spans_orphaned(s), 2);
+	assert_int_equal(store_latest(s)->nspans, 2);
+	store_destroy(s);
+}
+
+static void evicts_oldest_within_bounds(void **state)
+{
+	(void)state;
+	struct store *s = small_store(3, 7);
+	for (uint32_t seq = 1; seq <= 5; seq++) {
+		int64_t base = seq * 1000;
+		struct span_record recs[] = {
+			query(seq, 2, base + 10, base + 20, 0), query(seq, 3, base + 30, base + 40, 0),
+			span(seq, 1, 0, base, base + 100),
+		};
+		store_ingest(s, recs, 3);
+		assert_true(store_spans_held(s) <= 7);
+		assert_true(store_trace_count(s) <= 3);
+	}
+	/* 7 spans hold two 3-span traces */
+	assert_int_equal(store_trace_count(s), 2);
+	assert_int_equal(store_trace(s, 0)->spans[0].trace_seq, 4);
+	assert_int_equal(store_latest(s)->spans[0].trace_seq, 5);
+	assert_int_equal(store_traces_completed(s), 5);
+	assert_int_equal(store_traces_evicted(s), 3);
+
+	/* a trace larger than the whole budget is still kept, alone */
+	struct span_record big[10];
+	for (uint64_t i = 0; i < 9; i++)
+		big[i] = query(6, i + 2, 10000 + (int64_t)i, 10001 + (int64_t)i, 0);
+	big[9] = span(6, 1, 0, 9000, 20000);
+	store_ingest(s, big, 10);
+	assert_int_equal(store_trace_count(s), 1);
+	assert_int_equal(store_latest(s)->nspans, 10);
+	store_destroy(s);
+}
+
+static void attribution_partitions_the_root(void **state)
+{
+	(void)state;
+	struct store *s = small_store(4, 100);
+	/* root 0..1000; queries 100..300 (net 50) and 250..400 overlapping (net 20),
+	 * 600..700 (net 100), one sticking out past the root 950..1100; an internal span. */
+	struct span_record internal = span(1, 9, 1, 800, 900);
+	internal.kind = SPAN_KIND_INTERNAL;
+	struct span_record recs[] = {
+		query(1, 2, 100, 300, 50), query(1, 3, 250, 400, 20), query(1, 4, 600, 700, 100),
+		query(1, 5, 950, 1100, 0), internal, span(1, 1, 0, 0, 1000),
+	};
+	store_ingest(s, recs, 6);
+	struct attribution a = analysis_attribution(store_latest(s));
+	assert_int_equal(a.total_ns, 1000);
+	assert_int_equal(a.queries, 4);
+	/* covered: 100..400 (300) + 600..700 (100) + 950..1000 (50) = 450 */
+	assert_int_equal(a.network_ns, 170);
+	assert_int_equal(a.db_ns, 450 - 170);
+	assert_int_equal(a.app_ns, 1000 - 450);
+	assert_int_equal(a.app_ns + a.db_ns + a.network_ns, a.total_ns);
+	store_destroy(s);
+}
+
+static void medians(void **state)
+{
+	(void)state;
+	int64_t odd[] = { 5, 1, 9, 3, 7 }, even[] = { 4, 1, 3, 2 };
+	assert_int_equal(analysis_median(odd, 5), 5);
+	assert_int_equal(analysis_median(even, 4), 2);
+	assert_int_equal(analysis_median(NULL, 0), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(assembles_children_first_arrivals),
+		cmocka_unit_test(a_lost_root_orphans_its_children),
+		cmocka_unit_test(evicts_oldest_within_bounds),
+		cmocka_unit_test(attribution_partitions_the_root),
+		cmocka_unit_test(medians),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,185 @@
+/* workload: the real thread, the real rings, a consumer on this thread;
+ * run under ThreadSanitizer by the test command. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "obslab/analysis.h"
+#include "obslab/clock.h"
+#include "obslab/db.h"
+#include "obslab/log.h"
+#include "obslab/ring.h"
+#include "obslab/store.h"
+#include "obslab/strtab.h"
+#include "obslab/workload.h"
+
+struct harness {
+	struct strtab *names;
+	struct ring *spans, *logs;
+	struct store *store;
+	struct workload *w;
+	size_t logs_seen;
+};
+
+static void start(struct harness *h, const struct workload_config *cfg)
+{
+	memset(h, 0, sizeof *h);
+	sqlite3 *db;
+	struct db_error err;
+	assert_int_equal(db_open(":memory:", &db, &err), DB_OK);
+	h->names = strtab_create();
+	h->spans = ring_create(1u << 14, sizeof(struct span_record));
+	h->logs = ring_create(1u << 8, sizeof(struct log_record));
+	h->store = store_create((struct store_limits){ .max_traces = 1024, .max_spans = 1u << 20 });
+	h->w = workload_create(db, cfg, h->spans, h->logs, h->names);
+	assert_non_null(h->w);
+	assert_int_equal(workload_start(h->w), 0);
+}
+
+static void drain(struct harness *h)
+{
+	store_drain(h->store, h->spans);
+	struct log_record recs[32];
+	size_t n;
+	while ((n = ring_pop(h->logs, recs, 32)) > 0)
+		h->logs_seen += n;
+}
+
+static void finish(struct harness *h)
+{
+	workload_destroy(h->w);
+	drain(h);
+	store_destroy(h->store);
+	ring_destroy(h->spans);
+	ring_destroy(h->logs);
+	strtab_destroy(h->names);
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = ms * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static void runs_k_requests_and_stops(void **state)
+{
+	(void)state;
+	struct workload_config cfg = {
+		.strategy = STRATEGY_NAIVE, .users = 20, .rtt_us = 0, .seed = 42,
+		.pace_hz = 0, .max_requests = 25, .trace = true,
+	};
+	struct harness h;
+	start(&h, &cfg);
+	while (workload_phase(h.w) != WORKLOAD_DONE) {
+		assert_int_not_equal(workload_phase(h.w), WORKLOAD_FAILED);
+		drain(&h);
+		nap_ms(1);
+	}
+	workload_join(h.w);
+	drain(&h);
+	assert_int_equal(workload_requests(h.w), 25);
+	assert_int_equal(store_traces_completed(h.store), 25);
+	assert_int_equal(ring_dropped(h.spans), 0);
+	assert_int_equal(h.logs_seen, 25);
+	size_t n;
+	const struct request_sample *samples = workload_samples(h.w, &n);
+	assert_int_equal(n, 25);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(samples[i].queries, 21);
+		assert_true(samples[i].duration_ns > 0);
+	}
+	const struct trace *t = store_latest(h.store);
+	assert_int_equal(analysis_attribution(t).queries, 21);
+	assert_non_null(strstr(workload_last_result(h.w)->body, "\"total_users\":20"));
+	finish(&h);
+}
+
+static void control_changes_reach_the_worker(void **state)
+{
+	(void)state;
+	struct workload_config cfg = {
+		.strategy = STRATEGY_NAIVE, .users = 20, .rtt_us = 0, .seed = 42,
+		.pace_hz = 200, .max_requests = 0, .trace = true,
+	};
+	struct harness h;
+	start(&h, &cfg);
+	int64_t deadline = clock_now_ns() + 20 * CLOCK_NS_PER_S;
+	/* Switch to optimized at 100 users with the index, and wait to see it. */
+	workload_set_strategy(h.w, STRATEGY_OPTIMIZED);
+	workload_set_users(h.w, 100);
+	workload_set_index(h.w, true);
+	workload_set_rtt_us(h.w, 50);
+	bool seen = false;
+	while (!seen && clock_now_ns() < deadline) {
+		drain(&h);
+		const struct trace *t = store_latest(h.store);
+		if (t && t->spans[0].strategy == STRATEGY_OPTIMIZED && t->spans[0].u.root.users == 100 &&
+		    (t->spans[0].flags & SPAN_F_INDEX)) {
+			struct attribution a = analysis_attribution(t);
+			seen = a.queries == 1 && a.network_ns >= 50 * CLOCK_NS_PER_US;
+		}
+		nap_ms(2);
+	}
+	assert_true(seen);
+	assert_int_equal(workload_phase(h.w), WORKLOAD_RUNNING);
+	finish(&h);
+}
+
+static void stop_is_prompt_at_a_slow_pace(void **state)
+{
+	(void)state;
+	struct workload_config cfg = {
+		.strategy = STRATEGY_OPTIMIZED, .users = 20, .seed = 42, .pace_hz = 1, .trace = true,
+	};
+	struct harness h;
+	start(&h, &cfg);
+	while (workload_requests(h.w) < 1)
+		nap_ms(1);
+	int64_t t0 = clock_now_ns();
+	workload_stop(h.w); /* the worker is asleep for ~1 s: the stop must wake it */
+	assert_true(clock_now_ns() - t0 < 500 * CLOCK_NS_PER_MS);
+	finish(&h);
+}
+
+static void a_failing_database_is_reported(void **state)
+{
+	(void)state;
+	char path[300];
+	fixture_path(path, sizeof path, "readonly.db");
+	sqlite3 *db;
+	struct db_error err;
+	assert_int_equal(db_open(path, &db, &err), DB_OK);
+	sqlite3_close(db);
+	/* Reopen the stamped file read-only: seeding must fail, and say so. */
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	struct workload_config cfg = { .strategy = STRATEGY_NAIVE, .users = 20, .seed = 42, .max_requests = 1, .trace = true };
+	struct harness h;
+	memset(&h, 0, sizeof h);
+	h.names = strtab_create();
+	h.spans = ring_create(1024, sizeof(struct span_record));
+	h.logs = ring_create(64, sizeof(struct log_record));
+	h.store = store_create((struct store_limits){ .max_traces = 4, .max_spans = 4096 });
+	h.w = workload_create(db, &cfg, h.spans, h.logs, h.names);
+	assert_int_equal(workload_start(h.w), 0);
+	workload_join(h.w);
+	assert_int_equal(workload_phase(h.w), WORKLOAD_FAILED);
+	assert_non_null(strstr(workload_error(h.w), "seed"));
+	finish(&h);
+	fixture_cleanup();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(runs_k_requests_and_stops),
+		cmocka_unit_test(control_changes_reach_the_worker),
+		cmocka_unit_test(stop_is_prompt_at_a_slow_pace),
+		cmocka_unit_test(a_failing_database_is_reported),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
