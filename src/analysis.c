@@ -54,3 +54,112 @@ int64_t analysis_median(int64_t *v, size_t n)
 	qsort(v, n, sizeof *v, cmp_i64);
 	return v[(n - 1) / 2];
 }
+
+struct db_call {
+	uint32_t name;
+	int64_t duration_ns;
+	const struct span_record *span;
+};
+
+static int by_name_then_duration(const void *a, const void *b)
+{
+	const struct db_call *x = a, *y = b;
+	if (x->name != y->name)
+		return x->name < y->name ? -1 : 1;
+	return (x->duration_ns > y->duration_ns) - (x->duration_ns < y->duration_ns);
+}
+
+static int by_total_desc(const void *a, const void *b)
+{
+	const struct query_stat *x = a, *y = b;
+	if (x->total_ns != y->total_ns)
+		return x->total_ns > y->total_ns ? -1 : 1;
+	return (x->fingerprint > y->fingerprint) - (x->fingerprint < y->fingerprint);
+}
+
+/* Nearest rank: the smallest value with at least p% of values at or below it. */
+static int64_t percentile(const struct db_call *sorted, size_t n, unsigned p)
+{
+	size_t rank = (n * p + 99) / 100;
+	return sorted[rank ? rank - 1 : 0].duration_ns;
+}
+
+size_t analysis_query_stats(const struct trace *t, struct query_stat *out, size_t cap)
+{
+	if (!t || t->nspans == 0)
+		return 0;
+	struct db_call *calls = malloc(t->nspans * sizeof *calls);
+	if (!calls)
+		abort();
+	size_t n = 0;
+	for (size_t i = 0; i < t->nspans; i++) {
+		const struct span_record *s = &t->spans[i];
+		if (s->flags & SPAN_F_DB)
+			calls[n++] = (struct db_call){ .name = s->name, .duration_ns = span_duration_ns(s), .span = s };
+	}
+	qsort(calls, n, sizeof *calls, by_name_then_duration);
+
+	int64_t root_ns = span_duration_ns(&t->spans[0]);
+	size_t groups = 0, kept = 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && calls[j].name == calls[i].name)
+			j++;
+		groups++;
+		struct query_stat q = {
+			.fingerprint = calls[i].name,
+			.calls = (uint32_t)(j - i),
+			.min_ns = calls[i].duration_ns,
+			.max_ns = calls[j - 1].duration_ns,
+			.p50_ns = percentile(&calls[i], j - i, 50),
+			.p95_ns = percentile(&calls[i], j - i, 95),
+			.p99_ns = percentile(&calls[i], j - i, 99),
+		};
+		for (size_t k = i; k < j; k++) {
+			q.total_ns += calls[k].duration_ns;
+			q.rows += calls[k].span->u.db.rows;
+			q.fullscan_steps += calls[k].span->u.db.fullscan_steps;
+			q.network_ns += calls[k].span->u.db.net_wait_ns;
+		}
+		q.mean_ns = q.total_ns / (int64_t)q.calls;
+		q.share = root_ns > 0 ? (double)q.total_ns / (double)root_ns : 0.0;
+		/* Keep the cap largest by total time. */
+		if (kept < cap) {
+			out[kept++] = q;
+		} else if (cap > 0) {
+			qsort(out, kept, sizeof *out, by_total_desc);
+			if (q.total_ns > out[kept - 1].total_ns)
+				out[kept - 1] = q;
+		}
+		i = j;
+	}
+	qsort(out, kept, sizeof *out, by_total_desc);
+	free(calls);
+	return groups;
+}
+
+void analysis_apportion(const int64_t *parts, size_t n, int64_t total_units, int64_t *units)
+{
+	double sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += (double)parts[i];
+	int64_t given = 0;
+	double rest[16] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		double exact = sum > 0 ? (double)parts[i] / sum * (double)total_units : 0;
+		units[i] = (int64_t)exact;
+		if (i < 16)
+			rest[i] = exact - (double)units[i];
+		given += units[i];
+	}
+	/* Hand the units lost to flooring to the largest remainders. */
+	while (sum > 0 && given < total_units) {
+		size_t best = 0;
+		for (size_t i = 1; i < n && i < 16; i++)
+			if (rest[i] > rest[best])
+				best = i;
+		units[best]++;
+		rest[best] = -1;
+		given++;
+	}
+}

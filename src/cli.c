@@ -43,27 +43,34 @@ static bool parse_on_off(const char *s, bool *out)
 	return true;
 }
 
+enum { FOR_RUN = 1 << 0, FOR_UI = 1 << 1 };
+
 struct option_spec {
 	const char *name; /* without the dashes */
 	bool takes_value;
+	unsigned commands; /* FOR_* */
 };
 
-static const struct option_spec run_options[] = {
-	{ "strategy", true }, { "users", true },    { "requests", true }, { "rtt-us", true },
-	{ "index", true },    { "seed", true },     { "db", true },       { "trace", true },
-	{ "json", false },    { "report", true },   { "log-file", true }, { "help", false },
+static const struct option_spec options[] = {
+	{ "strategy", true, FOR_RUN | FOR_UI }, { "users", true, FOR_RUN | FOR_UI },
+	{ "rtt-us", true, FOR_RUN | FOR_UI },   { "index", true, FOR_RUN | FOR_UI },
+	{ "seed", true, FOR_RUN | FOR_UI },     { "db", true, FOR_RUN | FOR_UI },
+	{ "requests", true, FOR_RUN },          { "trace", true, FOR_RUN },
+	{ "json", false, FOR_RUN },             { "report", true, FOR_RUN },
+	{ "log-file", true, FOR_RUN },          { "frames", true, FOR_UI },
+	{ "help", false, FOR_RUN | FOR_UI },
 };
 
 static const struct option_spec *find_option(const char *name, size_t len)
 {
-	for (size_t i = 0; i < sizeof run_options / sizeof run_options[0]; i++) {
-		if (strlen(run_options[i].name) == len && strncmp(run_options[i].name, name, len) == 0)
-			return &run_options[i];
+	for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+		if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0)
+			return &options[i];
 	}
 	return NULL;
 }
 
-static int set_run_option(struct cli *cli, const char *name, const char *value, struct cli_error *err)
+static int set_option(struct cli *cli, const char *name, const char *value, struct cli_error *err)
 {
 	uint64_t n;
 	if (strcmp(name, "strategy") == 0) {
@@ -111,9 +118,14 @@ static int set_run_option(struct cli *cli, const char *name, const char *value, 
 			cli->output = CLI_OUTPUT_SUMMARY;
 		else
 			return usage_error(err, "--report takes json or text, not '%s'", value);
+	} else if (strcmp(name, "frames") == 0) {
+		if (!parse_u64(value, 1, CLI_MAX_FRAMES, &n))
+			return usage_error(err, "--frames takes a whole number from 1 to %ld, not '%s'",
+			                   CLI_MAX_FRAMES, value);
+		cli->frames = (long)n;
 	} else if (strcmp(name, "help") == 0) {
+		cli->help_topic = cli->command == CLI_CMD_RUN ? "run" : NULL;
 		cli->command = CLI_CMD_HELP;
-		cli->help_topic = "run";
 	}
 	return CLI_EXIT_OK;
 }
@@ -121,7 +133,7 @@ static int set_run_option(struct cli *cli, const char *name, const char *value, 
 static void defaults(struct cli *cli)
 {
 	memset(cli, 0, sizeof *cli);
-	cli->command = CLI_CMD_HELP;
+	cli->command = CLI_CMD_UI;
 	cli->run = (struct workload_config){
 		.strategy = STRATEGY_NAIVE,
 		.users = 20,
@@ -133,10 +145,12 @@ static void defaults(struct cli *cli)
 		.trace = true,
 	};
 	cli->db_path = DB_DEFAULT_PATH;
+	cli->run.pace_hz = CLI_DEFAULT_UI_PACE_HZ; /* the explorer's; run goes flat out */
 	cli->output = CLI_OUTPUT_SUMMARY;
 }
 
-static int parse_run(int argc, char **argv, struct cli *cli, struct cli_error *err)
+/* The options of a command: argv[0..argc) are all --name[=value] words. */
+static int parse_options(int argc, char **argv, struct cli *cli, unsigned command, struct cli_error *err)
 {
 	bool json = false, report = false;
 	for (int i = 0; i < argc; i++) {
@@ -148,6 +162,10 @@ static int parse_run(int argc, char **argv, struct cli *cli, struct cli_error *e
 		const struct option_spec *opt = find_option(name, len);
 		if (!opt)
 			return usage_error(err, "unknown option '%.*s'", (int)(len + 2), arg);
+		if (!(opt->commands & command))
+			return usage_error(err, command == FOR_UI ? "--%s is an option of 'obslab run'"
+			                                          : "--%s is an option of the trace explorer (obslab)",
+			                   opt->name);
 		const char *value = NULL;
 		if (opt->takes_value) {
 			if (eq)
@@ -161,7 +179,7 @@ static int parse_run(int argc, char **argv, struct cli *cli, struct cli_error *e
 		}
 		json |= strcmp(opt->name, "json") == 0;
 		report |= strcmp(opt->name, "report") == 0;
-		int rc = set_run_option(cli, opt->name, value ? value : "", err);
+		int rc = set_option(cli, opt->name, value ? value : "", err);
 		if (rc != CLI_EXIT_OK)
 			return rc;
 	}
@@ -175,7 +193,7 @@ int cli_parse(int argc, char **argv, struct cli *out, struct cli_error *err)
 	defaults(out);
 	err->msg[0] = '\0';
 	if (argc < 2)
-		return CLI_EXIT_OK; /* help, until the terminal UI is the default */
+		return CLI_EXIT_OK;
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		out->command = CLI_CMD_HELP;
@@ -186,9 +204,18 @@ int cli_parse(int argc, char **argv, struct cli *out, struct cli_error *err)
 		out->command = CLI_CMD_VERSION;
 		return CLI_EXIT_OK;
 	}
+	if (strcmp(cmd, "--keys") == 0) {
+		out->command = CLI_CMD_KEYS;
+		return CLI_EXIT_OK;
+	}
 	if (strcmp(cmd, "run") == 0) {
 		out->command = CLI_CMD_RUN;
-		return parse_run(argc - 2, argv + 2, out, err);
+		out->run.pace_hz = 0;
+		return parse_options(argc - 2, argv + 2, out, FOR_RUN, err);
+	}
+	if (strncmp(cmd, "--", 2) == 0) { /* the explorer, with options */
+		out->run.pace_hz = CLI_DEFAULT_UI_PACE_HZ;
+		return parse_options(argc - 1, argv + 1, out, FOR_UI, err);
 	}
 	if (cmd[0] == '-')
 		return usage_error(err, "unknown option '%s'", cmd);
@@ -219,15 +246,25 @@ void cli_usage(FILE *out, const char *command)
 		      out);
 		return;
 	}
-	fputs("Usage: obslab COMMAND [OPTION]...\n"
+	fputs("Usage: obslab [OPTION]...          the trace explorer\n"
+	      "       obslab COMMAND [OPTION]...  a headless command\n"
 	      "A terminal trace explorer for the N+1 query problem: a real SQLite workload,\n"
 	      "traced span by span, with latency attributed to app, database and network.\n"
+	      "\n"
+	      "The explorer's options (press ? inside for the keys):\n"
+	      "  --strategy naive|optimized|eager, --users N, --rtt-us R, --index on|off,\n"
+	      "  --seed S, --db PATH   as for run (obslab help run)\n"
+	      "  --frames N          draw N frames, then exit (for tests and sanitizers)\n"
 	      "\n"
 	      "Commands:\n"
 	      "  run        run the lab's request headless and report what it cost\n"
 	      "  help CMD   show the options of a command\n"
 	      "\n"
+	      "  --keys     list the explorer's keys (Markdown)\n"
 	      "  --help     show this help\n"
-	      "  --version  show the version\n",
+	      "  --version  show the version\n"
+	      "\n"
+	      "Exit status: 0 on success, 1 if the work failed, 2 for a bad command line\n"
+	      "or when the explorer has no terminal.\n",
 	      out);
 }

@@ -89,7 +89,8 @@ int log_write_json(FILE *out, const struct log_record *rec, const struct clock_a
 	return rc;
 }
 
-size_t log_format(char *buf, size_t cap, const struct log_record *rec, const struct strtab *names)
+size_t log_format(char *buf, size_t cap, const struct log_record *rec, const struct strtab *names,
+                  unsigned flags)
 {
 	size_t n = 0;
 #define APPEND(...)                                                     \
@@ -98,9 +99,14 @@ size_t log_format(char *buf, size_t cap, const struct log_record *rec, const str
 		if (w > 0)                                              \
 			n += (size_t)w;                                 \
 	} while (0)
-	APPEND("%-5s %s", log_level_name(rec->level), rec->message);
+	if (flags & LOG_FORMAT_NO_LEVEL)
+		APPEND("%s", rec->message);
+	else
+		APPEND("%-5s %s", log_level_name(rec->level), rec->message);
 	for (uint32_t i = 0; i < rec->nfields; i++) {
 		const struct log_field *f = &rec->fields[i];
+		if ((flags & LOG_FORMAT_NO_TRACE_ID) && strcmp(f->key, "trace_id") == 0)
+			continue;
 		switch (f->type) {
 		case LOG_VALUE_INT: APPEND(" %s=%" PRId64, f->key, f->v.i); break;
 		case LOG_VALUE_STR: APPEND(" %s=\"%s\"", f->key, strtab_get(names, f->v.str)); break;

@@ -3,6 +3,8 @@
 
 #include "obslab/cli.h"
 #include "obslab/cmd_run.h"
+#include "ui/app.h"
+#include "ui/keys.h"
 
 int main(int argc, char **argv)
 {
@@ -19,8 +21,13 @@ int main(int argc, char **argv)
 	case CLI_CMD_VERSION:
 		printf("obslab %s\n", OBSLAB_VERSION);
 		return CLI_EXIT_OK;
+	case CLI_CMD_KEYS:
+		keys_print_markdown(stdout);
+		return CLI_EXIT_OK;
 	case CLI_CMD_RUN:
 		return cmd_run(&cli, stdout, stderr);
+	case CLI_CMD_UI:
+		return app_main(&cli);
 	}
 	return CLI_EXIT_USAGE;
 }

@@ -24,6 +24,9 @@ struct request_ctx {
 	struct strtab *names;
 	struct ring *logs;
 	bool index_on;
+	const _Atomic uint32_t *cancel;
+	uint32_t cancel_seen; /* *cancel when the request began */
+	bool running;         /* inside request_run: the progress handler may cancel */
 	uint32_t root_name, serialize_name, count_fingerprint;
 	sqlite3_stmt *users_stmt, *count_stmt, *join_stmt;
 	sqlite3_stmt *chunk_stmt; /* IN list of REQUEST_EAGER_CHUNK ids */
@@ -98,6 +101,27 @@ void request_ctx_destroy(struct request_ctx *ctx)
 void request_ctx_set_index(struct request_ctx *ctx, bool on)
 {
 	ctx->index_on = on;
+}
+
+static bool cancelled(const struct request_ctx *ctx)
+{
+	return ctx->cancel && atomic_load_explicit(ctx->cancel, memory_order_relaxed) != ctx->cancel_seen;
+}
+
+/* SQLite calls this every PROGRESS_STEPS VM steps: a nonzero return
+ * interrupts the statement, so even a long full scan stops promptly. */
+#define PROGRESS_STEPS 4096
+
+static int on_progress(void *arg)
+{
+	const struct request_ctx *ctx = arg;
+	return ctx->running && cancelled(ctx); /* never the caller's own statements */
+}
+
+void request_ctx_set_cancel(struct request_ctx *ctx, const _Atomic uint32_t *counter)
+{
+	ctx->cancel = counter;
+	sqlite3_progress_handler(ctx->db, counter ? PROGRESS_STEPS : 0, counter ? on_progress : NULL, ctx);
 }
 
 /* Prepares on first use and keeps the statement, as an ORM's cache does. */
@@ -182,6 +206,10 @@ static int run_naive(struct request_ctx *ctx, struct request_result *res)
 		rc = fetch_users(ctx->users_stmt, false, res);
 	/* The N+1 loop: one round trip per user. */
 	for (size_t i = 0; rc == SQLITE_OK && i < res->nusers; i++) {
+		if (cancelled(ctx)) {
+			rc = SQLITE_INTERRUPT;
+			break;
+		}
 		sqlite3_stmt *stmt = ctx->count_stmt;
 		sqlite3_bind_int64(stmt, 1, res->users[i].id);
 		res->queries++;
@@ -222,6 +250,10 @@ static int run_eager(struct request_ctx *ctx, struct request_result *res)
 	if (rc == SQLITE_OK)
 		rc = fetch_users(ctx->users_stmt, false, res);
 	for (size_t first = 0; rc == SQLITE_OK && first < res->nusers; first += REQUEST_EAGER_CHUNK) {
+		if (cancelled(ctx)) {
+			rc = SQLITE_INTERRUPT;
+			break;
+		}
 		size_t n = res->nusers - first < REQUEST_EAGER_CHUNK ? res->nusers - first : REQUEST_EAGER_CHUNK;
 		sqlite3_stmt **slot = n == REQUEST_EAGER_CHUNK ? &ctx->chunk_stmt : &ctx->tail_stmt;
 		if (!*slot || (slot == &ctx->tail_stmt && ctx->tail_len != n)) {
@@ -333,6 +365,9 @@ enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
 	res->body_len = 0;
 
 	res->start_ns = clock_now_ns();
+	if (ctx->cancel)
+		ctx->cancel_seen = atomic_load_explicit(ctx->cancel, memory_order_relaxed);
+	ctx->running = true;
 	struct span_record *root = tracer_begin_trace(ctx->tracer, ctx->root_name);
 	int rc = SQLITE_OK;
 	switch (strategy) {
@@ -353,11 +388,16 @@ enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
 	if (root) {
 		root->strategy = (uint8_t)strategy;
 		root->u.root.users = (uint32_t)res->nusers;
-		root->flags = (uint8_t)((ctx->index_on ? SPAN_F_INDEX : 0) | (rc != SQLITE_OK ? SPAN_F_ERROR : 0));
+		root->flags = (uint8_t)(ctx->index_on ? SPAN_F_INDEX : 0);
+		if (rc != SQLITE_OK)
+			root->flags |= (rc & 0xff) == SQLITE_INTERRUPT ? SPAN_F_CANCELLED : SPAN_F_ERROR;
 	}
 	tracer_end(ctx->tracer);
 	res->end_ns = clock_now_ns();
+	ctx->running = false;
 
+	if ((rc & 0xff) == SQLITE_INTERRUPT)
+		return DB_INTERRUPTED;
 	if (rc != SQLITE_OK) {
 		snprintf(err->msg, sizeof err->msg, "the %s request failed: %s", strategy_name(strategy),
 		         rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(ctx->db));

@@ -146,6 +146,14 @@ const struct trace *store_latest(const struct store *s)
 	return s->count ? store_trace(s, s->count - 1) : NULL;
 }
 
+const struct trace *store_find(const struct store *s, uint64_t seq)
+{
+	/* Kept traces hold consecutive seqs, the newest being completed. */
+	if (seq == 0 || seq > s->completed || s->completed - seq >= s->count)
+		return NULL;
+	return store_trace(s, s->count - 1 - (size_t)(s->completed - seq));
+}
+
 uint64_t store_traces_completed(const struct store *s) { return s->completed; }
 uint64_t store_spans_received(const struct store *s) { return s->received; }
 uint64_t store_spans_orphaned(const struct store *s) { return s->orphaned; }

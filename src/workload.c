@@ -30,8 +30,9 @@ struct workload {
 	/* Control: written by any thread, read by the worker. */
 	_Atomic int strategy;
 	_Atomic uint32_t users, rtt_us, pace_hz;
-	_Atomic bool index, stop;
+	_Atomic bool index, stop, paused;
 	_Atomic uint32_t generation; /* bumped by every change */
+	_Atomic uint32_t cancel;     /* bumped by changes that void the request in flight */
 
 	/* Status: written by the worker. */
 	_Atomic int phase;
@@ -72,6 +73,8 @@ struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
 	atomic_init(&w->pace_hz, cfg->pace_hz);
 	atomic_init(&w->index, cfg->index);
 	atomic_init(&w->stop, false);
+	atomic_init(&w->paused, false);
+	atomic_init(&w->cancel, 0);
 	atomic_init(&w->generation, 0);
 	atomic_init(&w->phase, WORKLOAD_STARTING);
 	atomic_init(&w->requests, 0);
@@ -87,15 +90,18 @@ struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
 	return w;
 }
 
-static void wake(struct workload *w)
+static void wake(struct workload *w, bool cancel)
 {
+	if (cancel)
+		atomic_fetch_add(&w->cancel, 1);
 	pthread_mutex_lock(&w->lock);
 	atomic_fetch_add(&w->generation, 1);
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* Sleeps until deadline, or until a control change or stop wakes it. */
+/* Sleeps until deadline (INT64_MAX: no deadline), or until a control change
+ * or stop wakes it. */
 static void pace_wait(struct workload *w, int64_t deadline_ns, uint32_t generation)
 {
 	struct timespec ts = {
@@ -104,8 +110,10 @@ static void pace_wait(struct workload *w, int64_t deadline_ns, uint32_t generati
 	};
 	pthread_mutex_lock(&w->lock);
 	while (!atomic_load(&w->stop) && atomic_load(&w->generation) == generation &&
-	       clock_now_ns() < deadline_ns) {
-		if (pthread_cond_timedwait(&w->wake, &w->lock, &ts) == ETIMEDOUT)
+	       (deadline_ns == INT64_MAX || clock_now_ns() < deadline_ns)) {
+		if (deadline_ns == INT64_MAX)
+			pthread_cond_wait(&w->wake, &w->lock);
+		else if (pthread_cond_timedwait(&w->wake, &w->lock, &ts) == ETIMEDOUT)
 			break;
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -158,6 +166,8 @@ static void run(struct workload *w)
 	tracer_init(&w->tracer, w->trace ? w->spans : NULL);
 	struct sqltrace *st = sqltrace_attach(w->db, &w->tracer, w->names);
 	struct request_ctx *ctx = request_ctx_create(w->db, &w->tracer, w->names, w->logs);
+	if (ctx)
+		request_ctx_set_cancel(ctx, &w->cancel);
 	if (!st || !ctx) {
 		snprintf(w->error.msg, sizeof w->error.msg, "out of memory");
 		atomic_store(&w->phase, WORKLOAD_FAILED);
@@ -177,8 +187,17 @@ static void run(struct workload *w)
 			if (status != DB_OK)
 				break;
 		}
+		if (atomic_load(&w->paused)) {
+			pace_wait(w, INT64_MAX, generation);
+			next = clock_now_ns();
+			continue;
+		}
 		enum strategy strategy = (enum strategy)atomic_load(&w->strategy);
 		status = request_run(ctx, strategy, &w->last, &w->error);
+		if (status == DB_INTERRUPTED) {
+			status = DB_OK; /* voided by a change: the loop applies it */
+			continue;
+		}
 		if (status != DB_OK)
 			break;
 		if (w->samples)
@@ -234,7 +253,7 @@ void workload_join(struct workload *w)
 void workload_stop(struct workload *w)
 {
 	atomic_store(&w->stop, true);
-	wake(w);
+	wake(w, true);
 	workload_join(w);
 }
 
@@ -254,31 +273,37 @@ void workload_destroy(struct workload *w)
 void workload_set_strategy(struct workload *w, enum strategy s)
 {
 	atomic_store(&w->strategy, (int)s);
-	wake(w);
+	wake(w, true);
 }
 
 void workload_set_users(struct workload *w, uint32_t users)
 {
 	atomic_store(&w->users, users);
-	wake(w);
+	wake(w, true);
 }
 
 void workload_set_rtt_us(struct workload *w, uint32_t rtt_us)
 {
 	atomic_store(&w->rtt_us, rtt_us);
-	wake(w);
+	wake(w, false);
 }
 
 void workload_set_index(struct workload *w, bool on)
 {
 	atomic_store(&w->index, on);
-	wake(w);
+	wake(w, true);
 }
 
 void workload_set_pace(struct workload *w, uint32_t pace_hz)
 {
 	atomic_store(&w->pace_hz, pace_hz);
-	wake(w);
+	wake(w, false);
+}
+
+void workload_set_paused(struct workload *w, bool paused)
+{
+	atomic_store(&w->paused, paused);
+	wake(w, paused);
 }
 
 enum workload_phase workload_phase(const struct workload *w)

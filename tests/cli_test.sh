@@ -88,6 +88,9 @@ usage "unknown option '--colour'" run --colour
 usage "--db needs a value" run --db
 usage "--json and --report are alternatives" run --json --report json
 usage "unknown command 'walk'" walk
+usage "--requests is an option of 'obslab run'" --requests 5
+usage "--frames is an option of the trace explorer" run --frames 3
+usage "--frames takes a whole number from 1 to 1000000" --frames 0
 usage "unknown option '--frobnicate'" --frobnicate
 
 # --- runtime errors: exit 1, one line, files left as they were -------------
@@ -118,7 +121,9 @@ has err.txt 'adir is a directory'
 
 # --- help and version -------------------------------------------------------
 run 0 --help
-has out.txt '^Usage: obslab COMMAND'
+has out.txt '^Usage: obslab \[OPTION\]\.\.\. +the trace explorer'
+run 0 --keys
+has out.txt '^\| `t` \| toggle naive \(N\+1\) and optimized \|$'
 run 0 run --help
 has out.txt -- '--rtt-us R'
 run 0 --version

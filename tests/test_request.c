@@ -187,7 +187,7 @@ static void no_bound_value_reaches_a_span_or_log(void **state)
 				assert_no_user_data(field->v.text);
 		}
 		char line[512];
-		log_format(line, sizeof line, &recs[i], lab.names);
+		log_format(line, sizeof line, &recs[i], lab.names, 0);
 		assert_null(strstr(line, "@example.com"));
 	}
 	lab_close(&lab);

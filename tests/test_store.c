@@ -93,6 +93,11 @@ static void evicts_oldest_within_bounds(void **state)
 	assert_int_equal(store_latest(s)->spans[0].trace_seq, 5);
 	assert_int_equal(store_traces_completed(s), 5);
 	assert_int_equal(store_traces_evicted(s), 3);
+	assert_null(store_find(s, 3));                 /* evicted */
+	assert_int_equal(store_find(s, 4)->spans[0].trace_seq, 4);
+	assert_int_equal(store_find(s, 5)->seq, 5);
+	assert_null(store_find(s, 6));                 /* not yet */
+	assert_null(store_find(s, 0));
 
 	/* a trace larger than the whole budget is still kept, alone */
 	struct span_record big[10];
@@ -129,6 +134,24 @@ static void attribution_partitions_the_root(void **state)
 	store_destroy(s);
 }
 
+static void apportioned_figures_add_up(void **state)
+{
+	(void)state;
+	/* 1/3 each: 33.3 + 33.3 + 33.3 would show 99.9 % */
+	int64_t thirds[] = { 1, 1, 1 }, pct[3];
+	analysis_apportion(thirds, 3, 1000, pct);
+	assert_int_equal(pct[0] + pct[1] + pct[2], 1000);
+	assert_true(pct[0] >= 333 && pct[0] <= 334);
+	/* microseconds from nanoseconds: 1.4 + 1.4 + 1.2 us = 4 us, not 1 + 1 + 1 */
+	int64_t ns[] = { 1400, 1400, 1200 }, us[3];
+	analysis_apportion(ns, 3, 4, us);
+	assert_int_equal(us[0] + us[1] + us[2], 4);
+	assert_int_equal(us[2], 1);
+	int64_t zeros[] = { 0, 0 }, z[2];
+	analysis_apportion(zeros, 2, 1000, z);
+	assert_int_equal(z[0] + z[1], 0);
+}
+
 static void medians(void **state)
 {
 	(void)state;
@@ -145,6 +168,7 @@ int main(void)
 		cmocka_unit_test(a_lost_root_orphans_its_children),
 		cmocka_unit_test(evicts_oldest_within_bounds),
 		cmocka_unit_test(attribution_partitions_the_root),
+		cmocka_unit_test(apportioned_figures_add_up),
 		cmocka_unit_test(medians),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -146,6 +146,65 @@ static void stop_is_prompt_at_a_slow_pace(void **state)
 	finish(&h);
 }
 
+/* Naive at 20000 users without the index scans orders 20000 times: minutes.
+ * A change of strategy must cut it short, and so must a stop. */
+static void a_long_request_yields_to_a_change(void **state)
+{
+	(void)state;
+	struct workload_config cfg = {
+		.strategy = STRATEGY_NAIVE, .users = 20000, .seed = 42, .pace_hz = 0, .trace = true,
+	};
+	struct harness h;
+	start(&h, &cfg);
+	while (workload_phase(h.w) != WORKLOAD_RUNNING)
+		nap_ms(5);
+	nap_ms(100); /* well inside the first request */
+	int64_t t0 = clock_now_ns();
+	workload_set_strategy(h.w, STRATEGY_OPTIMIZED);
+	const struct trace *t = NULL;
+	while (clock_now_ns() - t0 < 5 * CLOCK_NS_PER_S) {
+		drain(&h);
+		t = store_latest(h.store);
+		if (t && t->spans[0].strategy == STRATEGY_OPTIMIZED)
+			break;
+		nap_ms(2);
+	}
+	assert_non_null(t);
+	assert_int_equal(t->spans[0].strategy, STRATEGY_OPTIMIZED);
+	/* the voided naive request is recorded as cancelled, not as a result */
+	const struct trace *first = store_trace(h.store, 0);
+	assert_int_equal(first->spans[0].strategy, STRATEGY_NAIVE);
+	assert_true(first->spans[0].flags & SPAN_F_CANCELLED);
+
+	workload_set_strategy(h.w, STRATEGY_NAIVE);
+	nap_ms(100);
+	t0 = clock_now_ns();
+	workload_stop(h.w);
+	assert_true(clock_now_ns() - t0 < CLOCK_NS_PER_S);
+	finish(&h);
+}
+
+static void pause_holds_the_worker(void **state)
+{
+	(void)state;
+	struct workload_config cfg = {
+		.strategy = STRATEGY_OPTIMIZED, .users = 20, .seed = 42, .pace_hz = 0, .trace = true,
+	};
+	struct harness h;
+	start(&h, &cfg);
+	while (workload_requests(h.w) < 3)
+		nap_ms(1);
+	workload_set_paused(h.w, true);
+	nap_ms(50); /* the request in flight, if any, ends */
+	uint64_t paused_at = workload_requests(h.w);
+	nap_ms(200);
+	assert_int_equal(workload_requests(h.w), paused_at);
+	workload_set_paused(h.w, false);
+	while (workload_requests(h.w) == paused_at)
+		nap_ms(1);
+	finish(&h);
+}
+
 static void a_failing_database_is_reported(void **state)
 {
 	(void)state;
@@ -179,6 +238,8 @@ int main(void)
 		cmocka_unit_test(runs_k_requests_and_stops),
 		cmocka_unit_test(control_changes_reach_the_worker),
 		cmocka_unit_test(stop_is_prompt_at_a_slow_pace),
+		cmocka_unit_test(a_long_request_yields_to_a_change),
+		cmocka_unit_test(pause_holds_the_worker),
 		cmocka_unit_test(a_failing_database_is_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

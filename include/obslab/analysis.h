@@ -7,7 +7,10 @@
  *              clipped to the root, so overlaps count once) minus network,
  *   app = the rest of the root: time no query span covers.
  * app + database + network == root duration, to the nanosecond.
- * No allocation, no state; any thread.
+ *
+ * Query statistics group a trace's database spans by fingerprint.
+ * No state, any thread; analysis_query_stats allocates scratch space and
+ * frees it before returning.
  */
 #ifndef OBSLAB_ANALYSIS_H
 #define OBSLAB_ANALYSIS_H
@@ -27,6 +30,28 @@ struct attribution {
 
 /* The trace's spans must be sorted by start (as the store keeps them). */
 struct attribution analysis_attribution(const struct trace *t);
+
+/* One fingerprint's queries within one trace. Percentiles are exact
+ * (nearest rank over the trace's own durations). */
+struct query_stat {
+	uint32_t fingerprint; /* strtab id */
+	uint32_t calls;
+	int64_t total_ns, mean_ns, min_ns, max_ns, p50_ns, p95_ns, p99_ns;
+	uint64_t rows;
+	uint64_t fullscan_steps;
+	int64_t network_ns;
+	double share; /* total_ns / the root's duration */
+};
+
+/* Fills out[0..cap) with t's fingerprints, most total time first; returns
+ * how many fingerprints the trace has (which may exceed cap). */
+size_t analysis_query_stats(const struct trace *t, struct query_stat *out, size_t cap);
+
+/* Rounds parts for display so the rounded figures still add up: units[i]
+ * is parts[i]'s share of total_units (largest remainder method), and
+ * units[0..n) sums to total_units exactly. Used for milliseconds (units of
+ * 1 µs) and percentages (units of 0.1 %). Parts must be >= 0. */
+void analysis_apportion(const int64_t *parts, size_t n, int64_t total_units, int64_t *units);
 
 /* The median of v[0..n) (the lower middle for even n); sorts v in place. 0 if n == 0. */
 int64_t analysis_median(int64_t *v, size_t n);

@@ -24,10 +24,15 @@
 #define CLI_MAX_REQUESTS 100000u
 
 enum cli_command {
+	CLI_CMD_UI,      /* no command: the trace explorer */
 	CLI_CMD_HELP,
 	CLI_CMD_VERSION,
+	CLI_CMD_KEYS,    /* --keys: the key bindings as Markdown */
 	CLI_CMD_RUN,
 };
+
+#define CLI_DEFAULT_UI_PACE_HZ 5
+#define CLI_MAX_FRAMES 1000000L
 
 enum cli_output {
 	CLI_OUTPUT_SUMMARY,     /* a short human-readable summary */
@@ -42,6 +47,7 @@ struct cli {
 	const char *db_path;
 	const char *log_file;     /* NULL: no log file */
 	enum cli_output output;
+	long frames;              /* UI: stop after this many frames; 0 = run until quit */
 };
 
 struct cli_error {

@@ -26,6 +26,7 @@ enum db_status {
 	DB_FOREIGN,   /* a SQLite database, but not obslab's */
 	DB_TOO_NEW,   /* obslab's, from a newer schema version */
 	DB_ERROR,     /* anything else SQLite reported */
+	DB_INTERRUPTED, /* cancelled on request (request_run only) */
 };
 
 #define DB_DEFAULT_PATH "observability_lab.db"

@@ -63,7 +63,14 @@ const char *log_level_name(enum log_level level);
 int log_write_json(FILE *out, const struct log_record *rec, const struct clock_anchor *anchor,
                    const struct strtab *names);
 
-/* "WARN  N+1 query pattern detected count=20 ..." into buf; returns length. */
-size_t log_format(char *buf, size_t cap, const struct log_record *rec, const struct strtab *names);
+enum log_format_flags {
+	LOG_FORMAT_NO_LEVEL = 1 << 0,    /* leave out the level word */
+	LOG_FORMAT_NO_TRACE_ID = 1 << 1, /* leave out the trace_id field */
+};
+
+/* "WARN  N+1 query pattern detected repeated=20 ..." into buf; returns the
+ * length written. flags: enum log_format_flags. */
+size_t log_format(char *buf, size_t cap, const struct log_record *rec, const struct strtab *names,
+                  unsigned flags);
 
 #endif

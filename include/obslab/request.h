@@ -18,6 +18,7 @@
 #define OBSLAB_REQUEST_H
 
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -70,10 +71,16 @@ struct request_ctx *request_ctx_create(sqlite3 *db, struct tracer *tracer, struc
                                        struct ring *logs);
 void request_ctx_destroy(struct request_ctx *ctx);
 
+/* A counter that another thread bumps to cancel the running request: a
+ * request stops at its next statement (or within a few thousand SQLite VM
+ * steps of a long one) once the counter differs from its value at the
+ * request's start, and request_run returns DB_INTERRUPTED. */
+void request_ctx_set_cancel(struct request_ctx *ctx, const _Atomic uint32_t *counter);
+
 /* Whether orders.user_id is indexed, recorded on each request's root span. */
 void request_ctx_set_index(struct request_ctx *ctx, bool on);
 
-/* Runs one request. DB_OK, or an error with err filled. */
+/* Runs one request. DB_OK, DB_INTERRUPTED, or an error with err filled. */
 enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
                            struct request_result *res, struct db_error *err);
 

@@ -23,6 +23,7 @@ enum span_flag {
 	SPAN_F_DB = 1 << 0,    /* a database statement: u.db is valid */
 	SPAN_F_INDEX = 1 << 1, /* root: the orders.user_id index existed */
 	SPAN_F_ERROR = 1 << 2, /* the operation failed */
+	SPAN_F_CANCELLED = 1 << 3, /* root: the request was cut short by a settings change */
 };
 
 #define SPAN_TRACE_ID_LEN 16

@@ -51,6 +51,8 @@ size_t store_trace_count(const struct store *s);
 /* i from 0 (oldest kept) to count - 1 (newest). */
 const struct trace *store_trace(const struct store *s, size_t i);
 const struct trace *store_latest(const struct store *s); /* NULL if none */
+/* The kept trace with this seq, or NULL if it was evicted (or is to come). */
+const struct trace *store_find(const struct store *s, uint64_t seq);
 
 uint64_t store_traces_completed(const struct store *s); /* ever, evicted included */
 uint64_t store_spans_received(const struct store *s);

@@ -64,12 +64,16 @@ void workload_stop(struct workload *w);
 /* Stops if running, closes the connection, frees. */
 void workload_destroy(struct workload *w);
 
-/* Control, from any thread: takes effect before the next request. */
+/* Control, from any thread: takes effect before the next request. A change
+ * of strategy, users or index (and pause, and stop) also cancels the request
+ * in flight, so a long naive request never holds the lab hostage. */
 void workload_set_strategy(struct workload *w, enum strategy s);
 void workload_set_users(struct workload *w, uint32_t users);
 void workload_set_rtt_us(struct workload *w, uint32_t rtt_us);
 void workload_set_index(struct workload *w, bool on);
 void workload_set_pace(struct workload *w, uint32_t pace_hz);
+/* Paused, the worker runs no request and sleeps until resumed. */
+void workload_set_paused(struct workload *w, bool paused);
 
 /* Status, from any thread. */
 enum workload_phase workload_phase(const struct workload *w);

@@ -1,0 +1,242 @@
+#include "draw.h"
+
+#include <inttypes.h>
+#include <langinfo.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+static const char *const utf8_eighths[] = { "▏", "▎", "▍", "▌", "▋", "▊", "▉" };
+static const char *const ascii_eighths[] = { "|", "|", "[", "[", "[", "#", "#" };
+
+static const struct glyphs utf8_glyphs = {
+	.tee = "├", .corner = "└", .vline = "│", .open = "▾", .closed = "▸", .times = "×",
+	.full = "█", .light = "░", .eighths = utf8_eighths, .tick = "┬", .sep = "│",
+	.dot = "·", .live = "●", .paused = "‖", .ellipsis = "…", .mu = "µ",
+};
+
+static const struct glyphs ascii_glyphs = {
+	.tee = "+", .corner = "`", .vline = "|", .open = "v", .closed = ">", .times = "x",
+	.full = "#", .light = ".", .eighths = ascii_eighths, .tick = "+", .sep = "|",
+	.dot = "-", .live = "*", .paused = "=", .ellipsis = "~", .mu = "u",
+};
+
+static bool unicode, color;
+static attr_t roles[ROLE_COUNT];
+
+void draw_init(void)
+{
+	const char *codeset = nl_langinfo(CODESET);
+	unicode = codeset && strcmp(codeset, "UTF-8") == 0;
+	const char *no_color = getenv("NO_COLOR");
+	color = has_colors() && !(no_color && *no_color);
+
+	/* Monochrome first: attributes alone tell the roles apart. */
+	roles[ROLE_NORMAL] = A_NORMAL;
+	roles[ROLE_TITLE] = A_BOLD;
+	roles[ROLE_FOCUS] = A_BOLD | A_REVERSE;
+	roles[ROLE_STATUS] = A_REVERSE;
+	roles[ROLE_DIM] = A_DIM;
+	roles[ROLE_APP] = A_NORMAL;
+	roles[ROLE_DB] = A_BOLD;
+	roles[ROLE_NET] = A_DIM;
+	roles[ROLE_WARN] = A_BOLD;
+	roles[ROLE_ERROR] = A_BOLD | A_UNDERLINE;
+	roles[ROLE_SELECTED] = A_REVERSE;
+	if (!color)
+		return;
+	start_color();
+	use_default_colors();
+	static const struct {
+		enum draw_role role;
+		short fg, bg;
+		attr_t extra;
+	} palette[] = {
+		{ ROLE_FOCUS, COLOR_BLACK, COLOR_CYAN, A_BOLD },
+		{ ROLE_STATUS, COLOR_BLACK, COLOR_CYAN, 0 },
+		{ ROLE_APP, COLOR_CYAN, -1, 0 },
+		{ ROLE_DB, COLOR_YELLOW, -1, 0 },
+		{ ROLE_NET, COLOR_MAGENTA, -1, 0 },
+		{ ROLE_WARN, COLOR_YELLOW, -1, A_BOLD },
+		{ ROLE_ERROR, COLOR_RED, -1, A_BOLD },
+		{ ROLE_TITLE, COLOR_CYAN, -1, A_BOLD },
+	};
+	for (size_t i = 0; i < sizeof palette / sizeof palette[0]; i++) {
+		short pair = (short)(i + 1);
+		init_pair(pair, palette[i].fg, palette[i].bg);
+		roles[palette[i].role] = COLOR_PAIR(pair) | palette[i].extra;
+	}
+}
+
+bool draw_unicode(void) { return unicode; }
+bool draw_color(void) { return color; }
+const struct glyphs *draw_glyphs(void) { return unicode ? &utf8_glyphs : &ascii_glyphs; }
+attr_t draw_attr(enum draw_role role) { return roles[role]; }
+
+/* Decodes one character: its escaped form (if it must not reach the
+ * terminal raw) or its width. Returns the bytes consumed. */
+static size_t next_char(const char *s, size_t len, char esc[8], int *width, wchar_t *wc)
+{
+	unsigned char c = (unsigned char)s[0];
+	esc[0] = '\0';
+	if (c < 0x20 || c == 0x7f) {
+		snprintf(esc, 8, "\\x%02x", c);
+		*width = 4;
+		return 1;
+	}
+	if (c < 0x80) {
+		*wc = c;
+		*width = 1;
+		return 1;
+	}
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	size_t n = unicode ? mbrtowc(wc, s, len, &st) : (size_t)-1;
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0 || (*wc >= 0x80 && *wc < 0xa0)) {
+		/* invalid, truncated, or a C1 control: escape its first byte */
+		snprintf(esc, 8, "\\x%02x", c);
+		*width = 4;
+		return n == (size_t)-1 || n == (size_t)-2 || n == 0 ? 1 : n;
+	}
+	int w = wcwidth(*wc);
+	if (w < 0) {
+		snprintf(esc, 8, "\\x%02x", c);
+		*width = 4;
+		return 1;
+	}
+	*width = w;
+	return n;
+}
+
+int draw_width(const char *text)
+{
+	int cells = 0;
+	size_t len = strlen(text);
+	for (size_t i = 0; i < len;) {
+		char esc[8];
+		int w;
+		wchar_t wc;
+		i += next_char(text + i, len - i, esc, &w, &wc);
+		cells += w;
+	}
+	return cells;
+}
+
+int draw_text(WINDOW *w, const char *text, int max_cells)
+{
+	if (max_cells <= 0)
+		return 0;
+	int total = draw_width(text);
+	int budget = total > max_cells ? max_cells - 1 : max_cells; /* room for … */
+	int cells = 0;
+	size_t len = strlen(text);
+	for (size_t i = 0; i < len;) {
+		char esc[8];
+		int cw;
+		wchar_t wc;
+		size_t n = next_char(text + i, len - i, esc, &cw, &wc);
+		if (cells + cw > budget)
+			break;
+		if (esc[0])
+			waddstr(w, esc);
+		else if (cw > 0)
+			waddnstr(w, text + i, (int)n);
+		cells += cw;
+		i += n;
+	}
+	if (total > max_cells) {
+		waddstr(w, draw_glyphs()->ellipsis);
+		cells++;
+	}
+	return cells;
+}
+
+int draw_right(WINDOW *w, const char *text, int cells)
+{
+	int pad = cells - draw_width(text);
+	for (int i = 0; i < pad; i++)
+		waddch(w, ' ');
+	return (pad > 0 ? pad : 0) + draw_text(w, text, pad >= 0 ? cells - pad : cells);
+}
+
+int draw_at(WINDOW *w, int y, int x, const char *text, int max_cells)
+{
+	wmove(w, y, x);
+	return draw_text(w, text, max_cells);
+}
+
+int draw_fmt(WINDOW *w, int max_cells, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return draw_text(w, buf, max_cells);
+}
+
+void draw_bar(WINDOW *w, int y, int x, int64_t a8, int64_t b8, attr_t attr)
+{
+	const struct glyphs *g = draw_glyphs();
+	if (b8 <= a8)
+		b8 = a8 + 1; /* a sliver, so even the shortest span is seen */
+	int64_t first = a8 / 8, last = (b8 - 1) / 8;
+	wattron(w, attr);
+	for (int64_t cell = first; cell <= last; cell++) {
+		int64_t lo = cell * 8 > a8 ? cell * 8 : a8;
+		int64_t hi = cell * 8 + 8 < b8 ? cell * 8 + 8 : b8;
+		int64_t fill = hi - lo; /* eighths of this cell covered, 1..8 */
+		const char *glyph = fill >= 8 ? g->full : g->eighths[fill - 1];
+		mvwaddstr(w, y, x + (int)cell, glyph);
+	}
+	wattroff(w, attr);
+}
+
+void draw_frame(WINDOW *w, const char *title, bool focused)
+{
+	box(w, 0, 0);
+	if (!title)
+		return;
+	int width = getmaxx(w);
+	wmove(w, 0, 2);
+	wattron(w, draw_attr(focused ? ROLE_FOCUS : ROLE_TITLE));
+	waddch(w, ' ');
+	draw_text(w, title, width - 6);
+	waddch(w, ' ');
+	wattroff(w, draw_attr(focused ? ROLE_FOCUS : ROLE_TITLE));
+}
+
+void draw_duration(char *buf, size_t cap, int64_t ns)
+{
+	const char *mu = draw_glyphs()->mu;
+	double v = (double)ns;
+	if (ns < 1000)
+		snprintf(buf, cap, "%" PRId64 "ns", ns);
+	else if (ns < 10000)
+		snprintf(buf, cap, "%.2f%ss", v / 1e3, mu);
+	else if (ns < 1000000)
+		snprintf(buf, cap, "%.0f%ss", v / 1e3, mu);
+	else if (ns < 10000000)
+		snprintf(buf, cap, "%.2fms", v / 1e6);
+	else if (ns < 100000000)
+		snprintf(buf, cap, "%.1fms", v / 1e6);
+	else if (ns < 1000000000)
+		snprintf(buf, cap, "%.0fms", v / 1e6);
+	else
+		snprintf(buf, cap, "%.2fs", v / 1e9);
+}
+
+void draw_count(char *buf, size_t cap, uint64_t n)
+{
+	char digits[32];
+	int len = snprintf(digits, sizeof digits, "%" PRIu64, n);
+	size_t o = 0;
+	for (int i = 0; i < len && o + 1 < cap; i++) {
+		if (i > 0 && (len - i) % 3 == 0 && o + 2 < cap)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+}

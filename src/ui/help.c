@@ -1,0 +1,35 @@
+#include "help.h"
+
+#include "draw.h"
+#include "keys.h"
+
+#define LABEL_CELLS 12
+
+void help_size(int lines, int cols, int *h, int *w)
+{
+	*h = (int)key_binding_count + 6;
+	*w = 76;
+	if (*h > lines - 2)
+		*h = lines - 2;
+	if (*w > cols - 4)
+		*w = cols - 4;
+}
+
+void help_draw(WINDOW *w)
+{
+	int h = getmaxy(w), width = getmaxx(w);
+	werase(w);
+	draw_frame(w, "Keys", true);
+	int y = 1;
+	for (size_t i = 0; i < key_binding_count && y < h - 3; i++, y++) {
+		wattron(w, A_BOLD);
+		draw_at(w, y, 2, key_bindings[i].label, LABEL_CELLS);
+		wattroff(w, A_BOLD);
+		draw_at(w, y, 2 + LABEL_CELLS + 1, key_bindings[i].help, width - LABEL_CELLS - 5);
+	}
+	wattron(w, draw_attr(ROLE_DIM));
+	draw_at(w, h - 3, 2, "Mouse: click selects a span or query; the wheel scrolls.", width - 4);
+	draw_at(w, h - 2, 2, "Press any key to close.", width - 4);
+	wattroff(w, draw_attr(ROLE_DIM));
+	wnoutrefresh(w);
+}

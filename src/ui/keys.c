@@ -1,0 +1,52 @@
+#include "keys.h"
+
+#include <ncurses.h>
+
+#define CTRL(c) ((c) & 0x1f)
+
+const struct key_binding key_bindings[] = {
+	{ { 't' }, "t", ACT_TOGGLE_STRATEGY, "toggle naive (N+1) and optimized", "N+1/opt" },
+	{ { 'n' }, "n", ACT_NAIVE, "naive: 1 query for users + 1 per user (N+1)", NULL },
+	{ { 'o' }, "o", ACT_OPTIMIZED, "optimized: one LEFT JOIN ... GROUP BY query", NULL },
+	{ { 'e' }, "e", ACT_EAGER, "eager: users, then IN (...) chunks of 500 ids", NULL },
+	{ { '+', '=' }, "+", ACT_USERS_UP, "more users: 20, 100, 1000, 10000, 100000 (reseeds)", "users" },
+	{ { '-', '_' }, "-", ACT_USERS_DOWN, "fewer users", NULL },
+	{ { 'r' }, "r", ACT_RTT, "simulated network RTT: 0, 50, 200, 500, 1000 us", "RTT" },
+	{ { 'i' }, "i", ACT_INDEX, "toggle the index on orders.user_id", "index" },
+	{ { 'f' }, "f", ACT_PACE, "request pace: 5/s, 50/s, as fast as possible", "pace" },
+	{ { ' ' }, "Space", ACT_PAUSE, "pause or resume capture", "pause" },
+	{ { '[', KEY_LEFT }, "[ Left", ACT_PREV_TRACE, "previous captured trace", "trace" },
+	{ { ']', KEY_RIGHT }, "] Right", ACT_NEXT_TRACE, "next captured trace (the newest: live again)", NULL },
+	{ { '\t' }, "Tab", ACT_FOCUS_NEXT, "focus the next pane", "pane" },
+	{ { KEY_BTAB }, "Shift-Tab", ACT_FOCUS_PREV, "focus the previous pane", NULL },
+	{ { KEY_UP, 'k' }, "Up k", ACT_UP, "select the row above", NULL },
+	{ { KEY_DOWN, 'j' }, "Down j", ACT_DOWN, "select the row below", NULL },
+	{ { KEY_PPAGE }, "PgUp", ACT_PAGE_UP, "a page up", NULL },
+	{ { KEY_NPAGE }, "PgDn", ACT_PAGE_DOWN, "a page down", NULL },
+	{ { KEY_HOME, 'g' }, "Home g", ACT_HOME, "the first row", NULL },
+	{ { KEY_END, 'G' }, "End G", ACT_END, "the last row", NULL },
+	{ { '\n', KEY_ENTER, '\r' }, "Enter", ACT_FOLD, "fold or unfold repeated queries (xN)", "fold" },
+	{ { '?', 'h', KEY_F(1) }, "? h F1", ACT_HELP, "this help", "help" },
+	{ { CTRL('l') }, "Ctrl-L", ACT_REDRAW, "redraw the screen", NULL },
+	{ { 'q', 'Q' }, "q", ACT_QUIT, "quit", "quit" },
+};
+
+const size_t key_binding_count = sizeof key_bindings / sizeof key_bindings[0];
+
+enum action keys_lookup(int key)
+{
+	for (size_t i = 0; i < key_binding_count; i++) {
+		for (int k = 0; k < KEYS_PER_BINDING && key_bindings[i].keys[k]; k++) {
+			if (key_bindings[i].keys[k] == key)
+				return key_bindings[i].action;
+		}
+	}
+	return ACT_NONE;
+}
+
+void keys_print_markdown(FILE *out)
+{
+	fputs("| key | action |\n|---|---|\n", out);
+	for (size_t i = 0; i < key_binding_count; i++)
+		fprintf(out, "| `%s` | %s |\n", key_bindings[i].label, key_bindings[i].help);
+}

@@ -1,0 +1,63 @@
+/*
+ * keys — the one table of key bindings. It dispatches the keys, feeds the
+ * help overlay and the footer, and prints the README's key list
+ * (`obslab --keys`); there is no second list anywhere.
+ */
+#ifndef OBSLAB_UI_KEYS_H
+#define OBSLAB_UI_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum action {
+	ACT_NONE,
+	/* the lab */
+	ACT_TOGGLE_STRATEGY,
+	ACT_NAIVE,
+	ACT_OPTIMIZED,
+	ACT_EAGER,
+	ACT_USERS_UP,
+	ACT_USERS_DOWN,
+	ACT_RTT,
+	ACT_INDEX,
+	ACT_PACE,
+	ACT_PAUSE,
+	/* traces and panes */
+	ACT_PREV_TRACE,
+	ACT_NEXT_TRACE,
+	ACT_FOCUS_NEXT,
+	ACT_FOCUS_PREV,
+	ACT_UP,
+	ACT_DOWN,
+	ACT_PAGE_UP,
+	ACT_PAGE_DOWN,
+	ACT_HOME,
+	ACT_END,
+	ACT_FOLD,
+	/* the program */
+	ACT_HELP,
+	ACT_REDRAW,
+	ACT_QUIT,
+};
+
+#define KEYS_PER_BINDING 3
+
+struct key_binding {
+	int keys[KEYS_PER_BINDING]; /* curses key codes; 0 ends the list */
+	const char *label;          /* how help and the README name the keys */
+	enum action action;
+	const char *help;
+	const char *hint;           /* the footer's short word, or NULL */
+};
+
+extern const struct key_binding key_bindings[];
+extern const size_t key_binding_count;
+
+/* The action bound to a key, or ACT_NONE. */
+enum action keys_lookup(int key);
+
+/* The key list as a Markdown table (`obslab --keys`). */
+void keys_print_markdown(FILE *out);
+
+#endif

@@ -1,0 +1,71 @@
+/* Attribution: where the shown request's time went — app, database,
+ * network (simulated) — with figures that add up to its duration. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "app.h"
+#include "draw.h"
+#include "obslab/store.h"
+
+static void draw(struct pane *p, const struct app *app)
+{
+	WINDOW *w = p->win;
+	werase(w);
+	const struct glyphs *g = draw_glyphs();
+	char title[64] = "Attribution";
+	if (app->shown)
+		snprintf(title, sizeof title, "Attribution %s trace #%llu", g->dot,
+		         (unsigned long long)app->shown->seq);
+	draw_frame(w, title, false);
+	if (!app->shown) {
+		wnoutrefresh(w);
+		return;
+	}
+	const struct attribution *a = &app->attr;
+	int64_t parts[3] = { a->app_ns, a->db_ns, a->network_ns };
+	int64_t us[3], tenths[3];
+	analysis_apportion(parts, 3, (a->total_ns + 500) / 1000, us);
+	analysis_apportion(parts, 3, a->total_ns > 0 ? 1000 : 0, tenths);
+	static const char *const labels[3] = { "app", "database", "network" };
+	static const enum draw_role roles[3] = { ROLE_APP, ROLE_DB, ROLE_NET };
+
+	int inner = p->w - 2;
+	int bar = inner - 10 - 21; /* label, then "  1234.567 ms 100.0%" */
+	if (bar < 4)
+		bar = 4;
+	for (int i = 0; i < 3; i++) {
+		int y = 1 + i;
+		wattron(w, draw_attr(roles[i]));
+		draw_at(w, y, 2, labels[i], 9);
+		wattroff(w, draw_attr(roles[i]));
+		int64_t cells8 = a->total_ns > 0 ? (int64_t)((double)parts[i] / (double)a->total_ns * bar * 8) : 0;
+		wattron(w, draw_attr(ROLE_DIM));
+		for (int x = 0; x < bar; x++)
+			mvwaddstr(w, y, 11 + x, g->light);
+		wattroff(w, draw_attr(ROLE_DIM));
+		if (cells8 > 0)
+			draw_bar(w, y, 11, 0, cells8, draw_attr(roles[i]));
+		wmove(w, y, 11 + bar + 1);
+		draw_fmt(w, inner - bar - 10, "%5" PRId64 ".%03" PRId64 " ms %3" PRId64 ".%" PRId64 "%%",
+		         us[i] / 1000, us[i] % 1000, tenths[i] / 10, tenths[i] % 10);
+	}
+	int64_t total_us = us[0] + us[1] + us[2];
+	wattron(w, A_BOLD);
+	draw_at(w, 4, 2, "total", 9);
+	wmove(w, 4, 11 + bar + 1);
+	draw_fmt(w, inner - bar - 10, "%5" PRId64 ".%03" PRId64 " ms %3d.%d%%", total_us / 1000,
+	         total_us % 1000, a->total_ns > 0 ? 100 : 0, 0);
+	wattroff(w, A_BOLD);
+	wattron(w, draw_attr(ROLE_DIM));
+	if (p->h > 6)
+		draw_at(w, 5, 2, a->network_ns > 0 ? "network: simulated round trips"
+		                                   : "network: none (RTT 0, embedded SQLite)", inner - 2);
+	wattroff(w, draw_attr(ROLE_DIM));
+	wnoutrefresh(w);
+}
+
+const struct pane_ops pane_attribution_ops = {
+	.name = "attribution",
+	.focusable = false,
+	.draw = draw,
+};

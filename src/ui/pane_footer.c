@@ -1,0 +1,35 @@
+/* The footer: the main keys, from the key table's hints. */
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "draw.h"
+
+static void draw(struct pane *p, const struct app *app)
+{
+	(void)app;
+	werase(p->win);
+	wmove(p->win, 0, 0);
+	int used = 0;
+	for (size_t i = 0; i < key_binding_count && used < p->w; i++) {
+		const struct key_binding *b = &key_bindings[i];
+		if (!b->hint)
+			continue;
+		char key[16];
+		snprintf(key, sizeof key, "%s", b->label);
+		char *space = strchr(key, ' ');
+		if (space)
+			*space = '\0'; /* the first key is enough here */
+		wattron(p->win, draw_attr(ROLE_STATUS));
+		used += draw_fmt(p->win, p->w - used, "%s", key);
+		wattroff(p->win, draw_attr(ROLE_STATUS));
+		used += draw_fmt(p->win, p->w - used, " %s  ", b->hint);
+	}
+	wnoutrefresh(p->win);
+}
+
+const struct pane_ops pane_footer_ops = {
+	.name = "footer",
+	.focusable = false,
+	.draw = draw,
+};

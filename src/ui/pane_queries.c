@@ -1,0 +1,90 @@
+/* Queries: the shown trace's statements, one entry per fingerprint, most
+ * total time first: a line of figures, then the fingerprint itself. */
+#include <stdio.h>
+
+#include "app.h"
+#include "draw.h"
+#include "obslab/store.h"
+#include "obslab/strtab.h"
+
+#define ROWS_PER_QUERY 2
+
+static const struct {
+	const char *title;
+	int cells;
+} columns[] = { { "calls", 6 }, { "total", 9 }, { "mean", 9 }, { "p95", 9 }, { "rows", 9 } };
+#define NCOLUMNS (sizeof columns / sizeof columns[0])
+
+static size_t visible_queries(const struct pane *p)
+{
+	size_t rows = p->h > 3 ? (size_t)(p->h - 3) : 0; /* borders and the header */
+	return rows / ROWS_PER_QUERY;
+}
+
+static void draw(struct pane *p, const struct app *app)
+{
+	WINDOW *w = p->win;
+	werase(w);
+	char title[64];
+	snprintf(title, sizeof title, "Queries %s %zu fingerprint%s", draw_glyphs()->dot, app->nqueries,
+	         app->nqueries == 1 ? "" : "s");
+	draw_frame(w, title, app->focus == PANE_QUERIES);
+	int inner = p->w - 2;
+	wattron(w, draw_attr(ROLE_DIM));
+	wmove(w, 1, 1);
+	for (size_t c = 0; c < NCOLUMNS; c++)
+		draw_right(w, columns[c].title, columns[c].cells);
+	wattroff(w, draw_attr(ROLE_DIM));
+
+	size_t shown = visible_queries(p);
+	for (size_t i = 0; i < shown && p->top + i < app->nqueries; i++) {
+		size_t k = p->top + i;
+		const struct query_stat *q = &app->queries[k];
+		char cell[NCOLUMNS][24];
+		snprintf(cell[0], sizeof cell[0], "%u", q->calls);
+		draw_duration(cell[1], sizeof cell[1], q->total_ns);
+		draw_duration(cell[2], sizeof cell[2], q->mean_ns);
+		draw_duration(cell[3], sizeof cell[3], q->p95_ns);
+		draw_count(cell[4], sizeof cell[4], q->rows);
+		int y = 2 + (int)(i * ROWS_PER_QUERY);
+		bool selected = k == p->cursor && app->focus == PANE_QUERIES;
+		if (selected)
+			wattron(w, draw_attr(ROLE_SELECTED));
+		wmove(w, y, 1);
+		int used = 0;
+		for (size_t c = 0; c < NCOLUMNS && used < inner; c++)
+			used += draw_right(w, cell[c], columns[c].cells);
+		if (selected)
+			wattroff(w, draw_attr(ROLE_SELECTED));
+		wattron(w, draw_attr(ROLE_DB));
+		draw_at(w, y + 1, 3, strtab_get(app->names, q->fingerprint), inner - 3);
+		wattroff(w, draw_attr(ROLE_DB));
+	}
+	wnoutrefresh(w);
+}
+
+static enum pane_result handle(struct pane *p, struct app *app, enum action action)
+{
+	return pane_move_cursor(p, action, app->nqueries, visible_queries(p));
+}
+
+static enum pane_result click(struct pane *p, struct app *app, int y, int x)
+{
+	(void)x;
+	if (y < 2)
+		return PANE_HANDLED;
+	size_t k = p->top + (size_t)(y - 2) / ROWS_PER_QUERY;
+	if (k < app->nqueries) {
+		p->cursor = k;
+		p->dirty = true;
+	}
+	return PANE_HANDLED;
+}
+
+const struct pane_ops pane_queries_ops = {
+	.name = "queries",
+	.focusable = true,
+	.draw = draw,
+	.handle = handle,
+	.click = click,
+};

@@ -1,0 +1,133 @@
+/* draw: what reaches the terminal from data is always safe and fits. The
+ * screen is a real curses screen writing to /dev/null; what was drawn is
+ * read back from the window. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <locale.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+#include <cmocka.h>
+
+#include "ui/draw.h"
+
+static WINDOW *win;
+
+/* The window's row 0 as UTF-8, trailing blanks removed. */
+static void row_text(char *out, size_t cap)
+{
+	wchar_t wide[256];
+	cchar_t cells[128];
+	size_t n = 0;
+	int width = getmaxx(win);
+	mvwin_wchnstr(win, 0, 0, cells, width);
+	for (int x = 0; x < width; x++) {
+		wchar_t wc[CCHARW_MAX + 1];
+		attr_t attrs;
+		short pair;
+		getcchar(&cells[x], wc, &attrs, &pair, NULL);
+		if (wc[0] != L'\0' && n < 255)
+			wide[n++] = wc[0];
+	}
+	while (n > 0 && wide[n - 1] == L' ')
+		n--;
+	wide[n] = L'\0';
+	wcstombs(out, wide, cap);
+}
+
+static void drawn(const char *text, int cells, const char *expect)
+{
+	char got[512];
+	werase(win);
+	draw_at(win, 0, 0, text, cells);
+	row_text(got, sizeof got);
+	assert_string_equal(got, expect);
+}
+
+static void escapes_control_characters(void **state)
+{
+	(void)state;
+	drawn("a\x1b[31mred\x07", 40, "a\\x1b[31mred\\x07");
+	drawn("tab\there\r\n", 40, "tab\\x09here\\x0d\\x0a");
+	drawn("del\x7f", 40, "del\\x7f");
+	drawn("c1 \xc2\x9b" "2J", 40, "c1 \\xc22J"); /* U+009B, the 8-bit CSI */
+}
+
+static void escapes_invalid_utf8(void **state)
+{
+	(void)state;
+	drawn("bad \xff\xfe end", 40, "bad \\xff\\xfe end");
+	drawn("cut \xe2\x94", 40, "cut \\xe2\\x94");
+}
+
+static void keeps_printable_unicode_and_counts_cells(void **state)
+{
+	(void)state;
+	drawn("µs × … 漢字", 40, "µs × … 漢字");
+	assert_int_equal(draw_width("漢字"), 4);
+	assert_int_equal(draw_width("a\x1b"), 5);
+}
+
+static void cuts_to_the_cells_given(void **state)
+{
+	(void)state;
+	drawn("SELECT count(*) FROM orders", 10, "SELECT co…");
+	drawn("exactly10!", 10, "exactly10!");
+	drawn("\x1b\x1b\x1b", 6, "\\x1b…"); /* an escape is never cut in half */
+	drawn("anything", 0, "");
+}
+
+static void formats_durations_and_counts(void **state)
+{
+	(void)state;
+	char buf[32];
+	draw_duration(buf, sizeof buf, 512);
+	assert_string_equal(buf, "512ns");
+	draw_duration(buf, sizeof buf, 206000);
+	assert_string_equal(buf, "206µs");
+	draw_duration(buf, sizeof buf, 4420000);
+	assert_string_equal(buf, "4.42ms");
+	draw_duration(buf, sizeof buf, 53400000);
+	assert_string_equal(buf, "53.4ms");
+	draw_duration(buf, sizeof buf, 2500000000);
+	assert_string_equal(buf, "2.50s");
+	draw_count(buf, sizeof buf, 1234567);
+	assert_string_equal(buf, "1,234,567");
+	draw_count(buf, sizeof buf, 999);
+	assert_string_equal(buf, "999");
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	setlocale(LC_ALL, "");
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	if (!out || !in || !newterm(NULL, out, in))
+		return -1;
+	draw_init();
+	win = newwin(1, 80, 0, 0);
+	return win && draw_unicode() ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	delwin(win);
+	endwin();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(escapes_control_characters),
+		cmocka_unit_test(escapes_invalid_utf8),
+		cmocka_unit_test(keeps_printable_unicode_and_counts_cells),
+		cmocka_unit_test(cuts_to_the_cells_given),
+		cmocka_unit_test(formats_durations_and_counts),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# The trace explorer in a real terminal: tmux runs the binary in a shell,
+# the test types keys and reads the screen back (capture-pane).
+# Usage: tui_test.sh PATH/TO/obslab
+set -u
+bin=$(realpath "$1")
+work=$(mktemp -d)
+sock="obslab-tui-$$"
+db="$work/tui.db"
+cleanup() { tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; screen | sed 's/^/    | /'; }
+
+tm() { tmux -L "$sock" "$@"; }
+screen() { tm capture-pane -p -t t 2>/dev/null; }
+keys() { tm send-keys -t t "$@"; }
+# wait_for PATTERN [SECONDS]: true once the screen matches the extended regex.
+wait_for() {
+	local deadline=$((SECONDS + ${2:-15}))
+	while [ $SECONDS -lt $deadline ]; do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+# wait_gone PATTERN [SECONDS]: true once the screen no longer matches.
+wait_gone() {
+	local deadline=$((SECONDS + ${2:-15}))
+	while [ $SECONDS -lt $deadline ]; do
+		screen | grep -Eq -- "$1" || return 0
+		sleep 0.2
+	done
+	return 1
+}
+expect() { if wait_for "$1" "${2:-15}"; then ok; else bad "screen never showed /$1/"; fi; }
+waterfall() { screen | cut -c1-72; } # the left column: waterfall and details
+# The queries the waterfall title counts: "· 21 queries ·"
+queries_shown() { screen | sed -n 's/.*Waterfall · trace #[0-9]* · [0-9]* spans · \([0-9]*\) quer.*/\1/p' | head -1; }
+expect_queries() {
+	local deadline=$((SECONDS + ${2:-15}))
+	while [ $SECONDS -lt $deadline ]; do
+		[ "$(queries_shown)" = "$1" ] && { ok; return; }
+		sleep 0.2
+	done
+	bad "the waterfall never showed $1 queries (last: $(queries_shown))"
+}
+
+# A shell in a 120x40 UTF-8 terminal, with a prompt to look for.
+start_shell() {
+	tm kill-server 2>/dev/null
+	LC_ALL=C.UTF-8 tm -u -f /dev/null new-session -d -x 120 -y 40 -s t \
+		"env LC_ALL=C.UTF-8 PS1='obslab-test\$ ' HOME=$work HISTFILE= bash --norc --noprofile"
+	tm set-option -t t -g status off
+	wait_for 'obslab-test\$' 10 || bad "no shell prompt"
+	keys "cd $work" Enter
+}
+
+launch() {
+	keys "clear; $bin --db $db $*; echo EXIT=\$?" Enter
+	expect 'GET /users/analytics'
+}
+
+# --- the live waterfall ------------------------------------------------------
+start_shell
+launch
+expect '│ N\+1 │'
+expect 'SELECT orders ×20'
+n=$(waterfall | grep -c '├ SELECT orders')
+[ "$n" -ge 15 ] && ok || bad "the staircase shows $n order rows, expected them one per row"
+expect_queries 21
+expect 'network .* ms'
+
+keys t
+expect '│ optimized │'
+expect_queries 1
+[ "$(waterfall | grep -c 'SELECT orders')" -eq 0 ] && ok || bad "optimized still shows order queries"
+keys e
+expect '│ eager │'
+expect_queries 2
+
+keys +
+expect '│ 100 users │'
+expect_queries 2
+keys n
+expect_queries 101
+expect 'SELECT orders ×100'
+
+keys r
+expect 'RTT 500µs \(simulated\)'
+expect 'INFO  RTT 500 us per query'
+# 101 round trips of 500 µs: the attribution's network share is at least 50.5 ms
+net_ok=0
+for _ in $(seq 50); do
+	ms=$(screen | sed -n 's/.*│ network *[^0-9]*\([0-9]*\)\.[0-9]* ms.*/\1/p' | head -1)
+	[ -n "$ms" ] && [ "$ms" -ge 50 ] && { net_ok=1; break; }
+	sleep 0.2
+done
+[ $net_ok = 1 ] && ok || bad "network time did not follow the RTT"
+keys i
+expect 'index on'
+expect 'obslab.index = true'
+
+# --- pause freezes the trace -----------------------------------------------
+keys Space
+expect '‖ paused'
+sleep 0.5
+a=$(screen | grep -o 'trace #[0-9]*' | head -1)
+sleep 1.5
+b=$(screen | grep -o 'trace #[0-9]*' | head -1)
+[ -n "$a" ] && [ "$a" = "$b" ] && ok || bad "paused, the trace still changed ($a -> $b)"
+keys Space
+expect '● live'
+
+# --- history -------------------------------------------------------------------
+keys '['
+expect 'history'
+keys ']' ']' ']' ']' ']' ']' ']' ']' ']' ']'
+expect '● live'
+
+# --- help lists every key of the table -------------------------------------------
+keys '?'
+expect '─ Keys '
+shot=$(screen)
+"$bin" --keys | sed -n 's/^| `\(.*\)` | \(.*\) |$/\2/p' >keys.txt
+missing=0
+while IFS= read -r help; do
+	grep -qF -- "$help" <<<"$shot" || { missing=1; printf 'help lacks: %s\n' "$help"; }
+done <keys.txt
+[ -s keys.txt ] && [ $missing = 0 ] && ok || bad "the help overlay does not list every key"
+keys Escape
+wait_gone '─ Keys ' && ok || bad "Escape did not close the help"
+
+# --- focus and selection ---------------------------------------------------------
+keys g j
+expect 'db.system.name = sqlite'
+expect 'db.query.text = SELECT id, username, email FROM users ORDER BY id'
+keys Tab
+expect '─ Queries '
+
+# --- resize ------------------------------------------------------------------------
+tm resize-window -t t -x 40 -y 10
+expect 'terminal too small: 40x10'
+tm resize-window -t t -x 120 -y 40
+expect '─ Waterfall '
+expect '─ Attribution '
+
+# --- q leaves a clean shell -------------------------------------------------------
+keys q
+expect '^EXIT=0$'
+expect 'obslab-test\$ *$'
+keys "stty -a | tr ' ' '\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' '; echo" Enter
+expect '^icanon echo *$'
+
+# --- SIGTERM too ------------------------------------------------------------------
+launch
+pid=$(pgrep -n -f -- "--db $db") || pid=
+[ -n "$pid" ] && kill -TERM "$pid"
+expect '^EXIT=0$'
+keys "stty -a | grep -c ' -icanon'" Enter
+expect '^0$'
+
+# --- a crash (abort) still gives the terminal back ----------------------------
+launch
+pid=$(pgrep -n -f -- "--db $db") || pid=
+[ -n "$pid" ] && kill -ABRT "$pid"
+expect '^EXIT=134$'
+keys "clear; stty -a | grep -c ' -icanon'" Enter
+expect '^0$'
+
+# --- no colour, no UTF-8: still readable, nothing but ASCII -----------------------
+keys "clear; NO_COLOR=1 LC_ALL=C $bin --db $db --frames 40; echo EXIT=\$?" Enter
+expect '^EXIT=0$' 30
+launch_ascii() { keys "clear; NO_COLOR=1 LC_ALL=C $bin --db $db --strategy naive --users 20; echo EXIT=\$?" Enter; }
+launch_ascii
+expect 'SELECT orders x20'
+expect '\+ SELECT users'
+non_ascii=$(screen | LC_ALL=C grep -c '[^ -~]')
+[ "$non_ascii" = 0 ] && ok || bad "ASCII mode drew $non_ascii lines with other bytes"
+keys q
+expect '^EXIT=0$'
+
+# --- not a terminal ---------------------------------------------------------------
+"$bin" --db "$db" </dev/null >out.txt 2>err.txt
+status=$?
+[ $status = 2 ] && ok || bad "without a terminal obslab exited $status, expected 2"
+grep -q "needs a terminal.*obslab run" err.txt && ok || bad "no message pointing at obslab run: $(cat err.txt)"
+
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
