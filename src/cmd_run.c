@@ -12,13 +12,11 @@
 #include "obslab/db.h"
 #include "obslab/log.h"
 #include "obslab/ring.h"
+#include "obslab/session.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/workload.h"
 
-#define SPAN_RING_CAPACITY (1u << 16)
-#define LOG_RING_CAPACITY (1u << 10)
-#define LOG_DRAIN_BATCH 64
 
 /* What the run measured, medians over its requests. */
 struct figures {
@@ -31,25 +29,16 @@ struct figures {
 
 struct run {
 	const struct cli *cli;
-	struct strtab *names;
-	struct ring *spans, *logs;
-	struct store *store;
-	struct workload *workload;
+	struct session s;
 	FILE *log_file;
-	struct clock_anchor anchor;
 	int log_errno;
 };
 
-static void drain_logs(struct run *r)
+static void write_log(void *ctx, const struct log_record *rec)
 {
-	struct log_record batch[LOG_DRAIN_BATCH];
-	size_t n;
-	while ((n = ring_pop(r->logs, batch, LOG_DRAIN_BATCH)) > 0) {
-		for (size_t i = 0; r->log_file && i < n; i++) {
-			if (log_write_json(r->log_file, &batch[i], &r->anchor, r->names) != 0 && !r->log_errno)
-				r->log_errno = errno;
-		}
-	}
+	struct run *r = ctx;
+	if (r->log_file && log_write_json(r->log_file, rec, &r->s.anchor, r->s.names) != 0 && !r->log_errno)
+		r->log_errno = errno;
 }
 
 /* Drains both rings until the workload has finished. */
@@ -57,29 +46,26 @@ static void consume(struct run *r)
 {
 	const struct timespec nap = { .tv_sec = 0, .tv_nsec = 1000000 };
 	for (;;) {
-		enum workload_phase phase = workload_phase(r->workload);
-		bool finished = phase == WORKLOAD_DONE || phase == WORKLOAD_FAILED;
-		store_drain(r->store, r->spans);
-		drain_logs(r);
-		if (finished)
+		enum workload_phase phase = workload_phase(r->s.workload);
+		session_drain(&r->s, write_log, r);
+		if (phase == WORKLOAD_DONE || phase == WORKLOAD_FAILED)
 			break; /* the phase was read before the drain: nothing is left behind */
 		nanosleep(&nap, NULL);
 	}
-	workload_join(r->workload);
-	store_drain(r->store, r->spans);
-	drain_logs(r);
+	workload_join(r->s.workload);
+	session_drain(&r->s, write_log, r);
 }
 
 static struct figures measure(const struct run *r)
 {
 	struct figures f = {
-		.spans = store_spans_received(r->store),
-		.dropped_spans = ring_dropped(r->spans),
-		.dropped_logs = ring_dropped(r->logs),
+		.spans = store_spans_received(r->s.store),
+		.dropped_spans = ring_dropped(r->s.spans),
+		.dropped_logs = ring_dropped(r->s.logs),
 	};
 	size_t nsamples;
-	const struct request_sample *samples = workload_samples(r->workload, &nsamples);
-	size_t ntraces = store_trace_count(r->store);
+	const struct request_sample *samples = workload_samples(r->s.workload, &nsamples);
+	size_t ntraces = store_trace_count(r->s.store);
 	size_t n = nsamples > ntraces ? nsamples : ntraces;
 	int64_t *col[5];
 	for (size_t c = 0; c < 5; c++) {
@@ -93,7 +79,7 @@ static struct figures measure(const struct run *r)
 	f.attributed = r->cli->run.trace && ntraces > 0;
 	if (f.attributed) {
 		for (size_t i = 0; i < ntraces; i++) {
-			struct attribution a = analysis_attribution(store_trace(r->store, i));
+			struct attribution a = analysis_attribution(store_trace(r->s.store, i));
 			queries[i] = a.queries;
 			total[i] = a.total_ns;
 			app[i] = a.app_ns;
@@ -182,20 +168,9 @@ static void print_summary(FILE *out, const struct cli *cli, const struct figures
 	}
 }
 
-static void run_free(struct run *r)
-{
-	workload_destroy(r->workload);
-	store_destroy(r->store);
-	ring_destroy(r->spans);
-	ring_destroy(r->logs);
-	strtab_destroy(r->names);
-	if (r->log_file)
-		fclose(r->log_file);
-}
-
 int cmd_run(const struct cli *cli, FILE *out, FILE *err)
 {
-	struct run r = { .cli = cli, .anchor = clock_anchor() };
+	struct run r = { .cli = cli };
 	if (cli->log_file) {
 		r.log_file = fopen(cli->log_file, "a");
 		if (!r.log_file) {
@@ -203,41 +178,23 @@ int cmd_run(const struct cli *cli, FILE *out, FILE *err)
 			return CLI_EXIT_FAILURE;
 		}
 	}
-
-	sqlite3 *db;
 	struct db_error dberr;
-	if (db_open(cli->db_path, &db, &dberr) != DB_OK) {
+	struct store_limits limits = { .max_traces = cli->run.max_requests, .max_spans = SIZE_MAX };
+	if (session_start(&r.s, cli->db_path, &cli->run, limits, &dberr) != DB_OK) {
 		fprintf(err, "obslab: %s\n", dberr.msg);
-		run_free(&r);
-		return CLI_EXIT_FAILURE;
-	}
-
-	r.names = strtab_create();
-	r.spans = ring_create(SPAN_RING_CAPACITY, sizeof(struct span_record));
-	r.logs = ring_create(LOG_RING_CAPACITY, sizeof(struct log_record));
-	r.store = store_create((struct store_limits){
-		.max_traces = cli->run.max_requests,
-		.max_spans = SIZE_MAX,
-	});
-	if (!r.names || !r.spans || !r.logs || !r.store)
-		abort();
-	r.workload = workload_create(db, &cli->run, r.spans, r.logs, r.names);
-	if (!r.workload)
-		abort();
-	int rc = workload_start(r.workload);
-	if (rc != 0) {
-		fprintf(err, "obslab: cannot start the workload thread: %s\n", strerror(rc));
-		run_free(&r);
+		session_stop(&r.s);
+		if (r.log_file)
+			fclose(r.log_file);
 		return CLI_EXIT_FAILURE;
 	}
 	consume(&r);
 
 	int status = CLI_EXIT_OK;
-	if (workload_phase(r.workload) == WORKLOAD_FAILED) {
-		fprintf(err, "obslab: %s\n", workload_error(r.workload));
+	if (workload_phase(r.s.workload) == WORKLOAD_FAILED) {
+		fprintf(err, "obslab: %s\n", workload_error(r.s.workload));
 		status = CLI_EXIT_FAILURE;
 	} else if (cli->output == CLI_OUTPUT_BODY) {
-		const struct request_result *last = workload_last_result(r.workload);
+		const struct request_result *last = workload_last_result(r.s.workload);
 		fprintf(out, "%s\n", last->body ? last->body : "");
 	} else {
 		struct figures f = measure(&r);
@@ -246,15 +203,11 @@ int cmd_run(const struct cli *cli, FILE *out, FILE *err)
 		else
 			print_summary(out, cli, &f);
 	}
-	if (r.log_errno) {
-		fprintf(err, "obslab: writing the log file %s failed: %s\n", cli->log_file, strerror(r.log_errno));
+	if (r.log_file && (fclose(r.log_file) != 0 || r.log_errno) && status == CLI_EXIT_OK) {
+		fprintf(err, "obslab: writing the log file %s failed: %s\n", cli->log_file,
+		        strerror(r.log_errno ? r.log_errno : errno));
 		status = CLI_EXIT_FAILURE;
 	}
-	if (r.log_file && fclose(r.log_file) != 0 && status == CLI_EXIT_OK) {
-		fprintf(err, "obslab: writing the log file %s failed: %s\n", cli->log_file, strerror(errno));
-		status = CLI_EXIT_FAILURE;
-	}
-	r.log_file = NULL;
-	run_free(&r);
+	session_stop(&r.s);
 	return status;
 }

@@ -18,9 +18,6 @@
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 
-#define SPAN_RING_CAPACITY (1u << 17)
-#define LOG_RING_CAPACITY (1u << 10)
-#define LOG_DRAIN_BATCH 64
 #define TICK_MS 33             /* ~30 frames a second while live */
 #define IDLE_TICK_MS 1000      /* paused: wake once a second, no more */
 #define RATE_WINDOW_NS CLOCK_NS_PER_S
@@ -91,7 +88,7 @@ static void install_signal_handlers(void)
 
 void app_span_label(const struct app *app, const struct span_record *s, char *buf, size_t cap)
 {
-	span_display_name(s, app->names, buf, cap);
+	span_display_name(s, app->lab.names, buf, cap);
 }
 
 const struct wf_row *app_selected_row(const struct app *app)
@@ -130,7 +127,7 @@ void app_relayout_trace(struct app *app)
 static void show_trace(struct app *app, uint64_t seq)
 {
 	app->shown_seq = seq;
-	app->shown = store_find(app->store, seq);
+	app->shown = store_find(app->lab.store, seq);
 	app->attr = analysis_attribution(app->shown);
 	size_t n = analysis_query_stats(app->shown, app->queries, APP_MAX_QUERIES);
 	app->nqueries = n < APP_MAX_QUERIES ? n : APP_MAX_QUERIES;
@@ -138,17 +135,11 @@ static void show_trace(struct app *app, uint64_t seq)
 	app_relayout_trace(app);
 }
 
-static void drain_logs(struct app *app)
+static void take_log(void *ctx, const struct log_record *rec)
 {
-	struct log_record batch[LOG_DRAIN_BATCH];
-	uint64_t before = app->log.added;
-	size_t n;
-	while ((n = ring_pop(app->logs, batch, LOG_DRAIN_BATCH)) > 0) {
-		for (size_t i = 0; i < n; i++)
-			logbook_add_record(&app->log, &batch[i], app->names);
-	}
-	if (app->log.added != before)
-		mark(app, PANE_LOG);
+	struct app *app = ctx;
+	logbook_add_record(&app->log, rec, app->lab.names);
+	mark(app, PANE_LOG);
 }
 
 static void note(struct app *app, enum log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -168,40 +159,37 @@ static void note(struct app *app, enum log_level level, const char *fmt, ...)
  * refresh the figures; mark what changed. Nothing is drawn here. */
 static void tick(struct app *app)
 {
-	store_drain(app->store, app->spans);
-	drain_logs(app);
+	session_drain(&app->lab, take_log, app);
 
 	/* Paused, the view holds still, even for a request cut short by the pause. */
-	const struct trace *latest = store_latest(app->store);
+	const struct trace *latest = store_latest(app->lab.store);
 	if (app->follow && !app->paused && latest && latest->seq != app->shown_seq) {
 		show_trace(app, latest->seq);
 	} else if (app->shown_seq) {
-		app->shown = store_find(app->store, app->shown_seq);
+		app->shown = store_find(app->lab.store, app->shown_seq);
 		if (!app->shown) /* evicted while browsing history: the oldest kept */
-			show_trace(app, store_trace_count(app->store) ? store_trace(app->store, 0)->seq : 0);
+			show_trace(app, store_trace_count(app->lab.store) ? store_trace(app->lab.store, 0)->seq : 0);
 	}
 
 	int64_t now = clock_now_ns();
 	if (now - app->rate_since_ns >= RATE_WINDOW_NS) {
-		uint64_t requests = workload_requests(app->workload);
+		uint64_t requests = workload_requests(app->lab.workload);
 		app->requests_per_s = (double)(requests - app->rate_requests) * 1e9 / (double)(now - app->rate_since_ns);
 		app->rate_requests = requests;
 		app->rate_since_ns = now;
 	}
 
-	static char last_status[512];
-	char status[512];
+	char status[sizeof app->status_line];
 	pane_status_compose(app, status, sizeof status);
-	if (strcmp(status, last_status) != 0) {
-		memcpy(last_status, status, sizeof status);
+	if (strcmp(status, app->status_line) != 0) {
+		memcpy(app->status_line, status, sizeof status);
 		mark(app, PANE_STATUS);
 	}
 
-	static enum workload_phase last_phase = WORKLOAD_STARTING;
-	enum workload_phase phase = workload_phase(app->workload);
-	if (phase != last_phase && phase == WORKLOAD_FAILED)
-		note(app, LOG_ERROR, "the workload stopped: %s", workload_error(app->workload));
-	last_phase = phase;
+	enum workload_phase phase = workload_phase(app->lab.workload);
+	if (phase != app->last_phase && phase == WORKLOAD_FAILED)
+		note(app, LOG_ERROR, "the workload stopped: %s", workload_error(app->lab.workload));
+	app->last_phase = phase;
 }
 
 /* ---- settings ----------------------------------------------------------- */
@@ -225,7 +213,7 @@ static void set_strategy(struct app *app, enum strategy s)
 	if (app->settings.strategy == s)
 		return;
 	app->settings.strategy = s;
-	workload_set_strategy(app->workload, s);
+	workload_set_strategy(app->lab.workload, s);
 	note(app, LOG_INFO, "strategy: %s", s == STRATEGY_NAIVE ? "naive (N+1)" : strategy_name(s));
 }
 
@@ -236,7 +224,7 @@ static void set_users(struct app *app, int dir)
 	if (users == app->settings.users)
 		return;
 	app->settings.users = users;
-	workload_set_users(app->workload, users);
+	workload_set_users(app->lab.workload, users);
 	note(app, LOG_INFO, "users: %u (reseeding)", users);
 }
 
@@ -246,7 +234,7 @@ static void cycle_rtt(struct app *app)
 	uint32_t rtt = app->settings.rtt_us >= rtt_steps[n - 1] ? rtt_steps[0]
 	                                                         : step_in(rtt_steps, n, app->settings.rtt_us, 1);
 	app->settings.rtt_us = rtt;
-	workload_set_rtt_us(app->workload, rtt);
+	workload_set_rtt_us(app->lab.workload, rtt);
 	note(app, LOG_INFO, "RTT %u us per query (simulated)", rtt);
 }
 
@@ -257,7 +245,7 @@ static void cycle_pace(struct app *app)
 		i++;
 	uint32_t pace = pace_steps[(i + 1) % n];
 	app->settings.pace_hz = pace;
-	workload_set_pace(app->workload, pace);
+	workload_set_pace(app->lab.workload, pace);
 	if (pace)
 		note(app, LOG_INFO, "pace: %u requests/s", pace);
 	else
@@ -276,10 +264,10 @@ static void step_trace(struct app *app, int dir)
 {
 	if (!app->shown_seq)
 		return;
-	const struct trace *t = store_find(app->store, dir < 0 ? app->shown_seq - 1 : app->shown_seq + 1);
+	const struct trace *t = store_find(app->lab.store, dir < 0 ? app->shown_seq - 1 : app->shown_seq + 1);
 	if (!t)
 		return;
-	app->follow = t == store_latest(app->store);
+	app->follow = t == store_latest(app->lab.store);
 	show_trace(app, t->seq);
 	mark(app, PANE_STATUS);
 }
@@ -420,14 +408,14 @@ static void handle_action(struct app *app, enum action action)
 	case ACT_RTT: cycle_rtt(app); go_live(app); break;
 	case ACT_INDEX:
 		app->settings.index = !app->settings.index;
-		workload_set_index(app->workload, app->settings.index);
+		workload_set_index(app->lab.workload, app->settings.index);
 		note(app, LOG_INFO, "index on orders.user_id: %s", app->settings.index ? "on" : "off");
 		go_live(app);
 		break;
 	case ACT_PACE: cycle_pace(app); break;
 	case ACT_PAUSE:
 		app->paused = !app->paused;
-		workload_set_paused(app->workload, app->paused);
+		workload_set_paused(app->lab.workload, app->paused);
 		note(app, LOG_INFO, app->paused ? "capture paused" : "capture resumed");
 		if (!app->paused)
 			go_live(app);
@@ -502,32 +490,17 @@ static void handle_key(struct app *app, int key)
 
 static int start_engine(struct app *app, const struct cli *cli)
 {
-	sqlite3 *db;
-	struct db_error err;
-	if (db_open(cli->db_path, &db, &err) != DB_OK) {
-		fprintf(stderr, "obslab: %s\n", err.msg);
-		return CLI_EXIT_FAILURE;
-	}
 	app->settings = cli->run;
 	app->settings.max_requests = 0;
 	app->settings.trace = true;
 	app->follow = true;
-	app->anchor = clock_anchor();
 	app->rate_since_ns = clock_now_ns();
 	logbook_init(&app->log);
 	waterfall_init(&app->wf);
-	app->names = strtab_create();
-	app->spans = ring_create(SPAN_RING_CAPACITY, sizeof(struct span_record));
-	app->logs = ring_create(LOG_RING_CAPACITY, sizeof(struct log_record));
-	app->store = store_create((struct store_limits){ STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS });
-	if (!app->names || !app->spans || !app->logs || !app->store)
-		abort();
-	app->workload = workload_create(db, &app->settings, app->spans, app->logs, app->names);
-	if (!app->workload)
-		abort();
-	int rc = workload_start(app->workload);
-	if (rc != 0) {
-		fprintf(stderr, "obslab: cannot start the workload thread: %s\n", strerror(rc));
+	struct db_error err;
+	struct store_limits limits = { STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS };
+	if (session_start(&app->lab, cli->db_path, &app->settings, limits, &err) != DB_OK) {
+		fprintf(stderr, "obslab: %s\n", err.msg);
 		return CLI_EXIT_FAILURE;
 	}
 	note(app, LOG_INFO, "started: %s, %u users, RTT %u us, index %s", strategy_name(app->settings.strategy),
@@ -537,11 +510,7 @@ static int start_engine(struct app *app, const struct cli *cli)
 
 static void stop_engine(struct app *app)
 {
-	workload_destroy(app->workload);
-	store_destroy(app->store);
-	ring_destroy(app->spans);
-	ring_destroy(app->logs);
-	strtab_destroy(app->names);
+	session_stop(&app->lab);
 	waterfall_free(&app->wf);
 }
 

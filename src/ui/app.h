@@ -18,6 +18,7 @@
 #include "obslab/analysis.h"
 #include "obslab/clock.h"
 #include "obslab/logbook.h"
+#include "obslab/session.h"
 #include "obslab/span.h"
 #include "obslab/waterfall.h"
 #include "obslab/workload.h"
@@ -51,12 +52,8 @@ struct app {
 	bool paused;
 
 	/* engine */
-	struct strtab *names;
-	struct ring *spans, *logs;
-	struct store *store;
-	struct workload *workload;
+	struct session lab;
 	struct logbook log;
-	struct clock_anchor anchor;
 
 	/* the view */
 	uint64_t shown_seq;        /* 0: none yet */
@@ -72,6 +69,8 @@ struct app {
 	double requests_per_s;
 	uint64_t rate_requests;
 	int64_t rate_since_ns;
+	char status_line[512];          /* as last drawn: redraw when it differs */
+	enum workload_phase last_phase; /* to log a failure once */
 
 	/* the terminal */
 	struct pane panes[PANE_COUNT];

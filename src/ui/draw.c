@@ -75,17 +75,22 @@ bool draw_color(void) { return color; }
 const struct glyphs *draw_glyphs(void) { return unicode ? &utf8_glyphs : &ascii_glyphs; }
 attr_t draw_attr(enum draw_role role) { return roles[role]; }
 
+/* The escaped form of a byte that must not reach the terminal raw. */
+static size_t escape_byte(unsigned char c, char esc[8], int *width, size_t consumed)
+{
+	snprintf(esc, 8, "\\x%02x", c);
+	*width = 4;
+	return consumed;
+}
+
 /* Decodes one character: its escaped form (if it must not reach the
  * terminal raw) or its width. Returns the bytes consumed. */
 static size_t next_char(const char *s, size_t len, char esc[8], int *width, wchar_t *wc)
 {
 	unsigned char c = (unsigned char)s[0];
 	esc[0] = '\0';
-	if (c < 0x20 || c == 0x7f) {
-		snprintf(esc, 8, "\\x%02x", c);
-		*width = 4;
-		return 1;
-	}
+	if (c < 0x20 || c == 0x7f)
+		return escape_byte(c, esc, width, 1);
 	if (c < 0x80) {
 		*wc = c;
 		*width = 1;
@@ -94,18 +99,11 @@ static size_t next_char(const char *s, size_t len, char esc[8], int *width, wcha
 	mbstate_t st;
 	memset(&st, 0, sizeof st);
 	size_t n = unicode ? mbrtowc(wc, s, len, &st) : (size_t)-1;
-	if (n == (size_t)-1 || n == (size_t)-2 || n == 0 || (*wc >= 0x80 && *wc < 0xa0)) {
-		/* invalid, truncated, or a C1 control: escape its first byte */
-		snprintf(esc, 8, "\\x%02x", c);
-		*width = 4;
-		return n == (size_t)-1 || n == (size_t)-2 || n == 0 ? 1 : n;
-	}
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
+		return escape_byte(c, esc, width, 1); /* invalid or truncated */
 	int w = wcwidth(*wc);
-	if (w < 0) {
-		snprintf(esc, 8, "\\x%02x", c);
-		*width = 4;
-		return 1;
-	}
+	if ((*wc >= 0x80 && *wc < 0xa0) || w < 0)
+		return escape_byte(c, esc, width, n); /* a C1 control, or unprintable */
 	*width = w;
 	return n;
 }

@@ -35,3 +35,20 @@ enum pane_result pane_move_cursor(struct pane *p, enum action action, size_t n, 
 	p->dirty = true;
 	return p->cursor != before ? PANE_CHANGED : PANE_HANDLED;
 }
+
+enum pane_result pane_scroll(struct pane *p, enum action action, size_t n, size_t rows)
+{
+	size_t last = n > rows ? n - rows : 0;
+	size_t step = action == ACT_PAGE_UP || action == ACT_PAGE_DOWN ? (rows > 1 ? rows - 1 : 1) : 1;
+	switch (action) {
+	case ACT_UP:
+	case ACT_PAGE_UP: p->top = p->top > step ? p->top - step : 0; break;
+	case ACT_DOWN:
+	case ACT_PAGE_DOWN: p->top = p->top + step < last ? p->top + step : last; break;
+	case ACT_HOME: p->top = 0; break;
+	case ACT_END: p->top = last; break;
+	default: return PANE_IGNORED;
+	}
+	p->dirty = true;
+	return PANE_HANDLED;
+}

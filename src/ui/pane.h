@@ -41,6 +41,7 @@ struct pane {
 	bool dirty;
 	/* list state, for panes that scroll */
 	size_t cursor, top;
+	size_t lines; /* text views: lines at the last draw */
 };
 
 /* Keeps cursor within [0, n) and the window of visible rows [top, top+rows)
@@ -49,6 +50,9 @@ void pane_follow_cursor(struct pane *p, size_t n, size_t rows);
 /* Applies a movement action to a list of n rows with rows visible;
  * PANE_CHANGED if the cursor moved, PANE_IGNORED for other actions. */
 enum pane_result pane_move_cursor(struct pane *p, enum action action, size_t n, size_t rows);
+/* Applies a movement action to a text view of n lines (no cursor: the view
+ * itself moves); PANE_IGNORED for other actions. */
+enum pane_result pane_scroll(struct pane *p, enum action action, size_t n, size_t rows);
 
 /* The status line's text, so the app can tell when it changed. */
 void pane_status_compose(const struct app *app, char *buf, size_t cap);

@@ -72,7 +72,7 @@ static void describe_span(struct lines *l, const struct app *app, const struct s
 	static const char *const kinds[] = { "unspecified", "internal", "server", "client" };
 	add(l, ROLE_TITLE, "%s  (%s span)", label, s->kind < 4 ? kinds[s->kind] : "?");
 	if (s->flags & SPAN_F_DB)
-		add_wrapped(l, ROLE_DB, strtab_get(app->names, s->name), width);
+		add_wrapped(l, ROLE_DB, strtab_get(app->lab.names, s->name), width);
 	add(l, ROLE_NORMAL, "duration %s %s starts at +%s", dur, g->dot, at);
 	if (s->flags & SPAN_F_DB) {
 		char net[16], db[16];
@@ -86,7 +86,7 @@ static void describe_span(struct lines *l, const struct app *app, const struct s
 		    s->u.db.autoindex, g->dot, s->u.db.vm_steps);
 	}
 	struct attr attrs[ATTRS_MAX];
-	size_t n = span_attributes(s, app->names, attrs);
+	size_t n = span_attributes(s, app->lab.names, attrs);
 	for (size_t i = 0; i < n; i++) {
 		const struct attr *a = &attrs[i];
 		if (a->type == ATTR_STRING)
@@ -117,7 +117,7 @@ static void describe_group(struct lines *l, const struct app *app, const struct 
 	draw_duration(to, sizeof to, row->end_ns - t0);
 	add(l, ROLE_TITLE, "%s %s%u  (%u sibling spans, one fingerprint)", label, g->times, row->count, row->count);
 	if (first->flags & SPAN_F_DB)
-		add_wrapped(l, ROLE_DB, strtab_get(app->names, first->name), width);
+		add_wrapped(l, ROLE_DB, strtab_get(app->lab.names, first->name), width);
 	add(l, ROLE_NORMAL, "total %s %s mean %s %s from +%s to +%s", busy, g->dot, mean, g->dot, from, to);
 	if (first->flags & SPAN_F_DB)
 		add(l, ROLE_WARN, "the same query %u times in a row under one parent: the N+1 pattern", row->count);
@@ -141,6 +141,7 @@ static void draw(struct pane *p, const struct app *app)
 		describe_span(&lines, app, &app->shown->spans[row->span], width);
 
 	size_t rows = p->h > 2 ? (size_t)(p->h - 2) : 0;
+	p->lines = lines.n;
 	if (p->top + rows > lines.n)
 		p->top = lines.n > rows ? lines.n - rows : 0;
 	for (size_t i = 0; i < rows && p->top + i < lines.n; i++) {
@@ -155,19 +156,7 @@ static void draw(struct pane *p, const struct app *app)
 static enum pane_result handle(struct pane *p, struct app *app, enum action action)
 {
 	(void)app;
-	/* Scrolls; the clamp happens at draw time, when the text is known. */
-	size_t step = action == ACT_PAGE_UP || action == ACT_PAGE_DOWN ? 5 : 1;
-	switch (action) {
-	case ACT_UP:
-	case ACT_PAGE_UP: p->top = p->top > step ? p->top - step : 0; break;
-	case ACT_DOWN:
-	case ACT_PAGE_DOWN: p->top += step; break;
-	case ACT_HOME: p->top = 0; break;
-	case ACT_END: p->top = MAX_LINES; break;
-	default: return PANE_IGNORED;
-	}
-	p->dirty = true;
-	return PANE_HANDLED;
+	return pane_scroll(p, action, p->lines, p->h > 2 ? (size_t)(p->h - 2) : 0);
 }
 
 const struct pane_ops pane_details_ops = {

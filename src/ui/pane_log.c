@@ -22,7 +22,7 @@ static void draw(struct pane *p, const struct app *app)
 	int inner = p->w - 2;
 	for (size_t i = 0; i < rows && p->top + i < n; i++) {
 		const struct logbook_entry *e = logbook_get(&app->log, p->top + i);
-		time_t secs = (time_t)(clock_to_unix_ns(&app->anchor, e->time_ns) / CLOCK_NS_PER_S);
+		time_t secs = (time_t)(clock_to_unix_ns(&app->lab.anchor, e->time_ns) / CLOCK_NS_PER_S);
 		struct tm tm;
 		localtime_r(&secs, &tm);
 		wmove(w, 1 + (int)i, 1);
@@ -50,19 +50,7 @@ static void draw(struct pane *p, const struct app *app)
 
 static enum pane_result handle(struct pane *p, struct app *app, enum action action)
 {
-	size_t n = logbook_count(&app->log), rows = visible_rows(p);
-	size_t max_top = n > rows ? n - rows : 0, step = action == ACT_PAGE_UP || action == ACT_PAGE_DOWN ? rows : 1;
-	switch (action) {
-	case ACT_UP:
-	case ACT_PAGE_UP: p->top = p->top > step ? p->top - step : 0; break;
-	case ACT_DOWN:
-	case ACT_PAGE_DOWN: p->top = p->top + step < max_top ? p->top + step : max_top; break;
-	case ACT_HOME: p->top = 0; break;
-	case ACT_END: p->top = max_top; break;
-	default: return PANE_IGNORED;
-	}
-	p->dirty = true;
-	return PANE_HANDLED;
+	return pane_scroll(p, action, logbook_count(&app->log), visible_rows(p));
 }
 
 const struct pane_ops pane_log_ops = {

@@ -57,7 +57,7 @@ static void draw(struct pane *p, const struct app *app)
 		if (selected)
 			wattroff(w, draw_attr(ROLE_SELECTED));
 		wattron(w, draw_attr(ROLE_DB));
-		draw_at(w, y + 1, 3, strtab_get(app->names, q->fingerprint), inner - 3);
+		draw_at(w, y + 1, 3, strtab_get(app->lab.names, q->fingerprint), inner - 3);
 		wattroff(w, draw_attr(ROLE_DB));
 	}
 	wnoutrefresh(w);

@@ -19,15 +19,15 @@ void pane_status_compose(const struct app *app, char *buf, size_t cap)
 	const char *sep = g->sep;
 	char users[32], spans[32], dropped[32], activity[96];
 	draw_count(users, sizeof users, app->settings.users);
-	draw_count(spans, sizeof spans, store_spans_received(app->store));
-	draw_count(dropped, sizeof dropped, ring_dropped(app->spans));
+	draw_count(spans, sizeof spans, store_spans_received(app->lab.store));
+	draw_count(dropped, sizeof dropped, ring_dropped(app->lab.spans));
 
-	enum workload_phase phase = workload_phase(app->workload);
+	enum workload_phase phase = workload_phase(app->lab.workload);
 	if (phase == WORKLOAD_FAILED) {
 		snprintf(activity, sizeof activity, "stopped: error (see log)");
 	} else if (phase == WORKLOAD_SEEDING || phase == WORKLOAD_STARTING) {
 		uint32_t done, total;
-		workload_seed_progress(app->workload, &done, &total);
+		workload_seed_progress(app->lab.workload, &done, &total);
 		char d[32], t[32];
 		draw_count(d, sizeof d, done);
 		draw_count(t, sizeof t, total);

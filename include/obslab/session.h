@@ -1,0 +1,49 @@
+/*
+ * session — one live lab, wired as every front end needs it: the database
+ * opened (and refused if it is not obslab's), a workload thread that owns
+ * the connection from then on, the span and log rings it records into, the
+ * string table, and the store that the consumer thread drains into.
+ *
+ * The thread that calls session_start is the consumer: it alone calls
+ * session_drain and reads the store. session_stop stops the thread and frees
+ * everything; it is safe on a session that failed to start.
+ */
+#ifndef OBSLAB_SESSION_H
+#define OBSLAB_SESSION_H
+
+#include <stddef.h>
+
+#include "obslab/clock.h"
+#include "obslab/db.h"
+#include "obslab/store.h"
+#include "obslab/workload.h"
+
+struct log_record;
+struct ring;
+struct strtab;
+
+#define SESSION_SPAN_RING (1u << 17)
+#define SESSION_LOG_RING (1u << 10)
+
+struct session {
+	struct strtab *names;
+	struct ring *spans, *logs;
+	struct store *store;
+	struct workload *workload;
+	struct clock_anchor anchor;
+};
+
+/* DB_OK, or the database's error in err. A thread that cannot start is
+ * reported as DB_ERROR. */
+enum db_status session_start(struct session *s, const char *db_path, const struct workload_config *cfg,
+                             struct store_limits limits, struct db_error *err);
+
+typedef void session_log_fn(void *ctx, const struct log_record *rec);
+
+/* Moves what the workload recorded so far: spans into the store, log
+ * records to on_log (which may be NULL). Returns the spans moved. */
+size_t session_drain(struct session *s, session_log_fn *on_log, void *ctx);
+
+void session_stop(struct session *s);
+
+#endif
