@@ -43,7 +43,9 @@ static bool parse_on_off(const char *s, bool *out)
 	return true;
 }
 
-enum { FOR_RUN = 1 << 0, FOR_UI = 1 << 1 };
+enum { FOR_RUN = 1 << 0, FOR_UI = 1 << 1, FOR_COMPARE = 1 << 2, FOR_SWEEP = 1 << 3 };
+#define FOR_ALL (FOR_RUN | FOR_UI | FOR_COMPARE | FOR_SWEEP)
+#define FOR_MEASURE (FOR_COMPARE | FOR_SWEEP)
 
 struct option_spec {
 	const char *name; /* without the dashes */
@@ -52,14 +54,25 @@ struct option_spec {
 };
 
 static const struct option_spec options[] = {
-	{ "strategy", true, FOR_RUN | FOR_UI }, { "users", true, FOR_RUN | FOR_UI },
-	{ "rtt-us", true, FOR_RUN | FOR_UI },   { "index", true, FOR_RUN | FOR_UI },
-	{ "seed", true, FOR_RUN | FOR_UI },     { "db", true, FOR_RUN | FOR_UI },
-	{ "requests", true, FOR_RUN },          { "trace", true, FOR_RUN },
-	{ "json", false, FOR_RUN },             { "report", true, FOR_RUN },
-	{ "log-file", true, FOR_RUN },          { "frames", true, FOR_UI },
-	{ "help", false, FOR_RUN | FOR_UI },
+	{ "strategy", true, FOR_RUN | FOR_UI },
+	{ "users", true, FOR_RUN | FOR_UI | FOR_COMPARE },
+	{ "users-list", true, FOR_SWEEP },
+	{ "rtt-us", true, FOR_ALL },
+	{ "index", true, FOR_ALL },
+	{ "seed", true, FOR_ALL },
+	{ "db", true, FOR_ALL },
+	{ "requests", true, FOR_RUN | FOR_MEASURE },
+	{ "trace", true, FOR_RUN },
+	{ "json", false, FOR_RUN | FOR_MEASURE },
+	{ "report", true, FOR_RUN },
+	{ "log-file", true, FOR_RUN },
+	{ "frames", true, FOR_UI },
+	{ "n1-min-count", true, FOR_RUN | FOR_UI },
+	{ "n1-min-ms", true, FOR_RUN | FOR_UI },
+	{ "help", false, FOR_ALL },
 };
+
+static const char *const command_names[] = { "run", "compare", "sweep" };
 
 static const struct option_spec *find_option(const char *name, size_t len)
 {
@@ -68,6 +81,30 @@ static const struct option_spec *find_option(const char *name, size_t len)
 			return &options[i];
 	}
 	return NULL;
+}
+
+/* "20,100,1000": ascending, distinct, each a valid --users. */
+static int parse_users_list(struct cli *cli, const char *value, struct cli_error *err)
+{
+	char buf[128];
+	if (strlen(value) >= sizeof buf)
+		return usage_error(err, "--users-list is too long: at most %d scales", PLAN_MAX_SCALES);
+	strcpy(buf, value);
+	cli->plan.nscales = 0;
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint64_t n;
+		if (!parse_u64(tok, 1, CLI_MAX_USERS, &n))
+			return usage_error(err, "--users-list takes user counts from 1 to %u separated by commas, not '%s'",
+			                   CLI_MAX_USERS, value);
+		if (cli->plan.nscales == PLAN_MAX_SCALES)
+			return usage_error(err, "--users-list takes at most %d scales", PLAN_MAX_SCALES);
+		if (cli->plan.nscales > 0 && n <= cli->plan.users[cli->plan.nscales - 1])
+			return usage_error(err, "--users-list must ascend, without repeats: '%s'", value);
+		cli->plan.users[cli->plan.nscales++] = (uint32_t)n;
+	}
+	if (cli->plan.nscales == 0)
+		return usage_error(err, "--users-list needs at least one user count");
+	return CLI_EXIT_OK;
 }
 
 static int set_option(struct cli *cli, const char *name, const char *value, struct cli_error *err)
@@ -118,13 +155,23 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 			cli->output = CLI_OUTPUT_SUMMARY;
 		else
 			return usage_error(err, "--report takes json or text, not '%s'", value);
+	} else if (strcmp(name, "users-list") == 0) {
+		return parse_users_list(cli, value, err);
+	} else if (strcmp(name, "n1-min-count") == 0) {
+		if (!parse_u64(value, 2, 1000, &n))
+			return usage_error(err, "--n1-min-count takes a whole number from 2 to 1000, not '%s'", value);
+		cli->findings.n1_min_count = (uint32_t)n;
+	} else if (strcmp(name, "n1-min-ms") == 0) {
+		if (!parse_u64(value, 0, 600000, &n))
+			return usage_error(err, "--n1-min-ms takes milliseconds from 0 to 600000, not '%s'", value);
+		cli->findings.n1_min_ns = (int64_t)n * 1000000;
 	} else if (strcmp(name, "frames") == 0) {
 		if (!parse_u64(value, 1, CLI_MAX_FRAMES, &n))
 			return usage_error(err, "--frames takes a whole number from 1 to %ld, not '%s'",
 			                   CLI_MAX_FRAMES, value);
 		cli->frames = (long)n;
 	} else if (strcmp(name, "help") == 0) {
-		cli->help_topic = cli->command == CLI_CMD_RUN ? "run" : NULL;
+		cli->help_topic = cli->command >= CLI_CMD_RUN ? command_names[cli->command - CLI_CMD_RUN] : NULL;
 		cli->command = CLI_CMD_HELP;
 	}
 	return CLI_EXIT_OK;
@@ -146,6 +193,8 @@ static void defaults(struct cli *cli)
 	};
 	cli->db_path = DB_DEFAULT_PATH;
 	cli->run.pace_hz = CLI_DEFAULT_UI_PACE_HZ; /* the explorer's; run goes flat out */
+	cli->plan = (struct plan){ .users = { 20, 100, 1000, 10000 }, .nscales = 4, .requests = CLI_SWEEP_REQUESTS };
+	cli->findings = (struct findings_config){ .n1_min_count = FINDINGS_DEFAULT_N1_MIN_COUNT, .n1_min_ns = 0 };
 	cli->output = CLI_OUTPUT_SUMMARY;
 }
 
@@ -162,10 +211,13 @@ static int parse_options(int argc, char **argv, struct cli *cli, unsigned comman
 		const struct option_spec *opt = find_option(name, len);
 		if (!opt)
 			return usage_error(err, "unknown option '%.*s'", (int)(len + 2), arg);
-		if (!(opt->commands & command))
-			return usage_error(err, command == FOR_UI ? "--%s is an option of 'obslab run'"
-			                                          : "--%s is an option of the trace explorer (obslab)",
-			                   opt->name);
+		if (!(opt->commands & command)) {
+			if (command == FOR_UI)
+				return usage_error(err, "--%s is not an option of the trace explorer (see obslab --help)", opt->name);
+			return usage_error(err, "--%s is not an option of 'obslab %s' (see obslab help %s)", opt->name,
+			                   command_names[command == FOR_RUN ? 0 : command == FOR_COMPARE ? 1 : 2],
+			                   command_names[command == FOR_RUN ? 0 : command == FOR_COMPARE ? 1 : 2]);
+		}
 		const char *value = NULL;
 		if (opt->takes_value) {
 			if (eq)
@@ -213,6 +265,21 @@ int cli_parse(int argc, char **argv, struct cli *out, struct cli_error *err)
 		out->run.pace_hz = 0;
 		return parse_options(argc - 2, argv + 2, out, FOR_RUN, err);
 	}
+	if (strcmp(cmd, "compare") == 0 || strcmp(cmd, "sweep") == 0) {
+		bool sweep = cmd[0] == 's';
+		out->command = sweep ? CLI_CMD_SWEEP : CLI_CMD_COMPARE;
+		out->run.pace_hz = 0;
+		out->run.max_requests = sweep ? CLI_SWEEP_REQUESTS : CLI_COMPARE_REQUESTS;
+		int rc = parse_options(argc - 2, argv + 2, out, sweep ? FOR_SWEEP : FOR_COMPARE, err);
+		out->plan.requests = (uint32_t)out->run.max_requests;
+		if (!sweep) {
+			out->plan.users[0] = out->run.users;
+			out->plan.nscales = 1;
+		}
+		if (out->output == CLI_OUTPUT_BODY)
+			out->output = CLI_OUTPUT_REPORT_JSON; /* --json: the table as JSON */
+		return rc;
+	}
 	if (strncmp(cmd, "--", 2) == 0) { /* the explorer, with options */
 		out->run.pace_hz = CLI_DEFAULT_UI_PACE_HZ;
 		return parse_options(argc - 1, argv + 1, out, FOR_UI, err);
@@ -224,6 +291,28 @@ int cli_parse(int argc, char **argv, struct cli *out, struct cli_error *err)
 
 void cli_usage(FILE *out, const char *command)
 {
+	if (command && (strcmp(command, "compare") == 0 || strcmp(command, "sweep") == 0)) {
+		bool sweep = command[0] == 's';
+		fputs(sweep ? "Usage: obslab sweep [OPTION]...\n"
+		              "Measure every strategy across scales: the original lab's \"with 1000 users\" claim.\n"
+		            : "Usage: obslab compare [OPTION]...\n"
+		              "Measure naive, optimized and eager at one setting: the original lab's table.\n",
+		      out);
+		fputs("Requests run in rounds of naive, optimized, eager (an A/B/C burst); the figures\n"
+		      "are medians of the measured traces.\n\n",
+		      out);
+		fputs(sweep ? "  --users-list L      ascending user counts, comma-separated (20,100,1000,10000)\n"
+		              "  --requests K        requests of each strategy at each scale (3)\n"
+		            : "  --users N           users in the database, 1 to 100000 (20)\n"
+		              "  --requests K        requests of each strategy (10)\n",
+		      out);
+		fputs("  --rtt-us R          simulated network round trip per query, microseconds (200)\n"
+		      "  --index on|off      index on orders.user_id (off)\n"
+		      "  --seed S, --db PATH as for run\n"
+		      "  --json              print the table as JSON\n",
+		      out);
+		return;
+	}
 	if (command && strcmp(command, "run") == 0) {
 		fputs("Usage: obslab run [OPTION]...\n"
 		      "Run the lab's request GET /users/analytics headless and report what it cost.\n"
@@ -241,6 +330,9 @@ void cli_usage(FILE *out, const char *command)
 		      "  --json              print the last response body, as the endpoint returned it\n"
 		      "  --report json|text  print the measured figures as JSON, or as text (text)\n"
 		      "  --log-file PATH     append the structured log as JSON lines\n"
+		      "  --n1-min-count N    repeated queries that make an N+1 finding (5, as Sentry)\n"
+		      "  --n1-min-ms T       ... and their least total time, ms (0; Sentry's hosted\n"
+		      "                      default is 50, which in-process SQLite never reaches)\n"
 		      "\n"
 		      "Exit status: 0 on success, 1 if the run failed, 2 for a bad command line.\n",
 		      out);
@@ -255,9 +347,13 @@ void cli_usage(FILE *out, const char *command)
 	      "  --strategy naive|optimized|eager, --users N, --rtt-us R, --index on|off,\n"
 	      "  --seed S, --db PATH   as for run (obslab help run)\n"
 	      "  --frames N          draw N frames, then exit (for tests and sanitizers)\n"
+	      "  --n1-min-count N, --n1-min-ms T   the N+1 rule's thresholds (5 queries, 0 ms;\n"
+	      "                      Sentry's hosted 50 ms is never reached in-process)\n"
 	      "\n"
 	      "Commands:\n"
 	      "  run        run the lab's request headless and report what it cost\n"
+	      "  compare    measure naive, optimized and eager side by side\n"
+	      "  sweep      measure them across scales (20 to 10000 users)\n"
 	      "  help CMD   show the options of a command\n"
 	      "\n"
 	      "  --keys     list the explorer's keys (Markdown)\n"

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "obslab/cli.h"
+#include "obslab/cmd_measure.h"
 #include "obslab/cmd_run.h"
 #include "ui/app.h"
 #include "ui/keys.h"
@@ -26,6 +27,9 @@ int main(int argc, char **argv)
 		return CLI_EXIT_OK;
 	case CLI_CMD_RUN:
 		return cmd_run(&cli, stdout, stderr);
+	case CLI_CMD_COMPARE:
+	case CLI_CMD_SWEEP:
+		return cmd_measure(&cli, stdout, stderr);
 	case CLI_CMD_UI:
 		return app_main(&cli);
 	}

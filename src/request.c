@@ -24,6 +24,7 @@ struct request_ctx {
 	struct strtab *names;
 	struct ring *logs;
 	bool index_on;
+	uint8_t root_flags;
 	const _Atomic uint32_t *cancel;
 	uint32_t cancel_seen; /* *cancel when the request began */
 	bool running;         /* inside request_run: the progress handler may cancel */
@@ -96,6 +97,11 @@ void request_ctx_destroy(struct request_ctx *ctx)
 	sqlite3_finalize(ctx->chunk_stmt);
 	sqlite3_finalize(ctx->tail_stmt);
 	free(ctx);
+}
+
+void request_ctx_set_root_flags(struct request_ctx *ctx, uint8_t flags)
+{
+	ctx->root_flags = flags;
 }
 
 void request_ctx_set_index(struct request_ctx *ctx, bool on)
@@ -388,7 +394,7 @@ enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
 	if (root) {
 		root->strategy = (uint8_t)strategy;
 		root->u.root.users = (uint32_t)res->nusers;
-		root->flags = (uint8_t)(ctx->index_on ? SPAN_F_INDEX : 0);
+		root->flags = (uint8_t)((ctx->index_on ? SPAN_F_INDEX : 0) | ctx->root_flags);
 		if (rc != SQLITE_OK)
 			root->flags |= (rc & 0xff) == SQLITE_INTERRUPT ? SPAN_F_CANCELLED : SPAN_F_ERROR;
 	}

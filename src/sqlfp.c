@@ -324,3 +324,23 @@ size_t sqlfp_collection(const char *fingerprint, char *out, size_t cap)
 	t.len = 0;
 	return copy_token(&t, out, cap);
 }
+
+size_t sqlfp_where_column(const char *fingerprint, char *out, size_t cap)
+{
+	struct lexer lx = { .p = fingerprint, .end = fingerprint + strlen(fingerprint), .prev = TOK_END };
+	struct token t;
+	bool in_where = false;
+	for (lex_next(&lx, &t); t.type != TOK_END; lex_next(&lx, &t)) {
+		if (in_where && (t.type == TOK_WORD || t.type == TOK_QUOTED)) {
+			struct token next;
+			struct lexer peek = lx;
+			lex_next(&peek, &next);
+			if (next.type != TOK_DOT) /* t.col: the column is after the dot */
+				return copy_token(&t, out, cap);
+		}
+		if (is_word(&t, "WHERE"))
+			in_where = true;
+	}
+	t.len = 0;
+	return copy_token(&t, out, cap);
+}

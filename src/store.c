@@ -19,6 +19,8 @@ struct store {
 	uint32_t pending_seq;
 
 	uint64_t completed, received, orphaned, evicted;
+	store_observer_fn *observer;
+	void *observer_ctx;
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -96,6 +98,14 @@ static void complete(struct store *s)
 	memcpy(t->trace_id, t->spans[0].u.root.trace_id, SPAN_TRACE_ID_LEN);
 	s->spans_held += t->nspans;
 	s->npending = 0;
+	if (s->observer)
+		s->observer(s->observer_ctx, t);
+}
+
+void store_set_observer(struct store *s, store_observer_fn *fn, void *ctx)
+{
+	s->observer = fn;
+	s->observer_ctx = ctx;
 }
 
 void store_ingest(struct store *s, const struct span_record *recs, size_t n)

@@ -25,12 +25,14 @@ struct workload {
 	uint64_t max_requests;
 	uint64_t seed;
 	bool trace;
+	bool exit_after_plan;
+	struct plan plan;      /* guarded by lock until taken by the worker */
 	struct db_error error; /* written before the phase becomes FAILED */
 
 	/* Control: written by any thread, read by the worker. */
 	_Atomic int strategy;
 	_Atomic uint32_t users, rtt_us, pace_hz;
-	_Atomic bool index, stop, paused;
+	_Atomic bool index, stop, paused, plan_pending, plan_running;
 	_Atomic uint32_t generation; /* bumped by every change */
 	_Atomic uint32_t cancel;     /* bumped by changes that void the request in flight */
 
@@ -38,6 +40,7 @@ struct workload {
 	_Atomic int phase;
 	_Atomic uint64_t requests;
 	_Atomic uint32_t seed_done, seed_total;
+	_Atomic uint32_t plan_done, plan_total;
 
 	pthread_mutex_t lock; /* guards nothing but the wake-up */
 	pthread_cond_t wake;
@@ -74,6 +77,14 @@ struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
 	atomic_init(&w->index, cfg->index);
 	atomic_init(&w->stop, false);
 	atomic_init(&w->paused, false);
+	atomic_init(&w->plan_pending, cfg->plan != NULL);
+	atomic_init(&w->plan_running, false);
+	atomic_init(&w->plan_done, 0);
+	atomic_init(&w->plan_total, 0);
+	if (cfg->plan) {
+		w->plan = *cfg->plan;
+		w->exit_after_plan = true;
+	}
 	atomic_init(&w->cancel, 0);
 	atomic_init(&w->generation, 0);
 	atomic_init(&w->phase, WORKLOAD_STARTING);
@@ -161,6 +172,50 @@ static enum db_status apply_settings(struct workload *w, struct sqltrace *st,
 	return DB_OK;
 }
 
+static const enum strategy plan_strategies[] = { STRATEGY_NAIVE, STRATEGY_OPTIMIZED, STRATEGY_EAGER };
+
+/* Runs the pending plan. Returns DB_OK also when a change cancelled it. */
+static enum db_status run_plan(struct workload *w, struct request_ctx *ctx, struct applied *cur)
+{
+	pthread_mutex_lock(&w->lock);
+	struct plan plan = w->plan;
+	atomic_store(&w->plan_pending, false);
+	uint32_t generation = atomic_load(&w->generation);
+	pthread_mutex_unlock(&w->lock);
+
+	uint32_t per_scale = plan.requests * (uint32_t)(sizeof plan_strategies / sizeof plan_strategies[0]);
+	atomic_store(&w->plan_done, 0);
+	atomic_store(&w->plan_total, (uint32_t)plan.nscales * per_scale);
+	atomic_store(&w->plan_running, true);
+	enum db_status status = DB_OK;
+	for (size_t i = 0; status == DB_OK && i < plan.nscales; i++) {
+		if (plan.users[i] != cur->users) {
+			atomic_store(&w->phase, WORKLOAD_SEEDING);
+			status = db_seed(w->db, plan.users[i], w->seed, on_seed_progress, w, &w->error);
+			if (status != DB_OK)
+				break;
+			cur->users = plan.users[i];
+			atomic_store(&w->phase, WORKLOAD_RUNNING);
+		}
+		request_ctx_set_root_flags(ctx, SPAN_F_MEASURED);
+		for (uint32_t k = 0; status == DB_OK && k < per_scale; k++) {
+			if (atomic_load(&w->stop) || atomic_load(&w->generation) != generation)
+				break; /* cancelled */
+			enum strategy s = plan_strategies[k % (sizeof plan_strategies / sizeof plan_strategies[0])];
+			status = request_run(ctx, s, &w->last, &w->error);
+			if (status == DB_INTERRUPTED)
+				status = DB_OK;
+			else if (status == DB_OK)
+				atomic_fetch_add(&w->plan_done, 1);
+		}
+		request_ctx_set_root_flags(ctx, 0);
+		if (atomic_load(&w->generation) != generation)
+			break;
+	}
+	atomic_store(&w->plan_running, false);
+	return status;
+}
+
 static void run(struct workload *w)
 {
 	tracer_init(&w->tracer, w->trace ? w->spans : NULL);
@@ -179,7 +234,15 @@ static void run(struct workload *w)
 	int64_t next = clock_now_ns();
 
 	while (status == DB_OK && !atomic_load(&w->stop) &&
-	       (w->max_requests == 0 || w->nsamples < w->max_requests)) {
+	       (w->max_requests == 0 || w->exit_after_plan || w->nsamples < w->max_requests)) {
+		if (atomic_load(&w->plan_pending)) {
+			status = run_plan(w, ctx, &cur);
+			if (status != DB_OK || w->exit_after_plan)
+				break;
+			status = apply_settings(w, st, ctx, &cur); /* back to the user's scale */
+			next = clock_now_ns();
+			continue;
+		}
 		uint32_t generation = atomic_load(&w->generation);
 		if (generation != seen) {
 			seen = generation;
@@ -336,4 +399,34 @@ const struct request_sample *workload_samples(const struct workload *w, size_t *
 const struct request_result *workload_last_result(const struct workload *w)
 {
 	return &w->last;
+}
+
+void workload_start_plan(struct workload *w, const struct plan *plan)
+{
+	atomic_fetch_add(&w->cancel, 1); /* the request in flight gives way */
+	pthread_mutex_lock(&w->lock);
+	w->plan = *plan;
+	if (w->plan.nscales > PLAN_MAX_SCALES)
+		w->plan.nscales = PLAN_MAX_SCALES;
+	atomic_store(&w->plan_done, 0);
+	atomic_store(&w->plan_total, 0);
+	atomic_store(&w->plan_running, true);
+	/* The generation moves with the plan, under the lock the worker takes
+	 * it with: the plan never sees its own start as a change. */
+	atomic_fetch_add(&w->generation, 1);
+	atomic_store(&w->plan_pending, true);
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void workload_cancel_plan(struct workload *w)
+{
+	wake(w, true); /* a change of generation ends the plan */
+}
+
+void workload_plan_progress(const struct workload *w, uint32_t *done, uint32_t *total, bool *running)
+{
+	*done = atomic_load(&w->plan_done);
+	*total = atomic_load(&w->plan_total);
+	*running = atomic_load(&w->plan_running);
 }

@@ -67,6 +67,31 @@ lacks log.jsonl '@example.com|user_[0-9]'
 run 0 run --strategy optimized --users 20 --requests 1 --db :memory: --log-file log.jsonl
 has log.jsonl '"level":"INFO","message":"Optimized query executed"'
 
+# --- compare and sweep: the original lab's table, measured ---------------------
+jqok() { if jq -e "$2" "$1" >/dev/null 2>&1; then ok; else bad "$1 fails jq '$2': $(head -c 600 "$1")"; fi; }
+run 0 compare --users 1000 --rtt-us 200 --requests 3 --json --db cmp.db
+jqok out.txt '.users == 1000 and .rtt_us == 200 and .network == "simulated" and .index == "off"'
+jqok out.txt '[.strategies[].strategy] == ["naive", "optimized", "eager"]'
+jqok out.txt '[.strategies[].queries_per_request] == [1001, 1, 3]'
+jqok out.txt 'all(.strategies[]; .requests == 3)'
+jqok out.txt '.strategies[0].median_total_ms > .strategies[1].median_total_ms'
+# speedup_vs_naive is the ratio of the medians shown (to their rounding)
+jqok out.txt '.strategies[0].median_total_ms as $n | all(.strategies[]; (($n / .median_total_ms) - .speedup_vs_naive | fabs) < 0.002 * .speedup_vs_naive + 0.002)'
+jqok out.txt 'all(.strategies[]; (.median_db_ms + .median_network_ms + .median_app_ms) > 0 and .db_share > 0 and .db_share <= 1)'
+jqok out.txt '.strategies[0].median_network_ms >= 1001 * 0.2'
+run 0 compare --users 100 --requests 2 --db :memory:
+has out.txt '^ +100  naive +101 '
+has out.txt '^ +100  optimized +1 '
+has out.txt 'simulated'
+
+run 0 sweep --users-list 20,100,300 --requests 2 --rtt-us 0 --json --db sweep.db
+jqok out.txt '.users_list == [20, 100, 300] and (.rows | length) == 9'
+jqok out.txt '[.rows[] | [.users, .strategy]] == [[20,"naive"],[20,"optimized"],[20,"eager"],[100,"naive"],[100,"optimized"],[100,"eager"],[300,"naive"],[300,"optimized"],[300,"eager"]]'
+jqok out.txt 'all(.rows[] | select(.strategy == "naive"); .queries_per_request == .users + 1)'
+jqok out.txt 'all(.rows[] | select(.strategy == "optimized"); .queries_per_request == 1)'
+jqok out.txt 'all(.rows[] | select(.strategy == "eager"); .queries_per_request == 2)'
+jqok out.txt 'all(.rows[]; .median_network_ms == 0)'
+
 # --- usage errors: exit 2, a message that says what to do ------------------
 usage() {
 	local pattern=$1; shift
@@ -88,8 +113,12 @@ usage "unknown option '--colour'" run --colour
 usage "--db needs a value" run --db
 usage "--json and --report are alternatives" run --json --report json
 usage "unknown command 'walk'" walk
-usage "--requests is an option of 'obslab run'" --requests 5
-usage "--frames is an option of the trace explorer" run --frames 3
+usage "--users-list must ascend" sweep --users-list 100,20
+usage "--users-list takes user counts" sweep --users-list 20,abc
+usage "--users is not an option of 'obslab sweep'" sweep --users 5
+usage "--users-list is not an option of 'obslab compare'" compare --users-list 20
+usage "--requests is not an option of the trace explorer" --requests 5
+usage "--frames is not an option of 'obslab run'" run --frames 3
 usage "--frames takes a whole number from 1 to 1000000" --frames 0
 usage "unknown option '--frobnicate'" --frobnicate
 

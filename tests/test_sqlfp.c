@@ -129,6 +129,13 @@ static void names_operation_and_collection(void **state)
 	assert_string_equal(op, "");
 	sqlfp_collection("SELECT ?", coll, sizeof coll);
 	assert_string_equal(coll, "");
+	char col[32];
+	sqlfp_where_column("SELECT count(*) FROM orders WHERE user_id = ?", col, sizeof col);
+	assert_string_equal(col, "user_id");
+	sqlfp_where_column("SELECT a FROM t WHERE t.b2 IN (?)", col, sizeof col);
+	assert_string_equal(col, "b2");
+	sqlfp_where_column("SELECT a FROM t", col, sizeof col);
+	assert_string_equal(col, "");
 }
 
 int main(void)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "obslab/findings.h"
 #include "obslab/workload.h"
 
 #define CLI_EXIT_OK 0
@@ -22,6 +23,8 @@
 
 #define CLI_MAX_USERS 100000u
 #define CLI_MAX_REQUESTS 100000u
+#define CLI_COMPARE_REQUESTS 10u /* per strategy */
+#define CLI_SWEEP_REQUESTS 3u    /* per strategy and scale: naive at 10000 users takes seconds */
 
 enum cli_command {
 	CLI_CMD_UI,      /* no command: the trace explorer */
@@ -29,6 +32,8 @@ enum cli_command {
 	CLI_CMD_VERSION,
 	CLI_CMD_KEYS,    /* --keys: the key bindings as Markdown */
 	CLI_CMD_RUN,
+	CLI_CMD_COMPARE,
+	CLI_CMD_SWEEP,
 };
 
 #define CLI_DEFAULT_UI_PACE_HZ 5
@@ -48,6 +53,8 @@ struct cli {
 	const char *log_file;     /* NULL: no log file */
 	enum cli_output output;
 	long frames;              /* UI: stop after this many frames; 0 = run until quit */
+	struct plan plan;         /* compare: the users; sweep: --users-list */
+	struct findings_config findings;
 };
 
 struct cli_error {

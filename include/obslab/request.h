@@ -77,6 +77,9 @@ void request_ctx_destroy(struct request_ctx *ctx);
  * request's start, and request_run returns DB_INTERRUPTED. */
 void request_ctx_set_cancel(struct request_ctx *ctx, const _Atomic uint32_t *counter);
 
+/* Flags (enum span_flag) added to the root span of the requests that follow. */
+void request_ctx_set_root_flags(struct request_ctx *ctx, uint8_t flags);
+
 /* Whether orders.user_id is indexed, recorded on each request's root span. */
 void request_ctx_set_index(struct request_ctx *ctx, bool on);
 

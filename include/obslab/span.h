@@ -24,6 +24,7 @@ enum span_flag {
 	SPAN_F_INDEX = 1 << 1, /* root: the orders.user_id index existed */
 	SPAN_F_ERROR = 1 << 2, /* the operation failed */
 	SPAN_F_CANCELLED = 1 << 3, /* root: the request was cut short by a settings change */
+	SPAN_F_MEASURED = 1 << 4,  /* root: part of a comparison or sweep (see workload plans) */
 };
 
 #define SPAN_TRACE_ID_LEN 16

@@ -23,4 +23,7 @@ size_t sqlfp_operation(const char *fingerprint, char *out, size_t cap);
 /* The first table named after FROM, INTO, UPDATE or JOIN ("orders"), or "". */
 size_t sqlfp_collection(const char *fingerprint, char *out, size_t cap);
 
+/* The first column the WHERE clause tests ("user_id"), or "". */
+size_t sqlfp_where_column(const char *fingerprint, char *out, size_t cap);
+
 #endif

@@ -47,6 +47,11 @@ void store_ingest(struct store *s, const struct span_record *recs, size_t n);
 /* Pops everything the ring holds now and ingests it; returns how many. */
 size_t store_drain(struct store *s, struct ring *ring);
 
+/* Called with each trace as it completes, before anything can evict it:
+ * how a consumer keeps running figures over every trace, kept or not. */
+typedef void store_observer_fn(void *ctx, const struct trace *t);
+void store_set_observer(struct store *s, store_observer_fn *fn, void *ctx);
+
 size_t store_trace_count(const struct store *s);
 /* i from 0 (oldest kept) to count - 1 (newest). */
 const struct trace *store_trace(const struct store *s, size_t i);

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "obslab/spantree.h"
+
 struct trace;
 
 #define WATERFALL_MIN_GROUP 5
@@ -55,11 +57,9 @@ struct waterfall {
 	struct wf_row *rows;
 	size_t nrows;
 	/* scratch, reused */
-	size_t rows_cap, cap;
-	uint32_t *first_child, *last_child, *next_sibling, *stack;
-	uint32_t *slot_val;
-	uint64_t *slot_key;
-	size_t nslots;
+	size_t rows_cap, stack_cap;
+	uint32_t *stack;
+	struct spantree tree;
 };
 
 void waterfall_init(struct waterfall *wf);

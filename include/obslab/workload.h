@@ -25,6 +25,18 @@
 struct ring;
 struct strtab;
 
+/* A measurement plan: at each scale, `requests` rounds of naive, optimized
+ * and eager in turn (an A/B/C burst, so drift hits all three alike), their
+ * root spans flagged SPAN_F_MEASURED. A comparison is a plan of one scale;
+ * a sweep, of several. Any change of settings cancels a plan. */
+#define PLAN_MAX_SCALES 8
+
+struct plan {
+	uint32_t users[PLAN_MAX_SCALES];
+	size_t nscales;
+	uint32_t requests;
+};
+
 struct workload_config {
 	enum strategy strategy;
 	uint32_t users;
@@ -34,6 +46,7 @@ struct workload_config {
 	uint32_t pace_hz;      /* requests per second; 0 = as fast as possible */
 	uint64_t max_requests; /* stop after this many; 0 = until stopped */
 	bool trace;            /* false: the same workload, uninstrumented */
+	const struct plan *plan; /* headless: run this plan, then end (max_requests unused) */
 };
 
 enum workload_phase {
@@ -74,6 +87,14 @@ void workload_set_index(struct workload *w, bool on);
 void workload_set_pace(struct workload *w, uint32_t pace_hz);
 /* Paused, the worker runs no request and sleeps until resumed. */
 void workload_set_paused(struct workload *w, bool paused);
+
+/* Starts a plan (after the request in flight, which it cancels); the
+ * workload returns to the user's settings when the plan ends. */
+void workload_start_plan(struct workload *w, const struct plan *plan);
+void workload_cancel_plan(struct workload *w);
+/* Requests done and planned; running is false once the plan ended or was
+ * cancelled (done < total then). */
+void workload_plan_progress(const struct workload *w, uint32_t *done, uint32_t *total, bool *running);
 
 /* Status, from any thread. */
 enum workload_phase workload_phase(const struct workload *w);

@@ -1,0 +1,59 @@
+/*
+ * comparison — the original lab's comparison table, from measured traces.
+ *
+ * Feed it every completed trace (comparison_add ignores all but the roots
+ * a plan flagged SPAN_F_MEASURED, and cancelled ones); it keeps each
+ * request's attribution per (users, strategy) cell, and comparison_rows
+ * reports medians per cell:
+ *   queries per request, total, database, network (simulated) and app time,
+ *   db_share = (database + network) / total: the share of the request spent
+ *   waiting on database calls, round trips included, as the app sees it,
+ *   speedup_vs_naive = naive's median total / this median total (same users).
+ * Memory grows with the requests measured (a plan bounds them); free with
+ * comparison_clear. One thread.
+ */
+#ifndef OBSLAB_COMPARISON_H
+#define OBSLAB_COMPARISON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "obslab/request.h"
+#include "obslab/workload.h"
+
+struct trace;
+
+#define COMPARISON_MAX_CELLS (PLAN_MAX_SCALES * STRATEGY_COUNT)
+
+struct comparison_cell {
+	uint32_t users;
+	enum strategy strategy;
+	size_t n, cap;
+	int64_t *total, *db, *network, *app, *queries;
+};
+
+struct comparison {
+	size_t ncells;
+	struct comparison_cell cell[COMPARISON_MAX_CELLS];
+};
+
+struct comparison_row {
+	uint32_t users;
+	enum strategy strategy;
+	size_t requests;
+	uint32_t queries_per_request;
+	int64_t median_total_ns, median_db_ns, median_network_ns, median_app_ns;
+	double db_share;
+	double speedup_vs_naive; /* 0 when naive was not measured at these users */
+};
+
+void comparison_init(struct comparison *c);
+void comparison_clear(struct comparison *c); /* frees, and empties */
+void comparison_add(struct comparison *c, const struct trace *t);
+/* Rows sorted by users, then naive, optimized, eager. Returns the count. */
+size_t comparison_rows(const struct comparison *c, struct comparison_row *out, size_t cap);
+
+/* How the strategy's query count grows with N users: "N + 1", "1", "1 + N/500". */
+const char *comparison_scaling(enum strategy s);
+
+#endif

@@ -1,0 +1,138 @@
+#include "obslab/comparison.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "obslab/analysis.h"
+#include "obslab/span.h"
+#include "obslab/store.h"
+
+void comparison_init(struct comparison *c)
+{
+	memset(c, 0, sizeof *c);
+}
+
+void comparison_clear(struct comparison *c)
+{
+	for (size_t i = 0; i < c->ncells; i++) {
+		struct comparison_cell *cell = &c->cell[i];
+		free(cell->total);
+		free(cell->db);
+		free(cell->network);
+		free(cell->app);
+		free(cell->queries);
+	}
+	comparison_init(c);
+}
+
+static int64_t *grow(int64_t *v, size_t cap)
+{
+	int64_t *p = realloc(v, cap * sizeof *p);
+	if (!p)
+		abort(); /* out of memory */
+	return p;
+}
+
+static struct comparison_cell *cell_for(struct comparison *c, uint32_t users, enum strategy s)
+{
+	for (size_t i = 0; i < c->ncells; i++)
+		if (c->cell[i].users == users && c->cell[i].strategy == s)
+			return &c->cell[i];
+	if (c->ncells == COMPARISON_MAX_CELLS)
+		return NULL;
+	struct comparison_cell *cell = &c->cell[c->ncells++];
+	memset(cell, 0, sizeof *cell);
+	cell->users = users;
+	cell->strategy = s;
+	return cell;
+}
+
+void comparison_add(struct comparison *c, const struct trace *t)
+{
+	if (!t || t->nspans == 0)
+		return;
+	const struct span_record *root = &t->spans[0];
+	if (!(root->flags & SPAN_F_MEASURED) || (root->flags & (SPAN_F_CANCELLED | SPAN_F_ERROR)) ||
+	    root->strategy >= STRATEGY_COUNT)
+		return;
+	struct comparison_cell *cell = cell_for(c, root->u.root.users, (enum strategy)root->strategy);
+	if (!cell)
+		return;
+	if (cell->n == cell->cap) {
+		cell->cap = cell->cap ? cell->cap * 2 : 16;
+		cell->total = grow(cell->total, cell->cap);
+		cell->db = grow(cell->db, cell->cap);
+		cell->network = grow(cell->network, cell->cap);
+		cell->app = grow(cell->app, cell->cap);
+		cell->queries = grow(cell->queries, cell->cap);
+	}
+	struct attribution a = analysis_attribution(t);
+	cell->total[cell->n] = a.total_ns;
+	cell->db[cell->n] = a.db_ns;
+	cell->network[cell->n] = a.network_ns;
+	cell->app[cell->n] = a.app_ns;
+	cell->queries[cell->n] = a.queries;
+	cell->n++;
+}
+
+/* The median of a copy: the cell keeps its arrival order. */
+static int64_t median(const int64_t *v, size_t n)
+{
+	int64_t *copy = malloc((n ? n : 1) * sizeof *copy);
+	if (!copy)
+		abort();
+	memcpy(copy, v, n * sizeof *copy);
+	int64_t m = analysis_median(copy, n);
+	free(copy);
+	return m;
+}
+
+static int by_users_then_strategy(const void *a, const void *b)
+{
+	const struct comparison_row *x = a, *y = b;
+	if (x->users != y->users)
+		return x->users < y->users ? -1 : 1;
+	return (int)x->strategy - (int)y->strategy;
+}
+
+size_t comparison_rows(const struct comparison *c, struct comparison_row *out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->ncells && n < cap; i++) {
+		const struct comparison_cell *cell = &c->cell[i];
+		if (cell->n == 0)
+			continue;
+		struct comparison_row *r = &out[n++];
+		r->users = cell->users;
+		r->strategy = cell->strategy;
+		r->requests = cell->n;
+		r->queries_per_request = (uint32_t)median(cell->queries, cell->n);
+		r->median_total_ns = median(cell->total, cell->n);
+		r->median_db_ns = median(cell->db, cell->n);
+		r->median_network_ns = median(cell->network, cell->n);
+		r->median_app_ns = median(cell->app, cell->n);
+		r->db_share = r->median_total_ns > 0
+		                      ? (double)(r->median_db_ns + r->median_network_ns) / (double)r->median_total_ns
+		                      : 0.0;
+		r->speedup_vs_naive = 0.0;
+	}
+	qsort(out, n, sizeof *out, by_users_then_strategy);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < n; j++) {
+			if (out[j].users == out[i].users && out[j].strategy == STRATEGY_NAIVE && out[i].median_total_ns > 0)
+				out[i].speedup_vs_naive = (double)out[j].median_total_ns / (double)out[i].median_total_ns;
+		}
+	}
+	return n;
+}
+
+const char *comparison_scaling(enum strategy s)
+{
+	switch (s) {
+	case STRATEGY_NAIVE: return "N + 1";
+	case STRATEGY_OPTIMIZED: return "1";
+	case STRATEGY_EAGER: return "1 + N/500";
+	case STRATEGY_COUNT: break;
+	}
+	return "?";
+}

@@ -1,0 +1,172 @@
+#include "obslab/findings.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "obslab/analysis.h"
+#include "obslab/span.h"
+#include "obslab/sqlfp.h"
+#include "obslab/store.h"
+#include "obslab/strtab.h"
+
+void findings_init(struct findings *f)
+{
+	memset(f, 0, sizeof *f);
+	spantree_init(&f->tree);
+}
+
+void findings_free(struct findings *f)
+{
+	free(f->evidence);
+	spantree_free(&f->tree);
+	findings_init(f);
+}
+
+const char *finding_name(enum finding_kind kind)
+{
+	return kind == FINDING_N_PLUS_ONE ? "N+1 queries" : "full scan in a loop";
+}
+
+static void push_evidence(struct findings *f, uint32_t span)
+{
+	if (f->evidence_len == f->evidence_cap) {
+		f->evidence_cap = f->evidence_cap ? f->evidence_cap * 2 : 256;
+		f->evidence = realloc(f->evidence, f->evidence_cap * sizeof *f->evidence);
+		if (!f->evidence)
+			abort();
+	}
+	f->evidence[f->evidence_len++] = span;
+}
+
+/* The run's members as evidence, and their durations summed and median. */
+static struct finding *record(struct findings *f, const struct trace *t, enum finding_kind kind,
+                              uint32_t first, uint32_t count)
+{
+	if (f->n == FINDINGS_MAX)
+		return NULL;
+	struct finding *x = &f->item[f->n++];
+	memset(x, 0, sizeof *x);
+	x->kind = kind;
+	x->fingerprint = t->spans[first].name;
+	x->count = count;
+	x->evidence = f->evidence_len;
+	x->source = SPANTREE_NONE;
+	int64_t *durations = malloc(count * sizeof *durations);
+	if (!durations)
+		abort();
+	uint32_t c = first;
+	for (uint32_t k = 0; k < count; k++, c = f->tree.next_sibling[c]) {
+		push_evidence(f, c);
+		durations[k] = span_duration_ns(&t->spans[c]);
+		x->cost_ns += durations[k];
+	}
+	x->median_ns = analysis_median(durations, count);
+	free(durations);
+	return x;
+}
+
+static bool sequential(const struct spantree *tree, const struct trace *t, uint32_t first, uint32_t count)
+{
+	uint32_t c = first;
+	for (uint32_t k = 1; k < count; k++) {
+		uint32_t next = tree->next_sibling[c];
+		if (t->spans[next].start_ns < t->spans[c].end_ns)
+			return false;
+		c = next;
+	}
+	return true;
+}
+
+static void full_scan(struct findings *f, const struct trace *t, uint32_t first, uint32_t count,
+                      const struct strtab *names)
+{
+	uint64_t scanned = 0;
+	int64_t db_ns = 0;
+	uint32_t c = first;
+	for (uint32_t k = 0; k < count; k++, c = f->tree.next_sibling[c]) {
+		scanned += t->spans[c].u.db.fullscan_steps;
+		db_ns += span_duration_ns(&t->spans[c]) - t->spans[c].u.db.net_wait_ns;
+	}
+	if (scanned == 0)
+		return;
+	struct finding *x = record(f, t, FINDING_FULL_SCAN_LOOP, first, count);
+	if (!x)
+		return;
+	x->scanned_rows = scanned;
+	x->saving_ns = db_ns;
+	const char *sql = strtab_get(names, x->fingerprint);
+	char table[40], column[40];
+	sqlfp_collection(sql, table, sizeof table);
+	sqlfp_where_column(sql, column, sizeof column);
+	if (table[0] && column[0])
+		snprintf(x->index_hint, sizeof x->index_hint, "%s(%s)", table, column);
+	else
+		snprintf(x->index_hint, sizeof x->index_hint, "%s", table[0] ? table : "?");
+}
+
+void findings_detect(struct findings *f, const struct trace *t, const struct findings_config *cfg,
+                     const struct strtab *names)
+{
+	f->n = 0;
+	f->evidence_len = 0;
+	if (!t || t->nspans == 0)
+		return;
+	spantree_build(&f->tree, t);
+	const struct spantree *tree = &f->tree;
+	uint32_t min_count = cfg->n1_min_count > 1 ? cfg->n1_min_count : 2;
+	for (uint32_t parent = 0; parent < t->nspans; parent++) {
+		uint32_t source = SPANTREE_NONE; /* the last query before the current run */
+		for (uint32_t c = tree->first_child[parent]; c != SPANTREE_NONE;) {
+			uint32_t run = spantree_run(tree, t, c);
+			uint32_t last = c;
+			for (uint32_t k = 1; k < run; k++)
+				last = tree->next_sibling[last];
+			if (t->spans[c].flags & SPAN_F_DB) {
+				if (run >= min_count && source != SPANTREE_NONE && sequential(tree, t, c, run)) {
+					size_t before = f->n;
+					struct finding *x = record(f, t, FINDING_N_PLUS_ONE, c, run);
+					if (x && x->cost_ns < cfg->n1_min_ns) {
+						f->n = before; /* below the time threshold */
+						f->evidence_len = x->evidence;
+					} else if (x) {
+						x->source = source;
+						x->saving_ns = (int64_t)(run - 1) * x->median_ns;
+					}
+				}
+				if (run >= 2)
+					full_scan(f, t, c, run, names);
+				source = last;
+			}
+			c = tree->next_sibling[last];
+		}
+	}
+}
+
+static const struct finding *find(const struct findings *f, enum finding_kind kind, uint32_t span,
+                                  uint32_t fingerprint, bool by_span)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		const struct finding *x = &f->item[i];
+		if (x->kind != kind)
+			continue;
+		if (!by_span && x->fingerprint == fingerprint)
+			return x;
+		for (uint32_t k = 0; by_span && k < x->count; k++)
+			if (f->evidence[x->evidence + k] == span)
+				return x;
+	}
+	return NULL;
+}
+
+const struct finding *findings_for_span(const struct findings *f, enum finding_kind kind, uint32_t i)
+{
+	return find(f, kind, i, 0, true);
+}
+
+const struct finding *findings_for_fingerprint(const struct findings *f, enum finding_kind kind,
+                                               uint32_t fingerprint)
+{
+	return find(f, kind, 0, fingerprint, false);
+}

@@ -1,0 +1,171 @@
+#include "obslab/window.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "obslab/span.h"
+#include "obslab/store.h"
+
+static void clear_epoch(struct window_epoch *e, int64_t start_ns)
+{
+	e->start_ns = start_ns;
+	e->requests = 0;
+	e->total_ns = e->app_ns = e->db_ns = e->network_ns = 0;
+	e->other_calls = 0;
+	e->nqueries = 0; /* histograms are cleared when a slot is taken */
+}
+
+void window_reset(struct window *w, int64_t now_ns)
+{
+	w->current = 0;
+	for (size_t i = 0; i < WINDOW_EPOCHS; i++)
+		clear_epoch(&w->epoch[i], now_ns - (int64_t)(WINDOW_EPOCHS + 1) * WINDOW_EPOCH_NS);
+	w->epoch[0].start_ns = now_ns;
+}
+
+void window_init(struct window *w, int64_t now_ns)
+{
+	memset(w, 0, sizeof *w);
+	window_reset(w, now_ns);
+}
+
+/* Moves the current epoch forward to the one holding now, clearing every
+ * epoch it passes: they are older than the window. */
+static void advance(struct window *w, int64_t now_ns)
+{
+	for (int steps = 0; steps < WINDOW_EPOCHS; steps++) {
+		struct window_epoch *cur = &w->epoch[w->current];
+		if (now_ns < cur->start_ns + WINDOW_EPOCH_NS)
+			return;
+		int64_t next = cur->start_ns + WINDOW_EPOCH_NS;
+		w->current = (w->current + 1) % WINDOW_EPOCHS;
+		clear_epoch(&w->epoch[w->current], next);
+	}
+	/* Idle longer than the whole window: start afresh. */
+	window_reset(w, now_ns);
+}
+
+static struct window_query *slot(struct window_epoch *e, uint32_t fingerprint)
+{
+	for (size_t i = 0; i < e->nqueries; i++)
+		if (e->query[i].fingerprint == fingerprint)
+			return &e->query[i];
+	if (e->nqueries == WINDOW_MAX_FINGERPRINTS)
+		return NULL;
+	struct window_query *q = &e->query[e->nqueries++];
+	q->fingerprint = fingerprint;
+	q->rows = q->fullscan_steps = 0;
+	histogram_init(&q->durations);
+	return q;
+}
+
+void window_add(struct window *w, const struct trace *t, int64_t now_ns)
+{
+	if (!t || t->nspans == 0)
+		return;
+	advance(w, now_ns);
+	struct window_epoch *e = &w->epoch[w->current];
+	struct attribution a = analysis_attribution(t);
+	e->requests++;
+	e->total_ns += a.total_ns;
+	e->app_ns += a.app_ns;
+	e->db_ns += a.db_ns;
+	e->network_ns += a.network_ns;
+	for (size_t i = 0; i < t->nspans; i++) {
+		const struct span_record *s = &t->spans[i];
+		if (!(s->flags & SPAN_F_DB))
+			continue;
+		struct window_query *q = slot(e, s->name);
+		if (!q) {
+			e->other_calls++;
+			continue;
+		}
+		histogram_record(&q->durations, span_duration_ns(s));
+		q->rows += s->u.db.rows;
+		q->fullscan_steps += s->u.db.fullscan_steps;
+	}
+}
+
+struct window_attribution window_attribution(struct window *w, int64_t now_ns)
+{
+	advance(w, now_ns);
+	struct window_attribution sum = { 0 };
+	int64_t oldest = now_ns;
+	for (size_t i = 0; i < WINDOW_EPOCHS; i++) {
+		const struct window_epoch *e = &w->epoch[i];
+		if (e->requests == 0)
+			continue;
+		sum.requests += e->requests;
+		sum.total_ns += e->total_ns;
+		sum.app_ns += e->app_ns;
+		sum.db_ns += e->db_ns;
+		sum.network_ns += e->network_ns;
+		if (e->start_ns < oldest)
+			oldest = e->start_ns;
+	}
+	sum.span_ns = sum.requests ? now_ns - oldest : 0;
+	return sum;
+}
+
+static int by_total_desc(const void *a, const void *b)
+{
+	const struct query_stat *x = a, *y = b;
+	if (x->total_ns != y->total_ns)
+		return x->total_ns > y->total_ns ? -1 : 1;
+	return (x->fingerprint > y->fingerprint) - (x->fingerprint < y->fingerprint);
+}
+
+size_t window_query_stats(struct window *w, int64_t now_ns, struct query_stat *out, size_t cap)
+{
+	struct window_attribution a = window_attribution(w, now_ns);
+	uint32_t seen[WINDOW_EPOCHS * WINDOW_MAX_FINGERPRINTS];
+	size_t n = 0;
+	for (size_t i = 0; i < WINDOW_EPOCHS; i++) {
+		const struct window_epoch *e = &w->epoch[i];
+		for (size_t k = 0; k < e->nqueries; k++) {
+			size_t m = 0;
+			while (m < n && seen[m] != e->query[k].fingerprint)
+				m++;
+			if (m == n)
+				seen[n++] = e->query[k].fingerprint;
+		}
+	}
+	struct query_stat *all = malloc((n ? n : 1) * sizeof *all);
+	struct histogram *h = malloc(sizeof *h);
+	if (!all || !h)
+		abort();
+	/* One fingerprint at a time: its epochs merged into one histogram. */
+	for (size_t m = 0; m < n; m++) {
+		histogram_init(h);
+		uint64_t rows = 0, scans = 0;
+		for (size_t i = 0; i < WINDOW_EPOCHS; i++) {
+			const struct window_epoch *e = &w->epoch[i];
+			for (size_t k = 0; k < e->nqueries; k++) {
+				if (e->query[k].fingerprint != seen[m])
+					continue;
+				histogram_merge(h, &e->query[k].durations);
+				rows += e->query[k].rows;
+				scans += e->query[k].fullscan_steps;
+			}
+		}
+		all[m] = (struct query_stat){
+			.fingerprint = seen[m],
+			.calls = (uint32_t)h->count,
+			.total_ns = h->sum,
+			.mean_ns = h->count ? h->sum / (int64_t)h->count : 0,
+			.min_ns = h->min,
+			.max_ns = h->max,
+			.p50_ns = histogram_percentile(h, 50),
+			.p95_ns = histogram_percentile(h, 95),
+			.p99_ns = histogram_percentile(h, 99),
+			.rows = rows,
+			.fullscan_steps = scans,
+			.share = a.total_ns > 0 ? (double)h->sum / (double)a.total_ns : 0.0,
+		};
+	}
+	qsort(all, n, sizeof *all, by_total_desc);
+	memcpy(out, all, (n < cap ? n : cap) * sizeof *out);
+	free(all);
+	free(h);
+	return n;
+}
