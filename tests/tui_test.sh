@@ -86,7 +86,7 @@ expect '│ 100 users │'
 expect_queries 2
 keys n
 expect_queries 101
-expect 'SELECT orders ×100'
+expect 'SELECT orde.*×100'
 
 keys r
 expect 'RTT 500µs \(simulated\)'
@@ -139,6 +139,46 @@ expect 'db.system.name = sqlite'
 expect 'db.query.text = SELECT id, username, email FROM users ORDER BY id'
 keys Tab
 expect '─ Queries '
+
+# --- findings: the N+1 and the missing index are marked where they occur ---------
+expect '×100 ⚠N\+1'
+expect 'WARN  finding: N\+1'
+keys i
+expect 'index off'
+expect '×100 ⚠N\+1 scan'
+expect 'WARN  finding: full scan in a loop'
+keys i
+expect 'index on'
+
+# --- the comparison: three strategies, measured; Esc and q lead back --------------
+keys c
+expect '─ Comparison · 100 users'
+expect 'measured: medians' 60
+expect '^│ naive \(N\+1\) +101 '
+expect '^│ optimized +1 '
+expect '^│ eager +2 '
+keys Escape
+expect '─ Waterfall '
+keys c
+expect '─ Comparison '
+keys q
+expect '─ Waterfall '
+[ "$(screen | grep -c 'EXIT=')" = 0 ] && ok || bad "q in the comparison quit the program"
+
+# --- the sweep: progress, then the chart; Esc cancels ----------------------------
+keys r r
+expect 'RTT 0µs'
+keys s
+expect 'measuring .* requests'
+keys Escape
+expect '─ Waterfall '
+keys s
+expect 'measured: medians' 120
+expect 'N naive \(N\+1\) +O optimized +E eager'
+expect '^│ +10000 +10001 queries'
+expect '^│ +20 +21 queries +[0-9.]+[µm]?s +1 query'
+keys q
+expect '─ Waterfall '
 
 # --- resize ------------------------------------------------------------------------
 tm resize-window -t t -x 40 -y 10

@@ -20,11 +20,6 @@
 
 #define TICK_MS 33             /* ~30 frames a second while live */
 #define IDLE_TICK_MS 1000      /* paused: wake once a second, no more */
-#define RATE_WINDOW_NS CLOCK_NS_PER_S
-
-static const uint32_t user_steps[] = { 20, 100, 1000, 10000, 100000 };
-static const uint32_t rtt_steps[] = { 0, 50, 200, 500, 1000 };
-static const uint32_t pace_steps[] = { 5, 50, 0 }; /* requests/s; 0 = as fast as possible */
 
 static const struct pane_ops *const pane_ops[PANE_COUNT] = {
 	[PANE_STATUS] = &pane_status_ops,
@@ -33,8 +28,22 @@ static const struct pane_ops *const pane_ops[PANE_COUNT] = {
 	[PANE_QUERIES] = &pane_queries_ops,
 	[PANE_DETAILS] = &pane_details_ops,
 	[PANE_LOG] = &pane_log_ops,
+	[PANE_COMPARE] = &pane_compare_ops,
+	[PANE_SWEEP] = &pane_sweep_ops,
 	[PANE_FOOTER] = &pane_footer_ops,
 };
+
+/* Which panes each view shows. */
+static bool in_view(enum app_view view, int id)
+{
+	switch (id) {
+	case PANE_STATUS:
+	case PANE_FOOTER: return true;
+	case PANE_COMPARE: return view == VIEW_COMPARE;
+	case PANE_SWEEP: return view == VIEW_SWEEP;
+	default: return view == VIEW_MAIN;
+	}
+}
 
 /* ---- signals: the terminal is restored on every way out ---------------- */
 
@@ -84,192 +93,15 @@ static void install_signal_handlers(void)
 	atexit(restore_terminal_at_exit);
 }
 
-/* ---- the view ----------------------------------------------------------- */
-
-void app_span_label(const struct app *app, const struct span_record *s, char *buf, size_t cap)
-{
-	span_display_name(s, app->lab.names, buf, cap);
-}
-
-const struct wf_row *app_selected_row(const struct app *app)
-{
-	size_t r = app->panes[PANE_WATERFALL].cursor;
-	return app->shown && r < app->wf.nrows ? &app->wf.rows[r] : NULL;
-}
-
-static void mark(struct app *app, enum pane_id id)
+void app_mark(struct app *app, enum pane_id id)
 {
 	app->panes[id].dirty = true;
-}
-
-static void mark_trace_panes(struct app *app)
-{
-	mark(app, PANE_WATERFALL);
-	mark(app, PANE_DETAILS);
-	mark(app, PANE_ATTRIBUTION);
-	mark(app, PANE_QUERIES);
 }
 
 static size_t waterfall_visible(const struct app *app)
 {
 	int h = app->panes[PANE_WATERFALL].h;
 	return h > 3 ? (size_t)(h - 3) : 1;
-}
-
-void app_relayout_trace(struct app *app)
-{
-	waterfall_build(&app->wf, app->shown, &app->folds);
-	pane_follow_cursor(&app->panes[PANE_WATERFALL], app->wf.nrows, waterfall_visible(app));
-	mark_trace_panes(app);
-}
-
-/* Shows trace seq: everything derived from it is computed here, once. */
-static void show_trace(struct app *app, uint64_t seq)
-{
-	app->shown_seq = seq;
-	app->shown = store_find(app->lab.store, seq);
-	app->attr = analysis_attribution(app->shown);
-	size_t n = analysis_query_stats(app->shown, app->queries, APP_MAX_QUERIES);
-	app->nqueries = n < APP_MAX_QUERIES ? n : APP_MAX_QUERIES;
-	pane_follow_cursor(&app->panes[PANE_QUERIES], app->nqueries, 1000);
-	app_relayout_trace(app);
-}
-
-static void take_log(void *ctx, const struct log_record *rec)
-{
-	struct app *app = ctx;
-	logbook_add_record(&app->log, rec, app->lab.names);
-	mark(app, PANE_LOG);
-}
-
-static void note(struct app *app, enum log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void note(struct app *app, enum log_level level, const char *fmt, ...)
-{
-	char text[LOGBOOK_TEXT];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	logbook_add(&app->log, level, clock_now_ns(), text);
-	mark(app, PANE_LOG);
-}
-
-/* One tick: take in what the workload produced, follow the newest trace,
- * refresh the figures; mark what changed. Nothing is drawn here. */
-static void tick(struct app *app)
-{
-	session_drain(&app->lab, take_log, app);
-
-	/* Paused, the view holds still, even for a request cut short by the pause. */
-	const struct trace *latest = store_latest(app->lab.store);
-	if (app->follow && !app->paused && latest && latest->seq != app->shown_seq) {
-		show_trace(app, latest->seq);
-	} else if (app->shown_seq) {
-		app->shown = store_find(app->lab.store, app->shown_seq);
-		if (!app->shown) /* evicted while browsing history: the oldest kept */
-			show_trace(app, store_trace_count(app->lab.store) ? store_trace(app->lab.store, 0)->seq : 0);
-	}
-
-	int64_t now = clock_now_ns();
-	if (now - app->rate_since_ns >= RATE_WINDOW_NS) {
-		uint64_t requests = workload_requests(app->lab.workload);
-		app->requests_per_s = (double)(requests - app->rate_requests) * 1e9 / (double)(now - app->rate_since_ns);
-		app->rate_requests = requests;
-		app->rate_since_ns = now;
-	}
-
-	char status[sizeof app->status_line];
-	pane_status_compose(app, status, sizeof status);
-	if (strcmp(status, app->status_line) != 0) {
-		memcpy(app->status_line, status, sizeof status);
-		mark(app, PANE_STATUS);
-	}
-
-	enum workload_phase phase = workload_phase(app->lab.workload);
-	if (phase != app->last_phase && phase == WORKLOAD_FAILED)
-		note(app, LOG_ERROR, "the workload stopped: %s", workload_error(app->lab.workload));
-	app->last_phase = phase;
-}
-
-/* ---- settings ----------------------------------------------------------- */
-
-static uint32_t step_in(const uint32_t *steps, size_t n, uint32_t current, int dir)
-{
-	if (dir > 0) {
-		for (size_t i = 0; i < n; i++)
-			if (steps[i] > current)
-				return steps[i];
-		return steps[n - 1];
-	}
-	for (size_t i = n; i-- > 0;)
-		if (steps[i] < current)
-			return steps[i];
-	return steps[0];
-}
-
-static void set_strategy(struct app *app, enum strategy s)
-{
-	if (app->settings.strategy == s)
-		return;
-	app->settings.strategy = s;
-	workload_set_strategy(app->lab.workload, s);
-	note(app, LOG_INFO, "strategy: %s", s == STRATEGY_NAIVE ? "naive (N+1)" : strategy_name(s));
-}
-
-static void set_users(struct app *app, int dir)
-{
-	size_t n = sizeof user_steps / sizeof user_steps[0];
-	uint32_t users = step_in(user_steps, n, app->settings.users, dir);
-	if (users == app->settings.users)
-		return;
-	app->settings.users = users;
-	workload_set_users(app->lab.workload, users);
-	note(app, LOG_INFO, "users: %u (reseeding)", users);
-}
-
-static void cycle_rtt(struct app *app)
-{
-	size_t n = sizeof rtt_steps / sizeof rtt_steps[0];
-	uint32_t rtt = app->settings.rtt_us >= rtt_steps[n - 1] ? rtt_steps[0]
-	                                                         : step_in(rtt_steps, n, app->settings.rtt_us, 1);
-	app->settings.rtt_us = rtt;
-	workload_set_rtt_us(app->lab.workload, rtt);
-	note(app, LOG_INFO, "RTT %u us per query (simulated)", rtt);
-}
-
-static void cycle_pace(struct app *app)
-{
-	size_t n = sizeof pace_steps / sizeof pace_steps[0], i = 0;
-	while (i < n && pace_steps[i] != app->settings.pace_hz)
-		i++;
-	uint32_t pace = pace_steps[(i + 1) % n];
-	app->settings.pace_hz = pace;
-	workload_set_pace(app->lab.workload, pace);
-	if (pace)
-		note(app, LOG_INFO, "pace: %u requests/s", pace);
-	else
-		note(app, LOG_INFO, "pace: as fast as possible");
-}
-
-static void go_live(struct app *app)
-{
-	if (!app->follow) {
-		app->follow = true;
-		mark(app, PANE_STATUS);
-	}
-}
-
-static void step_trace(struct app *app, int dir)
-{
-	if (!app->shown_seq)
-		return;
-	const struct trace *t = store_find(app->lab.store, dir < 0 ? app->shown_seq - 1 : app->shown_seq + 1);
-	if (!t)
-		return;
-	app->follow = t == store_latest(app->lab.store);
-	show_trace(app, t->seq);
-	mark(app, PANE_STATUS);
 }
 
 /* ---- layout ------------------------------------------------------------- */
@@ -305,13 +137,15 @@ static void layout(struct app *app)
 	int width = COLS, body = LINES - 2;
 	int left = width * 3 / 5, right = width - left;
 	int details = body * 2 / 5 < 8 ? 8 : body * 2 / 5;
-	int attribution = 7, queries = (body - attribution) / 2;
+	int attribution = 8, queries = (body - attribution) / 2;
 	set_geometry(&app->panes[PANE_STATUS], 0, 0, 1, width);
 	set_geometry(&app->panes[PANE_WATERFALL], 1, 0, body - details, left);
 	set_geometry(&app->panes[PANE_DETAILS], 1 + body - details, 0, details, left);
 	set_geometry(&app->panes[PANE_ATTRIBUTION], 1, left, attribution, right);
 	set_geometry(&app->panes[PANE_QUERIES], 1 + attribution, left, queries, right);
 	set_geometry(&app->panes[PANE_LOG], 1 + attribution + queries, left, body - attribution - queries, right);
+	set_geometry(&app->panes[PANE_COMPARE], 1, 0, body, width);
+	set_geometry(&app->panes[PANE_SWEEP], 1, 0, body, width);
 	set_geometry(&app->panes[PANE_FOOTER], LINES - 1, 0, 1, width);
 	keypad(app->panes[PANE_STATUS].win, TRUE);
 	pane_follow_cursor(&app->panes[PANE_WATERFALL], app->wf.nrows, waterfall_visible(app));
@@ -345,7 +179,7 @@ static void render(struct app *app)
 	bool drew = false;
 	for (int i = 0; i < PANE_COUNT; i++) {
 		struct pane *p = &app->panes[i];
-		if (p->dirty) {
+		if (p->dirty && in_view(app->view, i)) {
 			p->ops->draw(p, app);
 			p->dirty = false;
 			drew = true;
@@ -365,24 +199,33 @@ static void set_focus(struct app *app, enum pane_id id)
 {
 	if (app->focus == id)
 		return;
-	mark(app, app->focus);
+	app_mark(app, app->focus);
 	app->focus = id;
-	mark(app, id);
+	app_mark(app, id);
+}
+
+static void set_view(struct app *app, enum app_view view)
+{
+	app->view = view;
+	set_focus(app, view == VIEW_MAIN ? PANE_WATERFALL : view == VIEW_COMPARE ? PANE_COMPARE : PANE_SWEEP);
+	layout(app); /* a clean screen for the new view */
 }
 
 static void cycle_focus(struct app *app, int dir)
 {
 	int id = (int)app->focus;
-	do
+	for (int k = 0; k < PANE_COUNT; k++) {
 		id = (id + dir + PANE_COUNT) % PANE_COUNT;
-	while (!pane_ops[id]->focusable);
+		if (pane_ops[id]->focusable && in_view(app->view, id))
+			break;
+	}
 	set_focus(app, (enum pane_id)id);
 }
 
 static void after_pane(struct app *app, enum pane_id id, enum pane_result r)
 {
 	if (r == PANE_CHANGED && id == PANE_WATERFALL) {
-		mark(app, PANE_DETAILS);
+		app_mark(app, PANE_DETAILS);
 		app->panes[PANE_DETAILS].top = 0;
 	}
 }
@@ -393,40 +236,59 @@ static void toggle_help(struct app *app)
 	layout(app); /* creates or removes the overlay, and repaints */
 }
 
-static void handle_action(struct app *app, enum action action)
+/* In a comparison or sweep view, q and Esc go back; c and s measure again. */
+static bool handle_view_action(struct app *app, enum action action)
 {
 	switch (action) {
-	case ACT_TOGGLE_STRATEGY:
-		set_strategy(app, app->settings.strategy == STRATEGY_NAIVE ? STRATEGY_OPTIMIZED : STRATEGY_NAIVE);
-		go_live(app);
+	case ACT_QUIT:
+	case ACT_BACK:
+		control_cancel_measure(app);
+		set_view(app, VIEW_MAIN);
+		return true;
+	case ACT_COMPARE:
+	case ACT_SWEEP:
+	case ACT_HELP:
+	case ACT_REDRAW:
+		return false; /* as anywhere */
+	default:
+		return true; /* the lab's keys wait until the view is closed */
+	}
+}
+
+static void handle_action(struct app *app, enum action action)
+{
+	if (app->view != VIEW_MAIN && handle_view_action(app, action))
+		return;
+	switch (action) {
+	case ACT_TOGGLE_STRATEGY: control_toggle_strategy(app); break;
+	case ACT_NAIVE: control_strategy(app, STRATEGY_NAIVE); break;
+	case ACT_OPTIMIZED: control_strategy(app, STRATEGY_OPTIMIZED); break;
+	case ACT_EAGER: control_strategy(app, STRATEGY_EAGER); break;
+	case ACT_USERS_UP: control_users(app, 1); break;
+	case ACT_USERS_DOWN: control_users(app, -1); break;
+	case ACT_RTT: control_rtt(app); break;
+	case ACT_INDEX: control_index(app); break;
+	case ACT_PACE: control_pace(app); break;
+	case ACT_PAUSE: control_pause(app); break;
+	case ACT_COMPARE:
+	case ACT_SWEEP: {
+		enum app_view view = action == ACT_COMPARE ? VIEW_COMPARE : VIEW_SWEEP;
+		control_measure(app, view);
+		set_view(app, view);
 		break;
-	case ACT_NAIVE: set_strategy(app, STRATEGY_NAIVE); go_live(app); break;
-	case ACT_OPTIMIZED: set_strategy(app, STRATEGY_OPTIMIZED); go_live(app); break;
-	case ACT_EAGER: set_strategy(app, STRATEGY_EAGER); go_live(app); break;
-	case ACT_USERS_UP: set_users(app, 1); go_live(app); break;
-	case ACT_USERS_DOWN: set_users(app, -1); go_live(app); break;
-	case ACT_RTT: cycle_rtt(app); go_live(app); break;
-	case ACT_INDEX:
-		app->settings.index = !app->settings.index;
-		workload_set_index(app->lab.workload, app->settings.index);
-		note(app, LOG_INFO, "index on orders.user_id: %s", app->settings.index ? "on" : "off");
-		go_live(app);
+	}
+	case ACT_SCOPE:
+		app->queries_window = !app->queries_window;
+		view_show(app, app->shown_seq);
 		break;
-	case ACT_PACE: cycle_pace(app); break;
-	case ACT_PAUSE:
-		app->paused = !app->paused;
-		workload_set_paused(app->lab.workload, app->paused);
-		note(app, LOG_INFO, app->paused ? "capture paused" : "capture resumed");
-		if (!app->paused)
-			go_live(app);
-		break;
-	case ACT_PREV_TRACE: step_trace(app, -1); break;
-	case ACT_NEXT_TRACE: step_trace(app, 1); break;
+	case ACT_PREV_TRACE: view_step(app, -1); break;
+	case ACT_NEXT_TRACE: view_step(app, 1); break;
 	case ACT_FOCUS_NEXT: cycle_focus(app, 1); break;
 	case ACT_FOCUS_PREV: cycle_focus(app, -1); break;
 	case ACT_HELP: toggle_help(app); break;
 	case ACT_REDRAW: layout(app); break;
 	case ACT_QUIT: app->quit = true; break;
+	case ACT_BACK: break;
 	case ACT_UP:
 	case ACT_DOWN:
 	case ACT_PAGE_UP:
@@ -441,7 +303,7 @@ static void handle_action(struct app *app, enum action action)
 	}
 	case ACT_NONE: break;
 	}
-	mark(app, PANE_STATUS);
+	app_mark(app, PANE_STATUS);
 }
 
 static void handle_mouse(struct app *app)
@@ -451,7 +313,7 @@ static void handle_mouse(struct app *app)
 		return;
 	for (int i = 0; i < PANE_COUNT; i++) {
 		struct pane *p = &app->panes[i];
-		if (!pane_ops[i]->focusable || !wenclose(p->win, ev.y, ev.x))
+		if (!pane_ops[i]->focusable || !in_view(app->view, i) || !wenclose(p->win, ev.y, ev.x))
 			continue;
 		if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
 			enum action a = ev.bstate & BUTTON4_PRESSED ? ACT_UP : ACT_DOWN;
@@ -493,25 +355,23 @@ static int start_engine(struct app *app, const struct cli *cli)
 	app->settings = cli->run;
 	app->settings.max_requests = 0;
 	app->settings.trace = true;
-	app->follow = true;
-	app->rate_since_ns = clock_now_ns();
-	logbook_init(&app->log);
-	waterfall_init(&app->wf);
+	app->findings_cfg = cli->findings;
 	struct db_error err;
 	struct store_limits limits = { STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS };
 	if (session_start(&app->lab, cli->db_path, &app->settings, limits, &err) != DB_OK) {
 		fprintf(stderr, "obslab: %s\n", err.msg);
 		return CLI_EXIT_FAILURE;
 	}
-	note(app, LOG_INFO, "started: %s, %u users, RTT %u us, index %s", strategy_name(app->settings.strategy),
-	     app->settings.users, app->settings.rtt_us, app->settings.index ? "on" : "off");
+	view_init(app);
+	view_note(app, LOG_INFO, "started: %s, %u users, RTT %u us, index %s", strategy_name(app->settings.strategy),
+	          app->settings.users, app->settings.rtt_us, app->settings.index ? "on" : "off");
 	return CLI_EXIT_OK;
 }
 
 static void stop_engine(struct app *app)
 {
 	session_stop(&app->lab);
-	waterfall_free(&app->wf);
+	view_free(app);
 }
 
 static SCREEN *screen;
@@ -564,7 +424,7 @@ int app_main(const struct cli *cli)
 
 	long frames = cli->frames;
 	while (!app.quit && !stop_signal) {
-		tick(&app);
+		view_tick(&app);
 		render(&app);
 		if (frames > 0 && --frames == 0)
 			break;

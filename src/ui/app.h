@@ -1,11 +1,11 @@
 /*
- * app — the trace explorer: the UI thread's state and its loop.
- *
- * The app owns the engine objects of a live session (string table, rings,
- * store, workload thread) and the view derived from the store: the trace
- * shown, its waterfall rows, attribution and query statistics, recomputed
- * only when the shown trace changes. Panes read the app through a const
- * pointer; only app.c changes it (in answer to ticks, keys and the mouse).
+ * app — the trace explorer: the UI thread's state, shared by three files:
+ *   app.c      the loop, curses, layout, signals and input dispatch;
+ *   view.c     the shown trace and the figures derived from completed
+ *              traces (window, findings, measurements), computed once per
+ *              trace, never per frame;
+ *   control.c  the lab's settings and the comparison and sweep runs.
+ * Panes read the app through a const pointer; only these files change it.
  * Only this thread calls curses.
  */
 #ifndef OBSLAB_UI_APP_H
@@ -17,23 +17,24 @@
 
 #include "obslab/analysis.h"
 #include "obslab/clock.h"
+#include "obslab/comparison.h"
+#include "obslab/findings.h"
 #include "obslab/logbook.h"
 #include "obslab/session.h"
 #include "obslab/span.h"
 #include "obslab/waterfall.h"
+#include "obslab/window.h"
 #include "obslab/workload.h"
 #include "pane.h"
 
 struct cli;
-struct ring;
-struct store;
-struct strtab;
 struct trace;
 
 /* Below this the layout does not fit; a message says so instead. */
 #define APP_MIN_COLS 80
 #define APP_MIN_LINES 24
 #define APP_MAX_QUERIES 64
+#define APP_MAX_LOGGED_FINDINGS 16
 
 enum pane_id {
 	PANE_STATUS,
@@ -42,30 +43,61 @@ enum pane_id {
 	PANE_QUERIES,
 	PANE_DETAILS,
 	PANE_LOG,
+	PANE_COMPARE,
+	PANE_SWEEP,
 	PANE_FOOTER,
 	PANE_COUNT,
+};
+
+enum app_view { VIEW_MAIN, VIEW_COMPARE, VIEW_SWEEP };
+
+/* A comparison or a sweep: what was asked, under which settings, and the
+ * medians of what has been measured so far. */
+struct measurement {
+	struct plan plan;
+	uint32_t rtt_us;
+	bool index;
+	bool started, cancelled;
+	struct comparison results;
 };
 
 struct app {
 	/* the lab, as the user set it */
 	struct workload_config settings;
+	struct findings_config findings_cfg;
 	bool paused;
 
 	/* engine */
 	struct session lab;
 	struct logbook log;
 
-	/* the view */
+	/* the shown trace and what is derived from it */
 	uint64_t shown_seq;        /* 0: none yet */
 	bool follow;               /* show each new trace as it completes */
 	const struct trace *shown; /* re-resolved every tick */
 	struct waterfall wf;
 	struct wf_folds folds;
 	struct attribution attr;
+	struct findings findings;
 	struct query_stat queries[APP_MAX_QUERIES];
 	size_t nqueries;
+	bool queries_window;       /* the query list shows the last minute, not the trace */
 
-	/* figures for the status bar */
+	/* figures over every completed trace */
+	struct window window;
+	struct window_attribution window_attr;
+	bool window_dirty;
+	int64_t window_refreshed_ns;
+	struct findings scratch;   /* findings of traces as they complete */
+	struct {
+		enum finding_kind kind;
+		uint32_t fingerprint;
+	} logged[APP_MAX_LOGGED_FINDINGS]; /* findings logged since the settings changed */
+	size_t nlogged;
+	struct measurement compare, sweep;
+	struct measurement *measuring; /* the one the workload is running, or NULL */
+
+	/* the status bar */
 	double requests_per_s;
 	uint64_t rate_requests;
 	int64_t rate_since_ns;
@@ -75,6 +107,7 @@ struct app {
 	/* the terminal */
 	struct pane panes[PANE_COUNT];
 	enum pane_id focus;
+	enum app_view view;
 	bool help_open, too_small, quit;
 	WINDOW *overlay;
 };
@@ -82,13 +115,39 @@ struct app {
 /* Runs the explorer until q or a signal; returns the exit status. */
 int app_main(const struct cli *cli);
 
-/* Helpers the panes share. */
-/* The shown trace's display name for a span: "SELECT orders" for a query. */
+/* app.c */
+void app_mark(struct app *app, enum pane_id id);
+
+/* view.c */
+void view_init(struct app *app);
+void view_free(struct app *app);
+void view_tick(struct app *app);                 /* take in what the workload produced */
+void view_show(struct app *app, uint64_t seq);   /* show trace seq */
+void view_step(struct app *app, int dir);        /* the previous (-1) or next (+1) trace */
+void view_relayout(struct app *app);             /* after a fold changed */
+void view_note(struct app *app, enum log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void app_span_label(const struct app *app, const struct span_record *s, char *buf, size_t cap);
-/* The selected waterfall row (the waterfall pane's cursor), or NULL. */
 const struct wf_row *app_selected_row(const struct app *app);
-/* Lays the shown trace out again (after a fold changed) and marks the
- * panes that show it. */
-void app_relayout_trace(struct app *app);
+/* The finding (of either kind) a waterfall row or query is part of. */
+const struct finding *app_row_finding(const struct app *app, const struct wf_row *row, enum finding_kind kind);
+const struct finding *app_query_finding(const struct app *app, uint32_t fingerprint, enum finding_kind kind);
+/* "⚠N+1 scan" (N+1, full scan in a loop) for the findings that touch this
+ * row or query, or "". */
+void app_finding_tag(const struct finding *n1, const struct finding *scan, char *buf, size_t cap);
+/* The comparison's measured totals for the current settings, if fresh. */
+bool app_measured(const struct app *app, int64_t *naive_ns, int64_t *optimized_ns);
+
+/* control.c: each changes the lab and says so in the log */
+void control_strategy(struct app *app, enum strategy s);
+void control_toggle_strategy(struct app *app);
+void control_users(struct app *app, int dir);
+void control_rtt(struct app *app);
+void control_index(struct app *app);
+void control_pace(struct app *app);
+void control_pause(struct app *app);
+void control_measure(struct app *app, enum app_view which); /* start a comparison or sweep */
+void control_cancel_measure(struct app *app);
+/* Whether m was measured under other settings than the current ones. */
+bool control_stale(const struct app *app, const struct measurement *m);
 
 #endif

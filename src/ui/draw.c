@@ -12,15 +12,15 @@ static const char *const utf8_eighths[] = { "▏", "▎", "▍", "▌", "▋", "
 static const char *const ascii_eighths[] = { "|", "|", "[", "[", "[", "#", "#" };
 
 static const struct glyphs utf8_glyphs = {
-	.tee = "├", .corner = "└", .vline = "│", .open = "▾", .closed = "▸", .times = "×",
+	.tee = "├", .corner = "└", .vline = "│", .tee_left = "┤", .open = "▾", .closed = "▸", .times = "×",
 	.full = "█", .light = "░", .eighths = utf8_eighths, .tick = "┬", .sep = "│",
-	.dot = "·", .live = "●", .paused = "‖", .ellipsis = "…", .mu = "µ",
+	.dot = "·", .live = "●", .paused = "‖", .ellipsis = "…", .mu = "µ", .warn = "⚠",
 };
 
 static const struct glyphs ascii_glyphs = {
-	.tee = "+", .corner = "`", .vline = "|", .open = "v", .closed = ">", .times = "x",
+	.tee = "+", .corner = "`", .vline = "|", .tee_left = "+", .open = "v", .closed = ">", .times = "x",
 	.full = "#", .light = ".", .eighths = ascii_eighths, .tick = "+", .sep = "|",
-	.dot = "-", .live = "*", .paused = "=", .ellipsis = "~", .mu = "u",
+	.dot = "-", .live = "*", .paused = "=", .ellipsis = "~", .mu = "u", .warn = "!",
 };
 
 static bool unicode, color;

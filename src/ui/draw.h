@@ -34,6 +34,7 @@ enum draw_role {
 
 struct glyphs {
 	const char *tee, *corner, *vline; /* tree: ├ └ │ */
+	const char *tee_left;             /* an axis tick: ┤ */
 	const char *open, *closed;        /* group: ▾ ▸ */
 	const char *times;                /* ×, in "×20" */
 	const char *full, *light;         /* bar cells: █ ░ */
@@ -44,6 +45,7 @@ struct glyphs {
 	const char *live, *paused;        /* ● ‖ */
 	const char *ellipsis;             /* … */
 	const char *mu;                   /* µ */
+	const char *warn;                 /* ⚠, before a finding */
 };
 
 /* Decides UTF-8 and colour once, after initscr. */

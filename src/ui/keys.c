@@ -13,9 +13,12 @@ const struct key_binding key_bindings[] = {
 	{ { '-', '_' }, "-", ACT_USERS_DOWN, "fewer users", NULL },
 	{ { 'r' }, "r", ACT_RTT, "simulated network RTT: 0, 50, 200, 500, 1000 us", "RTT" },
 	{ { 'i' }, "i", ACT_INDEX, "toggle the index on orders.user_id", "index" },
-	{ { 'f' }, "f", ACT_PACE, "request pace: 5/s, 50/s, as fast as possible", "pace" },
+	{ { 'f' }, "f", ACT_PACE, "request pace: 5/s, 50/s, as fast as possible", NULL },
 	{ { ' ' }, "Space", ACT_PAUSE, "pause or resume capture", "pause" },
-	{ { '[', KEY_LEFT }, "[ Left", ACT_PREV_TRACE, "previous captured trace", "trace" },
+	{ { 'c' }, "c", ACT_COMPARE, "compare naive, optimized and eager here (measured)", "compare" },
+	{ { 's' }, "s", ACT_SWEEP, "sweep 20 to 10000 users (measured; Esc cancels)", "sweep" },
+	{ { 'w' }, "w", ACT_SCOPE, "query list: this trace, or the last minute", NULL },
+	{ { '[', KEY_LEFT }, "[ Left", ACT_PREV_TRACE, "previous captured trace", NULL },
 	{ { ']', KEY_RIGHT }, "] Right", ACT_NEXT_TRACE, "next captured trace (the newest: live again)", NULL },
 	{ { '\t' }, "Tab", ACT_FOCUS_NEXT, "focus the next pane", "pane" },
 	{ { KEY_BTAB }, "Shift-Tab", ACT_FOCUS_PREV, "focus the previous pane", NULL },
@@ -27,8 +30,9 @@ const struct key_binding key_bindings[] = {
 	{ { KEY_END, 'G' }, "End G", ACT_END, "the last row", NULL },
 	{ { '\n', KEY_ENTER, '\r' }, "Enter", ACT_FOLD, "fold or unfold repeated queries (xN)", "fold" },
 	{ { '?', 'h', KEY_F(1) }, "? h F1", ACT_HELP, "this help", "help" },
+	{ { 27 }, "Esc", ACT_BACK, "close the help, the comparison or the sweep", NULL },
 	{ { CTRL('l') }, "Ctrl-L", ACT_REDRAW, "redraw the screen", NULL },
-	{ { 'q', 'Q' }, "q", ACT_QUIT, "quit", "quit" },
+	{ { 'q', 'Q' }, "q", ACT_QUIT, "quit (from a comparison or sweep: back)", "quit" },
 };
 
 const size_t key_binding_count = sizeof key_bindings / sizeof key_bindings[0];

@@ -23,6 +23,9 @@ enum action {
 	ACT_INDEX,
 	ACT_PACE,
 	ACT_PAUSE,
+	ACT_COMPARE,
+	ACT_SWEEP,
+	ACT_SCOPE,
 	/* traces and panes */
 	ACT_PREV_TRACE,
 	ACT_NEXT_TRACE,
@@ -37,6 +40,7 @@ enum action {
 	ACT_FOLD,
 	/* the program */
 	ACT_HELP,
+	ACT_BACK,
 	ACT_REDRAW,
 	ACT_QUIT,
 };

@@ -54,6 +54,10 @@ enum pane_result pane_move_cursor(struct pane *p, enum action action, size_t n, 
  * itself moves); PANE_IGNORED for other actions. */
 enum pane_result pane_scroll(struct pane *p, enum action action, size_t n, size_t rows);
 
+struct measurement;
+/* A measurement's progress bar, or how it ended, on row y (compare and sweep). */
+void pane_draw_progress(WINDOW *w, int y, int width, const struct app *app, const struct measurement *m);
+
 /* The status line's text, so the app can tell when it changed. */
 void pane_status_compose(const struct app *app, char *buf, size_t cap);
 
@@ -63,6 +67,8 @@ extern const struct pane_ops pane_attribution_ops;
 extern const struct pane_ops pane_queries_ops;
 extern const struct pane_ops pane_details_ops;
 extern const struct pane_ops pane_log_ops;
+extern const struct pane_ops pane_compare_ops;
+extern const struct pane_ops pane_sweep_ops;
 extern const struct pane_ops pane_footer_ops;
 
 #endif

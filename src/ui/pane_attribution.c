@@ -57,9 +57,20 @@ static void draw(struct pane *p, const struct app *app)
 	         total_us % 1000, a->total_ns > 0 ? 100 : 0, 0);
 	wattroff(w, A_BOLD);
 	wattron(w, draw_attr(ROLE_DIM));
-	if (p->h > 6)
-		draw_at(w, 5, 2, a->network_ns > 0 ? "network: simulated round trips"
-		                                   : "network: none (RTT 0, embedded SQLite)", inner - 2);
+	if (p->h > 7) {
+		const struct window_attribution *wa = &app->window_attr;
+		if (wa->requests > 0) {
+			int64_t sum[3] = { wa->app_ns, wa->db_ns, wa->network_ns }, pct[3];
+			analysis_apportion(sum, 3, 1000, pct);
+			draw_at(w, 5, 2, "", 0);
+			draw_fmt(w, inner - 2, "last min, %llu req: app %" PRId64 ".%" PRId64 "%% db %" PRId64 ".%" PRId64
+			         "%% net %" PRId64 ".%" PRId64 "%%", (unsigned long long)wa->requests, pct[0] / 10,
+			         pct[0] % 10, pct[1] / 10, pct[1] % 10, pct[2] / 10, pct[2] % 10);
+		} else {
+			draw_at(w, 5, 2, "last min: no requests since the last change", inner - 2);
+		}
+		draw_at(w, 6, 2, a->network_ns > 0 ? "network: simulated round trips" : "network: none (RTT 0)", inner - 2);
+	}
 	wattroff(w, draw_attr(ROLE_DIM));
 	wnoutrefresh(w);
 }

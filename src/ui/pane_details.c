@@ -15,6 +15,7 @@
 
 struct lines {
 	size_t n;
+	int width; /* cells a line may take; longer ones wrap */
 	struct {
 		enum draw_role role;
 		char text[LINE_LEN];
@@ -23,36 +24,50 @@ struct lines {
 
 static void add(struct lines *l, enum draw_role role, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static void add(struct lines *l, enum draw_role role, const char *fmt, ...)
+static void push(struct lines *l, enum draw_role role, const char *text, size_t len)
 {
 	if (l->n == MAX_LINES)
 		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(l->line[l->n].text, LINE_LEN, fmt, ap);
-	va_end(ap);
+	snprintf(l->line[l->n].text, LINE_LEN, "%.*s", (int)len, text);
 	l->line[l->n++].role = role;
 }
 
-/* Long text (SQL) broken into lines of width cells, at spaces where it can. */
-static void add_wrapped(struct lines *l, enum draw_role role, const char *text, int width)
+/* Text broken into lines of l->width cells, at spaces where it can; a
+ * continued line is indented. Cells are counted as bytes here, which only
+ * wraps a line early when it holds multi-byte characters. */
+static void add_text(struct lines *l, enum draw_role role, const char *text)
 {
-	size_t len = strlen(text), w = width > 8 ? (size_t)width : 8;
+	size_t len = strlen(text), w = l->width > 16 ? (size_t)l->width : 16;
+	bool first = true;
 	while (len > 0) {
-		size_t cut = len <= w ? len : w;
+		size_t room = first ? w : w - 4;
+		size_t cut = len <= room ? len : room;
 		if (cut < len) {
 			size_t sp = cut;
-			while (sp > w / 2 && text[sp] != ' ')
+			while (sp > room / 2 && text[sp] != ' ')
 				sp--;
 			if (text[sp] == ' ')
 				cut = sp;
 		}
-		add(l, role, "%.*s", (int)cut, text);
+		char line[LINE_LEN];
+		snprintf(line, sizeof line, "%s%.*s", first ? "" : "    ", (int)cut, text);
+		push(l, role, line, strlen(line));
 		text += cut;
 		len -= cut;
 		while (len > 0 && *text == ' ')
 			text++, len--;
+		first = false;
 	}
+}
+
+static void add(struct lines *l, enum draw_role role, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	add_text(l, role, text);
 }
 
 static void hex(char *out, const uint8_t *bytes, size_t n)
@@ -61,7 +76,7 @@ static void hex(char *out, const uint8_t *bytes, size_t n)
 		sprintf(out + 2 * i, "%02x", bytes[i]);
 }
 
-static void describe_span(struct lines *l, const struct app *app, const struct span_record *s, int width)
+static void describe_span(struct lines *l, const struct app *app, const struct span_record *s)
 {
 	const struct glyphs *g = draw_glyphs();
 	const struct trace *t = app->shown;
@@ -72,7 +87,7 @@ static void describe_span(struct lines *l, const struct app *app, const struct s
 	static const char *const kinds[] = { "unspecified", "internal", "server", "client" };
 	add(l, ROLE_TITLE, "%s  (%s span)", label, s->kind < 4 ? kinds[s->kind] : "?");
 	if (s->flags & SPAN_F_DB)
-		add_wrapped(l, ROLE_DB, strtab_get(app->lab.names, s->name), width);
+		add_text(l, ROLE_DB, strtab_get(app->lab.names, s->name));
 	add(l, ROLE_NORMAL, "duration %s %s starts at +%s", dur, g->dot, at);
 	if (s->flags & SPAN_F_DB) {
 		char net[16], db[16];
@@ -104,7 +119,45 @@ static void describe_span(struct lines *l, const struct app *app, const struct s
 	add(l, ROLE_DIM, "span %s %s parent %s", span_id, g->dot, s->parent_id ? parent : "(root)");
 }
 
-static void describe_group(struct lines *l, const struct app *app, const struct wf_row *row, int width)
+/* What the findings about this row say, and what a fix would save. */
+static void explain_findings(struct lines *l, const struct app *app, const struct wf_row *row)
+{
+	const struct glyphs *g = draw_glyphs();
+	const struct finding *n1 = app_row_finding(app, row, FINDING_N_PLUS_ONE);
+	const struct finding *scan = app_row_finding(app, row, FINDING_FULL_SCAN_LOOP);
+	char label[128], cost[16], saving[16], median[16];
+	if (n1) {
+		const struct trace *t = app->shown;
+		char source[128];
+		app_span_label(app, &t->spans[app->findings.evidence[n1->evidence]], label, sizeof label);
+		app_span_label(app, &t->spans[n1->source], source, sizeof source);
+		draw_duration(cost, sizeof cost, n1->cost_ns);
+		draw_duration(saving, sizeof saving, n1->saving_ns);
+		draw_duration(median, sizeof median, n1->median_ns);
+		add(l, ROLE_WARN, "%s N+1: %u sequential %s after %s, one per row it returned; they cost %s, "
+		    "and one query instead saves ~%s (%u %s the median, %s)", g->warn, n1->count, label, source, cost,
+		    saving, n1->count - 1, g->times, median);
+		int64_t naive, optimized;
+		if (app_measured(app, &naive, &optimized)) {
+			char a[16], b[16];
+			draw_duration(a, sizeof a, naive);
+			draw_duration(b, sizeof b, optimized);
+			add(l, ROLE_WARN, "    measured here (c): naive %s, optimized %s a request", a, b);
+		}
+		add(l, ROLE_WARN, "    fix: one LEFT JOIN ... GROUP BY (o), or IN (...) chunks (e)");
+	}
+	if (scan) {
+		app_span_label(app, &app->shown->spans[app->findings.evidence[scan->evidence]], label, sizeof label);
+		char rows[32];
+		draw_count(rows, sizeof rows, scan->scanned_rows);
+		draw_duration(saving, sizeof saving, scan->saving_ns);
+		add(l, ROLE_WARN, "%s full scan in a loop: %u %s %s stepped through %s rows of full-table scans; "
+		    "CREATE INDEX ON %s (i) saves up to %s of database time", g->warn, scan->count, g->times, label,
+		    rows, scan->index_hint, saving);
+	}
+}
+
+static void describe_group(struct lines *l, const struct app *app, const struct wf_row *row)
 {
 	const struct glyphs *g = draw_glyphs();
 	const struct span_record *first = &app->shown->spans[row->span];
@@ -117,10 +170,9 @@ static void describe_group(struct lines *l, const struct app *app, const struct 
 	draw_duration(to, sizeof to, row->end_ns - t0);
 	add(l, ROLE_TITLE, "%s %s%u  (%u sibling spans, one fingerprint)", label, g->times, row->count, row->count);
 	if (first->flags & SPAN_F_DB)
-		add_wrapped(l, ROLE_DB, strtab_get(app->lab.names, first->name), width);
+		add_text(l, ROLE_DB, strtab_get(app->lab.names, first->name));
 	add(l, ROLE_NORMAL, "total %s %s mean %s %s from +%s to +%s", busy, g->dot, mean, g->dot, from, to);
-	if (first->flags & SPAN_F_DB)
-		add(l, ROLE_WARN, "the same query %u times in a row under one parent: the N+1 pattern", row->count);
+	explain_findings(l, app, row);
 	add(l, ROLE_DIM, "Enter %s its rows", row->expanded ? "folds" : "unfolds");
 }
 
@@ -133,12 +185,15 @@ static void draw(struct pane *p, const struct app *app)
 	static struct lines lines; /* UI thread only; too big for the stack */
 	lines.n = 0;
 	int width = p->w - 4;
+	lines.width = width;
 	if (!row)
 		add(&lines, ROLE_DIM, "no span selected");
 	else if (row->kind == WF_ROW_GROUP)
-		describe_group(&lines, app, row, width);
-	else
-		describe_span(&lines, app, &app->shown->spans[row->span], width);
+		describe_group(&lines, app, row);
+	else {
+		explain_findings(&lines, app, row);
+		describe_span(&lines, app, &app->shown->spans[row->span]);
+	}
 
 	size_t rows = p->h > 2 ? (size_t)(p->h - 2) : 0;
 	p->lines = lines.n;

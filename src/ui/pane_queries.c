@@ -12,7 +12,7 @@
 static const struct {
 	const char *title;
 	int cells;
-} columns[] = { { "calls", 6 }, { "total", 9 }, { "mean", 9 }, { "p95", 9 }, { "rows", 9 } };
+} columns[] = { { "calls", 6 }, { "total", 8 }, { "mean", 8 }, { "p95", 8 }, { "rows", 6 } };
 #define NCOLUMNS (sizeof columns / sizeof columns[0])
 
 static size_t visible_queries(const struct pane *p)
@@ -26,7 +26,8 @@ static void draw(struct pane *p, const struct app *app)
 	WINDOW *w = p->win;
 	werase(w);
 	char title[64];
-	snprintf(title, sizeof title, "Queries %s %zu fingerprint%s", draw_glyphs()->dot, app->nqueries,
+	snprintf(title, sizeof title, "Queries %s %s %s %zu fingerprint%s (w)", draw_glyphs()->dot,
+	         app->queries_window ? "last minute" : "this trace", draw_glyphs()->dot, app->nqueries,
 	         app->nqueries == 1 ? "" : "s");
 	draw_frame(w, title, app->focus == PANE_QUERIES);
 	int inner = p->w - 2;
@@ -56,6 +57,14 @@ static void draw(struct pane *p, const struct app *app)
 			used += draw_right(w, cell[c], columns[c].cells);
 		if (selected)
 			wattroff(w, draw_attr(ROLE_SELECTED));
+		char tag[48];
+		app_finding_tag(app_query_finding(app, q->fingerprint, FINDING_N_PLUS_ONE),
+		                app_query_finding(app, q->fingerprint, FINDING_FULL_SCAN_LOOP), tag, sizeof tag);
+		if (tag[0]) {
+			wattron(w, draw_attr(ROLE_WARN));
+			draw_fmt(w, inner - used, " %s", tag);
+			wattroff(w, draw_attr(ROLE_WARN));
+		}
 		wattron(w, draw_attr(ROLE_DB));
 		draw_at(w, y + 1, 3, strtab_get(app->lab.names, q->fingerprint), inner - 3);
 		wattroff(w, draw_attr(ROLE_DB));

@@ -18,8 +18,8 @@ static struct columns columns(const struct pane *p)
 {
 	struct columns c;
 	int inner = p->w - 2;
-	c.name = inner * 2 / 5;
-	c.name = c.name < 20 ? 20 : c.name > 44 ? 44 : c.name;
+	c.name = inner * 9 / 20;
+	c.name = c.name < 24 ? 24 : c.name > 48 ? 48 : c.name;
 	c.dur = DURATION_CELLS;
 	c.bar = inner - c.name - c.dur - 2;
 	if (c.bar < 4)
@@ -46,13 +46,31 @@ static int64_t pos8(int64_t t, int64_t t0, int64_t span, int cells)
 	return (int64_t)((double)(t - t0) / (double)span * cells * 8);
 }
 
+/* A tick's label: a duration without trailing zeros ("2ms", "2.5ms"). */
+static void ruler_label(char *buf, size_t cap, int64_t ns)
+{
+	draw_duration(buf, cap, ns);
+	char *dot = strchr(buf, '.');
+	if (!dot)
+		return;
+	char *end = dot + 1;
+	while (*end >= '0' && *end <= '9')
+		end++;
+	char *cut = end;
+	while (cut > dot + 1 && cut[-1] == '0')
+		cut--;
+	if (cut == dot + 1)
+		cut = dot;
+	memmove(cut, end, strlen(end) + 1);
+}
+
 static void draw_ruler(WINDOW *w, const struct columns *c, int64_t span_ns)
 {
 	const struct glyphs *g = draw_glyphs();
 	if (span_ns <= 0)
 		return;
-	/* A 1-2-5 step giving a tick every 10 cells or more. */
-	int max_ticks = c->bar / 10 > 1 ? c->bar / 10 : 1;
+	/* A 1-2-5 step giving a tick every 7 cells or more. */
+	int max_ticks = c->bar / 7 > 1 ? c->bar / 7 : 1;
 	int64_t step = 1;
 	for (int64_t base = 1; step * max_ticks < span_ns; base *= 10) {
 		if (base > INT64_MAX / 10)
@@ -67,7 +85,7 @@ static void draw_ruler(WINDOW *w, const struct columns *c, int64_t span_ns)
 		if (t == 0)
 			snprintf(label, sizeof label, "0");
 		else
-			draw_duration(label, sizeof label, t);
+			ruler_label(label, sizeof label, t);
 		if (x + 1 + (int)strlen(label) > c->bar)
 			break;
 		mvwaddstr(w, 1, c->bar_x + x, g->tick);
@@ -97,15 +115,27 @@ static void draw_name(WINDOW *w, const struct app *app, const struct wf_row *row
 		waddch(w, ' ');
 		used++;
 	}
-	if (row->kind == WF_ROW_GROUP)
-		snprintf(name, sizeof name, "%s %s %s%u", row->expanded ? g->open : g->closed, label, g->times,
-		         row->count);
-	else
+	/* A group's count and finding marker are never cut: the label gives way. */
+	char suffix[64] = "", tag[48] = "";
+	if (row->kind == WF_ROW_GROUP) {
+		snprintf(name, sizeof name, "%s %s", row->expanded ? g->open : g->closed, label);
+		snprintf(suffix, sizeof suffix, " %s%u", g->times, row->count);
+		app_finding_tag(app_row_finding(app, row, FINDING_N_PLUS_ONE),
+		                app_row_finding(app, row, FINDING_FULL_SCAN_LOOP), tag, sizeof tag);
+	} else {
 		snprintf(name, sizeof name, "%s", label);
-	if (row->kind == WF_ROW_SPAN && (s->flags & (SPAN_F_ERROR | SPAN_F_CANCELLED)))
-		strncat(name, s->flags & SPAN_F_CANCELLED ? " (cancelled)" : " (error)",
-		        sizeof name - strlen(name) - 1);
-	used += draw_text(w, name, c->name - used);
+		if (s->flags & (SPAN_F_ERROR | SPAN_F_CANCELLED))
+			snprintf(suffix, sizeof suffix, "%s", s->flags & SPAN_F_CANCELLED ? " (cancelled)" : " (error)");
+	}
+	int reserved = draw_width(suffix) + (tag[0] ? 1 + draw_width(tag) : 0);
+	used += draw_text(w, name, c->name - used - reserved);
+	used += draw_text(w, suffix, c->name - used);
+	if (tag[0] && used < c->name) {
+		waddch(w, ' ');
+		wattron(w, draw_attr(ROLE_WARN));
+		used += 1 + draw_text(w, tag, c->name - used - 1);
+		wattroff(w, draw_attr(ROLE_WARN));
+	}
 	for (; used < c->name; used++)
 		waddch(w, ' ');
 }
@@ -221,7 +251,7 @@ static enum pane_result toggle_fold(struct pane *p, struct app *app)
 	uint32_t name = app->shown->spans[group->span].name;
 	wf_folds_set(&app->folds, name, group->expanded ? WF_FOLD_CLOSED : WF_FOLD_OPEN);
 	p->cursor = g;
-	app_relayout_trace(app);
+	view_relayout(app);
 	return PANE_CHANGED;
 }
 

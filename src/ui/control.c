@@ -1,0 +1,161 @@
+/* The lab's controls: each key that changes the workload lands here. */
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+
+static const uint32_t user_steps[] = { 20, 100, 1000, 10000, 100000 };
+static const uint32_t rtt_steps[] = { 0, 50, 200, 500, 1000 };
+static const uint32_t pace_steps[] = { 5, 50, 0 }; /* requests/s; 0 = as fast as possible */
+static const uint32_t sweep_scales[] = { 20, 100, 1000, 10000 };
+#define COMPARE_REQUESTS 10
+#define SWEEP_REQUESTS 3
+#define COUNT(a) (sizeof (a) / sizeof (a)[0])
+
+/* Any change of settings ends the plan the workload is running. */
+static void end_measuring(struct app *app)
+{
+	if (app->measuring) {
+		app->measuring->cancelled = true;
+		app->measuring = NULL;
+	}
+}
+
+/* A change of settings starts a new experiment: the live figures start
+ * over, findings are logged afresh, and the view follows the newest trace. */
+static void settings_changed(struct app *app)
+{
+	window_reset(&app->window, clock_now_ns());
+	app->window_attr = window_attribution(&app->window, clock_now_ns());
+	app->nlogged = 0;
+	app->follow = true;
+	end_measuring(app);
+	app_mark(app, PANE_STATUS);
+	app_mark(app, PANE_ATTRIBUTION);
+	app_mark(app, PANE_COMPARE);
+	app_mark(app, PANE_SWEEP);
+}
+
+static uint32_t step_in(const uint32_t *steps, size_t n, uint32_t current, int dir)
+{
+	if (dir > 0) {
+		for (size_t i = 0; i < n; i++)
+			if (steps[i] > current)
+				return steps[i];
+		return steps[n - 1];
+	}
+	for (size_t i = n; i-- > 0;)
+		if (steps[i] < current)
+			return steps[i];
+	return steps[0];
+}
+
+void control_strategy(struct app *app, enum strategy s)
+{
+	if (app->settings.strategy == s)
+		return;
+	app->settings.strategy = s;
+	workload_set_strategy(app->lab.workload, s);
+	settings_changed(app);
+	view_note(app, LOG_INFO, "strategy: %s", s == STRATEGY_NAIVE ? "naive (N+1)" : strategy_name(s));
+}
+
+void control_toggle_strategy(struct app *app)
+{
+	control_strategy(app, app->settings.strategy == STRATEGY_NAIVE ? STRATEGY_OPTIMIZED : STRATEGY_NAIVE);
+}
+
+void control_users(struct app *app, int dir)
+{
+	uint32_t users = step_in(user_steps, COUNT(user_steps), app->settings.users, dir);
+	if (users == app->settings.users)
+		return;
+	app->settings.users = users;
+	workload_set_users(app->lab.workload, users);
+	settings_changed(app);
+	view_note(app, LOG_INFO, "users: %u (reseeding)", users);
+}
+
+void control_rtt(struct app *app)
+{
+	uint32_t last = rtt_steps[COUNT(rtt_steps) - 1];
+	uint32_t rtt = app->settings.rtt_us >= last ? rtt_steps[0] : step_in(rtt_steps, COUNT(rtt_steps), app->settings.rtt_us, 1);
+	app->settings.rtt_us = rtt;
+	workload_set_rtt_us(app->lab.workload, rtt);
+	settings_changed(app);
+	view_note(app, LOG_INFO, "RTT %u us per query (simulated)", rtt);
+}
+
+void control_index(struct app *app)
+{
+	app->settings.index = !app->settings.index;
+	workload_set_index(app->lab.workload, app->settings.index);
+	settings_changed(app);
+	view_note(app, LOG_INFO, "index on orders.user_id: %s", app->settings.index ? "on" : "off");
+}
+
+void control_pace(struct app *app)
+{
+	size_t i = 0;
+	while (i < COUNT(pace_steps) && pace_steps[i] != app->settings.pace_hz)
+		i++;
+	uint32_t pace = pace_steps[(i + 1) % COUNT(pace_steps)];
+	app->settings.pace_hz = pace;
+	workload_set_pace(app->lab.workload, pace);
+	if (pace)
+		view_note(app, LOG_INFO, "pace: %u requests/s", pace);
+	else
+		view_note(app, LOG_INFO, "pace: as fast as possible");
+	end_measuring(app);
+	app_mark(app, PANE_STATUS);
+}
+
+void control_pause(struct app *app)
+{
+	app->paused = !app->paused;
+	workload_set_paused(app->lab.workload, app->paused);
+	end_measuring(app);
+	view_note(app, LOG_INFO, app->paused ? "capture paused" : "capture resumed");
+	if (!app->paused)
+		app->follow = true;
+	app_mark(app, PANE_STATUS);
+}
+
+void control_measure(struct app *app, enum app_view which)
+{
+	struct measurement *m = which == VIEW_SWEEP ? &app->sweep : &app->compare;
+	comparison_clear(&m->results);
+	memset(&m->plan, 0, sizeof m->plan);
+	if (which == VIEW_SWEEP) {
+		for (size_t i = 0; i < COUNT(sweep_scales); i++)
+			m->plan.users[m->plan.nscales++] = sweep_scales[i];
+		m->plan.requests = SWEEP_REQUESTS;
+	} else {
+		m->plan.users[0] = app->settings.users;
+		m->plan.nscales = 1;
+		m->plan.requests = COMPARE_REQUESTS;
+	}
+	m->rtt_us = app->settings.rtt_us;
+	m->index = app->settings.index;
+	m->started = true;
+	m->cancelled = false;
+	app->measuring = m;
+	workload_start_plan(app->lab.workload, &m->plan);
+	view_note(app, LOG_INFO, "%s: measuring %s", which == VIEW_SWEEP ? "sweep" : "comparison",
+	          which == VIEW_SWEEP ? "20 to 10000 users" : "naive, optimized, eager");
+}
+
+void control_cancel_measure(struct app *app)
+{
+	if (!app->measuring)
+		return;
+	end_measuring(app);
+	workload_cancel_plan(app->lab.workload);
+	view_note(app, LOG_INFO, "measurement cancelled");
+}
+
+bool control_stale(const struct app *app, const struct measurement *m)
+{
+	bool users_differ = m == &app->compare && m->plan.users[0] != app->settings.users;
+	return m->started && (users_differ || m->rtt_us != app->settings.rtt_us || m->index != app->settings.index);
+}
