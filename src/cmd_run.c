@@ -10,6 +10,7 @@
 #include "obslab/cli.h"
 #include "obslab/clock.h"
 #include "obslab/db.h"
+#include "obslab/findings.h"
 #include "obslab/log.h"
 #include "obslab/ring.h"
 #include "obslab/session.h"
@@ -25,6 +26,8 @@ struct figures {
 	int64_t total_ns, app_ns, db_ns, network_ns;
 	bool attributed; /* false when tracing was off: only totals are known */
 	uint64_t spans, dropped_spans, dropped_logs;
+	struct findings findings; /* of the last request's trace */
+	const struct trace *last;
 };
 
 struct run {
@@ -77,6 +80,9 @@ static struct figures measure(const struct run *r)
 
 	f.requests = nsamples;
 	f.attributed = r->cli->run.trace && ntraces > 0;
+	findings_init(&f.findings);
+	f.last = store_latest(r->s.store);
+	findings_detect(&f.findings, f.last, &r->cli->findings, r->s.names);
 	if (f.attributed) {
 		for (size_t i = 0; i < ntraces; i++) {
 			struct attribution a = analysis_attribution(store_trace(r->s.store, i));
@@ -109,7 +115,8 @@ static double ms(int64_t ns)
 	return round((double)ns / 1e3) / 1e3; /* milliseconds, to the microsecond */
 }
 
-static void print_report_json(FILE *out, const struct cli *cli, const struct figures *f)
+static void print_report_json(FILE *out, const struct cli *cli, const struct figures *f,
+                              const struct strtab *names)
 {
 	cJSON *o = cJSON_CreateObject();
 	if (!o)
@@ -134,6 +141,23 @@ static void print_report_json(FILE *out, const struct cli *cli, const struct fig
 	}
 	cJSON_AddNumberToObject(o, "spans", (double)f->spans);
 	cJSON_AddNumberToObject(o, "dropped_spans", (double)f->dropped_spans);
+	cJSON *list = cJSON_AddArrayToObject(o, "findings"); /* of the last request */
+	for (size_t i = 0; i < f->findings.n; i++) {
+		const struct finding *x = &f->findings.item[i];
+		cJSON *item = cJSON_CreateObject();
+		if (!item)
+			abort();
+		cJSON_AddStringToObject(item, "kind", x->kind == FINDING_N_PLUS_ONE ? "n_plus_one" : "full_scan_loop");
+		cJSON_AddStringToObject(item, "query", strtab_get(names, x->fingerprint));
+		cJSON_AddNumberToObject(item, "count", x->count);
+		cJSON_AddNumberToObject(item, "cost_ms", ms(x->cost_ns));
+		cJSON_AddNumberToObject(item, "saving_ms", ms(x->saving_ns));
+		if (x->kind == FINDING_FULL_SCAN_LOOP) {
+			cJSON_AddStringToObject(item, "index", x->index_hint);
+			cJSON_AddNumberToObject(item, "scanned_rows", (double)x->scanned_rows);
+		}
+		cJSON_AddItemToArray(list, item);
+	}
 	char *text = cJSON_Print(o);
 	cJSON_Delete(o);
 	if (!text)
@@ -148,7 +172,7 @@ static void print_share(FILE *out, const char *label, int64_t part, int64_t tota
 	        total > 0 ? 100.0 * (double)part / (double)total : 0.0);
 }
 
-static void print_summary(FILE *out, const struct cli *cli, const struct figures *f)
+static void print_summary(FILE *out, const struct cli *cli, const struct figures *f, const struct strtab *names)
 {
 	fprintf(out, "GET " "/users/analytics, %s strategy: %u users, %zu requests, "
 	        "RTT %u us (simulated), index %s\n",
@@ -165,6 +189,16 @@ static void print_summary(FILE *out, const struct cli *cli, const struct figures
 		        (unsigned long long)f->dropped_spans);
 	} else {
 		fprintf(out, "  tracing off: no spans, so no attribution\n");
+	}
+	for (size_t i = 0; i < f->findings.n; i++) {
+		const struct finding *x = &f->findings.item[i];
+		if (x->kind == FINDING_N_PLUS_ONE)
+			fprintf(out, "  finding: N+1, %u sequential \"%s\" cost %.3f ms; one query saves ~%.3f ms\n",
+			        x->count, strtab_get(names, x->fingerprint), ms(x->cost_ns), ms(x->saving_ns));
+		else
+			fprintf(out, "  finding: full scan in a loop, %u x \"%s\" scanned %llu rows; "
+			        "an index on %s saves up to %.3f ms\n", x->count, strtab_get(names, x->fingerprint),
+			        (unsigned long long)x->scanned_rows, x->index_hint, ms(x->saving_ns));
 	}
 }
 
@@ -199,9 +233,10 @@ int cmd_run(const struct cli *cli, FILE *out, FILE *err)
 	} else {
 		struct figures f = measure(&r);
 		if (cli->output == CLI_OUTPUT_REPORT_JSON)
-			print_report_json(out, cli, &f);
+			print_report_json(out, cli, &f, r.s.names);
 		else
-			print_summary(out, cli, &f);
+			print_summary(out, cli, &f, r.s.names);
+		findings_free(&f.findings);
 	}
 	if (r.log_file && (fclose(r.log_file) != 0 || r.log_errno) && status == CLI_EXIT_OK) {
 		fprintf(err, "obslab: writing the log file %s failed: %s\n", cli->log_file,

@@ -21,6 +21,7 @@ run() {
 }
 has() { if grep -Eq -- "$2" "$1"; then ok; else bad "$1 lacks /$2/: $(head -c 400 "$1")"; fi; }
 lacks() { if grep -Eq -- "$2" "$1"; then bad "$1 has /$2/"; else ok; fi; }
+jqok() { if jq -e "$2" "$1" >/dev/null 2>&1; then ok; else bad "$1 fails jq '$2': $(head -c 600 "$1")"; fi; }
 lines() { local n; n=$(wc -l <"$1"); if [ "$n" -eq "$2" ]; then ok; else bad "$1 has $n lines, expected $2: $(cat "$1")"; fi; }
 
 # --- the lab's request, headless --------------------------------------------
@@ -54,6 +55,22 @@ has out.txt '"queries_per_request":[[:space:]]*21,'
 has out.txt '"median_db_ms":[[:space:]]*null'
 has out.txt '"trace":[[:space:]]*"off"'
 
+# findings of the last request: N+1 (Sentry's rule) and the missing index
+run 0 run --users 20 --requests 2 --report json --db :memory:
+jqok out.txt '[.findings[].kind] == ["n_plus_one", "full_scan_loop"]'
+jqok out.txt '.findings[0].count == 20 and .findings[0].query == "SELECT count(*) FROM orders WHERE user_id = ?"'
+jqok out.txt '.findings[1].index == "orders(user_id)" and .findings[1].scanned_rows > 0'
+run 0 run --users 20 --requests 2 --report json --db :memory: --index on --strategy naive
+jqok out.txt '[.findings[].kind] == ["n_plus_one"]'
+run 0 run --users 4 --requests 2 --report json --db :memory: --index on
+jqok out.txt '.findings == []'
+run 0 run --users 20 --requests 2 --report json --db :memory: --index on --n1-min-ms 50
+jqok out.txt '.findings == []'
+run 0 run --users 20 --requests 2 --report json --db :memory: --index on --n1-min-count 21
+jqok out.txt '.findings == []'
+run 0 run --strategy optimized --users 20 --requests 2 --report json --db :memory:
+jqok out.txt '.findings == []'
+
 # the summary says the network is simulated
 run 0 run --users 20 --requests 2 --db :memory:
 has out.txt 'network \(simulated\)'
@@ -68,7 +85,6 @@ run 0 run --strategy optimized --users 20 --requests 1 --db :memory: --log-file 
 has log.jsonl '"level":"INFO","message":"Optimized query executed"'
 
 # --- compare and sweep: the original lab's table, measured ---------------------
-jqok() { if jq -e "$2" "$1" >/dev/null 2>&1; then ok; else bad "$1 fails jq '$2': $(head -c 600 "$1")"; fi; }
 run 0 compare --users 1000 --rtt-us 200 --requests 3 --json --db cmp.db
 jqok out.txt '.users == 1000 and .rtt_us == 200 and .network == "simulated" and .index == "off"'
 jqok out.txt '[.strategies[].strategy] == ["naive", "optimized", "eager"]'
