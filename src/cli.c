@@ -9,6 +9,8 @@
 #include "obslab/db.h"
 #include "obslab/sqltrace.h"
 
+static int usage_error(struct cli_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static int usage_error(struct cli_error *err, const char *fmt, ...)
 {
 	va_list ap;
@@ -43,8 +45,10 @@ static bool parse_on_off(const char *s, bool *out)
 	return true;
 }
 
-enum { FOR_RUN = 1 << 0, FOR_UI = 1 << 1, FOR_COMPARE = 1 << 2, FOR_SWEEP = 1 << 3 };
-#define FOR_ALL (FOR_RUN | FOR_UI | FOR_COMPARE | FOR_SWEEP)
+enum { FOR_RUN = 1 << 0, FOR_UI = 1 << 1, FOR_COMPARE = 1 << 2, FOR_SWEEP = 1 << 3, FOR_EXPORT = 1 << 4,
+       FOR_REPORT = 1 << 5, FOR_OPEN = 1 << 6 };
+#define FOR_LAB (FOR_RUN | FOR_UI | FOR_COMPARE | FOR_SWEEP | FOR_EXPORT)
+#define FOR_ALL (FOR_LAB | FOR_REPORT | FOR_OPEN)
 #define FOR_MEASURE (FOR_COMPARE | FOR_SWEEP)
 
 struct option_spec {
@@ -54,25 +58,29 @@ struct option_spec {
 };
 
 static const struct option_spec options[] = {
-	{ "strategy", true, FOR_RUN | FOR_UI },
-	{ "users", true, FOR_RUN | FOR_UI | FOR_COMPARE },
+	{ "strategy", true, FOR_RUN | FOR_UI | FOR_EXPORT },
+	{ "users", true, FOR_RUN | FOR_UI | FOR_COMPARE | FOR_EXPORT },
 	{ "users-list", true, FOR_SWEEP },
-	{ "rtt-us", true, FOR_ALL },
-	{ "index", true, FOR_ALL },
-	{ "seed", true, FOR_ALL },
-	{ "db", true, FOR_ALL },
-	{ "requests", true, FOR_RUN | FOR_MEASURE },
+	{ "rtt-us", true, FOR_LAB },
+	{ "index", true, FOR_LAB },
+	{ "seed", true, FOR_LAB },
+	{ "db", true, FOR_LAB },
+	{ "requests", true, FOR_RUN | FOR_MEASURE | FOR_EXPORT },
 	{ "trace", true, FOR_RUN },
-	{ "json", false, FOR_RUN | FOR_MEASURE },
+	{ "json", false, FOR_RUN | FOR_MEASURE | FOR_REPORT },
 	{ "report", true, FOR_RUN },
 	{ "log-file", true, FOR_RUN },
-	{ "frames", true, FOR_UI },
-	{ "n1-min-count", true, FOR_RUN | FOR_UI },
-	{ "n1-min-ms", true, FOR_RUN | FOR_UI },
+	{ "frames", true, FOR_UI | FOR_OPEN },
+	{ "n1-min-count", true, FOR_RUN | FOR_UI | FOR_EXPORT | FOR_REPORT | FOR_OPEN },
+	{ "n1-min-ms", true, FOR_RUN | FOR_UI | FOR_EXPORT | FOR_REPORT | FOR_OPEN },
+	{ "format", true, FOR_EXPORT },
+	{ "output", true, FOR_EXPORT },
+	{ "export-dir", true, FOR_UI | FOR_OPEN },
 	{ "help", false, FOR_ALL },
 };
 
-static const char *const command_names[] = { "run", "compare", "sweep" };
+/* In the order of enum cli_command from CLI_CMD_RUN on. */
+static const char *const command_names[] = { "run", "compare", "sweep", "export", "report", "open" };
 
 static const struct option_spec *find_option(const char *name, size_t len)
 {
@@ -155,6 +163,17 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 			cli->output = CLI_OUTPUT_SUMMARY;
 		else
 			return usage_error(err, "--report takes json or text, not '%s'", value);
+	} else if (strcmp(name, "format") == 0) {
+		if (!snapshot_format_parse(value, &cli->format))
+			return usage_error(err, "--format takes native, otlp or chrome, not '%s'", value);
+	} else if (strcmp(name, "output") == 0) {
+		if (!*value)
+			return usage_error(err, "-o takes a file path, not an empty string");
+		cli->output_path = value;
+	} else if (strcmp(name, "export-dir") == 0) {
+		if (!*value)
+			return usage_error(err, "--export-dir takes a directory, not an empty string");
+		cli->export_dir = value;
 	} else if (strcmp(name, "users-list") == 0) {
 		return parse_users_list(cli, value, err);
 	} else if (strcmp(name, "n1-min-count") == 0) {
@@ -195,6 +214,8 @@ static void defaults(struct cli *cli)
 	cli->run.pace_hz = CLI_DEFAULT_UI_PACE_HZ; /* the explorer's; run goes flat out */
 	cli->plan = (struct plan){ .users = { 20, 100, 1000, 10000 }, .nscales = 4, .requests = CLI_SWEEP_REQUESTS };
 	cli->findings = (struct findings_config){ .n1_min_count = FINDINGS_DEFAULT_N1_MIN_COUNT, .n1_min_ns = 0 };
+	cli->format = SNAPSHOT_NATIVE;
+	cli->export_dir = ".";
 	cli->output = CLI_OUTPUT_SUMMARY;
 }
 
@@ -204,6 +225,8 @@ static int parse_options(int argc, char **argv, struct cli *cli, unsigned comman
 	bool json = false, report = false;
 	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i];
+		if (strcmp(arg, "-o") == 0)
+			arg = "--output";
 		if (strncmp(arg, "--", 2) != 0)
 			return usage_error(err, "unexpected argument '%s' (options start with --)", arg);
 		const char *name = arg + 2, *eq = strchr(name, '=');
@@ -214,9 +237,8 @@ static int parse_options(int argc, char **argv, struct cli *cli, unsigned comman
 		if (!(opt->commands & command)) {
 			if (command == FOR_UI)
 				return usage_error(err, "--%s is not an option of the trace explorer (see obslab --help)", opt->name);
-			return usage_error(err, "--%s is not an option of 'obslab %s' (see obslab help %s)", opt->name,
-			                   command_names[command == FOR_RUN ? 0 : command == FOR_COMPARE ? 1 : 2],
-			                   command_names[command == FOR_RUN ? 0 : command == FOR_COMPARE ? 1 : 2]);
+			const char *cmd = command_names[__builtin_ctz(command) == 0 ? 0 : __builtin_ctz(command) - 1];
+			return usage_error(err, "--%s is not an option of 'obslab %s' (see obslab help %s)", opt->name, cmd, cmd);
 		}
 		const char *value = NULL;
 		if (opt->takes_value) {
@@ -265,6 +287,24 @@ int cli_parse(int argc, char **argv, struct cli *out, struct cli_error *err)
 		out->run.pace_hz = 0;
 		return parse_options(argc - 2, argv + 2, out, FOR_RUN, err);
 	}
+	if (strcmp(cmd, "export") == 0) {
+		out->command = CLI_CMD_EXPORT;
+		out->run.pace_hz = 0;
+		int rc = parse_options(argc - 2, argv + 2, out, FOR_EXPORT, err);
+		if (rc == CLI_EXIT_OK && out->command == CLI_CMD_EXPORT && !out->output_path)
+			return usage_error(err, "export needs -o FILE, the file to write");
+		return rc;
+	}
+	if (strcmp(cmd, "report") == 0 || strcmp(cmd, "open") == 0) {
+		bool open = cmd[0] == 'o';
+		out->command = open ? CLI_CMD_OPEN : CLI_CMD_REPORT;
+		if (argc < 3 || strncmp(argv[2], "--", 2) == 0)
+			return strcmp(argc > 2 ? argv[2] : "", "--help") == 0
+			               ? parse_options(1, argv + 2, out, open ? FOR_OPEN : FOR_REPORT, err)
+			               : usage_error(err, "%s needs a FILE: a snapshot or an OTLP/JSON file", cmd);
+		out->file = argv[2];
+		return parse_options(argc - 3, argv + 3, out, open ? FOR_OPEN : FOR_REPORT, err);
+	}
 	if (strcmp(cmd, "compare") == 0 || strcmp(cmd, "sweep") == 0) {
 		bool sweep = cmd[0] == 's';
 		out->command = sweep ? CLI_CMD_SWEEP : CLI_CMD_COMPARE;
@@ -291,6 +331,25 @@ int cli_parse(int argc, char **argv, struct cli *out, struct cli_error *err)
 
 void cli_usage(FILE *out, const char *command)
 {
+	if (command && strcmp(command, "export") == 0) {
+		fputs("Usage: obslab export --format native|otlp|chrome -o FILE [OPTION]...\n"
+		      "Run the lab's request K times and write the traces to FILE, atomically:\n"
+		      "  native  obslab's snapshot (assets/snapshot.schema.json); obslab open reads it\n"
+		      "  otlp    OTLP/JSON, as the OpenTelemetry Collector's file exporter writes it\n"
+		      "  chrome  Trace Event Format, for Perfetto, chrome://tracing and speedscope\n"
+		      "Options as for run: --strategy, --users, --requests (10), --rtt-us, --index,\n"
+		      "--seed, --db, --n1-min-count, --n1-min-ms.\n",
+		      out);
+		return;
+	}
+	if (command && (strcmp(command, "report") == 0 || strcmp(command, "open") == 0)) {
+		fputs(command[0] == 'r' ? "Usage: obslab report FILE [--json]\n"
+		                          "Summarize a snapshot or OTLP/JSON file: attribution, queries, findings.\n"
+		                        : "Usage: obslab open FILE [--export-dir DIR] [--frames N]\n"
+		                          "Explore a snapshot or OTLP/JSON file in the trace explorer, read-only.\n",
+		      out);
+		return;
+	}
 	if (command && (strcmp(command, "compare") == 0 || strcmp(command, "sweep") == 0)) {
 		bool sweep = command[0] == 's';
 		fputs(sweep ? "Usage: obslab sweep [OPTION]...\n"
@@ -347,6 +406,7 @@ void cli_usage(FILE *out, const char *command)
 	      "  --strategy naive|optimized|eager, --users N, --rtt-us R, --index on|off,\n"
 	      "  --seed S, --db PATH   as for run (obslab help run)\n"
 	      "  --frames N          draw N frames, then exit (for tests and sanitizers)\n"
+	      "  --export-dir DIR    where x writes snapshots (the current directory)\n"
 	      "  --n1-min-count N, --n1-min-ms T   the N+1 rule's thresholds (5 queries, 0 ms;\n"
 	      "                      Sentry's hosted 50 ms is never reached in-process)\n"
 	      "\n"
@@ -354,6 +414,9 @@ void cli_usage(FILE *out, const char *command)
 	      "  run        run the lab's request headless and report what it cost\n"
 	      "  compare    measure naive, optimized and eager side by side\n"
 	      "  sweep      measure them across scales (20 to 10000 users)\n"
+	      "  export     run the lab and write its traces: native, OTLP or Chrome\n"
+	      "  report     summarize a snapshot or OTLP/JSON file\n"
+	      "  open       explore a snapshot or OTLP/JSON file in the explorer\n"
 	      "  help CMD   show the options of a command\n"
 	      "\n"
 	      "  --keys     list the explorer's keys (Markdown)\n"

@@ -98,6 +98,20 @@ static void print_table(FILE *out, const struct cli *cli, const struct compariso
 	             "over this one. The network is simulated: --rtt-us 0 measures embedded SQLite alone.\n");
 }
 
+struct progress {
+	struct session *s;
+	FILE *err;
+};
+
+static void show_progress(void *ctx)
+{
+	struct progress *p = ctx;
+	uint32_t done, total;
+	bool running;
+	workload_plan_progress(p->s->workload, &done, &total, &running);
+	fprintf(p->err, "\rmeasuring: %u/%u requests", done, total);
+}
+
 int cmd_measure(const struct cli *cli, FILE *out, FILE *err)
 {
 	struct workload_config cfg = cli->run;
@@ -113,24 +127,10 @@ int cmd_measure(const struct cli *cli, FILE *out, FILE *err)
 	}
 	store_set_observer(s.store, observe, &cmp);
 
-	bool progress = isatty(fileno(err));
-	const struct timespec nap = { .tv_sec = 0, .tv_nsec = 2000000 };
-	for (;;) {
-		enum workload_phase phase = workload_phase(s.workload);
-		session_drain(&s, NULL, NULL);
-		if (phase == WORKLOAD_DONE || phase == WORKLOAD_FAILED)
-			break; /* read before the drain: nothing is left behind */
-		if (progress) {
-			uint32_t done, total;
-			bool running;
-			workload_plan_progress(s.workload, &done, &total, &running);
-			fprintf(err, "\rmeasuring: %u/%u requests", done, total);
-		}
-		nanosleep(&nap, NULL);
-	}
-	workload_join(s.workload);
-	session_drain(&s, NULL, NULL);
-	if (progress)
+	struct progress pr = { .s = &s, .err = err };
+	bool tty = isatty(fileno(err));
+	session_wait(&s, NULL, NULL, tty ? show_progress : NULL, &pr);
+	if (tty)
 		fprintf(err, "\r%40s\r", "");
 
 	int status = CLI_EXIT_OK;

@@ -44,21 +44,6 @@ static void write_log(void *ctx, const struct log_record *rec)
 		r->log_errno = errno;
 }
 
-/* Drains both rings until the workload has finished. */
-static void consume(struct run *r)
-{
-	const struct timespec nap = { .tv_sec = 0, .tv_nsec = 1000000 };
-	for (;;) {
-		enum workload_phase phase = workload_phase(r->s.workload);
-		session_drain(&r->s, write_log, r);
-		if (phase == WORKLOAD_DONE || phase == WORKLOAD_FAILED)
-			break; /* the phase was read before the drain: nothing is left behind */
-		nanosleep(&nap, NULL);
-	}
-	workload_join(r->s.workload);
-	session_drain(&r->s, write_log, r);
-}
-
 static struct figures measure(const struct run *r)
 {
 	struct figures f = {
@@ -221,7 +206,7 @@ int cmd_run(const struct cli *cli, FILE *out, FILE *err)
 			fclose(r.log_file);
 		return CLI_EXIT_FAILURE;
 	}
-	consume(&r);
+	session_wait(&r.s, write_log, &r, NULL, NULL);
 
 	int status = CLI_EXIT_OK;
 	if (workload_phase(r.s.workload) == WORKLOAD_FAILED) {

@@ -21,6 +21,9 @@ static const char schema_sql[] =
 	" product_name TEXT, quantity INTEGER);";
 
 static enum db_status fail(struct db_error *err, enum db_status status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum db_status fail(struct db_error *err, enum db_status status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

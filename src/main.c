@@ -4,6 +4,7 @@
 #include "obslab/cli.h"
 #include "obslab/cmd_measure.h"
 #include "obslab/cmd_run.h"
+#include "obslab/cmd_snapshot.h"
 #include "ui/app.h"
 #include "ui/keys.h"
 
@@ -30,7 +31,12 @@ int main(int argc, char **argv)
 	case CLI_CMD_COMPARE:
 	case CLI_CMD_SWEEP:
 		return cmd_measure(&cli, stdout, stderr);
+	case CLI_CMD_EXPORT:
+		return cmd_export(&cli, stdout, stderr);
+	case CLI_CMD_REPORT:
+		return cmd_report(&cli, stdout, stderr);
 	case CLI_CMD_UI:
+	case CLI_CMD_OPEN:
 		return app_main(&cli);
 	}
 	return CLI_EXIT_USAGE;

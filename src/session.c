@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "obslab/log.h"
 #include "obslab/ring.h"
@@ -39,6 +40,8 @@ enum db_status session_start(struct session *s, const char *db_path, const struc
 
 size_t session_drain(struct session *s, session_log_fn *on_log, void *ctx)
 {
+	if (!s->spans) /* a session opened on a snapshot: nothing runs */
+		return 0;
 	size_t spans = store_drain(s->store, s->spans);
 	struct log_record batch[LOG_DRAIN_BATCH];
 	size_t n;
@@ -47,6 +50,22 @@ size_t session_drain(struct session *s, session_log_fn *on_log, void *ctx)
 			on_log(ctx, &batch[i]);
 	}
 	return spans;
+}
+
+void session_wait(struct session *s, session_log_fn *on_log, void *ctx, void (*on_tick)(void *), void *tick_ctx)
+{
+	const struct timespec nap = { .tv_sec = 0, .tv_nsec = 2000000 };
+	for (;;) {
+		enum workload_phase phase = workload_phase(s->workload);
+		session_drain(s, on_log, ctx);
+		if (phase == WORKLOAD_DONE || phase == WORKLOAD_FAILED)
+			break; /* the phase was read before the drain: nothing is left behind */
+		if (on_tick)
+			on_tick(tick_ctx);
+		nanosleep(&nap, NULL);
+	}
+	workload_join(s->workload);
+	session_drain(s, on_log, ctx);
 }
 
 void session_stop(struct session *s)

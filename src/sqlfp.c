@@ -242,6 +242,7 @@ enum in_state { IN_NONE, IN_SAW_IN, IN_LIST_VALUE, IN_LIST_COMMA };
 
 size_t sqlfp_normalize(const char *sql, size_t len, char *out, size_t cap)
 {
+	len = strnlen(sql, len); /* SQL text ends at a NUL, as SQLite's own does */
 	struct lexer lx = { .p = sql, .end = sql + len, .prev = TOK_END };
 	struct out o = { .buf = out, .cap = cap, .len = 0 };
 	enum tok_type prev = TOK_END;

@@ -108,6 +108,39 @@ jqok out.txt 'all(.rows[] | select(.strategy == "optimized"); .queries_per_reque
 jqok out.txt 'all(.rows[] | select(.strategy == "eager"); .queries_per_request == 2)'
 jqok out.txt 'all(.rows[]; .median_network_ms == 0)'
 
+# --- export, report, open: files ------------------------------------------------
+run 0 export --format native -o snap.json --db :memory: --users 20 --requests 3
+has out.txt '^wrote snap.json: native, 3 traces, 69 spans$'
+jqok snap.json '.format == "obslab.snapshot" and .version == 1 and (.traces | length) == 3'
+jqok snap.json 'all(.traces[]; .attribution.app_ns + .attribution.db_ns + .attribution.network_ns == .attribution.total_ns)'
+jqok snap.json '[.traces[].findings[].kind] | unique == ["full_scan_loop", "n_plus_one"]'
+lacks snap.json '@example\.com|"user_[0-9]'
+run 0 report snap.json
+has out.txt 'obslab snapshot, 3 traces, 69 spans'
+has out.txt 'N\+1 in 3 of 3 traces'
+has out.txt 'full scan in a loop in 3 of 3 traces.*orders\(user_id\)'
+run 0 report snap.json --json
+jqok out.txt '.traces == 3 and .spans == 69 and (.queries | length) == 2'
+run 0 export --format otlp -o snap.otlp.json --db :memory: --users 20 --requests 2 --strategy optimized
+jqok snap.otlp.json '.resourceSpans[0].resource.attributes[0] == {"key": "service.name", "value": {"stringValue": "obslab"}}'
+jqok snap.otlp.json '[.resourceSpans[0].scopeSpans[0].spans[] | .kind] == [2, 3, 1, 2, 3, 1]'
+jqok snap.otlp.json 'all(.resourceSpans[0].scopeSpans[0].spans[]; (.traceId | test("^[0-9a-f]{32}$")) and (.spanId | test("^[0-9a-f]{16}$")) and (.startTimeUnixNano | test("^[0-9]+$")))'
+jqok snap.otlp.json '[.resourceSpans[0].scopeSpans[0].spans[] | select(.kind == 3) | .attributes | map(.key)][0] | index("db.system.name") != null and index("db.query.text") != null and index("db.operation.name") != null and index("db.collection.name") != null and index("db.response.returned_rows") != null'
+run 0 report snap.otlp.json
+has out.txt 'OTLP/JSON, 2 traces, 6 spans'
+run 0 export --format chrome -o trace.json --db :memory: --users 5 --requests 1
+jqok trace.json '[.traceEvents[] | .ph] | unique == ["M", "X"]'
+run 1 report trace.json
+has err.txt 'trace.json: a Chrome trace'
+printf '{"format": "obslab.snapshot", "version": 1, "traces": [' >cut.json
+run 1 report cut.json
+has err.txt '^obslab: cut.json: not valid JSON .*the file ends early'
+lines err.txt 1
+run 1 report /nonexistent.json
+has err.txt 'cannot open /nonexistent.json: No such file or directory'
+run 1 open cut.json
+has err.txt 'not valid JSON'
+
 # --- usage errors: exit 2, a message that says what to do ------------------
 usage() {
 	local pattern=$1; shift
@@ -129,6 +162,10 @@ usage "unknown option '--colour'" run --colour
 usage "--db needs a value" run --db
 usage "--json and --report are alternatives" run --json --report json
 usage "unknown command 'walk'" walk
+usage "export needs -o FILE" export --format otlp
+usage "--format takes native, otlp or chrome, not 'xml'" export --format xml -o x.xml
+usage "report needs a FILE" report
+usage "open needs a FILE" open --frames 3
 usage "--users-list must ascend" sweep --users-list 100,20
 usage "--users-list takes user counts" sweep --users-list 20,abc
 usage "--users is not an option of 'obslab sweep'" sweep --users 5

@@ -106,6 +106,10 @@ static void cuts_safely_and_reports_full_length(void **state)
 	char out[64];
 	sqlfp_normalize(big, strlen(big), out, sizeof out);
 	assert_string_equal(out, "SELECT * FROM t WHERE id IN (?)");
+	/* a NUL ends the text (found by the fuzzer: it used to be copied through) */
+	static const char nul[] = "SELECT coun\0\0\0 FROM t";
+	assert_int_equal(sqlfp_normalize(nul, sizeof nul - 1, out, sizeof out), strlen("SELECT coun"));
+	assert_string_equal(out, "SELECT coun");
 }
 
 static void names_operation_and_collection(void **state)

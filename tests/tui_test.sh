@@ -180,6 +180,21 @@ expect '^│ +20 +21 queries +[0-9.]+[µm]?s +1 query'
 keys q
 expect '─ Waterfall '
 
+# --- x writes a snapshot; obslab open shows the same waterfall -------------------
+keys Space
+expect '‖ paused'
+keys x
+expect 'export a snapshot as:'
+keys n
+expect 'wrote \./obslab-snapshot-[0-9]{8}T[0-9]{6}Z\.json \(native, [0-9]+ traces\)'
+snap=$(ls "$work"/obslab-snapshot-*Z.json | head -1)
+[ -n "$snap" ] && jq -e '.format == "obslab.snapshot"' "$snap" >/dev/null && ok || bad "no snapshot file in $work"
+shown=$(screen | grep -o 'Waterfall · trace #[0-9]* · [0-9]* spans · [0-9]* quer[a-z]* · [0-9.]*[µm]*s')
+keys x o
+expect 'wrote \./obslab-snapshot-.*-otlp\.json'
+keys Space
+expect '● live'
+
 # --- resize ------------------------------------------------------------------------
 tm resize-window -t t -x 40 -y 10
 expect 'terminal too small: 40x10'
@@ -201,6 +216,21 @@ pid=$(pgrep -n -f -- "--db $db") || pid=
 expect '^EXIT=0$'
 keys "stty -a | grep -c ' -icanon'" Enter
 expect '^0$'
+
+# --- open: the snapshot, read-only -------------------------------------------------
+keys "clear; $bin open $snap; echo EXIT=\$?" Enter
+expect 'snapshot .*read-only'
+# the last trace of the file is the one that was on screen when x was pressed
+[ -n "$shown" ] && wait_for "$(printf '%s' "$shown" | sed 's/[.[*^$()+?{|]/\\&/g')" 10 && ok || bad "open shows another trace than was exported: $shown"
+expect 'SELECT orde.*×100'
+keys t
+expect 'this is a snapshot .*read-only'
+keys c
+expect 'this is a snapshot'
+keys q
+expect '^EXIT=0$'
+keys "clear; $bin open $work/obslab-snapshot-*-otlp.json --frames 30; echo EXIT=\$?" Enter
+expect '^EXIT=0$' 20
 
 # --- a crash (abort) still gives the terminal back ----------------------------
 launch

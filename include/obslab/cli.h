@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "obslab/findings.h"
+#include "obslab/snapshot.h"
 #include "obslab/workload.h"
 
 #define CLI_EXIT_OK 0
@@ -34,6 +35,9 @@ enum cli_command {
 	CLI_CMD_RUN,
 	CLI_CMD_COMPARE,
 	CLI_CMD_SWEEP,
+	CLI_CMD_EXPORT,
+	CLI_CMD_REPORT,
+	CLI_CMD_OPEN,    /* the explorer, on a snapshot file */
 };
 
 #define CLI_DEFAULT_UI_PACE_HZ 5
@@ -54,6 +58,10 @@ struct cli {
 	enum cli_output output;
 	long frames;              /* UI: stop after this many frames; 0 = run until quit */
 	struct plan plan;         /* compare: the users; sweep: --users-list */
+	const char *file;         /* report, open: the snapshot to read */
+	const char *output_path;  /* export: -o FILE */
+	enum snapshot_format format; /* export: --format */
+	const char *export_dir;   /* the explorer's x: where snapshots go (".") */
 	struct findings_config findings;
 };
 

@@ -44,6 +44,10 @@ typedef void session_log_fn(void *ctx, const struct log_record *rec);
  * records to on_log (which may be NULL). Returns the spans moved. */
 size_t session_drain(struct session *s, session_log_fn *on_log, void *ctx);
 
+/* Drains until the workload ends by itself (its requests or plan done, or
+ * failed), calling on_tick (may be NULL) every couple of milliseconds. */
+void session_wait(struct session *s, session_log_fn *on_log, void *ctx, void (*on_tick)(void *), void *tick_ctx);
+
 void session_stop(struct session *s);
 
 #endif

@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-/* Writes the fingerprint of sql[0..len) to out (always NUL-terminated when
+/* Writes the fingerprint of sql[0..len) (or up to a NUL before len) to out (always NUL-terminated when
  * cap > 0) and returns its full length; a result >= cap means it was cut. */
 size_t sqlfp_normalize(const char *sql, size_t len, char *out, size_t cap);
 

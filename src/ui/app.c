@@ -273,10 +273,14 @@ static void handle_action(struct app *app, enum action action)
 	case ACT_COMPARE:
 	case ACT_SWEEP: {
 		enum app_view view = action == ACT_COMPARE ? VIEW_COMPARE : VIEW_SWEEP;
-		control_measure(app, view);
-		set_view(app, view);
+		if (control_measure(app, view))
+			set_view(app, view);
 		break;
 	}
+	case ACT_EXPORT:
+		app->export_prompt = true;
+		app_mark(app, PANE_STATUS);
+		break;
 	case ACT_SCOPE:
 		app->queries_window = !app->queries_window;
 		view_show(app, app->shown_seq);
@@ -342,6 +346,13 @@ static void handle_key(struct app *app, int key)
 		toggle_help(app);
 		return;
 	}
+	if (app->export_prompt) { /* the key after x picks the format */
+		app->export_prompt = false;
+		app_mark(app, PANE_STATUS);
+		if (key == 'n' || key == 'o' || key == 'c')
+			control_export(app, key == 'n' ? SNAPSHOT_NATIVE : key == 'o' ? SNAPSHOT_OTLP : SNAPSHOT_CHROME);
+		return;
+	}
 	enum action action = keys_lookup(key);
 	if (app->too_small && action != ACT_QUIT)
 		return;
@@ -350,18 +361,45 @@ static void handle_key(struct app *app, int key)
 
 /* ---- start and stop ----------------------------------------------------- */
 
+/* obslab open: the snapshot's traces in a session where nothing runs. */
+static int open_snapshot(struct app *app, const struct cli *cli)
+{
+	static struct snapshot snap;
+	char why[512];
+	if (!snapshot_read(cli->file, &snap, why, sizeof why)) {
+		fprintf(stderr, "obslab: %s\n", why);
+		return CLI_EXIT_FAILURE;
+	}
+	if (snap.meta.has_settings)
+		app->settings = snap.meta.settings;
+	app->anchor = snap.meta.anchor;
+	app->lab.names = snap.names; /* the session owns them from here */
+	app->lab.store = snapshot_store(&snap);
+	snap.names = NULL;
+	snapshot_free(&snap);
+	view_init(app);
+	view_note(app, LOG_INFO, "opened %s: %zu traces, read-only", cli->file, store_trace_count(app->lab.store));
+	return CLI_EXIT_OK;
+}
+
 static int start_engine(struct app *app, const struct cli *cli)
 {
 	app->settings = cli->run;
 	app->settings.max_requests = 0;
 	app->settings.trace = true;
 	app->findings_cfg = cli->findings;
+	app->export_dir = cli->export_dir;
+	if (cli->command == CLI_CMD_OPEN) {
+		app->snapshot_path = cli->file;
+		return open_snapshot(app, cli);
+	}
 	struct db_error err;
 	struct store_limits limits = { STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS };
 	if (session_start(&app->lab, cli->db_path, &app->settings, limits, &err) != DB_OK) {
 		fprintf(stderr, "obslab: %s\n", err.msg);
 		return CLI_EXIT_FAILURE;
 	}
+	app->anchor = app->lab.anchor;
 	view_init(app);
 	view_note(app, LOG_INFO, "started: %s, %u users, RTT %u us, index %s", strategy_name(app->settings.strategy),
 	          app->settings.users, app->settings.rtt_us, app->settings.index ? "on" : "off");
@@ -396,21 +434,22 @@ static bool start_curses(void)
 
 int app_main(const struct cli *cli)
 {
-	const char *term = getenv("TERM");
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) || !term || !*term) {
-		fprintf(stderr, "obslab: the trace explorer needs a terminal (stdin and stdout a tty, TERM set); "
-		                "to run the lab without one, use 'obslab run'\n");
-		return CLI_EXIT_USAGE;
-	}
-	setlocale(LC_ALL, "");
-
 	static struct app app; /* large; one per process */
 	memset(&app, 0, sizeof app);
+	/* The database or the file first: its error says more than the terminal's. */
 	int status = start_engine(&app, cli);
 	if (status != CLI_EXIT_OK) {
 		stop_engine(&app);
 		return status;
 	}
+	const char *term = getenv("TERM");
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) || !term || !*term) {
+		stop_engine(&app);
+		fprintf(stderr, "obslab: the trace explorer needs a terminal (stdin and stdout a tty, TERM set); "
+		                "to run the lab without one, use 'obslab run'\n");
+		return CLI_EXIT_USAGE;
+	}
+	setlocale(LC_ALL, "");
 	install_signal_handlers();
 	if (!start_curses()) {
 		stop_engine(&app);

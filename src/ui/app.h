@@ -21,6 +21,7 @@
 #include "obslab/findings.h"
 #include "obslab/logbook.h"
 #include "obslab/session.h"
+#include "obslab/snapshot.h"
 #include "obslab/span.h"
 #include "obslab/waterfall.h"
 #include "obslab/window.h"
@@ -66,6 +67,13 @@ struct app {
 	struct workload_config settings;
 	struct findings_config findings_cfg;
 	bool paused;
+	const char *snapshot_path;   /* obslab open: read-only, nothing runs */
+	const char *export_dir;
+	struct clock_anchor anchor;  /* maps span times to Unix time for exports */
+	bool export_prompt;          /* x was pressed: the next key picks the format */
+	char message[320];           /* shown in the status bar until message_until */
+	bool message_error;
+	int64_t message_until;
 
 	/* engine */
 	struct session lab;
@@ -137,7 +145,10 @@ void app_finding_tag(const struct finding *n1, const struct finding *scan, char 
 /* The comparison's measured totals for the current settings, if fresh. */
 bool app_measured(const struct app *app, int64_t *naive_ns, int64_t *optimized_ns);
 
-/* control.c: each changes the lab and says so in the log */
+/* control.c: each changes the lab and says so in the log; on a snapshot
+ * they say it is read-only instead */
+void control_export(struct app *app, enum snapshot_format format);
+void control_message(struct app *app, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void control_strategy(struct app *app, enum strategy s);
 void control_toggle_strategy(struct app *app);
 void control_users(struct app *app, int dir);
@@ -145,7 +156,7 @@ void control_rtt(struct app *app);
 void control_index(struct app *app);
 void control_pace(struct app *app);
 void control_pause(struct app *app);
-void control_measure(struct app *app, enum app_view which); /* start a comparison or sweep */
+bool control_measure(struct app *app, enum app_view which); /* start a comparison or sweep */
 void control_cancel_measure(struct app *app);
 /* Whether m was measured under other settings than the current ones. */
 bool control_stale(const struct app *app, const struct measurement *m);

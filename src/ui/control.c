@@ -1,6 +1,11 @@
 /* The lab's controls: each key that changes the workload lands here. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include "obslab/ring.h"
+#include "obslab/store.h"
 
 #include "app.h"
 
@@ -11,6 +16,29 @@ static const uint32_t sweep_scales[] = { 20, 100, 1000, 10000 };
 #define COMPARE_REQUESTS 10
 #define SWEEP_REQUESTS 3
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
+
+#define MESSAGE_NS (6 * CLOCK_NS_PER_S)
+
+void control_message(struct app *app, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(app->message, sizeof app->message, fmt, ap);
+	va_end(ap);
+	app->message_error = error;
+	app->message_until = clock_now_ns() + MESSAGE_NS;
+	app_mark(app, PANE_STATUS);
+}
+
+/* On a snapshot nothing runs: the keys that would change the lab say so. */
+static bool read_only(struct app *app)
+{
+	if (!app->snapshot_path)
+		return false;
+	control_message(app, false, "this is a snapshot (%s), read-only: the lab's keys work in a live obslab",
+	                app->snapshot_path);
+	return true;
+}
 
 /* Any change of settings ends the plan the workload is running. */
 static void end_measuring(struct app *app)
@@ -52,6 +80,8 @@ static uint32_t step_in(const uint32_t *steps, size_t n, uint32_t current, int d
 
 void control_strategy(struct app *app, enum strategy s)
 {
+	if (read_only(app))
+		return;
 	if (app->settings.strategy == s)
 		return;
 	app->settings.strategy = s;
@@ -67,6 +97,8 @@ void control_toggle_strategy(struct app *app)
 
 void control_users(struct app *app, int dir)
 {
+	if (read_only(app))
+		return;
 	uint32_t users = step_in(user_steps, COUNT(user_steps), app->settings.users, dir);
 	if (users == app->settings.users)
 		return;
@@ -78,6 +110,8 @@ void control_users(struct app *app, int dir)
 
 void control_rtt(struct app *app)
 {
+	if (read_only(app))
+		return;
 	uint32_t last = rtt_steps[COUNT(rtt_steps) - 1];
 	uint32_t rtt = app->settings.rtt_us >= last ? rtt_steps[0] : step_in(rtt_steps, COUNT(rtt_steps), app->settings.rtt_us, 1);
 	app->settings.rtt_us = rtt;
@@ -88,6 +122,8 @@ void control_rtt(struct app *app)
 
 void control_index(struct app *app)
 {
+	if (read_only(app))
+		return;
 	app->settings.index = !app->settings.index;
 	workload_set_index(app->lab.workload, app->settings.index);
 	settings_changed(app);
@@ -96,6 +132,8 @@ void control_index(struct app *app)
 
 void control_pace(struct app *app)
 {
+	if (read_only(app))
+		return;
 	size_t i = 0;
 	while (i < COUNT(pace_steps) && pace_steps[i] != app->settings.pace_hz)
 		i++;
@@ -112,6 +150,8 @@ void control_pace(struct app *app)
 
 void control_pause(struct app *app)
 {
+	if (read_only(app))
+		return;
 	app->paused = !app->paused;
 	workload_set_paused(app->lab.workload, app->paused);
 	end_measuring(app);
@@ -121,8 +161,10 @@ void control_pause(struct app *app)
 	app_mark(app, PANE_STATUS);
 }
 
-void control_measure(struct app *app, enum app_view which)
+bool control_measure(struct app *app, enum app_view which)
 {
+	if (read_only(app))
+		return false;
 	struct measurement *m = which == VIEW_SWEEP ? &app->sweep : &app->compare;
 	comparison_clear(&m->results);
 	memset(&m->plan, 0, sizeof m->plan);
@@ -143,11 +185,12 @@ void control_measure(struct app *app, enum app_view which)
 	workload_start_plan(app->lab.workload, &m->plan);
 	view_note(app, LOG_INFO, "%s: measuring %s", which == VIEW_SWEEP ? "sweep" : "comparison",
 	          which == VIEW_SWEEP ? "20 to 10000 users" : "naive, optimized, eager");
+	return true;
 }
 
 void control_cancel_measure(struct app *app)
 {
-	if (!app->measuring)
+	if (!app->measuring || !app->lab.workload)
 		return;
 	end_measuring(app);
 	workload_cancel_plan(app->lab.workload);
@@ -158,4 +201,30 @@ bool control_stale(const struct app *app, const struct measurement *m)
 {
 	bool users_differ = m == &app->compare && m->plan.users[0] != app->settings.users;
 	return m->started && (users_differ || m->rtt_us != app->settings.rtt_us || m->index != app->settings.index);
+}
+
+void control_export(struct app *app, enum snapshot_format format)
+{
+	char stamp[32], path[4096];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(path, sizeof path, "%s/obslab-snapshot-%s%s.json", app->export_dir, stamp,
+	         format == SNAPSHOT_NATIVE ? "" : format == SNAPSHOT_OTLP ? "-otlp" : "-chrome");
+	struct snapshot_meta meta = {
+		.settings = app->settings,
+		.has_settings = !app->snapshot_path,
+		.dropped_spans = app->lab.spans ? ring_dropped(app->lab.spans) : 0,
+		.anchor = app->anchor,
+	};
+	char why[512];
+	if (snapshot_write(path, format, app->lab.store, app->lab.names, &meta, &app->findings_cfg, why, sizeof why)) {
+		control_message(app, false, "wrote %s (%s, %zu traces)", path, snapshot_format_name(format),
+		                store_trace_count(app->lab.store));
+		view_note(app, LOG_INFO, "wrote %s", path);
+	} else {
+		control_message(app, true, "export failed: %s", why);
+		view_note(app, LOG_ERROR, "export failed: %s", why);
+	}
 }

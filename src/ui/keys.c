@@ -18,6 +18,7 @@ const struct key_binding key_bindings[] = {
 	{ { 'c' }, "c", ACT_COMPARE, "compare naive, optimized and eager here (measured)", "compare" },
 	{ { 's' }, "s", ACT_SWEEP, "sweep 20 to 10000 users (measured; Esc cancels)", "sweep" },
 	{ { 'w' }, "w", ACT_SCOPE, "query list: this trace, or the last minute", NULL },
+	{ { 'x' }, "x", ACT_EXPORT, "export a snapshot: then n native, o OTLP, c Chrome", "export" },
 	{ { '[', KEY_LEFT }, "[ Left", ACT_PREV_TRACE, "previous captured trace", NULL },
 	{ { ']', KEY_RIGHT }, "] Right", ACT_NEXT_TRACE, "next captured trace (the newest: live again)", NULL },
 	{ { '\t' }, "Tab", ACT_FOCUS_NEXT, "focus the next pane", "pane" },

@@ -26,6 +26,7 @@ enum action {
 	ACT_COMPARE,
 	ACT_SWEEP,
 	ACT_SCOPE,
+	ACT_EXPORT,
 	/* traces and panes */
 	ACT_PREV_TRACE,
 	ACT_NEXT_TRACE,

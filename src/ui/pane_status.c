@@ -7,6 +7,11 @@
 #include "obslab/ring.h"
 #include "obslab/store.h"
 
+static const char *sep_of(const struct glyphs *g)
+{
+	return g->sep;
+}
+
 static const char *strategy_label(enum strategy s)
 {
 	return s == STRATEGY_NAIVE ? "N+1" : strategy_name(s);
@@ -16,6 +21,24 @@ static const char *strategy_label(enum strategy s)
 void pane_status_compose(const struct app *app, char *buf, size_t cap)
 {
 	const struct glyphs *g = draw_glyphs();
+	if (app->export_prompt) {
+		snprintf(buf, cap, " export a snapshot as:  n native  %s  o OTLP/JSON  %s  c Chrome (Perfetto)  %s  Esc cancels",
+		         g->dot, g->dot, g->dot);
+		return;
+	}
+	if (app->message[0] && clock_now_ns() < app->message_until) {
+		snprintf(buf, cap, " %s", app->message);
+		return;
+	}
+	if (app->snapshot_path) {
+		char traces[32], spans[32];
+		draw_count(traces, sizeof traces, store_trace_count(app->lab.store));
+		draw_count(spans, sizeof spans, store_spans_held(app->lab.store));
+		snprintf(buf, cap, " obslab %s snapshot %s %s %s traces %s %s spans %s read-only %s trace %llu of %s", sep_of(g),
+		         app->snapshot_path, sep_of(g), traces, g->dot, spans, sep_of(g), sep_of(g),
+		         (unsigned long long)app->shown_seq, traces);
+		return;
+	}
 	const char *sep = g->sep;
 	char users[32], spans[32], dropped[32], activity[96];
 	draw_count(users, sizeof users, app->settings.users);
@@ -61,9 +84,10 @@ static void draw(struct pane *p, const struct app *app)
 	werase(p->win);
 	wbkgdset(p->win, ' ' | draw_attr(ROLE_STATUS));
 	werase(p->win);
-	wattron(p->win, draw_attr(ROLE_STATUS));
+	attr_t attr = draw_attr(app->message_error && clock_now_ns() < app->message_until ? ROLE_ERROR : ROLE_STATUS);
+	wattron(p->win, attr | A_REVERSE * (attr != draw_attr(ROLE_STATUS)));
 	draw_at(p->win, 0, 0, line, p->w);
-	wattroff(p->win, draw_attr(ROLE_STATUS));
+	wattroff(p->win, attr | A_REVERSE);
 	wnoutrefresh(p->win);
 }
 

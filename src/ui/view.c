@@ -199,7 +199,7 @@ void view_free(struct app *app)
 
 static void refresh_rates(struct app *app, int64_t now)
 {
-	if (now - app->rate_since_ns >= RATE_WINDOW_NS) {
+	if (app->lab.workload && now - app->rate_since_ns >= RATE_WINDOW_NS) {
 		uint64_t requests = workload_requests(app->lab.workload);
 		app->requests_per_s = (double)(requests - app->rate_requests) * 1e9 / (double)(now - app->rate_since_ns);
 		app->rate_requests = requests;
@@ -248,6 +248,12 @@ void view_tick(struct app *app)
 		memcpy(app->status_line, status, sizeof status);
 		app_mark(app, PANE_STATUS);
 	}
+	if (app->message[0] && now >= app->message_until) {
+		app->message[0] = '\0';
+		app_mark(app, PANE_STATUS);
+	}
+	if (!app->lab.workload)
+		return; /* a snapshot: nothing runs */
 	enum workload_phase phase = workload_phase(app->lab.workload);
 	if (phase != app->last_phase && phase == WORKLOAD_FAILED)
 		view_note(app, LOG_ERROR, "the workload stopped: %s", workload_error(app->lab.workload));

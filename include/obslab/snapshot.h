@@ -1,0 +1,76 @@
+/*
+ * snapshot — captured traces to files and back.
+ *
+ * Three formats (DESIGN.md, "Files"):
+ *   native  obslab's own, "format": "obslab.snapshot", "version": 1, with the
+ *           settings, every trace and span, attribution, findings and query
+ *           statistics (assets/snapshot.schema.json describes it);
+ *   otlp    OTLP/JSON as the OpenTelemetry Collector's file exporter writes
+ *           it: resourceSpans > scopeSpans > spans;
+ *   chrome  the Trace Event Format (Perfetto, chrome://tracing, speedscope).
+ * Writers stream one trace at a time through an atomicfile, so memory stays
+ * near one trace's worth and a failure leaves no partial file. Only
+ * sanitized SQL is written: fingerprints, never a bound value.
+ *
+ * The reader takes native and OTLP files (any OpenTelemetry tool's), checks
+ * them thoroughly (ids, times, nesting, cycles, depth, UTF-8, size) and
+ * returns span records ready for store_ingest: every trace's spans, its root
+ * last. Foreign SQL is fingerprinted on the way in. A struct snapshot owns
+ * its string table and records; snapshot_free releases them.
+ */
+#ifndef OBSLAB_SNAPSHOT_H
+#define OBSLAB_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "obslab/clock.h"
+#include "obslab/findings.h"
+#include "obslab/workload.h"
+
+struct span_record;
+struct store;
+struct strtab;
+
+enum snapshot_format { SNAPSHOT_NATIVE, SNAPSHOT_OTLP, SNAPSHOT_CHROME };
+
+#define SNAPSHOT_FORMAT_NAME "obslab.snapshot"
+#define SNAPSHOT_VERSION 1
+#define SNAPSHOT_MAX_FILE (256u << 20) /* bytes the reader accepts */
+#define SNAPSHOT_MAX_DEPTH 256         /* span nesting the reader accepts */
+
+/* What a snapshot says about the run it came from. */
+struct snapshot_meta {
+	struct workload_config settings;
+	bool has_settings;          /* false for an OTLP file */
+	uint64_t dropped_spans;
+	struct clock_anchor anchor; /* maps span times to Unix time */
+};
+
+const char *snapshot_format_name(enum snapshot_format f); /* "native", "otlp", "chrome" */
+bool snapshot_format_parse(const char *name, enum snapshot_format *out);
+
+/* Writes every trace the store holds. */
+bool snapshot_write(const char *path, enum snapshot_format format, const struct store *store,
+                    const struct strtab *names, const struct snapshot_meta *meta,
+                    const struct findings_config *findings, char *err, size_t cap);
+
+struct snapshot {
+	enum snapshot_format format;
+	struct snapshot_meta meta;
+	struct strtab *names;
+	struct span_record *records; /* store_ingest order */
+	size_t nrecords, ntraces;
+};
+
+/* Reads a file; false with err filled (one line) for anything it refuses. */
+bool snapshot_read(const char *path, struct snapshot *out, char *err, size_t cap);
+/* The same from memory (the fuzzer's way in). */
+bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, char *err, size_t cap);
+void snapshot_free(struct snapshot *s);
+
+/* A store holding every trace of s (the caller frees it). */
+struct store *snapshot_store(const struct snapshot *s);
+
+#endif

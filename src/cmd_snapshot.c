@@ -1,0 +1,229 @@
+#include "obslab/cmd_snapshot.h"
+
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "obslab/analysis.h"
+#include "obslab/cli.h"
+#include "obslab/findings.h"
+#include "obslab/ring.h"
+#include "obslab/session.h"
+#include "obslab/snapshot.h"
+#include "obslab/store.h"
+#include "obslab/strtab.h"
+#include "obslab/window.h"
+
+int cmd_export(const struct cli *cli, FILE *out, FILE *err)
+{
+	struct session s;
+	struct db_error dberr;
+	struct store_limits limits = { .max_traces = cli->run.max_requests, .max_spans = SIZE_MAX };
+	if (session_start(&s, cli->db_path, &cli->run, limits, &dberr) != DB_OK) {
+		fprintf(err, "obslab: %s\n", dberr.msg);
+		session_stop(&s);
+		return CLI_EXIT_FAILURE;
+	}
+	session_wait(&s, NULL, NULL, NULL, NULL);
+	int status = CLI_EXIT_OK;
+	if (workload_phase(s.workload) == WORKLOAD_FAILED) {
+		fprintf(err, "obslab: %s\n", workload_error(s.workload));
+		status = CLI_EXIT_FAILURE;
+	} else {
+		struct snapshot_meta meta = {
+			.settings = cli->run,
+			.has_settings = true,
+			.dropped_spans = ring_dropped(s.spans),
+			.anchor = s.anchor,
+		};
+		char why[512];
+		if (!snapshot_write(cli->output_path, cli->format, s.store, s.names, &meta, &cli->findings, why, sizeof why)) {
+			fprintf(err, "obslab: %s\n", why);
+			status = CLI_EXIT_FAILURE;
+		} else {
+			fprintf(out, "wrote %s: %s, %zu traces, %zu spans\n", cli->output_path,
+			        snapshot_format_name(cli->format), store_trace_count(s.store), store_spans_held(s.store));
+		}
+	}
+	session_stop(&s);
+	return status;
+}
+
+/* ---- report --------------------------------------------------------------------- */
+
+struct finding_total {
+	enum finding_kind kind;
+	uint32_t fingerprint;
+	size_t traces;
+	int64_t cost_ns, saving_ns; /* summed */
+	char index_hint[96];
+};
+
+struct report {
+	struct snapshot snap;
+	struct store *store;
+	size_t spans;
+	int64_t *total, *app, *db, *network;
+	struct query_stat queries[WINDOW_MAX_FINGERPRINTS];
+	size_t nqueries;
+	struct finding_total found[FINDINGS_MAX * 2];
+	size_t nfound;
+};
+
+static void tally_findings(struct report *r, const struct findings *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		const struct finding *x = &f->item[i];
+		size_t k = 0;
+		while (k < r->nfound && !(r->found[k].kind == x->kind && r->found[k].fingerprint == x->fingerprint))
+			k++;
+		if (k == r->nfound) {
+			if (r->nfound == sizeof r->found / sizeof r->found[0])
+				continue;
+			memset(&r->found[k], 0, sizeof r->found[k]);
+			r->found[k].kind = x->kind;
+			r->found[k].fingerprint = x->fingerprint;
+			snprintf(r->found[k].index_hint, sizeof r->found[k].index_hint, "%s", x->index_hint);
+			r->nfound++;
+		}
+		r->found[k].traces++;
+		r->found[k].cost_ns += x->cost_ns;
+		r->found[k].saving_ns += x->saving_ns;
+	}
+}
+
+static void analyze(struct report *r, const struct findings_config *cfg)
+{
+	size_t n = store_trace_count(r->store);
+	r->total = malloc((n ? n : 1) * sizeof *r->total);
+	r->app = malloc((n ? n : 1) * sizeof *r->app);
+	r->db = malloc((n ? n : 1) * sizeof *r->db);
+	r->network = malloc((n ? n : 1) * sizeof *r->network);
+	struct window *win = malloc(sizeof *win);
+	if (!r->total || !r->app || !r->db || !r->network || !win)
+		abort();
+	window_init(win, 0);
+	struct findings f;
+	findings_init(&f);
+	for (size_t i = 0; i < n; i++) {
+		const struct trace *t = store_trace(r->store, i);
+		struct attribution a = analysis_attribution(t);
+		r->total[i] = a.total_ns;
+		r->app[i] = a.app_ns;
+		r->db[i] = a.db_ns;
+		r->network[i] = a.network_ns;
+		r->spans += t->nspans;
+		window_add(win, t, 0); /* one epoch: every trace counts */
+		findings_detect(&f, t, cfg, r->snap.names);
+		tally_findings(r, &f);
+	}
+	findings_free(&f);
+	size_t q = window_query_stats(win, 0, r->queries, WINDOW_MAX_FINGERPRINTS);
+	r->nqueries = q < WINDOW_MAX_FINGERPRINTS ? q : WINDOW_MAX_FINGERPRINTS;
+	free(win);
+}
+
+static double ms(int64_t ns)
+{
+	return round((double)ns / 1e3) / 1e3;
+}
+
+static void print_text(FILE *out, const struct cli *cli, struct report *r)
+{
+	size_t n = store_trace_count(r->store);
+	const struct snapshot_meta *m = &r->snap.meta;
+	fprintf(out, "%s: %s, %zu traces, %zu spans\n", cli->file,
+	        r->snap.format == SNAPSHOT_NATIVE ? "obslab snapshot" : "OTLP/JSON", n, r->spans);
+	if (m->has_settings)
+		fprintf(out, "settings: %s, %u users, RTT %u us (simulated), index %s; %" PRIu64 " spans dropped\n",
+		        strategy_name(m->settings.strategy), m->settings.users, m->settings.rtt_us,
+		        m->settings.index ? "on" : "off", m->dropped_spans);
+	fprintf(out, "\nattribution, medians per request:\n");
+	fprintf(out, "  total %10.3f ms\n  app %12.3f ms\n  database %7.3f ms\n  network %8.3f ms (simulated)\n",
+	        ms(analysis_median(r->total, n)), ms(analysis_median(r->app, n)), ms(analysis_median(r->db, n)),
+	        ms(analysis_median(r->network, n)));
+	fprintf(out, "\nqueries, all traces:\n  %8s %11s %11s %11s %11s %8s  %s\n", "calls", "total", "mean", "p50", "p95",
+	        "rows", "query");
+	for (size_t i = 0; i < r->nqueries; i++) {
+		const struct query_stat *q = &r->queries[i];
+		fprintf(out, "  %8u %8.3f ms %8.3f ms %8.3f ms %8.3f ms %8" PRIu64 "  %s\n", q->calls, ms(q->total_ns),
+		        ms(q->mean_ns), ms(q->p50_ns), ms(q->p95_ns), q->rows, strtab_get(r->snap.names, q->fingerprint));
+	}
+	fprintf(out, "\nfindings:%s\n", r->nfound ? "" : " none");
+	for (size_t i = 0; i < r->nfound; i++) {
+		const struct finding_total *f = &r->found[i];
+		const char *query = strtab_get(r->snap.names, f->fingerprint);
+		int64_t cost = f->cost_ns / (int64_t)f->traces, saving = f->saving_ns / (int64_t)f->traces;
+		if (f->kind == FINDING_N_PLUS_ONE)
+			fprintf(out, "  N+1 in %zu of %zu traces: \"%s\"; %.3f ms a request, one query saves ~%.3f ms\n",
+			        f->traces, n, query, ms(cost), ms(saving));
+		else
+			fprintf(out, "  full scan in a loop in %zu of %zu traces: \"%s\"; an index on %s saves up to %.3f ms\n",
+			        f->traces, n, query, f->index_hint, ms(saving));
+	}
+}
+
+static void print_json(FILE *out, const struct cli *cli, struct report *r)
+{
+	size_t n = store_trace_count(r->store);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "file", cli->file);
+	cJSON_AddStringToObject(o, "format", snapshot_format_name(r->snap.format));
+	cJSON_AddNumberToObject(o, "traces", (double)n);
+	cJSON_AddNumberToObject(o, "spans", (double)r->spans);
+	cJSON *a = cJSON_AddObjectToObject(o, "median");
+	cJSON_AddNumberToObject(a, "total_ms", ms(analysis_median(r->total, n)));
+	cJSON_AddNumberToObject(a, "app_ms", ms(analysis_median(r->app, n)));
+	cJSON_AddNumberToObject(a, "db_ms", ms(analysis_median(r->db, n)));
+	cJSON_AddNumberToObject(a, "network_ms", ms(analysis_median(r->network, n)));
+	cJSON *qs = cJSON_AddArrayToObject(o, "queries");
+	for (size_t i = 0; i < r->nqueries; i++) {
+		cJSON *q = cJSON_CreateObject();
+		cJSON_AddStringToObject(q, "query", strtab_get(r->snap.names, r->queries[i].fingerprint));
+		cJSON_AddNumberToObject(q, "calls", r->queries[i].calls);
+		cJSON_AddNumberToObject(q, "total_ms", ms(r->queries[i].total_ns));
+		cJSON_AddNumberToObject(q, "p95_ms", ms(r->queries[i].p95_ns));
+		cJSON_AddNumberToObject(q, "rows", (double)r->queries[i].rows);
+		cJSON_AddItemToArray(qs, q);
+	}
+	cJSON *fs = cJSON_AddArrayToObject(o, "findings");
+	for (size_t i = 0; i < r->nfound; i++) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "kind", r->found[i].kind == FINDING_N_PLUS_ONE ? "n_plus_one" : "full_scan_loop");
+		cJSON_AddStringToObject(f, "query", strtab_get(r->snap.names, r->found[i].fingerprint));
+		cJSON_AddNumberToObject(f, "traces", (double)r->found[i].traces);
+		cJSON_AddItemToArray(fs, f);
+	}
+	char *text = cJSON_Print(o);
+	cJSON_Delete(o);
+	if (!text)
+		abort();
+	fprintf(out, "%s\n", text);
+	cJSON_free(text);
+}
+
+int cmd_report(const struct cli *cli, FILE *out, FILE *err)
+{
+	static struct report r; /* one per process */
+	memset(&r, 0, sizeof r);
+	char why[512];
+	if (!snapshot_read(cli->file, &r.snap, why, sizeof why)) {
+		fprintf(err, "obslab: %s\n", why);
+		return CLI_EXIT_FAILURE;
+	}
+	r.store = snapshot_store(&r.snap);
+	analyze(&r, &cli->findings);
+	if (cli->output == CLI_OUTPUT_BODY)
+		print_json(out, cli, &r);
+	else
+		print_text(out, cli, &r);
+	free(r.total);
+	free(r.app);
+	free(r.db);
+	free(r.network);
+	store_destroy(r.store);
+	snapshot_free(&r.snap);
+	return CLI_EXIT_OK;
+}

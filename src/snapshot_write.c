@@ -1,0 +1,413 @@
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "obslab/analysis.h"
+#include "obslab/atomicfile.h"
+#include "obslab/attrs.h"
+#include "obslab/snapshot.h"
+#include "obslab/span.h"
+#include "obslab/store.h"
+#include "obslab/strtab.h"
+#include "obslab/window.h"
+
+static const char *const format_names[] = { "native", "otlp", "chrome" };
+
+const char *snapshot_format_name(enum snapshot_format f)
+{
+	return (unsigned)f < 3 ? format_names[f] : "?";
+}
+
+bool snapshot_format_parse(const char *name, enum snapshot_format *out)
+{
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(name, format_names[i]) == 0) {
+			*out = (enum snapshot_format)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+struct writer {
+	struct atomicfile af;
+	const struct strtab *names;
+	const struct snapshot_meta *meta;
+	const struct findings_config *fcfg;
+	struct findings findings;
+};
+
+static void put(struct writer *w, const char *s)
+{
+	(void)atomicfile_write(&w->af, s, strlen(s));
+}
+
+static void putf(struct writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void putf(struct writer *w, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	(void)atomicfile_write(&w->af, buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+/* A cJSON value, compact, then freed. */
+static void put_json(struct writer *w, cJSON *item)
+{
+	char *text = cJSON_PrintUnformatted(item);
+	cJSON_Delete(item);
+	if (!text)
+		abort(); /* out of memory */
+	put(w, text);
+	cJSON_free(text);
+}
+
+static void hex_id(char *out, const uint8_t *bytes, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[bytes[i] >> 4];
+		out[2 * i + 1] = digits[bytes[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static void hex64(char out[17], uint64_t v)
+{
+	snprintf(out, 17, "%016" PRIx64, v);
+}
+
+static int64_t unix_ns(const struct writer *w, int64_t t)
+{
+	return clock_to_unix_ns(&w->meta->anchor, t);
+}
+
+static void add_ns_string(cJSON *o, const char *key, int64_t ns)
+{
+	char buf[24];
+	snprintf(buf, sizeof buf, "%" PRId64, ns);
+	cJSON_AddStringToObject(o, key, buf);
+}
+
+/* ---- native ---------------------------------------------------------------- */
+
+static const char *kind_name(uint8_t kind)
+{
+	return kind == SPAN_KIND_SERVER ? "server" : kind == SPAN_KIND_CLIENT ? "client" : "internal";
+}
+
+static const char *status_name(uint8_t flags)
+{
+	return flags & SPAN_F_CANCELLED ? "cancelled" : flags & SPAN_F_ERROR ? "error" : "ok";
+}
+
+static cJSON *native_span(const struct writer *w, const struct span_record *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	char id[17];
+	hex64(id, s->span_id);
+	cJSON_AddStringToObject(o, "span_id", id);
+	if (s->parent_id) {
+		hex64(id, s->parent_id);
+		cJSON_AddStringToObject(o, "parent_span_id", id);
+	} else {
+		cJSON_AddNullToObject(o, "parent_span_id");
+	}
+	cJSON_AddStringToObject(o, "name", strtab_get(w->names, s->name));
+	cJSON_AddStringToObject(o, "kind", kind_name(s->kind));
+	add_ns_string(o, "start_unix_ns", unix_ns(w, s->start_ns));
+	add_ns_string(o, "end_unix_ns", unix_ns(w, s->end_ns));
+	cJSON_AddStringToObject(o, "status", status_name(s->flags));
+	if (s->flags & SPAN_F_DB) {
+		cJSON *db = cJSON_AddObjectToObject(o, "db");
+		cJSON_AddNumberToObject(db, "rows", s->u.db.rows);
+		cJSON_AddNumberToObject(db, "net_wait_ns", s->u.db.net_wait_ns);
+		cJSON_AddNumberToObject(db, "fullscan_steps", s->u.db.fullscan_steps);
+		cJSON_AddNumberToObject(db, "sort_ops", s->sort_ops);
+		cJSON_AddNumberToObject(db, "autoindex_rows", s->u.db.autoindex);
+		cJSON_AddNumberToObject(db, "vm_steps", s->u.db.vm_steps);
+	}
+	return o;
+}
+
+static cJSON *native_attribution(const struct attribution *a)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "total_ns", (double)a->total_ns);
+	cJSON_AddNumberToObject(o, "app_ns", (double)a->app_ns);
+	cJSON_AddNumberToObject(o, "db_ns", (double)a->db_ns);
+	cJSON_AddNumberToObject(o, "network_ns", (double)a->network_ns);
+	cJSON_AddNumberToObject(o, "queries", a->queries);
+	return o;
+}
+
+static cJSON *native_findings(struct writer *w, const struct trace *t)
+{
+	findings_detect(&w->findings, t, w->fcfg, w->names);
+	cJSON *list = cJSON_CreateArray();
+	for (size_t i = 0; i < w->findings.n; i++) {
+		const struct finding *f = &w->findings.item[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "kind", f->kind == FINDING_N_PLUS_ONE ? "n_plus_one" : "full_scan_loop");
+		cJSON_AddStringToObject(o, "query", strtab_get(w->names, f->fingerprint));
+		cJSON_AddNumberToObject(o, "count", f->count);
+		cJSON_AddNumberToObject(o, "cost_ns", (double)f->cost_ns);
+		cJSON_AddNumberToObject(o, "saving_ns", (double)f->saving_ns);
+		if (f->kind == FINDING_FULL_SCAN_LOOP) {
+			cJSON_AddStringToObject(o, "index", f->index_hint);
+			cJSON_AddNumberToObject(o, "scanned_rows", (double)f->scanned_rows);
+		}
+		cJSON *evidence = cJSON_AddArrayToObject(o, "evidence");
+		for (uint32_t k = 0; k < f->count; k++) {
+			char id[17];
+			hex64(id, t->spans[w->findings.evidence[f->evidence + k]].span_id);
+			cJSON_AddItemToArray(evidence, cJSON_CreateString(id));
+		}
+		cJSON_AddItemToArray(list, o);
+	}
+	return list;
+}
+
+static void native_trace(struct writer *w, const struct trace *t)
+{
+	const struct span_record *root = &t->spans[0];
+	char trace_id[33];
+	hex_id(trace_id, t->trace_id, SPAN_TRACE_ID_LEN);
+	putf(w, "{\"trace_id\":\"%s\",\"strategy\":\"%s\",\"users\":%" PRIu32 ",\"index\":%s,\"attribution\":",
+	     trace_id, strategy_name((enum strategy)root->strategy), root->u.root.users,
+	     root->flags & SPAN_F_INDEX ? "true" : "false");
+	struct attribution a = analysis_attribution(t);
+	put_json(w, native_attribution(&a));
+	put(w, ",\"findings\":");
+	put_json(w, native_findings(w, t));
+	put(w, ",\"spans\":[");
+	for (size_t i = 0; i < t->nspans && !w->af.error; i++) {
+		if (i)
+			put(w, ",");
+		put_json(w, native_span(w, &t->spans[i]));
+	}
+	put(w, "]}");
+}
+
+static void native_settings(struct writer *w)
+{
+	const struct workload_config *s = &w->meta->settings;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "strategy", strategy_name(s->strategy));
+	cJSON_AddNumberToObject(o, "users", s->users);
+	cJSON_AddNumberToObject(o, "rtt_us", s->rtt_us);
+	cJSON_AddStringToObject(o, "network", "simulated");
+	cJSON_AddBoolToObject(o, "index", s->index);
+	cJSON_AddNumberToObject(o, "seed", (double)s->seed);
+	put_json(w, o);
+}
+
+static void native_totals(struct writer *w, const struct store *store)
+{
+	/* A window wide enough for every trace written: all in one epoch. */
+	struct window *win = malloc(sizeof *win);
+	if (!win)
+		abort();
+	window_init(win, 0);
+	for (size_t i = 0; i < store_trace_count(store); i++)
+		window_add(win, store_trace(store, i), 0);
+	struct query_stat q[WINDOW_MAX_FINGERPRINTS];
+	size_t n = window_query_stats(win, 0, q, WINDOW_MAX_FINGERPRINTS);
+	cJSON *list = cJSON_CreateArray();
+	for (size_t i = 0; i < n && i < WINDOW_MAX_FINGERPRINTS; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "query", strtab_get(w->names, q[i].fingerprint));
+		cJSON_AddNumberToObject(o, "calls", q[i].calls);
+		cJSON_AddNumberToObject(o, "total_ns", (double)q[i].total_ns);
+		cJSON_AddNumberToObject(o, "mean_ns", (double)q[i].mean_ns);
+		cJSON_AddNumberToObject(o, "min_ns", (double)q[i].min_ns);
+		cJSON_AddNumberToObject(o, "p50_ns", (double)q[i].p50_ns);
+		cJSON_AddNumberToObject(o, "p95_ns", (double)q[i].p95_ns);
+		cJSON_AddNumberToObject(o, "p99_ns", (double)q[i].p99_ns);
+		cJSON_AddNumberToObject(o, "max_ns", (double)q[i].max_ns);
+		cJSON_AddNumberToObject(o, "rows", (double)q[i].rows);
+		cJSON_AddNumberToObject(o, "share", q[i].share);
+		cJSON_AddItemToArray(list, o);
+	}
+	put(w, ",\"query_stats\":");
+	put_json(w, list);
+	struct window_attribution a = window_attribution(win, 0);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "requests", (double)a.requests);
+	cJSON_AddNumberToObject(o, "total_ns", (double)a.total_ns);
+	cJSON_AddNumberToObject(o, "app_ns", (double)a.app_ns);
+	cJSON_AddNumberToObject(o, "db_ns", (double)a.db_ns);
+	cJSON_AddNumberToObject(o, "network_ns", (double)a.network_ns);
+	put(w, ",\"attribution\":");
+	put_json(w, o);
+	free(win);
+}
+
+static void write_native(struct writer *w, const struct store *store)
+{
+	char created[40];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	putf(w, "{\"format\":\"%s\",\"version\":%d,\"generator\":\"obslab %s\",\"created\":\"%s\",\"settings\":",
+	     SNAPSHOT_FORMAT_NAME, SNAPSHOT_VERSION, OBSLAB_VERSION, created);
+	native_settings(w);
+	putf(w, ",\"dropped_spans\":%" PRIu64 ",\"traces\":[\n", w->meta->dropped_spans);
+	for (size_t i = 0; i < store_trace_count(store) && !w->af.error; i++) {
+		if (i)
+			put(w, ",\n");
+		native_trace(w, store_trace(store, i));
+	}
+	put(w, "\n]");
+	native_totals(w, store);
+	put(w, "}\n");
+}
+
+/* ---- OTLP/JSON --------------------------------------------------------------- */
+
+static cJSON *otlp_value(const struct attr *a)
+{
+	cJSON *v = cJSON_CreateObject();
+	if (a->type == ATTR_STRING) {
+		cJSON_AddStringToObject(v, "stringValue", attr_string(a));
+	} else if (a->type == ATTR_BOOL) {
+		cJSON_AddBoolToObject(v, "boolValue", a->i != 0);
+	} else {
+		char buf[24]; /* OTLP/JSON: 64-bit integers are decimal strings */
+		snprintf(buf, sizeof buf, "%" PRId64, a->i);
+		cJSON_AddStringToObject(v, "intValue", buf);
+	}
+	return v;
+}
+
+static cJSON *otlp_span(const struct writer *w, const struct trace *t, const struct span_record *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	char trace_id[33], id[17], name[256];
+	hex_id(trace_id, t->trace_id, SPAN_TRACE_ID_LEN);
+	cJSON_AddStringToObject(o, "traceId", trace_id);
+	hex64(id, s->span_id);
+	cJSON_AddStringToObject(o, "spanId", id);
+	if (s->parent_id) {
+		hex64(id, s->parent_id);
+		cJSON_AddStringToObject(o, "parentSpanId", id);
+	}
+	span_display_name(s, w->names, name, sizeof name);
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddNumberToObject(o, "kind", s->kind);
+	add_ns_string(o, "startTimeUnixNano", unix_ns(w, s->start_ns));
+	add_ns_string(o, "endTimeUnixNano", unix_ns(w, s->end_ns));
+	struct attr attrs[ATTRS_MAX];
+	size_t n = span_attributes(s, w->names, attrs);
+	cJSON *list = cJSON_AddArrayToObject(o, "attributes");
+	for (size_t i = 0; i < n; i++) {
+		cJSON *kv = cJSON_CreateObject();
+		cJSON_AddStringToObject(kv, "key", attrs[i].key);
+		cJSON_AddItemToObject(kv, "value", otlp_value(&attrs[i]));
+		cJSON_AddItemToArray(list, kv);
+	}
+	cJSON *status = cJSON_AddObjectToObject(o, "status");
+	if (s->flags & (SPAN_F_ERROR | SPAN_F_CANCELLED)) {
+		cJSON_AddNumberToObject(status, "code", 2); /* STATUS_CODE_ERROR */
+		cJSON_AddStringToObject(status, "message", status_name(s->flags));
+	}
+	return o;
+}
+
+static void write_otlp(struct writer *w, const struct store *store)
+{
+	putf(w, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":"
+	        "{\"stringValue\":\"obslab\"}},{\"key\":\"telemetry.sdk.name\",\"value\":{\"stringValue\":"
+	        "\"obslab\"}}]},\"scopeSpans\":[{\"scope\":{\"name\":\"obslab\",\"version\":\"%s\"},\"spans\":[\n",
+	     OBSLAB_VERSION);
+	bool first = true;
+	for (size_t i = 0; i < store_trace_count(store) && !w->af.error; i++) {
+		const struct trace *t = store_trace(store, i);
+		for (size_t k = 0; k < t->nspans && !w->af.error; k++) {
+			put(w, first ? "" : ",\n");
+			first = false;
+			put_json(w, otlp_span(w, t, &t->spans[k]));
+		}
+	}
+	put(w, "\n]}]}]}\n");
+}
+
+/* ---- Chrome trace events --------------------------------------------------------- */
+
+static void put_us(struct writer *w, const char *key, int64_t ns)
+{
+	/* microseconds, to the nanosecond, without a float's rounding */
+	putf(w, ",\"%s\":%" PRId64 ".%03" PRId64, key, ns / 1000, ns % 1000);
+}
+
+/* Timestamps count from the first span: microseconds since 1970 need more
+ * digits than a JSON reader's double keeps (0.25 µs steps), and nesting
+ * would blur. The origin's Unix time is in the metadata. */
+static void write_chrome(struct writer *w, const struct store *store)
+{
+	int64_t origin = 0;
+	if (store_trace_count(store) > 0)
+		origin = store_trace(store, 0)->spans[0].start_ns;
+	putf(w, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"origin_unix_ns\":\"%" PRId64 "\"},\"traceEvents\":[\n"
+	        "{\"ph\":\"M\",\"pid\":1,\"tid\":1,\"name\":\"process_name\",\"args\":{\"name\":\"obslab\"}},\n"
+	        "{\"ph\":\"M\",\"pid\":1,\"tid\":1,\"name\":\"thread_name\",\"args\":{\"name\":\"workload\"}}",
+	     unix_ns(w, origin));
+	for (size_t i = 0; i < store_trace_count(store) && !w->af.error; i++) {
+		const struct trace *t = store_trace(store, i);
+		for (size_t k = 0; k < t->nspans && !w->af.error; k++) {
+			const struct span_record *s = &t->spans[k];
+			char name[256];
+			span_display_name(s, w->names, name, sizeof name);
+			cJSON *label = cJSON_CreateString(name);
+			char *quoted = cJSON_PrintUnformatted(label);
+			cJSON_Delete(label);
+			if (!quoted)
+				abort();
+			putf(w, ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":1,\"cat\":\"%s\",\"name\":",
+			     s->flags & SPAN_F_DB ? "db" : kind_name(s->kind));
+			put(w, quoted);
+			cJSON_free(quoted);
+			put_us(w, "ts", s->start_ns - origin);
+			put_us(w, "dur", s->end_ns - s->start_ns);
+			struct attr attrs[ATTRS_MAX];
+			size_t n = span_attributes(s, w->names, attrs);
+			cJSON *args = cJSON_CreateObject();
+			for (size_t a = 0; a < n; a++) {
+				if (attrs[a].type == ATTR_STRING)
+					cJSON_AddStringToObject(args, attrs[a].key, attr_string(&attrs[a]));
+				else if (attrs[a].type == ATTR_BOOL)
+					cJSON_AddBoolToObject(args, attrs[a].key, attrs[a].i != 0);
+				else
+					cJSON_AddNumberToObject(args, attrs[a].key, (double)attrs[a].i);
+			}
+			put(w, ",\"args\":");
+			put_json(w, args);
+			put(w, "}");
+		}
+	}
+	put(w, "\n]}\n");
+}
+
+bool snapshot_write(const char *path, enum snapshot_format format, const struct store *store,
+                    const struct strtab *names, const struct snapshot_meta *meta,
+                    const struct findings_config *findings, char *err, size_t cap)
+{
+	struct writer w = { .names = names, .meta = meta, .fcfg = findings };
+	if (!atomicfile_open(&w.af, path, err, cap))
+		return false;
+	findings_init(&w.findings);
+	switch (format) {
+	case SNAPSHOT_NATIVE: write_native(&w, store); break;
+	case SNAPSHOT_OTLP: write_otlp(&w, store); break;
+	case SNAPSHOT_CHROME: write_chrome(&w, store); break;
+	}
+	findings_free(&w.findings);
+	return atomicfile_commit(&w.af, err, cap);
+}

@@ -1,0 +1,1 @@
+SELECT user_id, count(*) FROM orders WHERE user_id IN (1, 2, 3) GROUP BY user_id

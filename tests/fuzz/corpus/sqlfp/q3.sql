@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE a = 'it''s' AND b IN (X'00', -1.5e3, NULL) -- note

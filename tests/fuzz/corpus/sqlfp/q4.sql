@@ -1,0 +1,1 @@
+/* c */ UPDATE t SET n = n + 1 WHERE id = :id;;

@@ -1,0 +1,1 @@
+SELECT a||'x', b<>2, j->>'$.k' FROM "t 1" JOIN [t2] ON t1.id = `t2`.id

@@ -1,0 +1,37 @@
+/* libFuzzer: the snapshot/OTLP reader must refuse or accept any bytes
+ * without crashing, leaking or hanging; what it accepts must load into a
+ * store and analyse. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "obslab/analysis.h"
+#include "obslab/findings.h"
+#include "obslab/snapshot.h"
+#include "obslab/store.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct snapshot snap;
+	char err[512];
+	if (!snapshot_parse((const char *)data, size, &snap, err, sizeof err))
+		return 0;
+	struct store *store = snapshot_store(&snap);
+	struct findings f;
+	findings_init(&f);
+	const struct findings_config cfg = { .n1_min_count = 5, .n1_min_ns = 0 };
+	for (size_t i = 0; i < store_trace_count(store); i++) {
+		const struct trace *t = store_trace(store, i);
+		struct attribution a = analysis_attribution(t);
+		if (a.app_ns + a.db_ns + a.network_ns != a.total_ns)
+			__builtin_trap(); /* the partition must hold for any accepted file */
+		findings_detect(&f, t, &cfg, snap.names);
+		struct query_stat q[8];
+		(void)analysis_query_stats(t, q, 8);
+	}
+	findings_free(&f);
+	store_destroy(store);
+	snapshot_free(&snap);
+	return 0;
+}

@@ -1,0 +1,365 @@
+/* snapshot: round trips through native and OTLP, the Chrome events, atomic
+ * writes that fail cleanly, and a table of files the reader must refuse. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cjson/cJSON.h>
+#include <glob.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "obslab/analysis.h"
+#include "obslab/findings.h"
+#include "obslab/snapshot.h"
+#include "obslab/store.h"
+#include "obslab/strtab.h"
+
+static const struct findings_config fcfg = { .n1_min_count = 5, .n1_min_ns = 0 };
+
+static void capture(struct lab *lab)
+{
+	lab_open(lab, ":memory:", 20, false);
+	lab_request(lab, STRATEGY_NAIVE);
+	lab_request(lab, STRATEGY_OPTIMIZED);
+	lab_request(lab, STRATEGY_EAGER);
+	lab_request(lab, STRATEGY_NAIVE);
+}
+
+static void same_traces(const struct lab *lab, const struct clock_anchor *anchor, const struct snapshot *snap,
+                        bool native)
+{
+	struct store *back = snapshot_store(snap);
+	assert_int_equal(store_trace_count(back), store_trace_count(lab->store));
+	struct findings fa, fb;
+	findings_init(&fa);
+	findings_init(&fb);
+	for (size_t i = 0; i < store_trace_count(back); i++) {
+		const struct trace *a = store_trace(lab->store, i), *b = store_trace(back, i);
+		assert_memory_equal(a->trace_id, b->trace_id, SPAN_TRACE_ID_LEN);
+		assert_int_equal(a->nspans, b->nspans);
+		for (size_t k = 0; k < a->nspans; k++) {
+			const struct span_record *x = &a->spans[k], *y = &b->spans[k];
+			assert_int_equal(x->span_id, y->span_id);
+			assert_int_equal(x->parent_id, y->parent_id);
+			assert_string_equal(strtab_get(lab->names, x->name), strtab_get(snap->names, y->name));
+			assert_int_equal(x->kind, y->kind);
+			assert_int_equal(x->flags, y->flags);
+			assert_int_equal(clock_to_unix_ns(anchor, x->start_ns), y->start_ns);
+			assert_int_equal(clock_to_unix_ns(anchor, x->end_ns), y->end_ns);
+			if (x->flags & SPAN_F_DB)
+				assert_memory_equal(&x->u.db, &y->u.db, sizeof x->u.db);
+			else if (x->parent_id == 0)
+				assert_int_equal(x->u.root.users, y->u.root.users);
+			if (x->parent_id == 0)
+				assert_int_equal(x->strategy, y->strategy);
+			assert_int_equal(x->sort_ops, y->sort_ops);
+		}
+		struct attribution aa = analysis_attribution(a), ab = analysis_attribution(b);
+		assert_memory_equal(&aa, &ab, sizeof aa);
+		findings_detect(&fa, a, &fcfg, lab->names);
+		findings_detect(&fb, b, &fcfg, snap->names);
+		assert_int_equal(fa.n, fb.n);
+		for (size_t k = 0; k < fa.n; k++) {
+			assert_int_equal(fa.item[k].kind, fb.item[k].kind);
+			assert_int_equal(fa.item[k].count, fb.item[k].count);
+			assert_int_equal(fa.item[k].cost_ns, fb.item[k].cost_ns);
+			assert_int_equal(fa.item[k].saving_ns, fb.item[k].saving_ns);
+		}
+		struct query_stat qa[8], qb[8];
+		size_t na = analysis_query_stats(a, qa, 8), nb = analysis_query_stats(b, qb, 8);
+		assert_int_equal(na, nb);
+		for (size_t k = 0; k < na; k++) {
+			assert_int_equal(qa[k].calls, qb[k].calls);
+			assert_int_equal(qa[k].total_ns, qb[k].total_ns);
+			assert_int_equal(qa[k].p95_ns, qb[k].p95_ns);
+		}
+	}
+	(void)native;
+	findings_free(&fa);
+	findings_free(&fb);
+	store_destroy(back);
+}
+
+static void round_trip(enum snapshot_format format)
+{
+	struct lab lab;
+	capture(&lab);
+	struct clock_anchor anchor = clock_anchor();
+	struct snapshot_meta meta = { .settings = { .strategy = STRATEGY_NAIVE, .users = 20, .rtt_us = 0 },
+	                              .has_settings = true, .dropped_spans = 3, .anchor = anchor };
+	char path[300], err[512];
+	fixture_path(path, sizeof path, format == SNAPSHOT_NATIVE ? "rt.json" : "rt.otlp.json");
+	assert_true(snapshot_write(path, format, lab.store, lab.names, &meta, &fcfg, err, sizeof err));
+	struct snapshot snap;
+	if (!snapshot_read(path, &snap, err, sizeof err))
+		fail_msg("read back: %s", err);
+	assert_int_equal(snap.format, format);
+	assert_int_equal(snap.ntraces, 4);
+	if (format == SNAPSHOT_NATIVE) {
+		assert_true(snap.meta.has_settings);
+		assert_int_equal(snap.meta.settings.users, 20);
+		assert_int_equal(snap.meta.dropped_spans, 3);
+	}
+	same_traces(&lab, &anchor, &snap, format == SNAPSHOT_NATIVE);
+	snapshot_free(&snap);
+	lab_close(&lab);
+}
+
+static void native_round_trip(void **state)
+{
+	(void)state;
+	round_trip(SNAPSHOT_NATIVE);
+}
+
+static void otlp_round_trip(void **state)
+{
+	(void)state;
+	round_trip(SNAPSHOT_OTLP);
+}
+
+static void chrome_events_match_the_spans(void **state)
+{
+	(void)state;
+	struct lab lab;
+	capture(&lab);
+	struct snapshot_meta meta = { .anchor = clock_anchor() };
+	char path[300], err[512];
+	fixture_path(path, sizeof path, "trace.json");
+	assert_true(snapshot_write(path, SNAPSHOT_CHROME, lab.store, lab.names, &meta, &fcfg, err, sizeof err));
+	FILE *f = fopen(path, "r");
+	static char buf[1 << 20];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	cJSON *doc = cJSON_Parse(buf);
+	assert_non_null(doc);
+	const cJSON *events = cJSON_GetObjectItem(doc, "traceEvents"), *e;
+	size_t x = 0;
+	int64_t origin = store_trace(lab.store, 0)->spans[0].start_ns;
+	cJSON_ArrayForEach(e, events) {
+		const char *ph = cJSON_GetStringValue(cJSON_GetObjectItem(e, "ph"));
+		if (strcmp(ph, "X") != 0)
+			continue;
+		/* events follow the traces' spans in order */
+		const struct trace *t = NULL;
+		size_t k = x;
+		for (size_t i = 0; i < store_trace_count(lab.store); i++) {
+			t = store_trace(lab.store, i);
+			if (k < t->nspans)
+				break;
+			k -= t->nspans;
+		}
+		const struct span_record *s = &t->spans[k];
+		double ts = cJSON_GetNumberValue(cJSON_GetObjectItem(e, "ts"));
+		double dur = cJSON_GetNumberValue(cJSON_GetObjectItem(e, "dur"));
+		assert_true(ts * 1000 - (double)(s->start_ns - origin) < 1 && (double)(s->start_ns - origin) - ts * 1000 < 1);
+		assert_true(dur * 1000 - (double)span_duration_ns(s) < 1 && (double)span_duration_ns(s) - dur * 1000 < 1);
+		x++;
+	}
+	assert_int_equal(x, store_spans_held(lab.store));
+	cJSON_Delete(doc);
+	lab_close(&lab);
+}
+
+/* ---- atomic writes -------------------------------------------------------------- */
+
+static size_t leftovers(const char *pattern)
+{
+	glob_t g;
+	size_t n = glob(pattern, 0, NULL, &g) == 0 ? g.gl_pathc : 0;
+	globfree(&g);
+	return n;
+}
+
+static void a_failed_write_leaves_nothing_behind(void **state)
+{
+	(void)state;
+	struct lab lab;
+	capture(&lab);
+	struct snapshot_meta meta = { .anchor = clock_anchor() };
+	char err[512];
+	assert_false(snapshot_write("/nonexistent-dir/x.json", SNAPSHOT_NATIVE, lab.store, lab.names, &meta, &fcfg,
+	                            err, sizeof err));
+	assert_non_null(strstr(err, "/nonexistent-dir/x.json"));
+	assert_non_null(strstr(err, "No such file or directory"));
+
+	/* A file too large for the process's limit: the write fails midway,
+	 * the file already there keeps its bytes, and no temporary is left. */
+	char path[300], pattern[320];
+	fixture_path(path, sizeof path, "keep.json");
+	snprintf(pattern, sizeof pattern, "%s.*", path);
+	FILE *f = fopen(path, "w");
+	fputs("the snapshot saved yesterday\n", f);
+	fclose(f);
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGXFSZ, SIG_IGN);
+		struct rlimit lim = { 2000, 2000 };
+		setrlimit(RLIMIT_FSIZE, &lim);
+		bool ok = snapshot_write(path, SNAPSHOT_OTLP, lab.store, lab.names, &meta, &fcfg, err, sizeof err);
+		_exit(!ok && strstr(err, "File too large") && strstr(err, path) ? 0 : 1);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	f = fopen(path, "r");
+	char line[64] = "";
+	assert_non_null(fgets(line, sizeof line, f));
+	fclose(f);
+	assert_string_equal(line, "the snapshot saved yesterday\n");
+	assert_int_equal(leftovers(pattern), 0);
+	lab_close(&lab);
+}
+
+/* ---- files the reader refuses ------------------------------------------------------ */
+
+#define T1 "0123456789abcdef0123456789abcdef"
+#define HEAD "{\"format\":\"obslab.snapshot\",\"version\":1,\"traces\":[{\"trace_id\":\"" T1 "\",\"spans\":["
+#define TAIL "]}]}"
+#define SPAN(id, parent, start, end) \
+	"{\"span_id\":\"" id "\",\"parent_span_id\":" parent ",\"name\":\"s\",\"kind\":\"internal\",\"start_unix_ns\":\"" start "\",\"end_unix_ns\":\"" end "\",\"status\":\"ok\"}"
+#define ROOT SPAN("00000000000000a1", "null", "100", "900")
+
+static const struct {
+	const char *doc, *message;
+} bad_files[] = {
+	{ "not json at all", "not valid JSON" },
+	{ HEAD ROOT, "the file ends early" },
+	{ "{} {}", "more data after the document" },
+	{ "[1, 2]", "not a JSON object" },
+	{ "{}", "neither an obslab snapshot" },
+	{ "{\"format\":\"someone.else\"}", "not an obslab snapshot" },
+	{ "{\"format\":\"obslab.snapshot\",\"version\":2,\"traces\":[]}", "version 2 is not one this obslab reads" },
+	{ "{\"format\":\"obslab.snapshot\",\"version\":1,\"traces\":{}}", "\"traces\" must be an array" },
+	{ "{\"format\":\"obslab.snapshot\",\"version\":1,\"traces\":[]}", "no spans" },
+	{ "{\"traceEvents\":[]}", "a Chrome trace" },
+	{ HEAD "{\"span_id\":\"00000000000000a1\",\"kind\":\"server\"}" TAIL, "needs a name and a kind" },
+	{ "{\"format\":\"obslab.snapshot\",\"version\":1,\"traces\":[{\"trace_id\":\"abc\",\"spans\":[" ROOT TAIL,
+	  "the trace id must be 32 hex digits" },
+	{ HEAD SPAN("a1", "null", "100", "900") TAIL, "the span id must be 16 hex digits" },
+	{ HEAD SPAN("00000000000000a1", "\"xyz\"", "100", "900") TAIL, "the parent span id must be 16 hex digits" },
+	{ HEAD SPAN("00000000000000a1", "null", "-5", "900") TAIL, "times must be nanoseconds" },
+	{ HEAD SPAN("00000000000000a1", "null", "100", "99999999999999999999") TAIL, "times must be nanoseconds" },
+	{ HEAD SPAN("00000000000000a1", "null", "100", "9223372036854775808") TAIL, "times must be nanoseconds" },
+	{ HEAD SPAN("00000000000000a1", "null", "900", "100") TAIL, "ends before it starts" },
+	{ HEAD ROOT "," SPAN("00000000000000b2", "\"00000000000000a1\"", "50", "300") TAIL, "runs outside its parent" },
+	{ HEAD ROOT "," SPAN("00000000000000b2", "\"00000000000000c3\"", "200", "300") "," SPAN("00000000000000c3", "\"00000000000000b2\"", "200", "300") TAIL,
+	  "form a cycle" },
+	{ HEAD ROOT "," SPAN("00000000000000b2", "\"00000000000000ff\"", "200", "300") TAIL, "is not in the file" },
+	{ HEAD ROOT "," SPAN("00000000000000b2", "null", "200", "300") TAIL, "2 root spans" },
+	{ HEAD ROOT "," SPAN("00000000000000a1", "\"00000000000000a1\"", "200", "300") TAIL, "appears twice" },
+	{ HEAD "{\"span_id\":\"00000000000000a1\",\"parent_span_id\":null,\"name\":\"\xff\",\"kind\":\"server\"}" TAIL, "not UTF-8" },
+	{ "{\"resourceSpans\":{}}", "\"resourceSpans\" must be an array" },
+	{ "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"" T1 "\",\"spanId\":\"00000000000000a1\",\"name\":\"x\",\"kind\":9,\"startTimeUnixNano\":\"1\",\"endTimeUnixNano\":\"2\"}]}]}]}",
+	  "kind must be a number from 0 to 5" },
+};
+
+static void refuses_bad_files_with_a_reason(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof bad_files / sizeof bad_files[0]; i++) {
+		struct snapshot snap;
+		char err[512] = "";
+		if (snapshot_parse(bad_files[i].doc, strlen(bad_files[i].doc), &snap, err, sizeof err))
+			fail_msg("case %zu was accepted: %s", i, bad_files[i].doc);
+		if (!strstr(err, bad_files[i].message))
+			fail_msg("case %zu: '%s' does not say '%s'", i, err, bad_files[i].message);
+		assert_null(snap.names); /* nothing leaks from a refused file */
+	}
+}
+
+static void refuses_deep_nesting_and_deep_json(void **state)
+{
+	(void)state;
+	/* 300 spans each the child of the one before: deeper than 256 */
+	size_t cap = 300 * 256 + 1024;
+	char *doc = test_malloc(cap);
+	size_t n = (size_t)snprintf(doc, cap, "%s", HEAD);
+	for (int i = 1; i <= 300; i++) {
+		char parent[32] = "null";
+		if (i > 1)
+			snprintf(parent, sizeof parent, "\"%016x\"", i - 1);
+		n += (size_t)snprintf(doc + n, cap - n, "%s{\"span_id\":\"%016x\",\"parent_span_id\":%s,\"name\":\"s\","
+		                      "\"kind\":\"internal\",\"start_unix_ns\":\"%d\",\"end_unix_ns\":\"%d\"}",
+		                      i > 1 ? "," : "", i, parent, 1000 + i, 100000 - i);
+	}
+	n += (size_t)snprintf(doc + n, cap - n, "%s", TAIL);
+	struct snapshot snap;
+	char err[512];
+	assert_false(snapshot_parse(doc, n, &snap, err, sizeof err));
+	assert_non_null(strstr(err, "nest deeper than 256"));
+	test_free(doc);
+	/* 100 000 open brackets: the parser's own limit, not the stack */
+	char *deep = test_malloc(100000);
+	memset(deep, '[', 100000);
+	assert_false(snapshot_parse(deep, 100000, &snap, err, sizeof err));
+	assert_non_null(strstr(err, "not valid JSON"));
+	test_free(deep);
+}
+
+static void refuses_huge_files_before_reading_them(void **state)
+{
+	(void)state;
+	char path[300], err[512];
+	fixture_path(path, sizeof path, "huge.json");
+	FILE *f = fopen(path, "w");
+	assert_int_equal(ftruncate(fileno(f), (off_t)SNAPSHOT_MAX_FILE + 1), 0); /* sparse: costs nothing */
+	fclose(f);
+	struct snapshot snap;
+	assert_false(snapshot_read(path, &snap, err, sizeof err));
+	assert_non_null(strstr(err, "too large"));
+	assert_false(snapshot_read("/nonexistent.json", &snap, err, sizeof err));
+	assert_non_null(strstr(err, "cannot open /nonexistent.json"));
+	unlink(path);
+}
+
+static void foreign_sql_is_fingerprinted(void **state)
+{
+	(void)state;
+	const char *doc = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":["
+	                  "{\"traceId\":\"" T1 "\",\"spanId\":\"00000000000000a1\",\"name\":\"GET /x\",\"kind\":2,"
+	                  "\"startTimeUnixNano\":\"100\",\"endTimeUnixNano\":\"900\"},"
+	                  "{\"traceId\":\"" T1 "\",\"spanId\":\"00000000000000b2\",\"parentSpanId\":\"00000000000000a1\","
+	                  "\"name\":\"SELECT\",\"kind\":3,\"startTimeUnixNano\":\"200\",\"endTimeUnixNano\":\"300\","
+	                  "\"attributes\":[{\"key\":\"db.system\",\"value\":{\"stringValue\":\"postgresql\"}},"
+	                  "{\"key\":\"db.statement\",\"value\":{\"stringValue\":\"select * from users where email = 'a@b.c'\"}}]}"
+	                  "]}]}]}";
+	struct snapshot snap;
+	char err[512];
+	assert_true(snapshot_parse(doc, strlen(doc), &snap, err, sizeof err));
+	assert_int_equal(snap.nrecords, 2);
+	const struct span_record *q = &snap.records[0]; /* the root comes last */
+	assert_true(q->flags & SPAN_F_DB);
+	assert_string_equal(strtab_get(snap.names, q->name), "SELECT * FROM users WHERE email = ?");
+	snapshot_free(&snap);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fixture_cleanup();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(native_round_trip),
+		cmocka_unit_test(otlp_round_trip),
+		cmocka_unit_test(chrome_events_match_the_spans),
+		cmocka_unit_test(a_failed_write_leaves_nothing_behind),
+		cmocka_unit_test(refuses_bad_files_with_a_reason),
+		cmocka_unit_test(refuses_deep_nesting_and_deep_json),
+		cmocka_unit_test(refuses_huge_files_before_reading_them),
+		cmocka_unit_test(foreign_sql_is_fingerprinted),
+	};
+	return cmocka_run_group_tests(tests, NULL, teardown);
+}
