@@ -3,9 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define BUFFER (1u << 20)
 
 static bool fail(char *err, size_t cap, const char *what, const char *path, int error)
 {
@@ -16,43 +19,70 @@ static bool fail(char *err, size_t cap, const char *what, const char *path, int 
 bool atomicfile_open(struct atomicfile *af, const char *path, char *err, size_t cap)
 {
 	memset(af, 0, sizeof *af);
+	af->fd = -1;
 	if (strlen(path) >= sizeof af->path) {
 		snprintf(err, cap, "the path is too long: %.60s...", path);
 		return false;
 	}
 	strcpy(af->path, path);
 	snprintf(af->tmp, sizeof af->tmp, "%s.XXXXXX", path);
-	int fd = mkstemp(af->tmp);
-	if (fd < 0)
+	af->fd = mkstemp(af->tmp);
+	if (af->fd < 0)
 		return fail(err, cap, "write", path, errno);
-	af->fp = fdopen(fd, "w");
-	if (!af->fp) {
-		int e = errno;
-		close(fd);
-		unlink(af->tmp);
-		return fail(err, cap, "write", path, e);
-	}
+	af->buf = malloc(BUFFER);
+	if (!af->buf)
+		abort(); /* out of memory */
+	af->cap = BUFFER;
 	return true;
+}
+
+static bool flush(struct atomicfile *af)
+{
+	for (size_t done = 0; done < af->len && !af->error;) {
+		ssize_t n = write(af->fd, af->buf + done, af->len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			af->error = n < 0 ? errno : EIO;
+		else
+			done += (size_t)n;
+	}
+	af->len = 0;
+	return !af->error;
 }
 
 bool atomicfile_write(struct atomicfile *af, const char *buf, size_t len)
 {
 	if (af->error)
 		return false;
-	if (fwrite(buf, 1, len, af->fp) != len) {
-		af->error = errno ? errno : EIO;
+	if (af->len + len > af->cap && !flush(af))
 		return false;
+	if (len > af->cap) { /* larger than the buffer: straight out */
+		for (size_t done = 0; done < len && !af->error;) {
+			ssize_t n = write(af->fd, buf + done, len - done);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				af->error = n < 0 ? errno : EIO;
+			else
+				done += (size_t)n;
+		}
+		return !af->error;
 	}
+	memcpy(af->buf + af->len, buf, len);
+	af->len += len;
 	return true;
 }
 
 void atomicfile_abort(struct atomicfile *af)
 {
-	if (af->fp) {
-		fclose(af->fp);
-		af->fp = NULL;
+	if (af->fd >= 0) {
+		close(af->fd);
 		unlink(af->tmp);
+		af->fd = -1;
 	}
+	free(af->buf);
+	af->buf = NULL;
 }
 
 /* The rename is durable once the directory entry is on disk. */
@@ -70,17 +100,14 @@ static int sync_directory(const char *path)
 
 bool atomicfile_commit(struct atomicfile *af, char *err, size_t cap)
 {
-	FILE *fp = af->fp;
-	af->fp = NULL;
-	int error = af->error;
-	if (!error && ferror(fp))
-		error = EIO;
-	if (!error && fflush(fp) != 0)
+	int error = flush(af) ? 0 : af->error;
+	if (!error && fsync(af->fd) != 0)
 		error = errno;
-	if (!error && fsync(fileno(fp)) != 0)
+	if (close(af->fd) != 0 && !error)
 		error = errno;
-	if (fclose(fp) != 0 && !error)
-		error = errno;
+	af->fd = -1;
+	free(af->buf);
+	af->buf = NULL;
 	if (!error && rename(af->tmp, af->path) != 0)
 		error = errno;
 	if (error) {

@@ -27,17 +27,47 @@ static void add_int(struct attr *out, size_t *n, const char *key, int64_t value)
 	add(out, n, key, ATTR_INT)->i = value;
 }
 
-size_t span_attributes(const struct span_record *s, const struct strtab *names, struct attr out[ATTRS_MAX])
+void query_names_init(struct query_names *q)
+{
+	memset(q, 0, sizeof *q);
+	q->name = STRTAB_NONE;
+}
+
+const struct query_names *query_names_of(struct query_names *q, const struct span_record *s,
+                                         const struct strtab *names)
+{
+	if (q->name == s->name && s->name != STRTAB_NONE)
+		return q;
+	const char *sql = strtab_get(names, s->name);
+	q->name = s->name;
+	sqlfp_operation(sql, q->operation, sizeof q->operation);
+	sqlfp_collection(sql, q->collection, sizeof q->collection);
+	if (!q->operation[0])
+		snprintf(q->display, sizeof q->display, "%s", sql);
+	else if (q->collection[0])
+		snprintf(q->display, sizeof q->display, "%s %s", q->operation, q->collection);
+	else
+		snprintf(q->display, sizeof q->display, "%s", q->operation);
+	return q;
+}
+
+size_t span_attributes(const struct span_record *s, const struct strtab *names, struct attr out[ATTRS_MAX],
+                       struct query_names *memo)
 {
 	size_t n = 0;
 	if (s->flags & SPAN_F_DB) {
-		const char *sql = strtab_get(names, s->name);
+		struct query_names local;
+		if (!memo) {
+			query_names_init(&local);
+			memo = &local;
+		}
+		const struct query_names *q = query_names_of(memo, s, names);
 		add_str(out, &n, "db.system.name", "sqlite");
-		add_str(out, &n, "db.query.text", sql);
+		add_str(out, &n, "db.query.text", strtab_get(names, s->name));
 		struct attr *op = add(out, &n, "db.operation.name", ATTR_STRING);
-		sqlfp_operation(sql, op->text, sizeof op->text);
+		snprintf(op->text, sizeof op->text, "%s", q->operation);
 		struct attr *coll = add(out, &n, "db.collection.name", ATTR_STRING);
-		sqlfp_collection(sql, coll->text, sizeof coll->text);
+		snprintf(coll->text, sizeof coll->text, "%s", q->collection);
 		add_int(out, &n, "db.response.returned_rows", s->u.db.rows);
 		add_int(out, &n, "obslab.net_wait_ns", s->u.db.net_wait_ns);
 		add_int(out, &n, "obslab.db.fullscan_steps", s->u.db.fullscan_steps);
@@ -60,18 +90,11 @@ size_t span_attributes(const struct span_record *s, const struct strtab *names, 
 
 void span_display_name(const struct span_record *s, const struct strtab *names, char *buf, size_t cap)
 {
-	const char *name = strtab_get(names, s->name);
 	if (!(s->flags & SPAN_F_DB)) {
-		snprintf(buf, cap, "%s", name);
+		snprintf(buf, cap, "%s", strtab_get(names, s->name));
 		return;
 	}
-	char op[32], coll[64];
-	sqlfp_operation(name, op, sizeof op);
-	sqlfp_collection(name, coll, sizeof coll);
-	if (!op[0])
-		snprintf(buf, cap, "%s", name);
-	else if (coll[0])
-		snprintf(buf, cap, "%s %s", op, coll);
-	else
-		snprintf(buf, cap, "%s", op);
+	struct query_names q;
+	query_names_init(&q);
+	snprintf(buf, cap, "%s", query_names_of(&q, s, names)->display);
 }

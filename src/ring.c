@@ -12,15 +12,18 @@
  * (64-bit: no wrap in practice), and slot = index & mask. Each side keeps a
  * private copy of the other's index and reloads it only when the copy says
  * the ring is full (producer) or empty (consumer), so in steady state the
- * two cores do not bounce each other's cache lines.
+ * two cores do not bounce each other's cache lines; the shared indices and
+ * each side's private state live on separate lines.
  */
 struct ring {
-	alignas(CACHE_LINE) _Atomic uint64_t head; /* written by the producer */
-	uint64_t tail_cache;                       /* producer's view of tail */
-	_Atomic uint64_t dropped;                  /* written by the producer */
+	alignas(CACHE_LINE) _Atomic uint64_t head; /* published by the producer */
+	alignas(CACHE_LINE) _Atomic uint64_t tail; /* published by the consumer */
+	alignas(CACHE_LINE) _Atomic uint64_t dropped; /* written by the producer, read by anyone */
 
-	alignas(CACHE_LINE) _Atomic uint64_t tail; /* written by the consumer */
-	uint64_t head_cache;                       /* consumer's view of head */
+	/* Each side's private line: its own index and its view of the other's. */
+	alignas(CACHE_LINE) uint64_t next_head; /* producer: head, without reading it back */
+	uint64_t tail_cache;                    /* producer's view of tail */
+	alignas(CACHE_LINE) uint64_t head_cache; /* consumer's view of head */
 
 	alignas(CACHE_LINE) uint64_t mask;         /* read-only after create */
 	size_t elem_size;
@@ -60,7 +63,7 @@ void ring_destroy(struct ring *ring)
 
 bool ring_push(struct ring *ring, const void *elem)
 {
-	uint64_t head = atomic_load_explicit(&ring->head, memory_order_relaxed);
+	uint64_t head = ring->next_head;
 	if (head - ring->tail_cache > ring->mask) {
 		ring->tail_cache = atomic_load_explicit(&ring->tail, memory_order_acquire);
 		if (head - ring->tail_cache > ring->mask) {
@@ -70,7 +73,12 @@ bool ring_push(struct ring *ring, const void *elem)
 			return false;
 		}
 	}
-	memcpy(ring->slots + (head & ring->mask) * ring->elem_size, elem, ring->elem_size);
+	unsigned char *slot = ring->slots + (head & ring->mask) * ring->elem_size;
+	if (ring->elem_size == CACHE_LINE)
+		memcpy(slot, elem, CACHE_LINE); /* span records: a fixed size the compiler inlines */
+	else
+		memcpy(slot, elem, ring->elem_size);
+	ring->next_head = head + 1;
 	atomic_store_explicit(&ring->head, head + 1, memory_order_release);
 	return true;
 }
@@ -78,7 +86,7 @@ bool ring_push(struct ring *ring, const void *elem)
 size_t ring_pop(struct ring *ring, void *out, size_t max)
 {
 	uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
-	if (ring->head_cache - tail < max)
+	if (ring->head_cache == tail) /* looks empty: only then ask the producer */
 		ring->head_cache = atomic_load_explicit(&ring->head, memory_order_acquire);
 	uint64_t available = ring->head_cache - tail;
 	size_t n = available < max ? (size_t)available : max;

@@ -1,14 +1,15 @@
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "obslab/jsonpull.h"
 #include "obslab/snapshot.h"
 #include "obslab/span.h"
 #include "obslab/sqlfp.h"
@@ -25,6 +26,7 @@ struct raw {
 
 struct reader {
 	struct snapshot *out;
+	const struct jp *jp; /* when the parser has failed, its message is the one to give */
 	struct raw *spans;
 	size_t n, cap;
 	char *err;
@@ -35,6 +37,8 @@ static bool fail(struct reader *r, const char *fmt, ...) __attribute__((format(p
 
 static bool fail(struct reader *r, const char *fmt, ...)
 {
+	if (r->jp && r->jp->failed)
+		return false;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(r->err, r->cap_err, fmt, ap);
@@ -82,49 +86,7 @@ static bool all_zero(const uint8_t *b, size_t n)
 
 /* Nanoseconds since the epoch, as a decimal string (or a whole number):
  * not negative, not past INT64_MAX. */
-static bool time_ns(const cJSON *v, int64_t *out)
-{
-	if (cJSON_IsString(v)) {
-		const char *s = v->valuestring;
-		if (!*s || strlen(s) > 19)
-			return false;
-		uint64_t x = 0;
-		for (; *s; s++) {
-			if (*s < '0' || *s > '9')
-				return false;
-			x = x * 10 + (uint64_t)(*s - '0');
-		}
-		if (x > INT64_MAX)
-			return false;
-		*out = (int64_t)x;
-		return true;
-	}
-	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 9.2e18 &&
-	    v->valuedouble == (double)(int64_t)v->valuedouble) {
-		*out = (int64_t)v->valuedouble;
-		return true;
-	}
-	return false;
-}
 
-static bool whole(const cJSON *v, int64_t max, int64_t *out)
-{
-	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= (double)max &&
-	    v->valuedouble == (double)(int64_t)v->valuedouble) {
-		*out = (int64_t)v->valuedouble;
-		return true;
-	}
-	if (cJSON_IsString(v)) { /* OTLP's intValue */
-		char *end;
-		errno = 0;
-		long long x = strtoll(v->valuestring, &end, 10);
-		if (!errno && *v->valuestring && !*end && x >= 0 && x <= max) {
-			*out = x;
-			return true;
-		}
-	}
-	return false;
-}
 
 static uint32_t u32_of(int64_t v)
 {
@@ -156,248 +118,436 @@ static struct raw *new_span(struct reader *r)
 	return s;
 }
 
-static bool ids(struct reader *r, struct raw *s, const char *trace, const char *span, const cJSON *parent,
-                const char *where)
+
+
+/* ---- reading spans with the pull parser ------------------------------------------ */
+
+/* Copies a string value into buf (cut to cap - 1); false if it was not a string. */
+static bool take_string(struct jp *jp, char *buf, size_t cap)
 {
-	if (!hex_bytes(trace, s->trace_id, SPAN_TRACE_ID_LEN) || all_zero(s->trace_id, SPAN_TRACE_ID_LEN))
-		return fail(r, "%s: the trace id must be 32 hex digits, not all zero", where);
-	if (!hex_u64(span, &s->rec.span_id) || s->rec.span_id == 0)
-		return fail(r, "%s: the span id must be 16 hex digits, not all zero", where);
-	s->rec.parent_id = 0;
-	if (cJSON_IsString(parent) && parent->valuestring[0]) {
-		if (!hex_u64(parent->valuestring, &s->rec.parent_id))
-			return fail(r, "%s: the parent span id must be 16 hex digits", where);
-	} else if (parent && !cJSON_IsNull(parent) && !cJSON_IsString(parent)) {
-		return fail(r, "%s: the parent span id must be a string", where);
+	const char *s;
+	size_t len;
+	if (jp_peek(jp) != JP_STRING) {
+		jp_skip(jp);
+		return false;
 	}
+	if (!jp_string(jp, &s, &len))
+		return false;
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
 	return true;
 }
 
-static bool times(struct reader *r, struct raw *s, const cJSON *start, const cJSON *end, const char *where)
+/* The fields a span can have, in either format, before they are checked. */
+struct fields {
+	char span_id[40], parent[40], trace_id[72], name[NAME_MAX_BYTES], kind[16], status[16];
+	bool has_span_id, has_name, has_kind, parent_bad;
+	int64_t start, end;
+	bool start_ok, end_ok;
+	bool db;             /* a database span */
+	char sql[NAME_MAX_BYTES];
+	bool has_sql;
+	int64_t counters[6]; /* rows, net_wait_ns, fullscan_steps, sort_ops, autoindex_rows, vm_steps */
+	int64_t otlp_kind;
+	bool kind_bad;
+	char strategy[16], error_type[16];
+	int64_t users, status_code;
+	bool index;
+};
+
+static const char *const counter_keys[6] = { "rows", "net_wait_ns", "fullscan_steps", "sort_ops", "autoindex_rows", "vm_steps" };
+static const char *const otlp_counter_keys[6] = { "db.response.returned_rows", "obslab.net_wait_ns", "obslab.db.fullscan_steps",
+	                                          "obslab.db.sort_ops", "obslab.db.autoindex_rows", "obslab.db.vm_steps" };
+
+static void take_parent(struct jp *jp, struct fields *f)
 {
-	if (!time_ns(start, &s->rec.start_ns) || !time_ns(end, &s->rec.end_ns))
+	enum jp_type t = jp_peek(jp);
+	if (t == JP_STRING)
+		take_string(jp, f->parent, sizeof f->parent);
+	else if (t == JP_NULL)
+		jp_skip(jp);
+	else {
+		f->parent_bad = true;
+		jp_skip(jp);
+	}
+}
+
+/* The span, checked and added; its trace id and root attributes may still be
+ * set by the caller. */
+static bool add_span(struct reader *r, const struct fields *f, bool native, const char *where)
+{
+	if (native && (!f->has_name || !f->has_kind))
+		return fail(r, "%s: a span needs a name and a kind (strings)", where);
+	if (!native && !f->has_name)
+		return fail(r, "%s: a span needs a name (string)", where);
+	struct raw *s = new_span(r);
+	if (!f->has_span_id || !hex_u64(f->span_id, &s->rec.span_id) || s->rec.span_id == 0)
+		return fail(r, "%s: the span id must be 16 hex digits, not all zero", where);
+	if (f->parent_bad || (f->parent[0] && !hex_u64(f->parent, &s->rec.parent_id)))
+		return fail(r, "%s: the parent span id must be 16 hex digits", where);
+	if (!f->start_ok || !f->end_ok)
 		return fail(r, "%s: times must be nanoseconds since 1970 as whole numbers, 0 to 2^63-1", where);
-	if (s->rec.end_ns < s->rec.start_ns)
+	if (f->end < f->start)
 		return fail(r, "%s: the span ends before it starts", where);
+	if (f->kind_bad)
+		return fail(r, "%s: kind must be a number from 0 to 5", where);
+	if (!native && f->trace_id[0] &&
+	    (!hex_bytes(f->trace_id, s->trace_id, SPAN_TRACE_ID_LEN) || all_zero(s->trace_id, SPAN_TRACE_ID_LEN)))
+		return fail(r, "%s: the trace id must be 32 hex digits, not all zero", where);
+	if (!native && !f->trace_id[0])
+		return fail(r, "%s: the trace id must be 32 hex digits, not all zero", where);
+	s->rec.start_ns = f->start;
+	s->rec.end_ns = f->end;
+	if (native) {
+		s->rec.kind = strcmp(f->kind, "server") == 0 ? SPAN_KIND_SERVER
+		            : strcmp(f->kind, "client") == 0 ? SPAN_KIND_CLIENT : SPAN_KIND_INTERNAL;
+		s->rec.flags |= strcmp(f->status, "cancelled") == 0 ? SPAN_F_CANCELLED
+		              : strcmp(f->status, "error") == 0    ? SPAN_F_ERROR : 0;
+	} else {
+		int64_t k = f->otlp_kind;
+		s->rec.kind = k == SPAN_KIND_SERVER || k == 4 ? SPAN_KIND_SERVER
+		            : k == SPAN_KIND_CLIENT || k == 5 ? SPAN_KIND_CLIENT : SPAN_KIND_INTERNAL;
+		if (strcmp(f->error_type, "cancelled") == 0)
+			s->rec.flags |= SPAN_F_CANCELLED;
+		else if (f->error_type[0] || f->status_code == 2)
+			s->rec.flags |= SPAN_F_ERROR;
+	}
+	if (f->db) {
+		s->rec.flags |= SPAN_F_DB;
+		s->rec.name = intern_name(r, f->has_sql ? f->sql : f->name, true);
+		s->rec.u.db.rows = u32_of(f->counters[0]);
+		s->rec.u.db.net_wait_ns = u32_of(f->counters[1]);
+		s->rec.u.db.fullscan_steps = u32_of(f->counters[2]);
+		s->rec.sort_ops = (uint8_t)(f->counters[3] > 255 ? 255 : f->counters[3]);
+		s->rec.u.db.autoindex = u32_of(f->counters[4]);
+		s->rec.u.db.vm_steps = u32_of(f->counters[5]);
+	} else {
+		s->rec.name = intern_name(r, f->name, false);
+		enum strategy st;
+		if (f->strategy[0] && strategy_parse(f->strategy, &st))
+			s->rec.strategy = (uint8_t)st;
+		s->rec.u.root.users = u32_of(f->users);
+		if (f->index)
+			s->rec.flags |= SPAN_F_INDEX;
+	}
 	return true;
 }
 
 /* ---- native ----------------------------------------------------------------------- */
 
-static bool native_span(struct reader *r, const cJSON *t, const cJSON *o, const char *trace_id,
-                        const char *where)
+static bool native_db(struct reader *r, struct jp *jp, struct fields *f, const char *where)
 {
-	struct raw *s = new_span(r);
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
-	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
-	const cJSON *status = cJSON_GetObjectItemCaseSensitive(o, "status");
-	const cJSON *db = cJSON_GetObjectItemCaseSensitive(o, "db");
-	if (!cJSON_IsObject(o) || !cJSON_IsString(name) || !cJSON_IsString(kind))
-		return fail(r, "%s: a span needs a name and a kind (strings)", where);
-	if (!ids(r, s, trace_id, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "span_id")),
-	         cJSON_GetObjectItemCaseSensitive(o, "parent_span_id"), where) ||
-	    !times(r, s, cJSON_GetObjectItemCaseSensitive(o, "start_unix_ns"),
-	           cJSON_GetObjectItemCaseSensitive(o, "end_unix_ns"), where))
-		return false;
-	const char *k = kind->valuestring;
-	s->rec.kind = strcmp(k, "server") == 0 ? SPAN_KIND_SERVER : strcmp(k, "client") == 0 ? SPAN_KIND_CLIENT : SPAN_KIND_INTERNAL;
-	if (cJSON_IsString(status))
-		s->rec.flags |= strcmp(status->valuestring, "cancelled") == 0 ? SPAN_F_CANCELLED
-		              : strcmp(status->valuestring, "error") == 0    ? SPAN_F_ERROR : 0;
-	s->rec.name = intern_name(r, name->valuestring, cJSON_IsObject(db));
-	if (cJSON_IsObject(db)) {
-		int64_t v[6] = { 0 };
-		static const char *const keys[6] = { "rows", "net_wait_ns", "fullscan_steps", "sort_ops", "autoindex_rows", "vm_steps" };
-		for (int i = 0; i < 6; i++) {
-			const cJSON *item = cJSON_GetObjectItemCaseSensitive(db, keys[i]);
-			if (item && !whole(item, INT64_MAX, &v[i]))
-				return fail(r, "%s: db.%s must be a whole number >= 0", where, keys[i]);
+	if (jp_peek(jp) != JP_OBJECT)
+		return jp_skip(jp);
+	f->db = true;
+	const char *key;
+	size_t len;
+	jp_object(jp);
+	while (jp_key(jp, &key, &len)) {
+		int i = 0;
+		while (i < 6 && !jp_key_is(key, len, counter_keys[i]))
+			i++;
+		if (i == 6) {
+			jp_skip(jp);
+		} else if (!jp_whole(jp, INT64_MAX, &f->counters[i]) && !jp->failed) {
+			return fail(r, "%s: db.%s must be a whole number >= 0", where, counter_keys[i]);
 		}
-		s->rec.flags |= SPAN_F_DB;
-		s->rec.u.db.rows = u32_of(v[0]);
-		s->rec.u.db.net_wait_ns = u32_of(v[1]);
-		s->rec.u.db.fullscan_steps = u32_of(v[2]);
-		s->rec.sort_ops = (uint8_t)(v[3] > 255 ? 255 : v[3]);
-		s->rec.u.db.autoindex = u32_of(v[4]);
-		s->rec.u.db.vm_steps = u32_of(v[5]);
-	} else if (s->rec.parent_id == 0) {
-		enum strategy st = STRATEGY_NAIVE;
-		const char *name_st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "strategy"));
-		if (name_st && strategy_parse(name_st, &st))
-			s->rec.strategy = (uint8_t)st;
-		int64_t users = 0;
-		if (whole(cJSON_GetObjectItemCaseSensitive(t, "users"), UINT32_MAX, &users))
-			s->rec.u.root.users = (uint32_t)users;
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "index")))
-			s->rec.flags |= SPAN_F_INDEX;
+	}
+	return !jp->failed;
+}
+
+static bool native_span(struct reader *r, struct jp *jp, const char *where)
+{
+	static struct fields f; /* large; one span at a time */
+	memset(&f, 0, sizeof f);
+	if (jp_peek(jp) != JP_OBJECT) {
+		jp_skip(jp);
+		return fail(r, "%s: a span needs a name and a kind (strings)", where);
+	}
+	const char *key;
+	size_t len;
+	jp_object(jp);
+	while (jp_key(jp, &key, &len)) {
+		if (jp_key_is(key, len, "span_id"))
+			f.has_span_id = take_string(jp, f.span_id, sizeof f.span_id);
+		else if (jp_key_is(key, len, "parent_span_id"))
+			take_parent(jp, &f);
+		else if (jp_key_is(key, len, "name"))
+			f.has_name = take_string(jp, f.name, sizeof f.name);
+		else if (jp_key_is(key, len, "kind"))
+			f.has_kind = take_string(jp, f.kind, sizeof f.kind);
+		else if (jp_key_is(key, len, "start_unix_ns"))
+			f.start_ok = jp_whole(jp, INT64_MAX, &f.start);
+		else if (jp_key_is(key, len, "end_unix_ns"))
+			f.end_ok = jp_whole(jp, INT64_MAX, &f.end);
+		else if (jp_key_is(key, len, "status"))
+			take_string(jp, f.status, sizeof f.status);
+		else if (jp_key_is(key, len, "db")) {
+			if (!native_db(r, jp, &f, where))
+				return false;
+		} else
+			jp_skip(jp);
+	}
+	return !jp->failed && add_span(r, &f, true, where);
+}
+
+struct trace_fields {
+	char trace_id[72], strategy[16];
+	int64_t users;
+	bool has_id, has_spans, index;
+};
+
+static bool native_trace(struct reader *r, struct jp *jp, int ti)
+{
+	struct trace_fields t = { 0 };
+	size_t first = r->n;
+	if (jp_peek(jp) != JP_OBJECT) {
+		jp_skip(jp);
+		return fail(r, "traces[%d]: a trace needs a trace_id (string) and spans (array)", ti);
+	}
+	const char *key;
+	size_t len;
+	jp_object(jp);
+	while (jp_key(jp, &key, &len)) {
+		if (jp_key_is(key, len, "trace_id"))
+			t.has_id = take_string(jp, t.trace_id, sizeof t.trace_id);
+		else if (jp_key_is(key, len, "strategy"))
+			take_string(jp, t.strategy, sizeof t.strategy);
+		else if (jp_key_is(key, len, "users"))
+			jp_whole(jp, UINT32_MAX, &t.users);
+		else if (jp_key_is(key, len, "index"))
+			jp_bool(jp, &t.index);
+		else if (jp_key_is(key, len, "spans") && jp_peek(jp) == JP_ARRAY) {
+			t.has_spans = true;
+			jp_array(jp);
+			for (int si = 0; jp_item(jp); si++) {
+				char where[64];
+				snprintf(where, sizeof where, "traces[%d].spans[%d]", ti, si);
+				if (!native_span(r, jp, where))
+					return false;
+			}
+		} else
+			jp_skip(jp);
+	}
+	if (jp->failed)
+		return false;
+	if (!t.has_id || !t.has_spans)
+		return fail(r, "traces[%d]: a trace needs a trace_id (string) and spans (array)", ti);
+	uint8_t id[SPAN_TRACE_ID_LEN];
+	if (!hex_bytes(t.trace_id, id, SPAN_TRACE_ID_LEN) || all_zero(id, SPAN_TRACE_ID_LEN))
+		return fail(r, "traces[%d]: the trace id must be 32 hex digits, not all zero", ti);
+	/* The trace's id, and its settings on its root, whatever the key order was. */
+	enum strategy st = STRATEGY_NAIVE;
+	bool has_strategy = t.strategy[0] && strategy_parse(t.strategy, &st);
+	for (size_t i = first; i < r->n; i++) {
+		struct raw *s = &r->spans[i];
+		memcpy(s->trace_id, id, SPAN_TRACE_ID_LEN);
+		if (s->rec.parent_id == 0 && !(s->rec.flags & SPAN_F_DB)) {
+			if (has_strategy)
+				s->rec.strategy = (uint8_t)st;
+			s->rec.u.root.users = u32_of(t.users);
+			if (t.index)
+				s->rec.flags |= SPAN_F_INDEX;
+		}
 	}
 	return true;
 }
 
-static bool read_native(struct reader *r, const cJSON *doc)
+static void native_settings(struct jp *jp, struct snapshot_meta *meta)
 {
-	const cJSON *version = cJSON_GetObjectItemCaseSensitive(doc, "version");
-	const char *format = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "format"));
-	if (!format || strcmp(format, SNAPSHOT_FORMAT_NAME) != 0)
-		return fail(r, "\"format\" is not \"%s\": not an obslab snapshot", SNAPSHOT_FORMAT_NAME);
-	if (!cJSON_IsNumber(version) || version->valuedouble != SNAPSHOT_VERSION)
-		return fail(r, "snapshot version %g is not one this obslab reads (%d)",
-		            cJSON_IsNumber(version) ? version->valuedouble : -1.0, SNAPSHOT_VERSION);
-	const cJSON *traces = cJSON_GetObjectItemCaseSensitive(doc, "traces");
-	if (!cJSON_IsArray(traces))
-		return fail(r, "\"traces\" must be an array");
-	struct snapshot_meta *meta = &r->out->meta;
-	const cJSON *settings = cJSON_GetObjectItemCaseSensitive(doc, "settings");
-	if (cJSON_IsObject(settings)) {
+	if (jp_peek(jp) != JP_OBJECT) {
+		jp_skip(jp);
+		return;
+	}
+	meta->has_settings = true;
+	const char *key;
+	size_t len;
+	jp_object(jp);
+	while (jp_key(jp, &key, &len)) {
 		int64_t v;
-		meta->has_settings = true;
-		const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(settings, "strategy"));
-		if (st)
+		char st[16];
+		if (jp_key_is(key, len, "strategy") && take_string(jp, st, sizeof st))
 			strategy_parse(st, &meta->settings.strategy);
-		if (whole(cJSON_GetObjectItemCaseSensitive(settings, "users"), UINT32_MAX, &v))
+		else if (jp_key_is(key, len, "users") && jp_whole(jp, UINT32_MAX, &v))
 			meta->settings.users = (uint32_t)v;
-		if (whole(cJSON_GetObjectItemCaseSensitive(settings, "rtt_us"), UINT32_MAX, &v))
+		else if (jp_key_is(key, len, "rtt_us") && jp_whole(jp, UINT32_MAX, &v))
 			meta->settings.rtt_us = (uint32_t)v;
-		meta->settings.index = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(settings, "index"));
+		else if (jp_key_is(key, len, "index"))
+			jp_bool(jp, &meta->settings.index);
+		else if (!jp->failed)
+			jp_skip(jp);
 	}
-	int64_t dropped;
-	if (whole(cJSON_GetObjectItemCaseSensitive(doc, "dropped_spans"), INT64_MAX, &dropped))
-		meta->dropped_spans = (uint64_t)dropped;
-	int ti = 0;
-	const cJSON *t;
-	cJSON_ArrayForEach(t, traces) {
-		const char *trace_id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "trace_id"));
-		const cJSON *spans = cJSON_GetObjectItemCaseSensitive(t, "spans");
-		if (!cJSON_IsObject(t) || !trace_id || !cJSON_IsArray(spans))
-			return fail(r, "traces[%d]: a trace needs a trace_id (string) and spans (array)", ti);
-		int si = 0;
-		const cJSON *o;
-		cJSON_ArrayForEach(o, spans) {
-			char where[64];
-			snprintf(where, sizeof where, "traces[%d].spans[%d]", ti, si++);
-			if (!native_span(r, t, o, trace_id, where))
-				return false;
-		}
-		ti++;
-	}
-	return true;
 }
 
 /* ---- OTLP/JSON --------------------------------------------------------------------- */
 
-static const cJSON *attr_value(const cJSON *attrs, const char *key)
+/* Copies src into dst, cut to fit: the short fields hold short words. */
+static void copy_cut(char *dst, size_t cap, const char *src)
 {
-	const cJSON *kv;
-	cJSON_ArrayForEach(kv, attrs) {
-		const char *k = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(kv, "key"));
-		if (k && strcmp(k, key) == 0)
-			return cJSON_GetObjectItemCaseSensitive(kv, "value");
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* One attribute, {"key": ..., "value": {...}}, kept if it is one obslab reads. */
+static void otlp_attribute(struct jp *jp, struct fields *f)
+{
+	static char text[NAME_MAX_BYTES]; /* one attribute at a time */
+	char key[64] = "";
+	text[0] = '\0';
+	int64_t integer = 0;
+	bool boolean = false, has_text = false, has_int = false;
+	const char *k;
+	size_t len;
+	if (jp_peek(jp) != JP_OBJECT) {
+		jp_skip(jp);
+		return;
 	}
-	return NULL;
-}
-
-static const char *attr_str(const cJSON *attrs, const char *key)
-{
-	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(attr_value(attrs, key), "stringValue"));
-}
-
-static int64_t attr_int(const cJSON *attrs, const char *key)
-{
-	int64_t v = 0;
-	const cJSON *value = attr_value(attrs, key);
-	if (!whole(cJSON_GetObjectItemCaseSensitive(value, "intValue"), INT64_MAX, &v))
-		v = 0;
-	return v;
-}
-
-static bool otlp_span(struct reader *r, const cJSON *o, const char *where)
-{
-	struct raw *s = new_span(r);
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
-	if (!cJSON_IsObject(o) || !cJSON_IsString(name))
-		return fail(r, "%s: a span needs a name (string)", where);
-	if (!ids(r, s, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "traceId")),
-	         cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "spanId")),
-	         cJSON_GetObjectItemCaseSensitive(o, "parentSpanId"), where) ||
-	    !times(r, s, cJSON_GetObjectItemCaseSensitive(o, "startTimeUnixNano"),
-	           cJSON_GetObjectItemCaseSensitive(o, "endTimeUnixNano"), where))
-		return false;
-	int64_t kind = SPAN_KIND_INTERNAL;
-	const cJSON *k = cJSON_GetObjectItemCaseSensitive(o, "kind");
-	if (k && !whole(k, 5, &kind))
-		return fail(r, "%s: kind must be a number from 0 to 5", where);
-	s->rec.kind = kind == SPAN_KIND_SERVER || kind == 4 ? SPAN_KIND_SERVER
-	            : kind == SPAN_KIND_CLIENT || kind == 5 ? SPAN_KIND_CLIENT : SPAN_KIND_INTERNAL;
-	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(o, "attributes");
-	if (attrs && !cJSON_IsArray(attrs))
-		return fail(r, "%s: attributes must be an array", where);
-	const char *system = attr_str(attrs, "db.system.name");
-	if (!system)
-		system = attr_str(attrs, "db.system");
-	const char *sql = attr_str(attrs, "db.query.text");
-	if (!sql)
-		sql = attr_str(attrs, "db.statement");
-	if (system || sql) {
-		s->rec.flags |= SPAN_F_DB;
-		s->rec.name = intern_name(r, sql ? sql : name->valuestring, true);
-		s->rec.u.db.rows = u32_of(attr_int(attrs, "db.response.returned_rows"));
-		s->rec.u.db.net_wait_ns = u32_of(attr_int(attrs, "obslab.net_wait_ns"));
-		s->rec.u.db.fullscan_steps = u32_of(attr_int(attrs, "obslab.db.fullscan_steps"));
-		int64_t sorts = attr_int(attrs, "obslab.db.sort_ops");
-		s->rec.sort_ops = (uint8_t)(sorts > 255 ? 255 : sorts);
-		s->rec.u.db.autoindex = u32_of(attr_int(attrs, "obslab.db.autoindex_rows"));
-		s->rec.u.db.vm_steps = u32_of(attr_int(attrs, "obslab.db.vm_steps"));
-	} else {
-		s->rec.name = intern_name(r, name->valuestring, false);
-		enum strategy st;
-		const char *strategy = attr_str(attrs, "obslab.strategy");
-		if (strategy && strategy_parse(strategy, &st))
-			s->rec.strategy = (uint8_t)st;
-		s->rec.u.root.users = u32_of(attr_int(attrs, "obslab.users"));
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(attr_value(attrs, "obslab.index"), "boolValue")))
-			s->rec.flags |= SPAN_F_INDEX;
-	}
-	const char *error = attr_str(attrs, "error.type");
-	const cJSON *status = cJSON_GetObjectItemCaseSensitive(o, "status");
-	int64_t code = 0;
-	whole(cJSON_GetObjectItemCaseSensitive(status, "code"), 2, &code);
-	if (error && strcmp(error, "cancelled") == 0)
-		s->rec.flags |= SPAN_F_CANCELLED;
-	else if (error || code == 2)
-		s->rec.flags |= SPAN_F_ERROR;
-	return true;
-}
-
-static bool read_otlp(struct reader *r, const cJSON *doc)
-{
-	const cJSON *resources = cJSON_GetObjectItemCaseSensitive(doc, "resourceSpans");
-	if (!cJSON_IsArray(resources))
-		return fail(r, "\"resourceSpans\" must be an array");
-	int ri = 0;
-	const cJSON *res;
-	cJSON_ArrayForEach(res, resources) {
-		const cJSON *scopes = cJSON_GetObjectItemCaseSensitive(res, "scopeSpans");
-		if (scopes && !cJSON_IsArray(scopes))
-			return fail(r, "resourceSpans[%d].scopeSpans must be an array", ri);
-		int si = 0;
-		const cJSON *scope;
-		cJSON_ArrayForEach(scope, scopes) {
-			const cJSON *spans = cJSON_GetObjectItemCaseSensitive(scope, "spans");
-			if (spans && !cJSON_IsArray(spans))
-				return fail(r, "resourceSpans[%d].scopeSpans[%d].spans must be an array", ri, si);
-			int k = 0;
-			const cJSON *o;
-			cJSON_ArrayForEach(o, spans) {
-				char where[96];
-				snprintf(where, sizeof where, "resourceSpans[%d].scopeSpans[%d].spans[%d]", ri, si, k++);
-				if (!otlp_span(r, o, where))
-					return false;
+	jp_object(jp);
+	while (jp_key(jp, &k, &len)) {
+		if (jp_key_is(k, len, "key")) {
+			take_string(jp, key, sizeof key);
+		} else if (jp_key_is(k, len, "value") && jp_peek(jp) == JP_OBJECT) {
+			const char *vk;
+			size_t vlen;
+			jp_object(jp);
+			while (jp_key(jp, &vk, &vlen)) {
+				if (jp_key_is(vk, vlen, "stringValue") && (!key[0] || strncmp(key, "db.", 3) == 0 ||
+				                                           strncmp(key, "obslab.", 7) == 0 ||
+				                                           strcmp(key, "error.type") == 0))
+					has_text = take_string(jp, text, sizeof text); /* wanted, or not known yet */
+				else if (jp_key_is(vk, vlen, "intValue"))
+					has_int = jp_whole(jp, INT64_MAX, &integer);
+				else if (jp_key_is(vk, vlen, "boolValue"))
+					jp_bool(jp, &boolean);
+				else
+					jp_skip(jp);
 			}
-			si++;
+		} else {
+			jp_skip(jp);
 		}
-		ri++;
 	}
-	return true;
+	if (has_text && (strcmp(key, "db.system.name") == 0 || strcmp(key, "db.system") == 0))
+		f->db = true;
+	else if (has_text && (strcmp(key, "db.query.text") == 0 || (strcmp(key, "db.statement") == 0 && !f->has_sql))) {
+		f->db = true;
+		f->has_sql = true;
+		memcpy(f->sql, text, sizeof f->sql);
+	} else if (has_text && strcmp(key, "obslab.strategy") == 0)
+		copy_cut(f->strategy, sizeof f->strategy, text);
+	else if (has_text && strcmp(key, "error.type") == 0)
+		copy_cut(f->error_type, sizeof f->error_type, text);
+	else if (has_int && strcmp(key, "obslab.users") == 0)
+		f->users = integer;
+	else if (strcmp(key, "obslab.index") == 0)
+		f->index = boolean;
+	else if (has_int)
+		for (int i = 0; i < 6; i++)
+			if (strcmp(key, otlp_counter_keys[i]) == 0)
+				f->counters[i] = integer;
+}
+
+static bool otlp_span(struct reader *r, struct jp *jp, const char *where)
+{
+	static struct fields f;
+	memset(&f, 0, sizeof f);
+	f.otlp_kind = SPAN_KIND_INTERNAL;
+	if (jp_peek(jp) != JP_OBJECT) {
+		jp_skip(jp);
+		return fail(r, "%s: a span needs a name (string)", where);
+	}
+	const char *key;
+	size_t len;
+	jp_object(jp);
+	while (jp_key(jp, &key, &len)) {
+		if (jp_key_is(key, len, "traceId"))
+			take_string(jp, f.trace_id, sizeof f.trace_id);
+		else if (jp_key_is(key, len, "spanId"))
+			f.has_span_id = take_string(jp, f.span_id, sizeof f.span_id);
+		else if (jp_key_is(key, len, "parentSpanId"))
+			take_parent(jp, &f);
+		else if (jp_key_is(key, len, "name"))
+			f.has_name = take_string(jp, f.name, sizeof f.name);
+		else if (jp_key_is(key, len, "kind"))
+			f.kind_bad = !jp_whole(jp, 5, &f.otlp_kind);
+		else if (jp_key_is(key, len, "startTimeUnixNano"))
+			f.start_ok = jp_whole(jp, INT64_MAX, &f.start);
+		else if (jp_key_is(key, len, "endTimeUnixNano"))
+			f.end_ok = jp_whole(jp, INT64_MAX, &f.end);
+		else if (jp_key_is(key, len, "attributes")) {
+			if (jp_peek(jp) != JP_ARRAY) {
+				jp_skip(jp);
+				return fail(r, "%s: attributes must be an array", where);
+			}
+			jp_array(jp);
+			while (jp_item(jp))
+				otlp_attribute(jp, &f);
+		} else if (jp_key_is(key, len, "status") && jp_peek(jp) == JP_OBJECT) {
+			const char *sk;
+			size_t slen;
+			jp_object(jp);
+			while (jp_key(jp, &sk, &slen))
+				if (!(jp_key_is(sk, slen, "code") && jp_whole(jp, 2, &f.status_code)) && !jp->failed)
+					jp_skip(jp);
+		} else
+			jp_skip(jp);
+	}
+	return !jp->failed && add_span(r, &f, false, where);
+}
+
+/* resourceSpans[] > scopeSpans[] > spans[] */
+static bool read_otlp(struct reader *r, struct jp *jp)
+{
+	jp_array(jp);
+	for (int ri = 0; jp_item(jp); ri++) {
+		const char *key;
+		size_t len;
+		if (jp_peek(jp) != JP_OBJECT) {
+			jp_skip(jp);
+			continue;
+		}
+		jp_object(jp);
+		while (jp_key(jp, &key, &len)) {
+			if (!jp_key_is(key, len, "scopeSpans")) {
+				jp_skip(jp);
+				continue;
+			}
+			if (jp_peek(jp) != JP_ARRAY) {
+				jp_skip(jp);
+				return fail(r, "resourceSpans[%d].scopeSpans must be an array", ri);
+			}
+			jp_array(jp);
+			for (int si = 0; jp_item(jp); si++) {
+				if (jp_peek(jp) != JP_OBJECT) {
+					jp_skip(jp);
+					continue;
+				}
+				const char *k2;
+				size_t len2;
+				jp_object(jp);
+				while (jp_key(jp, &k2, &len2)) {
+					if (!jp_key_is(k2, len2, "spans")) {
+						jp_skip(jp);
+						continue;
+					}
+					if (jp_peek(jp) != JP_ARRAY) {
+						jp_skip(jp);
+						return fail(r, "resourceSpans[%d].scopeSpans[%d].spans must be an array", ri, si);
+					}
+					jp_array(jp);
+					for (int k = 0; jp_item(jp); k++) {
+						char where[96];
+						snprintf(where, sizeof where, "resourceSpans[%d].scopeSpans[%d].spans[%d]", ri, si, k);
+						if (!otlp_span(r, jp, where))
+							return false;
+					}
+				}
+			}
+		}
+	}
+	return !jp->failed;
 }
 
 /* ---- traces: grouped, checked, assembled ---------------------------------------------- */
@@ -552,6 +702,13 @@ static bool assemble_all(struct reader *r)
 static size_t utf8_invalid_at(const unsigned char *s, size_t len)
 {
 	for (size_t i = 0; i < len;) {
+		/* Plain ASCII without NUL, eight bytes at a time. */
+		uint64_t v;
+		if (len - i >= 8 && (memcpy(&v, s + i, 8), (v & UINT64_C(0x8080808080808080)) == 0) &&
+		    ((v - UINT64_C(0x0101010101010101)) & ~v & UINT64_C(0x8080808080808080)) == 0) {
+			i += 8;
+			continue;
+		}
 		unsigned char c = s[i];
 		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
 		if (c == 0 || n == 0 || (n == 2 && c < 0xc2) || i + n > len)
@@ -567,6 +724,75 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t len)
 	return len;
 }
 
+/* The document's top level: which format it is, its settings, its spans. */
+static bool read_document(struct reader *r, struct jp *jp)
+{
+	struct snapshot *out = r->out;
+	if (jp_peek(jp) != JP_OBJECT) {
+		if (jp_skip(jp) && jp_finish(jp))
+			return fail(r, "not a snapshot: the document is not a JSON object");
+		return false; /* not JSON: the parser's message */
+	}
+	char format[64] = "";
+	double version = -1;
+	bool has_format = false, native = false, otlp = false, chrome = false;
+	const char *key;
+	size_t len;
+	jp_object(jp);
+	while (jp_key(jp, &key, &len)) {
+		if (jp_key_is(key, len, "format")) {
+			has_format = true;
+			take_string(jp, format, sizeof format);
+		} else if (jp_key_is(key, len, "version")) {
+			jp_double(jp, &version);
+		} else if (jp_key_is(key, len, "settings")) {
+			native_settings(jp, &out->meta);
+		} else if (jp_key_is(key, len, "dropped_spans")) {
+			int64_t v;
+			if (jp_whole(jp, INT64_MAX, &v))
+				out->meta.dropped_spans = (uint64_t)v;
+		} else if (jp_key_is(key, len, "traces")) {
+			native = true;
+			if (jp_peek(jp) != JP_ARRAY) {
+				jp_skip(jp);
+				return fail(r, "\"traces\" must be an array");
+			}
+			jp_array(jp);
+			for (int ti = 0; jp_item(jp); ti++)
+				if (!native_trace(r, jp, ti))
+					return false;
+		} else if (jp_key_is(key, len, "resourceSpans")) {
+			otlp = true;
+			if (jp_peek(jp) != JP_ARRAY) {
+				jp_skip(jp);
+				return fail(r, "\"resourceSpans\" must be an array");
+			}
+			if (!read_otlp(r, jp))
+				return false;
+		} else {
+			chrome |= jp_key_is(key, len, "traceEvents");
+			jp_skip(jp);
+		}
+	}
+	if (!jp_finish(jp))
+		return false;
+	if (has_format || native) {
+		out->format = SNAPSHOT_NATIVE;
+		if (strcmp(format, SNAPSHOT_FORMAT_NAME) != 0)
+			return fail(r, "\"format\" is not \"%s\": not an obslab snapshot", SNAPSHOT_FORMAT_NAME);
+		if (version != SNAPSHOT_VERSION)
+			return fail(r, "snapshot version %g is not one this obslab reads (%d)", version, SNAPSHOT_VERSION);
+		return true;
+	}
+	if (otlp) {
+		out->format = SNAPSHOT_OTLP;
+		return true;
+	}
+	if (chrome)
+		return fail(r, "a Chrome trace (for Perfetto): obslab opens its native snapshots and OTLP/JSON");
+	return fail(r, "neither an obslab snapshot (\"format\") nor OTLP/JSON (\"resourceSpans\")");
+}
+
 bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, char *err, size_t cap)
 {
 	memset(out, 0, sizeof *out);
@@ -574,38 +800,21 @@ bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, char *err
 	out->names = strtab_create();
 	if (!out->names)
 		abort();
+	err[0] = '\0';
 	size_t bad = utf8_invalid_at((const unsigned char *)buf, len);
-	if (bad < len) {
-		fail(&r, "not UTF-8 text (byte %zu)", bad);
-		snapshot_free(out);
-		return false;
-	}
-	const char *end = NULL;
-	cJSON *doc = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
 	bool ok;
-	if (!doc) {
-		size_t at = end && end >= buf && end <= buf + len ? (size_t)(end - buf) : 0;
-		ok = fail(&r, "not valid JSON (at byte %zu of %zu%s)", at, len, at + 1 >= len ? ": the file ends early" : "");
+	if (bad < len) {
+		ok = fail(&r, "not UTF-8 text (byte %zu)", bad);
 	} else {
-		while (end < buf + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
-			end++;
-		if (end < buf + len)
-			ok = fail(&r, "not valid JSON: more data after the document (byte %zu)", (size_t)(end - buf));
-		else if (!cJSON_IsObject(doc))
-			ok = fail(&r, "not a snapshot: the document is not a JSON object");
-		else if (cJSON_GetObjectItemCaseSensitive(doc, "format")) {
-			out->format = SNAPSHOT_NATIVE;
-			ok = read_native(&r, doc);
-		} else if (cJSON_GetObjectItemCaseSensitive(doc, "resourceSpans")) {
-			out->format = SNAPSHOT_OTLP;
-			ok = read_otlp(&r, doc);
-		} else if (cJSON_GetObjectItemCaseSensitive(doc, "traceEvents")) {
-			ok = fail(&r, "a Chrome trace (for Perfetto): obslab opens its native snapshots and OTLP/JSON");
-		} else {
-			ok = fail(&r, "neither an obslab snapshot (\"format\") nor OTLP/JSON (\"resourceSpans\")");
-		}
+		struct jp jp;
+		jp_init(&jp, buf, len);
+		r.jp = &jp;
+		ok = read_document(&r, &jp);
+		r.jp = NULL;
+		if (!ok && jp.failed) /* the parser's own complaint */
+			snprintf(err, cap, "%s", jp.error);
+		jp_free(&jp);
 	}
-	cJSON_Delete(doc);
 	if (ok && r.n == 0)
 		ok = fail(&r, "the file holds no spans");
 	if (ok)
@@ -636,25 +845,18 @@ bool snapshot_read(const char *path, struct snapshot *out, char *err, size_t cap
 		         (long long)(st.st_size >> 20), SNAPSHOT_MAX_FILE >> 20);
 		return false;
 	}
+	/* Mapped, not read: no copy, and the pages come in at once. */
 	size_t len = (size_t)st.st_size;
-	char *buf = malloc(len + 1);
-	if (!buf)
-		abort();
-	size_t got = 0;
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			break;
-		}
-		got += (size_t)n;
-	}
+	void *map = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0) : NULL;
 	close(fd);
-	buf[got] = '\0';
+	if (len && map == MAP_FAILED) {
+		snprintf(err, cap, "cannot read %s: %s", path, strerror(errno));
+		return false;
+	}
 	char why[200];
-	bool ok = snapshot_parse(buf, got, out, why, sizeof why);
-	free(buf);
+	bool ok = snapshot_parse(map ? map : "", len, out, why, sizeof why);
+	if (map)
+		munmap(map, len);
 	if (!ok)
 		snprintf(err, cap, "%s: %s", path, why);
 	return ok;

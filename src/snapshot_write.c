@@ -1,6 +1,7 @@
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -38,6 +39,7 @@ struct writer {
 	const struct snapshot_meta *meta;
 	const struct findings_config *fcfg;
 	struct findings findings;
+	struct query_names memo; /* a query's operation, table and display name, once */
 };
 
 static void put(struct writer *w, const char *s)
@@ -55,6 +57,27 @@ static void putf(struct writer *w, const char *fmt, ...)
 	int n = vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	(void)atomicfile_write(&w->af, buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped, the
+ * rest (UTF-8 included) as it is. Runs without escapes go out in one write. */
+static void put_str(struct writer *w, const char *s)
+{
+	put(w, "\"");
+	const char *run = s;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		(void)atomicfile_write(&w->af, run, (size_t)(s - run));
+		if (c == '"' || c == '\\')
+			putf(w, "\\%c", c);
+		else
+			putf(w, "\\u%04x", c);
+		run = s + 1;
+	}
+	(void)atomicfile_write(&w->af, run, (size_t)(s - run));
+	put(w, "\"");
 }
 
 /* A cJSON value, compact, then freed. */
@@ -88,13 +111,6 @@ static int64_t unix_ns(const struct writer *w, int64_t t)
 	return clock_to_unix_ns(&w->meta->anchor, t);
 }
 
-static void add_ns_string(cJSON *o, const char *key, int64_t ns)
-{
-	char buf[24];
-	snprintf(buf, sizeof buf, "%" PRId64, ns);
-	cJSON_AddStringToObject(o, key, buf);
-}
-
 /* ---- native ---------------------------------------------------------------- */
 
 static const char *kind_name(uint8_t kind)
@@ -107,33 +123,23 @@ static const char *status_name(uint8_t flags)
 	return flags & SPAN_F_CANCELLED ? "cancelled" : flags & SPAN_F_ERROR ? "error" : "ok";
 }
 
-static cJSON *native_span(const struct writer *w, const struct span_record *s)
+static void native_span(struct writer *w, const struct span_record *s)
 {
-	cJSON *o = cJSON_CreateObject();
-	char id[17];
-	hex64(id, s->span_id);
-	cJSON_AddStringToObject(o, "span_id", id);
-	if (s->parent_id) {
-		hex64(id, s->parent_id);
-		cJSON_AddStringToObject(o, "parent_span_id", id);
-	} else {
-		cJSON_AddNullToObject(o, "parent_span_id");
-	}
-	cJSON_AddStringToObject(o, "name", strtab_get(w->names, s->name));
-	cJSON_AddStringToObject(o, "kind", kind_name(s->kind));
-	add_ns_string(o, "start_unix_ns", unix_ns(w, s->start_ns));
-	add_ns_string(o, "end_unix_ns", unix_ns(w, s->end_ns));
-	cJSON_AddStringToObject(o, "status", status_name(s->flags));
-	if (s->flags & SPAN_F_DB) {
-		cJSON *db = cJSON_AddObjectToObject(o, "db");
-		cJSON_AddNumberToObject(db, "rows", s->u.db.rows);
-		cJSON_AddNumberToObject(db, "net_wait_ns", s->u.db.net_wait_ns);
-		cJSON_AddNumberToObject(db, "fullscan_steps", s->u.db.fullscan_steps);
-		cJSON_AddNumberToObject(db, "sort_ops", s->sort_ops);
-		cJSON_AddNumberToObject(db, "autoindex_rows", s->u.db.autoindex);
-		cJSON_AddNumberToObject(db, "vm_steps", s->u.db.vm_steps);
-	}
-	return o;
+	putf(w, "{\"span_id\":\"%016" PRIx64 "\",\"parent_span_id\":", s->span_id);
+	if (s->parent_id)
+		putf(w, "\"%016" PRIx64 "\"", s->parent_id);
+	else
+		put(w, "null");
+	put(w, ",\"name\":");
+	put_str(w, strtab_get(w->names, s->name));
+	putf(w, ",\"kind\":\"%s\",\"start_unix_ns\":\"%" PRId64 "\",\"end_unix_ns\":\"%" PRId64 "\",\"status\":\"%s\"",
+	     kind_name(s->kind), unix_ns(w, s->start_ns), unix_ns(w, s->end_ns), status_name(s->flags));
+	if (s->flags & SPAN_F_DB)
+		putf(w, ",\"db\":{\"rows\":%" PRIu32 ",\"net_wait_ns\":%" PRIu32 ",\"fullscan_steps\":%" PRIu32
+		        ",\"sort_ops\":%u,\"autoindex_rows\":%" PRIu32 ",\"vm_steps\":%" PRIu32 "}",
+		     s->u.db.rows, s->u.db.net_wait_ns, s->u.db.fullscan_steps, s->sort_ops, s->u.db.autoindex,
+		     s->u.db.vm_steps);
+	put(w, "}");
 }
 
 static cJSON *native_attribution(const struct attribution *a)
@@ -190,7 +196,7 @@ static void native_trace(struct writer *w, const struct trace *t)
 	for (size_t i = 0; i < t->nspans && !w->af.error; i++) {
 		if (i)
 			put(w, ",");
-		put_json(w, native_span(w, &t->spans[i]));
+		native_span(w, &t->spans[i]);
 	}
 	put(w, "]}");
 }
@@ -272,53 +278,50 @@ static void write_native(struct writer *w, const struct store *store)
 
 /* ---- OTLP/JSON --------------------------------------------------------------- */
 
-static cJSON *otlp_value(const struct attr *a)
+static void otlp_attribute(struct writer *w, const struct attr *a)
 {
-	cJSON *v = cJSON_CreateObject();
+	put(w, "{\"key\":");
+	put_str(w, a->key);
 	if (a->type == ATTR_STRING) {
-		cJSON_AddStringToObject(v, "stringValue", attr_string(a));
+		put(w, ",\"value\":{\"stringValue\":");
+		put_str(w, attr_string(a));
+		put(w, "}}");
 	} else if (a->type == ATTR_BOOL) {
-		cJSON_AddBoolToObject(v, "boolValue", a->i != 0);
-	} else {
-		char buf[24]; /* OTLP/JSON: 64-bit integers are decimal strings */
-		snprintf(buf, sizeof buf, "%" PRId64, a->i);
-		cJSON_AddStringToObject(v, "intValue", buf);
+		putf(w, ",\"value\":{\"boolValue\":%s}}", a->i ? "true" : "false");
+	} else { /* OTLP/JSON: 64-bit integers are decimal strings */
+		putf(w, ",\"value\":{\"intValue\":\"%" PRId64 "\"}}", a->i);
 	}
-	return v;
 }
 
-static cJSON *otlp_span(const struct writer *w, const struct trace *t, const struct span_record *s)
+/* A span's display name, through the writer's memo for queries. */
+static const char *display_name(struct writer *w, const struct span_record *s)
 {
-	cJSON *o = cJSON_CreateObject();
-	char trace_id[33], id[17], name[256];
-	hex_id(trace_id, t->trace_id, SPAN_TRACE_ID_LEN);
-	cJSON_AddStringToObject(o, "traceId", trace_id);
-	hex64(id, s->span_id);
-	cJSON_AddStringToObject(o, "spanId", id);
-	if (s->parent_id) {
-		hex64(id, s->parent_id);
-		cJSON_AddStringToObject(o, "parentSpanId", id);
-	}
-	span_display_name(s, w->names, name, sizeof name);
-	cJSON_AddStringToObject(o, "name", name);
-	cJSON_AddNumberToObject(o, "kind", s->kind);
-	add_ns_string(o, "startTimeUnixNano", unix_ns(w, s->start_ns));
-	add_ns_string(o, "endTimeUnixNano", unix_ns(w, s->end_ns));
+	if (s->flags & SPAN_F_DB)
+		return query_names_of(&w->memo, s, w->names)->display;
+	return strtab_get(w->names, s->name);
+}
+
+static void otlp_span(struct writer *w, const char *trace_id, const struct span_record *s)
+{
+	const char *name = display_name(w, s);
+	putf(w, "{\"traceId\":\"%s\",\"spanId\":\"%016" PRIx64 "\",", trace_id, s->span_id);
+	if (s->parent_id)
+		putf(w, "\"parentSpanId\":\"%016" PRIx64 "\",", s->parent_id);
+	put(w, "\"name\":");
+	put_str(w, name);
+	putf(w, ",\"kind\":%u,\"startTimeUnixNano\":\"%" PRId64 "\",\"endTimeUnixNano\":\"%" PRId64 "\",\"attributes\":[",
+	     s->kind, unix_ns(w, s->start_ns), unix_ns(w, s->end_ns));
 	struct attr attrs[ATTRS_MAX];
-	size_t n = span_attributes(s, w->names, attrs);
-	cJSON *list = cJSON_AddArrayToObject(o, "attributes");
+	size_t n = span_attributes(s, w->names, attrs, &w->memo);
 	for (size_t i = 0; i < n; i++) {
-		cJSON *kv = cJSON_CreateObject();
-		cJSON_AddStringToObject(kv, "key", attrs[i].key);
-		cJSON_AddItemToObject(kv, "value", otlp_value(&attrs[i]));
-		cJSON_AddItemToArray(list, kv);
+		if (i)
+			put(w, ",");
+		otlp_attribute(w, &attrs[i]);
 	}
-	cJSON *status = cJSON_AddObjectToObject(o, "status");
-	if (s->flags & (SPAN_F_ERROR | SPAN_F_CANCELLED)) {
-		cJSON_AddNumberToObject(status, "code", 2); /* STATUS_CODE_ERROR */
-		cJSON_AddStringToObject(status, "message", status_name(s->flags));
-	}
-	return o;
+	if (s->flags & (SPAN_F_ERROR | SPAN_F_CANCELLED)) /* STATUS_CODE_ERROR */
+		putf(w, "],\"status\":{\"code\":2,\"message\":\"%s\"}}", status_name(s->flags));
+	else
+		put(w, "],\"status\":{}}");
 }
 
 static void write_otlp(struct writer *w, const struct store *store)
@@ -330,10 +333,12 @@ static void write_otlp(struct writer *w, const struct store *store)
 	bool first = true;
 	for (size_t i = 0; i < store_trace_count(store) && !w->af.error; i++) {
 		const struct trace *t = store_trace(store, i);
+		char trace_id[33];
+		hex_id(trace_id, t->trace_id, SPAN_TRACE_ID_LEN);
 		for (size_t k = 0; k < t->nspans && !w->af.error; k++) {
 			put(w, first ? "" : ",\n");
 			first = false;
-			put_json(w, otlp_span(w, t, &t->spans[k]));
+			otlp_span(w, trace_id, &t->spans[k]);
 		}
 	}
 	put(w, "\n]}]}]}\n");
@@ -363,32 +368,28 @@ static void write_chrome(struct writer *w, const struct store *store)
 		const struct trace *t = store_trace(store, i);
 		for (size_t k = 0; k < t->nspans && !w->af.error; k++) {
 			const struct span_record *s = &t->spans[k];
-			char name[256];
-			span_display_name(s, w->names, name, sizeof name);
-			cJSON *label = cJSON_CreateString(name);
-			char *quoted = cJSON_PrintUnformatted(label);
-			cJSON_Delete(label);
-			if (!quoted)
-				abort();
+			const char *name = display_name(w, s);
 			putf(w, ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":1,\"cat\":\"%s\",\"name\":",
 			     s->flags & SPAN_F_DB ? "db" : kind_name(s->kind));
-			put(w, quoted);
-			cJSON_free(quoted);
+			put_str(w, name);
 			put_us(w, "ts", s->start_ns - origin);
 			put_us(w, "dur", s->end_ns - s->start_ns);
+			put(w, ",\"args\":{");
 			struct attr attrs[ATTRS_MAX];
-			size_t n = span_attributes(s, w->names, attrs);
-			cJSON *args = cJSON_CreateObject();
+			size_t n = span_attributes(s, w->names, attrs, &w->memo);
 			for (size_t a = 0; a < n; a++) {
+				if (a)
+					put(w, ",");
+				put_str(w, attrs[a].key);
+				put(w, ":");
 				if (attrs[a].type == ATTR_STRING)
-					cJSON_AddStringToObject(args, attrs[a].key, attr_string(&attrs[a]));
+					put_str(w, attr_string(&attrs[a]));
 				else if (attrs[a].type == ATTR_BOOL)
-					cJSON_AddBoolToObject(args, attrs[a].key, attrs[a].i != 0);
+					put(w, attrs[a].i ? "true" : "false");
 				else
-					cJSON_AddNumberToObject(args, attrs[a].key, (double)attrs[a].i);
+					putf(w, "%" PRId64, attrs[a].i);
 			}
-			put(w, ",\"args\":");
-			put_json(w, args);
+			put(w, "}");
 			put(w, "}");
 		}
 	}
@@ -403,6 +404,7 @@ bool snapshot_write(const char *path, enum snapshot_format format, const struct 
 	if (!atomicfile_open(&w.af, path, err, cap))
 		return false;
 	findings_init(&w.findings);
+	query_names_init(&w.memo);
 	switch (format) {
 	case SNAPSHOT_NATIVE: write_native(&w, store); break;
 	case SNAPSHOT_OTLP: write_otlp(&w, store); break;

@@ -19,6 +19,17 @@ struct running {
 	struct span_record rec;
 };
 
+/* The last fingerprint found for a statement object. A hit is trusted only
+ * if the statement's text is byte for byte the one cached, so a statement
+ * finalized and another prepared at the same address cannot be mistaken. */
+#define RECENT 8
+struct recent {
+	const sqlite3_stmt *stmt;
+	const char *text; /* the private copy in st->raw */
+	size_t len;
+	uint32_t fingerprint;
+};
+
 struct sqltrace {
 	sqlite3 *db;
 	struct tracer *tracer;
@@ -27,15 +38,21 @@ struct sqltrace {
 	uint32_t *fingerprint_of_raw; /* raw id -> names id */
 	size_t fingerprint_cap;
 	int64_t rtt_ns;
+	struct recent recent[RECENT];
 	int nrunning;
 	struct running running[MAX_RUNNING];
 };
 
 /* The fingerprint id for a statement's SQL: normalized once per distinct
- * text, then found by one hash lookup. */
-static uint32_t fingerprint_id(struct sqltrace *st, const char *sql)
+ * text, then found by one hash lookup, or (a statement run again, as the
+ * N+1 loop's is) by one comparison with the text it had last time. */
+static uint32_t fingerprint_id(struct sqltrace *st, const sqlite3_stmt *stmt, const char *sql)
 {
-	uint32_t raw = strtab_intern_cstr(st->raw, sql);
+	size_t len = strlen(sql);
+	struct recent *r = &st->recent[((uintptr_t)stmt >> 4) % RECENT];
+	if (r->stmt == stmt && r->len == len && memcmp(r->text, sql, len) == 0)
+		return r->fingerprint;
+	uint32_t raw = strtab_intern(st->raw, sql, len);
 	if (raw == STRTAB_NONE)
 		return STRTAB_NONE;
 	if (raw >= st->fingerprint_cap) {
@@ -49,10 +66,11 @@ static uint32_t fingerprint_id(struct sqltrace *st, const char *sql)
 	}
 	if (st->fingerprint_of_raw[raw] == STRTAB_NONE) {
 		char fp[FINGERPRINT_MAX];
-		size_t len = sqlfp_normalize(sql, strlen(sql), fp, sizeof fp);
-		st->fingerprint_of_raw[raw] = strtab_intern(st->names, fp, len < sizeof fp ? len : sizeof fp - 1);
+		size_t n = sqlfp_normalize(sql, len, fp, sizeof fp);
+		st->fingerprint_of_raw[raw] = strtab_intern(st->names, fp, n < sizeof fp ? n : sizeof fp - 1);
 	}
-	return st->fingerprint_of_raw[raw];
+	*r = (struct recent){ stmt, strtab_get(st->raw, raw), len, st->fingerprint_of_raw[raw] };
+	return r->fingerprint;
 }
 
 static struct running *find_running(struct sqltrace *st, const sqlite3_stmt *stmt)
@@ -79,16 +97,12 @@ static void on_stmt(struct sqltrace *st, sqlite3_stmt *stmt)
 	int64_t waited = st->rtt_ns > 0 ? clock_wait_until(start + st->rtt_ns) - start : 0;
 	if (!tracer_enabled(st->tracer) || st->nrunning == MAX_RUNNING)
 		return;
-
-	/* Zero the counters so this run reports only itself. */
-	(void)counter(stmt, SQLITE_STMTSTATUS_FULLSCAN_STEP);
-	(void)counter(stmt, SQLITE_STMTSTATUS_SORT);
-	(void)counter(stmt, SQLITE_STMTSTATUS_AUTOINDEX);
-	(void)counter(stmt, SQLITE_STMTSTATUS_VM_STEP);
-
+	/* The counters need no reset here: on_profile reads them with a reset,
+	 * so each traced run starts from zero (statements of requests run only
+	 * inside requests; if one ran outside, its next span would include it). */
 	struct running *r = &st->running[st->nrunning++];
 	r->stmt = stmt;
-	tracer_open_leaf(st->tracer, &r->rec, fingerprint_id(st, sql), SPAN_KIND_CLIENT, start);
+	tracer_open_leaf(st->tracer, &r->rec, fingerprint_id(st, stmt, sql), SPAN_KIND_CLIENT, start);
 	r->rec.flags = SPAN_F_DB;
 	r->rec.u.db.net_wait_ns = (uint32_t)waited;
 }

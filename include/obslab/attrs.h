@@ -36,8 +36,21 @@ static inline const char *attr_string(const struct attr *a)
 	return a->s ? a->s : a->text;
 }
 
-/* Fills out[0..ATTRS_MAX) and returns how many. */
-size_t span_attributes(const struct span_record *s, const struct strtab *names, struct attr out[ATTRS_MAX]);
+/* What a query's fingerprint says about it, derived once per fingerprint:
+ * pass the same struct for span after span and it is only recomputed when
+ * the name changes (the N+1 loop's spans all share one). */
+struct query_names {
+	uint32_t name; /* the fingerprint these are for; STRTAB_NONE: none yet */
+	char operation[32], collection[64], display[128];
+};
+
+void query_names_init(struct query_names *q);
+const struct query_names *query_names_of(struct query_names *q, const struct span_record *s,
+                                         const struct strtab *names);
+
+/* Fills out[0..ATTRS_MAX) and returns how many. memo may be NULL. */
+size_t span_attributes(const struct span_record *s, const struct strtab *names, struct attr out[ATTRS_MAX],
+                       struct query_names *memo);
 
 /* The name a waterfall shows: "SELECT orders" for a query (operation and
  * collection, as OpenTelemetry names database spans), else the span name. */

@@ -8,7 +8,7 @@
  * never the expanded SQL, so no bound value is ever recorded), its times
  * come from clock_now_ns(), and it carries the rows returned and the
  * statement's counters (full-scan steps, sorts, auto-index rows, VM steps),
- * reset at each run. The simulated network round trip is waited here too, at
+ * read with a reset at the end of each run. The simulated network round trip is waited here too, at
  * the start of each statement, and recorded as the time actually waited.
  * Statements outside a request (tracer_in_trace false: seeding, DDL) are
  * neither traced nor delayed. Belongs to the connection's thread; the tracer

@@ -490,3 +490,51 @@ int app_main(const struct cli *cli)
 	stop_engine(&app);
 	return CLI_EXIT_OK;
 }
+
+int app_bench_frames(const char *snapshot, int cols, int lines, int frames, double *frame_ns)
+{
+	static struct app app;
+	memset(&app, 0, sizeof app);
+	char name[] = "obslab", command[] = "open", path[4096];
+	snprintf(path, sizeof path, "%s", snapshot);
+	char *argv[] = { name, command, path, NULL };
+	struct cli cli;
+	struct cli_error err;
+	if (cli_parse(3, argv, &cli, &err) != CLI_EXIT_OK)
+		return CLI_EXIT_USAGE;
+	int status = start_engine(&app, &cli);
+	if (status != CLI_EXIT_OK) {
+		stop_engine(&app);
+		return status;
+	}
+	setlocale(LC_ALL, "C.UTF-8");
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	SCREEN *bench_screen = out && in ? newterm("xterm-256color", out, in) : NULL;
+	if (!bench_screen) {
+		stop_engine(&app);
+		return CLI_EXIT_FAILURE;
+	}
+	resizeterm(lines, cols);
+	draw_init();
+	app.focus = PANE_WATERFALL;
+	for (int i = 0; i < PANE_COUNT; i++)
+		app.panes[i].ops = pane_ops[i];
+	layout(&app);
+	view_tick(&app);
+	for (int f = 0; f < frames; f++) {
+		for (int i = 0; i < PANE_COUNT; i++)
+			app.panes[i].dirty = true;
+		int64_t t0 = clock_now_ns();
+		render(&app);
+		frame_ns[f] = (double)(clock_now_ns() - t0);
+	}
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (app.panes[i].win)
+			delwin(app.panes[i].win);
+	endwin();
+	delscreen(bench_screen);
+	fclose(out);
+	fclose(in);
+	stop_engine(&app);
+	return CLI_EXIT_OK;
+}

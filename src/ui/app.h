@@ -123,6 +123,12 @@ struct app {
 /* Runs the explorer until q or a signal; returns the exit status. */
 int app_main(const struct cli *cli);
 
+/* For bench/: draws frames of a snapshot's latest trace at cols x lines
+ * into a real curses screen that writes to /dev/null, every pane redrawn
+ * each frame (the worst case); each frame's time goes to frame_ns[i].
+ * Returns 0, or an exit status. */
+int app_bench_frames(const char *snapshot, int cols, int lines, int frames, double *frame_ns);
+
 /* app.c */
 void app_mark(struct app *app, enum pane_id id);
 

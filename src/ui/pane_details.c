@@ -101,7 +101,7 @@ static void describe_span(struct lines *l, const struct app *app, const struct s
 		    s->u.db.autoindex, g->dot, s->u.db.vm_steps);
 	}
 	struct attr attrs[ATTRS_MAX];
-	size_t n = span_attributes(s, app->lab.names, attrs);
+	size_t n = span_attributes(s, app->lab.names, attrs, NULL);
 	for (size_t i = 0; i < n; i++) {
 		const struct attr *a = &attrs[i];
 		if (a->type == ATTR_STRING)
