@@ -36,10 +36,11 @@ bool atomicfile_open(struct atomicfile *af, const char *path, char *err, size_t 
 	return true;
 }
 
-static bool flush(struct atomicfile *af)
+/* Writes all of buf, across short writes and signals; remembers a failure. */
+static bool write_all(struct atomicfile *af, const char *buf, size_t len)
 {
-	for (size_t done = 0; done < af->len && !af->error;) {
-		ssize_t n = write(af->fd, af->buf + done, af->len - done);
+	for (size_t done = 0; done < len && !af->error;) {
+		ssize_t n = write(af->fd, buf + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -47,8 +48,14 @@ static bool flush(struct atomicfile *af)
 		else
 			done += (size_t)n;
 	}
-	af->len = 0;
 	return !af->error;
+}
+
+static bool flush(struct atomicfile *af)
+{
+	bool ok = write_all(af, af->buf, af->len);
+	af->len = 0;
+	return ok;
 }
 
 bool atomicfile_write(struct atomicfile *af, const char *buf, size_t len)
@@ -57,18 +64,8 @@ bool atomicfile_write(struct atomicfile *af, const char *buf, size_t len)
 		return false;
 	if (af->len + len > af->cap && !flush(af))
 		return false;
-	if (len > af->cap) { /* larger than the buffer: straight out */
-		for (size_t done = 0; done < len && !af->error;) {
-			ssize_t n = write(af->fd, buf + done, len - done);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				af->error = n < 0 ? errno : EIO;
-			else
-				done += (size_t)n;
-		}
-		return !af->error;
-	}
+	if (len > af->cap) /* larger than the buffer: straight out */
+		return write_all(af, buf, len);
 	memcpy(af->buf + af->len, buf, len);
 	af->len += len;
 	return true;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "obslab/cli.h"
+#include "obslab/cmd_common.h"
 #include "obslab/comparison.h"
 #include "obslab/ring.h"
 #include "obslab/session.h"
@@ -15,11 +16,6 @@
 static void observe(void *ctx, const struct trace *t)
 {
 	comparison_add(ctx, t);
-}
-
-static double ms(int64_t ns)
-{
-	return round((double)ns / 1e3) / 1e3; /* to the microsecond */
 }
 
 static double rounded(double x, double unit)
@@ -38,10 +34,10 @@ static cJSON *row_json(const struct comparison_row *r, bool with_users)
 	cJSON_AddNumberToObject(o, "requests", (double)r->requests);
 	cJSON_AddNumberToObject(o, "queries_per_request", r->queries_per_request);
 	cJSON_AddStringToObject(o, "queries_scaling", comparison_scaling(r->strategy));
-	cJSON_AddNumberToObject(o, "median_total_ms", ms(r->median_total_ns));
-	cJSON_AddNumberToObject(o, "median_db_ms", ms(r->median_db_ns));
-	cJSON_AddNumberToObject(o, "median_network_ms", ms(r->median_network_ns));
-	cJSON_AddNumberToObject(o, "median_app_ms", ms(r->median_app_ns));
+	cJSON_AddNumberToObject(o, "median_total_ms", cmd_ms(r->median_total_ns));
+	cJSON_AddNumberToObject(o, "median_db_ms", cmd_ms(r->median_db_ns));
+	cJSON_AddNumberToObject(o, "median_network_ms", cmd_ms(r->median_network_ns));
+	cJSON_AddNumberToObject(o, "median_app_ms", cmd_ms(r->median_app_ns));
 	cJSON_AddNumberToObject(o, "db_share", rounded(r->db_share, 1e-4));
 	if (r->speedup_vs_naive > 0)
 		cJSON_AddNumberToObject(o, "speedup_vs_naive", rounded(r->speedup_vs_naive, 1e-3));
@@ -73,12 +69,7 @@ static void print_json(FILE *out, const struct cli *cli, const struct comparison
 	cJSON *list = cJSON_AddArrayToObject(o, sweep ? "rows" : "strategies");
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(list, row_json(&rows[i], sweep));
-	char *text = cJSON_Print(o);
-	cJSON_Delete(o);
-	if (!text)
-		abort();
-	fprintf(out, "%s\n", text);
-	cJSON_free(text);
+	cmd_print_json(out, o);
 }
 
 static void print_table(FILE *out, const struct cli *cli, const struct comparison_row *rows, size_t n)
@@ -90,8 +81,8 @@ static void print_table(FILE *out, const struct cli *cli, const struct compariso
 	for (size_t i = 0; i < n; i++) {
 		const struct comparison_row *r = &rows[i];
 		fprintf(out, "%7u  %-9s %8u %8.3f ms %8.3f ms %8.3f ms %8.3f ms %5.1f%% %8.1fx  %s\n", r->users,
-		        strategy_name(r->strategy), r->queries_per_request, ms(r->median_db_ns),
-		        ms(r->median_network_ns), ms(r->median_app_ns), ms(r->median_total_ns), 100.0 * r->db_share,
+		        strategy_name(r->strategy), r->queries_per_request, cmd_ms(r->median_db_ns),
+		        cmd_ms(r->median_network_ns), cmd_ms(r->median_app_ns), cmd_ms(r->median_total_ns), 100.0 * r->db_share,
 		        r->speedup_vs_naive, comparison_scaling(r->strategy));
 	}
 	fprintf(out, "\n\"in DB\": database and network time over total. \"vs naive\": naive's median total\n"

@@ -2,12 +2,12 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "obslab/analysis.h"
 #include "obslab/cli.h"
+#include "obslab/cmd_common.h"
 #include "obslab/clock.h"
 #include "obslab/db.h"
 #include "obslab/findings.h"
@@ -95,11 +95,6 @@ static struct figures measure(const struct run *r)
 	return f;
 }
 
-static double ms(int64_t ns)
-{
-	return round((double)ns / 1e3) / 1e3; /* milliseconds, to the microsecond */
-}
-
 static void print_report_json(FILE *out, const struct cli *cli, const struct figures *f,
                               const struct strtab *names)
 {
@@ -114,11 +109,11 @@ static void print_report_json(FILE *out, const struct cli *cli, const struct fig
 	cJSON_AddStringToObject(o, "index", cli->run.index ? "on" : "off");
 	cJSON_AddStringToObject(o, "trace", cli->run.trace ? "on" : "off");
 	cJSON_AddNumberToObject(o, "queries_per_request", f->queries);
-	cJSON_AddNumberToObject(o, "median_total_ms", ms(f->total_ns));
+	cJSON_AddNumberToObject(o, "median_total_ms", cmd_ms(f->total_ns));
 	if (f->attributed) {
-		cJSON_AddNumberToObject(o, "median_db_ms", ms(f->db_ns));
-		cJSON_AddNumberToObject(o, "median_network_ms", ms(f->network_ns));
-		cJSON_AddNumberToObject(o, "median_app_ms", ms(f->app_ns));
+		cJSON_AddNumberToObject(o, "median_db_ms", cmd_ms(f->db_ns));
+		cJSON_AddNumberToObject(o, "median_network_ms", cmd_ms(f->network_ns));
+		cJSON_AddNumberToObject(o, "median_app_ms", cmd_ms(f->app_ns));
 	} else {
 		cJSON_AddNullToObject(o, "median_db_ms");
 		cJSON_AddNullToObject(o, "median_network_ms");
@@ -135,20 +130,15 @@ static void print_report_json(FILE *out, const struct cli *cli, const struct fig
 		cJSON_AddStringToObject(item, "kind", x->kind == FINDING_N_PLUS_ONE ? "n_plus_one" : "full_scan_loop");
 		cJSON_AddStringToObject(item, "query", strtab_get(names, x->fingerprint));
 		cJSON_AddNumberToObject(item, "count", x->count);
-		cJSON_AddNumberToObject(item, "cost_ms", ms(x->cost_ns));
-		cJSON_AddNumberToObject(item, "saving_ms", ms(x->saving_ns));
+		cJSON_AddNumberToObject(item, "cost_ms", cmd_ms(x->cost_ns));
+		cJSON_AddNumberToObject(item, "saving_ms", cmd_ms(x->saving_ns));
 		if (x->kind == FINDING_FULL_SCAN_LOOP) {
 			cJSON_AddStringToObject(item, "index", x->index_hint);
 			cJSON_AddNumberToObject(item, "scanned_rows", (double)x->scanned_rows);
 		}
 		cJSON_AddItemToArray(list, item);
 	}
-	char *text = cJSON_Print(o);
-	cJSON_Delete(o);
-	if (!text)
-		abort();
-	fprintf(out, "%s\n", text);
-	cJSON_free(text);
+	cmd_print_json(out, o);
 }
 
 static void print_share(FILE *out, const char *label, int64_t part, int64_t total)
@@ -179,11 +169,11 @@ static void print_summary(FILE *out, const struct cli *cli, const struct figures
 		const struct finding *x = &f->findings.item[i];
 		if (x->kind == FINDING_N_PLUS_ONE)
 			fprintf(out, "  finding: N+1, %u sequential \"%s\" cost %.3f ms; one query saves ~%.3f ms\n",
-			        x->count, strtab_get(names, x->fingerprint), ms(x->cost_ns), ms(x->saving_ns));
+			        x->count, strtab_get(names, x->fingerprint), cmd_ms(x->cost_ns), cmd_ms(x->saving_ns));
 		else
 			fprintf(out, "  finding: full scan in a loop, %u x \"%s\" scanned %llu rows; "
 			        "an index on %s saves up to %.3f ms\n", x->count, strtab_get(names, x->fingerprint),
-			        (unsigned long long)x->scanned_rows, x->index_hint, ms(x->saving_ns));
+			        (unsigned long long)x->scanned_rows, x->index_hint, cmd_ms(x->saving_ns));
 	}
 }
 

@@ -2,12 +2,12 @@
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "obslab/analysis.h"
 #include "obslab/cli.h"
+#include "obslab/cmd_common.h"
 #include "obslab/findings.h"
 #include "obslab/ring.h"
 #include "obslab/session.h"
@@ -125,11 +125,6 @@ static void analyze(struct report *r, const struct findings_config *cfg)
 	free(win);
 }
 
-static double ms(int64_t ns)
-{
-	return round((double)ns / 1e3) / 1e3;
-}
-
 static void print_text(FILE *out, const struct cli *cli, struct report *r)
 {
 	size_t n = store_trace_count(r->store);
@@ -142,14 +137,14 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 		        m->settings.index ? "on" : "off", m->dropped_spans);
 	fprintf(out, "\nattribution, medians per request:\n");
 	fprintf(out, "  total %10.3f ms\n  app %12.3f ms\n  database %7.3f ms\n  network %8.3f ms (simulated)\n",
-	        ms(analysis_median(r->total, n)), ms(analysis_median(r->app, n)), ms(analysis_median(r->db, n)),
-	        ms(analysis_median(r->network, n)));
+	        cmd_ms(analysis_median(r->total, n)), cmd_ms(analysis_median(r->app, n)), cmd_ms(analysis_median(r->db, n)),
+	        cmd_ms(analysis_median(r->network, n)));
 	fprintf(out, "\nqueries, all traces:\n  %8s %11s %11s %11s %11s %8s  %s\n", "calls", "total", "mean", "p50", "p95",
 	        "rows", "query");
 	for (size_t i = 0; i < r->nqueries; i++) {
 		const struct query_stat *q = &r->queries[i];
-		fprintf(out, "  %8u %8.3f ms %8.3f ms %8.3f ms %8.3f ms %8" PRIu64 "  %s\n", q->calls, ms(q->total_ns),
-		        ms(q->mean_ns), ms(q->p50_ns), ms(q->p95_ns), q->rows, strtab_get(r->snap.names, q->fingerprint));
+		fprintf(out, "  %8u %8.3f ms %8.3f ms %8.3f ms %8.3f ms %8" PRIu64 "  %s\n", q->calls, cmd_ms(q->total_ns),
+		        cmd_ms(q->mean_ns), cmd_ms(q->p50_ns), cmd_ms(q->p95_ns), q->rows, strtab_get(r->snap.names, q->fingerprint));
 	}
 	fprintf(out, "\nfindings:%s\n", r->nfound ? "" : " none");
 	for (size_t i = 0; i < r->nfound; i++) {
@@ -158,10 +153,10 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 		int64_t cost = f->cost_ns / (int64_t)f->traces, saving = f->saving_ns / (int64_t)f->traces;
 		if (f->kind == FINDING_N_PLUS_ONE)
 			fprintf(out, "  N+1 in %zu of %zu traces: \"%s\"; %.3f ms a request, one query saves ~%.3f ms\n",
-			        f->traces, n, query, ms(cost), ms(saving));
+			        f->traces, n, query, cmd_ms(cost), cmd_ms(saving));
 		else
 			fprintf(out, "  full scan in a loop in %zu of %zu traces: \"%s\"; an index on %s saves up to %.3f ms\n",
-			        f->traces, n, query, f->index_hint, ms(saving));
+			        f->traces, n, query, f->index_hint, cmd_ms(saving));
 	}
 }
 
@@ -174,17 +169,17 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 	cJSON_AddNumberToObject(o, "traces", (double)n);
 	cJSON_AddNumberToObject(o, "spans", (double)r->spans);
 	cJSON *a = cJSON_AddObjectToObject(o, "median");
-	cJSON_AddNumberToObject(a, "total_ms", ms(analysis_median(r->total, n)));
-	cJSON_AddNumberToObject(a, "app_ms", ms(analysis_median(r->app, n)));
-	cJSON_AddNumberToObject(a, "db_ms", ms(analysis_median(r->db, n)));
-	cJSON_AddNumberToObject(a, "network_ms", ms(analysis_median(r->network, n)));
+	cJSON_AddNumberToObject(a, "total_ms", cmd_ms(analysis_median(r->total, n)));
+	cJSON_AddNumberToObject(a, "app_ms", cmd_ms(analysis_median(r->app, n)));
+	cJSON_AddNumberToObject(a, "db_ms", cmd_ms(analysis_median(r->db, n)));
+	cJSON_AddNumberToObject(a, "network_ms", cmd_ms(analysis_median(r->network, n)));
 	cJSON *qs = cJSON_AddArrayToObject(o, "queries");
 	for (size_t i = 0; i < r->nqueries; i++) {
 		cJSON *q = cJSON_CreateObject();
 		cJSON_AddStringToObject(q, "query", strtab_get(r->snap.names, r->queries[i].fingerprint));
 		cJSON_AddNumberToObject(q, "calls", r->queries[i].calls);
-		cJSON_AddNumberToObject(q, "total_ms", ms(r->queries[i].total_ns));
-		cJSON_AddNumberToObject(q, "p95_ms", ms(r->queries[i].p95_ns));
+		cJSON_AddNumberToObject(q, "total_ms", cmd_ms(r->queries[i].total_ns));
+		cJSON_AddNumberToObject(q, "p95_ms", cmd_ms(r->queries[i].p95_ns));
 		cJSON_AddNumberToObject(q, "rows", (double)r->queries[i].rows);
 		cJSON_AddItemToArray(qs, q);
 	}
@@ -196,12 +191,7 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 		cJSON_AddNumberToObject(f, "traces", (double)r->found[i].traces);
 		cJSON_AddItemToArray(fs, f);
 	}
-	char *text = cJSON_Print(o);
-	cJSON_Delete(o);
-	if (!text)
-		abort();
-	fprintf(out, "%s\n", text);
-	cJSON_free(text);
+	cmd_print_json(out, o);
 }
 
 int cmd_report(const struct cli *cli, FILE *out, FILE *err)

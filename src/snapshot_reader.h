@@ -1,0 +1,50 @@
+/*
+ * snapshot_reader — what the snapshot reader's three files share (not a
+ * public interface): the reader's state, and each file's entry.
+ *   snapshot_read.c      the entry points: the file, UTF-8, the document
+ *   snapshot_spans.c     spans from native and OTLP/JSON, field by field
+ *   snapshot_assemble.c  traces grouped, checked (ids, nesting, cycles,
+ *                        depth) and laid out for store_ingest
+ */
+#ifndef OBSLAB_SNAPSHOT_READER_H
+#define OBSLAB_SNAPSHOT_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "obslab/jsonpull.h"
+#include "obslab/snapshot.h"
+#include "obslab/span.h"
+
+#define NAME_MAX_BYTES 1024
+
+/* A span as read, before its trace is checked and assembled. */
+struct raw {
+	uint8_t trace_id[SPAN_TRACE_ID_LEN];
+	struct span_record rec;
+};
+
+struct reader {
+	struct snapshot *out;
+	const struct jp *jp; /* when the parser has failed, its message is the one to give */
+	struct raw *spans;
+	size_t n, cap;
+	char *err;
+	size_t cap_err;
+};
+
+/* Records a refusal in one line (unless the parser already failed, whose
+ * message then stands) and returns false. */
+bool reader_fail(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* snapshot_spans.c */
+bool reader_native_trace(struct reader *r, struct jp *jp, int index);
+void reader_native_settings(struct jp *jp, struct snapshot_meta *meta);
+bool reader_otlp(struct reader *r, struct jp *jp);
+bool reader_take_string(struct jp *jp, char *buf, size_t cap);
+
+/* snapshot_assemble.c */
+bool reader_assemble(struct reader *r);
+
+#endif

@@ -1,0 +1,513 @@
+/* Spans from native snapshots and OTLP/JSON, read field by field with the
+ * pull parser, checked, and added to the reader. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "obslab/sqlfp.h"
+#include "obslab/strtab.h"
+#include "snapshot_reader.h"
+
+/* ---- values -------------------------------------------------------------------- */
+
+static bool hex_bytes(const char *s, uint8_t *out, size_t n)
+{
+	if (!s || strlen(s) != 2 * n)
+		return false;
+	for (size_t i = 0; i < 2 * n; i++) {
+		char c = s[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (v < 0)
+			return false;
+		if (i % 2 == 0)
+			out[i / 2] = (uint8_t)(v << 4);
+		else
+			out[i / 2] |= (uint8_t)v;
+	}
+	return true;
+}
+
+static bool hex_u64(const char *s, uint64_t *out)
+{
+	uint8_t b[8];
+	if (!hex_bytes(s, b, 8))
+		return false;
+	*out = 0;
+	for (int i = 0; i < 8; i++)
+		*out = *out << 8 | b[i];
+	return true;
+}
+
+static bool all_zero(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* Nanoseconds since the epoch, as a decimal string (or a whole number):
+ * not negative, not past INT64_MAX. */
+
+
+static uint32_t u32_of(int64_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* A name as the string table will hold it: SQL is fingerprinted, so a
+ * literal another tool left in its spans never reaches the screen. */
+static uint32_t intern_name(struct reader *r, const char *s, bool sql)
+{
+	size_t len = strnlen(s, NAME_MAX_BYTES);
+	if (!sql)
+		return strtab_intern(r->out->names, s, len);
+	char fp[NAME_MAX_BYTES];
+	size_t n = sqlfp_normalize(s, len, fp, sizeof fp);
+	return strtab_intern(r->out->names, fp, n < sizeof fp ? n : sizeof fp - 1);
+}
+
+static struct raw *new_span(struct reader *r)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 1024;
+		r->spans = realloc(r->spans, r->cap * sizeof *r->spans);
+		if (!r->spans)
+			abort(); /* out of memory */
+	}
+	struct raw *s = &r->spans[r->n++];
+	memset(s, 0, sizeof *s);
+	return s;
+}
+
+
+
+/* ---- reading spans with the pull parser ------------------------------------------ */
+
+/* Copies a string value into buf (cut to cap - 1); false if it was not a string. */
+bool reader_take_string(struct jp *jp, char *buf, size_t cap)
+{
+	const char *s;
+	size_t len;
+	if (jp_peek(jp) != JP_STRING) {
+		jp_skip(jp);
+		return false;
+	}
+	if (!jp_string(jp, &s, &len))
+		return false;
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return true;
+}
+
+/* The fields a span can have, in either format, before they are checked. */
+struct fields {
+	char span_id[40], parent[40], trace_id[72], name[NAME_MAX_BYTES], kind[16], status[16];
+	bool has_span_id, has_name, has_kind, parent_bad;
+	int64_t start, end;
+	bool start_ok, end_ok;
+	bool db;             /* a database span */
+	char sql[NAME_MAX_BYTES];
+	bool has_sql;
+	int64_t counters[6]; /* rows, net_wait_ns, fullscan_steps, sort_ops, autoindex_rows, vm_steps */
+	int64_t otlp_kind;
+	bool kind_bad;
+	char strategy[16], error_type[16];
+	int64_t users, status_code;
+	bool index;
+};
+
+static const char *const counter_keys[6] = { "rows", "net_wait_ns", "fullscan_steps", "sort_ops", "autoindex_rows", "vm_steps" };
+static const char *const otlp_counter_keys[6] = { "db.response.returned_rows", "obslab.net_wait_ns", "obslab.db.fullscan_steps",
+	                                          "obslab.db.sort_ops", "obslab.db.autoindex_rows", "obslab.db.vm_steps" };
+
+static void take_parent(struct jp *jp, struct fields *f)
+{
+	enum jp_type t = jp_peek(jp);
+	if (t == JP_STRING)
+		reader_take_string(jp, f->parent, sizeof f->parent);
+	else if (t == JP_NULL)
+		jp_skip(jp);
+	else {
+		f->parent_bad = true;
+		jp_skip(jp);
+	}
+}
+
+/* The span, checked and added; its trace id and root attributes may still be
+ * set by the caller. */
+static bool add_span(struct reader *r, const struct fields *f, bool native, const char *where)
+{
+	if (native && (!f->has_name || !f->has_kind))
+		return reader_fail(r, "%s: a span needs a name and a kind (strings)", where);
+	if (!native && !f->has_name)
+		return reader_fail(r, "%s: a span needs a name (string)", where);
+	struct raw *s = new_span(r);
+	if (!f->has_span_id || !hex_u64(f->span_id, &s->rec.span_id) || s->rec.span_id == 0)
+		return reader_fail(r, "%s: the span id must be 16 hex digits, not all zero", where);
+	if (f->parent_bad || (f->parent[0] && !hex_u64(f->parent, &s->rec.parent_id)))
+		return reader_fail(r, "%s: the parent span id must be 16 hex digits", where);
+	if (!f->start_ok || !f->end_ok)
+		return reader_fail(r, "%s: times must be nanoseconds since 1970 as whole numbers, 0 to 2^63-1", where);
+	if (f->end < f->start)
+		return reader_fail(r, "%s: the span ends before it starts", where);
+	if (f->kind_bad)
+		return reader_fail(r, "%s: kind must be a number from 0 to 5", where);
+	if (!native && f->trace_id[0] &&
+	    (!hex_bytes(f->trace_id, s->trace_id, SPAN_TRACE_ID_LEN) || all_zero(s->trace_id, SPAN_TRACE_ID_LEN)))
+		return reader_fail(r, "%s: the trace id must be 32 hex digits, not all zero", where);
+	if (!native && !f->trace_id[0])
+		return reader_fail(r, "%s: the trace id must be 32 hex digits, not all zero", where);
+	s->rec.start_ns = f->start;
+	s->rec.end_ns = f->end;
+	if (native) {
+		s->rec.kind = strcmp(f->kind, "server") == 0 ? SPAN_KIND_SERVER
+		            : strcmp(f->kind, "client") == 0 ? SPAN_KIND_CLIENT : SPAN_KIND_INTERNAL;
+		s->rec.flags |= strcmp(f->status, "cancelled") == 0 ? SPAN_F_CANCELLED
+		              : strcmp(f->status, "error") == 0    ? SPAN_F_ERROR : 0;
+	} else {
+		int64_t k = f->otlp_kind;
+		s->rec.kind = k == SPAN_KIND_SERVER || k == 4 ? SPAN_KIND_SERVER
+		            : k == SPAN_KIND_CLIENT || k == 5 ? SPAN_KIND_CLIENT : SPAN_KIND_INTERNAL;
+		if (strcmp(f->error_type, "cancelled") == 0)
+			s->rec.flags |= SPAN_F_CANCELLED;
+		else if (f->error_type[0] || f->status_code == 2)
+			s->rec.flags |= SPAN_F_ERROR;
+	}
+	if (f->db) {
+		s->rec.flags |= SPAN_F_DB;
+		s->rec.name = intern_name(r, f->has_sql ? f->sql : f->name, true);
+		s->rec.u.db.rows = u32_of(f->counters[0]);
+		s->rec.u.db.net_wait_ns = u32_of(f->counters[1]);
+		s->rec.u.db.fullscan_steps = u32_of(f->counters[2]);
+		s->rec.sort_ops = (uint8_t)(f->counters[3] > 255 ? 255 : f->counters[3]);
+		s->rec.u.db.autoindex = u32_of(f->counters[4]);
+		s->rec.u.db.vm_steps = u32_of(f->counters[5]);
+	} else {
+		s->rec.name = intern_name(r, f->name, false);
+		enum strategy st;
+		if (f->strategy[0] && strategy_parse(f->strategy, &st))
+			s->rec.strategy = (uint8_t)st;
+		s->rec.u.root.users = u32_of(f->users);
+		if (f->index)
+			s->rec.flags |= SPAN_F_INDEX;
+	}
+	return true;
+}
+
+/* ---- native ----------------------------------------------------------------------- */
+
+static bool native_db(struct reader *r, struct jp *jp, struct fields *f, const char *where)
+{
+	if (jp_peek(jp) != JP_OBJECT)
+		return jp_skip(jp);
+	f->db = true;
+	const char *key;
+	size_t len;
+	jp_object(jp);
+	while (jp_key(jp, &key, &len)) {
+		int i = 0;
+		while (i < 6 && !jp_key_is(key, len, counter_keys[i]))
+			i++;
+		if (i == 6) {
+			jp_skip(jp);
+		} else if (!jp_whole(jp, INT64_MAX, &f->counters[i]) && !jp->failed) {
+			return reader_fail(r, "%s: db.%s must be a whole number >= 0", where, counter_keys[i]);
+		}
+	}
+	return !jp->failed;
+}
+
+static bool native_span(struct reader *r, struct jp *jp, const char *where)
+{
+	static struct fields f; /* large; one span at a time */
+	memset(&f, 0, sizeof f);
+	if (jp_peek(jp) != JP_OBJECT) {
+		jp_skip(jp);
+		return reader_fail(r, "%s: a span needs a name and a kind (strings)", where);
+	}
+	const char *key;
+	size_t len;
+	jp_object(jp);
+	while (jp_key(jp, &key, &len)) {
+		if (jp_key_is(key, len, "span_id"))
+			f.has_span_id = reader_take_string(jp, f.span_id, sizeof f.span_id);
+		else if (jp_key_is(key, len, "parent_span_id"))
+			take_parent(jp, &f);
+		else if (jp_key_is(key, len, "name"))
+			f.has_name = reader_take_string(jp, f.name, sizeof f.name);
+		else if (jp_key_is(key, len, "kind"))
+			f.has_kind = reader_take_string(jp, f.kind, sizeof f.kind);
+		else if (jp_key_is(key, len, "start_unix_ns"))
+			f.start_ok = jp_whole(jp, INT64_MAX, &f.start);
+		else if (jp_key_is(key, len, "end_unix_ns"))
+			f.end_ok = jp_whole(jp, INT64_MAX, &f.end);
+		else if (jp_key_is(key, len, "status"))
+			reader_take_string(jp, f.status, sizeof f.status);
+		else if (jp_key_is(key, len, "db")) {
+			if (!native_db(r, jp, &f, where))
+				return false;
+		} else
+			jp_skip(jp);
+	}
+	return !jp->failed && add_span(r, &f, true, where);
+}
+
+struct trace_fields {
+	char trace_id[72], strategy[16];
+	int64_t users;
+	bool has_id, has_spans, index;
+};
+
+bool reader_native_trace(struct reader *r, struct jp *jp, int ti)
+{
+	struct trace_fields t = { 0 };
+	size_t first = r->n;
+	if (jp_peek(jp) != JP_OBJECT) {
+		jp_skip(jp);
+		return reader_fail(r, "traces[%d]: a trace needs a trace_id (string) and spans (array)", ti);
+	}
+	const char *key;
+	size_t len;
+	jp_object(jp);
+	while (jp_key(jp, &key, &len)) {
+		if (jp_key_is(key, len, "trace_id"))
+			t.has_id = reader_take_string(jp, t.trace_id, sizeof t.trace_id);
+		else if (jp_key_is(key, len, "strategy"))
+			reader_take_string(jp, t.strategy, sizeof t.strategy);
+		else if (jp_key_is(key, len, "users"))
+			jp_whole(jp, UINT32_MAX, &t.users);
+		else if (jp_key_is(key, len, "index"))
+			jp_bool(jp, &t.index);
+		else if (jp_key_is(key, len, "spans") && jp_peek(jp) == JP_ARRAY) {
+			t.has_spans = true;
+			jp_array(jp);
+			for (int si = 0; jp_item(jp); si++) {
+				char where[64];
+				snprintf(where, sizeof where, "traces[%d].spans[%d]", ti, si);
+				if (!native_span(r, jp, where))
+					return false;
+			}
+		} else
+			jp_skip(jp);
+	}
+	if (jp->failed)
+		return false;
+	if (!t.has_id || !t.has_spans)
+		return reader_fail(r, "traces[%d]: a trace needs a trace_id (string) and spans (array)", ti);
+	uint8_t id[SPAN_TRACE_ID_LEN];
+	if (!hex_bytes(t.trace_id, id, SPAN_TRACE_ID_LEN) || all_zero(id, SPAN_TRACE_ID_LEN))
+		return reader_fail(r, "traces[%d]: the trace id must be 32 hex digits, not all zero", ti);
+	/* The trace's id, and its settings on its root, whatever the key order was. */
+	enum strategy st = STRATEGY_NAIVE;
+	bool has_strategy = t.strategy[0] && strategy_parse(t.strategy, &st);
+	for (size_t i = first; i < r->n; i++) {
+		struct raw *s = &r->spans[i];
+		memcpy(s->trace_id, id, SPAN_TRACE_ID_LEN);
+		if (s->rec.parent_id == 0 && !(s->rec.flags & SPAN_F_DB)) {
+			if (has_strategy)
+				s->rec.strategy = (uint8_t)st;
+			s->rec.u.root.users = u32_of(t.users);
+			if (t.index)
+				s->rec.flags |= SPAN_F_INDEX;
+		}
+	}
+	return true;
+}
+
+void reader_native_settings(struct jp *jp, struct snapshot_meta *meta)
+{
+	if (jp_peek(jp) != JP_OBJECT) {
+		jp_skip(jp);
+		return;
+	}
+	meta->has_settings = true;
+	const char *key;
+	size_t len;
+	jp_object(jp);
+	while (jp_key(jp, &key, &len)) {
+		int64_t v;
+		char st[16];
+		if (jp_key_is(key, len, "strategy") && reader_take_string(jp, st, sizeof st))
+			strategy_parse(st, &meta->settings.strategy);
+		else if (jp_key_is(key, len, "users") && jp_whole(jp, UINT32_MAX, &v))
+			meta->settings.users = (uint32_t)v;
+		else if (jp_key_is(key, len, "rtt_us") && jp_whole(jp, UINT32_MAX, &v))
+			meta->settings.rtt_us = (uint32_t)v;
+		else if (jp_key_is(key, len, "index"))
+			jp_bool(jp, &meta->settings.index);
+		else if (!jp->failed)
+			jp_skip(jp);
+	}
+}
+
+/* ---- OTLP/JSON --------------------------------------------------------------------- */
+
+/* Copies src into dst, cut to fit: the short fields hold short words. */
+static void copy_cut(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* One attribute, {"key": ..., "value": {...}}, kept if it is one obslab reads. */
+static void otlp_attribute(struct jp *jp, struct fields *f)
+{
+	static char text[NAME_MAX_BYTES]; /* one attribute at a time */
+	char key[64] = "";
+	text[0] = '\0';
+	int64_t integer = 0;
+	bool boolean = false, has_text = false, has_int = false;
+	const char *k;
+	size_t len;
+	if (jp_peek(jp) != JP_OBJECT) {
+		jp_skip(jp);
+		return;
+	}
+	jp_object(jp);
+	while (jp_key(jp, &k, &len)) {
+		if (jp_key_is(k, len, "key")) {
+			reader_take_string(jp, key, sizeof key);
+		} else if (jp_key_is(k, len, "value") && jp_peek(jp) == JP_OBJECT) {
+			const char *vk;
+			size_t vlen;
+			jp_object(jp);
+			while (jp_key(jp, &vk, &vlen)) {
+				if (jp_key_is(vk, vlen, "stringValue") && (!key[0] || strncmp(key, "db.", 3) == 0 ||
+				                                           strncmp(key, "obslab.", 7) == 0 ||
+				                                           strcmp(key, "error.type") == 0))
+					has_text = reader_take_string(jp, text, sizeof text); /* wanted, or not known yet */
+				else if (jp_key_is(vk, vlen, "intValue"))
+					has_int = jp_whole(jp, INT64_MAX, &integer);
+				else if (jp_key_is(vk, vlen, "boolValue"))
+					jp_bool(jp, &boolean);
+				else
+					jp_skip(jp);
+			}
+		} else {
+			jp_skip(jp);
+		}
+	}
+	if (has_text && (strcmp(key, "db.system.name") == 0 || strcmp(key, "db.system") == 0))
+		f->db = true;
+	else if (has_text && (strcmp(key, "db.query.text") == 0 || (strcmp(key, "db.statement") == 0 && !f->has_sql))) {
+		f->db = true;
+		f->has_sql = true;
+		memcpy(f->sql, text, sizeof f->sql);
+	} else if (has_text && strcmp(key, "obslab.strategy") == 0)
+		copy_cut(f->strategy, sizeof f->strategy, text);
+	else if (has_text && strcmp(key, "error.type") == 0)
+		copy_cut(f->error_type, sizeof f->error_type, text);
+	else if (has_int && strcmp(key, "obslab.users") == 0)
+		f->users = integer;
+	else if (strcmp(key, "obslab.index") == 0)
+		f->index = boolean;
+	else if (has_int)
+		for (int i = 0; i < 6; i++)
+			if (strcmp(key, otlp_counter_keys[i]) == 0)
+				f->counters[i] = integer;
+}
+
+static bool otlp_span(struct reader *r, struct jp *jp, const char *where)
+{
+	static struct fields f;
+	memset(&f, 0, sizeof f);
+	f.otlp_kind = SPAN_KIND_INTERNAL;
+	if (jp_peek(jp) != JP_OBJECT) {
+		jp_skip(jp);
+		return reader_fail(r, "%s: a span needs a name (string)", where);
+	}
+	const char *key;
+	size_t len;
+	jp_object(jp);
+	while (jp_key(jp, &key, &len)) {
+		if (jp_key_is(key, len, "traceId"))
+			reader_take_string(jp, f.trace_id, sizeof f.trace_id);
+		else if (jp_key_is(key, len, "spanId"))
+			f.has_span_id = reader_take_string(jp, f.span_id, sizeof f.span_id);
+		else if (jp_key_is(key, len, "parentSpanId"))
+			take_parent(jp, &f);
+		else if (jp_key_is(key, len, "name"))
+			f.has_name = reader_take_string(jp, f.name, sizeof f.name);
+		else if (jp_key_is(key, len, "kind"))
+			f.kind_bad = !jp_whole(jp, 5, &f.otlp_kind);
+		else if (jp_key_is(key, len, "startTimeUnixNano"))
+			f.start_ok = jp_whole(jp, INT64_MAX, &f.start);
+		else if (jp_key_is(key, len, "endTimeUnixNano"))
+			f.end_ok = jp_whole(jp, INT64_MAX, &f.end);
+		else if (jp_key_is(key, len, "attributes")) {
+			if (jp_peek(jp) != JP_ARRAY) {
+				jp_skip(jp);
+				return reader_fail(r, "%s: attributes must be an array", where);
+			}
+			jp_array(jp);
+			while (jp_item(jp))
+				otlp_attribute(jp, &f);
+		} else if (jp_key_is(key, len, "status") && jp_peek(jp) == JP_OBJECT) {
+			const char *sk;
+			size_t slen;
+			jp_object(jp);
+			while (jp_key(jp, &sk, &slen))
+				if (!(jp_key_is(sk, slen, "code") && jp_whole(jp, 2, &f.status_code)) && !jp->failed)
+					jp_skip(jp);
+		} else
+			jp_skip(jp);
+	}
+	return !jp->failed && add_span(r, &f, false, where);
+}
+
+/* resourceSpans[] > scopeSpans[] > spans[] */
+bool reader_otlp(struct reader *r, struct jp *jp)
+{
+	jp_array(jp);
+	for (int ri = 0; jp_item(jp); ri++) {
+		const char *key;
+		size_t len;
+		if (jp_peek(jp) != JP_OBJECT) {
+			jp_skip(jp);
+			continue;
+		}
+		jp_object(jp);
+		while (jp_key(jp, &key, &len)) {
+			if (!jp_key_is(key, len, "scopeSpans")) {
+				jp_skip(jp);
+				continue;
+			}
+			if (jp_peek(jp) != JP_ARRAY) {
+				jp_skip(jp);
+				return reader_fail(r, "resourceSpans[%d].scopeSpans must be an array", ri);
+			}
+			jp_array(jp);
+			for (int si = 0; jp_item(jp); si++) {
+				if (jp_peek(jp) != JP_OBJECT) {
+					jp_skip(jp);
+					continue;
+				}
+				const char *k2;
+				size_t len2;
+				jp_object(jp);
+				while (jp_key(jp, &k2, &len2)) {
+					if (!jp_key_is(k2, len2, "spans")) {
+						jp_skip(jp);
+						continue;
+					}
+					if (jp_peek(jp) != JP_ARRAY) {
+						jp_skip(jp);
+						return reader_fail(r, "resourceSpans[%d].scopeSpans[%d].spans must be an array", ri, si);
+					}
+					jp_array(jp);
+					for (int k = 0; jp_item(jp); k++) {
+						char where[96];
+						snprintf(where, sizeof where, "resourceSpans[%d].scopeSpans[%d].spans[%d]", ri, si, k);
+						if (!otlp_span(r, jp, where))
+							return false;
+					}
+				}
+			}
+		}
+	}
+	return !jp->failed;
+}
