@@ -195,6 +195,19 @@ expect 'wrote \./obslab-snapshot-.*-otlp\.json'
 keys Space
 expect '● live'
 
+# --- the help scrolls when the terminal is small -------------------------------------
+tm resize-window -t t -x 80 -y 24
+expect '─ Waterfall '
+keys '?'
+expect 'Keys \(Up/Down scroll\)'
+expect 'toggle naive \(N\+1\) and optimized'
+keys PageDown PageDown PageDown
+expect 'quit \(from a comparison or sweep: back\)'
+wait_gone 'toggle naive \(N\+1\) and optimized' && ok || bad "the help did not scroll"
+keys Escape
+wait_gone 'Keys \(Up' && ok || bad "Escape did not close the scrolled help"
+tm resize-window -t t -x 120 -y 40
+
 # --- resize ------------------------------------------------------------------------
 tm resize-window -t t -x 40 -y 10
 expect 'terminal too small: 40x10'

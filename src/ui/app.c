@@ -187,7 +187,7 @@ static void render(struct app *app)
 	}
 	if (app->overlay && drew) {
 		touchwin(app->overlay);
-		help_draw(app->overlay);
+		help_draw(app->overlay, &app->help_top);
 	}
 	if (drew)
 		doupdate();
@@ -233,6 +233,7 @@ static void after_pane(struct app *app, enum pane_id id, enum pane_result r)
 static void toggle_help(struct app *app)
 {
 	app->help_open = !app->help_open;
+	app->help_top = 0;
 	layout(app); /* creates or removes the overlay, and repaints */
 }
 
@@ -342,7 +343,15 @@ static void handle_key(struct app *app, int key)
 		handle_mouse(app);
 		return;
 	}
-	if (app->help_open) { /* any key closes the help */
+	if (app->help_open) { /* moving keys scroll the help; any other closes it */
+		enum action a = keys_lookup(key);
+		if (a == ACT_UP || a == ACT_DOWN || a == ACT_PAGE_UP || a == ACT_PAGE_DOWN) {
+			size_t step = a == ACT_UP || a == ACT_DOWN ? 1 : 10;
+			bool back = a == ACT_UP || a == ACT_PAGE_UP;
+			app->help_top = back ? (app->help_top > step ? app->help_top - step : 0) : app->help_top + step;
+			app_mark(app, PANE_STATUS); /* a frame, so the overlay redraws */
+			return;
+		}
 		toggle_help(app);
 		return;
 	}

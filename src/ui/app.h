@@ -117,6 +117,7 @@ struct app {
 	enum pane_id focus;
 	enum app_view view;
 	bool help_open, too_small, quit;
+	size_t help_top;           /* first key shown when the help scrolls */
 	WINDOW *overlay;
 };
 

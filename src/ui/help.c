@@ -15,13 +15,16 @@ void help_size(int lines, int cols, int *h, int *w)
 		*w = cols - 4;
 }
 
-void help_draw(WINDOW *w)
+void help_draw(WINDOW *w, size_t *top)
 {
 	int h = getmaxy(w), width = getmaxx(w);
+	size_t rows = h > 4 ? (size_t)(h - 4) : 1;
+	if (*top + rows > key_binding_count)
+		*top = key_binding_count > rows ? key_binding_count - rows : 0;
 	werase(w);
-	draw_frame(w, "Keys", true);
+	draw_frame(w, rows < key_binding_count ? "Keys (Up/Down scroll)" : "Keys", true);
 	int y = 1;
-	for (size_t i = 0; i < key_binding_count && y < h - 3; i++, y++) {
+	for (size_t i = *top; i < key_binding_count && y < h - 3; i++, y++) {
 		wattron(w, A_BOLD);
 		draw_at(w, y, 2, key_bindings[i].label, LABEL_CELLS);
 		wattroff(w, A_BOLD);

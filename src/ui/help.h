@@ -8,6 +8,7 @@
 
 /* The overlay's size for a screen of lines x cols. */
 void help_size(int lines, int cols, int *h, int *w);
-void help_draw(WINDOW *w);
+/* Draws the key table from entry *top on (clamped so the last page is full). */
+void help_draw(WINDOW *w, size_t *top);
 
 #endif
