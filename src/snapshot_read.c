@@ -74,6 +74,10 @@ static bool read_document(struct reader *r, struct jp *jp)
 			jp_double(jp, &version);
 		} else if (jp_key_is(key, len, "settings")) {
 			reader_native_settings(jp, &out->meta);
+		} else if (jp_key_is(key, len, "shown_trace")) {
+			char shown[40];
+			out->meta.has_shown = reader_take_string(jp, shown, sizeof shown) &&
+			                      reader_hex_bytes(shown, out->meta.shown_trace_id, SPAN_TRACE_ID_LEN);
 		} else if (jp_key_is(key, len, "dropped_spans")) {
 			int64_t v;
 			if (jp_whole(jp, INT64_MAX, &v))

@@ -43,6 +43,8 @@ bool reader_native_trace(struct reader *r, struct jp *jp, int index);
 void reader_native_settings(struct jp *jp, struct snapshot_meta *meta);
 bool reader_otlp(struct reader *r, struct jp *jp);
 bool reader_take_string(struct jp *jp, char *buf, size_t cap);
+/* n bytes from 2n hex digits (either case); false if s is not exactly that. */
+bool reader_hex_bytes(const char *s, uint8_t *out, size_t n);
 
 /* snapshot_assemble.c */
 bool reader_assemble(struct reader *r);

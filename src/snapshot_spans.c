@@ -10,7 +10,7 @@
 
 /* ---- values -------------------------------------------------------------------- */
 
-static bool hex_bytes(const char *s, uint8_t *out, size_t n)
+bool reader_hex_bytes(const char *s, uint8_t *out, size_t n)
 {
 	if (!s || strlen(s) != 2 * n)
 		return false;
@@ -30,7 +30,7 @@ static bool hex_bytes(const char *s, uint8_t *out, size_t n)
 static bool hex_u64(const char *s, uint64_t *out)
 {
 	uint8_t b[8];
-	if (!hex_bytes(s, b, 8))
+	if (!reader_hex_bytes(s, b, 8))
 		return false;
 	*out = 0;
 	for (int i = 0; i < 8; i++)
@@ -156,7 +156,7 @@ static bool add_span(struct reader *r, const struct fields *f, bool native, cons
 	if (f->kind_bad)
 		return reader_fail(r, "%s: kind must be a number from 0 to 5", where);
 	if (!native && f->trace_id[0] &&
-	    (!hex_bytes(f->trace_id, s->trace_id, SPAN_TRACE_ID_LEN) || all_zero(s->trace_id, SPAN_TRACE_ID_LEN)))
+	    (!reader_hex_bytes(f->trace_id, s->trace_id, SPAN_TRACE_ID_LEN) || all_zero(s->trace_id, SPAN_TRACE_ID_LEN)))
 		return reader_fail(r, "%s: the trace id must be 32 hex digits, not all zero", where);
 	if (!native && !f->trace_id[0])
 		return reader_fail(r, "%s: the trace id must be 32 hex digits, not all zero", where);
@@ -298,7 +298,7 @@ bool reader_native_trace(struct reader *r, struct jp *jp, int ti)
 	if (!t.has_id || !t.has_spans)
 		return reader_fail(r, "traces[%d]: a trace needs a trace_id (string) and spans (array)", ti);
 	uint8_t id[SPAN_TRACE_ID_LEN];
-	if (!hex_bytes(t.trace_id, id, SPAN_TRACE_ID_LEN) || all_zero(id, SPAN_TRACE_ID_LEN))
+	if (!reader_hex_bytes(t.trace_id, id, SPAN_TRACE_ID_LEN) || all_zero(id, SPAN_TRACE_ID_LEN))
 		return reader_fail(r, "traces[%d]: the trace id must be 32 hex digits, not all zero", ti);
 	/* The trace's id, and its settings on its root, whatever the key order was. */
 	enum strategy st = STRATEGY_NAIVE;

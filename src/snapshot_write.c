@@ -265,7 +265,13 @@ static void write_native(struct writer *w, const struct store *store)
 	putf(w, "{\"format\":\"%s\",\"version\":%d,\"generator\":\"obslab %s\",\"created\":\"%s\",\"settings\":",
 	     SNAPSHOT_FORMAT_NAME, SNAPSHOT_VERSION, OBSLAB_VERSION, created);
 	native_settings(w);
-	putf(w, ",\"dropped_spans\":%" PRIu64 ",\"traces\":[\n", w->meta->dropped_spans);
+	putf(w, ",\"dropped_spans\":%" PRIu64, w->meta->dropped_spans);
+	if (w->meta->has_shown) {
+		char shown[33];
+		hex_id(shown, w->meta->shown_trace_id, SPAN_TRACE_ID_LEN);
+		putf(w, ",\"shown_trace\":\"%s\"", shown);
+	}
+	put(w, ",\"traces\":[\n");
 	for (size_t i = 0; i < store_trace_count(store) && !w->af.error; i++) {
 		if (i)
 			put(w, ",\n");

@@ -94,7 +94,8 @@ static void round_trip(enum snapshot_format format)
 	capture(&lab);
 	struct clock_anchor anchor = clock_anchor();
 	struct snapshot_meta meta = { .settings = { .strategy = STRATEGY_NAIVE, .users = 20, .rtt_us = 0 },
-	                              .has_settings = true, .dropped_spans = 3, .anchor = anchor };
+	                              .has_settings = true, .dropped_spans = 3, .anchor = anchor, .has_shown = true };
+	memcpy(meta.shown_trace_id, store_trace(lab.store, 1)->trace_id, SPAN_TRACE_ID_LEN); /* not the newest */
 	char path[300], err[512];
 	fixture_path(path, sizeof path, format == SNAPSHOT_NATIVE ? "rt.json" : "rt.otlp.json");
 	assert_true(snapshot_write(path, format, lab.store, lab.names, &meta, &fcfg, err, sizeof err));
@@ -107,6 +108,8 @@ static void round_trip(enum snapshot_format format)
 		assert_true(snap.meta.has_settings);
 		assert_int_equal(snap.meta.settings.users, 20);
 		assert_int_equal(snap.meta.dropped_spans, 3);
+		assert_true(snap.meta.has_shown); /* what the explorer's open shows first */
+		assert_memory_equal(snap.meta.shown_trace_id, store_trace(lab.store, 1)->trace_id, SPAN_TRACE_ID_LEN);
 	}
 	same_traces(&lab, &anchor, &snap, format == SNAPSHOT_NATIVE);
 	snapshot_free(&snap);

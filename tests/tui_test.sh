@@ -58,8 +58,16 @@ start_shell() {
 	keys "cd $work" Enter
 }
 
+# Each command run in the shell ends with its own marker, "EXIT=<status> #<n>",
+# so a wait for one run's end never matches an earlier run's.
+runs=0
+type_run() {
+	runs=$((runs + 1))
+	keys "clear; $*; echo EXIT=\$? \#$runs" Enter
+}
+expect_exit() { expect "^EXIT=$1 #$runs\$" "${2:-15}"; }
 launch() {
-	keys "clear; $bin --db $db $*; echo EXIT=\$?" Enter
+	type_run "$bin --db $db $*"
 	expect 'GET /users/analytics'
 }
 
@@ -217,7 +225,7 @@ expect '─ Attribution '
 
 # --- q leaves a clean shell -------------------------------------------------------
 keys q
-expect '^EXIT=0$'
+expect_exit 0
 expect 'obslab-test\$ *$'
 keys "stty -a | tr ' ' '\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' '; echo" Enter
 expect '^icanon echo *$'
@@ -226,12 +234,12 @@ expect '^icanon echo *$'
 launch
 pid=$(pgrep -n -f -- "--db $db") || pid=
 [ -n "$pid" ] && kill -TERM "$pid"
-expect '^EXIT=0$'
+expect_exit 0
 keys "stty -a | grep -c ' -icanon'" Enter
 expect '^0$'
 
 # --- open: the snapshot, read-only -------------------------------------------------
-keys "clear; $bin open $snap; echo EXIT=\$?" Enter
+type_run "$bin open $snap"
 expect 'snapshot .*read-only'
 # the last trace of the file is the one that was on screen when x was pressed
 [ -n "$shown" ] && wait_for "$(printf '%s' "$shown" | sed 's/[.[*^$()+?{|]/\\&/g')" 10 && ok || bad "open shows another trace than was exported: $shown"
@@ -241,29 +249,29 @@ expect 'this is a snapshot .*read-only'
 keys c
 expect 'this is a snapshot'
 keys q
-expect '^EXIT=0$'
-keys "clear; $bin open $work/obslab-snapshot-*-otlp.json --frames 30; echo EXIT=\$?" Enter
-expect '^EXIT=0$' 20
+expect_exit 0
+type_run "$bin open $work/obslab-snapshot-*-otlp.json --frames 30"
+expect_exit 0 20
 
 # --- a crash (abort) still gives the terminal back ----------------------------
 launch
 pid=$(pgrep -n -f -- "--db $db") || pid=
 [ -n "$pid" ] && kill -ABRT "$pid"
-expect '^EXIT=134$'
+expect_exit 134
 keys "clear; stty -a | grep -c ' -icanon'" Enter
 expect '^0$'
 
 # --- no colour, no UTF-8: still readable, nothing but ASCII -----------------------
-keys "clear; NO_COLOR=1 LC_ALL=C $bin --db $db --frames 40; echo EXIT=\$?" Enter
-expect '^EXIT=0$' 30
-launch_ascii() { keys "clear; NO_COLOR=1 LC_ALL=C $bin --db $db --strategy naive --users 20; echo EXIT=\$?" Enter; }
+type_run "NO_COLOR=1 LC_ALL=C $bin --db $db --frames 40"
+expect_exit 0 30
+launch_ascii() { type_run "NO_COLOR=1 LC_ALL=C $bin --db $db --strategy naive --users 20"; }
 launch_ascii
 expect 'SELECT orders x20'
 expect '\+ SELECT users'
 non_ascii=$(screen | LC_ALL=C grep -c '[^ -~]')
 [ "$non_ascii" = 0 ] && ok || bad "ASCII mode drew $non_ascii lines with other bytes"
 keys q
-expect '^EXIT=0$'
+expect_exit 0
 
 # --- not a terminal ---------------------------------------------------------------
 "$bin" --db "$db" </dev/null >out.txt 2>err.txt

@@ -27,6 +27,7 @@
 
 #include "obslab/clock.h"
 #include "obslab/findings.h"
+#include "obslab/span.h"
 #include "obslab/workload.h"
 
 struct span_record;
@@ -46,6 +47,8 @@ struct snapshot_meta {
 	bool has_settings;          /* false for an OTLP file */
 	uint64_t dropped_spans;
 	struct clock_anchor anchor; /* maps span times to Unix time */
+	bool has_shown;             /* the explorer's x: the trace on screen, */
+	uint8_t shown_trace_id[SPAN_TRACE_ID_LEN]; /* which obslab open shows first */
 };
 
 const char *snapshot_format_name(enum snapshot_format f); /* "native", "otlp", "chrome" */

@@ -385,8 +385,16 @@ static int open_snapshot(struct app *app, const struct cli *cli)
 	app->lab.names = snap.names; /* the session owns them from here */
 	app->lab.store = snapshot_store(&snap);
 	snap.names = NULL;
-	snapshot_free(&snap);
 	view_init(app);
+	/* Show first the trace that was on screen when the file was written. */
+	for (size_t i = 0; snap.meta.has_shown && i < store_trace_count(app->lab.store); i++) {
+		const struct trace *t = store_trace(app->lab.store, i);
+		if (memcmp(t->trace_id, snap.meta.shown_trace_id, SPAN_TRACE_ID_LEN) == 0) {
+			app->follow = false;
+			view_show(app, t->seq);
+		}
+	}
+	snapshot_free(&snap);
 	view_note(app, LOG_INFO, "opened %s: %zu traces, read-only", cli->file, store_trace_count(app->lab.store));
 	return CLI_EXIT_OK;
 }

@@ -217,7 +217,10 @@ void control_export(struct app *app, enum snapshot_format format)
 		.has_settings = !app->snapshot_path,
 		.dropped_spans = app->lab.spans ? ring_dropped(app->lab.spans) : 0,
 		.anchor = app->anchor,
+		.has_shown = app->shown != NULL,
 	};
+	if (app->shown)
+		memcpy(meta.shown_trace_id, app->shown->trace_id, SPAN_TRACE_ID_LEN);
 	char why[512];
 	if (snapshot_write(path, format, app->lab.store, app->lab.names, &meta, &app->findings_cfg, why, sizeof why)) {
 		control_message(app, false, "wrote %s (%s, %zu traces)", path, snapshot_format_name(format),
