@@ -27,4 +27,11 @@ void bench_row(const char *what, double value, const char *unit, const char *ref
                const char *target, bool met);
 void bench_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+struct span_record;
+struct strtab;
+/* One naive request at users users (index on, RTT 0), its span records as
+ * the ring delivered them, root last, into a malloc'd *out (the caller
+ * frees it). Returns how many. */
+size_t bench_capture(struct strtab *names, uint32_t users, struct span_record **out);
+
 #endif

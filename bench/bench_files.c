@@ -13,15 +13,10 @@
 
 #include "bench.h"
 #include "obslab/clock.h"
-#include "obslab/db.h"
-#include "obslab/request.h"
-#include "obslab/ring.h"
 #include "obslab/snapshot.h"
 #include "obslab/span.h"
-#include "obslab/sqltrace.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
-#include "obslab/tracer.h"
 
 static double status_kib(const char *field)
 {
@@ -108,20 +103,11 @@ int bench_files(void)
 	uint32_t users = (uint32_t)bench_size(100000, 300);
 	struct subject s = { .names = strtab_create(), .path = { "/tmp/obslab-bench.json", "/tmp/obslab-bench.otlp.json" } };
 	s.meta.anchor = clock_anchor();
-	struct ring *ring = ring_create(1u << 18, sizeof(struct span_record));
-	sqlite3 *db;
-	struct db_error err;
-	db_open(":memory:", &db, &err);
-	db_seed(db, users, 42, NULL, NULL, &err);
-	db_set_index(db, true, &err);
-	struct tracer tracer;
-	tracer_init(&tracer, ring);
-	struct sqltrace *st = sqltrace_attach(db, &tracer, s.names);
-	struct request_ctx *ctx = request_ctx_create(db, &tracer, s.names, NULL);
-	struct request_result res = { 0 };
-	request_run(ctx, STRATEGY_NAIVE, &res, &err);
+	struct span_record *records;
+	size_t n = bench_capture(s.names, users, &records);
 	s.store = store_create((struct store_limits){ 4, SIZE_MAX });
-	store_drain(s.store, ring);
+	store_ingest(s.store, records, n);
+	free(records);
 	size_t spans = store_spans_held(s.store);
 
 	static const char *const names[] = { "7a. export native JSON", "7b. export OTLP/JSON", "7c. open native JSON",
@@ -141,12 +127,7 @@ int bench_files(void)
 	bench_note("peak: the memory an operation added at its highest (VmHWM), beside the file's size");
 	unlink(s.path[0]);
 	unlink(s.path[1]);
-	request_ctx_destroy(ctx);
-	sqltrace_detach(st);
-	sqlite3_close(db);
-	request_result_free(&res);
 	store_destroy(s.store);
 	strtab_destroy(s.names);
-	ring_destroy(ring);
 	return 0;
 }

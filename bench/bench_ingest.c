@@ -41,31 +41,6 @@ static void observe(void *ctx, const struct trace *t)
 	a->checksum += (uint64_t)at.app_ns + n + a->findings.n;
 }
 
-/* One naive request at users users, as the ring delivered it. */
-static size_t capture(struct strtab *names, uint32_t users, struct span_record **out)
-{
-	struct ring *ring = ring_create(1u << 17, sizeof(struct span_record));
-	sqlite3 *db;
-	struct db_error err;
-	db_open(":memory:", &db, &err);
-	db_seed(db, users, 42, NULL, NULL, &err);
-	db_set_index(db, true, &err);
-	struct tracer tracer;
-	tracer_init(&tracer, ring);
-	struct sqltrace *st = sqltrace_attach(db, &tracer, names);
-	struct request_ctx *ctx = request_ctx_create(db, &tracer, names, NULL);
-	struct request_result res = { 0 };
-	request_run(ctx, STRATEGY_NAIVE, &res, &err);
-	*out = malloc((users + 8) * sizeof **out);
-	size_t n = ring_pop(ring, *out, users + 8);
-	request_ctx_destroy(ctx);
-	sqltrace_detach(st);
-	sqlite3_close(db);
-	request_result_free(&res);
-	ring_destroy(ring);
-	return n;
-}
-
 int bench_ingest(void);
 int bench_ingest(void)
 {
@@ -74,7 +49,7 @@ int bench_ingest(void)
 	a.window = malloc(sizeof *a.window);
 	window_init(a.window, 0);
 	struct span_record *trace;
-	size_t n = capture(a.names, 1000, &trace);
+	size_t n = bench_capture(a.names, 1000, &trace);
 	size_t replays = bench_size(400, 4);
 	double rates[5];
 	for (int r = 0; r < 5; r++) {

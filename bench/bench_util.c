@@ -4,6 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "obslab/db.h"
+#include "obslab/request.h"
+#include "obslab/ring.h"
+#include "obslab/span.h"
+#include "obslab/sqltrace.h"
+#include "obslab/tracer.h"
+
 bool bench_smoke;
 
 static int cmp_double(const void *a, const void *b)
@@ -43,4 +50,29 @@ void bench_note(const char *fmt, ...)
 	printf("\n");
 	va_end(ap);
 	fflush(stdout);
+}
+
+/* One naive request at users users, as the ring delivered it. */
+size_t bench_capture(struct strtab *names, uint32_t users, struct span_record **out)
+{
+	struct ring *ring = ring_create(1u << 17, sizeof(struct span_record));
+	sqlite3 *db;
+	struct db_error err;
+	db_open(":memory:", &db, &err);
+	db_seed(db, users, 42, NULL, NULL, &err);
+	db_set_index(db, true, &err);
+	struct tracer tracer;
+	tracer_init(&tracer, ring);
+	struct sqltrace *st = sqltrace_attach(db, &tracer, names);
+	struct request_ctx *ctx = request_ctx_create(db, &tracer, names, NULL);
+	struct request_result res = { 0 };
+	request_run(ctx, STRATEGY_NAIVE, &res, &err);
+	*out = malloc((users + 8) * sizeof **out);
+	size_t n = ring_pop(ring, *out, users + 8);
+	request_ctx_destroy(ctx);
+	sqltrace_detach(st);
+	sqlite3_close(db);
+	request_result_free(&res);
+	ring_destroy(ring);
+	return n;
 }
