@@ -4,6 +4,7 @@
 
 #include "obslab/span.h"
 #include "obslab/store.h"
+#include "obslab/xalloc.h"
 
 struct attribution analysis_attribution(const struct trace *t)
 {
@@ -77,6 +78,11 @@ static int by_total_desc(const void *a, const void *b)
 	return (x->fingerprint > y->fingerprint) - (x->fingerprint < y->fingerprint);
 }
 
+void analysis_sort_queries(struct query_stat *q, size_t n)
+{
+	qsort(q, n, sizeof *q, by_total_desc);
+}
+
 /* Nearest rank: the smallest value with at least p% of values at or below it. */
 static int64_t percentile(const struct db_call *sorted, size_t n, unsigned p)
 {
@@ -88,9 +94,7 @@ size_t analysis_query_stats(const struct trace *t, struct query_stat *out, size_
 {
 	if (!t || t->nspans == 0)
 		return 0;
-	struct db_call *calls = malloc(t->nspans * sizeof *calls);
-	if (!calls)
-		abort();
+	struct db_call *calls = xmalloc(t->nspans * sizeof *calls);
 	size_t n = 0;
 	for (size_t i = 0; i < t->nspans; i++) {
 		const struct span_record *s = &t->spans[i];
@@ -127,13 +131,13 @@ size_t analysis_query_stats(const struct trace *t, struct query_stat *out, size_
 		if (kept < cap) {
 			out[kept++] = q;
 		} else if (cap > 0) {
-			qsort(out, kept, sizeof *out, by_total_desc);
+			analysis_sort_queries(out, kept);
 			if (q.total_ns > out[kept - 1].total_ns)
 				out[kept - 1] = q;
 		}
 		i = j;
 	}
-	qsort(out, kept, sizeof *out, by_total_desc);
+	analysis_sort_queries(out, kept);
 	free(calls);
 	return groups;
 }

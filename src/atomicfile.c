@@ -1,4 +1,5 @@
 #include "obslab/atomicfile.h"
+#include "obslab/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,9 +30,7 @@ bool atomicfile_open(struct atomicfile *af, const char *path, char *err, size_t 
 	af->fd = mkstemp(af->tmp);
 	if (af->fd < 0)
 		return fail(err, cap, "write", path, errno);
-	af->buf = malloc(BUFFER);
-	if (!af->buf)
-		abort(); /* out of memory */
+	af->buf = xmalloc(BUFFER);
 	af->cap = BUFFER;
 	return true;
 }

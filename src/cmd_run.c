@@ -17,6 +17,7 @@
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/workload.h"
+#include "obslab/xalloc.h"
 
 
 /* What the run measured, medians over its requests. */
@@ -25,7 +26,7 @@ struct figures {
 	uint32_t queries;
 	int64_t total_ns, app_ns, db_ns, network_ns;
 	bool attributed; /* false when tracing was off: only totals are known */
-	uint64_t spans, dropped_spans, dropped_logs;
+	uint64_t spans, dropped_spans;
 	struct findings findings; /* of the last request's trace */
 	const struct trace *last;
 };
@@ -49,7 +50,6 @@ static struct figures measure(const struct run *r)
 	struct figures f = {
 		.spans = store_spans_received(r->s.store),
 		.dropped_spans = ring_dropped(r->s.spans),
-		.dropped_logs = ring_dropped(r->s.logs),
 	};
 	size_t nsamples;
 	const struct request_sample *samples = workload_samples(r->s.workload, &nsamples);
@@ -57,9 +57,7 @@ static struct figures measure(const struct run *r)
 	size_t n = nsamples > ntraces ? nsamples : ntraces;
 	int64_t *col[5];
 	for (size_t c = 0; c < 5; c++) {
-		col[c] = malloc((n ? n : 1) * sizeof *col[c]);
-		if (!col[c])
-			abort();
+		col[c] = xmalloc(n * sizeof *col[c]);
 	}
 	int64_t *queries = col[0], *total = col[1], *app = col[2], *db = col[3], *net = col[4];
 

@@ -15,6 +15,7 @@
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/window.h"
+#include "obslab/xalloc.h"
 
 int cmd_export(const struct cli *cli, FILE *out, FILE *err)
 {
@@ -97,13 +98,11 @@ static void tally_findings(struct report *r, const struct findings *f)
 static void analyze(struct report *r, const struct findings_config *cfg)
 {
 	size_t n = store_trace_count(r->store);
-	r->total = malloc((n ? n : 1) * sizeof *r->total);
-	r->app = malloc((n ? n : 1) * sizeof *r->app);
-	r->db = malloc((n ? n : 1) * sizeof *r->db);
-	r->network = malloc((n ? n : 1) * sizeof *r->network);
-	struct window *win = malloc(sizeof *win);
-	if (!r->total || !r->app || !r->db || !r->network || !win)
-		abort();
+	r->total = xmalloc(n * sizeof *r->total);
+	r->app = xmalloc(n * sizeof *r->app);
+	r->db = xmalloc(n * sizeof *r->db);
+	r->network = xmalloc(n * sizeof *r->network);
+	struct window *win = xmalloc(sizeof *win);
 	window_init(win, 0);
 	struct findings f;
 	findings_init(&f);

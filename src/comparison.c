@@ -6,6 +6,7 @@
 #include "obslab/analysis.h"
 #include "obslab/span.h"
 #include "obslab/store.h"
+#include "obslab/xalloc.h"
 
 void comparison_init(struct comparison *c)
 {
@@ -23,14 +24,6 @@ void comparison_clear(struct comparison *c)
 		free(cell->queries);
 	}
 	comparison_init(c);
-}
-
-static int64_t *grow(int64_t *v, size_t cap)
-{
-	int64_t *p = realloc(v, cap * sizeof *p);
-	if (!p)
-		abort(); /* out of memory */
-	return p;
 }
 
 static struct comparison_cell *cell_for(struct comparison *c, uint32_t users, enum strategy s)
@@ -60,11 +53,11 @@ void comparison_add(struct comparison *c, const struct trace *t)
 		return;
 	if (cell->n == cell->cap) {
 		cell->cap = cell->cap ? cell->cap * 2 : 16;
-		cell->total = grow(cell->total, cell->cap);
-		cell->db = grow(cell->db, cell->cap);
-		cell->network = grow(cell->network, cell->cap);
-		cell->app = grow(cell->app, cell->cap);
-		cell->queries = grow(cell->queries, cell->cap);
+		cell->total = xrealloc(cell->total, cell->cap * sizeof *cell->total);
+		cell->db = xrealloc(cell->db, cell->cap * sizeof *cell->db);
+		cell->network = xrealloc(cell->network, cell->cap * sizeof *cell->network);
+		cell->app = xrealloc(cell->app, cell->cap * sizeof *cell->app);
+		cell->queries = xrealloc(cell->queries, cell->cap * sizeof *cell->queries);
 	}
 	struct attribution a = analysis_attribution(t);
 	cell->total[cell->n] = a.total_ns;
@@ -78,9 +71,7 @@ void comparison_add(struct comparison *c, const struct trace *t)
 /* The median of a copy: the cell keeps its arrival order. */
 static int64_t median(const int64_t *v, size_t n)
 {
-	int64_t *copy = malloc((n ? n : 1) * sizeof *copy);
-	if (!copy)
-		abort();
+	int64_t *copy = xmalloc(n * sizeof *copy);
 	memcpy(copy, v, n * sizeof *copy);
 	int64_t m = analysis_median(copy, n);
 	free(copy);

@@ -10,6 +10,7 @@
 #include "obslab/sqlfp.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
+#include "obslab/xalloc.h"
 
 void findings_init(struct findings *f)
 {
@@ -33,9 +34,7 @@ static void push_evidence(struct findings *f, uint32_t span)
 {
 	if (f->evidence_len == f->evidence_cap) {
 		f->evidence_cap = f->evidence_cap ? f->evidence_cap * 2 : 256;
-		f->evidence = realloc(f->evidence, f->evidence_cap * sizeof *f->evidence);
-		if (!f->evidence)
-			abort();
+		f->evidence = xrealloc(f->evidence, f->evidence_cap * sizeof *f->evidence);
 	}
 	f->evidence[f->evidence_len++] = span;
 }
@@ -53,9 +52,7 @@ static struct finding *record(struct findings *f, const struct trace *t, enum fi
 	x->count = count;
 	x->evidence = f->evidence_len;
 	x->source = SPANTREE_NONE;
-	int64_t *durations = malloc(count * sizeof *durations);
-	if (!durations)
-		abort();
+	int64_t *durations = xmalloc(count * sizeof *durations);
 	uint32_t c = first;
 	for (uint32_t k = 0; k < count; k++, c = f->tree.next_sibling[c]) {
 		push_evidence(f, c);

@@ -1,4 +1,5 @@
 #include "obslab/jsonpull.h"
+#include "obslab/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,9 +199,7 @@ static bool read_string(struct jp *jp, const char **s, size_t *len)
 	}
 	size_t need = (size_t)(stop - begin) + 1;
 	if (need > jp->scratch_cap) {
-		char *grown = realloc(jp->scratch, need);
-		if (!grown)
-			abort(); /* out of memory */
+		char *grown = xrealloc(jp->scratch, need);
 		jp->scratch = grown;
 		jp->scratch_cap = need;
 	}

@@ -64,13 +64,6 @@ void request_result_free(struct request_result *res)
 	memset(res, 0, sizeof *res);
 }
 
-static uint32_t intern_fingerprint(struct strtab *names, const char *sql)
-{
-	char fp[512];
-	size_t len = sqlfp_normalize(sql, strlen(sql), fp, sizeof fp);
-	return strtab_intern(names, fp, len < sizeof fp ? len : sizeof fp - 1);
-}
-
 struct request_ctx *request_ctx_create(sqlite3 *db, struct tracer *tracer, struct strtab *names,
                                        struct ring *logs)
 {
@@ -83,7 +76,7 @@ struct request_ctx *request_ctx_create(sqlite3 *db, struct tracer *tracer, struc
 	ctx->logs = logs;
 	ctx->root_name = strtab_intern_cstr(names, REQUEST_SPAN_NAME);
 	ctx->serialize_name = strtab_intern_cstr(names, REQUEST_SERIALIZE_SPAN_NAME);
-	ctx->count_fingerprint = intern_fingerprint(names, count_sql);
+	ctx->count_fingerprint = sqlfp_intern(names, count_sql, strlen(count_sql));
 	return ctx;
 }
 

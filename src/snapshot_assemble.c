@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "snapshot_reader.h"
+#include "obslab/xalloc.h"
 
 /* ---- traces: grouped, checked, assembled ---------------------------------------------- */
 
@@ -52,9 +53,8 @@ static size_t find_id(const struct id_index *ix, size_t n, uint64_t id)
 static bool assemble(struct reader *r, size_t first, size_t last, uint32_t seq, struct id_index *ix)
 {
 	size_t n = last - first;
-	char trace[33];
-	for (int i = 0; i < SPAN_TRACE_ID_LEN; i++)
-		snprintf(trace + 2 * i, 3, "%02x", r->spans[first].trace_id[i]);
+	char trace[2 * SPAN_TRACE_ID_LEN + 1];
+	span_trace_id_hex(r->spans[first].trace_id, trace);
 	size_t root = SIZE_MAX, roots = 0;
 	for (size_t i = 0; i < n; i++) {
 		ix[i] = (struct id_index){ r->spans[first + i].rec.span_id, first + i };
@@ -133,11 +133,9 @@ bool reader_assemble(struct reader *r)
 {
 	qsort(r->spans, r->n, sizeof *r->spans, by_trace_then_start);
 	struct snapshot *out = r->out;
-	out->records = malloc((r->n ? r->n : 1) * sizeof *out->records);
-	struct id_index *ix = malloc((r->n ? r->n : 1) * sizeof *ix);
-	struct group *groups = malloc((r->n ? r->n : 1) * sizeof *groups);
-	if (!out->records || !ix || !groups)
-		abort();
+	out->records = xmalloc(r->n * sizeof *out->records);
+	struct id_index *ix = xmalloc(r->n * sizeof *ix);
+	struct group *groups = xmalloc(r->n * sizeof *groups);
 	size_t ngroups = 0;
 	for (size_t first = 0; first < r->n;) {
 		size_t last = first + 1;

@@ -6,6 +6,7 @@
 
 #include "obslab/sqlfp.h"
 #include "obslab/strtab.h"
+#include "obslab/xalloc.h"
 #include "snapshot_reader.h"
 
 /* ---- values -------------------------------------------------------------------- */
@@ -62,18 +63,14 @@ static uint32_t intern_name(struct reader *r, const char *s, bool sql)
 	size_t len = strnlen(s, NAME_MAX_BYTES);
 	if (!sql)
 		return strtab_intern(r->out->names, s, len);
-	char fp[NAME_MAX_BYTES];
-	size_t n = sqlfp_normalize(s, len, fp, sizeof fp);
-	return strtab_intern(r->out->names, fp, n < sizeof fp ? n : sizeof fp - 1);
+	return sqlfp_intern(r->out->names, s, len);
 }
 
 static struct raw *new_span(struct reader *r)
 {
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 1024;
-		r->spans = realloc(r->spans, r->cap * sizeof *r->spans);
-		if (!r->spans)
-			abort(); /* out of memory */
+		r->spans = xrealloc(r->spans, r->cap * sizeof *r->spans);
 	}
 	struct raw *s = &r->spans[r->n++];
 	memset(s, 0, sizeof *s);

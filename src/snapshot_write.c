@@ -14,6 +14,7 @@
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/window.h"
+#include "obslab/xalloc.h"
 
 static const char *const format_names[] = { "native", "otlp", "chrome" };
 
@@ -89,16 +90,6 @@ static void put_json(struct writer *w, cJSON *item)
 		abort(); /* out of memory */
 	put(w, text);
 	cJSON_free(text);
-}
-
-static void hex_id(char *out, const uint8_t *bytes, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[bytes[i] >> 4];
-		out[2 * i + 1] = digits[bytes[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 static void hex64(char out[17], uint64_t v)
@@ -184,7 +175,7 @@ static void native_trace(struct writer *w, const struct trace *t)
 {
 	const struct span_record *root = &t->spans[0];
 	char trace_id[33];
-	hex_id(trace_id, t->trace_id, SPAN_TRACE_ID_LEN);
+	span_trace_id_hex(t->trace_id, trace_id);
 	putf(w, "{\"trace_id\":\"%s\",\"strategy\":\"%s\",\"users\":%" PRIu32 ",\"index\":%s,\"attribution\":",
 	     trace_id, strategy_name((enum strategy)root->strategy), root->u.root.users,
 	     root->flags & SPAN_F_INDEX ? "true" : "false");
@@ -217,9 +208,7 @@ static void native_settings(struct writer *w)
 static void native_totals(struct writer *w, const struct store *store)
 {
 	/* A window wide enough for every trace written: all in one epoch. */
-	struct window *win = malloc(sizeof *win);
-	if (!win)
-		abort();
+	struct window *win = xmalloc(sizeof *win);
 	window_init(win, 0);
 	for (size_t i = 0; i < store_trace_count(store); i++)
 		window_add(win, store_trace(store, i), 0);
@@ -268,7 +257,7 @@ static void write_native(struct writer *w, const struct store *store)
 	putf(w, ",\"dropped_spans\":%" PRIu64, w->meta->dropped_spans);
 	if (w->meta->has_shown) {
 		char shown[33];
-		hex_id(shown, w->meta->shown_trace_id, SPAN_TRACE_ID_LEN);
+		span_trace_id_hex(w->meta->shown_trace_id, shown);
 		putf(w, ",\"shown_trace\":\"%s\"", shown);
 	}
 	put(w, ",\"traces\":[\n");
@@ -340,7 +329,7 @@ static void write_otlp(struct writer *w, const struct store *store)
 	for (size_t i = 0; i < store_trace_count(store) && !w->af.error; i++) {
 		const struct trace *t = store_trace(store, i);
 		char trace_id[33];
-		hex_id(trace_id, t->trace_id, SPAN_TRACE_ID_LEN);
+		span_trace_id_hex(t->trace_id, trace_id);
 		for (size_t k = 0; k < t->nspans && !w->af.error; k++) {
 			put(w, first ? "" : ",\n");
 			first = false;

@@ -5,14 +5,7 @@
 
 #include "obslab/span.h"
 #include "obslab/store.h"
-
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-	if (!q)
-		abort(); /* out of memory: the one error not handed back */
-	return q;
-}
+#include "obslab/xalloc.h"
 
 void spantree_init(struct spantree *tree)
 {

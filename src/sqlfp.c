@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "obslab/strtab.h"
+
 enum tok_type {
 	TOK_END,
 	TOK_WORD,    /* identifier */
@@ -344,4 +346,11 @@ size_t sqlfp_where_column(const char *fingerprint, char *out, size_t cap)
 	}
 	t.len = 0;
 	return copy_token(&t, out, cap);
+}
+
+uint32_t sqlfp_intern(struct strtab *names, const char *sql, size_t len)
+{
+	char fp[SQLFP_MAX_LEN];
+	size_t n = sqlfp_normalize(sql, len, fp, sizeof fp);
+	return strtab_intern(names, fp, n < sizeof fp ? n : sizeof fp - 1);
 }

@@ -12,7 +12,6 @@
 /* Statements may interleave (a cursor still open while another runs), so
  * each running statement has a slot; this many at once are traced. */
 #define MAX_RUNNING 8
-#define FINGERPRINT_MAX 2048
 
 struct running {
 	sqlite3_stmt *stmt;
@@ -64,11 +63,8 @@ static uint32_t fingerprint_id(struct sqltrace *st, const sqlite3_stmt *stmt, co
 		st->fingerprint_of_raw = grown;
 		st->fingerprint_cap = cap;
 	}
-	if (st->fingerprint_of_raw[raw] == STRTAB_NONE) {
-		char fp[FINGERPRINT_MAX];
-		size_t n = sqlfp_normalize(sql, len, fp, sizeof fp);
-		st->fingerprint_of_raw[raw] = strtab_intern(st->names, fp, n < sizeof fp ? n : sizeof fp - 1);
-	}
+	if (st->fingerprint_of_raw[raw] == STRTAB_NONE)
+		st->fingerprint_of_raw[raw] = sqlfp_intern(st->names, sql, len);
 	*r = (struct recent){ stmt, strtab_get(st->raw, raw), len, st->fingerprint_of_raw[raw] };
 	return r->fingerprint;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "obslab/ring.h"
+#include "obslab/xalloc.h"
 
 #define DRAIN_BATCH 1024
 
@@ -22,14 +23,6 @@ struct store {
 	store_observer_fn *observer;
 	void *observer_ctx;
 };
-
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n);
-	if (!q)
-		abort(); /* out of memory: the one error not handed back */
-	return q;
-}
 
 struct store *store_create(struct store_limits limits)
 {

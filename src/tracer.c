@@ -93,10 +93,5 @@ bool tracer_close_leaf(struct tracer *t, struct span_record *rec)
 
 void tracer_trace_id_hex(const struct tracer *t, char out[2 * SPAN_TRACE_ID_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < SPAN_TRACE_ID_LEN; i++) {
-		out[2 * i] = hex[t->trace_id[i] >> 4];
-		out[2 * i + 1] = hex[t->trace_id[i] & 0xf];
-	}
-	out[2 * SPAN_TRACE_ID_LEN] = '\0';
+	span_trace_id_hex(t->trace_id, out);
 }

@@ -5,6 +5,7 @@
 
 #include "obslab/span.h"
 #include "obslab/store.h"
+#include "obslab/xalloc.h"
 
 static void clear_epoch(struct window_epoch *e, int64_t start_ns)
 {
@@ -107,14 +108,6 @@ struct window_attribution window_attribution(struct window *w, int64_t now_ns)
 	return sum;
 }
 
-static int by_total_desc(const void *a, const void *b)
-{
-	const struct query_stat *x = a, *y = b;
-	if (x->total_ns != y->total_ns)
-		return x->total_ns > y->total_ns ? -1 : 1;
-	return (x->fingerprint > y->fingerprint) - (x->fingerprint < y->fingerprint);
-}
-
 size_t window_query_stats(struct window *w, int64_t now_ns, struct query_stat *out, size_t cap)
 {
 	struct window_attribution a = window_attribution(w, now_ns);
@@ -130,10 +123,8 @@ size_t window_query_stats(struct window *w, int64_t now_ns, struct query_stat *o
 				seen[n++] = e->query[k].fingerprint;
 		}
 	}
-	struct query_stat *all = malloc((n ? n : 1) * sizeof *all);
-	struct histogram *h = malloc(sizeof *h);
-	if (!all || !h)
-		abort();
+	struct query_stat *all = xmalloc(n * sizeof *all);
+	struct histogram *h = xmalloc(sizeof *h);
 	/* One fingerprint at a time: its epochs merged into one histogram. */
 	for (size_t m = 0; m < n; m++) {
 		histogram_init(h);
@@ -163,7 +154,7 @@ size_t window_query_stats(struct window *w, int64_t now_ns, struct query_stat *o
 			.share = a.total_ns > 0 ? (double)h->sum / (double)a.total_ns : 0.0,
 		};
 	}
-	qsort(all, n, sizeof *all, by_total_desc);
+	analysis_sort_queries(all, n);
 	memcpy(out, all, (n < cap ? n : cap) * sizeof *out);
 	free(all);
 	free(h);

@@ -43,6 +43,10 @@ struct query_stat {
 	double share; /* total_ns / the root's duration */
 };
 
+/* Sorts query statistics the way every list shows them: most total time
+ * first, ties by fingerprint. */
+void analysis_sort_queries(struct query_stat *q, size_t n);
+
 /* Fills out[0..cap) with t's fingerprints, most total time first; returns
  * how many fingerprints the trace has (which may exceed cap). */
 size_t analysis_query_stats(const struct trace *t, struct query_stat *out, size_t cap);

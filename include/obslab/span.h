@@ -57,6 +57,17 @@ struct span_record {
 
 _Static_assert(sizeof(struct span_record) == 64, "a span record is one cache line");
 
+/* A trace id as 32 lowercase hex digits and a NUL, as OTLP writes it. */
+static inline void span_trace_id_hex(const uint8_t id[SPAN_TRACE_ID_LEN], char out[2 * SPAN_TRACE_ID_LEN + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	for (int i = 0; i < SPAN_TRACE_ID_LEN; i++) {
+		out[2 * i] = digits[id[i] >> 4];
+		out[2 * i + 1] = digits[id[i] & 15];
+	}
+	out[2 * SPAN_TRACE_ID_LEN] = '\0';
+}
+
 static inline int64_t span_duration_ns(const struct span_record *s)
 {
 	return s->end_ns - s->start_ns;

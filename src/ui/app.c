@@ -98,12 +98,6 @@ void app_mark(struct app *app, enum pane_id id)
 	app->panes[id].dirty = true;
 }
 
-static size_t waterfall_visible(const struct app *app)
-{
-	int h = app->panes[PANE_WATERFALL].h;
-	return h > 3 ? (size_t)(h - 3) : 1;
-}
-
 /* ---- layout ------------------------------------------------------------- */
 
 static void set_geometry(struct pane *p, int y, int x, int h, int w)
@@ -148,7 +142,7 @@ static void layout(struct app *app)
 	set_geometry(&app->panes[PANE_SWEEP], 1, 0, body, width);
 	set_geometry(&app->panes[PANE_FOOTER], LINES - 1, 0, 1, width);
 	keypad(app->panes[PANE_STATUS].win, TRUE);
-	pane_follow_cursor(&app->panes[PANE_WATERFALL], app->wf.nrows, waterfall_visible(app));
+	pane_follow_cursor(&app->panes[PANE_WATERFALL], app->wf.nrows, pane_waterfall_rows(&app->panes[PANE_WATERFALL]));
 	if (app->help_open) {
 		int h, w;
 		help_size(LINES, COLS, &h, &w);
@@ -381,7 +375,7 @@ static int open_snapshot(struct app *app, const struct cli *cli)
 	}
 	if (snap.meta.has_settings)
 		app->settings = snap.meta.settings;
-	app->anchor = snap.meta.anchor;
+	app->lab.anchor = snap.meta.anchor; /* the file's span times are already Unix times */
 	app->lab.names = snap.names; /* the session owns them from here */
 	app->lab.store = snapshot_store(&snap);
 	snap.names = NULL;
@@ -416,7 +410,6 @@ static int start_engine(struct app *app, const struct cli *cli)
 		fprintf(stderr, "obslab: %s\n", err.msg);
 		return CLI_EXIT_FAILURE;
 	}
-	app->anchor = app->lab.anchor;
 	view_init(app);
 	view_note(app, LOG_INFO, "started: %s, %u users, RTT %u us, index %s", strategy_name(app->settings.strategy),
 	          app->settings.users, app->settings.rtt_us, app->settings.index ? "on" : "off");

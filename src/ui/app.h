@@ -69,7 +69,6 @@ struct app {
 	bool paused;
 	const char *snapshot_path;   /* obslab open: read-only, nothing runs */
 	const char *export_dir;
-	struct clock_anchor anchor;  /* maps span times to Unix time for exports */
 	bool export_prompt;          /* x was pressed: the next key picks the format */
 	char message[320];           /* shown in the status bar until message_until */
 	bool message_error;

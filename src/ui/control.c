@@ -216,7 +216,7 @@ void control_export(struct app *app, enum snapshot_format format)
 		.settings = app->settings,
 		.has_settings = !app->snapshot_path,
 		.dropped_spans = app->lab.spans ? ring_dropped(app->lab.spans) : 0,
-		.anchor = app->anchor,
+		.anchor = app->lab.anchor,
 		.has_shown = app->shown != NULL,
 	};
 	if (app->shown)

@@ -58,6 +58,9 @@ struct measurement;
 /* A measurement's progress bar, or how it ended, on row y (compare and sweep). */
 void pane_draw_progress(WINDOW *w, int y, int width, const struct app *app, const struct measurement *m);
 
+/* Rows of spans the waterfall pane shows at its present size. */
+size_t pane_waterfall_rows(const struct pane *p);
+
 /* The status line's text, so the app can tell when it changed. */
 void pane_status_compose(const struct app *app, char *buf, size_t cap);
 

@@ -70,12 +70,6 @@ static void add(struct lines *l, enum draw_role role, const char *fmt, ...)
 	add_text(l, role, text);
 }
 
-static void hex(char *out, const uint8_t *bytes, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", bytes[i]);
-}
-
 static void describe_span(struct lines *l, const struct app *app, const struct span_record *s)
 {
 	const struct glyphs *g = draw_glyphs();
@@ -112,7 +106,7 @@ static void describe_span(struct lines *l, const struct app *app, const struct s
 			add(l, ROLE_DIM, "%s = %" PRId64, a->key, a->i);
 	}
 	char trace_id[33], span_id[17], parent[17];
-	hex(trace_id, t->trace_id, SPAN_TRACE_ID_LEN);
+	span_trace_id_hex(t->trace_id, trace_id);
 	snprintf(span_id, sizeof span_id, "%016" PRIx64, s->span_id);
 	snprintf(parent, sizeof parent, "%016" PRIx64, s->parent_id);
 	add(l, ROLE_DIM, "trace %s", trace_id);

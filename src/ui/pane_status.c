@@ -7,11 +7,6 @@
 #include "obslab/ring.h"
 #include "obslab/store.h"
 
-static const char *sep_of(const struct glyphs *g)
-{
-	return g->sep;
-}
-
 static const char *strategy_label(enum strategy s)
 {
 	return s == STRATEGY_NAIVE ? "N+1" : strategy_name(s);
@@ -34,8 +29,8 @@ void pane_status_compose(const struct app *app, char *buf, size_t cap)
 		char traces[32], spans[32];
 		draw_count(traces, sizeof traces, store_trace_count(app->lab.store));
 		draw_count(spans, sizeof spans, store_spans_held(app->lab.store));
-		snprintf(buf, cap, " obslab %s snapshot %s %s %s traces %s %s spans %s read-only %s trace %llu of %s", sep_of(g),
-		         app->snapshot_path, sep_of(g), traces, g->dot, spans, sep_of(g), sep_of(g),
+		snprintf(buf, cap, " obslab %s snapshot %s %s %s traces %s %s spans %s read-only %s trace %llu of %s", g->sep,
+		         app->snapshot_path, g->sep, traces, g->dot, spans, g->sep, g->sep,
 		         (unsigned long long)app->shown_seq, traces);
 		return;
 	}

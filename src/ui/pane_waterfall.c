@@ -29,7 +29,7 @@ static struct columns columns(const struct pane *p)
 	return c;
 }
 
-static size_t visible_rows(const struct pane *p)
+size_t pane_waterfall_rows(const struct pane *p)
 {
 	return p->h > 3 ? (size_t)(p->h - 3) : 0; /* borders and the ruler */
 }
@@ -202,7 +202,7 @@ static void draw(struct pane *p, const struct app *app)
 	int64_t t0 = t->spans[0].start_ns, span = span_duration_ns(&t->spans[0]);
 	draw_ruler(w, &c, span);
 
-	size_t rows = visible_rows(p);
+	size_t rows = pane_waterfall_rows(p);
 	for (size_t i = 0; i < rows && p->top + i < app->wf.nrows; i++) {
 		size_t r = p->top + i;
 		const struct wf_row *row = &app->wf.rows[r];
@@ -259,13 +259,13 @@ static enum pane_result handle(struct pane *p, struct app *app, enum action acti
 {
 	if (action == ACT_FOLD)
 		return toggle_fold(p, app);
-	return pane_move_cursor(p, action, app->wf.nrows, visible_rows(p));
+	return pane_move_cursor(p, action, app->wf.nrows, pane_waterfall_rows(p));
 }
 
 static enum pane_result click(struct pane *p, struct app *app, int y, int x)
 {
 	(void)x;
-	if (y < 2 || (size_t)(y - 2) >= visible_rows(p))
+	if (y < 2 || (size_t)(y - 2) >= pane_waterfall_rows(p))
 		return PANE_HANDLED;
 	size_t r = p->top + (size_t)(y - 2);
 	if (r >= app->wf.nrows)

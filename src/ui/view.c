@@ -69,16 +69,10 @@ static void mark_trace_panes(struct app *app)
 	app_mark(app, PANE_QUERIES);
 }
 
-static size_t waterfall_visible(const struct app *app)
-{
-	int h = app->panes[PANE_WATERFALL].h;
-	return h > 3 ? (size_t)(h - 3) : 1;
-}
-
 void view_relayout(struct app *app)
 {
 	waterfall_build(&app->wf, app->shown, &app->folds);
-	pane_follow_cursor(&app->panes[PANE_WATERFALL], app->wf.nrows, waterfall_visible(app));
+	pane_follow_cursor(&app->panes[PANE_WATERFALL], app->wf.nrows, pane_waterfall_rows(&app->panes[PANE_WATERFALL]));
 	mark_trace_panes(app);
 }
 
