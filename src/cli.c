@@ -262,6 +262,16 @@ static int parse_options(int argc, char **argv, struct cli *cli, unsigned comman
 	return CLI_EXIT_OK;
 }
 
+/* help TOPIC: a command that has help of its own. */
+static int help_topic_known(const char *topic, struct cli_error *err)
+{
+	for (size_t i = 0; i < sizeof command_names / sizeof command_names[0]; i++)
+		if (strcmp(topic, command_names[i]) == 0)
+			return CLI_EXIT_OK;
+	return usage_error(err, "no help for '%s': the commands are run, compare, sweep, export, report and open",
+	                   topic);
+}
+
 int cli_parse(int argc, char **argv, struct cli *out, struct cli_error *err)
 {
 	defaults(out);
@@ -272,14 +282,14 @@ int cli_parse(int argc, char **argv, struct cli *out, struct cli_error *err)
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		out->command = CLI_CMD_HELP;
 		out->help_topic = argc > 2 ? argv[2] : NULL;
-		return CLI_EXIT_OK;
+		if (argc > 3)
+			return usage_error(err, "unexpected argument '%s': %s takes one command at most", argv[3], cmd);
+		return out->help_topic ? help_topic_known(out->help_topic, err) : CLI_EXIT_OK;
 	}
-	if (strcmp(cmd, "--version") == 0) {
-		out->command = CLI_CMD_VERSION;
-		return CLI_EXIT_OK;
-	}
-	if (strcmp(cmd, "--keys") == 0) {
-		out->command = CLI_CMD_KEYS;
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "--keys") == 0) {
+		out->command = cmd[2] == 'v' ? CLI_CMD_VERSION : CLI_CMD_KEYS;
+		if (argc > 2)
+			return usage_error(err, "unexpected argument '%s': %s takes none", argv[2], cmd);
 		return CLI_EXIT_OK;
 	}
 	if (strcmp(cmd, "run") == 0) {

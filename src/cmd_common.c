@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "obslab/textsafe.h"
+
 double cmd_ms(int64_t ns)
 {
 	return round((double)ns / 1e3) / 1e3;
@@ -14,6 +16,7 @@ void cmd_print_json(FILE *out, cJSON *doc)
 	cJSON_Delete(doc);
 	if (!text)
 		abort(); /* out of memory */
-	fprintf(out, "%s\n", text);
+	textsafe_json_fputs(out, text); /* names from files and databases */
+	fputc('\n', out);
 	cJSON_free(text);
 }

@@ -12,6 +12,7 @@
 #include "obslab/comparison.h"
 #include "obslab/ring.h"
 #include "obslab/session.h"
+#include "obslab/textsafe.h"
 
 static void observe(void *ctx, const struct trace *t)
 {
@@ -112,7 +113,7 @@ int cmd_measure(const struct cli *cli, FILE *out, FILE *err)
 	struct session s;
 	struct db_error dberr;
 	if (session_start(&s, cli->db_path, &cfg, (struct store_limits){ 4, SIZE_MAX }, &dberr) != DB_OK) {
-		fprintf(err, "obslab: %s\n", dberr.msg);
+		textsafe_fprintf(err, "obslab: %s\n", dberr.msg);
 		session_stop(&s);
 		return CLI_EXIT_FAILURE;
 	}
@@ -126,7 +127,7 @@ int cmd_measure(const struct cli *cli, FILE *out, FILE *err)
 
 	int status = CLI_EXIT_OK;
 	if (workload_phase(s.workload) == WORKLOAD_FAILED) {
-		fprintf(err, "obslab: %s\n", workload_error(s.workload));
+		textsafe_fprintf(err, "obslab: %s\n", workload_error(s.workload));
 		status = CLI_EXIT_FAILURE;
 	} else {
 		struct comparison_row rows[COMPARISON_MAX_CELLS];

@@ -16,6 +16,7 @@
 #include "obslab/session.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
+#include "obslab/textsafe.h"
 #include "obslab/workload.h"
 #include "obslab/xalloc.h"
 
@@ -166,12 +167,14 @@ static void print_summary(FILE *out, const struct cli *cli, const struct figures
 	for (size_t i = 0; i < f->findings.n; i++) {
 		const struct finding *x = &f->findings.item[i];
 		if (x->kind == FINDING_N_PLUS_ONE)
-			fprintf(out, "  finding: N+1, %u sequential \"%s\" cost %.3f ms; one query saves ~%.3f ms\n",
-			        x->count, strtab_get(names, x->fingerprint), cmd_ms(x->cost_ns), cmd_ms(x->saving_ns));
+			textsafe_fprintf(out, "  finding: N+1, %u sequential \"%s\" cost %.3f ms; one query saves ~%.3f ms\n",
+			                 x->count, strtab_get(names, x->fingerprint), cmd_ms(x->cost_ns),
+			                 cmd_ms(x->saving_ns));
 		else
-			fprintf(out, "  finding: full scan in a loop, %u x \"%s\" scanned %llu rows; "
-			        "an index on %s saves up to %.3f ms\n", x->count, strtab_get(names, x->fingerprint),
-			        (unsigned long long)x->scanned_rows, x->index_hint, cmd_ms(x->saving_ns));
+			textsafe_fprintf(out, "  finding: full scan in a loop, %u x \"%s\" scanned %llu rows; "
+			                 "an index on %s saves up to %.3f ms\n", x->count,
+			                 strtab_get(names, x->fingerprint), (unsigned long long)x->scanned_rows,
+			                 x->index_hint, cmd_ms(x->saving_ns));
 	}
 }
 
@@ -181,14 +184,14 @@ int cmd_run(const struct cli *cli, FILE *out, FILE *err)
 	if (cli->log_file) {
 		r.log_file = fopen(cli->log_file, "a");
 		if (!r.log_file) {
-			fprintf(err, "obslab: cannot write the log file %s: %s\n", cli->log_file, strerror(errno));
+			textsafe_fprintf(err, "obslab: cannot write the log file %s: %s\n", cli->log_file, strerror(errno));
 			return CLI_EXIT_FAILURE;
 		}
 	}
 	struct db_error dberr;
 	struct store_limits limits = { .max_traces = cli->run.max_requests, .max_spans = SIZE_MAX };
 	if (session_start(&r.s, cli->db_path, &cli->run, limits, &dberr) != DB_OK) {
-		fprintf(err, "obslab: %s\n", dberr.msg);
+		textsafe_fprintf(err, "obslab: %s\n", dberr.msg);
 		session_stop(&r.s);
 		if (r.log_file)
 			fclose(r.log_file);
@@ -198,11 +201,13 @@ int cmd_run(const struct cli *cli, FILE *out, FILE *err)
 
 	int status = CLI_EXIT_OK;
 	if (workload_phase(r.s.workload) == WORKLOAD_FAILED) {
-		fprintf(err, "obslab: %s\n", workload_error(r.s.workload));
+		textsafe_fprintf(err, "obslab: %s\n", workload_error(r.s.workload));
 		status = CLI_EXIT_FAILURE;
 	} else if (cli->output == CLI_OUTPUT_BODY) {
 		const struct request_result *last = workload_last_result(r.s.workload);
-		fprintf(out, "%s\n", last->body ? last->body : "");
+		/* JSON from the database's rows: kept JSON, made safe */
+		textsafe_json_fputs(out, last->body ? last->body : "");
+		fputc('\n', out);
 	} else {
 		struct figures f = measure(&r);
 		if (cli->output == CLI_OUTPUT_REPORT_JSON)
@@ -212,8 +217,8 @@ int cmd_run(const struct cli *cli, FILE *out, FILE *err)
 		findings_free(&f.findings);
 	}
 	if (r.log_file && (fclose(r.log_file) != 0 || r.log_errno) && status == CLI_EXIT_OK) {
-		fprintf(err, "obslab: writing the log file %s failed: %s\n", cli->log_file,
-		        strerror(r.log_errno ? r.log_errno : errno));
+		textsafe_fprintf(err, "obslab: writing the log file %s failed: %s\n", cli->log_file,
+		                 strerror(r.log_errno ? r.log_errno : errno));
 		status = CLI_EXIT_FAILURE;
 	}
 	session_stop(&r.s);

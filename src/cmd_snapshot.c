@@ -14,6 +14,7 @@
 #include "obslab/snapshot.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
+#include "obslab/textsafe.h"
 #include "obslab/window.h"
 #include "obslab/xalloc.h"
 
@@ -23,14 +24,14 @@ int cmd_export(const struct cli *cli, FILE *out, FILE *err)
 	struct db_error dberr;
 	struct store_limits limits = { .max_traces = cli->run.max_requests, .max_spans = SIZE_MAX };
 	if (session_start(&s, cli->db_path, &cli->run, limits, &dberr) != DB_OK) {
-		fprintf(err, "obslab: %s\n", dberr.msg);
+		textsafe_fprintf(err, "obslab: %s\n", dberr.msg);
 		session_stop(&s);
 		return CLI_EXIT_FAILURE;
 	}
 	session_wait(&s, NULL, NULL, NULL, NULL);
 	int status = CLI_EXIT_OK;
 	if (workload_phase(s.workload) == WORKLOAD_FAILED) {
-		fprintf(err, "obslab: %s\n", workload_error(s.workload));
+		textsafe_fprintf(err, "obslab: %s\n", workload_error(s.workload));
 		status = CLI_EXIT_FAILURE;
 	} else {
 		struct snapshot_meta meta = {
@@ -41,11 +42,12 @@ int cmd_export(const struct cli *cli, FILE *out, FILE *err)
 		};
 		char why[512];
 		if (!snapshot_write(cli->output_path, cli->format, s.store, s.names, &meta, &cli->findings, why, sizeof why)) {
-			fprintf(err, "obslab: %s\n", why);
+			textsafe_fprintf(err, "obslab: %s\n", why);
 			status = CLI_EXIT_FAILURE;
 		} else {
-			fprintf(out, "wrote %s: %s, %zu traces, %zu spans\n", cli->output_path,
-			        snapshot_format_name(cli->format), store_trace_count(s.store), store_spans_held(s.store));
+			textsafe_fprintf(out, "wrote %s: %s, %zu traces, %zu spans\n", cli->output_path,
+			                 snapshot_format_name(cli->format), store_trace_count(s.store),
+			                 store_spans_held(s.store));
 		}
 	}
 	session_stop(&s);
@@ -128,8 +130,8 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 {
 	size_t n = store_trace_count(r->store);
 	const struct snapshot_meta *m = &r->snap.meta;
-	fprintf(out, "%s: %s, %zu traces, %zu spans\n", cli->file,
-	        r->snap.format == SNAPSHOT_NATIVE ? "obslab snapshot" : "OTLP/JSON", n, r->spans);
+	textsafe_fprintf(out, "%s: %s, %zu traces, %zu spans\n", cli->file,
+	                 r->snap.format == SNAPSHOT_NATIVE ? "obslab snapshot" : "OTLP/JSON", n, r->spans);
 	if (m->has_settings)
 		fprintf(out, "settings: %s, %u users, RTT %u us (simulated), index %s; %" PRIu64 " spans dropped\n",
 		        strategy_name(m->settings.strategy), m->settings.users, m->settings.rtt_us,
@@ -142,8 +144,9 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 	        "rows", "query");
 	for (size_t i = 0; i < r->nqueries; i++) {
 		const struct query_stat *q = &r->queries[i];
-		fprintf(out, "  %8u %8.3f ms %8.3f ms %8.3f ms %8.3f ms %8" PRIu64 "  %s\n", q->calls, cmd_ms(q->total_ns),
-		        cmd_ms(q->mean_ns), cmd_ms(q->p50_ns), cmd_ms(q->p95_ns), q->rows, strtab_get(r->snap.names, q->fingerprint));
+		textsafe_fprintf(out, "  %8u %8.3f ms %8.3f ms %8.3f ms %8.3f ms %8" PRIu64 "  %s\n", q->calls,
+		                 cmd_ms(q->total_ns), cmd_ms(q->mean_ns), cmd_ms(q->p50_ns), cmd_ms(q->p95_ns), q->rows,
+		                 strtab_get(r->snap.names, q->fingerprint));
 	}
 	fprintf(out, "\nfindings:%s\n", r->nfound ? "" : " none");
 	for (size_t i = 0; i < r->nfound; i++) {
@@ -151,11 +154,11 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 		const char *query = strtab_get(r->snap.names, f->fingerprint);
 		int64_t cost = f->cost_ns / (int64_t)f->traces, saving = f->saving_ns / (int64_t)f->traces;
 		if (f->kind == FINDING_N_PLUS_ONE)
-			fprintf(out, "  N+1 in %zu of %zu traces: \"%s\"; %.3f ms a request, one query saves ~%.3f ms\n",
-			        f->traces, n, query, cmd_ms(cost), cmd_ms(saving));
+			textsafe_fprintf(out, "  N+1 in %zu of %zu traces: \"%s\"; %.3f ms a request, "
+			                 "one query saves ~%.3f ms\n", f->traces, n, query, cmd_ms(cost), cmd_ms(saving));
 		else
-			fprintf(out, "  full scan in a loop in %zu of %zu traces: \"%s\"; an index on %s saves up to %.3f ms\n",
-			        f->traces, n, query, f->index_hint, cmd_ms(saving));
+			textsafe_fprintf(out, "  full scan in a loop in %zu of %zu traces: \"%s\"; "
+			                 "an index on %s saves up to %.3f ms\n", f->traces, n, query, f->index_hint, cmd_ms(saving));
 	}
 }
 
@@ -199,7 +202,7 @@ int cmd_report(const struct cli *cli, FILE *out, FILE *err)
 	memset(&r, 0, sizeof r);
 	char why[512];
 	if (!snapshot_read(cli->file, &r.snap, why, sizeof why)) {
-		fprintf(err, "obslab: %s\n", why);
+		textsafe_fprintf(err, "obslab: %s\n", why);
 		return CLI_EXIT_FAILURE;
 	}
 	r.store = snapshot_store(&r.snap);

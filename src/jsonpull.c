@@ -185,6 +185,10 @@ static bool read_string(struct jp *jp, const char **s, size_t *len)
 			return syntax(jp, "a control character inside a string");
 		if (c == '\\') {
 			escaped = true;
+			if (jp->end - jp->p < 2) { /* the file ends after the backslash */
+				jp->p = jp->end;
+				break;
+			}
 			jp->p++;
 		}
 		jp->p++;

@@ -7,6 +7,7 @@
 
 #include "obslab/ring.h"
 #include "obslab/strtab.h"
+#include "obslab/textsafe.h"
 
 struct log_field log_int(const char *key, int64_t value)
 {
@@ -84,7 +85,8 @@ int log_write_json(FILE *out, const struct log_record *rec, const struct clock_a
 	cJSON_Delete(obj);
 	if (!line)
 		abort();
-	int rc = fprintf(out, "%s\n", line) < 0 ? -1 : 0;
+	/* Names come from files and databases: kept JSON, and safe to tail. */
+	int rc = textsafe_json_fputs(out, line) == EOF || fputc('\n', out) == EOF ? -1 : 0;
 	cJSON_free(line);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include "obslab/cmd_measure.h"
 #include "obslab/cmd_run.h"
 #include "obslab/cmd_snapshot.h"
+#include "obslab/textsafe.h"
 #include "ui/app.h"
 #include "ui/keys.h"
 
@@ -13,7 +14,8 @@ int main(int argc, char **argv)
 	struct cli cli;
 	struct cli_error err;
 	if (cli_parse(argc, argv, &cli, &err) != CLI_EXIT_OK) {
-		fprintf(stderr, "obslab: %s\nTry 'obslab --help'.\n", err.msg);
+		textsafe_fprintf(stderr, "obslab: %s\n", err.msg); /* it may quote argv */
+		fputs("Try 'obslab --help'.\n", stderr);
 		return CLI_EXIT_USAGE;
 	}
 	switch (cli.command) {

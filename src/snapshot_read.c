@@ -69,7 +69,13 @@ static bool read_document(struct reader *r, struct jp *jp)
 	while (jp_key(jp, &key, &len)) {
 		if (jp_key_is(key, len, "format")) {
 			has_format = true;
-			reader_take_string(jp, format, sizeof format);
+			/* Whole: "obslab.snapshot\u0000..." is not the name, nor is a cut one. */
+			const char *s;
+			size_t n;
+			if (jp_peek(jp) != JP_STRING)
+				jp_skip(jp);
+			else if (jp_string(jp, &s, &n) && n < sizeof format && !memchr(s, '\0', n))
+				memcpy(format, s, n);
 		} else if (jp_key_is(key, len, "version")) {
 			jp_double(jp, &version);
 		} else if (jp_key_is(key, len, "settings")) {

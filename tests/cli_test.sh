@@ -174,6 +174,12 @@ usage "--requests is not an option of the trace explorer" --requests 5
 usage "--frames is not an option of 'obslab run'" run --frames 3
 usage "--frames takes a whole number from 1 to 1000000" --frames 0
 usage "unknown option '--frobnicate'" --frobnicate
+# help for what has none, and words after --version: usage errors, not exit 0
+usage "no help for 'bogus': the commands are run, compare, sweep, export, report and open" help bogus
+usage "no help for 'bogus'" --help bogus
+usage "unexpected argument 'open': help takes one command at most" help run open
+usage "unexpected argument 'extra': --version takes none" --version extra
+usage "unexpected argument 'extra': --keys takes none" --keys extra
 
 # --- runtime errors: exit 1, one line, files left as they were -------------
 run 1 run --db /nonexistent-dir/sub/lab.db
@@ -210,6 +216,10 @@ run 0 run --help
 has out.txt -- '--rtt-us R'
 run 0 --version
 has out.txt '^obslab [0-9]+\.[0-9]+\.[0-9]+$'
+for cmd in run compare sweep export report open; do
+	run 0 help $cmd
+	has out.txt "^Usage: obslab $cmd"
+done
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

@@ -53,7 +53,7 @@ static void escapes_control_characters(void **state)
 	drawn("a\x1b[31mred\x07", 40, "a\\x1b[31mred\\x07");
 	drawn("tab\there\r\n", 40, "tab\\x09here\\x0d\\x0a");
 	drawn("del\x7f", 40, "del\\x7f");
-	drawn("c1 \xc2\x9b" "2J", 40, "c1 \\xc22J"); /* U+009B, the 8-bit CSI */
+	drawn("c1 \xc2\x9b" "2J", 40, "c1 \\xc2\\x9b2J"); /* U+009B, the 8-bit CSI: each byte */
 }
 
 static void escapes_invalid_utf8(void **state)

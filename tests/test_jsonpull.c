@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -111,6 +112,32 @@ static void refuses_with_a_position(void **state)
 	test_free(deep);
 }
 
+/* Where the parser stops, it says so by a byte of the input: never past its
+ * end, even when the input ends inside an escape ("at byte 11 of 10"). */
+static void positions_stay_within_the_input(void **state)
+{
+	(void)state;
+	static const char *const cut[] = { "\"abcdefgh\\", "{\"a\": \"\\", "[\"x\\", "\"\\", "\"\\u12", "{\"k\\" };
+	for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+		size_t len = strlen(cut[i]), at = 0, of = 0;
+		struct jp jp;
+		jp_init(&jp, cut[i], len);
+		assert_false(jp_skip(&jp) && jp_finish(&jp));
+		const char *where = strstr(jp.error, "at byte ");
+		if (!where || sscanf(where, "at byte %zu of %zu", &at, &of) != 2)
+			fail_msg("case %zu '%s': no position in '%s'", i, cut[i], jp.error);
+		if (of != len || at > len)
+			fail_msg("case %zu '%s': '%s' is not a byte of %zu", i, cut[i], jp.error, len);
+		assert_true(jp.p >= jp.start && jp.p <= jp.end);
+		jp_free(&jp);
+	}
+	struct jp jp;
+	jp_init(&jp, "\"abcdefgh\\", 10);
+	assert_false(jp_skip(&jp));
+	assert_string_equal(jp.error, "not valid JSON (at byte 10 of 10: the file ends early)");
+	jp_free(&jp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +145,7 @@ int main(void)
 		cmocka_unit_test(decodes_escapes),
 		cmocka_unit_test(reads_whole_numbers_either_way),
 		cmocka_unit_test(refuses_with_a_position),
+		cmocka_unit_test(positions_stay_within_the_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -240,6 +240,11 @@ static const struct {
 	{ "[1, 2]", "not a JSON object" },
 	{ "{}", "neither an obslab snapshot" },
 	{ "{\"format\":\"someone.else\"}", "not an obslab snapshot" },
+	/* the name, then a NUL: not the name (a C string comparison said it was) */
+	{ "{\"format\":\"obslab.snapshot\\u0000junk\",\"version\":1,\"traces\":[{\"trace_id\":\"" T1 "\",\"spans\":[" ROOT TAIL,
+	  "not an obslab snapshot" },
+	{ "{\"format\":\"obslab.snapshot\\u0000\",\"version\":1,\"traces\":[{\"trace_id\":\"" T1 "\",\"spans\":[" ROOT TAIL,
+	  "not an obslab snapshot" },
 	{ "{\"format\":\"obslab.snapshot\",\"version\":2,\"traces\":[]}", "version 2 is not one this obslab reads" },
 	{ "{\"format\":\"obslab.snapshot\",\"version\":1,\"traces\":{}}", "\"traces\" must be an array" },
 	{ "{\"format\":\"obslab.snapshot\",\"version\":1,\"traces\":[]}", "no spans" },

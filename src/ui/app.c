@@ -17,6 +17,7 @@
 #include "obslab/ring.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
+#include "obslab/textsafe.h"
 
 #define TICK_MS 33             /* ~30 frames a second while live */
 #define IDLE_TICK_MS 1000      /* paused: wake once a second, no more */
@@ -370,7 +371,7 @@ static int open_snapshot(struct app *app, const struct cli *cli)
 	static struct snapshot snap;
 	char why[512];
 	if (!snapshot_read(cli->file, &snap, why, sizeof why)) {
-		fprintf(stderr, "obslab: %s\n", why);
+		textsafe_fprintf(stderr, "obslab: %s\n", why);
 		return CLI_EXIT_FAILURE;
 	}
 	if (snap.meta.has_settings)
@@ -407,7 +408,7 @@ static int start_engine(struct app *app, const struct cli *cli)
 	struct db_error err;
 	struct store_limits limits = { STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS };
 	if (session_start(&app->lab, cli->db_path, &app->settings, limits, &err) != DB_OK) {
-		fprintf(stderr, "obslab: %s\n", err.msg);
+		textsafe_fprintf(stderr, "obslab: %s\n", err.msg);
 		return CLI_EXIT_FAILURE;
 	}
 	view_init(app);
@@ -463,7 +464,7 @@ int app_main(const struct cli *cli)
 	install_signal_handlers();
 	if (!start_curses()) {
 		stop_engine(&app);
-		fprintf(stderr, "obslab: cannot use the terminal type '%s'; try TERM=xterm-256color\n", term);
+		textsafe_fprintf(stderr, "obslab: cannot use the terminal type '%s'; try TERM=xterm-256color\n", term);
 		return CLI_EXIT_USAGE;
 	}
 	app.focus = PANE_WATERFALL;

@@ -1,3 +1,4 @@
+/* draw — text, glyphs, bars and colours on a curses window (see draw.h). */
 #include "draw.h"
 
 #include <inttypes.h>
@@ -7,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+
+#include "obslab/textsafe.h"
 
 static const char *const utf8_eighths[] = { "▏", "▎", "▍", "▌", "▋", "▊", "▉" };
 static const char *const ascii_eighths[] = { "|", "|", "[", "[", "[", "#", "#" };
@@ -75,35 +78,21 @@ bool draw_color(void) { return color; }
 const struct glyphs *draw_glyphs(void) { return unicode ? &utf8_glyphs : &ascii_glyphs; }
 attr_t draw_attr(enum draw_role role) { return roles[role]; }
 
-/* The escaped form of a byte that must not reach the terminal raw. */
-static size_t escape_byte(unsigned char c, char esc[8], int *width, size_t consumed)
+/* Decodes one character (textsafe decides what may reach the terminal raw):
+ * its escaped form in esc, or esc empty; its width in cells. A character the
+ * locale cannot show (not UTF-8, or no width) is escaped too. Returns the
+ * bytes consumed. */
+static size_t next_char(const char *s, size_t len, char esc[TEXTSAFE_ESCAPE_MAX], int *width)
 {
-	snprintf(esc, 8, "\\x%02x", c);
-	*width = 4;
-	return consumed;
-}
-
-/* Decodes one character: its escaped form (if it must not reach the
- * terminal raw) or its width. Returns the bytes consumed. */
-static size_t next_char(const char *s, size_t len, char esc[8], int *width, wchar_t *wc)
-{
-	unsigned char c = (unsigned char)s[0];
+	uint32_t cp;
+	bool safe;
+	size_t n = textsafe_next(s, len, &cp, &safe);
 	esc[0] = '\0';
-	if (c < 0x20 || c == 0x7f)
-		return escape_byte(c, esc, width, 1);
-	if (c < 0x80) {
-		*wc = c;
-		*width = 1;
-		return 1;
+	int w = cp < 0x80 ? 1 : unicode ? wcwidth((wchar_t)cp) : -1;
+	if (!safe || w < 0) {
+		*width = (int)textsafe_escape_bytes(esc, s, n);
+		return n;
 	}
-	mbstate_t st;
-	memset(&st, 0, sizeof st);
-	size_t n = unicode ? mbrtowc(wc, s, len, &st) : (size_t)-1;
-	if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
-		return escape_byte(c, esc, width, 1); /* invalid or truncated */
-	int w = wcwidth(*wc);
-	if ((*wc >= 0x80 && *wc < 0xa0) || w < 0)
-		return escape_byte(c, esc, width, n); /* a C1 control, or unprintable */
 	*width = w;
 	return n;
 }
@@ -113,10 +102,9 @@ int draw_width(const char *text)
 	int cells = 0;
 	size_t len = strlen(text);
 	for (size_t i = 0; i < len;) {
-		char esc[8];
+		char esc[TEXTSAFE_ESCAPE_MAX];
 		int w;
-		wchar_t wc;
-		i += next_char(text + i, len - i, esc, &w, &wc);
+		i += next_char(text + i, len - i, esc, &w);
 		cells += w;
 	}
 	return cells;
@@ -131,10 +119,9 @@ int draw_text(WINDOW *w, const char *text, int max_cells)
 	int cells = 0;
 	size_t len = strlen(text);
 	for (size_t i = 0; i < len;) {
-		char esc[8];
+		char esc[TEXTSAFE_ESCAPE_MAX];
 		int cw;
-		wchar_t wc;
-		size_t n = next_char(text + i, len - i, esc, &cw, &wc);
+		size_t n = next_char(text + i, len - i, esc, &cw);
 		if (cells + cw > budget)
 			break;
 		if (esc[0])

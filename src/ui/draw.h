@@ -1,13 +1,15 @@
 /*
  * draw — the only way text reaches the screen.
  *
- * draw_text makes every string safe before curses sees it: control
- * characters and escape sequences (C0, DEL, C1) are shown escaped (\x1b),
- * invalid UTF-8 bytes as \xNN, and text is cut to the cells given, counting
- * wide characters as two. Glyphs (box corners, tree lines, bar blocks) come
- * from one table, UTF-8 where the locale allows and ASCII otherwise; colour
- * comes from one palette, off when the terminal has none or NO_COLOR is set,
- * where attributes alone keep the panes readable. UI thread only.
+ * draw_text makes every string safe before curses sees it, by the rule the
+ * commands' output follows too (obslab/textsafe.h): control characters and
+ * escape sequences (C0, DEL, C1) are shown escaped (\x1b), invalid UTF-8
+ * bytes as \xNN, and so is what the locale cannot show; text is cut to the
+ * cells given, counting wide characters as two. Glyphs (box corners, tree
+ * lines, bar blocks) come from one table, UTF-8 where the locale allows and
+ * ASCII otherwise; colour comes from one palette, off when the terminal has
+ * none or NO_COLOR is set, where attributes alone keep the panes readable.
+ * UI thread only.
  */
 #ifndef OBSLAB_UI_DRAW_H
 #define OBSLAB_UI_DRAW_H

@@ -1,0 +1,130 @@
+/* textsafe — escaping text from elsewhere for a terminal (see textsafe.h). */
+#include "obslab/textsafe.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "obslab/xalloc.h"
+
+size_t textsafe_next(const char *s, size_t len, uint32_t *cp, bool *safe)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned char c = u[0];
+	*cp = c;
+	*safe = false;
+	if (c < 0x80) {
+		*safe = c >= 0x20 && c != 0x7f;
+		return 1;
+	}
+	size_t n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+	if (n == 0 || n > len)
+		return 1; /* a continuation byte or 0xf8-0xff, or cut short */
+	uint32_t v = c & (0x7f >> n);
+	for (size_t k = 1; k < n; k++) {
+		if ((u[k] & 0xc0) != 0x80)
+			return 1;
+		v = v << 6 | (u[k] & 0x3fu);
+	}
+	static const uint32_t least[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (v < least[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 1; /* overlong, past Unicode, or a surrogate */
+	*cp = v;
+	*safe = v >= 0xa0; /* C1 controls are U+0080-U+009F */
+	return n;
+}
+
+size_t textsafe_escape_bytes(char out[TEXTSAFE_ESCAPE_MAX], const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (size_t i = 0; i < n && i < 4; i++) {
+		unsigned char c = (unsigned char)s[i];
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 0xf];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+int textsafe_fwrite(FILE *out, const char *s, size_t len)
+{
+	size_t run = 0; /* safe bytes not yet written, ending at i */
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		bool safe;
+		size_t n = textsafe_next(s + i, len - i, &cp, &safe);
+		if (safe) {
+			run += n;
+			i += n;
+			continue;
+		}
+		char esc[TEXTSAFE_ESCAPE_MAX];
+		size_t e = textsafe_escape_bytes(esc, s + i, n);
+		if ((run && fwrite(s + i - run, 1, run, out) != run) || fwrite(esc, 1, e, out) != e)
+			return EOF;
+		run = 0;
+		i += n;
+	}
+	if (run && fwrite(s + len - run, 1, run, out) != run)
+		return EOF;
+	return 0;
+}
+
+int textsafe_fputs(FILE *out, const char *s)
+{
+	return textsafe_fwrite(out, s, strlen(s));
+}
+
+int textsafe_fprintf(FILE *out, const char *fmt, ...)
+{
+	char small[1024], *text = small;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return n;
+	if ((size_t)n >= sizeof small) {
+		text = xmalloc((size_t)n + 1);
+		va_start(ap, fmt);
+		vsnprintf(text, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	size_t len = (size_t)n;
+	bool newline = len > 0 && text[len - 1] == '\n';
+	int rc = textsafe_fwrite(out, text, newline ? len - 1 : len);
+	if (rc == 0 && newline && fputc('\n', out) == EOF)
+		rc = EOF;
+	if (text != small)
+		free(text);
+	return rc == 0 ? n : -1;
+}
+
+int textsafe_json_fputs(FILE *out, const char *json)
+{
+	size_t len = strlen(json), run = 0;
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		bool safe;
+		size_t n = textsafe_next(json + i, len - i, &cp, &safe);
+		/* cJSON escapes C0 inside strings: what is left is white space. */
+		if (safe || cp == '\n' || cp == '\t' || cp == '\r') {
+			run += n;
+			i += n;
+			continue;
+		}
+		char esc[8];
+		bool utf8 = n > 1 || cp < 0x80; /* else a byte that is not UTF-8 */
+		snprintf(esc, sizeof esc, "\\u%04x", utf8 ? (unsigned)cp : 0xfffdu);
+		if ((run && fwrite(json + i - run, 1, run, out) != run) || fputs(esc, out) == EOF)
+			return EOF;
+		run = 0;
+		i += n;
+	}
+	if (run && fwrite(json + len - run, 1, run, out) != run)
+		return EOF;
+	return 0;
+}
