@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "obslab/analysis.h"
+#include "obslab/atomicfile.h"
 #include "obslab/cli.h"
 #include "obslab/cmd_common.h"
 #include "obslab/findings.h"
@@ -23,6 +24,11 @@ int cmd_export(const struct cli *cli, FILE *out, FILE *err)
 	struct session s;
 	struct db_error dberr;
 	struct store_limits limits = { .max_traces = cli->run.max_requests, .max_spans = SIZE_MAX };
+	char why[512];
+	if (!atomicfile_check(cli->output_path, 0, why, sizeof why)) { /* refused before the lab runs */
+		textsafe_fprintf(err, "obslab: %s\n", why);
+		return CLI_EXIT_FAILURE;
+	}
 	if (session_start(&s, cli->db_path, &cli->run, limits, &dberr) != DB_OK) {
 		textsafe_fprintf(err, "obslab: %s\n", dberr.msg);
 		session_stop(&s);
@@ -40,13 +46,13 @@ int cmd_export(const struct cli *cli, FILE *out, FILE *err)
 			.dropped_spans = ring_dropped(s.spans),
 			.anchor = s.anchor,
 		};
-		char why[512];
-		if (!snapshot_write(cli->output_path, cli->format, s.store, s.names, &meta, &cli->findings, why, sizeof why)) {
+		struct snapshot_target target = { .path = cli->output_path };
+		if (!snapshot_write_to(&target, cli->format, s.store, s.names, &meta, &cli->findings, why, sizeof why)) {
 			textsafe_fprintf(err, "obslab: %s\n", why);
 			status = CLI_EXIT_FAILURE;
 		} else {
-			textsafe_fprintf(out, "wrote %s: %s, %zu traces, %zu spans\n", cli->output_path,
-			                 snapshot_format_name(cli->format), store_trace_count(s.store),
+			textsafe_fprintf(out, "%s %s: %s, %zu traces, %zu spans\n", target.replaced ? "replaced" : "wrote",
+			                 cli->output_path, snapshot_format_name(cli->format), store_trace_count(s.store),
 			                 store_spans_held(s.store));
 		}
 	}

@@ -391,13 +391,17 @@ static void write_chrome(struct writer *w, const struct store *store)
 	put(w, "\n]}\n");
 }
 
-bool snapshot_write(const char *path, enum snapshot_format format, const struct store *store,
-                    const struct strtab *names, const struct snapshot_meta *meta,
-                    const struct findings_config *findings, char *err, size_t cap)
+bool snapshot_write_to(struct snapshot_target *target, enum snapshot_format format, const struct store *store,
+                       const struct strtab *names, const struct snapshot_meta *meta,
+                       const struct findings_config *findings, char *err, size_t cap)
 {
 	struct writer w = { .names = names, .meta = meta, .fcfg = findings };
-	if (!atomicfile_open(&w.af, path, err, cap))
+	target->replaced = false;
+	target->error = 0;
+	if (!atomicfile_open(&w.af, target->path, target->create_only ? ATOMICFILE_CREATE : 0, err, cap)) {
+		target->error = w.af.error;
 		return false;
+	}
 	findings_init(&w.findings);
 	query_names_init(&w.memo);
 	switch (format) {
@@ -406,5 +410,16 @@ bool snapshot_write(const char *path, enum snapshot_format format, const struct 
 	case SNAPSHOT_CHROME: write_chrome(&w, store); break;
 	}
 	findings_free(&w.findings);
-	return atomicfile_commit(&w.af, err, cap);
+	bool ok = atomicfile_commit(&w.af, err, cap);
+	target->replaced = w.af.replaced;
+	target->error = ok ? 0 : w.af.error;
+	return ok;
+}
+
+bool snapshot_write(const char *path, enum snapshot_format format, const struct store *store,
+                    const struct strtab *names, const struct snapshot_meta *meta,
+                    const struct findings_config *findings, char *err, size_t cap)
+{
+	struct snapshot_target target = { .path = path };
+	return snapshot_write_to(&target, format, store, names, meta, findings, err, cap);
 }

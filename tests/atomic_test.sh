@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Exports that fail never leave a partial file under the final name, and a
-# file already there is intact: a full filesystem (a 256 KiB tmpfs, where
-# mounting is allowed), a directory that does not exist, and the process
-# killed in the middle of a large export.
+# Exports that fail never leave a partial file under the final name, nor a
+# temporary beside it, and a file already there is intact: a full filesystem
+# (a 256 KiB tmpfs, where mounting is allowed), a directory that does not
+# exist, and the process ended by SIGKILL, SIGINT, SIGTERM or SIGHUP in the
+# middle of a large export.
 # Usage: atomic_test.sh PATH/TO/obslab
 set -u
 bin=$(realpath "$1")
@@ -38,23 +39,46 @@ fi
 [ $? = 1 ] && ok || bad "a missing directory did not fail the export"
 grep -q "cannot write $work/missing/snap.json: No such file or directory" err.txt && ok || bad "message: $(cat err.txt)"
 
-# killed mid-write: a 100 000-span export, SIGKILL once its temporary file exists
+# Killed mid-write: a 300 000-span export (about 100 MB) is signalled once its
+# temporary holds 8 MB. The temporary is the file the process has open in
+# this directory: named (TARGET.XXXXXX) or unnamed (O_TMPFILE, "#N (deleted)").
+temp_size() {
+	local fd target
+	for fd in /proc/"$1"/fd/*; do
+		target=$(readlink "$fd" 2>/dev/null) || continue
+		case "$target" in
+		"$work"/big.json.* | "$work"/\#*) stat -L -c %s "$fd" 2>/dev/null && return ;;
+		esac
+	done
+}
+"$bin" run --db big.db --users 100000 --requests 1 --index on --rtt-us 0 >/dev/null 2>&1 || bad "seeding big.db"
 echo "the snapshot of yesterday" >big.json
 sum=$(sha256sum <big.json)
-"$bin" export --format native -o big.json --db big.db --users 100000 --requests 1 --index on --rtt-us 0 >/dev/null 2>&1 &
-pid=$!
-killed=0
-for _ in $(seq 2000); do
-	if ls big.json.* >/dev/null 2>&1 && [ -s "$(ls big.json.* | head -1)" ]; then
-		kill -KILL $pid 2>/dev/null && killed=1
-		break
-	fi
-	sleep 0.01
+before=$(ls -A)
+for sig in KILL INT TERM HUP; do
+	# a background job of a script ignores SIGINT: give the export the defaults
+	env --default-signal=INT,TERM,HUP "$bin" export --format native -o big.json --db big.db --users 100000 \
+		--requests 3 --index on --rtt-us 0 >/dev/null 2>&1 &
+	pid=$!
+	killed=0
+	for _ in $(seq 6000); do
+		size=$(temp_size $pid)
+		if [ -n "$size" ] && [ "$size" -ge 8000000 ]; then
+			kill -"$sig" $pid 2>/dev/null && killed=1
+			break
+		fi
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.01
+	done
+	wait $pid 2>/dev/null
+	status=$?
+	[ $killed = 1 ] && ok || bad "SIG$sig: never saw the export writing (to signal it)"
+	[ $status -gt 128 ] && ok || bad "SIG$sig: the export was not ended by the signal (status $status)"
+	intact big.json "$sum"
+	after=$(ls -A)
+	[ "$after" = "$before" ] && ok || bad "SIG$sig left debris: $(comm -13 <(echo "$before") <(echo "$after") | tr '\n' ' ')"
+	rm -f big.json.*
 done
-wait $pid 2>/dev/null
-[ $killed = 1 ] && ok || bad "never saw the export writing (to kill it)"
-intact big.json "$sum"
-rm -f big.json.*
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

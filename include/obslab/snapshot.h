@@ -54,7 +54,19 @@ struct snapshot_meta {
 const char *snapshot_format_name(enum snapshot_format f); /* "native", "otlp", "chrome" */
 bool snapshot_format_parse(const char *name, enum snapshot_format *out);
 
+/* Where snapshot_write_to writes (atomicfile.h: what it refuses, modes). */
+struct snapshot_target {
+	const char *path;
+	bool create_only; /* never replace a file: one there fails, error EEXIST */
+	bool replaced;    /* out: a file that was there was replaced */
+	int error;        /* out: the errno of a failure, 0 on success */
+};
+
 /* Writes every trace the store holds. */
+bool snapshot_write_to(struct snapshot_target *target, enum snapshot_format format, const struct store *store,
+                       const struct strtab *names, const struct snapshot_meta *meta,
+                       const struct findings_config *findings, char *err, size_t cap);
+/* snapshot_write_to, replacing a file at path. */
 bool snapshot_write(const char *path, enum snapshot_format format, const struct store *store,
                     const struct strtab *names, const struct snapshot_meta *meta,
                     const struct findings_config *findings, char *err, size_t cap);

@@ -1,4 +1,5 @@
 /* The lab's controls: each key that changes the workload lands here. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -203,6 +204,10 @@ bool control_stale(const struct app *app, const struct measurement *m)
 	return m->started && (users_differ || m->rtt_us != app->settings.rtt_us || m->index != app->settings.index);
 }
 
+/* x names a file by the second and never replaces one: a name in use (two
+ * exports in a second, or a file already there) gets "-2", "-3"... */
+#define EXPORT_NAME_TRIES 100
+
 void control_export(struct app *app, enum snapshot_format format)
 {
 	char stamp[32], path[4096];
@@ -210,8 +215,7 @@ void control_export(struct app *app, enum snapshot_format format)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(path, sizeof path, "%s/obslab-snapshot-%s%s.json", app->export_dir, stamp,
-	         format == SNAPSHOT_NATIVE ? "" : format == SNAPSHOT_OTLP ? "-otlp" : "-chrome");
+	const char *kind = format == SNAPSHOT_NATIVE ? "" : format == SNAPSHOT_OTLP ? "-otlp" : "-chrome";
 	struct snapshot_meta meta = {
 		.settings = app->settings,
 		.has_settings = !app->snapshot_path,
@@ -222,7 +226,19 @@ void control_export(struct app *app, enum snapshot_format format)
 	if (app->shown)
 		memcpy(meta.shown_trace_id, app->shown->trace_id, SPAN_TRACE_ID_LEN);
 	char why[512];
-	if (snapshot_write(path, format, app->lab.store, app->lab.names, &meta, &app->findings_cfg, why, sizeof why)) {
+	bool ok = false;
+	for (int n = 1; n <= EXPORT_NAME_TRIES; n++) {
+		char number[16] = "";
+		if (n > 1)
+			snprintf(number, sizeof number, "-%d", n);
+		snprintf(path, sizeof path, "%s/obslab-snapshot-%s%s%s.json", app->export_dir, stamp, number, kind);
+		struct snapshot_target target = { .path = path, .create_only = true };
+		ok = snapshot_write_to(&target, format, app->lab.store, app->lab.names, &meta, &app->findings_cfg, why,
+		                       sizeof why);
+		if (ok || target.error != EEXIST)
+			break;
+	}
+	if (ok) {
 		control_message(app, false, "wrote %s (%s, %zu traces)", path, snapshot_format_name(format),
 		                store_trace_count(app->lab.store));
 		view_note(app, LOG_INFO, "wrote %s", path);
