@@ -47,9 +47,10 @@ def otlp(statements, system_key, system, attr_key):
     return {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "x"}, "spans": spans}]}]}
 
 def write(name, doc):
-    with open(name, 'w') as f:
-        json.dump(doc, f, indent=1)
-        f.write('\n')
+    for path in (name, os.path.join('../../fuzz/corpus/snapshot', 'sqlfp-' + name)):
+        with open(path, 'w') as f:
+            json.dump(doc, f, indent=1)
+            f.write('\n')
 
 write('otlp-mysql.json', otlp(mysql, 'db.system', 'mysql', 'db.statement'))
 write('otlp-mariadb.json', otlp(mysql, 'db.system.name', 'mariadb', 'db.query.text'))
