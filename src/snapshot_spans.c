@@ -395,8 +395,7 @@ static void otlp_attribute(struct jp *jp, struct fields *f)
 	if (has_text && (strcmp(key, "db.system.name") == 0 || strcmp(key, "db.system") == 0)) {
 		f->db = true;
 		copy_cut(f->db_system, sizeof f->db_system, text);
-	}
-	else if (has_text && (strcmp(key, "db.query.text") == 0 || (strcmp(key, "db.statement") == 0 && !f->has_sql))) {
+	} else if (has_text && (strcmp(key, "db.query.text") == 0 || (strcmp(key, "db.statement") == 0 && !f->has_sql))) {
 		f->db = true;
 		f->has_sql = true;
 		memcpy(f->sql, text, sizeof f->sql);
