@@ -52,6 +52,13 @@ for f in $files; do
 	[ ! -s "$name.report.err" ] && ok || bad "report $name wrote to stderr: $(head -5 "$name.report.err")"
 done
 
+# --- no log of a file's spans: only run (the lab's own SQL) takes --log-file ------
+for cmd in open report; do
+	"$bin" $cmd native.json --log-file spans.log >/dev/null 2>&1
+	status=$?
+	[ $status = 2 ] && [ ! -e spans.log ] && ok || bad "$cmd FILE --log-file: exit $status, or a log was written"
+done
+
 # --- the explorer: every span's details, the query list, x to each format ----------
 tm() { tmux -L "$sock" "$@"; }
 screen() { tm capture-pane -p -t t 2>/dev/null; }
