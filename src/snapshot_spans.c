@@ -56,14 +56,17 @@ static uint32_t u32_of(int64_t v)
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
-/* A name as the string table will hold it: SQL is fingerprinted, so a
- * literal another tool left in its spans never reaches the screen. */
-static uint32_t intern_name(struct reader *r, const char *s, bool sql)
+static uint32_t intern_name(struct reader *r, const char *s)
 {
-	size_t len = strnlen(s, NAME_MAX_BYTES);
-	if (!sql)
-		return strtab_intern(r->out->names, s, len);
-	return sqlfp_intern(r->out->names, s, len);
+	return strtab_intern(r->out->names, s, strnlen(s, NAME_MAX_BYTES));
+}
+
+/* A database span's name: its SQL fingerprinted in the dialect its
+ * db.system names (any dialect when none), so no literal another tool left
+ * in its spans is kept: not on screen, not in an export. */
+static uint32_t intern_sql(struct reader *r, const char *sql, const char *db_system)
+{
+	return sqlfp_intern_dialect(r->out->names, sql, strnlen(sql, NAME_MAX_BYTES), sqlfp_dialect_of(db_system));
 }
 
 static struct raw *new_span(struct reader *r)
@@ -108,6 +111,7 @@ struct fields {
 	bool db;             /* a database span */
 	char sql[NAME_MAX_BYTES];
 	bool has_sql;
+	char db_system[32]; /* OTLP's db.system(.name): the SQL's dialect */
 	int64_t counters[6]; /* rows, net_wait_ns, fullscan_steps, sort_ops, autoindex_rows, vm_steps */
 	int64_t otlp_kind;
 	bool kind_bad;
@@ -175,7 +179,7 @@ static bool add_span(struct reader *r, const struct fields *f, bool native, cons
 	}
 	if (f->db) {
 		s->rec.flags |= SPAN_F_DB;
-		s->rec.name = intern_name(r, f->has_sql ? f->sql : f->name, true);
+		s->rec.name = intern_sql(r, f->has_sql ? f->sql : f->name, f->db_system);
 		s->rec.u.db.rows = u32_of(f->counters[0]);
 		s->rec.u.db.net_wait_ns = u32_of(f->counters[1]);
 		s->rec.u.db.fullscan_steps = u32_of(f->counters[2]);
@@ -183,7 +187,7 @@ static bool add_span(struct reader *r, const struct fields *f, bool native, cons
 		s->rec.u.db.autoindex = u32_of(f->counters[4]);
 		s->rec.u.db.vm_steps = u32_of(f->counters[5]);
 	} else {
-		s->rec.name = intern_name(r, f->name, false);
+		s->rec.name = intern_name(r, f->name);
 		enum strategy st;
 		if (f->strategy[0] && strategy_parse(f->strategy, &st))
 			s->rec.strategy = (uint8_t)st;
@@ -388,9 +392,10 @@ static void otlp_attribute(struct jp *jp, struct fields *f)
 			jp_skip(jp);
 		}
 	}
-	if (has_text && (strcmp(key, "db.system.name") == 0 || strcmp(key, "db.system") == 0))
+	if (has_text && (strcmp(key, "db.system.name") == 0 || strcmp(key, "db.system") == 0)) {
 		f->db = true;
-	else if (has_text && (strcmp(key, "db.query.text") == 0 || (strcmp(key, "db.statement") == 0 && !f->has_sql))) {
+		copy_cut(f->db_system, sizeof f->db_system, text);
+	} else if (has_text && (strcmp(key, "db.query.text") == 0 || (strcmp(key, "db.statement") == 0 && !f->has_sql))) {
 		f->db = true;
 		f->has_sql = true;
 		memcpy(f->sql, text, sizeof f->sql);

@@ -1,3 +1,5 @@
+/* sqlfp: a lexer that knows SQLite's, MySQL's and PostgreSQL's ways of
+ * quoting and commenting, and the fingerprint written from its tokens. */
 #include "obslab/sqlfp.h"
 
 #include <ctype.h>
@@ -28,9 +30,18 @@ struct token {
 	size_t len;
 };
 
+/* How a backslash inside a quoted string is read. ESC_EITHER is for text
+ * whose server setting is unknown (standard_conforming_strings, MySQL's
+ * NO_BACKSLASH_ESCAPES): a string that ends in the same place both ways is
+ * one literal; one that does not is a literal to the end of the text. */
+enum escapes { ESC_NONE, ESC_BACKSLASH, ESC_EITHER };
+
 struct lexer {
 	const char *p, *end;
 	enum tok_type prev; /* type of the previous token, for unary minus */
+	enum sqlfp_dialect dialect;
+	enum escapes esc; /* for '...' strings (and MySQL's "...") */
+	bool cut;         /* a quote or a comment ran unclosed to the end */
 };
 
 static bool is_ident_start(unsigned char c)
@@ -43,38 +54,125 @@ static bool is_ident_char(unsigned char c)
 	return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
 }
 
-/* Skips white space and comments. */
+static bool starts_with(const char *p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+	return (size_t)(end - p) >= n && memcmp(p, s, n) == 0;
+}
+
+/* Past a block comment opened at p, NULL when it never closes. PostgreSQL's
+ * nest; MySQL's do not, but reading them nested only hides more (a valid
+ * MySQL statement has no comment opener inside a comment). */
+static const char *skip_block_comment(const char *p, const char *end, bool nested)
+{
+	size_t depth = 1;
+	for (p += 2; p < end; p++) {
+		if (starts_with(p, end, "*/")) {
+			p++;
+			if (--depth == 0)
+				return p + 1;
+		} else if (nested && starts_with(p, end, "/*")) {
+			p++;
+			depth++;
+		}
+	}
+	return NULL;
+}
+
+/* Skips white space and comments: -- and / * * / everywhere, # in MySQL
+ * and in an unknown dialect. A comment is never printed, whatever it holds. */
 static void skip_space(struct lexer *lx)
 {
+	bool hash = lx->dialect == SQLFP_MYSQL || lx->dialect == SQLFP_ANY;
+	bool nested = lx->dialect != SQLFP_SQLITE;
 	while (lx->p < lx->end) {
 		if (isspace((unsigned char)*lx->p)) {
 			lx->p++;
-		} else if (lx->end - lx->p >= 2 && lx->p[0] == '-' && lx->p[1] == '-') {
+		} else if (starts_with(lx->p, lx->end, "--") || (hash && *lx->p == '#')) {
 			while (lx->p < lx->end && *lx->p != '\n')
 				lx->p++;
-		} else if (lx->end - lx->p >= 2 && lx->p[0] == '/' && lx->p[1] == '*') {
-			lx->p += 2;
-			while (lx->p < lx->end && !(lx->end - lx->p >= 2 && lx->p[0] == '*' && lx->p[1] == '/'))
-				lx->p++;
-			lx->p = lx->end - lx->p >= 2 ? lx->p + 2 : lx->end;
+		} else if (starts_with(lx->p, lx->end, "/*")) {
+			const char *past = skip_block_comment(lx->p, lx->end, nested);
+			lx->cut |= past == NULL;
+			lx->p = past ? past : lx->end;
 		} else {
 			return;
 		}
 	}
 }
 
-/* Past a run quoted by q, where a doubled q stands for itself. */
-static const char *skip_quoted(const char *p, const char *end, char q)
+/* Past a run quoted by q (opened at p), where a doubled q stands for
+ * itself and, with backslash, \ takes the next byte as it is. NULL when it
+ * never closes. */
+static const char *scan_quoted(const char *p, const char *end, char q, bool backslash)
 {
 	for (p++; p < end; p++) {
-		if (*p == q) {
+		if (backslash && *p == '\\') {
+			if (++p == end)
+				break;
+		} else if (*p == q) {
 			if (p + 1 < end && p[1] == q)
 				p++;
 			else
 				return p + 1;
 		}
 	}
-	return end;
+	return NULL;
+}
+
+/* Past a quoted run read with esc; NULL when it never closes, or when
+ * ESC_EITHER's two readings end it in different places. */
+static const char *scan_escaped(const char *p, const char *end, char q, enum escapes esc)
+{
+	switch (esc) {
+	case ESC_NONE: return scan_quoted(p, end, q, false);
+	case ESC_BACKSLASH: return scan_quoted(p, end, q, true);
+	case ESC_EITHER: {
+		const char *plain = scan_quoted(p, end, q, false);
+		return plain == scan_quoted(p, end, q, true) ? plain : NULL;
+	}
+	}
+	return NULL;
+}
+
+/* Where a token scanned to ends: past, or, unclosed, the end of the text. */
+static const char *close_or_cut(struct lexer *lx, const char *past)
+{
+	if (past)
+		return past;
+	lx->cut = true;
+	return lx->end;
+}
+
+/* The length of PostgreSQL's $tag$ (or $$) at p, or 0. */
+static size_t dollar_tag(const char *p, const char *end)
+{
+	const char *q = p + 1;
+	if (q < end && is_ident_start((unsigned char)*q))
+		for (q++; q < end && *q != '$' && is_ident_char((unsigned char)*q); q++)
+			;
+	return q < end && *q == '$' ? (size_t)(q + 1 - p) : 0;
+}
+
+/* Past a dollar-quoted body opened by the tag at p, or NULL. */
+static const char *skip_dollar_quoted(const char *p, const char *end, size_t tag)
+{
+	for (const char *q = p + tag; (size_t)(end - q) >= tag; q++)
+		if (*q == '$' && memcmp(q, p, tag) == 0)
+			return q + tag;
+	return NULL;
+}
+
+/* An unknown dialect's [x] is an identifier (SQLite's, SQL Server's) only
+ * when it looks like one; PostgreSQL's arr[1] or ARRAY['a'] is not. */
+static const char *bracket_identifier(const char *p, const char *end)
+{
+	const char *q = p + 1;
+	if (q >= end || !is_ident_start((unsigned char)*q))
+		return NULL;
+	while (q < end && (is_ident_char((unsigned char)*q) || *q == ' '))
+		q++;
+	return q < end && *q == ']' ? q + 1 : NULL;
 }
 
 static const char *skip_number(const char *p, const char *end)
@@ -82,22 +180,25 @@ static const char *skip_number(const char *p, const char *end)
 	if (end - p >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
 		for (p += 2; p < end && isxdigit((unsigned char)*p); p++)
 			;
-		return p;
-	}
-	while (p < end && (isdigit((unsigned char)*p) || *p == '.'))
-		p++;
-	if (p < end && (*p == 'e' || *p == 'E')) {
-		const char *q = p + 1;
-		if (q < end && (*q == '+' || *q == '-'))
-			q++;
-		if (q < end && isdigit((unsigned char)*q)) {
-			for (p = q; p < end && isdigit((unsigned char)*p); p++)
-				;
+	} else {
+		while (p < end && (isdigit((unsigned char)*p) || *p == '.'))
+			p++;
+		if (p < end && (*p == 'e' || *p == 'E')) {
+			const char *q = p + 1;
+			if (q < end && (*q == '+' || *q == '-'))
+				q++;
+			if (q < end && isdigit((unsigned char)*q)) {
+				for (p = q; p < end && isdigit((unsigned char)*p); p++)
+					;
+			}
 		}
 	}
+	/* 0b101, 0o17, 1_000, 12abc: SQLite calls these one illegal token;
+	 * the digits belong to the value either way. */
+	while (p < end && is_ident_char((unsigned char)*p))
+		p++;
 	return p;
 }
-
 /* A sign is part of a number when it cannot be a binary operator: at the
  * start, or after an operator, an opening parenthesis, a comma or a keyword. */
 static bool sign_is_unary(enum tok_type prev)
@@ -133,10 +234,10 @@ static bool is_word(const struct token *t, const char *w)
 }
 
 /* How many characters after the first belong to the operator at p:
- * <= >= <> != == || << >> -> (one more) and ->> (two more). */
+ * <= >= <> != == || << >> -> :: (one more) and ->> (two more). */
 static size_t operator_tail(const char *p, const char *end)
 {
-	static const char *const longer[] = { "->>", "<=", ">=", "<>", "!=", "==", "||", "<<", ">>", "->" };
+	static const char *const longer[] = { "->>", "<=", ">=", "<>", "!=", "==", "||", "<<", ">>", "->", "::" };
 	for (size_t i = 0; i < sizeof longer / sizeof longer[0]; i++) {
 		size_t n = strlen(longer[i]);
 		if ((size_t)(end - p) >= n && memcmp(p, longer[i], n) == 0)
@@ -145,10 +246,43 @@ static size_t operator_tail(const char *p, const char *end)
 	return 0;
 }
 
+/* A string's prefix letter: X'..' everywhere; E'..' (always backslash
+ * escapes), N'..', B'..' and U&'..' in every dialect but SQLite's. The
+ * length of the prefix, or 0. */
+static size_t string_prefix(const struct lexer *lx, const char *p, bool *backslash)
+{
+	const char *end = lx->end;
+	char c = (char)toupper((unsigned char)*p);
+	*backslash = false;
+	if (c == 'X' && starts_with(p + 1, end, "'"))
+		return 1;
+	if (lx->dialect == SQLFP_SQLITE)
+		return 0;
+	if ((c == 'E' || c == 'N' || c == 'B') && starts_with(p + 1, end, "'")) {
+		*backslash = c == 'E';
+		return 1;
+	}
+	return c == 'U' && starts_with(p + 1, end, "&'") ? 2 : 0;
+}
+
+/* A quoted identifier ("x", `x`, [x]); unclosed (or, in an unknown
+ * dialect, read differently with and without escapes) it is a value to
+ * the end of the text: it may be a string another server read. */
+static const char *lex_quoted_identifier(struct lexer *lx, struct token *t, const char *p, char q)
+{
+	enum escapes esc = q == '"' && lx->dialect == SQLFP_ANY ? lx->esc : ESC_NONE;
+	const char *past = q == ']' ? memchr(p, ']', (size_t)(lx->end - p)) : scan_escaped(p, lx->end, q, esc);
+	if (q == ']' && past)
+		past++;
+	t->type = past ? TOK_QUOTED : TOK_VALUE;
+	return close_or_cut(lx, past);
+}
+
 static void lex_next(struct lexer *lx, struct token *t)
 {
 	skip_space(lx);
 	const char *p = lx->p, *end = lx->end;
+	bool sqlite = lx->dialect == SQLFP_SQLITE;
 	t->start = p;
 	if (p >= end) {
 		t->type = TOK_END;
@@ -156,9 +290,13 @@ static void lex_next(struct lexer *lx, struct token *t)
 		return;
 	}
 	unsigned char c = (unsigned char)*p;
-	if ((c == 'x' || c == 'X') && p + 1 < end && p[1] == '\'') {
-		t->type = TOK_VALUE; /* blob literal */
-		p = skip_quoted(p + 1, end, '\'');
+	bool backslash;
+	size_t prefix = is_ident_start(c) ? string_prefix(lx, p, &backslash) : 0;
+	size_t tag = !sqlite && c == '$' ? dollar_tag(p, end) : 0;
+	const char *bracket = c == '[' && lx->dialect == SQLFP_ANY ? bracket_identifier(p, end) : NULL;
+	if (prefix) {
+		t->type = TOK_VALUE; /* X'blob', E'escaped', N'national', B'bits', U&'unicode' */
+		p = close_or_cut(lx, scan_escaped(p + prefix, end, '\'', backslash ? ESC_BACKSLASH : lx->esc));
 	} else if (is_ident_start(c)) {
 		while (p < end && is_ident_char((unsigned char)*p))
 			p++;
@@ -166,23 +304,24 @@ static void lex_next(struct lexer *lx, struct token *t)
 		t->type = sqlite3_keyword_check(t->start, (int)t->len) ? TOK_KEYWORD : TOK_WORD;
 		if (is_word(t, "NULL") || is_word(t, "TRUE") || is_word(t, "FALSE"))
 			t->type = TOK_VALUE;
-	} else if (c == '\'') {
+	} else if (c == '\'' || (c == '"' && lx->dialect == SQLFP_MYSQL)) {
 		t->type = TOK_VALUE;
-		p = skip_quoted(p, end, '\'');
-	} else if (c == '"' || c == '`') {
+		p = close_or_cut(lx, scan_escaped(p, end, (char)c, lx->esc));
+	} else if (tag) {
+		t->type = TOK_VALUE; /* $$...$$, $tag$...$tag$ */
+		p = close_or_cut(lx, skip_dollar_quoted(p, end, tag));
+	} else if (c == '"' || c == '`' || (c == '[' && sqlite)) {
+		p = lex_quoted_identifier(lx, t, p, c == '[' ? ']' : (char)c);
+	} else if (bracket) {
 		t->type = TOK_QUOTED;
-		p = skip_quoted(p, end, (char)c);
-	} else if (c == '[') {
-		t->type = TOK_QUOTED;
-		const char *close = memchr(p, ']', (size_t)(end - p));
-		p = close ? close + 1 : end;
+		p = bracket;
 	} else if (starts_number(p, end) ||
 	           ((c == '-' || c == '+') && sign_is_unary(lx->prev) && starts_number(p + 1, end))) {
 		t->type = TOK_VALUE;
 		p = skip_number(c == '-' || c == '+' ? p + 1 : p, end);
 	} else if (c == '?' || ((c == ':' || c == '@' || c == '$') && p + 1 < end &&
 	                        is_ident_char((unsigned char)p[1]))) {
-		t->type = TOK_VALUE; /* parameter: ?, ?NNN, :name, @name, $name */
+		t->type = TOK_VALUE; /* parameter: ?, ?NNN, :name, @name, $name, $1 */
 		for (p++; p < end && is_ident_char((unsigned char)*p); p++)
 			;
 	} else {
@@ -242,10 +381,49 @@ static bool space_between(enum tok_type prev, enum tok_type cur)
  * parenthesis and "?)" written instead. */
 enum in_state { IN_NONE, IN_SAW_IN, IN_LIST_VALUE, IN_LIST_COMMA };
 
+/* True when sql reads to its end with nothing left open, backslashes read as esc. */
+static bool reads_closed(const char *sql, size_t len, enum sqlfp_dialect dialect, enum escapes esc)
+{
+	struct lexer lx = { .p = sql, .end = sql + len, .prev = TOK_END, .dialect = dialect, .esc = esc };
+	struct token t;
+	do
+		lex_next(&lx, &t);
+	while (t.type != TOK_END);
+	return !lx.cut;
+}
+
+/* How the dialect's strings read backslashes. SQLite's never escape.
+ * MySQL's do by default (its clients write O\'Brien), but a server may run
+ * with NO_BACKSLASH_ESCAPES and a statement may have been cut: escapes are
+ * trusted only when they make the statement read to its end and the plain
+ * reading does not. PostgreSQL's '...' depends on standard_conforming_strings,
+ * and an unknown dialect on anything: both read ESC_EITHER. */
+static enum escapes escapes_for(const char *sql, size_t len, enum sqlfp_dialect dialect)
+{
+	switch (dialect) {
+	case SQLFP_SQLITE: return ESC_NONE;
+	case SQLFP_POSTGRESQL:
+	case SQLFP_ANY: return ESC_EITHER;
+	case SQLFP_MYSQL:
+		if (!memchr(sql, '\\', len))
+			return ESC_BACKSLASH;
+		return reads_closed(sql, len, dialect, ESC_BACKSLASH) && !reads_closed(sql, len, dialect, ESC_NONE)
+		           ? ESC_BACKSLASH
+		           : ESC_EITHER;
+	}
+	return ESC_EITHER;
+}
+
 size_t sqlfp_normalize(const char *sql, size_t len, char *out, size_t cap)
 {
+	return sqlfp_normalize_dialect(sql, len, SQLFP_SQLITE, out, cap);
+}
+
+size_t sqlfp_normalize_dialect(const char *sql, size_t len, enum sqlfp_dialect dialect, char *out, size_t cap)
+{
 	len = strnlen(sql, len); /* SQL text ends at a NUL, as SQLite's own does */
-	struct lexer lx = { .p = sql, .end = sql + len, .prev = TOK_END };
+	struct lexer lx = { .p = sql, .end = sql + len, .prev = TOK_END, .dialect = dialect,
+		            .esc = escapes_for(sql, len, dialect) };
 	struct out o = { .buf = out, .cap = cap, .len = 0 };
 	enum tok_type prev = TOK_END;
 	enum in_state in = IN_NONE;
@@ -350,7 +528,27 @@ size_t sqlfp_where_column(const char *fingerprint, char *out, size_t cap)
 
 uint32_t sqlfp_intern(struct strtab *names, const char *sql, size_t len)
 {
+	return sqlfp_intern_dialect(names, sql, len, SQLFP_SQLITE);
+}
+
+uint32_t sqlfp_intern_dialect(struct strtab *names, const char *sql, size_t len, enum sqlfp_dialect dialect)
+{
 	char fp[SQLFP_MAX_LEN];
-	size_t n = sqlfp_normalize(sql, len, fp, sizeof fp);
+	size_t n = sqlfp_normalize_dialect(sql, len, dialect, fp, sizeof fp);
 	return strtab_intern(names, fp, n < sizeof fp ? n : sizeof fp - 1);
+}
+
+enum sqlfp_dialect sqlfp_dialect_of(const char *db_system)
+{
+	static const struct {
+		const char *system;
+		enum sqlfp_dialect dialect;
+	} known[] = {
+		{ "mysql", SQLFP_MYSQL },           { "mariadb", SQLFP_MYSQL },          { "tidb", SQLFP_MYSQL },
+		{ "postgresql", SQLFP_POSTGRESQL }, { "cockroachdb", SQLFP_POSTGRESQL }, { "redshift", SQLFP_POSTGRESQL },
+	};
+	for (size_t i = 0; db_system && i < sizeof known / sizeof known[0]; i++)
+		if (strcasecmp(db_system, known[i].system) == 0)
+			return known[i].dialect;
+	return SQLFP_ANY;
 }

@@ -63,7 +63,80 @@ static const struct {
 	{ "", "" },
 	{ "   -- only a comment", "" },
 	{ "SELECT 'unterminated", "SELECT ?" },
+	/* an unclosed quoted identifier may be a string: hidden to the end */
+	{ "SELECT \"unclosed secret", "SELECT ?" },
+	{ "SELECT [unclosed secret", "SELECT ?" },
 };
+
+/* SQL from other tools' files, in their dialects: every literal hidden,
+ * the shape kept where the dialect says unambiguously where a literal ends. */
+static const struct {
+	enum sqlfp_dialect dialect;
+	const char *sql, *fingerprint;
+} dialect_cases[] = {
+	/* the issue's four leaks */
+	{ SQLFP_MYSQL, "SELECT * FROM users WHERE pw = \"hunter2\"", "SELECT * FROM users WHERE pw = ?" },
+	{ SQLFP_MYSQL, "SELECT * FROM people WHERE note = 'I\\'m John, SSN 123-45-6789' AND id = 7",
+	  "SELECT * FROM people WHERE note = ? AND id = ?" },
+	{ SQLFP_POSTGRESQL, "SELECT $$my secret token$$, $tok$other secret$tok$ FROM t", "SELECT ?, ? FROM t" },
+	{ SQLFP_POSTGRESQL, "SELECT E'esc\\'aped secret' FROM t", "SELECT ? FROM t" },
+	/* MySQL: backslash escapes in both quotes, '' too, # and executable comments */
+	{ SQLFP_MYSQL, "SELECT * FROM t WHERE name = 'O\\'Brien' AND age > 30", "SELECT * FROM t WHERE name = ? AND age > ?" },
+	{ SQLFP_MYSQL, "INSERT INTO t VALUES (\"a\\\"b\", 'c''d', N'e', _utf8mb4'f', b'0101', 0b11, X'AB', 0xCD)",
+	  "INSERT INTO t VALUES (?, ?, ?, _utf8mb4 ?, ?, ?, ?, ?)" },
+	{ SQLFP_MYSQL, "SELECT a # secret one\nFROM t /*! secret two */ WHERE b = 1 -- secret three", "SELECT a FROM t WHERE b = ?" },
+	{ SQLFP_MYSQL, "SELECT `weird``name` FROM t", "SELECT `weird``name` FROM t" },
+	/* a server without backslash escapes: the reading that closes wins, or all is hidden */
+	{ SQLFP_MYSQL, "SELECT 'C:\\' , 'secret'", "SELECT ?" },
+	/* PostgreSQL: "..." is an identifier, nested comments, casts, arrays */
+	{ SQLFP_POSTGRESQL, "SELECT \"Name\" FROM \"Users\" WHERE a = 'x'::text", "SELECT \"Name\" FROM \"Users\" WHERE a = ? :: text" },
+	{ SQLFP_POSTGRESQL, "SELECT 1 /* outer /* inner */ still a secret */ FROM t", "SELECT ? FROM t" },
+	{ SQLFP_POSTGRESQL, "SELECT ARRAY['secret', 'other'], arr[12345678] FROM t WHERE id = $1",
+	  "SELECT ARRAY [ ?, ? ], arr [ ? ] FROM t WHERE id = ?" },
+	{ SQLFP_POSTGRESQL, "SELECT U&'d\\0061t', B'1010', X'1F', 0x1F, 1_000_000 FROM t", "SELECT ?, ?, ?, ?, ? FROM t" },
+	{ SQLFP_POSTGRESQL, "SELECT 'C:\\' AS path, 'secret'", "SELECT ?" },
+	/* unclosed: the rest of the text is the literal */
+	{ SQLFP_POSTGRESQL, "SELECT $t$ never closed secret", "SELECT ?" },
+	{ SQLFP_POSTGRESQL, "SELECT 1 /* never closed secret", "SELECT ?" },
+	{ SQLFP_MYSQL, "SELECT \"never closed secret", "SELECT ?" },
+	/* any dialect: every quoting at once, "..." an identifier, [x] one when it looks like one */
+	{ SQLFP_ANY, "SELECT \"col\", [Order Details] FROM t WHERE a = 'it\\'s secret' AND b = 1", "SELECT \"col\", [Order Details] FROM t WHERE a = ?" },
+	{ SQLFP_ANY, "SELECT \"it\\\"s a secret\" FROM t", "SELECT ?" },
+	{ SQLFP_ANY, "SELECT $$a$$, E'b\\'c', N'd', x # secret\n FROM t", "SELECT ?, ?, ?, x FROM t" },
+	/* the dialect changes nothing in the lab's own statements */
+	{ SQLFP_MYSQL, "SELECT count(*) FROM orders WHERE user_id IN (?, ?, ?)", "SELECT count(*) FROM orders WHERE user_id IN (?)" },
+	{ SQLFP_ANY, "SELECT users.id, count(orders.id) AS order_count FROM users LEFT OUTER JOIN orders ON users.id = orders.user_id",
+	  "SELECT users.id, count(orders.id) AS order_count FROM users LEFT OUTER JOIN orders ON users.id = orders.user_id" },
+};
+
+static void hides_literals_of_each_dialect(void **state)
+{
+	(void)state;
+	char out[512], again[512];
+	for (size_t i = 0; i < sizeof dialect_cases / sizeof dialect_cases[0]; i++) {
+		const char *sql = dialect_cases[i].sql;
+		enum sqlfp_dialect d = dialect_cases[i].dialect;
+		size_t len = sqlfp_normalize_dialect(sql, strlen(sql), d, out, sizeof out);
+		if (strcmp(out, dialect_cases[i].fingerprint) != 0)
+			fail_msg("dialect case %zu: '%s'\n  gave     '%s'\n  expected '%s'", i, sql, out,
+			         dialect_cases[i].fingerprint);
+		assert_int_equal(len, strlen(out));
+		sqlfp_normalize_dialect(out, len, d, again, sizeof again);
+		assert_string_equal(out, again);
+	}
+}
+
+static void names_the_dialect_of_db_system(void **state)
+{
+	(void)state;
+	assert_int_equal(sqlfp_dialect_of("mysql"), SQLFP_MYSQL);
+	assert_int_equal(sqlfp_dialect_of("MariaDB"), SQLFP_MYSQL);
+	assert_int_equal(sqlfp_dialect_of("postgresql"), SQLFP_POSTGRESQL);
+	assert_int_equal(sqlfp_dialect_of("sqlite"), SQLFP_ANY); /* a file's text, not SQLite's */
+	assert_int_equal(sqlfp_dialect_of("oracle.db"), SQLFP_ANY);
+	assert_int_equal(sqlfp_dialect_of(""), SQLFP_ANY);
+	assert_int_equal(sqlfp_dialect_of(NULL), SQLFP_ANY);
+}
 
 static void normalizes_every_case(void **state)
 {
@@ -149,6 +222,8 @@ int main(void)
 		cmocka_unit_test(is_stable_under_its_own_output),
 		cmocka_unit_test(cuts_safely_and_reports_full_length),
 		cmocka_unit_test(names_operation_and_collection),
+		cmocka_unit_test(hides_literals_of_each_dialect),
+		cmocka_unit_test(names_the_dialect_of_db_system),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

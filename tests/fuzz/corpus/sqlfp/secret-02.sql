@@ -1,0 +1,1 @@
+SELECT * FROM people WHERE note = 'I\'m xyzzyJohn, SSN xyzzy123-45-6789' AND id = 7

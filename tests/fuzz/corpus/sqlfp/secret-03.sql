@@ -1,0 +1,1 @@
+INSERT INTO t VALUES ("a\"xyzzyDq", 'b''xyzzySq', N'xyzzyNat', _utf8mb4'xyzzyCharset', b'1011101110111', X'5EC2E7AB1E', 0x5ec2e7ab1e)

@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE a = 'C:\\' AND b = 'xyzzyAfterBackslash'

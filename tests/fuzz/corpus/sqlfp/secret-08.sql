@@ -1,0 +1,1 @@
+SELECT $$my xyzzyDollar token$$, $tok$xyzzyTagged$tok$ FROM t

@@ -1,0 +1,1 @@
+SELECT E'esc\'aped xyzzyEscaped' FROM t

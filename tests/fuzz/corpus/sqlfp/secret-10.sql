@@ -1,0 +1,1 @@
+SELECT 1 /* outer /* inner */ xyzzyNested */ FROM t WHERE a = U&'d\0061t xyzzyUnicode' AND b = B'1011101110111'

@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE a = 'it''s xyzzyDoubled' -- xyzzyLine

@@ -1,0 +1,2 @@
+SELECT $$xyzzyAnyDollar$$, E'x\'xyzzyAnyE', x # xyzzyAnyHash
+ FROM t

@@ -1,0 +1,1 @@
+SELECT 0x5ec2e7ab1e, 31415926535, X'5EC2E7AB1E' /* a /* xyzzyAnyNested */ xyzzyAnyNested2 */
