@@ -32,7 +32,7 @@ struct logs {
 	size_t n, warn;
 	const struct session *s;
 	uint32_t fingerprint; /* of the first record that had one */
-	char trace_ids[16][2 * SPAN_TRACE_ID_LEN + 1];
+	char trace_ids[16][LOG_TEXT_MAX];
 };
 
 static void on_log(void *ctx, const struct log_record *rec)
