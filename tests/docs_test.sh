@@ -4,18 +4,25 @@
 #  - every command in their ```sh blocks runs and exits 0 (in a temporary
 #    directory, so against a temporary database; the explorer's with
 #    --frames 5 in a pseudo-terminal). The two setup commands at the top of
-#    the README (tools/deps, tools/check) are what CI itself runs: skipped;
-#  - every screen embedded in MODULE2.md shows what docs/screens/patterns.tsv
-#    says, and tools/screens can capture them all again from the binary.
+#    the README (tools/deps, tools/check) are what CI itself runs: reported
+#    as SKIP and counted as skipped;
+#  - every screen of docs/screens/patterns.tsv shows its pattern three times
+#    over: as captured in docs/screens/NAME.txt (what the guide and README
+#    are built from), as tools/screens captures it again from the binary,
+#    and, where MODULE2.md embeds it, in MODULE2.md (which must then be the
+#    captured file, verbatim); MODULE2.md embeds no screen without a pattern.
 # Usage: docs_test.sh PATH/TO/obslab SOURCE_DIR
 set -u
 bin=$(realpath "$1")
 src=$(realpath "$2")
 work=$(mktemp -d)
+export TMUX_TMPDIR="$work" # tools/screens' tmux socket too
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
+cd "$work" || exit 1
+passed=0 failed=0 skipped=0
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
+skip() { skipped=$((skipped + 1)); printf 'SKIP: %s\n' "$*"; }
 docs=("$src/README.md" "$src/MODULE2.md")
 
 # keys
@@ -33,7 +40,7 @@ for doc in "${docs[@]}"; do
 	mkdir -p "$work/run" && cd "$work/run" || exit 1
 	while IFS= read -r line; do
 		case "$line" in
-		*tools/deps* | *tools/check*) continue ;;
+		*tools/deps* | *tools/check*) skip "$(basename "$doc"): '$line' (CI's own setup and run)"; continue ;;
 		esac
 		cmd=${line/#build\/obslab/$bin}
 		sub=$(awk '{ print $2 }' <<<"$cmd")
@@ -50,15 +57,34 @@ done
 
 # screens
 patterns="$src/docs/screens/patterns.tsv"
-while IFS=$'\t' read -r name regex; do
-	block=$(awk -v n="<!-- screen: $name -->" '$0 == n { want = 1; next } want && /^```text$/ { on = 1; next } on && /^```$/ { exit } on { print }' "$src/MODULE2.md")
-	[ -z "$block" ] && continue
-	grep -Eq -- "$regex" <<<"$block" && ok || bad "MODULE2.md's screen '$name' does not show /$regex/"
-done <"$patterns"
+embedded() { awk -v n="<!-- screen: $1 -->" '$0 == n { want = 1; next } want && /^```text$/ { on = 1; next } on && /^```$/ { exit } on { print }' "$src/MODULE2.md"; }
+# shows WHAT FILE NAME REGEX: FILE is there and matches REGEX.
+shows() {
+	if [ ! -s "$2" ]; then bad "$1 '$3' is missing ($2)"
+	elif grep -Eq -- "$4" "$2"; then ok
+	else bad "$1 '$3' does not show /$4/"; fi
+}
+[ -s "$patterns" ] && ok || bad "no screen patterns in $patterns"
 if bash "$src/tools/screens" "$work/screens" "$bin" >"$work/screens.log" 2>&1; then ok; else bad "tools/screens: $(tail -5 "$work/screens.log")"; fi
+while IFS=$'\t' read -r name regex; do
+	[ -n "$name" ] || continue
+	shows "the captured screen" "$src/docs/screens/$name.txt" "$name" "$regex"
+	shows "the screen tools/screens captured again" "$work/screens/$name.txt" "$name" "$regex"
+	block=$(embedded "$name")
+	[ -z "$block" ] && continue # not embedded in MODULE2.md: checked above, as captured
+	grep -Eq -- "$regex" <<<"$block" && ok || bad "MODULE2.md's screen '$name' does not show /$regex/"
+	if diff -q <(printf '%s\n' "$block") <(printf '%s\n' "$(cat "$src/docs/screens/$name.txt")") >/dev/null; then ok
+	else bad "MODULE2.md's screen '$name' is not docs/screens/$name.txt (run tools/guide)"; fi
+done <"$patterns"
+# every screen MODULE2.md embeds is one the patterns check
+while IFS= read -r name; do
+	if awk -F '\t' -v n="$name" '$1 == n { found = 1 } END { exit !found }' "$patterns"; then ok
+	else bad "MODULE2.md embeds a screen '$name' that patterns.tsv does not check"; fi
+	[ -n "$(embedded "$name")" ] && ok || bad "MODULE2.md marks a screen '$name' but has no block after it"
+done < <(sed -n 's/^<!-- screen: \(.*\) -->$/\1/p' "$src/MODULE2.md")
 for f in "$work"/screens/*.txt; do
 	[ -s "$f" ] || bad "empty screen $f"
 done
 
-printf '%d passed, %d failed\n' "$passed" "$failed"
+printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
 [ "$failed" -eq 0 ]

@@ -11,6 +11,7 @@ src=$(realpath "$2")
 node_dir="$3/node-checks"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
 
 mkdir -p "$node_dir"
 cp "$src/tests/node/package.json" "$src/tests/node/check_files.js" "$node_dir/"

@@ -24,26 +24,38 @@ static void round_trip_is_waited_and_recorded(void **state)
 	lab_open(&lab, ":memory:", 20, true);
 	sqltrace_set_rtt_us(lab.sqltrace, rtt_us);
 	assert_int_equal(sqltrace_rtt_us(lab.sqltrace), rtt_us);
-	int64_t over[64];
-	size_t n = 0;
-	for (int r = 0; r < 3; r++) {
-		lab_request(&lab, STRATEGY_NAIVE);
-		const struct trace *t = store_latest(lab.store);
-		for (size_t i = 0; i < t->nspans; i++) {
-			const struct span_record *s = &t->spans[i];
-			if (!(s->flags & SPAN_F_DB))
-				continue;
-			int64_t waited = s->u.db.net_wait_ns;
-			assert_true(waited >= (int64_t)rtt_us * 1000);     /* never short */
-			assert_true(span_duration_ns(s) >= waited);        /* inside the span */
-			if (n < 64)
-				over[n++] = waited - (int64_t)rtt_us * 1000;
+	/* Accurate to a few microseconds: the typical overshoot is small. But the
+	 * wait sleeps before it spins, and on a loaded machine (the tests share
+	 * their cores) a whole round of wake-ups can come late; so a round of
+	 * three requests is tried up to ten times, and one must be accurate. A
+	 * wait that is wrong by design (a bare nanosleep overshoots by tens of
+	 * microseconds, every time) fails all ten. Every wait, in every round,
+	 * must be at least the round trip and lie inside its span. */
+	int64_t best = INT64_MAX;
+	for (int round = 0; round < 10 && best >= 20 * 1000; round++) {
+		int64_t over[64];
+		size_t n = 0;
+		for (int r = 0; r < 3; r++) {
+			lab_request(&lab, STRATEGY_NAIVE);
+			const struct trace *t = store_latest(lab.store);
+			for (size_t i = 0; i < t->nspans; i++) {
+				const struct span_record *s = &t->spans[i];
+				if (!(s->flags & SPAN_F_DB))
+					continue;
+				int64_t waited = s->u.db.net_wait_ns;
+				assert_true(waited >= (int64_t)rtt_us * 1000); /* never short */
+				assert_true(span_duration_ns(s) >= waited);    /* inside the span */
+				if (n < 64)
+					over[n++] = waited - (int64_t)rtt_us * 1000;
+			}
 		}
+		assert_int_equal(n, 63);
+		int64_t median_over = analysis_median(over, n);
+		if (median_over < best)
+			best = median_over;
 	}
-	/* Accurate to a few microseconds: the typical overshoot is small even on
-	 * a busy machine (a preempted wait shows as one long outlier, not many). */
-	int64_t median_over = analysis_median(over, n);
-	assert_true(median_over < 20 * 1000);
+	if (best >= 20 * 1000)
+		fail_msg("the round trip overshot by a median of %lld ns in the best of ten rounds", (long long)best);
 	/* Attribution sees it as network time. */
 	struct attribution a = analysis_attribution(store_latest(lab.store));
 	assert_true(a.network_ns >= 21 * (int64_t)rtt_us * 1000);

@@ -10,7 +10,9 @@ wrapper="$*"
 frames=${FRAMES:-150}
 work=$(mktemp -d)
 sock="obslab-frames-$$"
+export TMUX_TMPDIR="$work" # tmux's socket too
 trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$work"' EXIT
+cd "$work" || exit 1
 
 LC_ALL=C.UTF-8 tmux -L "$sock" -u -f /dev/null new-session -d -x 120 -y 40 -s f \
 	"cd $work && LC_ALL=C.UTF-8 $wrapper $bin --db $work/frames.db --frames $frames 2>err.txt; echo \$? >status.txt"

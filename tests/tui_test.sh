@@ -7,8 +7,10 @@ bin=$(realpath "$1")
 work=$(mktemp -d)
 sock="obslab-tui-$$"
 db="$work/tui.db"
+export TMUX_TMPDIR="$work" # tmux's socket too
 cleanup() { tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
+cd "$work" || exit 1 # every file the test writes (keys.txt, out.txt, err.txt) goes here
 
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }

@@ -1,0 +1,271 @@
+/* session: a live lab end to end — start, drain spans and log records,
+ * wait for the workload's end, stop — and the databases it refuses, a
+ * locked one it fails on, and stopping what never started. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "fixture.h"
+#include "obslab/clock.h"
+#include "obslab/log.h"
+#include "obslab/session.h"
+#include "obslab/span.h"
+#include "obslab/store.h"
+#include "obslab/strtab.h"
+
+static const struct store_limits limits = { .max_traces = 64, .max_spans = 1u << 20 };
+
+static struct workload_config config(enum strategy s, uint32_t users, uint64_t requests)
+{
+	return (struct workload_config){ .strategy = s, .users = users, .rtt_us = 0, .seed = 42, .pace_hz = 0,
+	                                 .max_requests = requests, .trace = true };
+}
+
+struct logs {
+	size_t n, warn;
+	const struct session *s;
+	uint32_t fingerprint; /* of the first record that had one */
+	char trace_ids[16][LOG_TEXT_MAX];
+};
+
+static void on_log(void *ctx, const struct log_record *rec)
+{
+	struct logs *l = ctx;
+	assert_non_null(rec->message);
+	assert_true(rec->nfields <= LOG_MAX_FIELDS);
+	for (uint32_t i = 0; i < rec->nfields; i++) {
+		if (strcmp(rec->fields[i].key, "fingerprint") == 0 && !l->fingerprint)
+			l->fingerprint = rec->fields[i].v.str;
+		if (strcmp(rec->fields[i].key, "trace_id") == 0 && l->n < 16)
+			snprintf(l->trace_ids[l->n], sizeof l->trace_ids[0], "%s", rec->fields[i].v.text);
+	}
+	l->warn += rec->level == LOG_WARN;
+	l->n++;
+}
+
+static void on_tick(void *ctx)
+{
+	(*(size_t *)ctx)++;
+}
+
+static void a_run_to_its_end_delivers_every_trace_and_log(void **state)
+{
+	(void)state;
+	struct session s;
+	struct db_error err = { "stale" };
+	struct workload_config cfg = config(STRATEGY_NAIVE, 20, 5);
+	assert_int_equal(session_start(&s, ":memory:", &cfg, limits, &err), DB_OK);
+	assert_non_null(s.names);
+	assert_non_null(s.store);
+	assert_non_null(s.workload);
+	struct logs logs = { .s = &s };
+	size_t ticks = 0;
+	session_wait(&s, on_log, &logs, on_tick, &ticks);
+	assert_int_equal(workload_phase(s.workload), WORKLOAD_DONE);
+	assert_int_equal(workload_requests(s.workload), 5);
+	assert_string_equal(workload_error(s.workload), "");
+
+	/* everything was drained: each request's trace and its log line */
+	assert_int_equal(store_traces_completed(s.store), 5);
+	assert_int_equal(store_trace_count(s.store), 5);
+	assert_int_equal(store_spans_received(s.store), 5 * (1 + 1 + 20 + 1));
+	assert_int_equal(store_spans_orphaned(s.store), 0);
+	assert_int_equal(session_drain(&s, on_log, &logs), 0);
+	assert_int_equal(logs.n, 5);
+	assert_int_equal(logs.warn, 5); /* naive: "N+1 query pattern detected" */
+	assert_string_equal(strtab_get(s.names, logs.fingerprint), "SELECT count(*) FROM orders WHERE user_id = ?");
+	for (size_t i = 0; i < 5; i++) {
+		const struct trace *t = store_trace(s.store, i);
+		char hex[2 * SPAN_TRACE_ID_LEN + 1];
+		span_trace_id_hex(t->trace_id, hex);
+		assert_string_equal(logs.trace_ids[i], hex); /* the log line names its trace */
+		assert_int_equal(t->nspans, 23);
+		assert_int_equal(t->spans[0].u.root.users, 20);
+	}
+	session_stop(&s);
+	assert_null(s.store);
+	assert_null(s.workload);
+}
+
+static void a_plan_ends_by_itself_without_a_log_callback(void **state)
+{
+	(void)state;
+	struct session s;
+	struct db_error err;
+	struct plan plan = { .users = { 10 }, .nscales = 1, .requests = 2 };
+	struct workload_config cfg = config(STRATEGY_NAIVE, 10, 0);
+	cfg.plan = &plan;
+	assert_int_equal(session_start(&s, ":memory:", &cfg, limits, &err), DB_OK);
+	session_wait(&s, NULL, NULL, NULL, NULL);
+	assert_int_equal(workload_phase(s.workload), WORKLOAD_DONE);
+	uint32_t done, total;
+	bool running;
+	workload_plan_progress(s.workload, &done, &total, &running);
+	assert_int_equal(done, 2 * STRATEGY_COUNT);
+	assert_false(running);
+	/* rounds of naive, optimized, eager, every root flagged as measured */
+	assert_int_equal(store_trace_count(s.store), 2 * STRATEGY_COUNT);
+	for (size_t i = 0; i < store_trace_count(s.store); i++) {
+		const struct span_record *root = &store_trace(s.store, i)->spans[0];
+		assert_true(root->flags & SPAN_F_MEASURED);
+		assert_int_equal(root->strategy, i % STRATEGY_COUNT);
+	}
+	session_stop(&s);
+}
+
+/* An endless workload: the consumer drains while it runs, and stop ends it. */
+static void drains_while_running_then_stops(void **state)
+{
+	(void)state;
+	struct session s;
+	struct db_error err;
+	struct workload_config cfg = config(STRATEGY_OPTIMIZED, 20, 0);
+	cfg.pace_hz = 200;
+	assert_int_equal(session_start(&s, ":memory:", &cfg, limits, &err), DB_OK);
+	struct logs logs = { .s = &s };
+	size_t moved = 0;
+	const struct timespec nap = { .tv_sec = 0, .tv_nsec = 2000000 };
+	for (int i = 0; i < 10000 && store_traces_completed(s.store) < 3; i++) {
+		moved += session_drain(&s, on_log, &logs);
+		nanosleep(&nap, NULL);
+	}
+	assert_true(store_traces_completed(s.store) >= 3);
+	assert_int_equal(moved, store_spans_received(s.store));
+	assert_int_equal(workload_phase(s.workload), WORKLOAD_RUNNING);
+	assert_true(logs.n >= 3);
+	assert_int_equal(logs.warn, 0); /* optimized logs at INFO */
+	session_stop(&s);
+	assert_null(s.spans);
+	assert_int_equal(session_drain(&s, NULL, NULL), 0); /* a stopped session has nothing to drain */
+}
+
+static void refused_databases_are_left_untouched(void **state)
+{
+	(void)state;
+	struct session s;
+	struct db_error err;
+	struct workload_config cfg = config(STRATEGY_NAIVE, 5, 1);
+	char path[512];
+
+	/* someone else's database */
+	fixture_path(path, sizeof path, "foreign.db");
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE invoices(id INTEGER PRIMARY KEY, total REAL);"
+	                                  "INSERT INTO invoices VALUES (1, 9.5);",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	uint64_t before = file_checksum(path);
+	memset(&err, 0, sizeof err);
+	assert_int_equal(session_start(&s, path, &cfg, limits, &err), DB_FOREIGN);
+	assert_non_null(strstr(err.msg, path));
+	assert_null(strchr(err.msg, '\n'));
+	assert_null(s.workload);
+	assert_null(s.store);
+	session_stop(&s); /* safe on a session that failed to start */
+	assert_int_equal(file_checksum(path), before);
+
+	/* not a database at all */
+	fixture_path(path, sizeof path, "notes.txt");
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 200; i++)
+		fputs("these are not the pages you are looking for\n", f);
+	fclose(f);
+	before = file_checksum(path);
+	memset(&err, 0, sizeof err);
+	assert_int_equal(session_start(&s, path, &cfg, limits, &err), DB_NOTADB);
+	assert_non_null(strstr(err.msg, path));
+	session_stop(&s);
+	assert_int_equal(file_checksum(path), before);
+
+	/* obslab's, from a newer schema */
+	fixture_path(path, sizeof path, "newer.db");
+	assert_int_equal(db_open(path, &db, &err), DB_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE obslab_meta SET value = '99' WHERE key = 'schema_version'", NULL, NULL,
+	                              NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_close_v2(db);
+	before = file_checksum(path);
+	memset(&err, 0, sizeof err);
+	assert_int_equal(session_start(&s, path, &cfg, limits, &err), DB_TOO_NEW);
+	assert_non_null(strstr(err.msg, "99"));
+	session_stop(&s);
+	assert_int_equal(file_checksum(path), before);
+
+	/* a directory, and a path under a directory that does not exist */
+	memset(&err, 0, sizeof err);
+	assert_int_equal(session_start(&s, fixture_dir(), &cfg, limits, &err), DB_CANTOPEN);
+	assert_true(err.msg[0] != '\0');
+	session_stop(&s);
+	fixture_path(path, sizeof path, "no/such/dir/lab.db");
+	memset(&err, 0, sizeof err);
+	assert_int_equal(session_start(&s, path, &cfg, limits, &err), DB_CANTOPEN);
+	assert_true(err.msg[0] != '\0');
+	session_stop(&s);
+
+	/* a zeroed session stops too, twice */
+	memset(&s, 0, sizeof s);
+	session_stop(&s);
+	session_stop(&s);
+}
+
+/* Another connection holds the write lock: the workload cannot seed, fails
+ * (after the database's busy timeout), and session_wait returns. */
+static void a_workload_that_fails_ends_the_wait(void **state)
+{
+	(void)state;
+	char path[512];
+	fixture_path(path, sizeof path, "locked.db");
+	sqlite3 *db;
+	struct db_error err;
+	assert_int_equal(db_open(path, &db, &err), DB_OK); /* stamped, not seeded */
+	sqlite3_close_v2(db);
+	sqlite3 *holder;
+	assert_int_equal(sqlite3_open(path, &holder), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(holder, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+
+	struct session s;
+	struct workload_config cfg = config(STRATEGY_NAIVE, 5, 3);
+	assert_int_equal(session_start(&s, path, &cfg, limits, &err), DB_OK);
+	struct logs logs = { .s = &s };
+	session_wait(&s, on_log, &logs, NULL, NULL);
+	assert_int_equal(workload_phase(s.workload), WORKLOAD_FAILED);
+	assert_true(workload_error(s.workload)[0] != '\0');
+	assert_int_equal(workload_requests(s.workload), 0);
+	assert_int_equal(store_traces_completed(s.store), 0);
+	assert_int_equal(logs.n, 0);
+	session_stop(&s);
+	assert_int_equal(sqlite3_exec(holder, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(holder);
+
+	/* Unlocked, the same file works. */
+	assert_int_equal(session_start(&s, path, &cfg, limits, &err), DB_OK);
+	session_wait(&s, NULL, NULL, NULL, NULL);
+	assert_int_equal(workload_phase(s.workload), WORKLOAD_DONE);
+	assert_int_equal(store_traces_completed(s.store), 3);
+	session_stop(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_run_to_its_end_delivers_every_trace_and_log),
+		cmocka_unit_test(a_plan_ends_by_itself_without_a_log_callback),
+		cmocka_unit_test(drains_while_running_then_stops),
+		cmocka_unit_test(refused_databases_are_left_untouched),
+		cmocka_unit_test(a_workload_that_fails_ends_the_wait),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	fixture_cleanup();
+	return rc;
+}
