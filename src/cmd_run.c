@@ -182,9 +182,10 @@ int cmd_run(const struct cli *cli, FILE *out, FILE *err)
 {
 	struct run r = { .cli = cli };
 	if (cli->log_file) {
-		r.log_file = fopen(cli->log_file, "a");
+		char why[512];
+		r.log_file = log_open_file(cli->log_file, why, sizeof why);
 		if (!r.log_file) {
-			textsafe_fprintf(err, "obslab: cannot write the log file %s: %s\n", cli->log_file, strerror(errno));
+			textsafe_fprintf(err, "obslab: %s\n", why);
 			return CLI_EXIT_FAILURE;
 		}
 	}

@@ -1,13 +1,20 @@
+/* Structured log records: built, emitted into a ring, formatted as JSON
+ * lines or short text, and the file the JSON lines go to. */
 #include "obslab/log.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "obslab/ring.h"
 #include "obslab/strtab.h"
 #include "obslab/textsafe.h"
+#include "obslab/utf8.h"
 
 struct log_field log_int(const char *key, int64_t value)
 {
@@ -22,7 +29,7 @@ struct log_field log_str(const char *key, uint32_t strtab_id)
 struct log_field log_text(const char *key, const char *value)
 {
 	struct log_field f = { .key = key, .type = LOG_VALUE_TEXT };
-	size_t n = strnlen(value, LOG_TEXT_MAX - 1);
+	size_t n = utf8_cut(value, strnlen(value, LOG_TEXT_MAX - 1));
 	memcpy(f.v.text, value, n);
 	f.v.text[n] = '\0';
 	return f;
@@ -117,4 +124,50 @@ size_t log_format(char *buf, size_t cap, const struct log_record *rec, const str
 	}
 #undef APPEND
 	return n < cap ? n : (cap ? cap - 1 : 0);
+}
+
+static const char *file_kind(mode_t mode)
+{
+	return S_ISDIR(mode)    ? "a directory"
+	       : S_ISFIFO(mode) ? "a FIFO"
+	       : S_ISSOCK(mode) ? "a socket"
+	       : S_ISBLK(mode)  ? "a block device"
+	                        : "not a regular file";
+}
+
+FILE *log_open_file(const char *path, char *err, size_t cap)
+{
+	/* O_NONBLOCK: a FIFO with no reader fails at once (ENXIO) instead of
+	 * waiting for one; a regular file or a device is unaffected. */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0666);
+	struct stat st;
+	if (fd < 0) {
+		int e = errno;
+		if (e == ENXIO && stat(path, &st) == 0 && S_ISFIFO(st.st_mode))
+			snprintf(err, cap, "cannot write the log file %s: a FIFO that no process is reading (start the reader first)",
+			         path);
+		else if (e == ENXIO && stat(path, &st) == 0)
+			snprintf(err, cap, "cannot write the log file %s: it is %s", path, file_kind(st.st_mode));
+		else
+			snprintf(err, cap, "cannot write the log file %s: %s", path, strerror(e));
+		return NULL;
+	}
+	int flags = fcntl(fd, F_GETFL);
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, cap, "cannot write the log file %s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		snprintf(err, cap, "cannot write the log file %s: it is %s", path, file_kind(st.st_mode));
+		close(fd);
+		return NULL;
+	}
+	/* Blocking again from here: a log line is written whole, as to stdout. */
+	FILE *f = flags >= 0 && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0 ? fdopen(fd, "a") : NULL;
+	if (!f) {
+		snprintf(err, cap, "cannot write the log file %s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
 }

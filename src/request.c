@@ -1,3 +1,5 @@
+/* The lab's endpoint: the three strategies' queries, the users they return,
+ * the response body, and the log record each request leaves. */
 #include "obslab/request.h"
 
 #include <cjson/cJSON.h>
@@ -10,6 +12,8 @@
 #include "obslab/sqlfp.h"
 #include "obslab/strtab.h"
 #include "obslab/tracer.h"
+#include "obslab/utf8.h"
+#include "obslab/xalloc.h"
 
 static const char users_sql[] = "SELECT id, username, email FROM users ORDER BY id";
 static const char count_sql[] = "SELECT count(*) FROM orders WHERE user_id = ?";
@@ -60,6 +64,7 @@ bool strategy_parse(const char *name, enum strategy *out)
 void request_result_free(struct request_result *res)
 {
 	free(res->users);
+	free(res->text);
 	cJSON_free(res->body);
 	memset(res, 0, sizeof *res);
 }
@@ -169,10 +174,41 @@ static struct user_row *push_user(struct request_result *res)
 	return u;
 }
 
-static void copy_text(char *dst, size_t cap, sqlite3_stmt *stmt, int col)
+/* A text column, whole, appended to the result's text as UTF-8: a byte
+ * that begins no character (or a NUL inside the value) becomes U+FFFD.
+ * Its offset. */
+static size_t take_text(struct request_result *res, sqlite3_stmt *stmt, int col)
 {
-	const unsigned char *text = sqlite3_column_text(stmt, col);
-	snprintf(dst, cap, "%s", text ? (const char *)text : "");
+	const char *text = (const char *)sqlite3_column_text(stmt, col);
+	size_t n = text ? (size_t)sqlite3_column_bytes(stmt, col) : 0;
+	size_t at = res->text_len;
+	if (res->text_cap - at < 3 * n + 1) { /* room for every byte replaced */
+		res->text_cap = res->text_cap * 2 > at + 3 * n + 1 ? res->text_cap * 2 : at + 3 * n + 1;
+		res->text = xrealloc(res->text, res->text_cap);
+	}
+	char *o = res->text + at;
+	if (n == 0) {
+		/* NULL or empty: "" */
+	} else if (utf8_valid_len(text, n) == n) {
+		memcpy(o, text, n);
+		o += n;
+	} else {
+		for (size_t i = 0; i < n;) {
+			size_t k = utf8_char_len(text + i, n - i);
+			if (k) {
+				memcpy(o, text + i, k);
+				o += k;
+				i += k;
+			} else {
+				memcpy(o, "\xef\xbf\xbd", 3);
+				o += 3;
+				i++;
+			}
+		}
+	}
+	*o++ = '\0';
+	res->text_len = (size_t)(o - res->text);
+	return at;
 }
 
 /* Runs a users query: id, username, email and, if with_count, order_count. */
@@ -187,8 +223,8 @@ static int fetch_users(sqlite3_stmt *stmt, bool with_count, struct request_resul
 			break;
 		}
 		u->id = sqlite3_column_int64(stmt, 0);
-		copy_text(u->username, sizeof u->username, stmt, 1);
-		copy_text(u->email, sizeof u->email, stmt, 2);
+		u->username = take_text(res, stmt, 1);
+		u->email = take_text(res, stmt, 2);
 		if (with_count)
 			u->order_count = sqlite3_column_int64(stmt, 3);
 	}
@@ -314,8 +350,8 @@ static char *build_body(enum strategy strategy, const struct request_result *res
 			return NULL;
 		}
 		cJSON_AddNumberToObject(o, "id", (double)u->id);
-		cJSON_AddStringToObject(o, "username", u->username);
-		cJSON_AddStringToObject(o, "email", u->email);
+		cJSON_AddStringToObject(o, "username", res->text + u->username);
+		cJSON_AddStringToObject(o, "email", res->text + u->email);
 		cJSON_AddNumberToObject(o, "order_count", (double)u->order_count);
 	}
 	char *body = cJSON_PrintUnformatted(root);
@@ -358,6 +394,7 @@ enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
                            struct request_result *res, struct db_error *err)
 {
 	res->nusers = 0;
+	res->text_len = 0;
 	res->queries = 0;
 	cJSON_free(res->body);
 	res->body = NULL;

@@ -1,15 +1,20 @@
+/* The snapshot reader's entry points: the file read whole (and refused if it
+ * is not a regular file or changes while it is read), checked as UTF-8, and
+ * its document's top level. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "obslab/store.h"
 #include "obslab/strtab.h"
+#include "obslab/utf8.h"
+#include "obslab/xalloc.h"
 #include "snapshot_reader.h"
 
 bool reader_fail(struct reader *r, const char *fmt, ...)
@@ -24,32 +29,6 @@ bool reader_fail(struct reader *r, const char *fmt, ...)
 }
 
 /* ---- entry points --------------------------------------------------------------------- */
-
-/* Offset of the first byte that is not well-formed UTF-8 (or is NUL), or len. */
-static size_t utf8_invalid_at(const unsigned char *s, size_t len)
-{
-	for (size_t i = 0; i < len;) {
-		/* Plain ASCII without NUL, eight bytes at a time. */
-		uint64_t v;
-		if (len - i >= 8 && (memcpy(&v, s + i, 8), (v & UINT64_C(0x8080808080808080)) == 0) &&
-		    ((v - UINT64_C(0x0101010101010101)) & ~v & UINT64_C(0x8080808080808080)) == 0) {
-			i += 8;
-			continue;
-		}
-		unsigned char c = s[i];
-		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-		if (c == 0 || n == 0 || (n == 2 && c < 0xc2) || i + n > len)
-			return i;
-		for (size_t k = 1; k < n; k++)
-			if ((s[i + k] & 0xc0) != 0x80)
-				return i;
-		if ((n == 3 && c == 0xe0 && s[i + 1] < 0xa0) || (n == 4 && c == 0xf0 && s[i + 1] < 0x90) ||
-		    (n == 4 && c > 0xf4) || (n == 3 && c == 0xed && s[i + 1] >= 0xa0))
-			return i; /* overlong, past U+10FFFF, or a surrogate */
-		i += n;
-	}
-	return len;
-}
 
 /* The document's top level: which format it is, its settings, its spans. */
 static bool read_document(struct reader *r, struct jp *jp)
@@ -138,7 +117,7 @@ bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, char *err
 	if (!out->names)
 		abort();
 	err[0] = '\0';
-	size_t bad = utf8_invalid_at((const unsigned char *)buf, len);
+	size_t bad = utf8_valid_len(buf, len);
 	bool ok;
 	if (bad < len) {
 		ok = reader_fail(&r, "not UTF-8 text (byte %zu)", bad);
@@ -162,10 +141,44 @@ bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, char *err
 	return ok;
 }
 
+/* Whether two stats of one file tell the same content: a file written to,
+ * or truncated while it was read shows another size or modification time
+ * (within the file system's clock tick). */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_size == b->st_size && a->st_ino == b->st_ino && a->st_dev == b->st_dev &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* The whole of fd, a regular file of st->st_size bytes, into buf; false
+ * with errno set (0: the file changed while it was read). */
+static bool read_all(int fd, const struct stat *st, char *buf)
+{
+	size_t len = (size_t)st->st_size, got = 0;
+	while (got <= len) {
+		char extra; /* one byte past the end: a file still growing is changing */
+		ssize_t n = got < len ? read(fd, buf + got, len - got) : read(fd, &extra, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return false;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	struct stat after;
+	if (fstat(fd, &after) != 0)
+		return false;
+	errno = 0;
+	return got == len && same_file(st, &after);
+}
+
 bool snapshot_read(const char *path, struct snapshot *out, char *err, size_t cap)
 {
 	memset(out, 0, sizeof *out);
-	int fd = open(path, O_RDONLY);
+	/* Non-blocking: a FIFO opens at once (and is refused below) instead of
+	 * waiting for a writer. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		snprintf(err, cap, "cannot open %s: %s", path, strerror(errno));
 		return false;
@@ -182,18 +195,25 @@ bool snapshot_read(const char *path, struct snapshot *out, char *err, size_t cap
 		         (long long)(st.st_size >> 20), SNAPSHOT_MAX_FILE >> 20);
 		return false;
 	}
-	/* Mapped, not read: no copy, and the pages come in at once. */
+	/* Read, not mapped: a mapped file truncated by another process faults
+	 * (SIGBUS) at the first page past its new end, while read(2) just
+	 * returns less, and the stats before and after tell a change. */
 	size_t len = (size_t)st.st_size;
-	void *map = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0) : NULL;
+	char *buf = xmalloc(len ? len : 1);
+	bool whole = read_all(fd, &st, buf);
+	int read_errno = errno;
 	close(fd);
-	if (len && map == MAP_FAILED) {
-		snprintf(err, cap, "cannot read %s: %s", path, strerror(errno));
+	if (!whole) {
+		free(buf);
+		if (read_errno)
+			snprintf(err, cap, "cannot read %s: %s", path, strerror(read_errno));
+		else
+			snprintf(err, cap, "%s changed while it was read; try again once it is complete", path);
 		return false;
 	}
 	char why[200];
-	bool ok = snapshot_parse(map ? map : "", len, out, why, sizeof why);
-	if (map)
-		munmap(map, len);
+	bool ok = snapshot_parse(buf, len, out, why, sizeof why);
+	free(buf);
 	if (!ok)
 		snprintf(err, cap, "%s: %s", path, why);
 	return ok;

@@ -6,6 +6,7 @@
 
 #include "obslab/sqlfp.h"
 #include "obslab/strtab.h"
+#include "obslab/utf8.h"
 #include "obslab/xalloc.h"
 #include "snapshot_reader.h"
 
@@ -84,7 +85,8 @@ static struct raw *new_span(struct reader *r)
 
 /* ---- reading spans with the pull parser ------------------------------------------ */
 
-/* Copies a string value into buf (cut to cap - 1); false if it was not a string. */
+/* Copies a string value into buf (cut to at most cap - 1 bytes, between
+ * characters); false if it was not a string. */
 bool reader_take_string(struct jp *jp, char *buf, size_t cap)
 {
 	const char *s;
@@ -96,7 +98,7 @@ bool reader_take_string(struct jp *jp, char *buf, size_t cap)
 	if (!jp_string(jp, &s, &len))
 		return false;
 	if (len >= cap)
-		len = cap - 1;
+		len = utf8_cut(s, cap - 1);
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	return true;

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "obslab/strtab.h"
+#include "obslab/utf8.h"
 
 enum tok_type {
 	TOK_END,
@@ -475,7 +476,7 @@ static size_t copy_token(const struct token *t, char *out, size_t cap)
 {
 	if (cap == 0)
 		return t->len;
-	size_t n = t->len < cap - 1 ? t->len : cap - 1;
+	size_t n = t->len < cap - 1 ? t->len : utf8_cut(t->start, cap - 1);
 	memcpy(out, t->start, n);
 	out[n] = '\0';
 	return t->len;
@@ -535,7 +536,7 @@ uint32_t sqlfp_intern_dialect(struct strtab *names, const char *sql, size_t len,
 {
 	char fp[SQLFP_MAX_LEN];
 	size_t n = sqlfp_normalize_dialect(sql, len, dialect, fp, sizeof fp);
-	return strtab_intern(names, fp, n < sizeof fp ? n : sizeof fp - 1);
+	return strtab_intern(names, fp, n < sizeof fp ? n : utf8_cut(fp, sizeof fp - 1));
 }
 
 enum sqlfp_dialect sqlfp_dialect_of(const char *db_system)

@@ -5,32 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obslab/utf8.h"
 #include "obslab/xalloc.h"
 
 size_t textsafe_next(const char *s, size_t len, uint32_t *cp, bool *safe)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	unsigned char c = u[0];
-	*cp = c;
-	*safe = false;
-	if (c < 0x80) {
-		*safe = c >= 0x20 && c != 0x7f;
+	size_t n = utf8_decode(s, len, cp);
+	if (n == 0) { /* NUL, or a byte that starts no well-formed character */
+		*cp = (unsigned char)s[0];
+		*safe = false;
 		return 1;
 	}
-	size_t n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-	if (n == 0 || n > len)
-		return 1; /* a continuation byte or 0xf8-0xff, or cut short */
-	uint32_t v = c & (0x7f >> n);
-	for (size_t k = 1; k < n; k++) {
-		if ((u[k] & 0xc0) != 0x80)
-			return 1;
-		v = v << 6 | (u[k] & 0x3fu);
-	}
-	static const uint32_t least[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-	if (v < least[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 1; /* overlong, past Unicode, or a surrogate */
-	*cp = v;
-	*safe = v >= 0xa0; /* C1 controls are U+0080-U+009F */
+	/* C0, DEL and the C1 controls (U+0080-U+009F) never pass. */
+	*safe = *cp >= 0xa0 || (*cp >= 0x20 && *cp < 0x7f);
 	return n;
 }
 

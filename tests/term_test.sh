@@ -62,8 +62,9 @@ run 0 report "$hostile/native-names.json" --json
 # escaped on the way out, the text is still all there
 jqok out.txt '.queries[0].query | startswith("SELECT \"\u001b]0;pwned\u0007\u001b[2J\u001b[H\u009b2J\u009d0;c1\u009c\u007f\u0001\b\n\r\t")'
 has out.txt '\u009b2J\u009d0;c1\u009c\u007f'
+# a name longer than the reader keeps is cut between characters, never inside one
 run 0 report "$hostile/cut-utf8.json" --json
-jqok out.txt '.queries[0].query | endswith("\u00e9\ufffd")'
+jqok out.txt '.queries[0].query | endswith("\u00e9") and (contains("\ufffd") | not)'
 
 # refused files: the message quotes nothing raw
 run 1 report "$hostile/raw-c1.json"

@@ -63,6 +63,14 @@ const char *log_level_name(enum log_level level);
 int log_write_json(FILE *out, const struct log_record *rec, const struct clock_anchor *anchor,
                    const struct strtab *names);
 
+/* Opens path for log_write_json to append to, without ever blocking: a
+ * regular file (created with the permissions the umask allows), a character
+ * device (a terminal, /dev/null, /dev/stderr) or a pipe that a process is
+ * already reading (/dev/stdout in a pipeline, a FIFO with its reader).
+ * Anything else (a FIFO nobody reads, a directory, a socket, a block device)
+ * is refused: NULL, with err filled in one line. The caller fcloses it. */
+FILE *log_open_file(const char *path, char *err, size_t cap);
+
 enum log_format_flags {
 	LOG_FORMAT_NO_LEVEL = 1 << 0,    /* leave out the level word */
 	LOG_FORMAT_NO_TRACE_ID = 1 << 1, /* leave out the trace_id field */

@@ -44,10 +44,12 @@ enum strategy {
 const char *strategy_name(enum strategy s); /* "naive", "optimized", "eager" */
 bool strategy_parse(const char *name, enum strategy *out);
 
+/* A user as the database holds them: username and email whole, whatever
+ * their length, as offsets of NUL-terminated UTF-8 in the result's text
+ * (bytes that are not UTF-8 in the database become U+FFFD). */
 struct user_row {
 	int64_t id;
-	char username[32];
-	char email[48];
+	size_t username, email; /* request_result.text + offset */
 	int64_t order_count;
 };
 
@@ -56,6 +58,8 @@ struct user_row {
 struct request_result {
 	struct user_row *users;
 	size_t nusers, cap;
+	char *text;            /* the users' usernames and emails */
+	size_t text_len, text_cap;
 	uint32_t queries;      /* statements the strategy ran */
 	int64_t start_ns, end_ns;
 	char *body;            /* the JSON response body */

@@ -3,11 +3,14 @@
  * store and analyse. */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "obslab/analysis.h"
 #include "obslab/findings.h"
 #include "obslab/snapshot.h"
 #include "obslab/store.h"
+#include "obslab/strtab.h"
+#include "obslab/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -17,6 +20,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[512];
 	if (!snapshot_parse((const char *)data, size, &snap, err, sizeof err))
 		return 0;
+	/* What obslab keeps of a name it writes back: valid UTF-8, however cut. */
+	for (uint32_t id = 0; id < strtab_count(snap.names); id++) {
+		const char *name = strtab_get(snap.names, id);
+		if (utf8_valid_len(name, strlen(name)) != strlen(name))
+			__builtin_trap();
+	}
 	struct store *store = snapshot_store(&snap);
 	struct findings f;
 	findings_init(&f);
