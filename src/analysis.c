@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "obslab/duration.h"
 #include "obslab/span.h"
 #include "obslab/store.h"
 #include "obslab/xalloc.h"
@@ -21,24 +22,24 @@ struct attribution analysis_attribution(const struct trace *t)
 		if (!(s->flags & SPAN_F_DB))
 			continue;
 		a.queries++;
-		a.network_ns += s->u.db.net_wait_ns;
+		a.network_ns = duration_add(a.network_ns, s->u.db.net_wait_ns);
 		int64_t lo = s->start_ns < root->start_ns ? root->start_ns : s->start_ns;
 		int64_t hi = s->end_ns > root->end_ns ? root->end_ns : s->end_ns;
 		if (hi <= lo)
 			continue;
 		if (lo > run_end) {
-			covered += run_end - run_start;
+			covered = duration_add(covered, duration_between(run_start, run_end));
 			run_start = lo;
 			run_end = hi;
 		} else if (hi > run_end) {
 			run_end = hi;
 		}
 	}
-	covered += run_end - run_start;
+	covered = duration_add(covered, duration_between(run_start, run_end));
 	if (a.network_ns > covered)
 		a.network_ns = covered; /* waits lie inside spans; guard the partition anyway */
-	a.db_ns = covered - a.network_ns;
-	a.app_ns = a.total_ns - covered;
+	a.db_ns = duration_sub(covered, a.network_ns);
+	a.app_ns = duration_sub(a.total_ns, covered);
 	return a;
 }
 
@@ -120,10 +121,10 @@ size_t analysis_query_stats(const struct trace *t, struct query_stat *out, size_
 			.p99_ns = percentile(&calls[i], j - i, 99),
 		};
 		for (size_t k = i; k < j; k++) {
-			q.total_ns += calls[k].duration_ns;
+			q.total_ns = duration_add(q.total_ns, calls[k].duration_ns);
 			q.rows += calls[k].span->u.db.rows;
 			q.fullscan_steps += calls[k].span->u.db.fullscan_steps;
-			q.network_ns += calls[k].span->u.db.net_wait_ns;
+			q.network_ns = duration_add(q.network_ns, calls[k].span->u.db.net_wait_ns);
 		}
 		q.mean_ns = q.total_ns / (int64_t)q.calls;
 		q.share = root_ns > 0 ? (double)q.total_ns / (double)root_ns : 0.0;

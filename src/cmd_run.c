@@ -11,6 +11,7 @@
 #include "obslab/clock.h"
 #include "obslab/db.h"
 #include "obslab/findings.h"
+#include "obslab/histogram.h"
 #include "obslab/log.h"
 #include "obslab/ring.h"
 #include "obslab/session.h"
@@ -32,9 +33,22 @@ struct figures {
 	const struct trace *last;
 };
 
+/* Every trace's attribution, in fixed memory: the store keeps only the
+ * newest trace (for its findings), so memory stays flat however many
+ * requests run. Medians come from the histograms (exact below 128 ns and
+ * when every request agrees, else within HISTOGRAM_RELATIVE_ERROR). */
+struct tally {
+	uint64_t traces;
+	struct histogram total, app, db, network;
+};
+
+/* Traces the store keeps during a run: the newest, for its findings. */
+#define RUN_KEPT_TRACES 1
+
 struct run {
 	const struct cli *cli;
 	struct session s;
+	struct tally tally;
 	FILE *log_file;
 	int log_errno;
 };
@@ -46,6 +60,18 @@ static void write_log(void *ctx, const struct log_record *rec)
 		r->log_errno = errno;
 }
 
+/* The store's observer: each trace as it completes, before it is evicted. */
+static void tally_trace(void *ctx, const struct trace *t)
+{
+	struct tally *y = ctx;
+	struct attribution a = analysis_attribution(t);
+	y->traces++;
+	histogram_record(&y->total, a.total_ns);
+	histogram_record(&y->app, a.app_ns);
+	histogram_record(&y->db, a.db_ns);
+	histogram_record(&y->network, a.network_ns);
+}
+
 static struct figures measure(const struct run *r)
 {
 	struct figures f = {
@@ -54,43 +80,30 @@ static struct figures measure(const struct run *r)
 	};
 	size_t nsamples;
 	const struct request_sample *samples = workload_samples(r->s.workload, &nsamples);
-	size_t ntraces = store_trace_count(r->s.store);
-	size_t n = nsamples > ntraces ? nsamples : ntraces;
-	int64_t *col[5];
-	for (size_t c = 0; c < 5; c++) {
-		col[c] = xmalloc(n * sizeof *col[c]);
-	}
-	int64_t *queries = col[0], *total = col[1], *app = col[2], *db = col[3], *net = col[4];
-
 	f.requests = nsamples;
-	f.attributed = r->cli->run.trace && ntraces > 0;
+	f.attributed = r->cli->run.trace && r->tally.traces > 0;
 	findings_init(&f.findings);
 	f.last = store_latest(r->s.store);
 	findings_detect(&f.findings, f.last, &r->cli->findings, r->s.names);
-	if (f.attributed) {
-		for (size_t i = 0; i < ntraces; i++) {
-			struct attribution a = analysis_attribution(store_trace(r->s.store, i));
-			queries[i] = a.queries;
-			total[i] = a.total_ns;
-			app[i] = a.app_ns;
-			db[i] = a.db_ns;
-			net[i] = a.network_ns;
-		}
-		f.app_ns = analysis_median(app, ntraces);
-		f.db_ns = analysis_median(db, ntraces);
-		f.network_ns = analysis_median(net, ntraces);
-		n = ntraces;
-	} else {
-		for (size_t i = 0; i < nsamples; i++) {
-			queries[i] = samples[i].queries;
-			total[i] = samples[i].duration_ns;
-		}
-		n = nsamples;
+
+	/* Queries per request, exact: the workload counts every request's. */
+	int64_t *queries = xmalloc((nsamples ? nsamples : 1) * sizeof *queries);
+	int64_t *total = xmalloc((nsamples ? nsamples : 1) * sizeof *total);
+	for (size_t i = 0; i < nsamples; i++) {
+		queries[i] = samples[i].queries;
+		total[i] = samples[i].duration_ns;
 	}
-	f.queries = (uint32_t)analysis_median(queries, n);
-	f.total_ns = analysis_median(total, n);
-	for (size_t c = 0; c < 5; c++)
-		free(col[c]);
+	f.queries = (uint32_t)analysis_median(queries, nsamples);
+	if (f.attributed) {
+		f.total_ns = histogram_percentile(&r->tally.total, 50);
+		f.app_ns = histogram_percentile(&r->tally.app, 50);
+		f.db_ns = histogram_percentile(&r->tally.db, 50);
+		f.network_ns = histogram_percentile(&r->tally.network, 50);
+	} else {
+		f.total_ns = analysis_median(total, nsamples);
+	}
+	free(queries);
+	free(total);
 	return f;
 }
 
@@ -190,7 +203,11 @@ int cmd_run(const struct cli *cli, FILE *out, FILE *err)
 		}
 	}
 	struct db_error dberr;
-	struct store_limits limits = { .max_traces = cli->run.max_requests, .max_spans = SIZE_MAX };
+	struct store_limits limits = { .max_traces = RUN_KEPT_TRACES, .max_spans = STORE_DEFAULT_MAX_SPANS };
+	histogram_init(&r.tally.total);
+	histogram_init(&r.tally.app);
+	histogram_init(&r.tally.db);
+	histogram_init(&r.tally.network);
 	if (session_start(&r.s, cli->db_path, &cli->run, limits, &dberr) != DB_OK) {
 		textsafe_fprintf(err, "obslab: %s\n", dberr.msg);
 		session_stop(&r.s);
@@ -198,6 +215,7 @@ int cmd_run(const struct cli *cli, FILE *out, FILE *err)
 			fclose(r.log_file);
 		return CLI_EXIT_FAILURE;
 	}
+	store_set_observer(r.s.store, tally_trace, &r.tally);
 	session_wait(&r.s, write_log, &r, NULL, NULL);
 
 	int status = CLI_EXIT_OK;

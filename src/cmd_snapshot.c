@@ -66,7 +66,7 @@ struct finding_total {
 	enum finding_kind kind;
 	uint32_t fingerprint;
 	size_t traces;
-	int64_t cost_ns, saving_ns; /* summed */
+	double cost_ns, saving_ns; /* summed for a mean: exact below 2^53 ns, and they cannot overflow */
 	char index_hint[96];
 };
 
@@ -98,8 +98,8 @@ static void tally_findings(struct report *r, const struct findings *f)
 			r->nfound++;
 		}
 		r->found[k].traces++;
-		r->found[k].cost_ns += x->cost_ns;
-		r->found[k].saving_ns += x->saving_ns;
+		r->found[k].cost_ns += (double)x->cost_ns;
+		r->found[k].saving_ns += (double)x->saving_ns;
 	}
 }
 
@@ -132,6 +132,14 @@ static void analyze(struct report *r, const struct findings_config *cfg)
 	free(win);
 }
 
+/* A sum over n traces as a mean, in range: INT64_MAX as a double is 2^63,
+ * which no int64_t holds. */
+static int64_t mean_ns(double sum, size_t n)
+{
+	double mean = n ? sum / (double)n : 0;
+	return mean <= 0 ? 0 : mean >= (double)INT64_MAX ? INT64_MAX : (int64_t)mean;
+}
+
 static void print_text(FILE *out, const struct cli *cli, struct report *r)
 {
 	size_t n = store_trace_count(r->store);
@@ -158,7 +166,7 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 	for (size_t i = 0; i < r->nfound; i++) {
 		const struct finding_total *f = &r->found[i];
 		const char *query = strtab_get(r->snap.names, f->fingerprint);
-		int64_t cost = f->cost_ns / (int64_t)f->traces, saving = f->saving_ns / (int64_t)f->traces;
+		int64_t cost = mean_ns(f->cost_ns, f->traces), saving = mean_ns(f->saving_ns, f->traces);
 		if (f->kind == FINDING_N_PLUS_ONE)
 			textsafe_fprintf(out, "  N+1 in %zu of %zu traces: \"%s\"; %.3f ms a request, "
 			                 "one query saves ~%.3f ms\n", f->traces, n, query, cmd_ms(cost), cmd_ms(saving));

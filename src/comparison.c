@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "obslab/analysis.h"
+#include "obslab/duration.h"
 #include "obslab/span.h"
 #include "obslab/store.h"
 #include "obslab/xalloc.h"
@@ -103,7 +104,7 @@ size_t comparison_rows(const struct comparison *c, struct comparison_row *out, s
 		r->median_network_ns = median(cell->network, cell->n);
 		r->median_app_ns = median(cell->app, cell->n);
 		r->db_share = r->median_total_ns > 0
-		                      ? (double)(r->median_db_ns + r->median_network_ns) / (double)r->median_total_ns
+		                      ? (double)duration_add(r->median_db_ns, r->median_network_ns) / (double)r->median_total_ns
 		                      : 0.0;
 		r->speedup_vs_naive = 0.0;
 	}

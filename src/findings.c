@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "obslab/analysis.h"
+#include "obslab/duration.h"
 #include "obslab/span.h"
 #include "obslab/sqlfp.h"
 #include "obslab/store.h"
@@ -57,7 +58,7 @@ static struct finding *record(struct findings *f, const struct trace *t, enum fi
 	for (uint32_t k = 0; k < count; k++, c = f->tree.next_sibling[c]) {
 		push_evidence(f, c);
 		durations[k] = span_duration_ns(&t->spans[c]);
-		x->cost_ns += durations[k];
+		x->cost_ns = duration_add(x->cost_ns, durations[k]);
 	}
 	x->median_ns = analysis_median(durations, count);
 	free(durations);
@@ -84,7 +85,7 @@ static void full_scan(struct findings *f, const struct trace *t, uint32_t first,
 	uint32_t c = first;
 	for (uint32_t k = 0; k < count; k++, c = f->tree.next_sibling[c]) {
 		scanned += t->spans[c].u.db.fullscan_steps;
-		db_ns += span_duration_ns(&t->spans[c]) - t->spans[c].u.db.net_wait_ns;
+		db_ns = duration_add(db_ns, duration_sub(span_duration_ns(&t->spans[c]), t->spans[c].u.db.net_wait_ns));
 	}
 	if (scanned == 0)
 		return;
@@ -129,7 +130,7 @@ void findings_detect(struct findings *f, const struct trace *t, const struct fin
 						f->evidence_len = x->evidence;
 					} else if (x) {
 						x->source = source;
-						x->saving_ns = (int64_t)(run - 1) * x->median_ns;
+						x->saving_ns = duration_mul(x->median_ns, run - 1);
 					}
 				}
 				if (run >= 2)

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "obslab/duration.h"
+
 #define SUB_COUNT (1 << HISTOGRAM_SUB_BITS) /* 64 buckets per power of two */
 #define MAX_VALUE ((INT64_C(1) << HISTOGRAM_MAX_BITS) - 1)
 
@@ -50,7 +52,7 @@ void histogram_record(struct histogram *h, int64_t value)
 	if (h->count == 0 || value > h->max)
 		h->max = value;
 	h->count++;
-	h->sum += value;
+	h->sum = duration_add(h->sum, value);
 	uint32_t *b = &h->buckets[index_of(value)];
 	if (*b < UINT32_MAX)
 		(*b)++;
@@ -65,7 +67,7 @@ void histogram_merge(struct histogram *into, const struct histogram *from)
 	if (into->count == 0 || from->max > into->max)
 		into->max = from->max;
 	into->count += from->count;
-	into->sum += from->sum;
+	into->sum = duration_add(into->sum, from->sum);
 	for (uint32_t i = 0; i < HISTOGRAM_BUCKETS; i++) {
 		uint64_t sum = (uint64_t)into->buckets[i] + from->buckets[i];
 		into->buckets[i] = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;

@@ -350,7 +350,7 @@ bool jp_whole(struct jp *jp, int64_t max, int64_t *out)
 			char buf[64];
 			snprintf(buf, sizeof buf, "%.*s", (int)(len < 63 ? len : 63), s);
 			double d = strtod(buf, NULL);
-			if (d < 0 || d > (double)max || d != (double)(int64_t)d)
+			if (!(d >= 0 && d < 0x1p63) || d > (double)max || d != (double)(int64_t)d) /* cast in range */
 				return false;
 			*out = (int64_t)d;
 			return true;

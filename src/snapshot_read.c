@@ -58,15 +58,17 @@ static bool read_document(struct reader *r, struct jp *jp)
 		} else if (jp_key_is(key, len, "version")) {
 			jp_double(jp, &version);
 		} else if (jp_key_is(key, len, "settings")) {
-			reader_native_settings(jp, &out->meta);
+			if (!reader_native_settings(r, jp, &out->meta))
+				return false;
 		} else if (jp_key_is(key, len, "shown_trace")) {
 			char shown[40];
 			out->meta.has_shown = reader_take_string(jp, shown, sizeof shown) &&
 			                      reader_hex_bytes(shown, out->meta.shown_trace_id, SPAN_TRACE_ID_LEN);
 		} else if (jp_key_is(key, len, "dropped_spans")) {
 			int64_t v;
-			if (jp_whole(jp, INT64_MAX, &v))
-				out->meta.dropped_spans = (uint64_t)v;
+			if (!reader_whole(r, jp, INT64_MAX, &v, NULL, "dropped_spans", "a count of spans"))
+				return false;
+			out->meta.dropped_spans = (uint64_t)v;
 		} else if (jp_key_is(key, len, "traces")) {
 			native = true;
 			if (jp_peek(jp) != JP_ARRAY) {

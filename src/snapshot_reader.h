@@ -40,7 +40,14 @@ bool reader_fail(struct reader *r, const char *fmt, ...) __attribute__((format(p
 
 /* snapshot_spans.c */
 bool reader_native_trace(struct reader *r, struct jp *jp, int index);
-void reader_native_settings(struct jp *jp, struct snapshot_meta *meta);
+/* The settings object; false (refused, in one line) for a value of the wrong
+ * type or out of range. */
+bool reader_native_settings(struct reader *r, struct jp *jp, struct snapshot_meta *meta);
+/* A whole number in [0, max]; anything else is refused in one line naming
+ * where and field (where may be NULL), what it must be (rule, may be NULL)
+ * and the value found. max == DURATION_MAX_TIME_NS reads a time. */
+bool reader_whole(struct reader *r, struct jp *jp, int64_t max, int64_t *out, const char *where, const char *field,
+                  const char *rule);
 bool reader_otlp(struct reader *r, struct jp *jp);
 bool reader_take_string(struct jp *jp, char *buf, size_t cap);
 /* n bytes from 2n hex digits (either case); false if s is not exactly that. */

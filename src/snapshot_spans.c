@@ -1,9 +1,11 @@
 /* Spans from native snapshots and OTLP/JSON, read field by field with the
  * pull parser, checked, and added to the reader. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "obslab/duration.h"
 #include "obslab/sqlfp.h"
 #include "obslab/strtab.h"
 #include "obslab/utf8.h"
@@ -48,13 +50,80 @@ static bool all_zero(const uint8_t *b, size_t n)
 	return true;
 }
 
-/* Nanoseconds since the epoch, as a decimal string (or a whole number):
- * not negative, not past INT64_MAX. */
-
-
 static uint32_t u32_of(int64_t v)
 {
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* The value the parser has just passed over, [at, jp->p), for a message:
+ * short, and in plain printable ASCII whatever the file holds. */
+static void value_text(const struct jp *jp, const char *at, char *buf, size_t cap)
+{
+	size_t len = at && jp->p > at ? (size_t)(jp->p - at) : 0, o = 0;
+	bool cut = len > 40;
+	if (cut)
+		len = 37;
+	for (size_t i = 0; i < len && o + 4 < cap; i++) {
+		unsigned char c = (unsigned char)at[i];
+		buf[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	if (cut)
+		for (int i = 0; i < 3 && o + 1 < cap; i++)
+			buf[o++] = '.';
+	buf[o] = '\0';
+}
+
+/* Any value that is not a whole number in [0, max] is refused, named with
+ * where it is and what it held: "settings.rtt_us must be microseconds, a
+ * whole number from 0 to 4294967295, got -1". */
+bool reader_whole(struct reader *r, struct jp *jp, int64_t max, int64_t *out, const char *where, const char *field,
+                  const char *rule)
+{
+	if (jp_peek(jp) == JP_NONE)
+		return jp_whole(jp, max, out); /* the parser's own complaint */
+	const char *at = jp->p;
+	if (jp_whole(jp, max, out))
+		return true;
+	if (jp->failed)
+		return false;
+	char got[48];
+	value_text(jp, at, got, sizeof got);
+	if (max == DURATION_MAX_TIME_NS)
+		return reader_fail(r, "%s%s%s must be %s, a whole number from 0 to 2^62, got %s", where ? where : "",
+		                   where ? ": " : "", field, rule ? rule : "a time", got);
+	return reader_fail(r, "%s%s%s must be %s%sa whole number from 0 to %" PRId64 ", got %s", where ? where : "",
+	                   where ? ": " : "", field, rule ? rule : "", rule ? ", " : "", max, got);
+}
+
+/* A value of the wrong type or out of its set: one line saying what it must be. */
+static bool wrong_value(struct reader *r, struct jp *jp, const char *at, const char *where, const char *field,
+                        const char *must)
+{
+	if (jp->failed)
+		return false;
+	char got[48];
+	value_text(jp, at, got, sizeof got);
+	return reader_fail(r, "%s%s%s must be %s, got %s", where ? where : "", where ? ": " : "", field, must, got);
+}
+
+/* A strategy's name, or a refusal. */
+static bool take_strategy(struct reader *r, struct jp *jp, const char *where, const char *field, enum strategy *out)
+{
+	jp_peek(jp);
+	const char *at = jp->p;
+	char name[16];
+	if (reader_take_string(jp, name, sizeof name) && strategy_parse(name, out))
+		return true;
+	return wrong_value(r, jp, at, where, field, "\"naive\", \"optimized\" or \"eager\"");
+}
+
+static bool take_bool(struct reader *r, struct jp *jp, const char *where, const char *field, bool *out)
+{
+	jp_peek(jp);
+	const char *at = jp->p;
+	if (jp_bool(jp, out))
+		return true;
+	return wrong_value(r, jp, at, where, field, "true or false");
 }
 
 static uint32_t intern_name(struct reader *r, const char *s)
@@ -153,9 +222,13 @@ static bool add_span(struct reader *r, const struct fields *f, bool native, cons
 	if (f->parent_bad || (f->parent[0] && !hex_u64(f->parent, &s->rec.parent_id)))
 		return reader_fail(r, "%s: the parent span id must be 16 hex digits", where);
 	if (!f->start_ok || !f->end_ok)
-		return reader_fail(r, "%s: times must be nanoseconds since 1970 as whole numbers, 0 to 2^63-1", where);
+		return reader_fail(r, "%s: a span needs its start and end times (nanoseconds since 1970)", where);
 	if (f->end < f->start)
-		return reader_fail(r, "%s: the span ends before it starts", where);
+		return reader_fail(r, "%s: the span ends before it starts (start %" PRId64 ", end %" PRId64 ")", where, f->start,
+		                   f->end);
+	if (f->db && f->counters[1] > f->end - f->start)
+		return reader_fail(r, "%s: the network wait (%" PRId64 " ns) is longer than the span (%" PRId64 " ns)", where,
+		                   f->counters[1], f->end - f->start);
 	if (f->kind_bad)
 		return reader_fail(r, "%s: kind must be a number from 0 to 5", where);
 	if (!native && f->trace_id[0] &&
@@ -204,8 +277,13 @@ static bool add_span(struct reader *r, const struct fields *f, bool native, cons
 
 static bool native_db(struct reader *r, struct jp *jp, struct fields *f, const char *where)
 {
-	if (jp_peek(jp) != JP_OBJECT)
-		return jp_skip(jp);
+	if (jp_peek(jp) == JP_NULL)
+		return jp_skip(jp); /* not a database span */
+	if (jp_peek(jp) != JP_OBJECT) {
+		const char *at = jp->p;
+		jp_skip(jp);
+		return wrong_value(r, jp, at, where, "db", "an object");
+	}
 	f->db = true;
 	const char *key;
 	size_t len;
@@ -214,11 +292,12 @@ static bool native_db(struct reader *r, struct jp *jp, struct fields *f, const c
 		int i = 0;
 		while (i < 6 && !jp_key_is(key, len, counter_keys[i]))
 			i++;
-		if (i == 6) {
+		char field[32];
+		snprintf(field, sizeof field, "db.%s", i < 6 ? counter_keys[i] : "");
+		if (i == 6)
 			jp_skip(jp);
-		} else if (!jp_whole(jp, INT64_MAX, &f->counters[i]) && !jp->failed) {
-			return reader_fail(r, "%s: db.%s must be a whole number >= 0", where, counter_keys[i]);
-		}
+		else if (!reader_whole(r, jp, UINT32_MAX, &f->counters[i], where, field, NULL))
+			return false;
 	}
 	return !jp->failed;
 }
@@ -243,13 +322,18 @@ static bool native_span(struct reader *r, struct jp *jp, const char *where)
 			f.has_name = reader_take_string(jp, f.name, sizeof f.name);
 		else if (jp_key_is(key, len, "kind"))
 			f.has_kind = reader_take_string(jp, f.kind, sizeof f.kind);
-		else if (jp_key_is(key, len, "start_unix_ns"))
-			f.start_ok = jp_whole(jp, INT64_MAX, &f.start);
-		else if (jp_key_is(key, len, "end_unix_ns"))
-			f.end_ok = jp_whole(jp, INT64_MAX, &f.end);
-		else if (jp_key_is(key, len, "status"))
-			reader_take_string(jp, f.status, sizeof f.status);
-		else if (jp_key_is(key, len, "db")) {
+		else if (jp_key_is(key, len, "start_unix_ns") || jp_key_is(key, len, "end_unix_ns")) {
+			bool start = jp_key_is(key, len, "start_unix_ns");
+			if (!reader_whole(r, jp, DURATION_MAX_TIME_NS, start ? &f.start : &f.end, where,
+			                  start ? "start_unix_ns" : "end_unix_ns", "nanoseconds since 1970"))
+				return false;
+			*(start ? &f.start_ok : &f.end_ok) = true;
+		} else if (jp_key_is(key, len, "status")) {
+			jp_peek(jp);
+			const char *at = jp->p;
+			if (!reader_take_string(jp, f.status, sizeof f.status))
+				return wrong_value(r, jp, at, where, "status", "a string (\"ok\", \"error\" or \"cancelled\")");
+		} else if (jp_key_is(key, len, "db")) {
 			if (!native_db(r, jp, &f, where))
 				return false;
 		} else
@@ -259,9 +343,10 @@ static bool native_span(struct reader *r, struct jp *jp, const char *where)
 }
 
 struct trace_fields {
-	char trace_id[72], strategy[16];
+	char trace_id[72];
+	enum strategy strategy;
 	int64_t users;
-	bool has_id, has_spans, index;
+	bool has_id, has_spans, has_strategy, index;
 };
 
 bool reader_native_trace(struct reader *r, struct jp *jp, int ti)
@@ -278,13 +363,16 @@ bool reader_native_trace(struct reader *r, struct jp *jp, int ti)
 	while (jp_key(jp, &key, &len)) {
 		if (jp_key_is(key, len, "trace_id"))
 			t.has_id = reader_take_string(jp, t.trace_id, sizeof t.trace_id);
-		else if (jp_key_is(key, len, "strategy"))
-			reader_take_string(jp, t.strategy, sizeof t.strategy);
-		else if (jp_key_is(key, len, "users"))
-			jp_whole(jp, UINT32_MAX, &t.users);
-		else if (jp_key_is(key, len, "index"))
-			jp_bool(jp, &t.index);
-		else if (jp_key_is(key, len, "spans") && jp_peek(jp) == JP_ARRAY) {
+		else if (jp_key_is(key, len, "strategy") || jp_key_is(key, len, "users") || jp_key_is(key, len, "index")) {
+			char field[48];
+			snprintf(field, sizeof field, "traces[%d].%.*s", ti, (int)len, key);
+			bool ok = key[0] == 's'   ? take_strategy(r, jp, NULL, field, &t.strategy)
+			        : key[0] == 'u' ? reader_whole(r, jp, UINT32_MAX, &t.users, NULL, field, "a count of users")
+			                        : take_bool(r, jp, NULL, field, &t.index);
+			if (!ok)
+				return false;
+			t.has_strategy |= key[0] == 's';
+		} else if (jp_key_is(key, len, "spans") && jp_peek(jp) == JP_ARRAY) {
 			t.has_spans = true;
 			jp_array(jp);
 			for (int si = 0; jp_item(jp); si++) {
@@ -304,14 +392,12 @@ bool reader_native_trace(struct reader *r, struct jp *jp, int ti)
 	if (!reader_hex_bytes(t.trace_id, id, SPAN_TRACE_ID_LEN) || all_zero(id, SPAN_TRACE_ID_LEN))
 		return reader_fail(r, "traces[%d]: the trace id must be 32 hex digits, not all zero", ti);
 	/* The trace's id, and its settings on its root, whatever the key order was. */
-	enum strategy st = STRATEGY_NAIVE;
-	bool has_strategy = t.strategy[0] && strategy_parse(t.strategy, &st);
 	for (size_t i = first; i < r->n; i++) {
 		struct raw *s = &r->spans[i];
 		memcpy(s->trace_id, id, SPAN_TRACE_ID_LEN);
 		if (s->rec.parent_id == 0 && !(s->rec.flags & SPAN_F_DB)) {
-			if (has_strategy)
-				s->rec.strategy = (uint8_t)st;
+			if (t.has_strategy)
+				s->rec.strategy = (uint8_t)t.strategy;
 			s->rec.u.root.users = u32_of(t.users);
 			if (t.index)
 				s->rec.flags |= SPAN_F_INDEX;
@@ -320,30 +406,37 @@ bool reader_native_trace(struct reader *r, struct jp *jp, int ti)
 	return true;
 }
 
-void reader_native_settings(struct jp *jp, struct snapshot_meta *meta)
+bool reader_native_settings(struct reader *r, struct jp *jp, struct snapshot_meta *meta)
 {
 	if (jp_peek(jp) != JP_OBJECT) {
+		const char *at = jp->p;
 		jp_skip(jp);
-		return;
+		return wrong_value(r, jp, at, NULL, "settings", "an object");
 	}
 	meta->has_settings = true;
 	const char *key;
 	size_t len;
 	jp_object(jp);
 	while (jp_key(jp, &key, &len)) {
-		int64_t v;
-		char st[16];
-		if (jp_key_is(key, len, "strategy") && reader_take_string(jp, st, sizeof st))
-			strategy_parse(st, &meta->settings.strategy);
-		else if (jp_key_is(key, len, "users") && jp_whole(jp, UINT32_MAX, &v))
+		int64_t v = 0;
+		bool ok = true;
+		if (jp_key_is(key, len, "strategy")) {
+			ok = take_strategy(r, jp, NULL, "settings.strategy", &meta->settings.strategy);
+		} else if (jp_key_is(key, len, "users")) {
+			ok = reader_whole(r, jp, UINT32_MAX, &v, NULL, "settings.users", "a count of users");
 			meta->settings.users = (uint32_t)v;
-		else if (jp_key_is(key, len, "rtt_us") && jp_whole(jp, UINT32_MAX, &v))
+		} else if (jp_key_is(key, len, "rtt_us")) {
+			ok = reader_whole(r, jp, UINT32_MAX, &v, NULL, "settings.rtt_us", "microseconds");
 			meta->settings.rtt_us = (uint32_t)v;
-		else if (jp_key_is(key, len, "index"))
-			jp_bool(jp, &meta->settings.index);
-		else if (!jp->failed)
+		} else if (jp_key_is(key, len, "index")) {
+			ok = take_bool(r, jp, NULL, "settings.index", &meta->settings.index);
+		} else {
 			jp_skip(jp);
+		}
+		if (!ok)
+			return false;
 	}
+	return !jp->failed;
 }
 
 /* ---- OTLP/JSON --------------------------------------------------------------------- */
@@ -356,20 +449,20 @@ static void copy_cut(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 }
 
-/* One attribute, {"key": ..., "value": {...}}, kept if it is one obslab reads. */
-static void otlp_attribute(struct jp *jp, struct fields *f)
+/* One attribute, {"key": ..., "value": {...}}, kept if it is one obslab reads;
+ * false (refused) if it is one of obslab's counters and out of range. */
+static bool otlp_attribute(struct reader *r, struct jp *jp, struct fields *f, const char *where)
 {
 	static char text[NAME_MAX_BYTES]; /* one attribute at a time */
 	char key[64] = "";
 	text[0] = '\0';
 	int64_t integer = 0;
-	bool boolean = false, has_text = false, has_int = false;
+	bool boolean = false, has_text = false, has_int = false, bad_int = false;
+	char got[48] = "";
 	const char *k;
 	size_t len;
-	if (jp_peek(jp) != JP_OBJECT) {
-		jp_skip(jp);
-		return;
-	}
+	if (jp_peek(jp) != JP_OBJECT)
+		return jp_skip(jp);
 	jp_object(jp);
 	while (jp_key(jp, &k, &len)) {
 		if (jp_key_is(k, len, "key")) {
@@ -383,8 +476,14 @@ static void otlp_attribute(struct jp *jp, struct fields *f)
 				                                           strncmp(key, "obslab.", 7) == 0 ||
 				                                           strcmp(key, "error.type") == 0))
 					has_text = reader_take_string(jp, text, sizeof text); /* wanted, or not known yet */
-				else if (jp_key_is(vk, vlen, "intValue"))
-					has_int = jp_whole(jp, INT64_MAX, &integer);
+				else if (jp_key_is(vk, vlen, "intValue")) {
+					jp_peek(jp);
+					const char *at = jp->p;
+					has_int = jp_whole(jp, UINT32_MAX, &integer);
+					bad_int = !has_int && !jp->failed;
+					if (bad_int)
+						value_text(jp, at, got, sizeof got);
+				}
 				else if (jp_key_is(vk, vlen, "boolValue"))
 					jp_bool(jp, &boolean);
 				else
@@ -405,14 +504,21 @@ static void otlp_attribute(struct jp *jp, struct fields *f)
 		copy_cut(f->strategy, sizeof f->strategy, text);
 	else if (has_text && strcmp(key, "error.type") == 0)
 		copy_cut(f->error_type, sizeof f->error_type, text);
-	else if (has_int && strcmp(key, "obslab.users") == 0)
+	else if (strcmp(key, "obslab.users") == 0 && (has_int || bad_int))
 		f->users = integer;
 	else if (strcmp(key, "obslab.index") == 0)
 		f->index = boolean;
-	else if (has_int)
-		for (int i = 0; i < 6; i++)
+	else
+		for (int i = 0; i < 6 && (has_int || bad_int); i++)
 			if (strcmp(key, otlp_counter_keys[i]) == 0)
 				f->counters[i] = integer;
+	bool ours = strcmp(key, "obslab.users") == 0;
+	for (int i = 0; i < 6; i++)
+		ours |= strcmp(key, otlp_counter_keys[i]) == 0;
+	if (ours && bad_int)
+		return reader_fail(r, "%s: attribute %s must be a whole number from 0 to %" PRIu32 ", got %s", where, key,
+		                   UINT32_MAX, got);
+	return !jp->failed;
 }
 
 static bool otlp_span(struct reader *r, struct jp *jp, const char *where)
@@ -438,25 +544,31 @@ static bool otlp_span(struct reader *r, struct jp *jp, const char *where)
 			f.has_name = reader_take_string(jp, f.name, sizeof f.name);
 		else if (jp_key_is(key, len, "kind"))
 			f.kind_bad = !jp_whole(jp, 5, &f.otlp_kind);
-		else if (jp_key_is(key, len, "startTimeUnixNano"))
-			f.start_ok = jp_whole(jp, INT64_MAX, &f.start);
-		else if (jp_key_is(key, len, "endTimeUnixNano"))
-			f.end_ok = jp_whole(jp, INT64_MAX, &f.end);
-		else if (jp_key_is(key, len, "attributes")) {
+		else if (jp_key_is(key, len, "startTimeUnixNano") || jp_key_is(key, len, "endTimeUnixNano")) {
+			bool start = jp_key_is(key, len, "startTimeUnixNano");
+			if (!reader_whole(r, jp, DURATION_MAX_TIME_NS, start ? &f.start : &f.end, where,
+			                  start ? "startTimeUnixNano" : "endTimeUnixNano", "nanoseconds since 1970"))
+				return false;
+			*(start ? &f.start_ok : &f.end_ok) = true;
+		} else if (jp_key_is(key, len, "attributes")) {
 			if (jp_peek(jp) != JP_ARRAY) {
 				jp_skip(jp);
 				return reader_fail(r, "%s: attributes must be an array", where);
 			}
 			jp_array(jp);
 			while (jp_item(jp))
-				otlp_attribute(jp, &f);
+				if (!otlp_attribute(r, jp, &f, where))
+					return false;
 		} else if (jp_key_is(key, len, "status") && jp_peek(jp) == JP_OBJECT) {
 			const char *sk;
 			size_t slen;
 			jp_object(jp);
-			while (jp_key(jp, &sk, &slen))
-				if (!(jp_key_is(sk, slen, "code") && jp_whole(jp, 2, &f.status_code)) && !jp->failed)
+			while (jp_key(jp, &sk, &slen)) {
+				if (!jp_key_is(sk, slen, "code"))
 					jp_skip(jp);
+				else if (!reader_whole(r, jp, 2, &f.status_code, where, "status.code", "a status (0 unset, 1 ok, 2 error)"))
+					return false;
+			}
 		} else
 			jp_skip(jp);
 	}

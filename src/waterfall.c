@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obslab/duration.h"
 #include "obslab/span.h"
 #include "obslab/store.h"
 #include "obslab/xalloc.h"
@@ -68,7 +69,7 @@ static void add_span_row(struct waterfall *wf, const struct trace *t, uint32_t s
 	row->last_sibling = last;
 	row->start_ns = s->start_ns;
 	row->end_ns = s->end_ns;
-	row->busy_ns = s->end_ns - s->start_ns;
+	row->busy_ns = span_duration_ns(s);
 }
 
 void waterfall_build(struct waterfall *wf, const struct trace *t, const struct wf_folds *folds)
@@ -117,7 +118,7 @@ void waterfall_build(struct waterfall *wf, const struct trace *t, const struct w
 				const struct span_record *s = &t->spans[c];
 				if (s->end_ns > wf->rows[gi].end_ns)
 					wf->rows[gi].end_ns = s->end_ns;
-				wf->rows[gi].busy_ns += s->end_ns - s->start_ns;
+				wf->rows[gi].busy_ns = duration_add(wf->rows[gi].busy_ns, span_duration_ns(s));
 				if (wf->rows[gi].expanded)
 					add_span_row(wf, t, c, (uint16_t)(depth + 1), k + 1 == run);
 			}

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obslab/duration.h"
 #include "obslab/span.h"
 #include "obslab/store.h"
 #include "obslab/xalloc.h"
@@ -68,10 +69,10 @@ void window_add(struct window *w, const struct trace *t, int64_t now_ns)
 	struct window_epoch *e = &w->epoch[w->current];
 	struct attribution a = analysis_attribution(t);
 	e->requests++;
-	e->total_ns += a.total_ns;
-	e->app_ns += a.app_ns;
-	e->db_ns += a.db_ns;
-	e->network_ns += a.network_ns;
+	e->total_ns = duration_add(e->total_ns, a.total_ns);
+	e->app_ns = duration_add(e->app_ns, a.app_ns);
+	e->db_ns = duration_add(e->db_ns, a.db_ns);
+	e->network_ns = duration_add(e->network_ns, a.network_ns);
 	for (size_t i = 0; i < t->nspans; i++) {
 		const struct span_record *s = &t->spans[i];
 		if (!(s->flags & SPAN_F_DB))
@@ -97,15 +98,24 @@ struct window_attribution window_attribution(struct window *w, int64_t now_ns)
 		if (e->requests == 0)
 			continue;
 		sum.requests += e->requests;
-		sum.total_ns += e->total_ns;
-		sum.app_ns += e->app_ns;
-		sum.db_ns += e->db_ns;
-		sum.network_ns += e->network_ns;
+		sum.total_ns = duration_add(sum.total_ns, e->total_ns);
+		sum.app_ns = duration_add(sum.app_ns, e->app_ns);
+		sum.db_ns = duration_add(sum.db_ns, e->db_ns);
+		sum.network_ns = duration_add(sum.network_ns, e->network_ns);
 		if (e->start_ns < oldest)
 			oldest = e->start_ns;
 	}
-	sum.span_ns = sum.requests ? now_ns - oldest : 0;
+	sum.span_ns = sum.requests ? duration_between(oldest, now_ns) : 0;
 	return sum;
+}
+
+/* The mean, kept between the min and the max when the sum has saturated. */
+static int64_t mean_of(const struct histogram *h)
+{
+	if (h->count == 0)
+		return 0;
+	int64_t mean = h->sum / (int64_t)h->count;
+	return mean < h->min ? h->min : mean > h->max ? h->max : mean;
 }
 
 size_t window_query_stats(struct window *w, int64_t now_ns, struct query_stat *out, size_t cap)
@@ -143,7 +153,7 @@ size_t window_query_stats(struct window *w, int64_t now_ns, struct query_stat *o
 			.fingerprint = seen[m],
 			.calls = (uint32_t)h->count,
 			.total_ns = h->sum,
-			.mean_ns = h->count ? h->sum / (int64_t)h->count : 0,
+			.mean_ns = mean_of(h),
 			.min_ns = h->min,
 			.max_ns = h->max,
 			.p50_ns = histogram_percentile(h, 50),

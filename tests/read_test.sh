@@ -30,9 +30,9 @@ awk -v T=300 -v S=1000 'BEGIN {
 	for (t = 1; t <= T; t++) {
 		base = t * 10000000
 		printf "%s{\"trace_id\":\"%032x\",\"spans\":[\n", (t > 1 ? "," : ""), t
-		printf "{\"span_id\":\"%016x\",\"parent_span_id\":null,\"name\":\"GET /users/analytics\",\"kind\":\"server\",\"start_unix_ns\":\"%d\",\"end_unix_ns\":\"%d\",\"status\":\"ok\"}", 1, base, base + S * 1000 + 1000
+		printf "{\"span_id\":\"%016x\",\"parent_span_id\":null,\"name\":\"GET /users/analytics\",\"kind\":\"server\",\"start_unix_ns\":\"%.0f\",\"end_unix_ns\":\"%.0f\",\"status\":\"ok\"}", 1, base, base + S * 1000 + 1000
 		for (i = 2; i <= S; i++)
-			printf ",\n{\"span_id\":\"%016x\",\"parent_span_id\":\"%016x\",\"name\":\"SELECT count(*) FROM orders WHERE user_id = ?\",\"kind\":\"client\",\"db\":{\"rows\":1,\"net_wait_ns\":100},\"start_unix_ns\":\"%d\",\"end_unix_ns\":\"%d\",\"status\":\"ok\"}", i, 1, base + i * 1000, base + i * 1000 + 900
+			printf ",\n{\"span_id\":\"%016x\",\"parent_span_id\":\"%016x\",\"name\":\"SELECT count(*) FROM orders WHERE user_id = ?\",\"kind\":\"client\",\"db\":{\"rows\":1,\"net_wait_ns\":100},\"start_unix_ns\":\"%.0f\",\"end_unix_ns\":\"%.0f\",\"status\":\"ok\"}", i, 1, base + i * 1000, base + i * 1000 + 900
 		printf "]}\n"
 	}
 	printf "]}\n"

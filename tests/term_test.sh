@@ -54,6 +54,10 @@ for f in native-names otlp-attributes cut-utf8; do
 	jqok out.txt '.traces == 1 and (.queries | length) >= 1'
 	run 2 open "$hostile/$f.json" # read, then refused: no terminal
 done
+# a setting that cannot be true is refused, and the refusal quotes it escaped
+run 1 report "$hostile/settings-escape.json"
+has err.txt 'settings.strategy must be "naive", "optimized" or "eager", got "naive\u001b]0;pwned\u0007"'
+lines err.txt 1
 run 0 report "$hostile/native-names.json"
 has out.txt 'SELECT "\x1b]0;pwned\x07\x1b[2J\x1b[H\xc2\x9b2J\xc2\x9d0;c1\xc2\x9c\x7f\x01\x08\x0a\x0d\x09\x0b\x0c" FROM orders'
 has out.txt 'an index on "t\x1b[2J\x1b[H\xc2\x9b2J'

@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "obslab/duration.h"
+
 /* OpenTelemetry's SpanKind numbering, as OTLP encodes it. */
 enum span_kind {
 	SPAN_KIND_INTERNAL = 1,
@@ -68,9 +70,10 @@ static inline void span_trace_id_hex(const uint8_t id[SPAN_TRACE_ID_LEN], char o
 	out[2 * SPAN_TRACE_ID_LEN] = '\0';
 }
 
+/* Never negative, never overflowing (see duration.h). */
 static inline int64_t span_duration_ns(const struct span_record *s)
 {
-	return s->end_ns - s->start_ns;
+	return duration_between(s->start_ns, s->end_ns);
 }
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "draw.h"
+#include "obslab/duration.h"
 #include "obslab/store.h"
 
 static void draw(struct pane *p, const struct app *app)
@@ -24,7 +25,7 @@ static void draw(struct pane *p, const struct app *app)
 	const struct attribution *a = &app->attr;
 	int64_t parts[3] = { a->app_ns, a->db_ns, a->network_ns };
 	int64_t us[3], tenths[3];
-	analysis_apportion(parts, 3, (a->total_ns + 500) / 1000, us);
+	analysis_apportion(parts, 3, duration_add(a->total_ns, 500) / 1000, us);
 	analysis_apportion(parts, 3, a->total_ns > 0 ? 1000 : 0, tenths);
 	static const char *const labels[3] = { "app", "database", "network" };
 	static const enum draw_role roles[3] = { ROLE_APP, ROLE_DB, ROLE_NET };
