@@ -65,7 +65,7 @@ static void print_json(FILE *out, const struct cli *cli, const struct comparison
 	cJSON_AddStringToObject(o, "network", "simulated");
 	cJSON_AddStringToObject(o, "index", cli->run.index ? "on" : "off");
 	cJSON_AddNumberToObject(o, "requests_per_strategy", cli->plan.requests);
-	cJSON_AddStringToObject(o, "db_share_is", "(median_db_ms + median_network_ms) / median_total_ms");
+	cJSON_AddStringToObject(o, "db_share_is", "the median over requests of (db_ms + network_ms) / total_ms");
 	cJSON_AddNumberToObject(o, "dropped_spans", (double)dropped);
 	cJSON *list = cJSON_AddArrayToObject(o, sweep ? "rows" : "strategies");
 	for (size_t i = 0; i < n; i++)

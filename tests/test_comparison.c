@@ -58,6 +58,26 @@ static void add(struct comparison *c, enum strategy s, uint32_t users, int64_t t
 	comparison_add(c, make(&m, s, users, total_ns, queries, query_ns, net_ns, 0));
 }
 
+/* Medians taken apart need not add up: here the median database time and
+ * the median network time are each 90 of a median total of 100. The share is
+ * each request's own, then their median: 0.9, never 1.8. */
+static void db_share_is_a_median_of_shares(void **state)
+{
+	(void)state;
+	struct comparison *c = test_malloc(sizeof *c);
+	comparison_init(c);
+	add(c, STRATEGY_NAIVE, 20, 100, 1, 90, 0);    /* db 90, network 0: 0.9 */
+	add(c, STRATEGY_NAIVE, 20, 100, 1, 90, 90);   /* db 0, network 90: 0.9 */
+	add(c, STRATEGY_NAIVE, 20, 1000, 1, 990, 495); /* db 495, network 495: 0.99 */
+	struct comparison_row r[1];
+	assert_int_equal(comparison_rows(c, r, 1), 1);
+	assert_int_equal(r[0].median_total_ns, 100);
+	assert_int_equal(r[0].median_db_ns + r[0].median_network_ns, 180);
+	assert_true(r[0].db_share == 0.9);
+	comparison_clear(c);
+	test_free(c);
+}
+
 static void medians_per_cell_and_speedup_against_naive(void **state)
 {
 	(void)state;
@@ -281,6 +301,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(medians_per_cell_and_speedup_against_naive),
+		cmocka_unit_test(db_share_is_a_median_of_shares),
 		cmocka_unit_test(only_measured_finished_roots_count),
 		cmocka_unit_test(rows_by_users_then_strategy_speedup_only_beside_naive),
 		cmocka_unit_test(zero_length_requests_give_zero_ratios),

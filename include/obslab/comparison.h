@@ -6,8 +6,10 @@
  * request's attribution per (users, strategy) cell, and comparison_rows
  * reports medians per cell:
  *   queries per request, total, database, network (simulated) and app time,
- *   db_share = (database + network) / total: the share of the request spent
- *   waiting on database calls, round trips included, as the app sees it,
+ *   db_share = each request's (database + network) / total, its median: the
+ *   share of a request spent waiting on database calls, round trips
+ *   included, as the app sees it (never above 1, as the ratio of the
+ *   separate medians could be),
  *   speedup_vs_naive = naive's median total / this median total (same users).
  * Memory grows with the requests measured (a plan bounds them); free with
  * comparison_clear. One thread.
