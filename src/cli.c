@@ -343,7 +343,7 @@ void cli_usage(FILE *out, const char *command)
 		      "  otlp    OTLP/JSON, as the OpenTelemetry Collector's file exporter writes it\n"
 		      "  chrome  Trace Event Format, for Perfetto, chrome://tracing and speedscope\n"
 		      "Options as for run: --strategy, --users, --requests (10), --rtt-us, --index,\n"
-		      "--seed, --db, --n1-min-count, --n1-min-ms.\n",
+		      "--seed, --db, --n1-min-count, --n1-min-ms, --lock-wait.\n",
 		      out);
 		return;
 	}
@@ -372,7 +372,7 @@ void cli_usage(FILE *out, const char *command)
 		      out);
 		fputs("  --rtt-us R          simulated network round trip per query, microseconds (200)\n"
 		      "  --index on|off      index on orders.user_id (off)\n"
-		      "  --seed S, --db PATH as for run\n"
+		      "  --seed S, --db PATH, --lock-wait S   as for run\n"
 		      "  --json              print the table as JSON\n",
 		      out);
 		return;
