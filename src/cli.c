@@ -77,6 +77,7 @@ static const struct option_spec options[] = {
 	{ "output", true, FOR_EXPORT },
 	{ "export-dir", true, FOR_UI | FOR_OPEN },
 	{ "help", false, FOR_ALL },
+	{ "lock-wait", true, FOR_RUN | FOR_MEASURE | FOR_EXPORT },
 };
 
 /* In the order of enum cli_command from CLI_CMD_RUN on. */
@@ -189,6 +190,10 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 			return usage_error(err, "--frames takes a whole number from 1 to %ld, not '%s'",
 			                   CLI_MAX_FRAMES, value);
 		cli->frames = (long)n;
+	} else if (strcmp(name, "lock-wait") == 0) {
+		if (!parse_u64(value, 1, 3600, &n))
+			return usage_error(err, "--lock-wait takes seconds from 1 to 3600, not '%s'", value);
+		cli->run.lock_wait_ms = (int64_t)n * 1000;
 	} else if (strcmp(name, "help") == 0) {
 		cli->help_topic = cli->command >= CLI_CMD_RUN ? command_names[cli->command - CLI_CMD_RUN] : NULL;
 		cli->command = CLI_CMD_HELP;
@@ -348,7 +353,7 @@ void cli_usage(FILE *out, const char *command)
 		      "  otlp    OTLP/JSON, as the OpenTelemetry Collector's file exporter writes it\n"
 		      "  chrome  Trace Event Format, for Perfetto, chrome://tracing and speedscope\n"
 		      "Options as for run: --strategy, --users, --requests (10), --rtt-us, --index,\n"
-		      "--seed, --db, --n1-min-count, --n1-min-ms.\n",
+		      "--seed, --db, --n1-min-count, --n1-min-ms, --lock-wait.\n",
 		      out);
 		return;
 	}
@@ -377,7 +382,7 @@ void cli_usage(FILE *out, const char *command)
 		      out);
 		fputs("  --rtt-us R          simulated network round trip per query, microseconds (200)\n"
 		      "  --index on|off      index on orders.user_id (off)\n"
-		      "  --seed S, --db PATH as for run\n"
+		      "  --seed S, --db PATH, --lock-wait S   as for run\n"
 		      "  --json              print the table as JSON\n",
 		      out);
 		return;
@@ -402,6 +407,8 @@ void cli_usage(FILE *out, const char *command)
 		      "  --n1-min-count N    repeated queries that make an N+1 finding (5, as Sentry)\n"
 		      "  --n1-min-ms T       ... and their least total time, ms (0; Sentry's hosted\n"
 		      "                      default is 50, which in-process SQLite never reaches)\n"
+		      "  --lock-wait S       wait this long, in seconds, for another program's lock\n"
+		      "                      on the database before giving up (30)\n"
 		      "\n"
 		      "Exit status: 0 on success, 1 if the run failed, 2 for a bad command line.\n",
 		      out);

@@ -1,13 +1,19 @@
+/* db — the lab's database: deciding what is obslab's, the schema, the seed,
+ * the index, and waiting out other connections' locks (see db.h). */
 #include "obslab/db.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include "db_guard.h"
+#include "obslab/clock.h"
 #include "obslab/rng.h"
 
 #define META_FORMAT "obslab"
@@ -92,94 +98,369 @@ static int meta_set(sqlite3 *db, const char *key, const char *value)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/*
- * Decides, without writing, whether an existing file may be used: it must be
- * a SQLite database that is empty or carries obslab's stamp.
- */
-static enum db_status inspect(const char *path, struct db_error *err)
+/* ---- waiting for another connection's lock ----------------------------- */
+
+void db_wait_init(struct db_wait *w, int64_t limit_ns, const _Atomic bool *stop)
 {
-	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
-	if (rc != SQLITE_OK) {
-		enum db_status st = fail(err, status_of(rc), "cannot open %s: %s", path,
-		                         db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close_v2(db);
-		return st;
+	memset(w, 0, sizeof *w);
+	w->limit_ns = limit_ns;
+	w->stop = stop;
+	atomic_init(&w->since_ns, 0);
+}
+
+int64_t db_wait_limit_ns(int64_t ms)
+{
+	return ms < 0 ? DB_WAIT_FOREVER : (ms ? ms : DB_LOCK_WAIT_MS) * CLOCK_NS_PER_MS;
+}
+
+/* SQLite's busy handler: called while another connection holds the lock
+ * this one needs; 1 tries again, 0 gives up (the statement then fails with
+ * SQLITE_BUSY). */
+static int on_busy(void *arg, int count)
+{
+	struct db_wait *w = arg;
+	int64_t now = clock_now_ns();
+	int64_t since = atomic_load(&w->since_ns);
+	if (since == 0) {
+		since = now;
+		atomic_store(&w->since_ns, now);
+		if (w->on_begin)
+			w->on_begin(w->ctx);
 	}
-	char tables[16], stamp[32] = "", version[16] = "";
-	rc = query_text(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'", NULL, tables,
-	                sizeof tables);
+	if (w->stop && atomic_load(w->stop))
+		return 0;
+	if (w->limit_ns != DB_WAIT_FOREVER && now - since >= w->limit_ns) {
+		w->gave_up = true;
+		return 0;
+	}
+	/* Short naps first, then a few a second: resumes soon after the lock goes. */
+	struct timespec nap = { 0, (count < 20 ? 5 : 40) * CLOCK_NS_PER_MS };
+	nanosleep(&nap, NULL);
+	return 1;
+}
+
+void db_wait_attach(sqlite3 *db, struct db_wait *w)
+{
+	sqlite3_busy_handler(db, on_busy, w);
+}
+
+int64_t db_wait_since(const struct db_wait *w)
+{
+	return atomic_load(&w->since_ns);
+}
+
+bool db_wait_end(struct db_wait *w, int64_t *waited_ns)
+{
+	int64_t since = atomic_load(&w->since_ns);
+	if (since == 0)
+		return false;
+	atomic_store(&w->since_ns, 0);
+	*waited_ns = clock_now_ns() - since;
+	return true;
+}
+
+/* ---- what is obslab's ---------------------------------------------------- */
+
+/* What a database holds, as far as ownership goes. */
+struct verdict {
+	int64_t objects; /* rows of sqlite_master: tables, views, triggers, indexes */
+	int64_t application_id, user_version;
+	char stamp[32], version[16];
+};
+
+static int query_int(sqlite3 *db, const char *sql, int64_t *out)
+{
+	char buf[32];
+	int rc = query_text(db, sql, NULL, buf, sizeof buf);
+	*out = rc == SQLITE_OK ? strtoll(buf, NULL, 10) : 0;
+	return rc;
+}
+
+static int read_verdict(sqlite3 *db, struct verdict *v)
+{
+	memset(v, 0, sizeof *v);
+	int rc = query_int(db, "SELECT count(*) FROM sqlite_master", &v->objects);
+	if (rc == SQLITE_OK)
+		rc = query_int(db, "PRAGMA application_id", &v->application_id);
+	if (rc == SQLITE_OK)
+		rc = query_int(db, "PRAGMA user_version", &v->user_version);
 	if (rc == SQLITE_OK)
 		rc = query_text(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
-		                "obslab_meta", stamp, sizeof stamp);
-	if (rc == SQLITE_OK && stamp[0]) {
-		rc = meta_get(db, "format", stamp, sizeof stamp);
+		                "obslab_meta", v->stamp, sizeof v->stamp);
+	if (rc == SQLITE_OK && v->stamp[0]) {
+		rc = meta_get(db, "format", v->stamp, sizeof v->stamp);
 		if (rc == SQLITE_OK)
-			rc = meta_get(db, "schema_version", version, sizeof version);
+			rc = meta_get(db, "schema_version", v->version, sizeof v->version);
 	}
-	enum db_status st = DB_OK;
-	if (rc != SQLITE_OK) {
-		st = status_of(rc) == DB_NOTADB
-		             ? fail(err, DB_NOTADB, "%s is not a SQLite database (%s); pass --db with another path",
-		                    path, sqlite3_errmsg(db))
-		             : fail(err, status_of(rc), "cannot read %s: %s", path, sqlite3_errmsg(db));
-	} else if (strcmp(tables, "0") != 0 && strcmp(stamp, META_FORMAT) != 0) {
-		st = fail(err, DB_FOREIGN,
-		          "%s is a SQLite database that obslab did not create; it was left untouched "
-		          "(pass --db with a new path)", path);
-	} else if (version[0] && strtol(version, NULL, 10) > DB_SCHEMA_VERSION) {
-		st = fail(err, DB_TOO_NEW, "%s was written by a newer obslab (schema %s, this one reads %d)",
-		          path, version, DB_SCHEMA_VERSION);
+	return rc;
+}
+
+/*
+ * obslab's: a database with nothing in it and no other program's stamp in
+ * its header, or one carrying obslab's stamp (the obslab_meta row, and no
+ * other application_id). Anything else is someone else's.
+ */
+static enum db_status judge(const struct verdict *v, const char *name, struct db_error *err)
+{
+	bool our_id = v->application_id == 0 || v->application_id == DB_APPLICATION_ID;
+	if (v->objects == 0 && (v->application_id == DB_APPLICATION_ID ||
+	                        (v->application_id == 0 && v->user_version == 0)))
+		return DB_OK;
+	if (v->objects == 0)
+		return fail(err, DB_FOREIGN,
+		            "%s is an empty SQLite database that another program stamped (application_id %" PRId64
+		            ", user_version %" PRId64 "); it was left untouched (pass --db with a new path)",
+		            name, v->application_id, v->user_version);
+	if (strcmp(v->stamp, META_FORMAT) != 0 || !our_id)
+		return fail(err, DB_FOREIGN,
+		            "%s is a SQLite database that obslab did not create; it was left untouched "
+		            "(pass --db with a new path)", name);
+	if (v->version[0] && strtol(v->version, NULL, 10) > DB_SCHEMA_VERSION)
+		return fail(err, DB_TOO_NEW, "%s was written by a newer obslab (schema %s, this one reads %d)",
+		            name, v->version, DB_SCHEMA_VERSION);
+	return DB_OK;
+}
+
+/* "--db file:x.db" names x.db; a message names both when they differ. */
+static void display_name(char *buf, size_t cap, const char *arg, const struct db_guard_facts *f)
+{
+	struct stat st;
+	bool indirect = strncmp(arg, "file:", 5) == 0 || (lstat(arg, &st) == 0 && S_ISLNK(st.st_mode));
+	if (indirect && f->path[0])
+		snprintf(buf, cap, "%s (%s)", arg, f->path);
+	else
+		snprintf(buf, cap, "%s", arg);
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* True when a file: URI has a vfs= parameter (keys decoded as SQLite
+ * decodes them): it would open the file past the guard. */
+static bool uri_names_vfs(const char *arg)
+{
+	if (strncmp(arg, "file:", 5) != 0)
+		return false;
+	const char *p = strchr(arg, '?');
+	while (p && *p && *p != '#') {
+		p++; /* past '?' or '&' */
+		char key[8];
+		size_t n = 0;
+		bool too_long = false;
+		while (*p && *p != '=' && *p != '&' && *p != '#') {
+			int c = (unsigned char)*p++;
+			if (c == '%' && hex_digit(p[0]) >= 0 && hex_digit(p[1]) >= 0) {
+				c = hex_digit(p[0]) * 16 + hex_digit(p[1]);
+				p += 2;
+			}
+			if (n + 1 < sizeof key)
+				key[n++] = (char)c;
+			else
+				too_long = true;
+		}
+		key[n] = '\0';
+		if (!too_long && strcmp(key, "vfs") == 0)
+			return true;
+		while (*p && *p != '&' && *p != '#')
+			p++;
+	}
+	return false;
+}
+
+static const char *kind_of(mode_t mode)
+{
+	return S_ISDIR(mode) ? "a directory" : S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device"
+	       : S_ISFIFO(mode) ? "a FIFO" : S_ISSOCK(mode) ? "a socket" : "not a regular file";
+}
+
+static enum db_status guard_refusal(const struct db_guard_facts *f, const char *name, struct db_error *err)
+{
+	switch (f->refused) {
+	case DB_GUARD_NOT_REGULAR:
+		return fail(err, DB_CANTOPEN, "%s is %s; obslab keeps its database in a regular file "
+		            "(pass --db with a file path)", name, kind_of(f->mode));
+	case DB_GUARD_WAL:
+		return fail(err, DB_FOREIGN, "%s is a SQLite database in WAL mode, which obslab never uses: "
+		            "another program's; it was left untouched (pass --db with a new path)", name);
+	case DB_GUARD_CHANGED:
+		return fail(err, DB_CANTOPEN, "%s changed while obslab was opening it; it was left untouched", name);
+	case DB_GUARD_ERROR:
+		return fail(err, DB_CANTOPEN, "cannot open %s: %s", name, strerror(f->saved_errno));
+	case DB_GUARD_NONE: break;
+	}
+	return DB_OK;
+}
+
+/* Opens the file the look found, as a URI with immutable=1: read without
+ * locks or the journal. The same file, or SQLITE_CANTOPEN in *rc. */
+static sqlite3 *look_immutable(const struct db_guard_facts *f, struct db_wait *wait, struct verdict *v, int *rc)
+{
+	char uri[3 * PATH_MAX + 32] = "file:";
+	size_t n = strlen(uri);
+	for (const unsigned char *p = (const unsigned char *)f->path; *p && n + 4 < sizeof uri; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("/._-", *p))
+			uri[n++] = (char)*p;
+		else
+			n += (size_t)snprintf(uri + n, sizeof uri - n, "%%%02X", *p);
+	}
+	snprintf(uri + n, sizeof uri - n, "?immutable=1");
+	struct db_guard_facts again;
+	memset(&again, 0, sizeof again);
+	sqlite3 *db = NULL;
+	db_guard_watch(&again);
+	*rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, db_guard_vfs(true));
+	db_guard_watch(NULL);
+	if (*rc == SQLITE_OK && (!again.seen || again.dev != f->dev || again.ino != f->ino))
+		*rc = SQLITE_CANTOPEN;
+	if (*rc == SQLITE_OK) {
+		db_wait_attach(db, wait);
+		*rc = read_verdict(db, v);
+	}
+	return db;
+}
+
+/*
+ * Looks at the database SQLite resolves path to, read-only, and decides
+ * whether obslab may use it. Writes nothing, creates nothing (not even a
+ * journal): a refusal leaves the directory as it was.
+ */
+static enum db_status look(const char *path, struct db_wait *wait, struct db_guard_facts *f, struct db_error *err)
+{
+	memset(f, 0, sizeof *f);
+	if (uri_names_vfs(path))
+		return fail(err, DB_CANTOPEN, "%s: a URI that chooses a VFS (vfs=) is not accepted; "
+		            "pass --db with a path", path);
+	const char *vfs = db_guard_vfs(true);
+	if (!vfs)
+		return fail(err, DB_ERROR, "cannot open %s: SQLite did not initialise", path);
+	sqlite3 *db = NULL;
+	db_guard_watch(f);
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, vfs);
+	db_guard_watch(NULL);
+	char name[PATH_MAX + 512];
+	display_name(name, sizeof name, path, f);
+	enum db_status st = guard_refusal(f, name, err);
+	if (st == DB_OK && rc != SQLITE_OK && !f->absent)
+		st = fail(err, status_of(rc), "cannot open %s: %s", name, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	const char *opened = rc == SQLITE_OK ? sqlite3_db_filename(db, "main") : NULL;
+	if (st == DB_OK && rc == SQLITE_OK && !f->seen && opened && *opened) /* past the guard */
+		st = fail(err, DB_CANTOPEN, "%s: SQLite opened it in a way obslab cannot check; pass --db with a path",
+		          name);
+	if (st == DB_OK && rc == SQLITE_OK) {
+		db_wait_attach(db, wait);
+		struct verdict v;
+		rc = read_verdict(db, &v);
+		if ((rc & 0xff) == SQLITE_READONLY && f->has_journal) {
+			/* A hot journal: someone crashed mid-write (obslab too, killed
+			 * while seeding). Judge the file as it is, without rolling back. */
+			sqlite3_close_v2(db);
+			db = look_immutable(f, wait, &v, &rc);
+		}
+		if (rc == SQLITE_BUSY)
+			st = fail(err, DB_ERROR, "gave up after %lld s waiting for another connection's lock on %s",
+			          (long long)(wait->limit_ns / CLOCK_NS_PER_S), name);
+		else if (rc != SQLITE_OK && status_of(rc) == DB_NOTADB)
+			st = fail(err, DB_NOTADB, "%s is not a SQLite database (%s); pass --db with another path", name,
+			          sqlite3_errmsg(db));
+		else if (rc != SQLITE_OK)
+			st = fail(err, status_of(rc), "cannot read %s: %s", name, sqlite3_errmsg(db));
+		else
+			st = judge(&v, name, err);
 	}
 	sqlite3_close_v2(db);
 	return st;
 }
 
-enum db_status db_open(const char *path, sqlite3 **out, struct db_error *err)
+/* Creates obslab's tables and stamp in one transaction, after checking
+ * again, under the write lock, that the file is still obslab's. */
+static int prepare_schema(sqlite3 *db, const char *name, enum db_status *st, struct db_error *err)
+{
+	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	struct verdict v;
+	rc = read_verdict(db, &v);
+	if (rc == SQLITE_OK && (*st = judge(&v, name, err)) != DB_OK) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return SQLITE_OK;
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, schema_sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK && !v.stamp[0]) {
+		char sql[64], version[8];
+		snprintf(version, sizeof version, "%d", DB_SCHEMA_VERSION);
+		snprintf(sql, sizeof sql, "PRAGMA application_id = %d", DB_APPLICATION_ID);
+		rc = meta_set(db, "format", META_FORMAT);
+		if (rc == SQLITE_OK)
+			rc = meta_set(db, "schema_version", version);
+		if (rc == SQLITE_OK && v.objects == 0)
+			rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **out, struct db_error *err)
 {
 	*out = NULL;
-	bool in_memory = strcmp(path, ":memory:") == 0;
-	struct stat st;
-	if (!in_memory && stat(path, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return fail(err, DB_CANTOPEN, "%s is a directory; pass --db with a file path", path);
-		enum db_status status = inspect(path, err);
-		if (status != DB_OK)
-			return status;
-	} else if (!in_memory && errno != ENOENT) {
-		return fail(err, DB_CANTOPEN, "cannot open %s: %s", path, strerror(errno));
+	struct db_wait fallback;
+	if (!wait) {
+		db_wait_init(&fallback, DB_LOCK_WAIT_MS * CLOCK_NS_PER_MS, NULL);
+		wait = &fallback;
 	}
+	struct db_guard_facts f;
+	enum db_status status = look(path, wait, &f, err);
+	if (status != DB_OK)
+		return status;
+	char name[PATH_MAX + 512];
+	display_name(name, sizeof name, path, &f);
 
 	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	db_guard_watch(&f);
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI,
+	                         db_guard_vfs(false));
+	db_guard_watch(NULL);
+	if ((status = guard_refusal(&f, name, err)) != DB_OK) {
+		sqlite3_close_v2(db);
+		return status;
+	}
+	const char *opened = rc == SQLITE_OK ? sqlite3_db_filename(db, "main") : NULL;
+	if (rc == SQLITE_OK && strcmp(opened ? opened : "", f.seen ? f.path : "") != 0) {
+		sqlite3_close_v2(db);
+		return fail(err, DB_CANTOPEN, "%s changed while obslab was opening it; it was left untouched", name);
+	}
 	if (rc != SQLITE_OK) {
-		enum db_status status = fail(err, status_of(rc), "cannot open %s: %s", path,
-		                             db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		status = fail(err, status_of(rc), "cannot open %s: %s", name, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close_v2(db);
 		return status;
 	}
 	sqlite3_extended_result_codes(db, 1);
-	sqlite3_busy_timeout(db, 2000);
-
-	char version[16];
-	rc = sqlite3_exec(db, schema_sql, NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = meta_get(db, "format", version, sizeof version);
-	if (rc == SQLITE_OK && !version[0]) {
-		char v[8];
-		snprintf(v, sizeof v, "%d", DB_SCHEMA_VERSION);
-		rc = meta_set(db, "format", META_FORMAT);
-		if (rc == SQLITE_OK)
-			rc = meta_set(db, "schema_version", v);
-	}
-	if (rc != SQLITE_OK) {
-		enum db_status status = fail(err, status_of(rc), "cannot prepare %s: %s", path,
-		                             sqlite3_errmsg(db));
+	db_wait_attach(db, wait);
+	rc = prepare_schema(db, name, &status, err);
+	if (rc != SQLITE_OK || status != DB_OK) {
+		if (rc == SQLITE_BUSY)
+			status = fail(err, DB_ERROR, "gave up after %lld s waiting for another connection's lock on %s",
+			              (long long)(wait->limit_ns / CLOCK_NS_PER_S), name);
+		else if (rc != SQLITE_OK)
+			status = fail(err, status_of(rc), "cannot prepare %s: %s", name, sqlite3_errmsg(db));
 		sqlite3_close_v2(db);
 		return status;
 	}
+	/* The caller's wait may not outlive this call: a plain timeout from here. */
+	sqlite3_busy_timeout(db, DB_LOCK_WAIT_MS);
 	*out = db;
 	return DB_OK;
+}
+
+enum db_status db_open(const char *path, sqlite3 **out, struct db_error *err)
+{
+	return db_open_wait(path, NULL, out, err);
 }
 
 static uint64_t meta_u64(sqlite3 *db, const char *key)

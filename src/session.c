@@ -1,3 +1,4 @@
+/* session — one live lab wired for a front end (see session.h). */
 #include "obslab/session.h"
 
 #include <stdio.h>
@@ -9,15 +10,37 @@
 #include "obslab/ring.h"
 #include "obslab/span.h"
 #include "obslab/strtab.h"
+#include "obslab/textsafe.h"
 
 #define LOG_DRAIN_BATCH 64
+
+struct opening {
+	const char *path;
+	const struct workload_config *cfg;
+};
+
+/* Before any front end owns the terminal: a plain line on stderr. */
+static void say_waiting(void *ctx)
+{
+	const struct opening *o = ctx;
+	if (o->cfg->lock_wait_ms < 0)
+		textsafe_fprintf(stderr, "obslab: %s is locked by another connection; waiting for it\n", o->path);
+	else
+		textsafe_fprintf(stderr, "obslab: %s is locked by another connection; waiting up to %lld s\n", o->path,
+		        (long long)(db_wait_limit_ns(o->cfg->lock_wait_ms) / CLOCK_NS_PER_S));
+}
 
 enum db_status session_start(struct session *s, const char *db_path, const struct workload_config *cfg,
                              struct store_limits limits, struct db_error *err)
 {
 	memset(s, 0, sizeof *s);
 	sqlite3 *db;
-	enum db_status status = db_open(db_path, &db, err);
+	struct opening opening = { db_path, cfg };
+	struct db_wait wait;
+	db_wait_init(&wait, db_wait_limit_ns(cfg->lock_wait_ms), NULL);
+	wait.on_begin = say_waiting;
+	wait.ctx = &opening;
+	enum db_status status = db_open_wait(db_path, &wait, &db, err);
 	if (status != DB_OK)
 		return status;
 	s->anchor = clock_anchor();
@@ -55,9 +78,15 @@ size_t session_drain(struct session *s, session_log_fn *on_log, void *ctx)
 void session_wait(struct session *s, session_log_fn *on_log, void *ctx, void (*on_tick)(void *), void *tick_ctx)
 {
 	const struct timespec nap = { .tv_sec = 0, .tv_nsec = 2000000 };
+	bool waiting = false;
 	for (;;) {
 		enum workload_phase phase = workload_phase(s->workload);
 		session_drain(s, on_log, ctx);
+		bool locked = workload_lock_wait_since(s->workload) != 0;
+		if (locked != waiting && phase != WORKLOAD_FAILED)
+			fprintf(stderr, locked ? "obslab: the database is locked by another connection; waiting\n"
+			                       : "obslab: the lock was released; resuming\n");
+		waiting = locked;
 		if (phase == WORKLOAD_DONE || phase == WORKLOAD_FAILED)
 			break; /* the phase was read before the drain: nothing is left behind */
 		if (on_tick)

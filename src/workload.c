@@ -10,6 +10,7 @@
 
 #include "obslab/clock.h"
 #include "obslab/db.h"
+#include "obslab/log.h"
 #include "obslab/sqltrace.h"
 #include "obslab/tracer.h"
 
@@ -28,6 +29,7 @@ struct workload {
 	bool exit_after_plan;
 	struct plan plan;      /* guarded by lock until taken by the worker */
 	struct db_error error; /* written before the phase becomes FAILED */
+	struct db_wait wait;   /* for locks held by other connections */
 
 	/* Control: written by any thread, read by the worker. */
 	_Atomic int strategy;
@@ -47,6 +49,26 @@ struct workload {
 	pthread_t thread;
 	bool started, joined;
 };
+
+/* The busy handler's news, on the worker thread: into the log. */
+static void on_lock_wait(void *ctx)
+{
+	struct workload *w = ctx;
+	struct log_field f = log_int("limit_ms", w->wait.limit_ns == DB_WAIT_FOREVER ? -1
+	                                         : w->wait.limit_ns / CLOCK_NS_PER_MS);
+	if (w->logs)
+		log_emit(w->logs, LOG_WARN, "database locked by another connection; waiting", 1, &f);
+}
+
+/* After a statement went through: a wait, if there was one, is over. */
+static void note_resumed(struct workload *w)
+{
+	int64_t waited;
+	if (!db_wait_end(&w->wait, &waited) || !w->logs)
+		return;
+	struct log_field f = log_int("waited_ms", waited / CLOCK_NS_PER_MS);
+	log_emit(w->logs, LOG_INFO, "database lock released; resumed", 1, &f);
+}
 
 struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
                                  struct ring *spans, struct ring *logs, struct strtab *names)
@@ -76,6 +98,10 @@ struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
 	atomic_init(&w->pace_hz, cfg->pace_hz);
 	atomic_init(&w->index, cfg->index);
 	atomic_init(&w->stop, false);
+	db_wait_init(&w->wait, db_wait_limit_ns(cfg->lock_wait_ms), &w->stop);
+	w->wait.on_begin = on_lock_wait;
+	w->wait.ctx = w;
+	db_wait_attach(db, &w->wait);
 	atomic_init(&w->paused, false);
 	atomic_init(&w->plan_pending, cfg->plan != NULL);
 	atomic_init(&w->plan_running, false);
@@ -135,6 +161,7 @@ static void on_seed_progress(void *ctx, uint32_t done, uint32_t total)
 	struct workload *w = ctx;
 	atomic_store(&w->seed_total, total);
 	atomic_store(&w->seed_done, done);
+	note_resumed(w);
 }
 
 struct applied {
@@ -163,6 +190,7 @@ static enum db_status apply_settings(struct workload *w, struct sqltrace *st,
 			return status;
 		cur->index = index;
 	}
+	note_resumed(w);
 	request_ctx_set_index(ctx, index);
 	if (rtt != cur->rtt_us) {
 		sqltrace_set_rtt_us(st, rtt);
@@ -203,6 +231,8 @@ static enum db_status run_plan(struct workload *w, struct request_ctx *ctx, stru
 				break; /* cancelled */
 			enum strategy s = plan_strategies[k % (sizeof plan_strategies / sizeof plan_strategies[0])];
 			status = request_run(ctx, s, &w->last, &w->error);
+			if (status == DB_OK || status == DB_INTERRUPTED)
+				note_resumed(w);
 			if (status == DB_INTERRUPTED)
 				status = DB_OK;
 			else if (status == DB_OK)
@@ -257,6 +287,8 @@ static void run(struct workload *w)
 		}
 		enum strategy strategy = (enum strategy)atomic_load(&w->strategy);
 		status = request_run(ctx, strategy, &w->last, &w->error);
+		if (status == DB_OK || status == DB_INTERRUPTED)
+			note_resumed(w);
 		if (status == DB_INTERRUPTED) {
 			status = DB_OK; /* voided by a change: the loop applies it */
 			continue;
@@ -280,6 +312,10 @@ static void run(struct workload *w)
 				pace_wait(w, next, generation);
 		}
 	}
+	if (status != DB_OK && w->wait.gave_up && !atomic_load(&w->stop))
+		snprintf(w->error.msg, sizeof w->error.msg,
+		         "gave up after %lld s waiting for another connection's lock on the database",
+		         (long long)(w->wait.limit_ns / CLOCK_NS_PER_S));
 	atomic_store(&w->phase, status == DB_OK ? WORKLOAD_DONE : WORKLOAD_FAILED);
 out:
 	request_ctx_destroy(ctx);
@@ -383,6 +419,11 @@ void workload_seed_progress(const struct workload *w, uint32_t *done, uint32_t *
 {
 	*total = atomic_load(&w->seed_total);
 	*done = atomic_load(&w->seed_done);
+}
+
+int64_t workload_lock_wait_since(const struct workload *w)
+{
+	return db_wait_since(&w->wait);
 }
 
 const char *workload_error(const struct workload *w)

@@ -1,12 +1,24 @@
 /* db: schema, deterministic and idempotent seeding, scale changes, the
- * index toggle, and refusing files that are not obslab's. */
+ * index toggle, refusing what is not obslab's (whatever form the path
+ * takes) without touching it, and waiting out other connections' locks. */
+#include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
+
+#include "obslab/clock.h"
 
 #include "fixture.h"
 #include "obslab/db.h"
@@ -216,6 +228,371 @@ static void refuses_a_newer_schema(void **state)
 	assert_int_equal(db_open(path, &db, &err), DB_TOO_NEW);
 }
 
+/* ---- ownership: decided on the file SQLite opens, nothing touched ---- */
+
+/* A scratch directory of its own per test, and what is in it: names,
+ * sizes, modification times and a checksum of every file. */
+static void subdir(char *out, size_t cap, const char *name)
+{
+	fixture_path(out, cap, name);
+	assert_int_equal(mkdir(out, 0700), 0);
+}
+
+#define LISTING_CAP 65536
+
+static void listing(const char *dir, char *out, size_t cap)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, alphasort);
+	assert_true(n >= 0);
+	size_t len = 0;
+	out[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		char path[600];
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+		if (lstat(path, &st) == 0 && len < cap)
+			len += (size_t)snprintf(out + len, cap - len, "%s %o %lld %lld.%09ld %llx\\n", names[i]->d_name,
+			                        (unsigned)st.st_mode, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+			                        st.st_mtim.tv_nsec,
+			                        S_ISREG(st.st_mode) ? (unsigned long long)file_checksum(path) : 0ull);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* Another program's database at dir/name, made by the SQL given. */
+static void other_db(char *path, size_t cap, const char *dir, const char *name, const char *sql)
+{
+	snprintf(path, cap, "%s/%s", dir, name);
+	sqlite3 *other;
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(other), SQLITE_OK);
+}
+
+/* db_open on arg must refuse with want, leaving dir exactly as it was. */
+static void expect_refused(const char *dir, const char *arg, enum db_status want, const char *says)
+{
+	static char before[LISTING_CAP], after[LISTING_CAP];
+	listing(dir, before, sizeof before);
+	sqlite3 *db = (sqlite3 *)1;
+	struct db_error err = { "" };
+	enum db_status got = db_open(arg, &db, &err);
+	if (got != want)
+		fail_msg("db_open(%s) gave %d, expected %d: %s", arg, got, want, err.msg);
+	assert_null(db);
+	if (!strstr(err.msg, says))
+		fail_msg("db_open(%s) said '%s', expected it to say '%s'", arg, err.msg, says);
+	listing(dir, after, sizeof after);
+	assert_string_equal(before, after);
+}
+
+static void refuses_a_foreign_database_in_every_form_of_its_path(void **state)
+{
+	(void)state;
+	char dir[300], path[400], arg[600];
+	subdir(dir, sizeof dir, "forms");
+	other_db(path, sizeof path, dir, "shop.db",
+	         "CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT);"
+	         "INSERT INTO customers(name) VALUES ('alice'), ('bob');");
+	const char *forms[] = { "file:%s", "file:%s?mode=rwc", "file:%s?cache=private&psow=1&nolock=0",
+	                        "file://localhost%s", "file:%s#fragment", "%s" };
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		snprintf(arg, sizeof arg, forms[i], path);
+		expect_refused(dir, arg, DB_FOREIGN, "did not create");
+	}
+	/* Relative, and through a symlink. */
+	char cwd[400];
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(dir), 0);
+	assert_int_equal(symlink("shop.db", "link.db"), 0);
+	expect_refused(dir, "file:shop.db", DB_FOREIGN, "did not create");
+	expect_refused(dir, "file:./shop.db?mode=rw", DB_FOREIGN, "did not create");
+	expect_refused(dir, "file:link.db", DB_FOREIGN, "shop.db");
+	expect_refused(dir, "link.db", DB_FOREIGN, "did not create");
+	assert_int_equal(chdir(cwd), 0);
+}
+
+static void refuses_a_uri_that_picks_its_vfs(void **state)
+{
+	(void)state;
+	char dir[300], path[400], arg[600];
+	subdir(dir, sizeof dir, "vfs");
+	other_db(path, sizeof path, dir, "shop.db", "CREATE TABLE t(a); INSERT INTO t VALUES (1);");
+	snprintf(arg, sizeof arg, "file:%s?vfs=unix-none", path);
+	expect_refused(dir, arg, DB_CANTOPEN, "vfs=");
+	snprintf(arg, sizeof arg, "file:%s?mode=rw&v%%66s=unix-dotfile", path);
+	expect_refused(dir, arg, DB_CANTOPEN, "vfs=");
+}
+
+static void refuses_views_triggers_and_stamps_of_others(void **state)
+{
+	(void)state;
+	char dir[300], path[400];
+	subdir(dir, sizeof dir, "objects");
+	other_db(path, sizeof path, dir, "view.db", "CREATE VIEW answer AS SELECT 42 AS value;");
+	expect_refused(dir, path, DB_FOREIGN, "did not create");
+	other_db(path, sizeof path, dir, "trigger.db",
+	         "CREATE VIEW v AS SELECT 1 AS a;"
+	         "CREATE TRIGGER t INSTEAD OF INSERT ON v BEGIN SELECT 1; END;");
+	expect_refused(dir, path, DB_FOREIGN, "did not create");
+	/* An index of its own on a table named like obslab's, and no stamp. */
+	other_db(path, sizeof path, dir, "index.db",
+	         "CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT); CREATE INDEX by_name ON users(name);");
+	expect_refused(dir, path, DB_FOREIGN, "did not create");
+	other_db(path, sizeof path, dir, "app.db", "PRAGMA application_id = 42;");
+	expect_refused(dir, path, DB_FOREIGN, "application_id 42");
+	other_db(path, sizeof path, dir, "version.db", "PRAGMA user_version = 7;");
+	expect_refused(dir, path, DB_FOREIGN, "user_version 7");
+	/* obslab's tables and stamp, under another program's application_id. */
+	other_db(path, sizeof path, dir, "claimed.db",
+	         "CREATE TABLE obslab_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	         "INSERT INTO obslab_meta VALUES ('format', 'obslab'), ('schema_version', '1');"
+	         "PRAGMA application_id = 1234;");
+	expect_refused(dir, path, DB_FOREIGN, "did not create");
+}
+
+static void refuses_what_is_not_a_regular_file(void **state)
+{
+	(void)state;
+	char dir[300], fifo[400];
+	subdir(dir, sizeof dir, "special");
+	snprintf(fifo, sizeof fifo, "%s/pipe.db", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(20); /* a FIFO opened for reading would block: fail, never hang */
+	expect_refused(dir, fifo, DB_CANTOPEN, "a FIFO");
+	alarm(0);
+	expect_refused(dir, dir, DB_CANTOPEN, "a directory");
+	expect_refused("/dev", "/dev/null", DB_CANTOPEN, "a character device");
+	expect_refused("/dev", "/dev/zero", DB_CANTOPEN, "a character device");
+	expect_refused("/dev", "file:/dev/null?mode=rwc", DB_CANTOPEN, "a character device");
+	struct stat st;
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_not_equal(access("/dev/null-journal", F_OK), 0);
+	assert_int_not_equal(access("/dev/zero-journal", F_OK), 0);
+}
+
+static void refuses_a_wal_database_without_creating_its_files(void **state)
+{
+	(void)state;
+	char dir[300], path[400];
+	subdir(dir, sizeof dir, "wal");
+	other_db(path, sizeof path, dir, "wal.db",
+	         "PRAGMA journal_mode = WAL; CREATE TABLE t(a); INSERT INTO t VALUES (1);");
+	expect_refused(dir, path, DB_FOREIGN, "WAL");
+	/* Even an empty one: obslab never uses WAL, so it is someone else's. */
+	other_db(path, sizeof path, dir, "empty-wal.db", "PRAGMA journal_mode = WAL;");
+	expect_refused(dir, path, DB_FOREIGN, "WAL");
+}
+
+static int64_t application_id(const char *path)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	int64_t id = scalar(db, "PRAGMA application_id");
+	sqlite3_close(db);
+	return id;
+}
+
+static void takes_what_is_its_own(void **state)
+{
+	(void)state;
+	char dir[300], path[400];
+	subdir(dir, sizeof dir, "own");
+	struct db_error err;
+	sqlite3 *db;
+	/* A new path: created and stamped, the header too. */
+	snprintf(path, sizeof path, "%s/new.db", dir);
+	assert_int_equal(db_open(path, &db, &err), DB_OK);
+	sqlite3_close(db);
+	assert_int_equal(application_id(path), DB_APPLICATION_ID);
+	/* A 0-byte file. */
+	snprintf(path, sizeof path, "%s/zero.db", dir);
+	fclose(fopen(path, "w"));
+	assert_int_equal(db_open(path, &db, &err), DB_OK);
+	sqlite3_close(db);
+	/* A database whose last table was dropped: nothing in it, no stamp. */
+	other_db(path, sizeof path, dir, "emptied.db", "CREATE TABLE t(a); DROP TABLE t;");
+	assert_int_equal(db_open(path, &db, &err), DB_OK);
+	sqlite3_close(db);
+	/* One stamped by an obslab from before application_id. */
+	other_db(path, sizeof path, dir, "older.db", "PRAGMA application_id = 0;");
+	db = open_seeded(path, 20, 42);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA application_id = 0", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(db_open(path, &db, &err), DB_OK);
+	assert_int_equal(db_seeded_users(db), 20);
+	sqlite3_close(db);
+	/* The same, as a URI. */
+	char arg[600];
+	snprintf(arg, sizeof arg, "file:%s?cache=private", path);
+	assert_int_equal(db_open(arg, &db, &err), DB_OK);
+	sqlite3_close(db);
+}
+
+/* A writer that dies mid-transaction leaves a hot journal. */
+static void crash_mid_write(const char *path, const char *sql)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sqlite3 *db;
+		if (sqlite3_open(path, &db) != SQLITE_OK ||
+		    sqlite3_exec(db, "PRAGMA cache_size = 1; BEGIN;", NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			_exit(1);
+		_exit(0); /* no COMMIT, no close */
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	char journal[500];
+	snprintf(journal, sizeof journal, "%s-journal", path);
+	assert_int_equal(access(journal, F_OK), 0);
+}
+
+static void a_hot_journal_is_rolled_back_only_in_its_own(void **state)
+{
+	(void)state;
+	char dir[300], path[400];
+	subdir(dir, sizeof dir, "hot");
+	snprintf(path, sizeof path, "%s/lab.db", dir);
+	sqlite3 *db = open_seeded(path, 200, 42);
+	uint64_t digest = data_digest(db);
+	sqlite3_close(db);
+	crash_mid_write(path, "DELETE FROM orders; UPDATE users SET email = 'x' || email;");
+	struct db_error err;
+	if (db_open(path, &db, &err) != DB_OK)
+		fail_msg("obslab's own database after a crash: %s", err.msg);
+	assert_int_equal(data_digest(db), digest);
+	sqlite3_close(db);
+
+	other_db(path, sizeof path, dir, "other.db",
+	         "CREATE TABLE t(a); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)"
+	         " INSERT INTO t SELECT randomblob(100) FROM n;");
+	crash_mid_write(path, "DELETE FROM t;");
+	expect_refused(dir, path, DB_FOREIGN, "did not create");
+}
+
+/* ---- locks held by another connection ---------------------------------- */
+
+struct holder {
+	sqlite3 *db;
+	int hold_ms;
+};
+
+static void *release_later(void *arg)
+{
+	struct holder *h = arg;
+	struct timespec ts = { h->hold_ms / 1000, (long)(h->hold_ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+	assert_int_equal(sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	return NULL;
+}
+
+static sqlite3 *lock_exclusively(const char *path)
+{
+	sqlite3 *other;
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	return other;
+}
+
+static void count_begin(void *ctx)
+{
+	(*(int *)ctx)++;
+}
+
+static void waits_for_a_lock_then_opens(void **state)
+{
+	(void)state;
+	char path[300];
+	fixture_path(path, sizeof path, "locked.db");
+	sqlite3 *db = open_seeded(path, 20, 42);
+	sqlite3_close(db);
+	struct holder h = { lock_exclusively(path), 400 };
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, release_later, &h), 0);
+	struct db_wait wait;
+	int begun = 0;
+	db_wait_init(&wait, 10 * CLOCK_NS_PER_S, NULL);
+	wait.on_begin = count_begin;
+	wait.ctx = &begun;
+	int64_t t0 = clock_now_ns();
+	struct db_error err;
+	if (db_open_wait(path, &wait, &db, &err) != DB_OK)
+		fail_msg("db_open_wait: %s", err.msg);
+	assert_true(clock_now_ns() - t0 >= 300 * CLOCK_NS_PER_MS);
+	assert_int_equal(begun, 1);
+	assert_false(wait.gave_up);
+	int64_t waited;
+	assert_true(db_wait_end(&wait, &waited));
+	assert_true(waited >= 300 * CLOCK_NS_PER_MS);
+	assert_int_equal(db_wait_since(&wait), 0);
+	pthread_join(t, NULL);
+	sqlite3_close(h.db);
+	sqlite3_close(db);
+}
+
+static void gives_up_after_its_limit(void **state)
+{
+	(void)state;
+	char path[300];
+	fixture_path(path, sizeof path, "held.db");
+	sqlite3 *db = open_seeded(path, 20, 42);
+	sqlite3_close(db);
+	sqlite3 *other = lock_exclusively(path);
+	uint64_t before = file_checksum(path);
+	struct db_wait wait;
+	db_wait_init(&wait, 200 * CLOCK_NS_PER_MS, NULL);
+	struct db_error err;
+	int64_t t0 = clock_now_ns();
+	assert_int_equal(db_open_wait(path, &wait, &db, &err), DB_ERROR);
+	assert_null(db);
+	assert_true(clock_now_ns() - t0 < 5 * CLOCK_NS_PER_S);
+	assert_true(wait.gave_up);
+	assert_non_null(strstr(err.msg, "gave up"));
+	assert_int_equal(file_checksum(path), before);
+	sqlite3_close(other);
+}
+
+struct stopper {
+	_Atomic bool stop;
+};
+
+static void *stop_later(void *arg)
+{
+	struct stopper *s = arg;
+	struct timespec ts = { 0, 150 * 1000000L };
+	nanosleep(&ts, NULL);
+	atomic_store(&s->stop, true);
+	return NULL;
+}
+
+static void a_stop_ends_a_wait_that_never_gives_up(void **state)
+{
+	(void)state;
+	char path[300];
+	fixture_path(path, sizeof path, "stop.db");
+	sqlite3 *db = open_seeded(path, 20, 42);
+	sqlite3 *other = lock_exclusively(path);
+	struct stopper s;
+	atomic_init(&s.stop, false);
+	struct db_wait wait;
+	db_wait_init(&wait, DB_WAIT_FOREVER, &s.stop);
+	db_wait_attach(db, &wait);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, stop_later, &s), 0);
+	assert_int_equal(sqlite3_exec(db, "SELECT count(*) FROM users", NULL, NULL, NULL), SQLITE_BUSY);
+	assert_false(wait.gave_up); /* stopped, not timed out */
+	assert_true(db_wait_since(&wait) != 0);
+	pthread_join(t, NULL);
+	sqlite3_close(other);
+	sqlite3_close(db);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -236,6 +613,16 @@ int main(void)
 		cmocka_unit_test(refuses_a_file_that_is_not_a_database),
 		cmocka_unit_test(reports_paths_it_cannot_use),
 		cmocka_unit_test(refuses_a_newer_schema),
+		cmocka_unit_test(refuses_a_foreign_database_in_every_form_of_its_path),
+		cmocka_unit_test(refuses_a_uri_that_picks_its_vfs),
+		cmocka_unit_test(refuses_views_triggers_and_stamps_of_others),
+		cmocka_unit_test(refuses_what_is_not_a_regular_file),
+		cmocka_unit_test(refuses_a_wal_database_without_creating_its_files),
+		cmocka_unit_test(takes_what_is_its_own),
+		cmocka_unit_test(a_hot_journal_is_rolled_back_only_in_its_own),
+		cmocka_unit_test(waits_for_a_lock_then_opens),
+		cmocka_unit_test(gives_up_after_its_limit),
+		cmocka_unit_test(a_stop_ends_a_wait_that_never_gives_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -1,20 +1,30 @@
 /*
  * db — the lab's SQLite database: open, prove it is obslab's, create the
- * schema, seed it deterministically, toggle the orders.user_id index.
+ * schema, seed it deterministically, toggle the orders.user_id index, and
+ * wait out other connections' locks.
  *
- * db_open never writes to a file it did not create or stamp: an existing file
- * is first inspected read-only, and a database with tables but no obslab
- * stamp (someone else's app) is refused untouched. Seeding is idempotent and
- * incremental: the same seed and users is a no-op, a new scale adds or
- * removes users at the tail, a new seed rebuilds. Every user's orders derive
- * from (seed, user id) alone, so user 7 has the same orders at any scale.
- * The caller owns the sqlite3 handle (sqlite3_close_v2). Errors fill err
- * with one line a user can act on.
+ * db_open never writes to a file that is not obslab's. It decides on the
+ * file SQLite itself resolves --db to (a path, a symlink's target, a file:
+ * URI with its parameters), looking at it read-only first, and creates
+ * nothing before the decision: no database, no -journal, no -wal. obslab's
+ * are a path where nothing exists yet (created), a database with nothing in
+ * it and no other program's application_id or user_version (a 0-byte file
+ * is one), and a database carrying obslab's stamp. Refused untouched: every
+ * other database (tables, views or triggers without the stamp; WAL mode),
+ * anything not a regular file (devices, FIFOs, directories), and a URI that
+ * picks its own VFS.
+ *
+ * Seeding is idempotent and incremental: the same seed and users is a no-op,
+ * a new scale adds or removes users at the tail, a new seed rebuilds. Every
+ * user's orders derive from (seed, user id) alone, so user 7 has the same
+ * orders at any scale. The caller owns the sqlite3 handle
+ * (sqlite3_close_v2). Errors fill err with one line a user can act on.
  */
 #ifndef OBSLAB_DB_H
 #define OBSLAB_DB_H
 
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,13 +45,50 @@ enum db_status {
 #define DB_MIN_ORDERS_PER_USER 2
 #define DB_MAX_ORDERS_PER_USER 5
 #define DB_MAX_QUANTITY 5
+/* obslab's mark in the header's application_id: "obsl". */
+#define DB_APPLICATION_ID 0x6f62736c
+/* How long a headless command waits for another connection's lock. */
+#define DB_LOCK_WAIT_MS 30000
+#define DB_WAIT_FOREVER INT64_MAX
 
 struct db_error {
 	char msg[320];
 };
 
-/* Opens or creates path (":memory:" works) and ensures the schema. */
+/*
+ * Waiting for locks. A connection given a db_wait (db_wait_attach) waits
+ * while another connection holds the lock it needs, instead of failing:
+ * it gives up (the statement fails with SQLITE_BUSY, gave_up set) after
+ * limit_ns, or as soon as *stop is true. since_ns tells any thread that a
+ * wait is under way; the thread that owns the connection ends it with
+ * db_wait_end once a statement went through. on_begin runs on the waiting
+ * thread when a wait begins. The db_wait must outlive the attachment.
+ */
+struct db_wait {
+	int64_t limit_ns;           /* DB_WAIT_FOREVER: never gives up */
+	const _Atomic bool *stop;   /* may be NULL */
+	void (*on_begin)(void *ctx);
+	void *ctx;
+	_Atomic int64_t since_ns;   /* clock_now_ns() when the wait began; 0: none */
+	bool gave_up;
+};
+
+void db_wait_init(struct db_wait *w, int64_t limit_ns, const _Atomic bool *stop);
+/* A limit given in ms as the settings give it: 0 is DB_LOCK_WAIT_MS, a
+ * negative one DB_WAIT_FOREVER. */
+int64_t db_wait_limit_ns(int64_t ms);
+void db_wait_attach(sqlite3 *db, struct db_wait *w);
+/* 0, or when the wait under way began. Any thread. */
+int64_t db_wait_since(const struct db_wait *w);
+/* True (and how long it lasted) if a wait had begun; clears it. */
+bool db_wait_end(struct db_wait *w, int64_t *waited_ns);
+
+/* Opens or creates path (":memory:" works) and ensures the schema; waits
+ * DB_LOCK_WAIT_MS at most for another connection's lock. */
 enum db_status db_open(const char *path, sqlite3 **out, struct db_error *err);
+/* The same, waiting as wait says (NULL: as db_open). The handle returned
+ * keeps a plain DB_LOCK_WAIT_MS busy timeout, not wait. */
+enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **out, struct db_error *err);
 
 /* Called every few hundred users while seeding; may be NULL. */
 typedef void db_progress_fn(void *ctx, uint32_t done, uint32_t total);

@@ -34,7 +34,9 @@ struct session {
 };
 
 /* DB_OK, or the database's error in err. A thread that cannot start is
- * reported as DB_ERROR. */
+ * reported as DB_ERROR. While another connection holds the database locked,
+ * says so on stderr and waits (as cfg->lock_wait_ms says): call it before a
+ * front end takes the terminal. */
 enum db_status session_start(struct session *s, const char *db_path, const struct workload_config *cfg,
                              struct store_limits limits, struct db_error *err);
 
@@ -45,7 +47,9 @@ typedef void session_log_fn(void *ctx, const struct log_record *rec);
 size_t session_drain(struct session *s, session_log_fn *on_log, void *ctx);
 
 /* Drains until the workload ends by itself (its requests or plan done, or
- * failed), calling on_tick (may be NULL) every couple of milliseconds. */
+ * failed), calling on_tick (may be NULL) every couple of milliseconds.
+ * A headless front end's: says on stderr when the workload waits for
+ * another connection's lock, and when it resumes. */
 void session_wait(struct session *s, session_log_fn *on_log, void *ctx, void (*on_tick)(void *), void *tick_ctx);
 
 void session_stop(struct session *s);

@@ -6,7 +6,9 @@
  *
  * Control is lock-free from any thread (atomics; a condition variable only
  * wakes the worker early from its pace sleep), and status is read the same
- * way. The worker never waits for a consumer. It blocks every signal: the
+ * way. The worker never waits for a consumer; it waits out another
+ * connection's lock on the database (workload_lock_wait_since) as long as
+ * lock_wait_ms says, and a stop ends that wait. It blocks every signal: the
  * thread that started it handles them. workload_create takes ownership of
  * the connection; the rings and string table are borrowed and must outlive
  * workload_destroy. Results (samples, last response) are read after
@@ -47,6 +49,9 @@ struct workload_config {
 	uint64_t max_requests; /* stop after this many; 0 = until stopped */
 	bool trace;            /* false: the same workload, uninstrumented */
 	const struct plan *plan; /* headless: run this plan, then end (max_requests unused) */
+	/* Waiting for another connection's lock on the database: give up after
+	 * this long (0: DB_LOCK_WAIT_MS; negative: never, as the explorer). */
+	int64_t lock_wait_ms;
 };
 
 enum workload_phase {
@@ -100,6 +105,10 @@ void workload_plan_progress(const struct workload *w, uint32_t *done, uint32_t *
 enum workload_phase workload_phase(const struct workload *w);
 uint64_t workload_requests(const struct workload *w);
 void workload_seed_progress(const struct workload *w, uint32_t *done, uint32_t *total);
+/* 0, or when the worker began waiting for another connection's lock (it
+ * logs "database locked by another connection; waiting" then, and "database
+ * lock released; resumed" when a statement went through again). */
+int64_t workload_lock_wait_since(const struct workload *w);
 /* When the phase is WORKLOAD_FAILED: what went wrong, in one line. */
 const char *workload_error(const struct workload *w);
 

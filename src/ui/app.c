@@ -1,3 +1,5 @@
+/* The trace explorer: start, layout, input, the frame loop, and the terminal
+ * restored on every way out. */
 #include "app.h"
 
 #include <locale.h>
@@ -10,6 +12,7 @@
 
 #include "draw.h"
 #include "help.h"
+#include "terminal.h"
 #include "obslab/attrs.h"
 #include "obslab/cli.h"
 #include "obslab/db.h"
@@ -399,6 +402,7 @@ static int start_engine(struct app *app, const struct cli *cli)
 	app->settings = cli->run;
 	app->settings.max_requests = 0;
 	app->settings.trace = true;
+	app->settings.lock_wait_ms = -1; /* the explorer waits out any lock, and shows it */
 	app->findings_cfg = cli->findings;
 	app->export_dir = cli->export_dir;
 	if (cli->command == CLI_CMD_OPEN) {
@@ -447,24 +451,22 @@ int app_main(const struct cli *cli)
 {
 	static struct app app; /* large; one per process */
 	memset(&app, 0, sizeof app);
-	/* The database or the file first: its error says more than the terminal's. */
-	int status = start_engine(&app, cli);
+	/* The lab's database is not touched before the explorer can run; a
+	 * snapshot (read, never written) first: its error says more. */
+	int status = cli->command == CLI_CMD_OPEN ? CLI_EXIT_OK : terminal_check();
+	if (status == CLI_EXIT_OK)
+		status = start_engine(&app, cli);
+	if (status == CLI_EXIT_OK && cli->command == CLI_CMD_OPEN)
+		status = terminal_check();
 	if (status != CLI_EXIT_OK) {
 		stop_engine(&app);
 		return status;
-	}
-	const char *term = getenv("TERM");
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) || !term || !*term) {
-		stop_engine(&app);
-		fprintf(stderr, "obslab: the trace explorer needs a terminal (stdin and stdout a tty, TERM set); "
-		                "to run the lab without one, use 'obslab run'\n");
-		return CLI_EXIT_USAGE;
 	}
 	setlocale(LC_ALL, "");
 	install_signal_handlers();
 	if (!start_curses()) {
 		stop_engine(&app);
-		textsafe_fprintf(stderr, "obslab: cannot use the terminal type '%s'; try TERM=xterm-256color\n", term);
+		textsafe_fprintf(stderr, "obslab: cannot use the terminal type '%s'; try TERM=xterm-256color\n", getenv("TERM"));
 		return CLI_EXIT_USAGE;
 	}
 	app.focus = PANE_WATERFALL;

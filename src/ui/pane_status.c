@@ -41,8 +41,12 @@ void pane_status_compose(const struct app *app, char *buf, size_t cap)
 	draw_count(dropped, sizeof dropped, ring_dropped(app->lab.spans));
 
 	enum workload_phase phase = workload_phase(app->lab.workload);
+	int64_t locked_since = workload_lock_wait_since(app->lab.workload);
 	if (phase == WORKLOAD_FAILED) {
 		snprintf(activity, sizeof activity, "stopped: error (see log)");
+	} else if (locked_since) {
+		snprintf(activity, sizeof activity, "waiting: database locked (%lld s)",
+		         (long long)((clock_now_ns() - locked_since) / CLOCK_NS_PER_S));
 	} else if (phase == WORKLOAD_SEEDING || phase == WORKLOAD_STARTING) {
 		uint32_t done, total;
 		workload_seed_progress(app->lab.workload, &done, &total);
