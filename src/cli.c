@@ -23,7 +23,7 @@ static int usage_error(struct cli_error *err, const char *fmt, ...)
 /* A whole decimal number in [min, max], nothing else. */
 static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+	if (*s < '0' || *s > '9') /* no sign, no space: strtoull would skip them */
 		return false;
 	errno = 0;
 	char *end;
@@ -100,7 +100,12 @@ static int parse_users_list(struct cli *cli, const char *value, struct cli_error
 		return usage_error(err, "--users-list is too long: at most %d scales", PLAN_MAX_SCALES);
 	strcpy(buf, value);
 	cli->plan.nscales = 0;
-	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	/* Every field between commas counts: "20,,100" and "20," are refused,
+	 * where strtok would have merged or dropped the empty field. */
+	for (char *tok = buf, *next; tok; tok = next) {
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = '\0';
 		uint64_t n;
 		if (!parse_u64(tok, 1, CLI_MAX_USERS, &n))
 			return usage_error(err, "--users-list takes user counts from 1 to %u separated by commas, not '%s'",

@@ -1,5 +1,6 @@
-# Writes the hostile SQL files of this directory (and their copies in the
-# fuzz corpora): run from this directory with python3 make_files.py.
+# Writes the hostile snapshot files of this directory (the file fuzzer reads
+# tests/hostile as seeds) and the SQL seeds of tests/fuzz/corpus/sqlfp: run
+# from this directory with python3 make_files.py.
 import json, os
 # Every secret holds "xyzzy" (letters), or is one of the digit/hex/bit
 # secrets below: the test greps every output for each.
@@ -47,10 +48,9 @@ def otlp(statements, system_key, system, attr_key):
     return {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "x"}, "spans": spans}]}]}
 
 def write(name, doc):
-    for path in (name, os.path.join('../../fuzz/corpus/snapshot', 'sqlfp-' + name)):
-        with open(path, 'w') as f:
-            json.dump(doc, f, indent=1)
-            f.write('\n')
+    with open(name, 'w') as f:
+        json.dump(doc, f, indent=1)
+        f.write('\n')
 
 write('otlp-mysql.json', otlp(mysql, 'db.system', 'mysql', 'db.statement'))
 write('otlp-mariadb.json', otlp(mysql, 'db.system.name', 'mariadb', 'db.query.text'))
