@@ -377,7 +377,7 @@ static const char *sample_value(const char *opt)
 		{ "db", "x.db" },            { "requests", "3" },      { "trace", "off" },
 		{ "report", "json" },        { "log-file", "l.txt" },  { "frames", "2" },
 		{ "n1-min-count", "3" },     { "n1-min-ms", "1" },     { "format", "otlp" },
-		{ "output", "o.json" },      { "export-dir", "d" },
+		{ "output", "o.json" },      { "export-dir", "d" },    { "lock-wait", "5" },
 	};
 	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
 		if (strcmp(values[i].name, opt) == 0)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
 #include <cmocka.h>
 
@@ -219,9 +220,24 @@ static void refused_databases_are_left_untouched(void **state)
 	session_stop(&s);
 }
 
-/* Another connection holds the write lock: the workload cannot seed, fails
- * (after the database's busy timeout), and session_wait returns. */
-static void a_workload_that_fails_ends_the_wait(void **state)
+/* Another connection holds the write lock. Held past the wait the
+ * configuration allows, session_start gives up with a message naming the
+ * lock; released while it waits, the session starts and runs to its end. */
+struct release {
+	sqlite3 *holder;
+	unsigned delay_ms;
+};
+
+static void *release_later(void *arg)
+{
+	const struct release *r = arg;
+	struct timespec ts = { .tv_sec = r->delay_ms / 1000, .tv_nsec = (long)(r->delay_ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+	assert_int_equal(sqlite3_exec(r->holder, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	return NULL;
+}
+
+static void a_lock_is_waited_for_then_given_up(void **state)
 {
 	(void)state;
 	char path[512];
@@ -236,24 +252,28 @@ static void a_workload_that_fails_ends_the_wait(void **state)
 
 	struct session s;
 	struct workload_config cfg = config(STRATEGY_NAIVE, 5, 3);
-	assert_int_equal(session_start(&s, path, &cfg, limits, &err), DB_OK);
-	struct logs logs = { .s = &s };
-	session_wait(&s, on_log, &logs, NULL, NULL);
-	assert_int_equal(workload_phase(s.workload), WORKLOAD_FAILED);
-	assert_true(workload_error(s.workload)[0] != '\0');
-	assert_int_equal(workload_requests(s.workload), 0);
-	assert_int_equal(store_traces_completed(s.store), 0);
-	assert_int_equal(logs.n, 0);
+	cfg.lock_wait_ms = 300;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_not_equal(session_start(&s, path, &cfg, limits, &err), DB_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double waited_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	assert_true(waited_ms >= 250); /* it waited, and did not wait for ever */
+	assert_non_null(strstr(err.msg, "lock"));
 	session_stop(&s);
-	assert_int_equal(sqlite3_exec(holder, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(holder);
 
-	/* Unlocked, the same file works. */
+	/* Released while session_start waits: the run goes on to its end. */
+	cfg.lock_wait_ms = 20000;
+	struct release r = { .holder = holder, .delay_ms = 300 };
+	pthread_t releaser;
+	assert_int_equal(pthread_create(&releaser, NULL, release_later, &r), 0);
 	assert_int_equal(session_start(&s, path, &cfg, limits, &err), DB_OK);
+	pthread_join(releaser, NULL);
 	session_wait(&s, NULL, NULL, NULL, NULL);
 	assert_int_equal(workload_phase(s.workload), WORKLOAD_DONE);
 	assert_int_equal(store_traces_completed(s.store), 3);
 	session_stop(&s);
+	sqlite3_close(holder);
 }
 
 int main(void)
@@ -263,7 +283,7 @@ int main(void)
 		cmocka_unit_test(a_plan_ends_by_itself_without_a_log_callback),
 		cmocka_unit_test(drains_while_running_then_stops),
 		cmocka_unit_test(refused_databases_are_left_untouched),
-		cmocka_unit_test(a_workload_that_fails_ends_the_wait),
+		cmocka_unit_test(a_lock_is_waited_for_then_given_up),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	fixture_cleanup();
