@@ -134,9 +134,9 @@ static uint32_t intern_name(struct reader *r, const char *s)
 /* A database span's name: its SQL fingerprinted in the dialect its
  * db.system names (any dialect when none), so no literal another tool left
  * in its spans is kept: not on screen, not in an export. */
-static uint32_t intern_sql(struct reader *r, const char *sql, const char *db_system)
+static uint32_t intern_sql(struct reader *r, const char *sql, enum sqlfp_dialect dialect)
 {
-	return sqlfp_intern_dialect(r->out->names, sql, strnlen(sql, NAME_MAX_BYTES), sqlfp_dialect_of(db_system));
+	return sqlfp_intern_dialect(r->out->names, sql, strnlen(sql, NAME_MAX_BYTES), dialect);
 }
 
 static struct raw *new_span(struct reader *r)
@@ -182,7 +182,8 @@ struct fields {
 	bool db;             /* a database span */
 	char sql[NAME_MAX_BYTES];
 	bool has_sql;
-	char db_system[32]; /* OTLP's db.system(.name): the SQL's dialect */
+	enum sqlfp_dialect dialect; /* as db.system(.name) say, the span's and its resource's */
+	bool has_dialect;
 	int64_t counters[6]; /* rows, net_wait_ns, fullscan_steps, sort_ops, autoindex_rows, vm_steps */
 	int64_t otlp_kind;
 	bool kind_bad;
@@ -254,7 +255,7 @@ static bool add_span(struct reader *r, const struct fields *f, bool native, cons
 	}
 	if (f->db) {
 		s->rec.flags |= SPAN_F_DB;
-		s->rec.name = intern_sql(r, f->has_sql ? f->sql : f->name, f->db_system);
+		s->rec.name = intern_sql(r, f->has_sql ? f->sql : f->name, f->has_dialect ? f->dialect : SQLFP_ANY);
 		s->rec.u.db.rows = u32_of(f->counters[0]);
 		s->rec.u.db.net_wait_ns = u32_of(f->counters[1]);
 		s->rec.u.db.fullscan_steps = u32_of(f->counters[2]);
@@ -495,7 +496,10 @@ static bool otlp_attribute(struct reader *r, struct jp *jp, struct fields *f, co
 	}
 	if (has_text && (strcmp(key, "db.system.name") == 0 || strcmp(key, "db.system") == 0)) {
 		f->db = true;
-		copy_cut(f->db_system, sizeof f->db_system, text);
+		/* Declarations that disagree are read as the one that hides more. */
+		enum sqlfp_dialect d = sqlfp_dialect_of(text);
+		f->dialect = f->has_dialect ? sqlfp_dialect_wider(f->dialect, d) : d;
+		f->has_dialect = true;
 	} else if (has_text && (strcmp(key, "db.query.text") == 0 || (strcmp(key, "db.statement") == 0 && !f->has_sql))) {
 		f->db = true;
 		f->has_sql = true;
@@ -521,11 +525,13 @@ static bool otlp_attribute(struct reader *r, struct jp *jp, struct fields *f, co
 	return !jp->failed;
 }
 
-static bool otlp_span(struct reader *r, struct jp *jp, const char *where)
+static bool otlp_span(struct reader *r, struct jp *jp, const char *where, const struct fields *resource)
 {
 	static struct fields f;
 	memset(&f, 0, sizeof f);
 	f.otlp_kind = SPAN_KIND_INTERNAL;
+	f.dialect = resource->dialect; /* a resource's db.system is its spans' too */
+	f.has_dialect = resource->has_dialect;
 	if (jp_peek(jp) != JP_OBJECT) {
 		jp_skip(jp);
 		return reader_fail(r, "%s: a span needs a name (string)", where);
@@ -575,6 +581,29 @@ static bool otlp_span(struct reader *r, struct jp *jp, const char *where)
 	return !jp->failed && add_span(r, &f, false, where);
 }
 
+/* A resource's attributes, for what its spans inherit (db.system). OTLP
+ * encoders write "resource" before "scopeSpans"; one written after them
+ * comes too late to change how their SQL was read. */
+static bool otlp_resource(struct reader *r, struct jp *jp, struct fields *resource, int ri)
+{
+	char where[48];
+	snprintf(where, sizeof where, "resourceSpans[%d].resource", ri);
+	const char *key;
+	size_t len;
+	jp_object(jp);
+	while (jp_key(jp, &key, &len)) {
+		if (!jp_key_is(key, len, "attributes") || jp_peek(jp) != JP_ARRAY) {
+			jp_skip(jp);
+			continue;
+		}
+		jp_array(jp);
+		while (jp_item(jp))
+			if (!otlp_attribute(r, jp, resource, where))
+				return false;
+	}
+	return !jp->failed;
+}
+
 /* resourceSpans[] > scopeSpans[] > spans[] */
 bool reader_otlp(struct reader *r, struct jp *jp)
 {
@@ -587,7 +616,13 @@ bool reader_otlp(struct reader *r, struct jp *jp)
 			continue;
 		}
 		jp_object(jp);
+		struct fields resource = { .dialect = SQLFP_ANY };
 		while (jp_key(jp, &key, &len)) {
+			if (jp_key_is(key, len, "resource") && jp_peek(jp) == JP_OBJECT) {
+				if (!otlp_resource(r, jp, &resource, ri))
+					return false;
+				continue;
+			}
 			if (!jp_key_is(key, len, "scopeSpans")) {
 				jp_skip(jp);
 				continue;
@@ -618,7 +653,7 @@ bool reader_otlp(struct reader *r, struct jp *jp)
 					for (int k = 0; jp_item(jp); k++) {
 						char where[96];
 						snprintf(where, sizeof where, "resourceSpans[%d].scopeSpans[%d].spans[%d]", ri, si, k);
-						if (!otlp_span(r, jp, where))
+						if (!otlp_span(r, jp, where, &resource))
 							return false;
 					}
 				}

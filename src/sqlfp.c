@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -279,6 +280,51 @@ static const char *lex_quoted_identifier(struct lexer *lx, struct token *t, cons
 	return close_or_cut(lx, past);
 }
 
+/* A typographic or fullwidth quote (U+2018-U+201F, U+2032-U+2037,
+ * U+FF02, U+FF07) at p: its length in bytes, or 0. No server reads these as
+ * quotes, but SQL pasted from a document holds them around what was a
+ * string, so they are read as one: from one to the next, or to the end. */
+static size_t unicode_quote(const char *p, const char *end)
+{
+	uint32_t cp;
+	size_t n = (unsigned char)*p >= 0x80 ? utf8_decode(p, (size_t)(end - p), &cp) : 0;
+	if (n && ((cp >= 0x2018 && cp <= 0x201f) || (cp >= 0x2032 && cp <= 0x2037) || cp == 0xff02 || cp == 0xff07))
+		return n;
+	return 0;
+}
+
+static const char *skip_unicode_quoted(const char *p, const char *end)
+{
+	for (p += unicode_quote(p, end); p < end; p++) {
+		size_t n = unicode_quote(p, end);
+		if (n)
+			return p + n;
+	}
+	return NULL;
+}
+
+/* Oracle's alternative quoting, q'X...X' or nq'X...X', X any character
+ * but space, with [ { ( < closed by ] } ) >: the prefix's length, or 0. */
+static size_t q_quote_prefix(const char *p, const char *end)
+{
+	size_t n = (*p == 'n' || *p == 'N') ? 1 : 0;
+	if ((size_t)(end - p) < n + 3 || (p[n] != 'q' && p[n] != 'Q') || p[n + 1] != '\'')
+		return 0;
+	return isspace((unsigned char)p[n + 2]) ? 0 : n + 2;
+}
+
+static const char *skip_q_quoted(const char *p, const char *end)
+{
+	static const char open[] = "[{(<", close[] = "]})>";
+	char delim = *p;
+	const char *pair = strchr(open, delim);
+	char closing = delim && pair ? close[pair - open] : delim;
+	for (p++; p + 1 < end; p++)
+		if (*p == closing && p[1] == '\'')
+			return p + 2;
+	return NULL;
+}
+
 static void lex_next(struct lexer *lx, struct token *t)
 {
 	skip_space(lx);
@@ -295,7 +341,14 @@ static void lex_next(struct lexer *lx, struct token *t)
 	size_t prefix = is_ident_start(c) ? string_prefix(lx, p, &backslash) : 0;
 	size_t tag = !sqlite && c == '$' ? dollar_tag(p, end) : 0;
 	const char *bracket = c == '[' && lx->dialect == SQLFP_ANY ? bracket_identifier(p, end) : NULL;
-	if (prefix) {
+	size_t qprefix = lx->dialect == SQLFP_ANY && is_ident_start(c) ? q_quote_prefix(p, end) : 0;
+	if (qprefix) {
+		t->type = TOK_VALUE; /* q'[...]', nq'{...}' */
+		p = close_or_cut(lx, skip_q_quoted(p + qprefix, end));
+	} else if (unicode_quote(p, end)) {
+		t->type = TOK_VALUE; /* ‘...’, “...”, ＇...＇ */
+		p = close_or_cut(lx, skip_unicode_quoted(p, end));
+	} else if (prefix) {
 		t->type = TOK_VALUE; /* X'blob', E'escaped', N'national', B'bits', U&'unicode' */
 		p = close_or_cut(lx, scan_escaped(p + prefix, end, '\'', backslash ? ESC_BACKSLASH : lx->esc));
 	} else if (is_ident_start(c)) {
@@ -539,6 +592,13 @@ uint32_t sqlfp_intern_dialect(struct strtab *names, const char *sql, size_t len,
 	return strtab_intern(names, fp, n < sizeof fp ? n : utf8_cut(fp, sizeof fp - 1));
 }
 
+enum sqlfp_dialect sqlfp_dialect_wider(enum sqlfp_dialect a, enum sqlfp_dialect b)
+{
+	if (a == b)
+		return a;
+	return a == SQLFP_MYSQL || b == SQLFP_MYSQL ? SQLFP_MYSQL : SQLFP_ANY;
+}
+
 enum sqlfp_dialect sqlfp_dialect_of(const char *db_system)
 {
 	static const struct {
@@ -548,8 +608,15 @@ enum sqlfp_dialect sqlfp_dialect_of(const char *db_system)
 		{ "mysql", SQLFP_MYSQL },           { "mariadb", SQLFP_MYSQL },          { "tidb", SQLFP_MYSQL },
 		{ "postgresql", SQLFP_POSTGRESQL }, { "cockroachdb", SQLFP_POSTGRESQL }, { "redshift", SQLFP_POSTGRESQL },
 	};
-	for (size_t i = 0; db_system && i < sizeof known / sizeof known[0]; i++)
-		if (strcasecmp(db_system, known[i].system) == 0)
+	if (!db_system)
+		return SQLFP_ANY;
+	while (isspace((unsigned char)*db_system))
+		db_system++;
+	size_t len = strlen(db_system);
+	while (len > 0 && isspace((unsigned char)db_system[len - 1]))
+		len--;
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (strlen(known[i].system) == len && strncasecmp(db_system, known[i].system, len) == 0)
 			return known[i].dialect;
 	return SQLFP_ANY;
 }

@@ -136,6 +136,40 @@ static void names_the_dialect_of_db_system(void **state)
 	assert_int_equal(sqlfp_dialect_of("oracle.db"), SQLFP_ANY);
 	assert_int_equal(sqlfp_dialect_of(""), SQLFP_ANY);
 	assert_int_equal(sqlfp_dialect_of(NULL), SQLFP_ANY);
+	assert_int_equal(sqlfp_dialect_of(" MySQL "), SQLFP_MYSQL); /* space around it */
+	assert_int_equal(sqlfp_dialect_of("mysqlx"), SQLFP_ANY);
+	/* declarations that disagree: the dialect that hides more */
+	assert_int_equal(sqlfp_dialect_wider(SQLFP_ANY, SQLFP_MYSQL), SQLFP_MYSQL);
+	assert_int_equal(sqlfp_dialect_wider(SQLFP_MYSQL, SQLFP_POSTGRESQL), SQLFP_MYSQL);
+	assert_int_equal(sqlfp_dialect_wider(SQLFP_POSTGRESQL, SQLFP_SQLITE), SQLFP_ANY);
+	assert_int_equal(sqlfp_dialect_wider(SQLFP_POSTGRESQL, SQLFP_POSTGRESQL), SQLFP_POSTGRESQL);
+}
+
+/* Quotes no server reads as quotes, and Oracle's q'...', still hide what
+ * they hold. */
+static void hides_typographic_and_oracle_quotes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *sql, *fingerprint;
+	} any[] = {
+		{ "SELECT a FROM u WHERE n = \u2018S08cret\u2019", "SELECT a FROM u WHERE n = ?" },
+		{ "SELECT a FROM u WHERE n = \u201cS09cret\u201d AND m = 1", "SELECT a FROM u WHERE n = ? AND m = ?" },
+		{ "SELECT a FROM u WHERE n = \uff07S43cret\uff07", "SELECT a FROM u WHERE n = ?" },
+		{ "SELECT a FROM u WHERE n = \u2018never closed S10cret", "SELECT a FROM u WHERE n = ?" },
+		{ "SELECT a FROM u WHERE n = Q'{S06 it's cret}' AND m = 2", "SELECT a FROM u WHERE n = ? AND m = ?" },
+		{ "SELECT a FROM u WHERE n = nq'[S07 ] cret]' AND m = q'!S11!'", "SELECT a FROM u WHERE n = ? AND m = ?" },
+		{ "SELECT a FROM u WHERE n = q'<S12 never closed", "SELECT a FROM u WHERE n = ?" },
+	};
+	char out[256];
+	for (size_t i = 0; i < sizeof any / sizeof any[0]; i++) {
+		sqlfp_normalize_dialect(any[i].sql, strlen(any[i].sql), SQLFP_ANY, out, sizeof out);
+		if (strcmp(out, any[i].fingerprint) != 0)
+			fail_msg("'%s'\n  gave     '%s'\n  expected '%s'", any[i].sql, out, any[i].fingerprint);
+	}
+	/* A word that starts with q is still a word. */
+	sqlfp_normalize_dialect("SELECT qty FROM q WHERE quota = 1", 33, SQLFP_ANY, out, sizeof out);
+	assert_string_equal(out, "SELECT qty FROM q WHERE quota = ?");
 }
 
 static void normalizes_every_case(void **state)
@@ -224,6 +258,7 @@ int main(void)
 		cmocka_unit_test(names_operation_and_collection),
 		cmocka_unit_test(hides_literals_of_each_dialect),
 		cmocka_unit_test(names_the_dialect_of_db_system),
+		cmocka_unit_test(hides_typographic_and_oracle_quotes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

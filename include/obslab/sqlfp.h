@@ -36,6 +36,10 @@ enum sqlfp_dialect {
 /* The dialect of a file's db.system / db.system.name value (any case); NULL,
  * "", "sqlite" (not checked by SQLite) or an unknown system: SQLFP_ANY. */
 enum sqlfp_dialect sqlfp_dialect_of(const char *db_system);
+/* Two declarations that disagree (a span's db.system and db.system.name,
+ * or its resource's): the dialect that hides more, MySQL's if either is
+ * (it reads "..." as a string), else the one that reads every form. */
+enum sqlfp_dialect sqlfp_dialect_wider(enum sqlfp_dialect a, enum sqlfp_dialect b);
 
 /* Writes the fingerprint of sql[0..len) (or up to a NUL before len) to out (always NUL-terminated when
  * cap > 0) and returns its full length; a result >= cap means it was cut. */

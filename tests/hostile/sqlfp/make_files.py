@@ -27,11 +27,14 @@ any_dialect = [
     "SELECT $$xyzzyAnyDollar$$, E'x\\'xyzzyAnyE', x # xyzzyAnyHash\n FROM t",
     "SELECT \"it\\\"s xyzzyQuotedIdent\" FROM t",
     "SELECT 0x5ec2e7ab1e, 31415926535, X'5EC2E7AB1E' /* a /* xyzzyAnyNested */ xyzzyAnyNested2 */",
+    # quotes from a word processor, and Oracle's alternative quoting
+    "SELECT * FROM u WHERE n = \u2018xyzzyCurly\u2019 AND m = \u201cxyzzyDouble\u201d AND o = \uff07xyzzyFull\uff07",
+    "SELECT * FROM u WHERE n = Q'{xyzzy it's Oracle}' AND m = nq'[xyzzyNational]' AND k = q'!xyzzyBang!'",
 ]
 
 def hexid(n, w): return format(n, '0%dx' % w)
 
-def otlp(statements, system_key, system, attr_key):
+def otlp(statements, system_key, system, attr_key, resource=()):
     spans = [{"traceId": "0123456789abcdef0123456789abcdef", "spanId": hexid(1, 16), "name": "GET /x",
               "kind": 2, "startTimeUnixNano": "1000", "endTimeUnixNano": str(1000 + 100 * (len(statements) + 1))}]
     for i, sql in enumerate(statements):
@@ -45,7 +48,8 @@ def otlp(statements, system_key, system, attr_key):
                       "parentSpanId": hexid(1, 16), "name": sql if i % 3 == 0 else "query",
                       "kind": 3, "startTimeUnixNano": str(1050 + 100 * i), "endTimeUnixNano": str(1100 + 100 * i),
                       "attributes": attrs})
-    return {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "x"}, "spans": spans}]}]}
+    return {"resourceSpans": [{"resource": {"attributes": list(resource)},
+                               "scopeSpans": [{"scope": {"name": "x"}, "spans": spans}]}]}
 
 def write(name, doc):
     with open(name, 'w') as f:
@@ -58,6 +62,15 @@ write('otlp-postgresql.json', otlp(postgresql, 'db.system.name', 'postgresql', '
 write('otlp-no-system.json', otlp(any_dialect + postgresql, None, None, 'db.query.text'))
 write('otlp-other-system.json', otlp(any_dialect + postgresql, 'db.system', 'oracle.db', 'db.statement'))
 write('otlp-sqlite.json', otlp(any_dialect, 'db.system.name', 'sqlite', 'db.query.text'))
+write('otlp-mysql-spaced.json', otlp(mysql, 'db.system', ' MySQL ', 'db.statement'))
+# MySQL named only by the resource: its spans inherit it.
+write('otlp-resource-mysql.json', otlp(mysql, None, None, 'db.statement',
+                                       [{"key": "db.system", "value": {"stringValue": "mysql"}}]))
+# Declarations that disagree: the one that hides more wins, whatever the order.
+doc = otlp(mysql, 'db.system.name', 'mysql', 'db.query.text')
+for span in doc["resourceSpans"][0]["scopeSpans"][0]["spans"][1:]:
+    span["attributes"].append({"key": "db.system", "value": {"stringValue": "sqlite"}})
+write('otlp-conflicting-systems.json', doc)
 # A span named by its SQL, with no statement attribute: the name is the SQL.
 doc = otlp([], None, None, 'db.query.text')
 for i, sql in enumerate(mysql):

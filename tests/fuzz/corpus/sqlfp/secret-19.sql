@@ -1,0 +1,1 @@
+SELECT * FROM u WHERE n = ‘xyzzyCurly’ AND m = “xyzzyDouble” AND o = ＇xyzzyFull＇

@@ -1,0 +1,1 @@
+SELECT * FROM u WHERE n = Q'{xyzzy it's Oracle}' AND m = nq'[xyzzyNational]' AND k = q'!xyzzyBang!'
