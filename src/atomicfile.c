@@ -32,8 +32,15 @@ static bool fail(struct atomicfile *af, char *err, size_t cap, const char *what,
 
 /* ---- named temporaries, removed when a signal ends the process ---------- */
 
-static const int end_signals[] = { SIGINT, SIGTERM, SIGHUP };
+/* Every signal whose default action ends the process: those sent from
+ * elsewhere first (held while a name is being made), then the faults a
+ * process raises itself, which must never be blocked. */
+static const int end_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2, SIGXCPU, SIGXFSZ,
+	SIGPROF, SIGVTALRM, SIGIO, SIGSYS, SIGTRAP, SIGABRT, SIGBUS, SIGSEGV, SIGFPE, SIGILL,
+};
 #define NSIGNALS (sizeof end_signals / sizeof end_signals[0])
+#define NHELD 13 /* SIGINT .. SIGSYS: the ones hold_signals blocks */
 static struct sigaction saved_actions[NSIGNALS];
 static atomic_bool handlers_installed;
 static char named_paths[MAX_NAMED][sizeof ((struct atomicfile *)0)->tmp];
@@ -93,7 +100,7 @@ static void hold_signals(sigset_t *old)
 {
 	sigset_t set;
 	sigemptyset(&set);
-	for (size_t k = 0; k < NSIGNALS; k++)
+	for (size_t k = 0; k < NHELD; k++)
 		sigaddset(&set, end_signals[k]);
 	pthread_sigmask(SIG_BLOCK, &set, old);
 }

@@ -1,4 +1,5 @@
 /* obslab — entry point: parse the command line, dispatch, exit. */
+#include <signal.h>
 #include <stdio.h>
 
 #include "obslab/cli.h"
@@ -11,6 +12,9 @@
 
 int main(int argc, char **argv)
 {
+	/* A file past RLIMIT_FSIZE is a write error (EFBIG) to report in one
+	 * line, not a signal that kills the process mid-export. */
+	signal(SIGXFSZ, SIG_IGN);
 	struct cli cli;
 	struct cli_error err;
 	if (cli_parse(argc, argv, &cli, &err) != CLI_EXIT_OK) {
