@@ -7,6 +7,27 @@
 #include "obslab/store.h"
 #include "obslab/xalloc.h"
 
+/* The length of a union of intervals added in order of their starts. */
+struct run {
+	int64_t total, start, end;
+};
+
+static void run_add(struct run *r, int64_t lo, int64_t hi)
+{
+	if (lo > r->end) {
+		r->total = duration_add(r->total, duration_between(r->start, r->end));
+		r->start = lo;
+		r->end = hi;
+	} else if (hi > r->end) {
+		r->end = hi;
+	}
+}
+
+static int64_t run_total(const struct run *r)
+{
+	return duration_add(r->total, duration_between(r->start, r->end));
+}
+
 struct attribution analysis_attribution(const struct trace *t)
 {
 	struct attribution a = { 0 };
@@ -15,29 +36,28 @@ struct attribution analysis_attribution(const struct trace *t)
 	const struct span_record *root = &t->spans[0];
 	a.total_ns = span_duration_ns(root);
 
-	/* Spans are sorted by start, so one sweep merges the query intervals. */
-	int64_t covered = 0, run_start = 0, run_end = 0;
+	/* Spans are sorted by start, so one sweep merges the query intervals,
+	 * and their waits: a query waits for its round trip first (the lab's
+	 * bars draw it so), [start, start + wait), so waits start in order too. */
+	struct run query = { 0 }, wait = { 0 };
 	for (size_t i = 1; i < t->nspans; i++) {
 		const struct span_record *s = &t->spans[i];
 		if (!(s->flags & SPAN_F_DB))
 			continue;
 		a.queries++;
-		a.network_ns = duration_add(a.network_ns, s->u.db.net_wait_ns);
 		int64_t lo = s->start_ns < root->start_ns ? root->start_ns : s->start_ns;
 		int64_t hi = s->end_ns > root->end_ns ? root->end_ns : s->end_ns;
 		if (hi <= lo)
 			continue;
-		if (lo > run_end) {
-			covered = duration_add(covered, duration_between(run_start, run_end));
-			run_start = lo;
-			run_end = hi;
-		} else if (hi > run_end) {
-			run_end = hi;
-		}
+		run_add(&query, lo, hi);
+		int64_t wait_end = duration_add(s->start_ns, (int64_t)s->u.db.net_wait_ns);
+		if (wait_end > hi)
+			wait_end = hi;
+		if (wait_end > lo)
+			run_add(&wait, lo, wait_end);
 	}
-	covered = duration_add(covered, duration_between(run_start, run_end));
-	if (a.network_ns > covered)
-		a.network_ns = covered; /* waits lie inside spans; guard the partition anyway */
+	int64_t covered = run_total(&query);
+	a.network_ns = run_total(&wait); /* inside covered: each wait lies in its query */
 	a.db_ns = duration_sub(covered, a.network_ns);
 	a.app_ns = duration_sub(a.total_ns, covered);
 	return a;

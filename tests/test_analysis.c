@@ -136,6 +136,16 @@ static void attribution_of_nested_gapped_and_covering_children(void **state)
 	assert_int_equal(a.db_ns, 70);
 	assert_int_equal(a.network_ns, 30);
 
+	/* concurrent: two queries side by side, each waiting 800 of its 900:
+	 * the waits overlap too, so 800 network and 100 database, not 900 and 0 */
+	struct span_record concurrent[] = {
+		rec(2, 1, 100, 1000, 800, true), rec(3, 1, 100, 1000, 800, true), rec(1, 0, 0, 1100, 0, false),
+	};
+	a = attribute(concurrent, 3);
+	assert_int_equal(a.network_ns, 800);
+	assert_int_equal(a.db_ns, 100);
+	assert_int_equal(a.app_ns, 200);
+
 	/* a root alone is all app */
 	struct span_record alone[] = { rec(1, 0, 5, 25, 0, false) };
 	a = attribute(alone, 1);

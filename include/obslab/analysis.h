@@ -2,7 +2,9 @@
  * analysis — pure functions over stored traces: where a request's time went.
  *
  * Attribution partitions the root span's duration exactly:
- *   network = the simulated round trips waited inside query spans,
+ *   network = the simulated round trips waited inside query spans, each
+ *             at the start of its span ([start, start + wait), clipped to
+ *             the span), their union: concurrent waits count once,
  *   database = the time covered by query spans (their interval union,
  *              clipped to the root, so overlaps count once) minus network,
  *   app = the rest of the root: time no query span covers.
