@@ -63,6 +63,8 @@ enum db_status session_start(struct session *s, const char *db_path, const struc
 
 size_t session_drain(struct session *s, session_log_fn *on_log, void *ctx)
 {
+	if (!s->spans) /* stopped, or never started: nothing to drain */
+		return 0;
 	size_t spans = store_drain(s->store, s->spans);
 	struct log_record batch[LOG_DRAIN_BATCH];
 	size_t n;
