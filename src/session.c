@@ -63,7 +63,7 @@ enum db_status session_start(struct session *s, const char *db_path, const struc
 
 size_t session_drain(struct session *s, session_log_fn *on_log, void *ctx)
 {
-	if (!s->spans) /* a session opened on a snapshot: nothing runs */
+	if (!s->spans) /* stopped, or never started: nothing to drain */
 		return 0;
 	size_t spans = store_drain(s->store, s->spans);
 	struct log_record batch[LOG_DRAIN_BATCH];

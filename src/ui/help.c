@@ -1,3 +1,4 @@
+/* help — the help overlay: the key table's entries the source honours. */
 #include "help.h"
 
 #include "draw.h"
@@ -5,9 +6,17 @@
 
 #define LABEL_CELLS 12
 
-void help_size(int lines, int cols, int *h, int *w)
+static size_t offered(unsigned controls)
 {
-	*h = (int)key_binding_count + 6;
+	size_t n = 0;
+	for (size_t i = 0; i < key_binding_count; i++)
+		n += keys_offered(&key_bindings[i], controls);
+	return n;
+}
+
+void help_size(int lines, int cols, unsigned controls, int *h, int *w)
+{
+	*h = (int)offered(controls) + 6;
 	*w = 76;
 	if (*h > lines - 2)
 		*h = lines - 2;
@@ -15,20 +24,24 @@ void help_size(int lines, int cols, int *h, int *w)
 		*w = cols - 4;
 }
 
-void help_draw(WINDOW *w, size_t *top)
+void help_draw(WINDOW *w, unsigned controls, size_t *top)
 {
 	int h = getmaxy(w), width = getmaxx(w);
-	size_t rows = h > 4 ? (size_t)(h - 4) : 1;
-	if (*top + rows > key_binding_count)
-		*top = key_binding_count > rows ? key_binding_count - rows : 0;
+	size_t rows = h > 4 ? (size_t)(h - 4) : 1, n = offered(controls);
+	if (*top + rows > n)
+		*top = n > rows ? n - rows : 0;
 	werase(w);
-	draw_frame(w, rows < key_binding_count ? "Keys (Up/Down scroll)" : "Keys", true);
+	draw_frame(w, rows < n ? "Keys (Up/Down scroll)" : "Keys", true);
 	int y = 1;
-	for (size_t i = *top; i < key_binding_count && y < h - 3; i++, y++) {
+	size_t k = 0; /* the entry's place among those offered */
+	for (size_t i = 0; i < key_binding_count && y < h - 3; i++) {
+		if (!keys_offered(&key_bindings[i], controls) || k++ < *top)
+			continue;
 		wattron(w, A_BOLD);
 		draw_at(w, y, 2, key_bindings[i].label, LABEL_CELLS);
 		wattroff(w, A_BOLD);
 		draw_at(w, y, 2 + LABEL_CELLS + 1, key_bindings[i].help, width - LABEL_CELLS - 5);
+		y++;
 	}
 	wattron(w, draw_attr(ROLE_DIM));
 	draw_at(w, h - 3, 2, "Mouse: click selects a span or query; the wheel scrolls.", width - 4);

@@ -1,3 +1,4 @@
+/* keys — the one table of key bindings (see keys.h). */
 #include "keys.h"
 
 #include <ncurses.h>
@@ -5,38 +6,51 @@
 #define CTRL(c) ((c) & 0x1f)
 
 const struct key_binding key_bindings[] = {
-	{ { 't' }, "t", ACT_TOGGLE_STRATEGY, "toggle naive (N+1) and optimized", "N+1/opt" },
-	{ { 'n' }, "n", ACT_NAIVE, "naive: 1 query for users + 1 per user (N+1)", NULL },
-	{ { 'o' }, "o", ACT_OPTIMIZED, "optimized: one LEFT JOIN ... GROUP BY query", NULL },
-	{ { 'e' }, "e", ACT_EAGER, "eager: users, then IN (...) chunks of 500 ids", NULL },
-	{ { '+', '=' }, "+", ACT_USERS_UP, "more users: 20, 100, 1000, 10000, 100000 (reseeds)", "users" },
-	{ { '-', '_' }, "-", ACT_USERS_DOWN, "fewer users", NULL },
-	{ { 'r' }, "r", ACT_RTT, "simulated network RTT: 0, 50, 200, 500, 1000 us", "RTT" },
-	{ { 'i' }, "i", ACT_INDEX, "toggle the index on orders.user_id", "index" },
-	{ { 'f' }, "f", ACT_PACE, "request pace: 5/s, 50/s, as fast as possible", NULL },
-	{ { ' ' }, "Space", ACT_PAUSE, "pause or resume capture", "pause" },
-	{ { 'c' }, "c", ACT_COMPARE, "compare naive, optimized and eager here (measured)", "compare" },
-	{ { 's' }, "s", ACT_SWEEP, "sweep 20 to 10000 users (measured; Esc cancels)", "sweep" },
-	{ { 'w' }, "w", ACT_SCOPE, "query list: this trace, or the last minute", NULL },
-	{ { 'x' }, "x", ACT_EXPORT, "export a snapshot: then n native, o OTLP, c Chrome", "export" },
-	{ { '[', KEY_LEFT }, "[ Left", ACT_PREV_TRACE, "previous captured trace", NULL },
-	{ { ']', KEY_RIGHT }, "] Right", ACT_NEXT_TRACE, "next captured trace (the newest: live again)", NULL },
-	{ { '\t' }, "Tab", ACT_FOCUS_NEXT, "focus the next pane", "pane" },
-	{ { KEY_BTAB }, "Shift-Tab", ACT_FOCUS_PREV, "focus the previous pane", NULL },
-	{ { KEY_UP, 'k' }, "Up k", ACT_UP, "select the row above", NULL },
-	{ { KEY_DOWN, 'j' }, "Down j", ACT_DOWN, "select the row below", NULL },
-	{ { KEY_PPAGE }, "PgUp", ACT_PAGE_UP, "a page up", NULL },
-	{ { KEY_NPAGE }, "PgDn", ACT_PAGE_DOWN, "a page down", NULL },
-	{ { KEY_HOME, 'g' }, "Home g", ACT_HOME, "the first row", NULL },
-	{ { KEY_END, 'G' }, "End G", ACT_END, "the last row", NULL },
-	{ { '\n', KEY_ENTER, '\r' }, "Enter", ACT_FOLD, "fold or unfold repeated queries (xN)", "fold" },
-	{ { '?', 'h', KEY_F(1) }, "? h F1", ACT_HELP, "this help", "help" },
-	{ { 27 }, "Esc", ACT_BACK, "close the help, the comparison or the sweep", NULL },
-	{ { CTRL('l') }, "Ctrl-L", ACT_REDRAW, "redraw the screen", NULL },
-	{ { 'q', 'Q' }, "q", ACT_QUIT, "quit (from a comparison or sweep: back)", "quit" },
+	{ { 't' }, "t", ACT_TOGGLE_STRATEGY, "toggle naive (N+1) and optimized", "N+1/opt" , CONTROL_SETTINGS },
+	{ { 'n' }, "n", ACT_NAIVE, "naive: 1 query for users + 1 per user (N+1)", NULL , CONTROL_SETTINGS },
+	{ { 'o' }, "o", ACT_OPTIMIZED, "optimized: one LEFT JOIN ... GROUP BY query", NULL , CONTROL_SETTINGS },
+	{ { 'e' }, "e", ACT_EAGER, "eager: users, then IN (...) chunks of 500 ids", NULL , CONTROL_SETTINGS },
+	{ { '+', '=' }, "+", ACT_USERS_UP, "more users: 20, 100, 1000, 10000, 100000 (reseeds)", "users" , CONTROL_SETTINGS },
+	{ { '-', '_' }, "-", ACT_USERS_DOWN, "fewer users", NULL , CONTROL_SETTINGS },
+	{ { 'r' }, "r", ACT_RTT, "simulated network RTT: 0, 50, 200, 500, 1000 us", "RTT" , CONTROL_SETTINGS },
+	{ { 'i' }, "i", ACT_INDEX, "toggle the index on orders.user_id", "index" , CONTROL_SETTINGS },
+	{ { 'f' }, "f", ACT_PACE, "request pace: 5/s, 50/s, as fast as possible", NULL , CONTROL_SETTINGS },
+	{ { ' ' }, "Space", ACT_PAUSE, "pause or resume capture", "pause" , CONTROL_PAUSE },
+	{ { 'c' }, "c", ACT_COMPARE, "compare naive, optimized and eager here (measured)", "compare" , CONTROL_MEASURE },
+	{ { 's' }, "s", ACT_SWEEP, "sweep 20 to 10000 users (measured; Esc cancels)", "sweep" , CONTROL_MEASURE },
+	{ { 'w' }, "w", ACT_SCOPE, "query list: this trace, or the last minute", NULL, 0 },
+	{ { 'x' }, "x", ACT_EXPORT, "export a snapshot: then n native, o OTLP, c Chrome", "export", 0 },
+	{ { '[', KEY_LEFT }, "[ Left", ACT_PREV_TRACE, "previous captured trace", NULL, 0 },
+	{ { ']', KEY_RIGHT }, "] Right", ACT_NEXT_TRACE, "next captured trace (the newest: live again)", NULL, 0 },
+	{ { '\t' }, "Tab", ACT_FOCUS_NEXT, "focus the next pane", "pane", 0 },
+	{ { KEY_BTAB }, "Shift-Tab", ACT_FOCUS_PREV, "focus the previous pane", NULL, 0 },
+	{ { KEY_UP, 'k' }, "Up k", ACT_UP, "select the row above", NULL, 0 },
+	{ { KEY_DOWN, 'j' }, "Down j", ACT_DOWN, "select the row below", NULL, 0 },
+	{ { KEY_PPAGE }, "PgUp", ACT_PAGE_UP, "a page up", NULL, 0 },
+	{ { KEY_NPAGE }, "PgDn", ACT_PAGE_DOWN, "a page down", NULL, 0 },
+	{ { KEY_HOME, 'g' }, "Home g", ACT_HOME, "the first row", NULL, 0 },
+	{ { KEY_END, 'G' }, "End G", ACT_END, "the last row", NULL, 0 },
+	{ { '\n', KEY_ENTER, '\r' }, "Enter", ACT_FOLD, "fold or unfold repeated queries (xN)", "fold", 0 },
+	{ { '?', 'h', KEY_F(1) }, "? h F1", ACT_HELP, "this help", "help", 0 },
+	{ { 27 }, "Esc", ACT_BACK, "close the help, the comparison or the sweep", NULL, 0 },
+	{ { CTRL('l') }, "Ctrl-L", ACT_REDRAW, "redraw the screen", NULL, 0 },
+	{ { 'q', 'Q' }, "q", ACT_QUIT, "quit (from a comparison or sweep: back)", "quit", 0 },
 };
 
 const size_t key_binding_count = sizeof key_bindings / sizeof key_bindings[0];
+
+unsigned keys_needs(enum action action)
+{
+	for (size_t i = 0; i < key_binding_count; i++)
+		if (key_bindings[i].action == action)
+			return key_bindings[i].needs;
+	return 0;
+}
+
+bool keys_offered(const struct key_binding *b, unsigned controls)
+{
+	return (b->needs & controls) == b->needs;
+}
 
 enum action keys_lookup(int key)
 {

@@ -46,6 +46,15 @@ enum action {
 	ACT_QUIT,
 };
 
+/* What a key needs from the source of traces: a key whose needs the
+ * source does not meet is left out of the footer and the help, and pressing
+ * it says why (a snapshot is read-only). 0: any source. */
+enum control {
+	CONTROL_SETTINGS = 1 << 0, /* strategy, users, RTT, index, pace */
+	CONTROL_PAUSE = 1 << 1,
+	CONTROL_MEASURE = 1 << 2,  /* comparison and sweep runs */
+};
+
 #define KEYS_PER_BINDING 3
 
 struct key_binding {
@@ -54,6 +63,7 @@ struct key_binding {
 	enum action action;
 	const char *help;
 	const char *hint;           /* the footer's short word, or NULL */
+	unsigned needs;             /* enum control bits the source must offer */
 };
 
 extern const struct key_binding key_bindings[];
@@ -61,6 +71,11 @@ extern const size_t key_binding_count;
 
 /* The action bound to a key, or ACT_NONE. */
 enum action keys_lookup(int key);
+
+/* The controls an action needs (enum control bits; 0 for most). */
+unsigned keys_needs(enum action action);
+/* Whether a binding works with a source that offers these controls. */
+bool keys_offered(const struct key_binding *b, unsigned controls);
 
 /* The key list as a Markdown table (`obslab --keys`). */
 void keys_print_markdown(FILE *out);

@@ -1,11 +1,18 @@
 /*
  * pane — one rectangle of the screen, with one small interface.
  *
- * Each pane lives in its own file (pane_*.c) that ends with its ops table.
- * The app owns every pane's WINDOW and geometry and calls draw only when
- * the pane is dirty; draw erases and repaints the whole window and queues
- * it with wnoutrefresh (the app calls doupdate once per frame). A pane
- * receives actions, never raw keys: the key table has already decided.
+ * Each pane lives in its own file (pane_*.c) that ends with its ops table;
+ * layout.c's table places it (one row). The shell owns every pane's WINDOW,
+ * geometry and private state (ops->private_size bytes, zeroed, freed by the
+ * shell), and calls draw only when the pane is dirty, with focus passed in;
+ * draw erases and repaints the whole window and queues it with wnoutrefresh
+ * (the shell calls doupdate once per frame).
+ *
+ * A pane reads the model through a const pointer and never writes it, and
+ * never calls another pane: input (an action from the key table, or a
+ * click) is answered with an intent that the shell applies to the model.
+ * The model's changes reach a pane as dirty marks for what it watches, and
+ * through sync, where it keeps its own state (a scroll position) in step.
  */
 #ifndef OBSLAB_UI_PANE_H
 #define OBSLAB_UI_PANE_H
@@ -16,62 +23,72 @@
 
 #include "keys.h"
 
-struct app;
-struct pane;
+struct model;
+struct measurement;
+struct finding;
 
-enum pane_result {
-	PANE_IGNORED,   /* not for this pane */
-	PANE_HANDLED,   /* done; nothing else changed */
-	PANE_CHANGED,   /* the selection changed: dependent panes redraw */
+/* What a pane asks of the shell. */
+enum intent_kind {
+	INTENT_NONE,        /* not for this pane, or nothing to do */
+	INTENT_REDRAW,      /* the pane's own state changed: redraw it */
+	INTENT_SELECT_ROW,  /* select waterfall row `row` */
+	INTENT_TOGGLE_FOLD, /* fold or unfold the group at (or around) row `row` */
 };
+
+struct intent {
+	enum intent_kind kind;
+	size_t row;
+};
+
+/* Not a model change: the pane's geometry changed (sync after a layout). */
+#define PANE_RESIZED (1u << 31)
+
+struct pane;
 
 struct pane_ops {
 	const char *name;
+	size_t private_size;  /* bytes of state the shell allocates for it */
 	bool focusable;
-	void (*draw)(struct pane *p, const struct app *app);
-	enum pane_result (*handle)(struct pane *p, struct app *app, enum action action);
-	/* A click at row y of the window (0 is the top border). */
-	enum pane_result (*click)(struct pane *p, struct app *app, int y, int x);
+	unsigned watches;     /* enum model_change bits that make it redraw */
+	void (*draw)(struct pane *p, const struct model *m, bool focus);
+	struct intent (*handle)(struct pane *p, const struct model *m, enum action action); /* may be NULL */
+	/* A click at row y of the window (0 is the top border); may be NULL. */
+	struct intent (*click)(struct pane *p, const struct model *m, int y, int x);
+	/* After a change it watches (changed: model bits, or PANE_RESIZED); may be NULL. */
+	void (*sync)(struct pane *p, const struct model *m, unsigned changed);
 };
 
 struct pane {
 	const struct pane_ops *ops;
+	void *priv; /* ops->private_size bytes */
 	WINDOW *win;
 	int y, x, h, w;
 	bool dirty;
-	/* list state, for panes that scroll */
-	size_t cursor, top;
-	size_t lines; /* text views: lines at the last draw */
 };
 
-/* Keeps cursor within [0, n) and the window of visible rows [top, top+rows)
- * around it. */
-void pane_follow_cursor(struct pane *p, size_t n, size_t rows);
-/* Applies a movement action to a list of n rows with rows visible;
- * PANE_CHANGED if the cursor moved, PANE_IGNORED for other actions. */
-enum pane_result pane_move_cursor(struct pane *p, enum action action, size_t n, size_t rows);
-/* Applies a movement action to a text view of n lines (no cursor: the view
- * itself moves); PANE_IGNORED for other actions. */
-enum pane_result pane_scroll(struct pane *p, enum action action, size_t n, size_t rows);
+/* A list with a cursor, or a text that scrolls: a pane's private state. */
+struct pane_list {
+	size_t cursor, top;
+};
 
-struct measurement;
+/* Keeps cursor within [0, n) and the visible rows [top, top+rows) around it. */
+void pane_follow_cursor(struct pane_list *l, size_t n, size_t rows);
+/* Applies a movement action to a list of n rows with rows visible: true if
+ * it was a movement (cursor and top follow), false for other actions. */
+bool pane_move_cursor(struct pane_list *l, enum action action, size_t n, size_t rows);
+/* Applies a movement action to a text of n lines (no cursor: the text
+ * itself moves); INTENT_REDRAW, or INTENT_NONE for other actions. */
+struct intent pane_scroll(struct pane_list *l, enum action action, size_t n, size_t rows);
+
+static inline struct intent pane_intent(enum intent_kind kind, size_t row)
+{
+	return (struct intent){ kind, row };
+}
+
 /* A measurement's progress bar, or how it ended, on row y (compare and sweep). */
-void pane_draw_progress(WINDOW *w, int y, int width, const struct app *app, const struct measurement *m);
-
-/* Rows of spans the waterfall pane shows at its present size. */
-size_t pane_waterfall_rows(const struct pane *p);
-
-/* The status line's text, so the app can tell when it changed. */
-void pane_status_compose(const struct app *app, char *buf, size_t cap);
-
-extern const struct pane_ops pane_status_ops;
-extern const struct pane_ops pane_waterfall_ops;
-extern const struct pane_ops pane_attribution_ops;
-extern const struct pane_ops pane_queries_ops;
-extern const struct pane_ops pane_details_ops;
-extern const struct pane_ops pane_log_ops;
-extern const struct pane_ops pane_compare_ops;
-extern const struct pane_ops pane_sweep_ops;
-extern const struct pane_ops pane_footer_ops;
+void pane_draw_progress(WINDOW *w, int y, int width, const struct model *m, const struct measurement *meas);
+/* "⚠N+1 scan" (N+1, full scan in a loop) for the findings that touch a row
+ * or query, or "". */
+void pane_finding_tag(const struct finding *n1, const struct finding *scan, char *buf, size_t cap);
 
 #endif

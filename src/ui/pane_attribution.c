@@ -1,28 +1,31 @@
-/* Attribution: where the shown request's time went — app, database,
- * network (simulated) — with figures that add up to its duration. */
+/* pane_attribution — where the shown request's time went: app, database,
+ * network (simulated), with figures that add up to its duration; and the
+ * same over the last minute. */
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "app.h"
+#include "model.h"
+#include "pane.h"
 #include "draw.h"
 #include "obslab/duration.h"
 #include "obslab/store.h"
 
-static void draw(struct pane *p, const struct app *app)
+static void draw(struct pane *p, const struct model *m, bool focus)
 {
+	(void)focus;
 	WINDOW *w = p->win;
 	werase(w);
 	const struct glyphs *g = draw_glyphs();
 	char title[64] = "Attribution";
-	if (app->shown)
+	if (m->shown)
 		snprintf(title, sizeof title, "Attribution %s trace #%llu", g->dot,
-		         (unsigned long long)app->shown->seq);
+		         (unsigned long long)m->shown->seq);
 	draw_frame(w, title, false);
-	if (!app->shown) {
+	if (!m->shown) {
 		wnoutrefresh(w);
 		return;
 	}
-	const struct attribution *a = &app->attr;
+	const struct attribution *a = &m->attr;
 	int64_t parts[3] = { a->app_ns, a->db_ns, a->network_ns };
 	int64_t us[3], tenths[3];
 	analysis_apportion(parts, 3, duration_add(a->total_ns, 500) / 1000, us);
@@ -59,7 +62,7 @@ static void draw(struct pane *p, const struct app *app)
 	wattroff(w, A_BOLD);
 	wattron(w, draw_attr(ROLE_DIM));
 	if (p->h > 7) {
-		const struct window_attribution *wa = &app->window_attr;
+		const struct window_attribution *wa = &m->window_attr;
 		if (wa->requests > 0) {
 			int64_t sum[3] = { wa->app_ns, wa->db_ns, wa->network_ns }, pct[3];
 			analysis_apportion(sum, 3, 1000, pct);
@@ -78,6 +81,7 @@ static void draw(struct pane *p, const struct app *app)
 
 const struct pane_ops pane_attribution_ops = {
 	.name = "attribution",
+	.watches = MODEL_TRACE | MODEL_WINDOW,
 	.focusable = false,
 	.draw = draw,
 };

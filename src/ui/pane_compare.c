@@ -1,53 +1,25 @@
-/* Comparison: naive, optimized and eager measured side by side at the
+/* pane_compare — naive, optimized and eager measured side by side at the
  * current settings: the original lab's table. */
 #include <stdio.h>
 
-#include "app.h"
+#include "model.h"
+#include "pane.h"
 #include "draw.h"
 
-/* "measuring ████░░░░ 12/30 requests", or how the measurement ended. */
-void pane_draw_progress(WINDOW *w, int y, int width, const struct app *app, const struct measurement *m)
+static void draw(struct pane *p, const struct model *m, bool focus)
 {
-	const struct glyphs *g = draw_glyphs();
-	uint32_t done = 0, total = 0;
-	bool running = false;
-	if (app->measuring == m)
-		workload_plan_progress(app->lab.workload, &done, &total, &running);
-	if (running || app->measuring == m) {
-		int bar = width - 34 > 10 ? width - 34 : 10;
-		int filled = total ? (int)((uint64_t)done * (uint64_t)bar / total) : 0;
-		draw_at(w, y, 2, "measuring ", 10);
-		for (int i = 0; i < bar; i++)
-			waddstr(w, i < filled ? g->full : g->light);
-		draw_fmt(w, 22, " %u/%u requests", done, total);
-	} else if (m->cancelled) {
-		wattron(w, draw_attr(ROLE_WARN));
-		draw_at(w, y, 2, "cancelled: the figures below are partial (press the key again to measure)", width - 4);
-		wattroff(w, draw_attr(ROLE_WARN));
-	} else if (control_stale(app, m)) {
-		wattron(w, draw_attr(ROLE_WARN));
-		wmove(w, y, 2);
-		draw_fmt(w, width - 4, "stale: measured at RTT %u%ss, index %s; the settings have changed since",
-		         m->rtt_us, g->mu, m->index ? "on" : "off");
-		wattroff(w, draw_attr(ROLE_WARN));
-	} else {
-		draw_at(w, y, 2, "measured: medians of each strategy's requests, run in A/B/C rounds", width - 4);
-	}
-}
-
-static void draw(struct pane *p, const struct app *app)
-{
+	(void)focus;
 	WINDOW *w = p->win;
-	const struct measurement *m = &app->compare;
+	const struct measurement *meas = &m->compare;
 	const struct glyphs *g = draw_glyphs();
 	werase(w);
 	char title[160];
 	snprintf(title, sizeof title, "Comparison %s %u users %s RTT %u%ss (simulated) %s index %s %s %u requests each",
-	         g->dot, m->plan.users[0], g->dot, m->rtt_us, g->mu, g->dot, m->index ? "on" : "off", g->dot,
-	         m->plan.requests);
+	         g->dot, meas->plan.users[0], g->dot, meas->rtt_us, g->mu, g->dot, meas->index ? "on" : "off", g->dot,
+	         meas->plan.requests);
 	draw_frame(w, title, true);
 	int inner = p->w - 4;
-	pane_draw_progress(w, 2, p->w, app, m);
+	pane_draw_progress(w, 2, p->w, m, meas);
 
 	static const struct {
 		const char *title;
@@ -65,7 +37,7 @@ static void draw(struct pane *p, const struct app *app)
 	wattroff(w, draw_attr(ROLE_DIM));
 
 	struct comparison_row rows[COMPARISON_MAX_CELLS];
-	size_t n = comparison_rows(&m->results, rows, COMPARISON_MAX_CELLS);
+	size_t n = comparison_rows(&meas->results, rows, COMPARISON_MAX_CELLS);
 	for (size_t i = 0; i < n; i++) {
 		const struct comparison_row *r = &rows[i];
 		char cell[8][24];
@@ -102,6 +74,7 @@ static void draw(struct pane *p, const struct app *app)
 
 const struct pane_ops pane_compare_ops = {
 	.name = "comparison",
+	.watches = MODEL_MEASURE,
 	.focusable = true,
 	.draw = draw,
 };

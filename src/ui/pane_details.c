@@ -1,10 +1,12 @@
-/* Details: everything known about the selected span (or group). */
+/* pane_details — everything known about the selected span (or group):
+ * its figures, attributes and ids, and what the findings about it say. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "app.h"
+#include "model.h"
+#include "pane.h"
 #include "draw.h"
 #include "obslab/attrs.h"
 #include "obslab/store.h"
@@ -20,6 +22,13 @@ struct lines {
 		enum draw_role role;
 		char text[LINE_LEN];
 	} line[MAX_LINES];
+};
+
+/* The pane's own state: its scroll position and the text of the last draw
+ * (too big for the stack). */
+struct details_state {
+	struct pane_list list;
+	struct lines lines;
 };
 
 static void add(struct lines *l, enum draw_role role, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -70,18 +79,18 @@ static void add(struct lines *l, enum draw_role role, const char *fmt, ...)
 	add_text(l, role, text);
 }
 
-static void describe_span(struct lines *l, const struct app *app, const struct span_record *s)
+static void describe_span(struct lines *l, const struct model *m, const struct span_record *s)
 {
 	const struct glyphs *g = draw_glyphs();
-	const struct trace *t = app->shown;
+	const struct trace *t = m->shown;
 	char label[256], dur[16], at[16];
-	app_span_label(app, s, label, sizeof label);
+	model_span_label(m, s, label, sizeof label);
 	draw_duration(dur, sizeof dur, span_duration_ns(s));
 	draw_duration(at, sizeof at, s->start_ns - t->spans[0].start_ns);
 	static const char *const kinds[] = { "unspecified", "internal", "server", "client" };
 	add(l, ROLE_TITLE, "%s  (%s span)", label, s->kind < 4 ? kinds[s->kind] : "?");
 	if (s->flags & SPAN_F_DB)
-		add_text(l, ROLE_DB, strtab_get(app->lab.names, s->name));
+		add_text(l, ROLE_DB, strtab_get(m->source->names, s->name));
 	add(l, ROLE_NORMAL, "duration %s %s starts at +%s", dur, g->dot, at);
 	if (s->flags & SPAN_F_DB) {
 		char net[16], db[16];
@@ -95,7 +104,7 @@ static void describe_span(struct lines *l, const struct app *app, const struct s
 		    s->u.db.autoindex, g->dot, s->u.db.vm_steps);
 	}
 	struct attr attrs[ATTRS_MAX];
-	size_t n = span_attributes(s, app->lab.names, attrs, NULL);
+	size_t n = span_attributes(s, m->source->names, attrs, NULL);
 	for (size_t i = 0; i < n; i++) {
 		const struct attr *a = &attrs[i];
 		if (a->type == ATTR_STRING)
@@ -114,17 +123,17 @@ static void describe_span(struct lines *l, const struct app *app, const struct s
 }
 
 /* What the findings about this row say, and what a fix would save. */
-static void explain_findings(struct lines *l, const struct app *app, const struct wf_row *row)
+static void explain_findings(struct lines *l, const struct model *m, const struct wf_row *row)
 {
 	const struct glyphs *g = draw_glyphs();
-	const struct finding *n1 = app_row_finding(app, row, FINDING_N_PLUS_ONE);
-	const struct finding *scan = app_row_finding(app, row, FINDING_FULL_SCAN_LOOP);
+	const struct finding *n1 = model_row_finding(m, row, FINDING_N_PLUS_ONE);
+	const struct finding *scan = model_row_finding(m, row, FINDING_FULL_SCAN_LOOP);
 	char label[128], cost[16], saving[16], median[16];
 	if (n1) {
-		const struct trace *t = app->shown;
+		const struct trace *t = m->shown;
 		char source[128];
-		app_span_label(app, &t->spans[app->findings.evidence[n1->evidence]], label, sizeof label);
-		app_span_label(app, &t->spans[n1->source], source, sizeof source);
+		model_span_label(m, &t->spans[m->findings.evidence[n1->evidence]], label, sizeof label);
+		model_span_label(m, &t->spans[n1->source], source, sizeof source);
 		draw_duration(cost, sizeof cost, n1->cost_ns);
 		draw_duration(saving, sizeof saving, n1->saving_ns);
 		draw_duration(median, sizeof median, n1->median_ns);
@@ -132,7 +141,7 @@ static void explain_findings(struct lines *l, const struct app *app, const struc
 		    "and one query instead saves ~%s (%u %s the median, %s)", g->warn, n1->count, label, source, cost,
 		    saving, n1->count - 1, g->times, median);
 		int64_t naive, optimized;
-		if (app_measured(app, &naive, &optimized)) {
+		if (model_measured(m, &naive, &optimized)) {
 			char a[16], b[16];
 			draw_duration(a, sizeof a, naive);
 			draw_duration(b, sizeof b, optimized);
@@ -141,7 +150,7 @@ static void explain_findings(struct lines *l, const struct app *app, const struc
 		add(l, ROLE_WARN, "    fix: one LEFT JOIN ... GROUP BY (o), or IN (...) chunks (e)");
 	}
 	if (scan) {
-		app_span_label(app, &app->shown->spans[app->findings.evidence[scan->evidence]], label, sizeof label);
+		model_span_label(m, &m->shown->spans[m->findings.evidence[scan->evidence]], label, sizeof label);
 		char rows[32];
 		draw_count(rows, sizeof rows, scan->scanned_rows);
 		draw_duration(saving, sizeof saving, scan->saving_ns);
@@ -151,66 +160,85 @@ static void explain_findings(struct lines *l, const struct app *app, const struc
 	}
 }
 
-static void describe_group(struct lines *l, const struct app *app, const struct wf_row *row)
+static void describe_group(struct lines *l, const struct model *m, const struct wf_row *row)
 {
 	const struct glyphs *g = draw_glyphs();
-	const struct span_record *first = &app->shown->spans[row->span];
+	const struct span_record *first = &m->shown->spans[row->span];
 	char label[256], busy[16], mean[16], from[16], to[16];
-	app_span_label(app, first, label, sizeof label);
-	int64_t t0 = app->shown->spans[0].start_ns;
+	model_span_label(m, first, label, sizeof label);
+	int64_t t0 = m->shown->spans[0].start_ns;
 	draw_duration(busy, sizeof busy, row->busy_ns);
 	draw_duration(mean, sizeof mean, row->busy_ns / row->count);
 	draw_duration(from, sizeof from, row->start_ns - t0);
 	draw_duration(to, sizeof to, row->end_ns - t0);
 	add(l, ROLE_TITLE, "%s %s%u  (%u sibling spans, one fingerprint)", label, g->times, row->count, row->count);
 	if (first->flags & SPAN_F_DB)
-		add_text(l, ROLE_DB, strtab_get(app->lab.names, first->name));
+		add_text(l, ROLE_DB, strtab_get(m->source->names, first->name));
 	add(l, ROLE_NORMAL, "total %s %s mean %s %s from +%s to +%s", busy, g->dot, mean, g->dot, from, to);
-	explain_findings(l, app, row);
+	explain_findings(l, m, row);
 	add(l, ROLE_DIM, "Enter %s its rows", row->expanded ? "folds" : "unfolds");
 }
 
-static void draw(struct pane *p, const struct app *app)
+static size_t visible_rows(const struct pane *p)
+{
+	return p->h > 2 ? (size_t)(p->h - 2) : 0;
+}
+
+static void draw(struct pane *p, const struct model *m, bool focus)
 {
 	WINDOW *w = p->win;
+	struct details_state *st = p->priv;
+	struct lines *lines = &st->lines;
 	werase(w);
-	draw_frame(w, "Details", app->focus == PANE_DETAILS);
-	const struct wf_row *row = app_selected_row(app);
-	static struct lines lines; /* UI thread only; too big for the stack */
-	lines.n = 0;
+	draw_frame(w, "Details", focus);
+	const struct wf_row *row = model_selected_row(m);
+	lines->n = 0;
 	int width = p->w - 4;
-	lines.width = width;
+	lines->width = width;
 	if (!row)
-		add(&lines, ROLE_DIM, "no span selected");
+		add(lines, ROLE_DIM, "no span selected");
 	else if (row->kind == WF_ROW_GROUP)
-		describe_group(&lines, app, row);
+		describe_group(lines, m, row);
 	else {
-		explain_findings(&lines, app, row);
-		describe_span(&lines, app, &app->shown->spans[row->span]);
+		explain_findings(lines, m, row);
+		describe_span(lines, m, &m->shown->spans[row->span]);
 	}
 
-	size_t rows = p->h > 2 ? (size_t)(p->h - 2) : 0;
-	p->lines = lines.n;
-	if (p->top + rows > lines.n)
-		p->top = lines.n > rows ? lines.n - rows : 0;
-	for (size_t i = 0; i < rows && p->top + i < lines.n; i++) {
-		size_t k = p->top + i;
-		wattron(w, draw_attr(lines.line[k].role));
-		draw_at(w, 1 + (int)i, 2, lines.line[k].text, width);
-		wattroff(w, draw_attr(lines.line[k].role));
+	size_t rows = visible_rows(p);
+	size_t *top = &st->list.top;
+	if (*top + rows > lines->n)
+		*top = lines->n > rows ? lines->n - rows : 0;
+	for (size_t i = 0; i < rows && *top + i < lines->n; i++) {
+		size_t k = *top + i;
+		wattron(w, draw_attr(lines->line[k].role));
+		draw_at(w, 1 + (int)i, 2, lines->line[k].text, width);
+		wattroff(w, draw_attr(lines->line[k].role));
 	}
 	wnoutrefresh(w);
 }
 
-static enum pane_result handle(struct pane *p, struct app *app, enum action action)
+/* A new selection is read from its first line. */
+static void sync(struct pane *p, const struct model *m, unsigned changed)
 {
-	(void)app;
-	return pane_scroll(p, action, p->lines, p->h > 2 ? (size_t)(p->h - 2) : 0);
+	(void)m;
+	struct details_state *st = p->priv;
+	if (changed & MODEL_SELECTION)
+		st->list.top = 0;
+}
+
+static struct intent handle(struct pane *p, const struct model *m, enum action action)
+{
+	(void)m;
+	struct details_state *st = p->priv;
+	return pane_scroll(&st->list, action, st->lines.n, visible_rows(p));
 }
 
 const struct pane_ops pane_details_ops = {
 	.name = "details",
+	.private_size = sizeof(struct details_state),
 	.focusable = true,
+	.watches = MODEL_TRACE | MODEL_SELECTION,
 	.draw = draw,
 	.handle = handle,
+	.sync = sync,
 };

@@ -1,19 +1,22 @@
-/* The footer: the main keys, from the key table's hints. */
+/* pane_footer — the main keys, from the key table's hints: those the
+ * current source honours. */
 #include <stdio.h>
 #include <string.h>
 
-#include "app.h"
+#include "model.h"
+#include "pane.h"
 #include "draw.h"
 
-static void draw(struct pane *p, const struct app *app)
+static void draw(struct pane *p, const struct model *m, bool focus)
 {
-	(void)app;
+	(void)focus;
+	unsigned controls = m->source->ops->controls;
 	werase(p->win);
 	wmove(p->win, 0, 0);
 	int used = 0;
 	for (size_t i = 0; i < key_binding_count && used < p->w; i++) {
 		const struct key_binding *b = &key_bindings[i];
-		if (!b->hint)
+		if (!b->hint || !keys_offered(b, controls))
 			continue;
 		char key[16];
 		snprintf(key, sizeof key, "%s", b->label);
@@ -30,6 +33,7 @@ static void draw(struct pane *p, const struct app *app)
 
 const struct pane_ops pane_footer_ops = {
 	.name = "footer",
+	.watches = 0,
 	.focusable = false,
 	.draw = draw,
 };

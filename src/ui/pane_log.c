@@ -1,8 +1,10 @@
-/* Log: the structured log, newest last, repeats folded into a count. */
+/* pane_log — the logbook, newest last, repeats folded into a count;
+ * unfocused it follows its tail, focused it scrolls. */
 #include <stdio.h>
 #include <time.h>
 
-#include "app.h"
+#include "model.h"
+#include "pane.h"
 #include "draw.h"
 
 static size_t visible_rows(const struct pane *p)
@@ -10,19 +12,20 @@ static size_t visible_rows(const struct pane *p)
 	return p->h > 2 ? (size_t)(p->h - 2) : 0;
 }
 
-static void draw(struct pane *p, const struct app *app)
+static void draw(struct pane *p, const struct model *m, bool focus)
 {
 	WINDOW *w = p->win;
+	struct pane_list *l = p->priv;
 	werase(w);
-	draw_frame(w, "Log", app->focus == PANE_LOG);
-	size_t n = logbook_count(&app->log), rows = visible_rows(p);
+	draw_frame(w, "Log", focus);
+	size_t n = logbook_count(&m->logbook), rows = visible_rows(p);
 	/* Unfocused, the log follows its tail. */
-	if (app->focus != PANE_LOG)
-		p->top = n > rows ? n - rows : 0;
+	if (!focus)
+		l->top = n > rows ? n - rows : 0;
 	int inner = p->w - 2;
-	for (size_t i = 0; i < rows && p->top + i < n; i++) {
-		const struct logbook_entry *e = logbook_get(&app->log, p->top + i);
-		time_t secs = (time_t)(clock_to_unix_ns(&app->lab.anchor, e->time_ns) / CLOCK_NS_PER_S);
+	for (size_t i = 0; i < rows && l->top + i < n; i++) {
+		const struct logbook_entry *e = logbook_get(&m->logbook, l->top + i);
+		time_t secs = (time_t)(clock_to_unix_ns(&m->source->anchor, e->time_ns) / CLOCK_NS_PER_S);
 		struct tm tm;
 		localtime_r(&secs, &tm);
 		wmove(w, 1 + (int)i, 1);
@@ -48,14 +51,16 @@ static void draw(struct pane *p, const struct app *app)
 	wnoutrefresh(w);
 }
 
-static enum pane_result handle(struct pane *p, struct app *app, enum action action)
+static struct intent handle(struct pane *p, const struct model *m, enum action action)
 {
-	return pane_scroll(p, action, logbook_count(&app->log), visible_rows(p));
+	return pane_scroll(p->priv, action, logbook_count(&m->logbook), visible_rows(p));
 }
 
 const struct pane_ops pane_log_ops = {
 	.name = "log",
+	.private_size = sizeof(struct pane_list),
 	.focusable = true,
+	.watches = MODEL_LOG,
 	.draw = draw,
 	.handle = handle,
 };

@@ -1,8 +1,9 @@
-/* Queries: the shown trace's statements, one entry per fingerprint, most
+/* pane_queries — the shown trace's statements (or the last minute's), one entry per fingerprint, most
  * total time first: a line of figures, then the fingerprint itself. */
 #include <stdio.h>
 
-#include "app.h"
+#include "model.h"
+#include "pane.h"
 #include "draw.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
@@ -21,15 +22,16 @@ static size_t visible_queries(const struct pane *p)
 	return rows / ROWS_PER_QUERY;
 }
 
-static void draw(struct pane *p, const struct app *app)
+static void draw(struct pane *p, const struct model *m, bool focus)
 {
 	WINDOW *w = p->win;
+	const struct pane_list *l = p->priv;
 	werase(w);
 	char title[64];
 	snprintf(title, sizeof title, "Queries %s %s %s %zu fingerprint%s (w)", draw_glyphs()->dot,
-	         app->queries_window ? "last minute" : "this trace", draw_glyphs()->dot, app->nqueries,
-	         app->nqueries == 1 ? "" : "s");
-	draw_frame(w, title, app->focus == PANE_QUERIES);
+	         m->queries_window ? "last minute" : "this trace", draw_glyphs()->dot, m->nqueries,
+	         m->nqueries == 1 ? "" : "s");
+	draw_frame(w, title, focus);
 	int inner = p->w - 2;
 	wattron(w, draw_attr(ROLE_DIM));
 	wmove(w, 1, 1);
@@ -38,9 +40,9 @@ static void draw(struct pane *p, const struct app *app)
 	wattroff(w, draw_attr(ROLE_DIM));
 
 	size_t shown = visible_queries(p);
-	for (size_t i = 0; i < shown && p->top + i < app->nqueries; i++) {
-		size_t k = p->top + i;
-		const struct query_stat *q = &app->queries[k];
+	for (size_t i = 0; i < shown && l->top + i < m->nqueries; i++) {
+		size_t k = l->top + i;
+		const struct query_stat *q = &m->queries[k];
 		char cell[NCOLUMNS][24];
 		snprintf(cell[0], sizeof cell[0], "%u", q->calls);
 		draw_duration(cell[1], sizeof cell[1], q->total_ns);
@@ -48,7 +50,7 @@ static void draw(struct pane *p, const struct app *app)
 		draw_duration(cell[3], sizeof cell[3], q->p95_ns);
 		draw_count(cell[4], sizeof cell[4], q->rows);
 		int y = 2 + (int)(i * ROWS_PER_QUERY);
-		bool selected = k == p->cursor && app->focus == PANE_QUERIES;
+		bool selected = k == l->cursor && focus;
 		if (selected)
 			wattron(w, draw_attr(ROLE_SELECTED));
 		wmove(w, y, 1);
@@ -58,42 +60,53 @@ static void draw(struct pane *p, const struct app *app)
 		if (selected)
 			wattroff(w, draw_attr(ROLE_SELECTED));
 		char tag[48];
-		app_finding_tag(app_query_finding(app, q->fingerprint, FINDING_N_PLUS_ONE),
-		                app_query_finding(app, q->fingerprint, FINDING_FULL_SCAN_LOOP), tag, sizeof tag);
+		pane_finding_tag(model_query_finding(m, q->fingerprint, FINDING_N_PLUS_ONE),
+		                model_query_finding(m, q->fingerprint, FINDING_FULL_SCAN_LOOP), tag, sizeof tag);
 		if (tag[0]) {
 			wattron(w, draw_attr(ROLE_WARN));
 			draw_fmt(w, inner - used, " %s", tag);
 			wattroff(w, draw_attr(ROLE_WARN));
 		}
 		wattron(w, draw_attr(ROLE_DB));
-		draw_at(w, y + 1, 3, strtab_get(app->lab.names, q->fingerprint), inner - 3);
+		draw_at(w, y + 1, 3, strtab_get(m->source->names, q->fingerprint), inner - 3);
 		wattroff(w, draw_attr(ROLE_DB));
 	}
 	wnoutrefresh(w);
 }
 
-static enum pane_result handle(struct pane *p, struct app *app, enum action action)
+/* A new list: the cursor stays within it, the list shows from its top. */
+static void sync(struct pane *p, const struct model *m, unsigned changed)
 {
-	return pane_move_cursor(p, action, app->nqueries, visible_queries(p));
+	if (changed & MODEL_QUERIES)
+		pane_follow_cursor(p->priv, m->nqueries, 1000);
 }
 
-static enum pane_result click(struct pane *p, struct app *app, int y, int x)
+static struct intent handle(struct pane *p, const struct model *m, enum action action)
+{
+	bool moved = pane_move_cursor(p->priv, action, m->nqueries, visible_queries(p));
+	return pane_intent(moved ? INTENT_REDRAW : INTENT_NONE, 0);
+}
+
+static struct intent click(struct pane *p, const struct model *m, int y, int x)
 {
 	(void)x;
+	struct pane_list *l = p->priv;
 	if (y < 2)
-		return PANE_HANDLED;
-	size_t k = p->top + (size_t)(y - 2) / ROWS_PER_QUERY;
-	if (k < app->nqueries) {
-		p->cursor = k;
-		p->dirty = true;
-	}
-	return PANE_HANDLED;
+		return pane_intent(INTENT_NONE, 0);
+	size_t k = l->top + (size_t)(y - 2) / ROWS_PER_QUERY;
+	if (k >= m->nqueries)
+		return pane_intent(INTENT_NONE, 0);
+	l->cursor = k;
+	return pane_intent(INTENT_REDRAW, 0);
 }
 
 const struct pane_ops pane_queries_ops = {
 	.name = "queries",
+	.private_size = sizeof(struct pane_list),
 	.focusable = true,
+	.watches = MODEL_TRACE | MODEL_QUERIES,
 	.draw = draw,
 	.handle = handle,
 	.click = click,
+	.sync = sync,
 };

@@ -1,11 +1,12 @@
-/* Sweep: every strategy across scales; a log-log chart of the median
+/* pane_sweep — every strategy across scales: a log-log chart of the median
  * request time against users, and the table behind it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "model.h"
+#include "pane.h"
 #include "draw.h"
 
 #define AXIS_CELLS 8 /* the y axis' labels */
@@ -149,25 +150,26 @@ static void draw_table(WINDOW *w, int y, int width, const struct plan *plan, con
 	(void)width;
 }
 
-static void draw(struct pane *p, const struct app *app)
+static void draw(struct pane *p, const struct model *m, bool focus)
 {
+	(void)focus;
 	WINDOW *w = p->win;
-	const struct measurement *m = &app->sweep;
+	const struct measurement *meas = &m->sweep;
 	const struct glyphs *g = draw_glyphs();
 	werase(w);
 	char title[160];
 	snprintf(title, sizeof title, "Sweep %s median request time against users %s RTT %u%ss (simulated) %s index %s",
-	         g->dot, g->dot, m->rtt_us, g->mu, g->dot, m->index ? "on" : "off");
+	         g->dot, g->dot, meas->rtt_us, g->mu, g->dot, meas->index ? "on" : "off");
 	draw_frame(w, title, true);
-	pane_draw_progress(w, 1, p->w, app, m);
+	pane_draw_progress(w, 1, p->w, m, meas);
 
 	struct comparison_row rows[COMPARISON_MAX_CELLS];
-	size_t n = comparison_rows(&m->results, rows, COMPARISON_MAX_CELLS);
-	int table_h = (int)m->plan.nscales + 2;
+	size_t n = comparison_rows(&meas->results, rows, COMPARISON_MAX_CELLS);
+	int table_h = (int)meas->plan.nscales + 2;
 	struct plot pl = { .x = 2 + AXIS_CELLS, .y = 3, .w = p->w - 6 - AXIS_CELLS, .h = p->h - 3 - table_h - 5 };
-	if (m->plan.nscales > 0) {
-		pl.x_lo = log10(m->plan.users[0]);
-		pl.x_hi = log10(m->plan.users[m->plan.nscales - 1]);
+	if (meas->plan.nscales > 0) {
+		pl.x_lo = log10(meas->plan.users[0]);
+		pl.x_hi = log10(meas->plan.users[meas->plan.nscales - 1]);
 	}
 	double lo = 1e5, hi = 1e6; /* 100 µs to 1 ms until something is measured */
 	for (size_t i = 0; i < n; i++) {
@@ -180,7 +182,7 @@ static void draw(struct pane *p, const struct app *app)
 	if (pl.y_hi <= pl.y_lo)
 		pl.y_hi = pl.y_lo + 1;
 	if (pl.h >= 4 && pl.w >= 20) {
-		draw_axes(w, &pl, &m->plan);
+		draw_axes(w, &pl, &meas->plan);
 		struct taken taken = { 0 };
 		for (int s = 0; s < STRATEGY_COUNT; s++)
 			draw_series(w, &pl, rows, n, (enum strategy)s);
@@ -198,7 +200,7 @@ static void draw(struct pane *p, const struct app *app)
 	wattron(w, draw_attr(ROLE_DIM));
 	draw_text(w, "(users across, median request time up; both log scales)", p->w - 50);
 	wattroff(w, draw_attr(ROLE_DIM));
-	draw_table(w, y + 2, p->w, &m->plan, rows, n);
+	draw_table(w, y + 2, p->w, &meas->plan, rows, n);
 	wattron(w, draw_attr(ROLE_DIM));
 	draw_at(w, p->h - 2, 2, "Esc or q: back (cancels a sweep in progress)    s: sweep again", p->w - 4);
 	wattroff(w, draw_attr(ROLE_DIM));
@@ -207,6 +209,7 @@ static void draw(struct pane *p, const struct app *app)
 
 const struct pane_ops pane_sweep_ops = {
 	.name = "sweep",
+	.watches = MODEL_MEASURE,
 	.focusable = true,
 	.draw = draw,
 };

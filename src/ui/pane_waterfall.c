@@ -1,8 +1,10 @@
-/* The waterfall: the shown trace as a time ruler and one bar per row. */
+/* pane_waterfall — the shown trace as a time ruler and one bar per row;
+ * the selected row is the model's, the scroll position the pane's own. */
 #include <stdio.h>
 #include <string.h>
 
-#include "app.h"
+#include "model.h"
+#include "pane.h"
 #include "draw.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
@@ -29,7 +31,12 @@ static struct columns columns(const struct pane *p)
 	return c;
 }
 
-size_t pane_waterfall_rows(const struct pane *p)
+struct waterfall_state {
+	struct pane_list list; /* cursor: the model's selection, as last seen */
+};
+
+/* Rows of spans shown at the pane's present size. */
+static size_t visible_rows(const struct pane *p)
 {
 	return p->h > 3 ? (size_t)(p->h - 3) : 0; /* borders and the ruler */
 }
@@ -98,13 +105,13 @@ static void draw_ruler(WINDOW *w, const struct columns *c, int64_t span_ns)
 	draw_text(w, "duration", c->dur);
 }
 
-static void draw_name(WINDOW *w, const struct app *app, const struct wf_row *row,
+static void draw_name(WINDOW *w, const struct model *m, const struct wf_row *row,
                       const struct columns *c, int y)
 {
 	const struct glyphs *g = draw_glyphs();
-	const struct span_record *s = &app->shown->spans[row->span];
+	const struct span_record *s = &m->shown->spans[row->span];
 	char label[256], name[320];
-	app_span_label(app, s, label, sizeof label);
+	model_span_label(m, s, label, sizeof label);
 	wmove(w, y, 1);
 	int used = 0;
 	int indent = row->depth > 0 ? (row->depth - 1) * 2 : 0;
@@ -120,8 +127,8 @@ static void draw_name(WINDOW *w, const struct app *app, const struct wf_row *row
 	if (row->kind == WF_ROW_GROUP) {
 		snprintf(name, sizeof name, "%s %s", row->expanded ? g->open : g->closed, label);
 		snprintf(suffix, sizeof suffix, " %s%u", g->times, row->count);
-		app_finding_tag(app_row_finding(app, row, FINDING_N_PLUS_ONE),
-		                app_row_finding(app, row, FINDING_FULL_SCAN_LOOP), tag, sizeof tag);
+		pane_finding_tag(model_row_finding(m, row, FINDING_N_PLUS_ONE),
+		                model_row_finding(m, row, FINDING_FULL_SCAN_LOOP), tag, sizeof tag);
 	} else {
 		snprintf(name, sizeof name, "%s", label);
 		if (s->flags & (SPAN_F_ERROR | SPAN_F_CANCELLED))
@@ -159,7 +166,7 @@ static void draw_span_bar(WINDOW *w, const struct span_record *s, int64_t t0, in
 	}
 }
 
-static void draw_group_bar(WINDOW *w, const struct app *app, const struct wf_row *row, int64_t t0,
+static void draw_group_bar(WINDOW *w, const struct model *m, const struct wf_row *row, int64_t t0,
                            int64_t span, const struct columns *c, int y)
 {
 	const struct glyphs *g = draw_glyphs();
@@ -172,27 +179,28 @@ static void draw_group_bar(WINDOW *w, const struct app *app, const struct wf_row
 	if (row->expanded)
 		return;
 	/* Folded: every member still shows where it ran, a comb of slivers. */
-	const struct span_record *first = &app->shown->spans[row->span];
+	const struct span_record *first = &m->shown->spans[row->span];
 	for (uint32_t k = 0; k < row->count; k++)
 		draw_span_bar(w, first + k, t0, span, c, y);
 }
 
-static void draw(struct pane *p, const struct app *app)
+static void draw(struct pane *p, const struct model *m, bool focus)
 {
 	WINDOW *w = p->win;
+	const struct waterfall_state *st = p->priv;
 	werase(w);
-	const struct trace *t = app->shown;
+	const struct trace *t = m->shown;
 	char title[160] = "Waterfall";
 	if (t) {
 		char dur[16];
 		draw_duration(dur, sizeof dur, span_duration_ns(&t->spans[0]));
 		const char *dot = draw_glyphs()->dot;
 		snprintf(title, sizeof title, "Waterfall %s trace #%llu %s %zu spans %s %u quer%s %s %s%s", dot,
-		         (unsigned long long)t->seq, dot, t->nspans, dot, app->attr.queries,
-		         app->attr.queries == 1 ? "y" : "ies", dot, dur,
+		         (unsigned long long)t->seq, dot, t->nspans, dot, m->attr.queries,
+		         m->attr.queries == 1 ? "y" : "ies", dot, dur,
 		         t->spans[0].flags & SPAN_F_CANCELLED ? " (cancelled)" : "");
 	}
-	draw_frame(w, title, app->focus == PANE_WATERFALL);
+	draw_frame(w, title, focus);
 	if (!t) {
 		draw_at(w, 2, 2, "waiting for the first request...", p->w - 4);
 		wnoutrefresh(w);
@@ -202,20 +210,20 @@ static void draw(struct pane *p, const struct app *app)
 	int64_t t0 = t->spans[0].start_ns, span = span_duration_ns(&t->spans[0]);
 	draw_ruler(w, &c, span);
 
-	size_t rows = pane_waterfall_rows(p);
-	for (size_t i = 0; i < rows && p->top + i < app->wf.nrows; i++) {
-		size_t r = p->top + i;
-		const struct wf_row *row = &app->wf.rows[r];
+	size_t rows = visible_rows(p);
+	for (size_t i = 0; i < rows && st->list.top + i < m->wf.nrows; i++) {
+		size_t r = st->list.top + i;
+		const struct wf_row *row = &m->wf.rows[r];
 		int y = 2 + (int)i;
-		bool selected = r == p->cursor;
-		attr_t sel = draw_attr(app->focus == PANE_WATERFALL ? ROLE_SELECTED : ROLE_TITLE);
+		bool selected = r == m->selected;
+		attr_t sel = draw_attr(focus ? ROLE_SELECTED : ROLE_TITLE);
 		if (selected)
 			wattron(w, sel);
-		draw_name(w, app, row, &c, y);
+		draw_name(w, m, row, &c, y);
 		if (selected)
 			wattroff(w, sel);
 		if (row->kind == WF_ROW_GROUP)
-			draw_group_bar(w, app, row, t0, span, &c, y);
+			draw_group_bar(w, m, row, t0, span, &c, y);
 		else
 			draw_span_bar(w, &t->spans[row->span], t0, span, &c, y);
 		char dur[16];
@@ -231,56 +239,50 @@ static void draw(struct pane *p, const struct app *app)
 	wnoutrefresh(w);
 }
 
-static enum pane_result toggle_fold(struct pane *p, struct app *app)
+/* The model moved (a new trace, a fold, a selection) or the pane was
+ * resized: the visible rows follow the selection. */
+static void sync(struct pane *p, const struct model *m, unsigned changed)
 {
-	const struct wf_row *row = app_selected_row(app);
-	if (!row)
-		return PANE_IGNORED;
-	/* On a member of an expanded group, fold that group: members are the
-	 * run of rows one level below the group row that precedes them. */
-	const struct wf_row *rows = app->wf.rows;
-	size_t g = p->cursor;
-	if (row->kind != WF_ROW_GROUP) {
-		while (g > 0 && rows[g - 1].kind == WF_ROW_SPAN && rows[g - 1].depth == row->depth)
-			g--;
-		if (g == 0 || rows[g - 1].kind != WF_ROW_GROUP || rows[g - 1].depth + 1 != row->depth)
-			return PANE_HANDLED;
-		g--;
-	}
-	const struct wf_row *group = &app->wf.rows[g];
-	uint32_t name = app->shown->spans[group->span].name;
-	wf_folds_set(&app->folds, name, group->expanded ? WF_FOLD_CLOSED : WF_FOLD_OPEN);
-	p->cursor = g;
-	view_relayout(app);
-	return PANE_CHANGED;
+	(void)changed;
+	struct waterfall_state *st = p->priv;
+	st->list.cursor = m->selected;
+	pane_follow_cursor(&st->list, m->wf.nrows, visible_rows(p));
 }
 
-static enum pane_result handle(struct pane *p, struct app *app, enum action action)
+static struct intent handle(struct pane *p, const struct model *m, enum action action)
 {
 	if (action == ACT_FOLD)
-		return toggle_fold(p, app);
-	return pane_move_cursor(p, action, app->wf.nrows, pane_waterfall_rows(p));
+		return model_selected_row(m) ? pane_intent(INTENT_TOGGLE_FOLD, m->selected) : pane_intent(INTENT_NONE, 0);
+	struct waterfall_state *st = p->priv;
+	st->list.cursor = m->selected;
+	if (!pane_move_cursor(&st->list, action, m->wf.nrows, visible_rows(p)))
+		return pane_intent(INTENT_NONE, 0);
+	if (st->list.cursor == m->selected)
+		return pane_intent(INTENT_REDRAW, 0);
+	return pane_intent(INTENT_SELECT_ROW, st->list.cursor);
 }
 
-static enum pane_result click(struct pane *p, struct app *app, int y, int x)
+static struct intent click(struct pane *p, const struct model *m, int y, int x)
 {
 	(void)x;
-	if (y < 2 || (size_t)(y - 2) >= pane_waterfall_rows(p))
-		return PANE_HANDLED;
-	size_t r = p->top + (size_t)(y - 2);
-	if (r >= app->wf.nrows)
-		return PANE_HANDLED;
-	if (r == p->cursor && app->wf.rows[r].kind == WF_ROW_GROUP)
-		return toggle_fold(p, app); /* a second click on a group folds it */
-	p->cursor = r;
-	p->dirty = true;
-	return PANE_CHANGED;
+	const struct waterfall_state *st = p->priv;
+	if (y < 2 || (size_t)(y - 2) >= visible_rows(p))
+		return pane_intent(INTENT_NONE, 0);
+	size_t r = st->list.top + (size_t)(y - 2);
+	if (r >= m->wf.nrows)
+		return pane_intent(INTENT_NONE, 0);
+	if (r == m->selected && m->wf.rows[r].kind == WF_ROW_GROUP)
+		return pane_intent(INTENT_TOGGLE_FOLD, r); /* a second click on a group folds it */
+	return pane_intent(INTENT_SELECT_ROW, r);
 }
 
 const struct pane_ops pane_waterfall_ops = {
 	.name = "waterfall",
+	.private_size = sizeof(struct waterfall_state),
 	.focusable = true,
+	.watches = MODEL_TRACE | MODEL_SELECTION,
 	.draw = draw,
 	.handle = handle,
 	.click = click,
+	.sync = sync,
 };

@@ -1,0 +1,345 @@
+/*
+ * model — the shown trace and what is derived from it, the figures over
+ * every completed trace, the logbook and the status bar's message; the tick
+ * that takes in what the source produced (see model.h). Everything derived
+ * from a trace is computed here once, when it is shown, never per frame.
+ */
+#include "model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "draw.h"
+#include "obslab/attrs.h"
+#include "obslab/clock.h"
+#include "obslab/store.h"
+#include "obslab/strtab.h"
+
+#define WINDOW_REFRESH_NS (CLOCK_NS_PER_S / 2)
+#define MESSAGE_NS (6 * CLOCK_NS_PER_S)
+
+/* ---- read-only helpers -------------------------------------------------- */
+
+void model_span_label(const struct model *m, const struct span_record *s, char *buf, size_t cap)
+{
+	span_display_name(s, m->source->names, buf, cap);
+}
+
+const struct wf_row *model_selected_row(const struct model *m)
+{
+	return m->shown && m->selected < m->wf.nrows ? &m->wf.rows[m->selected] : NULL;
+}
+
+const struct finding *model_row_finding(const struct model *m, const struct wf_row *row, enum finding_kind kind)
+{
+	return row ? findings_for_span(&m->findings, kind, row->span) : NULL;
+}
+
+const struct finding *model_query_finding(const struct model *m, uint32_t fingerprint, enum finding_kind kind)
+{
+	return findings_for_fingerprint(&m->findings, kind, fingerprint);
+}
+
+bool model_measured(const struct model *m, int64_t *naive_ns, int64_t *optimized_ns)
+{
+	const struct measurement *meas = &m->compare;
+	if (!meas->started || model_stale(m, meas))
+		return false;
+	struct comparison_row rows[COMPARISON_MAX_CELLS];
+	size_t n = comparison_rows(&meas->results, rows, COMPARISON_MAX_CELLS);
+	*naive_ns = *optimized_ns = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].strategy == STRATEGY_NAIVE)
+			*naive_ns = rows[i].median_total_ns;
+		else if (rows[i].strategy == STRATEGY_OPTIMIZED)
+			*optimized_ns = rows[i].median_total_ns;
+	}
+	return *naive_ns > 0 && *optimized_ns > 0;
+}
+
+bool model_message_shown(const struct model *m)
+{
+	return m->message[0] && clock_now_ns() < m->message_until;
+}
+
+void model_status_line(const struct model *m, char *buf, size_t cap)
+{
+	const struct glyphs *g = draw_glyphs();
+	if (m->export_prompt)
+		snprintf(buf, cap, " export a snapshot as:  n native  %s  o OTLP/JSON  %s  c Chrome (Perfetto)  %s  Esc cancels",
+		         g->dot, g->dot, g->dot);
+	else if (model_message_shown(m))
+		snprintf(buf, cap, " %s", m->message);
+	else
+		m->source->ops->status(m->source, m, buf, cap);
+}
+
+unsigned model_take_changes(struct model *m)
+{
+	unsigned changed = m->changed;
+	m->changed = 0;
+	return changed;
+}
+
+/* ---- the shown trace ---------------------------------------------------- */
+
+/* The rows again, after the trace or a fold changed; the selection stays
+ * within them. */
+static void relayout(struct model *m)
+{
+	waterfall_build(&m->wf, m->shown, &m->folds);
+	if (m->wf.nrows == 0)
+		m->selected = 0;
+	else if (m->selected >= m->wf.nrows)
+		m->selected = m->wf.nrows - 1;
+	m->changed |= MODEL_TRACE;
+}
+
+static void refresh_queries(struct model *m)
+{
+	size_t n = m->queries_window
+	                   ? window_query_stats(&m->window, clock_now_ns(), m->queries, MODEL_MAX_QUERIES)
+	                   : analysis_query_stats(m->shown, m->queries, MODEL_MAX_QUERIES);
+	m->nqueries = n < MODEL_MAX_QUERIES ? n : MODEL_MAX_QUERIES;
+	m->changed |= MODEL_QUERIES;
+}
+
+void model_show(struct model *m, uint64_t seq)
+{
+	m->shown_seq = seq;
+	m->shown = store_find(m->source->store, seq);
+	m->attr = analysis_attribution(m->shown);
+	findings_detect(&m->findings, m->shown, &m->findings_cfg, m->source->names);
+	refresh_queries(m);
+	relayout(m);
+}
+
+void model_step(struct model *m, int dir)
+{
+	if (!m->shown_seq)
+		return;
+	struct store *store = m->source->store;
+	const struct trace *t = store_find(store, dir < 0 ? m->shown_seq - 1 : m->shown_seq + 1);
+	if (!t)
+		return;
+	m->follow = t == store_latest(store);
+	model_show(m, t->seq);
+	m->changed |= MODEL_STATUS;
+}
+
+void model_select(struct model *m, size_t row)
+{
+	m->selected = m->wf.nrows && row >= m->wf.nrows ? m->wf.nrows - 1 : row;
+	m->changed |= MODEL_SELECTION;
+}
+
+bool model_toggle_fold(struct model *m, size_t row)
+{
+	if (!m->shown || row >= m->wf.nrows)
+		return false;
+	/* On a member of an expanded group, fold that group: members are the
+	 * run of rows one level below the group row that precedes them. */
+	const struct wf_row *rows = m->wf.rows;
+	size_t g = row;
+	if (rows[row].kind != WF_ROW_GROUP) {
+		uint16_t depth = rows[row].depth;
+		while (g > 0 && rows[g - 1].kind == WF_ROW_SPAN && rows[g - 1].depth == depth)
+			g--;
+		if (g == 0 || rows[g - 1].kind != WF_ROW_GROUP || rows[g - 1].depth + 1 != depth)
+			return false;
+		g--;
+	}
+	uint32_t name = m->shown->spans[rows[g].span].name;
+	wf_folds_set(&m->folds, name, rows[g].expanded ? WF_FOLD_CLOSED : WF_FOLD_OPEN);
+	m->selected = g;
+	relayout(m);
+	m->changed |= MODEL_SELECTION;
+	return true;
+}
+
+void model_toggle_scope(struct model *m)
+{
+	m->queries_window = !m->queries_window;
+	model_show(m, m->shown_seq);
+}
+
+/* ---- the log and the status bar ----------------------------------------- */
+
+void model_note(struct model *m, enum log_level level, const char *fmt, ...)
+{
+	char text[LOGBOOK_TEXT];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	logbook_add(&m->logbook, level, clock_now_ns(), text);
+	m->changed |= MODEL_LOG;
+}
+
+void model_message(struct model *m, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m->message, sizeof m->message, fmt, ap);
+	va_end(ap);
+	m->message_error = error;
+	m->message_until = clock_now_ns() + MESSAGE_NS;
+	m->changed |= MODEL_STATUS;
+}
+
+void model_refuse(struct model *m)
+{
+	char why[sizeof m->message] = "the current source does not offer this key";
+	if (m->source->ops->refusal)
+		m->source->ops->refusal(m->source, why, sizeof why);
+	model_message(m, false, "%s", why);
+}
+
+void model_set_prompt(struct model *m, bool on)
+{
+	m->export_prompt = on;
+	m->changed |= MODEL_STATUS;
+}
+
+/* ---- what the source produces ------------------------------------------- */
+
+static void sink_log(void *ctx, const struct log_record *rec)
+{
+	struct model *m = ctx;
+	logbook_add_record(&m->logbook, rec, m->source->names);
+	m->changed |= MODEL_LOG;
+}
+
+static void sink_note(void *ctx, enum log_level level, const char *text)
+{
+	model_note(ctx, level, "%s", text);
+}
+
+/* One log line per finding per change of settings. */
+static void log_findings(struct model *m, const struct trace *t)
+{
+	const struct strtab *names = m->source->names;
+	findings_detect(&m->scratch, t, &m->findings_cfg, names);
+	for (size_t i = 0; i < m->scratch.n; i++) {
+		const struct finding *f = &m->scratch.item[i];
+		bool seen = false;
+		for (size_t k = 0; k < m->nlogged && !seen; k++)
+			seen = m->logged[k].kind == f->kind && m->logged[k].fingerprint == f->fingerprint;
+		if (seen || m->nlogged == MODEL_MAX_LOGGED_FINDINGS)
+			continue;
+		m->logged[m->nlogged].kind = f->kind;
+		m->logged[m->nlogged++].fingerprint = f->fingerprint;
+		char label[96], cost[16], saving[16];
+		span_display_name(&t->spans[m->scratch.evidence[f->evidence]], names, label, sizeof label);
+		draw_duration(cost, sizeof cost, f->cost_ns);
+		draw_duration(saving, sizeof saving, f->saving_ns);
+		if (f->kind == FINDING_N_PLUS_ONE)
+			model_note(m, LOG_WARN, "finding: N+1, %u x %s cost %s; one query saves ~%s", f->count, label,
+			           cost, saving);
+		else
+			model_note(m, LOG_WARN, "finding: full scan in a loop, %u x %s; index %s saves up to %s",
+			           f->count, label, f->index_hint, saving);
+	}
+}
+
+/* The store calls this with every trace as it completes. */
+static void on_trace(void *ctx, const struct trace *t)
+{
+	struct model *m = ctx;
+	const struct span_record *root = &t->spans[0];
+	if (root->flags & SPAN_F_MEASURED) {
+		if (m->measuring)
+			comparison_add(&m->measuring->results, t);
+		return; /* measurements stay out of the live figures */
+	}
+	window_add(&m->window, t, clock_now_ns());
+	m->window_dirty = true;
+	log_findings(m, t);
+}
+
+void model_init(struct model *m, struct source *src, const struct source_start *start,
+                const struct findings_config *findings_cfg, const char *export_dir)
+{
+	memset(m, 0, sizeof *m);
+	m->source = src;
+	m->settings = start->settings;
+	m->findings_cfg = *findings_cfg;
+	m->export_dir = export_dir;
+	m->follow = true;
+	logbook_init(&m->logbook);
+	waterfall_init(&m->wf);
+	findings_init(&m->findings);
+	findings_init(&m->scratch);
+	window_init(&m->window, clock_now_ns());
+	comparison_init(&m->compare.results);
+	comparison_init(&m->sweep.results);
+	store_set_observer(src->store, on_trace, m);
+	if (start->show_seq && store_find(src->store, start->show_seq)) {
+		m->follow = false;
+		model_show(m, start->show_seq);
+	}
+	if (start->note[0])
+		model_note(m, LOG_INFO, "%s", start->note);
+}
+
+void model_free(struct model *m)
+{
+	if (m->source && m->source->store)
+		store_set_observer(m->source->store, NULL, NULL);
+	waterfall_free(&m->wf);
+	findings_free(&m->findings);
+	findings_free(&m->scratch);
+	comparison_clear(&m->compare.results);
+	comparison_clear(&m->sweep.results);
+}
+
+static void refresh_window(struct model *m, int64_t now)
+{
+	if (m->window_dirty && now - m->window_refreshed_ns >= WINDOW_REFRESH_NS) {
+		m->window_dirty = false;
+		m->window_refreshed_ns = now;
+		m->window_attr = window_attribution(&m->window, now);
+		m->changed |= MODEL_WINDOW;
+		if (m->queries_window)
+			refresh_queries(m);
+	}
+}
+
+void model_tick(struct model *m)
+{
+	struct source *src = m->source;
+	/* Read before the drain: a plan that has ended has also pushed its last trace. */
+	bool measuring = false;
+	if (m->measuring) {
+		measuring = src->ops->plan_progress(src, &m->measuring->done, &m->measuring->total);
+		m->changed |= MODEL_MEASURE;
+	}
+	struct source_sink sink = { sink_log, sink_note, m };
+	src->ops->drain(src, &sink);
+	if (!measuring)
+		m->measuring = NULL;
+
+	/* Paused, the view holds still, even for a request cut short by the pause. */
+	const struct trace *latest = store_latest(src->store);
+	if (m->follow && !m->paused && latest && latest->seq != m->shown_seq) {
+		model_show(m, latest->seq);
+	} else if (m->shown_seq) {
+		m->shown = store_find(src->store, m->shown_seq);
+		if (!m->shown) /* evicted while browsing history: the oldest kept */
+			model_show(m, store_trace_count(src->store) ? store_trace(src->store, 0)->seq : 0);
+	}
+	int64_t now = clock_now_ns();
+	refresh_window(m, now);
+
+	char status[sizeof m->status_line];
+	model_status_line(m, status, sizeof status);
+	if (strcmp(status, m->status_line) != 0) {
+		memcpy(m->status_line, status, sizeof status);
+		m->changed |= MODEL_STATUS;
+	}
+	if (m->message[0] && now >= m->message_until) {
+		m->message[0] = '\0';
+		m->changed |= MODEL_STATUS;
+	}
+}

@@ -1,0 +1,158 @@
+/*
+ * model — what the explorer shows, apart from how: the selected trace and
+ * its waterfall rows, folds and selection, its attribution, findings and
+ * query statistics; the window over the last minute; the comparison and
+ * sweep measurements; the logbook and the status bar's message.
+ *
+ * Only the model_* functions change a model (model.c: the shown trace and
+ * the tick; model_lab.c: the lab's settings, measurements and export).
+ * Panes read it through a const pointer and answer input with an intent
+ * (pane.h) that the shell applies through these functions. Each change
+ * sets bits in `changed` (enum model_change); the shell takes them once per
+ * step and redraws the panes that watch them. The model reads its source
+ * (source.h) and calls its control ops only for controls it offers.
+ * UI thread only; nothing here calls curses.
+ */
+#ifndef OBSLAB_UI_MODEL_H
+#define OBSLAB_UI_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "obslab/analysis.h"
+#include "obslab/comparison.h"
+#include "obslab/findings.h"
+#include "obslab/logbook.h"
+#include "obslab/snapshot.h"
+#include "obslab/span.h"
+#include "obslab/waterfall.h"
+#include "obslab/window.h"
+#include "obslab/workload.h"
+#include "source.h"
+
+#define MODEL_MAX_QUERIES 64
+#define MODEL_MAX_LOGGED_FINDINGS 16
+
+/* What changed since the shell last looked (model_take_changes). */
+enum model_change {
+	MODEL_TRACE = 1 << 0,     /* the shown trace, its rows or folds */
+	MODEL_SELECTION = 1 << 1, /* the selected row, by the user */
+	MODEL_QUERIES = 1 << 2,   /* the query list */
+	MODEL_WINDOW = 1 << 3,    /* the last minute's figures */
+	MODEL_MEASURE = 1 << 4,   /* a comparison or sweep */
+	MODEL_LOG = 1 << 5,
+	MODEL_STATUS = 1 << 6,    /* the status bar's line or message */
+};
+
+enum measure_kind { MEASURE_COMPARE, MEASURE_SWEEP };
+
+/* A comparison or a sweep: what was asked, under which settings, and the
+ * medians of what has been measured so far. */
+struct measurement {
+	struct plan plan;
+	uint32_t rtt_us;
+	bool index;
+	bool started, cancelled;
+	uint32_t done, total; /* progress while it runs */
+	struct comparison results;
+};
+
+struct model {
+	struct source *source;
+	/* the lab, as the user set it */
+	struct workload_config settings;
+	struct findings_config findings_cfg;
+	bool paused;
+	const char *export_dir;
+
+	/* the status bar */
+	bool export_prompt;          /* x was pressed: the next key picks the format */
+	char message[320];           /* shown until message_until */
+	bool message_error;
+	int64_t message_until;
+	char status_line[512];       /* as last composed: a change marks MODEL_STATUS */
+
+	struct logbook logbook;
+
+	/* the shown trace and what is derived from it */
+	uint64_t shown_seq;          /* 0: none yet */
+	bool follow;                 /* show each new trace as it completes */
+	const struct trace *shown;   /* re-resolved every tick */
+	struct waterfall wf;
+	struct wf_folds folds;
+	size_t selected;             /* the selected waterfall row */
+	struct attribution attr;
+	struct findings findings;
+	struct query_stat queries[MODEL_MAX_QUERIES];
+	size_t nqueries;
+	bool queries_window;         /* the query list shows the last minute, not the trace */
+
+	/* figures over every completed trace */
+	struct window window;
+	struct window_attribution window_attr;
+	bool window_dirty;
+	int64_t window_refreshed_ns;
+	struct findings scratch;     /* findings of traces as they complete */
+	struct {
+		enum finding_kind kind;
+		uint32_t fingerprint;
+	} logged[MODEL_MAX_LOGGED_FINDINGS]; /* findings logged since the settings changed */
+	size_t nlogged;
+	struct measurement compare, sweep;
+	struct measurement *measuring; /* the one the source is running, or NULL */
+
+	unsigned changed;            /* enum model_change bits */
+};
+
+/* model.c */
+/* Binds the model to a started source and takes in what start learned. */
+void model_init(struct model *m, struct source *src, const struct source_start *start,
+                const struct findings_config *findings_cfg, const char *export_dir);
+void model_free(struct model *m);
+/* One tick: drain the source, follow the newest trace, refresh figures. */
+void model_tick(struct model *m);
+unsigned model_take_changes(struct model *m);
+
+void model_show(struct model *m, uint64_t seq);   /* show trace seq */
+void model_step(struct model *m, int dir);        /* the previous (-1) or next (+1) trace */
+void model_select(struct model *m, size_t row);   /* a waterfall row, by the user */
+/* Folds or unfolds the group at row, or the group a member at row is in,
+ * and selects the group's row; false if row is no group or member. */
+bool model_toggle_fold(struct model *m, size_t row);
+void model_toggle_scope(struct model *m);         /* the query list: trace or last minute */
+void model_set_prompt(struct model *m, bool on);  /* the export prompt in the status bar */
+void model_note(struct model *m, enum log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void model_message(struct model *m, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The source's message for a key it does not honour. */
+void model_refuse(struct model *m);
+
+/* Read-only helpers for panes. */
+void model_span_label(const struct model *m, const struct span_record *s, char *buf, size_t cap);
+const struct wf_row *model_selected_row(const struct model *m);
+/* The finding (of either kind) a waterfall row or query is part of. */
+const struct finding *model_row_finding(const struct model *m, const struct wf_row *row, enum finding_kind kind);
+const struct finding *model_query_finding(const struct model *m, uint32_t fingerprint, enum finding_kind kind);
+/* The comparison's measured totals for the current settings, if fresh. */
+bool model_measured(const struct model *m, int64_t *naive_ns, int64_t *optimized_ns);
+/* The status bar's line: the prompt, a message, or the source's status. */
+void model_status_line(const struct model *m, char *buf, size_t cap);
+bool model_message_shown(const struct model *m);
+
+/* model_lab.c: each changes the lab through the source and says so in the
+ * log; call them only when the source offers the control (source_offers). */
+void model_set_strategy(struct model *m, enum strategy s);
+void model_toggle_strategy(struct model *m);
+void model_step_users(struct model *m, int dir);
+void model_next_rtt(struct model *m);
+void model_toggle_index(struct model *m);
+void model_next_pace(struct model *m);
+void model_toggle_pause(struct model *m);
+void model_measure(struct model *m, enum measure_kind which); /* start a comparison or sweep */
+void model_cancel_measure(struct model *m);
+/* Whether a measurement was made under other settings than the current ones. */
+bool model_stale(const struct model *m, const struct measurement *meas);
+/* Writes the store as a snapshot file in export_dir; says how it went. */
+void model_export(struct model *m, enum snapshot_format format);
+
+#endif

@@ -1,0 +1,341 @@
+/*
+ * shell — the explorer's frame loop: start (the source, then the model,
+ * then curses), the layout of the panes, drawing the dirty ones, and the
+ * terminal restored on every way out (see shell.h).
+ */
+#include "shell.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "draw.h"
+#include "help.h"
+#include "terminal.h"
+#include "obslab/cli.h"
+#include "obslab/textsafe.h"
+#include "obslab/xalloc.h"
+
+#define TICK_MS 33             /* ~30 frames a second while live */
+#define IDLE_TICK_MS 1000      /* paused: wake once a second, no more */
+
+/* ---- signals: the terminal is restored on every way out ---------------- */
+
+static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t curses_active;
+static struct sigaction fatal_saved[32];
+static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* A crash: give the terminal back, then let the previous handler (the
+ * default, or a sanitizer's report) have the signal. */
+static void on_fatal_signal(int sig)
+{
+	if (curses_active) {
+		curses_active = 0;
+		endwin();
+	}
+	sigaction(sig, &fatal_saved[sig], NULL);
+	raise(sig);
+}
+
+static void restore_terminal_at_exit(void)
+{
+	if (curses_active) {
+		curses_active = 0;
+		endwin();
+	}
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop_signal; /* no SA_RESTART: a blocked read returns */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_fatal_signal;
+	sa.sa_flags = (int)SA_RESETHAND;
+	for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+		sigaction(fatal_signals[i], &sa, &fatal_saved[fatal_signals[i]]);
+	atexit(restore_terminal_at_exit);
+}
+
+/* ---- panes and layout --------------------------------------------------- */
+
+void shell_dispatch(struct shell *sh, unsigned changed)
+{
+	if (!changed)
+		return;
+	for (size_t i = 0; i < layout_pane_count; i++) {
+		struct pane *p = &sh->panes[i];
+		unsigned seen = changed & (p->ops->watches | PANE_RESIZED);
+		if (!seen)
+			continue;
+		if (p->ops->sync)
+			p->ops->sync(p, &sh->model, seen);
+		if (seen & p->ops->watches)
+			p->dirty = true;
+	}
+}
+
+void shell_take_changes(struct shell *sh)
+{
+	shell_dispatch(sh, model_take_changes(&sh->model));
+}
+
+static void free_windows(struct shell *sh)
+{
+	for (size_t i = 0; i < layout_pane_count; i++) {
+		if (sh->panes[i].win)
+			delwin(sh->panes[i].win);
+		sh->panes[i].win = NULL;
+	}
+	if (sh->overlay)
+		delwin(sh->overlay);
+	sh->overlay = NULL;
+}
+
+void shell_layout(struct shell *sh)
+{
+	free_windows(sh);
+	clearok(curscr, TRUE);
+	sh->too_small = COLS < SHELL_MIN_COLS || LINES < SHELL_MIN_LINES;
+	if (sh->too_small)
+		return;
+	struct layout_rect rect[LAYOUT_MAX_PANES];
+	layout_compute(LINES, COLS, rect);
+	for (size_t i = 0; i < layout_pane_count; i++) {
+		struct pane *p = &sh->panes[i];
+		p->y = rect[i].y;
+		p->x = rect[i].x;
+		p->h = rect[i].h;
+		p->w = rect[i].w;
+		p->win = newwin(p->h, p->w, p->y, p->x);
+		if (!p->win)
+			abort(); /* out of memory; the fatal handler restores the terminal */
+		p->dirty = true;
+	}
+	keypad(sh->panes[0].win, TRUE);
+	shell_dispatch(sh, PANE_RESIZED);
+	if (sh->help_open) {
+		int h, w;
+		help_size(LINES, COLS, sh->source.ops->controls, &h, &w);
+		sh->overlay = newwin(h, w, (LINES - h) / 2, (COLS - w) / 2);
+	}
+}
+
+/* Where keys are read: the first pane of the table, shown on every screen
+ * and never left modified, so reading does not repaint anything. */
+static WINDOW *input_window(const struct shell *sh)
+{
+	return sh->too_small ? stdscr : sh->panes[0].win;
+}
+
+static void render(struct shell *sh)
+{
+	if (sh->too_small) {
+		werase(stdscr);
+		char msg[128];
+		snprintf(msg, sizeof msg, "terminal too small: %dx%d, obslab needs %dx%d", COLS, LINES, SHELL_MIN_COLS,
+		         SHELL_MIN_LINES);
+		draw_at(stdscr, LINES / 2, 0, msg, COLS);
+		draw_at(stdscr, LINES / 2 + 1, 0, "enlarge the window, or press q to quit", COLS);
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
+	bool drew = false;
+	for (size_t i = 0; i < layout_pane_count; i++) {
+		struct pane *p = &sh->panes[i];
+		if (p->dirty && layout_shows(i, sh->screen)) {
+			p->ops->draw(p, &sh->model, i == sh->focus);
+			p->dirty = false;
+			drew = true;
+		}
+	}
+	if (sh->overlay && drew) {
+		touchwin(sh->overlay);
+		help_draw(sh->overlay, sh->source.ops->controls, &sh->help_top);
+	}
+	if (drew)
+		doupdate();
+}
+
+/* One tick of the model, and the panes it changed marked. */
+static void tick(struct shell *sh)
+{
+	model_tick(&sh->model);
+	shell_take_changes(sh);
+}
+
+/* ---- start and stop ----------------------------------------------------- */
+
+/* The source the command line names, started, and the model on it. The
+ * terminal is checked before a source that writes (the lab's database is
+ * not touched before the explorer can run), after one that only reads
+ * (its error says more). */
+static int shell_start(struct shell *sh, const struct cli *cli, bool check_terminal)
+{
+	sh->source.ops = source_for(cli);
+	bool check_first = check_terminal && !sh->source.ops->reads_only;
+	struct workload_config settings = cli->run;
+	settings.max_requests = 0;
+	settings.trace = true;
+	settings.lock_wait_ms = -1; /* the explorer waits out any lock, and shows it */
+	struct source_start start = { .settings = settings };
+	int status = check_first ? terminal_check() : CLI_EXIT_OK;
+	if (status == CLI_EXIT_OK)
+		status = sh->source.ops->start(&sh->source, cli, &settings, &start);
+	if (status == CLI_EXIT_OK && check_terminal && !check_first)
+		status = terminal_check();
+	if (status != CLI_EXIT_OK) {
+		sh->source.ops->stop(&sh->source);
+		return status;
+	}
+	model_init(&sh->model, &sh->source, &start, &cli->findings, cli->export_dir);
+	sh->panes = xcalloc(layout_pane_count, sizeof *sh->panes);
+	for (size_t i = 0; i < layout_pane_count; i++) {
+		sh->panes[i].ops = layout_panes[i].ops;
+		if (layout_panes[i].ops->private_size)
+			sh->panes[i].priv = xcalloc(1, layout_panes[i].ops->private_size);
+	}
+	sh->screen = SCREEN_MAIN;
+	sh->focus = shell_first_focus(SCREEN_MAIN);
+	return CLI_EXIT_OK;
+}
+
+static void shell_stop(struct shell *sh)
+{
+	if (sh->panes) {
+		free_windows(sh);
+		for (size_t i = 0; i < layout_pane_count; i++)
+			free(sh->panes[i].priv);
+		free(sh->panes);
+		sh->panes = NULL;
+	}
+	model_free(&sh->model);
+	sh->source.ops->stop(&sh->source);
+}
+
+static SCREEN *screen;
+
+static bool start_curses(void)
+{
+	screen = newterm(NULL, stdout, stdin);
+	if (!screen)
+		return false;
+	curses_active = 1;
+	cbreak();
+	noecho();
+	nonl();
+	curs_set(0);
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	mouseinterval(0);
+	draw_init();
+	return true;
+}
+
+int app_main(const struct cli *cli)
+{
+	struct shell *sh = xcalloc(1, sizeof *sh); /* large: not on the stack */
+	int status = shell_start(sh, cli, true);
+	if (status != CLI_EXIT_OK) {
+		free(sh);
+		return status;
+	}
+	setlocale(LC_ALL, "");
+	install_signal_handlers();
+	if (!start_curses()) {
+		shell_stop(sh);
+		free(sh);
+		textsafe_fprintf(stderr, "obslab: cannot use the terminal type '%s'; try TERM=xterm-256color\n", getenv("TERM"));
+		return CLI_EXIT_USAGE;
+	}
+	shell_layout(sh);
+
+	long frames = cli->frames;
+	while (!sh->quit && !stop_signal) {
+		tick(sh);
+		render(sh);
+		if (frames > 0 && --frames == 0)
+			break;
+		WINDOW *in = input_window(sh);
+		wtimeout(in, sh->model.paused ? IDLE_TICK_MS : TICK_MS);
+		int key = wgetch(in);
+		/* Take every key already typed before drawing again. */
+		while (key != ERR && !sh->quit) {
+			shell_handle_key(sh, key);
+			in = input_window(sh);
+			wtimeout(in, 0);
+			key = wgetch(in);
+		}
+	}
+
+	free_windows(sh);
+	curses_active = 0;
+	endwin();
+	delscreen(screen);
+	shell_stop(sh);
+	free(sh);
+	return CLI_EXIT_OK;
+}
+
+int app_bench_frames(const char *snapshot, int cols, int lines, int frames, double *frame_ns)
+{
+	char name[] = "obslab", command[] = "open", path[4096];
+	snprintf(path, sizeof path, "%s", snapshot);
+	char *argv[] = { name, command, path, NULL };
+	struct cli cli;
+	struct cli_error err;
+	if (cli_parse(3, argv, &cli, &err) != CLI_EXIT_OK)
+		return CLI_EXIT_USAGE;
+	struct shell *sh = xcalloc(1, sizeof *sh);
+	int status = shell_start(sh, &cli, false);
+	if (status != CLI_EXIT_OK) {
+		free(sh);
+		return status;
+	}
+	setlocale(LC_ALL, "C.UTF-8");
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	SCREEN *bench_screen = out && in ? newterm("xterm-256color", out, in) : NULL;
+	if (!bench_screen) {
+		if (out)
+			fclose(out);
+		if (in)
+			fclose(in);
+		shell_stop(sh);
+		free(sh);
+		return CLI_EXIT_FAILURE;
+	}
+	resizeterm(lines, cols);
+	draw_init();
+	shell_layout(sh);
+	tick(sh);
+	for (int f = 0; f < frames; f++) {
+		for (size_t i = 0; i < layout_pane_count; i++)
+			sh->panes[i].dirty = true;
+		int64_t t0 = clock_now_ns();
+		render(sh);
+		frame_ns[f] = (double)(clock_now_ns() - t0);
+	}
+	free_windows(sh);
+	endwin();
+	delscreen(bench_screen);
+	fclose(out);
+	fclose(in);
+	shell_stop(sh);
+	free(sh);
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,88 @@
+/*
+ * source — where the explorer's traces come from, behind one interface:
+ * the live lab (source_lab.c), a snapshot file (source_file.c), and, in
+ * time, an HTTP server or an OTLP receiver: each is one file with an ops
+ * table and one row in source.c's table.
+ *
+ * A source fills a store with traces, interning names in its string table,
+ * and says which controls it offers (enum control bits from keys.h): the
+ * footer and the help show only the keys it honours, and the model calls
+ * its control ops only when it offers them. The source owns its store and
+ * names until stop; the model reads them, the source is drained once per
+ * tick on the UI thread. Errors at start are printed on stderr (one line)
+ * and returned as the exit status.
+ */
+#ifndef OBSLAB_UI_SOURCE_H
+#define OBSLAB_UI_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "obslab/clock.h"
+#include "obslab/log.h"
+#include "obslab/logbook.h"
+#include "obslab/workload.h"
+
+struct cli;
+struct model;
+struct source;
+
+/* What a source says as it runs: the lab's log records, and its own notes. */
+struct source_sink {
+	void (*log)(void *ctx, const struct log_record *rec);
+	void (*note)(void *ctx, enum log_level level, const char *text);
+	void *ctx;
+};
+
+/* What start learned: the settings the traces were made under, the trace to
+ * show first (0: follow the newest), and a line for the log. */
+struct source_start {
+	struct workload_config settings;
+	uint64_t show_seq;
+	char note[LOGBOOK_TEXT];
+};
+
+/* The lab's settings a control op changes. */
+enum source_setting { SETTING_STRATEGY, SETTING_USERS, SETTING_RTT, SETTING_INDEX, SETTING_PACE };
+
+struct source_ops {
+	const char *name;
+	unsigned controls;   /* enum control bits offered */
+	bool reads_only;     /* touches nothing on disk: may start before the terminal check */
+	/* Sets up src->store, names and anchor. settings holds the command
+	 * line's on entry; out->settings starts as a copy of it. */
+	int (*start)(struct source *src, const struct cli *cli, const struct workload_config *settings,
+	             struct source_start *out);
+	void (*drain)(struct source *src, const struct source_sink *sink); /* once per tick */
+	void (*stop)(struct source *src); /* safe after a failed start */
+	/* The status bar's line while no message is shown. */
+	void (*status)(const struct source *src, const struct model *m, char *buf, size_t cap);
+	/* The message for a key the source does not honour. */
+	void (*refusal)(const struct source *src, char *buf, size_t cap);
+	uint64_t (*dropped)(const struct source *src); /* spans lost before the store, or NULL */
+	/* CONTROL_SETTINGS and CONTROL_PAUSE */
+	void (*configure)(struct source *src, enum source_setting what, const struct workload_config *cfg);
+	void (*pause)(struct source *src, bool paused);
+	/* CONTROL_MEASURE: a plan of measured requests; progress returns
+	 * whether it still runs, read before the drain that takes its traces. */
+	void (*start_plan)(struct source *src, const struct plan *plan);
+	void (*cancel_plan)(struct source *src);
+	bool (*plan_progress)(const struct source *src, uint32_t *done, uint32_t *total);
+};
+
+struct source {
+	const struct source_ops *ops;
+	struct store *store;
+	struct strtab *names;
+	struct clock_anchor anchor;
+	void *state; /* the source's own, freed by stop */
+};
+
+/* The source the command line asks for (source.c's table). */
+const struct source_ops *source_for(const struct cli *cli);
+
+/* Whether src offers every control in needs. */
+bool source_offers(const struct source *src, unsigned needs);
+
+#endif

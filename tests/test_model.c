@@ -1,0 +1,360 @@
+/* The explorer's model, its intents and its layout, without a terminal: a
+ * model built on a test source over the fixture's lab, changed only through
+ * model_* calls and the intents a pane answers with, as the shell does. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "obslab/store.h"
+#include "obslab/strtab.h"
+#include "ui/keys.h"
+#include "ui/layout.h"
+#include "ui/model.h"
+#include "ui/pane.h"
+
+/* ---- a source of the test's own: the fixture's store, controls recorded -- */
+
+static int configured[8];
+static int paused_calls;
+
+static void fake_drain(struct source *src, const struct source_sink *sink)
+{
+	(void)src;
+	(void)sink;
+}
+
+static void fake_stop(struct source *src)
+{
+	(void)src;
+}
+
+static void fake_status(const struct source *src, const struct model *m, char *buf, size_t cap)
+{
+	(void)src;
+	snprintf(buf, cap, "test source, trace %llu", (unsigned long long)m->shown_seq);
+}
+
+static void fake_refusal(const struct source *src, char *buf, size_t cap)
+{
+	(void)src;
+	snprintf(buf, cap, "read-only test source");
+}
+
+static void fake_configure(struct source *src, enum source_setting what, const struct workload_config *cfg)
+{
+	(void)src;
+	(void)cfg;
+	configured[what]++;
+}
+
+static void fake_pause(struct source *src, bool paused)
+{
+	(void)src;
+	(void)paused;
+	paused_calls++;
+}
+
+static const struct source_ops read_only_ops = {
+	.name = "test",
+	.drain = fake_drain,
+	.stop = fake_stop,
+	.status = fake_status,
+	.refusal = fake_refusal,
+};
+
+static const struct source_ops settable_ops = {
+	.name = "test-settable",
+	.controls = CONTROL_SETTINGS | CONTROL_PAUSE,
+	.drain = fake_drain,
+	.stop = fake_stop,
+	.status = fake_status,
+	.configure = fake_configure,
+	.pause = fake_pause,
+};
+
+struct bench {
+	struct lab lab;
+	struct source src;
+	struct model m;
+};
+
+/* A model on a naive request over 20 users: root, users query, a group of
+ * 20 order queries, its members, serialize. */
+static struct bench *bench_open(const struct source_ops *ops)
+{
+	struct bench *b = calloc(1, sizeof *b);
+	assert_non_null(b);
+	lab_open(&b->lab, ":memory:", 20, false);
+	b->src = (struct source){ .ops = ops, .store = b->lab.store, .names = b->lab.names };
+	struct source_start start = { .settings = { .strategy = STRATEGY_NAIVE, .users = 20 } };
+	struct findings_config fcfg = { .n1_min_count = 5, .n1_min_ns = 0 };
+	model_init(&b->m, &b->src, &start, &fcfg, ".");
+	lab_request(&b->lab, STRATEGY_NAIVE);
+	model_tick(&b->m);
+	return b;
+}
+
+static void bench_close(struct bench *b)
+{
+	model_free(&b->m);
+	lab_close(&b->lab);
+	free(b);
+}
+
+static void tick_shows_the_newest_trace(void **state)
+{
+	(void)state;
+	struct bench *b = bench_open(&read_only_ops);
+	struct model *m = &b->m;
+	assert_non_null(m->shown);
+	assert_int_equal(m->shown_seq, store_latest(b->lab.store)->seq);
+	assert_int_equal(m->wf.nrows, 24);
+	assert_int_equal(m->selected, 0);
+	unsigned changed = model_take_changes(m);
+	assert_true(changed & MODEL_TRACE);
+	assert_true(changed & MODEL_QUERIES);
+	assert_int_equal(model_take_changes(m), 0); /* taken once */
+	assert_true(m->nqueries >= 2);
+	char line[256];
+	model_status_line(m, line, sizeof line);
+	assert_non_null(strstr(line, "test source, trace"));
+	bench_close(b);
+}
+
+static void folding_a_group_and_a_member(void **state)
+{
+	(void)state;
+	struct bench *b = bench_open(&read_only_ops);
+	struct model *m = &b->m;
+	model_take_changes(m);
+	assert_int_equal(m->wf.rows[2].kind, WF_ROW_GROUP);
+	assert_true(m->wf.rows[2].expanded);
+
+	/* Folding on a member folds its group and selects the group's row. */
+	assert_true(model_toggle_fold(m, 7));
+	assert_int_equal(m->wf.nrows, 4);
+	assert_int_equal(m->selected, 2);
+	assert_false(m->wf.rows[2].expanded);
+	assert_int_equal(model_take_changes(m) & (MODEL_TRACE | MODEL_SELECTION), MODEL_TRACE | MODEL_SELECTION);
+
+	/* Unfolding it again. */
+	assert_true(model_toggle_fold(m, 2));
+	assert_int_equal(m->wf.nrows, 24);
+	assert_true(m->wf.rows[2].expanded);
+
+	/* The root is no group and in none: nothing changes. */
+	model_take_changes(m);
+	assert_false(model_toggle_fold(m, 0));
+	assert_false(model_toggle_fold(m, 999));
+	assert_int_equal(model_take_changes(m), 0);
+
+	/* The fold is kept for the next trace of the same shape. */
+	model_toggle_fold(m, 2);
+	lab_request(&b->lab, STRATEGY_NAIVE);
+	model_tick(m);
+	assert_int_equal(m->wf.nrows, 4);
+	bench_close(b);
+}
+
+static void selection_stays_within_the_rows(void **state)
+{
+	(void)state;
+	struct bench *b = bench_open(&read_only_ops);
+	struct model *m = &b->m;
+	model_select(m, 23);
+	assert_int_equal(model_selected_row(m), &m->wf.rows[23]);
+	model_select(m, 500);
+	assert_int_equal(m->selected, 23);
+	/* A fold shrinks the rows: the selection is the group's row. */
+	model_toggle_fold(m, 23 - 1);
+	assert_true(m->selected < m->wf.nrows);
+	bench_close(b);
+}
+
+static void stepping_through_history(void **state)
+{
+	(void)state;
+	struct bench *b = bench_open(&read_only_ops);
+	struct model *m = &b->m;
+	lab_request(&b->lab, STRATEGY_OPTIMIZED);
+	model_tick(m);
+	uint64_t newest = m->shown_seq;
+	assert_int_equal(m->wf.nrows, 3); /* root, one join, serialize */
+	model_step(m, -1);
+	assert_int_equal(m->shown_seq, newest - 1);
+	assert_false(m->follow);
+	assert_int_equal(m->wf.nrows, 24);
+	/* Browsing history, a new trace does not move the view. */
+	lab_request(&b->lab, STRATEGY_OPTIMIZED);
+	model_tick(m);
+	assert_int_equal(m->shown_seq, newest - 1);
+	model_step(m, 1);
+	model_step(m, 1);
+	assert_true(m->follow);
+	assert_int_equal(m->shown_seq, newest + 1);
+	bench_close(b);
+}
+
+static void a_source_without_controls_refuses(void **state)
+{
+	(void)state;
+	struct bench *b = bench_open(&read_only_ops);
+	struct model *m = &b->m;
+	assert_false(source_offers(&b->src, CONTROL_SETTINGS));
+	assert_true(source_offers(&b->src, 0));
+	model_take_changes(m);
+	model_refuse(m);
+	assert_true(model_take_changes(m) & MODEL_STATUS);
+	char line[256];
+	model_status_line(m, line, sizeof line);
+	assert_string_equal(line, " read-only test source");
+	bench_close(b);
+}
+
+static void settings_go_to_the_source(void **state)
+{
+	(void)state;
+	memset(configured, 0, sizeof configured);
+	paused_calls = 0;
+	struct bench *b = bench_open(&settable_ops);
+	struct model *m = &b->m;
+	size_t logged = logbook_count(&m->logbook);
+	model_set_strategy(m, STRATEGY_EAGER);
+	model_set_strategy(m, STRATEGY_EAGER); /* no change, no call */
+	assert_int_equal(configured[SETTING_STRATEGY], 1);
+	assert_int_equal(m->settings.strategy, STRATEGY_EAGER);
+	model_step_users(m, 1);
+	assert_int_equal(m->settings.users, 100);
+	assert_int_equal(configured[SETTING_USERS], 1);
+	model_next_rtt(m);
+	assert_int_equal(m->settings.rtt_us, 50);
+	model_toggle_index(m);
+	assert_true(m->settings.index);
+	model_toggle_pause(m);
+	assert_true(m->paused);
+	assert_int_equal(paused_calls, 1);
+	assert_int_equal(logbook_count(&m->logbook), logged + 5);
+	unsigned changed = model_take_changes(m);
+	assert_true(changed & MODEL_STATUS);
+	assert_true(changed & MODEL_LOG);
+	bench_close(b);
+}
+
+/* ---- panes answer with intents ------------------------------------------ */
+
+static const struct pane_ops *pane_named(const char *name)
+{
+	for (size_t i = 0; i < layout_pane_count; i++)
+		if (strcmp(layout_panes[i].ops->name, name) == 0)
+			return layout_panes[i].ops;
+	fail_msg("no pane %s", name);
+	return NULL;
+}
+
+static void the_waterfall_asks_and_never_writes(void **state)
+{
+	(void)state;
+	struct bench *b = bench_open(&read_only_ops);
+	struct model *m = &b->m;
+	const struct pane_ops *ops = pane_named("waterfall");
+	struct pane p = { .ops = ops, .h = 10, .w = 72 };
+	p.priv = calloc(1, ops->private_size);
+	assert_non_null(p.priv);
+
+	struct intent in = ops->handle(&p, m, ACT_DOWN);
+	assert_int_equal(in.kind, INTENT_SELECT_ROW);
+	assert_int_equal(in.row, 1);
+	assert_int_equal(m->selected, 0); /* asked, not done */
+	model_select(m, in.row);
+
+	in = ops->handle(&p, m, ACT_END);
+	assert_int_equal(in.kind, INTENT_SELECT_ROW);
+	assert_int_equal(in.row, 23);
+	model_select(m, in.row);
+	in = ops->handle(&p, m, ACT_DOWN); /* already at the end */
+	assert_int_equal(in.kind, INTENT_REDRAW);
+
+	in = ops->handle(&p, m, ACT_FOLD);
+	assert_int_equal(in.kind, INTENT_TOGGLE_FOLD);
+	assert_int_equal(in.row, 23);
+
+	/* A click on the selected group folds it; on another row, selects it. */
+	model_select(m, 2);
+	ops->sync(&p, m, MODEL_SELECTION);
+	size_t top = ((const struct pane_list *)p.priv)->top;
+	in = ops->click(&p, m, 2 + (int)(2 - top), 5);
+	assert_int_equal(in.kind, INTENT_TOGGLE_FOLD);
+	assert_int_equal(in.row, 2);
+	in = ops->click(&p, m, 2 + (int)(3 - top), 5);
+	assert_int_equal(in.kind, INTENT_SELECT_ROW);
+	assert_int_equal(in.row, 3);
+	in = ops->click(&p, m, 0, 5); /* the border */
+	assert_int_equal(in.kind, INTENT_NONE);
+	assert_int_equal(ops->handle(&p, m, ACT_QUIT).kind, INTENT_NONE);
+	free(p.priv);
+	bench_close(b);
+}
+
+/* ---- the table-driven layout -------------------------------------------- */
+
+static size_t pane_index(const char *name)
+{
+	for (size_t i = 0; i < layout_pane_count; i++)
+		if (strcmp(layout_panes[i].ops->name, name) == 0)
+			return i;
+	fail_msg("no pane %s", name);
+	return 0;
+}
+
+static void assert_rect(const struct layout_rect *r, int y, int x, int h, int w)
+{
+	assert_int_equal(r->y, y);
+	assert_int_equal(r->x, x);
+	assert_int_equal(r->h, h);
+	assert_int_equal(r->w, w);
+}
+
+static void layout_of_a_120x40_screen(void **state)
+{
+	(void)state;
+	struct layout_rect r[LAYOUT_MAX_PANES];
+	layout_compute(40, 120, r);
+	/* body 38 rows; left 72 columns, right 48 */
+	assert_rect(&r[pane_index("status")], 0, 0, 1, 120);
+	assert_rect(&r[pane_index("waterfall")], 1, 0, 23, 72);
+	assert_rect(&r[pane_index("details")], 24, 0, 15, 72);
+	assert_rect(&r[pane_index("attribution")], 1, 72, 8, 48);
+	assert_rect(&r[pane_index("queries")], 9, 72, 15, 48);
+	assert_rect(&r[pane_index("log")], 24, 72, 15, 48);
+	assert_rect(&r[pane_index("comparison")], 1, 0, 38, 120);
+	assert_rect(&r[pane_index("sweep")], 1, 0, 38, 120);
+	assert_rect(&r[pane_index("footer")], 39, 0, 1, 120);
+	/* The smallest screen: details keep their 8 rows. */
+	layout_compute(24, 80, r);
+	assert_rect(&r[pane_index("details")], 1 + 22 - 8, 0, 8, 48);
+	assert_true(layout_shows(pane_index("status"), SCREEN_SWEEP));
+	assert_false(layout_shows(pane_index("waterfall"), SCREEN_COMPARE));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(tick_shows_the_newest_trace),
+		cmocka_unit_test(folding_a_group_and_a_member),
+		cmocka_unit_test(selection_stays_within_the_rows),
+		cmocka_unit_test(stepping_through_history),
+		cmocka_unit_test(a_source_without_controls_refuses),
+		cmocka_unit_test(settings_go_to_the_source),
+		cmocka_unit_test(the_waterfall_asks_and_never_writes),
+		cmocka_unit_test(layout_of_a_120x40_screen),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	fixture_cleanup();
+	return failed;
+}
