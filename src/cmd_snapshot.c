@@ -16,7 +16,7 @@
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/textsafe.h"
-#include "obslab/window.h"
+#include "obslab/recent.h"
 #include "obslab/xalloc.h"
 
 int cmd_export(const struct cli *cli, FILE *out, FILE *err)
@@ -75,7 +75,7 @@ struct report {
 	struct store *store;
 	size_t spans;
 	int64_t *total, *app, *db, *network;
-	struct query_stat queries[WINDOW_MAX_FINGERPRINTS];
+	struct query_stat queries[RECENT_MAX_FINGERPRINTS];
 	size_t nqueries;
 	struct finding_total found[FINDINGS_MAX * 2];
 	size_t nfound;
@@ -110,8 +110,7 @@ static void analyze(struct report *r, const struct findings_config *cfg)
 	r->app = xmalloc(n * sizeof *r->app);
 	r->db = xmalloc(n * sizeof *r->db);
 	r->network = xmalloc(n * sizeof *r->network);
-	struct window *win = xmalloc(sizeof *win);
-	window_init(win, 0);
+	struct recent_stats *win = recent_of_store(r->store); /* every trace counts */
 	struct findings f;
 	findings_init(&f);
 	for (size_t i = 0; i < n; i++) {
@@ -122,13 +121,12 @@ static void analyze(struct report *r, const struct findings_config *cfg)
 		r->db[i] = a.db_ns;
 		r->network[i] = a.network_ns;
 		r->spans += t->nspans;
-		window_add(win, t, 0); /* one epoch: every trace counts */
 		findings_detect(&f, t, cfg, r->snap.names);
 		tally_findings(r, &f);
 	}
 	findings_free(&f);
-	size_t q = window_query_stats(win, 0, r->queries, WINDOW_MAX_FINGERPRINTS);
-	r->nqueries = q < WINDOW_MAX_FINGERPRINTS ? q : WINDOW_MAX_FINGERPRINTS;
+	size_t q = recent_query_stats(win, 0, r->queries, RECENT_MAX_FINGERPRINTS);
+	r->nqueries = q < RECENT_MAX_FINGERPRINTS ? q : RECENT_MAX_FINGERPRINTS;
 	free(win);
 }
 

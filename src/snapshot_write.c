@@ -13,7 +13,7 @@
 #include "obslab/span.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
-#include "obslab/window.h"
+#include "obslab/recent.h"
 #include "obslab/xalloc.h"
 
 static const char *const format_names[] = { "native", "otlp", "chrome" };
@@ -207,15 +207,11 @@ static void native_settings(struct writer *w)
 
 static void native_totals(struct writer *w, const struct store *store)
 {
-	/* A window wide enough for every trace written: all in one epoch. */
-	struct window *win = xmalloc(sizeof *win);
-	window_init(win, 0);
-	for (size_t i = 0; i < store_trace_count(store); i++)
-		window_add(win, store_trace(store, i), 0);
-	struct query_stat q[WINDOW_MAX_FINGERPRINTS];
-	size_t n = window_query_stats(win, 0, q, WINDOW_MAX_FINGERPRINTS);
+	struct recent_stats *win = recent_of_store(store); /* every trace written */
+	struct query_stat q[RECENT_MAX_FINGERPRINTS];
+	size_t n = recent_query_stats(win, 0, q, RECENT_MAX_FINGERPRINTS);
 	cJSON *list = cJSON_CreateArray();
-	for (size_t i = 0; i < n && i < WINDOW_MAX_FINGERPRINTS; i++) {
+	for (size_t i = 0; i < n && i < RECENT_MAX_FINGERPRINTS; i++) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "query", strtab_get(w->names, q[i].fingerprint));
 		cJSON_AddNumberToObject(o, "calls", q[i].calls);
@@ -232,7 +228,7 @@ static void native_totals(struct writer *w, const struct store *store)
 	}
 	put(w, ",\"query_stats\":");
 	put_json(w, list);
-	struct window_attribution a = window_attribution(win, 0);
+	struct recent_attribution a = recent_attribution(win, 0);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "requests", (double)a.requests);
 	cJSON_AddNumberToObject(o, "total_ns", (double)a.total_ns);

@@ -24,7 +24,7 @@
 #include "obslab/snapshot.h"
 #include "obslab/span.h"
 #include "obslab/waterfall.h"
-#include "obslab/window.h"
+#include "obslab/recent.h"
 #include "obslab/workload.h"
 #include "pane.h"
 
@@ -91,8 +91,8 @@ struct app {
 	bool queries_window;       /* the query list shows the last minute, not the trace */
 
 	/* figures over every completed trace */
-	struct window window;
-	struct window_attribution window_attr;
+	struct recent_stats window;
+	struct recent_attribution window_attr;
 	bool window_dirty;
 	int64_t window_refreshed_ns;
 	struct findings scratch;   /* findings of traces as they complete */

@@ -54,8 +54,8 @@ static void end_measuring(struct app *app)
  * over, findings are logged afresh, and the view follows the newest trace. */
 static void settings_changed(struct app *app)
 {
-	window_reset(&app->window, clock_now_ns());
-	app->window_attr = window_attribution(&app->window, clock_now_ns());
+	recent_reset(&app->window, clock_now_ns());
+	app->window_attr = recent_attribution(&app->window, clock_now_ns());
 	app->nlogged = 0;
 	app->follow = true;
 	end_measuring(app);

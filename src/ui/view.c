@@ -79,7 +79,7 @@ void view_relayout(struct app *app)
 static void refresh_queries(struct app *app)
 {
 	size_t n = app->queries_window
-	                   ? window_query_stats(&app->window, clock_now_ns(), app->queries, APP_MAX_QUERIES)
+	                   ? recent_query_stats(&app->window, clock_now_ns(), app->queries, APP_MAX_QUERIES)
 	                   : analysis_query_stats(app->shown, app->queries, APP_MAX_QUERIES);
 	app->nqueries = n < APP_MAX_QUERIES ? n : APP_MAX_QUERIES;
 	pane_follow_cursor(&app->panes[PANE_QUERIES], app->nqueries, 1000);
@@ -163,7 +163,7 @@ static void on_trace(void *ctx, const struct trace *t)
 			comparison_add(&app->measuring->results, t);
 		return; /* measurements stay out of the live figures */
 	}
-	window_add(&app->window, t, clock_now_ns());
+	recent_add(&app->window, t, clock_now_ns());
 	app->window_dirty = true;
 	log_findings(app, t);
 }
@@ -176,7 +176,7 @@ void view_init(struct app *app)
 	waterfall_init(&app->wf);
 	findings_init(&app->findings);
 	findings_init(&app->scratch);
-	window_init(&app->window, clock_now_ns());
+	recent_init(&app->window, clock_now_ns());
 	comparison_init(&app->compare.results);
 	comparison_init(&app->sweep.results);
 	store_set_observer(app->lab.store, on_trace, app);
@@ -202,7 +202,7 @@ static void refresh_rates(struct app *app, int64_t now)
 	if (app->window_dirty && now - app->window_refreshed_ns >= WINDOW_REFRESH_NS) {
 		app->window_dirty = false;
 		app->window_refreshed_ns = now;
-		app->window_attr = window_attribution(&app->window, now);
+		app->window_attr = recent_attribution(&app->window, now);
 		app_mark(app, PANE_ATTRIBUTION);
 		if (app->queries_window)
 			refresh_queries(app);
