@@ -95,7 +95,7 @@ size_t analysis_query_stats(const struct trace *t, struct query_stat *out, size_
 {
 	if (!t || t->nspans == 0)
 		return 0;
-	struct db_call *calls = xmalloc(t->nspans * sizeof *calls);
+	struct db_call *calls = xmalloc_array(t->nspans, sizeof *calls);
 	size_t n = 0;
 	for (size_t i = 0; i < t->nspans; i++) {
 		const struct span_record *s = &t->spans[i];

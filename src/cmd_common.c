@@ -14,8 +14,6 @@ void cmd_print_json(FILE *out, cJSON *doc)
 {
 	char *text = cJSON_Print(doc);
 	cJSON_Delete(doc);
-	if (!text)
-		abort(); /* out of memory */
 	textsafe_json_fputs(out, text); /* names from files and databases */
 	fputc('\n', out);
 	cJSON_free(text);

@@ -27,8 +27,6 @@ static double rounded(double x, double unit)
 static cJSON *row_json(const struct comparison_row *r, bool with_users)
 {
 	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		abort();
 	if (with_users)
 		cJSON_AddNumberToObject(o, "users", r->users);
 	cJSON_AddStringToObject(o, "strategy", strategy_name(r->strategy));
@@ -52,8 +50,6 @@ static void print_json(FILE *out, const struct cli *cli, const struct comparison
 {
 	bool sweep = cli->command == CLI_CMD_SWEEP;
 	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		abort();
 	if (sweep) {
 		cJSON *list = cJSON_AddArrayToObject(o, "users_list");
 		for (size_t i = 0; i < cli->plan.nscales; i++)

@@ -87,8 +87,8 @@ static struct figures measure(const struct run *r)
 	findings_detect(&f.findings, f.last, &r->cli->findings, r->s.names);
 
 	/* Queries per request, exact: the workload counts every request's. */
-	int64_t *queries = xmalloc((nsamples ? nsamples : 1) * sizeof *queries);
-	int64_t *total = xmalloc((nsamples ? nsamples : 1) * sizeof *total);
+	int64_t *queries = xmalloc_array(nsamples, sizeof *queries);
+	int64_t *total = xmalloc_array(nsamples, sizeof *total);
 	for (size_t i = 0; i < nsamples; i++) {
 		queries[i] = samples[i].queries;
 		total[i] = samples[i].duration_ns;
@@ -111,8 +111,6 @@ static void print_report_json(FILE *out, const struct cli *cli, const struct fig
                               const struct strtab *names)
 {
 	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		abort();
 	cJSON_AddStringToObject(o, "strategy", strategy_name(cli->run.strategy));
 	cJSON_AddNumberToObject(o, "users", cli->run.users);
 	cJSON_AddNumberToObject(o, "requests", (double)f->requests);
@@ -137,8 +135,6 @@ static void print_report_json(FILE *out, const struct cli *cli, const struct fig
 	for (size_t i = 0; i < f->findings.n; i++) {
 		const struct finding *x = &f->findings.item[i];
 		cJSON *item = cJSON_CreateObject();
-		if (!item)
-			abort();
 		cJSON_AddStringToObject(item, "kind", x->kind == FINDING_N_PLUS_ONE ? "n_plus_one" : "full_scan_loop");
 		cJSON_AddStringToObject(item, "query", strtab_get(names, x->fingerprint));
 		cJSON_AddNumberToObject(item, "count", x->count);

@@ -106,10 +106,10 @@ static void tally_findings(struct report *r, const struct findings *f)
 static void analyze(struct report *r, const struct findings_config *cfg)
 {
 	size_t n = store_trace_count(r->store);
-	r->total = xmalloc(n * sizeof *r->total);
-	r->app = xmalloc(n * sizeof *r->app);
-	r->db = xmalloc(n * sizeof *r->db);
-	r->network = xmalloc(n * sizeof *r->network);
+	r->total = xmalloc_array(n, sizeof *r->total);
+	r->app = xmalloc_array(n, sizeof *r->app);
+	r->db = xmalloc_array(n, sizeof *r->db);
+	r->network = xmalloc_array(n, sizeof *r->network);
 	struct recent_stats *win = recent_of_store(r->store); /* every trace counts */
 	struct findings f;
 	findings_init(&f);

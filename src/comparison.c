@@ -55,11 +55,11 @@ void comparison_add(struct comparison *c, const struct trace *t)
 		return;
 	if (cell->n == cell->cap) {
 		cell->cap = cell->cap ? cell->cap * 2 : 16;
-		cell->total = xrealloc(cell->total, cell->cap * sizeof *cell->total);
-		cell->db = xrealloc(cell->db, cell->cap * sizeof *cell->db);
-		cell->network = xrealloc(cell->network, cell->cap * sizeof *cell->network);
-		cell->app = xrealloc(cell->app, cell->cap * sizeof *cell->app);
-		cell->queries = xrealloc(cell->queries, cell->cap * sizeof *cell->queries);
+		cell->total = xrealloc_array(cell->total, cell->cap, sizeof *cell->total);
+		cell->db = xrealloc_array(cell->db, cell->cap, sizeof *cell->db);
+		cell->network = xrealloc_array(cell->network, cell->cap, sizeof *cell->network);
+		cell->app = xrealloc_array(cell->app, cell->cap, sizeof *cell->app);
+		cell->queries = xrealloc_array(cell->queries, cell->cap, sizeof *cell->queries);
 	}
 	struct attribution a = analysis_attribution(t);
 	cell->total[cell->n] = a.total_ns;
@@ -73,7 +73,7 @@ void comparison_add(struct comparison *c, const struct trace *t)
 /* The median of a copy: the cell keeps its arrival order. */
 static int64_t median(const int64_t *v, size_t n)
 {
-	int64_t *copy = xmalloc(n * sizeof *copy);
+	int64_t *copy = xmalloc_array(n, sizeof *copy);
 	memcpy(copy, v, n * sizeof *copy);
 	int64_t m = analysis_median(copy, n);
 	free(copy);
@@ -86,7 +86,7 @@ static int64_t median(const int64_t *v, size_t n)
  * median total. */
 static double median_db_share(const struct comparison_cell *cell)
 {
-	int64_t *ppb = xmalloc(cell->n * sizeof *ppb);
+	int64_t *ppb = xmalloc_array(cell->n, sizeof *ppb);
 	for (size_t i = 0; i < cell->n; i++) {
 		int64_t waited = duration_add(cell->db[i], cell->network[i]);
 		ppb[i] = cell->total[i] > 0 ? (int64_t)llround(1e9 * (double)waited / (double)cell->total[i]) : 0;

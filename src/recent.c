@@ -133,7 +133,7 @@ size_t recent_query_stats(struct recent_stats *w, int64_t now_ns, struct query_s
 				seen[n++] = e->query[k].fingerprint;
 		}
 	}
-	struct query_stat *all = xmalloc(n * sizeof *all);
+	struct query_stat *all = xmalloc_array(n, sizeof *all);
 	struct histogram *h = xmalloc(sizeof *h);
 	/* One fingerprint at a time: its epochs merged into one histogram. */
 	for (size_t m = 0; m < n; m++) {

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obslab/xalloc.h"
+
 #define CACHE_LINE 64
 
 /*
@@ -34,17 +36,11 @@ struct ring *ring_create(size_t capacity, size_t elem_size)
 {
 	if (capacity < 2 || (capacity & (capacity - 1)) != 0 || elem_size == 0)
 		return NULL;
-	if (capacity > SIZE_MAX / elem_size)
-		return NULL;
-	struct ring *ring = aligned_alloc(CACHE_LINE, sizeof *ring);
+	struct ring *ring = aligned_alloc(CACHE_LINE, sizeof *ring); /* sizeof: a multiple of CACHE_LINE */
 	if (!ring)
-		return NULL;
+		abort(); /* out of memory, as xmalloc does: the one aligned allocation */
 	memset(ring, 0, sizeof *ring);
-	ring->slots = malloc(capacity * elem_size);
-	if (!ring->slots) {
-		free(ring);
-		return NULL;
-	}
+	ring->slots = xmalloc_array(capacity, elem_size);
 	ring->mask = capacity - 1;
 	ring->elem_size = elem_size;
 	atomic_init(&ring->head, 0);

@@ -116,8 +116,6 @@ bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, char *err
 	memset(out, 0, sizeof *out);
 	struct reader r = { .out = out, .err = err, .cap_err = cap };
 	out->names = strtab_create();
-	if (!out->names)
-		abort();
 	err[0] = '\0';
 	size_t bad = utf8_valid_len(buf, len);
 	bool ok;
@@ -232,8 +230,6 @@ struct store *snapshot_store(const struct snapshot *s)
 {
 	struct store *store = store_create((struct store_limits){ .max_traces = s->ntraces ? s->ntraces : 1,
 	                                                          .max_spans = SIZE_MAX });
-	if (!store)
-		abort();
 	store_ingest(store, s->records, s->nrecords);
 	return store;
 }

@@ -143,7 +143,7 @@ static struct raw *new_span(struct reader *r)
 {
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 1024;
-		r->spans = xrealloc(r->spans, r->cap * sizeof *r->spans);
+		r->spans = xrealloc_array(r->spans, r->cap, sizeof *r->spans);
 	}
 	struct raw *s = &r->spans[r->n++];
 	memset(s, 0, sizeof *s);

@@ -33,17 +33,17 @@ static void reserve(struct spantree *tree, size_t n)
 {
 	if (n > tree->cap) {
 		tree->cap = n;
-		tree->first_child = xrealloc(tree->first_child, n * sizeof *tree->first_child);
-		tree->last_child = xrealloc(tree->last_child, n * sizeof *tree->last_child);
-		tree->next_sibling = xrealloc(tree->next_sibling, n * sizeof *tree->next_sibling);
+		tree->first_child = xrealloc_array(tree->first_child, n, sizeof *tree->first_child);
+		tree->last_child = xrealloc_array(tree->last_child, n, sizeof *tree->last_child);
+		tree->next_sibling = xrealloc_array(tree->next_sibling, n, sizeof *tree->next_sibling);
 	}
 	size_t slots = 16;
 	while (slots < 2 * n)
 		slots *= 2;
 	if (slots > tree->nslots) {
 		tree->nslots = slots;
-		tree->slot_key = xrealloc(tree->slot_key, slots * sizeof *tree->slot_key);
-		tree->slot_val = xrealloc(tree->slot_val, slots * sizeof *tree->slot_val);
+		tree->slot_key = xrealloc_array(tree->slot_key, slots, sizeof *tree->slot_key);
+		tree->slot_val = xrealloc_array(tree->slot_val, slots, sizeof *tree->slot_val);
 	}
 }
 

@@ -28,14 +28,8 @@ struct store *store_create(struct store_limits limits)
 {
 	if (limits.max_traces == 0)
 		limits.max_traces = 1;
-	struct store *s = calloc(1, sizeof *s);
-	if (!s)
-		return NULL;
-	s->traces = calloc(limits.max_traces, sizeof *s->traces);
-	if (!s->traces) {
-		free(s);
-		return NULL;
-	}
+	struct store *s = xcalloc(1, sizeof *s);
+	s->traces = xcalloc(limits.max_traces, sizeof *s->traces);
 	s->limits = limits;
 	return s;
 }
@@ -85,7 +79,7 @@ static void complete(struct store *s)
 	s->count++;
 	t->seq = ++s->completed;
 	t->nspans = s->npending;
-	t->spans = xrealloc(NULL, s->npending * sizeof *t->spans);
+	t->spans = xmalloc_array(s->npending, sizeof *t->spans);
 	memcpy(t->spans, s->pending, s->npending * sizeof *t->spans);
 	qsort(t->spans, t->nspans, sizeof *t->spans, by_start);
 	memcpy(t->trace_id, t->spans[0].u.root.trace_id, SPAN_TRACE_ID_LEN);
@@ -112,7 +106,7 @@ void store_ingest(struct store *s, const struct span_record *recs, size_t n)
 		}
 		if (s->npending == s->pending_cap) {
 			s->pending_cap = s->pending_cap ? s->pending_cap * 2 : 256;
-			s->pending = xrealloc(s->pending, s->pending_cap * sizeof *s->pending);
+			s->pending = xrealloc_array(s->pending, s->pending_cap, sizeof *s->pending);
 		}
 		s->pending[s->npending++] = *r;
 		s->pending_seq = r->trace_seq;

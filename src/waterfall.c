@@ -50,7 +50,7 @@ static struct wf_row *add_row(struct waterfall *wf)
 {
 	if (wf->nrows == wf->rows_cap) {
 		wf->rows_cap = wf->rows_cap ? wf->rows_cap * 2 : 64;
-		wf->rows = xrealloc(wf->rows, wf->rows_cap * sizeof *wf->rows);
+		wf->rows = xrealloc_array(wf->rows, wf->rows_cap, sizeof *wf->rows);
 	}
 	struct wf_row *row = &wf->rows[wf->nrows++];
 	memset(row, 0, sizeof *row);
@@ -80,7 +80,7 @@ void waterfall_build(struct waterfall *wf, const struct trace *t, const struct w
 	size_t n = t->nspans;
 	if (n > wf->stack_cap) {
 		wf->stack_cap = n;
-		wf->stack = xrealloc(wf->stack, n * sizeof *wf->stack);
+		wf->stack = xrealloc_array(wf->stack, n, sizeof *wf->stack);
 	}
 	spantree_build(&wf->tree, t);
 	const struct spantree *tree = &wf->tree;

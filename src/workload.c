@@ -13,6 +13,7 @@
 #include "obslab/log.h"
 #include "obslab/sqltrace.h"
 #include "obslab/tracer.h"
+#include "obslab/xalloc.h"
 
 struct workload {
 	/* Owned by the worker thread once started. */
@@ -73,18 +74,9 @@ static void note_resumed(struct workload *w)
 struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
                                  struct ring *spans, struct ring *logs, struct strtab *names)
 {
-	struct workload *w = calloc(1, sizeof *w);
-	if (w && cfg->max_requests > 0) {
-		w->samples = calloc(cfg->max_requests, sizeof *w->samples);
-		if (!w->samples) {
-			free(w);
-			w = NULL;
-		}
-	}
-	if (!w) {
-		sqlite3_close_v2(db);
-		return NULL;
-	}
+	struct workload *w = xcalloc(1, sizeof *w);
+	if (cfg->max_requests > 0)
+		w->samples = xcalloc(cfg->max_requests, sizeof *w->samples);
 	w->db = db;
 	w->spans = spans;
 	w->logs = logs;
@@ -251,13 +243,7 @@ static void run(struct workload *w)
 	tracer_init(&w->tracer, w->trace ? w->spans : NULL);
 	struct sqltrace *st = sqltrace_attach(w->db, &w->tracer, w->names);
 	struct request_ctx *ctx = request_ctx_create(w->db, &w->tracer, w->names, w->logs);
-	if (ctx)
-		request_ctx_set_cancel(ctx, &w->cancel);
-	if (!st || !ctx) {
-		snprintf(w->error.msg, sizeof w->error.msg, "out of memory");
-		atomic_store(&w->phase, WORKLOAD_FAILED);
-		goto out;
-	}
+	request_ctx_set_cancel(ctx, &w->cancel);
 	struct applied cur = { .users = 0, .rtt_us = 0, .index = db_has_index(w->db) };
 	uint32_t seen = atomic_load(&w->generation);
 	enum db_status status = apply_settings(w, st, ctx, &cur);
@@ -317,7 +303,6 @@ static void run(struct workload *w)
 		         "gave up after %lld s waiting for another connection's lock on the database",
 		         (long long)(w->wait.limit_ns / CLOCK_NS_PER_S));
 	atomic_store(&w->phase, status == DB_OK ? WORKLOAD_DONE : WORKLOAD_FAILED);
-out:
 	request_ctx_destroy(ctx);
 	sqltrace_detach(st);
 }

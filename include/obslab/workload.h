@@ -70,7 +70,7 @@ struct request_sample {
 
 struct workload;
 
-/* NULL when out of memory (the connection is then closed). logs may be NULL. */
+/* Never NULL (xalloc.h). logs may be NULL. */
 struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
                                  struct ring *spans, struct ring *logs, struct strtab *names);
 /* 0, or an errno value if the thread could not be started. */
