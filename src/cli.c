@@ -9,13 +9,13 @@
 #include "obslab/db.h"
 #include "obslab/sqltrace.h"
 
-static int usage_error(struct cli_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_error(struct obslab_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static int usage_error(struct cli_error *err, const char *fmt, ...)
+static int usage_error(struct obslab_error *err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	obslab_error_vset(err, fmt, ap);
 	va_end(ap);
 	return CLI_EXIT_USAGE;
 }
@@ -93,7 +93,7 @@ static const struct option_spec *find_option(const char *name, size_t len)
 }
 
 /* "20,100,1000": ascending, distinct, each a valid --users. */
-static int parse_users_list(struct cli *cli, const char *value, struct cli_error *err)
+static int parse_users_list(struct cli *cli, const char *value, struct obslab_error *err)
 {
 	char buf[128];
 	if (strlen(value) >= sizeof buf)
@@ -121,7 +121,7 @@ static int parse_users_list(struct cli *cli, const char *value, struct cli_error
 	return CLI_EXIT_OK;
 }
 
-static int set_option(struct cli *cli, const char *name, const char *value, struct cli_error *err)
+static int set_option(struct cli *cli, const char *name, const char *value, struct obslab_error *err)
 {
 	uint64_t n;
 	if (strcmp(name, "strategy") == 0) {
@@ -230,7 +230,7 @@ static void defaults(struct cli *cli)
 }
 
 /* The options of a command: argv[0..argc) are all --name[=value] words. */
-static int parse_options(int argc, char **argv, struct cli *cli, unsigned command, struct cli_error *err)
+static int parse_options(int argc, char **argv, struct cli *cli, unsigned command, struct obslab_error *err)
 {
 	bool json = false, report = false;
 	for (int i = 0; i < argc; i++) {
@@ -273,7 +273,7 @@ static int parse_options(int argc, char **argv, struct cli *cli, unsigned comman
 }
 
 /* help TOPIC: a command that has help of its own. */
-static int help_topic_known(const char *topic, struct cli_error *err)
+static int help_topic_known(const char *topic, struct obslab_error *err)
 {
 	for (size_t i = 0; i < sizeof command_names / sizeof command_names[0]; i++)
 		if (strcmp(topic, command_names[i]) == 0)
@@ -282,7 +282,7 @@ static int help_topic_known(const char *topic, struct cli_error *err)
 	                   topic);
 }
 
-int cli_parse(int argc, char **argv, struct cli *out, struct cli_error *err)
+int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 {
 	defaults(out);
 	err->msg[0] = '\0';

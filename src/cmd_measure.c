@@ -107,7 +107,7 @@ int cmd_measure(const struct cli *cli, FILE *out, FILE *err)
 	static struct comparison cmp; /* large; one per process */
 	comparison_init(&cmp);
 	struct session s;
-	struct db_error dberr;
+	struct obslab_error dberr;
 	if (session_start(&s, cli->db_path, &cfg, (struct store_limits){ 4, SIZE_MAX }, &dberr) != DB_OK) {
 		textsafe_fprintf(err, "obslab: %s\n", dberr.msg);
 		session_stop(&s);

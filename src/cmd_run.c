@@ -191,14 +191,14 @@ int cmd_run(const struct cli *cli, FILE *out, FILE *err)
 {
 	struct run r = { .cli = cli };
 	if (cli->log_file) {
-		char why[512];
-		r.log_file = log_open_file(cli->log_file, why, sizeof why);
+		struct obslab_error why;
+		r.log_file = log_open_file(cli->log_file, &why);
 		if (!r.log_file) {
-			textsafe_fprintf(err, "obslab: %s\n", why);
+			textsafe_fprintf(err, "obslab: %s\n", why.msg);
 			return CLI_EXIT_FAILURE;
 		}
 	}
-	struct db_error dberr;
+	struct obslab_error dberr;
 	struct store_limits limits = { .max_traces = RUN_KEPT_TRACES, .max_spans = STORE_DEFAULT_MAX_SPANS };
 	histogram_init(&r.tally.total);
 	histogram_init(&r.tally.app);

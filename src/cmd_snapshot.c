@@ -22,11 +22,11 @@
 int cmd_export(const struct cli *cli, FILE *out, FILE *err)
 {
 	struct session s;
-	struct db_error dberr;
+	struct obslab_error dberr;
 	struct store_limits limits = { .max_traces = cli->run.max_requests, .max_spans = SIZE_MAX };
-	char why[512];
-	if (!atomicfile_check(cli->output_path, 0, why, sizeof why)) { /* refused before the lab runs */
-		textsafe_fprintf(err, "obslab: %s\n", why);
+	struct obslab_error why;
+	if (!atomicfile_check(cli->output_path, 0, &why)) { /* refused before the lab runs */
+		textsafe_fprintf(err, "obslab: %s\n", why.msg);
 		return CLI_EXIT_FAILURE;
 	}
 	if (session_start(&s, cli->db_path, &cli->run, limits, &dberr) != DB_OK) {
@@ -47,8 +47,8 @@ int cmd_export(const struct cli *cli, FILE *out, FILE *err)
 			.anchor = s.anchor,
 		};
 		struct snapshot_target target = { .path = cli->output_path };
-		if (!snapshot_write_to(&target, cli->format, s.store, s.names, &meta, &cli->findings, why, sizeof why)) {
-			textsafe_fprintf(err, "obslab: %s\n", why);
+		if (!snapshot_write_to(&target, cli->format, s.store, s.names, &meta, &cli->findings, &why)) {
+			textsafe_fprintf(err, "obslab: %s\n", why.msg);
 			status = CLI_EXIT_FAILURE;
 		} else {
 			textsafe_fprintf(out, "%s %s: %s, %zu traces, %zu spans\n", target.replaced ? "replaced" : "wrote",
@@ -212,9 +212,9 @@ int cmd_report(const struct cli *cli, FILE *out, FILE *err)
 {
 	static struct report r; /* one per process */
 	memset(&r, 0, sizeof r);
-	char why[512];
-	if (!snapshot_read(cli->file, &r.snap, why, sizeof why)) {
-		textsafe_fprintf(err, "obslab: %s\n", why);
+	struct obslab_error why;
+	if (!snapshot_read(cli->file, &r.snap, &why)) {
+		textsafe_fprintf(err, "obslab: %s\n", why.msg);
 		return CLI_EXIT_FAILURE;
 	}
 	r.store = snapshot_store(&r.snap);

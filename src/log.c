@@ -131,7 +131,7 @@ static const char *file_kind(mode_t mode)
 	                        : "not a regular file";
 }
 
-FILE *log_open_file(const char *path, char *err, size_t cap)
+FILE *log_open_file(const char *path, struct obslab_error *err)
 {
 	/* O_NONBLOCK: a FIFO with no reader fails at once (ENXIO) instead of
 	 * waiting for one; a regular file or a device is unaffected. */
@@ -140,29 +140,29 @@ FILE *log_open_file(const char *path, char *err, size_t cap)
 	if (fd < 0) {
 		int e = errno;
 		if (e == ENXIO && stat(path, &st) == 0 && S_ISFIFO(st.st_mode))
-			snprintf(err, cap, "cannot write the log file %s: a FIFO that no process is reading (start the reader first)",
+			obslab_error_set(err, "cannot write the log file %s: a FIFO that no process is reading (start the reader first)",
 			         path);
 		else if (e == ENXIO && stat(path, &st) == 0)
-			snprintf(err, cap, "cannot write the log file %s: it is %s", path, file_kind(st.st_mode));
+			obslab_error_set(err, "cannot write the log file %s: it is %s", path, file_kind(st.st_mode));
 		else
-			snprintf(err, cap, "cannot write the log file %s: %s", path, strerror(e));
+			obslab_error_set(err, "cannot write the log file %s: %s", path, strerror(e));
 		return NULL;
 	}
 	int flags = fcntl(fd, F_GETFL);
 	if (fstat(fd, &st) != 0) {
-		snprintf(err, cap, "cannot write the log file %s: %s", path, strerror(errno));
+		obslab_error_set(err, "cannot write the log file %s: %s", path, strerror(errno));
 		close(fd);
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode)) {
-		snprintf(err, cap, "cannot write the log file %s: it is %s", path, file_kind(st.st_mode));
+		obslab_error_set(err, "cannot write the log file %s: it is %s", path, file_kind(st.st_mode));
 		close(fd);
 		return NULL;
 	}
 	/* Blocking again from here: a log line is written whole, as to stdout. */
 	FILE *f = flags >= 0 && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0 ? fdopen(fd, "a") : NULL;
 	if (!f) {
-		snprintf(err, cap, "cannot write the log file %s: %s", path, strerror(errno));
+		obslab_error_set(err, "cannot write the log file %s: %s", path, strerror(errno));
 		close(fd);
 	}
 	return f;

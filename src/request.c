@@ -374,7 +374,7 @@ static void log_request(struct request_ctx *ctx, enum strategy strategy,
 }
 
 enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
-                           struct request_result *res, struct db_error *err)
+                           struct request_result *res, struct obslab_error *err)
 {
 	res->nusers = 0;
 	res->text_len = 0;
@@ -415,7 +415,7 @@ enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
 	if ((rc & 0xff) == SQLITE_INTERRUPT)
 		return DB_INTERRUPTED;
 	if (rc != SQLITE_OK) {
-		snprintf(err->msg, sizeof err->msg, "the %s request failed: %s", strategy_name(strategy),
+		obslab_error_set(err, "the %s request failed: %s", strategy_name(strategy),
 		         rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(ctx->db));
 		return (rc & 0xff) == SQLITE_CORRUPT ? DB_NOTADB : DB_ERROR;
 	}

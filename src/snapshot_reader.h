@@ -30,8 +30,7 @@ struct reader {
 	const struct jp *jp; /* when the parser has failed, its message is the one to give */
 	struct raw *spans;
 	size_t n, cap;
-	char *err;
-	size_t cap_err;
+	struct obslab_error *err;
 };
 
 /* Records a refusal in one line (unless the parser already failed, whose

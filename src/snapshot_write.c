@@ -387,12 +387,12 @@ static void write_chrome(struct writer *w, const struct store *store)
 
 bool snapshot_write_to(struct snapshot_target *target, enum snapshot_format format, const struct store *store,
                        const struct strtab *names, const struct snapshot_meta *meta,
-                       const struct findings_config *findings, char *err, size_t cap)
+                       const struct findings_config *findings, struct obslab_error *err)
 {
 	struct writer w = { .names = names, .meta = meta, .fcfg = findings };
 	target->replaced = false;
 	target->error = 0;
-	if (!atomicfile_open(&w.af, target->path, target->create_only ? ATOMICFILE_CREATE : 0, err, cap)) {
+	if (!atomicfile_open(&w.af, target->path, target->create_only ? ATOMICFILE_CREATE : 0, err)) {
 		target->error = w.af.error;
 		return false;
 	}
@@ -404,7 +404,7 @@ bool snapshot_write_to(struct snapshot_target *target, enum snapshot_format form
 	case SNAPSHOT_CHROME: write_chrome(&w, store); break;
 	}
 	findings_free(&w.findings);
-	bool ok = atomicfile_commit(&w.af, err, cap);
+	bool ok = atomicfile_commit(&w.af, err);
 	target->replaced = w.af.replaced;
 	target->error = ok ? 0 : w.af.error;
 	return ok;
@@ -412,8 +412,8 @@ bool snapshot_write_to(struct snapshot_target *target, enum snapshot_format form
 
 bool snapshot_write(const char *path, enum snapshot_format format, const struct store *store,
                     const struct strtab *names, const struct snapshot_meta *meta,
-                    const struct findings_config *findings, char *err, size_t cap)
+                    const struct findings_config *findings, struct obslab_error *err)
 {
 	struct snapshot_target target = { .path = path };
-	return snapshot_write_to(&target, format, store, names, meta, findings, err, cap);
+	return snapshot_write_to(&target, format, store, names, meta, findings, err);
 }

@@ -29,7 +29,7 @@ struct workload {
 	bool trace;
 	bool exit_after_plan;
 	struct plan plan;      /* guarded by lock until taken by the worker */
-	struct db_error error; /* written before the phase becomes FAILED */
+	struct obslab_error error; /* written before the phase becomes FAILED */
 	struct db_wait wait;   /* for locks held by other connections */
 
 	/* Control: written by any thread, read by the worker. */
@@ -299,7 +299,7 @@ static void run(struct workload *w)
 		}
 	}
 	if (status != DB_OK && w->wait.gave_up && !atomic_load(&w->stop))
-		snprintf(w->error.msg, sizeof w->error.msg,
+		obslab_error_set(&w->error,
 		         "gave up after %lld s waiting for another connection's lock on the database",
 		         (long long)(w->wait.limit_ns / CLOCK_NS_PER_S));
 	atomic_store(&w->phase, status == DB_OK ? WORKLOAD_DONE : WORKLOAD_FAILED);

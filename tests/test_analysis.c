@@ -230,7 +230,7 @@ static void full_scan_in_a_loop_follows_the_index(void **state)
 	assert_true(scan->saving_ns > 0 && scan->saving_ns <= scan->cost_ns);
 	assert_non_null(findings_for_fingerprint(&f, FINDING_N_PLUS_ONE, scan->fingerprint));
 
-	struct db_error err;
+	struct obslab_error err;
 	assert_int_equal(db_set_index(lab.db, true, &err), DB_OK);
 	detect(&lab, STRATEGY_NAIVE, &f, &defaults);
 	assert_null(findings_for_fingerprint(&f, FINDING_FULL_SCAN_LOOP, scan->fingerprint));

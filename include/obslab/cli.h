@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "obslab/error.h"
 #include "obslab/findings.h"
 #include "obslab/snapshot.h"
 #include "obslab/workload.h"
@@ -65,12 +66,8 @@ struct cli {
 	struct findings_config findings;
 };
 
-struct cli_error {
-	char msg[256];
-};
-
 /* CLI_EXIT_OK, or CLI_EXIT_USAGE with err filled. */
-int cli_parse(int argc, char **argv, struct cli *out, struct cli_error *err);
+int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err);
 
 /* Usage text for a command ("run"), or the general one for NULL. */
 void cli_usage(FILE *out, const char *command);

@@ -89,6 +89,6 @@ void request_ctx_set_index(struct request_ctx *ctx, bool on);
 
 /* Runs one request. DB_OK, DB_INTERRUPTED, or an error with err filled. */
 enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
-                           struct request_result *res, struct db_error *err);
+                           struct request_result *res, struct obslab_error *err);
 
 #endif

@@ -372,9 +372,9 @@ static void handle_key(struct app *app, int key)
 static int open_snapshot(struct app *app, const struct cli *cli)
 {
 	static struct snapshot snap;
-	char why[512];
-	if (!snapshot_read(cli->file, &snap, why, sizeof why)) {
-		textsafe_fprintf(stderr, "obslab: %s\n", why);
+	struct obslab_error why;
+	if (!snapshot_read(cli->file, &snap, &why)) {
+		textsafe_fprintf(stderr, "obslab: %s\n", why.msg);
 		return CLI_EXIT_FAILURE;
 	}
 	if (snap.meta.has_settings)
@@ -409,7 +409,7 @@ static int start_engine(struct app *app, const struct cli *cli)
 		app->snapshot_path = cli->file;
 		return open_snapshot(app, cli);
 	}
-	struct db_error err;
+	struct obslab_error err;
 	struct store_limits limits = { STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS };
 	if (session_start(&app->lab, cli->db_path, &app->settings, limits, &err) != DB_OK) {
 		textsafe_fprintf(stderr, "obslab: %s\n", err.msg);
@@ -512,7 +512,7 @@ int app_bench_frames(const char *snapshot, int cols, int lines, int frames, doub
 	snprintf(path, sizeof path, "%s", snapshot);
 	char *argv[] = { name, command, path, NULL };
 	struct cli cli;
-	struct cli_error err;
+	struct obslab_error err;
 	if (cli_parse(3, argv, &cli, &err) != CLI_EXIT_OK)
 		return CLI_EXIT_USAGE;
 	int status = start_engine(&app, &cli);

@@ -225,7 +225,7 @@ void control_export(struct app *app, enum snapshot_format format)
 	};
 	if (app->shown)
 		memcpy(meta.shown_trace_id, app->shown->trace_id, SPAN_TRACE_ID_LEN);
-	char why[512];
+	struct obslab_error why;
 	bool ok = false;
 	for (int n = 1; n <= EXPORT_NAME_TRIES; n++) {
 		char number[16] = "";
@@ -233,8 +233,7 @@ void control_export(struct app *app, enum snapshot_format format)
 			snprintf(number, sizeof number, "-%d", n);
 		snprintf(path, sizeof path, "%s/obslab-snapshot-%s%s%s.json", app->export_dir, stamp, number, kind);
 		struct snapshot_target target = { .path = path, .create_only = true };
-		ok = snapshot_write_to(&target, format, app->lab.store, app->lab.names, &meta, &app->findings_cfg, why,
-		                       sizeof why);
+		ok = snapshot_write_to(&target, format, app->lab.store, app->lab.names, &meta, &app->findings_cfg, &why);
 		if (ok || target.error != EEXIST)
 			break;
 	}
@@ -243,7 +242,7 @@ void control_export(struct app *app, enum snapshot_format format)
 		                store_trace_count(app->lab.store));
 		view_note(app, LOG_INFO, "wrote %s", path);
 	} else {
-		control_message(app, true, "export failed: %s", why);
-		view_note(app, LOG_ERROR, "export failed: %s", why);
+		control_message(app, true, "export failed: %s", why.msg);
+		view_note(app, LOG_ERROR, "export failed: %s", why.msg);
 	}
 }
