@@ -125,16 +125,19 @@ static void unregister_named(struct atomicfile *af)
 
 /* ---- names and targets -------------------------------------------------- */
 
+/* Mixed into a temporary's name when getrandom has no entropy to give:
+ * two names asked for in the same nanosecond still differ. Any thread. */
+static atomic_uint name_counter;
+
 /* dest = "PATH.XXXXXX", six random letters and digits. */
 static void unique_name(const char *path, char *dest, size_t cap)
 {
 	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	static atomic_uint counter;
 	unsigned char r[6];
 	if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 20) ^ ((uint64_t)atomic_fetch_add(&counter, 1) << 40);
+		uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 20) ^ ((uint64_t)atomic_fetch_add(&name_counter, 1) << 40);
 		for (size_t i = 0; i < sizeof r; i++, x >>= 8)
 			r[i] = (unsigned char)x;
 	}

@@ -13,6 +13,7 @@
 #include "obslab/ring.h"
 #include "obslab/session.h"
 #include "obslab/textsafe.h"
+#include "obslab/xalloc.h"
 
 static void observe(void *ctx, const struct trace *t)
 {
@@ -104,16 +105,17 @@ int cmd_measure(const struct cli *cli, FILE *out, FILE *err)
 {
 	struct workload_config cfg = cli->run;
 	cfg.plan = &cli->plan;
-	static struct comparison cmp; /* large; one per process */
-	comparison_init(&cmp);
+	struct comparison *cmp = xmalloc(sizeof *cmp); /* large for the stack */
+	comparison_init(cmp);
 	struct session s;
 	struct obslab_error dberr;
 	if (session_start(&s, cli->db_path, &cfg, (struct store_limits){ 4, SIZE_MAX }, &dberr) != DB_OK) {
 		textsafe_fprintf(err, "obslab: %s\n", dberr.msg);
 		session_stop(&s);
+		free(cmp);
 		return CLI_EXIT_FAILURE;
 	}
-	store_set_observer(s.store, observe, &cmp);
+	store_set_observer(s.store, observe, cmp);
 
 	struct progress pr = { .s = &s, .err = err };
 	bool tty = isatty(fileno(err));
@@ -127,13 +129,14 @@ int cmd_measure(const struct cli *cli, FILE *out, FILE *err)
 		status = CLI_EXIT_FAILURE;
 	} else {
 		struct comparison_row rows[COMPARISON_MAX_CELLS];
-		size_t n = comparison_rows(&cmp, rows, COMPARISON_MAX_CELLS);
+		size_t n = comparison_rows(cmp, rows, COMPARISON_MAX_CELLS);
 		if (cli->output == CLI_OUTPUT_REPORT_JSON)
 			print_json(out, cli, rows, n, ring_dropped(s.spans));
 		else
 			print_table(out, cli, rows, n);
 	}
-	comparison_clear(&cmp);
+	comparison_clear(cmp);
 	session_stop(&s);
+	free(cmp);
 	return status;
 }

@@ -210,24 +210,25 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 
 int cmd_report(const struct cli *cli, FILE *out, FILE *err)
 {
-	static struct report r; /* one per process */
-	memset(&r, 0, sizeof r);
+	struct report *r = xcalloc(1, sizeof *r); /* large for the stack */
 	struct obslab_error why;
-	if (!snapshot_read(cli->file, &r.snap, &why)) {
+	if (!snapshot_read(cli->file, &r->snap, &why)) {
 		textsafe_fprintf(err, "obslab: %s\n", why.msg);
+		free(r);
 		return CLI_EXIT_FAILURE;
 	}
-	r.store = snapshot_store(&r.snap);
-	analyze(&r, &cli->findings);
+	r->store = snapshot_store(&r->snap);
+	analyze(r, &cli->findings);
 	if (cli->output == CLI_OUTPUT_BODY)
-		print_json(out, cli, &r);
+		print_json(out, cli, r);
 	else
-		print_text(out, cli, &r);
-	free(r.total);
-	free(r.app);
-	free(r.db);
-	free(r.network);
-	store_destroy(r.store);
-	snapshot_free(&r.snap);
+		print_text(out, cli, r);
+	free(r->total);
+	free(r->app);
+	free(r->db);
+	free(r->network);
+	store_destroy(r->store);
+	snapshot_free(&r->snap);
+	free(r);
 	return CLI_EXIT_OK;
 }

@@ -136,6 +136,7 @@ bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, struct ob
 	if (ok)
 		ok = reader_assemble(&r);
 	free(r.spans);
+	free(r.fields);
 	if (!ok)
 		snapshot_free(out);
 	return ok;

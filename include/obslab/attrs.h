@@ -8,6 +8,8 @@
  * simulated network wait. The request's root: http.request.method,
  * http.route, and the lab's settings. Values are copied into the caller's
  * array; strings point into the string table or static storage.
+ *
+ * Threads: pure, any thread; the trace and the string table are only read.
  */
 #ifndef OBSLAB_ATTRS_H
 #define OBSLAB_ATTRS_H

@@ -6,6 +6,9 @@
  * statuses are part of the interface: CLI_EXIT_USAGE (2) for a command line
  * that cannot be used, CLI_EXIT_FAILURE (1) when the work itself fails.
  * Strings in struct cli point into argv.
+ *
+ * Threads: no state, any thread (the main thread parses, before any other
+ * thread exists).
  */
 #ifndef OBSLAB_CLI_H
 #define OBSLAB_CLI_H

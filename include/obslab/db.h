@@ -19,6 +19,9 @@
  * user's orders derive from (seed, user id) alone, so user 7 has the same
  * orders at any scale. The caller owns the sqlite3 handle
  * (sqlite3_close_v2). Errors fill err with one line a user can act on.
+ *
+ * Threads: a sqlite3 handle is used by one thread at a time (the workload
+ * thread owns the lab's); db_wait_since may be called from any thread.
  */
 #ifndef OBSLAB_DB_H
 #define OBSLAB_DB_H

@@ -1,7 +1,7 @@
 /*
  * snapshot — captured traces to files and back.
  *
- * Three formats (DESIGN.md, "Files"):
+ * Three formats (docs/formats.md describes each, and the reader's limits):
  *   native  obslab's own, "format": "obslab.snapshot", "version": 1, with the
  *           settings, every trace and span, attribution, findings and query
  *           statistics (assets/snapshot.schema.json describes it);
@@ -17,6 +17,10 @@
  * returns span records ready for store_ingest: every trace's spans, its root
  * last. Foreign SQL is fingerprinted on the way in. A struct snapshot owns
  * its string table and records; snapshot_free releases them.
+ *
+ * Threads: the writers read the store, so they run on the thread that owns
+ * it (store.h); the reader keeps its state in the call (no statics), so
+ * any thread may read, one struct snapshot per call.
  */
 #ifndef OBSLAB_SNAPSHOT_H
 #define OBSLAB_SNAPSHOT_H
