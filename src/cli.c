@@ -222,7 +222,7 @@ static void defaults(struct cli *cli)
 	};
 	cli->db_path = DB_DEFAULT_PATH;
 	cli->run.pace_hz = CLI_DEFAULT_UI_PACE_HZ; /* the explorer's; run goes flat out */
-	cli->plan = (struct plan){ .users = { 20, 100, 1000, 10000 }, .nscales = 4, .requests = CLI_SWEEP_REQUESTS };
+	cli->plan = (struct plan){ .users = { PLAN_SWEEP_USERS }, .nscales = 4, .requests = CLI_SWEEP_REQUESTS };
 	cli->findings = (struct findings_config){ .n1_min_count = FINDINGS_DEFAULT_N1_MIN_COUNT, .n1_min_ns = 0 };
 	cli->format = SNAPSHOT_NATIVE;
 	cli->export_dir = ".";

@@ -87,23 +87,21 @@ static struct figures measure(const struct run *r)
 	findings_detect(&f.findings, f.last, &r->cli->findings, r->s.names);
 
 	/* Queries per request, exact: the workload counts every request's. */
-	int64_t *queries = xmalloc_array(nsamples, sizeof *queries);
-	int64_t *total = xmalloc_array(nsamples, sizeof *total);
-	for (size_t i = 0; i < nsamples; i++) {
-		queries[i] = samples[i].queries;
-		total[i] = samples[i].duration_ns;
-	}
-	f.queries = (uint32_t)analysis_median(queries, nsamples);
+	struct attribution_series timed = { 0 };
+	for (size_t i = 0; i < nsamples; i++)
+		attribution_series_add(&timed, (struct attribution){ .total_ns = samples[i].duration_ns,
+		                                                     .queries = samples[i].queries });
+	struct attribution med = attribution_series_medians(&timed);
+	attribution_series_free(&timed);
+	f.queries = med.queries;
 	if (f.attributed) {
 		f.total_ns = histogram_percentile(&r->tally.total, 50);
 		f.app_ns = histogram_percentile(&r->tally.app, 50);
 		f.db_ns = histogram_percentile(&r->tally.db, 50);
 		f.network_ns = histogram_percentile(&r->tally.network, 50);
 	} else {
-		f.total_ns = analysis_median(total, nsamples);
+		f.total_ns = med.total_ns;
 	}
-	free(queries);
-	free(total);
 	return f;
 }
 
@@ -135,7 +133,7 @@ static void print_report_json(FILE *out, const struct cli *cli, const struct fig
 	for (size_t i = 0; i < f->findings.n; i++) {
 		const struct finding *x = &f->findings.item[i];
 		cJSON *item = cJSON_CreateObject();
-		cJSON_AddStringToObject(item, "kind", x->kind == FINDING_N_PLUS_ONE ? "n_plus_one" : "full_scan_loop");
+		cJSON_AddStringToObject(item, "kind", finding_key(x->kind));
 		cJSON_AddStringToObject(item, "query", strtab_get(names, x->fingerprint));
 		cJSON_AddNumberToObject(item, "count", x->count);
 		cJSON_AddNumberToObject(item, "cost_ms", cmd_ms(x->cost_ns));

@@ -74,7 +74,7 @@ struct report {
 	struct snapshot snap;
 	struct store *store;
 	size_t spans;
-	int64_t *total, *app, *db, *network;
+	struct attribution_series per_trace;
 	struct query_stat queries[RECENT_MAX_FINGERPRINTS];
 	size_t nqueries;
 	struct finding_total found[FINDINGS_MAX * 2];
@@ -106,20 +106,12 @@ static void tally_findings(struct report *r, const struct findings *f)
 static void analyze(struct report *r, const struct findings_config *cfg)
 {
 	size_t n = store_trace_count(r->store);
-	r->total = xmalloc_array(n, sizeof *r->total);
-	r->app = xmalloc_array(n, sizeof *r->app);
-	r->db = xmalloc_array(n, sizeof *r->db);
-	r->network = xmalloc_array(n, sizeof *r->network);
 	struct recent_stats *win = recent_of_store(r->store); /* every trace counts */
 	struct findings f;
 	findings_init(&f);
 	for (size_t i = 0; i < n; i++) {
 		const struct trace *t = store_trace(r->store, i);
-		struct attribution a = analysis_attribution(t);
-		r->total[i] = a.total_ns;
-		r->app[i] = a.app_ns;
-		r->db[i] = a.db_ns;
-		r->network[i] = a.network_ns;
+		attribution_series_add(&r->per_trace, analysis_attribution(t));
 		r->spans += t->nspans;
 		findings_detect(&f, t, cfg, r->snap.names);
 		tally_findings(r, &f);
@@ -148,10 +140,10 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 		fprintf(out, "settings: %s, %u users, RTT %u us (simulated), index %s; %" PRIu64 " spans dropped\n",
 		        strategy_name(m->settings.strategy), m->settings.users, m->settings.rtt_us,
 		        m->settings.index ? "on" : "off", m->dropped_spans);
+	struct attribution med = attribution_series_medians(&r->per_trace);
 	fprintf(out, "\nattribution, medians per request:\n");
 	fprintf(out, "  total %10.3f ms\n  app %12.3f ms\n  database %7.3f ms\n  network %8.3f ms (simulated)\n",
-	        cmd_ms(analysis_median(r->total, n)), cmd_ms(analysis_median(r->app, n)), cmd_ms(analysis_median(r->db, n)),
-	        cmd_ms(analysis_median(r->network, n)));
+	        cmd_ms(med.total_ns), cmd_ms(med.app_ns), cmd_ms(med.db_ns), cmd_ms(med.network_ns));
 	fprintf(out, "\nqueries, all traces:\n  %8s %11s %11s %11s %11s %8s  %s\n", "calls", "total", "mean", "p50", "p95",
 	        "rows", "query");
 	for (size_t i = 0; i < r->nqueries; i++) {
@@ -182,11 +174,12 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 	cJSON_AddStringToObject(o, "format", snapshot_format_name(r->snap.format));
 	cJSON_AddNumberToObject(o, "traces", (double)n);
 	cJSON_AddNumberToObject(o, "spans", (double)r->spans);
+	struct attribution med = attribution_series_medians(&r->per_trace);
 	cJSON *a = cJSON_AddObjectToObject(o, "median");
-	cJSON_AddNumberToObject(a, "total_ms", cmd_ms(analysis_median(r->total, n)));
-	cJSON_AddNumberToObject(a, "app_ms", cmd_ms(analysis_median(r->app, n)));
-	cJSON_AddNumberToObject(a, "db_ms", cmd_ms(analysis_median(r->db, n)));
-	cJSON_AddNumberToObject(a, "network_ms", cmd_ms(analysis_median(r->network, n)));
+	cJSON_AddNumberToObject(a, "total_ms", cmd_ms(med.total_ns));
+	cJSON_AddNumberToObject(a, "app_ms", cmd_ms(med.app_ns));
+	cJSON_AddNumberToObject(a, "db_ms", cmd_ms(med.db_ns));
+	cJSON_AddNumberToObject(a, "network_ms", cmd_ms(med.network_ns));
 	cJSON *qs = cJSON_AddArrayToObject(o, "queries");
 	for (size_t i = 0; i < r->nqueries; i++) {
 		cJSON *q = cJSON_CreateObject();
@@ -200,7 +193,7 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 	cJSON *fs = cJSON_AddArrayToObject(o, "findings");
 	for (size_t i = 0; i < r->nfound; i++) {
 		cJSON *f = cJSON_CreateObject();
-		cJSON_AddStringToObject(f, "kind", r->found[i].kind == FINDING_N_PLUS_ONE ? "n_plus_one" : "full_scan_loop");
+		cJSON_AddStringToObject(f, "kind", finding_key(r->found[i].kind));
 		cJSON_AddStringToObject(f, "query", strtab_get(r->snap.names, r->found[i].fingerprint));
 		cJSON_AddNumberToObject(f, "traces", (double)r->found[i].traces);
 		cJSON_AddItemToArray(fs, f);
@@ -223,10 +216,7 @@ int cmd_report(const struct cli *cli, FILE *out, FILE *err)
 		print_json(out, cli, r);
 	else
 		print_text(out, cli, r);
-	free(r->total);
-	free(r->app);
-	free(r->db);
-	free(r->network);
+	attribution_series_free(&r->per_trace);
 	store_destroy(r->store);
 	snapshot_free(&r->snap);
 	free(r);

@@ -31,6 +31,11 @@ const char *finding_name(enum finding_kind kind)
 	return kind == FINDING_N_PLUS_ONE ? "N+1 queries" : "full scan in a loop";
 }
 
+const char *finding_key(enum finding_kind kind)
+{
+	return kind == FINDING_N_PLUS_ONE ? "n_plus_one" : "full_scan_loop";
+}
+
 static void push_evidence(struct findings *f, uint32_t span)
 {
 	if (f->evidence_len == f->evidence_cap) {

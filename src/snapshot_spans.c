@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obslab/attrs.h"
 #include "obslab/duration.h"
 #include "obslab/sqlfp.h"
 #include "obslab/strtab.h"
@@ -203,8 +204,8 @@ static struct span_fields *fresh_fields(struct reader *r)
 }
 
 static const char *const counter_keys[6] = { "rows", "net_wait_ns", "fullscan_steps", "sort_ops", "autoindex_rows", "vm_steps" };
-static const char *const otlp_counter_keys[6] = { "db.response.returned_rows", "obslab.net_wait_ns", "obslab.db.fullscan_steps",
-	                                          "obslab.db.sort_ops", "obslab.db.autoindex_rows", "obslab.db.vm_steps" };
+static const char *const otlp_counter_keys[6] = { ATTR_KEY_DB_ROWS, ATTR_KEY_NET_WAIT_NS, ATTR_KEY_DB_FULLSCAN_STEPS,
+	                                          ATTR_KEY_DB_SORT_OPS, ATTR_KEY_DB_AUTOINDEX_ROWS, ATTR_KEY_DB_VM_STEPS };
 
 static void take_parent(struct jp *jp, struct span_fields *f)
 {
@@ -484,7 +485,7 @@ static bool otlp_attribute(struct reader *r, struct jp *jp, struct span_fields *
 			while (jp_key(jp, &vk, &vlen)) {
 				if (jp_key_is(vk, vlen, "stringValue") && (!key[0] || strncmp(key, "db.", 3) == 0 ||
 				                                           strncmp(key, "obslab.", 7) == 0 ||
-				                                           strcmp(key, "error.type") == 0))
+				                                           strcmp(key, ATTR_KEY_ERROR_TYPE) == 0))
 					has_text = reader_take_string(jp, text, sizeof f->attr_text); /* wanted, or not known yet */
 				else if (jp_key_is(vk, vlen, "intValue")) {
 					jp_peek(jp);
@@ -503,26 +504,26 @@ static bool otlp_attribute(struct reader *r, struct jp *jp, struct span_fields *
 			jp_skip(jp);
 		}
 	}
-	if (has_text && (strcmp(key, "db.system.name") == 0 || strcmp(key, "db.system") == 0)) {
+	if (has_text && (strcmp(key, ATTR_KEY_DB_SYSTEM) == 0 || strcmp(key, ATTR_KEY_DB_SYSTEM_OLD) == 0)) {
 		f->db = true;
 		copy_cut(f->db_system, sizeof f->db_system, text);
-	} else if (has_text && (strcmp(key, "db.query.text") == 0 || (strcmp(key, "db.statement") == 0 && !f->has_sql))) {
+	} else if (has_text && (strcmp(key, ATTR_KEY_DB_QUERY_TEXT) == 0 || (strcmp(key, ATTR_KEY_DB_STATEMENT_OLD) == 0 && !f->has_sql))) {
 		f->db = true;
 		f->has_sql = true;
 		memcpy(f->sql, text, sizeof f->sql);
-	} else if (has_text && strcmp(key, "obslab.strategy") == 0)
+	} else if (has_text && strcmp(key, ATTR_KEY_STRATEGY) == 0)
 		copy_cut(f->strategy, sizeof f->strategy, text);
-	else if (has_text && strcmp(key, "error.type") == 0)
+	else if (has_text && strcmp(key, ATTR_KEY_ERROR_TYPE) == 0)
 		copy_cut(f->error_type, sizeof f->error_type, text);
-	else if (strcmp(key, "obslab.users") == 0 && (has_int || bad_int))
+	else if (strcmp(key, ATTR_KEY_USERS) == 0 && (has_int || bad_int))
 		f->users = integer;
-	else if (strcmp(key, "obslab.index") == 0)
+	else if (strcmp(key, ATTR_KEY_INDEX) == 0)
 		f->index = boolean;
 	else
 		for (int i = 0; i < 6 && (has_int || bad_int); i++)
 			if (strcmp(key, otlp_counter_keys[i]) == 0)
 				f->counters[i] = integer;
-	bool ours = strcmp(key, "obslab.users") == 0;
+	bool ours = strcmp(key, ATTR_KEY_USERS) == 0;
 	for (int i = 0; i < 6; i++)
 		ours |= strcmp(key, otlp_counter_keys[i]) == 0;
 	if (ours && bad_int)

@@ -149,7 +149,7 @@ static cJSON *native_findings(struct writer *w, const struct trace *t)
 	for (size_t i = 0; i < w->findings.n; i++) {
 		const struct finding *f = &w->findings.item[i];
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "kind", f->kind == FINDING_N_PLUS_ONE ? "n_plus_one" : "full_scan_loop");
+		cJSON_AddStringToObject(o, "kind", finding_key(f->kind));
 		cJSON_AddStringToObject(o, "query", strtab_get(w->names, f->fingerprint));
 		cJSON_AddNumberToObject(o, "count", f->count);
 		cJSON_AddNumberToObject(o, "cost_ns", (double)f->cost_ns);

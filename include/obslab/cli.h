@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "obslab/error.h"
@@ -26,10 +27,10 @@
 #define CLI_EXIT_FAILURE 1
 #define CLI_EXIT_USAGE 2
 
-#define CLI_MAX_USERS 100000u
+#define CLI_MAX_USERS ((uint32_t)WORKLOAD_MAX_USERS)
 #define CLI_MAX_REQUESTS 100000u
-#define CLI_COMPARE_REQUESTS 10u /* per strategy */
-#define CLI_SWEEP_REQUESTS 3u    /* per strategy and scale: naive at 10000 users takes seconds */
+#define CLI_COMPARE_REQUESTS PLAN_COMPARE_REQUESTS
+#define CLI_SWEEP_REQUESTS PLAN_SWEEP_REQUESTS
 
 enum cli_command {
 	CLI_CMD_UI,      /* no command: the trace explorer */

@@ -10,12 +10,10 @@
 
 #include "app.h"
 
-static const uint32_t user_steps[] = { 20, 100, 1000, 10000, 100000 };
-static const uint32_t rtt_steps[] = { 0, 50, 200, 500, 1000 };
-static const uint32_t pace_steps[] = { 5, 50, 0 }; /* requests/s; 0 = as fast as possible */
-static const uint32_t sweep_scales[] = { 20, 100, 1000, 10000 };
-#define COMPARE_REQUESTS 10
-#define SWEEP_REQUESTS 3
+static const uint32_t user_steps[] = { WORKLOAD_USER_STEPS };
+static const uint32_t rtt_steps[] = { WORKLOAD_RTT_STEPS_US };
+static const uint32_t pace_steps[] = { WORKLOAD_PACE_HZ };
+static const uint32_t sweep_scales[] = { PLAN_SWEEP_USERS };
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
 
 #define MESSAGE_NS (6 * CLOCK_NS_PER_S)
@@ -172,11 +170,11 @@ bool control_measure(struct app *app, enum app_view which)
 	if (which == VIEW_SWEEP) {
 		for (size_t i = 0; i < COUNT(sweep_scales); i++)
 			m->plan.users[m->plan.nscales++] = sweep_scales[i];
-		m->plan.requests = SWEEP_REQUESTS;
+		m->plan.requests = PLAN_SWEEP_REQUESTS;
 	} else {
 		m->plan.users[0] = app->settings.users;
 		m->plan.nscales = 1;
-		m->plan.requests = COMPARE_REQUESTS;
+		m->plan.requests = PLAN_COMPARE_REQUESTS;
 	}
 	m->rtt_us = app->settings.rtt_us;
 	m->index = app->settings.index;
@@ -185,7 +183,7 @@ bool control_measure(struct app *app, enum app_view which)
 	app->measuring = m;
 	workload_start_plan(app->lab.workload, &m->plan);
 	view_note(app, LOG_INFO, "%s: measuring %s", which == VIEW_SWEEP ? "sweep" : "comparison",
-	          which == VIEW_SWEEP ? "20 to 10000 users" : "naive, optimized, eager");
+	          which == VIEW_SWEEP ? WORKLOAD_TEXT(PLAN_SWEEP_FIRST_USERS) " to " WORKLOAD_TEXT(PLAN_SWEEP_LAST_USERS) " users" : "naive, optimized, eager");
 	return true;
 }
 

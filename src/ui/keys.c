@@ -2,21 +2,24 @@
 
 #include <ncurses.h>
 
+#include "obslab/request.h"
+#include "obslab/workload.h"
+
 #define CTRL(c) ((c) & 0x1f)
 
 const struct key_binding key_bindings[] = {
 	{ { 't' }, "t", ACT_TOGGLE_STRATEGY, "toggle naive (N+1) and optimized", "N+1/opt" },
 	{ { 'n' }, "n", ACT_NAIVE, "naive: 1 query for users + 1 per user (N+1)", NULL },
 	{ { 'o' }, "o", ACT_OPTIMIZED, "optimized: one LEFT JOIN ... GROUP BY query", NULL },
-	{ { 'e' }, "e", ACT_EAGER, "eager: users, then IN (...) chunks of 500 ids", NULL },
-	{ { '+', '=' }, "+", ACT_USERS_UP, "more users: 20, 100, 1000, 10000, 100000 (reseeds)", "users" },
+	{ { 'e' }, "e", ACT_EAGER, "eager: users, then IN (...) chunks of " WORKLOAD_TEXT(REQUEST_EAGER_CHUNK) " ids", NULL },
+	{ { '+', '=' }, "+", ACT_USERS_UP, "more users: " WORKLOAD_TEXT(WORKLOAD_USER_STEPS) " (reseeds)", "users" },
 	{ { '-', '_' }, "-", ACT_USERS_DOWN, "fewer users", NULL },
-	{ { 'r' }, "r", ACT_RTT, "simulated network RTT: 0, 50, 200, 500, 1000 us", "RTT" },
+	{ { 'r' }, "r", ACT_RTT, "simulated network RTT: " WORKLOAD_TEXT(WORKLOAD_RTT_STEPS_US) " us", "RTT" },
 	{ { 'i' }, "i", ACT_INDEX, "toggle the index on orders.user_id", "index" },
-	{ { 'f' }, "f", ACT_PACE, "request pace: 5/s, 50/s, as fast as possible", NULL },
+	{ { 'f' }, "f", ACT_PACE, "request pace: " WORKLOAD_PACE_TEXT, NULL },
 	{ { ' ' }, "Space", ACT_PAUSE, "pause or resume capture", "pause" },
 	{ { 'c' }, "c", ACT_COMPARE, "compare naive, optimized and eager here (measured)", "compare" },
-	{ { 's' }, "s", ACT_SWEEP, "sweep 20 to 10000 users (measured; Esc cancels)", "sweep" },
+	{ { 's' }, "s", ACT_SWEEP, "sweep " WORKLOAD_TEXT(PLAN_SWEEP_FIRST_USERS) " to " WORKLOAD_TEXT(PLAN_SWEEP_LAST_USERS) " users (measured; Esc cancels)", "sweep" },
 	{ { 'w' }, "w", ACT_SCOPE, "query list: this trace, or the last minute", NULL },
 	{ { 'x' }, "x", ACT_EXPORT, "export a snapshot: then n native, o OTLP, c Chrome", "export" },
 	{ { '[', KEY_LEFT }, "[ Left", ACT_PREV_TRACE, "previous captured trace", NULL },
