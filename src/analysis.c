@@ -1,3 +1,9 @@
+/*
+ * analysis — attribution of a request's time (one sweep over the spans,
+ * merging query intervals), per-fingerprint query statistics of one trace,
+ * display rounding that keeps sums, medians, and the attribution series
+ * that keep many requests' parts side by side (analysis.h has the rules).
+ */
 #include "obslab/analysis.h"
 
 #include <assert.h>

@@ -1,3 +1,8 @@
+/*
+ * attrs — a span's OpenTelemetry attributes built from its record (the
+ * names are attrs.h's one list), and the short name a waterfall shows for
+ * a query ("SELECT orders"), derived once per fingerprint.
+ */
 #include "obslab/attrs.h"
 
 #include <stdio.h>

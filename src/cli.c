@@ -1,3 +1,8 @@
+/*
+ * cli — the command line parsed and validated: the option table (which
+ * option each command takes), each value's check with a message that says
+ * what to type instead, the defaults, and the usage texts.
+ */
 #include "obslab/cli.h"
 
 #include <errno.h>

@@ -1,3 +1,8 @@
+/*
+ * cmd_common — what the headless commands print alike: milliseconds
+ * rounded to the microsecond, and a JSON document printed through the
+ * terminal-safe writer.
+ */
 #include "obslab/cmd_common.h"
 
 #include <math.h>

@@ -1,3 +1,9 @@
+/*
+ * cmd_measure — `obslab compare` and `obslab sweep`: start a session on
+ * the plan, feed each completed trace to a comparison as the store sees it,
+ * show progress on a terminal, and print the comparison's rows as a table
+ * or JSON.
+ */
 #include "obslab/cmd_measure.h"
 
 #include <cjson/cJSON.h>

@@ -1,3 +1,9 @@
+/*
+ * cmd_run — `obslab run`: run the lab headless for --requests requests,
+ * tally every trace's attribution in histograms (memory stays flat), and
+ * print the last response body, a JSON report or a summary with the last
+ * request's findings; the log goes to --log-file.
+ */
 #include "obslab/cmd_run.h"
 
 #include <cjson/cJSON.h>

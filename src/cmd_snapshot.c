@@ -1,3 +1,9 @@
+/*
+ * cmd_snapshot — `obslab export` (check the target first, run the lab,
+ * write its traces atomically in the chosen format) and `obslab report`
+ * (read a file, then medians, query statistics and findings over all its
+ * traces, as text or JSON).
+ */
 #include "obslab/cmd_snapshot.h"
 
 #include <cjson/cJSON.h>

@@ -1,3 +1,8 @@
+/*
+ * comparison — measured requests grouped by (users, strategy), each cell an
+ * attribution series, and the rows the comparison table prints: medians,
+ * the median share of time in the database, speedup against naive.
+ */
 #include "obslab/comparison.h"
 
 #include <math.h>

@@ -1,3 +1,8 @@
+/*
+ * findings — the detectors over one trace (N+1: a run of one fingerprint
+ * under one parent; full scans repeated in a loop) with their evidence and
+ * the time a fix would save, and the kinds' names (findings.h).
+ */
 #include "obslab/findings.h"
 
 #include <stdbool.h>

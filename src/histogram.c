@@ -1,3 +1,8 @@
+/*
+ * histogram — log-linear buckets: recording, merging and percentiles in
+ * fixed memory, exact for small values and within a bounded relative
+ * error above (histogram.h).
+ */
 #include "obslab/histogram.h"
 
 #include <string.h>

@@ -1,3 +1,9 @@
+/*
+ * recent — the last minute's statistics in RECENT_EPOCHS rotating epochs:
+ * adding a trace to the current epoch, forgetting old ones as time moves,
+ * and summing the epochs into attribution and query statistics; also the
+ * same sums over every trace of a store (recent_of_store).
+ */
 #include "obslab/recent.h"
 
 #include <stdlib.h>

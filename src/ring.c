@@ -1,3 +1,8 @@
+/*
+ * ring — the single-producer, single-consumer ring: two monotonically
+ * growing indices on separate cache lines, each side caching the other's
+ * index, release/acquire ordering so a record is whole before it is seen.
+ */
 #include "obslab/ring.h"
 
 #include <stdalign.h>

@@ -1,3 +1,9 @@
+/*
+ * snapshot_write — the three writers (native snapshot, OTLP/JSON, Chrome
+ * trace events), streaming trace by trace through an atomicfile, with the
+ * native format's settings, totals, findings and query statistics
+ * (docs/formats.md describes what is written).
+ */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdarg.h>

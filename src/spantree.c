@@ -1,3 +1,8 @@
+/*
+ * spantree — the parent/child index of one trace: span ids hashed to
+ * indices, then first-child/next-sibling links in start order, with
+ * arrays kept and reused across builds.
+ */
 #include "obslab/spantree.h"
 
 #include <stdlib.h>

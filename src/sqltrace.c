@@ -1,3 +1,9 @@
+/*
+ * sqltrace — SQLite's trace hook turned into client spans: each statement's
+ * SQL fingerprinted (cached by raw text and by statement), timed, and
+ * given its counters (rows, full-scan steps, sorts, VM steps) and the
+ * simulated network wait.
+ */
 #include "obslab/sqltrace.h"
 
 #include <stdbool.h>

@@ -1,3 +1,8 @@
+/*
+ * store — the consumer side: span records from the ring grouped by trace,
+ * completed when the root arrives (sorted by start), kept in a circular
+ * buffer bounded by traces and by spans, the oldest evicted first.
+ */
 #include "obslab/store.h"
 
 #include <stdlib.h>

@@ -1,3 +1,8 @@
+/*
+ * strtab — the append-only string table: an arena of text that never moves,
+ * entries in chunks published with release stores (readers need no lock),
+ * and an open-addressing index that only the writer touches.
+ */
 #include "obslab/strtab.h"
 
 #include <stdatomic.h>

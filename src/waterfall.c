@@ -1,3 +1,8 @@
+/*
+ * waterfall — a trace laid out as rows: depth-first over the span tree,
+ * runs of same-named siblings folded into group rows unless expanded, each
+ * row with its depth, span and group size.
+ */
 #include "obslab/waterfall.h"
 
 #include <stdlib.h>

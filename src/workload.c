@@ -1,3 +1,9 @@
+/*
+ * workload — the lab's background thread: it applies settings (users,
+ * index, RTT) when they change, runs requests at the chosen pace or a
+ * measurement plan, keeps per-request samples, waits out database locks,
+ * and is controlled from any thread through atomics.
+ */
 #include "obslab/workload.h"
 
 #include <errno.h>
