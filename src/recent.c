@@ -6,6 +6,7 @@
  */
 #include "obslab/recent.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,7 @@ void recent_init(struct recent_stats *w, int64_t now_ns)
  * epoch it passes: they are older than the window. */
 static void advance(struct recent_stats *w, int64_t now_ns)
 {
+	assert(w->current < RECENT_EPOCHS);
 	for (int steps = 0; steps < RECENT_EPOCHS; steps++) {
 		struct recent_epoch *cur = &w->epoch[w->current];
 		if (now_ns < cur->start_ns + RECENT_EPOCH_NS)

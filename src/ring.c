@@ -5,6 +5,7 @@
  */
 #include "obslab/ring.h"
 
+#include <assert.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ struct ring *ring_create(size_t capacity, size_t elem_size)
 	memset(ring, 0, sizeof *ring);
 	ring->slots = xmalloc_array(capacity, elem_size);
 	ring->mask = capacity - 1;
+	assert((capacity & ring->mask) == 0);
 	ring->elem_size = elem_size;
 	atomic_init(&ring->head, 0);
 	atomic_init(&ring->tail, 0);
@@ -74,6 +76,7 @@ bool ring_push(struct ring *ring, const void *elem)
 			return false;
 		}
 	}
+	assert(head - ring->tail_cache <= ring->mask); /* a free slot */
 	unsigned char *slot = ring->slots + (head & ring->mask) * ring->elem_size;
 	if (ring->elem_size == CACHE_LINE)
 		memcpy(slot, elem, CACHE_LINE); /* span records: a fixed size the compiler inlines */
@@ -90,6 +93,7 @@ size_t ring_pop(struct ring *ring, void *out, size_t max)
 	if (ring->head_cache == tail) /* looks empty: only then ask the producer */
 		ring->head_cache = atomic_load_explicit(&ring->head, memory_order_acquire);
 	uint64_t available = ring->head_cache - tail;
+	assert(available <= ring->mask + 1); /* never more than the ring holds */
 	size_t n = available < max ? (size_t)available : max;
 	if (n == 0)
 		return 0;

@@ -5,6 +5,7 @@
  */
 #include "obslab/spantree.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +68,7 @@ void spantree_build(struct spantree *tree, const struct trace *t)
 	size_t n = t ? t->nspans : 0;
 	reserve(tree, n);
 	size_t mask = tree->nslots - 1;
+	assert((tree->nslots & mask) == 0 && tree->nslots >= 2 * n); /* a probe ends */
 	memset(tree->slot_key, 0, tree->nslots * sizeof *tree->slot_key);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t id = t->spans[i].span_id;
@@ -81,6 +83,7 @@ void spantree_build(struct spantree *tree, const struct trace *t)
 		uint32_t p = spantree_find(tree, t->spans[i].parent_id);
 		if (p == SPANTREE_NONE || p == i)
 			p = 0;
+		assert(p < n);
 		if (tree->last_child[p] == SPANTREE_NONE)
 			tree->first_child[p] = i;
 		else

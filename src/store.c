@@ -5,6 +5,7 @@
  */
 #include "obslab/store.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,7 +53,9 @@ void store_destroy(struct store *s)
 
 static void evict_oldest(struct store *s)
 {
+	assert(s->count > 0);
 	struct trace *t = &s->traces[s->first];
+	assert(s->spans_held >= t->nspans);
 	s->spans_held -= t->nspans;
 	free(t->spans);
 	memset(t, 0, sizeof *t);
@@ -80,6 +83,8 @@ static void complete(struct store *s)
 	                        s->spans_held + s->npending > s->limits.max_spans))
 		evict_oldest(s);
 
+	assert(s->count < s->limits.max_traces);
+	assert(s->npending > 0 && s->pending[s->npending - 1].parent_id == 0); /* the root came last */
 	struct trace *t = &s->traces[(s->first + s->count) % s->limits.max_traces];
 	s->count++;
 	t->seq = ++s->completed;
@@ -87,6 +92,7 @@ static void complete(struct store *s)
 	t->spans = xmalloc_array(s->npending, sizeof *t->spans);
 	memcpy(t->spans, s->pending, s->npending * sizeof *t->spans);
 	qsort(t->spans, t->nspans, sizeof *t->spans, by_start);
+	assert(t->spans[0].parent_id == 0); /* by_start puts the root first */
 	memcpy(t->trace_id, t->spans[0].u.root.trace_id, SPAN_TRACE_ID_LEN);
 	s->spans_held += t->nspans;
 	s->npending = 0;
@@ -153,6 +159,7 @@ const struct trace *store_find(const struct store *s, uint64_t seq)
 	/* Kept traces hold consecutive seqs, the newest being completed. */
 	if (seq == 0 || seq > s->completed || s->completed - seq >= s->count)
 		return NULL;
+	assert(store_trace(s, s->count - 1 - (size_t)(s->completed - seq))->seq == seq);
 	return store_trace(s, s->count - 1 - (size_t)(s->completed - seq));
 }
 

@@ -5,6 +5,7 @@
  */
 #include "obslab/strtab.h"
 
+#include <assert.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -53,7 +54,9 @@ uint64_t strtab_hash(const char *s, size_t len)
 
 static struct entry *entry_at(const struct strtab *tab, uint32_t id)
 {
+	assert(id < STRTAB_MAX_STRINGS);
 	struct entry *chunk = atomic_load_explicit(&tab->chunks[id >> CHUNK_BITS], memory_order_acquire);
+	assert(chunk);
 	return &chunk[id & (CHUNK_LEN - 1)];
 }
 
@@ -132,6 +135,7 @@ uint32_t strtab_intern(struct strtab *tab, const char *s, size_t len)
 	uint32_t count = atomic_load_explicit(&tab->count, memory_order_relaxed);
 	if ((size_t)count * 2 >= tab->nslots)
 		index_grow(tab);
+	assert((size_t)count * 2 < tab->nslots && (tab->nslots & (tab->nslots - 1)) == 0); /* a probe ends */
 	uint64_t h = strtab_hash(s, len);
 	size_t j = h & (tab->nslots - 1);
 	for (; tab->slots[j]; j = (j + 1) & (tab->nslots - 1)) {
@@ -151,6 +155,7 @@ uint32_t strtab_intern(struct strtab *tab, const char *s, size_t len)
 		atomic_store_explicit(&tab->chunks[c], chunk, memory_order_release);
 	}
 	const char *text = arena_copy(tab, s, len);
+	assert(tab->slots[j] == 0);
 	*entry_at(tab, id) = (struct entry){ .text = text, .len = (uint32_t)len };
 	tab->slots[j] = id;
 	tab->slot_hash[j] = h;

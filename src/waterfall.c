@@ -5,6 +5,7 @@
  */
 #include "obslab/waterfall.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,8 +134,10 @@ void waterfall_build(struct waterfall *wf, const struct trace *t, const struct w
 		}
 		add_span_row(wf, t, child, depth, tree->next_sibling[child] == SPANTREE_NONE);
 		wf->stack[top - 1] = tree->next_sibling[child];
-		if (tree->first_child[child] != SPANTREE_NONE)
+		if (tree->first_child[child] != SPANTREE_NONE) {
+			assert(top < wf->stack_cap); /* one entry a level, a level a span at most */
 			wf->stack[top++] = tree->first_child[child];
+		}
 	}
 }
 
