@@ -42,9 +42,7 @@ struct ring *ring_create(size_t capacity, size_t elem_size)
 {
 	if (capacity < 2 || (capacity & (capacity - 1)) != 0 || elem_size == 0)
 		return NULL;
-	struct ring *ring = aligned_alloc(CACHE_LINE, sizeof *ring); /* sizeof: a multiple of CACHE_LINE */
-	if (!ring)
-		abort(); /* out of memory, as xmalloc does: the one aligned allocation */
+	struct ring *ring = xmalloc_aligned(CACHE_LINE, sizeof *ring); /* sizeof: a multiple of CACHE_LINE */
 	memset(ring, 0, sizeof *ring);
 	ring->slots = xmalloc_array(capacity, elem_size);
 	ring->mask = capacity - 1;

@@ -48,6 +48,11 @@ void *xrealloc_array(void *p, size_t count, size_t size)
 	return xrealloc(p, array_bytes(count, size));
 }
 
+void *xmalloc_aligned(size_t alignment, size_t n)
+{
+	return check(aligned_alloc(alignment, n ? n : alignment));
+}
+
 /* cJSON's allocations go through xmalloc from the start of the program,
  * before any thread exists (cJSON_InitHooks is not thread-safe). Every
  * program that uses obslab's library links this file: everything in it

@@ -31,5 +31,7 @@ void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 void *xmalloc_array(size_t count, size_t size);
 void *xrealloc_array(void *p, size_t count, size_t size);
+/* aligned_alloc's: n a multiple of alignment, a power of two. */
+void *xmalloc_aligned(size_t alignment, size_t n);
 
 #endif
