@@ -43,14 +43,14 @@ struct subject {
 
 static bool perform(struct subject *s, enum op op)
 {
-	char err[512];
+	struct obslab_error err;
 	const struct findings_config cfg = { 5, 0 };
 	if (op == WRITE_NATIVE || op == WRITE_OTLP)
 		return snapshot_write(s->path[op], op == WRITE_NATIVE ? SNAPSHOT_NATIVE : SNAPSHOT_OTLP, s->store, s->names,
-		                      &s->meta, &cfg, err, sizeof err);
+		                      &s->meta, &cfg, &err);
 	struct snapshot snap;
-	if (!snapshot_read(s->path[op - READ_NATIVE], &snap, err, sizeof err)) {
-		fprintf(stderr, "%s\n", err);
+	if (!snapshot_read(s->path[op - READ_NATIVE], &snap, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
 		return false;
 	}
 	struct store *store = snapshot_store(&snap);

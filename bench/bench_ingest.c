@@ -20,12 +20,12 @@
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/tracer.h"
-#include "obslab/window.h"
+#include "obslab/recent.h"
 
 struct analysis_load {
 	struct strtab *names;
 	struct findings findings;
-	struct window *window;
+	struct recent_stats *window;
 	struct findings_config cfg;
 	uint64_t checksum;
 };
@@ -37,7 +37,7 @@ static void observe(void *ctx, const struct trace *t)
 	struct query_stat q[8];
 	size_t n = analysis_query_stats(t, q, 8);
 	findings_detect(&a->findings, t, &a->cfg, a->names);
-	window_add(a->window, t, 0);
+	recent_add(a->window, t, 0);
 	a->checksum += (uint64_t)at.app_ns + n + a->findings.n;
 }
 
@@ -47,7 +47,7 @@ int bench_ingest(void)
 	struct analysis_load a = { .names = strtab_create(), .cfg = { 5, 0 } };
 	findings_init(&a.findings);
 	a.window = malloc(sizeof *a.window);
-	window_init(a.window, 0);
+	recent_init(a.window, 0);
 	struct span_record *trace;
 	size_t n = bench_capture(a.names, 1000, &trace);
 	size_t replays = bench_size(400, 4);

@@ -46,7 +46,7 @@ static void *drain(void *arg)
 
 static void open_side(struct side *s, const char *path, struct strtab *names, bool trace)
 {
-	struct db_error err;
+	struct obslab_error err;
 	if (db_open(path, &s->db, &err) != DB_OK) {
 		fprintf(stderr, "%s\n", err.msg);
 		exit(1);
@@ -58,7 +58,7 @@ static void open_side(struct side *s, const char *path, struct strtab *names, bo
 
 static double round_ns(struct side *s, int requests)
 {
-	struct db_error err;
+	struct obslab_error err;
 	int64_t t0 = clock_now_ns();
 	for (int i = 0; i < requests; i++)
 		request_run(s->ctx, STRATEGY_NAIVE, &s->res, &err);
@@ -72,7 +72,7 @@ int bench_overhead(void)
 	int fd = mkstemp(path);
 	close(fd);
 	unlink(path);
-	struct db_error err;
+	struct obslab_error err;
 	sqlite3 *db;
 	if (db_open(path, &db, &err) != DB_OK || db_seed(db, 1000, 42, NULL, NULL, &err) != DB_OK ||
 	    db_set_index(db, true, &err) != DB_OK) {

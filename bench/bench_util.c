@@ -57,7 +57,7 @@ size_t bench_capture(struct strtab *names, uint32_t users, struct span_record **
 {
 	struct ring *ring = ring_create(1u << 17, sizeof(struct span_record));
 	sqlite3 *db;
-	struct db_error err;
+	struct obslab_error err;
 	db_open(":memory:", &db, &err);
 	db_seed(db, users, 42, NULL, NULL, &err);
 	db_set_index(db, true, &err);

@@ -1,6 +1,14 @@
+/*
+ * analysis — attribution of a request's time (one sweep over the spans,
+ * merging query intervals), per-fingerprint query statistics of one trace,
+ * display rounding that keeps sums, medians, and the attribution series
+ * that keep many requests' parts side by side (analysis.h has the rules).
+ */
 #include "obslab/analysis.h"
 
+#include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "obslab/duration.h"
 #include "obslab/span.h"
@@ -77,6 +85,57 @@ int64_t analysis_median(int64_t *v, size_t n)
 	return v[(n - 1) / 2];
 }
 
+void attribution_series_add(struct attribution_series *s, struct attribution a)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 16;
+		s->total = xrealloc_array(s->total, s->cap, sizeof *s->total);
+		s->app = xrealloc_array(s->app, s->cap, sizeof *s->app);
+		s->db = xrealloc_array(s->db, s->cap, sizeof *s->db);
+		s->network = xrealloc_array(s->network, s->cap, sizeof *s->network);
+		s->queries = xrealloc_array(s->queries, s->cap, sizeof *s->queries);
+	}
+	assert(s->n < s->cap);
+	s->total[s->n] = a.total_ns;
+	s->app[s->n] = a.app_ns;
+	s->db[s->n] = a.db_ns;
+	s->network[s->n] = a.network_ns;
+	s->queries[s->n] = a.queries;
+	s->n++;
+}
+
+void attribution_series_free(struct attribution_series *s)
+{
+	free(s->total);
+	free(s->app);
+	free(s->db);
+	free(s->network);
+	free(s->queries);
+	memset(s, 0, sizeof *s);
+}
+
+/* The median of a copy: the series keeps its arrival order. */
+static int64_t median_of_copy(const int64_t *v, size_t n, int64_t *scratch)
+{
+	if (n)
+		memcpy(scratch, v, n * sizeof *scratch);
+	return analysis_median(scratch, n);
+}
+
+struct attribution attribution_series_medians(const struct attribution_series *s)
+{
+	int64_t *scratch = xmalloc_array(s->n, sizeof *scratch);
+	struct attribution m = {
+		.total_ns = median_of_copy(s->total, s->n, scratch),
+		.app_ns = median_of_copy(s->app, s->n, scratch),
+		.db_ns = median_of_copy(s->db, s->n, scratch),
+		.network_ns = median_of_copy(s->network, s->n, scratch),
+		.queries = (uint32_t)median_of_copy(s->queries, s->n, scratch),
+	};
+	free(scratch);
+	return m;
+}
+
 struct db_call {
 	uint32_t name;
 	int64_t duration_ns;
@@ -115,7 +174,7 @@ size_t analysis_query_stats(const struct trace *t, struct query_stat *out, size_
 {
 	if (!t || t->nspans == 0)
 		return 0;
-	struct db_call *calls = xmalloc(t->nspans * sizeof *calls);
+	struct db_call *calls = xmalloc_array(t->nspans, sizeof *calls);
 	size_t n = 0;
 	for (size_t i = 0; i < t->nspans; i++) {
 		const struct span_record *s = &t->spans[i];

@@ -23,10 +23,10 @@
 #define NAME_TRIES 100
 #define MAX_NAMED 8 /* named temporaries the signal handler knows at once */
 
-static bool fail(struct atomicfile *af, char *err, size_t cap, const char *what, int error)
+static bool fail(struct atomicfile *af, struct obslab_error *err, const char *what, int error)
 {
 	af->error = error;
-	snprintf(err, cap, "cannot %s %s: %s", what, af->path, strerror(error));
+	obslab_error_set(err, "cannot %s %s: %s", what, af->path, strerror(error));
 	return false;
 }
 
@@ -132,16 +132,19 @@ static void unregister_named(struct atomicfile *af)
 
 /* ---- names and targets -------------------------------------------------- */
 
+/* Mixed into a temporary's name when getrandom has no entropy to give:
+ * two names asked for in the same nanosecond still differ. Any thread. */
+static atomic_uint name_counter;
+
 /* dest = "PATH.XXXXXX", six random letters and digits. */
 static void unique_name(const char *path, char *dest, size_t cap)
 {
 	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	static atomic_uint counter;
 	unsigned char r[6];
 	if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 20) ^ ((uint64_t)atomic_fetch_add(&counter, 1) << 40);
+		uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 20) ^ ((uint64_t)atomic_fetch_add(&name_counter, 1) << 40);
 		for (size_t i = 0; i < sizeof r; i++, x >>= 8)
 			r[i] = (unsigned char)x;
 	}
@@ -169,49 +172,49 @@ static const char *kind_of(mode_t mode)
 
 /* What is at the target, never following a link nor opening it: 0 nothing,
  * 1 a regular file the user may replace (st filled), -1 refused (err set). */
-static int inspect_target(struct atomicfile *af, struct stat *st, char *err, size_t cap)
+static int inspect_target(struct atomicfile *af, struct stat *st, struct obslab_error *err)
 {
 	if (lstat(af->path, st) != 0) {
 		if (errno == ENOENT)
 			return 0;
-		fail(af, err, cap, "write", errno);
+		fail(af, err, "write", errno);
 		return -1;
 	}
 	if (S_ISLNK(st->st_mode)) {
 		af->error = ELOOP;
-		snprintf(err, cap, "cannot write %s: it is a symbolic link (not followed, not replaced: name the file it points to)",
+		obslab_error_set(err, "cannot write %s: it is a symbolic link (not followed, not replaced: name the file it points to)",
 		         af->path);
 		return -1;
 	}
 	if (!S_ISREG(st->st_mode)) {
 		af->error = EINVAL;
-		snprintf(err, cap, "cannot write %s: it is %s, not a regular file", af->path, kind_of(st->st_mode));
+		obslab_error_set(err, "cannot write %s: it is %s, not a regular file", af->path, kind_of(st->st_mode));
 		return -1;
 	}
 	if (af->flags & ATOMICFILE_CREATE) {
-		fail(af, err, cap, "write", EEXIST);
+		fail(af, err, "write", EEXIST);
 		return -1;
 	}
 	if (faccessat(AT_FDCWD, af->path, W_OK, AT_EACCESS) != 0) {
 		af->error = errno;
-		snprintf(err, cap, "cannot write %s: %s (mode %04o)", af->path, strerror(errno),
+		obslab_error_set(err, "cannot write %s: %s (mode %04o)", af->path, strerror(errno),
 		         (unsigned)(st->st_mode & 07777));
 		return -1;
 	}
 	return 1;
 }
 
-bool atomicfile_check(const char *path, unsigned flags, char *err, size_t cap)
+bool atomicfile_check(const char *path, unsigned flags, struct obslab_error *err)
 {
 	struct atomicfile af = { .fd = -1, .slot = -1 }; /* only its path, flags and error */
 	af.flags = flags;
 	if (strlen(path) >= sizeof af.path) {
-		snprintf(err, cap, "the path is too long: %.60s...", path);
+		obslab_error_set(err, "the path is too long: %.60s...", path);
 		return false;
 	}
 	strcpy(af.path, path);
 	struct stat st;
-	return inspect_target(&af, &st, err, cap) >= 0;
+	return inspect_target(&af, &st, err) >= 0;
 }
 
 /* ---- open ------------------------------------------------------------- */
@@ -229,7 +232,7 @@ static int open_unnamed(const char *dir, mode_t mode)
 #endif
 }
 
-static bool open_named(struct atomicfile *af, mode_t mode, char *err, size_t cap)
+static bool open_named(struct atomicfile *af, mode_t mode, struct obslab_error *err)
 {
 	install_handlers();
 	for (int tries = 0; tries < NAME_TRIES; tries++) {
@@ -246,27 +249,27 @@ static bool open_named(struct atomicfile *af, mode_t mode, char *err, size_t cap
 		if (af->fd >= 0)
 			return true;
 		if (error != EEXIST)
-			return fail(af, err, cap, "write", error);
+			return fail(af, err, "write", error);
 	}
-	return fail(af, err, cap, "write", EEXIST);
+	return fail(af, err, "write", EEXIST);
 }
 
 /* The replaced file's owner and group where allowed, then its mode. */
-static bool keep_attributes(struct atomicfile *af, char *err, size_t cap)
+static bool keep_attributes(struct atomicfile *af, struct obslab_error *err)
 {
 	struct stat now;
 	if (fstat(af->fd, &now) != 0)
-		return fail(af, err, cap, "write", errno);
+		return fail(af, err, "write", errno);
 	if (now.st_uid != af->uid || now.st_gid != af->gid) {
 		if (fchown(af->fd, af->uid, af->gid) != 0)
 			(void)!fchown(af->fd, (uid_t)-1, af->gid); /* a group of ours, at least */
 	}
 	if (fchmod(af->fd, af->mode) != 0)
-		return fail(af, err, cap, "write", errno);
+		return fail(af, err, "write", errno);
 	return true;
 }
 
-bool atomicfile_open(struct atomicfile *af, const char *path, unsigned flags, char *err, size_t cap)
+bool atomicfile_open(struct atomicfile *af, const char *path, unsigned flags, struct obslab_error *err)
 {
 	memset(af, 0, sizeof *af);
 	af->fd = -1;
@@ -274,12 +277,12 @@ bool atomicfile_open(struct atomicfile *af, const char *path, unsigned flags, ch
 	af->flags = flags;
 	if (strlen(path) >= sizeof af->path) {
 		af->error = ENAMETOOLONG;
-		snprintf(err, cap, "the path is too long: %.60s...", path);
+		obslab_error_set(err, "the path is too long: %.60s...", path);
 		return false;
 	}
 	strcpy(af->path, path);
 	struct stat st;
-	int found = inspect_target(af, &st, err, cap);
+	int found = inspect_target(af, &st, err);
 	if (found < 0)
 		return false;
 	af->existed = found == 1;
@@ -293,15 +296,15 @@ bool atomicfile_open(struct atomicfile *af, const char *path, unsigned flags, ch
 	if (!(flags & ATOMICFILE_NAMED)) {
 		af->fd = open_unnamed(dirname(dir), af->existed ? 0600 : af->mode);
 		if (af->fd < 0 && errno != EOPNOTSUPP && errno != EISDIR)
-			return fail(af, err, cap, "write", errno);
+			return fail(af, err, "write", errno);
 		if (af->fd >= 0 && access("/proc/self/fd", X_OK) != 0) { /* it could not be linked */
 			close(af->fd);
 			af->fd = -1;
 		}
 	}
-	if (af->fd < 0 && !open_named(af, af->existed ? 0600 : af->mode, err, cap))
+	if (af->fd < 0 && !open_named(af, af->existed ? 0600 : af->mode, err))
 		return false;
-	if (af->existed && !keep_attributes(af, err, cap)) {
+	if (af->existed && !keep_attributes(af, err)) {
 		int error = af->error;
 		atomicfile_abort(af);
 		af->error = error;
@@ -441,7 +444,7 @@ static int sync_directory(const char *path)
 	return rc;
 }
 
-bool atomicfile_commit(struct atomicfile *af, char *err, size_t cap)
+bool atomicfile_commit(struct atomicfile *af, struct obslab_error *err)
 {
 	int error = flush(af) ? 0 : af->error;
 	if (!error && fsync(af->fd) != 0)
@@ -452,11 +455,11 @@ bool atomicfile_commit(struct atomicfile *af, char *err, size_t cap)
 		af->fd = -1;
 	if (error) {
 		discard(af);
-		return fail(af, err, cap, "write", error);
+		return fail(af, err, "write", error);
 	}
 	/* what is at the target now: it may have changed since the open */
 	struct stat st;
-	int found = inspect_target(af, &st, err, cap);
+	int found = inspect_target(af, &st, err);
 	if (found < 0) {
 		error = af->error;
 		discard(af);
@@ -469,9 +472,9 @@ bool atomicfile_commit(struct atomicfile *af, char *err, size_t cap)
 	release_signals(&old);
 	discard(af);
 	if (error)
-		return fail(af, err, cap, "write", error);
+		return fail(af, err, "write", error);
 	af->replaced = found == 1;
 	if (sync_directory(af->path) != 0)
-		return fail(af, err, cap, "sync the directory of", errno);
+		return fail(af, err, "sync the directory of", errno);
 	return true;
 }

@@ -1,3 +1,8 @@
+/*
+ * attrs — a span's OpenTelemetry attributes built from its record (the
+ * names are attrs.h's one list), and the short name a waterfall shows for
+ * a query ("SELECT orders"), derived once per fingerprint.
+ */
 #include "obslab/attrs.h"
 
 #include <stdio.h>
@@ -62,29 +67,29 @@ size_t span_attributes(const struct span_record *s, const struct strtab *names, 
 			memo = &local;
 		}
 		const struct query_names *q = query_names_of(memo, s, names);
-		add_str(out, &n, "db.system.name", "sqlite");
-		add_str(out, &n, "db.query.text", strtab_get(names, s->name));
-		struct attr *op = add(out, &n, "db.operation.name", ATTR_STRING);
+		add_str(out, &n, ATTR_KEY_DB_SYSTEM, "sqlite");
+		add_str(out, &n, ATTR_KEY_DB_QUERY_TEXT, strtab_get(names, s->name));
+		struct attr *op = add(out, &n, ATTR_KEY_DB_OPERATION, ATTR_STRING);
 		snprintf(op->text, sizeof op->text, "%s", q->operation);
-		struct attr *coll = add(out, &n, "db.collection.name", ATTR_STRING);
+		struct attr *coll = add(out, &n, ATTR_KEY_DB_COLLECTION, ATTR_STRING);
 		snprintf(coll->text, sizeof coll->text, "%s", q->collection);
-		add_int(out, &n, "db.response.returned_rows", s->u.db.rows);
-		add_int(out, &n, "obslab.net_wait_ns", s->u.db.net_wait_ns);
-		add_int(out, &n, "obslab.db.fullscan_steps", s->u.db.fullscan_steps);
-		add_int(out, &n, "obslab.db.sort_ops", s->sort_ops);
-		add_int(out, &n, "obslab.db.autoindex_rows", s->u.db.autoindex);
-		add_int(out, &n, "obslab.db.vm_steps", s->u.db.vm_steps);
+		add_int(out, &n, ATTR_KEY_DB_ROWS, s->u.db.rows);
+		add_int(out, &n, ATTR_KEY_NET_WAIT_NS, s->u.db.net_wait_ns);
+		add_int(out, &n, ATTR_KEY_DB_FULLSCAN_STEPS, s->u.db.fullscan_steps);
+		add_int(out, &n, ATTR_KEY_DB_SORT_OPS, s->sort_ops);
+		add_int(out, &n, ATTR_KEY_DB_AUTOINDEX_ROWS, s->u.db.autoindex);
+		add_int(out, &n, ATTR_KEY_DB_VM_STEPS, s->u.db.vm_steps);
 	} else if (s->parent_id == 0 && s->kind == SPAN_KIND_SERVER) {
-		add_str(out, &n, "http.request.method", "GET");
-		add_str(out, &n, "http.route", REQUEST_ROUTE);
-		add_str(out, &n, "obslab.strategy", strategy_name((enum strategy)s->strategy));
-		add_int(out, &n, "obslab.users", s->u.root.users);
-		add(out, &n, "obslab.index", ATTR_BOOL)->i = (s->flags & SPAN_F_INDEX) != 0;
+		add_str(out, &n, ATTR_KEY_HTTP_METHOD, "GET");
+		add_str(out, &n, ATTR_KEY_HTTP_ROUTE, REQUEST_ROUTE);
+		add_str(out, &n, ATTR_KEY_STRATEGY, strategy_name((enum strategy)s->strategy));
+		add_int(out, &n, ATTR_KEY_USERS, s->u.root.users);
+		add(out, &n, ATTR_KEY_INDEX, ATTR_BOOL)->i = (s->flags & SPAN_F_INDEX) != 0;
 	}
 	if (s->flags & SPAN_F_CANCELLED)
-		add_str(out, &n, "error.type", "cancelled");
+		add_str(out, &n, ATTR_KEY_ERROR_TYPE, "cancelled");
 	else if (s->flags & SPAN_F_ERROR)
-		add_str(out, &n, "error.type", "error");
+		add_str(out, &n, ATTR_KEY_ERROR_TYPE, "error");
 	return n;
 }
 

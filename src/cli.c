@@ -1,3 +1,8 @@
+/*
+ * cli — the command line parsed and validated: the option table (which
+ * option each command takes), each value's check with a message that says
+ * what to type instead, the defaults, and the usage texts.
+ */
 #include "obslab/cli.h"
 
 #include <errno.h>
@@ -9,13 +14,13 @@
 #include "obslab/db.h"
 #include "obslab/sqltrace.h"
 
-static int usage_error(struct cli_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_error(struct obslab_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static int usage_error(struct cli_error *err, const char *fmt, ...)
+static int usage_error(struct obslab_error *err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	obslab_error_vset(err, fmt, ap);
 	va_end(ap);
 	return CLI_EXIT_USAGE;
 }
@@ -93,7 +98,7 @@ static const struct option_spec *find_option(const char *name, size_t len)
 }
 
 /* "20,100,1000": ascending, distinct, each a valid --users. */
-static int parse_users_list(struct cli *cli, const char *value, struct cli_error *err)
+static int parse_users_list(struct cli *cli, const char *value, struct obslab_error *err)
 {
 	char buf[128];
 	if (strlen(value) >= sizeof buf)
@@ -121,7 +126,7 @@ static int parse_users_list(struct cli *cli, const char *value, struct cli_error
 	return CLI_EXIT_OK;
 }
 
-static int set_option(struct cli *cli, const char *name, const char *value, struct cli_error *err)
+static int set_option(struct cli *cli, const char *name, const char *value, struct obslab_error *err)
 {
 	uint64_t n;
 	if (strcmp(name, "strategy") == 0) {
@@ -222,7 +227,7 @@ static void defaults(struct cli *cli)
 	};
 	cli->db_path = DB_DEFAULT_PATH;
 	cli->run.pace_hz = CLI_DEFAULT_UI_PACE_HZ; /* the explorer's; run goes flat out */
-	cli->plan = (struct plan){ .users = { 20, 100, 1000, 10000 }, .nscales = 4, .requests = CLI_SWEEP_REQUESTS };
+	cli->plan = (struct plan){ .users = { PLAN_SWEEP_USERS }, .nscales = 4, .requests = CLI_SWEEP_REQUESTS };
 	cli->findings = (struct findings_config){ .n1_min_count = FINDINGS_DEFAULT_N1_MIN_COUNT, .n1_min_ns = 0 };
 	cli->format = SNAPSHOT_NATIVE;
 	cli->export_dir = ".";
@@ -230,7 +235,7 @@ static void defaults(struct cli *cli)
 }
 
 /* The options of a command: argv[0..argc) are all --name[=value] words. */
-static int parse_options(int argc, char **argv, struct cli *cli, unsigned command, struct cli_error *err)
+static int parse_options(int argc, char **argv, struct cli *cli, unsigned command, struct obslab_error *err)
 {
 	bool json = false, report = false;
 	for (int i = 0; i < argc; i++) {
@@ -273,7 +278,7 @@ static int parse_options(int argc, char **argv, struct cli *cli, unsigned comman
 }
 
 /* help TOPIC: a command that has help of its own. */
-static int help_topic_known(const char *topic, struct cli_error *err)
+static int help_topic_known(const char *topic, struct obslab_error *err)
 {
 	for (size_t i = 0; i < sizeof command_names / sizeof command_names[0]; i++)
 		if (strcmp(topic, command_names[i]) == 0)
@@ -282,7 +287,7 @@ static int help_topic_known(const char *topic, struct cli_error *err)
 	                   topic);
 }
 
-int cli_parse(int argc, char **argv, struct cli *out, struct cli_error *err)
+int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 {
 	defaults(out);
 	err->msg[0] = '\0';

@@ -1,3 +1,7 @@
+/*
+ * clock — the anchor that ties the monotonic clock to wall time, so a
+ * span's monotonic timestamps can be written as Unix times (clock.h).
+ */
 #include "obslab/clock.h"
 
 #include <errno.h>

@@ -1,3 +1,8 @@
+/*
+ * cmd_common — what the headless commands print alike: milliseconds
+ * rounded to the microsecond, and a JSON document printed through the
+ * terminal-safe writer.
+ */
 #include "obslab/cmd_common.h"
 
 #include <math.h>
@@ -14,8 +19,6 @@ void cmd_print_json(FILE *out, cJSON *doc)
 {
 	char *text = cJSON_Print(doc);
 	cJSON_Delete(doc);
-	if (!text)
-		abort(); /* out of memory */
 	textsafe_json_fputs(out, text); /* names from files and databases */
 	fputc('\n', out);
 	cJSON_free(text);

@@ -1,3 +1,9 @@
+/*
+ * cmd_measure — `obslab compare` and `obslab sweep`: start a session on
+ * the plan, feed each completed trace to a comparison as the store sees it,
+ * show progress on a terminal, and print the comparison's rows as a table
+ * or JSON.
+ */
 #include "obslab/cmd_measure.h"
 
 #include <cjson/cJSON.h>
@@ -13,6 +19,7 @@
 #include "obslab/ring.h"
 #include "obslab/session.h"
 #include "obslab/textsafe.h"
+#include "obslab/xalloc.h"
 
 static void observe(void *ctx, const struct trace *t)
 {
@@ -27,8 +34,6 @@ static double rounded(double x, double unit)
 static cJSON *row_json(const struct comparison_row *r, bool with_users)
 {
 	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		abort();
 	if (with_users)
 		cJSON_AddNumberToObject(o, "users", r->users);
 	cJSON_AddStringToObject(o, "strategy", strategy_name(r->strategy));
@@ -52,8 +57,6 @@ static void print_json(FILE *out, const struct cli *cli, const struct comparison
 {
 	bool sweep = cli->command == CLI_CMD_SWEEP;
 	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		abort();
 	if (sweep) {
 		cJSON *list = cJSON_AddArrayToObject(o, "users_list");
 		for (size_t i = 0; i < cli->plan.nscales; i++)
@@ -108,16 +111,17 @@ int cmd_measure(const struct cli *cli, FILE *out, FILE *err)
 {
 	struct workload_config cfg = cli->run;
 	cfg.plan = &cli->plan;
-	static struct comparison cmp; /* large; one per process */
-	comparison_init(&cmp);
+	struct comparison *cmp = xmalloc(sizeof *cmp); /* large for the stack */
+	comparison_init(cmp);
 	struct session s;
-	struct db_error dberr;
+	struct obslab_error dberr;
 	if (session_start(&s, cli->db_path, &cfg, (struct store_limits){ 4, SIZE_MAX }, &dberr) != DB_OK) {
 		textsafe_fprintf(err, "obslab: %s\n", dberr.msg);
 		session_stop(&s);
+		free(cmp);
 		return CLI_EXIT_FAILURE;
 	}
-	store_set_observer(s.store, observe, &cmp);
+	store_set_observer(s.store, observe, cmp);
 
 	struct progress pr = { .s = &s, .err = err };
 	bool tty = isatty(fileno(err));
@@ -131,13 +135,14 @@ int cmd_measure(const struct cli *cli, FILE *out, FILE *err)
 		status = CLI_EXIT_FAILURE;
 	} else {
 		struct comparison_row rows[COMPARISON_MAX_CELLS];
-		size_t n = comparison_rows(&cmp, rows, COMPARISON_MAX_CELLS);
+		size_t n = comparison_rows(cmp, rows, COMPARISON_MAX_CELLS);
 		if (cli->output == CLI_OUTPUT_REPORT_JSON)
 			print_json(out, cli, rows, n, ring_dropped(s.spans));
 		else
 			print_table(out, cli, rows, n);
 	}
-	comparison_clear(&cmp);
+	comparison_clear(cmp);
 	session_stop(&s);
+	free(cmp);
 	return status;
 }

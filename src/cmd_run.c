@@ -1,3 +1,9 @@
+/*
+ * cmd_run — `obslab run`: run the lab headless for --requests requests,
+ * tally every trace's attribution in histograms (memory stays flat), and
+ * print the last response body, a JSON report or a summary with the last
+ * request's findings; the log goes to --log-file.
+ */
 #include "obslab/cmd_run.h"
 
 #include <cjson/cJSON.h>
@@ -87,23 +93,21 @@ static struct figures measure(const struct run *r)
 	findings_detect(&f.findings, f.last, &r->cli->findings, r->s.names);
 
 	/* Queries per request, exact: the workload counts every request's. */
-	int64_t *queries = xmalloc((nsamples ? nsamples : 1) * sizeof *queries);
-	int64_t *total = xmalloc((nsamples ? nsamples : 1) * sizeof *total);
-	for (size_t i = 0; i < nsamples; i++) {
-		queries[i] = samples[i].queries;
-		total[i] = samples[i].duration_ns;
-	}
-	f.queries = (uint32_t)analysis_median(queries, nsamples);
+	struct attribution_series timed = { 0 };
+	for (size_t i = 0; i < nsamples; i++)
+		attribution_series_add(&timed, (struct attribution){ .total_ns = samples[i].duration_ns,
+		                                                     .queries = samples[i].queries });
+	struct attribution med = attribution_series_medians(&timed);
+	attribution_series_free(&timed);
+	f.queries = med.queries;
 	if (f.attributed) {
 		f.total_ns = histogram_percentile(&r->tally.total, 50);
 		f.app_ns = histogram_percentile(&r->tally.app, 50);
 		f.db_ns = histogram_percentile(&r->tally.db, 50);
 		f.network_ns = histogram_percentile(&r->tally.network, 50);
 	} else {
-		f.total_ns = analysis_median(total, nsamples);
+		f.total_ns = med.total_ns;
 	}
-	free(queries);
-	free(total);
 	return f;
 }
 
@@ -111,8 +115,6 @@ static void print_report_json(FILE *out, const struct cli *cli, const struct fig
                               const struct strtab *names)
 {
 	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		abort();
 	cJSON_AddStringToObject(o, "strategy", strategy_name(cli->run.strategy));
 	cJSON_AddNumberToObject(o, "users", cli->run.users);
 	cJSON_AddNumberToObject(o, "requests", (double)f->requests);
@@ -137,9 +139,7 @@ static void print_report_json(FILE *out, const struct cli *cli, const struct fig
 	for (size_t i = 0; i < f->findings.n; i++) {
 		const struct finding *x = &f->findings.item[i];
 		cJSON *item = cJSON_CreateObject();
-		if (!item)
-			abort();
-		cJSON_AddStringToObject(item, "kind", x->kind == FINDING_N_PLUS_ONE ? "n_plus_one" : "full_scan_loop");
+		cJSON_AddStringToObject(item, "kind", finding_key(x->kind));
 		cJSON_AddStringToObject(item, "query", strtab_get(names, x->fingerprint));
 		cJSON_AddNumberToObject(item, "count", x->count);
 		cJSON_AddNumberToObject(item, "cost_ms", cmd_ms(x->cost_ns));
@@ -195,14 +195,14 @@ int cmd_run(const struct cli *cli, FILE *out, FILE *err)
 {
 	struct run r = { .cli = cli };
 	if (cli->log_file) {
-		char why[512];
-		r.log_file = log_open_file(cli->log_file, why, sizeof why);
+		struct obslab_error why;
+		r.log_file = log_open_file(cli->log_file, &why);
 		if (!r.log_file) {
-			textsafe_fprintf(err, "obslab: %s\n", why);
+			textsafe_fprintf(err, "obslab: %s\n", why.msg);
 			return CLI_EXIT_FAILURE;
 		}
 	}
-	struct db_error dberr;
+	struct obslab_error dberr;
 	struct store_limits limits = { .max_traces = RUN_KEPT_TRACES, .max_spans = STORE_DEFAULT_MAX_SPANS };
 	histogram_init(&r.tally.total);
 	histogram_init(&r.tally.app);

@@ -1,3 +1,9 @@
+/*
+ * cmd_snapshot — `obslab export` (check the target first, run the lab,
+ * write its traces atomically in the chosen format) and `obslab report`
+ * (read a file, then medians, query statistics and findings over all its
+ * traces, as text or JSON).
+ */
 #include "obslab/cmd_snapshot.h"
 
 #include <cjson/cJSON.h>
@@ -16,17 +22,17 @@
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/textsafe.h"
-#include "obslab/window.h"
+#include "obslab/recent.h"
 #include "obslab/xalloc.h"
 
 int cmd_export(const struct cli *cli, FILE *out, FILE *err)
 {
 	struct session s;
-	struct db_error dberr;
+	struct obslab_error dberr;
 	struct store_limits limits = { .max_traces = cli->run.max_requests, .max_spans = SIZE_MAX };
-	char why[512];
-	if (!atomicfile_check(cli->output_path, 0, why, sizeof why)) { /* refused before the lab runs */
-		textsafe_fprintf(err, "obslab: %s\n", why);
+	struct obslab_error why;
+	if (!atomicfile_check(cli->output_path, 0, &why)) { /* refused before the lab runs */
+		textsafe_fprintf(err, "obslab: %s\n", why.msg);
 		return CLI_EXIT_FAILURE;
 	}
 	if (session_start(&s, cli->db_path, &cli->run, limits, &dberr) != DB_OK) {
@@ -47,8 +53,8 @@ int cmd_export(const struct cli *cli, FILE *out, FILE *err)
 			.anchor = s.anchor,
 		};
 		struct snapshot_target target = { .path = cli->output_path };
-		if (!snapshot_write_to(&target, cli->format, s.store, s.names, &meta, &cli->findings, why, sizeof why)) {
-			textsafe_fprintf(err, "obslab: %s\n", why);
+		if (!snapshot_write_to(&target, cli->format, s.store, s.names, &meta, &cli->findings, &why)) {
+			textsafe_fprintf(err, "obslab: %s\n", why.msg);
 			status = CLI_EXIT_FAILURE;
 		} else {
 			textsafe_fprintf(out, "%s %s: %s, %zu traces, %zu spans\n", target.replaced ? "replaced" : "wrote",
@@ -74,8 +80,8 @@ struct report {
 	struct snapshot snap;
 	struct store *store;
 	size_t spans;
-	int64_t *total, *app, *db, *network;
-	struct query_stat queries[WINDOW_MAX_FINGERPRINTS];
+	struct attribution_series per_trace;
+	struct query_stat queries[RECENT_MAX_FINGERPRINTS];
 	size_t nqueries;
 	struct finding_total found[FINDINGS_MAX * 2];
 	size_t nfound;
@@ -106,29 +112,19 @@ static void tally_findings(struct report *r, const struct findings *f)
 static void analyze(struct report *r, const struct findings_config *cfg)
 {
 	size_t n = store_trace_count(r->store);
-	r->total = xmalloc(n * sizeof *r->total);
-	r->app = xmalloc(n * sizeof *r->app);
-	r->db = xmalloc(n * sizeof *r->db);
-	r->network = xmalloc(n * sizeof *r->network);
-	struct window *win = xmalloc(sizeof *win);
-	window_init(win, 0);
+	struct recent_stats *win = recent_of_store(r->store); /* every trace counts */
 	struct findings f;
 	findings_init(&f);
 	for (size_t i = 0; i < n; i++) {
 		const struct trace *t = store_trace(r->store, i);
-		struct attribution a = analysis_attribution(t);
-		r->total[i] = a.total_ns;
-		r->app[i] = a.app_ns;
-		r->db[i] = a.db_ns;
-		r->network[i] = a.network_ns;
+		attribution_series_add(&r->per_trace, analysis_attribution(t));
 		r->spans += t->nspans;
-		window_add(win, t, 0); /* one epoch: every trace counts */
 		findings_detect(&f, t, cfg, r->snap.names);
 		tally_findings(r, &f);
 	}
 	findings_free(&f);
-	size_t q = window_query_stats(win, 0, r->queries, WINDOW_MAX_FINGERPRINTS);
-	r->nqueries = q < WINDOW_MAX_FINGERPRINTS ? q : WINDOW_MAX_FINGERPRINTS;
+	size_t q = recent_query_stats(win, 0, r->queries, RECENT_MAX_FINGERPRINTS);
+	r->nqueries = q < RECENT_MAX_FINGERPRINTS ? q : RECENT_MAX_FINGERPRINTS;
 	free(win);
 }
 
@@ -150,10 +146,10 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 		fprintf(out, "settings: %s, %u users, RTT %u us (simulated), index %s; %" PRIu64 " spans dropped\n",
 		        strategy_name(m->settings.strategy), m->settings.users, m->settings.rtt_us,
 		        m->settings.index ? "on" : "off", m->dropped_spans);
+	struct attribution med = attribution_series_medians(&r->per_trace);
 	fprintf(out, "\nattribution, medians per request:\n");
 	fprintf(out, "  total %10.3f ms\n  app %12.3f ms\n  database %7.3f ms\n  network %8.3f ms (simulated)\n",
-	        cmd_ms(analysis_median(r->total, n)), cmd_ms(analysis_median(r->app, n)), cmd_ms(analysis_median(r->db, n)),
-	        cmd_ms(analysis_median(r->network, n)));
+	        cmd_ms(med.total_ns), cmd_ms(med.app_ns), cmd_ms(med.db_ns), cmd_ms(med.network_ns));
 	fprintf(out, "\nqueries, all traces:\n  %8s %11s %11s %11s %11s %8s  %s\n", "calls", "total", "mean", "p50", "p95",
 	        "rows", "query");
 	for (size_t i = 0; i < r->nqueries; i++) {
@@ -184,11 +180,12 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 	cJSON_AddStringToObject(o, "format", snapshot_format_name(r->snap.format));
 	cJSON_AddNumberToObject(o, "traces", (double)n);
 	cJSON_AddNumberToObject(o, "spans", (double)r->spans);
+	struct attribution med = attribution_series_medians(&r->per_trace);
 	cJSON *a = cJSON_AddObjectToObject(o, "median");
-	cJSON_AddNumberToObject(a, "total_ms", cmd_ms(analysis_median(r->total, n)));
-	cJSON_AddNumberToObject(a, "app_ms", cmd_ms(analysis_median(r->app, n)));
-	cJSON_AddNumberToObject(a, "db_ms", cmd_ms(analysis_median(r->db, n)));
-	cJSON_AddNumberToObject(a, "network_ms", cmd_ms(analysis_median(r->network, n)));
+	cJSON_AddNumberToObject(a, "total_ms", cmd_ms(med.total_ns));
+	cJSON_AddNumberToObject(a, "app_ms", cmd_ms(med.app_ns));
+	cJSON_AddNumberToObject(a, "db_ms", cmd_ms(med.db_ns));
+	cJSON_AddNumberToObject(a, "network_ms", cmd_ms(med.network_ns));
 	cJSON *qs = cJSON_AddArrayToObject(o, "queries");
 	for (size_t i = 0; i < r->nqueries; i++) {
 		cJSON *q = cJSON_CreateObject();
@@ -202,7 +199,7 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 	cJSON *fs = cJSON_AddArrayToObject(o, "findings");
 	for (size_t i = 0; i < r->nfound; i++) {
 		cJSON *f = cJSON_CreateObject();
-		cJSON_AddStringToObject(f, "kind", r->found[i].kind == FINDING_N_PLUS_ONE ? "n_plus_one" : "full_scan_loop");
+		cJSON_AddStringToObject(f, "kind", finding_key(r->found[i].kind));
 		cJSON_AddStringToObject(f, "query", strtab_get(r->snap.names, r->found[i].fingerprint));
 		cJSON_AddNumberToObject(f, "traces", (double)r->found[i].traces);
 		cJSON_AddItemToArray(fs, f);
@@ -212,24 +209,22 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 
 int cmd_report(const struct cli *cli, FILE *out, FILE *err)
 {
-	static struct report r; /* one per process */
-	memset(&r, 0, sizeof r);
-	char why[512];
-	if (!snapshot_read(cli->file, &r.snap, why, sizeof why)) {
-		textsafe_fprintf(err, "obslab: %s\n", why);
+	struct report *r = xcalloc(1, sizeof *r); /* large for the stack */
+	struct obslab_error why;
+	if (!snapshot_read(cli->file, &r->snap, &why)) {
+		textsafe_fprintf(err, "obslab: %s\n", why.msg);
+		free(r);
 		return CLI_EXIT_FAILURE;
 	}
-	r.store = snapshot_store(&r.snap);
-	analyze(&r, &cli->findings);
+	r->store = snapshot_store(&r->snap);
+	analyze(r, &cli->findings);
 	if (cli->output == CLI_OUTPUT_BODY)
-		print_json(out, cli, &r);
+		print_json(out, cli, r);
 	else
-		print_text(out, cli, &r);
-	free(r.total);
-	free(r.app);
-	free(r.db);
-	free(r.network);
-	store_destroy(r.store);
-	snapshot_free(&r.snap);
+		print_text(out, cli, r);
+	attribution_series_free(&r->per_trace);
+	store_destroy(r->store);
+	snapshot_free(&r->snap);
+	free(r);
 	return CLI_EXIT_OK;
 }

@@ -1,3 +1,8 @@
+/*
+ * comparison — measured requests grouped by (users, strategy), each cell an
+ * attribution series, and the rows the comparison table prints: medians,
+ * the median share of time in the database, speedup against naive.
+ */
 #include "obslab/comparison.h"
 
 #include <math.h>
@@ -17,14 +22,8 @@ void comparison_init(struct comparison *c)
 
 void comparison_clear(struct comparison *c)
 {
-	for (size_t i = 0; i < c->ncells; i++) {
-		struct comparison_cell *cell = &c->cell[i];
-		free(cell->total);
-		free(cell->db);
-		free(cell->network);
-		free(cell->app);
-		free(cell->queries);
-	}
+	for (size_t i = 0; i < c->ncells; i++)
+		attribution_series_free(&c->cell[i].requests);
 	comparison_init(c);
 }
 
@@ -53,45 +52,21 @@ void comparison_add(struct comparison *c, const struct trace *t)
 	struct comparison_cell *cell = cell_for(c, root->u.root.users, (enum strategy)root->strategy);
 	if (!cell)
 		return;
-	if (cell->n == cell->cap) {
-		cell->cap = cell->cap ? cell->cap * 2 : 16;
-		cell->total = xrealloc(cell->total, cell->cap * sizeof *cell->total);
-		cell->db = xrealloc(cell->db, cell->cap * sizeof *cell->db);
-		cell->network = xrealloc(cell->network, cell->cap * sizeof *cell->network);
-		cell->app = xrealloc(cell->app, cell->cap * sizeof *cell->app);
-		cell->queries = xrealloc(cell->queries, cell->cap * sizeof *cell->queries);
-	}
-	struct attribution a = analysis_attribution(t);
-	cell->total[cell->n] = a.total_ns;
-	cell->db[cell->n] = a.db_ns;
-	cell->network[cell->n] = a.network_ns;
-	cell->app[cell->n] = a.app_ns;
-	cell->queries[cell->n] = a.queries;
-	cell->n++;
-}
-
-/* The median of a copy: the cell keeps its arrival order. */
-static int64_t median(const int64_t *v, size_t n)
-{
-	int64_t *copy = xmalloc(n * sizeof *copy);
-	memcpy(copy, v, n * sizeof *copy);
-	int64_t m = analysis_median(copy, n);
-	free(copy);
-	return m;
+	attribution_series_add(&cell->requests, analysis_attribution(t));
 }
 
 /* The median of each request's own share of time in database calls, in
  * parts per billion: a median of shares, never above 1, where the medians
  * of database and network time, taken apart, may add up to more than the
  * median total. */
-static double median_db_share(const struct comparison_cell *cell)
+static double median_db_share(const struct attribution_series *s)
 {
-	int64_t *ppb = xmalloc(cell->n * sizeof *ppb);
-	for (size_t i = 0; i < cell->n; i++) {
-		int64_t waited = duration_add(cell->db[i], cell->network[i]);
-		ppb[i] = cell->total[i] > 0 ? (int64_t)llround(1e9 * (double)waited / (double)cell->total[i]) : 0;
+	int64_t *ppb = xmalloc_array(s->n, sizeof *ppb);
+	for (size_t i = 0; i < s->n; i++) {
+		int64_t waited = duration_add(s->db[i], s->network[i]);
+		ppb[i] = s->total[i] > 0 ? (int64_t)llround(1e9 * (double)waited / (double)s->total[i]) : 0;
 	}
-	int64_t m = analysis_median(ppb, cell->n);
+	int64_t m = analysis_median(ppb, s->n);
 	free(ppb);
 	return (double)m / 1e9;
 }
@@ -109,18 +84,19 @@ size_t comparison_rows(const struct comparison *c, struct comparison_row *out, s
 	size_t n = 0;
 	for (size_t i = 0; i < c->ncells && n < cap; i++) {
 		const struct comparison_cell *cell = &c->cell[i];
-		if (cell->n == 0)
+		if (cell->requests.n == 0)
 			continue;
+		struct attribution m = attribution_series_medians(&cell->requests);
 		struct comparison_row *r = &out[n++];
 		r->users = cell->users;
 		r->strategy = cell->strategy;
-		r->requests = cell->n;
-		r->queries_per_request = (uint32_t)median(cell->queries, cell->n);
-		r->median_total_ns = median(cell->total, cell->n);
-		r->median_db_ns = median(cell->db, cell->n);
-		r->median_network_ns = median(cell->network, cell->n);
-		r->median_app_ns = median(cell->app, cell->n);
-		r->db_share = median_db_share(cell);
+		r->requests = cell->requests.n;
+		r->queries_per_request = m.queries;
+		r->median_total_ns = m.total_ns;
+		r->median_db_ns = m.db_ns;
+		r->median_network_ns = m.network_ns;
+		r->median_app_ns = m.app_ns;
+		r->db_share = median_db_share(&cell->requests);
 		r->speedup_vs_naive = 0.0;
 	}
 	qsort(out, n, sizeof *out, by_users_then_strategy);

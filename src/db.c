@@ -26,14 +26,14 @@ static const char schema_sql[] =
 	" id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id),"
 	" product_name TEXT, quantity INTEGER);";
 
-static enum db_status fail(struct db_error *err, enum db_status status, const char *fmt, ...)
+static enum db_status fail(struct obslab_error *err, enum db_status status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static enum db_status fail(struct db_error *err, enum db_status status, const char *fmt, ...)
+static enum db_status fail(struct obslab_error *err, enum db_status status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	obslab_error_vset(err, fmt, ap);
 	va_end(ap);
 	return status;
 }
@@ -51,7 +51,7 @@ static enum db_status status_of(int rc)
 	}
 }
 
-static enum db_status sqlite_fail(struct db_error *err, sqlite3 *db, int rc, const char *what)
+static enum db_status sqlite_fail(struct obslab_error *err, sqlite3 *db, int rc, const char *what)
 {
 	const char *detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
 	return fail(err, status_of(rc), "%s: %s", what, detail);
@@ -200,7 +200,7 @@ static int read_verdict(sqlite3 *db, struct verdict *v)
  * its header, or one carrying obslab's stamp (the obslab_meta row, and no
  * other application_id). Anything else is someone else's.
  */
-static enum db_status judge(const struct verdict *v, const char *name, struct db_error *err)
+static enum db_status judge(const struct verdict *v, const char *name, struct obslab_error *err)
 {
 	bool our_id = v->application_id == 0 || v->application_id == DB_APPLICATION_ID;
 	if (v->objects == 0 && (v->application_id == DB_APPLICATION_ID ||
@@ -275,7 +275,7 @@ static const char *kind_of(mode_t mode)
 	       : S_ISFIFO(mode) ? "a FIFO" : S_ISSOCK(mode) ? "a socket" : "not a regular file";
 }
 
-static enum db_status guard_refusal(const struct db_guard_facts *f, const char *name, struct db_error *err)
+static enum db_status guard_refusal(const struct db_guard_facts *f, const char *name, struct obslab_error *err)
 {
 	switch (f->refused) {
 	case DB_GUARD_NOT_REGULAR:
@@ -327,7 +327,7 @@ static sqlite3 *look_immutable(const struct db_guard_facts *f, struct db_wait *w
  * whether obslab may use it. Writes nothing, creates nothing (not even a
  * journal): a refusal leaves the directory as it was.
  */
-static enum db_status look(const char *path, struct db_wait *wait, struct db_guard_facts *f, struct db_error *err)
+static enum db_status look(const char *path, struct db_wait *wait, struct db_guard_facts *f, struct obslab_error *err)
 {
 	memset(f, 0, sizeof *f);
 	if (uri_names_vfs(path))
@@ -376,7 +376,7 @@ static enum db_status look(const char *path, struct db_wait *wait, struct db_gua
 
 /* Creates obslab's tables and stamp in one transaction, after checking
  * again, under the write lock, that the file is still obslab's. */
-static int prepare_schema(sqlite3 *db, const char *name, enum db_status *st, struct db_error *err)
+static int prepare_schema(sqlite3 *db, const char *name, enum db_status *st, struct obslab_error *err)
 {
 	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
@@ -406,7 +406,7 @@ static int prepare_schema(sqlite3 *db, const char *name, enum db_status *st, str
 	return rc;
 }
 
-enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **out, struct db_error *err)
+enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **out, struct obslab_error *err)
 {
 	*out = NULL;
 	struct db_wait fallback;
@@ -458,7 +458,7 @@ enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **ou
 	return DB_OK;
 }
 
-enum db_status db_open(const char *path, sqlite3 **out, struct db_error *err)
+enum db_status db_open(const char *path, sqlite3 **out, struct obslab_error *err)
 {
 	return db_open_wait(path, NULL, out, err);
 }
@@ -538,7 +538,7 @@ static int exec_u32(sqlite3 *db, const char *sql, uint32_t value)
 }
 
 enum db_status db_seed(sqlite3 *db, uint32_t users, uint64_t seed, db_progress_fn *progress,
-                       void *ctx, struct db_error *err)
+                       void *ctx, struct obslab_error *err)
 {
 	uint32_t have = db_seeded_users(db);
 	bool same_seed = have > 0 && db_seeded_seed(db) == seed;
@@ -578,7 +578,7 @@ enum db_status db_seed(sqlite3 *db, uint32_t users, uint64_t seed, db_progress_f
 	return DB_OK;
 }
 
-enum db_status db_set_index(sqlite3 *db, bool on, struct db_error *err)
+enum db_status db_set_index(sqlite3 *db, bool on, struct obslab_error *err)
 {
 	const char *sql = on ? "CREATE INDEX IF NOT EXISTS " DB_INDEX_NAME " ON orders(user_id)"
 	                     : "DROP INDEX IF EXISTS " DB_INDEX_NAME;

@@ -1,3 +1,8 @@
+/*
+ * findings — the detectors over one trace (N+1: a run of one fingerprint
+ * under one parent; full scans repeated in a loop) with their evidence and
+ * the time a fix would save, and the kinds' names (findings.h).
+ */
 #include "obslab/findings.h"
 
 #include <stdbool.h>
@@ -31,11 +36,16 @@ const char *finding_name(enum finding_kind kind)
 	return kind == FINDING_N_PLUS_ONE ? "N+1 queries" : "full scan in a loop";
 }
 
+const char *finding_key(enum finding_kind kind)
+{
+	return kind == FINDING_N_PLUS_ONE ? "n_plus_one" : "full_scan_loop";
+}
+
 static void push_evidence(struct findings *f, uint32_t span)
 {
 	if (f->evidence_len == f->evidence_cap) {
 		f->evidence_cap = f->evidence_cap ? f->evidence_cap * 2 : 256;
-		f->evidence = xrealloc(f->evidence, f->evidence_cap * sizeof *f->evidence);
+		f->evidence = xrealloc_array(f->evidence, f->evidence_cap, sizeof *f->evidence);
 	}
 	f->evidence[f->evidence_len++] = span;
 }
@@ -53,7 +63,7 @@ static struct finding *record(struct findings *f, const struct trace *t, enum fi
 	x->count = count;
 	x->evidence = f->evidence_len;
 	x->source = SPANTREE_NONE;
-	int64_t *durations = xmalloc(count * sizeof *durations);
+	int64_t *durations = xmalloc_array(count, sizeof *durations);
 	uint32_t c = first;
 	for (uint32_t k = 0; k < count; k++, c = f->tree.next_sibling[c]) {
 		push_evidence(f, c);

@@ -1,5 +1,11 @@
+/*
+ * histogram — log-linear buckets: recording, merging and percentiles in
+ * fixed memory, exact for small values and within a bounded relative
+ * error above (histogram.h).
+ */
 #include "obslab/histogram.h"
 
+#include <assert.h>
 #include <string.h>
 
 #include "obslab/duration.h"
@@ -25,12 +31,15 @@ static uint32_t index_of(int64_t value)
 	int shift = floor_log2(v) - HISTOGRAM_SUB_BITS;
 	if (shift < 0)
 		shift = 0;
-	return (uint32_t)(((uint64_t)shift << HISTOGRAM_SUB_BITS) + (v >> shift));
+	uint32_t index = (uint32_t)(((uint64_t)shift << HISTOGRAM_SUB_BITS) + (v >> shift));
+	assert(index < HISTOGRAM_BUCKETS);
+	return index;
 }
 
 /* The lowest value and width of the values a bucket holds. */
 static void bucket_range(uint32_t index, int64_t *low, int64_t *width)
 {
+	assert(index < HISTOGRAM_BUCKETS);
 	uint32_t shift = index >> HISTOGRAM_SUB_BITS;
 	if (shift == 0) {
 		*low = index;

@@ -1,3 +1,9 @@
+/*
+ * jsonpull — the pull parser: a tokenizer over the caller's buffer, the
+ * nesting stack with its depth limit, strings decoded (escapes, surrogate
+ * pairs) into one scratch buffer, numbers read strictly, and the first
+ * error kept with where it happened.
+ */
 #include "obslab/jsonpull.h"
 #include "obslab/xalloc.h"
 

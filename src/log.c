@@ -75,8 +75,6 @@ int log_write_json(FILE *out, const struct log_record *rec, const struct clock_a
 	char when[40];
 	format_time(when, sizeof when, clock_to_unix_ns(anchor, rec->time_ns));
 	cJSON *obj = cJSON_CreateObject();
-	if (!obj)
-		abort(); /* out of memory: the one unrecoverable error */
 	cJSON_AddStringToObject(obj, "time", when);
 	cJSON_AddStringToObject(obj, "level", log_level_name(rec->level));
 	cJSON_AddStringToObject(obj, "message", rec->message);
@@ -90,8 +88,6 @@ int log_write_json(FILE *out, const struct log_record *rec, const struct clock_a
 	}
 	char *line = cJSON_PrintUnformatted(obj);
 	cJSON_Delete(obj);
-	if (!line)
-		abort();
 	/* Names come from files and databases: kept JSON, and safe to tail. */
 	int rc = textsafe_json_fputs(out, line) == EOF || fputc('\n', out) == EOF ? -1 : 0;
 	cJSON_free(line);
@@ -135,7 +131,7 @@ static const char *file_kind(mode_t mode)
 	                        : "not a regular file";
 }
 
-FILE *log_open_file(const char *path, char *err, size_t cap)
+FILE *log_open_file(const char *path, struct obslab_error *err)
 {
 	/* O_NONBLOCK: a FIFO with no reader fails at once (ENXIO) instead of
 	 * waiting for one; a regular file or a device is unaffected. */
@@ -144,29 +140,29 @@ FILE *log_open_file(const char *path, char *err, size_t cap)
 	if (fd < 0) {
 		int e = errno;
 		if (e == ENXIO && stat(path, &st) == 0 && S_ISFIFO(st.st_mode))
-			snprintf(err, cap, "cannot write the log file %s: a FIFO that no process is reading (start the reader first)",
+			obslab_error_set(err, "cannot write the log file %s: a FIFO that no process is reading (start the reader first)",
 			         path);
 		else if (e == ENXIO && stat(path, &st) == 0)
-			snprintf(err, cap, "cannot write the log file %s: it is %s", path, file_kind(st.st_mode));
+			obslab_error_set(err, "cannot write the log file %s: it is %s", path, file_kind(st.st_mode));
 		else
-			snprintf(err, cap, "cannot write the log file %s: %s", path, strerror(e));
+			obslab_error_set(err, "cannot write the log file %s: %s", path, strerror(e));
 		return NULL;
 	}
 	int flags = fcntl(fd, F_GETFL);
 	if (fstat(fd, &st) != 0) {
-		snprintf(err, cap, "cannot write the log file %s: %s", path, strerror(errno));
+		obslab_error_set(err, "cannot write the log file %s: %s", path, strerror(errno));
 		close(fd);
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode)) {
-		snprintf(err, cap, "cannot write the log file %s: it is %s", path, file_kind(st.st_mode));
+		obslab_error_set(err, "cannot write the log file %s: it is %s", path, file_kind(st.st_mode));
 		close(fd);
 		return NULL;
 	}
 	/* Blocking again from here: a log line is written whole, as to stdout. */
 	FILE *f = flags >= 0 && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0 ? fdopen(fd, "a") : NULL;
 	if (!f) {
-		snprintf(err, cap, "cannot write the log file %s: %s", path, strerror(errno));
+		obslab_error_set(err, "cannot write the log file %s: %s", path, strerror(errno));
 		close(fd);
 	}
 	return f;

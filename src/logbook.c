@@ -1,3 +1,7 @@
+/*
+ * logbook — the log pane's bounded list of entries, where a record equal to
+ * the previous one only increments its repeat count (logbook.h).
+ */
 #include "obslab/logbook.h"
 
 #include <stdio.h>

@@ -16,7 +16,7 @@ int main(int argc, char **argv)
 	 * line, not a signal that kills the process mid-export. */
 	signal(SIGXFSZ, SIG_IGN);
 	struct cli cli;
-	struct cli_error err;
+	struct obslab_error err;
 	if (cli_parse(argc, argv, &cli, &err) != CLI_EXIT_OK) {
 		textsafe_fprintf(stderr, "obslab: %s\n", err.msg); /* it may quote argv */
 		fputs("Try 'obslab --help'.\n", stderr);

@@ -72,9 +72,7 @@ void request_result_free(struct request_result *res)
 struct request_ctx *request_ctx_create(sqlite3 *db, struct tracer *tracer, struct strtab *names,
                                        struct ring *logs)
 {
-	struct request_ctx *ctx = calloc(1, sizeof *ctx);
-	if (!ctx)
-		return NULL;
+	struct request_ctx *ctx = xcalloc(1, sizeof *ctx);
 	ctx->db = db;
 	ctx->tracer = tracer;
 	ctx->names = names;
@@ -141,9 +139,7 @@ static int prepare_in_list(struct request_ctx *ctx, sqlite3_stmt **slot, size_t 
 	static const char head[] = "SELECT user_id, count(*) FROM orders WHERE user_id IN (";
 	static const char tail[] = ") GROUP BY user_id";
 	size_t cap = sizeof head + 3 * n + sizeof tail;
-	char *sql = malloc(cap);
-	if (!sql)
-		return SQLITE_NOMEM;
+	char *sql = xmalloc(cap);
 	char *p = sql + sizeof head - 1;
 	memcpy(sql, head, sizeof head - 1);
 	for (size_t i = 0; i < n; i++) {
@@ -163,10 +159,7 @@ static struct user_row *push_user(struct request_result *res)
 {
 	if (res->nusers == res->cap) {
 		size_t cap = res->cap ? res->cap * 2 : 64;
-		struct user_row *users = realloc(res->users, cap * sizeof *users);
-		if (!users)
-			return NULL;
-		res->users = users;
+		res->users = xrealloc_array(res->users, cap, sizeof *res->users);
 		res->cap = cap;
 	}
 	struct user_row *u = &res->users[res->nusers++];
@@ -218,10 +211,6 @@ static int fetch_users(sqlite3_stmt *stmt, bool with_count, struct request_resul
 	res->queries++;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct user_row *u = push_user(res);
-		if (!u) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
 		u->id = sqlite3_column_int64(stmt, 0);
 		u->username = take_text(res, stmt, 1);
 		u->email = take_text(res, stmt, 2);
@@ -317,8 +306,6 @@ static int run_eager(struct request_ctx *ctx, struct request_result *res)
 static char *build_body(enum strategy strategy, const struct request_result *res)
 {
 	cJSON *root = cJSON_CreateObject();
-	if (!root)
-		return NULL;
 	char note[200];
 	const char *note_key = strategy == STRATEGY_NAIVE ? "warning" : "info";
 	switch (strategy) {
@@ -341,14 +328,10 @@ static char *build_body(enum strategy strategy, const struct request_result *res
 	cJSON_AddStringToObject(root, note_key, note);
 	cJSON_AddNumberToObject(root, "total_users", (double)res->nusers);
 	cJSON *users = cJSON_AddArrayToObject(root, "users");
-	for (size_t i = 0; users && i < res->nusers; i++) {
+	for (size_t i = 0; i < res->nusers; i++) {
 		const struct user_row *u = &res->users[i];
 		cJSON *o = cJSON_CreateObject();
-		if (!o || !cJSON_AddItemToArray(users, o)) {
-			cJSON_Delete(o);
-			cJSON_Delete(root);
-			return NULL;
-		}
+		cJSON_AddItemToArray(users, o);
 		cJSON_AddNumberToObject(o, "id", (double)u->id);
 		cJSON_AddStringToObject(o, "username", res->text + u->username);
 		cJSON_AddStringToObject(o, "email", res->text + u->email);
@@ -391,7 +374,7 @@ static void log_request(struct request_ctx *ctx, enum strategy strategy,
 }
 
 enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
-                           struct request_result *res, struct db_error *err)
+                           struct request_result *res, struct obslab_error *err)
 {
 	res->nusers = 0;
 	res->text_len = 0;
@@ -416,10 +399,7 @@ enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
 		tracer_begin(ctx->tracer, ctx->serialize_name, SPAN_KIND_INTERNAL);
 		res->body = build_body(strategy, res);
 		tracer_end(ctx->tracer);
-		if (!res->body)
-			rc = SQLITE_NOMEM;
-		else
-			res->body_len = strlen(res->body);
+		res->body_len = strlen(res->body);
 	}
 	if (root) {
 		root->strategy = (uint8_t)strategy;
@@ -435,7 +415,7 @@ enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
 	if ((rc & 0xff) == SQLITE_INTERRUPT)
 		return DB_INTERRUPTED;
 	if (rc != SQLITE_OK) {
-		snprintf(err->msg, sizeof err->msg, "the %s request failed: %s", strategy_name(strategy),
+		obslab_error_set(err, "the %s request failed: %s", strategy_name(strategy),
 		         rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(ctx->db));
 		return (rc & 0xff) == SQLITE_CORRUPT ? DB_NOTADB : DB_ERROR;
 	}

@@ -1,9 +1,17 @@
+/*
+ * ring — the single-producer, single-consumer ring: two monotonically
+ * growing indices on separate cache lines, each side caching the other's
+ * index, release/acquire ordering so a record is whole before it is seen.
+ */
 #include "obslab/ring.h"
 
+#include <assert.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "obslab/xalloc.h"
 
 #define CACHE_LINE 64
 
@@ -34,18 +42,11 @@ struct ring *ring_create(size_t capacity, size_t elem_size)
 {
 	if (capacity < 2 || (capacity & (capacity - 1)) != 0 || elem_size == 0)
 		return NULL;
-	if (capacity > SIZE_MAX / elem_size)
-		return NULL;
-	struct ring *ring = aligned_alloc(CACHE_LINE, sizeof *ring);
-	if (!ring)
-		return NULL;
+	struct ring *ring = xmalloc_aligned(CACHE_LINE, sizeof *ring); /* sizeof: a multiple of CACHE_LINE */
 	memset(ring, 0, sizeof *ring);
-	ring->slots = malloc(capacity * elem_size);
-	if (!ring->slots) {
-		free(ring);
-		return NULL;
-	}
+	ring->slots = xmalloc_array(capacity, elem_size);
 	ring->mask = capacity - 1;
+	assert((capacity & ring->mask) == 0);
 	ring->elem_size = elem_size;
 	atomic_init(&ring->head, 0);
 	atomic_init(&ring->tail, 0);
@@ -73,6 +74,7 @@ bool ring_push(struct ring *ring, const void *elem)
 			return false;
 		}
 	}
+	assert(head - ring->tail_cache <= ring->mask); /* a free slot */
 	unsigned char *slot = ring->slots + (head & ring->mask) * ring->elem_size;
 	if (ring->elem_size == CACHE_LINE)
 		memcpy(slot, elem, CACHE_LINE); /* span records: a fixed size the compiler inlines */
@@ -89,6 +91,7 @@ size_t ring_pop(struct ring *ring, void *out, size_t max)
 	if (ring->head_cache == tail) /* looks empty: only then ask the producer */
 		ring->head_cache = atomic_load_explicit(&ring->head, memory_order_acquire);
 	uint64_t available = ring->head_cache - tail;
+	assert(available <= ring->mask + 1); /* never more than the ring holds */
 	size_t n = available < max ? (size_t)available : max;
 	if (n == 0)
 		return 0;

@@ -1,3 +1,7 @@
+/*
+ * rng — xoshiro256** seeded through splitmix64, and bounded draws without
+ * modulo bias (rng.h).
+ */
 #include "obslab/rng.h"
 
 #include <sys/random.h>

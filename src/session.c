@@ -31,7 +31,7 @@ static void say_waiting(void *ctx)
 }
 
 enum db_status session_start(struct session *s, const char *db_path, const struct workload_config *cfg,
-                             struct store_limits limits, struct db_error *err)
+                             struct store_limits limits, struct obslab_error *err)
 {
 	memset(s, 0, sizeof *s);
 	sqlite3 *db;
@@ -48,14 +48,10 @@ enum db_status session_start(struct session *s, const char *db_path, const struc
 	s->spans = ring_create(SESSION_SPAN_RING, sizeof(struct span_record));
 	s->logs = ring_create(SESSION_LOG_RING, sizeof(struct log_record));
 	s->store = store_create(limits);
-	if (!s->names || !s->spans || !s->logs || !s->store)
-		abort(); /* out of memory */
 	s->workload = workload_create(db, cfg, s->spans, s->logs, s->names);
-	if (!s->workload)
-		abort();
 	int rc = workload_start(s->workload);
 	if (rc != 0) {
-		snprintf(err->msg, sizeof err->msg, "cannot start the workload thread: %s", strerror(rc));
+		obslab_error_set(err, "cannot start the workload thread: %s", strerror(rc));
 		return DB_ERROR;
 	}
 	return DB_OK;

@@ -133,9 +133,9 @@ bool reader_assemble(struct reader *r)
 {
 	qsort(r->spans, r->n, sizeof *r->spans, by_trace_then_start);
 	struct snapshot *out = r->out;
-	out->records = xmalloc(r->n * sizeof *out->records);
-	struct id_index *ix = xmalloc(r->n * sizeof *ix);
-	struct group *groups = xmalloc(r->n * sizeof *groups);
+	out->records = xmalloc_array(r->n, sizeof *out->records);
+	struct id_index *ix = xmalloc_array(r->n, sizeof *ix);
+	struct group *groups = xmalloc_array(r->n, sizeof *groups);
 	size_t ngroups = 0;
 	for (size_t first = 0; first < r->n;) {
 		size_t last = first + 1;

@@ -23,7 +23,7 @@ bool reader_fail(struct reader *r, const char *fmt, ...)
 		return false;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(r->err, r->cap_err, fmt, ap);
+	obslab_error_vset(r->err, fmt, ap);
 	va_end(ap);
 	return false;
 }
@@ -111,14 +111,12 @@ static bool read_document(struct reader *r, struct jp *jp)
 	return reader_fail(r, "neither an obslab snapshot (\"format\") nor OTLP/JSON (\"resourceSpans\")");
 }
 
-bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, char *err, size_t cap)
+bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, struct obslab_error *err)
 {
 	memset(out, 0, sizeof *out);
-	struct reader r = { .out = out, .err = err, .cap_err = cap };
+	struct reader r = { .out = out, .err = err };
 	out->names = strtab_create();
-	if (!out->names)
-		abort();
-	err[0] = '\0';
+	err->msg[0] = '\0';
 	size_t bad = utf8_valid_len(buf, len);
 	bool ok;
 	if (bad < len) {
@@ -130,7 +128,7 @@ bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, char *err
 		ok = read_document(&r, &jp);
 		r.jp = NULL;
 		if (!ok && jp.failed) /* the parser's own complaint */
-			snprintf(err, cap, "%s", jp.error);
+			obslab_error_set(err, "%s", jp.error);
 		jp_free(&jp);
 	}
 	if (ok && r.n == 0)
@@ -138,6 +136,7 @@ bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, char *err
 	if (ok)
 		ok = reader_assemble(&r);
 	free(r.spans);
+	free(r.fields);
 	if (!ok)
 		snapshot_free(out);
 	return ok;
@@ -175,25 +174,25 @@ static bool read_all(int fd, const struct stat *st, char *buf)
 	return got == len && same_file(st, &after);
 }
 
-bool snapshot_read(const char *path, struct snapshot *out, char *err, size_t cap)
+bool snapshot_read(const char *path, struct snapshot *out, struct obslab_error *err)
 {
 	memset(out, 0, sizeof *out);
 	/* Non-blocking: a FIFO opens at once (and is refused below) instead of
 	 * waiting for a writer. */
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		snprintf(err, cap, "cannot open %s: %s", path, strerror(errno));
+		obslab_error_set(err, "cannot open %s: %s", path, strerror(errno));
 		return false;
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		snprintf(err, cap, "%s is not a regular file", path);
+		obslab_error_set(err, "%s is not a regular file", path);
 		return false;
 	}
 	if ((uint64_t)st.st_size > SNAPSHOT_MAX_FILE) {
 		close(fd);
-		snprintf(err, cap, "%s is too large (%lld MiB; obslab opens files up to %u MiB)", path,
+		obslab_error_set(err, "%s is too large (%lld MiB; obslab opens files up to %u MiB)", path,
 		         (long long)(st.st_size >> 20), SNAPSHOT_MAX_FILE >> 20);
 		return false;
 	}
@@ -208,16 +207,16 @@ bool snapshot_read(const char *path, struct snapshot *out, char *err, size_t cap
 	if (!whole) {
 		free(buf);
 		if (read_errno)
-			snprintf(err, cap, "cannot read %s: %s", path, strerror(read_errno));
+			obslab_error_set(err, "cannot read %s: %s", path, strerror(read_errno));
 		else
-			snprintf(err, cap, "%s changed while it was read; try again once it is complete", path);
+			obslab_error_set(err, "%s changed while it was read; try again once it is complete", path);
 		return false;
 	}
-	char why[200];
-	bool ok = snapshot_parse(buf, len, out, why, sizeof why);
+	struct obslab_error why;
+	bool ok = snapshot_parse(buf, len, out, &why);
 	free(buf);
-	if (!ok)
-		snprintf(err, cap, "%s: %s", path, why);
+	if (!ok) /* the parser's line, cut at 199 bytes so that the path keeps room */
+		obslab_error_set(err, "%s: %.199s", path, why.msg);
 	return ok;
 }
 
@@ -232,8 +231,6 @@ struct store *snapshot_store(const struct snapshot *s)
 {
 	struct store *store = store_create((struct store_limits){ .max_traces = s->ntraces ? s->ntraces : 1,
 	                                                          .max_spans = SIZE_MAX });
-	if (!store)
-		abort();
 	store_ingest(store, s->records, s->nrecords);
 	return store;
 }

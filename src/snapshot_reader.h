@@ -5,6 +5,9 @@
  *   snapshot_spans.c     spans from native and OTLP/JSON, field by field
  *   snapshot_assemble.c  traces grouped, checked (ids, nesting, cycles,
  *                        depth) and laid out for store_ingest
+ *
+ * Threads: a struct reader lives in one snapshot_parse call, on the
+ * caller's thread; nothing here is static.
  */
 #ifndef OBSLAB_SNAPSHOT_READER_H
 #define OBSLAB_SNAPSHOT_READER_H
@@ -20,6 +23,8 @@
 #define NAME_MAX_BYTES 1024
 
 /* A span as read, before its trace is checked and assembled. */
+struct span_fields;
+
 struct raw {
 	uint8_t trace_id[SPAN_TRACE_ID_LEN];
 	struct span_record rec;
@@ -30,8 +35,8 @@ struct reader {
 	const struct jp *jp; /* when the parser has failed, its message is the one to give */
 	struct raw *spans;
 	size_t n, cap;
-	char *err;
-	size_t cap_err;
+	struct obslab_error *err;
+	struct span_fields *fields; /* snapshot_spans.c's scratch, reused span after span; NULL until used */
 };
 
 /* Records a refusal in one line (unless the parser already failed, whose

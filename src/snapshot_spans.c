@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obslab/attrs.h"
 #include "obslab/duration.h"
 #include "obslab/sqlfp.h"
 #include "obslab/strtab.h"
@@ -143,7 +144,7 @@ static struct raw *new_span(struct reader *r)
 {
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 1024;
-		r->spans = xrealloc(r->spans, r->cap * sizeof *r->spans);
+		r->spans = xrealloc_array(r->spans, r->cap, sizeof *r->spans);
 	}
 	struct raw *s = &r->spans[r->n++];
 	memset(s, 0, sizeof *s);
@@ -174,7 +175,7 @@ bool reader_take_string(struct jp *jp, char *buf, size_t cap)
 }
 
 /* The fields a span can have, in either format, before they are checked. */
-struct fields {
+struct span_fields {
 	char span_id[40], parent[40], trace_id[72], name[NAME_MAX_BYTES], kind[16], status[16];
 	bool has_span_id, has_name, has_kind, parent_bad;
 	int64_t start, end;
@@ -190,13 +191,24 @@ struct fields {
 	char strategy[16], error_type[16];
 	int64_t users, status_code;
 	bool index;
+	char attr_text[NAME_MAX_BYTES]; /* OTLP: the attribute being read */
 };
 
-static const char *const counter_keys[6] = { "rows", "net_wait_ns", "fullscan_steps", "sort_ops", "autoindex_rows", "vm_steps" };
-static const char *const otlp_counter_keys[6] = { "db.response.returned_rows", "obslab.net_wait_ns", "obslab.db.fullscan_steps",
-	                                          "obslab.db.sort_ops", "obslab.db.autoindex_rows", "obslab.db.vm_steps" };
+/* The reader's one span_fields, cleared for the next span: large, so kept
+ * in the reader (not on the stack, not in a static) and reused. */
+static struct span_fields *fresh_fields(struct reader *r)
+{
+	if (!r->fields)
+		r->fields = xmalloc(sizeof *r->fields);
+	memset(r->fields, 0, sizeof *r->fields);
+	return r->fields;
+}
 
-static void take_parent(struct jp *jp, struct fields *f)
+static const char *const counter_keys[6] = { "rows", "net_wait_ns", "fullscan_steps", "sort_ops", "autoindex_rows", "vm_steps" };
+static const char *const otlp_counter_keys[6] = { ATTR_KEY_DB_ROWS, ATTR_KEY_NET_WAIT_NS, ATTR_KEY_DB_FULLSCAN_STEPS,
+	                                          ATTR_KEY_DB_SORT_OPS, ATTR_KEY_DB_AUTOINDEX_ROWS, ATTR_KEY_DB_VM_STEPS };
+
+static void take_parent(struct jp *jp, struct span_fields *f)
 {
 	enum jp_type t = jp_peek(jp);
 	if (t == JP_STRING)
@@ -211,7 +223,7 @@ static void take_parent(struct jp *jp, struct fields *f)
 
 /* The span, checked and added; its trace id and root attributes may still be
  * set by the caller. */
-static bool add_span(struct reader *r, const struct fields *f, bool native, const char *where)
+static bool add_span(struct reader *r, const struct span_fields *f, bool native, const char *where)
 {
 	if (native && (!f->has_name || !f->has_kind))
 		return reader_fail(r, "%s: a span needs a name and a kind (strings)", where);
@@ -276,7 +288,7 @@ static bool add_span(struct reader *r, const struct fields *f, bool native, cons
 
 /* ---- native ----------------------------------------------------------------------- */
 
-static bool native_db(struct reader *r, struct jp *jp, struct fields *f, const char *where)
+static bool native_db(struct reader *r, struct jp *jp, struct span_fields *f, const char *where)
 {
 	if (jp_peek(jp) == JP_NULL)
 		return jp_skip(jp); /* not a database span */
@@ -305,8 +317,7 @@ static bool native_db(struct reader *r, struct jp *jp, struct fields *f, const c
 
 static bool native_span(struct reader *r, struct jp *jp, const char *where)
 {
-	static struct fields f; /* large; one span at a time */
-	memset(&f, 0, sizeof f);
+	struct span_fields *f = fresh_fields(r);
 	if (jp_peek(jp) != JP_OBJECT) {
 		jp_skip(jp);
 		return reader_fail(r, "%s: a span needs a name and a kind (strings)", where);
@@ -316,31 +327,31 @@ static bool native_span(struct reader *r, struct jp *jp, const char *where)
 	jp_object(jp);
 	while (jp_key(jp, &key, &len)) {
 		if (jp_key_is(key, len, "span_id"))
-			f.has_span_id = reader_take_string(jp, f.span_id, sizeof f.span_id);
+			f->has_span_id = reader_take_string(jp, f->span_id, sizeof f->span_id);
 		else if (jp_key_is(key, len, "parent_span_id"))
-			take_parent(jp, &f);
+			take_parent(jp, f);
 		else if (jp_key_is(key, len, "name"))
-			f.has_name = reader_take_string(jp, f.name, sizeof f.name);
+			f->has_name = reader_take_string(jp, f->name, sizeof f->name);
 		else if (jp_key_is(key, len, "kind"))
-			f.has_kind = reader_take_string(jp, f.kind, sizeof f.kind);
+			f->has_kind = reader_take_string(jp, f->kind, sizeof f->kind);
 		else if (jp_key_is(key, len, "start_unix_ns") || jp_key_is(key, len, "end_unix_ns")) {
 			bool start = jp_key_is(key, len, "start_unix_ns");
-			if (!reader_whole(r, jp, DURATION_MAX_TIME_NS, start ? &f.start : &f.end, where,
+			if (!reader_whole(r, jp, DURATION_MAX_TIME_NS, start ? &f->start : &f->end, where,
 			                  start ? "start_unix_ns" : "end_unix_ns", "nanoseconds since 1970"))
 				return false;
-			*(start ? &f.start_ok : &f.end_ok) = true;
+			*(start ? &f->start_ok : &f->end_ok) = true;
 		} else if (jp_key_is(key, len, "status")) {
 			jp_peek(jp);
 			const char *at = jp->p;
-			if (!reader_take_string(jp, f.status, sizeof f.status))
+			if (!reader_take_string(jp, f->status, sizeof f->status))
 				return wrong_value(r, jp, at, where, "status", "a string (\"ok\", \"error\" or \"cancelled\")");
 		} else if (jp_key_is(key, len, "db")) {
-			if (!native_db(r, jp, &f, where))
+			if (!native_db(r, jp, f, where))
 				return false;
 		} else
 			jp_skip(jp);
 	}
-	return !jp->failed && add_span(r, &f, true, where);
+	return !jp->failed && add_span(r, f, true, where);
 }
 
 struct trace_fields {
@@ -452,9 +463,9 @@ static void copy_cut(char *dst, size_t cap, const char *src)
 
 /* One attribute, {"key": ..., "value": {...}}, kept if it is one obslab reads;
  * false (refused) if it is one of obslab's counters and out of range. */
-static bool otlp_attribute(struct reader *r, struct jp *jp, struct fields *f, const char *where)
+static bool otlp_attribute(struct reader *r, struct jp *jp, struct span_fields *f, const char *where)
 {
-	static char text[NAME_MAX_BYTES]; /* one attribute at a time */
+	char *text = f->attr_text; /* one attribute at a time */
 	char key[64] = "";
 	text[0] = '\0';
 	int64_t integer = 0;
@@ -475,8 +486,8 @@ static bool otlp_attribute(struct reader *r, struct jp *jp, struct fields *f, co
 			while (jp_key(jp, &vk, &vlen)) {
 				if (jp_key_is(vk, vlen, "stringValue") && (!key[0] || strncmp(key, "db.", 3) == 0 ||
 				                                           strncmp(key, "obslab.", 7) == 0 ||
-				                                           strcmp(key, "error.type") == 0))
-					has_text = reader_take_string(jp, text, sizeof text); /* wanted, or not known yet */
+				                                           strcmp(key, ATTR_KEY_ERROR_TYPE) == 0))
+					has_text = reader_take_string(jp, text, sizeof f->attr_text); /* wanted, or not known yet */
 				else if (jp_key_is(vk, vlen, "intValue")) {
 					jp_peek(jp);
 					const char *at = jp->p;
@@ -494,29 +505,29 @@ static bool otlp_attribute(struct reader *r, struct jp *jp, struct fields *f, co
 			jp_skip(jp);
 		}
 	}
-	if (has_text && (strcmp(key, "db.system.name") == 0 || strcmp(key, "db.system") == 0)) {
+	if (has_text && (strcmp(key, ATTR_KEY_DB_SYSTEM) == 0 || strcmp(key, ATTR_KEY_DB_SYSTEM_OLD) == 0)) {
 		f->db = true;
 		/* Declarations that disagree are read as the one that hides more. */
 		enum sqlfp_dialect d = sqlfp_dialect_of(text);
 		f->dialect = f->has_dialect ? sqlfp_dialect_wider(f->dialect, d) : d;
 		f->has_dialect = true;
-	} else if (has_text && (strcmp(key, "db.query.text") == 0 || (strcmp(key, "db.statement") == 0 && !f->has_sql))) {
+	} else if (has_text && (strcmp(key, ATTR_KEY_DB_QUERY_TEXT) == 0 || (strcmp(key, ATTR_KEY_DB_STATEMENT_OLD) == 0 && !f->has_sql))) {
 		f->db = true;
 		f->has_sql = true;
 		memcpy(f->sql, text, sizeof f->sql);
-	} else if (has_text && strcmp(key, "obslab.strategy") == 0)
+	} else if (has_text && strcmp(key, ATTR_KEY_STRATEGY) == 0)
 		copy_cut(f->strategy, sizeof f->strategy, text);
-	else if (has_text && strcmp(key, "error.type") == 0)
+	else if (has_text && strcmp(key, ATTR_KEY_ERROR_TYPE) == 0)
 		copy_cut(f->error_type, sizeof f->error_type, text);
-	else if (strcmp(key, "obslab.users") == 0 && (has_int || bad_int))
+	else if (strcmp(key, ATTR_KEY_USERS) == 0 && (has_int || bad_int))
 		f->users = integer;
-	else if (strcmp(key, "obslab.index") == 0)
+	else if (strcmp(key, ATTR_KEY_INDEX) == 0)
 		f->index = boolean;
 	else
 		for (int i = 0; i < 6 && (has_int || bad_int); i++)
 			if (strcmp(key, otlp_counter_keys[i]) == 0)
 				f->counters[i] = integer;
-	bool ours = strcmp(key, "obslab.users") == 0;
+	bool ours = strcmp(key, ATTR_KEY_USERS) == 0;
 	for (int i = 0; i < 6; i++)
 		ours |= strcmp(key, otlp_counter_keys[i]) == 0;
 	if (ours && bad_int)
@@ -525,13 +536,12 @@ static bool otlp_attribute(struct reader *r, struct jp *jp, struct fields *f, co
 	return !jp->failed;
 }
 
-static bool otlp_span(struct reader *r, struct jp *jp, const char *where, const struct fields *resource)
+static bool otlp_span(struct reader *r, struct jp *jp, const char *where, const struct span_fields *resource)
 {
-	static struct fields f;
-	memset(&f, 0, sizeof f);
-	f.otlp_kind = SPAN_KIND_INTERNAL;
-	f.dialect = resource->dialect; /* a resource's db.system is its spans' too */
-	f.has_dialect = resource->has_dialect;
+	struct span_fields *f = fresh_fields(r);
+	f->otlp_kind = SPAN_KIND_INTERNAL;
+	f->dialect = resource->dialect; /* a resource's db.system is its spans' too */
+	f->has_dialect = resource->has_dialect;
 	if (jp_peek(jp) != JP_OBJECT) {
 		jp_skip(jp);
 		return reader_fail(r, "%s: a span needs a name (string)", where);
@@ -541,21 +551,21 @@ static bool otlp_span(struct reader *r, struct jp *jp, const char *where, const 
 	jp_object(jp);
 	while (jp_key(jp, &key, &len)) {
 		if (jp_key_is(key, len, "traceId"))
-			reader_take_string(jp, f.trace_id, sizeof f.trace_id);
+			reader_take_string(jp, f->trace_id, sizeof f->trace_id);
 		else if (jp_key_is(key, len, "spanId"))
-			f.has_span_id = reader_take_string(jp, f.span_id, sizeof f.span_id);
+			f->has_span_id = reader_take_string(jp, f->span_id, sizeof f->span_id);
 		else if (jp_key_is(key, len, "parentSpanId"))
-			take_parent(jp, &f);
+			take_parent(jp, f);
 		else if (jp_key_is(key, len, "name"))
-			f.has_name = reader_take_string(jp, f.name, sizeof f.name);
+			f->has_name = reader_take_string(jp, f->name, sizeof f->name);
 		else if (jp_key_is(key, len, "kind"))
-			f.kind_bad = !jp_whole(jp, 5, &f.otlp_kind);
+			f->kind_bad = !jp_whole(jp, 5, &f->otlp_kind);
 		else if (jp_key_is(key, len, "startTimeUnixNano") || jp_key_is(key, len, "endTimeUnixNano")) {
 			bool start = jp_key_is(key, len, "startTimeUnixNano");
-			if (!reader_whole(r, jp, DURATION_MAX_TIME_NS, start ? &f.start : &f.end, where,
+			if (!reader_whole(r, jp, DURATION_MAX_TIME_NS, start ? &f->start : &f->end, where,
 			                  start ? "startTimeUnixNano" : "endTimeUnixNano", "nanoseconds since 1970"))
 				return false;
-			*(start ? &f.start_ok : &f.end_ok) = true;
+			*(start ? &f->start_ok : &f->end_ok) = true;
 		} else if (jp_key_is(key, len, "attributes")) {
 			if (jp_peek(jp) != JP_ARRAY) {
 				jp_skip(jp);
@@ -563,7 +573,7 @@ static bool otlp_span(struct reader *r, struct jp *jp, const char *where, const 
 			}
 			jp_array(jp);
 			while (jp_item(jp))
-				if (!otlp_attribute(r, jp, &f, where))
+				if (!otlp_attribute(r, jp, f, where))
 					return false;
 		} else if (jp_key_is(key, len, "status") && jp_peek(jp) == JP_OBJECT) {
 			const char *sk;
@@ -572,19 +582,19 @@ static bool otlp_span(struct reader *r, struct jp *jp, const char *where, const 
 			while (jp_key(jp, &sk, &slen)) {
 				if (!jp_key_is(sk, slen, "code"))
 					jp_skip(jp);
-				else if (!reader_whole(r, jp, 2, &f.status_code, where, "status.code", "a status (0 unset, 1 ok, 2 error)"))
+				else if (!reader_whole(r, jp, 2, &f->status_code, where, "status.code", "a status (0 unset, 1 ok, 2 error)"))
 					return false;
 			}
 		} else
 			jp_skip(jp);
 	}
-	return !jp->failed && add_span(r, &f, false, where);
+	return !jp->failed && add_span(r, f, false, where);
 }
 
 /* A resource's attributes, for what its spans inherit (db.system). OTLP
  * encoders write "resource" before "scopeSpans"; one written after them
  * comes too late to change how their SQL was read. */
-static bool otlp_resource(struct reader *r, struct jp *jp, struct fields *resource, int ri)
+static bool otlp_resource(struct reader *r, struct jp *jp, struct span_fields *resource, int ri)
 {
 	char where[48];
 	snprintf(where, sizeof where, "resourceSpans[%d].resource", ri);
@@ -616,7 +626,7 @@ bool reader_otlp(struct reader *r, struct jp *jp)
 			continue;
 		}
 		jp_object(jp);
-		struct fields resource = { .dialect = SQLFP_ANY };
+		struct span_fields resource = { .dialect = SQLFP_ANY };
 		while (jp_key(jp, &key, &len)) {
 			if (jp_key_is(key, len, "resource") && jp_peek(jp) == JP_OBJECT) {
 				if (!otlp_resource(r, jp, &resource, ri))

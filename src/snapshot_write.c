@@ -1,3 +1,9 @@
+/*
+ * snapshot_write — the three writers (native snapshot, OTLP/JSON, Chrome
+ * trace events), streaming trace by trace through an atomicfile, with the
+ * native format's settings, totals, findings and query statistics
+ * (docs/formats.md describes what is written).
+ */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -13,7 +19,7 @@
 #include "obslab/span.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
-#include "obslab/window.h"
+#include "obslab/recent.h"
 #include "obslab/xalloc.h"
 
 static const char *const format_names[] = { "native", "otlp", "chrome" };
@@ -86,8 +92,6 @@ static void put_json(struct writer *w, cJSON *item)
 {
 	char *text = cJSON_PrintUnformatted(item);
 	cJSON_Delete(item);
-	if (!text)
-		abort(); /* out of memory */
 	put(w, text);
 	cJSON_free(text);
 }
@@ -151,7 +155,7 @@ static cJSON *native_findings(struct writer *w, const struct trace *t)
 	for (size_t i = 0; i < w->findings.n; i++) {
 		const struct finding *f = &w->findings.item[i];
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "kind", f->kind == FINDING_N_PLUS_ONE ? "n_plus_one" : "full_scan_loop");
+		cJSON_AddStringToObject(o, "kind", finding_key(f->kind));
 		cJSON_AddStringToObject(o, "query", strtab_get(w->names, f->fingerprint));
 		cJSON_AddNumberToObject(o, "count", f->count);
 		cJSON_AddNumberToObject(o, "cost_ns", (double)f->cost_ns);
@@ -207,15 +211,11 @@ static void native_settings(struct writer *w)
 
 static void native_totals(struct writer *w, const struct store *store)
 {
-	/* A window wide enough for every trace written: all in one epoch. */
-	struct window *win = xmalloc(sizeof *win);
-	window_init(win, 0);
-	for (size_t i = 0; i < store_trace_count(store); i++)
-		window_add(win, store_trace(store, i), 0);
-	struct query_stat q[WINDOW_MAX_FINGERPRINTS];
-	size_t n = window_query_stats(win, 0, q, WINDOW_MAX_FINGERPRINTS);
+	struct recent_stats *win = recent_of_store(store); /* every trace written */
+	struct query_stat q[RECENT_MAX_FINGERPRINTS];
+	size_t n = recent_query_stats(win, 0, q, RECENT_MAX_FINGERPRINTS);
 	cJSON *list = cJSON_CreateArray();
-	for (size_t i = 0; i < n && i < WINDOW_MAX_FINGERPRINTS; i++) {
+	for (size_t i = 0; i < n && i < RECENT_MAX_FINGERPRINTS; i++) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "query", strtab_get(w->names, q[i].fingerprint));
 		cJSON_AddNumberToObject(o, "calls", q[i].calls);
@@ -232,7 +232,7 @@ static void native_totals(struct writer *w, const struct store *store)
 	}
 	put(w, ",\"query_stats\":");
 	put_json(w, list);
-	struct window_attribution a = window_attribution(win, 0);
+	struct recent_attribution a = recent_attribution(win, 0);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "requests", (double)a.requests);
 	cJSON_AddNumberToObject(o, "total_ns", (double)a.total_ns);
@@ -393,12 +393,12 @@ static void write_chrome(struct writer *w, const struct store *store)
 
 bool snapshot_write_to(struct snapshot_target *target, enum snapshot_format format, const struct store *store,
                        const struct strtab *names, const struct snapshot_meta *meta,
-                       const struct findings_config *findings, char *err, size_t cap)
+                       const struct findings_config *findings, struct obslab_error *err)
 {
 	struct writer w = { .names = names, .meta = meta, .fcfg = findings };
 	target->replaced = false;
 	target->error = 0;
-	if (!atomicfile_open(&w.af, target->path, target->create_only ? ATOMICFILE_CREATE : 0, err, cap)) {
+	if (!atomicfile_open(&w.af, target->path, target->create_only ? ATOMICFILE_CREATE : 0, err)) {
 		target->error = w.af.error;
 		return false;
 	}
@@ -410,7 +410,7 @@ bool snapshot_write_to(struct snapshot_target *target, enum snapshot_format form
 	case SNAPSHOT_CHROME: write_chrome(&w, store); break;
 	}
 	findings_free(&w.findings);
-	bool ok = atomicfile_commit(&w.af, err, cap);
+	bool ok = atomicfile_commit(&w.af, err);
 	target->replaced = w.af.replaced;
 	target->error = ok ? 0 : w.af.error;
 	return ok;
@@ -418,8 +418,8 @@ bool snapshot_write_to(struct snapshot_target *target, enum snapshot_format form
 
 bool snapshot_write(const char *path, enum snapshot_format format, const struct store *store,
                     const struct strtab *names, const struct snapshot_meta *meta,
-                    const struct findings_config *findings, char *err, size_t cap)
+                    const struct findings_config *findings, struct obslab_error *err)
 {
 	struct snapshot_target target = { .path = path };
-	return snapshot_write_to(&target, format, store, names, meta, findings, err, cap);
+	return snapshot_write_to(&target, format, store, names, meta, findings, err);
 }

@@ -1,5 +1,11 @@
+/*
+ * spantree — the parent/child index of one trace: span ids hashed to
+ * indices, then first-child/next-sibling links in start order, with
+ * arrays kept and reused across builds.
+ */
 #include "obslab/spantree.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,17 +39,17 @@ static void reserve(struct spantree *tree, size_t n)
 {
 	if (n > tree->cap) {
 		tree->cap = n;
-		tree->first_child = xrealloc(tree->first_child, n * sizeof *tree->first_child);
-		tree->last_child = xrealloc(tree->last_child, n * sizeof *tree->last_child);
-		tree->next_sibling = xrealloc(tree->next_sibling, n * sizeof *tree->next_sibling);
+		tree->first_child = xrealloc_array(tree->first_child, n, sizeof *tree->first_child);
+		tree->last_child = xrealloc_array(tree->last_child, n, sizeof *tree->last_child);
+		tree->next_sibling = xrealloc_array(tree->next_sibling, n, sizeof *tree->next_sibling);
 	}
 	size_t slots = 16;
 	while (slots < 2 * n)
 		slots *= 2;
 	if (slots > tree->nslots) {
 		tree->nslots = slots;
-		tree->slot_key = xrealloc(tree->slot_key, slots * sizeof *tree->slot_key);
-		tree->slot_val = xrealloc(tree->slot_val, slots * sizeof *tree->slot_val);
+		tree->slot_key = xrealloc_array(tree->slot_key, slots, sizeof *tree->slot_key);
+		tree->slot_val = xrealloc_array(tree->slot_val, slots, sizeof *tree->slot_val);
 	}
 }
 
@@ -62,6 +68,7 @@ void spantree_build(struct spantree *tree, const struct trace *t)
 	size_t n = t ? t->nspans : 0;
 	reserve(tree, n);
 	size_t mask = tree->nslots - 1;
+	assert((tree->nslots & mask) == 0 && tree->nslots >= 2 * n); /* a probe ends */
 	memset(tree->slot_key, 0, tree->nslots * sizeof *tree->slot_key);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t id = t->spans[i].span_id;
@@ -76,6 +83,7 @@ void spantree_build(struct spantree *tree, const struct trace *t)
 		uint32_t p = spantree_find(tree, t->spans[i].parent_id);
 		if (p == SPANTREE_NONE || p == i)
 			p = 0;
+		assert(p < n);
 		if (tree->last_child[p] == SPANTREE_NONE)
 			tree->first_child[p] = i;
 		else

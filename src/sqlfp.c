@@ -535,9 +535,15 @@ static size_t copy_token(const struct token *t, char *out, size_t cap)
 	return t->len;
 }
 
+/* A lexer over a fingerprint (obslab's own text: the default dialect). */
+static struct lexer fingerprint_lexer(const char *fingerprint)
+{
+	return (struct lexer){ .p = fingerprint, .end = fingerprint + strlen(fingerprint), .prev = TOK_END };
+}
+
 size_t sqlfp_operation(const char *fingerprint, char *out, size_t cap)
 {
-	struct lexer lx = { .p = fingerprint, .end = fingerprint + strlen(fingerprint), .prev = TOK_END };
+	struct lexer lx = fingerprint_lexer(fingerprint);
 	struct token t;
 	lex_next(&lx, &t);
 	if (t.type != TOK_KEYWORD)
@@ -547,7 +553,7 @@ size_t sqlfp_operation(const char *fingerprint, char *out, size_t cap)
 
 size_t sqlfp_collection(const char *fingerprint, char *out, size_t cap)
 {
-	struct lexer lx = { .p = fingerprint, .end = fingerprint + strlen(fingerprint), .prev = TOK_END };
+	struct lexer lx = fingerprint_lexer(fingerprint);
 	struct token t;
 	bool after_target_keyword = false;
 	for (lex_next(&lx, &t); t.type != TOK_END; lex_next(&lx, &t)) {
@@ -562,7 +568,7 @@ size_t sqlfp_collection(const char *fingerprint, char *out, size_t cap)
 
 size_t sqlfp_where_column(const char *fingerprint, char *out, size_t cap)
 {
-	struct lexer lx = { .p = fingerprint, .end = fingerprint + strlen(fingerprint), .prev = TOK_END };
+	struct lexer lx = fingerprint_lexer(fingerprint);
 	struct token t;
 	bool in_where = false;
 	for (lex_next(&lx, &t); t.type != TOK_END; lex_next(&lx, &t)) {

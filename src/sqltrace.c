@@ -1,3 +1,9 @@
+/*
+ * sqltrace — SQLite's trace hook turned into client spans: each statement's
+ * SQL fingerprinted (cached by raw text and by statement), timed, and
+ * given its counters (rows, full-scan steps, sorts, VM steps) and the
+ * simulated network wait.
+ */
 #include "obslab/sqltrace.h"
 
 #include <stdbool.h>
@@ -8,6 +14,7 @@
 #include "obslab/sqlfp.h"
 #include "obslab/strtab.h"
 #include "obslab/tracer.h"
+#include "obslab/xalloc.h"
 
 /* Statements may interleave (a cursor still open while another runs), so
  * each running statement has a slot; this many at once are traced. */
@@ -56,9 +63,7 @@ static uint32_t fingerprint_id(struct sqltrace *st, const sqlite3_stmt *stmt, co
 		return STRTAB_NONE;
 	if (raw >= st->fingerprint_cap) {
 		size_t cap = st->fingerprint_cap * 2 > raw ? st->fingerprint_cap * 2 : (size_t)raw + 64;
-		uint32_t *grown = realloc(st->fingerprint_of_raw, cap * sizeof *grown);
-		if (!grown)
-			return STRTAB_NONE;
+		uint32_t *grown = xrealloc_array(st->fingerprint_of_raw, cap, sizeof *grown);
 		memset(grown + st->fingerprint_cap, 0, (cap - st->fingerprint_cap) * sizeof *grown);
 		st->fingerprint_of_raw = grown;
 		st->fingerprint_cap = cap;
@@ -151,14 +156,8 @@ static void install(struct sqltrace *st)
 
 struct sqltrace *sqltrace_attach(sqlite3 *db, struct tracer *tracer, struct strtab *names)
 {
-	struct sqltrace *st = calloc(1, sizeof *st);
-	if (!st)
-		return NULL;
+	struct sqltrace *st = xcalloc(1, sizeof *st);
 	st->raw = strtab_create();
-	if (!st->raw) {
-		free(st);
-		return NULL;
-	}
 	st->db = db;
 	st->tracer = tracer;
 	st->names = names;

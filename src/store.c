@@ -1,5 +1,11 @@
+/*
+ * store — the consumer side: span records from the ring grouped by trace,
+ * completed when the root arrives (sorted by start), kept in a circular
+ * buffer bounded by traces and by spans, the oldest evicted first.
+ */
 #include "obslab/store.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,14 +34,8 @@ struct store *store_create(struct store_limits limits)
 {
 	if (limits.max_traces == 0)
 		limits.max_traces = 1;
-	struct store *s = calloc(1, sizeof *s);
-	if (!s)
-		return NULL;
-	s->traces = calloc(limits.max_traces, sizeof *s->traces);
-	if (!s->traces) {
-		free(s);
-		return NULL;
-	}
+	struct store *s = xcalloc(1, sizeof *s);
+	s->traces = xcalloc(limits.max_traces, sizeof *s->traces);
 	s->limits = limits;
 	return s;
 }
@@ -53,7 +53,9 @@ void store_destroy(struct store *s)
 
 static void evict_oldest(struct store *s)
 {
+	assert(s->count > 0);
 	struct trace *t = &s->traces[s->first];
+	assert(s->spans_held >= t->nspans);
 	s->spans_held -= t->nspans;
 	free(t->spans);
 	memset(t, 0, sizeof *t);
@@ -81,13 +83,16 @@ static void complete(struct store *s)
 	                        s->spans_held + s->npending > s->limits.max_spans))
 		evict_oldest(s);
 
+	assert(s->count < s->limits.max_traces);
+	assert(s->npending > 0 && s->pending[s->npending - 1].parent_id == 0); /* the root came last */
 	struct trace *t = &s->traces[(s->first + s->count) % s->limits.max_traces];
 	s->count++;
 	t->seq = ++s->completed;
 	t->nspans = s->npending;
-	t->spans = xrealloc(NULL, s->npending * sizeof *t->spans);
+	t->spans = xmalloc_array(s->npending, sizeof *t->spans);
 	memcpy(t->spans, s->pending, s->npending * sizeof *t->spans);
 	qsort(t->spans, t->nspans, sizeof *t->spans, by_start);
+	assert(t->spans[0].parent_id == 0); /* by_start puts the root first */
 	memcpy(t->trace_id, t->spans[0].u.root.trace_id, SPAN_TRACE_ID_LEN);
 	s->spans_held += t->nspans;
 	s->npending = 0;
@@ -112,7 +117,7 @@ void store_ingest(struct store *s, const struct span_record *recs, size_t n)
 		}
 		if (s->npending == s->pending_cap) {
 			s->pending_cap = s->pending_cap ? s->pending_cap * 2 : 256;
-			s->pending = xrealloc(s->pending, s->pending_cap * sizeof *s->pending);
+			s->pending = xrealloc_array(s->pending, s->pending_cap, sizeof *s->pending);
 		}
 		s->pending[s->npending++] = *r;
 		s->pending_seq = r->trace_seq;
@@ -154,6 +159,7 @@ const struct trace *store_find(const struct store *s, uint64_t seq)
 	/* Kept traces hold consecutive seqs, the newest being completed. */
 	if (seq == 0 || seq > s->completed || s->completed - seq >= s->count)
 		return NULL;
+	assert(store_trace(s, s->count - 1 - (size_t)(s->completed - seq))->seq == seq);
 	return store_trace(s, s->count - 1 - (size_t)(s->completed - seq));
 }
 

@@ -1,9 +1,17 @@
+/*
+ * strtab — the append-only string table: an arena of text that never moves,
+ * entries in chunks published with release stores (readers need no lock),
+ * and an open-addressing index that only the writer touches.
+ */
 #include "obslab/strtab.h"
 
+#include <assert.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "obslab/xalloc.h"
 
 #define CHUNK_BITS 10
 #define CHUNK_LEN (1u << CHUNK_BITS)
@@ -46,7 +54,9 @@ uint64_t strtab_hash(const char *s, size_t len)
 
 static struct entry *entry_at(const struct strtab *tab, uint32_t id)
 {
+	assert(id < STRTAB_MAX_STRINGS);
 	struct entry *chunk = atomic_load_explicit(&tab->chunks[id >> CHUNK_BITS], memory_order_acquire);
+	assert(chunk);
 	return &chunk[id & (CHUNK_LEN - 1)];
 }
 
@@ -55,9 +65,7 @@ static const char *arena_copy(struct strtab *tab, const char *s, size_t len)
 	struct block *b = tab->blocks;
 	if (!b || b->size - b->used < len + 1) {
 		size_t size = len + 1 > ARENA_BLOCK ? len + 1 : ARENA_BLOCK;
-		b = malloc(sizeof *b + size);
-		if (!b)
-			return NULL;
+		b = xmalloc(sizeof *b + size);
 		b->next = tab->blocks;
 		b->used = 0;
 		b->size = size;
@@ -70,16 +78,11 @@ static const char *arena_copy(struct strtab *tab, const char *s, size_t len)
 	return dst;
 }
 
-static bool index_grow(struct strtab *tab)
+static void index_grow(struct strtab *tab)
 {
 	size_t nslots = tab->nslots ? tab->nslots * 2 : 256;
-	uint32_t *slots = calloc(nslots, sizeof *slots);
-	uint64_t *hashes = calloc(nslots, sizeof *hashes);
-	if (!slots || !hashes) {
-		free(slots);
-		free(hashes);
-		return false;
-	}
+	uint32_t *slots = xcalloc(nslots, sizeof *slots);
+	uint64_t *hashes = xcalloc(nslots, sizeof *hashes);
 	for (size_t i = 0; i < tab->nslots; i++) {
 		if (!tab->slots[i])
 			continue;
@@ -94,20 +97,13 @@ static bool index_grow(struct strtab *tab)
 	tab->slots = slots;
 	tab->slot_hash = hashes;
 	tab->nslots = nslots;
-	return true;
 }
 
 struct strtab *strtab_create(void)
 {
-	struct strtab *tab = calloc(1, sizeof *tab);
-	if (!tab)
-		return NULL;
-	struct entry *first = calloc(CHUNK_LEN, sizeof *first);
-	if (!first || !index_grow(tab)) {
-		free(first);
-		free(tab);
-		return NULL;
-	}
+	struct strtab *tab = xcalloc(1, sizeof *tab);
+	struct entry *first = xcalloc(CHUNK_LEN, sizeof *first);
+	index_grow(tab);
 	first[0] = (struct entry){ .text = "", .len = 0 };
 	atomic_init(&tab->chunks[0], first);
 	for (size_t i = 1; i < CHUNKS; i++)
@@ -137,8 +133,9 @@ uint32_t strtab_intern(struct strtab *tab, const char *s, size_t len)
 		return STRTAB_NONE;
 	/* Keep the index at most half full, so a probe always ends. */
 	uint32_t count = atomic_load_explicit(&tab->count, memory_order_relaxed);
-	if ((size_t)count * 2 >= tab->nslots && !index_grow(tab) && (size_t)count + 1 >= tab->nslots)
-		return STRTAB_NONE;
+	if ((size_t)count * 2 >= tab->nslots)
+		index_grow(tab);
+	assert((size_t)count * 2 < tab->nslots && (tab->nslots & (tab->nslots - 1)) == 0); /* a probe ends */
 	uint64_t h = strtab_hash(s, len);
 	size_t j = h & (tab->nslots - 1);
 	for (; tab->slots[j]; j = (j + 1) & (tab->nslots - 1)) {
@@ -154,14 +151,11 @@ uint32_t strtab_intern(struct strtab *tab, const char *s, size_t len)
 		return STRTAB_NONE;
 	uint32_t c = id >> CHUNK_BITS;
 	if (!atomic_load_explicit(&tab->chunks[c], memory_order_relaxed)) {
-		struct entry *chunk = calloc(CHUNK_LEN, sizeof *chunk);
-		if (!chunk)
-			return STRTAB_NONE;
+		struct entry *chunk = xcalloc(CHUNK_LEN, sizeof *chunk);
 		atomic_store_explicit(&tab->chunks[c], chunk, memory_order_release);
 	}
 	const char *text = arena_copy(tab, s, len);
-	if (!text)
-		return STRTAB_NONE;
+	assert(tab->slots[j] == 0);
 	*entry_at(tab, id) = (struct entry){ .text = text, .len = (uint32_t)len };
 	tab->slots[j] = id;
 	tab->slot_hash[j] = h;

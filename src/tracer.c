@@ -1,3 +1,8 @@
+/*
+ * tracer — the producer side: span and trace ids, the stack of open spans
+ * that gives each its parent, and finished spans pushed into the ring
+ * (never blocking: a full ring drops and counts).
+ */
 #include "obslab/tracer.h"
 
 #include <string.h>

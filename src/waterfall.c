@@ -1,5 +1,11 @@
+/*
+ * waterfall — a trace laid out as rows: depth-first over the span tree,
+ * runs of same-named siblings folded into group rows unless expanded, each
+ * row with its depth, span and group size.
+ */
 #include "obslab/waterfall.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,7 +56,7 @@ static struct wf_row *add_row(struct waterfall *wf)
 {
 	if (wf->nrows == wf->rows_cap) {
 		wf->rows_cap = wf->rows_cap ? wf->rows_cap * 2 : 64;
-		wf->rows = xrealloc(wf->rows, wf->rows_cap * sizeof *wf->rows);
+		wf->rows = xrealloc_array(wf->rows, wf->rows_cap, sizeof *wf->rows);
 	}
 	struct wf_row *row = &wf->rows[wf->nrows++];
 	memset(row, 0, sizeof *row);
@@ -80,7 +86,7 @@ void waterfall_build(struct waterfall *wf, const struct trace *t, const struct w
 	size_t n = t->nspans;
 	if (n > wf->stack_cap) {
 		wf->stack_cap = n;
-		wf->stack = xrealloc(wf->stack, n * sizeof *wf->stack);
+		wf->stack = xrealloc_array(wf->stack, n, sizeof *wf->stack);
 	}
 	spantree_build(&wf->tree, t);
 	const struct spantree *tree = &wf->tree;
@@ -128,8 +134,10 @@ void waterfall_build(struct waterfall *wf, const struct trace *t, const struct w
 		}
 		add_span_row(wf, t, child, depth, tree->next_sibling[child] == SPANTREE_NONE);
 		wf->stack[top - 1] = tree->next_sibling[child];
-		if (tree->first_child[child] != SPANTREE_NONE)
+		if (tree->first_child[child] != SPANTREE_NONE) {
+			assert(top < wf->stack_cap); /* one entry a level, a level a span at most */
 			wf->stack[top++] = tree->first_child[child];
+		}
 	}
 }
 

@@ -1,3 +1,9 @@
+/*
+ * workload — the lab's background thread: it applies settings (users,
+ * index, RTT) when they change, runs requests at the chosen pace or a
+ * measurement plan, keeps per-request samples, waits out database locks,
+ * and is controlled from any thread through atomics.
+ */
 #include "obslab/workload.h"
 
 #include <errno.h>
@@ -13,6 +19,7 @@
 #include "obslab/log.h"
 #include "obslab/sqltrace.h"
 #include "obslab/tracer.h"
+#include "obslab/xalloc.h"
 
 struct workload {
 	/* Owned by the worker thread once started. */
@@ -28,7 +35,7 @@ struct workload {
 	bool trace;
 	bool exit_after_plan;
 	struct plan plan;      /* guarded by lock until taken by the worker */
-	struct db_error error; /* written before the phase becomes FAILED */
+	struct obslab_error error; /* written before the phase becomes FAILED */
 	struct db_wait wait;   /* for locks held by other connections */
 
 	/* Control: written by any thread, read by the worker. */
@@ -73,18 +80,9 @@ static void note_resumed(struct workload *w)
 struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
                                  struct ring *spans, struct ring *logs, struct strtab *names)
 {
-	struct workload *w = calloc(1, sizeof *w);
-	if (w && cfg->max_requests > 0) {
-		w->samples = calloc(cfg->max_requests, sizeof *w->samples);
-		if (!w->samples) {
-			free(w);
-			w = NULL;
-		}
-	}
-	if (!w) {
-		sqlite3_close_v2(db);
-		return NULL;
-	}
+	struct workload *w = xcalloc(1, sizeof *w);
+	if (cfg->max_requests > 0)
+		w->samples = xcalloc(cfg->max_requests, sizeof *w->samples);
 	w->db = db;
 	w->spans = spans;
 	w->logs = logs;
@@ -251,13 +249,7 @@ static void run(struct workload *w)
 	tracer_init(&w->tracer, w->trace ? w->spans : NULL);
 	struct sqltrace *st = sqltrace_attach(w->db, &w->tracer, w->names);
 	struct request_ctx *ctx = request_ctx_create(w->db, &w->tracer, w->names, w->logs);
-	if (ctx)
-		request_ctx_set_cancel(ctx, &w->cancel);
-	if (!st || !ctx) {
-		snprintf(w->error.msg, sizeof w->error.msg, "out of memory");
-		atomic_store(&w->phase, WORKLOAD_FAILED);
-		goto out;
-	}
+	request_ctx_set_cancel(ctx, &w->cancel);
 	struct applied cur = { .users = 0, .rtt_us = 0, .index = db_has_index(w->db) };
 	uint32_t seen = atomic_load(&w->generation);
 	enum db_status status = apply_settings(w, st, ctx, &cur);
@@ -313,11 +305,10 @@ static void run(struct workload *w)
 		}
 	}
 	if (status != DB_OK && w->wait.gave_up && !atomic_load(&w->stop))
-		snprintf(w->error.msg, sizeof w->error.msg,
+		obslab_error_set(&w->error,
 		         "gave up after %lld s waiting for another connection's lock on the database",
 		         (long long)(w->wait.limit_ns / CLOCK_NS_PER_S));
 	atomic_store(&w->phase, status == DB_OK ? WORKLOAD_DONE : WORKLOAD_FAILED);
-out:
 	request_ctx_destroy(ctx);
 	sqltrace_detach(st);
 }

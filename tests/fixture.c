@@ -45,7 +45,7 @@ void fixture_cleanup(void)
 void lab_open(struct lab *lab, const char *path, uint32_t users, bool index)
 {
 	memset(lab, 0, sizeof *lab);
-	struct db_error err;
+	struct obslab_error err;
 	if (db_open(path, &lab->db, &err) != DB_OK)
 		fail_msg("db_open: %s", err.msg);
 	if (db_seed(lab->db, users, 42, NULL, NULL, &err) != DB_OK ||
@@ -77,7 +77,7 @@ void lab_close(struct lab *lab)
 
 void lab_request(struct lab *lab, enum strategy s)
 {
-	struct db_error err;
+	struct obslab_error err;
 	if (request_run(lab->ctx, s, &lab->result, &err) != DB_OK)
 		fail_msg("request: %s", err.msg);
 	store_drain(lab->store, lab->spans);

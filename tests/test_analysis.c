@@ -15,7 +15,7 @@
 #include "obslab/rng.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
-#include "obslab/window.h"
+#include "obslab/recent.h"
 
 /* ---- histogram ------------------------------------------------------------ */
 
@@ -240,7 +240,7 @@ static void full_scan_in_a_loop_follows_the_index(void **state)
 	assert_true(scan->saving_ns > 0 && scan->saving_ns <= scan->cost_ns);
 	assert_non_null(findings_for_fingerprint(&f, FINDING_N_PLUS_ONE, scan->fingerprint));
 
-	struct db_error err;
+	struct obslab_error err;
 	assert_int_equal(db_set_index(lab.db, true, &err), DB_OK);
 	detect(&lab, STRATEGY_NAIVE, &f, &defaults);
 	assert_null(findings_for_fingerprint(&f, FINDING_FULL_SCAN_LOOP, scan->fingerprint));
@@ -256,22 +256,22 @@ static void window_sums_and_forgets(void **state)
 	(void)state;
 	struct lab lab;
 	lab_open(&lab, ":memory:", 20, true);
-	struct window *w = test_malloc(sizeof *w);
+	struct recent_stats *w = test_malloc(sizeof *w);
 	int64_t t0 = 1000 * CLOCK_NS_PER_S;
-	window_init(w, t0);
+	recent_init(w, t0);
 	int64_t total = 0;
 	for (int i = 0; i < 10; i++) {
 		lab_request(&lab, STRATEGY_NAIVE);
 		const struct trace *t = store_latest(lab.store);
-		window_add(w, t, t0 + i * CLOCK_NS_PER_S);
+		recent_add(w, t, t0 + i * CLOCK_NS_PER_S);
 		total += span_duration_ns(&t->spans[0]);
 	}
-	struct window_attribution a = window_attribution(w, t0 + 10 * CLOCK_NS_PER_S);
+	struct recent_attribution a = recent_attribution(w, t0 + 10 * CLOCK_NS_PER_S);
 	assert_int_equal(a.requests, 10);
 	assert_int_equal(a.total_ns, total);
 	assert_int_equal(a.app_ns + a.db_ns + a.network_ns, a.total_ns);
 	struct query_stat q[4];
-	assert_int_equal(window_query_stats(w, t0 + 10 * CLOCK_NS_PER_S, q, 4), 2);
+	assert_int_equal(recent_query_stats(w, t0 + 10 * CLOCK_NS_PER_S, q, 4), 2);
 	/* Rows are sorted by measured time, which the 200 count queries usually
 	 * but not always win: find each row by its fingerprint. */
 	const struct query_stat *count = strstr(strtab_get(lab.names, q[0].fingerprint), "count") ? &q[0] : &q[1];
@@ -286,14 +286,14 @@ static void window_sums_and_forgets(void **state)
 	assert_true(count->share > 0 && count->share < 1);
 	assert_true(q[0].total_ns >= q[1].total_ns); /* the order every list shows */
 	/* a minute later the window is empty again */
-	a = window_attribution(w, t0 + 80 * CLOCK_NS_PER_S);
+	a = recent_attribution(w, t0 + 80 * CLOCK_NS_PER_S);
 	assert_int_equal(a.requests, 0);
-	assert_int_equal(window_query_stats(w, t0 + 80 * CLOCK_NS_PER_S, q, 4), 0);
+	assert_int_equal(recent_query_stats(w, t0 + 80 * CLOCK_NS_PER_S, q, 4), 0);
 	/* and a reset forgets at once */
 	lab_request(&lab, STRATEGY_OPTIMIZED);
-	window_add(w, store_latest(lab.store), t0 + 81 * CLOCK_NS_PER_S);
-	window_reset(w, t0 + 82 * CLOCK_NS_PER_S);
-	assert_int_equal(window_attribution(w, t0 + 82 * CLOCK_NS_PER_S).requests, 0);
+	recent_add(w, store_latest(lab.store), t0 + 81 * CLOCK_NS_PER_S);
+	recent_reset(w, t0 + 82 * CLOCK_NS_PER_S);
+	assert_int_equal(recent_attribution(w, t0 + 82 * CLOCK_NS_PER_S).requests, 0);
 	test_free(w);
 	lab_close(&lab);
 }

@@ -87,19 +87,19 @@ static const char *contents(const char *path)
 	return out;
 }
 
-static bool write_whole(const char *path, unsigned flags, const char *text, char *err, size_t cap)
+static bool write_whole(const char *path, unsigned flags, const char *text, struct obslab_error *err)
 {
 	struct atomicfile af;
-	if (!atomicfile_open(&af, path, flags, err, cap))
+	if (!atomicfile_open(&af, path, flags, err))
 		return false;
 	atomicfile_write(&af, text, strlen(text));
-	return atomicfile_commit(&af, err, cap);
+	return atomicfile_commit(&af, err);
 }
 
 static void refuses_what_is_not_a_regular_file(void **state)
 {
 	(void)state;
-	char err[512];
+	struct obslab_error err;
 	assert_int_equal(mkdir(at("d"), 0755), 0);
 	assert_int_equal(mkfifo(at("fifo"), 0644), 0);
 	put_file(at("real"), "old", 0644);
@@ -115,9 +115,9 @@ static void refuses_what_is_not_a_regular_file(void **state)
 		               "it is a symbolic link", "it is a symbolic link", "it is a socket, not a regular file" };
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		for (unsigned flags = 0; flags <= ATOMICFILE_NAMED; flags += ATOMICFILE_NAMED) {
-			assert_false(write_whole(at(names[i]), flags, "new", err, sizeof err));
-			assert_non_null(strstr(err, says[i]));
-			assert_false(atomicfile_check(at(names[i]), 0, err, sizeof err));
+			assert_false(write_whole(at(names[i]), flags, "new", &err));
+			assert_non_null(strstr(err.msg, says[i]));
+			assert_false(atomicfile_check(at(names[i]), 0, &err));
 		}
 	}
 	assert_string_equal(listing(), before);
@@ -133,17 +133,17 @@ static void refuses_what_is_not_a_regular_file(void **state)
 static void checks_the_target_again_at_commit(void **state)
 {
 	(void)state;
-	char err[512];
+	struct obslab_error err;
 	put_file(at("real"), "old", 0644);
 	put_file(at("target"), "old", 0644);
 	for (unsigned flags = 0; flags <= ATOMICFILE_NAMED; flags += ATOMICFILE_NAMED) {
 		struct atomicfile af;
-		assert_true(atomicfile_open(&af, at("target"), flags, err, sizeof err));
+		assert_true(atomicfile_open(&af, at("target"), flags, &err));
 		atomicfile_write(&af, "new", 3);
 		assert_int_equal(unlink(at("target")), 0);
 		assert_int_equal(symlink("real", at("target")), 0);
-		assert_false(atomicfile_commit(&af, err, sizeof err));
-		assert_non_null(strstr(err, "symbolic link"));
+		assert_false(atomicfile_commit(&af, &err));
+		assert_non_null(strstr(err.msg, "symbolic link"));
 		assert_string_equal(listing(), "real target ");
 		assert_string_equal(contents(at("real")), "old");
 		assert_int_equal(unlink(at("target")), 0);
@@ -154,15 +154,15 @@ static void checks_the_target_again_at_commit(void **state)
 static void new_files_follow_the_umask_old_ones_keep_their_mode(void **state)
 {
 	(void)state;
-	char err[512];
+	struct obslab_error err;
 	struct stat st;
 	for (unsigned flags = 0; flags <= ATOMICFILE_NAMED; flags += ATOMICFILE_NAMED) {
 		mode_t old = umask(022);
-		assert_true(write_whole(at("a"), flags, "a", err, sizeof err));
+		assert_true(write_whole(at("a"), flags, "a", &err));
 		umask(077);
-		assert_true(write_whole(at("b"), flags, "b", err, sizeof err));
+		assert_true(write_whole(at("b"), flags, "b", &err));
 		put_file(at("c"), "old", 0664);
-		assert_true(write_whole(at("c"), flags, "c", err, sizeof err));
+		assert_true(write_whole(at("c"), flags, "c", &err));
 		umask(old);
 		assert_int_equal(stat(at("a"), &st), 0);
 		assert_int_equal(st.st_mode & 07777, 0644);
@@ -181,21 +181,21 @@ static void new_files_follow_the_umask_old_ones_keep_their_mode(void **state)
 static void create_never_replaces_and_replace_says_so(void **state)
 {
 	(void)state;
-	char err[512];
+	struct obslab_error err;
 	for (unsigned flags = 0; flags <= ATOMICFILE_NAMED; flags += ATOMICFILE_NAMED) {
 		struct atomicfile af;
-		assert_true(atomicfile_open(&af, at("x"), flags | ATOMICFILE_CREATE, err, sizeof err));
+		assert_true(atomicfile_open(&af, at("x"), flags | ATOMICFILE_CREATE, &err));
 		atomicfile_write(&af, "first", 5);
 		/* another writer takes the name meanwhile */
 		put_file(at("x"), "other", 0644);
-		assert_false(atomicfile_commit(&af, err, sizeof err));
+		assert_false(atomicfile_commit(&af, &err));
 		assert_int_equal(af.error, EEXIST);
 		assert_string_equal(contents(at("x")), "other");
-		assert_false(atomicfile_open(&af, at("x"), flags | ATOMICFILE_CREATE, err, sizeof err));
+		assert_false(atomicfile_open(&af, at("x"), flags | ATOMICFILE_CREATE, &err));
 		assert_int_equal(af.error, EEXIST);
-		assert_true(atomicfile_open(&af, at("x"), flags, err, sizeof err));
+		assert_true(atomicfile_open(&af, at("x"), flags, &err));
 		atomicfile_write(&af, "second", 6);
-		assert_true(atomicfile_commit(&af, err, sizeof err));
+		assert_true(atomicfile_commit(&af, &err));
 		assert_true(af.replaced);
 		assert_string_equal(contents(at("x")), "second");
 		assert_string_equal(listing(), "x ");
@@ -219,15 +219,15 @@ static int signalled_mid_write(unsigned flags, int sig, bool with_handler)
 		setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }); /* SIGQUIT, SIGABRT: no core file */
 		if (with_handler)
 			signal(sig, note_signal);
-		char err[512];
+		struct obslab_error err;
 		struct atomicfile af;
-		if (!atomicfile_open(&af, at("target"), flags, err, sizeof err))
+		if (!atomicfile_open(&af, at("target"), flags, &err))
 			_exit(3);
 		atomicfile_write(&af, "new", 3);
 		raise(sig);
 		if (noted != sig)
 			_exit(5);
-		_exit(atomicfile_commit(&af, err, sizeof err) ? 0 : 4);
+		_exit(atomicfile_commit(&af, &err) ? 0 : 4);
 	}
 	int status = 0;
 	waitpid(pid, &status, 0);
@@ -260,15 +260,15 @@ static void no_temporary_outlives_a_signal(void **state)
 static void a_failure_leaves_nothing(void **state)
 {
 	(void)state;
-	char err[512];
+	struct obslab_error err;
 	for (unsigned flags = 0; flags <= ATOMICFILE_NAMED; flags += ATOMICFILE_NAMED) {
 		struct atomicfile af;
-		assert_true(atomicfile_open(&af, at("y"), flags, err, sizeof err));
+		assert_true(atomicfile_open(&af, at("y"), flags, &err));
 		atomicfile_write(&af, "half", 4);
 		atomicfile_abort(&af);
 		assert_string_equal(listing(), "");
-		assert_false(atomicfile_open(&af, at("missing/y"), flags, err, sizeof err));
-		assert_non_null(strstr(err, "No such file or directory"));
+		assert_false(atomicfile_open(&af, at("missing/y"), flags, &err));
+		assert_non_null(strstr(err.msg, "No such file or directory"));
 	}
 }
 

@@ -20,7 +20,7 @@
 struct parsed {
 	int rc;
 	struct cli cli;
-	struct cli_error err;
+	struct obslab_error err;
 	char *argv[MAX_ARGS + 2];
 };
 

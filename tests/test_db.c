@@ -54,7 +54,7 @@ static uint64_t data_digest(sqlite3 *db)
 static sqlite3 *open_seeded(const char *path, uint32_t users, uint64_t seed)
 {
 	sqlite3 *db;
-	struct db_error err;
+	struct obslab_error err;
 	assert_int_equal(db_open(path, &db, &err), DB_OK);
 	assert_int_equal(db_seed(db, users, seed, NULL, NULL, &err), DB_OK);
 	return db;
@@ -131,7 +131,7 @@ static void scale_changes_match_a_fresh_seed(void **state)
 {
 	(void)state;
 	sqlite3 *grown = open_seeded(":memory:", 20, 42);
-	struct db_error err;
+	struct obslab_error err;
 	assert_int_equal(db_seed(grown, 1000, 42, NULL, NULL, &err), DB_OK);
 	sqlite3 *fresh = open_seeded(":memory:", 1000, 42);
 	assert_int_equal(scalar(grown, "SELECT count(*) FROM users"), 1000);
@@ -155,7 +155,7 @@ static void index_toggles(void **state)
 {
 	(void)state;
 	sqlite3 *db = open_seeded(":memory:", 20, 42);
-	struct db_error err;
+	struct obslab_error err;
 	assert_int_equal(db_set_index(db, true, &err), DB_OK);
 	assert_true(db_has_index(db));
 	assert_int_equal(db_set_index(db, true, &err), DB_OK); /* twice is fine */
@@ -180,7 +180,7 @@ static void refuses_a_foreign_database_untouched(void **state)
 	uint64_t before = file_checksum(path);
 
 	sqlite3 *db;
-	struct db_error err;
+	struct obslab_error err;
 	assert_int_equal(db_open(path, &db, &err), DB_FOREIGN);
 	assert_null(db);
 	assert_non_null(strstr(err.msg, "did not create"));
@@ -198,7 +198,7 @@ static void refuses_a_file_that_is_not_a_database(void **state)
 	fclose(f);
 	uint64_t before = file_checksum(path);
 	sqlite3 *db;
-	struct db_error err;
+	struct obslab_error err;
 	assert_int_equal(db_open(path, &db, &err), DB_NOTADB);
 	assert_non_null(strstr(err.msg, "not a SQLite database"));
 	assert_int_equal(file_checksum(path), before);
@@ -208,7 +208,7 @@ static void reports_paths_it_cannot_use(void **state)
 {
 	(void)state;
 	sqlite3 *db;
-	struct db_error err;
+	struct obslab_error err;
 	assert_int_equal(db_open("/nonexistent-dir/x/lab.db", &db, &err), DB_CANTOPEN);
 	assert_non_null(strstr(err.msg, "/nonexistent-dir/x/lab.db"));
 	assert_int_equal(db_open(fixture_dir(), &db, &err), DB_CANTOPEN);
@@ -224,7 +224,7 @@ static void refuses_a_newer_schema(void **state)
 	assert_int_equal(sqlite3_exec(db, "UPDATE obslab_meta SET value = '99' WHERE key = 'schema_version'",
 	                              NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	struct db_error err;
+	struct obslab_error err;
 	assert_int_equal(db_open(path, &db, &err), DB_TOO_NEW);
 }
 
@@ -277,7 +277,7 @@ static void expect_refused(const char *dir, const char *arg, enum db_status want
 	static char before[LISTING_CAP], after[LISTING_CAP];
 	listing(dir, before, sizeof before);
 	sqlite3 *db = (sqlite3 *)1;
-	struct db_error err = { "" };
+	struct obslab_error err = { "" };
 	enum db_status got = db_open(arg, &db, &err);
 	if (got != want)
 		fail_msg("db_open(%s) gave %d, expected %d: %s", arg, got, want, err.msg);
@@ -404,7 +404,7 @@ static void takes_what_is_its_own(void **state)
 	(void)state;
 	char dir[300], path[400];
 	subdir(dir, sizeof dir, "own");
-	struct db_error err;
+	struct obslab_error err;
 	sqlite3 *db;
 	/* A new path: created and stamped, the header too. */
 	snprintf(path, sizeof path, "%s/new.db", dir);
@@ -466,7 +466,7 @@ static void a_hot_journal_is_rolled_back_only_in_its_own(void **state)
 	uint64_t digest = data_digest(db);
 	sqlite3_close(db);
 	crash_mid_write(path, "DELETE FROM orders; UPDATE users SET email = 'x' || email;");
-	struct db_error err;
+	struct obslab_error err;
 	if (db_open(path, &db, &err) != DB_OK)
 		fail_msg("obslab's own database after a crash: %s", err.msg);
 	assert_int_equal(data_digest(db), digest);
@@ -524,7 +524,7 @@ static void waits_for_a_lock_then_opens(void **state)
 	wait.on_begin = count_begin;
 	wait.ctx = &begun;
 	int64_t t0 = clock_now_ns();
-	struct db_error err;
+	struct obslab_error err;
 	if (db_open_wait(path, &wait, &db, &err) != DB_OK)
 		fail_msg("db_open_wait: %s", err.msg);
 	assert_true(clock_now_ns() - t0 >= 300 * CLOCK_NS_PER_MS);
@@ -550,7 +550,7 @@ static void gives_up_after_its_limit(void **state)
 	uint64_t before = file_checksum(path);
 	struct db_wait wait;
 	db_wait_init(&wait, 200 * CLOCK_NS_PER_MS, NULL);
-	struct db_error err;
+	struct obslab_error err;
 	int64_t t0 = clock_now_ns();
 	assert_int_equal(db_open_wait(path, &wait, &db, &err), DB_ERROR);
 	assert_null(db);

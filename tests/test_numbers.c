@@ -18,7 +18,7 @@
 #include "obslab/sqlfp.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
-#include "obslab/window.h"
+#include "obslab/recent.h"
 
 #define T62 (INT64_C(1) << 62)
 
@@ -193,19 +193,19 @@ static void findings_never_negative(void **state)
 static void window_sums_saturate(void **state)
 {
 	(void)state;
-	struct window *w = test_malloc(sizeof *w);
-	window_init(w, 0);
+	struct recent_stats *w = test_malloc(sizeof *w);
+	recent_init(w, 0);
 	struct span_record spans[] = { rec(2, 1, 0, T62, UINT32_MAX, 7), rec(1, 0, 0, T62, 0, 1) };
 	struct store *s = store_of(spans, 2);
 	for (int i = 0; i < 10; i++)
-		window_add(w, store_latest(s), 0);
-	struct window_attribution a = window_attribution(w, 0);
+		recent_add(w, store_latest(s), 0);
+	struct recent_attribution a = recent_attribution(w, 0);
 	assert_int_equal(a.requests, 10);
 	assert_int_equal(a.total_ns, INT64_MAX);
 	assert_int_equal(a.db_ns, INT64_MAX);
 	assert_true(a.app_ns >= 0 && a.network_ns >= 0 && a.span_ns >= 0);
-	struct query_stat q[WINDOW_MAX_FINGERPRINTS];
-	assert_int_equal(window_query_stats(w, 0, q, WINDOW_MAX_FINGERPRINTS), 1);
+	struct query_stat q[RECENT_MAX_FINGERPRINTS];
+	assert_int_equal(recent_query_stats(w, 0, q, RECENT_MAX_FINGERPRINTS), 1);
 	assert_int_equal(q[0].calls, 10);
 	assert_int_equal(q[0].total_ns, INT64_MAX);
 	assert_true(q[0].mean_ns >= q[0].min_ns && q[0].mean_ns <= q[0].max_ns);

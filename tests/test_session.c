@@ -60,7 +60,7 @@ static void a_run_to_its_end_delivers_every_trace_and_log(void **state)
 {
 	(void)state;
 	struct session s;
-	struct db_error err = { "stale" };
+	struct obslab_error err = { "stale" };
 	struct workload_config cfg = config(STRATEGY_NAIVE, 20, 5);
 	assert_int_equal(session_start(&s, ":memory:", &cfg, limits, &err), DB_OK);
 	assert_non_null(s.names);
@@ -99,7 +99,7 @@ static void a_plan_ends_by_itself_without_a_log_callback(void **state)
 {
 	(void)state;
 	struct session s;
-	struct db_error err;
+	struct obslab_error err;
 	struct plan plan = { .users = { 10 }, .nscales = 1, .requests = 2 };
 	struct workload_config cfg = config(STRATEGY_NAIVE, 10, 0);
 	cfg.plan = &plan;
@@ -126,7 +126,7 @@ static void drains_while_running_then_stops(void **state)
 {
 	(void)state;
 	struct session s;
-	struct db_error err;
+	struct obslab_error err;
 	struct workload_config cfg = config(STRATEGY_OPTIMIZED, 20, 0);
 	cfg.pace_hz = 200;
 	assert_int_equal(session_start(&s, ":memory:", &cfg, limits, &err), DB_OK);
@@ -151,7 +151,7 @@ static void refused_databases_are_left_untouched(void **state)
 {
 	(void)state;
 	struct session s;
-	struct db_error err;
+	struct obslab_error err;
 	struct workload_config cfg = config(STRATEGY_NAIVE, 5, 1);
 	char path[512];
 
@@ -243,7 +243,7 @@ static void a_lock_is_waited_for_then_given_up(void **state)
 	char path[512];
 	fixture_path(path, sizeof path, "locked.db");
 	sqlite3 *db;
-	struct db_error err;
+	struct obslab_error err;
 	assert_int_equal(db_open(path, &db, &err), DB_OK); /* stamped, not seeded */
 	sqlite3_close_v2(db);
 	sqlite3 *holder;

@@ -96,12 +96,13 @@ static void round_trip(enum snapshot_format format)
 	struct snapshot_meta meta = { .settings = { .strategy = STRATEGY_NAIVE, .users = 20, .rtt_us = 0 },
 	                              .has_settings = true, .dropped_spans = 3, .anchor = anchor, .has_shown = true };
 	memcpy(meta.shown_trace_id, store_trace(lab.store, 1)->trace_id, SPAN_TRACE_ID_LEN); /* not the newest */
-	char path[300], err[512];
+	char path[300];
+	struct obslab_error err;
 	fixture_path(path, sizeof path, format == SNAPSHOT_NATIVE ? "rt.json" : "rt.otlp.json");
-	assert_true(snapshot_write(path, format, lab.store, lab.names, &meta, &fcfg, err, sizeof err));
+	assert_true(snapshot_write(path, format, lab.store, lab.names, &meta, &fcfg, &err));
 	struct snapshot snap;
-	if (!snapshot_read(path, &snap, err, sizeof err))
-		fail_msg("read back: %s", err);
+	if (!snapshot_read(path, &snap, &err))
+		fail_msg("read back: %s", err.msg);
 	assert_int_equal(snap.format, format);
 	assert_int_equal(snap.ntraces, 4);
 	if (format == SNAPSHOT_NATIVE) {
@@ -134,9 +135,10 @@ static void chrome_events_match_the_spans(void **state)
 	struct lab lab;
 	capture(&lab);
 	struct snapshot_meta meta = { .anchor = clock_anchor() };
-	char path[300], err[512];
+	char path[300];
+	struct obslab_error err;
 	fixture_path(path, sizeof path, "trace.json");
-	assert_true(snapshot_write(path, SNAPSHOT_CHROME, lab.store, lab.names, &meta, &fcfg, err, sizeof err));
+	assert_true(snapshot_write(path, SNAPSHOT_CHROME, lab.store, lab.names, &meta, &fcfg, &err));
 	FILE *f = fopen(path, "r");
 	static char buf[1 << 20];
 	size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -188,11 +190,11 @@ static void a_failed_write_leaves_nothing_behind(void **state)
 	struct lab lab;
 	capture(&lab);
 	struct snapshot_meta meta = { .anchor = clock_anchor() };
-	char err[512];
+	struct obslab_error err;
 	assert_false(snapshot_write("/nonexistent-dir/x.json", SNAPSHOT_NATIVE, lab.store, lab.names, &meta, &fcfg,
-	                            err, sizeof err));
-	assert_non_null(strstr(err, "/nonexistent-dir/x.json"));
-	assert_non_null(strstr(err, "No such file or directory"));
+	                            &err));
+	assert_non_null(strstr(err.msg, "/nonexistent-dir/x.json"));
+	assert_non_null(strstr(err.msg, "No such file or directory"));
 
 	/* A file too large for the process's limit: the write fails midway,
 	 * the file already there keeps its bytes, and no temporary is left. */
@@ -207,8 +209,8 @@ static void a_failed_write_leaves_nothing_behind(void **state)
 		signal(SIGXFSZ, SIG_IGN);
 		struct rlimit lim = { 2000, 2000 };
 		setrlimit(RLIMIT_FSIZE, &lim);
-		bool ok = snapshot_write(path, SNAPSHOT_OTLP, lab.store, lab.names, &meta, &fcfg, err, sizeof err);
-		_exit(!ok && strstr(err, "File too large") && strstr(err, path) ? 0 : 1);
+		bool ok = snapshot_write(path, SNAPSHOT_OTLP, lab.store, lab.names, &meta, &fcfg, &err);
+		_exit(!ok && strstr(err.msg, "File too large") && strstr(err.msg, path) ? 0 : 1);
 	}
 	int status;
 	waitpid(pid, &status, 0);
@@ -305,11 +307,11 @@ static void refuses_bad_files_with_a_reason(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof bad_files / sizeof bad_files[0]; i++) {
 		struct snapshot snap;
-		char err[512] = "";
-		if (snapshot_parse(bad_files[i].doc, strlen(bad_files[i].doc), &snap, err, sizeof err))
+		struct obslab_error err = { "" };
+		if (snapshot_parse(bad_files[i].doc, strlen(bad_files[i].doc), &snap, &err))
 			fail_msg("case %zu was accepted: %s", i, bad_files[i].doc);
-		if (!strstr(err, bad_files[i].message))
-			fail_msg("case %zu: '%s' does not say '%s'", i, err, bad_files[i].message);
+		if (!strstr(err.msg, bad_files[i].message))
+			fail_msg("case %zu: '%s' does not say '%s'", i, err.msg, bad_files[i].message);
 		assert_null(snap.names); /* nothing leaks from a refused file */
 	}
 }
@@ -331,31 +333,32 @@ static void refuses_deep_nesting_and_deep_json(void **state)
 	}
 	n += (size_t)snprintf(doc + n, cap - n, "%s", TAIL);
 	struct snapshot snap;
-	char err[512];
-	assert_false(snapshot_parse(doc, n, &snap, err, sizeof err));
-	assert_non_null(strstr(err, "nest deeper than 256"));
+	struct obslab_error err;
+	assert_false(snapshot_parse(doc, n, &snap, &err));
+	assert_non_null(strstr(err.msg, "nest deeper than 256"));
 	test_free(doc);
 	/* 100 000 open brackets: the parser's own limit, not the stack */
 	char *deep = test_malloc(100000);
 	memset(deep, '[', 100000);
-	assert_false(snapshot_parse(deep, 100000, &snap, err, sizeof err));
-	assert_non_null(strstr(err, "not valid JSON"));
+	assert_false(snapshot_parse(deep, 100000, &snap, &err));
+	assert_non_null(strstr(err.msg, "not valid JSON"));
 	test_free(deep);
 }
 
 static void refuses_huge_files_before_reading_them(void **state)
 {
 	(void)state;
-	char path[300], err[512];
+	char path[300];
+	struct obslab_error err;
 	fixture_path(path, sizeof path, "huge.json");
 	FILE *f = fopen(path, "w");
 	assert_int_equal(ftruncate(fileno(f), (off_t)SNAPSHOT_MAX_FILE + 1), 0); /* sparse: costs nothing */
 	fclose(f);
 	struct snapshot snap;
-	assert_false(snapshot_read(path, &snap, err, sizeof err));
-	assert_non_null(strstr(err, "too large"));
-	assert_false(snapshot_read("/nonexistent.json", &snap, err, sizeof err));
-	assert_non_null(strstr(err, "cannot open /nonexistent.json"));
+	assert_false(snapshot_read(path, &snap, &err));
+	assert_non_null(strstr(err.msg, "too large"));
+	assert_false(snapshot_read("/nonexistent.json", &snap, &err));
+	assert_non_null(strstr(err.msg, "cannot open /nonexistent.json"));
 	unlink(path);
 }
 
@@ -371,8 +374,8 @@ static void foreign_sql_is_fingerprinted(void **state)
 	                  "{\"key\":\"db.statement\",\"value\":{\"stringValue\":\"select * from users where email = 'a@b.c'\"}}]}"
 	                  "]}]}]}";
 	struct snapshot snap;
-	char err[512];
-	assert_true(snapshot_parse(doc, strlen(doc), &snap, err, sizeof err));
+	struct obslab_error err;
+	assert_true(snapshot_parse(doc, strlen(doc), &snap, &err));
 	assert_int_equal(snap.nrecords, 2);
 	const struct span_record *q = &snap.records[0]; /* the root comes last */
 	assert_true(q->flags & SPAN_F_DB);

@@ -78,7 +78,7 @@ static void counters_reveal_the_missing_index_per_run(void **state)
 	assert_int_equal(b->spans[2].u.db.fullscan_steps, a->spans[2].u.db.fullscan_steps);
 	assert_int_equal(b->spans[5].u.db.vm_steps, a->spans[5].u.db.vm_steps);
 
-	struct db_error err;
+	struct obslab_error err;
 	assert_int_equal(db_set_index(lab.db, true, &err), DB_OK);
 	lab_request(&lab, STRATEGY_NAIVE);
 	const struct trace *c = store_latest(lab.store);

@@ -123,8 +123,8 @@ static void long_names_survive_a_round_trip(void **state)
 	(void)state;
 	char *doc = long_names_document();
 	struct snapshot snap;
-	char err[512];
-	assert_true(snapshot_parse(doc, strlen(doc), &snap, err, sizeof err));
+	struct obslab_error err;
+	assert_true(snapshot_parse(doc, strlen(doc), &snap, &err));
 	assert_all_names_valid(&snap);
 	/* each name kept as much as fits, less at most one character */
 	for (size_t i = 0; i < snap.nrecords; i++)
@@ -138,11 +138,10 @@ static void long_names_survive_a_round_trip(void **state)
 	for (int format = SNAPSHOT_NATIVE; format <= SNAPSHOT_OTLP; format++) {
 		char path[512];
 		fixture_path(path, sizeof path, format == SNAPSHOT_NATIVE ? "long.json" : "long.otlp.json");
-		assert_true(snapshot_write(path, (enum snapshot_format)format, store, snap.names, &snap.meta, &fcfg, err,
-		                           sizeof err));
+		assert_true(snapshot_write(path, (enum snapshot_format)format, store, snap.names, &snap.meta, &fcfg, &err));
 		struct snapshot back;
-		if (!snapshot_read(path, &back, err, sizeof err))
-			fail_msg("%s", err);
+		if (!snapshot_read(path, &back, &err))
+			fail_msg("%s", err.msg);
 		assert_int_equal(back.nrecords, snap.nrecords);
 		for (size_t i = 0; i < snap.nrecords; i++)
 			assert_string_equal(strtab_get(back.names, back.records[i].name),

@@ -30,7 +30,7 @@ static void start(struct harness *h, const struct workload_config *cfg)
 {
 	memset(h, 0, sizeof *h);
 	sqlite3 *db;
-	struct db_error err;
+	struct obslab_error err;
 	assert_int_equal(db_open(":memory:", &db, &err), DB_OK);
 	h->names = strtab_create();
 	h->spans = ring_create(1u << 14, sizeof(struct span_record));
@@ -211,7 +211,7 @@ static void a_failing_database_is_reported(void **state)
 	char path[300];
 	fixture_path(path, sizeof path, "readonly.db");
 	sqlite3 *db;
-	struct db_error err;
+	struct obslab_error err;
 	assert_int_equal(db_open(path, &db, &err), DB_OK);
 	sqlite3_close(db);
 	/* Reopen the stamped file read-only: seeding must fail, and say so. */

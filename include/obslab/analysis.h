@@ -33,6 +33,20 @@ struct attribution {
 /* The trace's spans must be sorted by start (as the store keeps them). */
 struct attribution analysis_attribution(const struct trace *t);
 
+/* Many requests' attributions side by side, one array per part, for their
+ * medians (what a comparison's cell, a report and a run keep). Zero it to
+ * start; it owns its arrays: attribution_series_free frees and empties. */
+struct attribution_series {
+	size_t n, cap;
+	int64_t *total, *app, *db, *network, *queries;
+};
+
+void attribution_series_add(struct attribution_series *s, struct attribution a);
+void attribution_series_free(struct attribution_series *s);
+/* Each part's median over the series, as analysis_median takes it; the
+ * series keeps its order. All 0 when it is empty. */
+struct attribution attribution_series_medians(const struct attribution_series *s);
+
 /* One fingerprint's queries within one trace. Percentiles are exact
  * (nearest rank over the trace's own durations). */
 struct query_stat {

@@ -39,6 +39,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "obslab/error.h"
+
 enum atomicfile_flags {
 	ATOMICFILE_CREATE = 1 << 0, /* never replace a file: one there fails with EEXIST */
 	ATOMICFILE_NAMED = 1 << 1,  /* a named temporary even where O_TMPFILE works */
@@ -63,11 +65,11 @@ struct atomicfile {
 
 /* What atomicfile_open would refuse at path, checked before any work:
  * false with err filled. Not a promise: open and commit check again. */
-bool atomicfile_check(const char *path, unsigned flags, char *err, size_t cap);
-bool atomicfile_open(struct atomicfile *af, const char *path, unsigned flags, char *err, size_t cap);
+bool atomicfile_check(const char *path, unsigned flags, struct obslab_error *err);
+bool atomicfile_open(struct atomicfile *af, const char *path, unsigned flags, struct obslab_error *err);
 /* Appends len bytes; false (and remembers the cause) once a write failed. */
 bool atomicfile_write(struct atomicfile *af, const char *buf, size_t len);
-bool atomicfile_commit(struct atomicfile *af, char *err, size_t cap);
+bool atomicfile_commit(struct atomicfile *af, struct obslab_error *err);
 void atomicfile_abort(struct atomicfile *af);
 
 #endif

@@ -8,6 +8,8 @@
  * simulated network wait. The request's root: http.request.method,
  * http.route, and the lab's settings. Values are copied into the caller's
  * array; strings point into the string table or static storage.
+ *
+ * Threads: pure, any thread; the trace and the string table are only read.
  */
 #ifndef OBSLAB_ATTRS_H
 #define OBSLAB_ATTRS_H
@@ -20,6 +22,30 @@ struct strtab;
 
 #define ATTRS_MAX 16
 #define ATTRS_TEXT 64
+
+/*
+ * The attribute names, the one list: span_attributes writes them (and so
+ * every export), the snapshot reader reads them back. OpenTelemetry's
+ * semantic conventions where one exists, obslab's own under "obslab.".
+ */
+#define ATTR_KEY_DB_SYSTEM "db.system.name"
+#define ATTR_KEY_DB_SYSTEM_OLD "db.system"       /* read: older conventions */
+#define ATTR_KEY_DB_QUERY_TEXT "db.query.text"
+#define ATTR_KEY_DB_STATEMENT_OLD "db.statement" /* read: older conventions */
+#define ATTR_KEY_DB_OPERATION "db.operation.name"
+#define ATTR_KEY_DB_COLLECTION "db.collection.name"
+#define ATTR_KEY_DB_ROWS "db.response.returned_rows"
+#define ATTR_KEY_NET_WAIT_NS "obslab.net_wait_ns"
+#define ATTR_KEY_DB_FULLSCAN_STEPS "obslab.db.fullscan_steps"
+#define ATTR_KEY_DB_SORT_OPS "obslab.db.sort_ops"
+#define ATTR_KEY_DB_AUTOINDEX_ROWS "obslab.db.autoindex_rows"
+#define ATTR_KEY_DB_VM_STEPS "obslab.db.vm_steps"
+#define ATTR_KEY_HTTP_METHOD "http.request.method"
+#define ATTR_KEY_HTTP_ROUTE "http.route"
+#define ATTR_KEY_STRATEGY "obslab.strategy"
+#define ATTR_KEY_USERS "obslab.users"
+#define ATTR_KEY_INDEX "obslab.index"
+#define ATTR_KEY_ERROR_TYPE "error.type"
 
 enum attr_type { ATTR_STRING, ATTR_INT, ATTR_BOOL };
 

@@ -6,14 +6,19 @@
  * statuses are part of the interface: CLI_EXIT_USAGE (2) for a command line
  * that cannot be used, CLI_EXIT_FAILURE (1) when the work itself fails.
  * Strings in struct cli point into argv.
+ *
+ * Threads: no state, any thread (the main thread parses, before any other
+ * thread exists).
  */
 #ifndef OBSLAB_CLI_H
 #define OBSLAB_CLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
+#include "obslab/error.h"
 #include "obslab/findings.h"
 #include "obslab/snapshot.h"
 #include "obslab/workload.h"
@@ -22,10 +27,10 @@
 #define CLI_EXIT_FAILURE 1
 #define CLI_EXIT_USAGE 2
 
-#define CLI_MAX_USERS 100000u
+#define CLI_MAX_USERS ((uint32_t)WORKLOAD_MAX_USERS)
 #define CLI_MAX_REQUESTS 100000u
-#define CLI_COMPARE_REQUESTS 10u /* per strategy */
-#define CLI_SWEEP_REQUESTS 3u    /* per strategy and scale: naive at 10000 users takes seconds */
+#define CLI_COMPARE_REQUESTS PLAN_COMPARE_REQUESTS
+#define CLI_SWEEP_REQUESTS PLAN_SWEEP_REQUESTS
 
 enum cli_command {
 	CLI_CMD_UI,      /* no command: the trace explorer */
@@ -65,12 +70,8 @@ struct cli {
 	struct findings_config findings;
 };
 
-struct cli_error {
-	char msg[256];
-};
-
 /* CLI_EXIT_OK, or CLI_EXIT_USAGE with err filled. */
-int cli_parse(int argc, char **argv, struct cli *out, struct cli_error *err);
+int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err);
 
 /* Usage text for a command ("run"), or the general one for NULL. */
 void cli_usage(FILE *out, const char *command);

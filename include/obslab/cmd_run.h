@@ -4,6 +4,8 @@
  * requested number of requests while this thread drains its spans into a
  * store, then prints the last response body, a JSON report or a summary.
  * Returns the process exit status; messages go to err, results to out.
+ *
+ * Threads: called on the main thread; see above.
  */
 #ifndef OBSLAB_CMD_RUN_H
 #define OBSLAB_CMD_RUN_H

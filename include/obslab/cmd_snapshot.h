@@ -3,6 +3,9 @@
  * the three formats, atomically) and `obslab report` (read a snapshot or
  * OTLP/JSON file and summarize it: attribution, queries, findings).
  * Each returns the process exit status.
+ *
+ * Threads: called on the main thread, which owns the store; export starts
+ * and stops the workload thread itself (session.h).
  */
 #ifndef OBSLAB_CMD_SNAPSHOT_H
 #define OBSLAB_CMD_SNAPSHOT_H

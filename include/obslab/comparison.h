@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "obslab/analysis.h"
 #include "obslab/request.h"
 #include "obslab/workload.h"
 
@@ -30,8 +31,7 @@ struct trace;
 struct comparison_cell {
 	uint32_t users;
 	enum strategy strategy;
-	size_t n, cap;
-	int64_t *total, *db, *network, *app, *queries;
+	struct attribution_series requests; /* the measured requests, in arrival order */
 };
 
 struct comparison {

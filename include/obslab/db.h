@@ -19,6 +19,9 @@
  * user's orders derive from (seed, user id) alone, so user 7 has the same
  * orders at any scale. The caller owns the sqlite3 handle
  * (sqlite3_close_v2). Errors fill err with one line a user can act on.
+ *
+ * Threads: a sqlite3 handle is used by one thread at a time (the workload
+ * thread owns the lab's); db_wait_since may be called from any thread.
  */
 #ifndef OBSLAB_DB_H
 #define OBSLAB_DB_H
@@ -28,6 +31,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "obslab/error.h"
 
 enum db_status {
 	DB_OK = 0,
@@ -50,10 +55,6 @@ enum db_status {
 /* How long a headless command waits for another connection's lock. */
 #define DB_LOCK_WAIT_MS 30000
 #define DB_WAIT_FOREVER INT64_MAX
-
-struct db_error {
-	char msg[320];
-};
 
 /*
  * Waiting for locks. A connection given a db_wait (db_wait_attach) waits
@@ -85,19 +86,19 @@ bool db_wait_end(struct db_wait *w, int64_t *waited_ns);
 
 /* Opens or creates path (":memory:" works) and ensures the schema; waits
  * DB_LOCK_WAIT_MS at most for another connection's lock. */
-enum db_status db_open(const char *path, sqlite3 **out, struct db_error *err);
+enum db_status db_open(const char *path, sqlite3 **out, struct obslab_error *err);
 /* The same, waiting as wait says (NULL: as db_open). The handle returned
  * keeps a plain DB_LOCK_WAIT_MS busy timeout, not wait. */
-enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **out, struct db_error *err);
+enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **out, struct obslab_error *err);
 
 /* Called every few hundred users while seeding; may be NULL. */
 typedef void db_progress_fn(void *ctx, uint32_t done, uint32_t total);
 
 /* Makes the database hold exactly users users for seed. */
 enum db_status db_seed(sqlite3 *db, uint32_t users, uint64_t seed, db_progress_fn *progress,
-                       void *ctx, struct db_error *err);
+                       void *ctx, struct obslab_error *err);
 
-enum db_status db_set_index(sqlite3 *db, bool on, struct db_error *err);
+enum db_status db_set_index(sqlite3 *db, bool on, struct obslab_error *err);
 bool db_has_index(sqlite3 *db);
 
 /* The users and seed the stamp records; 0 for a database not yet seeded. */

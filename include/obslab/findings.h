@@ -72,5 +72,7 @@ const struct finding *findings_for_fingerprint(const struct findings *f, enum fi
                                                uint32_t fingerprint);
 
 const char *finding_name(enum finding_kind kind); /* "N+1 queries", "full scan in a loop" */
+/* The kind's key in JSON output and files: "n_plus_one", "full_scan_loop". */
+const char *finding_key(enum finding_kind kind);
 
 #endif

@@ -11,6 +11,9 @@
  * says what and where. Nesting deeper than JP_MAX_DEPTH is an error, so no
  * input can exhaust the stack. The input is not copied and must outlive the
  * parser; it should be valid UTF-8 (the caller checks).
+ *
+ * Threads: a struct jp belongs to one thread; there is no global state, so
+ * parsers on different threads do not meet.
  */
 #ifndef OBSLAB_JSONPULL_H
 #define OBSLAB_JSONPULL_H

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "obslab/clock.h"
+#include "obslab/error.h"
 
 struct ring;
 struct strtab;
@@ -69,7 +70,7 @@ int log_write_json(FILE *out, const struct log_record *rec, const struct clock_a
  * already reading (/dev/stdout in a pipeline, a FIFO with its reader).
  * Anything else (a FIFO nobody reads, a directory, a socket, a block device)
  * is refused: NULL, with err filled in one line. The caller fcloses it. */
-FILE *log_open_file(const char *path, char *err, size_t cap);
+FILE *log_open_file(const char *path, struct obslab_error *err);
 
 enum log_format_flags {
 	LOG_FORMAT_NO_LEVEL = 1 << 0,    /* leave out the level word */

@@ -70,7 +70,7 @@ void request_result_free(struct request_result *res);
 
 struct request_ctx;
 
-/* logs may be NULL. NULL when out of memory. */
+/* logs may be NULL. Never returns NULL (xalloc.h). */
 struct request_ctx *request_ctx_create(sqlite3 *db, struct tracer *tracer, struct strtab *names,
                                        struct ring *logs);
 void request_ctx_destroy(struct request_ctx *ctx);
@@ -89,6 +89,6 @@ void request_ctx_set_index(struct request_ctx *ctx, bool on);
 
 /* Runs one request. DB_OK, DB_INTERRUPTED, or an error with err filled. */
 enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
-                           struct request_result *res, struct db_error *err);
+                           struct request_result *res, struct obslab_error *err);
 
 #endif

@@ -19,8 +19,8 @@
 
 struct ring;
 
-/* capacity: a power of two >= 2; elem_size: > 0. NULL on bad arguments or
- * when out of memory. */
+/* capacity: a power of two >= 2; elem_size: > 0. NULL on bad arguments;
+ * out of memory aborts (xalloc.h). */
 struct ring *ring_create(size_t capacity, size_t elem_size);
 void ring_destroy(struct ring *ring);
 

@@ -38,7 +38,7 @@ struct session {
  * says so on stderr and waits (as cfg->lock_wait_ms says): call it before a
  * front end takes the terminal. */
 enum db_status session_start(struct session *s, const char *db_path, const struct workload_config *cfg,
-                             struct store_limits limits, struct db_error *err);
+                             struct store_limits limits, struct obslab_error *err);
 
 typedef void session_log_fn(void *ctx, const struct log_record *rec);
 

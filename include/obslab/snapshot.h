@@ -1,7 +1,7 @@
 /*
  * snapshot — captured traces to files and back.
  *
- * Three formats (DESIGN.md, "Files"):
+ * Three formats (docs/formats.md describes each, and the reader's limits):
  *   native  obslab's own, "format": "obslab.snapshot", "version": 1, with the
  *           settings, every trace and span, attribution, findings and query
  *           statistics (assets/snapshot.schema.json describes it);
@@ -17,6 +17,10 @@
  * returns span records ready for store_ingest: every trace's spans, its root
  * last. Foreign SQL is fingerprinted on the way in. A struct snapshot owns
  * its string table and records; snapshot_free releases them.
+ *
+ * Threads: the writers read the store, so they run on the thread that owns
+ * it (store.h); the reader keeps its state in the call (no statics), so
+ * any thread may read, one struct snapshot per call.
  */
 #ifndef OBSLAB_SNAPSHOT_H
 #define OBSLAB_SNAPSHOT_H
@@ -26,6 +30,7 @@
 #include <stdint.h>
 
 #include "obslab/clock.h"
+#include "obslab/error.h"
 #include "obslab/findings.h"
 #include "obslab/span.h"
 #include "obslab/workload.h"
@@ -65,11 +70,11 @@ struct snapshot_target {
 /* Writes every trace the store holds. */
 bool snapshot_write_to(struct snapshot_target *target, enum snapshot_format format, const struct store *store,
                        const struct strtab *names, const struct snapshot_meta *meta,
-                       const struct findings_config *findings, char *err, size_t cap);
+                       const struct findings_config *findings, struct obslab_error *err);
 /* snapshot_write_to, replacing a file at path. */
 bool snapshot_write(const char *path, enum snapshot_format format, const struct store *store,
                     const struct strtab *names, const struct snapshot_meta *meta,
-                    const struct findings_config *findings, char *err, size_t cap);
+                    const struct findings_config *findings, struct obslab_error *err);
 
 struct snapshot {
 	enum snapshot_format format;
@@ -80,9 +85,9 @@ struct snapshot {
 };
 
 /* Reads a file; false with err filled (one line) for anything it refuses. */
-bool snapshot_read(const char *path, struct snapshot *out, char *err, size_t cap);
+bool snapshot_read(const char *path, struct snapshot *out, struct obslab_error *err);
 /* The same from memory (the fuzzer's way in). */
-bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, char *err, size_t cap);
+bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, struct obslab_error *err);
 void snapshot_free(struct snapshot *s);
 
 /* A store holding every trace of s (the caller frees it). */

@@ -5,6 +5,9 @@
  * start). A span whose parent is missing from the trace hangs from the
  * root. A struct spantree owns scratch arrays it reuses across builds;
  * the trace is only read and must outlive the tree's use.
+ *
+ * Threads: a struct spantree belongs to one thread (the explorer's UI
+ * thread, or a command's); nothing global.
  */
 #ifndef OBSLAB_SPANTREE_H
 #define OBSLAB_SPANTREE_H

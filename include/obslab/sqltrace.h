@@ -27,7 +27,7 @@ struct strtab;
 
 struct sqltrace;
 
-/* NULL when out of memory. The hook is installed only while it has work:
+/* Never NULL (xalloc.h). The hook is installed only while it has work:
  * tracing on, or a round trip to simulate. */
 struct sqltrace *sqltrace_attach(sqlite3 *db, struct tracer *tracer, struct strtab *names);
 void sqltrace_detach(struct sqltrace *st); /* removes the hook, frees */

@@ -39,7 +39,7 @@ struct store_limits {
 
 struct store;
 
-struct store *store_create(struct store_limits limits); /* NULL when out of memory */
+struct store *store_create(struct store_limits limits); /* never NULL (xalloc.h) */
 void store_destroy(struct store *s);
 
 /* Adds records in arrival order. */

@@ -19,11 +19,11 @@
 
 struct strtab;
 
-struct strtab *strtab_create(void); /* NULL when out of memory */
+struct strtab *strtab_create(void); /* never NULL (xalloc.h) */
 void strtab_destroy(struct strtab *tab);
 
 /* Writer only. The id of s[0..len), interning a copy on first sight.
- * STRTAB_NONE when the table is full or out of memory. */
+ * STRTAB_NONE when the table is full. */
 uint32_t strtab_intern(struct strtab *tab, const char *s, size_t len);
 uint32_t strtab_intern_cstr(struct strtab *tab, const char *s);
 

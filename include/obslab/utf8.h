@@ -6,6 +6,8 @@
  * nothing past U+10FFFF) without NUL. Whatever obslab cuts to fit a buffer
  * (span names, fingerprints, tokens) is cut with utf8_cut, so that what it
  * writes, it reads back.
+ *
+ * Threads: no state, any thread.
  */
 #ifndef OBSLAB_UTF8_H
 #define OBSLAB_UTF8_H

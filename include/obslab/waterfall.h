@@ -10,6 +10,9 @@
  * staircase shows where it fits and a 10 000-query loop stays one row.
  * Pure layout: no curses. A struct waterfall owns its rows and scratch
  * space and reuses them across builds; the trace is only read.
+ *
+ * Threads: a struct waterfall and its wf_folds belong to one thread (the
+ * explorer's UI thread); nothing global.
  */
 #ifndef OBSLAB_WATERFALL_H
 #define OBSLAB_WATERFALL_H

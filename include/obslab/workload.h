@@ -33,6 +33,35 @@ struct strtab;
  * a sweep, of several. Any change of settings cancels a plan. */
 #define PLAN_MAX_SCALES 8
 
+/* The sizes of the two plans, and the sweep's scales (20 to 10000 users). */
+#define PLAN_COMPARE_REQUESTS 10u /* per strategy */
+#define PLAN_SWEEP_REQUESTS 3u    /* per strategy and scale: naive at 10000 users takes seconds */
+#define PLAN_SWEEP_FIRST_USERS 20
+#define PLAN_SWEEP_LAST_USERS 10000
+#define PLAN_SWEEP_USERS PLAN_SWEEP_FIRST_USERS, 100, 1000, PLAN_SWEEP_LAST_USERS
+
+/*
+ * The steps the explorer's keys move the lab's settings through (+ and -,
+ * r, f), each written once: the lists initialize the arrays that step and,
+ * through WORKLOAD_TEXT, become the help's words. Pace steps are requests
+ * per second (0: as fast as possible), each with the words help uses.
+ */
+#define WORKLOAD_MAX_USERS 100000
+#define WORKLOAD_USER_STEPS 20, 100, 1000, 10000, WORKLOAD_MAX_USERS
+#define WORKLOAD_RTT_STEPS_US 0, 50, 200, 500, 1000
+#define WORKLOAD_PACE_STEPS(FIRST, NEXT) FIRST(5, "5/s") NEXT(50, "50/s") NEXT(0, "as fast as possible")
+
+/* A list above as text: WORKLOAD_TEXT(WORKLOAD_RTT_STEPS_US) is "0, 50, 200, 500, 1000". */
+#define WORKLOAD_TEXT(...) WORKLOAD_TEXT_(__VA_ARGS__)
+#define WORKLOAD_TEXT_(...) #__VA_ARGS__
+/* The pace steps as numbers (5, 50, 0) and as words ("5/s, 50/s, as fast as possible"). */
+#define WORKLOAD_PACE_HZ WORKLOAD_PACE_STEPS(WORKLOAD_PACE_HZ_FIRST_, WORKLOAD_PACE_HZ_NEXT_)
+#define WORKLOAD_PACE_TEXT WORKLOAD_PACE_STEPS(WORKLOAD_PACE_TEXT_FIRST_, WORKLOAD_PACE_TEXT_NEXT_)
+#define WORKLOAD_PACE_HZ_FIRST_(hz, words) hz
+#define WORKLOAD_PACE_HZ_NEXT_(hz, words) , hz
+#define WORKLOAD_PACE_TEXT_FIRST_(hz, words) words
+#define WORKLOAD_PACE_TEXT_NEXT_(hz, words) ", " words
+
 struct plan {
 	uint32_t users[PLAN_MAX_SCALES];
 	size_t nscales;
@@ -70,7 +99,7 @@ struct request_sample {
 
 struct workload;
 
-/* NULL when out of memory (the connection is then closed). logs may be NULL. */
+/* Never NULL (xalloc.h). logs may be NULL. */
 struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
                                  struct ring *spans, struct ring *logs, struct strtab *names);
 /* 0, or an errno value if the thread could not be started. */

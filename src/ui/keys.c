@@ -3,21 +3,24 @@
 
 #include <ncurses.h>
 
+#include "obslab/request.h"
+#include "obslab/workload.h"
+
 #define CTRL(c) ((c) & 0x1f)
 
 const struct key_binding key_bindings[] = {
-	{ { 't' }, "t", ACT_TOGGLE_STRATEGY, "toggle naive (N+1) and optimized", "N+1/opt" , CONTROL_SETTINGS },
-	{ { 'n' }, "n", ACT_NAIVE, "naive: 1 query for users + 1 per user (N+1)", NULL , CONTROL_SETTINGS },
-	{ { 'o' }, "o", ACT_OPTIMIZED, "optimized: one LEFT JOIN ... GROUP BY query", NULL , CONTROL_SETTINGS },
-	{ { 'e' }, "e", ACT_EAGER, "eager: users, then IN (...) chunks of 500 ids", NULL , CONTROL_SETTINGS },
-	{ { '+', '=' }, "+", ACT_USERS_UP, "more users: 20, 100, 1000, 10000, 100000 (reseeds)", "users" , CONTROL_SETTINGS },
-	{ { '-', '_' }, "-", ACT_USERS_DOWN, "fewer users", NULL , CONTROL_SETTINGS },
-	{ { 'r' }, "r", ACT_RTT, "simulated network RTT: 0, 50, 200, 500, 1000 us", "RTT" , CONTROL_SETTINGS },
-	{ { 'i' }, "i", ACT_INDEX, "toggle the index on orders.user_id", "index" , CONTROL_SETTINGS },
-	{ { 'f' }, "f", ACT_PACE, "request pace: 5/s, 50/s, as fast as possible", NULL , CONTROL_SETTINGS },
-	{ { ' ' }, "Space", ACT_PAUSE, "pause or resume capture", "pause" , CONTROL_PAUSE },
-	{ { 'c' }, "c", ACT_COMPARE, "compare naive, optimized and eager here (measured)", "compare" , CONTROL_MEASURE },
-	{ { 's' }, "s", ACT_SWEEP, "sweep 20 to 10000 users (measured; Esc cancels)", "sweep" , CONTROL_MEASURE },
+	{ { 't' }, "t", ACT_TOGGLE_STRATEGY, "toggle naive (N+1) and optimized", "N+1/opt", CONTROL_SETTINGS },
+	{ { 'n' }, "n", ACT_NAIVE, "naive: 1 query for users + 1 per user (N+1)", NULL, CONTROL_SETTINGS },
+	{ { 'o' }, "o", ACT_OPTIMIZED, "optimized: one LEFT JOIN ... GROUP BY query", NULL, CONTROL_SETTINGS },
+	{ { 'e' }, "e", ACT_EAGER, "eager: users, then IN (...) chunks of " WORKLOAD_TEXT(REQUEST_EAGER_CHUNK) " ids", NULL, CONTROL_SETTINGS },
+	{ { '+', '=' }, "+", ACT_USERS_UP, "more users: " WORKLOAD_TEXT(WORKLOAD_USER_STEPS) " (reseeds)", "users", CONTROL_SETTINGS },
+	{ { '-', '_' }, "-", ACT_USERS_DOWN, "fewer users", NULL, CONTROL_SETTINGS },
+	{ { 'r' }, "r", ACT_RTT, "simulated network RTT: " WORKLOAD_TEXT(WORKLOAD_RTT_STEPS_US) " us", "RTT", CONTROL_SETTINGS },
+	{ { 'i' }, "i", ACT_INDEX, "toggle the index on orders.user_id", "index", CONTROL_SETTINGS },
+	{ { 'f' }, "f", ACT_PACE, "request pace: " WORKLOAD_PACE_TEXT, NULL, CONTROL_SETTINGS },
+	{ { ' ' }, "Space", ACT_PAUSE, "pause or resume capture", "pause", CONTROL_PAUSE },
+	{ { 'c' }, "c", ACT_COMPARE, "compare naive, optimized and eager here (measured)", "compare", CONTROL_MEASURE },
+	{ { 's' }, "s", ACT_SWEEP, "sweep " WORKLOAD_TEXT(PLAN_SWEEP_FIRST_USERS) " to " WORKLOAD_TEXT(PLAN_SWEEP_LAST_USERS) " users (measured; Esc cancels)", "sweep", CONTROL_MEASURE },
 	{ { 'w' }, "w", ACT_SCOPE, "query list: this trace, or the last minute", NULL, 0 },
 	{ { 'x' }, "x", ACT_EXPORT, "export a snapshot: then n native, o OTLP, c Chrome", "export", 0 },
 	{ { '[', KEY_LEFT }, "[ Left", ACT_PREV_TRACE, "previous captured trace", NULL, 0 },

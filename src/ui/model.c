@@ -99,7 +99,7 @@ static void relayout(struct model *m)
 static void refresh_queries(struct model *m)
 {
 	size_t n = m->queries_window
-	                   ? window_query_stats(&m->window, clock_now_ns(), m->queries, MODEL_MAX_QUERIES)
+	                   ? recent_query_stats(&m->window, clock_now_ns(), m->queries, MODEL_MAX_QUERIES)
 	                   : analysis_query_stats(m->shown, m->queries, MODEL_MAX_QUERIES);
 	m->nqueries = n < MODEL_MAX_QUERIES ? n : MODEL_MAX_QUERIES;
 	m->changed |= MODEL_QUERIES;
@@ -253,7 +253,7 @@ static void on_trace(void *ctx, const struct trace *t)
 			comparison_add(&m->measuring->results, t);
 		return; /* measurements stay out of the live figures */
 	}
-	window_add(&m->window, t, clock_now_ns());
+	recent_add(&m->window, t, clock_now_ns());
 	m->window_dirty = true;
 	log_findings(m, t);
 }
@@ -271,7 +271,7 @@ void model_init(struct model *m, struct source *src, const struct source_start *
 	waterfall_init(&m->wf);
 	findings_init(&m->findings);
 	findings_init(&m->scratch);
-	window_init(&m->window, clock_now_ns());
+	recent_init(&m->window, clock_now_ns());
 	comparison_init(&m->compare.results);
 	comparison_init(&m->sweep.results);
 	store_set_observer(src->store, on_trace, m);
@@ -299,7 +299,7 @@ static void refresh_window(struct model *m, int64_t now)
 	if (m->window_dirty && now - m->window_refreshed_ns >= WINDOW_REFRESH_NS) {
 		m->window_dirty = false;
 		m->window_refreshed_ns = now;
-		m->window_attr = window_attribution(&m->window, now);
+		m->window_attr = recent_attribution(&m->window, now);
 		m->changed |= MODEL_WINDOW;
 		if (m->queries_window)
 			refresh_queries(m);

@@ -27,7 +27,7 @@
 #include "obslab/snapshot.h"
 #include "obslab/span.h"
 #include "obslab/waterfall.h"
-#include "obslab/window.h"
+#include "obslab/recent.h"
 #include "obslab/workload.h"
 #include "source.h"
 
@@ -89,8 +89,8 @@ struct model {
 	bool queries_window;         /* the query list shows the last minute, not the trace */
 
 	/* figures over every completed trace */
-	struct window window;
-	struct window_attribution window_attr;
+	struct recent_stats window;
+	struct recent_attribution window_attr;
 	bool window_dirty;
 	int64_t window_refreshed_ns;
 	struct findings scratch;     /* findings of traces as they complete */

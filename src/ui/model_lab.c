@@ -14,12 +14,10 @@
 #include "model.h"
 #include "obslab/store.h"
 
-static const uint32_t user_steps[] = { 20, 100, 1000, 10000, 100000 };
-static const uint32_t rtt_steps[] = { 0, 50, 200, 500, 1000 };
-static const uint32_t pace_steps[] = { 5, 50, 0 }; /* requests/s; 0 = as fast as possible */
-static const uint32_t sweep_scales[] = { 20, 100, 1000, 10000 };
-#define COMPARE_REQUESTS 10
-#define SWEEP_REQUESTS 3
+static const uint32_t user_steps[] = { WORKLOAD_USER_STEPS };
+static const uint32_t rtt_steps[] = { WORKLOAD_RTT_STEPS_US };
+static const uint32_t pace_steps[] = { WORKLOAD_PACE_HZ };
+static const uint32_t sweep_scales[] = { PLAN_SWEEP_USERS };
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
 
 /* Any change of settings ends the plan the source is running. */
@@ -40,8 +38,8 @@ static void configure(struct model *m, enum source_setting what)
  * over, findings are logged afresh, and the view follows the newest trace. */
 static void settings_changed(struct model *m)
 {
-	window_reset(&m->window, clock_now_ns());
-	m->window_attr = window_attribution(&m->window, clock_now_ns());
+	recent_reset(&m->window, clock_now_ns());
+	m->window_attr = recent_attribution(&m->window, clock_now_ns());
 	m->nlogged = 0;
 	m->follow = true;
 	end_measuring(m);
@@ -141,11 +139,11 @@ void model_measure(struct model *m, enum measure_kind which)
 	if (which == MEASURE_SWEEP) {
 		for (size_t i = 0; i < COUNT(sweep_scales); i++)
 			meas->plan.users[meas->plan.nscales++] = sweep_scales[i];
-		meas->plan.requests = SWEEP_REQUESTS;
+		meas->plan.requests = PLAN_SWEEP_REQUESTS;
 	} else {
 		meas->plan.users[0] = m->settings.users;
 		meas->plan.nscales = 1;
-		meas->plan.requests = COMPARE_REQUESTS;
+		meas->plan.requests = PLAN_COMPARE_REQUESTS;
 	}
 	meas->rtt_us = m->settings.rtt_us;
 	meas->index = m->settings.index;
@@ -156,7 +154,7 @@ void model_measure(struct model *m, enum measure_kind which)
 	m->source->ops->start_plan(m->source, &meas->plan);
 	m->changed |= MODEL_MEASURE;
 	model_note(m, LOG_INFO, "%s: measuring %s", which == MEASURE_SWEEP ? "sweep" : "comparison",
-	           which == MEASURE_SWEEP ? "20 to 10000 users" : "naive, optimized, eager");
+	           which == MEASURE_SWEEP ? WORKLOAD_TEXT(PLAN_SWEEP_FIRST_USERS) " to " WORKLOAD_TEXT(PLAN_SWEEP_LAST_USERS) " users" : "naive, optimized, eager");
 }
 
 void model_cancel_measure(struct model *m)
@@ -197,7 +195,7 @@ void model_export(struct model *m, enum snapshot_format format)
 	};
 	if (m->shown)
 		memcpy(meta.shown_trace_id, m->shown->trace_id, SPAN_TRACE_ID_LEN);
-	char why[512];
+	struct obslab_error why;
 	bool ok = false;
 	for (int n = 1; n <= EXPORT_NAME_TRIES; n++) {
 		char number[16] = "";
@@ -205,7 +203,7 @@ void model_export(struct model *m, enum snapshot_format format)
 			snprintf(number, sizeof number, "-%d", n);
 		snprintf(path, sizeof path, "%s/obslab-snapshot-%s%s%s.json", m->export_dir, stamp, number, kind);
 		struct snapshot_target target = { .path = path, .create_only = true };
-		ok = snapshot_write_to(&target, format, src->store, src->names, &meta, &m->findings_cfg, why, sizeof why);
+		ok = snapshot_write_to(&target, format, src->store, src->names, &meta, &m->findings_cfg, &why);
 		if (ok || target.error != EEXIST)
 			break;
 	}
@@ -214,7 +212,7 @@ void model_export(struct model *m, enum snapshot_format format)
 		              store_trace_count(src->store));
 		model_note(m, LOG_INFO, "wrote %s", path);
 	} else {
-		model_message(m, true, "export failed: %s", why);
-		model_note(m, LOG_ERROR, "export failed: %s", why);
+		model_message(m, true, "export failed: %s", why.msg);
+		model_note(m, LOG_ERROR, "export failed: %s", why.msg);
 	}
 }

@@ -62,7 +62,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	wattroff(w, A_BOLD);
 	wattron(w, draw_attr(ROLE_DIM));
 	if (p->h > 7) {
-		const struct window_attribution *wa = &m->window_attr;
+		const struct recent_attribution *wa = &m->window_attr;
 		if (wa->requests > 0) {
 			int64_t sum[3] = { wa->app_ns, wa->db_ns, wa->network_ns }, pct[3];
 			analysis_apportion(sum, 3, 1000, pct);

@@ -298,7 +298,7 @@ int app_bench_frames(const char *snapshot, int cols, int lines, int frames, doub
 	snprintf(path, sizeof path, "%s", snapshot);
 	char *argv[] = { name, command, path, NULL };
 	struct cli cli;
-	struct cli_error err;
+	struct obslab_error err;
 	if (cli_parse(3, argv, &cli, &err) != CLI_EXIT_OK)
 		return CLI_EXIT_USAGE;
 	struct shell *sh = xcalloc(1, sizeof *sh);

@@ -29,9 +29,9 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 	f->path = cli->file;
 	src->state = f;
 	struct snapshot *snap = xcalloc(1, sizeof *snap); /* large: not on the stack */
-	char why[512];
-	if (!snapshot_read(cli->file, snap, why, sizeof why)) {
-		textsafe_fprintf(stderr, "obslab: %s\n", why);
+	struct obslab_error why;
+	if (!snapshot_read(cli->file, snap, &why)) {
+		textsafe_fprintf(stderr, "obslab: %s\n", why.msg);
 		free(snap);
 		return CLI_EXIT_FAILURE;
 	}

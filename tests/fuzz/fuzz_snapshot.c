@@ -17,8 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct snapshot snap;
-	char err[512];
-	if (!snapshot_parse((const char *)data, size, &snap, err, sizeof err))
+	struct obslab_error err;
+	if (!snapshot_parse((const char *)data, size, &snap, &err))
 		return 0;
 	/* What obslab keeps of a name it writes back: valid UTF-8, however cut. */
 	for (uint32_t id = 0; id < strtab_count(snap.names); id++) {

@@ -1,5 +1,12 @@
-#include "obslab/window.h"
+/*
+ * recent — the last minute's statistics in RECENT_EPOCHS rotating epochs:
+ * adding a trace to the current epoch, forgetting old ones as time moves,
+ * and summing the epochs into attribution and query statistics; also the
+ * same sums over every trace of a store (recent_of_store).
+ */
+#include "obslab/recent.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +15,7 @@
 #include "obslab/store.h"
 #include "obslab/xalloc.h"
 
-static void clear_epoch(struct window_epoch *e, int64_t start_ns)
+static void clear_epoch(struct recent_epoch *e, int64_t start_ns)
 {
 	e->start_ns = start_ns;
 	e->requests = 0;
@@ -17,56 +24,57 @@ static void clear_epoch(struct window_epoch *e, int64_t start_ns)
 	e->nqueries = 0; /* histograms are cleared when a slot is taken */
 }
 
-void window_reset(struct window *w, int64_t now_ns)
+void recent_reset(struct recent_stats *w, int64_t now_ns)
 {
 	w->current = 0;
-	for (size_t i = 0; i < WINDOW_EPOCHS; i++)
-		clear_epoch(&w->epoch[i], now_ns - (int64_t)(WINDOW_EPOCHS + 1) * WINDOW_EPOCH_NS);
+	for (size_t i = 0; i < RECENT_EPOCHS; i++)
+		clear_epoch(&w->epoch[i], now_ns - (int64_t)(RECENT_EPOCHS + 1) * RECENT_EPOCH_NS);
 	w->epoch[0].start_ns = now_ns;
 }
 
-void window_init(struct window *w, int64_t now_ns)
+void recent_init(struct recent_stats *w, int64_t now_ns)
 {
 	memset(w, 0, sizeof *w);
-	window_reset(w, now_ns);
+	recent_reset(w, now_ns);
 }
 
 /* Moves the current epoch forward to the one holding now, clearing every
  * epoch it passes: they are older than the window. */
-static void advance(struct window *w, int64_t now_ns)
+static void advance(struct recent_stats *w, int64_t now_ns)
 {
-	for (int steps = 0; steps < WINDOW_EPOCHS; steps++) {
-		struct window_epoch *cur = &w->epoch[w->current];
-		if (now_ns < cur->start_ns + WINDOW_EPOCH_NS)
+	assert(w->current < RECENT_EPOCHS);
+	for (int steps = 0; steps < RECENT_EPOCHS; steps++) {
+		struct recent_epoch *cur = &w->epoch[w->current];
+		if (now_ns < cur->start_ns + RECENT_EPOCH_NS)
 			return;
-		int64_t next = cur->start_ns + WINDOW_EPOCH_NS;
-		w->current = (w->current + 1) % WINDOW_EPOCHS;
+		int64_t next = cur->start_ns + RECENT_EPOCH_NS;
+		w->current = (w->current + 1) % RECENT_EPOCHS;
 		clear_epoch(&w->epoch[w->current], next);
 	}
 	/* Idle longer than the whole window: start afresh. */
-	window_reset(w, now_ns);
+	recent_reset(w, now_ns);
 }
 
-static struct window_query *slot(struct window_epoch *e, uint32_t fingerprint)
+static struct recent_query *slot(struct recent_epoch *e, uint32_t fingerprint)
 {
 	for (size_t i = 0; i < e->nqueries; i++)
 		if (e->query[i].fingerprint == fingerprint)
 			return &e->query[i];
-	if (e->nqueries == WINDOW_MAX_FINGERPRINTS)
+	if (e->nqueries == RECENT_MAX_FINGERPRINTS)
 		return NULL;
-	struct window_query *q = &e->query[e->nqueries++];
+	struct recent_query *q = &e->query[e->nqueries++];
 	q->fingerprint = fingerprint;
 	q->rows = q->fullscan_steps = 0;
 	histogram_init(&q->durations);
 	return q;
 }
 
-void window_add(struct window *w, const struct trace *t, int64_t now_ns)
+void recent_add(struct recent_stats *w, const struct trace *t, int64_t now_ns)
 {
 	if (!t || t->nspans == 0)
 		return;
 	advance(w, now_ns);
-	struct window_epoch *e = &w->epoch[w->current];
+	struct recent_epoch *e = &w->epoch[w->current];
 	struct attribution a = analysis_attribution(t);
 	e->requests++;
 	e->total_ns = duration_add(e->total_ns, a.total_ns);
@@ -77,7 +85,7 @@ void window_add(struct window *w, const struct trace *t, int64_t now_ns)
 		const struct span_record *s = &t->spans[i];
 		if (!(s->flags & SPAN_F_DB))
 			continue;
-		struct window_query *q = slot(e, s->name);
+		struct recent_query *q = slot(e, s->name);
 		if (!q) {
 			e->other_calls++;
 			continue;
@@ -88,13 +96,13 @@ void window_add(struct window *w, const struct trace *t, int64_t now_ns)
 	}
 }
 
-struct window_attribution window_attribution(struct window *w, int64_t now_ns)
+struct recent_attribution recent_attribution(struct recent_stats *w, int64_t now_ns)
 {
 	advance(w, now_ns);
-	struct window_attribution sum = { 0 };
+	struct recent_attribution sum = { 0 };
 	int64_t oldest = now_ns;
-	for (size_t i = 0; i < WINDOW_EPOCHS; i++) {
-		const struct window_epoch *e = &w->epoch[i];
+	for (size_t i = 0; i < RECENT_EPOCHS; i++) {
+		const struct recent_epoch *e = &w->epoch[i];
 		if (e->requests == 0)
 			continue;
 		sum.requests += e->requests;
@@ -118,13 +126,13 @@ static int64_t mean_of(const struct histogram *h)
 	return mean < h->min ? h->min : mean > h->max ? h->max : mean;
 }
 
-size_t window_query_stats(struct window *w, int64_t now_ns, struct query_stat *out, size_t cap)
+size_t recent_query_stats(struct recent_stats *w, int64_t now_ns, struct query_stat *out, size_t cap)
 {
-	struct window_attribution a = window_attribution(w, now_ns);
-	uint32_t seen[WINDOW_EPOCHS * WINDOW_MAX_FINGERPRINTS];
+	struct recent_attribution a = recent_attribution(w, now_ns);
+	uint32_t seen[RECENT_EPOCHS * RECENT_MAX_FINGERPRINTS];
 	size_t n = 0;
-	for (size_t i = 0; i < WINDOW_EPOCHS; i++) {
-		const struct window_epoch *e = &w->epoch[i];
+	for (size_t i = 0; i < RECENT_EPOCHS; i++) {
+		const struct recent_epoch *e = &w->epoch[i];
 		for (size_t k = 0; k < e->nqueries; k++) {
 			size_t m = 0;
 			while (m < n && seen[m] != e->query[k].fingerprint)
@@ -133,14 +141,14 @@ size_t window_query_stats(struct window *w, int64_t now_ns, struct query_stat *o
 				seen[n++] = e->query[k].fingerprint;
 		}
 	}
-	struct query_stat *all = xmalloc(n * sizeof *all);
+	struct query_stat *all = xmalloc_array(n, sizeof *all);
 	struct histogram *h = xmalloc(sizeof *h);
 	/* One fingerprint at a time: its epochs merged into one histogram. */
 	for (size_t m = 0; m < n; m++) {
 		histogram_init(h);
 		uint64_t rows = 0, scans = 0;
-		for (size_t i = 0; i < WINDOW_EPOCHS; i++) {
-			const struct window_epoch *e = &w->epoch[i];
+		for (size_t i = 0; i < RECENT_EPOCHS; i++) {
+			const struct recent_epoch *e = &w->epoch[i];
 			for (size_t k = 0; k < e->nqueries; k++) {
 				if (e->query[k].fingerprint != seen[m])
 					continue;
@@ -169,4 +177,13 @@ size_t window_query_stats(struct window *w, int64_t now_ns, struct query_stat *o
 	free(all);
 	free(h);
 	return n;
+}
+
+struct recent_stats *recent_of_store(const struct store *store)
+{
+	struct recent_stats *w = xmalloc(sizeof *w);
+	recent_init(w, 0);
+	for (size_t i = 0; i < store_trace_count(store); i++)
+		recent_add(w, store_trace(store, i), 0);
+	return w;
 }
