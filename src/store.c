@@ -159,8 +159,9 @@ const struct trace *store_find(const struct store *s, uint64_t seq)
 	/* Kept traces hold consecutive seqs, the newest being completed. */
 	if (seq == 0 || seq > s->completed || s->completed - seq >= s->count)
 		return NULL;
-	assert(store_trace(s, s->count - 1 - (size_t)(s->completed - seq))->seq == seq);
-	return store_trace(s, s->count - 1 - (size_t)(s->completed - seq));
+	const struct trace *t = store_trace(s, s->count - 1 - (size_t)(s->completed - seq));
+	assert(t && t->seq == seq);
+	return t;
 }
 
 uint64_t store_traces_completed(const struct store *s) { return s->completed; }
