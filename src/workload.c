@@ -298,10 +298,14 @@ static void run(struct workload *w)
 		if (pace > 0) {
 			next += CLOCK_NS_PER_S / pace;
 			int64_t now = clock_now_ns();
-			if (next < now)
+			if (next < now) {
 				next = now; /* fell behind: do not burst to catch up */
-			else
+			} else {
 				pace_wait(w, next, generation);
+				now = clock_now_ns();
+				if (now < next)
+					next = now; /* woken early by a change: pace from now, with no debt */
+			}
 		}
 	}
 	if (status != DB_OK && w->wait.gave_up && !atomic_load(&w->stop))

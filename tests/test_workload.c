@@ -146,6 +146,32 @@ static void stop_is_prompt_at_a_slow_pace(void **state)
 	finish(&h);
 }
 
+/* Changes wake the paced worker early, to show the new setting at once;
+ * that must not leave a debt of periods behind. At 5 requests a second,
+ * 20 changes in a second used to push the next request 4 s out. */
+static void a_burst_of_changes_leaves_the_pace_as_it_was(void **state)
+{
+	(void)state;
+	struct workload_config cfg = {
+		.strategy = STRATEGY_OPTIMIZED, .users = 20, .seed = 42, .pace_hz = 5, .trace = true,
+	};
+	struct harness h;
+	start(&h, &cfg);
+	while (workload_requests(h.w) < 1)
+		nap_ms(1);
+	for (int i = 0; i < 20; i++) {
+		workload_set_strategy(h.w, i % 2 ? STRATEGY_OPTIMIZED : STRATEGY_EAGER);
+		nap_ms(50);
+	}
+	uint64_t before = workload_requests(h.w);
+	nap_ms(750); /* seven or eight periods of 200 ms */
+	nap_ms(750);
+	uint64_t after = workload_requests(h.w);
+	if (after - before < 4)
+		fail_msg("%llu requests in 1.5 s at 5 a second after the burst", (unsigned long long)(after - before));
+	finish(&h);
+}
+
 /* Naive at 20000 users without the index scans orders 20000 times: minutes.
  * A change of strategy must cut it short, and so must a stop. */
 static void a_long_request_yields_to_a_change(void **state)
@@ -238,6 +264,7 @@ int main(void)
 		cmocka_unit_test(runs_k_requests_and_stops),
 		cmocka_unit_test(control_changes_reach_the_worker),
 		cmocka_unit_test(stop_is_prompt_at_a_slow_pace),
+		cmocka_unit_test(a_burst_of_changes_leaves_the_pace_as_it_was),
 		cmocka_unit_test(a_long_request_yields_to_a_change),
 		cmocka_unit_test(pause_holds_the_worker),
 		cmocka_unit_test(a_failing_database_is_reported),
