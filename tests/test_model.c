@@ -342,6 +342,39 @@ static void layout_of_a_120x40_screen(void **state)
 	assert_false(layout_shows(pane_index("waterfall"), SCREEN_COMPARE));
 }
 
+/* What any table of panes must give, whatever rows are added: on every
+ * screen, at every size from the smallest, the panes it shows cover each
+ * cell exactly once. (A pane in the top or bottom slot shown on some
+ * screens only would leave rows blank on the others: this fails.) */
+static void every_screen_is_tiled(void **state)
+{
+	(void)state;
+	static const int sizes[][2] = { { 24, 80 }, { 40, 120 }, { 25, 81 }, { 60, 200 }, { 101, 333 } };
+	static unsigned char cover[101][333];
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		int lines = sizes[k][0], cols = sizes[k][1];
+		struct layout_rect r[LAYOUT_MAX_PANES];
+		layout_compute(lines, cols, r);
+		for (int screen = 0; screen < SCREEN_COUNT; screen++) {
+			memset(cover, 0, sizeof cover);
+			for (size_t i = 0; i < layout_pane_count; i++) {
+				if (!layout_shows(i, (enum screen_mode)screen))
+					continue;
+				assert_true(r[i].h > 0 && r[i].w > 0);
+				assert_true(r[i].y >= 0 && r[i].x >= 0 && r[i].y + r[i].h <= lines && r[i].x + r[i].w <= cols);
+				for (int y = r[i].y; y < r[i].y + r[i].h; y++)
+					for (int x = r[i].x; x < r[i].x + r[i].w; x++)
+						cover[y][x]++;
+			}
+			for (int y = 0; y < lines; y++)
+				for (int x = 0; x < cols; x++)
+					if (cover[y][x] != 1)
+						fail_msg("%dx%d, screen %d: cell (%d, %d) covered %d times", cols, lines, screen, y, x,
+						         cover[y][x]);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +386,7 @@ int main(void)
 		cmocka_unit_test(settings_go_to_the_source),
 		cmocka_unit_test(the_waterfall_asks_and_never_writes),
 		cmocka_unit_test(layout_of_a_120x40_screen),
+		cmocka_unit_test(every_screen_is_tiled),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	fixture_cleanup();
