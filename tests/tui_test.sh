@@ -167,6 +167,8 @@ expect 'measured: medians' 60
 expect '^│ naive \(N\+1\) +101 '
 expect '^│ optimized +1 '
 expect '^│ eager +2 '
+# the footer offers what works here, and nothing that waits for the screen to close
+expect '^c compare  s sweep  \? help  q back *$'
 keys Escape
 expect '─ Waterfall '
 keys c

@@ -50,6 +50,21 @@ unsigned keys_needs(enum action action)
 	return 0;
 }
 
+bool keys_on_measure_screen(enum action action)
+{
+	switch (action) {
+	case ACT_QUIT:
+	case ACT_BACK:
+	case ACT_COMPARE:
+	case ACT_SWEEP:
+	case ACT_HELP:
+	case ACT_REDRAW:
+		return true;
+	default:
+		return false;
+	}
+}
+
 bool keys_offered(const struct key_binding *b, unsigned controls)
 {
 	return (b->needs & controls) == b->needs;

@@ -74,6 +74,9 @@ enum action keys_lookup(int key);
 
 /* The controls an action needs (enum control bits; 0 for most). */
 unsigned keys_needs(enum action action);
+/* Whether an action works on a comparison or sweep screen (close it, start
+ * the other, help, redraw); the lab's other keys wait until it is closed. */
+bool keys_on_measure_screen(enum action action);
 /* Whether a binding works with a source that offers these controls. */
 bool keys_offered(const struct key_binding *b, unsigned controls);
 

@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "keys.h"
+#include "layout.h"
 
 struct model;
 struct measurement;
@@ -63,6 +64,7 @@ struct pane {
 	void *priv; /* ops->private_size bytes */
 	WINDOW *win;
 	int y, x, h, w;
+	enum screen_mode screen; /* the screen it is shown on, as focus is: set by the shell */
 	bool dirty;
 };
 

@@ -1,5 +1,6 @@
 /* pane_footer — the main keys, from the key table's hints: those the
- * current source honours. */
+ * current source honours, and on a comparison or sweep screen those that
+ * work there. */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,7 +17,8 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	int used = 0;
 	for (size_t i = 0; i < key_binding_count && used < p->w; i++) {
 		const struct key_binding *b = &key_bindings[i];
-		if (!b->hint || !keys_offered(b, controls))
+		bool measuring = p->screen != SCREEN_MAIN;
+		if (!b->hint || !keys_offered(b, controls) || (measuring && !keys_on_measure_screen(b->action)))
 			continue;
 		char key[16];
 		snprintf(key, sizeof key, "%s", b->label);
@@ -26,7 +28,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		wattron(p->win, draw_attr(ROLE_STATUS));
 		used += draw_fmt(p->win, p->w - used, "%s", key);
 		wattroff(p->win, draw_attr(ROLE_STATUS));
-		used += draw_fmt(p->win, p->w - used, " %s  ", b->hint);
+		used += draw_fmt(p->win, p->w - used, " %s  ", measuring && b->action == ACT_QUIT ? "back" : b->hint);
 	}
 	wnoutrefresh(p->win);
 }

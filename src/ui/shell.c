@@ -120,6 +120,7 @@ void shell_layout(struct shell *sh)
 		p->x = rect[i].x;
 		p->h = rect[i].h;
 		p->w = rect[i].w;
+		p->screen = sh->screen;
 		p->win = newwin(p->h, p->w, p->y, p->x);
 		if (!p->win)
 			abort(); /* out of memory; the fatal handler restores the terminal */

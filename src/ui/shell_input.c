@@ -81,13 +81,9 @@ static bool handle_screen_action(struct shell *sh, enum action action)
 		model_cancel_measure(&sh->model);
 		shell_set_screen(sh, SCREEN_MAIN);
 		return true;
-	case ACT_COMPARE:
-	case ACT_SWEEP:
-	case ACT_HELP:
-	case ACT_REDRAW:
-		return false; /* as anywhere */
 	default:
-		return true; /* the lab's keys wait until the screen is closed */
+		/* the lab's keys wait until the screen is closed; the rest work as anywhere */
+		return !keys_on_measure_screen(action);
 	}
 }
 
