@@ -245,6 +245,9 @@ expect '^0$'
 # --- open: the snapshot, read-only -------------------------------------------------
 type_run "$bin open $snap"
 expect 'snapshot .*read-only'
+# the log's times are the clock's now, not the file's times nor the uptime
+now=$(date +%s)
+expect "($(date -d @$((now - 60)) +%H:%M)|$(date -d @$now +%H:%M)|$(date -d @$((now + 60)) +%H:%M)):[0-9]{2} INFO  opened "
 # the last trace of the file is the one that was on screen when x was pressed
 [ -n "$shown" ] && wait_for "$(printf '%s' "$shown" | sed 's/[.[*^$()+?{|]/\\&/g')" 10 && ok || bad "open shows another trace than was exported: $shown"
 expect 'SELECT orde.*×100'

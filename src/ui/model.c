@@ -268,6 +268,7 @@ void model_init(struct model *m, struct source *src, const struct source_start *
 	m->export_dir = export_dir;
 	m->follow = true;
 	logbook_init(&m->logbook);
+	m->log_anchor = clock_anchor();
 	waterfall_init(&m->wf);
 	findings_init(&m->findings);
 	findings_init(&m->scratch);

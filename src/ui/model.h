@@ -74,6 +74,7 @@ struct model {
 	char status_line[512];       /* as last composed: a change marks MODEL_STATUS */
 
 	struct logbook logbook;
+	struct clock_anchor log_anchor; /* this process's clock, for the log's times (a file's spans have their own) */
 
 	/* the shown trace and what is derived from it */
 	uint64_t shown_seq;          /* 0: none yet */

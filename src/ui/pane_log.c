@@ -25,7 +25,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	int inner = p->w - 2;
 	for (size_t i = 0; i < rows && l->top + i < n; i++) {
 		const struct logbook_entry *e = logbook_get(&m->logbook, l->top + i);
-		time_t secs = (time_t)(clock_to_unix_ns(&m->source->anchor, e->time_ns) / CLOCK_NS_PER_S);
+		time_t secs = (time_t)(clock_to_unix_ns(&m->log_anchor, e->time_ns) / CLOCK_NS_PER_S);
 		struct tm tm;
 		localtime_r(&secs, &tm);
 		wmove(w, 1 + (int)i, 1);
