@@ -251,6 +251,11 @@ expect "($(date -d @$((now - 60)) +%H:%M)|$(date -d @$now +%H:%M)|$(date -d @$((
 # the last trace of the file is the one that was on screen when x was pressed
 [ -n "$shown" ] && wait_for "$(printf '%s' "$shown" | sed 's/[.[*^$()+?{|]/\\&/g')" 10 && ok || bad "open shows another trace than was exported: $shown"
 expect 'SELECT orde.*×100'
+# a file is read once: the explorer idles, waking about once a second, not 30 times
+pid=$(pgrep -n -f -- "open $snap") || pid=
+switches() { awk '/^voluntary_ctxt_switches/ {print $2}' /proc/"$pid"/status 2>/dev/null; }
+s0=$(switches); sleep 3; s1=$(switches)
+[ -n "$s0" ] && [ -n "$s1" ] && [ $((s1 - s0)) -lt 20 ] && ok || bad "open woke $((s1 - s0)) times in 3 s (pid '$pid')"
 keys t
 expect 'this is a snapshot .*read-only'
 keys c

@@ -20,7 +20,7 @@
 #include "obslab/xalloc.h"
 
 #define TICK_MS 33             /* ~30 frames a second while live */
-#define IDLE_TICK_MS 1000      /* paused: wake once a second, no more */
+#define IDLE_TICK_MS 1000      /* paused, or a file: wake once a second, no more */
 
 /* ---- signals: the terminal is restored on every way out ---------------- */
 
@@ -273,7 +273,10 @@ int app_main(const struct cli *cli)
 		if (frames > 0 && --frames == 0)
 			break;
 		WINDOW *in = input_window(sh);
-		wtimeout(in, sh->model.paused ? IDLE_TICK_MS : TICK_MS);
+		/* Nothing arrives while paused, or from a file read once: idle
+		 * (but --frames, which exists to exercise drawing, keeps ticking). */
+		bool idle = cli->frames == 0 && (sh->model.paused || sh->source.ops->reads_only);
+		wtimeout(in, idle ? IDLE_TICK_MS : TICK_MS);
 		int key = wgetch(in);
 		/* Take every key already typed before drawing again. */
 		while (key != ERR && !sh->quit) {
