@@ -129,6 +129,13 @@ keys '['
 expect 'history'
 keys ']' ']' ']' ']' ']' ']' ']' ']' ']' ']'
 expect '● live'
+# an escape sequence the terminal description lacks (Home as tmux sends it
+# under TERM=xterm-256color, an Alt+[) is swallowed, not read as Esc and [
+tm send-keys -t t -l $'\e[1~'
+tm send-keys -t t -l $'\e['
+sleep 1
+screen | grep -q 'history' && bad "an unknown escape sequence was read as [" || ok
+screen | grep -q '● live' && ok || bad "the explorer left live view on an escape sequence"
 
 # --- help lists every key of the table -------------------------------------------
 keys '?'

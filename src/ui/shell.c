@@ -248,6 +248,27 @@ static bool start_curses(void)
 	return true;
 }
 
+/* The next key. An escape sequence the terminal's description does not
+ * know (Home as ESC [ 1 ~ under tmux, an Alt+key) arrives as Esc and then
+ * as keys of its own; it is swallowed whole (ERR), not read as Esc, [ ... */
+static int read_key(WINDOW *in)
+{
+	int key = wgetch(in);
+	if (key != 27)
+		return key;
+	wtimeout(in, 0);
+	int next = wgetch(in);
+	if (next == ERR)
+		return key; /* Esc alone: nothing followed within ESCDELAY */
+	if (next == '[' || next == 'O') { /* CSI or SS3: up to its final byte */
+		int c;
+		do
+			c = wgetch(in);
+		while (c != ERR && !(c >= 0x40 && c <= 0x7e));
+	}
+	return ERR;
+}
+
 int app_main(const struct cli *cli)
 {
 	struct shell *sh = xcalloc(1, sizeof *sh); /* large: not on the stack */
@@ -277,13 +298,13 @@ int app_main(const struct cli *cli)
 		 * (but --frames, which exists to exercise drawing, keeps ticking). */
 		bool idle = cli->frames == 0 && (sh->model.paused || sh->source.ops->reads_only);
 		wtimeout(in, idle ? IDLE_TICK_MS : TICK_MS);
-		int key = wgetch(in);
+		int key = read_key(in);
 		/* Take every key already typed before drawing again. */
 		while (key != ERR && !sh->quit) {
 			shell_handle_key(sh, key);
 			in = input_window(sh);
 			wtimeout(in, 0);
-			key = wgetch(in);
+			key = read_key(in);
 		}
 	}
 
