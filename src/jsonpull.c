@@ -323,23 +323,26 @@ static bool number_text(struct jp *jp, const char **text, size_t *len, bool *who
 	return true;
 }
 
-static bool parse_whole(const char *s, size_t len, int64_t max, int64_t *out)
+static bool parse_whole(const char *s, size_t len, uint64_t max, uint64_t *out)
 {
-	if (len == 0 || len > 19)
+	if (len == 0 || len > 20)
 		return false;
 	uint64_t v = 0;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return false;
-		v = v * 10 + (uint64_t)(s[i] - '0');
+		unsigned d = (unsigned)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return false; /* past 2^64 - 1 */
+		v = v * 10 + d;
 	}
-	if (v > (uint64_t)max)
+	if (v > max)
 		return false;
-	*out = (int64_t)v;
+	*out = v;
 	return true;
 }
 
-bool jp_whole(struct jp *jp, int64_t max, int64_t *out)
+bool jp_whole_u64(struct jp *jp, uint64_t max, uint64_t *out)
 {
 	enum jp_type t = jp_peek(jp);
 	const char *s;
@@ -356,9 +359,9 @@ bool jp_whole(struct jp *jp, int64_t max, int64_t *out)
 			char buf[64];
 			snprintf(buf, sizeof buf, "%.*s", (int)(len < 63 ? len : 63), s);
 			double d = strtod(buf, NULL);
-			if (!(d >= 0 && d < 0x1p63) || d > (double)max || d != (double)(int64_t)d) /* cast in range */
+			if (!(d >= 0 && d < 0x1p64) || d > (double)max || d != (double)(uint64_t)d) /* cast in range */
 				return false;
-			*out = (int64_t)d;
+			*out = (uint64_t)d;
 			return true;
 		}
 	} else {
@@ -367,6 +370,15 @@ bool jp_whole(struct jp *jp, int64_t max, int64_t *out)
 		return false;
 	}
 	return parse_whole(s, len, max, out);
+}
+
+bool jp_whole(struct jp *jp, int64_t max, int64_t *out)
+{
+	uint64_t v;
+	if (max < 0 || !jp_whole_u64(jp, (uint64_t)max, &v))
+		return false;
+	*out = (int64_t)v;
+	return true;
 }
 
 bool jp_double(struct jp *jp, double *out)

@@ -442,6 +442,11 @@ bool reader_native_settings(struct reader *r, struct jp *jp, struct snapshot_met
 			meta->settings.rtt_us = (uint32_t)v;
 		} else if (jp_key_is(key, len, "index")) {
 			ok = take_bool(r, jp, NULL, "settings.index", &meta->settings.index);
+		} else if (jp_key_is(key, len, "seed")) {
+			jp_peek(jp);
+			const char *at = jp->p;
+			if (!jp_whole_u64(jp, UINT64_MAX, &meta->settings.seed))
+				ok = wrong_value(r, jp, at, NULL, "settings.seed", "a whole number from 0 to 2^64 - 1");
 		} else {
 			jp_skip(jp);
 		}

@@ -205,7 +205,9 @@ static void native_settings(struct writer *w)
 	cJSON_AddNumberToObject(o, "rtt_us", s->rtt_us);
 	cJSON_AddStringToObject(o, "network", "simulated");
 	cJSON_AddBoolToObject(o, "index", s->index);
-	cJSON_AddNumberToObject(o, "seed", (double)s->seed);
+	char seed[24]; /* every digit: a double would round seeds past 2^53 */
+	snprintf(seed, sizeof seed, "%" PRIu64, s->seed);
+	cJSON_AddRawToObject(o, "seed", seed);
 	put_json(w, o);
 }
 

@@ -114,6 +114,9 @@ has out.txt '^wrote snap.json: native, 3 traces, 69 spans$'
 jqok snap.json '.format == "obslab.snapshot" and .version == 1 and (.traces | length) == 3'
 jqok snap.json 'all(.traces[]; .attribution.app_ns + .attribution.db_ns + .attribution.network_ns == .attribution.total_ns)'
 jqok snap.json '[.traces[].findings[].kind] | unique == ["full_scan_loop", "n_plus_one"]'
+# a 64-bit seed is written with every digit, not rounded through a double
+run 0 export --format native -o seed.json --db :memory: --users 5 --requests 1 --seed 18446744073709551615
+has seed.json '"seed":[[:space:]]*18446744073709551615[,}]'
 lacks snap.json '@example\.com|"user_[0-9]'
 run 0 report snap.json
 has out.txt 'obslab snapshot, 3 traces, 69 spans'

@@ -383,6 +383,30 @@ static void foreign_sql_is_fingerprinted(void **state)
 	snapshot_free(&snap);
 }
 
+#define ONE_TRACE                                                                                        \
+	"[{\"trace_id\":\"0123456789abcdef0123456789abcdef\",\"spans\":[{\"span_id\":\"00000000000000a1\","            \
+	"\"parent_span_id\":null,\"name\":\"s\",\"kind\":\"server\",\"start_unix_ns\":\"1\",\"end_unix_ns\":\"9\"," \
+	"\"status\":\"ok\"}]}]"
+
+/* A seed is any 64-bit number (--seed takes them all): written with every
+ * digit, read back exactly, never rounded through a double. */
+static void a_seed_survives_every_digit(void **state)
+{
+	(void)state;
+	const char *doc = "{\"format\":\"obslab.snapshot\",\"version\":1,\"settings\":{\"strategy\":\"naive\","
+	                  "\"users\":20,\"rtt_us\":0,\"index\":false,\"seed\":18446744073709551615},\"traces\":" ONE_TRACE "}";
+	struct snapshot snap;
+	struct obslab_error err;
+	assert_true(snapshot_parse(doc, strlen(doc), &snap, &err));
+	assert_true(snap.meta.has_settings);
+	assert_true(snap.meta.settings.seed == UINT64_MAX);
+	snapshot_free(&snap);
+	const char *past = "{\"format\":\"obslab.snapshot\",\"version\":1,\"settings\":{\"seed\":18446744073709551616},"
+	                   "\"traces\":" ONE_TRACE "}";
+	assert_false(snapshot_parse(past, strlen(past), &snap, &err));
+	assert_non_null(strstr(err.msg, "settings.seed must be a whole number from 0 to 2^64 - 1"));
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -398,6 +422,7 @@ int main(void)
 		cmocka_unit_test(chrome_events_match_the_spans),
 		cmocka_unit_test(a_failed_write_leaves_nothing_behind),
 		cmocka_unit_test(refuses_bad_files_with_a_reason),
+		cmocka_unit_test(a_seed_survives_every_digit),
 		cmocka_unit_test(refuses_deep_nesting_and_deep_json),
 		cmocka_unit_test(refuses_huge_files_before_reading_them),
 		cmocka_unit_test(foreign_sql_is_fingerprinted),

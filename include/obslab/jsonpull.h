@@ -53,6 +53,8 @@ bool jp_item(struct jp *jp);
 bool jp_string(struct jp *jp, const char **s, size_t *len);
 /* A whole number written as a number or a decimal string, in [0, max]. */
 bool jp_whole(struct jp *jp, int64_t max, int64_t *out);
+/* The same, unsigned: up to 2^64 - 1 (a seed). */
+bool jp_whole_u64(struct jp *jp, uint64_t max, uint64_t *out);
 bool jp_double(struct jp *jp, double *out);
 bool jp_bool(struct jp *jp, bool *out);
 bool jp_skip(struct jp *jp);
