@@ -359,9 +359,12 @@ bool jp_whole_u64(struct jp *jp, uint64_t max, uint64_t *out)
 			char buf[64];
 			snprintf(buf, sizeof buf, "%.*s", (int)(len < 63 ? len : 63), s);
 			double d = strtod(buf, NULL);
-			if (!(d >= 0 && d < 0x1p64) || d > (double)max || d != (double)(uint64_t)d) /* cast in range */
+			if (!(d >= 0 && d < 0x1p64) || d != (double)(uint64_t)d) /* cast in range */
 				return false;
-			*out = (uint64_t)d;
+			uint64_t v = (uint64_t)d; /* compared as a whole number: (double)max may round up */
+			if (v > max)
+				return false;
+			*out = v;
 			return true;
 		}
 	} else {

@@ -130,7 +130,7 @@ expect 'history'
 keys ']' ']' ']' ']' ']' ']' ']' ']' ']' ']'
 expect '● live'
 # an escape sequence the terminal description lacks (Home as tmux sends it
-# under TERM=xterm-256color, an Alt+[) is swallowed, not read as Esc and [
+# under TERM=xterm-256color, a bare CSI) is swallowed, not read as Esc and [
 tm send-keys -t t -l $'\e[1~'
 tm send-keys -t t -l $'\e['
 sleep 1

@@ -249,8 +249,9 @@ static bool start_curses(void)
 }
 
 /* The next key. An escape sequence the terminal's description does not
- * know (Home as ESC [ 1 ~ under tmux, an Alt+key) arrives as Esc and then
- * as keys of its own; it is swallowed whole (ERR), not read as Esc, [ ... */
+ * know (Home as ESC [ 1 ~ under tmux) arrives as Esc and then as keys of
+ * its own; a CSI or SS3 one is swallowed whole (ERR), not read as Esc, [
+ * ... Esc followed at once by another key is both keys. */
 static int read_key(WINDOW *in)
 {
 	int key = wgetch(in);
@@ -260,12 +261,14 @@ static int read_key(WINDOW *in)
 	int next = wgetch(in);
 	if (next == ERR)
 		return key; /* Esc alone: nothing followed within ESCDELAY */
-	if (next == '[' || next == 'O') { /* CSI or SS3: up to its final byte */
-		int c;
-		do
-			c = wgetch(in);
-		while (c != ERR && !(c >= 0x40 && c <= 0x7e));
+	if (next != '[' && next != 'O') {
+		ungetch(next); /* Esc, then a key typed right after it */
+		return key;
 	}
+	int c; /* CSI or SS3: up to its final byte */
+	do
+		c = wgetch(in);
+	while (c != ERR && !(c >= 0x40 && c <= 0x7e));
 	return ERR;
 }
 
