@@ -30,7 +30,8 @@ struct request_ctx {
 	bool index_on;
 	uint8_t root_flags;
 	const _Atomic uint32_t *cancel;
-	uint32_t cancel_seen; /* *cancel when the request began */
+	uint32_t cancel_seen; /* *cancel when the request began, or was armed */
+	bool armed;           /* request_ctx_arm recorded cancel_seen for the next request */
 	bool running;         /* inside request_run: the progress handler may cancel */
 	uint32_t root_name, serialize_name, count_fingerprint;
 	sqlite3_stmt *users_stmt, *count_stmt, *join_stmt;
@@ -118,6 +119,14 @@ static int on_progress(void *arg)
 {
 	const struct request_ctx *ctx = arg;
 	return ctx->running && cancelled(ctx); /* never the caller's own statements */
+}
+
+void request_ctx_arm(struct request_ctx *ctx)
+{
+	if (ctx->cancel) {
+		ctx->cancel_seen = atomic_load(ctx->cancel);
+		ctx->armed = true;
+	}
 }
 
 void request_ctx_set_cancel(struct request_ctx *ctx, const _Atomic uint32_t *counter)
@@ -384,8 +393,9 @@ enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
 	res->body_len = 0;
 
 	res->start_ns = clock_now_ns();
-	if (ctx->cancel)
+	if (ctx->cancel && !ctx->armed)
 		ctx->cancel_seen = atomic_load_explicit(ctx->cancel, memory_order_relaxed);
+	ctx->armed = false;
 	ctx->running = true;
 	struct span_record *root = tracer_begin_trace(ctx->tracer, ctx->root_name);
 	int rc = SQLITE_OK;

@@ -125,12 +125,14 @@ struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
 	return w;
 }
 
+/* The generation moves before the cancel counter: a worker that armed its
+ * request after the cancel (request_ctx_arm) sees the new generation too. */
 static void wake(struct workload *w, bool cancel)
 {
-	if (cancel)
-		atomic_fetch_add(&w->cancel, 1);
 	pthread_mutex_lock(&w->lock);
 	atomic_fetch_add(&w->generation, 1);
+	if (cancel)
+		atomic_fetch_add(&w->cancel, 1);
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 }
@@ -225,6 +227,7 @@ static enum db_status run_plan(struct workload *w, struct request_ctx *ctx, stru
 		}
 		request_ctx_set_root_flags(ctx, SPAN_F_MEASURED);
 		for (uint32_t k = 0; status == DB_OK && k < per_scale; k++) {
+			request_ctx_arm(ctx); /* before the checks: a change after them cancels the request */
 			if (atomic_load(&w->stop) || atomic_load(&w->generation) != generation)
 				break; /* cancelled */
 			enum strategy s = plan_strategies[k % (sizeof plan_strategies / sizeof plan_strategies[0])];
@@ -257,6 +260,9 @@ static void run(struct workload *w)
 
 	while (status == DB_OK && !atomic_load(&w->stop) &&
 	       (w->max_requests == 0 || w->exit_after_plan || w->nsamples < w->max_requests)) {
+		request_ctx_arm(ctx); /* before the checks: a stop or change after them cancels the request */
+		if (atomic_load(&w->stop))
+			break;
 		if (atomic_load(&w->plan_pending)) {
 			status = run_plan(w, ctx, &cur);
 			if (status != DB_OK || w->exit_after_plan)
@@ -439,7 +445,6 @@ const struct request_result *workload_last_result(const struct workload *w)
 
 void workload_start_plan(struct workload *w, const struct plan *plan)
 {
-	atomic_fetch_add(&w->cancel, 1); /* the request in flight gives way */
 	pthread_mutex_lock(&w->lock);
 	w->plan = *plan;
 	if (w->plan.nscales > PLAN_MAX_SCALES)
@@ -451,6 +456,7 @@ void workload_start_plan(struct workload *w, const struct plan *plan)
 	 * it with: the plan never sees its own start as a change. */
 	atomic_fetch_add(&w->generation, 1);
 	atomic_store(&w->plan_pending, true);
+	atomic_fetch_add(&w->cancel, 1); /* last, as in wake: the request in flight gives way */
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 }

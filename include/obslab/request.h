@@ -80,6 +80,10 @@ void request_ctx_destroy(struct request_ctx *ctx);
  * steps of a long one) once the counter differs from its value at the
  * request's start, and request_run returns DB_INTERRUPTED. */
 void request_ctx_set_cancel(struct request_ctx *ctx, const _Atomic uint32_t *counter);
+/* Records the counter now, for the next request_run: call it before the
+ * caller checks its own stop and settings, so that a cancel that comes
+ * between that check and the request still cancels the request. */
+void request_ctx_arm(struct request_ctx *ctx);
 
 /* Flags (enum span_flag) added to the root span of the requests that follow. */
 void request_ctx_set_root_flags(struct request_ctx *ctx, uint8_t flags);
