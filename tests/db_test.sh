@@ -6,6 +6,7 @@
 # The hostile databases are made here with the sqlite3 shell.
 # Usage: db_test.sh PATH/TO/obslab
 set -u
+. "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for
 bin=$(realpath "$1")
 work=$(mktemp -d)
 sock="obslab-db-$$"
@@ -18,9 +19,6 @@ cleanup() {
 trap cleanup EXIT
 cd "$work" || exit 1
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
 
 # What a directory holds: every entry's name, type, size, mode, mtime, and
 # the checksum of every regular file.
@@ -200,17 +198,6 @@ done
 cd "$work" || exit 1
 
 # --- the explorer: its terminal first, then the lock waited out, in tmux ----------
-tm() { tmux -L "$sock" "$@"; }
-screen() { tm capture-pane -p -t t 2>/dev/null; }
-keys() { tm send-keys -t t "$@"; }
-wait_for() {
-	local deadline=$((SECONDS + ${2:-15}))
-	while [ $SECONDS -lt $deadline ]; do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.2
-	done
-	return 1
-}
 expect() { if wait_for "$1" "${2:-15}"; then ok; else bad "screen never showed /$1/"; screen | sed 's/^/    | /'; fi; }
 LC_ALL=C.UTF-8 tm -u -f /dev/null new-session -d -x 120 -y 40 -s t \
 	"env LC_ALL=C.UTF-8 PS1='obslab-test\$ ' HOME=$work HISTFILE= bash --norc --noprofile"

@@ -7,15 +7,14 @@
 # file, two exports in one second included.
 # Usage: export_targets_test.sh PATH/TO/obslab
 set -u
+WAIT_SECONDS=20
+. "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for
 bin=$(realpath "$1")
 work=$(mktemp -d)
 sock="obslab-targets-$$"
 cleanup() { tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 cd "$work" || exit 1
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
 check() { if eval "$1"; then ok; else bad "$2"; fi; }
 sum() { sha256sum <"$1"; }
 mode_of() { stat -c %a "$1"; }
@@ -113,16 +112,6 @@ else
 fi
 
 # --- the explorer's x: never overwrites, two exports in one second get two names ----
-tm() { tmux -L "$sock" "$@"; }
-screen() { tm capture-pane -p -t t 2>/dev/null; }
-wait_for() {
-	local deadline=$((SECONDS + ${2:-20}))
-	while [ $SECONDS -lt $deadline ]; do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 mkdir x
 # a file for each of the next 20 seconds' names, so x always finds its name taken
 now=$(date +%s)

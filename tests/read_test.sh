@@ -7,6 +7,8 @@
 # multi-byte usernames and emails whole.
 # Usage: read_test.sh PATH/TO/obslab HOSTILE_DIR (tests/hostile/read)
 set -u
+WAIT_SECONDS=20
+. "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for
 bin=$(realpath "$1")
 hostile=$(realpath "$2")
 work=$(mktemp -d)
@@ -15,9 +17,6 @@ cleanup() { tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 cd "$work" || exit 1
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
 utf8() { iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1; }
 # one_line FILE: exactly one line, starting "obslab: "
 one_line() { [ "$(wc -l <"$1")" -eq 1 ] && grep -q '^obslab: ' "$1"; }
@@ -113,15 +112,6 @@ for f in "$hostile"/*.json; do
 done
 
 # --- ... and exported with x (native and OTLP), then reported again --------------
-tm() { tmux -L "$sock" "$@"; }
-wait_for() {
-	local deadline=$((SECONDS + ${2:-20}))
-	while [ $SECONDS -lt $deadline ]; do
-		tm capture-pane -p -t t 2>/dev/null | grep -Eq -- "$1" && return 0
-		sleep 0.2
-	done
-	return 1
-}
 for f in "$hostile"/*.json; do
 	name=$(basename "$f" .json)
 	mkdir -p "x-$name"

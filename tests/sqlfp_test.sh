@@ -8,6 +8,7 @@
 # them, and stderr.
 # Usage: sqlfp_test.sh PATH/TO/obslab
 set -u
+. "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for
 bin=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
@@ -19,9 +20,6 @@ cd "$work" || exit 1
 # Every secret in the files holds "xyzzy", or is one of these digits, hex or bits.
 secrets='xyzzy|5ec2e7|31415926535|1011101110111'
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
 # no_secret WHAT FILE...: none of the files shows any piece of a secret.
 no_secret() {
 	local what=$1
@@ -60,16 +58,6 @@ for cmd in open report; do
 done
 
 # --- the explorer: every span's details, the query list, x to each format ----------
-tm() { tmux -L "$sock" "$@"; }
-screen() { tm capture-pane -p -t t 2>/dev/null; }
-wait_for() {
-	local deadline=$((SECONDS + ${2:-15}))
-	while [ $SECONDS -lt $deadline ]; do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.2
-	done
-	return 1
-}
 LC_ALL=C.UTF-8 tm -u -f /dev/null new-session -d -x 160 -y 50 -s t \
 	"env LC_ALL=C.UTF-8 PS1='sqlfp-test\$ ' HOME=$work HISTFILE= bash --norc --noprofile"
 tm set-option -t t -g status off
