@@ -1,10 +1,13 @@
 /*
  * findings — the detectors over one trace (N+1: a run of one fingerprint
- * under one parent; full scans repeated in a loop) with their evidence and
- * the time a fix would save, and the kinds' names (findings.h).
+ * under one parent, unless it is batching; full scans repeated in a loop)
+ * with their evidence and the time a fix would save, the settings the
+ * trace ran under, and the kinds' names (findings.h).
  */
 #include "obslab/findings.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 
 #include "obslab/analysis.h"
 #include "obslab/duration.h"
+#include "obslab/request.h"
 #include "obslab/span.h"
 #include "obslab/sqlfp.h"
 #include "obslab/store.h"
@@ -87,6 +91,20 @@ static bool sequential(const struct spantree *tree, const struct trace *t, uint3
 	return true;
 }
 
+/* IN (...) chunks, not one query per parent: the source's rows (the
+ * parents) and the run's own rows are both at least FINDINGS_BATCH_ROWS
+ * per repetition. Unknown rows (0, as other tools' files may leave them)
+ * never make a run batching. */
+static bool batched(const struct spantree *tree, const struct trace *t, uint32_t source, uint32_t first,
+                    uint32_t count)
+{
+	uint64_t parents = t->spans[source].u.db.rows, rows = 0, need = (uint64_t)FINDINGS_BATCH_ROWS * count;
+	uint32_t c = first;
+	for (uint32_t k = 0; k < count; k++, c = tree->next_sibling[c])
+		rows += t->spans[c].u.db.rows;
+	return parents >= need && rows >= need;
+}
+
 static void full_scan(struct findings *f, const struct trace *t, uint32_t first, uint32_t count,
                       const struct strtab *names)
 {
@@ -119,6 +137,7 @@ void findings_detect(struct findings *f, const struct trace *t, const struct fin
 {
 	f->n = 0;
 	f->evidence_len = 0;
+	findings_settings_of(t, &f->settings);
 	if (!t || t->nspans == 0)
 		return;
 	spantree_build(&f->tree, t);
@@ -132,7 +151,8 @@ void findings_detect(struct findings *f, const struct trace *t, const struct fin
 			for (uint32_t k = 1; k < run; k++)
 				last = tree->next_sibling[last];
 			if (t->spans[c].flags & SPAN_F_DB) {
-				if (run >= min_count && source != SPANTREE_NONE && sequential(tree, t, c, run)) {
+				if (run >= min_count && source != SPANTREE_NONE && sequential(tree, t, c, run) &&
+				    !batched(tree, t, source, c, run)) {
 					size_t before = f->n;
 					struct finding *x = record(f, t, FINDING_N_PLUS_ONE, c, run);
 					if (x && x->cost_ns < cfg->n1_min_ns) {
@@ -150,6 +170,81 @@ void findings_detect(struct findings *f, const struct trace *t, const struct fin
 			c = tree->next_sibling[last];
 		}
 	}
+}
+
+void findings_settings_of(const struct trace *t, struct findings_settings *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!t || t->nspans == 0)
+		return;
+	const struct span_record *root = &t->spans[0];
+	out->strategy = root->strategy;
+	out->users = root->u.root.users;
+	out->index = (root->flags & SPAN_F_INDEX) != 0;
+	uint32_t least = UINT32_MAX;
+	for (size_t i = 1; i < t->nspans; i++)
+		if ((t->spans[i].flags & SPAN_F_DB) && t->spans[i].u.db.net_wait_ns < least)
+			least = t->spans[i].u.db.net_wait_ns;
+	out->has_rtt = least != UINT32_MAX;
+	out->rtt_us = out->has_rtt ? least / 1000u : 0;
+}
+
+void findings_settings_text(const struct findings_settings *s, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "%s, %" PRIu32 " users, index %s", strategy_name((enum strategy)s->strategy),
+	                 s->users, s->index ? "on" : "off");
+	if (s->has_rtt && n >= 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, ", RTT %" PRIu32 " us", s->rtt_us);
+}
+
+/* Appends ", " and the text to buf (kept within cap). */
+static void append(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void append(char *buf, size_t cap, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	if (len + 1 >= cap)
+		return;
+	if (len) {
+		snprintf(buf + len, cap - len, ", ");
+		len = strlen(buf);
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, cap - len, fmt, ap);
+	va_end(ap);
+}
+
+bool findings_settings_differ(const struct findings_settings *ran, const struct findings_settings *now, char *buf,
+                              size_t cap)
+{
+	char local[8];
+	if (!buf || cap == 0) {
+		buf = local;
+		cap = sizeof local;
+	}
+	buf[0] = '\0';
+	bool differ = false;
+	if (ran->strategy != now->strategy) {
+		append(buf, cap, "%s", strategy_name((enum strategy)ran->strategy));
+		differ = true;
+	}
+	if (ran->users != now->users) {
+		append(buf, cap, "%" PRIu32 " users", ran->users);
+		differ = true;
+	}
+	if (ran->index != now->index) {
+		append(buf, cap, "index %s", ran->index ? "on" : "off");
+		differ = true;
+	}
+	if (ran->has_rtt && now->has_rtt) {
+		uint64_t want = now->rtt_us, got = ran->rtt_us;
+		if (got < want || got > want + want / 4 + 10) {
+			append(buf, cap, "RTT %" PRIu32 " us", ran->rtt_us);
+			differ = true;
+		}
+	}
+	return differ;
 }
 
 static const struct finding *find(const struct findings *f, enum finding_kind kind, uint32_t span,

@@ -6,6 +6,13 @@
  * same fingerprint, whose total time is at least n1_min_ns. Its cost is
  * their total time; the saving a fix would bring is estimated as
  * (N - 1) x the median cost of one of them (one query instead of N).
+ * Batching is the fix, not the problem: a run whose queries each fetch the
+ * rows of many parents (IN (...) chunks, SQLAlchemy's selectinload) is no
+ * N+1. It is told apart by what the queries return: the source returned at
+ * least FINDINGS_BATCH_ROWS rows per repetition (so each repetition served
+ * that many parents or more), and the repetitions returned at least that
+ * many rows each on average. A loop of one query per parent returns about
+ * one row each (or serves one parent each), whatever its SQL's shape.
  *
  * Full scan in a loop: a query repeated under one parent whose statement
  * counters show full-table-scan steps: each repetition reads the whole
@@ -13,12 +20,17 @@
  * its cost is the repetitions' database time (network excluded), and that
  * is the most an index could save.
  *
+ * Settings: a finding names the settings of the trace it came from, as the
+ * trace records them (findings_settings_of): strategy, users and index from
+ * the root's attributes, the simulated round trip from the queries' waits.
+ *
  * A struct findings owns its evidence (span indices into the trace);
  * findings_free releases it. Pure: any thread, the trace is only read.
  */
 #ifndef OBSLAB_FINDINGS_H
 #define OBSLAB_FINDINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +41,8 @@ struct trace;
 
 #define FINDINGS_DEFAULT_N1_MIN_COUNT 5
 #define FINDINGS_MAX 16
+/* Rows per repetition, from the source and from the repetitions, that make a run batching. */
+#define FINDINGS_BATCH_ROWS 2
 
 struct findings_config {
 	uint32_t n1_min_count; /* repeated queries needed: Sentry's default is 5 */
@@ -50,8 +64,24 @@ struct finding {
 	char index_hint[96];     /* full scan: "orders(user_id)" */
 };
 
+/*
+ * The settings a trace ran under, as its records say. Strategy, users and
+ * index are the root's (obslab.strategy, obslab.users, obslab.index); the
+ * round trip is the least simulated wait among its queries, in whole
+ * microseconds: a query never waits less than the RTT, and the least wait
+ * overshoots it by nanoseconds. A trace with no query has no known RTT.
+ */
+struct findings_settings {
+	uint8_t strategy; /* enum strategy */
+	uint32_t users;
+	bool index;
+	bool has_rtt;
+	uint32_t rtt_us;
+};
+
 struct findings {
 	struct finding item[FINDINGS_MAX];
+	struct findings_settings settings; /* of the trace the findings came from */
 	size_t n;
 	uint32_t *evidence; /* span indices */
 	size_t evidence_len, evidence_cap;
@@ -70,6 +100,18 @@ const struct finding *findings_for_span(const struct findings *f, enum finding_k
 /* The finding of this kind about this fingerprint, or NULL. */
 const struct finding *findings_for_fingerprint(const struct findings *f, enum finding_kind kind,
                                                uint32_t fingerprint);
+
+/* The settings t ran under (see struct findings_settings); t may be NULL (all zero). */
+void findings_settings_of(const struct trace *t, struct findings_settings *out);
+/* "naive, 1000 users, index off, RTT 200 us" (no RTT without one). */
+void findings_settings_text(const struct findings_settings *s, char *buf, size_t cap);
+/* Whether a trace that ran under `ran` ran under other settings than `now`
+ * (now's has_rtt false: RTT not compared); buf names ran's side of each
+ * difference: "index off", "eager, 100 users", "RTT 0 us"; "" when none.
+ * The RTT differs when the least wait is below now's, or above it by more
+ * than a quarter plus 10 us (scheduling can delay every wait a little). */
+bool findings_settings_differ(const struct findings_settings *ran, const struct findings_settings *now, char *buf,
+                              size_t cap);
 
 const char *finding_name(enum finding_kind kind); /* "N+1 queries", "full scan in a loop" */
 /* The kind's key in JSON output and files: "n_plus_one", "full_scan_loop". */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "keys.h"
 #include "obslab/attrs.h"
 #include "obslab/clock.h"
 #include "obslab/store.h"
@@ -56,6 +57,36 @@ bool model_measured(const struct model *m, int64_t *naive_ns, int64_t *optimized
 			*optimized_ns = rows[i].median_total_ns;
 	}
 	return *naive_ns > 0 && *optimized_ns > 0;
+}
+
+bool model_trace_stale(const struct model *m, const struct trace *t, const struct findings_settings *ran, char *why,
+                       size_t cap)
+{
+	char local[8];
+	if (!why || cap == 0) {
+		why = local;
+		cap = sizeof local;
+	}
+	why[0] = '\0';
+	if (!t || t->nspans == 0 || !source_offers(m->source, CONTROL_SETTINGS))
+		return false;
+	struct findings_settings now = {
+		.strategy = (uint8_t)m->settings.strategy,
+		.users = m->settings.users,
+		.index = m->settings.index,
+		.has_rtt = true,
+		.rtt_us = m->settings.rtt_us,
+	};
+	char what[128];
+	if (findings_settings_differ(ran, &now, what, sizeof what)) {
+		snprintf(why, cap, "ran with %s", what);
+		return true;
+	}
+	if (t->spans[0].start_ns < m->settings_since_ns) {
+		snprintf(why, cap, "ran while the settings changed");
+		return true;
+	}
+	return false;
 }
 
 bool model_message_shown(const struct model *m)
@@ -216,11 +247,17 @@ static void sink_note(void *ctx, enum log_level level, const char *text)
 	model_note(ctx, level, "%s", text);
 }
 
-/* One log line per finding per change of settings. */
+/* One log line per finding per change of settings, naming the settings of
+ * its trace. A trace that ran under other settings than the current ones
+ * (it ended after a change) is old news: its findings are not logged. */
 static void log_findings(struct model *m, const struct trace *t)
 {
 	const struct strtab *names = m->source->names;
 	findings_detect(&m->scratch, t, &m->findings_cfg, names);
+	if (m->scratch.n == 0 || model_trace_stale(m, t, &m->scratch.settings, NULL, 0))
+		return;
+	char ran[128];
+	findings_settings_text(&m->scratch.settings, ran, sizeof ran);
 	for (size_t i = 0; i < m->scratch.n; i++) {
 		const struct finding *f = &m->scratch.item[i];
 		bool seen = false;
@@ -235,11 +272,11 @@ static void log_findings(struct model *m, const struct trace *t)
 		draw_duration(cost, sizeof cost, f->cost_ns);
 		draw_duration(saving, sizeof saving, f->saving_ns);
 		if (f->kind == FINDING_N_PLUS_ONE)
-			model_note(m, LOG_WARN, "finding: N+1, %u x %s cost %s; one query saves ~%s", f->count, label,
-			           cost, saving);
+			model_note(m, LOG_WARN, "finding: N+1, %u x %s cost %s; one query saves ~%s (%s)", f->count, label,
+			           cost, saving, ran);
 		else
-			model_note(m, LOG_WARN, "finding: full scan in a loop, %u x %s; index %s saves up to %s",
-			           f->count, label, f->index_hint, saving);
+			model_note(m, LOG_WARN, "finding: full scan in a loop, %u x %s; index %s saves up to %s (%s)",
+			           f->count, label, f->index_hint, saving, ran);
 	}
 }
 

@@ -62,6 +62,7 @@ struct model {
 	struct source *source;
 	/* the lab, as the user set it */
 	struct workload_config settings;
+	int64_t settings_since_ns;   /* when they last changed (0: as launched) */
 	struct findings_config findings_cfg;
 	bool paused;
 	const char *export_dir;
@@ -134,6 +135,13 @@ const struct wf_row *model_selected_row(const struct model *m);
 /* The finding (of either kind) a waterfall row or query is part of. */
 const struct finding *model_row_finding(const struct model *m, const struct wf_row *row, enum finding_kind kind);
 const struct finding *model_query_finding(const struct model *m, uint32_t fingerprint, enum finding_kind kind);
+/* Whether trace t, which ran under `ran` (findings_settings_of), ran under
+ * other settings than the lab's current ones: it began before they last
+ * changed, or its records say other settings. why (may be NULL) says how,
+ * for a mark: "ran with index off", "ran while the settings changed". Always
+ * false for a source without settings (an opened file). */
+bool model_trace_stale(const struct model *m, const struct trace *t, const struct findings_settings *ran, char *why,
+                       size_t cap);
 /* The comparison's measured totals for the current settings, if fresh. */
 bool model_measured(const struct model *m, int64_t *naive_ns, int64_t *optimized_ns);
 /* The status bar's line: the prompt, a message, or the source's status. */

@@ -35,15 +35,18 @@ static void configure(struct model *m, enum source_setting what)
 }
 
 /* A change of settings starts a new experiment: the live figures start
- * over, findings are logged afresh, and the view follows the newest trace. */
+ * over, findings are logged afresh (traces begun before now are old news),
+ * the shown trace is marked if it ran under the old settings, and the view
+ * follows the newest trace. */
 static void settings_changed(struct model *m)
 {
+	m->settings_since_ns = clock_now_ns();
 	recent_reset(&m->window, clock_now_ns());
 	m->window_attr = recent_attribution(&m->window, clock_now_ns());
 	m->nlogged = 0;
 	m->follow = true;
 	end_measuring(m);
-	m->changed |= MODEL_STATUS | MODEL_WINDOW | MODEL_MEASURE;
+	m->changed |= MODEL_STATUS | MODEL_WINDOW | MODEL_MEASURE | MODEL_TRACE;
 }
 
 static uint32_t step_in(const uint32_t *steps, size_t n, uint32_t current, int dir)

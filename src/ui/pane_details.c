@@ -147,7 +147,14 @@ static void explain_findings(struct lines *l, const struct model *m, const struc
 			draw_duration(b, sizeof b, optimized);
 			add(l, ROLE_WARN, "    measured here (c): naive %s, optimized %s a request", a, b);
 		}
-		add(l, ROLE_WARN, "    fix: one LEFT JOIN ... GROUP BY (o), or IN (...) chunks (e)");
+		/* Never the strategy the trace already ran. */
+		enum strategy ran = (enum strategy)m->findings.settings.strategy;
+		if (ran == STRATEGY_EAGER)
+			add(l, ROLE_WARN, "    fix: one LEFT JOIN ... GROUP BY (o)");
+		else if (ran == STRATEGY_OPTIMIZED)
+			add(l, ROLE_WARN, "    fix: IN (...) chunks (e)");
+		else
+			add(l, ROLE_WARN, "    fix: one LEFT JOIN ... GROUP BY (o), or IN (...) chunks (e)");
 	}
 	if (scan) {
 		model_span_label(m, &m->shown->spans[m->findings.evidence[scan->evidence]], label, sizeof label);
@@ -157,6 +164,14 @@ static void explain_findings(struct lines *l, const struct model *m, const struc
 		add(l, ROLE_WARN, "%s full scan in a loop: %u %s %s stepped through %s rows of full-table scans; "
 		    "CREATE INDEX ON %s (i) saves up to %s of database time", g->warn, scan->count, g->times, label,
 		    rows, scan->index_hint, saving);
+	}
+	if (n1 || scan) {
+		char ran[128], why[160];
+		findings_settings_text(&m->findings.settings, ran, sizeof ran);
+		if (model_trace_stale(m, m->shown, &m->findings.settings, why, sizeof why))
+			add(l, ROLE_WARN, "    old settings: this trace %s (%s); the lab has changed since", why, ran);
+		else
+			add(l, ROLE_DIM, "    found in a trace run with %s", ran);
 	}
 }
 

@@ -190,13 +190,17 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	const struct waterfall_state *st = p->priv;
 	werase(w);
 	const struct trace *t = m->shown;
-	char title[160] = "Waterfall";
+	char title[256] = "Waterfall";
 	if (t) {
 		char dur[16];
 		draw_duration(dur, sizeof dur, span_duration_ns(&t->spans[0]));
 		const char *dot = draw_glyphs()->dot;
-		snprintf(title, sizeof title, "Waterfall %s trace #%llu %s %zu spans %s %u quer%s %s %s%s", dot,
-		         (unsigned long long)t->seq, dot, t->nspans, dot, m->attr.queries,
+		/* A trace from other settings says so first: its figures are not the lab's now. */
+		char why[96], old[128] = "";
+		if (model_trace_stale(m, t, &m->findings.settings, why, sizeof why))
+			snprintf(old, sizeof old, " %s old settings: %s", dot, why);
+		snprintf(title, sizeof title, "Waterfall %s trace #%llu%s %s %zu spans %s %u quer%s %s %s%s", dot,
+		         (unsigned long long)t->seq, old, dot, t->nspans, dot, m->attr.queries,
 		         m->attr.queries == 1 ? "y" : "ies", dot, dur,
 		         t->spans[0].flags & SPAN_F_CANCELLED ? " (cancelled)" : "");
 	}
