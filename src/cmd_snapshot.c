@@ -2,7 +2,9 @@
  * cmd_snapshot — `obslab export` (check the target first, run the lab,
  * write its traces atomically in the chosen format) and `obslab report`
  * (read a file, then medians, query statistics and findings over all its
- * traces, as text or JSON).
+ * traces, as text or JSON). The report's queries are every fingerprint in
+ * the file, most total time first: the text shows the first
+ * REPORT_TEXT_QUERIES and says how many more there are; JSON lists them all.
  */
 #include "obslab/cmd_snapshot.h"
 
@@ -22,7 +24,8 @@
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/textsafe.h"
-#include "obslab/recent.h"
+#include "obslab/duration.h"
+#include "obslab/span.h"
 #include "obslab/xalloc.h"
 
 int cmd_export(const struct cli *cli, FILE *out, FILE *err)
@@ -76,12 +79,14 @@ struct finding_total {
 	char index_hint[96];
 };
 
+#define REPORT_TEXT_QUERIES 16
+
 struct report {
 	struct snapshot snap;
 	struct store *store;
 	size_t spans;
 	struct attribution_series per_trace;
-	struct query_stat queries[RECENT_MAX_FINGERPRINTS];
+	struct query_stat *queries; /* every fingerprint, most total time first */
 	size_t nqueries;
 	struct finding_total found[FINDINGS_MAX * 2];
 	size_t nfound;
@@ -109,10 +114,82 @@ static void tally_findings(struct report *r, const struct findings *f)
 	}
 }
 
+/* One database call, as the report groups them. */
+struct report_call {
+	uint32_t fingerprint;
+	uint32_t rows;
+	int64_t duration_ns;
+};
+
+static int by_fingerprint_then_duration(const void *a, const void *b)
+{
+	const struct report_call *x = a, *y = b;
+	if (x->fingerprint != y->fingerprint)
+		return x->fingerprint < y->fingerprint ? -1 : 1;
+	return (x->duration_ns > y->duration_ns) - (x->duration_ns < y->duration_ns);
+}
+
+/* Nearest rank over one fingerprint's sorted calls, as analysis.c takes it. */
+static int64_t call_percentile(const struct report_call *sorted, size_t n, unsigned p)
+{
+	size_t rank = (n * p + 99) / 100;
+	return sorted[rank ? rank - 1 : 0].duration_ns;
+}
+
+/* Statistics of every fingerprint over every trace, exact (no fingerprint
+ * is left out however many there are, and percentiles are nearest rank
+ * over all of its calls), most total time first. Memory: 16 bytes a call. */
+static void all_queries(struct report *r)
+{
+	size_t n = store_trace_count(r->store), ncalls = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct trace *t = store_trace(r->store, i);
+		for (size_t k = 0; k < t->nspans; k++)
+			ncalls += (t->spans[k].flags & SPAN_F_DB) != 0;
+	}
+	struct report_call *calls = xmalloc_array(ncalls ? ncalls : 1, sizeof *calls);
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct trace *t = store_trace(r->store, i);
+		for (size_t k = 0; k < t->nspans; k++)
+			if (t->spans[k].flags & SPAN_F_DB)
+				calls[c++] = (struct report_call){ t->spans[k].name, t->spans[k].u.db.rows,
+				                                   span_duration_ns(&t->spans[k]) };
+	}
+	qsort(calls, ncalls, sizeof *calls, by_fingerprint_then_duration);
+	size_t groups = 0;
+	for (size_t i = 0; i < ncalls; i++)
+		groups += i == 0 || calls[i].fingerprint != calls[i - 1].fingerprint;
+	r->queries = xmalloc_array(groups ? groups : 1, sizeof *r->queries);
+	r->nqueries = 0;
+	for (size_t i = 0; i < ncalls;) {
+		size_t j = i;
+		while (j < ncalls && calls[j].fingerprint == calls[i].fingerprint)
+			j++;
+		struct query_stat q = {
+			.fingerprint = calls[i].fingerprint,
+			.calls = j - i > UINT32_MAX ? UINT32_MAX : (uint32_t)(j - i),
+			.min_ns = calls[i].duration_ns,
+			.max_ns = calls[j - 1].duration_ns,
+			.p50_ns = call_percentile(&calls[i], j - i, 50),
+			.p95_ns = call_percentile(&calls[i], j - i, 95),
+			.p99_ns = call_percentile(&calls[i], j - i, 99),
+		};
+		for (size_t k = i; k < j; k++) {
+			q.total_ns = duration_add(q.total_ns, calls[k].duration_ns);
+			q.rows += calls[k].rows;
+		}
+		q.mean_ns = q.total_ns / (int64_t)(j - i);
+		r->queries[r->nqueries++] = q;
+		i = j;
+	}
+	analysis_sort_queries(r->queries, r->nqueries);
+	free(calls);
+}
+
 static void analyze(struct report *r, const struct findings_config *cfg)
 {
 	size_t n = store_trace_count(r->store);
-	struct recent_stats *win = recent_of_store(r->store); /* every trace counts */
 	struct findings f;
 	findings_init(&f);
 	for (size_t i = 0; i < n; i++) {
@@ -123,9 +200,7 @@ static void analyze(struct report *r, const struct findings_config *cfg)
 		tally_findings(r, &f);
 	}
 	findings_free(&f);
-	size_t q = recent_query_stats(win, 0, r->queries, RECENT_MAX_FINGERPRINTS);
-	r->nqueries = q < RECENT_MAX_FINGERPRINTS ? q : RECENT_MAX_FINGERPRINTS;
-	free(win);
+	all_queries(r);
 }
 
 /* A sum over n traces as a mean, in range: INT64_MAX as a double is 2^63,
@@ -150,13 +225,17 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 	fprintf(out, "\nattribution, medians per request:\n");
 	fprintf(out, "  total %10.3f ms\n  app %12.3f ms\n  database %7.3f ms\n  network %8.3f ms (simulated)\n",
 	        cmd_ms(med.total_ns), cmd_ms(med.app_ns), cmd_ms(med.db_ns), cmd_ms(med.network_ns));
-	fprintf(out, "\nqueries, all traces:\n  %8s %11s %11s %11s %11s %8s  %s\n", "calls", "total", "mean", "p50", "p95",
-	        "rows", "query");
-	for (size_t i = 0; i < r->nqueries; i++) {
+	fprintf(out, "\nqueries, all traces, most total time first:\n  %8s %11s %11s %11s %11s %8s  %s\n", "calls", "total",
+	        "mean", "p50", "p95", "rows", "query");
+	for (size_t i = 0; i < r->nqueries && i < REPORT_TEXT_QUERIES; i++) {
 		const struct query_stat *q = &r->queries[i];
 		textsafe_fprintf(out, "  %8u %8.3f ms %8.3f ms %8.3f ms %8.3f ms %8" PRIu64 "  %s\n", q->calls,
 		                 cmd_ms(q->total_ns), cmd_ms(q->mean_ns), cmd_ms(q->p50_ns), cmd_ms(q->p95_ns), q->rows,
 		                 strtab_get(r->snap.names, q->fingerprint));
+	}
+	if (r->nqueries > REPORT_TEXT_QUERIES) {
+		size_t more = r->nqueries - REPORT_TEXT_QUERIES;
+		fprintf(out, "  ... and %zu more fingerprint%s (report --json lists them all)\n", more, more == 1 ? "" : "s");
 	}
 	fprintf(out, "\nfindings:%s\n", r->nfound ? "" : " none");
 	for (size_t i = 0; i < r->nfound; i++) {
@@ -186,7 +265,8 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 	cJSON_AddNumberToObject(a, "app_ms", cmd_ms(med.app_ns));
 	cJSON_AddNumberToObject(a, "db_ms", cmd_ms(med.db_ns));
 	cJSON_AddNumberToObject(a, "network_ms", cmd_ms(med.network_ns));
-	cJSON *qs = cJSON_AddArrayToObject(o, "queries");
+	cJSON_AddNumberToObject(o, "fingerprints", (double)r->nqueries);
+	cJSON *qs = cJSON_AddArrayToObject(o, "queries"); /* every fingerprint, most total time first */
 	for (size_t i = 0; i < r->nqueries; i++) {
 		cJSON *q = cJSON_CreateObject();
 		cJSON_AddStringToObject(q, "query", strtab_get(r->snap.names, r->queries[i].fingerprint));
@@ -223,6 +303,7 @@ int cmd_report(const struct cli *cli, FILE *out, FILE *err)
 	else
 		print_text(out, cli, r);
 	attribution_series_free(&r->per_trace);
+	free(r->queries);
 	store_destroy(r->store);
 	snapshot_free(&r->snap);
 	free(r);
