@@ -382,8 +382,8 @@ void cli_usage(FILE *out, const char *command)
 		            : "Usage: obslab compare [OPTION]...\n"
 		              "Measure naive, optimized and eager at one setting: the original lab's table.\n",
 		      out);
-		fputs("Requests run in rounds of naive, optimized, eager (an A/B/C burst); the figures\n"
-		      "are medians of the measured traces.\n\n",
+		fputs("Requests run in rounds of naive, optimized, eager (an A/B/C burst); each row's\n"
+		      "figures are its median request's (by total time): its parts add up to it.\n\n",
 		      out);
 		fputs(sweep ? "  --users-list L      ascending user counts, comma-separated (20,100,1000,10000)\n"
 		              "  --requests K        requests of each strategy at each scale (3)\n"

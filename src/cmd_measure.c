@@ -1,8 +1,8 @@
 /*
  * cmd_measure — `obslab compare` and `obslab sweep`: start a session on
  * the plan, feed each completed trace to a comparison as the store sees it,
- * show progress on a terminal, and print the comparison's rows as a table
- * or JSON.
+ * show progress on a terminal, and print the comparison's rows (each its
+ * median request's figures) as a table or JSON.
  */
 #include "obslab/cmd_measure.h"
 
@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "obslab/analysis.h"
 #include "obslab/cli.h"
 #include "obslab/cmd_common.h"
 #include "obslab/comparison.h"
@@ -31,6 +32,17 @@ static double rounded(double x, double unit)
 	return round(x / unit) * unit;
 }
 
+/* The median request's parts in milliseconds (to the microsecond), rounded
+ * so that they still add up to its total as printed. */
+static void parts_ms(const struct comparison_row *r, double *db, double *network, double *app)
+{
+	int64_t parts[3] = { r->median_db_ns, r->median_network_ns, r->median_app_ns }, us[3];
+	analysis_apportion(parts, 3, (int64_t)llround((double)r->median_total_ns / 1e3), us);
+	*db = (double)us[0] / 1e3;
+	*network = (double)us[1] / 1e3;
+	*app = (double)us[2] / 1e3;
+}
+
 static cJSON *row_json(const struct comparison_row *r, bool with_users)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -40,10 +52,12 @@ static cJSON *row_json(const struct comparison_row *r, bool with_users)
 	cJSON_AddNumberToObject(o, "requests", (double)r->requests);
 	cJSON_AddNumberToObject(o, "queries_per_request", r->queries_per_request);
 	cJSON_AddStringToObject(o, "queries_scaling", comparison_scaling(r->strategy));
+	double db, network, app;
+	parts_ms(r, &db, &network, &app);
 	cJSON_AddNumberToObject(o, "median_total_ms", cmd_ms(r->median_total_ns));
-	cJSON_AddNumberToObject(o, "median_db_ms", cmd_ms(r->median_db_ns));
-	cJSON_AddNumberToObject(o, "median_network_ms", cmd_ms(r->median_network_ns));
-	cJSON_AddNumberToObject(o, "median_app_ms", cmd_ms(r->median_app_ns));
+	cJSON_AddNumberToObject(o, "median_db_ms", db);
+	cJSON_AddNumberToObject(o, "median_network_ms", network);
+	cJSON_AddNumberToObject(o, "median_app_ms", app);
 	cJSON_AddNumberToObject(o, "db_share", rounded(r->db_share, 1e-4));
 	if (r->speedup_vs_naive > 0)
 		cJSON_AddNumberToObject(o, "speedup_vs_naive", rounded(r->speedup_vs_naive, 1e-3));
@@ -68,7 +82,9 @@ static void print_json(FILE *out, const struct cli *cli, const struct comparison
 	cJSON_AddStringToObject(o, "network", "simulated");
 	cJSON_AddStringToObject(o, "index", cli->run.index ? "on" : "off");
 	cJSON_AddNumberToObject(o, "requests_per_strategy", cli->plan.requests);
-	cJSON_AddStringToObject(o, "db_share_is", "the median over requests of (db_ms + network_ms) / total_ms");
+	cJSON_AddStringToObject(o, "figures_are",
+	                        "each row's median request by total_ms: db_ms + network_ms + app_ms == total_ms");
+	cJSON_AddStringToObject(o, "db_share_is", "that request's (db_ms + network_ms) / total_ms");
 	cJSON_AddNumberToObject(o, "dropped_spans", (double)dropped);
 	cJSON *list = cJSON_AddArrayToObject(o, sweep ? "rows" : "strategies");
 	for (size_t i = 0; i < n; i++)
@@ -78,18 +94,21 @@ static void print_json(FILE *out, const struct cli *cli, const struct comparison
 
 static void print_table(FILE *out, const struct cli *cli, const struct comparison_row *rows, size_t n)
 {
-	fprintf(out, "GET /users/analytics: RTT %u us per query (simulated), index %s; medians of %u requests each\n\n",
-	        cli->run.rtt_us, cli->run.index ? "on" : "off", cli->plan.requests);
+	fprintf(out, "GET /users/analytics: RTT %u us per query (simulated), index %s; the median of %u request%s each\n\n",
+	        cli->run.rtt_us, cli->run.index ? "on" : "off", cli->plan.requests, cli->plan.requests == 1 ? "" : "s");
 	fprintf(out, "%7s  %-9s %8s %11s %11s %11s %11s %6s %9s  %s\n", "users", "strategy", "queries", "database",
 	        "network", "app", "total", "in DB", "vs naive", "queries for N users");
 	for (size_t i = 0; i < n; i++) {
 		const struct comparison_row *r = &rows[i];
+		double db, network, app;
+		parts_ms(r, &db, &network, &app);
 		fprintf(out, "%7u  %-9s %8u %8.3f ms %8.3f ms %8.3f ms %8.3f ms %5.1f%% %8.1fx  %s\n", r->users,
-		        strategy_name(r->strategy), r->queries_per_request, cmd_ms(r->median_db_ns),
-		        cmd_ms(r->median_network_ns), cmd_ms(r->median_app_ns), cmd_ms(r->median_total_ns), 100.0 * r->db_share,
+		        strategy_name(r->strategy), r->queries_per_request, db, network, app, cmd_ms(r->median_total_ns),
+		        100.0 * r->db_share,
 		        r->speedup_vs_naive, comparison_scaling(r->strategy));
 	}
-	fprintf(out, "\n\"in DB\": database and network time over total. \"vs naive\": naive's median total\n"
+	fprintf(out, "\nEach row is one request, the median by total: its parts add up to its total.\n"
+	             "\"in DB\": database and network time over total. \"vs naive\": naive's median total\n"
 	             "over this one. The network is simulated: --rtt-us 0 measures embedded SQLite alone.\n");
 }
 

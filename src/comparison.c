@@ -1,11 +1,11 @@
 /*
  * comparison — measured requests grouped by (users, strategy), each cell an
- * attribution series, and the rows the comparison table prints: medians,
- * the median share of time in the database, speedup against naive.
+ * attribution series, and the rows the comparison table prints: each cell's
+ * median request (by total) with its parts and its share of time in the
+ * database, speedup against naive.
  */
 #include "obslab/comparison.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,20 +55,31 @@ void comparison_add(struct comparison *c, const struct trace *t)
 	attribution_series_add(&cell->requests, analysis_attribution(t));
 }
 
-/* The median of each request's own share of time in database calls, in
- * parts per billion: a median of shares, never above 1, where the medians
- * of database and network time, taken apart, may add up to more than the
- * median total. */
-static double median_db_share(const struct attribution_series *s)
+struct by_total {
+	int64_t total;
+	size_t index;
+};
+
+static int by_total_then_arrival(const void *a, const void *b)
 {
-	int64_t *ppb = xmalloc_array(s->n, sizeof *ppb);
-	for (size_t i = 0; i < s->n; i++) {
-		int64_t waited = duration_add(s->db[i], s->network[i]);
-		ppb[i] = s->total[i] > 0 ? (int64_t)llround(1e9 * (double)waited / (double)s->total[i]) : 0;
-	}
-	int64_t m = analysis_median(ppb, s->n);
-	free(ppb);
-	return (double)m / 1e9;
+	const struct by_total *x = a, *y = b;
+	if (x->total != y->total)
+		return x->total < y->total ? -1 : 1;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/* The cell's median request: the one whose total is the median total (the
+ * lower middle for an even count, as analysis_median takes it; among equal
+ * totals, the earliest). Its index in the series. */
+static size_t median_request(const struct attribution_series *s)
+{
+	struct by_total *order = xmalloc_array(s->n, sizeof *order);
+	for (size_t i = 0; i < s->n; i++)
+		order[i] = (struct by_total){ s->total[i], i };
+	qsort(order, s->n, sizeof *order, by_total_then_arrival);
+	size_t median = order[(s->n - 1) / 2].index;
+	free(order);
+	return median;
 }
 
 static int by_users_then_strategy(const void *a, const void *b)
@@ -86,17 +97,21 @@ size_t comparison_rows(const struct comparison *c, struct comparison_row *out, s
 		const struct comparison_cell *cell = &c->cell[i];
 		if (cell->requests.n == 0)
 			continue;
-		struct attribution m = attribution_series_medians(&cell->requests);
+		/* Every figure of a row from one request, so its parts add up to its
+		 * total and no share exceeds it: medians of parts taken apart need not. */
+		const struct attribution_series *s = &cell->requests;
+		size_t k = median_request(s);
 		struct comparison_row *r = &out[n++];
 		r->users = cell->users;
 		r->strategy = cell->strategy;
-		r->requests = cell->requests.n;
-		r->queries_per_request = m.queries;
-		r->median_total_ns = m.total_ns;
-		r->median_db_ns = m.db_ns;
-		r->median_network_ns = m.network_ns;
-		r->median_app_ns = m.app_ns;
-		r->db_share = median_db_share(&cell->requests);
+		r->requests = s->n;
+		r->queries_per_request = (uint32_t)s->queries[k];
+		r->median_total_ns = s->total[k];
+		r->median_db_ns = s->db[k];
+		r->median_network_ns = s->network[k];
+		r->median_app_ns = s->app[k];
+		int64_t waited = duration_add(s->db[k], s->network[k]);
+		r->db_share = s->total[k] > 0 ? (double)waited / (double)s->total[k] : 0.0;
 		r->speedup_vs_naive = 0.0;
 	}
 	qsort(out, n, sizeof *out, by_users_then_strategy);

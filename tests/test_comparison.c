@@ -1,6 +1,7 @@
-/* comparison: the lab's comparison table — which traces count, medians per
- * (users, strategy) cell, the row order, speedups, and the cell bound —
- * on constructed traces with known attribution, and on real ones. */
+/* comparison: the lab's comparison table — which traces count, the median
+ * request per (users, strategy) cell (its parts add up), the row order,
+ * speedups, and the cell bound — on constructed traces with known
+ * attribution, and on real ones. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -59,9 +60,10 @@ static void add(struct comparison *c, enum strategy s, uint32_t users, int64_t t
 }
 
 /* Medians taken apart need not add up: here the median database time and
- * the median network time are each 90 of a median total of 100. The share is
- * each request's own, then their median: 0.9, never 1.8. */
-static void db_share_is_a_median_of_shares(void **state)
+ * the median network time are each 90 of a median total of 100. A row is
+ * one request's, the median by total (the second of the two 100s, the lower
+ * middle): database 0 + network 90 + app 10, and its share 0.9, never 1.8. */
+static void db_share_is_the_median_requests(void **state)
 {
 	(void)state;
 	struct comparison *c = test_malloc(sizeof *c);
@@ -72,8 +74,68 @@ static void db_share_is_a_median_of_shares(void **state)
 	struct comparison_row r[1];
 	assert_int_equal(comparison_rows(c, r, 1), 1);
 	assert_int_equal(r[0].median_total_ns, 100);
-	assert_int_equal(r[0].median_db_ns + r[0].median_network_ns, 180);
+	assert_int_equal(r[0].median_db_ns, 0);
+	assert_int_equal(r[0].median_network_ns, 90);
+	assert_int_equal(r[0].median_app_ns, 10);
 	assert_true(r[0].db_share == 0.9);
+	comparison_clear(c);
+	test_free(c);
+}
+
+/* The issue's report: naive's medians taken apart were database 119.6 ms
+ * and network 344.8 ms of a median total of 458.7 ms, a share of 1.0124.
+ * Five requests where that happens: each part's median comes from another
+ * request than the total's. A row's parts add up to its total, and its
+ * share is at most 1. */
+static void parts_add_up_to_the_total_and_no_share_exceeds_one(void **state)
+{
+	(void)state;
+	struct comparison *c = test_malloc(sizeof *c);
+	comparison_init(c);
+	/* total, one query's time, its network wait (one query each, so db =
+	 * query - wait, network = wait, app = total - query) */
+	static const int64_t req[5][3] = {
+		{ 458700, 400000, 344800 }, /* the median total: db 55.2, network 344.8 */
+		{ 470000, 465000, 345500 }, /* db 119.5 */
+		{ 430000, 425000, 300000 }, /* db 125.0 */
+		{ 500000, 495000, 350000 }, /* db 145.0 */
+		{ 420000, 415000, 400000 }, /* db 15.0 */
+	};
+	for (size_t i = 0; i < 5; i++)
+		add(c, STRATEGY_NAIVE, 1000, req[i][0], 1, req[i][1], (uint32_t)req[i][2]);
+	struct comparison_row r[1];
+	assert_int_equal(comparison_rows(c, r, 1), 1);
+	assert_int_equal(r[0].median_total_ns, 458700);
+	assert_int_equal(r[0].median_db_ns + r[0].median_network_ns + r[0].median_app_ns, r[0].median_total_ns);
+	assert_int_equal(r[0].median_network_ns, 344800);
+	assert_int_equal(r[0].median_db_ns, 55200);
+	assert_true(r[0].db_share <= 1.0);
+	assert_true(r[0].db_share == 400000.0 / 458700.0);
+
+	/* And whatever the requests: pseudo-random cells of 1 to 9 requests. */
+	comparison_clear(c);
+	uint64_t x = 88172645463325252u;
+	for (uint32_t cell = 0; cell < COMPARISON_MAX_CELLS; cell++) {
+		uint32_t n = 1 + cell % 9;
+		for (uint32_t k = 0; k < n; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			int64_t total = 1000 + (int64_t)(x % 1000000);
+			int64_t query = (int64_t)((x >> 20) % (uint64_t)total);
+			uint32_t wait = (uint32_t)((x >> 40) % (uint64_t)(query + 1));
+			add(c, (enum strategy)(cell % STRATEGY_COUNT), 20 + cell / STRATEGY_COUNT, total, 1, query, wait);
+		}
+	}
+	struct comparison_row *all = test_calloc(COMPARISON_MAX_CELLS, sizeof *all);
+	assert_int_equal(comparison_rows(c, all, COMPARISON_MAX_CELLS), COMPARISON_MAX_CELLS);
+	for (size_t i = 0; i < COMPARISON_MAX_CELLS; i++) {
+		const struct comparison_row *w = &all[i];
+		if (w->median_db_ns + w->median_network_ns + w->median_app_ns != w->median_total_ns)
+			fail_msg("row %zu: %lld + %lld + %lld != %lld", i, (long long)w->median_db_ns,
+			         (long long)w->median_network_ns, (long long)w->median_app_ns, (long long)w->median_total_ns);
+		if (!(w->db_share >= 0.0 && w->db_share <= 1.0))
+			fail_msg("row %zu: share %f", i, w->db_share);
+	}
+	test_free(all);
 	comparison_clear(c);
 	test_free(c);
 }
@@ -101,8 +163,8 @@ static void medians_per_cell_and_speedup_against_naive(void **state)
 	assert_int_equal(r[0].requests, 3);
 	assert_int_equal(r[0].queries_per_request, 21);
 	assert_int_equal(r[0].median_total_ns, 2000);
-	assert_int_equal(r[0].median_network_ns, 21 * 15);      /* medians of each column, */
-	assert_int_equal(r[0].median_db_ns, 21 * (45 - 15));     /* not one request's figures */
+	assert_int_equal(r[0].median_network_ns, 21 * 15);      /* the median request's (2000) */
+	assert_int_equal(r[0].median_db_ns, 21 * (45 - 15));
 	assert_int_equal(r[0].median_app_ns, 2000 - 21 * 45);
 	assert_true(r[0].speedup_vs_naive == 1.0);
 	double share = (double)(r[0].median_db_ns + r[0].median_network_ns) / 2000.0;
@@ -301,7 +363,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(medians_per_cell_and_speedup_against_naive),
-		cmocka_unit_test(db_share_is_a_median_of_shares),
+		cmocka_unit_test(db_share_is_the_median_requests),
+		cmocka_unit_test(parts_add_up_to_the_total_and_no_share_exceeds_one),
 		cmocka_unit_test(only_measured_finished_roots_count),
 		cmocka_unit_test(rows_by_users_then_strategy_speedup_only_beside_naive),
 		cmocka_unit_test(zero_length_requests_give_zero_ratios),

@@ -4,12 +4,15 @@
  * Feed it every completed trace (comparison_add ignores all but the roots
  * a plan flagged SPAN_F_MEASURED, and cancelled ones); it keeps each
  * request's attribution per (users, strategy) cell, and comparison_rows
- * reports medians per cell:
- *   queries per request, total, database, network (simulated) and app time,
- *   db_share = each request's (database + network) / total, its median: the
- *   share of a request spent waiting on database calls, round trips
- *   included, as the app sees it (never above 1, as the ratio of the
- *   separate medians could be),
+ * reports each cell's median request: the request whose total is the
+ * median total (the lower middle of an even count), and every figure of
+ * the row is that one request's:
+ *   queries, total, database, network (simulated) and app time, so
+ *   database + network + app == total exactly,
+ *   db_share = its (database + network) / total: the share of the request
+ *   spent waiting on database calls, round trips included, as the app sees
+ *   it (never above 1: medians of the parts taken apart could add up to
+ *   more than the median total),
  *   speedup_vs_naive = naive's median total / this median total (same users).
  * Memory grows with the requests measured (a plan bounds them); free with
  * comparison_clear. One thread.
@@ -44,6 +47,7 @@ struct comparison_row {
 	enum strategy strategy;
 	size_t requests;
 	uint32_t queries_per_request;
+	/* the median request's (see above): db + network + app == total */
 	int64_t median_total_ns, median_db_ns, median_network_ns, median_app_ns;
 	double db_share;
 	double speedup_vs_naive; /* 0 when naive was not measured at these users */
