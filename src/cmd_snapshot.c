@@ -225,7 +225,7 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 	fprintf(out, "\nattribution, medians per request:\n");
 	fprintf(out, "  total %10.3f ms\n  app %12.3f ms\n  database %7.3f ms\n  network %8.3f ms (simulated)\n",
 	        cmd_ms(med.total_ns), cmd_ms(med.app_ns), cmd_ms(med.db_ns), cmd_ms(med.network_ns));
-	fprintf(out, "\nqueries, all traces, most total time first:\n  %8s %11s %11s %11s %11s %8s  %s\n", "calls", "total",
+	fprintf(out, "\nqueries, all traces: most total time first\n  %8s %11s %11s %11s %11s %8s  %s\n", "calls", "total",
 	        "mean", "p50", "p95", "rows", "query");
 	for (size_t i = 0; i < r->nqueries && i < REPORT_TEXT_QUERIES; i++) {
 		const struct query_stat *q = &r->queries[i];
