@@ -85,6 +85,8 @@ size_t span_attributes(const struct span_record *s, const struct strtab *names, 
 		add_str(out, &n, ATTR_KEY_STRATEGY, strategy_name((enum strategy)s->strategy));
 		add_int(out, &n, ATTR_KEY_USERS, s->u.root.users);
 		add(out, &n, ATTR_KEY_INDEX, ATTR_BOOL)->i = (s->flags & SPAN_F_INDEX) != 0;
+		if (s->flags & SPAN_F_DB_CHANGED)
+			add(out, &n, ATTR_KEY_DB_CHANGED, ATTR_BOOL)->i = 1;
 	}
 	if (s->flags & SPAN_F_CANCELLED)
 		add_str(out, &n, ATTR_KEY_ERROR_TYPE, "cancelled");

@@ -83,6 +83,7 @@ static const struct option_spec options[] = {
 	{ "export-dir", true, FOR_UI | FOR_OPEN },
 	{ "help", false, FOR_ALL },
 	{ "lock-wait", true, FOR_RUN | FOR_MEASURE | FOR_EXPORT },
+	{ "watch", false, FOR_RUN | FOR_UI | FOR_EXPORT },
 };
 
 /* In the order of enum cli_command from CLI_CMD_RUN on. */
@@ -137,6 +138,7 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 			return usage_error(err, "--users takes a whole number from 1 to %u, not '%s'",
 			                   CLI_MAX_USERS, value);
 		cli->run.users = (uint32_t)n;
+		cli->run.users_from_db = false;
 	} else if (strcmp(name, "requests") == 0) {
 		if (!parse_u64(value, 1, CLI_MAX_REQUESTS, &n))
 			return usage_error(err, "--requests takes a whole number from 1 to %u, not '%s'",
@@ -150,6 +152,7 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 	} else if (strcmp(name, "index") == 0) {
 		if (!parse_on_off(value, &cli->run.index))
 			return usage_error(err, "--index takes on or off, not '%s'", value);
+		cli->run.index_from_db = false;
 	} else if (strcmp(name, "trace") == 0) {
 		if (!parse_on_off(value, &cli->run.trace))
 			return usage_error(err, "--trace takes on or off, not '%s'", value);
@@ -157,6 +160,7 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 		if (!parse_u64(value, 0, UINT64_MAX, &cli->run.seed))
 			return usage_error(err, "--seed takes a whole number from 0 to %" PRIu64 ", not '%s'",
 			                   UINT64_MAX, value);
+		cli->run.seed_from_db = false;
 	} else if (strcmp(name, "db") == 0) {
 		if (!*value)
 			return usage_error(err, "--db takes a file path (or :memory:), not an empty string");
@@ -204,6 +208,8 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 		if (!parse_u64(value, 1, 3600, &n))
 			return usage_error(err, "--lock-wait takes seconds from 1 to 3600, not '%s'", value);
 		cli->run.lock_wait_ms = (int64_t)n * 1000;
+	} else if (strcmp(name, "watch") == 0) {
+		cli->run.watch = true;
 	} else if (strcmp(name, "help") == 0) {
 		cli->help_topic = cli->command >= CLI_CMD_RUN ? command_names[cli->command - CLI_CMD_RUN] : NULL;
 		cli->command = CLI_CMD_HELP;
@@ -224,6 +230,9 @@ static void defaults(struct cli *cli)
 		.pace_hz = 0,
 		.max_requests = 10,
 		.trace = true,
+		.users_from_db = true, /* an existing lab keeps what it has */
+		.index_from_db = true,
+		.seed_from_db = true,
 	};
 	cli->db_path = DB_DEFAULT_PATH;
 	cli->run.pace_hz = CLI_DEFAULT_UI_PACE_HZ; /* the explorer's; run goes flat out */
@@ -232,6 +241,20 @@ static void defaults(struct cli *cli)
 	cli->format = SNAPSHOT_NATIVE;
 	cli->export_dir = ".";
 	cli->output = CLI_OUTPUT_SUMMARY;
+}
+
+/* --watch takes the database as it is: nothing that would change it. */
+static int check_watch(const struct cli *cli, struct obslab_error *err)
+{
+	if (!cli->run.watch || cli->command == CLI_CMD_HELP)
+		return CLI_EXIT_OK;
+	const char *changes = !cli->run.users_from_db ? "--users" : !cli->run.index_from_db ? "--index"
+	                    : !cli->run.seed_from_db ? "--seed" : NULL;
+	if (changes)
+		return usage_error(err, "--watch shows the database as it is; %s would change it: leave it out", changes);
+	if (strcmp(cli->db_path, ":memory:") == 0)
+		return usage_error(err, "--watch needs a lab database file (--db PATH), not :memory:");
+	return CLI_EXIT_OK;
 }
 
 /* The options of a command: argv[0..argc) are all --name[=value] words. */
@@ -274,7 +297,7 @@ static int parse_options(int argc, char **argv, struct cli *cli, unsigned comman
 	}
 	if (json && report)
 		return usage_error(err, "--json and --report are alternatives: pick one");
-	return CLI_EXIT_OK;
+	return check_watch(cli, err);
 }
 
 /* help TOPIC: a command that has help of its own. */
@@ -338,7 +361,7 @@ int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 		int rc = parse_options(argc - 2, argv + 2, out, sweep ? FOR_SWEEP : FOR_COMPARE, err);
 		out->plan.requests = (uint32_t)out->run.max_requests;
 		if (!sweep) {
-			out->plan.users[0] = out->run.users;
+			out->plan.users[0] = out->run.users_from_db ? 0 : out->run.users; /* 0: the database's */
 			out->plan.nscales = 1;
 		}
 		if (out->output == CLI_OUTPUT_BODY)
@@ -363,7 +386,7 @@ void cli_usage(FILE *out, const char *command)
 		      "  otlp    OTLP/JSON, as the OpenTelemetry Collector's file exporter writes it\n"
 		      "  chrome  Trace Event Format, for Perfetto, chrome://tracing and speedscope\n"
 		      "Options as for run: --strategy, --users, --requests (10), --rtt-us, --index,\n"
-		      "--seed, --db, --n1-min-count, --n1-min-ms, --lock-wait.\n",
+		      "--seed, --db, --n1-min-count, --n1-min-ms, --lock-wait, --watch.\n",
 		      out);
 		return;
 	}
@@ -387,7 +410,7 @@ void cli_usage(FILE *out, const char *command)
 		      out);
 		fputs(sweep ? "  --users-list L      ascending user counts, comma-separated (20,100,1000,10000)\n"
 		              "  --requests K        requests of each strategy at each scale (3)\n"
-		            : "  --users N           users in the database, 1 to 100000 (20)\n"
+		            : "  --users N           users in the database, 1 to 100000 (the database's, or 20)\n"
 		              "  --requests K        requests of each strategy (10)\n",
 		      out);
 		fputs("  --rtt-us R          simulated network round trip per query, microseconds (200)\n"
@@ -402,12 +425,13 @@ void cli_usage(FILE *out, const char *command)
 		      "Run the lab's request GET /users/analytics headless and report what it cost.\n"
 		      "\n"
 		      "  --strategy naive|optimized|eager  how the order counts are fetched (naive)\n"
-		      "  --users N           users in the database, 1 to 100000 (20)\n"
+		      "  --users N           users in the database, 1 to 100000; left out, a seeded\n"
+		      "                      database keeps its own, a new one gets 20\n"
 		      "  --requests K        requests to run, 1 to 100000 (10)\n"
 		      "  --rtt-us R          simulated network round trip per query, microseconds,\n"
 		      "                      0 to 100000; 0 is honest embedded SQLite (200)\n"
-		      "  --index on|off      index on orders.user_id (off)\n"
-		      "  --seed S            seed for the generated data (42)\n"
+		      "  --index on|off      index on orders.user_id (the database's, or off)\n"
+		      "  --seed S            seed for the generated data (the database's, or 42)\n"
 		      "  --db PATH           database file, created and seeded if absent, or :memory:\n"
 		      "                      (" DB_DEFAULT_PATH ")\n"
 		      "  --trace on|off      record spans; off runs the same work uninstrumented (on)\n"
@@ -419,6 +443,11 @@ void cli_usage(FILE *out, const char *command)
 		      "                      default is 50, which in-process SQLite never reaches)\n"
 		      "  --lock-wait S       wait this long, in seconds, for another program's lock\n"
 		      "                      on the database before giving up (30)\n"
+		      "  --watch             open the database read-only, as it is, even while\n"
+		      "                      another obslab drives it; never seeds or indexes\n"
+		      "\n"
+		      "One obslab drives a database at a time: a second one is refused (status 1)\n"
+		      "with the pid of the one that drives it; --watch works alongside.\n"
 		      "\n"
 		      "Exit status: 0 on success, 1 if the run failed, 2 for a bad command line.\n",
 		      out);
@@ -432,6 +461,7 @@ void cli_usage(FILE *out, const char *command)
 	      "The explorer's options (press ? inside for the keys):\n"
 	      "  --strategy naive|optimized|eager, --users N, --rtt-us R, --index on|off,\n"
 	      "  --seed S, --db PATH   as for run (obslab help run)\n"
+	      "  --watch             watch the database read-only, as another obslab drives it\n"
 	      "  --frames N          draw N frames, then exit (for tests and sanitizers)\n"
 	      "  --export-dir DIR    where x writes snapshots (the current directory)\n"
 	      "  --n1-min-count N, --n1-min-ms T   the N+1 rule's thresholds (5 queries, 0 ms;\n"

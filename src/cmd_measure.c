@@ -126,8 +126,10 @@ static void show_progress(void *ctx)
 	fprintf(p->err, "\rmeasuring: %u/%u requests", done, total);
 }
 
-int cmd_measure(const struct cli *cli, FILE *out, FILE *err)
+int cmd_measure(const struct cli *given, FILE *out, FILE *err)
 {
+	struct cli effective = *given; /* the settings it really measures under, once the lab has started */
+	const struct cli *cli = &effective;
 	struct workload_config cfg = cli->run;
 	cfg.plan = &cli->plan;
 	struct comparison *cmp = xmalloc(sizeof *cmp); /* large for the stack */
@@ -140,6 +142,9 @@ int cmd_measure(const struct cli *cli, FILE *out, FILE *err)
 		free(cmp);
 		return CLI_EXIT_FAILURE;
 	}
+	effective.run = cfg;
+	if (effective.plan.nscales == 1 && effective.plan.users[0] == 0)
+		effective.plan.users[0] = cfg.users; /* the database's size */
 	store_set_observer(s.store, observe, cmp);
 
 	struct progress pr = { .s = &s, .err = err };

@@ -191,8 +191,10 @@ static void print_summary(FILE *out, const struct cli *cli, const struct figures
 	}
 }
 
-int cmd_run(const struct cli *cli, FILE *out, FILE *err)
+int cmd_run(const struct cli *given, FILE *out, FILE *err)
 {
+	struct cli effective = *given; /* the settings it really runs under, once the lab has started */
+	const struct cli *cli = &effective;
 	struct run r = { .cli = cli };
 	if (cli->log_file) {
 		struct obslab_error why;
@@ -208,7 +210,7 @@ int cmd_run(const struct cli *cli, FILE *out, FILE *err)
 	histogram_init(&r.tally.app);
 	histogram_init(&r.tally.db);
 	histogram_init(&r.tally.network);
-	if (session_start(&r.s, cli->db_path, &cli->run, limits, &dberr) != DB_OK) {
+	if (session_start(&r.s, cli->db_path, &effective.run, limits, &dberr) != DB_OK) {
 		textsafe_fprintf(err, "obslab: %s\n", dberr.msg);
 		session_stop(&r.s);
 		if (r.log_file)

@@ -28,8 +28,10 @@
 #include "obslab/span.h"
 #include "obslab/xalloc.h"
 
-int cmd_export(const struct cli *cli, FILE *out, FILE *err)
+int cmd_export(const struct cli *given, FILE *out, FILE *err)
 {
+	struct cli effective = *given; /* the settings it really runs under, once the lab has started */
+	const struct cli *cli = &effective;
 	struct session s;
 	struct obslab_error dberr;
 	struct store_limits limits = { .max_traces = cli->run.max_requests, .max_spans = SIZE_MAX };
@@ -38,7 +40,7 @@ int cmd_export(const struct cli *cli, FILE *out, FILE *err)
 		textsafe_fprintf(err, "obslab: %s\n", why.msg);
 		return CLI_EXIT_FAILURE;
 	}
-	if (session_start(&s, cli->db_path, &cli->run, limits, &dberr) != DB_OK) {
+	if (session_start(&s, cli->db_path, &effective.run, limits, &dberr) != DB_OK) {
 		textsafe_fprintf(err, "obslab: %s\n", dberr.msg);
 		session_stop(&s);
 		return CLI_EXIT_FAILURE;

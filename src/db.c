@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "db_guard.h"
+#include "db_lock.h"
 #include "obslab/clock.h"
 #include "obslab/rng.h"
 
@@ -322,14 +323,37 @@ static sqlite3 *look_immutable(const struct db_guard_facts *f, struct db_wait *w
 	return db;
 }
 
+/* Takes the one-driver lock on the file the guard saw; DB_LOCKED (nothing
+ * touched) while another obslab holds it. */
+static enum db_status take_lock(const struct db_guard_facts *f, const char *name, struct db_lock **lock,
+                                struct obslab_error *err)
+{
+	struct db_lock_holder holder;
+	int saved_errno;
+	switch (db_lock_take(f->path, f->dev, f->ino, lock, &holder, &saved_errno)) {
+	case DB_LOCK_TAKEN: return DB_OK;
+	case DB_LOCK_HELD:
+		if (holder.pid)
+			return fail(err, DB_LOCKED, "%s is driven by %s (pid %d); use --watch to watch it read-only", name,
+			            holder.name[0] ? holder.name : "another process", (int)holder.pid);
+		return fail(err, DB_LOCKED, "%s is driven by another obslab; use --watch to watch it read-only", name);
+	case DB_LOCK_FAILED: break;
+	}
+	return fail(err, DB_CANTOPEN, "cannot lock %s: %s", name,
+	            saved_errno == EBUSY ? "it changed while obslab was opening it" : strerror(saved_errno));
+}
+
 /*
  * Looks at the database SQLite resolves path to, read-only, and decides
  * whether obslab may use it. Writes nothing, creates nothing (not even a
  * journal): a refusal leaves the directory as it was.
  */
-static enum db_status look(const char *path, struct db_wait *wait, struct db_guard_facts *f, struct obslab_error *err)
+static enum db_status look(const char *path, struct db_wait *wait, struct db_guard_facts *f, struct db_lock **lock,
+                           sqlite3 **keep, struct obslab_error *err)
 {
 	memset(f, 0, sizeof *f);
+	if (lock)
+		*lock = NULL;
 	if (uri_names_vfs(path))
 		return fail(err, DB_CANTOPEN, "%s: a URI that chooses a VFS (vfs=) is not accepted; "
 		            "pass --db with a path", path);
@@ -349,17 +373,25 @@ static enum db_status look(const char *path, struct db_wait *wait, struct db_gua
 	if (st == DB_OK && rc == SQLITE_OK && !f->seen && opened && *opened) /* past the guard */
 		st = fail(err, DB_CANTOPEN, "%s: SQLite opened it in a way obslab cannot check; pass --db with a path",
 		          name);
+	/* A second driver learns who drives before it waits for any lock. */
+	if (st == DB_OK && rc == SQLITE_OK && lock && f->seen && !f->absent)
+		st = take_lock(f, name, lock, err);
 	if (st == DB_OK && rc == SQLITE_OK) {
 		db_wait_attach(db, wait);
 		struct verdict v;
 		rc = read_verdict(db, &v);
-		if ((rc & 0xff) == SQLITE_READONLY && f->has_journal) {
+		if ((rc & 0xff) == SQLITE_READONLY && f->has_journal && keep) {
+			st = fail(err, DB_CANTOPEN, "%s has a journal left by a writer that died: open it once with "
+			          "obslab --db to recover it, then watch it", name);
+		} else if ((rc & 0xff) == SQLITE_READONLY && f->has_journal) {
 			/* A hot journal: someone crashed mid-write (obslab too, killed
 			 * while seeding). Judge the file as it is, without rolling back. */
 			sqlite3_close_v2(db);
 			db = look_immutable(f, wait, &v, &rc);
 		}
-		if (rc == SQLITE_BUSY)
+		if (st != DB_OK)
+			; /* said */
+		else if (rc == SQLITE_BUSY)
 			st = fail(err, DB_ERROR, "gave up after %lld s waiting for another connection's lock on %s",
 			          (long long)(wait->limit_ns / CLOCK_NS_PER_S), name);
 		else if (rc != SQLITE_OK && status_of(rc) == DB_NOTADB)
@@ -367,10 +399,22 @@ static enum db_status look(const char *path, struct db_wait *wait, struct db_gua
 			          sqlite3_errmsg(db));
 		else if (rc != SQLITE_OK)
 			st = fail(err, status_of(rc), "cannot read %s: %s", name, sqlite3_errmsg(db));
-		else
+		else if (st == DB_OK)
 			st = judge(&v, name, err);
+		if (st == DB_OK && keep && strcmp(v.stamp, META_FORMAT) != 0)
+			st = fail(err, DB_CANTOPEN, "%s holds no lab yet: nothing to watch (start one with obslab --db)", name);
+	}
+	if (st == DB_OK && keep && f->absent)
+		st = fail(err, DB_CANTOPEN, "%s does not exist: nothing to watch (start the lab with obslab --db)", name);
+	if (st == DB_OK && keep) {
+		*keep = db;
+		return DB_OK;
 	}
 	sqlite3_close_v2(db);
+	if (st != DB_OK && lock) {
+		db_lock_release(*lock);
+		*lock = NULL;
+	}
 	return st;
 }
 
@@ -415,7 +459,8 @@ enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **ou
 		wait = &fallback;
 	}
 	struct db_guard_facts f;
-	enum db_status status = look(path, wait, &f, err);
+	struct db_lock *lock;
+	enum db_status status = look(path, wait, &f, &lock, NULL, err);
 	if (status != DB_OK)
 		return status;
 	char name[PATH_MAX + 512];
@@ -426,20 +471,30 @@ enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **ou
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI,
 	                         db_guard_vfs(false));
 	db_guard_watch(NULL);
-	if ((status = guard_refusal(&f, name, err)) != DB_OK) {
-		sqlite3_close_v2(db);
-		return status;
-	}
 	const char *opened = rc == SQLITE_OK ? sqlite3_db_filename(db, "main") : NULL;
-	if (rc == SQLITE_OK && strcmp(opened ? opened : "", f.seen ? f.path : "") != 0) {
-		sqlite3_close_v2(db);
-		return fail(err, DB_CANTOPEN, "%s changed while obslab was opening it; it was left untouched", name);
-	}
-	if (rc != SQLITE_OK) {
+	if ((status = guard_refusal(&f, name, err)) != DB_OK)
+		;
+	else if (rc == SQLITE_OK && strcmp(opened ? opened : "", f.seen ? f.path : "") != 0)
+		status = fail(err, DB_CANTOPEN, "%s changed while obslab was opening it; it was left untouched", name);
+	else if (rc != SQLITE_OK)
 		status = fail(err, status_of(rc), "cannot open %s: %s", name, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	struct stat st;
+	if (status == DB_OK && f.seen && f.absent) { /* created just now: locked before a byte is written */
+		if (stat(f.path, &st) == 0) {
+			f.dev = st.st_dev;
+			f.ino = st.st_ino;
+			status = take_lock(&f, name, &lock, err);
+		} else {
+			status = fail(err, DB_CANTOPEN, "%s changed while obslab was opening it; it was left untouched", name);
+		}
+	}
+	if (status != DB_OK) {
+		db_lock_release(lock);
 		sqlite3_close_v2(db);
 		return status;
 	}
+	if (lock)
+		db_lock_attach(db, lock); /* released when db is closed */
 	sqlite3_extended_result_codes(db, 1);
 	db_wait_attach(db, wait);
 	rc = prepare_schema(db, name, &status, err);
@@ -461,6 +516,25 @@ enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **ou
 enum db_status db_open(const char *path, sqlite3 **out, struct obslab_error *err)
 {
 	return db_open_wait(path, NULL, out, err);
+}
+
+enum db_status db_open_watch(const char *path, struct db_wait *wait, sqlite3 **out, struct obslab_error *err)
+{
+	*out = NULL;
+	struct db_wait fallback;
+	if (!wait) {
+		db_wait_init(&fallback, DB_LOCK_WAIT_MS * CLOCK_NS_PER_MS, NULL);
+		wait = &fallback;
+	}
+	struct db_guard_facts f;
+	sqlite3 *db = NULL;
+	enum db_status status = look(path, wait, &f, NULL, &db, err); /* read-only, whatever the URI asks */
+	if (status != DB_OK)
+		return status;
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, DB_LOCK_WAIT_MS);
+	*out = db;
+	return DB_OK;
 }
 
 static uint64_t meta_u64(sqlite3 *db, const char *key)
@@ -537,11 +611,27 @@ static int exec_u32(sqlite3 *db, const char *sql, uint32_t value)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* The users table's size when it holds ids 1..N, as seeding leaves it;
+ * false when another program left gaps (or it cannot be read). */
+static bool contiguous_users(sqlite3 *db, uint32_t *n)
+{
+	char buf[48];
+	unsigned long long count, max;
+	if (query_text(db, "SELECT count(*) || ' ' || coalesce(max(id), 0) FROM users", NULL, buf, sizeof buf) != SQLITE_OK ||
+	    sscanf(buf, "%llu %llu", &count, &max) != 2 || count != max || count > UINT32_MAX)
+		return false;
+	*n = (uint32_t)count;
+	return true;
+}
+
 enum db_status db_seed(sqlite3 *db, uint32_t users, uint64_t seed, db_progress_fn *progress,
                        void *ctx, struct obslab_error *err)
 {
-	uint32_t have = db_seeded_users(db);
-	bool same_seed = have > 0 && db_seeded_seed(db) == seed;
+	/* The table, not the stamp, says what is there: another program may
+	 * have deleted users. Ids 1..N of the same seed are kept, or grown or
+	 * cut at the tail; anything else is rebuilt. */
+	uint32_t have = 0;
+	bool same_seed = db_seeded_users(db) > 0 && db_seeded_seed(db) == seed && contiguous_users(db, &have);
 	if (same_seed && have == users)
 		return DB_OK;
 

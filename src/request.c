@@ -28,6 +28,7 @@ struct request_ctx {
 	struct strtab *names;
 	struct ring *logs;
 	bool index_on;
+	uint32_t users;       /* in the database, as the caller last saw it */
 	uint8_t root_flags;
 	const _Atomic uint32_t *cancel;
 	uint32_t cancel_seen; /* *cancel when the request began, or was armed */
@@ -104,6 +105,11 @@ void request_ctx_set_root_flags(struct request_ctx *ctx, uint8_t flags)
 void request_ctx_set_index(struct request_ctx *ctx, bool on)
 {
 	ctx->index_on = on;
+}
+
+void request_ctx_set_users(struct request_ctx *ctx, uint32_t users)
+{
+	ctx->users = users;
 }
 
 static bool cancelled(const struct request_ctx *ctx)
@@ -397,6 +403,7 @@ enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
 		ctx->cancel_seen = atomic_load_explicit(ctx->cancel, memory_order_relaxed);
 	ctx->armed = false;
 	ctx->running = true;
+	uint32_t version = db_pager_version(ctx->db);
 	struct span_record *root = tracer_begin_trace(ctx->tracer, ctx->root_name);
 	int rc = SQLITE_OK;
 	switch (strategy) {
@@ -413,10 +420,13 @@ enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
 	}
 	if (root) {
 		root->strategy = (uint8_t)strategy;
-		root->u.root.users = (uint32_t)res->nusers;
+		/* Cut short, it read only some of the users: it was asked for these. */
+		root->u.root.users = rc == SQLITE_OK ? (uint32_t)res->nusers : ctx->users;
 		root->flags = (uint8_t)((ctx->index_on ? SPAN_F_INDEX : 0) | ctx->root_flags);
 		if (rc != SQLITE_OK)
 			root->flags |= (rc & 0xff) == SQLITE_INTERRUPT ? SPAN_F_CANCELLED : SPAN_F_ERROR;
+		if (db_pager_version(ctx->db) != version)
+			root->flags |= SPAN_F_DB_CHANGED;
 	}
 	tracer_end(ctx->tracer);
 	res->end_ns = clock_now_ns();

@@ -30,7 +30,32 @@ static void say_waiting(void *ctx)
 		        (long long)(db_wait_limit_ns(o->cfg->lock_wait_ms) / CLOCK_NS_PER_S));
 }
 
-enum db_status session_start(struct session *s, const char *db_path, const struct workload_config *cfg,
+/* What the command line left to the database, taken from it: a seeded lab
+ * keeps its size, index and seed unless told otherwise. Watching, the
+ * database's users and index are the only settings there are. */
+static void settings_from_db(sqlite3 *db, struct workload_config *cfg)
+{
+	uint32_t users;
+	bool index;
+	if (cfg->watch) {
+		if (db_read_state(db, &users, &index)) {
+			cfg->users = users;
+			cfg->index = index;
+		}
+		cfg->seed = db_seeded_seed(db);
+		return;
+	}
+	if (db_seeded_users(db) == 0 || !db_read_state(db, &users, &index))
+		return; /* a new database: the defaults */
+	if (cfg->users_from_db && users > 0)
+		cfg->users = users; /* as it is, whatever the stamp says */
+	if (cfg->index_from_db)
+		cfg->index = index;
+	if (cfg->seed_from_db)
+		cfg->seed = db_seeded_seed(db);
+}
+
+enum db_status session_start(struct session *s, const char *db_path, struct workload_config *cfg,
                              struct store_limits limits, struct obslab_error *err)
 {
 	memset(s, 0, sizeof *s);
@@ -40,9 +65,11 @@ enum db_status session_start(struct session *s, const char *db_path, const struc
 	db_wait_init(&wait, db_wait_limit_ns(cfg->lock_wait_ms), NULL);
 	wait.on_begin = say_waiting;
 	wait.ctx = &opening;
-	enum db_status status = db_open_wait(db_path, &wait, &db, err);
+	enum db_status status = cfg->watch ? db_open_watch(db_path, &wait, &db, err)
+	                                   : db_open_wait(db_path, &wait, &db, err);
 	if (status != DB_OK)
 		return status;
+	settings_from_db(db, cfg);
 	s->anchor = clock_anchor();
 	s->names = strtab_create();
 	s->spans = ring_create(SESSION_SPAN_RING, sizeof(struct span_record));

@@ -190,7 +190,7 @@ struct span_fields {
 	bool kind_bad;
 	char strategy[16], error_type[16];
 	int64_t users, status_code;
-	bool index;
+	bool index, db_changed;
 	char attr_text[NAME_MAX_BYTES]; /* OTLP: the attribute being read */
 };
 
@@ -282,6 +282,8 @@ static bool add_span(struct reader *r, const struct span_fields *f, bool native,
 		s->rec.u.root.users = u32_of(f->users);
 		if (f->index)
 			s->rec.flags |= SPAN_F_INDEX;
+		if (f->db_changed)
+			s->rec.flags |= SPAN_F_DB_CHANGED;
 	}
 	return true;
 }
@@ -528,6 +530,8 @@ static bool otlp_attribute(struct reader *r, struct jp *jp, struct span_fields *
 		f->users = integer;
 	else if (strcmp(key, ATTR_KEY_INDEX) == 0)
 		f->index = boolean;
+	else if (strcmp(key, ATTR_KEY_DB_CHANGED) == 0)
+		f->db_changed = boolean;
 	else
 		for (int i = 0; i < 6 && (has_int || bad_int); i++)
 			if (strcmp(key, otlp_counter_keys[i]) == 0)

@@ -2,7 +2,8 @@
  * workload — the lab's background thread: it applies settings (users,
  * index, RTT) when they change, runs requests at the chosen pace or a
  * measurement plan, keeps per-request samples, waits out database locks,
- * and is controlled from any thread through atomics.
+ * notices what other connections changed, and is controlled from any
+ * thread through atomics.
  */
 #include "obslab/workload.h"
 
@@ -33,6 +34,9 @@ struct workload {
 	uint64_t max_requests;
 	uint64_t seed;
 	bool trace;
+	bool watch;            /* read-only: never seeds, never toggles the index */
+	bool check_changes;    /* a file another connection can change */
+	int64_t data_version;  /* PRAGMA data_version when last checked */
 	bool exit_after_plan;
 	struct plan plan;      /* guarded by lock until taken by the worker */
 	struct obslab_error error; /* written before the phase becomes FAILED */
@@ -50,6 +54,8 @@ struct workload {
 	_Atomic uint64_t requests;
 	_Atomic uint32_t seed_done, seed_total;
 	_Atomic uint32_t plan_done, plan_total;
+	_Atomic uint32_t db_users, db_changes; /* the database as it is */
+	_Atomic bool db_index;
 
 	pthread_mutex_t lock; /* guards nothing but the wake-up */
 	pthread_cond_t wake;
@@ -90,6 +96,12 @@ struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
 	w->max_requests = cfg->max_requests;
 	w->seed = cfg->seed;
 	w->trace = cfg->trace;
+	w->watch = cfg->watch;
+	const char *file = sqlite3_db_filename(db, "main");
+	w->check_changes = file && *file;
+	atomic_init(&w->db_users, 0);
+	atomic_init(&w->db_changes, 0);
+	atomic_init(&w->db_index, false);
 	atomic_init(&w->strategy, (int)cfg->strategy);
 	atomic_init(&w->users, cfg->users);
 	atomic_init(&w->rtt_us, cfg->rtt_us);
@@ -169,12 +181,60 @@ struct applied {
 	bool index;
 };
 
+/* What the status read-out says the database holds. */
+static void publish(struct workload *w, struct request_ctx *ctx, const struct applied *cur)
+{
+	request_ctx_set_users(ctx, cur->users);
+	request_ctx_set_index(ctx, cur->index);
+	atomic_store(&w->db_users, cur->users);
+	atomic_store(&w->db_index, cur->index);
+}
+
+/* Before a request: if another connection committed since the last look
+ * (a header read, nearly free), the database's users and index are the
+ * truth from now on, for the traces and the status; the settings follow
+ * them unless the user changed them meanwhile, so a later change of
+ * another setting does not quietly undo what was done to the database. */
+static void notice_changes(struct workload *w, struct request_ctx *ctx, struct applied *cur)
+{
+	int64_t version;
+	uint32_t users;
+	bool index;
+	if (!w->check_changes || !db_data_version(w->db, &version) || version == w->data_version)
+		return;
+	w->data_version = version;
+	if (!db_read_state(w->db, &users, &index))
+		return;
+	atomic_fetch_add(&w->db_changes, 1);
+	if (users == cur->users && index == cur->index)
+		return;
+	uint32_t asked_users = cur->users;
+	bool asked_index = cur->index;
+	atomic_compare_exchange_strong(&w->users, &asked_users, users);
+	atomic_compare_exchange_strong(&w->index, &asked_index, index);
+	cur->users = users;
+	cur->index = index;
+	publish(w, ctx, cur);
+	if (w->logs) {
+		struct log_field f[2] = { log_int("users", users), log_text("index", index ? "on" : "off") };
+		log_emit(w->logs, LOG_WARN, "database changed by another connection", 2, f);
+	}
+}
+
+/* The version to compare with from now on. obslab's own writes do not
+ * move it: PRAGMA data_version counts other connections' commits. */
+static void note_version(struct workload *w)
+{
+	if (w->check_changes)
+		db_data_version(w->db, &w->data_version);
+}
+
 /* Brings the database and the connection in line with the control values. */
 static enum db_status apply_settings(struct workload *w, struct sqltrace *st,
                                      struct request_ctx *ctx, struct applied *cur)
 {
-	uint32_t users = atomic_load(&w->users);
-	bool index = atomic_load(&w->index);
+	uint32_t users = w->watch ? cur->users : atomic_load(&w->users);
+	bool index = w->watch ? cur->index : atomic_load(&w->index);
 	uint32_t rtt = atomic_load(&w->rtt_us);
 	enum db_status status = DB_OK;
 	if (users != cur->users) {
@@ -191,7 +251,7 @@ static enum db_status apply_settings(struct workload *w, struct sqltrace *st,
 		cur->index = index;
 	}
 	note_resumed(w);
-	request_ctx_set_index(ctx, index);
+	publish(w, ctx, cur);
 	if (rtt != cur->rtt_us) {
 		sqltrace_set_rtt_us(st, rtt);
 		cur->rtt_us = rtt;
@@ -217,12 +277,15 @@ static enum db_status run_plan(struct workload *w, struct request_ctx *ctx, stru
 	atomic_store(&w->plan_running, true);
 	enum db_status status = DB_OK;
 	for (size_t i = 0; status == DB_OK && i < plan.nscales; i++) {
-		if (plan.users[i] != cur->users) {
+		notice_changes(w, ctx, cur);
+		uint32_t users = plan.users[i] ? plan.users[i] : cur->users; /* 0: as the database has it */
+		if (users != cur->users && !w->watch) {
 			atomic_store(&w->phase, WORKLOAD_SEEDING);
-			status = db_seed(w->db, plan.users[i], w->seed, on_seed_progress, w, &w->error);
+			status = db_seed(w->db, users, w->seed, on_seed_progress, w, &w->error);
 			if (status != DB_OK)
 				break;
-			cur->users = plan.users[i];
+			cur->users = users;
+			publish(w, ctx, cur);
 			atomic_store(&w->phase, WORKLOAD_RUNNING);
 		}
 		request_ctx_set_root_flags(ctx, SPAN_F_MEASURED);
@@ -231,6 +294,7 @@ static enum db_status run_plan(struct workload *w, struct request_ctx *ctx, stru
 			if (atomic_load(&w->stop) || atomic_load(&w->generation) != generation)
 				break; /* cancelled */
 			enum strategy s = plan_strategies[k % (sizeof plan_strategies / sizeof plan_strategies[0])];
+			notice_changes(w, ctx, cur);
 			status = request_run(ctx, s, &w->last, &w->error);
 			if (status == DB_OK || status == DB_INTERRUPTED)
 				note_resumed(w);
@@ -253,9 +317,18 @@ static void run(struct workload *w)
 	struct sqltrace *st = sqltrace_attach(w->db, &w->tracer, w->names);
 	struct request_ctx *ctx = request_ctx_create(w->db, &w->tracer, w->names, w->logs);
 	request_ctx_set_cancel(ctx, &w->cancel);
+	/* Driving, users start unknown so that the first apply seeds (a no-op
+	 * when the stamp already says so); the read-out has the truth at once. */
 	struct applied cur = { .users = 0, .rtt_us = 0, .index = db_has_index(w->db) };
+	uint32_t have = 0;
+	if (db_read_state(w->db, &have, &cur.index))
+		atomic_store(&w->db_users, have);
+	atomic_store(&w->db_index, cur.index);
+	if (w->watch)
+		cur.users = have;
 	uint32_t seen = atomic_load(&w->generation);
 	enum db_status status = apply_settings(w, st, ctx, &cur);
+	note_version(w);
 	int64_t next = clock_now_ns();
 
 	while (status == DB_OK && !atomic_load(&w->stop) &&
@@ -284,6 +357,7 @@ static void run(struct workload *w)
 			continue;
 		}
 		enum strategy strategy = (enum strategy)atomic_load(&w->strategy);
+		notice_changes(w, ctx, &cur);
 		status = request_run(ctx, strategy, &w->last, &w->error);
 		if (status == DB_OK || status == DB_INTERRUPTED)
 			note_resumed(w);
@@ -420,6 +494,13 @@ void workload_seed_progress(const struct workload *w, uint32_t *done, uint32_t *
 {
 	*total = atomic_load(&w->seed_total);
 	*done = atomic_load(&w->seed_done);
+}
+
+void workload_db_state(const struct workload *w, uint32_t *users, bool *index, uint32_t *changes)
+{
+	*users = atomic_load(&w->db_users);
+	*index = atomic_load(&w->db_index);
+	*changes = atomic_load(&w->db_changes);
 }
 
 int64_t workload_lock_wait_since(const struct workload *w)

@@ -2,7 +2,10 @@
 # Databases against the real binary: what is not obslab's is refused and left
 # exactly as it was (bytes, and the directory around it), in every form --db
 # can take; another program's lock is waited out, headless and in the
-# explorer (tmux); and no launch that does not run touches the disk.
+# explorer (tmux); and no launch that does not run touches the disk. One
+# obslab drives a database at a time (a second is refused with the pid of
+# the first), --watch watches it read-only alongside, and what another
+# process changes shows in the status bar and the traces.
 # The hostile databases are made here with the sqlite3 shell.
 # Usage: db_test.sh PATH/TO/obslab
 set -u
@@ -232,6 +235,92 @@ expect 'waiting: database locked' 5
 keys q
 expect '^EXIT=0 #3$' 3
 wait
+
+# --- one driver at a time; watching alongside; the database as it is ----------
+# The issue's scenario: an explorer drives t.db at 1000 users with the index;
+# another process's `run --users 100` used to reseed it under the explorer's
+# feet. Now it is refused, naming the explorer's pid, and t.db is untouched.
+mkdir "$work/drive"
+keys "clear; cd $work/drive; $bin --users 1000 --index on --rtt-us 0 --db t.db; echo EXIT=\$? \\#4" Enter
+expect '1,000 users .* index on' 30
+expect 'trace #[0-9]+ .* 1001 queries' 15
+cd "$work/drive" || exit 1
+before=$(sha256sum t.db)
+timeout 20 "$bin" run --users 100 --requests 1 --db t.db >"$work/out.txt" 2>"$work/err.txt"
+status=$?
+[ $status = 1 ] && ok || bad "a second driver exited $status, expected 1: $(cat "$work/err.txt")"
+grep -Eq '^obslab: t\.db is driven by obslab \(pid [0-9]+\); use --watch to watch it read-only$' "$work/err.txt" && ok ||
+	bad "a second driver said '$(cat "$work/err.txt")'"
+[ "$(wc -l <"$work/err.txt")" = 1 ] && ok || bad "a second driver printed $(wc -l <"$work/err.txt") lines"
+holder=$(sed -nE 's/.*\(pid ([0-9]+)\).*/\1/p' "$work/err.txt")
+[ -n "$holder" ] && tr '\0' ' ' <"/proc/$holder/cmdline" | grep -q -- '--db t.db' && ok ||
+	bad "pid '$holder' is not the explorer driving t.db"
+[ "$(sha256sum t.db)" = "$before" ] && ok || bad "a refused second driver changed t.db"
+refused . 'is driven by obslab \(pid [0-9]+\)' compare --db t.db --requests 1
+refused . 'is driven by obslab \(pid [0-9]+\)' export --db t.db --requests 1 -o x.json
+refused . 'is driven by obslab \(pid [0-9]+\)' sweep --db t.db --users-list 20 --requests 1
+# A second explorer, in a window of its own.
+tm new-window -d -t t -n second "cd $work/drive && $bin --db t.db 2>$work/second.err; echo \$? >$work/second.exit"
+for _ in $(seq 100); do [ -s "$work/second.exit" ] && break; sleep 0.1; done
+[ "$(cat "$work/second.exit" 2>/dev/null)" = 1 ] && grep -q 'is driven by obslab (pid' "$work/second.err" && ok ||
+	bad "a second explorer: status '$(cat "$work/second.exit" 2>/dev/null)', '$(cat "$work/second.err")'"
+expect ' 1,000 users .* index on' 5
+expect 'trace #[0-9]+ .* 1001 queries' 5
+
+# Watching alongside: read-only, the database as the driver has it.
+before=$(sha256sum t.db)
+timeout 30 "$bin" run --watch --db t.db --requests 2 --report json >"$work/out.txt" 2>"$work/err.txt"
+status=$?
+[ $status = 0 ] && ok || bad "run --watch beside a driver exited $status: $(cat "$work/err.txt")"
+grep -Eq '"users":[[:space:]]*1000' "$work/out.txt" && grep -Eq '"index":[[:space:]]*"on"' "$work/out.txt" && ok ||
+	bad "run --watch did not report the database's 1000 users and index: $(head -c 300 "$work/out.txt")"
+[ "$(sha256sum t.db)" = "$before" ] && ok || bad "run --watch changed t.db"
+wscreen() { tm capture-pane -p -t t:watch 2>/dev/null; }
+wexpect() {
+	local deadline=$((SECONDS + ${2:-15}))
+	while [ $SECONDS -lt $deadline ]; do wscreen | grep -Eq -- "$1" && { ok; return; }; sleep 0.2; done
+	bad "the watching explorer never showed /$1/"; wscreen | sed 's/^/    | /'
+}
+tm new-window -d -t t -n watch "cd $work/drive && $bin --watch --db t.db 2>$work/watch.err; echo \$? >$work/watch.exit"
+wexpect 'obslab \(watching\) .* 1,000 users .* index on'
+wexpect 'trace #[0-9]+ .* 1001 queries'
+tm send-keys -t t:watch +
+wexpect 'watching read-only: \+ and - would reseed the database'
+tm send-keys -t t:watch i
+wexpect 'watching read-only: i would create or drop its index'
+tm send-keys -t t:watch c
+wexpect 'watching read-only: c and s would reseed'
+sleep 1
+[ "$(sha256sum t.db)" = "$before" ] && ok || bad "the watching explorer changed t.db"
+# The driver drops its index: the watcher notices (data_version) and says so.
+keys i
+expect ' 1,000 users .* index off' 10
+wexpect ' 1,000 users .* index off' 10
+wexpect 'obslab.index = false' 10
+tm send-keys -t t:watch q
+for _ in $(seq 50); do [ -s "$work/watch.exit" ] && break; sleep 0.1; done
+[ "$(cat "$work/watch.exit" 2>/dev/null)" = 0 ] && ok || bad "the watcher exited '$(cat "$work/watch.exit" 2>/dev/null)': $(cat "$work/watch.err")"
+
+# A plain sqlite3 process changes the database under the driver: the status
+# bar and the next traces show the database as it is, not the settings.
+sqlite3 -cmd '.timeout 20000' t.db "DELETE FROM orders WHERE user_id > 100; DELETE FROM users WHERE id > 100;" ||
+	bad "sqlite3 could not delete users"
+expect ' 100 users .* index off' 10
+expect 'obslab.users = 100$|obslab.users = 100 ' 10
+expect 'trace #[0-9]+ .* 101 queries' 10
+expect 'database changed by another c' 5
+sqlite3 -cmd '.timeout 20000' t.db "CREATE INDEX idx_orders_user_id ON orders(user_id);" || bad "sqlite3 could not index"
+expect ' 100 users .* index on' 10
+expect 'obslab.index = true' 10
+keys q
+expect '^EXIT=0 #4$' 5
+# Without --users, a lab keeps the size another run gave it.
+before=$(sha256sum t.db)
+"$bin" run --db t.db --requests 1 >"$work/out.txt" 2>"$work/err.txt" && ok || bad "run on t.db failed: $(cat "$work/err.txt")"
+grep -q 'naive strategy: 100 users, 1 requests, RTT 200 us (simulated), index on' "$work/out.txt" && ok ||
+	bad "run without --users or --index did not keep the database's: $(head -1 "$work/out.txt")"
+[ "$(sha256sum t.db)" = "$before" ] && ok || bad "run without --users reseeded t.db"
+cd "$work" || exit 1
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

@@ -173,7 +173,9 @@ static void compare_sweep_export_report_open(void **state)
 	ok(&p, "compare", NULL);
 	assert_int_equal(c->command, CLI_CMD_COMPARE);
 	assert_int_equal(c->plan.nscales, 1);
-	assert_int_equal(c->plan.users[0], 20);
+	assert_int_equal(c->plan.users[0], 0); /* no --users: the database's size (20 for a new one) */
+	assert_true(c->run.users_from_db);
+	assert_int_equal(c->run.users, 20);
 	assert_int_equal(c->plan.requests, CLI_COMPARE_REQUESTS);
 	assert_int_equal(c->run.pace_hz, 0);
 	ok(&p, "compare", "--users", "500", "--requests", "4", "--json", NULL);
@@ -225,6 +227,33 @@ static void compare_sweep_export_report_open(void **state)
 	assert_string_equal(c->export_dir, "out");
 	ok(&p, "open", "-", NULL); /* a file named like a dash is still a file */
 	assert_string_equal(c->file, "-");
+}
+
+/* Left out, --users, --index and --seed are the database's (an existing
+ * lab keeps what it has); --watch takes the database as it is, so it
+ * refuses anything that would change it. */
+static void settings_left_out_are_the_databases_and_watch_changes_nothing(void **state)
+{
+	(void)state;
+	struct parsed p;
+	const struct cli *c = &p.cli;
+	ok(&p, NULL);
+	assert_true(c->run.users_from_db && c->run.index_from_db && c->run.seed_from_db);
+	assert_false(c->run.watch);
+	ok(&p, "run", "--users", "100", "--index", "on", "--seed", "7", NULL);
+	assert_false(c->run.users_from_db || c->run.index_from_db || c->run.seed_from_db);
+	ok(&p, "--watch", "--db", "lab.db", NULL);
+	assert_true(c->run.watch);
+	ok(&p, "run", "--watch", "--strategy", "eager", "--rtt-us", "0", NULL);
+	assert_true(c->run.watch);
+	ok(&p, "export", "--watch", "-o", "x.json", NULL);
+	assert_true(c->run.watch);
+	BAD("--watch shows the database as it is", "--users", "--watch", "--users", "100");
+	BAD("--watch", "--index", "run", "--index", "on", "--watch");
+	BAD("--watch", "--seed", "run", "--watch", "--seed", "3");
+	BAD("--watch needs a lab database file", ":memory:", "run", "--watch", "--db", ":memory:");
+	BAD("not an option of 'obslab compare'", "--watch", "compare", "--watch");
+	BAD("not an option of 'obslab sweep'", "--watch", "sweep", "--watch");
 }
 
 static void help_version_and_keys(void **state)
@@ -455,6 +484,7 @@ int main(void)
 		cmocka_unit_test(no_arguments_start_the_explorer_with_the_defaults),
 		cmocka_unit_test(run_takes_every_option_in_both_spellings),
 		cmocka_unit_test(compare_sweep_export_report_open),
+		cmocka_unit_test(settings_left_out_are_the_databases_and_watch_changes_nothing),
 		cmocka_unit_test(help_version_and_keys),
 		cmocka_unit_test(bad_values_are_usage_errors_naming_the_value),
 		cmocka_unit_test(bad_shapes_are_usage_errors),

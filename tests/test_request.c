@@ -1,6 +1,8 @@
 /* request: the three strategies agree, run the expected queries, and leave
  * the expected span tree, with no user data in any span or log. */
 #include <ctype.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +13,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "obslab/attrs.h"
 #include "obslab/log.h"
 #include "obslab/ring.h"
 #include "obslab/store.h"
@@ -193,10 +196,73 @@ static void no_bound_value_reaches_a_span_or_log(void **state)
 	lab_close(&lab);
 }
 
+/* A request cut short before it read its users records the users it was
+ * asked for (the settings it ran under), not the rows it got to (0). */
+static void a_cancelled_request_records_the_users_it_was_asked_for(void **state)
+{
+	(void)state;
+	struct lab lab;
+	lab_open(&lab, ":memory:", 5000, false); /* the users query alone outlasts a progress check */
+	_Atomic uint32_t cancel;
+	atomic_init(&cancel, 0);
+	request_ctx_set_cancel(lab.ctx, &cancel);
+	request_ctx_set_users(lab.ctx, 5000);
+	request_ctx_arm(lab.ctx);
+	atomic_fetch_add(&cancel, 1); /* a change between the arm and the request */
+	struct obslab_error err;
+	assert_int_equal(request_run(lab.ctx, STRATEGY_NAIVE, &lab.result, &err), DB_INTERRUPTED);
+	assert_true(lab.result.nusers < 5000);
+	store_drain(lab.store, lab.spans);
+	const struct trace *t = store_latest(lab.store);
+	assert_non_null(t);
+	assert_true(t->spans[0].flags & SPAN_F_CANCELLED);
+	assert_int_equal(t->spans[0].u.root.users, 5000);
+	/* completed, it records the users it read */
+	request_ctx_set_cancel(lab.ctx, NULL);
+	lab_request(&lab, STRATEGY_OPTIMIZED);
+	assert_int_equal(store_latest(lab.store)->spans[0].u.root.users, 5000);
+	lab_close(&lab);
+}
+
+/* A request that read a database another connection had changed since the
+ * connection last looked is flagged, and its attributes say so; one that
+ * read it unchanged is not. */
+static void a_request_over_a_changed_database_is_flagged(void **state)
+{
+	(void)state;
+	char path[300];
+	fixture_path(path, sizeof path, "changed.db");
+	struct lab lab;
+	lab_open(&lab, path, 50, false);
+	lab_request(&lab, STRATEGY_OPTIMIZED);
+	assert_false(store_latest(lab.store)->spans[0].flags & SPAN_F_DB_CHANGED);
+	sqlite3 *other;
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "DELETE FROM orders WHERE user_id > 40; DELETE FROM users WHERE id > 40",
+	                              NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	lab_request(&lab, STRATEGY_NAIVE);
+	const struct trace *t = store_latest(lab.store);
+	assert_true(t->spans[0].flags & SPAN_F_DB_CHANGED);
+	assert_int_equal(t->spans[0].u.root.users, 40); /* what it read */
+	struct attr a[ATTRS_MAX];
+	size_t n = span_attributes(&t->spans[0], lab.names, a, NULL);
+	bool said = false;
+	for (size_t i = 0; i < n; i++)
+		said |= strcmp(a[i].key, "obslab.db_changed") == 0 && a[i].type == ATTR_BOOL && a[i].i == 1;
+	assert_true(said);
+	lab_request(&lab, STRATEGY_NAIVE); /* nothing changed since */
+	assert_false(store_latest(lab.store)->spans[0].flags & SPAN_F_DB_CHANGED);
+	lab_close(&lab);
+	fixture_cleanup();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(identical_at_20_users),
+		cmocka_unit_test(a_cancelled_request_records_the_users_it_was_asked_for),
+		cmocka_unit_test(a_request_over_a_changed_database_is_flagged),
 		cmocka_unit_test(identical_at_1000_users),
 		cmocka_unit_test(eager_chunks_a_partial_tail),
 		cmocka_unit_test(body_has_the_original_shape),

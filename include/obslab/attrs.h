@@ -6,7 +6,9 @@
  * bound value), db.operation.name, db.collection.name,
  * db.response.returned_rows, and obslab's own statement counters and
  * simulated network wait. The request's root: http.request.method,
- * http.route, and the lab's settings. Values are copied into the caller's
+ * http.route, and the settings the request really ran under (the users and
+ * index the database had), and obslab.db_changed when another connection
+ * changed the database during it. Values are copied into the caller's
  * array; strings point into the string table or static storage.
  *
  * Threads: pure, any thread; the trace and the string table are only read.
@@ -45,6 +47,7 @@ struct strtab;
 #define ATTR_KEY_STRATEGY "obslab.strategy"
 #define ATTR_KEY_USERS "obslab.users"
 #define ATTR_KEY_INDEX "obslab.index"
+#define ATTR_KEY_DB_CHANGED "obslab.db_changed" /* only when true */
 #define ATTR_KEY_ERROR_TYPE "error.type"
 
 enum attr_type { ATTR_STRING, ATTR_INT, ATTR_BOOL };

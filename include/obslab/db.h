@@ -14,6 +14,19 @@
  * anything not a regular file (devices, FIFOs, directories), and a URI that
  * picks its own VFS.
  *
+ * One obslab drives a lab database at a time: db_open takes an exclusive
+ * lock on the file (db_lock.h: an flock, gone when the process is) before
+ * writing anything, and a second driver is refused untouched (DB_LOCKED)
+ * with the holder's pid in err. db_open_watch opens it read-only instead,
+ * without the lock: it never writes, seeds or toggles the index, and works
+ * while another obslab drives. :memory: needs no lock.
+ *
+ * Another connection may still change a database (the sqlite3 shell, or a
+ * watched lab's driver): db_data_version is PRAGMA data_version (it moves
+ * when another connection commits), db_pager_version the version the
+ * connection last read under (it moves when a statement saw a change);
+ * both cost no more than a header read.
+ *
  * Seeding is idempotent and incremental: the same seed and users is a no-op,
  * a new scale adds or removes users at the tail, a new seed rebuilds. Every
  * user's orders derive from (seed, user id) alone, so user 7 has the same
@@ -42,6 +55,7 @@ enum db_status {
 	DB_TOO_NEW,   /* obslab's, from a newer schema version */
 	DB_ERROR,     /* anything else SQLite reported */
 	DB_INTERRUPTED, /* cancelled on request (request_run only) */
+	DB_LOCKED,    /* another obslab drives it: err names the holder's pid */
 };
 
 #define DB_DEFAULT_PATH "observability_lab.db"
@@ -91,10 +105,26 @@ enum db_status db_open(const char *path, sqlite3 **out, struct obslab_error *err
  * keeps a plain DB_LOCK_WAIT_MS busy timeout, not wait. */
 enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **out, struct obslab_error *err);
 
+/* Opens path read-only to watch a lab: obslab's and seeded, or refused
+ * (a path where nothing exists is DB_CANTOPEN). Never writes, never locks;
+ * the handle keeps a plain DB_LOCK_WAIT_MS busy timeout. */
+enum db_status db_open_watch(const char *path, struct db_wait *wait, sqlite3 **out, struct obslab_error *err);
+
+/* PRAGMA data_version: false if it could not be read (the database is
+ * locked past the busy timeout, or gone). */
+bool db_data_version(sqlite3 *db, int64_t *out);
+/* The data version the connection's last statement read under (no I/O). */
+uint32_t db_pager_version(sqlite3 *db);
+/* The users and the index as the database has them now, whatever its stamp
+ * says; false if they could not be read. */
+bool db_read_state(sqlite3 *db, uint32_t *users, bool *index);
+
 /* Called every few hundred users while seeding; may be NULL. */
 typedef void db_progress_fn(void *ctx, uint32_t done, uint32_t total);
 
-/* Makes the database hold exactly users users for seed. */
+/* Makes the database hold exactly users users for seed. A users table that
+ * is not the stamp's (rows deleted or added by another program) is
+ * rebuilt. */
 enum db_status db_seed(sqlite3 *db, uint32_t users, uint64_t seed, db_progress_fn *progress,
                        void *ctx, struct obslab_error *err);
 

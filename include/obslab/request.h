@@ -88,8 +88,13 @@ void request_ctx_arm(struct request_ctx *ctx);
 /* Flags (enum span_flag) added to the root span of the requests that follow. */
 void request_ctx_set_root_flags(struct request_ctx *ctx, uint8_t flags);
 
-/* Whether orders.user_id is indexed, recorded on each request's root span. */
+/* The settings the requests run under, as the database has them, recorded
+ * on each root span: whether orders.user_id is indexed, and the users (a
+ * request that completes records the users it read; a cancelled one, these).
+ * A request during which the connection read a changed database (another
+ * connection committed) is flagged SPAN_F_DB_CHANGED. */
 void request_ctx_set_index(struct request_ctx *ctx, bool on);
+void request_ctx_set_users(struct request_ctx *ctx, uint32_t users);
 
 /* Runs one request. DB_OK, DB_INTERRUPTED, or an error with err filled. */
 enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,

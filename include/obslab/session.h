@@ -36,8 +36,11 @@ struct session {
 /* DB_OK, or the database's error in err. A thread that cannot start is
  * reported as DB_ERROR. While another connection holds the database locked,
  * says so on stderr and waits (as cfg->lock_wait_ms says): call it before a
- * front end takes the terminal. */
-enum db_status session_start(struct session *s, const char *db_path, const struct workload_config *cfg,
+ * front end takes the terminal. Another obslab driving the database is
+ * DB_LOCKED at once, unless cfg->watch (read-only). cfg is updated to the
+ * settings the lab starts under: those the command line left to the
+ * database (users_from_db...) and, watching, the database's users and index. */
+enum db_status session_start(struct session *s, const char *db_path, struct workload_config *cfg,
                              struct store_limits limits, struct obslab_error *err);
 
 typedef void session_log_fn(void *ctx, const struct log_record *rec);

@@ -27,6 +27,7 @@ enum span_flag {
 	SPAN_F_ERROR = 1 << 2, /* the operation failed */
 	SPAN_F_CANCELLED = 1 << 3, /* root: the request was cut short by a settings change */
 	SPAN_F_MEASURED = 1 << 4,  /* root: part of a comparison or sweep (see workload plans) */
+	SPAN_F_DB_CHANGED = 1 << 5, /* root: another connection changed the database during the request */
 };
 
 #define SPAN_TRACE_ID_LEN 16
@@ -45,7 +46,8 @@ struct span_record {
 	union {
 		struct {
 			uint8_t trace_id[SPAN_TRACE_ID_LEN];
-			uint32_t users; /* users in the database when the request ran */
+			uint32_t users; /* users in the database when the request ran
+			                 * (a cancelled one: when it started) */
 		} root;
 		struct {
 			uint32_t rows;           /* result rows the statement returned */

@@ -8,7 +8,11 @@
  * wakes the worker early from its pace sleep), and status is read the same
  * way. The worker never waits for a consumer; it waits out another
  * connection's lock on the database (workload_lock_wait_since) as long as
- * lock_wait_ms says, and a stop ends that wait. It blocks every signal: the
+ * lock_wait_ms says, and a stop ends that wait. Before each request it asks
+ * the database whether another connection changed it (PRAGMA data_version)
+ * and, if so, takes the users and index from the database: those are what
+ * the traces record and workload_db_state reports, whatever was asked.
+ * It blocks every signal: the
  * thread that started it handles them. workload_create takes ownership of
  * the connection; the rings and string table are borrowed and must outlive
  * workload_destroy. Results (samples, last response) are read after
@@ -81,6 +85,12 @@ struct workload_config {
 	/* Waiting for another connection's lock on the database: give up after
 	 * this long (0: DB_LOCK_WAIT_MS; negative: never, as the explorer). */
 	int64_t lock_wait_ms;
+	/* Settings the command line left out: session_start takes the
+	 * database's own (its users, index and seed) if it has been seeded. */
+	bool users_from_db, index_from_db, seed_from_db;
+	/* Read-only: the database as it is (db_open_watch). The worker never
+	 * seeds or toggles the index; users and index set here are ignored. */
+	bool watch;
 };
 
 enum workload_phase {
@@ -123,7 +133,8 @@ void workload_set_pace(struct workload *w, uint32_t pace_hz);
 void workload_set_paused(struct workload *w, bool paused);
 
 /* Starts a plan (after the request in flight, which it cancels); the
- * workload returns to the user's settings when the plan ends. */
+ * workload returns to the user's settings when the plan ends. A scale of 0
+ * users is the database's own size. */
 void workload_start_plan(struct workload *w, const struct plan *plan);
 void workload_cancel_plan(struct workload *w);
 /* Requests done and planned; running is false once the plan ended or was
@@ -138,6 +149,10 @@ void workload_seed_progress(const struct workload *w, uint32_t *done, uint32_t *
  * logs "database locked by another connection; waiting" then, and "database
  * lock released; resumed" when a statement went through again). */
 int64_t workload_lock_wait_since(const struct workload *w);
+/* The users and index as the database has them (after the worker's last
+ * seeding, index change or check), and how many times the worker found the
+ * database changed by another connection. */
+void workload_db_state(const struct workload *w, uint32_t *users, bool *index, uint32_t *changes);
 /* When the phase is WORKLOAD_FAILED: what went wrong, in one line. */
 const char *workload_error(const struct workload *w);
 

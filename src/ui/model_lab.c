@@ -49,6 +49,26 @@ static void settings_changed(struct model *m)
 	m->changed |= MODEL_STATUS | MODEL_WINDOW | MODEL_MEASURE | MODEL_TRACE;
 }
 
+/* Users and index are the database's: another process may have changed
+ * them since the user last did. Watching, they are not this obslab's to
+ * change, and the key says so. */
+static bool database_is_ours(struct model *m, const char *keys, const char *what)
+{
+	struct source *src = m->source;
+	uint32_t users;
+	bool index;
+	if (src->ops->database && src->ops->database(src, &users, &index)) {
+		m->settings.users = users;
+		m->settings.index = index;
+	}
+	if (!m->settings.watch)
+		return true;
+	model_message(m, false, "watching read-only: %s would %s; the obslab that drives the database changes it",
+	              keys, what);
+	model_note(m, LOG_INFO, "watching read-only: %s would %s; ignored", keys, what);
+	return false;
+}
+
 static uint32_t step_in(const uint32_t *steps, size_t n, uint32_t current, int dir)
 {
 	if (dir > 0) {
@@ -80,6 +100,8 @@ void model_toggle_strategy(struct model *m)
 
 void model_step_users(struct model *m, int dir)
 {
+	if (!database_is_ours(m, "+ and -", "reseed the database"))
+		return;
 	uint32_t users = step_in(user_steps, COUNT(user_steps), m->settings.users, dir);
 	if (users == m->settings.users)
 		return;
@@ -101,6 +123,8 @@ void model_next_rtt(struct model *m)
 
 void model_toggle_index(struct model *m)
 {
+	if (!database_is_ours(m, "i", "create or drop its index"))
+		return;
 	m->settings.index = !m->settings.index;
 	configure(m, SETTING_INDEX);
 	settings_changed(m);

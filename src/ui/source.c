@@ -18,8 +18,12 @@ static const struct {
 	const struct source_ops *ops;
 } sources[] = { SOURCES(ROW) };
 
+extern const struct source_ops source_lab_watch_ops;
+
 const struct source_ops *source_for(const struct cli *cli)
 {
+	if (cli->command == CLI_CMD_UI && cli->run.watch)
+		return &source_lab_watch_ops; /* the lab, read-only */
 	for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++)
 		if (sources[i].command == cli->command)
 			return sources[i].ops;

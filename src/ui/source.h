@@ -69,6 +69,10 @@ struct source_ops {
 	void (*start_plan)(struct source *src, const struct plan *plan);
 	void (*cancel_plan)(struct source *src);
 	bool (*plan_progress)(const struct source *src, uint32_t *done, uint32_t *total);
+	/* True, with the users and index the lab's database has now, when
+	 * another process changed it since the last call; NULL for a source
+	 * without a database. */
+	bool (*database)(struct source *src, uint32_t *users, bool *index);
 };
 
 struct source {

@@ -2,6 +2,8 @@
  * source_lab — the live lab as a source of traces: a session (database,
  * workload thread, rings, store) that runs requests as the user sets it,
  * and offers every control: settings, pause, measurements (see source.h).
+ * Watching (--watch), the same lab read-only: the database as another
+ * obslab drives it, with no control that would change it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@ struct lab {
 	uint64_t rate_requests;
 	int64_t rate_since_ns;
 	enum workload_phase last_phase; /* to log a failure once */
+	uint32_t changes_seen; /* the workload's count of others' changes, as last taken */
 };
 
 static struct lab *lab_of(const struct source *src)
@@ -39,7 +42,7 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 	src->state = lab;
 	struct obslab_error err;
 	struct store_limits limits = { STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS };
-	if (session_start(&lab->session, cli->db_path, settings, limits, &err) != DB_OK) {
+	if (session_start(&lab->session, cli->db_path, &out->settings, limits, &err) != DB_OK) {
 		textsafe_fprintf(stderr, "obslab: %s\n", err.msg);
 		return CLI_EXIT_FAILURE;
 	}
@@ -47,8 +50,11 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 	src->names = lab->session.names;
 	src->anchor = lab->session.anchor;
 	lab->rate_since_ns = clock_now_ns();
-	snprintf(out->note, sizeof out->note, "started: %s, %u users, RTT %u us, index %s",
-	         strategy_name(settings->strategy), settings->users, settings->rtt_us, settings->index ? "on" : "off");
+	const struct workload_config *run = &out->settings; /* as the database has them */
+	snprintf(out->note, sizeof out->note, "%s: %s, %u users, RTT %u us, index %s",
+	         run->watch ? "watching read-only" : "started", strategy_name(run->strategy), run->users, run->rtt_us,
+	         run->index ? "on" : "off");
+	(void)settings;
 	return CLI_EXIT_OK;
 }
 
@@ -96,7 +102,10 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 	const struct glyphs *g = draw_glyphs();
 	const char *sep = g->sep;
 	char users[32], spans[32], dropped[32], activity[96];
-	draw_count(users, sizeof users, m->settings.users);
+	uint32_t db_users, changes;
+	bool db_index;
+	workload_db_state(w, &db_users, &db_index, &changes); /* the database as it is, not as asked */
+	draw_count(users, sizeof users, db_users);
 	draw_count(spans, sizeof spans, store_spans_received(src->store));
 	draw_count(dropped, sizeof dropped, ring_dropped(lab->session.spans));
 
@@ -128,10 +137,26 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 	else
 		snprintf(where, sizeof where, "%s live", g->live);
 
-	snprintf(buf, cap, " obslab %s %s %s %s users %s RTT %u%ss (simulated) %s index %s %s %s %s "
-	         "spans %s %s dropped %s %s %s",
+	snprintf(buf, cap, " obslab%s %s %s %s %s users %s RTT %u%ss (simulated) %s index %s %s %s %s "
+	         "spans %s %s dropped %s %s %s", m->settings.watch ? " (watching)" : "",
 	         sep, strategy_label(m->settings.strategy), sep, users, sep, m->settings.rtt_us, g->mu,
-	         sep, m->settings.index ? "on" : "off", sep, activity, sep, spans, g->dot, dropped, sep, where);
+	         sep, db_index ? "on" : "off", sep, activity, sep, spans, g->dot, dropped, sep, where);
+}
+
+static bool database(struct source *src, uint32_t *users, bool *index)
+{
+	struct lab *lab = lab_of(src);
+	uint32_t changes;
+	workload_db_state(lab->session.workload, users, index, &changes);
+	bool news = changes != lab->changes_seen;
+	lab->changes_seen = changes;
+	return news;
+}
+
+static void refusal(const struct source *src, char *buf, size_t cap)
+{
+	(void)src;
+	snprintf(buf, cap, "watching read-only: c and s would reseed the database; measure in the obslab that drives it");
 }
 
 static uint64_t dropped(const struct source *src)
@@ -187,4 +212,23 @@ const struct source_ops source_lab_ops = {
 	.start_plan = start_plan,
 	.cancel_plan = cancel_plan,
 	.plan_progress = plan_progress,
+	.database = database,
+};
+
+/* --watch: the lab read-only. Strategy, RTT and pace are this process's
+ * own and work; users and index are the database's (model_lab says why
+ * + - i do nothing), and measurements, which reseed, are not offered. */
+const struct source_ops source_lab_watch_ops = {
+	.name = "lab (watching)",
+	.controls = CONTROL_SETTINGS | CONTROL_PAUSE,
+	.reads_only = false,
+	.start = start,
+	.drain = drain,
+	.stop = stop,
+	.status = status,
+	.refusal = refusal,
+	.dropped = dropped,
+	.configure = configure,
+	.pause = pause,
+	.database = database,
 };
