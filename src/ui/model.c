@@ -353,6 +353,7 @@ void model_tick(struct model *m)
 		measuring = src->ops->plan_progress(src, &m->measuring->done, &m->measuring->total);
 		m->changed |= MODEL_MEASURE;
 	}
+	model_follow_database(m); /* before the traces that ran on what changed */
 	struct source_sink sink = { sink_log, sink_note, m };
 	src->ops->drain(src, &sink);
 	if (!measuring)

@@ -159,6 +159,9 @@ void model_next_pace(struct model *m);
 void model_toggle_pause(struct model *m);
 void model_measure(struct model *m, enum measure_kind which); /* start a comparison or sweep */
 void model_cancel_measure(struct model *m);
+/* Takes the users and index the lab's database has, when another process
+ * changed them: the settings the next traces run under. Any source. */
+void model_follow_database(struct model *m);
 /* Whether a measurement was made under other settings than the current ones. */
 bool model_stale(const struct model *m, const struct measurement *meas);
 /* Writes the store as a snapshot file in export_dir; says how it went. */

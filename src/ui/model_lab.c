@@ -52,7 +52,7 @@ static void settings_changed(struct model *m)
 /* Users and index are the database's: another process may have changed
  * them since the user last did. Watching, they are not this obslab's to
  * change, and the key says so. */
-static bool database_is_ours(struct model *m, const char *keys, const char *what)
+void model_follow_database(struct model *m)
 {
 	struct source *src = m->source;
 	uint32_t users;
@@ -60,7 +60,13 @@ static bool database_is_ours(struct model *m, const char *keys, const char *what
 	if (src->ops->database && src->ops->database(src, &users, &index)) {
 		m->settings.users = users;
 		m->settings.index = index;
+		m->changed |= MODEL_STATUS | MODEL_TRACE;
 	}
+}
+
+static bool database_is_ours(struct model *m, const char *keys, const char *what)
+{
+	model_follow_database(m);
 	if (!m->settings.watch)
 		return true;
 	model_message(m, false, "watching read-only: %s would %s; the obslab that drives the database changes it",
