@@ -11,6 +11,7 @@
 int bench_span_cost(void);
 int bench_ring_throughput(void);
 int bench_overhead(void);
+int bench_cpu(void);
 int bench_ingest(void);
 int bench_render(void);
 int bench_memory(void);
@@ -30,8 +31,8 @@ int main(int argc, char **argv)
 		int (*run)(void);
 	} benches[] = {
 		{ "span", bench_span_cost }, { "ring", bench_ring_throughput }, { "overhead", bench_overhead },
-		{ "ingest", bench_ingest },  { "render", bench_render },       { "memory", bench_memory },
-		{ "files", bench_files },
+		{ "cpu", bench_cpu },        { "ingest", bench_ingest },         { "render", bench_render },
+		{ "memory", bench_memory },  { "files", bench_files },
 	};
 	printf("| %-44s | %15s | %-34s | %6s | %-18s | %-4s |\n", "benchmark", "figure", "reference (same run)", "ratio",
 	       "target", "");

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "obslab/sqltrace.h"
+
 #define LOOK_NAME "obslab-look"
 #define USE_NAME "obslab-use"
 
@@ -108,11 +110,13 @@ static void register_guards(void)
 	real_vfs = sqlite3_vfs_find(NULL);
 	if (!real_vfs)
 		return;
-	/* Everything but xOpen is the default VFS's own, with its own pAppData. */
+	/* Everything but xOpen and the clock is the default VFS's own, with its own pAppData. */
 	look_vfs = *real_vfs;
 	look_vfs.pNext = NULL;
 	look_vfs.zName = LOOK_NAME;
 	look_vfs.xOpen = guard_open;
+	if (look_vfs.iVersion >= 2) /* SQLite's statement times become the spans' stamps */
+		look_vfs.xCurrentTimeInt64 = sqltrace_vfs_time;
 	use_vfs = look_vfs;
 	use_vfs.zName = USE_NAME;
 	registered = sqlite3_vfs_register(&look_vfs, 0) == SQLITE_OK &&

@@ -92,7 +92,12 @@ void tracer_open_leaf(struct tracer *t, struct span_record *rec, uint32_t name,
 
 bool tracer_close_leaf(struct tracer *t, struct span_record *rec)
 {
-	rec->end_ns = clock_now_ns();
+	return tracer_close_leaf_at(t, rec, clock_now_ns());
+}
+
+bool tracer_close_leaf_at(struct tracer *t, struct span_record *rec, int64_t end_ns)
+{
+	rec->end_ns = end_ns;
 	return ring_push(t->ring, rec);
 }
 

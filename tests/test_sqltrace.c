@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "fixture.h"
@@ -123,6 +124,102 @@ static void tracing_off_still_pays_the_round_trip(void **state)
 	lab_close(&lab);
 }
 
+static int64_t realtime_julian_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return INT64_C(210866760000000) + (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The VFS clock SQLite reads for the spans: Julian-day milliseconds that
+ * never go back, that keep pace with CLOCK_MONOTONIC over a sleep, and that
+ * tell the wall time (what date('now') shows in the lab). */
+static void vfs_clock_keeps_to_the_monotonic_clock(void **state)
+{
+	(void)state;
+	sqlite3_int64 first, prev, now;
+	int64_t wall_before = realtime_julian_ms();
+	assert_int_equal(sqltrace_vfs_time(NULL, &first), SQLITE_OK);
+	int64_t wall_after = realtime_julian_ms();
+	assert_true(first >= wall_before - 2 && first <= wall_after + 2);
+	prev = first;
+	for (int i = 0; i < 100000; i++) {
+		sqltrace_vfs_time(NULL, &now);
+		assert_true(now >= prev);
+		prev = now;
+	}
+	for (int round = 0; round < 3; round++) {
+		sqlite3_int64 a, b;
+		int64_t m0 = clock_now_ns();
+		sqltrace_vfs_time(NULL, &a);
+		int64_t m1 = clock_now_ns();
+		struct timespec nap = { 0, 30 * 1000000 };
+		nanosleep(&nap, NULL);
+		int64_t m2 = clock_now_ns();
+		sqltrace_vfs_time(NULL, &b);
+		int64_t m3 = clock_now_ns();
+		/* b - a is whole milliseconds of a span between m2 - m1 and m3 - m0 */
+		assert_true((b - a) * CLOCK_NS_PER_MS > m2 - m1 - CLOCK_NS_PER_MS);
+		assert_true((b - a) * CLOCK_NS_PER_MS < m3 - m0 + CLOCK_NS_PER_MS);
+	}
+}
+
+/* Checks a naive trace's statement spans: each inside the root, in order,
+ * none overlapping the next (the statements ran one after another). */
+static void assert_statement_spans_true(const struct trace *t, size_t queries)
+{
+	const struct span_record *root = &t->spans[0];
+	size_t n = 0;
+	const struct span_record *prev = NULL;
+	for (size_t i = 1; i < t->nspans; i++) {
+		const struct span_record *s = &t->spans[i];
+		if (!(s->flags & SPAN_F_DB))
+			continue;
+		n++;
+		assert_true(s->start_ns <= s->end_ns);
+		assert_true(s->start_ns >= root->start_ns && s->end_ns <= root->end_ns);
+		if (prev)
+			assert_true(prev->end_ns <= s->start_ns);
+		prev = s;
+	}
+	assert_int_equal(n, queries);
+}
+
+/* On the lab's connections (db_open: the guard VFS), the spans are stamped
+ * with the times SQLite reads as each statement starts and ends: the hook
+ * reads no clock of its own. On a connection with another VFS it does, and
+ * the spans are as true. */
+static void spans_take_sqlite_statement_stamps(void **state)
+{
+	(void)state;
+	struct lab lab;
+	lab_open(&lab, ":memory:", 20, true);
+	assert_true(sqltrace_uses_vfs_stamps(lab.sqltrace));
+	for (int r = 0; r < 3; r++) {
+		lab_request(&lab, STRATEGY_NAIVE);
+		assert_statement_spans_true(store_latest(lab.store), 21);
+	}
+	lab_close(&lab);
+
+	/* the default VFS: its clock is SQLite's own. The same seeded file,
+	 * opened again without the lab's VFS. */
+	char path[300];
+	fixture_path(path, sizeof path, "plain.db");
+	struct lab plain;
+	lab_open(&plain, path, 20, true);
+	request_ctx_destroy(plain.ctx);
+	sqltrace_detach(plain.sqltrace);
+	sqlite3_close_v2(plain.db);
+	assert_int_equal(sqlite3_open_v2(path, &plain.db, SQLITE_OPEN_READWRITE, "unix"), SQLITE_OK);
+	plain.sqltrace = sqltrace_attach(plain.db, &plain.tracer, plain.names);
+	plain.ctx = request_ctx_create(plain.db, &plain.tracer, plain.names, NULL);
+	assert_false(sqltrace_uses_vfs_stamps(plain.sqltrace));
+	lab_request(&plain, STRATEGY_NAIVE);
+	assert_statement_spans_true(store_latest(plain.store), 21);
+	lab_close(&plain);
+	fixture_cleanup();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +227,8 @@ int main(void)
 		cmocka_unit_test(counters_reveal_the_missing_index_per_run),
 		cmocka_unit_test(statements_outside_a_request_are_not_traced),
 		cmocka_unit_test(tracing_off_still_pays_the_round_trip),
+		cmocka_unit_test(vfs_clock_keeps_to_the_monotonic_clock),
+		cmocka_unit_test(spans_take_sqlite_statement_stamps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,6 +58,70 @@ static void assembles_children_first_arrivals(void **state)
 	store_destroy(s);
 }
 
+/* The order a trace is sorted into, checked record by record: by start,
+ * the root first, an enclosing span before a span that starts with it. */
+static void assert_sorted_by_start(const struct trace *t)
+{
+	assert_int_equal(t->spans[0].parent_id, 0);
+	for (size_t i = 1; i < t->nspans; i++) {
+		const struct span_record *a = &t->spans[i - 1], *b = &t->spans[i];
+		assert_true(a->start_ns <= b->start_ns);
+		if (a->start_ns == b->start_ns && b->parent_id != 0)
+			assert_true(a->parent_id == 0 || a->end_ns >= b->end_ns);
+	}
+}
+
+/* As the tracer delivers them: each span when it ends, so every parent
+ * after its children; nested three deep, with spans that start together. */
+static void sorts_nested_spans_as_they_end(void **state)
+{
+	(void)state;
+	struct store *s = small_store(8, 1000);
+	struct span_record recs[64];
+	size_t n = 0;
+	int64_t at = 100;
+	for (uint64_t g = 0; g < 10; g++) {
+		uint64_t group = 100 + g;
+		int64_t group_start = at;
+		for (uint64_t q = 0; q < 4; q++, at += 10)
+			recs[n++] = span(1, 1000 + g * 10 + q, group, at, at + 10); /* leaves */
+		recs[n++] = span(1, group, 2, group_start, at); /* starts with its first leaf */
+	}
+	recs[n++] = span(1, 2, 1, 100, at);  /* the group's parent, again sharing its start */
+	recs[n++] = span(1, 1, 0, 50, at + 5); /* the root, last */
+	store_ingest(s, recs, n);
+	const struct trace *t = store_latest(s);
+	assert_non_null(t);
+	assert_int_equal(t->nspans, n);
+	assert_sorted_by_start(t);
+	assert_int_equal(t->spans[1].span_id, 2);   /* the outer one of equal starts first */
+	assert_int_equal(t->spans[2].span_id, 100);
+	assert_int_equal(t->spans[3].span_id, 1000);
+	store_destroy(s);
+}
+
+/* A file's spans may come in any order: reversed, they need more moves
+ * than the insertion sort allows itself, and are still sorted. */
+static void sorts_spans_in_any_order(void **state)
+{
+	(void)state;
+	enum { N = 300 };
+	struct store *s = small_store(8, 1000);
+	static struct span_record recs[N];
+	for (size_t i = 0; i < N - 1; i++) {
+		int64_t start = 1000 + 10 * (int64_t)(N - 2 - i); /* latest first */
+		recs[i] = query(1, 2 + i, start, start + 5, 0);
+	}
+	recs[N - 1] = span(1, 1, 0, 0, 10 * N + 2000);
+	store_ingest(s, recs, N);
+	const struct trace *t = store_latest(s);
+	assert_int_equal(t->nspans, N);
+	assert_sorted_by_start(t);
+	assert_int_equal(t->spans[1].span_id, N); /* the earliest query */
+	assert_int_equal(t->spans[N - 1].span_id, 2);
+	store_destroy(s);
+}
+
 static void a_lost_root_orphans_its_children(void **state)
 {
 	(void)state;
@@ -165,6 +229,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(assembles_children_first_arrivals),
+		cmocka_unit_test(sorts_nested_spans_as_they_end),
+		cmocka_unit_test(sorts_spans_in_any_order),
 		cmocka_unit_test(a_lost_root_orphans_its_children),
 		cmocka_unit_test(evicts_oldest_within_bounds),
 		cmocka_unit_test(attribution_partitions_the_root),

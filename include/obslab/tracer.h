@@ -68,6 +68,8 @@ void tracer_open_leaf(struct tracer *t, struct span_record *rec, uint32_t name,
                       enum span_kind kind, int64_t start_ns);
 /* Stamps the end and pushes; false if the ring dropped it. */
 bool tracer_close_leaf(struct tracer *t, struct span_record *rec);
+/* The same with an end stamp the caller took (a clock_now_ns() value). */
+bool tracer_close_leaf_at(struct tracer *t, struct span_record *rec, int64_t end_ns);
 
 /* The current trace's id as 32 lowercase hex digits and a NUL. */
 void tracer_trace_id_hex(const struct tracer *t, char out[2 * SPAN_TRACE_ID_LEN + 1]);
