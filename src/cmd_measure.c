@@ -78,8 +78,8 @@ static void print_json(FILE *out, const struct cli *cli, const struct comparison
 
 static void print_table(FILE *out, const struct cli *cli, const struct comparison_row *rows, size_t n)
 {
-	fprintf(out, "GET /users/analytics: RTT %u us per query (simulated), index %s; medians of %u requests each\n\n",
-	        cli->run.rtt_us, cli->run.index ? "on" : "off", cli->plan.requests);
+	fprintf(out, "GET /users/analytics: RTT %u us per query (simulated), index %s; medians of %u request%s each\n\n",
+	        cli->run.rtt_us, cli->run.index ? "on" : "off", cli->plan.requests, cli->plan.requests == 1 ? "" : "s");
 	fprintf(out, "%7s  %-9s %8s %11s %11s %11s %11s %6s %9s  %s\n", "users", "strategy", "queries", "database",
 	        "network", "app", "total", "in DB", "vs naive", "queries for N users");
 	for (size_t i = 0; i < n; i++) {

@@ -195,8 +195,8 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		char dur[16];
 		draw_duration(dur, sizeof dur, span_duration_ns(&t->spans[0]));
 		const char *dot = draw_glyphs()->dot;
-		snprintf(title, sizeof title, "Waterfall %s trace #%llu %s %zu spans %s %u quer%s %s %s%s", dot,
-		         (unsigned long long)t->seq, dot, t->nspans, dot, m->attr.queries,
+		snprintf(title, sizeof title, "Waterfall %s trace #%llu %s %zu span%s %s %u quer%s %s %s%s", dot,
+		         (unsigned long long)t->seq, dot, t->nspans, t->nspans == 1 ? "" : "s", dot, m->attr.queries,
 		         m->attr.queries == 1 ? "y" : "ies", dot, dur,
 		         t->spans[0].flags & SPAN_F_CANCELLED ? " (cancelled)" : "");
 	}
