@@ -161,9 +161,10 @@ static void print_share(FILE *out, const char *label, int64_t part, int64_t tota
 
 static void print_summary(FILE *out, const struct cli *cli, const struct figures *f, const struct strtab *names)
 {
-	fprintf(out, "GET " "/users/analytics, %s strategy: %u users, %zu requests, "
+	fprintf(out, "GET " "/users/analytics, %s strategy: %u user%s, %zu request%s, "
 	        "RTT %u us (simulated), index %s\n",
-	        strategy_name(cli->run.strategy), cli->run.users, f->requests, cli->run.rtt_us,
+	        strategy_name(cli->run.strategy), cli->run.users, cli->run.users == 1 ? "" : "s", f->requests,
+	        f->requests == 1 ? "" : "s", cli->run.rtt_us,
 	        cli->run.index ? "on" : "off");
 	fprintf(out, "  %-22s %10u\n", "queries per request", f->queries);
 	fprintf(out, "  %-22s %10.3f ms\n", "median request", (double)f->total_ns / 1e6);

@@ -62,9 +62,10 @@ int cmd_export(const struct cli *given, FILE *out, FILE *err)
 			textsafe_fprintf(err, "obslab: %s\n", why.msg);
 			status = CLI_EXIT_FAILURE;
 		} else {
-			textsafe_fprintf(out, "%s %s: %s, %zu traces, %zu spans\n", target.replaced ? "replaced" : "wrote",
-			                 cli->output_path, snapshot_format_name(cli->format), store_trace_count(s.store),
-			                 store_spans_held(s.store));
+			size_t nt = store_trace_count(s.store), ns = store_spans_held(s.store);
+			textsafe_fprintf(out, "%s %s: %s, %zu trace%s, %zu span%s\n", target.replaced ? "replaced" : "wrote",
+			                 cli->output_path, snapshot_format_name(cli->format), nt, nt == 1 ? "" : "s", ns,
+			                 ns == 1 ? "" : "s");
 		}
 	}
 	session_stop(&s);
@@ -217,8 +218,9 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 {
 	size_t n = store_trace_count(r->store);
 	const struct snapshot_meta *m = &r->snap.meta;
-	textsafe_fprintf(out, "%s: %s, %zu traces, %zu spans\n", cli->file,
-	                 r->snap.format == SNAPSHOT_NATIVE ? "obslab snapshot" : "OTLP/JSON", n, r->spans);
+	textsafe_fprintf(out, "%s: %s, %zu trace%s, %zu span%s\n", cli->file,
+	                 r->snap.format == SNAPSHOT_NATIVE ? "obslab snapshot" : "OTLP/JSON", n, n == 1 ? "" : "s", r->spans,
+	                 r->spans == 1 ? "" : "s");
 	if (m->has_settings)
 		fprintf(out, "settings: %s, %u users, RTT %u us (simulated), index %s; %" PRIu64 " spans dropped\n",
 		        strategy_name(m->settings.strategy), m->settings.users, m->settings.rtt_us,

@@ -337,7 +337,11 @@ static void run(struct workload *w)
 		if (atomic_load(&w->stop))
 			break;
 		if (atomic_load(&w->plan_pending)) {
-			status = run_plan(w, ctx, &cur);
+			/* A change made just before the plan (r, then measure again) is its setting. */
+			seen = atomic_load(&w->generation);
+			status = apply_settings(w, st, ctx, &cur);
+			if (status == DB_OK)
+				status = run_plan(w, ctx, &cur);
 			if (status != DB_OK || w->exit_after_plan)
 				break;
 			status = apply_settings(w, st, ctx, &cur); /* back to the user's scale */

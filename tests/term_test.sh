@@ -85,7 +85,7 @@ has err.txt 'at byte 10 of 10: the file ends early'
 name="${esc}]0;pwned${bel}${esc}[2J"$'\x9b2J\x7f\n'"x.json"
 cp "$hostile/native-names.json" "$name"
 run 0 report "$name"
-has out.txt '\x1b]0;pwned\x07\x1b[2J\x9b2J\x7f\x0ax.json: obslab snapshot, 1 traces, 14 spans'
+has out.txt '\x1b]0;pwned\x07\x1b[2J\x9b2J\x7f\x0ax.json: obslab snapshot, 1 trace, 14 spans'
 run 0 report "$name" --json
 jqok out.txt '.file | endswith("x.json")'
 cp "$hostile/raw-esc.json" "$name"

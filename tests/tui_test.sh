@@ -175,7 +175,7 @@ expect '^│ naive \(N\+1\) +101 '
 expect '^│ optimized +1 '
 expect '^│ eager +2 '
 # the footer offers what works here, and nothing that waits for the screen to close
-expect '^c compare  s sweep  \? help  q back *$'
+expect '^r RTT  i index  c compare  s sweep  \? help  q back *$'
 keys Escape
 expect '─ Waterfall '
 keys c

@@ -48,6 +48,7 @@ struct glyphs {
 	const char *ellipsis;             /* … */
 	const char *mu;                   /* µ */
 	const char *warn;                 /* ⚠, before a finding */
+	const char *dash;                 /* —, a figure not known yet */
 };
 
 /* Decides UTF-8 and colour once, after initscr. */

@@ -45,7 +45,9 @@ void help_draw(WINDOW *w, unsigned controls, size_t *top)
 	}
 	wattron(w, draw_attr(ROLE_DIM));
 	draw_at(w, h - 3, 2, "Mouse: click selects a span or query; the wheel scrolls.", width - 4);
-	draw_at(w, h - 2, 2, "Press any key to close.", width - 4);
+	/* as shell_handle_key reads keys while the help is open */
+	wmove(w, h - 2, 2);
+	draw_fmt(w, width - 4, "j/k Up/Down PgUp/PgDn scroll %s any other key closes", draw_glyphs()->dot);
 	wattroff(w, draw_attr(ROLE_DIM));
 	wnoutrefresh(w);
 }

@@ -21,10 +21,11 @@ const struct key_binding key_bindings[] = {
 	{ { ' ' }, "Space", ACT_PAUSE, "pause or resume capture", "pause", CONTROL_PAUSE },
 	{ { 'c' }, "c", ACT_COMPARE, "compare naive, optimized and eager here (measured)", "compare", CONTROL_MEASURE },
 	{ { 's' }, "s", ACT_SWEEP, "sweep " WORKLOAD_TEXT(PLAN_SWEEP_FIRST_USERS) " to " WORKLOAD_TEXT(PLAN_SWEEP_LAST_USERS) " users (measured; Esc cancels)", "sweep", CONTROL_MEASURE },
-	{ { 'w' }, "w", ACT_SCOPE, "query list: this trace, or the last minute", NULL, 0 },
+	{ { 'w' }, "w", ACT_SCOPE, "query list: this trace, or the last minute (a file: all)", NULL, 0 },
 	{ { 'x' }, "x", ACT_EXPORT, "export a snapshot: then n native, o OTLP, c Chrome", "export", 0 },
 	{ { '[', KEY_LEFT }, "[ Left", ACT_PREV_TRACE, "previous captured trace", NULL, 0 },
 	{ { ']', KEY_RIGHT }, "] Right", ACT_NEXT_TRACE, "next captured trace (the newest: live again)", NULL, 0 },
+	{ { 'L' }, "L", ACT_LIVE, "back to live: the newest trace (a file: its last trace)", NULL, 0 },
 	{ { '\t' }, "Tab", ACT_FOCUS_NEXT, "focus the next pane", "pane", 0 },
 	{ { KEY_BTAB }, "Shift-Tab", ACT_FOCUS_PREV, "focus the previous pane", NULL, 0 },
 	{ { KEY_UP, 'k' }, "Up k", ACT_UP, "select the row above", NULL, 0 },
@@ -55,6 +56,8 @@ bool keys_on_measure_screen(enum action action)
 	switch (action) {
 	case ACT_QUIT:
 	case ACT_BACK:
+	case ACT_RTT:
+	case ACT_INDEX:
 	case ACT_COMPARE:
 	case ACT_SWEEP:
 	case ACT_HELP:

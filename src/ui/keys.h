@@ -30,6 +30,7 @@ enum action {
 	/* traces and panes */
 	ACT_PREV_TRACE,
 	ACT_NEXT_TRACE,
+	ACT_LIVE,
 	ACT_FOCUS_NEXT,
 	ACT_FOCUS_PREV,
 	ACT_UP,
@@ -75,7 +76,8 @@ enum action keys_lookup(int key);
 /* The controls an action needs (enum control bits; 0 for most). */
 unsigned keys_needs(enum action action);
 /* Whether an action works on a comparison or sweep screen (close it, start
- * the other, help, redraw); the lab's other keys wait until it is closed. */
+ * the other, change the RTT or the index and measure again, help, redraw);
+ * the lab's other keys wait until it is closed. */
 bool keys_on_measure_screen(enum action action);
 /* Whether a binding works with a source that offers these controls. */
 bool keys_offered(const struct key_binding *b, unsigned controls);

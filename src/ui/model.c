@@ -19,6 +19,7 @@
 
 #define WINDOW_REFRESH_NS (CLOCK_NS_PER_S / 2)
 #define MESSAGE_NS (6 * CLOCK_NS_PER_S)
+#define QUIET_AFTER_CANCEL_NS (5 * CLOCK_NS_PER_S) /* a plan that never reports its end */
 
 /* ---- read-only helpers -------------------------------------------------- */
 
@@ -127,10 +128,16 @@ static void relayout(struct model *m)
 	m->changed |= MODEL_TRACE;
 }
 
+/* The window's clock: a file's stands still (every trace is in it). */
+static int64_t window_now(const struct model *m)
+{
+	return m->whole_file ? 0 : clock_now_ns();
+}
+
 static void refresh_queries(struct model *m)
 {
 	size_t n = m->queries_window
-	                   ? recent_query_stats(&m->window, clock_now_ns(), m->queries, MODEL_MAX_QUERIES)
+	                   ? recent_query_stats(&m->window, window_now(m), m->queries, MODEL_MAX_QUERIES)
 	                   : analysis_query_stats(m->shown, m->queries, MODEL_MAX_QUERIES);
 	m->nqueries = n < MODEL_MAX_QUERIES ? n : MODEL_MAX_QUERIES;
 	m->changed |= MODEL_QUERIES;
@@ -156,6 +163,15 @@ void model_step(struct model *m, int dir)
 		return;
 	m->follow = t == store_latest(store);
 	model_show(m, t->seq);
+	m->changed |= MODEL_STATUS;
+}
+
+void model_live(struct model *m)
+{
+	const struct trace *latest = store_latest(m->source->store);
+	m->follow = true;
+	if (latest && latest->seq != m->shown_seq)
+		model_show(m, latest->seq);
 	m->changed |= MODEL_STATUS;
 }
 
@@ -204,7 +220,10 @@ void model_note(struct model *m, enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	logbook_add(&m->logbook, level, clock_now_ns(), text);
+	/* The log's clock is this process's; a file's time is put on it. */
+	int64_t at = m->note_at_unix_ns ? m->note_at_unix_ns - m->log_anchor.unix_ns + m->log_anchor.mono_ns
+	                                : clock_now_ns();
+	logbook_add(&m->logbook, level, at, text);
 	m->changed |= MODEL_LOG;
 }
 
@@ -235,9 +254,22 @@ void model_set_prompt(struct model *m, bool on)
 
 /* ---- what the source produces ------------------------------------------- */
 
+/* A record about one request: it names the request's trace. */
+static bool about_a_request(const struct log_record *rec)
+{
+	for (uint32_t i = 0; i < rec->nfields && i < LOG_MAX_FIELDS; i++)
+		if (rec->fields[i].key && strcmp(rec->fields[i].key, "trace_id") == 0)
+			return true;
+	return false;
+}
+
 static void sink_log(void *ctx, const struct log_record *rec)
 {
 	struct model *m = ctx;
+	if (m->quiet && about_a_request(rec)) { /* a measured request: summed up at the end */
+		m->quieted++;
+		return;
+	}
 	logbook_add_record(&m->logbook, rec, m->source->names);
 	m->changed |= MODEL_LOG;
 }
@@ -295,6 +327,58 @@ static void on_trace(void *ctx, const struct trace *t)
 	log_findings(m, t);
 }
 
+/* "strategy=naive users=100 index=false": the obslab.* attributes of a
+ * root span, which say what the request ran under. */
+static void run_settings(const struct model *m, const struct span_record *root, char *buf, size_t cap)
+{
+	struct attr attrs[ATTRS_MAX];
+	size_t n = span_attributes(root, m->source->names, attrs, NULL), used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < cap; i++) {
+		const struct attr *a = &attrs[i];
+		if (strncmp(a->key, "obslab.", 7) != 0)
+			continue;
+		int k;
+		if (a->type == ATTR_STRING)
+			k = snprintf(buf + used, cap - used, "%s%s=%s", used ? " " : "", a->key + 7, attr_string(a));
+		else if (a->type == ATTR_BOOL)
+			k = snprintf(buf + used, cap - used, "%s%s=%s", used ? " " : "", a->key + 7, a->i ? "true" : "false");
+		else
+			k = snprintf(buf + used, cap - used, "%s%s=%lld", used ? " " : "", a->key + 7, (long long)a->i);
+		used += k > 0 ? (size_t)k : 0;
+	}
+}
+
+/* A source read once (a file): its figures cover every trace it holds, and
+ * its log tells what the file holds at the file's own times, a line where
+ * the settings its traces ran under change and a line per finding. */
+static void take_whole_store(struct model *m)
+{
+	const struct source *src = m->source;
+	m->whole_file = true;
+	recent_init(&m->window, 0);
+	char last[256] = "", now[256];
+	for (size_t i = 0; i < store_trace_count(src->store); i++) {
+		const struct trace *t = store_trace(src->store, i);
+		if (t->nspans == 0)
+			continue;
+		recent_add(&m->window, t, 0);
+		run_settings(m, &t->spans[0], now, sizeof now);
+		m->note_at_unix_ns = clock_to_unix_ns(&src->anchor, t->spans[0].start_ns);
+		if (i == 0 || strcmp(now, last) != 0) {
+			memcpy(last, now, sizeof last);
+			m->nlogged = 0;
+			model_note(m, LOG_INFO, "trace #%llu ran under: %s", (unsigned long long)t->seq,
+			           now[0] ? now : "(no settings recorded)");
+		}
+		m->note_at_unix_ns = clock_to_unix_ns(&src->anchor, t->spans[0].end_ns);
+		log_findings(m, t);
+	}
+	m->note_at_unix_ns = 0;
+	m->window_attr = recent_attribution(&m->window, 0);
+	m->changed |= MODEL_WINDOW;
+}
+
 void model_init(struct model *m, struct source *src, const struct source_start *start,
                 const struct findings_config *findings_cfg, const char *export_dir)
 {
@@ -317,6 +401,8 @@ void model_init(struct model *m, struct source *src, const struct source_start *
 		m->follow = false;
 		model_show(m, start->show_seq);
 	}
+	if (src->ops->reads_only)
+		take_whole_store(m);
 	if (start->note[0])
 		model_note(m, LOG_INFO, "%s", start->note);
 }
@@ -334,6 +420,8 @@ void model_free(struct model *m)
 
 static void refresh_window(struct model *m, int64_t now)
 {
+	if (m->whole_file)
+		return; /* taken once, at start */
 	if (m->window_dirty && now - m->window_refreshed_ns >= WINDOW_REFRESH_NS) {
 		m->window_dirty = false;
 		m->window_refreshed_ns = now;
@@ -347,17 +435,29 @@ static void refresh_window(struct model *m, int64_t now)
 void model_tick(struct model *m)
 {
 	struct source *src = m->source;
-	/* Read before the drain: a plan that has ended has also pushed its last trace. */
+	/* Read before the drain: a plan that has ended has also pushed its last
+	 * trace and its last log record. */
 	bool measuring = false;
-	if (m->measuring) {
-		measuring = src->ops->plan_progress(src, &m->measuring->done, &m->measuring->total);
-		m->changed |= MODEL_MEASURE;
+	struct measurement *quiet = m->quiet;
+	if (m->measuring || quiet) {
+		uint32_t done, total;
+		measuring = src->ops->plan_progress(src, &done, &total);
+		if (m->measuring) {
+			m->measuring->done = done;
+			m->measuring->total = total;
+			m->changed |= MODEL_MEASURE;
+		}
 	}
 	model_follow_database(m); /* before the traces that ran on what changed */
 	struct source_sink sink = { sink_log, sink_note, m };
 	src->ops->drain(src, &sink);
 	if (!measuring)
 		m->measuring = NULL;
+	/* Cancelled, a plan ends with the request in flight: wait for it, a while. */
+	if (quiet && (!measuring || (!m->measuring && clock_now_ns() - quiet->ended_ns > QUIET_AFTER_CANCEL_NS))) {
+		m->quiet = NULL;
+		model_log_measurement(m, quiet);
+	}
 
 	/* Paused, the view holds still, even for a request cut short by the pause. */
 	const struct trace *latest = store_latest(src->store);

@@ -54,6 +54,7 @@ struct measurement {
 	uint32_t rtt_us;
 	bool index;
 	bool started, cancelled;
+	int64_t ended_ns;     /* when it was cancelled */
 	uint32_t done, total; /* progress while it runs */
 	struct comparison results;
 };
@@ -76,6 +77,7 @@ struct model {
 
 	struct logbook logbook;
 	struct clock_anchor log_anchor; /* this process's clock, for the log's times (a file's spans have their own) */
+	int64_t note_at_unix_ns;        /* while a file is read into the log: its time for model_note (0: now) */
 
 	/* the shown trace and what is derived from it */
 	uint64_t shown_seq;          /* 0: none yet */
@@ -90,7 +92,9 @@ struct model {
 	size_t nqueries;
 	bool queries_window;         /* the query list shows the last minute, not the trace */
 
-	/* figures over every completed trace */
+	/* figures over every completed trace: the last minute's, or every
+	 * trace of a source read once (a file), where time stands still */
+	bool whole_file;
 	struct recent_stats window;
 	struct recent_attribution window_attr;
 	bool window_dirty;
@@ -103,6 +107,10 @@ struct model {
 	size_t nlogged;
 	struct measurement compare, sweep;
 	struct measurement *measuring; /* the one the source is running, or NULL */
+	/* From a measurement's start until the source's plan has stopped: its
+	 * requests' own log lines are counted, not logged; one line sums it up. */
+	struct measurement *quiet;
+	uint64_t quieted;
 
 	unsigned changed;            /* enum model_change bits */
 };
@@ -118,6 +126,7 @@ unsigned model_take_changes(struct model *m);
 
 void model_show(struct model *m, uint64_t seq);   /* show trace seq */
 void model_step(struct model *m, int dir);        /* the previous (-1) or next (+1) trace */
+void model_live(struct model *m);                 /* the newest trace, followed from now on */
 void model_select(struct model *m, size_t row);   /* a waterfall row, by the user */
 /* Folds or unfolds the group at row, or the group a member at row is in,
  * and selects the group's row; false if row is no group or member. */
@@ -158,6 +167,9 @@ void model_toggle_index(struct model *m);
 void model_next_pace(struct model *m);
 void model_toggle_pause(struct model *m);
 void model_measure(struct model *m, enum measure_kind which); /* start a comparison or sweep */
+/* The one log line that sums up a measurement (model_tick calls it when the
+ * source's plan has stopped). */
+void model_log_measurement(struct model *m, const struct measurement *meas);
 void model_cancel_measure(struct model *m);
 /* Takes the users and index the lab's database has, when another process
  * changed them: the settings the next traces run under. Any source. */

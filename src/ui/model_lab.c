@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "draw.h"
 #include "keys.h"
 #include "model.h"
 #include "obslab/store.h"
@@ -25,6 +26,7 @@ static void end_measuring(struct model *m)
 {
 	if (m->measuring) {
 		m->measuring->cancelled = true;
+		m->measuring->ended_ns = clock_now_ns();
 		m->measuring = NULL;
 	}
 }
@@ -167,6 +169,13 @@ void model_toggle_pause(struct model *m)
 void model_measure(struct model *m, enum measure_kind which)
 {
 	struct measurement *meas = which == MEASURE_SWEEP ? &m->sweep : &m->compare;
+	if (m->quiet) { /* the run this one replaces: summed up first */
+		struct measurement *before = m->quiet;
+		if (m->measuring == before)
+			end_measuring(m);
+		m->quiet = NULL;
+		model_log_measurement(m, before);
+	}
 	comparison_clear(&meas->results);
 	memset(&meas->plan, 0, sizeof meas->plan);
 	if (which == MEASURE_SWEEP) {
@@ -184,10 +193,44 @@ void model_measure(struct model *m, enum measure_kind which)
 	meas->cancelled = false;
 	meas->done = meas->total = 0;
 	m->measuring = meas;
+	m->quiet = meas;
+	m->quieted = 0;
 	m->source->ops->start_plan(m->source, &meas->plan);
 	m->changed |= MODEL_MEASURE;
-	model_note(m, LOG_INFO, "%s: measuring %s", which == MEASURE_SWEEP ? "sweep" : "comparison",
-	           which == MEASURE_SWEEP ? WORKLOAD_TEXT(PLAN_SWEEP_FIRST_USERS) " to " WORKLOAD_TEXT(PLAN_SWEEP_LAST_USERS) " users" : "naive, optimized, eager");
+}
+
+void model_log_measurement(struct model *m, const struct measurement *meas)
+{
+	const char *what = meas == &m->sweep ? "sweep" : "comparison";
+	char lines[64] = "";
+	if (m->quieted)
+		snprintf(lines, sizeof lines, "; its %llu request log line%s left out", (unsigned long long)m->quieted,
+		         m->quieted == 1 ? "" : "s");
+	m->quieted = 0;
+	if (meas->cancelled) {
+		model_note(m, LOG_INFO, "%s cancelled after %u of %u request%s (partial figures)%s", what, meas->done,
+		           meas->total, meas->total == 1 ? "" : "s", lines);
+		return;
+	}
+	char where[96];
+	if (meas == &m->sweep)
+		snprintf(where, sizeof where, "%u to %u users", meas->plan.users[0], meas->plan.users[meas->plan.nscales - 1]);
+	else
+		snprintf(where, sizeof where, "%u user%s", meas->plan.users[0], meas->plan.users[0] == 1 ? "" : "s");
+	char medians[160] = "";
+	if (meas != &m->sweep) {
+		struct comparison_row rows[COMPARISON_MAX_CELLS];
+		size_t n = comparison_rows(&meas->results, rows, COMPARISON_MAX_CELLS), used = 0;
+		for (size_t i = 0; i < n && used < sizeof medians; i++) {
+			char total[16];
+			draw_duration(total, sizeof total, rows[i].median_total_ns);
+			int k = snprintf(medians + used, sizeof medians - used, "%s%s %s", i ? ", " : ": ",
+			                 strategy_name(rows[i].strategy), total);
+			used += k > 0 ? (size_t)k : 0;
+		}
+	}
+	model_note(m, LOG_INFO, "%s measured, %u request%s at %s, RTT %u us, index %s%s%s", what, meas->done,
+	           meas->done == 1 ? "" : "s", where, meas->rtt_us, meas->index ? "on" : "off", medians, lines);
 }
 
 void model_cancel_measure(struct model *m)
@@ -196,8 +239,7 @@ void model_cancel_measure(struct model *m)
 		return;
 	end_measuring(m);
 	m->source->ops->cancel_plan(m->source);
-	m->changed |= MODEL_MEASURE;
-	model_note(m, LOG_INFO, "measurement cancelled");
+	m->changed |= MODEL_MEASURE; /* the log says so when the plan has stopped */
 }
 
 bool model_stale(const struct model *m, const struct measurement *meas)
@@ -241,8 +283,8 @@ void model_export(struct model *m, enum snapshot_format format)
 			break;
 	}
 	if (ok) {
-		model_message(m, false, "wrote %s (%s, %zu traces)", path, snapshot_format_name(format),
-		              store_trace_count(src->store));
+		size_t n = store_trace_count(src->store);
+		model_message(m, false, "wrote %s (%s, %zu trace%s)", path, snapshot_format_name(format), n, n == 1 ? "" : "s");
 		model_note(m, LOG_INFO, "wrote %s", path);
 	} else {
 		model_message(m, true, "export failed: %s", why.msg);

@@ -1,6 +1,6 @@
 /* pane_attribution — where the shown request's time went: app, database,
  * network (simulated), with figures that add up to its duration; and the
- * same over the last minute. */
+ * same over the last minute (a file: over all its traces). */
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -66,12 +66,19 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		if (wa->requests > 0) {
 			int64_t sum[3] = { wa->app_ns, wa->db_ns, wa->network_ns }, pct[3];
 			analysis_apportion(sum, 3, 1000, pct);
+			char over[48]; /* what the window is: a file's is all of it */
+			if (m->whole_file)
+				snprintf(over, sizeof over, "all %llu trace%s", (unsigned long long)wa->requests,
+				         wa->requests == 1 ? "" : "s");
+			else
+				snprintf(over, sizeof over, "last min, %llu req", (unsigned long long)wa->requests);
 			draw_at(w, 5, 2, "", 0);
-			draw_fmt(w, inner - 2, "last min, %llu req: app %" PRId64 ".%" PRId64 "%% db %" PRId64 ".%" PRId64
-			         "%% net %" PRId64 ".%" PRId64 "%%", (unsigned long long)wa->requests, pct[0] / 10,
+			draw_fmt(w, inner - 2, "%s: app %" PRId64 ".%" PRId64 "%% db %" PRId64 ".%" PRId64
+			         "%% net %" PRId64 ".%" PRId64 "%%", over, pct[0] / 10,
 			         pct[0] % 10, pct[1] / 10, pct[1] % 10, pct[2] / 10, pct[2] % 10);
 		} else {
-			draw_at(w, 5, 2, "last min: no requests since the last change", inner - 2);
+			draw_at(w, 5, 2, m->whole_file ? "the file holds no complete trace"
+			                                : "last min: no requests since the last change", inner - 2);
 		}
 		draw_at(w, 6, 2, a->network_ns > 0 ? "network: simulated round trips" : "network: none (RTT 0)", inner - 2);
 	}

@@ -1,5 +1,6 @@
-/* pane_queries — the shown trace's statements (or the last minute's), one entry per fingerprint, most
- * total time first: a line of figures, then the fingerprint itself. */
+/* pane_queries — the shown trace's statements (or the last minute's; a
+ * file's: all its traces'), one entry per fingerprint, most total time
+ * first: a line of figures, then the fingerprint itself. */
 #include <stdio.h>
 
 #include "model.h"
@@ -29,7 +30,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	werase(w);
 	char title[64];
 	snprintf(title, sizeof title, "Queries %s %s %s %zu fingerprint%s (w)", draw_glyphs()->dot,
-	         m->queries_window ? "last minute" : "this trace", draw_glyphs()->dot, m->nqueries,
+	         !m->queries_window ? "this trace" : m->whole_file ? "all traces in the file" : "last minute", draw_glyphs()->dot, m->nqueries,
 	         m->nqueries == 1 ? "" : "s");
 	draw_frame(w, title, focus);
 	int inner = p->w - 2;

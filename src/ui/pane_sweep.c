@@ -202,7 +202,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	wattroff(w, draw_attr(ROLE_DIM));
 	draw_table(w, y + 2, p->w, &meas->plan, rows, n);
 	wattron(w, draw_attr(ROLE_DIM));
-	draw_at(w, p->h - 2, 2, "Esc or q: back (cancels a sweep in progress)    s: sweep again", p->w - 4);
+	draw_at(w, p->h - 2, 2, "Esc/q: back (cancels a sweep)  s: sweep again  r RTT, i index: swept again", p->w - 4);
 	wattroff(w, draw_attr(ROLE_DIM));
 	wnoutrefresh(w);
 }

@@ -199,8 +199,8 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		char why[96], old[128] = "";
 		if (model_trace_stale(m, t, &m->findings.settings, why, sizeof why))
 			snprintf(old, sizeof old, " %s old settings: %s", dot, why);
-		snprintf(title, sizeof title, "Waterfall %s trace #%llu%s %s %zu spans %s %u quer%s %s %s%s", dot,
-		         (unsigned long long)t->seq, old, dot, t->nspans, dot, m->attr.queries,
+		snprintf(title, sizeof title, "Waterfall %s trace #%llu%s %s %zu span%s %s %u quer%s %s %s%s", dot,
+		         (unsigned long long)t->seq, old, dot, t->nspans, t->nspans == 1 ? "" : "s", dot, m->attr.queries,
 		         m->attr.queries == 1 ? "y" : "ies", dot, dur,
 		         t->spans[0].flags & SPAN_F_CANCELLED ? " (cancelled)" : "");
 	}

@@ -72,7 +72,8 @@ static void toggle_help(struct shell *sh)
 	shell_layout(sh); /* creates or removes the overlay, and repaints */
 }
 
-/* On a comparison or sweep screen, q and Esc go back; c and s measure again. */
+/* On a comparison or sweep screen, q and Esc go back; c and s measure again,
+ * and so do r and i after they change the setting (lab_action). */
 static bool handle_screen_action(struct shell *sh, enum action action)
 {
 	switch (action) {
@@ -98,8 +99,15 @@ static void lab_action(struct shell *sh, enum action action)
 	case ACT_EAGER: model_set_strategy(m, STRATEGY_EAGER); break;
 	case ACT_USERS_UP: model_step_users(m, 1); break;
 	case ACT_USERS_DOWN: model_step_users(m, -1); break;
-	case ACT_RTT: model_next_rtt(m); break;
-	case ACT_INDEX: model_toggle_index(m); break;
+	case ACT_RTT:
+	case ACT_INDEX:
+		if (action == ACT_RTT)
+			model_next_rtt(m);
+		else
+			model_toggle_index(m);
+		if (sh->screen != SCREEN_MAIN) /* on a comparison or sweep: measured again, as its text says */
+			model_measure(m, sh->screen == SCREEN_SWEEP ? MEASURE_SWEEP : MEASURE_COMPARE);
+		break;
 	case ACT_PACE: model_next_pace(m); break;
 	case ACT_PAUSE: model_toggle_pause(m); break;
 	case ACT_COMPARE:
@@ -128,6 +136,7 @@ static void handle_action(struct shell *sh, enum action action)
 	case ACT_SCOPE: model_toggle_scope(m); break;
 	case ACT_PREV_TRACE: model_step(m, -1); break;
 	case ACT_NEXT_TRACE: model_step(m, 1); break;
+	case ACT_LIVE: model_live(m); break;
 	case ACT_FOCUS_NEXT: cycle_focus(sh, 1); break;
 	case ACT_FOCUS_PREV: cycle_focus(sh, -1); break;
 	case ACT_HELP: toggle_help(sh); break;

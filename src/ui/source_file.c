@@ -49,8 +49,8 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 	}
 	snapshot_free(snap);
 	free(snap);
-	snprintf(out->note, sizeof out->note, "opened %s: %zu traces, read-only", cli->file,
-	         store_trace_count(src->store));
+	size_t n = store_trace_count(src->store);
+	snprintf(out->note, sizeof out->note, "opened %s: %zu trace%s, read-only", cli->file, n, n == 1 ? "" : "s");
 	return CLI_EXIT_OK;
 }
 
@@ -77,8 +77,10 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 	char traces[32], spans[32];
 	draw_count(traces, sizeof traces, store_trace_count(src->store));
 	draw_count(spans, sizeof spans, store_spans_held(src->store));
-	snprintf(buf, cap, " obslab %s snapshot %s %s %s traces %s %s spans %s read-only %s trace %llu of %s", g->sep,
-	         f->path, g->sep, traces, g->dot, spans, g->sep, g->sep, (unsigned long long)m->shown_seq, traces);
+	size_t ntraces = store_trace_count(src->store), nspans = store_spans_held(src->store);
+	snprintf(buf, cap, " obslab %s snapshot %s %s %s trace%s %s %s span%s %s read-only %s trace %llu of %s", g->sep,
+	         f->path, g->sep, traces, ntraces == 1 ? "" : "s", g->dot, spans, nspans == 1 ? "" : "s", g->sep, g->sep,
+	         (unsigned long long)m->shown_seq, traces);
 }
 
 static void refusal(const struct source *src, char *buf, size_t cap)

@@ -24,6 +24,7 @@
 struct lab {
 	struct session session;
 	double requests_per_s;
+	bool rate_known;        /* a whole window has passed since the last change */
 	uint64_t rate_requests;
 	int64_t rate_since_ns;
 	enum workload_phase last_phase; /* to log a failure once */
@@ -33,6 +34,14 @@ struct lab {
 static struct lab *lab_of(const struct source *src)
 {
 	return src->state;
+}
+
+/* The rate starts over at a change: a window never mixes two paces. */
+static void rate_restart(struct lab *lab)
+{
+	lab->rate_requests = workload_requests(lab->session.workload);
+	lab->rate_since_ns = clock_now_ns();
+	lab->rate_known = false;
 }
 
 static int start(struct source *src, const struct cli *cli, const struct workload_config *settings,
@@ -49,7 +58,7 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 	src->store = lab->session.store;
 	src->names = lab->session.names;
 	src->anchor = lab->session.anchor;
-	lab->rate_since_ns = clock_now_ns();
+	rate_restart(lab);
 	const struct workload_config *run = &out->settings; /* as the database has them */
 	snprintf(out->note, sizeof out->note, "%s: %s, %u users, RTT %u us, index %s",
 	         run->watch ? "watching read-only" : "started", strategy_name(run->strategy), run->users, run->rtt_us,
@@ -69,6 +78,7 @@ static void drain(struct source *src, const struct source_sink *sink)
 		lab->requests_per_s = (double)(requests - lab->rate_requests) * 1e9 / (double)(now - lab->rate_since_ns);
 		lab->rate_requests = requests;
 		lab->rate_since_ns = now;
+		lab->rate_known = true;
 	}
 	enum workload_phase phase = workload_phase(w);
 	if (phase != lab->last_phase && phase == WORKLOAD_FAILED) {
@@ -123,17 +133,29 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 		draw_count(d, sizeof d, done);
 		draw_count(t, sizeof t, total);
 		snprintf(activity, sizeof activity, "seeding %s/%s users", d, t);
-	} else if (m->settings.pace_hz) {
-		snprintf(activity, sizeof activity, "%.1f of %u req/s", lab->requests_per_s, m->settings.pace_hz);
 	} else {
-		snprintf(activity, sizeof activity, "%.1f req/s (max)", lab->requests_per_s);
+		/* The workload never bursts above its pace (workload.c), so more
+		 * than the pace is a window holding one request more than it
+		 * paced: the pace is the truer figure. */
+		double rate = lab->requests_per_s;
+		if (m->settings.pace_hz && rate > m->settings.pace_hz)
+			rate = m->settings.pace_hz;
+		char figure[24];
+		if (lab->rate_known)
+			snprintf(figure, sizeof figure, "%.1f", rate);
+		else
+			snprintf(figure, sizeof figure, "%s", g->dash);
+		if (m->settings.pace_hz)
+			snprintf(activity, sizeof activity, "%s of %u req/s", figure, m->settings.pace_hz);
+		else
+			snprintf(activity, sizeof activity, "%s req/s (max)", figure);
 	}
 
 	char where[48];
 	if (m->paused)
 		snprintf(where, sizeof where, "%s paused", g->paused);
 	else if (!m->follow)
-		snprintf(where, sizeof where, "history (] for live)");
+		snprintf(where, sizeof where, "history %s L for live", g->dot);
 	else
 		snprintf(where, sizeof where, "%s live", g->live);
 
@@ -167,6 +189,7 @@ static uint64_t dropped(const struct source *src)
 static void configure(struct source *src, enum source_setting what, const struct workload_config *cfg)
 {
 	struct workload *w = lab_of(src)->session.workload;
+	rate_restart(lab_of(src));
 	switch (what) {
 	case SETTING_STRATEGY: workload_set_strategy(w, cfg->strategy); break;
 	case SETTING_USERS: workload_set_users(w, cfg->users); break;
@@ -179,16 +202,19 @@ static void configure(struct source *src, enum source_setting what, const struct
 static void pause(struct source *src, bool paused)
 {
 	workload_set_paused(lab_of(src)->session.workload, paused);
+	rate_restart(lab_of(src));
 }
 
 static void start_plan(struct source *src, const struct plan *plan)
 {
 	workload_start_plan(lab_of(src)->session.workload, plan);
+	rate_restart(lab_of(src));
 }
 
 static void cancel_plan(struct source *src)
 {
 	workload_cancel_plan(lab_of(src)->session.workload);
+	rate_restart(lab_of(src));
 }
 
 static bool plan_progress(const struct source *src, uint32_t *done, uint32_t *total)
