@@ -317,7 +317,7 @@ expect '^EXIT=0 #4$' 5
 # Without --users, a lab keeps the size another run gave it.
 before=$(sha256sum t.db)
 "$bin" run --db t.db --requests 1 >"$work/out.txt" 2>"$work/err.txt" && ok || bad "run on t.db failed: $(cat "$work/err.txt")"
-grep -q 'naive strategy: 100 users, 1 requests, RTT 200 us (simulated), index on' "$work/out.txt" && ok ||
+grep -q 'naive strategy: 100 users, 1 request, RTT 200 us (simulated), index on' "$work/out.txt" && ok ||
 	bad "run without --users or --index did not keep the database's: $(head -1 "$work/out.txt")"
 [ "$(sha256sum t.db)" = "$before" ] && ok || bad "run without --users reseeded t.db"
 cd "$work" || exit 1

@@ -78,7 +78,7 @@ keys q
 "$bin" run --users 20 --requests 1 --rtt-us 0 --db one.db >out.txt 2>&1
 grep -q 'naive strategy: 20 users, 1 request, RTT' out.txt && ok || bad "run --requests 1 said: $(head -1 out.txt)"
 "$bin" compare --users 20 --requests 1 --rtt-us 0 --db one.db >out.txt 2>&1
-grep -q 'medians of 1 request each' out.txt && ok || bad "compare --requests 1 said: $(head -1 out.txt)"
+grep -q 'the median of 1 request each' out.txt && ok || bad "compare --requests 1 said: $(head -1 out.txt)"
 
 # --- the live lab ---------------------------------------------------------------------------
 explorer 160 45 --db lab.db --users 20 --rtt-us 0 --strategy naive
@@ -126,17 +126,17 @@ absent 'history'
 # --- item 9: r and i on the comparison screen measure again -----------------------------------
 keys c
 expect '─ Comparison · 20 users · RTT 0µs'
-expect 'measured: medians' 60
+expect 'measured: each row' 60
 expect '^r RTT  i index  c compare  s sweep  \? help  q back *$'
 keys r
 expect '─ Comparison · 20 users · RTT 50µs \(simulated\) · index off'
-expect 'measured: medians' 60
+expect 'measured: each row' 60
 # measured under the new RTT: 21 round trips of 50 µs, about 1 ms of network for naive
 net=$(screen | sed -n 's/^│ naive (N+1) *21 *[^ ]* *\([^ ]*\) .*/\1/p' | head -1)
 [[ "$net" =~ ^1\.[0-9]+ms$ ]] && ok || bad "naive's network after r is '$net', not ~1.05ms"
 keys i
 expect '─ Comparison · 20 users · RTT 50µs \(simulated\) · index on'
-expect 'measured: medians' 60
+expect 'measured: each row' 60
 absent 'stale:'
 keys Escape
 expect '─ Waterfall '

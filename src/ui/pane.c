@@ -89,6 +89,6 @@ void pane_draw_progress(WINDOW *w, int y, int width, const struct model *m, cons
 		         meas->rtt_us, g->mu, meas->index ? "on" : "off");
 		wattroff(w, draw_attr(ROLE_WARN));
 	} else {
-		draw_at(w, y, 2, "measured: medians of each strategy's requests, run in A/B/C rounds", width - 4);
+		draw_at(w, y, 2, "measured: each row is its median request by total, run in A/B/C rounds", width - 4);
 	}
 }
