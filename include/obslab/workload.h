@@ -138,6 +138,10 @@ void workload_seed_progress(const struct workload *w, uint32_t *done, uint32_t *
  * logs "database locked by another connection; waiting" then, and "database
  * lock released; resumed" when a statement went through again). */
 int64_t workload_lock_wait_since(const struct workload *w);
+/* The request in flight, if one runs: when it began (clock_now_ns) and the
+ * statements it has run so far; false between requests. Lock-free, from any
+ * thread (the two figures may be a statement apart). */
+bool workload_in_flight(const struct workload *w, int64_t *started_ns, uint32_t *queries);
 /* When the phase is WORKLOAD_FAILED: what went wrong, in one line. */
 const char *workload_error(const struct workload *w);
 

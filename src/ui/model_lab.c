@@ -38,6 +38,7 @@ static void configure(struct model *m, enum source_setting what)
  * over, findings are logged afresh, and the view follows the newest trace. */
 static void settings_changed(struct model *m)
 {
+	m->settings_ns = clock_now_ns();
 	recent_reset(&m->window, clock_now_ns());
 	m->window_attr = recent_attribution(&m->window, clock_now_ns());
 	m->nlogged = 0;

@@ -12,18 +12,41 @@
 #define MAX_SEGMENTS 16
 
 /* What gives way first, in order: a segment holding the text is dropped,
- * or (cut) only the text itself is taken out of its segment. Segments not
- * named here are kept as long as anything else can go. */
+ * or only the text itself is cut out of its segment, or what follows the
+ * text loses its start ("snapshot …/dir/file.json"). Segments not named
+ * here are kept as long as anything else can go. */
+enum give { DROP, DROP_WHOLE, CUT, SHORTEN }; /* DROP_WHOLE: the segment is just the text */
 static const struct {
 	const char *text;
-	bool cut;
+	enum give how;
 } give_way[] = {
-	{ "spans ", false },       /* spans received, dropped */
-	{ " (simulated)", true },  /* "RTT 200µs (simulated)": RTT 200µs */
-	{ "req/s", false },        /* the request rate */
-	{ "obslab", false },       /* the program's name */
-	{ "snapshot ", false },    /* an opened file's path */
+	{ "spans ", DROP },       /* spans received, dropped */
+	{ " (simulated)", CUT },  /* "RTT 200µs (simulated)": RTT 200µs */
+	{ "req/s", DROP },        /* the request rate */
+	{ "obslab", DROP_WHOLE }, /* the program's name (a path may hold it too) */
+	{ "snapshot ", SHORTEN }, /* an opened file's path */
 };
+#define SHORTEST 12 /* cells a shortened path keeps */
+
+/* The text after `at` loses its start, with an ellipsis, until the
+ * segments are `excess` cells narrower (or only SHORTEST are left). */
+static void shorten(char *at, size_t cap, int excess)
+{
+	const char *ell = draw_glyphs()->ellipsis;
+	int cells = draw_width(at), keep = cells - excess - 1;
+	keep = keep < SHORTEST ? SHORTEST : keep;
+	if (cells <= keep + 1)
+		return;
+	const char *from = at;
+	while (*from && draw_width(from) > keep) {
+		from++;
+		while ((*from & 0xc0) == 0x80)
+			from++; /* whole characters */
+	}
+	char rest[256];
+	snprintf(rest, sizeof rest, "%s%s", ell, from);
+	snprintf(at, cap, "%s", rest);
+}
 
 struct segments {
 	size_t n;
@@ -100,10 +123,13 @@ static void status_fit(const char *line, int width, struct fitted *f)
 	for (size_t g = 0; g < sizeof give_way / sizeof give_way[0] && segments_width(&s) > width; g++) {
 		for (size_t i = 0; i + 1 < s.n && segments_width(&s) > width; i++) {
 			char *at = s.dropped[i] ? NULL : strstr(s.text[i], give_way[g].text);
-			if (!at)
+			if (!at || (give_way[g].how == DROP_WHOLE && strcmp(s.text[i] + strspn(s.text[i], " "), give_way[g].text)))
 				continue;
-			if (give_way[g].cut)
-				memmove(at, at + strlen(give_way[g].text), strlen(at + strlen(give_way[g].text)) + 1);
+			char *after = at + strlen(give_way[g].text);
+			if (give_way[g].how == CUT)
+				memmove(at, after, strlen(after) + 1);
+			else if (give_way[g].how == SHORTEN)
+				shorten(after, sizeof s.text[i] - (size_t)(after - s.text[i]), segments_width(&s) - width);
 			else
 				s.dropped[i] = true;
 		}

@@ -69,6 +69,9 @@ struct source_ops {
 	void (*start_plan)(struct source *src, const struct plan *plan);
 	void (*cancel_plan)(struct source *src);
 	bool (*plan_progress)(const struct source *src, uint32_t *done, uint32_t *total);
+	/* The request in flight, if one runs (when it began, statements so
+	 * far); NULL for a source that runs none. */
+	bool (*in_flight)(const struct source *src, int64_t *started_ns, uint32_t *queries);
 };
 
 struct source {

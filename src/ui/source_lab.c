@@ -114,6 +114,11 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 		draw_count(d, sizeof d, done);
 		draw_count(t, sizeof t, total);
 		snprintf(activity, sizeof activity, "seeding %s/%s users", d, t);
+	} else if (m->in_flight.shown) { /* a long request: how long so far, and how far */
+		char t[32], q[32];
+		model_format_long(t, sizeof t, clock_now_ns() - m->in_flight.since_ns);
+		draw_count(q, sizeof q, m->in_flight.queries);
+		snprintf(activity, sizeof activity, "in flight %s %s %s queries", t, g->dot, q);
 	} else if (m->settings.pace_hz) {
 		snprintf(activity, sizeof activity, "%.1f of %u req/s", lab->requests_per_s, m->settings.pace_hz);
 	} else {
@@ -132,6 +137,11 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 	         "spans %s %s dropped %s %s %s",
 	         sep, strategy_label(m->settings.strategy), sep, users, sep, m->settings.rtt_us, g->mu,
 	         sep, m->settings.index ? "on" : "off", sep, activity, sep, spans, g->dot, dropped, sep, where);
+}
+
+static bool in_flight(const struct source *src, int64_t *started_ns, uint32_t *queries)
+{
+	return workload_in_flight(lab_of(src)->session.workload, started_ns, queries);
 }
 
 static uint64_t dropped(const struct source *src)
@@ -187,4 +197,5 @@ const struct source_ops source_lab_ops = {
 	.start_plan = start_plan,
 	.cancel_plan = cancel_plan,
 	.plan_progress = plan_progress,
+	.in_flight = in_flight,
 };
