@@ -103,7 +103,7 @@ static bool segments_split(const char *line, struct segments *s)
 struct fitted {
 	char head[512];
 	int head_cells;
-	char tail[256];
+	char tail[288];
 };
 
 /* Segments give way in give_way's order, never the last; what still does
