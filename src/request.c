@@ -31,6 +31,7 @@ struct request_ctx {
 	uint32_t users;       /* in the database, as the caller last saw it */
 	uint8_t root_flags;
 	const _Atomic uint32_t *cancel;
+	_Atomic uint32_t *progress; /* statements run so far, for other threads */
 	uint32_t cancel_seen; /* *cancel when the request began, or was armed */
 	bool armed;           /* request_ctx_arm recorded cancel_seen for the next request */
 	bool running;         /* inside request_run: the progress handler may cancel */
@@ -95,6 +96,19 @@ void request_ctx_destroy(struct request_ctx *ctx)
 	sqlite3_finalize(ctx->chunk_stmt);
 	sqlite3_finalize(ctx->tail_stmt);
 	free(ctx);
+}
+
+void request_ctx_set_progress(struct request_ctx *ctx, _Atomic uint32_t *queries)
+{
+	ctx->progress = queries;
+}
+
+/* One more statement, counted where other threads can read it. */
+static void count_query(struct request_ctx *ctx, struct request_result *res)
+{
+	res->queries++;
+	if (ctx->progress)
+		atomic_store_explicit(ctx->progress, res->queries, memory_order_relaxed);
 }
 
 void request_ctx_set_root_flags(struct request_ctx *ctx, uint8_t flags)
@@ -220,10 +234,10 @@ static size_t take_text(struct request_result *res, sqlite3_stmt *stmt, int col)
 }
 
 /* Runs a users query: id, username, email and, if with_count, order_count. */
-static int fetch_users(sqlite3_stmt *stmt, bool with_count, struct request_result *res)
+static int fetch_users(struct request_ctx *ctx, sqlite3_stmt *stmt, bool with_count, struct request_result *res)
 {
 	int rc;
-	res->queries++;
+	count_query(ctx, res);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct user_row *u = push_user(res);
 		u->id = sqlite3_column_int64(stmt, 0);
@@ -242,7 +256,7 @@ static int run_naive(struct request_ctx *ctx, struct request_result *res)
 	if (rc == SQLITE_OK)
 		rc = prepared(ctx, &ctx->count_stmt, count_sql);
 	if (rc == SQLITE_OK)
-		rc = fetch_users(ctx->users_stmt, false, res);
+		rc = fetch_users(ctx, ctx->users_stmt, false, res);
 	/* The N+1 loop: one round trip per user. */
 	for (size_t i = 0; rc == SQLITE_OK && i < res->nusers; i++) {
 		if (cancelled(ctx)) {
@@ -251,7 +265,7 @@ static int run_naive(struct request_ctx *ctx, struct request_result *res)
 		}
 		sqlite3_stmt *stmt = ctx->count_stmt;
 		sqlite3_bind_int64(stmt, 1, res->users[i].id);
-		res->queries++;
+		count_query(ctx, res);
 		rc = sqlite3_step(stmt);
 		if (rc == SQLITE_ROW) {
 			res->users[i].order_count = sqlite3_column_int64(stmt, 0);
@@ -265,7 +279,7 @@ static int run_naive(struct request_ctx *ctx, struct request_result *res)
 static int run_optimized(struct request_ctx *ctx, struct request_result *res)
 {
 	int rc = prepared(ctx, &ctx->join_stmt, join_sql);
-	return rc == SQLITE_OK ? fetch_users(ctx->join_stmt, true, res) : rc;
+	return rc == SQLITE_OK ? fetch_users(ctx, ctx->join_stmt, true, res) : rc;
 }
 
 /* Finds the user with this id among users[lo..hi), which are sorted by id. */
@@ -287,7 +301,7 @@ static int run_eager(struct request_ctx *ctx, struct request_result *res)
 {
 	int rc = prepared(ctx, &ctx->users_stmt, users_sql);
 	if (rc == SQLITE_OK)
-		rc = fetch_users(ctx->users_stmt, false, res);
+		rc = fetch_users(ctx, ctx->users_stmt, false, res);
 	for (size_t first = 0; rc == SQLITE_OK && first < res->nusers; first += REQUEST_EAGER_CHUNK) {
 		if (cancelled(ctx)) {
 			rc = SQLITE_INTERRUPT;
@@ -305,7 +319,7 @@ static int run_eager(struct request_ctx *ctx, struct request_result *res)
 		sqlite3_stmt *stmt = *slot;
 		for (size_t i = 0; i < n; i++)
 			sqlite3_bind_int64(stmt, (int)i + 1, res->users[first + i].id);
-		res->queries++;
+		count_query(ctx, res);
 		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 			struct user_row *u = find_user(res, first, first + n, sqlite3_column_int64(stmt, 0));
 			if (u)

@@ -56,6 +56,8 @@ struct workload {
 	_Atomic uint32_t plan_done, plan_total;
 	_Atomic uint32_t db_users, db_changes; /* the database as it is */
 	_Atomic bool db_index;
+	_Atomic int64_t in_flight_since;   /* 0: no request running */
+	_Atomic uint32_t in_flight_queries; /* kept by the request (request_ctx_set_progress) */
 
 	pthread_mutex_t lock; /* guards nothing but the wake-up */
 	pthread_cond_t wake;
@@ -127,6 +129,8 @@ struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
 	atomic_init(&w->requests, 0);
 	atomic_init(&w->seed_done, 0);
 	atomic_init(&w->seed_total, 0);
+	atomic_init(&w->in_flight_since, 0);
+	atomic_init(&w->in_flight_queries, 0);
 
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
@@ -260,6 +264,16 @@ static enum db_status apply_settings(struct workload *w, struct sqltrace *st,
 	return DB_OK;
 }
 
+/* request_run, with the request shown in flight while it runs. */
+static enum db_status run_request(struct workload *w, struct request_ctx *ctx, enum strategy s)
+{
+	atomic_store(&w->in_flight_queries, 0);
+	atomic_store(&w->in_flight_since, clock_now_ns());
+	enum db_status status = request_run(ctx, s, &w->last, &w->error);
+	atomic_store(&w->in_flight_since, 0);
+	return status;
+}
+
 static const enum strategy plan_strategies[] = { STRATEGY_NAIVE, STRATEGY_OPTIMIZED, STRATEGY_EAGER };
 
 /* Runs the pending plan. Returns DB_OK also when a change cancelled it. */
@@ -295,7 +309,7 @@ static enum db_status run_plan(struct workload *w, struct request_ctx *ctx, stru
 				break; /* cancelled */
 			enum strategy s = plan_strategies[k % (sizeof plan_strategies / sizeof plan_strategies[0])];
 			notice_changes(w, ctx, cur);
-			status = request_run(ctx, s, &w->last, &w->error);
+			status = run_request(w, ctx, s);
 			if (status == DB_OK || status == DB_INTERRUPTED)
 				note_resumed(w);
 			if (status == DB_INTERRUPTED)
@@ -317,6 +331,7 @@ static void run(struct workload *w)
 	struct sqltrace *st = sqltrace_attach(w->db, &w->tracer, w->names);
 	struct request_ctx *ctx = request_ctx_create(w->db, &w->tracer, w->names, w->logs);
 	request_ctx_set_cancel(ctx, &w->cancel);
+	request_ctx_set_progress(ctx, &w->in_flight_queries);
 	/* Driving, users start unknown so that the first apply seeds (a no-op
 	 * when the stamp already says so); the read-out has the truth at once. */
 	struct applied cur = { .users = 0, .rtt_us = 0, .index = db_has_index(w->db) };
@@ -362,7 +377,7 @@ static void run(struct workload *w)
 		}
 		enum strategy strategy = (enum strategy)atomic_load(&w->strategy);
 		notice_changes(w, ctx, &cur);
-		status = request_run(ctx, strategy, &w->last, &w->error);
+		status = run_request(w, ctx, strategy);
 		if (status == DB_OK || status == DB_INTERRUPTED)
 			note_resumed(w);
 		if (status == DB_INTERRUPTED) {
@@ -510,6 +525,13 @@ void workload_db_state(const struct workload *w, uint32_t *users, bool *index, u
 int64_t workload_lock_wait_since(const struct workload *w)
 {
 	return db_wait_since(&w->wait);
+}
+
+bool workload_in_flight(const struct workload *w, int64_t *started_ns, uint32_t *queries)
+{
+	*started_ns = atomic_load(&w->in_flight_since);
+	*queries = atomic_load(&w->in_flight_queries);
+	return *started_ns != 0;
 }
 
 const char *workload_error(const struct workload *w)

@@ -85,6 +85,10 @@ void request_ctx_set_cancel(struct request_ctx *ctx, const _Atomic uint32_t *cou
  * between that check and the request still cancels the request. */
 void request_ctx_arm(struct request_ctx *ctx);
 
+/* A counter the request keeps at the statements it has run so far (any
+ * thread may read it; the request only stores). NULL: none. */
+void request_ctx_set_progress(struct request_ctx *ctx, _Atomic uint32_t *queries);
+
 /* Flags (enum span_flag) added to the root span of the requests that follow. */
 void request_ctx_set_root_flags(struct request_ctx *ctx, uint8_t flags);
 

@@ -153,6 +153,10 @@ int64_t workload_lock_wait_since(const struct workload *w);
  * seeding, index change or check), and how many times the worker found the
  * database changed by another connection. */
 void workload_db_state(const struct workload *w, uint32_t *users, bool *index, uint32_t *changes);
+/* The request in flight, if one runs: when it began (clock_now_ns) and the
+ * statements it has run so far; false between requests. Lock-free, from any
+ * thread (the two figures may be a statement apart). */
+bool workload_in_flight(const struct workload *w, int64_t *started_ns, uint32_t *queries);
 /* When the phase is WORKLOAD_FAILED: what went wrong, in one line. */
 const char *workload_error(const struct workload *w);
 

@@ -98,7 +98,9 @@ bool model_message_shown(const struct model *m)
 void model_status_line(const struct model *m, char *buf, size_t cap)
 {
 	const struct glyphs *g = draw_glyphs();
-	if (m->export_prompt)
+	if (m->confirm.open)
+		model_confirm_line(m, buf, cap);
+	else if (m->export_prompt)
 		snprintf(buf, cap, " export a snapshot as:  n native  %s  o OTLP/JSON  %s  c Chrome (Perfetto)  %s  Esc cancels",
 		         g->dot, g->dot, g->dot);
 	else if (model_message_shown(m))
@@ -468,6 +470,7 @@ void model_tick(struct model *m)
 		if (!m->shown) /* evicted while browsing history: the oldest kept */
 			model_show(m, store_trace_count(src->store) ? store_trace(src->store, 0)->seq : 0);
 	}
+	model_track_in_flight(m);
 	int64_t now = clock_now_ns();
 	refresh_window(m, now);
 

@@ -43,6 +43,7 @@ enum model_change {
 	MODEL_MEASURE = 1 << 4,   /* a comparison or sweep */
 	MODEL_LOG = 1 << 5,
 	MODEL_STATUS = 1 << 6,    /* the status bar's line or message */
+	MODEL_IN_FLIGHT = 1 << 7, /* the request in flight: its time and queries so far */
 };
 
 enum measure_kind { MEASURE_COMPARE, MEASURE_SWEEP };
@@ -113,6 +114,17 @@ struct model {
 	uint64_t quieted;
 
 	unsigned changed;            /* enum model_change bits */
+
+	/* a long request, shown while it runs (model_estimate.c) */
+	struct {
+		bool shown;              /* it has run at least MODEL_IN_FLIGHT_SHOWN_NS */
+		int64_t since_ns;
+		uint32_t queries;        /* statements so far */
+	} in_flight;
+	struct {
+		bool open;               /* c or s asked first: Enter starts it, any other key does not */
+		enum measure_kind kind;
+	} confirm;
 };
 
 /* model.c */
@@ -176,6 +188,22 @@ void model_cancel_measure(struct model *m);
 void model_follow_database(struct model *m);
 /* Whether a measurement was made under other settings than the current ones. */
 bool model_stale(const struct model *m, const struct measurement *meas);
+/* model_estimate.c: long work is shown before and while it runs. */
+#define MODEL_IN_FLIGHT_SHOWN_NS (1000 * 1000 * 1000LL) /* a request shown in flight after 1 s */
+#define MODEL_CONFIRM_NS (60 * 1000 * 1000 * 1000LL)   /* c or s asks first above a minute */
+/* The request in flight, from the source: once a tick. */
+void model_track_in_flight(struct model *m);
+/* c or s: starts the measurement (false), or, when it would take long (or
+ * cannot be told at a large scale), says how long in the status bar and the
+ * log and waits for model_answer_measure (true). */
+bool model_ask_measure(struct model *m, enum measure_kind which);
+/* The status bar's line while the question is open. */
+void model_confirm_line(const struct model *m, char *buf, size_t cap);
+/* The answer: yes starts it; no says it was not started. */
+void model_answer_measure(struct model *m, bool yes);
+/* "38.2 s", "4 min 20 s", "2 h 10 min" */
+void model_format_long(char *buf, size_t cap, int64_t ns);
+
 /* Writes the store as a snapshot file in export_dir; says how it went. */
 void model_export(struct model *m, enum snapshot_format format);
 

@@ -33,33 +33,51 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	static const char *const labels[3] = { "app", "database", "network" };
 	static const enum draw_role roles[3] = { ROLE_APP, ROLE_DB, ROLE_NET };
 
-	int inner = p->w - 2;
-	int bar = inner - 10 - 21; /* label, then "  1234.567 ms 100.0%" */
-	if (bar < 4)
-		bar = 4;
-	for (int i = 0; i < 3; i++) {
-		int y = 1 + i;
-		wattron(w, draw_attr(roles[i]));
-		draw_at(w, y, 2, labels[i], 9);
-		wattroff(w, draw_attr(roles[i]));
-		int64_t cells8 = a->total_ns > 0 ? (int64_t)((double)parts[i] / (double)a->total_ns * bar * 8) : 0;
-		wattron(w, draw_attr(ROLE_DIM));
-		for (int x = 0; x < bar; x++)
-			mvwaddstr(w, y, 11 + x, g->light);
-		wattroff(w, draw_attr(ROLE_DIM));
-		if (cells8 > 0)
-			draw_bar(w, y, 11, 0, cells8, draw_attr(roles[i]));
-		wmove(w, y, 11 + bar + 1);
-		draw_fmt(w, inner - bar - 10, "%5" PRId64 ".%03" PRId64 " ms %3" PRId64 ".%" PRId64 "%%",
-		         us[i] / 1000, us[i] % 1000, tenths[i] / 10, tenths[i] % 10);
-	}
 	int64_t total_us = us[0] + us[1] + us[2];
-	wattron(w, A_BOLD);
-	draw_at(w, 4, 2, "total", 9);
-	wmove(w, 4, 11 + bar + 1);
-	draw_fmt(w, inner - bar - 10, "%5" PRId64 ".%03" PRId64 " ms %3d.%d%%", total_us / 1000,
-	         total_us % 1000, a->total_ns > 0 ? 100 : 0, 0);
-	wattroff(w, A_BOLD);
+	/* The figures (ms and %) are what the pane is for: sized by the widest,
+	 * right-aligned against the border; the label and the bar give way. */
+	char ms[4][32], share[4][32];
+	int ms_cells = 0;
+	for (int i = 0; i < 4; i++) {
+		int64_t v = i < 3 ? us[i] : total_us;
+		snprintf(ms[i], sizeof ms[i], "%" PRId64 ".%03" PRId64 " ms", v / 1000, v % 1000);
+		if (i < 3)
+			snprintf(share[i], sizeof share[i], "%" PRId64 ".%" PRId64 "%%", tenths[i] / 10, tenths[i] % 10);
+		else
+			snprintf(share[i], sizeof share[i], "%d.0%%", a->total_ns > 0 ? 100 : 0);
+		ms_cells = draw_width(ms[i]) > ms_cells ? draw_width(ms[i]) : ms_cells;
+	}
+	int inner = p->w - 2;
+	int figures = ms_cells + 1 + 6;             /* "4.600 ms 100.0%" */
+	int fig_x = 1 + inner - 1 - figures;        /* one space before the border */
+	int label = fig_x - 2 - 1 >= 9 ? 9 : fig_x - 3; /* "database " */
+	int bar = fig_x - (2 + label) - 1;         /* a bar only where it has room */
+	if (bar < 3)
+		bar = 0;
+	for (int i = 0; i < 4; i++) {
+		int y = 1 + i;
+		attr_t attr = i < 3 ? draw_attr(roles[i]) : A_BOLD;
+		wattron(w, attr);
+		draw_at(w, y, 2, i < 3 ? labels[i] : "total", label > 0 ? label : 0);
+		wattroff(w, attr);
+		if (i < 3 && bar > 0) {
+			int64_t cells8 = a->total_ns > 0 ? (int64_t)((double)parts[i] / (double)a->total_ns * bar * 8) : 0;
+			wattron(w, draw_attr(ROLE_DIM));
+			for (int x = 0; x < bar; x++)
+				mvwaddstr(w, y, 2 + label + x, g->light);
+			wattroff(w, draw_attr(ROLE_DIM));
+			if (cells8 > 0)
+				draw_bar(w, y, 2 + label, 0, cells8, draw_attr(roles[i]));
+		}
+		if (i == 3)
+			wattron(w, A_BOLD);
+		wmove(w, y, fig_x);
+		draw_right(w, ms[i], ms_cells);
+		waddch(w, ' ');
+		draw_right(w, share[i], 6);
+		if (i == 3)
+			wattroff(w, A_BOLD);
+	}
 	wattron(w, draw_attr(ROLE_DIM));
 	if (p->h > 7) {
 		const struct recent_attribution *wa = &m->window_attr;

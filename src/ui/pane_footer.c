@@ -8,27 +8,56 @@
 #include "pane.h"
 #include "draw.h"
 
+/* A hint as the footer shows it: the binding's first key and its word. */
+static bool hint_of(const struct key_binding *b, const struct pane *p, unsigned controls, char *key, size_t cap,
+                    const char **word)
+{
+	bool measuring = p->screen != SCREEN_MAIN;
+	if (!b->hint || !keys_offered(b, controls) || (measuring && !keys_on_measure_screen(b->action)))
+		return false;
+	snprintf(key, cap, "%s", b->label);
+	char *space = strchr(key, ' ');
+	if (space)
+		*space = '\0'; /* the first key is enough here */
+	*word = measuring && b->action == ACT_QUIT ? "back" : b->hint;
+	return true;
+}
+
+/* Help and quit are always shown; the other hints, in the table's order,
+ * only while whole ones fit in what those two leave. */
+static bool always_shown(enum action a)
+{
+	return a == ACT_HELP || a == ACT_QUIT;
+}
+
 static void draw(struct pane *p, const struct model *m, bool focus)
 {
 	(void)focus;
 	unsigned controls = m->source->ops->controls;
+	char key[16];
+	const char *word;
+	int reserved = 0;
+	for (size_t i = 0; i < key_binding_count; i++)
+		if (always_shown(key_bindings[i].action) && hint_of(&key_bindings[i], p, controls, key, sizeof key, &word))
+			reserved += draw_width(key) + 1 + draw_width(word) + 2;
 	werase(p->win);
 	wmove(p->win, 0, 0);
 	int used = 0;
 	for (size_t i = 0; i < key_binding_count && used < p->w; i++) {
 		const struct key_binding *b = &key_bindings[i];
-		bool measuring = p->screen != SCREEN_MAIN;
-		if (!b->hint || !keys_offered(b, controls) || (measuring && !keys_on_measure_screen(b->action)))
+		if (!hint_of(b, p, controls, key, sizeof key, &word))
 			continue;
-		char key[16];
-		snprintf(key, sizeof key, "%s", b->label);
-		char *space = strchr(key, ' ');
-		if (space)
-			*space = '\0'; /* the first key is enough here */
+		int cells = draw_width(key) + 1 + draw_width(word) + 2;
+		if (always_shown(b->action))
+			reserved -= cells;
+		else if (used + cells + reserved > p->w + 2) /* the last hint's two spaces may go */
+			continue;
 		wattron(p->win, draw_attr(ROLE_STATUS));
-		used += draw_fmt(p->win, p->w - used, "%s", key);
+		used += draw_text(p->win, key, p->w - used);
 		wattroff(p->win, draw_attr(ROLE_STATUS));
-		used += draw_fmt(p->win, p->w - used, " %s  ", measuring && b->action == ACT_QUIT ? "back" : b->hint);
+		used += draw_fmt(p->win, p->w - used, " %s", word);
+		for (int gap = 0; gap < 2 && used < p->w - 1; gap++, used++)
+			waddch(p->win, ' ');
 	}
 	wnoutrefresh(p->win);
 }

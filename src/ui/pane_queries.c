@@ -11,11 +11,65 @@
 
 #define ROWS_PER_QUERY 2
 
-static const struct {
-	const char *title;
-	int cells;
-} columns[] = { { "calls", 6 }, { "total", 8 }, { "mean", 8 }, { "p95", 8 }, { "rows", 6 } };
+/* Left to right; when they do not all fit, the last go first: calls and
+ * total, what the list is for, always stay. */
+static const char *const columns[] = { "calls", "total", "mean", "p95", "rows" };
 #define NCOLUMNS (sizeof columns / sizeof columns[0])
+#define KEPT_COLUMNS 2
+#define COLUMN_GAP 2
+
+static void query_cells(const struct query_stat *q, char cell[NCOLUMNS][32])
+{
+	draw_count(cell[0], sizeof cell[0], q->calls);
+	draw_duration(cell[1], sizeof cell[1], q->total_ns);
+	draw_duration(cell[2], sizeof cell[2], q->mean_ns);
+	draw_duration(cell[3], sizeof cell[3], q->p95_ns);
+	draw_count(cell[4], sizeof cell[4], q->rows);
+}
+
+/* How many columns, the first KEPT_COLUMNS always, fit in inner cells. */
+static size_t columns_fitting(const int width[NCOLUMNS], int gap, int tags, int inner)
+{
+	size_t n = 0;
+	for (int used = 0; n < NCOLUMNS; n++) {
+		if (n >= KEPT_COLUMNS && used + width[n] + gap + tags > inner)
+			break;
+		used += width[n] + gap;
+	}
+	return n;
+}
+
+static void query_tag(const struct model *m, const struct query_stat *q, char *tag, size_t cap)
+{
+	pane_finding_tag(model_query_finding(m, q->fingerprint, FINDING_N_PLUS_ONE),
+	                 model_query_finding(m, q->fingerprint, FINDING_FULL_SCAN_LOOP), tag, cap);
+}
+
+/* Each column as wide as its widest value (or title) and a gap, so figures
+ * never run together; the columns shown are those that fit in inner cells
+ * with the finding tags after them (" ⚠N+1 scan"). Returns how many. */
+static size_t fit_columns(const struct model *m, const struct pane_list *l, size_t shown, int inner,
+                          int width[NCOLUMNS])
+{
+	for (size_t c = 0; c < NCOLUMNS; c++)
+		width[c] = draw_width(columns[c]);
+	int tags = 0;
+	for (size_t i = 0; i < shown && l->top + i < m->nqueries; i++) {
+		char cell[NCOLUMNS][32], tag[48];
+		query_cells(&m->queries[l->top + i], cell);
+		for (size_t c = 0; c < NCOLUMNS; c++)
+			width[c] = draw_width(cell[c]) > width[c] ? draw_width(cell[c]) : width[c];
+		query_tag(m, &m->queries[l->top + i], tag, sizeof tag);
+		if (tag[0] && 1 + draw_width(tag) > tags)
+			tags = 1 + draw_width(tag);
+	}
+	/* Two spaces between columns where all fit, one where that shows more. */
+	int gap = columns_fitting(width, COLUMN_GAP, tags, inner) == NCOLUMNS ? COLUMN_GAP : 1;
+	size_t n = columns_fitting(width, gap, tags, inner);
+	for (size_t c = 0; c < NCOLUMNS; c++)
+		width[c] += gap;
+	return n;
+}
 
 static size_t visible_queries(const struct pane *p)
 {
@@ -34,36 +88,33 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	         m->nqueries == 1 ? "" : "s");
 	draw_frame(w, title, focus);
 	int inner = p->w - 2;
+	size_t shown = visible_queries(p);
+	int width[NCOLUMNS];
+	size_t ncols = fit_columns(m, l, shown, inner, width);
 	wattron(w, draw_attr(ROLE_DIM));
 	wmove(w, 1, 1);
-	for (size_t c = 0; c < NCOLUMNS; c++)
-		draw_right(w, columns[c].title, columns[c].cells);
+	for (size_t c = 0; c < ncols; c++)
+		draw_right(w, columns[c], width[c]);
 	wattroff(w, draw_attr(ROLE_DIM));
 
-	size_t shown = visible_queries(p);
 	for (size_t i = 0; i < shown && l->top + i < m->nqueries; i++) {
 		size_t k = l->top + i;
 		const struct query_stat *q = &m->queries[k];
-		char cell[NCOLUMNS][24];
-		snprintf(cell[0], sizeof cell[0], "%u", q->calls);
-		draw_duration(cell[1], sizeof cell[1], q->total_ns);
-		draw_duration(cell[2], sizeof cell[2], q->mean_ns);
-		draw_duration(cell[3], sizeof cell[3], q->p95_ns);
-		draw_count(cell[4], sizeof cell[4], q->rows);
+		char cell[NCOLUMNS][32];
+		query_cells(q, cell);
 		int y = 2 + (int)(i * ROWS_PER_QUERY);
 		bool selected = k == l->cursor && focus;
 		if (selected)
 			wattron(w, draw_attr(ROLE_SELECTED));
 		wmove(w, y, 1);
 		int used = 0;
-		for (size_t c = 0; c < NCOLUMNS && used < inner; c++)
-			used += draw_right(w, cell[c], columns[c].cells);
+		for (size_t c = 0; c < ncols && used < inner; c++)
+			used += draw_right(w, cell[c], width[c] < inner - used ? width[c] : inner - used);
 		if (selected)
 			wattroff(w, draw_attr(ROLE_SELECTED));
 		char tag[48];
-		pane_finding_tag(model_query_finding(m, q->fingerprint, FINDING_N_PLUS_ONE),
-		                model_query_finding(m, q->fingerprint, FINDING_FULL_SCAN_LOOP), tag, sizeof tag);
-		if (tag[0]) {
+		query_tag(m, q, tag, sizeof tag);
+		if (tag[0] && 1 + draw_width(tag) <= inner - used) {
 			wattron(w, draw_attr(ROLE_WARN));
 			draw_fmt(w, inner - used, " %s", tag);
 			wattroff(w, draw_attr(ROLE_WARN));

@@ -1,24 +1,168 @@
 /* pane_status — the status bar: the model's status line, in one row; a
- * message that reports an error stands out. */
+ * message that reports an error stands out. A line wider than the terminal
+ * loses its least important segments first (as htop drops meters): the
+ * last segment (live, paused or history; a prompt's keys) always stays. */
+#include <stdio.h>
+#include <string.h>
+
 #include "draw.h"
 #include "model.h"
 #include "pane.h"
+
+#define MAX_SEGMENTS 16
+
+/* What gives way first, in order: a segment holding the text is dropped,
+ * or only the text itself is cut out of its segment, or what follows the
+ * text loses its start ("snapshot …/dir/file.json"). Segments not named
+ * here are kept as long as anything else can go. */
+enum give { DROP, DROP_WHOLE, CUT, SHORTEN }; /* DROP_WHOLE: the segment is just the text */
+static const struct {
+	const char *text;
+	enum give how;
+} give_way[] = {
+	{ "spans ", DROP },       /* spans received, dropped */
+	{ " (simulated)", CUT },  /* "RTT 200µs (simulated)": RTT 200µs */
+	{ "req/s", DROP },        /* the request rate */
+	{ "obslab", DROP_WHOLE }, /* the program's name (a path may hold it too) */
+	{ "snapshot ", SHORTEN }, /* an opened file's path */
+};
+#define SHORTEST 12 /* cells a shortened path keeps */
+
+/* The text after `at` loses its start, with an ellipsis, until the
+ * segments are `excess` cells narrower (or only SHORTEST are left). */
+static void shorten(char *at, size_t cap, int excess)
+{
+	const char *ell = draw_glyphs()->ellipsis;
+	int cells = draw_width(at), keep = cells - excess - 1;
+	keep = keep < SHORTEST ? SHORTEST : keep;
+	if (cells <= keep + 1)
+		return;
+	const char *from = at;
+	while (*from && draw_width(from) > keep) {
+		from++;
+		while ((*from & 0xc0) == 0x80)
+			from++; /* whole characters */
+	}
+	char rest[256];
+	snprintf(rest, sizeof rest, "%s%s", ell, from);
+	snprintf(at, cap, "%s", rest);
+}
+
+struct segments {
+	size_t n;
+	const char *sep;
+	char text[MAX_SEGMENTS][256];
+	bool dropped[MAX_SEGMENTS];
+};
+
+static int segments_width(const struct segments *s)
+{
+	int cells = 0, shown = 0, sep = draw_width(s->sep);
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->dropped[i])
+			continue;
+		cells += draw_width(s->text[i]) + (shown++ ? sep : 0);
+	}
+	return cells;
+}
+
+static void segments_join(const struct segments *s, char *out, size_t cap)
+{
+	size_t o = 0;
+	bool any = false;
+	out[0] = '\0';
+	for (size_t i = 0; i < s->n && o + 1 < cap; i++) {
+		if (s->dropped[i])
+			continue;
+		int k = snprintf(out + o, cap - o, "%s%s", any ? s->sep : "", s->text[i]);
+		any = true;
+		o = k > 0 && (size_t)k < cap - o ? o + (size_t)k : cap - 1;
+	}
+}
+
+/* Splits the line at " │ "; false if it has no separator (a message). */
+static bool segments_split(const char *line, struct segments *s)
+{
+	const char *sep = s->sep;
+	size_t seplen = strlen(sep);
+	s->n = 0;
+	for (const char *p = line; s->n < MAX_SEGMENTS;) {
+		const char *next = strstr(p, sep);
+		size_t len = next && s->n + 1 < MAX_SEGMENTS ? (size_t)(next - p) : strlen(p);
+		snprintf(s->text[s->n], sizeof s->text[s->n], "%.*s", (int)len, p);
+		s->dropped[s->n++] = false;
+		if (!next || s->n == MAX_SEGMENTS)
+			break;
+		p = next + seplen;
+	}
+	return s->n > 1;
+}
+
+/* The line as it fits: head (cut to head_cells when it is not -1), then
+ * the last segment whole. */
+struct fitted {
+	char head[512];
+	int head_cells;
+	char tail[288];
+};
+
+/* Segments give way in give_way's order, never the last; what still does
+ * not fit is cut before the last segment. */
+static void status_fit(const char *line, int width, struct fitted *f)
+{
+	static struct segments s; /* UI thread only; too big for the stack */
+	char sep[16];
+	snprintf(sep, sizeof sep, " %s ", draw_glyphs()->sep);
+	s.sep = sep;
+	f->head_cells = -1;
+	f->tail[0] = '\0';
+	if (draw_width(line) <= width || !segments_split(line, &s)) {
+		snprintf(f->head, sizeof f->head, "%s", line);
+		return;
+	}
+	for (size_t g = 0; g < sizeof give_way / sizeof give_way[0] && segments_width(&s) > width; g++) {
+		for (size_t i = 0; i + 1 < s.n && segments_width(&s) > width; i++) {
+			char *at = s.dropped[i] ? NULL : strstr(s.text[i], give_way[g].text);
+			if (!at || (give_way[g].how == DROP_WHOLE && strcmp(s.text[i] + strspn(s.text[i], " "), give_way[g].text)))
+				continue;
+			char *after = at + strlen(give_way[g].text);
+			if (give_way[g].how == CUT)
+				memmove(at, after, strlen(after) + 1);
+			else if (give_way[g].how == SHORTEN)
+				shorten(after, sizeof s.text[i] - (size_t)(after - s.text[i]), segments_width(&s) - width);
+			else
+				s.dropped[i] = true;
+		}
+	}
+	size_t last = s.n - 1;
+	int tail = draw_width(s.text[last]) + draw_width(sep);
+	if (segments_width(&s) <= width || width - tail < 8) {
+		segments_join(&s, f->head, sizeof f->head);
+		return;
+	}
+	s.dropped[last] = true;
+	segments_join(&s, f->head, sizeof f->head);
+	f->head_cells = width - tail;
+	snprintf(f->tail, sizeof f->tail, "%s%s", sep, s.text[last]);
+}
 
 static void draw(struct pane *p, const struct model *m, bool focus)
 {
 	(void)focus;
 	char line[512];
+	static struct fitted fitted;
 	model_status_line(m, line, sizeof line);
+	status_fit(line, p->w, &fitted);
 	werase(p->win);
 	wbkgdset(p->win, ' ' | draw_attr(ROLE_STATUS));
 	werase(p->win);
 	attr_t attr = draw_attr(m->message_error && model_message_shown(m) ? ROLE_ERROR : ROLE_STATUS);
 	wattron(p->win, attr | A_REVERSE * (attr != draw_attr(ROLE_STATUS)));
-	draw_at(p->win, 0, 0, line, p->w);
+	int used = draw_at(p->win, 0, 0, fitted.head, fitted.head_cells >= 0 ? fitted.head_cells : p->w);
+	draw_text(p->win, fitted.tail, p->w - used);
 	wattroff(p->win, attr | A_REVERSE);
 	wnoutrefresh(p->win);
 }
-
 const struct pane_ops pane_status_ops = {
 	.name = "status",
 	.watches = MODEL_STATUS,

@@ -119,14 +119,20 @@ static void draw_markers(WINDOW *w, const struct plot *pl, const struct comparis
 	wattroff(w, draw_attr(series[s].role) | A_BOLD);
 }
 
+/* The table: per strategy, its queries and median time at each scale. The
+ * time is what the sweep is for; where "10001 queries 11.00s" does not fit
+ * three times across, the queries lose their word ("10001 q"). */
 static void draw_table(WINDOW *w, int y, int width, const struct plan *plan, const struct comparison_row *rows,
                        size_t n)
 {
+	static const int wide_cells = 3 + 13 + 1 + 9, narrow_cells = 2 + 7 + 1 + 9;
+	bool wide = 7 + STRATEGY_COUNT * wide_cells <= width - 4;
+	int cells = wide ? wide_cells : narrow_cells;
 	wattron(w, draw_attr(ROLE_DIM));
 	wmove(w, y, 2);
 	draw_right(w, "users", 7);
 	for (int s = 0; s < STRATEGY_COUNT; s++)
-		draw_fmt(w, 28, "   %-25s", series[s].name);
+		draw_fmt(w, cells, "%*s%-*s", wide ? 3 : 2, "", cells - (wide ? 3 : 2), series[s].name);
 	wattroff(w, draw_attr(ROLE_DIM));
 	for (size_t i = 0; i < plan->nscales; i++) {
 		wmove(w, y + 1 + (int)i, 2);
@@ -141,13 +147,18 @@ static void draw_table(WINDOW *w, int y, int width, const struct plan *plan, con
 			char total[16] = "", queries[24] = "";
 			if (r) {
 				draw_duration(total, sizeof total, r->median_total_ns);
-				snprintf(queries, sizeof queries, "%u quer%s", r->queries_per_request,
-				         r->queries_per_request == 1 ? "y" : "ies");
+				if (wide)
+					snprintf(queries, sizeof queries, "%u quer%s", r->queries_per_request,
+					         r->queries_per_request == 1 ? "y" : "ies");
+				else
+					snprintf(queries, sizeof queries, "%u q", r->queries_per_request);
 			}
-			draw_fmt(w, 28, "   %13s %-9s", queries, r ? total : "-");
+			if (wide)
+				draw_fmt(w, cells, "   %13s %-9s", queries, r ? total : "-");
+			else
+				draw_fmt(w, cells, "  %7s %-9s", queries, r ? total : "-");
 		}
 	}
-	(void)width;
 }
 
 static void draw(struct pane *p, const struct model *m, bool focus)

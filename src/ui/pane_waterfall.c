@@ -184,6 +184,29 @@ static void draw_group_bar(WINDOW *w, const struct model *m, const struct wf_row
 		draw_span_bar(w, first + k, t0, span, c, y);
 }
 
+/* A request that has run a second or more, on the bottom border (or in the
+ * empty pane before the first trace): "in flight 38.2 s · 41,233 queries so far". */
+static void draw_in_flight(WINDOW *w, const struct pane *p, const struct model *m, bool empty)
+{
+	if (!m->in_flight.shown)
+		return;
+	char t[32], q[32], text[160];
+	model_format_long(t, sizeof t, clock_now_ns() - m->in_flight.since_ns);
+	draw_count(q, sizeof q, m->in_flight.queries);
+	snprintf(text, sizeof text, "request in flight %s %s %s quer%s so far", t, draw_glyphs()->dot, q,
+	         m->in_flight.queries == 1 ? "y" : "ies");
+	wattron(w, draw_attr(ROLE_WARN));
+	if (empty) {
+		draw_at(w, 3, 2, text, p->w - 4);
+	} else {
+		wmove(w, p->h - 1, 2);
+		waddch(w, ' ');
+		draw_text(w, text, p->w - 6);
+		waddch(w, ' ');
+	}
+	wattroff(w, draw_attr(ROLE_WARN));
+}
+
 static void draw(struct pane *p, const struct model *m, bool focus)
 {
 	WINDOW *w = p->win;
@@ -207,6 +230,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	draw_frame(w, title, focus);
 	if (!t) {
 		draw_at(w, 2, 2, "waiting for the first request...", p->w - 4);
+		draw_in_flight(w, p, m, true);
 		wnoutrefresh(w);
 		return;
 	}
@@ -240,6 +264,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		if (selected)
 			wattroff(w, sel);
 	}
+	draw_in_flight(w, p, m, false);
 	wnoutrefresh(w);
 }
 
@@ -284,7 +309,7 @@ const struct pane_ops pane_waterfall_ops = {
 	.name = "waterfall",
 	.private_size = sizeof(struct waterfall_state),
 	.focusable = true,
-	.watches = MODEL_TRACE | MODEL_SELECTION,
+	.watches = MODEL_TRACE | MODEL_SELECTION | MODEL_IN_FLIGHT,
 	.draw = draw,
 	.handle = handle,
 	.click = click,

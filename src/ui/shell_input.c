@@ -112,6 +112,8 @@ static void lab_action(struct shell *sh, enum action action)
 	case ACT_PAUSE: model_toggle_pause(m); break;
 	case ACT_COMPARE:
 	case ACT_SWEEP:
+		if (model_ask_measure(m, action == ACT_COMPARE ? MEASURE_COMPARE : MEASURE_SWEEP))
+			break; /* long: the status bar asks first */
 		model_measure(m, action == ACT_COMPARE ? MEASURE_COMPARE : MEASURE_SWEEP);
 		shell_set_screen(sh, action == ACT_COMPARE ? SCREEN_COMPARE : SCREEN_SWEEP);
 		break;
@@ -203,6 +205,16 @@ void shell_handle_key(struct shell *sh, int key)
 			return;
 		}
 		toggle_help(sh);
+		return;
+	}
+	if (m->confirm.open) { /* c or s asked first: Enter starts it, any other key does not */
+		bool yes = key == '\n' || key == '\r' || key == KEY_ENTER;
+		enum measure_kind kind = m->confirm.kind;
+		model_answer_measure(m, yes);
+		if (yes)
+			shell_set_screen(sh, kind == MEASURE_COMPARE ? SCREEN_COMPARE : SCREEN_SWEEP);
+		shell_take_changes(sh);
+		mark(sh, MODEL_STATUS);
 		return;
 	}
 	if (m->export_prompt) { /* the key after x picks the format */

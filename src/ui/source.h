@@ -73,6 +73,9 @@ struct source_ops {
 	 * another process changed it since the last call; NULL for a source
 	 * without a database. */
 	bool (*database)(struct source *src, uint32_t *users, bool *index);
+	/* The request in flight, if one runs (when it began, statements so
+	 * far); NULL for a source that runs none. */
+	bool (*in_flight)(const struct source *src, int64_t *started_ns, uint32_t *queries);
 };
 
 struct source {

@@ -133,6 +133,11 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 		draw_count(d, sizeof d, done);
 		draw_count(t, sizeof t, total);
 		snprintf(activity, sizeof activity, "seeding %s/%s users", d, t);
+	} else if (m->in_flight.shown) { /* a long request: how long so far, and how far */
+		char t[32], q[32];
+		model_format_long(t, sizeof t, clock_now_ns() - m->in_flight.since_ns);
+		draw_count(q, sizeof q, m->in_flight.queries);
+		snprintf(activity, sizeof activity, "in flight %s %s %s queries", t, g->dot, q);
 	} else {
 		/* The workload never bursts above its pace (workload.c), so more
 		 * than the pace is a window holding one request more than it
@@ -179,6 +184,11 @@ static void refusal(const struct source *src, char *buf, size_t cap)
 {
 	(void)src;
 	snprintf(buf, cap, "watching read-only: c and s would reseed the database; measure in the obslab that drives it");
+}
+
+static bool in_flight(const struct source *src, int64_t *started_ns, uint32_t *queries)
+{
+	return workload_in_flight(lab_of(src)->session.workload, started_ns, queries);
 }
 
 static uint64_t dropped(const struct source *src)
@@ -239,6 +249,7 @@ const struct source_ops source_lab_ops = {
 	.cancel_plan = cancel_plan,
 	.plan_progress = plan_progress,
 	.database = database,
+	.in_flight = in_flight,
 };
 
 /* --watch: the lab read-only. Strategy, RTT and pace are this process's
@@ -257,4 +268,5 @@ const struct source_ops source_lab_watch_ops = {
 	.configure = configure,
 	.pause = pause,
 	.database = database,
+	.in_flight = in_flight,
 };
