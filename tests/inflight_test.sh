@@ -57,7 +57,7 @@ expect '─ Comparison · 100,?000 users'
 expect 'measuring .* requests'
 keys Escape
 expect '─ Waterfall'
-expect 'measurement cancelled'
+expect 'comparison cancelled'
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

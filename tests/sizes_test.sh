@@ -170,7 +170,7 @@ for size in $sizes; do
 	sleep 0.3
 done
 keys c
-wait_for 'measured: medians' 60 || bad "the comparison never finished"
+wait_for 'measured: each row' 60 || bad "the comparison never finished"
 for size in $sizes; do
 	resize "$size"
 	check compare "$size"
@@ -178,7 +178,7 @@ done
 keys Escape
 wait_for '─ Waterfall ' 10
 keys s
-wait_for 'measured: medians' 120 || bad "the sweep never finished"
+wait_for 'measured: each row' 120 || bad "the sweep never finished"
 for size in $sizes; do
 	resize "$size"
 	check sweep "$size"
