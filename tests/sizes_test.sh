@@ -146,6 +146,8 @@ start() { # start COLSxLINES COMMAND...: the explorer in a terminal of that size
 	local size=$1
 	shift
 	tm kill-server 2>/dev/null
+	# the old server ends after its clients: a new session must not reach it
+	for _ in $(seq 100); do tm list-sessions >/dev/null 2>&1 || break; sleep 0.1; done
 	LC_ALL=C.UTF-8 tm -u -f /dev/null new-session -d -x "${size%x*}" -y "${size#*x}" -s t \
 		"env LC_ALL=C.UTF-8 HOME=$work $*; sleep 600"
 	tm set-option -t t -g status off
