@@ -270,6 +270,53 @@ static bool uri_names_vfs(const char *arg)
 	return false;
 }
 
+/* Decodes the URI text at *p up to one of stops (or the end) into out, as
+ * SQLite decodes it; *p is left on the stop. False if it did not fit. */
+static bool uri_take(const char **p, const char *stops, char *out, size_t cap)
+{
+	size_t n = 0;
+	bool fits = true;
+	while (**p && !strchr(stops, **p)) {
+		int c = (unsigned char)*(*p)++;
+		if (c == '%' && hex_digit((*p)[0]) >= 0 && hex_digit((*p)[1]) >= 0) {
+			c = hex_digit((*p)[0]) * 16 + hex_digit((*p)[1]);
+			*p += 2;
+		}
+		if (n + 1 < cap)
+			out[n++] = (char)c;
+		else
+			fits = false;
+	}
+	out[n] = '\0';
+	return fits;
+}
+
+bool db_path_in_memory(const char *path)
+{
+	if (strcmp(path, ":memory:") == 0 || path[0] == '\0')
+		return true;
+	if (strncmp(path, "file:", 5) != 0)
+		return false;
+	const char *p = path + 5;
+	if (strncmp(p, "//", 2) == 0) /* an authority: the path begins at its end */
+		p += strcspn(p + 2, "/?#") + 2;
+	char part[16];
+	/* ":memory:" as the file, or no file at all (a private temporary one) */
+	if (uri_take(&p, "?#", part, sizeof part) && (strcmp(part, ":memory:") == 0 || part[0] == '\0'))
+		return true;
+	while (*p == '?' || *p == '&') {
+		p++;
+		char key[8], value[8];
+		bool key_fits = uri_take(&p, "=&#", key, sizeof key);
+		if (*p == '=')
+			p++;
+		bool value_fits = uri_take(&p, "&#", value, sizeof value);
+		if (key_fits && value_fits && strcmp(key, "mode") == 0 && strcmp(value, "memory") == 0)
+			return true;
+	}
+	return false;
+}
+
 static const char *kind_of(mode_t mode)
 {
 	return S_ISDIR(mode) ? "a directory" : S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device"
@@ -668,8 +715,29 @@ enum db_status db_seed(sqlite3 *db, uint32_t users, uint64_t seed, db_progress_f
 	return DB_OK;
 }
 
+/* The indexes that serve "orders.user_id = ?": any whole (not partial)
+ * index of orders whose first column is user_id in its default collation,
+ * whatever its name; obslab's own comes first. */
+static const char serving_sql[] =
+	"SELECT il.name FROM pragma_index_list('orders') AS il, pragma_index_xinfo(il.name) AS ii"
+	" WHERE ii.seqno = 0 AND ii.name = 'user_id' AND ii.coll = 'BINARY' AND il.partial = 0"
+	" ORDER BY il.name <> '" DB_INDEX_NAME "', il.name LIMIT 1";
+
+bool db_index_serving(sqlite3 *db, char *name, size_t cap)
+{
+	char buf[256];
+	bool serving = query_text(db, serving_sql, NULL, buf, sizeof buf) == SQLITE_OK && buf[0] != '\0';
+	if (name && cap > 0)
+		snprintf(name, cap, "%s", serving ? buf : "");
+	return serving;
+}
+
 enum db_status db_set_index(sqlite3 *db, bool on, struct obslab_error *err)
 {
+	/* On: none is added where one serves already. Off: only obslab's own
+	 * is dropped; another program's is not obslab's to drop. */
+	if (on && db_has_index(db))
+		return DB_OK;
 	const char *sql = on ? "CREATE INDEX IF NOT EXISTS " DB_INDEX_NAME " ON orders(user_id)"
 	                     : "DROP INDEX IF EXISTS " DB_INDEX_NAME;
 	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
@@ -680,8 +748,5 @@ enum db_status db_set_index(sqlite3 *db, bool on, struct obslab_error *err)
 
 bool db_has_index(sqlite3 *db)
 {
-	char name[64];
-	return query_text(db, "SELECT name FROM sqlite_master WHERE type = 'index' AND name = ?",
-	                  DB_INDEX_NAME, name, sizeof name) == SQLITE_OK &&
-	       name[0] != '\0';
+	return db_index_serving(db, NULL, 0);
 }
