@@ -14,6 +14,7 @@
 
 #include "db_guard.h"
 #include "db_lock.h"
+#include "db_uri.h"
 #include "obslab/clock.h"
 #include "obslab/rng.h"
 
@@ -233,90 +234,6 @@ static void display_name(char *buf, size_t cap, const char *arg, const struct db
 		snprintf(buf, cap, "%s", arg);
 }
 
-static int hex_digit(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* True when a file: URI has a vfs= parameter (keys decoded as SQLite
- * decodes them): it would open the file past the guard. */
-static bool uri_names_vfs(const char *arg)
-{
-	if (strncmp(arg, "file:", 5) != 0)
-		return false;
-	const char *p = strchr(arg, '?');
-	while (p && *p && *p != '#') {
-		p++; /* past '?' or '&' */
-		char key[8];
-		size_t n = 0;
-		bool too_long = false;
-		while (*p && *p != '=' && *p != '&' && *p != '#') {
-			int c = (unsigned char)*p++;
-			if (c == '%' && hex_digit(p[0]) >= 0 && hex_digit(p[1]) >= 0) {
-				c = hex_digit(p[0]) * 16 + hex_digit(p[1]);
-				p += 2;
-			}
-			if (n + 1 < sizeof key)
-				key[n++] = (char)c;
-			else
-				too_long = true;
-		}
-		key[n] = '\0';
-		if (!too_long && strcmp(key, "vfs") == 0)
-			return true;
-		while (*p && *p != '&' && *p != '#')
-			p++;
-	}
-	return false;
-}
-
-/* Decodes the URI text at *p up to one of stops (or the end) into out, as
- * SQLite decodes it; *p is left on the stop. False if it did not fit. */
-static bool uri_take(const char **p, const char *stops, char *out, size_t cap)
-{
-	size_t n = 0;
-	bool fits = true;
-	while (**p && !strchr(stops, **p)) {
-		int c = (unsigned char)*(*p)++;
-		if (c == '%' && hex_digit((*p)[0]) >= 0 && hex_digit((*p)[1]) >= 0) {
-			c = hex_digit((*p)[0]) * 16 + hex_digit((*p)[1]);
-			*p += 2;
-		}
-		if (n + 1 < cap)
-			out[n++] = (char)c;
-		else
-			fits = false;
-	}
-	out[n] = '\0';
-	return fits;
-}
-
-bool db_path_in_memory(const char *path)
-{
-	if (strcmp(path, ":memory:") == 0 || path[0] == '\0')
-		return true;
-	if (strncmp(path, "file:", 5) != 0)
-		return false;
-	const char *p = path + 5;
-	if (strncmp(p, "//", 2) == 0) /* an authority: the path begins at its end */
-		p += strcspn(p + 2, "/?#") + 2;
-	char part[16];
-	/* ":memory:" as the file, or no file at all (a private temporary one) */
-	if (uri_take(&p, "?#", part, sizeof part) && (strcmp(part, ":memory:") == 0 || part[0] == '\0'))
-		return true;
-	while (*p == '?' || *p == '&') {
-		p++;
-		char key[8], value[8];
-		bool key_fits = uri_take(&p, "=&#", key, sizeof key);
-		if (*p == '=')
-			p++;
-		bool value_fits = uri_take(&p, "&#", value, sizeof value);
-		if (key_fits && value_fits && strcmp(key, "mode") == 0 && strcmp(value, "memory") == 0)
-			return true;
-	}
-	return false;
-}
-
 static const char *kind_of(mode_t mode)
 {
 	return S_ISDIR(mode) ? "a directory" : S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device"
@@ -401,7 +318,7 @@ static enum db_status look(const char *path, struct db_wait *wait, struct db_gua
 	memset(f, 0, sizeof *f);
 	if (lock)
 		*lock = NULL;
-	if (uri_names_vfs(path))
+	if (db_uri_names_vfs(path))
 		return fail(err, DB_CANTOPEN, "%s: a URI that chooses a VFS (vfs=) is not accepted; "
 		            "pass --db with a path", path);
 	const char *vfs = db_guard_vfs(true);
@@ -715,23 +632,6 @@ enum db_status db_seed(sqlite3 *db, uint32_t users, uint64_t seed, db_progress_f
 	return DB_OK;
 }
 
-/* The indexes that serve "orders.user_id = ?": any whole (not partial)
- * index of orders whose first column is user_id in its default collation,
- * whatever its name; obslab's own comes first. */
-static const char serving_sql[] =
-	"SELECT il.name FROM pragma_index_list('orders') AS il, pragma_index_xinfo(il.name) AS ii"
-	" WHERE ii.seqno = 0 AND ii.name = 'user_id' AND ii.coll = 'BINARY' AND il.partial = 0"
-	" ORDER BY il.name <> '" DB_INDEX_NAME "', il.name LIMIT 1";
-
-bool db_index_serving(sqlite3 *db, char *name, size_t cap)
-{
-	char buf[256];
-	bool serving = query_text(db, serving_sql, NULL, buf, sizeof buf) == SQLITE_OK && buf[0] != '\0';
-	if (name && cap > 0)
-		snprintf(name, cap, "%s", serving ? buf : "");
-	return serving;
-}
-
 enum db_status db_set_index(sqlite3 *db, bool on, struct obslab_error *err)
 {
 	/* On: none is added where one serves already. Off: only obslab's own
@@ -744,9 +644,4 @@ enum db_status db_set_index(sqlite3 *db, bool on, struct obslab_error *err)
 	if (rc != SQLITE_OK)
 		return sqlite_fail(err, db, rc, on ? "cannot create the index" : "cannot drop the index");
 	return DB_OK;
-}
-
-bool db_has_index(sqlite3 *db)
-{
-	return db_index_serving(db, NULL, 0);
 }
