@@ -252,8 +252,8 @@ static int check_watch(const struct cli *cli, struct obslab_error *err)
 	                    : !cli->run.seed_from_db ? "--seed" : NULL;
 	if (changes)
 		return usage_error(err, "--watch shows the database as it is; %s would change it: leave it out", changes);
-	if (strcmp(cli->db_path, ":memory:") == 0)
-		return usage_error(err, "--watch needs a lab database file (--db PATH), not :memory:");
+	if (db_path_in_memory(cli->db_path))
+		return usage_error(err, "--watch needs a lab database file (--db PATH), not an in-memory database");
 	return CLI_EXIT_OK;
 }
 

@@ -2,7 +2,8 @@
  * cmd_measure — `obslab compare` and `obslab sweep`: start a session on
  * the plan, feed each completed trace to a comparison as the store sees it,
  * show progress on a terminal, and print the comparison's rows (each its
- * median request's figures) as a table or JSON.
+ * median request's figures) as a table or JSON. Progress goes to stderr
+ * (see struct progress); stdout holds the figures alone.
  */
 #include "obslab/cmd_measure.h"
 
@@ -16,16 +17,13 @@
 #include "obslab/analysis.h"
 #include "obslab/cli.h"
 #include "obslab/cmd_common.h"
+#include "obslab/clock.h"
 #include "obslab/comparison.h"
+#include "obslab/duration.h"
 #include "obslab/ring.h"
 #include "obslab/session.h"
 #include "obslab/textsafe.h"
 #include "obslab/xalloc.h"
-
-static void observe(void *ctx, const struct trace *t)
-{
-	comparison_add(ctx, t);
-}
 
 static double rounded(double x, double unit)
 {
@@ -112,18 +110,104 @@ static void print_table(FILE *out, const struct cli *cli, const struct compariso
 	             "over this one. The network is simulated: --rtt-us 0 measures embedded SQLite alone.\n");
 }
 
+/* Progress on stderr, stdout left to the figures. A run of fast requests
+ * says nothing (but a terminal's \r line); once a request passes a second,
+ * one line says what the run is and why it takes long, and each request
+ * over a second gets a line as it completes. */
+#define SLOW_NS CLOCK_NS_PER_S
+
 struct progress {
 	struct session *s;
+	struct comparison *cmp;
+	const struct cli *cli;
 	FILE *err;
+	bool tty;
+	bool line_shown;   /* the terminal's \r line is on screen */
+	bool announced;
+	uint32_t completed; /* measured requests seen */
 };
+
+static void clear_line(struct progress *p)
+{
+	if (p->line_shown)
+		fprintf(p->err, "\r%72s\r", "");
+	p->line_shown = false;
+}
+
+static void announce(struct progress *p)
+{
+	const struct cli *cli = p->cli;
+	const struct plan *plan = &cli->plan;
+	uint32_t most = 0;
+	for (size_t i = 0; i < plan->nscales; i++)
+		most = plan->users[i] > most ? plan->users[i] : most;
+	uint32_t total = (uint32_t)plan->nscales * 3 * plan->requests, users, changes;
+	bool index; /* as the database has it: another program's index serves too */
+	workload_db_state(p->s->workload, &users, &index, &changes);
+	clear_line(p);
+	if (cli->command == CLI_CMD_SWEEP)
+		fprintf(p->err, "obslab: sweep over %zu size%s up to %u users", plan->nscales,
+		        plan->nscales == 1 ? "" : "s", most);
+	else
+		fprintf(p->err, "obslab: compare at %u users", most);
+	fprintf(p->err, ", index %s, RTT %u us: 3 strategies x %u request%s (%u in all); requests are taking over a second",
+	        index ? "on" : "off", cli->run.rtt_us, plan->requests, plan->requests == 1 ? "" : "s", total);
+	/* What makes naive slow: one query per user, each waiting the simulated
+	 * round trip and, without the index, scanning every order. */
+	fprintf(p->err, ": naive runs %llu queries, each waiting the RTT%s (smaller with --users, --rtt-us%s)",
+	        (unsigned long long)most + 1, index ? "" : " and scanning orders without the index",
+	        index ? "" : ", --index on");
+	fprintf(p->err, "; a line follows each request over a second\n");
+	p->announced = true;
+}
+
+static void observe(void *ctx, const struct trace *t)
+{
+	struct progress *p = ctx;
+	comparison_add(p->cmp, t);
+	if (!t || t->nspans == 0)
+		return;
+	const struct span_record *root = &t->spans[0];
+	if (!(root->flags & SPAN_F_MEASURED) || root->strategy >= STRATEGY_COUNT)
+		return;
+	p->completed++;
+	int64_t took = duration_sub(root->end_ns, root->start_ns);
+	if (took < SLOW_NS)
+		return;
+	if (!p->announced)
+		announce(p);
+	clear_line(p);
+	uint32_t done, total;
+	bool running;
+	workload_plan_progress(p->s->workload, &done, &total, &running);
+	fprintf(p->err, "obslab: request %u of %u, %s at %u users: %.1f s%s\n", p->completed, total,
+	        strategy_name((enum strategy)root->strategy), root->u.root.users, (double)took / 1e9,
+	        (root->flags & (SPAN_F_CANCELLED | SPAN_F_ERROR)) ? " (did not complete)" : "");
+	fflush(p->err);
+}
 
 static void show_progress(void *ctx)
 {
 	struct progress *p = ctx;
+	int64_t started;
+	uint32_t queries;
+	bool in_flight = workload_in_flight(p->s->workload, &started, &queries);
+	int64_t elapsed = in_flight ? duration_sub(clock_now_ns(), started) : 0;
+	if (elapsed >= SLOW_NS && !p->announced) {
+		announce(p);
+		fflush(p->err);
+	}
+	if (!p->tty)
+		return;
 	uint32_t done, total;
 	bool running;
 	workload_plan_progress(p->s->workload, &done, &total, &running);
-	fprintf(p->err, "\rmeasuring: %u/%u requests", done, total);
+	if (elapsed >= SLOW_NS)
+		fprintf(p->err, "\rmeasuring: %u/%u requests; this one %.0f s, %u queries so far   ", done, total,
+		        (double)elapsed / 1e9, queries);
+	else
+		fprintf(p->err, "\rmeasuring: %u/%u requests%30s", done, total, "");
+	p->line_shown = true;
 }
 
 int cmd_measure(const struct cli *given, FILE *out, FILE *err)
@@ -145,13 +229,10 @@ int cmd_measure(const struct cli *given, FILE *out, FILE *err)
 	effective.run = cfg;
 	if (effective.plan.nscales == 1 && effective.plan.users[0] == 0)
 		effective.plan.users[0] = cfg.users; /* the database's size */
-	store_set_observer(s.store, observe, cmp);
-
-	struct progress pr = { .s = &s, .err = err };
-	bool tty = isatty(fileno(err));
-	session_wait(&s, NULL, NULL, tty ? show_progress : NULL, &pr);
-	if (tty)
-		fprintf(err, "\r%40s\r", "");
+	struct progress pr = { .s = &s, .cmp = cmp, .cli = cli, .err = err, .tty = isatty(fileno(err)) };
+	store_set_observer(s.store, observe, &pr);
+	session_wait(&s, NULL, NULL, show_progress, &pr);
+	clear_line(&pr);
 
 	int status = CLI_EXIT_OK;
 	if (workload_phase(s.workload) == WORKLOAD_FAILED) {

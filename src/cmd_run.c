@@ -220,6 +220,8 @@ int cmd_run(const struct cli *given, FILE *out, FILE *err)
 	}
 	store_set_observer(r.s.store, tally_trace, &r.tally);
 	session_wait(&r.s, write_log, &r, NULL, NULL);
+	uint32_t db_users, db_changes;
+	workload_db_state(r.s.workload, &db_users, &effective.run.index, &db_changes); /* another's index serves too */
 
 	int status = CLI_EXIT_OK;
 	if (workload_phase(r.s.workload) == WORKLOAD_FAILED) {

@@ -14,6 +14,7 @@
 
 #include "db_guard.h"
 #include "db_lock.h"
+#include "db_uri.h"
 #include "obslab/clock.h"
 #include "obslab/rng.h"
 
@@ -233,43 +234,6 @@ static void display_name(char *buf, size_t cap, const char *arg, const struct db
 		snprintf(buf, cap, "%s", arg);
 }
 
-static int hex_digit(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* True when a file: URI has a vfs= parameter (keys decoded as SQLite
- * decodes them): it would open the file past the guard. */
-static bool uri_names_vfs(const char *arg)
-{
-	if (strncmp(arg, "file:", 5) != 0)
-		return false;
-	const char *p = strchr(arg, '?');
-	while (p && *p && *p != '#') {
-		p++; /* past '?' or '&' */
-		char key[8];
-		size_t n = 0;
-		bool too_long = false;
-		while (*p && *p != '=' && *p != '&' && *p != '#') {
-			int c = (unsigned char)*p++;
-			if (c == '%' && hex_digit(p[0]) >= 0 && hex_digit(p[1]) >= 0) {
-				c = hex_digit(p[0]) * 16 + hex_digit(p[1]);
-				p += 2;
-			}
-			if (n + 1 < sizeof key)
-				key[n++] = (char)c;
-			else
-				too_long = true;
-		}
-		key[n] = '\0';
-		if (!too_long && strcmp(key, "vfs") == 0)
-			return true;
-		while (*p && *p != '&' && *p != '#')
-			p++;
-	}
-	return false;
-}
-
 static const char *kind_of(mode_t mode)
 {
 	return S_ISDIR(mode) ? "a directory" : S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device"
@@ -354,7 +318,7 @@ static enum db_status look(const char *path, struct db_wait *wait, struct db_gua
 	memset(f, 0, sizeof *f);
 	if (lock)
 		*lock = NULL;
-	if (uri_names_vfs(path))
+	if (db_uri_names_vfs(path))
 		return fail(err, DB_CANTOPEN, "%s: a URI that chooses a VFS (vfs=) is not accepted; "
 		            "pass --db with a path", path);
 	const char *vfs = db_guard_vfs(true);
@@ -670,18 +634,14 @@ enum db_status db_seed(sqlite3 *db, uint32_t users, uint64_t seed, db_progress_f
 
 enum db_status db_set_index(sqlite3 *db, bool on, struct obslab_error *err)
 {
+	/* On: none is added where one serves already. Off: only obslab's own
+	 * is dropped; another program's is not obslab's to drop. */
+	if (on && db_has_index(db))
+		return DB_OK;
 	const char *sql = on ? "CREATE INDEX IF NOT EXISTS " DB_INDEX_NAME " ON orders(user_id)"
 	                     : "DROP INDEX IF EXISTS " DB_INDEX_NAME;
 	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return sqlite_fail(err, db, rc, on ? "cannot create the index" : "cannot drop the index");
 	return DB_OK;
-}
-
-bool db_has_index(sqlite3 *db)
-{
-	char name[64];
-	return query_text(db, "SELECT name FROM sqlite_master WHERE type = 'index' AND name = ?",
-	                  DB_INDEX_NAME, name, sizeof name) == SQLITE_OK &&
-	       name[0] != '\0';
 }

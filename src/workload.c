@@ -233,6 +233,35 @@ static void note_version(struct workload *w)
 		db_data_version(w->db, &w->data_version);
 }
 
+/* The index as asked, and then as the database has it: an index another
+ * program made on orders.user_id serves as well as obslab's, so on adds
+ * none and off leaves it on (and the setting follows, as for others'
+ * changes), and the log says which index serves. */
+static enum db_status set_index(struct workload *w, bool on, struct applied *cur)
+{
+	char name[128];
+	bool served = db_index_serving(w->db, name, sizeof name);
+	enum db_status status = db_set_index(w->db, on, &w->error);
+	if (status != DB_OK)
+		return status;
+	if (on && served && w->logs) {
+		struct log_field f = log_text("index", name);
+		log_emit(w->logs, LOG_INFO, "orders.user_id has an index already; none added", 1, &f);
+	}
+	cur->index = db_index_serving(w->db, name, sizeof name);
+	if (!on && cur->index) {
+		bool asked = on;
+		atomic_compare_exchange_strong(&w->index, &asked, true);
+		atomic_fetch_add(&w->db_changes, 1);
+		if (w->logs) {
+			struct log_field f = log_text("index", name);
+			log_emit(w->logs, LOG_WARN,
+			         "another index serves orders.user_id and is not obslab's to drop; the index stays on", 1, &f);
+		}
+	}
+	return DB_OK;
+}
+
 /* Brings the database and the connection in line with the control values. */
 static enum db_status apply_settings(struct workload *w, struct sqltrace *st,
                                      struct request_ctx *ctx, struct applied *cur)
@@ -249,10 +278,9 @@ static enum db_status apply_settings(struct workload *w, struct sqltrace *st,
 		cur->users = users;
 	}
 	if (index != cur->index) {
-		status = db_set_index(w->db, index, &w->error);
+		status = set_index(w, index, cur);
 		if (status != DB_OK)
 			return status;
-		cur->index = index;
 	}
 	note_resumed(w);
 	publish(w, ctx, cur);

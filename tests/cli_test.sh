@@ -100,6 +100,21 @@ has out.txt '^ +100  naive +101 '
 has out.txt '^ +100  optimized +1 '
 has out.txt 'simulated'
 
+# Requests over a second: stderr says what runs and why it is slow, then one
+# line per such request; stdout keeps the figures alone. Fast ones: silent.
+run 0 compare --users 200 --rtt-us 6000 --requests 1 --db slow.db
+has err.txt '^obslab: compare at 200 users, index off, RTT 6000 us: 3 strategies x 1 request \(3 in all\); requests are taking over a second: naive runs 201 queries, .*--index on'
+has err.txt '^obslab: request 1 of 3, naive at 200 users: [0-9]+\.[0-9] s$'
+lines err.txt 2
+has out.txt '^GET /users/analytics: RTT 6000 us per query'
+lacks out.txt 'obslab:'
+run 0 sweep --users-list 20,200 --rtt-us 6000 --requests 1 --index on --db slow.db
+has err.txt '^obslab: sweep over 2 sizes up to 200 users, index on, RTT 6000 us: 3 strategies x 1 request \(6 in all\)'
+has err.txt '^obslab: request 4 of 6, naive at 200 users: [0-9]+\.[0-9] s$'
+lines err.txt 2
+run 0 compare --users 200 --rtt-us 0 --requests 2 --db slow.db
+lines err.txt 0
+
 run 0 sweep --users-list 20,100,300 --requests 2 --rtt-us 0 --json --db sweep.db
 jqok out.txt '.users_list == [20, 100, 300] and (.rows | length) == 9'
 jqok out.txt '[.rows[] | [.users, .strategy]] == [[20,"naive"],[20,"optimized"],[20,"eager"],[100,"naive"],[100,"optimized"],[100,"eager"],[300,"naive"],[300,"optimized"],[300,"eager"]]'

@@ -312,8 +312,35 @@ expect 'database changed by another c' 5
 sqlite3 -cmd '.timeout 20000' t.db "CREATE INDEX idx_orders_user_id ON orders(user_id);" || bad "sqlite3 could not index"
 expect ' 100 users .* index on' 10
 expect 'obslab.index = true' 10
+# An index on orders(user_id) under another name is the index: the status
+# and the traces say so, `i` does not drop it (not obslab's) and says why.
+sqlite3 -cmd '.timeout 20000' t.db "DROP INDEX idx_orders_user_id;" || bad "sqlite3 could not drop the index"
+expect ' 100 users .* index off' 10
+sqlite3 -cmd '.timeout 20000' t.db "CREATE INDEX idx_o ON orders(user_id);" || bad "sqlite3 could not index"
+expect ' 100 users .* index on' 10
+expect 'obslab.index = true' 10
+keys i
+expect 'another index serves orders' 10
+sleep 1
+expect ' 100 users .* index on' 2
+indexes() { sqlite3 -cmd '.timeout 20000' t.db "SELECT group_concat(name) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders'"; }
+[ "$(indexes)" = idx_o ] && ok || bad "after i, orders has the indexes '$(indexes)', not idx_o alone"
 keys q
 expect '^EXIT=0 #4$' 5
+# Headless: --index on where one serves adds none; --index off leaves it,
+# reports the index on as it ran, and logs why.
+"$bin" run --db t.db --index on --requests 1 >"$work/out.txt" 2>"$work/err.txt" ||
+	bad "run --index on beside idx_o failed: $(cat "$work/err.txt")"
+[ "$(indexes)" = idx_o ] && ok || bad "run --index on beside idx_o left the indexes '$(indexes)'"
+"$bin" run --db t.db --index off --requests 1 --log-file "$work/log.json" >"$work/out.txt" 2>"$work/err.txt" ||
+	bad "run --index off beside idx_o failed: $(cat "$work/err.txt")"
+[ "$(indexes)" = idx_o ] && ok || bad "run --index off dropped idx_o: '$(indexes)'"
+grep -q 'RTT 200 us (simulated), index on$' "$work/out.txt" && ok ||
+	bad "run --index off beside idx_o said: $(head -1 "$work/out.txt")"
+grep -q '"message":"another index serves orders.user_id.*"index":"idx_o"' "$work/log.json" && ok ||
+	bad "run --index off beside idx_o logged: $(cat "$work/log.json")"
+sqlite3 -cmd '.timeout 20000' t.db "DROP INDEX idx_o; CREATE INDEX idx_orders_user_id ON orders(user_id);" ||
+	bad "sqlite3 could not put the index back"
 # Without --users, a lab keeps the size another run gave it.
 before=$(sha256sum t.db)
 "$bin" run --db t.db --requests 1 >"$work/out.txt" 2>"$work/err.txt" && ok || bad "run on t.db failed: $(cat "$work/err.txt")"

@@ -251,7 +251,17 @@ static void settings_left_out_are_the_databases_and_watch_changes_nothing(void *
 	BAD("--watch shows the database as it is", "--users", "--watch", "--users", "100");
 	BAD("--watch", "--index", "run", "--index", "on", "--watch");
 	BAD("--watch", "--seed", "run", "--watch", "--seed", "3");
-	BAD("--watch needs a lab database file", ":memory:", "run", "--watch", "--db", ":memory:");
+	BAD("--watch needs a lab database file", "in-memory", "run", "--watch", "--db", ":memory:");
+	/* every form SQLite reads as a database without a file */
+	BAD("--watch needs a lab database file", "in-memory", "--watch", "--db", "file::memory:");
+	BAD("--watch needs a lab database file", "in-memory", "run", "--watch", "--db", "file::memory:?cache=shared");
+	BAD("--watch needs a lab database file", "in-memory", "--watch", "--db", "file:lab.db?mode=memory");
+	BAD("--watch needs a lab database file", "in-memory", "--watch", "--db", "file:lab.db?cache=shared&mode=memory");
+	BAD("--watch needs a lab database file", "in-memory", "--watch", "--db", "file:%3Amemory%3A");
+	BAD("--watch needs a lab database file", "in-memory", "--watch", "--db", "file:");
+	ok(&p, "--watch", "--db", "file:lab.db?mode=ro", NULL);
+	ok(&p, "--watch", "--db", "file:///tmp/memory.db?modex=memory", NULL);
+	ok(&p, "--watch", "--db", "./:memory:", NULL);
 	BAD("not an option of 'obslab compare'", "--watch", "compare", "--watch");
 	BAD("not an option of 'obslab sweep'", "--watch", "sweep", "--watch");
 }

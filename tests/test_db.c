@@ -165,6 +165,38 @@ static void index_toggles(void **state)
 	sqlite3_close(db);
 }
 
+/* An index another program made on orders(user_id) is the index: on adds
+ * no second one, off leaves it (not obslab's), and db_index_serving names
+ * it; a partial one or one on another first column does not serve. */
+static void another_programs_index_serves(void **state)
+{
+	(void)state;
+	sqlite3 *db = open_seeded(":memory:", 20, 42);
+	struct obslab_error err;
+	char name[64];
+	assert_int_equal(sqlite3_exec(db, "CREATE INDEX idx_p ON orders(user_id) WHERE quantity > 1;"
+	                              "CREATE INDEX idx_q ON orders(quantity, user_id);", NULL, NULL, NULL), SQLITE_OK);
+	assert_false(db_index_serving(db, name, sizeof name));
+	assert_string_equal(name, "");
+	assert_int_equal(sqlite3_exec(db, "CREATE INDEX idx_o ON orders(user_id, quantity)", NULL, NULL, NULL), SQLITE_OK);
+	assert_true(db_has_index(db));
+	assert_true(db_index_serving(db, name, sizeof name));
+	assert_string_equal(name, "idx_o");
+	assert_int_equal(db_set_index(db, true, &err), DB_OK); /* served: none added */
+	assert_int_equal(scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = '" DB_INDEX_NAME "'"), 0);
+	assert_int_equal(db_set_index(db, false, &err), DB_OK); /* not obslab's to drop */
+	assert_true(db_index_serving(db, name, sizeof name));
+	assert_string_equal(name, "idx_o");
+	assert_int_equal(sqlite3_exec(db, "DROP INDEX idx_o; CREATE INDEX " DB_INDEX_NAME " ON orders(user_id);"
+	                              "CREATE INDEX idx_a ON orders(user_id);", NULL, NULL, NULL), SQLITE_OK);
+	assert_true(db_index_serving(db, name, sizeof name));
+	assert_string_equal(name, DB_INDEX_NAME); /* obslab's first */
+	assert_int_equal(db_set_index(db, false, &err), DB_OK);
+	assert_true(db_index_serving(db, name, sizeof name));
+	assert_string_equal(name, "idx_a");
+	sqlite3_close(db);
+}
+
 static void refuses_a_foreign_database_untouched(void **state)
 {
 	(void)state;
@@ -612,6 +644,7 @@ int main(void)
 		cmocka_unit_test(restart_is_idempotent),
 		cmocka_unit_test(scale_changes_match_a_fresh_seed),
 		cmocka_unit_test(index_toggles),
+		cmocka_unit_test(another_programs_index_serves),
 		cmocka_unit_test(refuses_a_foreign_database_untouched),
 		cmocka_unit_test(refuses_a_file_that_is_not_a_database),
 		cmocka_unit_test(reports_paths_it_cannot_use),

@@ -110,6 +110,11 @@ enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **ou
  * the handle keeps a plain DB_LOCK_WAIT_MS busy timeout. */
 enum db_status db_open_watch(const char *path, struct db_wait *wait, sqlite3 **out, struct obslab_error *err);
 
+/* Whether --db names a database with no file to watch, as SQLite reads
+ * it: ":memory:", a file: URI whose file is ":memory:" or empty, or one with
+ * mode=memory. Looks at the text alone. */
+bool db_path_in_memory(const char *path);
+
 /* PRAGMA data_version: false if it could not be read (the database is
  * locked past the busy timeout, or gone). */
 bool db_data_version(sqlite3 *db, int64_t *out);
@@ -128,8 +133,16 @@ typedef void db_progress_fn(void *ctx, uint32_t done, uint32_t total);
 enum db_status db_seed(sqlite3 *db, uint32_t users, uint64_t seed, db_progress_fn *progress,
                        void *ctx, struct obslab_error *err);
 
+/* The index on orders.user_id is on when any index serves "user_id = ?"
+ * (a whole index of orders with user_id first, in its default collation),
+ * obslab's DB_INDEX_NAME or one another program made. On where one serves
+ * is a no-op; off drops obslab's own only, so the index may still be on
+ * after it (db_index_serving names the one that serves). */
 enum db_status db_set_index(sqlite3 *db, bool on, struct obslab_error *err);
 bool db_has_index(sqlite3 *db);
+/* Whether an index serves orders.user_id, and which (obslab's first) in
+ * name ("" if none; name may be NULL). */
+bool db_index_serving(sqlite3 *db, char *name, size_t cap);
 
 /* The users and seed the stamp records; 0 for a database not yet seeded. */
 uint32_t db_seeded_users(sqlite3 *db);
