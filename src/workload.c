@@ -349,7 +349,12 @@ static enum db_status run_plan(struct workload *w, struct request_ctx *ctx, stru
 		if (atomic_load(&w->generation) != generation)
 			break;
 	}
-	atomic_store(&w->plan_running, false);
+	/* A plan started while this one was being cancelled runs next: the
+	 * explorer would take "not running" in between for its end. */
+	pthread_mutex_lock(&w->lock);
+	if (!atomic_load(&w->plan_pending))
+		atomic_store(&w->plan_running, false);
+	pthread_mutex_unlock(&w->lock);
 	return status;
 }
 
@@ -439,6 +444,7 @@ static void run(struct workload *w)
 		obslab_error_set(&w->error,
 		         "gave up after %lld s waiting for another connection's lock on the database",
 		         (long long)(w->wait.limit_ns / CLOCK_NS_PER_S));
+	atomic_store(&w->plan_running, false); /* a plan still pending never runs now */
 	atomic_store(&w->phase, status == DB_OK ? WORKLOAD_DONE : WORKLOAD_FAILED);
 	request_ctx_destroy(ctx);
 	sqltrace_detach(st);

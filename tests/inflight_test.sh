@@ -4,7 +4,9 @@
 # takes most of an hour: the waterfall and the status bar show it in flight
 # with its elapsed time and queries so far, both growing; c says what the
 # comparison would take, from that request, and waits: Esc does not start
-# it, Enter does, and Esc then cancels it as before.
+# it, Enter does, and Esc then cancels it as before. On the too-small screen
+# only q acts (Enter does not start it). i in the comparison view, while its
+# long first request is in flight, measures again and shows it.
 # Usage: inflight_test.sh PATH/TO/obslab
 set -u
 bin=$(realpath "$1")
@@ -58,6 +60,49 @@ expect 'measuring .* requests'
 keys Escape
 expect '─ Waterfall'
 expect 'comparison cancelled'
+
+# --- the terminal too small: only q acts; Enter does not answer the prompt ----------------
+keys c
+expect 'Enter to start, Esc to cancel'
+tm resize-window -t t -x 40 -y 10
+expect 'terminal too small: 40x10'
+keys Enter
+keys x
+sleep 1
+tm resize-window -t t -x 120 -y 40
+expect 'Enter to start, Esc to cancel' # the question is still open
+expect_not '─ Comparison'
+expect_not 'measuring'
+keys Escape
+expect 'comparison not started'
+expect_not '─ Comparison'
+
+# --- i in the comparison view while a long request is cancelled: measured and shown -------
+# The comparison's first request (naive, no index) runs for minutes; i cancels it and
+# measures again with the index: the view says measuring, its table fills, and the log
+# gets one summary line, not the measured requests' own lines.
+keys c
+expect 'Enter to start, Esc to cancel'
+keys Enter
+expect 'measuring .* 0/30 requests'
+sleep 2
+keys i
+expect '─ Comparison · 100,?000 users · RTT 0µs \(simulated\) · index on'
+expect 'measuring .* [1-9][0-9]*/30 requests' 120
+expect_not 'measured: each row'
+expect '^│ optimized +1 ' 120
+expect 'measured: each row' 300
+expect '^│ naive \(N\+1\) +100001 '
+expect '^│ eager +201 '
+keys Escape
+expect '─ Waterfall'
+keys Space # paused: the live requests push nothing out
+expect 'INFO  comparison measured, 30'
+expect_not 'Optimized query executed'
+expect_not 'Eager loading query executed'
+n=$(screen | grep -c 'comparison measured')
+[ "$n" -eq 1 ] && ok || bad "the log shows $n summary lines for one measurement"
+keys q
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

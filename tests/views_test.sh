@@ -7,7 +7,9 @@
 #  - a measurement writes one summary line in the log; a selected log line
 #    is shown whole;
 #  - one key (L) goes back to live from history, and the status bar says so;
-#  - the rate after a pace change, plurals, the help's closing text.
+#  - the rate after a pace change, plurals, the help's closing text;
+#  - a workload that stopped on an error: the status bar, the lab's keys
+#    and the exit status say so.
 # Usage: views_test.sh PATH/TO/obslab SOURCE_DIR
 set -u
 . "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for
@@ -165,6 +167,30 @@ done
 screen | grep -Eq '││  [^│]*left out *│$' && ok || { bad "the selected line is not wrapped in place"; show; }
 keys q
 wait_for 'EXIT=0' 10 && ok || bad "q did not quit"
+
+# --- a workload that stopped on an error says so, and so does the exit ------------------------
+# Another process drops a table under the explorer: the status bar says stopped (not live);
+# + and i say in one line that the workload has stopped and why, and change nothing; q exits 1
+# with the reason on stderr, after the terminal is restored.
+explorer 160 45 --db fail.db --users 100 --rtt-us 0 --strategy naive '2>fail.err' # stderr kept apart
+expect 'GET /users/analytics' 20
+expect '│ ● live'
+sqlite3 fail.db 'DROP TABLE orders'
+expect 'stopped: error \(see log\)' 20
+expect '│ stopped *$'
+absent '● live'
+keys +
+expect 'the workload has stopped: .*no such table: orders; q quits'
+absent 'reseeding'
+absent 'users: 1000'
+keys i
+expect 'the workload has stopped: .*no such table: orders'
+absent 'index on orders.user_id: o'
+keys q
+expect 'EXIT=1' 10
+err=$(cat fail.err 2>/dev/null)
+[[ "$err" == "obslab: the workload stopped: "*"no such table: orders" ]] && ok ||
+	bad "after a failed workload stderr said '$err'"
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

@@ -453,8 +453,11 @@ void model_tick(struct model *m)
 	model_follow_database(m); /* before the traces that ran on what changed */
 	struct source_sink sink = { sink_log, sink_note, m };
 	src->ops->drain(src, &sink);
-	if (!measuring)
+	if (!measuring) {
+		if (m->measuring && src->ops->failure && src->ops->failure(src))
+			m->measuring->cancelled = true; /* cut short by the workload's failure */
 		m->measuring = NULL;
+	}
 	/* Cancelled, a plan ends with the request in flight: wait for it, a while. */
 	if (quiet && (!measuring || (!m->measuring && clock_now_ns() - quiet->ended_ns > QUIET_AFTER_CANCEL_NS))) {
 		m->quiet = NULL;

@@ -183,6 +183,9 @@ void model_measure(struct model *m, enum measure_kind which); /* start a compari
  * source's plan has stopped). */
 void model_log_measurement(struct model *m, const struct measurement *meas);
 void model_cancel_measure(struct model *m);
+/* Whether the source has stopped for good (the workload failed); if so, the
+ * status bar says so and why, for a key that would change the lab. */
+bool model_lab_stopped(struct model *m);
 /* Takes the users and index the lab's database has, when another process
  * changed them: the settings the next traces run under. Any source. */
 void model_follow_database(struct model *m);

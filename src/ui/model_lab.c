@@ -242,6 +242,16 @@ void model_cancel_measure(struct model *m)
 	m->changed |= MODEL_MEASURE; /* the log says so when the plan has stopped */
 }
 
+bool model_lab_stopped(struct model *m)
+{
+	const struct source *src = m->source;
+	const char *why = src->ops->failure ? src->ops->failure(src) : NULL;
+	if (!why)
+		return false;
+	model_message(m, true, "the workload has stopped: %s; q quits", why);
+	return true;
+}
+
 bool model_stale(const struct model *m, const struct measurement *meas)
 {
 	bool users_differ = meas == &m->compare && meas->plan.users[0] != m->settings.users;

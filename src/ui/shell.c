@@ -311,12 +311,21 @@ int app_main(const struct cli *cli)
 		}
 	}
 
+	/* A workload that failed is a failed run: said after the terminal is back. */
+	char failed[LOGBOOK_TEXT] = "";
+	const char *why = sh->source.ops->failure ? sh->source.ops->failure(&sh->source) : NULL;
+	if (why)
+		snprintf(failed, sizeof failed, "%s", why);
 	free_windows(sh);
 	curses_active = 0;
 	endwin();
 	delscreen(screen);
 	shell_stop(sh);
 	free(sh);
+	if (failed[0]) {
+		textsafe_fprintf(stderr, "obslab: the workload stopped: %s\n", failed);
+		return CLI_EXIT_FAILURE;
+	}
 	return CLI_EXIT_OK;
 }
 

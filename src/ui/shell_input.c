@@ -92,6 +92,8 @@ static bool handle_screen_action(struct shell *sh, enum action action)
 static void lab_action(struct shell *sh, enum action action)
 {
 	struct model *m = &sh->model;
+	if (model_lab_stopped(m))
+		return; /* the status bar says why */
 	switch (action) {
 	case ACT_TOGGLE_STRATEGY: model_toggle_strategy(m); break;
 	case ACT_NAIVE: model_set_strategy(m, STRATEGY_NAIVE); break;
@@ -195,6 +197,11 @@ void shell_handle_key(struct shell *sh, int key)
 		handle_mouse(sh);
 		return;
 	}
+	if (sh->too_small) { /* only q acts, as the screen says; the rest waits for a larger terminal */
+		if (keys_lookup(key) == ACT_QUIT)
+			sh->quit = true;
+		return;
+	}
 	if (sh->help_open) { /* moving keys scroll the help; any other closes it */
 		enum action a = keys_lookup(key);
 		if (a == ACT_UP || a == ACT_DOWN || a == ACT_PAGE_UP || a == ACT_PAGE_DOWN) {
@@ -209,6 +216,8 @@ void shell_handle_key(struct shell *sh, int key)
 	}
 	if (m->confirm.open) { /* c or s asked first: Enter starts it, any other key does not */
 		bool yes = key == '\n' || key == '\r' || key == KEY_ENTER;
+		if (yes && model_lab_stopped(m))
+			yes = false; /* the workload has failed since: nothing to measure with */
 		enum measure_kind kind = m->confirm.kind;
 		model_answer_measure(m, yes);
 		if (yes)
@@ -224,8 +233,5 @@ void shell_handle_key(struct shell *sh, int key)
 		shell_take_changes(sh);
 		return;
 	}
-	enum action action = keys_lookup(key);
-	if (sh->too_small && action != ACT_QUIT)
-		return;
-	handle_action(sh, action);
+	handle_action(sh, keys_lookup(key));
 }

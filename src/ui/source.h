@@ -76,6 +76,9 @@ struct source_ops {
 	/* The request in flight, if one runs (when it began, statements so
 	 * far); NULL for a source that runs none. */
 	bool (*in_flight)(const struct source *src, int64_t *started_ns, uint32_t *queries);
+	/* Why the source has stopped for good (the lab's workload failed), or
+	 * NULL while it runs; NULL op for a source that cannot fail so. */
+	const char *(*failure)(const struct source *src);
 };
 
 struct source {

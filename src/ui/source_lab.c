@@ -157,7 +157,9 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 	}
 
 	char where[48];
-	if (m->paused)
+	if (phase == WORKLOAD_FAILED) /* nothing runs now: not live, whatever the view follows */
+		snprintf(where, sizeof where, "stopped");
+	else if (m->paused)
 		snprintf(where, sizeof where, "%s paused", g->paused);
 	else if (!m->follow)
 		snprintf(where, sizeof where, "history %s L for live", g->dot);
@@ -189,6 +191,12 @@ static void refusal(const struct source *src, char *buf, size_t cap)
 static bool in_flight(const struct source *src, int64_t *started_ns, uint32_t *queries)
 {
 	return workload_in_flight(lab_of(src)->session.workload, started_ns, queries);
+}
+
+static const char *failure(const struct source *src)
+{
+	const struct workload *w = lab_of(src)->session.workload;
+	return workload_phase(w) == WORKLOAD_FAILED ? workload_error(w) : NULL;
 }
 
 static uint64_t dropped(const struct source *src)
@@ -250,6 +258,7 @@ const struct source_ops source_lab_ops = {
 	.plan_progress = plan_progress,
 	.database = database,
 	.in_flight = in_flight,
+	.failure = failure,
 };
 
 /* --watch: the lab read-only. Strategy, RTT and pace are this process's
@@ -269,4 +278,5 @@ const struct source_ops source_lab_watch_ops = {
 	.pause = pause,
 	.database = database,
 	.in_flight = in_flight,
+	.failure = failure,
 };
