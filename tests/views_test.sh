@@ -7,7 +7,8 @@
 #  - a measurement writes one summary line in the log; a selected log line
 #    is shown whole;
 #  - one key (L) goes back to live from history, and the status bar says so;
-#  - the rate after a pace change, plurals, the help's closing text.
+#  - the rate after a pace change, plurals, the help's closing text;
+#  - the details pane wraps a long CJK name between characters.
 # Usage: views_test.sh PATH/TO/obslab SOURCE_DIR
 set -u
 . "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for
@@ -163,6 +164,17 @@ done
 screen | grep -Eq '││  [^│]*left out *│$' && ok || { bad "the selected line is not wrapped in place"; show; }
 keys q
 wait_for 'EXIT=0' 10 && ok || bad "q did not quit"
+
+# --- the details pane wraps a long name between characters, by cells ------------------------
+# A root span named "GET /" and 40 CJK characters (2 cells each) at 80x24: the name wraps
+# over two lines of the details pane, every character whole (no \xNN halves).
+explorer 80 24 open "$src/tests/hostile/wrap/cjk-long-name-otlp.json"
+expect '─ Details '
+cjk=$(printf '中文%.0s' $(seq 20))
+details=$(screen | sed -n '/─ Details /,/^└/p' | sed 's/^│ *//; s/ *│[┌│└].*$//; s/ *│ *$//' | tr -d '\n')
+case $details in *"GET /$cjk  (server span)"*) ok ;; *) bad "the details do not hold the name whole: $details"; show ;; esac
+absent '\\x[0-9a-f]{2}'
+keys q
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]
