@@ -91,18 +91,26 @@ static bool sequential(const struct spantree *tree, const struct trace *t, uint3
 	return true;
 }
 
-/* IN (...) chunks, not one query per parent: the source's rows (the
- * parents) and the run's own rows are both at least FINDINGS_BATCH_ROWS
- * per repetition. Unknown rows (0, as other tools' files may leave them)
- * never make a run batching. */
+/* IN (...) chunks, not one query per parent: each repetition serves many
+ * parents. The source's rows (the parents) are at least FINDINGS_BATCH_ROWS
+ * per repetition, and the repetitions either returned at least that many
+ * rows each or take a list ("IN (?)", "= ANY(?)"): chunks of parents that
+ * have few or no rows of their own are still chunks. Unknown rows (0, as
+ * other tools' files may leave them) in the source never make a run
+ * batching. */
 static bool batched(const struct spantree *tree, const struct trace *t, uint32_t source, uint32_t first,
-                    uint32_t count)
+                    uint32_t count, const struct strtab *names)
 {
 	uint64_t parents = t->spans[source].u.db.rows, rows = 0, need = (uint64_t)FINDINGS_BATCH_ROWS * count;
+	if (parents < need)
+		return false;
 	uint32_t c = first;
 	for (uint32_t k = 0; k < count; k++, c = tree->next_sibling[c])
 		rows += t->spans[c].u.db.rows;
-	return parents >= need && rows >= need;
+	if (rows >= need)
+		return true;
+	const char *sql = names ? strtab_get(names, t->spans[first].name) : NULL;
+	return sql && sqlfp_takes_list(sql);
 }
 
 static void full_scan(struct findings *f, const struct trace *t, uint32_t first, uint32_t count,
@@ -152,7 +160,7 @@ void findings_detect(struct findings *f, const struct trace *t, const struct fin
 				last = tree->next_sibling[last];
 			if (t->spans[c].flags & SPAN_F_DB) {
 				if (run >= min_count && source != SPANTREE_NONE && sequential(tree, t, c, run) &&
-				    !batched(tree, t, source, c, run)) {
+				    !batched(tree, t, source, c, run, names)) {
 					size_t before = f->n;
 					struct finding *x = record(f, t, FINDING_N_PLUS_ONE, c, run);
 					if (x && x->cost_ns < cfg->n1_min_ns) {

@@ -626,3 +626,25 @@ enum sqlfp_dialect sqlfp_dialect_of(const char *db_system)
 			return known[i].dialect;
 	return SQLFP_ANY;
 }
+
+/* Watches "IN (" and "ANY(" / "SOME(" for a parenthesis holding only values
+ * and commas: the list a fingerprint keeps as "IN (?)" or "= ANY(?)". */
+bool sqlfp_takes_list(const char *fingerprint)
+{
+	struct lexer lx = fingerprint_lexer(fingerprint);
+	struct token t;
+	enum in_state in = IN_NONE;
+	for (lex_next(&lx, &t); t.type != TOK_END; lex_next(&lx, &t)) {
+		if (in == IN_SAW_IN && t.type == TOK_LPAREN)
+			in = IN_LIST_COMMA;
+		else if (in == IN_LIST_COMMA && t.type == TOK_VALUE)
+			in = IN_LIST_VALUE;
+		else if (in == IN_LIST_VALUE && t.type == TOK_COMMA)
+			in = IN_LIST_COMMA;
+		else if (in == IN_LIST_VALUE && t.type == TOK_RPAREN)
+			return true;
+		else
+			in = is_word(&t, "IN") || is_word(&t, "ANY") || is_word(&t, "SOME") ? IN_SAW_IN : IN_NONE;
+	}
+	return false;
+}

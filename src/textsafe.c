@@ -16,14 +16,26 @@ size_t textsafe_next(const char *s, size_t len, uint32_t *cp, bool *safe)
 		*safe = false;
 		return 1;
 	}
-	/* C0, DEL and the C1 controls (U+0080-U+009F) never pass. */
-	*safe = *cp >= 0xa0 || (*cp >= 0x20 && *cp < 0x7f);
+	/* C0, DEL and the C1 controls (U+0080-U+009F) never pass, nor do the
+	 * bidirectional controls, which reorder what follows on the screen. */
+	*safe = (*cp >= 0xa0 || (*cp >= 0x20 && *cp < 0x7f)) && !textsafe_is_bidi(*cp);
 	return n;
+}
+
+bool textsafe_is_bidi(uint32_t cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
 size_t textsafe_escape_bytes(char out[TEXTSAFE_ESCAPE_MAX], const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	uint32_t cp;
+	if (n >= 2 && utf8_decode(s, n, &cp) == n && textsafe_is_bidi(cp)) { /* \u202e */
+		int w = snprintf(out, TEXTSAFE_ESCAPE_MAX, "\\u%04x", (unsigned)cp);
+		return w > 0 && w < TEXTSAFE_ESCAPE_MAX ? (size_t)w : 0;
+	}
 	size_t o = 0;
 	for (size_t i = 0; i < n && i < 4; i++) {
 		unsigned char c = (unsigned char)s[i];

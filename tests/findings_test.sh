@@ -41,6 +41,13 @@ for users in 20 1000 10000 100000; do
 done
 run 0 run --strategy naive --users 1000 --requests 1 --rtt-us 0 --index off --db eager-1000.db --report json
 jqok out.txt '[.findings[].kind] == ["n_plus_one", "full_scan_loop"] and .findings[0].count == 1000'
+# eager's chunks over users without orders (the orders emptied): each chunk serves many parents
+run 0 run --strategy eager --users 10000 --requests 1 --rtt-us 0 --db eager-empty.db
+sqlite3 eager-empty.db 'delete from orders' || bad "sqlite3 could not empty the orders"
+run 0 run --strategy eager --requests 2 --rtt-us 0 --report text --db eager-empty.db
+lacks out.txt 'N\+1'
+run 0 run --strategy naive --requests 1 --rtt-us 0 --report text --db eager-empty.db
+has out.txt 'finding: N\+1'
 # another tool's file: one trace batches (IN lists of 100 ids, 150 rows each), one loops
 run 0 report "$hostile/otlp-batched-and-loop.json" --json
 jqok out.txt '[.findings[] | [.kind, .query, .traces]] == [["n_plus_one", "SELECT * FROM comments WHERE post_id = ?", 1]]'

@@ -21,10 +21,11 @@ ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
 
 # clean FILE: safe to show on a terminal (valid UTF-8, no control byte but
-# newline and tab, no C1 character).
+# newline and tab, no C1 character, no bidirectional control: U+061C,
+# U+200E-U+200F, U+202A-U+202E, U+2066-U+2069).
 clean() {
 	iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1 &&
-		! LC_ALL=C grep -aqP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$1"
+		! LC_ALL=C grep -aqP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]' "$1"
 }
 
 # case STATUSES MAX_ERR_LINES ARGS...: runs obslab in an empty directory with

@@ -80,6 +80,29 @@ static void cuts_to_the_cells_given(void **state)
 	drawn("anything", 0, "");
 }
 
+/* Where a line of text breaks: between characters, by cells. */
+static void fits_whole_characters_by_cells(void **state)
+{
+	(void)state;
+	const char *cjk = "GET /中文中文"; /* 5 cells, then four of 2 cells (3 bytes each) */
+	size_t len = strlen(cjk);
+	int used = -1;
+	assert_int_equal(draw_fit(cjk, len, 9, &used), 5 + 6); /* 5 + 2 + 2; not half of the third */
+	assert_int_equal(used, 9);
+	assert_int_equal(draw_fit(cjk, len, 10, &used), 5 + 6); /* the third needs 2 cells */
+	assert_int_equal(used, 9);
+	assert_int_equal(draw_fit(cjk, len, 11, &used), 5 + 9);
+	assert_int_equal(used, 11);
+	assert_int_equal(draw_fit(cjk, len, 100, &used), len);
+	assert_int_equal(used, 13);
+	assert_int_equal(draw_fit(cjk, len, 0, &used), 0);
+	/* an escape is one piece of 4 cells per byte */
+	assert_int_equal(draw_fit("ab\x1b" "c", 4, 5, NULL), 2);
+	assert_int_equal(draw_fit("ab\x1b" "c", 4, 6, NULL), 3);
+	assert_int_equal(draw_fit("a\xe2\x80\xae" "b", 5, 6, NULL), 1); /* RLO: \\u202e, 6 cells */
+	assert_int_equal(draw_fit("a\xe2\x80\xae" "b", 5, 7, NULL), 4);
+}
+
 static void formats_durations_and_counts(void **state)
 {
 	(void)state;
@@ -127,6 +150,7 @@ int main(void)
 		cmocka_unit_test(escapes_invalid_utf8),
 		cmocka_unit_test(keeps_printable_unicode_and_counts_cells),
 		cmocka_unit_test(cuts_to_the_cells_given),
+		cmocka_unit_test(fits_whole_characters_by_cells),
 		cmocka_unit_test(formats_durations_and_counts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

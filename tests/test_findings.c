@@ -31,12 +31,13 @@ struct made {
 	struct strtab *names;
 };
 
-static const struct trace *make(struct made *m, uint32_t parents, uint32_t count, uint32_t rows)
+static const struct trace *make_sql(struct made *m, const char *sql, uint32_t parents, uint32_t count,
+                                    uint32_t rows)
 {
 	assert_true(count + 2 <= 40);
 	memset(m->spans, 0, sizeof m->spans);
 	uint32_t source = strtab_intern_cstr(m->names, "SELECT id FROM posts");
-	uint32_t repeated = strtab_intern_cstr(m->names, "SELECT * FROM comments WHERE post_id IN (?)");
+	uint32_t repeated = strtab_intern_cstr(m->names, sql);
 	struct span_record *root = &m->spans[0];
 	root->span_id = 1;
 	root->start_ns = 1000;
@@ -55,6 +56,14 @@ static const struct trace *make(struct made *m, uint32_t parents, uint32_t count
 	}
 	m->trace = (struct trace){ .seq = 1, .spans = m->spans, .nspans = count + 2 };
 	return &m->trace;
+}
+
+#define CHUNK_SQL "SELECT * FROM comments WHERE post_id IN (?)"
+#define LOOP_SQL "SELECT * FROM comments WHERE post_id = ?"
+
+static const struct trace *make(struct made *m, uint32_t parents, uint32_t count, uint32_t rows)
+{
+	return make_sql(m, CHUNK_SQL, parents, count, rows);
 }
 
 static bool has_n_plus_one(const struct trace *t, struct strtab *names)
@@ -81,16 +90,43 @@ static void batching_is_told_apart_by_the_rows(void **state)
 	/* ... one parent fewer, or one row fewer in all, is a loop */
 	assert_true(has_n_plus_one(make(m, 19, 10, 2), m->names));
 	struct made *less = m;
-	make(less, 20, 10, 2);
-	less->spans[5].u.db.rows = 1; /* 19 rows from 10 repetitions */
+	make_sql(less, LOOP_SQL, 20, 10, 2);
+	less->spans[5].u.db.rows = 1; /* 19 rows from 10 repetitions, no list */
 	assert_true(has_n_plus_one(&less->trace, m->names));
 	/* one row per parent: the lab's naive loop */
 	assert_true(has_n_plus_one(make(m, 10, 10, 1), m->names));
+	assert_true(has_n_plus_one(make_sql(m, LOOP_SQL, 10, 10, 1), m->names));
 	/* many rows each, one call per parent: a loop over a to-many relation */
 	assert_true(has_n_plus_one(make(m, 10, 10, 40), m->names));
 	/* rows not recorded (other tools' files): judged as before, a loop */
 	assert_true(has_n_plus_one(make(m, 0, 10, 0), m->names));
-	assert_true(has_n_plus_one(make(m, 1000, 10, 0), m->names));
+	assert_true(has_n_plus_one(make_sql(m, LOOP_SQL, 1000, 10, 0), m->names));
+	strtab_destroy(m->names);
+	test_free(m);
+}
+
+/* Eager's chunks over parents that have no rows of their own (the orders
+ * emptied): the source served 1000 parents to 10 IN (?) queries that
+ * returned nothing. Many parents a query is batching, whatever it returned;
+ * the same rows from "= ?" (one parent a query) are a loop. */
+static void chunks_returning_no_rows_are_batching(void **state)
+{
+	(void)state;
+	struct made *m = test_malloc(sizeof *m);
+	m->names = strtab_create();
+	assert_false(has_n_plus_one(make(m, 1000, 10, 0), m->names));
+	assert_false(has_n_plus_one(make(m, 20, 10, 1), m->names));
+	assert_false(has_n_plus_one(make_sql(m, "SELECT * FROM comments WHERE post_id = ANY(?)", 1000, 10, 0),
+	                            m->names));
+	/* a list, but fewer than 2 parents a query: a loop */
+	assert_true(has_n_plus_one(make(m, 19, 10, 0), m->names));
+	/* one parent a query, whatever it returned: a loop */
+	assert_true(has_n_plus_one(make_sql(m, LOOP_SQL, 1000, 10, 0), m->names));
+	assert_true(has_n_plus_one(make_sql(m, LOOP_SQL, 1000, 10, 1), m->names));
+	/* IN over a subquery is no list of parents */
+	assert_true(has_n_plus_one(
+	        make_sql(m, "SELECT * FROM comments WHERE post_id IN (SELECT id FROM posts WHERE id = ?)", 1000, 10, 0),
+	        m->names));
 	strtab_destroy(m->names);
 	test_free(m);
 }
@@ -339,6 +375,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(batching_is_told_apart_by_the_rows),
+		cmocka_unit_test(chunks_returning_no_rows_are_batching),
 		cmocka_unit_test(eager_is_never_n_plus_one),
 		cmocka_unit_test(settings_as_the_trace_records_them),
 		cmocka_unit_test(stale_findings_are_not_news),

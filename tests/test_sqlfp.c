@@ -249,6 +249,32 @@ static void names_operation_and_collection(void **state)
 	assert_string_equal(col, "");
 }
 
+/* A list of values as the fingerprint renders it, from the SQL itself. */
+static void tells_a_list_from_one_value(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *sql;
+		bool list;
+	} lists[] = {
+		{ "select user_id, count(*) from orders where user_id in (?, ?, ?) group by user_id", true },
+		{ "SELECT * FROM t WHERE a = ? AND b IN (1)", true },
+		{ "SELECT * FROM t WHERE id = ANY($1)", true },
+		{ "SELECT * FROM t WHERE id = some (?)", true },
+		{ "SELECT count(*) FROM orders WHERE user_id = ?", false },
+		{ "SELECT * FROM t WHERE id IN (SELECT id FROM u WHERE x = ?)", false },
+		{ "SELECT * FROM t WHERE id IN (a, b)", false },
+		{ "SELECT \"IN (?)\" FROM t WHERE x = ?", false },
+		{ "SELECT in_list FROM t", false },
+	};
+	char fp[256];
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+		sqlfp_normalize(lists[i].sql, strlen(lists[i].sql), fp, sizeof fp);
+		if (sqlfp_takes_list(fp) != lists[i].list)
+			fail_msg("%s (%s): expected %d", lists[i].sql, fp, lists[i].list);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +284,7 @@ int main(void)
 		cmocka_unit_test(names_operation_and_collection),
 		cmocka_unit_test(hides_literals_of_each_dialect),
 		cmocka_unit_test(names_the_dialect_of_db_system),
+		cmocka_unit_test(tells_a_list_from_one_value),
 		cmocka_unit_test(hides_typographic_and_oracle_quotes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,6 +59,37 @@ static void invalid_utf8_is_escaped_bytewise(void **state)
 	escaped("\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 }
 
+/* The bidirectional controls reorder what follows them ("Trojan Source"):
+ * each is written as its code point; their neighbours pass. */
+static void bidi_controls_are_escaped(void **state)
+{
+	(void)state;
+	escaped("a\xe2\x80\xae" "b", "a\\u202eb");                                /* RLO */
+	escaped("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad",         /* LRE RLE PDF LRO */
+	        "\\u202a\\u202b\\u202c\\u202d");
+	escaped("\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9",         /* LRI RLI FSI PDI */
+	        "\\u2066\\u2067\\u2068\\u2069");
+	escaped("\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", "\\u200e\\u200f\\u061c"); /* LRM RLM ALM */
+	/* the characters next to them are printable: U+2029, U+202F, U+2065, U+206A, U+061B */
+	escaped("\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xd8\x9b",
+	        "\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xd8\x9b");
+	uint32_t cp;
+	bool safe;
+	assert_int_equal(textsafe_next("\xe2\x81\xa9x", 4, &cp, &safe), 3);
+	assert_false(safe);
+	assert_int_equal(cp, 0x2069);
+	char esc[TEXTSAFE_ESCAPE_MAX];
+	assert_int_equal(textsafe_escape_bytes(esc, "\xe2\x80\xae", 3), 6);
+	assert_string_equal(esc, "\\u202e");
+	/* JSON keeps them as escapes that decode to the same characters */
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	assert_int_equal(textsafe_json_fputs(f, "{\"n\":\"x\xe2\x80\xae\xd8\x9c\"}"), 0);
+	char *got = captured(f);
+	assert_string_equal(got, "{\"n\":\"x\\u202e\\u061c\"}");
+	test_free(got);
+}
+
 static void next_decodes_one_character(void **state)
 {
 	(void)state;
@@ -119,6 +150,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(controls_are_escaped),
 		cmocka_unit_test(invalid_utf8_is_escaped_bytewise),
+		cmocka_unit_test(bidi_controls_are_escaped),
 		cmocka_unit_test(next_decodes_one_character),
 		cmocka_unit_test(fprintf_keeps_only_its_own_line_end),
 		cmocka_unit_test(json_stays_json),

@@ -10,6 +10,8 @@
 #  - the rate after a pace change, plurals, the help's closing text;
 #  - a workload that stopped on an error: the status bar, the lab's keys
 #    and the exit status say so.
+
+#  - the details pane wraps a long CJK name between characters.
 # Usage: views_test.sh PATH/TO/obslab SOURCE_DIR
 set -u
 . "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for
@@ -191,6 +193,17 @@ expect 'EXIT=1' 10
 err=$(cat fail.err 2>/dev/null)
 [[ "$err" == "obslab: the workload stopped: "*"no such table: orders" ]] && ok ||
 	bad "after a failed workload stderr said '$err'"
+
+# --- the details pane wraps a long name between characters, by cells ------------------------
+# A root span named "GET /" and 40 CJK characters (2 cells each) at 80x24: the name wraps
+# over two lines of the details pane, every character whole (no \xNN halves).
+explorer 80 24 open "$src/tests/hostile/wrap/cjk-long-name-otlp.json"
+expect '─ Details '
+cjk=$(printf '中文%.0s' $(seq 20))
+details=$(screen | sed -n '/─ Details /,/^└/p' | sed 's/^│ *//; s/ *│[┌│└].*$//; s/ *│ *$//' | tr -d '\n')
+case $details in *"GET /$cjk  (server span)"*) ok ;; *) bad "the details do not hold the name whole: $details"; show ;; esac
+absent '\\x[0-9a-f]{2}'
+keys q
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

@@ -8,11 +8,14 @@
  * (N - 1) x the median cost of one of them (one query instead of N).
  * Batching is the fix, not the problem: a run whose queries each fetch the
  * rows of many parents (IN (...) chunks, SQLAlchemy's selectinload) is no
- * N+1. It is told apart by what the queries return: the source returned at
- * least FINDINGS_BATCH_ROWS rows per repetition (so each repetition served
- * that many parents or more), and the repetitions returned at least that
- * many rows each on average. A loop of one query per parent returns about
- * one row each (or serves one parent each), whatever its SQL's shape.
+ * N+1. It is told apart by the parents each repetition serves: the source
+ * returned at least FINDINGS_BATCH_ROWS rows per repetition (so each
+ * repetition served that many parents or more), and either the repetitions
+ * returned at least that many rows each on average or their statement takes
+ * a list ("IN (?)", "= ANY(?)": sqlfp_takes_list), so that chunks of parents
+ * with few or no rows of their own are chunks still. A loop of one query
+ * per parent ("WHERE user_id = ?") returns about one row each (or serves one
+ * parent each).
  *
  * Full scan in a loop: a query repeated under one parent whose statement
  * counters show full-table-scan steps: each repetition reads the whole
@@ -41,7 +44,8 @@ struct trace;
 
 #define FINDINGS_DEFAULT_N1_MIN_COUNT 5
 #define FINDINGS_MAX 16
-/* Rows per repetition, from the source and from the repetitions, that make a run batching. */
+/* Rows per repetition, from the source (and from the repetitions, for a
+ * statement without a list), that make a run batching. */
 #define FINDINGS_BATCH_ROWS 2
 
 struct findings_config {

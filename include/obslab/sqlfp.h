@@ -21,6 +21,7 @@
 #ifndef OBSLAB_SQLFP_H
 #define OBSLAB_SQLFP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,5 +67,9 @@ size_t sqlfp_collection(const char *fingerprint, char *out, size_t cap);
 
 /* The first column the WHERE clause tests ("user_id"), or "". */
 size_t sqlfp_where_column(const char *fingerprint, char *out, size_t cap);
+
+/* True when the fingerprint tests a list of values: "IN (?)" (how IN lists
+ * collapse) or "ANY(?)" / "SOME(?)" (an array parameter, "= ANY($1)"). */
+bool sqlfp_takes_list(const char *fingerprint);
 
 #endif

@@ -11,6 +11,10 @@
  * (stray continuation bytes, overlong forms, surrogates, past U+10FFFF, a
  * character cut short). "\x1b]0;title\x07" thus prints as the 14 characters
  * \x1b]0;title\x07, and can neither retitle nor clear the terminal.
+ * The bidirectional controls (U+061C, U+200E-U+200F, U+202A-U+202E,
+ * U+2066-U+2069) would reorder the text that follows them on the screen
+ * (a "Trojan Source" name reads unlike what it is): they are written as
+ * \u202e, their code point.
  * JSON (cJSON's output) goes through textsafe_json_fputs instead, which
  * keeps it valid JSON. No state, any thread; the caller owns every buffer.
  */
@@ -30,8 +34,12 @@
  * A byte that starts no well-formed character is one unsafe byte. */
 size_t textsafe_next(const char *s, size_t len, uint32_t *cp, bool *safe);
 
-/* The escaped form of the n bytes at s (n <= 4): "\xNN" per byte, NUL
- * terminated. Returns its length. */
+/* True for the bidirectional controls textsafe_next calls unsafe. */
+bool textsafe_is_bidi(uint32_t cp);
+
+/* The escaped form of the n bytes at s (n <= 4): "\uNNNN" when they are one
+ * bidirectional control, else "\xNN" per byte; NUL terminated. Returns its
+ * length. */
 size_t textsafe_escape_bytes(char out[TEXTSAFE_ESCAPE_MAX], const char *s, size_t n);
 
 /* s[0..len), safe for a terminal, to out. EOF on a write error, else 0. */

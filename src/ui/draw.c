@@ -110,6 +110,24 @@ int draw_width(const char *text)
 	return cells;
 }
 
+size_t draw_fit(const char *text, size_t len, int cells, int *used)
+{
+	int taken = 0;
+	size_t i = 0;
+	while (i < len) {
+		char esc[TEXTSAFE_ESCAPE_MAX];
+		int cw;
+		size_t n = next_char(text + i, len - i, esc, &cw);
+		if (taken + cw > cells)
+			break;
+		taken += cw;
+		i += n;
+	}
+	if (used)
+		*used = taken;
+	return i;
+}
+
 int draw_text(WINDOW *w, const char *text, int max_cells)
 {
 	if (max_cells <= 0)

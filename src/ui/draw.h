@@ -67,6 +67,11 @@ int draw_at(WINDOW *w, int y, int x, const char *text, int max_cells);
 int draw_fmt(WINDOW *w, int max_cells, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Cells text would take, escaped. */
 int draw_width(const char *text);
+/* How many bytes of text[0..len) fit in cells cells, drawn as draw_text
+ * draws them: whole characters only (a CJK one takes 2 cells, an escaped
+ * byte 4), so a line broken there never splits one. *used (if not NULL)
+ * gets the cells they take. */
+size_t draw_fit(const char *text, size_t len, int cells, int *used);
 /* text right-aligned in a field of cells (padding counts cells, not bytes). */
 int draw_right(WINDOW *w, const char *text, int cells);
 

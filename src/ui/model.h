@@ -206,6 +206,13 @@ void model_confirm_line(const struct model *m, char *buf, size_t cap);
 void model_answer_measure(struct model *m, bool yes);
 /* "38.2 s", "4 min 20 s", "2 h 10 min" */
 void model_format_long(char *buf, size_t cap, int64_t ns);
+/* What a request that ran as t (its root's strategy and users) would take at
+ * n users, scaled part by part: network and application per query, database
+ * per query fixed plus a scan part that grows with the table (see
+ * model_estimate.c for the model and how close it came to real runs). */
+int64_t model_scale_request(const struct trace *t, uint32_t n);
+/* The database's cost of one row stepped in a full scan, for that model. */
+#define MODEL_SCAN_STEP_NS 40.0
 
 /* Writes the store as a snapshot file in export_dir; says how it went. */
 void model_export(struct model *m, enum snapshot_format format);

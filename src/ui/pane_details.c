@@ -11,6 +11,7 @@
 #include "obslab/attrs.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
+#include "obslab/utf8.h"
 
 #define MAX_LINES 64
 #define LINE_LEN 256
@@ -37,25 +38,36 @@ static void push(struct lines *l, enum draw_role role, const char *text, size_t 
 {
 	if (l->n == MAX_LINES)
 		return;
+	if (len >= LINE_LEN)
+		len = utf8_cut(text, LINE_LEN - 1); /* never half a character */
 	snprintf(l->line[l->n].text, LINE_LEN, "%.*s", (int)len, text);
 	l->line[l->n++].role = role;
 }
 
 /* Text broken into lines of l->width cells, at spaces where it can; a
- * continued line is indented. Cells are counted as bytes here, which only
- * wraps a line early when it holds multi-byte characters. */
+ * continued line is indented. Lines break between characters, counted in
+ * cells as draw_text draws them (a CJK character takes two). */
 static void add_text(struct lines *l, enum draw_role role, const char *text)
 {
-	size_t len = strlen(text), w = l->width > 16 ? (size_t)l->width : 16;
+	size_t len = strlen(text);
+	int w = l->width > 16 ? l->width : 16;
 	bool first = true;
 	while (len > 0) {
-		size_t room = first ? w : w - 4;
-		size_t cut = len <= room ? len : room;
-		if (cut < len) {
+		int room = first ? w : w - 4;
+		size_t bytes = len < LINE_LEN - 5 ? len : utf8_cut(text, LINE_LEN - 5);
+		size_t cut = draw_fit(text, bytes, room, NULL);
+		if (cut == 0) /* one character wider than the line: it goes alone */
+			cut = draw_fit(text, len, 16, NULL);
+		if (cut == 0)
+			cut = 1;
+		if (cut < len && text[cut] != ' ') {
+			int half = 0;
 			size_t sp = cut;
-			while (sp > room / 2 && text[sp] != ' ')
+			while (sp > 0 && text[sp] != ' ')
 				sp--;
 			if (text[sp] == ' ')
+				draw_fit(text, sp, room, &half);
+			if (text[sp] == ' ' && half > room / 2)
 				cut = sp;
 		}
 		char line[LINE_LEN];
