@@ -113,6 +113,8 @@ if view.startswith("main") or view in ("large", "file"):
         titles = pane[heads[0]].strip("│ ").split()
         qrows = 0
         for p in pane[heads[0] + 1:]:
+            if p.startswith("└"):
+                break # the query list's box ends: below is the log
             if not re.match(r"│ +[0-9]", p):
                 continue
             figs = p.strip("│ ").split("⚠")[0].split()
