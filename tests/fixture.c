@@ -83,6 +83,16 @@ void lab_request(struct lab *lab, enum strategy s)
 	store_drain(lab->store, lab->spans);
 }
 
+int64_t fixture_scalar(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *stmt;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
 uint64_t file_checksum(const char *path)
 {
 	FILE *f = fopen(path, "rb");

@@ -40,6 +40,8 @@ void lab_open(struct lab *lab, const char *path, uint32_t users, bool index);
 void lab_close(struct lab *lab);
 /* Runs one request and drains its spans into the store. */
 void lab_request(struct lab *lab, enum strategy s);
+/* The first column of the one row sql returns, as an integer. */
+int64_t fixture_scalar(sqlite3 *db, const char *sql);
 /* FNV-1a over a file's bytes, to prove a file was left unchanged. */
 uint64_t file_checksum(const char *path);
 

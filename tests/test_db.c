@@ -23,16 +23,6 @@
 #include "fixture.h"
 #include "obslab/db.h"
 
-static int64_t scalar(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *stmt;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	return v;
-}
-
 /* A digest of the data: every user and order, in order. */
 static uint64_t data_digest(sqlite3 *db)
 {
@@ -64,15 +54,15 @@ static void seeds_the_original_data(void **state)
 {
 	(void)state;
 	sqlite3 *db = open_seeded(":memory:", 20, 42);
-	assert_int_equal(scalar(db, "SELECT count(*) FROM users"), 20);
-	assert_int_equal(scalar(db, "SELECT count(*) FROM users WHERE username = 'user_01' AND email = 'user01@example.com'"), 1);
-	assert_int_equal(scalar(db, "SELECT count(*) FROM users WHERE username = 'user_20' AND email = 'user20@example.com'"), 1);
-	assert_int_equal(scalar(db, "SELECT min(n) >= 2 AND max(n) <= 5 FROM (SELECT count(*) AS n FROM orders GROUP BY user_id)"), 1);
-	assert_int_equal(scalar(db, "SELECT min(quantity) >= 1 AND max(quantity) <= 5 FROM orders"), 1);
-	assert_int_equal(scalar(db, "SELECT count(DISTINCT user_id) FROM orders"), 20);
+	assert_int_equal(fixture_scalar(db, "SELECT count(*) FROM users"), 20);
+	assert_int_equal(fixture_scalar(db, "SELECT count(*) FROM users WHERE username = 'user_01' AND email = 'user01@example.com'"), 1);
+	assert_int_equal(fixture_scalar(db, "SELECT count(*) FROM users WHERE username = 'user_20' AND email = 'user20@example.com'"), 1);
+	assert_int_equal(fixture_scalar(db, "SELECT min(n) >= 2 AND max(n) <= 5 FROM (SELECT count(*) AS n FROM orders GROUP BY user_id)"), 1);
+	assert_int_equal(fixture_scalar(db, "SELECT min(quantity) >= 1 AND max(quantity) <= 5 FROM orders"), 1);
+	assert_int_equal(fixture_scalar(db, "SELECT count(DISTINCT user_id) FROM orders"), 20);
 	/* No index on orders.user_id until asked for, as the original's models. */
 	assert_false(db_has_index(db));
-	assert_int_equal(scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders'"), 0);
+	assert_int_equal(fixture_scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders'"), 0);
 	assert_int_equal(db_seeded_users(db), 20);
 	assert_int_equal(db_seeded_seed(db), 42);
 	sqlite3_close(db);
@@ -118,11 +108,11 @@ static void restart_is_idempotent(void **state)
 	fixture_path(path, sizeof path, "idempotent.db");
 	sqlite3 *db = open_seeded(path, 20, 42);
 	uint64_t digest = data_digest(db);
-	int64_t orders = scalar(db, "SELECT count(*) FROM orders");
+	int64_t orders = fixture_scalar(db, "SELECT count(*) FROM orders");
 	sqlite3_close(db);
 	db = open_seeded(path, 20, 42); /* a second start on the same file */
-	assert_int_equal(scalar(db, "SELECT count(*) FROM users"), 20);
-	assert_int_equal(scalar(db, "SELECT count(*) FROM orders"), orders);
+	assert_int_equal(fixture_scalar(db, "SELECT count(*) FROM users"), 20);
+	assert_int_equal(fixture_scalar(db, "SELECT count(*) FROM orders"), orders);
 	assert_int_equal(data_digest(db), digest);
 	sqlite3_close(db);
 }
@@ -134,13 +124,13 @@ static void scale_changes_match_a_fresh_seed(void **state)
 	struct obslab_error err;
 	assert_int_equal(db_seed(grown, 1000, 42, NULL, NULL, &err), DB_OK);
 	sqlite3 *fresh = open_seeded(":memory:", 1000, 42);
-	assert_int_equal(scalar(grown, "SELECT count(*) FROM users"), 1000);
+	assert_int_equal(fixture_scalar(grown, "SELECT count(*) FROM users"), 1000);
 	assert_int_equal(data_digest(grown), data_digest(fresh));
 
 	assert_int_equal(db_seed(grown, 100, 42, NULL, NULL, &err), DB_OK);
 	sqlite3 *small = open_seeded(":memory:", 100, 42);
-	assert_int_equal(scalar(grown, "SELECT count(*) FROM users"), 100);
-	assert_int_equal(scalar(grown, "SELECT count(*) FROM orders WHERE user_id > 100"), 0);
+	assert_int_equal(fixture_scalar(grown, "SELECT count(*) FROM users"), 100);
+	assert_int_equal(fixture_scalar(grown, "SELECT count(*) FROM orders WHERE user_id > 100"), 0);
 	assert_int_equal(data_digest(grown), data_digest(small));
 
 	assert_int_equal(db_seed(grown, 100, 43, NULL, NULL, &err), DB_OK); /* new seed: rebuilt */
@@ -159,7 +149,7 @@ static void index_toggles(void **state)
 	assert_int_equal(db_set_index(db, true, &err), DB_OK);
 	assert_true(db_has_index(db));
 	assert_int_equal(db_set_index(db, true, &err), DB_OK); /* twice is fine */
-	assert_int_equal(scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql LIKE '%orders(user_id)%'"), 1);
+	assert_int_equal(fixture_scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql LIKE '%orders(user_id)%'"), 1);
 	assert_int_equal(db_set_index(db, false, &err), DB_OK);
 	assert_false(db_has_index(db));
 	sqlite3_close(db);
@@ -183,7 +173,7 @@ static void another_programs_index_serves(void **state)
 	assert_true(db_index_serving(db, name, sizeof name));
 	assert_string_equal(name, "idx_o");
 	assert_int_equal(db_set_index(db, true, &err), DB_OK); /* served: none added */
-	assert_int_equal(scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = '" DB_INDEX_NAME "'"), 0);
+	assert_int_equal(fixture_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = '" DB_INDEX_NAME "'"), 0);
 	assert_int_equal(db_set_index(db, false, &err), DB_OK); /* not obslab's to drop */
 	assert_true(db_index_serving(db, name, sizeof name));
 	assert_string_equal(name, "idx_o");
@@ -426,7 +416,7 @@ static int64_t application_id(const char *path)
 {
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	int64_t id = scalar(db, "PRAGMA application_id");
+	int64_t id = fixture_scalar(db, "PRAGMA application_id");
 	sqlite3_close(db);
 	return id;
 }

@@ -22,16 +22,6 @@
 #include "fixture.h"
 #include "obslab/db.h"
 
-static int64_t scalar(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *stmt;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	return v;
-}
-
 /* What db_open (watch: db_open_watch) says in another process: its status,
  * and its message in msg. */
 static enum db_status open_elsewhere(const char *path, bool watch, char *msg, size_t cap)
@@ -45,7 +35,7 @@ static enum db_status open_elsewhere(const char *path, bool watch, char *msg, si
 		sqlite3 *db;
 		struct obslab_error err = { "" };
 		enum db_status st = watch ? db_open_watch(path, NULL, &db, &err) : db_open(path, &db, &err);
-		if (st == DB_OK && watch && scalar(db, "SELECT count(*) FROM users") <= 0)
+		if (st == DB_OK && watch && fixture_scalar(db, "SELECT count(*) FROM users") <= 0)
 			st = DB_ERROR;
 		if (write(fds[1], err.msg, strlen(err.msg)) < 0)
 			_exit(100);
@@ -144,7 +134,7 @@ static void watching_is_read_only_and_needs_a_lab(void **state)
 	struct obslab_error err;
 	assert_int_equal(db_open_watch(path, NULL, &db, &err), DB_OK);
 	assert_true(sqlite3_db_readonly(db, "main"));
-	assert_int_equal(scalar(db, "SELECT count(*) FROM users"), 30);
+	assert_int_equal(fixture_scalar(db, "SELECT count(*) FROM users"), 30);
 	assert_int_equal(sqlite3_exec(db, "DELETE FROM users", NULL, NULL, NULL) & 0xff, SQLITE_READONLY);
 	struct obslab_error seed_err;
 	assert_int_not_equal(db_seed(db, 40, 42, NULL, NULL, &seed_err), DB_OK);
@@ -199,10 +189,10 @@ static void data_version_tells_what_another_connection_changed(void **state)
 	/* Seeding again rebuilds what another program cut, rather than adding
 	 * to it: exactly ids 1..N. */
 	assert_int_equal(db_seed(db, 120, 42, NULL, NULL, &err), DB_OK);
-	assert_int_equal(scalar(db, "SELECT count(*) FROM users"), 120);
-	assert_int_equal(scalar(db, "SELECT max(id) FROM users"), 120);
+	assert_int_equal(fixture_scalar(db, "SELECT count(*) FROM users"), 120);
+	assert_int_equal(fixture_scalar(db, "SELECT max(id) FROM users"), 120);
 	assert_int_equal(db_seed(db, 200, 42, NULL, NULL, &err), DB_OK);
-	assert_int_equal(scalar(db, "SELECT count(*) || ',' || max(id) = '200,200' FROM users"), 1);
+	assert_int_equal(fixture_scalar(db, "SELECT count(*) || ',' || max(id) = '200,200' FROM users"), 1);
 	sqlite3_close(db);
 	fixture_cleanup();
 }
