@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "obslab/otel.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/utf8.h"
@@ -223,6 +224,7 @@ bool snapshot_read(const char *path, struct snapshot *out, struct obslab_error *
 void snapshot_free(struct snapshot *s)
 {
 	strtab_destroy(s->names);
+	otel_set_destroy(s->otel);
 	free(s->records);
 	memset(s, 0, sizeof *s);
 }
@@ -231,6 +233,7 @@ struct store *snapshot_store(const struct snapshot *s)
 {
 	struct store *store = store_create((struct store_limits){ .max_traces = s->ntraces ? s->ntraces : 1,
 	                                                          .max_spans = SIZE_MAX });
+	store_set_otel(store, s->otel);
 	store_ingest(store, s->records, s->nrecords);
 	return store;
 }

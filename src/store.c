@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obslab/otel.h"
 #include "obslab/ring.h"
 #include "obslab/xalloc.h"
 
@@ -28,6 +29,7 @@ struct store {
 	uint64_t completed, received, orphaned, evicted;
 	store_observer_fn *observer;
 	void *observer_ctx;
+	const struct otel_set *otel;
 };
 
 struct store *store_create(struct store_limits limits)
@@ -130,7 +132,20 @@ static void complete(struct store *s)
 	s->pending = xmalloc_array(s->pending_cap, sizeof *s->pending);
 	sort_by_start(t->spans, t->nspans);
 	assert(t->spans[0].parent_id == 0); /* by_start puts the root first */
-	memcpy(t->trace_id, t->spans[0].u.root.trace_id, SPAN_TRACE_ID_LEN);
+	t->otel = s->otel;
+	if (t->spans[0].flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER)) {
+		/* A foreign trace's id is in its spans' details (a placeholder root has none). */
+		memset(t->trace_id, 0, SPAN_TRACE_ID_LEN);
+		for (size_t i = 0; i < t->nspans; i++) {
+			const struct otel_span *detail = otel_span_of(s->otel, &t->spans[i]);
+			if (detail) {
+				memcpy(t->trace_id, detail->trace_id, SPAN_TRACE_ID_LEN);
+				break;
+			}
+		}
+	} else {
+		memcpy(t->trace_id, t->spans[0].u.root.trace_id, SPAN_TRACE_ID_LEN);
+	}
 	s->spans_held += t->nspans;
 	s->npending = 0;
 	if (s->observer)
@@ -141,6 +156,11 @@ void store_set_observer(struct store *s, store_observer_fn *fn, void *ctx)
 {
 	s->observer = fn;
 	s->observer_ctx = ctx;
+}
+
+void store_set_otel(struct store *s, const struct otel_set *set)
+{
+	s->otel = set;
 }
 
 void store_ingest(struct store *s, const struct span_record *recs, size_t n)

@@ -35,6 +35,7 @@
 #include "obslab/span.h"
 #include "obslab/workload.h"
 
+struct otel_set;
 struct span_record;
 struct store;
 struct strtab;
@@ -80,6 +81,7 @@ struct snapshot {
 	enum snapshot_format format;
 	struct snapshot_meta meta;
 	struct strtab *names;
+	struct otel_set *otel;       /* the foreign spans' details (otel.h); NULL when there are none */
 	struct span_record *records; /* store_ingest order */
 	size_t nrecords, ntraces;
 };

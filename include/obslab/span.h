@@ -6,10 +6,16 @@
  * spans' names are plain ("GET /users/analytics"). A trace's spans share
  * trace_seq; only its root (parent_id == 0) carries the 128-bit trace id,
  * which the store copies to the others. Times are clock_now_ns() stamps.
+ *
+ * Spans read from other tools' files are SPAN_F_FOREIGN: their record is a
+ * working copy (name: the fingerprint for a database span, else the span's
+ * own name) and everything they carry is in an otel_set (otel.h); a
+ * foreign trace's id is its spans' otel_span trace_id.
  */
 #ifndef OBSLAB_SPAN_H
 #define OBSLAB_SPAN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "obslab/duration.h"
@@ -28,6 +34,14 @@ enum span_flag {
 	SPAN_F_CANCELLED = 1 << 3, /* root: the request was cut short by a settings change */
 	SPAN_F_MEASURED = 1 << 4,  /* root: part of a comparison or sweep (see workload plans) */
 	SPAN_F_DB_CHANGED = 1 << 5, /* root: another connection changed the database during the request */
+	SPAN_F_FOREIGN = 1 << 6,    /* read from someone else's data: u.foreign, details in an otel_set (otel.h) */
+	SPAN_F_PLACEHOLDER = 1 << 7, /* not a span: the marked "missing parent" node obslab shows orphans
+	                              * under; never written to an export */
+};
+
+/* u.foreign.known bits: which figures the file gave. */
+enum span_foreign_known {
+	SPAN_KNOWN_ROWS = 1 << 0, /* rows came from db.response.returned_rows */
 };
 
 #define SPAN_TRACE_ID_LEN 16
@@ -56,8 +70,26 @@ struct span_record {
 			uint32_t vm_steps;       /* SQLITE_STMTSTATUS_VM_STEP */
 			uint32_t autoindex;      /* SQLITE_STMTSTATUS_AUTOINDEX */
 		} db;
+		/* A foreign span (root or not, database or not). rows, net_wait_ns
+		 * and fullscan_steps lie where db's do, so the analysis reads a
+		 * foreign database span as it reads the lab's: rows as the file
+		 * gave them (see known), no simulated wait, no scan counter. */
+		struct {
+			uint32_t rows;
+			uint32_t net_wait_ns;    /* always 0 */
+			uint32_t fullscan_steps; /* always 0 */
+			uint32_t detail;         /* index of its otel_span */
+			uint32_t known;          /* enum span_foreign_known */
+		} foreign;
 	} u;
 };
+
+_Static_assert(offsetof(struct span_record, u.foreign.rows) == offsetof(struct span_record, u.db.rows) &&
+                   offsetof(struct span_record, u.foreign.net_wait_ns) ==
+                       offsetof(struct span_record, u.db.net_wait_ns) &&
+                   offsetof(struct span_record, u.foreign.fullscan_steps) ==
+                       offsetof(struct span_record, u.db.fullscan_steps),
+               "a foreign database span reads as a lab one");
 
 _Static_assert(sizeof(struct span_record) == 64, "a span record is one cache line");
 

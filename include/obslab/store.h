@@ -20,6 +20,7 @@
 
 #include "obslab/span.h"
 
+struct otel_set;
 struct ring;
 
 struct trace {
@@ -27,6 +28,7 @@ struct trace {
 	uint8_t trace_id[SPAN_TRACE_ID_LEN];
 	struct span_record *spans;    /* sorted by start; spans[0] is the root */
 	size_t nspans;
+	const struct otel_set *otel;  /* the details of its SPAN_F_FOREIGN spans (otel.h); NULL for the lab's */
 };
 
 struct store_limits {
@@ -51,6 +53,11 @@ size_t store_drain(struct store *s, struct ring *ring);
  * how a consumer keeps running figures over every trace, kept or not. */
 typedef void store_observer_fn(void *ctx, const struct trace *t);
 void store_set_observer(struct store *s, store_observer_fn *fn, void *ctx);
+
+/* The otel_set that the foreign spans ingested from now on are details of
+ * (not owned: it must outlive the store). A foreign root's trace id is
+ * taken from its otel_span. */
+void store_set_otel(struct store *s, const struct otel_set *set);
 
 size_t store_trace_count(const struct store *s);
 /* i from 0 (oldest kept) to count - 1 (newest). */

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define STRTAB_NONE 0u
-#define STRTAB_MAX_STRINGS (64u * 1024u)
+#define STRTAB_MAX_STRINGS (16u * 1024u * 1024u)
 
 struct strtab;
 
