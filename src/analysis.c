@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "obslab/duration.h"
+#include "obslab/otel.h"
 #include "obslab/span.h"
 #include "obslab/store.h"
 #include "obslab/xalloc.h"
@@ -36,11 +37,85 @@ static int64_t run_total(const struct run *r)
 	return duration_add(r->total, duration_between(r->start, r->end));
 }
 
+bool analysis_trace_foreign(const struct trace *t)
+{
+	if (!t)
+		return false;
+	/* A foreign trace's root is foreign, or a placeholder over foreign spans. */
+	for (size_t i = 0; i < t->nspans; i++) {
+		if (t->spans[i].flags & SPAN_F_FOREIGN)
+			return true;
+		if (!(t->spans[i].flags & SPAN_F_PLACEHOLDER))
+			return false;
+	}
+	return false;
+}
+
+static bool is_call(const struct span_record *s)
+{
+	return s->kind == SPAN_KIND_CLIENT && !(s->flags & SPAN_F_DB);
+}
+
+/* The three unions a foreign attribution needs, over the spans for which
+ * keep(ctx, i) holds, clipped to [lo, hi): every kept span, the database
+ * spans, the database and call spans. Spans come in start order. */
+struct unions {
+	struct run all, db, client;
+	uint32_t queries, calls;
+};
+
+static void unions_add(struct unions *u, const struct span_record *s, int64_t lo, int64_t hi)
+{
+	int64_t a = s->start_ns < lo ? lo : s->start_ns;
+	int64_t b = s->end_ns > hi ? hi : s->end_ns;
+	bool db = (s->flags & SPAN_F_DB) != 0, call = is_call(s);
+	u->queries += db;
+	u->calls += call;
+	if (b <= a)
+		return;
+	run_add(&u->all, a, b);
+	if (db)
+		run_add(&u->db, a, b);
+	if (db || call)
+		run_add(&u->client, a, b);
+}
+
+/* Own, database incl. network, calls: a partition of total (see analysis.h). */
+static struct attribution unions_split(const struct unions *u, int64_t total)
+{
+	struct attribution a = { .kind = ATTRIBUTION_FOREIGN, .total_ns = total };
+	int64_t client = run_total(&u->client);
+	a.db_ns = run_total(&u->db);
+	a.calls_ns = duration_sub(client, a.db_ns);
+	a.app_ns = duration_sub(total, client);
+	a.queries = u->queries;
+	a.calls = u->calls;
+	return a;
+}
+
+static struct unions unions_start(int64_t at)
+{
+	struct unions u = { 0 };
+	u.all = u.db = u.client = (struct run){ 0, at, at };
+	return u;
+}
+
+static struct attribution foreign_attribution(const struct trace *t)
+{
+	const struct span_record *root = &t->spans[0];
+	struct unions u = unions_start(root->start_ns);
+	for (size_t i = 1; i < t->nspans; i++)
+		unions_add(&u, &t->spans[i], root->start_ns, root->end_ns);
+	return unions_split(&u, span_duration_ns(root));
+}
+
 struct attribution analysis_attribution(const struct trace *t)
 {
 	struct attribution a = { 0 };
 	if (!t || t->nspans == 0)
 		return a;
+	if (analysis_trace_foreign(t))
+		return foreign_attribution(t);
 	const struct span_record *root = &t->spans[0];
 	a.total_ns = span_duration_ns(root);
 
@@ -71,6 +146,164 @@ struct attribution analysis_attribution(const struct trace *t)
 	return a;
 }
 
+const char *attribution_label_app(const struct attribution *a)
+{
+	return a->kind == ATTRIBUTION_FOREIGN ? "own" : "app";
+}
+
+const char *attribution_label_db(const struct attribution *a)
+{
+	return a->kind == ATTRIBUTION_FOREIGN ? "database incl. network" : "database";
+}
+
+const char *attribution_label_network(const struct attribution *a)
+{
+	return a->kind == ATTRIBUTION_FOREIGN ? NULL : "network (simulated)";
+}
+
+const char *attribution_label_calls(const struct attribution *a)
+{
+	return a->kind == ATTRIBUTION_FOREIGN ? "calls" : NULL;
+}
+
+/* ---- per service ---------------------------------------------------------------- */
+
+struct res_name {
+	uint32_t resource;
+	uint32_t service; /* index into the output, once grouped */
+	const char *name; /* NULL: none */
+	size_t first;     /* the first span of this resource, in start order */
+};
+
+static int name_cmp(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+static int by_resource(const void *a, const void *b)
+{
+	const struct res_name *x = a, *y = b;
+	return (x->resource > y->resource) - (x->resource < y->resource);
+}
+
+static int by_name_then_first(const void *a, const void *b)
+{
+	const struct res_name *x = a, *y = b;
+	int c = name_cmp(x->name, y->name);
+	return c ? c : (x->first > y->first) - (x->first < y->first);
+}
+
+static int by_first(const void *a, const void *b)
+{
+	const struct res_name *x = a, *y = b;
+	return (x->first > y->first) - (x->first < y->first);
+}
+
+static uint32_t resource_of(const struct otel_set *set, const struct span_record *s)
+{
+	const struct otel_span *sp = otel_span_of(set, s);
+	const struct otel_scope *sc = sp ? otel_span_scope(set, sp) : NULL;
+	return sc ? sc->resource : UINT32_MAX;
+}
+
+/* Index of resource r in the table sorted by resource. */
+static size_t find_resource(const struct res_name *tab, size_t n, uint32_t r)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (tab[mid].resource < r)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct service_attribution *analysis_services(const struct trace *t, size_t *n)
+{
+	*n = 0;
+	if (!t || t->nspans == 0 || !t->otel || !analysis_trace_foreign(t))
+		return NULL;
+	const struct otel_set *set = t->otel;
+	const struct span_record *root = &t->spans[0];
+
+	/* The distinct resources of the trace's spans, each with its first span. */
+	uint32_t *span_res = xmalloc_array(t->nspans, sizeof *span_res);
+	struct res_name *tab = xmalloc_array(t->nspans, sizeof *tab);
+	size_t nres = 0;
+	for (size_t i = 0; i < t->nspans; i++) {
+		span_res[i] = resource_of(set, &t->spans[i]);
+		if (span_res[i] != UINT32_MAX)
+			tab[nres++] = (struct res_name){ .resource = span_res[i], .first = i };
+	}
+	qsort(tab, nres, sizeof *tab, by_resource);
+	size_t u = 0;
+	for (size_t i = 0; i < nres; i++) {
+		if (u > 0 && tab[u - 1].resource == tab[i].resource) {
+			if (tab[i].first < tab[u - 1].first)
+				tab[u - 1].first = tab[i].first;
+			continue;
+		}
+		tab[u] = tab[i];
+		tab[u].name = otel_attrs_string(set, set->resources[tab[i].resource].attrs, "service.name");
+		u++;
+	}
+	nres = u;
+
+	/* Resources of one service.name are one service; services are ordered
+	 * by their first span. groups[g]: a service, as its name's rank. */
+	struct res_name *by_name = xmalloc_array(nres ? nres : 1, sizeof *by_name);
+	struct res_name *groups = xmalloc_array(nres ? nres : 1, sizeof *groups);
+	uint32_t *rank = xmalloc_array(nres ? nres : 1, sizeof *rank);
+	if (nres)
+		memcpy(by_name, tab, nres * sizeof *by_name);
+	qsort(by_name, nres, sizeof *by_name, by_name_then_first);
+	size_t nservices = 0;
+	for (size_t i = 0; i < nres; i++) {
+		if (i == 0 || name_cmp(by_name[i].name, by_name[i - 1].name) != 0) {
+			groups[nservices] = by_name[i]; /* sorted by first within a name: the earliest */
+			groups[nservices].service = (uint32_t)nservices;
+			nservices++;
+		}
+		by_name[i].service = (uint32_t)(nservices - 1);
+	}
+	qsort(groups, nservices, sizeof *groups, by_first);
+	for (size_t s = 0; s < nservices; s++)
+		rank[groups[s].service] = (uint32_t)s;
+	for (size_t i = 0; i < nres; i++)
+		tab[find_resource(tab, nres, by_name[i].resource)].service = rank[by_name[i].service];
+
+	struct service_attribution *out = xcalloc(nservices ? nservices : 1, sizeof *out);
+	struct unions *acc = xmalloc_array(nservices ? nservices : 1, sizeof *acc);
+	for (size_t s = 0; s < nservices; s++) {
+		out[s].service = groups[s].name;
+		acc[s] = unions_start(root->start_ns);
+	}
+	for (size_t i = 0; i < t->nspans; i++) {
+		if (span_res[i] == UINT32_MAX)
+			continue;
+		size_t k = find_resource(tab, nres, span_res[i]);
+		uint32_t s = tab[k].service;
+		out[s].spans++;
+		unions_add(&acc[s], &t->spans[i], root->start_ns, root->end_ns);
+	}
+	for (size_t s = 0; s < nservices; s++) {
+		struct attribution a = unions_split(&acc[s], run_total(&acc[s].all));
+		out[s].a = a;
+	}
+	free(acc);
+	free(rank);
+	free(groups);
+	free(by_name);
+	free(tab);
+	free(span_res);
+	*n = nservices;
+	return out;
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -93,6 +326,7 @@ void attribution_series_add(struct attribution_series *s, struct attribution a)
 		s->app = xrealloc_array(s->app, s->cap, sizeof *s->app);
 		s->db = xrealloc_array(s->db, s->cap, sizeof *s->db);
 		s->network = xrealloc_array(s->network, s->cap, sizeof *s->network);
+		s->calls = xrealloc_array(s->calls, s->cap, sizeof *s->calls);
 		s->queries = xrealloc_array(s->queries, s->cap, sizeof *s->queries);
 	}
 	assert(s->n < s->cap);
@@ -100,7 +334,9 @@ void attribution_series_add(struct attribution_series *s, struct attribution a)
 	s->app[s->n] = a.app_ns;
 	s->db[s->n] = a.db_ns;
 	s->network[s->n] = a.network_ns;
+	s->calls[s->n] = a.calls_ns;
 	s->queries[s->n] = a.queries;
+	s->kind = a.kind;
 	s->n++;
 }
 
@@ -110,6 +346,7 @@ void attribution_series_free(struct attribution_series *s)
 	free(s->app);
 	free(s->db);
 	free(s->network);
+	free(s->calls);
 	free(s->queries);
 	memset(s, 0, sizeof *s);
 }
@@ -130,23 +367,19 @@ struct attribution attribution_series_medians(const struct attribution_series *s
 		.app_ns = median_of_copy(s->app, s->n, scratch),
 		.db_ns = median_of_copy(s->db, s->n, scratch),
 		.network_ns = median_of_copy(s->network, s->n, scratch),
+		.calls_ns = median_of_copy(s->calls, s->n, scratch),
 		.queries = (uint32_t)median_of_copy(s->queries, s->n, scratch),
+		.kind = s->kind,
 	};
 	free(scratch);
 	return m;
 }
 
-struct db_call {
-	uint32_t name;
-	int64_t duration_ns;
-	const struct span_record *span;
-};
-
 static int by_name_then_duration(const void *a, const void *b)
 {
-	const struct db_call *x = a, *y = b;
-	if (x->name != y->name)
-		return x->name < y->name ? -1 : 1;
+	const struct query_call *x = a, *y = b;
+	if (x->fingerprint != y->fingerprint)
+		return x->fingerprint < y->fingerprint ? -1 : 1;
 	return (x->duration_ns > y->duration_ns) - (x->duration_ns < y->duration_ns);
 }
 
@@ -164,35 +397,58 @@ void analysis_sort_queries(struct query_stat *q, size_t n)
 }
 
 /* Nearest rank: the smallest value with at least p% of values at or below it. */
-static int64_t percentile(const struct db_call *sorted, size_t n, unsigned p)
+static int64_t percentile(const struct query_call *sorted, size_t n, unsigned p)
 {
 	size_t rank = (n * p + 99) / 100;
 	return sorted[rank ? rank - 1 : 0].duration_ns;
 }
 
-size_t analysis_query_stats(const struct trace *t, struct query_stat *out, size_t cap)
+struct query_call analysis_call_of(const struct span_record *s)
 {
-	if (!t || t->nspans == 0)
-		return 0;
-	struct db_call *calls = xmalloc_array(t->nspans, sizeof *calls);
-	size_t n = 0;
-	for (size_t i = 0; i < t->nspans; i++) {
-		const struct span_record *s = &t->spans[i];
-		if (s->flags & SPAN_F_DB)
-			calls[n++] = (struct db_call){ .name = s->name, .duration_ns = span_duration_ns(s), .span = s };
-	}
-	qsort(calls, n, sizeof *calls, by_name_then_duration);
+	bool foreign = (s->flags & SPAN_F_FOREIGN) != 0;
+	bool known = !foreign || (s->u.foreign.known & SPAN_KNOWN_ROWS);
+	return (struct query_call){
+		.fingerprint = s->name,
+		.rows = known ? s->u.db.rows : 0,
+		.fullscan_steps = s->u.db.fullscan_steps,
+		.net_wait_ns = s->u.db.net_wait_ns,
+		.duration_ns = span_duration_ns(s),
+		.rows_known = known,
+	};
+}
 
-	int64_t root_ns = span_duration_ns(&t->spans[0]);
-	size_t groups = 0, kept = 0;
+void analysis_calls_sort(struct query_call *calls, size_t n)
+{
+	qsort(calls, n, sizeof *calls, by_name_then_duration);
+}
+
+/* Of the kept statistics, the one a larger one replaces: the least total
+ * time, the greatest fingerprint among ties (the last in list order). */
+static size_t weakest(const struct query_stat *q, size_t n)
+{
+	size_t w = 0;
+	for (size_t i = 1; i < n; i++)
+		if (by_total_desc(&q[i], &q[w]) > 0)
+			w = i;
+	return w;
+}
+
+size_t analysis_calls_group(const struct query_call *calls, size_t n, int64_t share_of_ns, struct query_stat *out,
+                            size_t cap)
+{
+	size_t groups = 0, kept = 0, weak = 0;
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
-		while (j < n && calls[j].name == calls[i].name)
+		while (j < n && calls[j].fingerprint == calls[i].fingerprint)
 			j++;
 		groups++;
+		if (cap == 0) {
+			i = j;
+			continue;
+		}
 		struct query_stat q = {
-			.fingerprint = calls[i].name,
-			.calls = (uint32_t)(j - i),
+			.fingerprint = calls[i].fingerprint,
+			.calls = j - i > UINT32_MAX ? UINT32_MAX : (uint32_t)(j - i),
 			.min_ns = calls[i].duration_ns,
 			.max_ns = calls[j - 1].duration_ns,
 			.p50_ns = percentile(&calls[i], j - i, 50),
@@ -201,23 +457,39 @@ size_t analysis_query_stats(const struct trace *t, struct query_stat *out, size_
 		};
 		for (size_t k = i; k < j; k++) {
 			q.total_ns = duration_add(q.total_ns, calls[k].duration_ns);
-			q.rows += calls[k].span->u.db.rows;
-			q.fullscan_steps += calls[k].span->u.db.fullscan_steps;
-			q.network_ns = duration_add(q.network_ns, calls[k].span->u.db.net_wait_ns);
+			q.rows += calls[k].rows;
+			q.rows_known += calls[k].rows_known && q.rows_known < UINT32_MAX;
+			q.fullscan_steps += calls[k].fullscan_steps;
+			q.network_ns = duration_add(q.network_ns, calls[k].net_wait_ns);
 		}
-		q.mean_ns = q.total_ns / (int64_t)q.calls;
-		q.share = root_ns > 0 ? (double)q.total_ns / (double)root_ns : 0.0;
+		q.mean_ns = q.total_ns / (int64_t)(j - i);
+		q.share = share_of_ns > 0 ? (double)q.total_ns / (double)share_of_ns : 0.0;
 		/* Keep the cap largest by total time. */
 		if (kept < cap) {
 			out[kept++] = q;
-		} else if (cap > 0) {
-			analysis_sort_queries(out, kept);
-			if (q.total_ns > out[kept - 1].total_ns)
-				out[kept - 1] = q;
+			if (kept == cap)
+				weak = weakest(out, kept);
+		} else if (by_total_desc(&q, &out[weak]) < 0) {
+			out[weak] = q;
+			weak = weakest(out, kept);
 		}
 		i = j;
 	}
 	analysis_sort_queries(out, kept);
+	return groups;
+}
+
+size_t analysis_query_stats(const struct trace *t, struct query_stat *out, size_t cap)
+{
+	if (!t || t->nspans == 0)
+		return 0;
+	struct query_call *calls = xmalloc_array(t->nspans, sizeof *calls);
+	size_t n = 0;
+	for (size_t i = 0; i < t->nspans; i++)
+		if (t->spans[i].flags & SPAN_F_DB)
+			calls[n++] = analysis_call_of(&t->spans[i]);
+	analysis_calls_sort(calls, n);
+	size_t groups = analysis_calls_group(calls, n, span_duration_ns(&t->spans[0]), out, cap);
 	free(calls);
 	return groups;
 }

@@ -1,9 +1,15 @@
 /*
  * cmd_snapshot — `obslab export` (check the target first, run the lab,
  * write its traces atomically in the chosen format) and `obslab report`
- * (read a file, then medians, query statistics and findings over all its
- * traces, as text or JSON). The report's queries are every fingerprint in
- * the file, most total time first: the text shows the first
+ * (read a file, then its traces heaviest first, medians, query statistics
+ * and findings over all its traces, as text or JSON). The trace list is the
+ * traces by root duration, longest first (service, root span's own name,
+ * start, duration, spans, errors, findings): the text shows the first
+ * REPORT_TEXT_TRACES, JSON ("trace_list") the first REPORT_JSON_TRACES, and
+ * both say how many more there are. A foreign trace's attribution is
+ * labelled as analysis.h says (own, database incl. network, calls), per
+ * service when the file has several. The report's queries are every
+ * fingerprint in the file, most total time first: the text shows the first
  * REPORT_TEXT_QUERIES and says how many more there are; JSON lists them all.
  */
 #include "obslab/cmd_snapshot.h"
@@ -12,6 +18,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "obslab/analysis.h"
 #include "obslab/atomicfile.h"
@@ -24,7 +31,9 @@
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/textsafe.h"
+#include "obslab/clock.h"
 #include "obslab/duration.h"
+#include "obslab/otel.h"
 #include "obslab/span.h"
 #include "obslab/xalloc.h"
 
@@ -77,22 +86,42 @@ int cmd_export(const struct cli *given, FILE *out, FILE *err)
 struct finding_total {
 	enum finding_kind kind;
 	uint32_t fingerprint;
+	bool foreign;
 	size_t traces;
 	double cost_ns, saving_ns; /* summed for a mean: exact below 2^53 ns, and they cannot overflow */
 	char index_hint[96];
 };
 
 #define REPORT_TEXT_QUERIES 16
+#define REPORT_TEXT_TRACES 10
+#define REPORT_JSON_TRACES 1000
+
+/* One trace as the list shows it. */
+struct trace_row {
+	size_t index; /* store_trace's */
+	int64_t duration_ns;
+	uint32_t errors, findings;
+};
+
+/* One service's part of one foreign trace, summed per service at the end. */
+struct service_row {
+	const char *name; /* NULL: no service.name */
+	struct attribution a;
+};
 
 struct report {
 	struct snapshot snap;
 	struct store *store;
 	size_t spans;
-	struct attribution_series per_trace;
-	struct query_stat *queries; /* every fingerprint, most total time first */
+	struct attribution_series lab, foreign; /* per trace, one series a kind */
+	struct query_stat *queries;             /* every fingerprint, most total time first */
 	size_t nqueries;
 	struct finding_total found[FINDINGS_MAX * 2];
 	size_t nfound;
+	struct trace_row *rows; /* heaviest first */
+	size_t nrows;
+	struct service_row *services; /* per foreign trace and service, then summed per service */
+	size_t nservices, cap_services;
 };
 
 static void tally_findings(struct report *r, const struct findings *f)
@@ -100,7 +129,8 @@ static void tally_findings(struct report *r, const struct findings *f)
 	for (size_t i = 0; i < f->n; i++) {
 		const struct finding *x = &f->item[i];
 		size_t k = 0;
-		while (k < r->nfound && !(r->found[k].kind == x->kind && r->found[k].fingerprint == x->fingerprint))
+		while (k < r->nfound && !(r->found[k].kind == x->kind && r->found[k].fingerprint == x->fingerprint &&
+		                          r->found[k].foreign == x->foreign))
 			k++;
 		if (k == r->nfound) {
 			if (r->nfound == sizeof r->found / sizeof r->found[0])
@@ -108,6 +138,7 @@ static void tally_findings(struct report *r, const struct findings *f)
 			memset(&r->found[k], 0, sizeof r->found[k]);
 			r->found[k].kind = x->kind;
 			r->found[k].fingerprint = x->fingerprint;
+			r->found[k].foreign = x->foreign;
 			snprintf(r->found[k].index_hint, sizeof r->found[k].index_hint, "%s", x->index_hint);
 			r->nfound++;
 		}
@@ -117,31 +148,10 @@ static void tally_findings(struct report *r, const struct findings *f)
 	}
 }
 
-/* One database call, as the report groups them. */
-struct report_call {
-	uint32_t fingerprint;
-	uint32_t rows;
-	int64_t duration_ns;
-};
-
-static int by_fingerprint_then_duration(const void *a, const void *b)
-{
-	const struct report_call *x = a, *y = b;
-	if (x->fingerprint != y->fingerprint)
-		return x->fingerprint < y->fingerprint ? -1 : 1;
-	return (x->duration_ns > y->duration_ns) - (x->duration_ns < y->duration_ns);
-}
-
-/* Nearest rank over one fingerprint's sorted calls, as analysis.c takes it. */
-static int64_t call_percentile(const struct report_call *sorted, size_t n, unsigned p)
-{
-	size_t rank = (n * p + 99) / 100;
-	return sorted[rank ? rank - 1 : 0].duration_ns;
-}
-
 /* Statistics of every fingerprint over every trace, exact (no fingerprint
  * is left out however many there are, and percentiles are nearest rank
- * over all of its calls), most total time first. Memory: 16 bytes a call. */
+ * over all of its calls), most total time first: analysis_calls_group over
+ * all the file's database calls. Memory: 32 bytes a call. */
 static void all_queries(struct report *r)
 {
 	size_t n = store_trace_count(r->store), ncalls = 0;
@@ -150,59 +160,99 @@ static void all_queries(struct report *r)
 		for (size_t k = 0; k < t->nspans; k++)
 			ncalls += (t->spans[k].flags & SPAN_F_DB) != 0;
 	}
-	struct report_call *calls = xmalloc_array(ncalls ? ncalls : 1, sizeof *calls);
+	struct query_call *calls = xmalloc_array(ncalls ? ncalls : 1, sizeof *calls);
 	size_t c = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct trace *t = store_trace(r->store, i);
 		for (size_t k = 0; k < t->nspans; k++)
 			if (t->spans[k].flags & SPAN_F_DB)
-				calls[c++] = (struct report_call){ t->spans[k].name, t->spans[k].u.db.rows,
-				                                   span_duration_ns(&t->spans[k]) };
+				calls[c++] = analysis_call_of(&t->spans[k]);
 	}
-	qsort(calls, ncalls, sizeof *calls, by_fingerprint_then_duration);
-	size_t groups = 0;
-	for (size_t i = 0; i < ncalls; i++)
-		groups += i == 0 || calls[i].fingerprint != calls[i - 1].fingerprint;
+	analysis_calls_sort(calls, ncalls);
+	size_t groups = analysis_calls_group(calls, ncalls, 0, NULL, 0);
 	r->queries = xmalloc_array(groups ? groups : 1, sizeof *r->queries);
-	r->nqueries = 0;
-	for (size_t i = 0; i < ncalls;) {
-		size_t j = i;
-		while (j < ncalls && calls[j].fingerprint == calls[i].fingerprint)
-			j++;
-		struct query_stat q = {
-			.fingerprint = calls[i].fingerprint,
-			.calls = j - i > UINT32_MAX ? UINT32_MAX : (uint32_t)(j - i),
-			.min_ns = calls[i].duration_ns,
-			.max_ns = calls[j - 1].duration_ns,
-			.p50_ns = call_percentile(&calls[i], j - i, 50),
-			.p95_ns = call_percentile(&calls[i], j - i, 95),
-			.p99_ns = call_percentile(&calls[i], j - i, 99),
-		};
-		for (size_t k = i; k < j; k++) {
-			q.total_ns = duration_add(q.total_ns, calls[k].duration_ns);
-			q.rows += calls[k].rows;
-		}
-		q.mean_ns = q.total_ns / (int64_t)(j - i);
-		r->queries[r->nqueries++] = q;
-		i = j;
-	}
-	analysis_sort_queries(r->queries, r->nqueries);
+	r->nqueries = analysis_calls_group(calls, ncalls, 0, r->queries, groups);
 	free(calls);
+}
+
+static int heaviest_first(const void *a, const void *b)
+{
+	const struct trace_row *x = a, *y = b;
+	if (x->duration_ns != y->duration_ns)
+		return x->duration_ns > y->duration_ns ? -1 : 1;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+static void add_services(struct report *r, const struct trace *t)
+{
+	size_t n = 0;
+	struct service_attribution *sv = analysis_services(t, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (r->nservices == r->cap_services) {
+			r->cap_services = r->cap_services ? r->cap_services * 2 : 16;
+			r->services = xrealloc_array(r->services, r->cap_services, sizeof *r->services);
+		}
+		r->services[r->nservices++] = (struct service_row){ sv[i].service, sv[i].a };
+	}
+	free(sv);
+}
+
+static int by_service_name(const void *a, const void *b)
+{
+	const struct service_row *x = a, *y = b;
+	if (!x->name || !y->name)
+		return (x->name != NULL) - (y->name != NULL);
+	return strcmp(x->name, y->name);
+}
+
+/* The rows of one service summed (its busy time in total_ns; queries counts
+ * the traces it appears in); sorted by name. */
+static void sum_services(struct report *r)
+{
+	qsort(r->services, r->nservices, sizeof *r->services, by_service_name);
+	size_t u = 0;
+	for (size_t i = 0; i < r->nservices; i++) {
+		const struct attribution *a = &r->services[i].a;
+		if (u > 0 && by_service_name(&r->services[u - 1], &r->services[i]) == 0) {
+			struct attribution *s = &r->services[u - 1].a;
+			s->total_ns = duration_add(s->total_ns, a->total_ns);
+			s->app_ns = duration_add(s->app_ns, a->app_ns);
+			s->db_ns = duration_add(s->db_ns, a->db_ns);
+			s->calls_ns = duration_add(s->calls_ns, a->calls_ns);
+			s->queries++;
+			continue;
+		}
+		r->services[u] = r->services[i];
+		r->services[u].a.queries = 1;
+		u++;
+	}
+	r->nservices = u;
 }
 
 static void analyze(struct report *r, const struct findings_config *cfg)
 {
 	size_t n = store_trace_count(r->store);
+	r->rows = xmalloc_array(n ? n : 1, sizeof *r->rows);
 	struct findings f;
 	findings_init(&f);
 	for (size_t i = 0; i < n; i++) {
 		const struct trace *t = store_trace(r->store, i);
-		attribution_series_add(&r->per_trace, analysis_attribution(t));
+		struct attribution a = analysis_attribution(t);
+		attribution_series_add(a.kind == ATTRIBUTION_FOREIGN ? &r->foreign : &r->lab, a);
+		if (a.kind == ATTRIBUTION_FOREIGN)
+			add_services(r, t);
 		r->spans += t->nspans;
 		findings_detect(&f, t, cfg, r->snap.names);
 		tally_findings(r, &f);
+		struct trace_row row = { .index = i, .duration_ns = t->nspans ? span_duration_ns(&t->spans[0]) : 0,
+		                         .findings = (uint32_t)f.n };
+		for (size_t k = 0; k < t->nspans; k++)
+			row.errors += (t->spans[k].flags & SPAN_F_ERROR) != 0;
+		r->rows[r->nrows++] = row;
 	}
 	findings_free(&f);
+	qsort(r->rows, r->nrows, sizeof *r->rows, heaviest_first);
+	sum_services(r);
 	all_queries(r);
 }
 
@@ -212,6 +262,105 @@ static int64_t mean_ns(double sum, size_t n)
 {
 	double mean = n ? sum / (double)n : 0;
 	return mean <= 0 ? 0 : mean >= (double)INT64_MAX ? INT64_MAX : (int64_t)mean;
+}
+
+/* What the list says of one trace. */
+struct trace_info {
+	const char *service; /* the root's service.name; "obslab" for the lab's; "-" unknown */
+	size_t more_services;
+	const char *root;    /* the root span's own name */
+	char start[80];      /* UTC, to the millisecond */
+	char trace_id[2 * SPAN_TRACE_ID_LEN + 1];
+	bool foreign;
+};
+
+static void describe_trace(const struct report *r, const struct trace *t, struct trace_info *ti)
+{
+	memset(ti, 0, sizeof *ti);
+	ti->foreign = analysis_trace_foreign(t);
+	ti->service = ti->foreign ? "-" : "obslab";
+	ti->root = t->nspans ? strtab_get(r->snap.names, t->spans[0].name) : "";
+	span_trace_id_hex(t->trace_id, ti->trace_id);
+	if (ti->foreign) {
+		const struct otel_span *root = t->nspans ? otel_span_of(t->otel, &t->spans[0]) : NULL;
+		if (root)
+			ti->root = otel_text_of(t->otel, root->name); /* its own name, never the fingerprint */
+		/* A placeholder root has no service: the first real span's is named. */
+		for (size_t k = 0; k < t->nspans; k++) {
+			const struct otel_span *sp = otel_span_of(t->otel, &t->spans[k]);
+			if (sp) {
+				const char *name = otel_service_name(t->otel, sp);
+				ti->service = name ? name : "-";
+				break;
+			}
+		}
+		size_t n = 0;
+		free(analysis_services(t, &n));
+		ti->more_services = n > 1 ? n - 1 : 0;
+	}
+	int64_t unix_ns = t->nspans ? clock_to_unix_ns(&r->snap.meta.anchor, t->spans[0].start_ns) : 0;
+	time_t secs = (time_t)(unix_ns / 1000000000);
+	struct tm tm;
+	if (unix_ns > 0 && gmtime_r(&secs, &tm))
+		snprintf(ti->start, sizeof ti->start, "%04d-%02d-%02d %02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		         (int)(unix_ns % 1000000000 / 1000000));
+	else
+		snprintf(ti->start, sizeof ti->start, "-");
+}
+
+static void print_trace_list(FILE *out, const struct report *r)
+{
+	if (r->nrows == 0)
+		return;
+	fprintf(out, "\ntraces, heaviest first:\n  %12s %8s %6s %8s  %-24s  %-16s %s\n", "duration", "spans", "errors",
+	        "findings", "start (UTC)", "service", "root");
+	for (size_t i = 0; i < r->nrows && i < REPORT_TEXT_TRACES; i++) {
+		const struct trace_row *row = &r->rows[i];
+		const struct trace *t = store_trace(r->store, row->index);
+		struct trace_info ti;
+		describe_trace(r, t, &ti);
+		char service[128];
+		if (ti.more_services)
+			snprintf(service, sizeof service, "%s +%zu", ti.service, ti.more_services);
+		else
+			snprintf(service, sizeof service, "%s", ti.service);
+		textsafe_fprintf(out, "  %9.3f ms %8zu %6" PRIu32 " %8" PRIu32 "  %-24s  %-16s %s\n", cmd_ms(row->duration_ns),
+		                 t->nspans, row->errors, row->findings, ti.start, service, ti.root);
+	}
+	if (r->nrows > REPORT_TEXT_TRACES) {
+		size_t more = r->nrows - REPORT_TEXT_TRACES;
+		fprintf(out, "  ... and %zu more trace%s (report --json lists up to %d)\n", more, more == 1 ? "" : "s",
+		        REPORT_JSON_TRACES);
+	}
+}
+
+static void print_attribution_text(FILE *out, const struct report *r)
+{
+	size_t n = store_trace_count(r->store);
+	if (r->lab.n > 0 || n == 0) {
+		struct attribution med = attribution_series_medians(&r->lab);
+		fprintf(out, "\nattribution, medians per request:\n");
+		fprintf(out, "  total %10.3f ms\n  app %12.3f ms\n  database %7.3f ms\n  network %8.3f ms (simulated)\n",
+		        cmd_ms(med.total_ns), cmd_ms(med.app_ns), cmd_ms(med.db_ns), cmd_ms(med.network_ns));
+	}
+	if (r->foreign.n > 0) {
+		struct attribution med = attribution_series_medians(&r->foreign);
+		fprintf(out, "\nattribution, medians per request (%zu recorded trace%s; the network is not told apart):\n",
+		        r->foreign.n, r->foreign.n == 1 ? "" : "s");
+		fprintf(out, "  total %27.3f ms\n  own %29.3f ms\n  database incl. network %10.3f ms\n  calls %27.3f ms\n",
+		        cmd_ms(med.total_ns), cmd_ms(med.app_ns), cmd_ms(med.db_ns), cmd_ms(med.calls_ns));
+	}
+	if (r->nservices > 1) {
+		fprintf(out, "\nservices, summed over the traces they appear in (time their spans were open):\n"
+		             "  %-24s %6s %12s %12s %12s %12s\n", "service", "traces", "busy", "own", "db incl. net", "calls");
+		for (size_t i = 0; i < r->nservices; i++) {
+			const struct service_row *s = &r->services[i];
+			textsafe_fprintf(out, "  %-24s %6" PRIu32 " %9.3f ms %9.3f ms %9.3f ms %9.3f ms\n",
+			                 s->name ? s->name : "(no service.name)", s->a.queries, cmd_ms(s->a.total_ns),
+			                 cmd_ms(s->a.app_ns), cmd_ms(s->a.db_ns), cmd_ms(s->a.calls_ns));
+		}
+	}
 }
 
 static void print_text(FILE *out, const struct cli *cli, struct report *r)
@@ -225,16 +374,17 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 		fprintf(out, "settings: %s, %u users, RTT %u us (simulated), index %s; %" PRIu64 " spans dropped\n",
 		        strategy_name(m->settings.strategy), m->settings.users, m->settings.rtt_us,
 		        m->settings.index ? "on" : "off", m->dropped_spans);
-	struct attribution med = attribution_series_medians(&r->per_trace);
-	fprintf(out, "\nattribution, medians per request:\n");
-	fprintf(out, "  total %10.3f ms\n  app %12.3f ms\n  database %7.3f ms\n  network %8.3f ms (simulated)\n",
-	        cmd_ms(med.total_ns), cmd_ms(med.app_ns), cmd_ms(med.db_ns), cmd_ms(med.network_ns));
+	print_trace_list(out, r);
+	print_attribution_text(out, r);
 	fprintf(out, "\nqueries, all traces: most total time first\n  %8s %11s %11s %11s %11s %8s  %s\n", "calls", "total",
 	        "mean", "p50", "p95", "rows", "query");
 	for (size_t i = 0; i < r->nqueries && i < REPORT_TEXT_QUERIES; i++) {
 		const struct query_stat *q = &r->queries[i];
-		textsafe_fprintf(out, "  %8u %8.3f ms %8.3f ms %8.3f ms %8.3f ms %8" PRIu64 "  %s\n", q->calls,
-		                 cmd_ms(q->total_ns), cmd_ms(q->mean_ns), cmd_ms(q->p50_ns), cmd_ms(q->p95_ns), q->rows,
+		char rows[24] = "-"; /* a file that gave no row counts */
+		if (q->rows_known)
+			snprintf(rows, sizeof rows, "%" PRIu64, q->rows);
+		textsafe_fprintf(out, "  %8u %8.3f ms %8.3f ms %8.3f ms %8.3f ms %8s  %s\n", q->calls, cmd_ms(q->total_ns),
+		                 cmd_ms(q->mean_ns), cmd_ms(q->p50_ns), cmd_ms(q->p95_ns), rows,
 		                 strtab_get(r->snap.names, q->fingerprint));
 	}
 	if (r->nqueries > REPORT_TEXT_QUERIES) {
@@ -246,13 +396,80 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 		const struct finding_total *f = &r->found[i];
 		const char *query = strtab_get(r->snap.names, f->fingerprint);
 		int64_t cost = mean_ns(f->cost_ns, f->traces), saving = mean_ns(f->saving_ns, f->traces);
-		if (f->kind == FINDING_N_PLUS_ONE)
+		struct finding one = { .kind = f->kind, .foreign = f->foreign };
+		if (f->kind == FINDING_N_PLUS_ONE && f->foreign)
+			textsafe_fprintf(out, "  N+1 in %zu of %zu traces: \"%s\"; %.3f ms a request, "
+			                 "one call instead saves ~%.3f ms (%s)\n", f->traces, n, query, cmd_ms(cost),
+			                 cmd_ms(saving), finding_saving_basis(&one));
+		else if (f->kind == FINDING_N_PLUS_ONE)
 			textsafe_fprintf(out, "  N+1 in %zu of %zu traces: \"%s\"; %.3f ms a request, "
 			                 "one query saves ~%.3f ms\n", f->traces, n, query, cmd_ms(cost), cmd_ms(saving));
 		else
 			textsafe_fprintf(out, "  full scan in a loop in %zu of %zu traces: \"%s\"; "
 			                 "an index on %s saves up to %.3f ms\n", f->traces, n, query, f->index_hint, cmd_ms(saving));
 	}
+}
+
+static void json_attribution(cJSON *o, const struct report *r)
+{
+	if (r->lab.n > 0 || store_trace_count(r->store) == 0) {
+		struct attribution med = attribution_series_medians(&r->lab);
+		cJSON *a = cJSON_AddObjectToObject(o, "median");
+		cJSON_AddNumberToObject(a, "total_ms", cmd_ms(med.total_ns));
+		cJSON_AddNumberToObject(a, "app_ms", cmd_ms(med.app_ns));
+		cJSON_AddNumberToObject(a, "db_ms", cmd_ms(med.db_ns));
+		cJSON_AddNumberToObject(a, "network_ms", cmd_ms(med.network_ns));
+	}
+	if (r->foreign.n > 0) {
+		struct attribution med = attribution_series_medians(&r->foreign);
+		cJSON *a = cJSON_AddObjectToObject(o, "median_foreign");
+		cJSON_AddNumberToObject(a, "traces", (double)r->foreign.n);
+		cJSON_AddNumberToObject(a, "total_ms", cmd_ms(med.total_ns));
+		cJSON_AddNumberToObject(a, "own_ms", cmd_ms(med.app_ns));
+		cJSON_AddNumberToObject(a, "db_incl_network_ms", cmd_ms(med.db_ns));
+		cJSON_AddNumberToObject(a, "calls_ms", cmd_ms(med.calls_ns));
+	}
+	if (r->nservices > 0) {
+		cJSON *ss = cJSON_AddArrayToObject(o, "services");
+		for (size_t i = 0; i < r->nservices; i++) {
+			const struct service_row *s = &r->services[i];
+			cJSON *x = cJSON_CreateObject();
+			if (s->name)
+				cJSON_AddStringToObject(x, "service", s->name);
+			else
+				cJSON_AddNullToObject(x, "service");
+			cJSON_AddNumberToObject(x, "traces", s->a.queries);
+			cJSON_AddNumberToObject(x, "busy_ms", cmd_ms(s->a.total_ns));
+			cJSON_AddNumberToObject(x, "own_ms", cmd_ms(s->a.app_ns));
+			cJSON_AddNumberToObject(x, "db_incl_network_ms", cmd_ms(s->a.db_ns));
+			cJSON_AddNumberToObject(x, "calls_ms", cmd_ms(s->a.calls_ns));
+			cJSON_AddItemToArray(ss, x);
+		}
+	}
+}
+
+static void json_trace_list(cJSON *o, const struct report *r)
+{
+	cJSON *list = cJSON_AddArrayToObject(o, "trace_list"); /* heaviest first */
+	for (size_t i = 0; i < r->nrows && i < REPORT_JSON_TRACES; i++) {
+		const struct trace_row *row = &r->rows[i];
+		const struct trace *t = store_trace(r->store, row->index);
+		struct trace_info ti;
+		describe_trace(r, t, &ti);
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "trace_id", ti.trace_id);
+		cJSON_AddStringToObject(x, "service", ti.service);
+		cJSON_AddNumberToObject(x, "services", (double)(ti.more_services + (strcmp(ti.service, "-") != 0)));
+		cJSON_AddStringToObject(x, "root", ti.root);
+		cJSON_AddStringToObject(x, "start", ti.start);
+		cJSON_AddNumberToObject(x, "duration_ms", cmd_ms(row->duration_ns));
+		cJSON_AddNumberToObject(x, "spans", (double)t->nspans);
+		cJSON_AddNumberToObject(x, "errors", row->errors);
+		cJSON_AddNumberToObject(x, "findings", row->findings);
+		cJSON_AddBoolToObject(x, "foreign", ti.foreign);
+		cJSON_AddItemToArray(list, x);
+	}
+	cJSON_AddNumberToObject(o, "traces_not_listed", (double)(r->nrows > REPORT_JSON_TRACES ? r->nrows - REPORT_JSON_TRACES : 0));
 }
 
 static void print_json(FILE *out, const struct cli *cli, struct report *r)
@@ -263,12 +480,8 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 	cJSON_AddStringToObject(o, "format", snapshot_format_name(r->snap.format));
 	cJSON_AddNumberToObject(o, "traces", (double)n);
 	cJSON_AddNumberToObject(o, "spans", (double)r->spans);
-	struct attribution med = attribution_series_medians(&r->per_trace);
-	cJSON *a = cJSON_AddObjectToObject(o, "median");
-	cJSON_AddNumberToObject(a, "total_ms", cmd_ms(med.total_ns));
-	cJSON_AddNumberToObject(a, "app_ms", cmd_ms(med.app_ns));
-	cJSON_AddNumberToObject(a, "db_ms", cmd_ms(med.db_ns));
-	cJSON_AddNumberToObject(a, "network_ms", cmd_ms(med.network_ns));
+	json_trace_list(o, r);
+	json_attribution(o, r);
 	cJSON_AddNumberToObject(o, "fingerprints", (double)r->nqueries);
 	cJSON *qs = cJSON_AddArrayToObject(o, "queries"); /* every fingerprint, most total time first */
 	for (size_t i = 0; i < r->nqueries; i++) {
@@ -277,15 +490,24 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 		cJSON_AddNumberToObject(q, "calls", r->queries[i].calls);
 		cJSON_AddNumberToObject(q, "total_ms", cmd_ms(r->queries[i].total_ns));
 		cJSON_AddNumberToObject(q, "p95_ms", cmd_ms(r->queries[i].p95_ns));
-		cJSON_AddNumberToObject(q, "rows", (double)r->queries[i].rows);
+		if (r->queries[i].rows_known)
+			cJSON_AddNumberToObject(q, "rows", (double)r->queries[i].rows);
+		else
+			cJSON_AddNullToObject(q, "rows"); /* the file gave no row counts */
 		cJSON_AddItemToArray(qs, q);
 	}
 	cJSON *fs = cJSON_AddArrayToObject(o, "findings");
 	for (size_t i = 0; i < r->nfound; i++) {
+		const struct finding_total *x = &r->found[i];
+		struct finding one = { .kind = x->kind, .foreign = x->foreign };
 		cJSON *f = cJSON_CreateObject();
-		cJSON_AddStringToObject(f, "kind", finding_key(r->found[i].kind));
-		cJSON_AddStringToObject(f, "query", strtab_get(r->snap.names, r->found[i].fingerprint));
-		cJSON_AddNumberToObject(f, "traces", (double)r->found[i].traces);
+		cJSON_AddStringToObject(f, "kind", finding_key(x->kind));
+		cJSON_AddStringToObject(f, "query", strtab_get(r->snap.names, x->fingerprint));
+		cJSON_AddNumberToObject(f, "traces", (double)x->traces);
+		cJSON_AddNumberToObject(f, "cost_ms", cmd_ms(mean_ns(x->cost_ns, x->traces)));
+		cJSON_AddNumberToObject(f, "saving_ms", cmd_ms(mean_ns(x->saving_ns, x->traces)));
+		cJSON_AddStringToObject(f, "saving_basis", finding_saving_basis(&one));
+		cJSON_AddBoolToObject(f, "foreign", x->foreign);
 		cJSON_AddItemToArray(fs, f);
 	}
 	cmd_print_json(out, o);
@@ -306,8 +528,11 @@ int cmd_report(const struct cli *cli, FILE *out, FILE *err)
 		print_json(out, cli, r);
 	else
 		print_text(out, cli, r);
-	attribution_series_free(&r->per_trace);
+	attribution_series_free(&r->lab);
+	attribution_series_free(&r->foreign);
 	free(r->queries);
+	free(r->rows);
+	free(r->services);
 	store_destroy(r->store);
 	snapshot_free(&r->snap);
 	free(r);

@@ -45,6 +45,14 @@ const char *finding_key(enum finding_kind kind)
 	return kind == FINDING_N_PLUS_ONE ? "n_plus_one" : "full_scan_loop";
 }
 
+const char *finding_saving_basis(const struct finding *f)
+{
+	if (f->kind == FINDING_FULL_SCAN_LOOP)
+		return "the repetitions' database time (network excluded)";
+	return f->foreign ? "estimated: N-1 round trips of the median call, from the file's times"
+	                  : "estimated: N-1 times the median query";
+}
+
 static void push_evidence(struct findings *f, uint32_t span)
 {
 	if (f->evidence_len == f->evidence_cap) {
@@ -67,6 +75,7 @@ static struct finding *record(struct findings *f, const struct trace *t, enum fi
 	x->count = count;
 	x->evidence = f->evidence_len;
 	x->source = SPANTREE_NONE;
+	x->foreign = (t->spans[first].flags & SPAN_F_FOREIGN) != 0;
 	int64_t *durations = xmalloc_array(count, sizeof *durations);
 	uint32_t c = first;
 	for (uint32_t k = 0; k < count; k++, c = f->tree.next_sibling[c]) {
@@ -91,6 +100,15 @@ static bool sequential(const struct spantree *tree, const struct trace *t, uint3
 	return true;
 }
 
+/* A span's rows when they are known (a foreign span's only when its file
+ * gave db.response.returned_rows), else 0. */
+static uint32_t known_rows(const struct span_record *s)
+{
+	if ((s->flags & SPAN_F_FOREIGN) && !(s->u.foreign.known & SPAN_KNOWN_ROWS))
+		return 0;
+	return s->u.db.rows;
+}
+
 /* IN (...) chunks, not one query per parent: each repetition serves many
  * parents. The source's rows (the parents) are at least FINDINGS_BATCH_ROWS
  * per repetition, and the repetitions either returned at least that many
@@ -101,12 +119,12 @@ static bool sequential(const struct spantree *tree, const struct trace *t, uint3
 static bool batched(const struct spantree *tree, const struct trace *t, uint32_t source, uint32_t first,
                     uint32_t count, const struct strtab *names)
 {
-	uint64_t parents = t->spans[source].u.db.rows, rows = 0, need = (uint64_t)FINDINGS_BATCH_ROWS * count;
+	uint64_t parents = known_rows(&t->spans[source]), rows = 0, need = (uint64_t)FINDINGS_BATCH_ROWS * count;
 	if (parents < need)
 		return false;
 	uint32_t c = first;
 	for (uint32_t k = 0; k < count; k++, c = tree->next_sibling[c])
-		rows += t->spans[c].u.db.rows;
+		rows += known_rows(&t->spans[c]);
 	if (rows >= need)
 		return true;
 	const char *sql = names ? strtab_get(names, t->spans[first].name) : NULL;
@@ -119,6 +137,8 @@ static void full_scan(struct findings *f, const struct trace *t, uint32_t first,
 	uint64_t scanned = 0;
 	int64_t db_ns = 0;
 	uint32_t c = first;
+	if (t->spans[first].flags & SPAN_F_FOREIGN)
+		return; /* no statement counters in anyone else's spans */
 	for (uint32_t k = 0; k < count; k++, c = f->tree.next_sibling[c]) {
 		scanned += t->spans[c].u.db.fullscan_steps;
 		db_ns = duration_add(db_ns, duration_sub(span_duration_ns(&t->spans[c]), t->spans[c].u.db.net_wait_ns));
@@ -185,6 +205,10 @@ void findings_settings_of(const struct trace *t, struct findings_settings *out)
 	memset(out, 0, sizeof *out);
 	if (!t || t->nspans == 0)
 		return;
+	if (analysis_trace_foreign(t)) {
+		out->foreign = true;
+		return;
+	}
 	const struct span_record *root = &t->spans[0];
 	out->strategy = root->strategy;
 	out->users = root->u.root.users;
@@ -199,6 +223,10 @@ void findings_settings_of(const struct trace *t, struct findings_settings *out)
 
 void findings_settings_text(const struct findings_settings *s, char *buf, size_t cap)
 {
+	if (s->foreign) {
+		snprintf(buf, cap, "its own service's settings, not the lab's");
+		return;
+	}
 	int n = snprintf(buf, cap, "%s, %" PRIu32 " users, index %s", strategy_name((enum strategy)s->strategy),
 	                 s->users, s->index ? "on" : "off");
 	if (s->has_rtt && n >= 0 && (size_t)n < cap)
@@ -232,6 +260,8 @@ bool findings_settings_differ(const struct findings_settings *ran, const struct 
 		cap = sizeof local;
 	}
 	buf[0] = '\0';
+	if (ran->foreign || now->foreign)
+		return false;
 	bool differ = false;
 	if (ran->strategy != now->strategy) {
 		append(buf, cap, "%s", strategy_name((enum strategy)ran->strategy));

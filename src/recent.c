@@ -19,7 +19,8 @@ static void clear_epoch(struct recent_epoch *e, int64_t start_ns)
 {
 	e->start_ns = start_ns;
 	e->requests = 0;
-	e->total_ns = e->app_ns = e->db_ns = e->network_ns = 0;
+	e->total_ns = e->app_ns = e->db_ns = e->network_ns = e->calls_ns = 0;
+	e->foreign = 0;
 	e->other_calls = 0;
 	e->nqueries = 0; /* histograms are cleared when a slot is taken */
 }
@@ -64,7 +65,7 @@ static struct recent_query *slot(struct recent_epoch *e, uint32_t fingerprint)
 		return NULL;
 	struct recent_query *q = &e->query[e->nqueries++];
 	q->fingerprint = fingerprint;
-	q->rows = q->fullscan_steps = 0;
+	q->rows = q->rows_known = q->fullscan_steps = 0;
 	histogram_init(&q->durations);
 	return q;
 }
@@ -81,6 +82,8 @@ void recent_add(struct recent_stats *w, const struct trace *t, int64_t now_ns)
 	e->app_ns = duration_add(e->app_ns, a.app_ns);
 	e->db_ns = duration_add(e->db_ns, a.db_ns);
 	e->network_ns = duration_add(e->network_ns, a.network_ns);
+	e->calls_ns = duration_add(e->calls_ns, a.calls_ns);
+	e->foreign += a.kind == ATTRIBUTION_FOREIGN;
 	for (size_t i = 0; i < t->nspans; i++) {
 		const struct span_record *s = &t->spans[i];
 		if (!(s->flags & SPAN_F_DB))
@@ -91,7 +94,9 @@ void recent_add(struct recent_stats *w, const struct trace *t, int64_t now_ns)
 			continue;
 		}
 		histogram_record(&q->durations, span_duration_ns(s));
-		q->rows += s->u.db.rows;
+		struct query_call c = analysis_call_of(s);
+		q->rows += c.rows;
+		q->rows_known += c.rows_known;
 		q->fullscan_steps += s->u.db.fullscan_steps;
 	}
 }
@@ -110,6 +115,8 @@ struct recent_attribution recent_attribution(struct recent_stats *w, int64_t now
 		sum.app_ns = duration_add(sum.app_ns, e->app_ns);
 		sum.db_ns = duration_add(sum.db_ns, e->db_ns);
 		sum.network_ns = duration_add(sum.network_ns, e->network_ns);
+		sum.calls_ns = duration_add(sum.calls_ns, e->calls_ns);
+		sum.foreign += e->foreign;
 		if (e->start_ns < oldest)
 			oldest = e->start_ns;
 	}
@@ -146,7 +153,7 @@ size_t recent_query_stats(struct recent_stats *w, int64_t now_ns, struct query_s
 	/* One fingerprint at a time: its epochs merged into one histogram. */
 	for (size_t m = 0; m < n; m++) {
 		histogram_init(h);
-		uint64_t rows = 0, scans = 0;
+		uint64_t rows = 0, known = 0, scans = 0;
 		for (size_t i = 0; i < RECENT_EPOCHS; i++) {
 			const struct recent_epoch *e = &w->epoch[i];
 			for (size_t k = 0; k < e->nqueries; k++) {
@@ -154,6 +161,7 @@ size_t recent_query_stats(struct recent_stats *w, int64_t now_ns, struct query_s
 					continue;
 				histogram_merge(h, &e->query[k].durations);
 				rows += e->query[k].rows;
+				known += e->query[k].rows_known;
 				scans += e->query[k].fullscan_steps;
 			}
 		}
@@ -168,6 +176,7 @@ size_t recent_query_stats(struct recent_stats *w, int64_t now_ns, struct query_s
 			.p95_ns = histogram_percentile(h, 95),
 			.p99_ns = histogram_percentile(h, 99),
 			.rows = rows,
+			.rows_known = known > UINT32_MAX ? UINT32_MAX : (uint32_t)known,
 			.fullscan_steps = scans,
 			.share = a.total_ns > 0 ? (double)h->sum / (double)a.total_ns : 0.0,
 		};

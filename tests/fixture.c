@@ -10,6 +10,7 @@
 
 #include "obslab/db.h"
 #include "obslab/log.h"
+#include "obslab/otel.h"
 #include "obslab/ring.h"
 #include "obslab/sqltrace.h"
 #include "obslab/store.h"
@@ -105,4 +106,57 @@ uint64_t file_checksum(const char *path)
 	}
 	fclose(f);
 	return h;
+}
+
+/* ---- foreign traces ------------------------------------------------------------ */
+
+void foreign_init(struct foreign *f, struct strtab *names)
+{
+	memset(f, 0, sizeof *f);
+	f->set = otel_set_create();
+	f->names = names;
+	f->trace = (struct trace){ .seq = 1, .spans = f->spans, .nspans = 0, .otel = f->set };
+	memset(f->trace.trace_id, 0xab, sizeof f->trace.trace_id);
+}
+
+void foreign_free(struct foreign *f)
+{
+	otel_set_destroy(f->set);
+	f->set = NULL;
+}
+
+uint32_t foreign_resource(struct foreign *f, const char *service)
+{
+	size_t mark = otel_kv_mark(f->set);
+	struct otel_value v = { .type = OTEL_VALUE_STRING };
+	v.u.s = otel_text(f->set, service, strlen(service));
+	otel_kv_push(f->set, otel_text(f->set, "service.name", 12), v);
+	struct otel_resource r = { 0 };
+	r.attrs.first = otel_kv_commit(f->set, mark, &r.attrs.count);
+	struct otel_scope sc = { .resource = otel_add_resource(f->set, &r) };
+	sc.name = otel_text(f->set, "test", 4);
+	return otel_add_scope(f->set, &sc);
+}
+
+struct span_record *foreign_span(struct foreign *f, uint32_t scope, uint64_t id, uint64_t parent, uint8_t kind,
+                                 const char *name, const char *sql, int64_t start, int64_t end)
+{
+	assert_true(f->trace.nspans < FOREIGN_MAX_SPANS);
+	struct otel_span sp = { .span_id = id, .parent_span_id = parent, .scope = scope, .kind = kind };
+	memset(sp.trace_id, 0xab, sizeof sp.trace_id);
+	sp.name = otel_text(f->set, name, strlen(name));
+	sp.start_unix_ns = (uint64_t)start + UINT64_C(1700000000000000000);
+	sp.end_unix_ns = (uint64_t)end + UINT64_C(1700000000000000000);
+	struct span_record *r = &f->spans[f->trace.nspans++];
+	memset(r, 0, sizeof *r);
+	r->span_id = id;
+	r->parent_id = parent;
+	r->start_ns = start;
+	r->end_ns = end;
+	r->trace_seq = 1;
+	r->kind = kind;
+	r->flags = SPAN_F_FOREIGN | (sql ? SPAN_F_DB : 0);
+	r->name = strtab_intern_cstr(f->names, sql ? sql : name);
+	r->u.foreign.detail = otel_add_span(f->set, &sp);
+	return r;
 }

@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "obslab/request.h"
+#include "obslab/span.h"
+#include "obslab/store.h"
 #include "obslab/tracer.h"
 
 struct ring;
@@ -44,5 +46,26 @@ void lab_request(struct lab *lab, enum strategy s);
 int64_t fixture_scalar(sqlite3 *db, const char *sql);
 /* FNV-1a over a file's bytes, to prove a file was left unchanged. */
 uint64_t file_checksum(const char *path);
+
+/* ---- foreign traces, built as a reader builds them ------------------------
+ * A trace of SPAN_F_FOREIGN records whose details are in an otel_set:
+ * foreign_resource adds a resource with a service.name, foreign_span a
+ * span of it (name: the span's own name, or for a database span with sql
+ * the fingerprint in the record and the own name in the otel_span). Add
+ * spans in start order, the root first. The trace's otel is the set. */
+struct otel_set;
+#define FOREIGN_MAX_SPANS 64
+struct foreign {
+	struct otel_set *set;
+	struct strtab *names;
+	struct span_record spans[FOREIGN_MAX_SPANS];
+	struct trace trace;
+};
+void foreign_init(struct foreign *f, struct strtab *names);
+void foreign_free(struct foreign *f);
+uint32_t foreign_resource(struct foreign *f, const char *service); /* returns its scope */
+/* Returns the record, to set rows (and known) on. */
+struct span_record *foreign_span(struct foreign *f, uint32_t scope, uint64_t id, uint64_t parent, uint8_t kind,
+                                 const char *name, const char *sql, int64_t start, int64_t end);
 
 #endif

@@ -61,7 +61,7 @@ lines err.txt 1
 run 0 report "$hostile/native-names.json"
 has out.txt 'SELECT "\x1b]0;pwned\x07\x1b[2J\x1b[H\xc2\x9b2J\xc2\x9d0;c1\xc2\x9c\x7f\x01\x08\x0a\x0d\x09\x0b\x0c" FROM orders'
 has out.txt 'an index on "t\x1b[2J\x1b[H\xc2\x9b2J'
-lines out.txt 19 # a newline in a name does not start a line of its own
+lines out.txt 23 # a newline in a name does not start a line of its own (19 + the trace list's 4)
 run 0 report "$hostile/native-names.json" --json
 # escaped on the way out, the text is still all there
 jqok out.txt '.queries[0].query | startswith("SELECT \"\u001b]0;pwned\u0007\u001b[2J\u001b[H\u009b2J\u009d0;c1\u009c\u007f\u0001\b\n\r\t")'

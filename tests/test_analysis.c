@@ -12,6 +12,7 @@
 #include "obslab/analysis.h"
 #include "obslab/findings.h"
 #include "obslab/histogram.h"
+#include "obslab/otel.h"
 #include "obslab/rng.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
@@ -100,6 +101,8 @@ static struct attribution attribute(struct span_record *spans, size_t n)
 	struct attribution a = analysis_attribution(store_latest(s));
 	store_destroy(s);
 	assert_int_equal(a.app_ns + a.db_ns + a.network_ns, a.total_ns);
+	assert_int_equal(a.kind, ATTRIBUTION_LAB);
+	assert_int_equal(a.calls_ns, 0);
 	return a;
 }
 
@@ -151,6 +154,178 @@ static void attribution_of_nested_gapped_and_covering_children(void **state)
 	a = attribute(alone, 1);
 	assert_int_equal(a.app_ns, 20);
 	assert_int_equal(a.queries, 0);
+}
+
+/* ---- attribution on foreign traces -------------------------------------------- */
+
+/* checkout (two resources of one service.name: two hosts) calls the
+ * database twice (overlapping) and inventory over HTTP; inventory queries
+ * its own database inside that call.
+ *   0 ---------------------------------------------- 1000  checkout POST /checkout (server)
+ *     100 --- 300                                          checkout db SELECT (client, db)
+ *          250 --- 350                                     checkout db UPDATE (client, db), second host
+ *                      400 ------------- 800               checkout GET /stock (client, HTTP)
+ *                        420 ---------- 780                inventory GET /stock (server)
+ *                            500 -- 600                    inventory db SELECT (client, db)
+ *                              550 - 590                   inventory internal work */
+static void build_checkout(struct foreign *f, struct strtab *names)
+{
+	foreign_init(f, names);
+	uint32_t checkout = foreign_resource(f, "checkout"), inventory = foreign_resource(f, "inventory");
+	uint32_t checkout2 = foreign_resource(f, "checkout");
+	foreign_span(f, checkout, 1, 0, SPAN_KIND_SERVER, "POST /checkout", NULL, 0, 1000);
+	foreign_span(f, checkout, 2, 1, SPAN_KIND_CLIENT, "SELECT shop.orders", "SELECT * FROM orders WHERE id = ?",
+	             100, 300);
+	foreign_span(f, checkout2, 3, 1, SPAN_KIND_CLIENT, "UPDATE shop.carts", "UPDATE carts SET n = ?", 250, 350);
+	foreign_span(f, checkout, 4, 1, SPAN_KIND_CLIENT, "GET /stock", NULL, 400, 800);
+	foreign_span(f, inventory, 5, 4, SPAN_KIND_SERVER, "GET /stock", NULL, 420, 780);
+	foreign_span(f, inventory, 6, 5, SPAN_KIND_CLIENT, "SELECT stock", "SELECT n FROM stock WHERE sku = ?", 500,
+	             600);
+	foreign_span(f, inventory, 7, 5, SPAN_KIND_INTERNAL, "reserve", NULL, 550, 590);
+}
+
+static void foreign_attribution_is_own_database_and_calls(void **state)
+{
+	(void)state;
+	struct strtab *names = strtab_create();
+	struct foreign *f = test_malloc(sizeof *f);
+	build_checkout(f, names);
+	assert_true(analysis_trace_foreign(&f->trace));
+	struct attribution a = analysis_attribution(&f->trace);
+	assert_int_equal(a.kind, ATTRIBUTION_FOREIGN);
+	assert_int_equal(a.total_ns, 1000);
+	/* database: [100, 350) and [500, 600), the downstream's query included */
+	assert_int_equal(a.db_ns, 350);
+	/* calls: the HTTP call's [400, 800) less the database inside it */
+	assert_int_equal(a.calls_ns, 300);
+	assert_int_equal(a.app_ns, 350);
+	assert_int_equal(a.network_ns, 0); /* never simulated, never guessed */
+	assert_int_equal(a.app_ns + a.db_ns + a.network_ns + a.calls_ns, a.total_ns);
+	assert_int_equal(a.queries, 3);
+	assert_int_equal(a.calls, 1);
+	assert_string_equal(attribution_label_app(&a), "own");
+	assert_string_equal(attribution_label_db(&a), "database incl. network");
+	assert_null(attribution_label_network(&a));
+	assert_string_equal(attribution_label_calls(&a), "calls");
+
+	/* a lab attribution keeps its labels */
+	struct attribution lab = { .kind = ATTRIBUTION_LAB };
+	assert_string_equal(attribution_label_network(&lab), "network (simulated)");
+	assert_null(attribution_label_calls(&lab));
+
+	/* children outside the root (clock skew) are clipped: still exact */
+	f->spans[3].end_ns = 1200;
+	f->spans[4].end_ns = 1100;
+	a = analysis_attribution(&f->trace);
+	assert_int_equal(a.app_ns + a.db_ns + a.calls_ns, 1000);
+	assert_int_equal(a.calls_ns, 500); /* [400, 1000) less [500, 600) */
+
+	/* a series of foreign attributions keeps its kind and its calls */
+	struct attribution_series series = { 0 };
+	attribution_series_add(&series, a);
+	struct attribution m = attribution_series_medians(&series);
+	assert_int_equal(m.kind, ATTRIBUTION_FOREIGN);
+	assert_int_equal(m.calls_ns, 500);
+	attribution_series_free(&series);
+	foreign_free(f);
+	test_free(f);
+	strtab_destroy(names);
+}
+
+static void attribution_per_service(void **state)
+{
+	(void)state;
+	struct strtab *names = strtab_create();
+	struct foreign *f = test_malloc(sizeof *f);
+	build_checkout(f, names);
+	size_t n = 0;
+	struct service_attribution *sv = analysis_services(&f->trace, &n);
+	assert_int_equal(n, 2); /* two resources named checkout are one service */
+	assert_string_equal(sv[0].service, "checkout");
+	assert_string_equal(sv[1].service, "inventory");
+	assert_int_equal(sv[0].spans, 4);
+	assert_int_equal(sv[1].spans, 3);
+	/* checkout: open all along; its own queries [100, 350), its call [400, 800) */
+	assert_int_equal(sv[0].a.total_ns, 1000);
+	assert_int_equal(sv[0].a.db_ns, 250);
+	assert_int_equal(sv[0].a.calls_ns, 400);
+	assert_int_equal(sv[0].a.app_ns, 350);
+	/* inventory: open [420, 780), its query [500, 600) */
+	assert_int_equal(sv[1].a.total_ns, 360);
+	assert_int_equal(sv[1].a.db_ns, 100);
+	assert_int_equal(sv[1].a.calls_ns, 0);
+	assert_int_equal(sv[1].a.app_ns, 260);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(sv[i].a.kind, ATTRIBUTION_FOREIGN);
+		assert_int_equal(sv[i].a.app_ns + sv[i].a.db_ns + sv[i].a.calls_ns + sv[i].a.network_ns, sv[i].a.total_ns);
+	}
+	free(sv);
+
+	/* a service whose resource has no service.name is one service, NULL */
+	struct otel_resource bare;
+	memset(&bare, 0, sizeof bare);
+	struct otel_scope bare_scope;
+	memset(&bare_scope, 0, sizeof bare_scope);
+	bare_scope.resource = otel_add_resource(f->set, &bare);
+	uint32_t anon = otel_add_scope(f->set, &bare_scope);
+	foreign_span(f, anon, 8, 7, SPAN_KIND_INTERNAL, "cache", NULL, 560, 570);
+	sv = analysis_services(&f->trace, &n);
+	assert_int_equal(n, 3);
+	assert_null(sv[2].service);
+	assert_int_equal(sv[2].a.total_ns, 10);
+	free(sv);
+
+	/* a lab trace has no services */
+	struct span_record alone[] = { rec(1, 0, 5, 25, 0, false) };
+	struct trace lab = { .seq = 1, .spans = alone, .nspans = 1 };
+	assert_null(analysis_services(&lab, &n));
+	assert_int_equal(n, 0);
+	assert_false(analysis_trace_foreign(&lab));
+	foreign_free(f);
+	test_free(f);
+	strtab_destroy(names);
+}
+
+/* Query statistics of foreign database spans: rows only where the file
+ * gave them; the grouping over any set of calls is the trace's. */
+static void foreign_query_rows_only_when_known(void **state)
+{
+	(void)state;
+	struct strtab *names = strtab_create();
+	struct foreign *f = test_malloc(sizeof *f);
+	build_checkout(f, names);
+	f->spans[1].u.foreign.rows = 7; /* not known: a reader never sets it so, but the bit decides */
+	f->spans[5].u.foreign.rows = 3;
+	f->spans[5].u.foreign.known = SPAN_KNOWN_ROWS;
+	struct query_stat q[8];
+	assert_int_equal(analysis_query_stats(&f->trace, q, 8), 3);
+	for (size_t i = 0; i < 3; i++) {
+		const char *sql = strtab_get(names, q[i].fingerprint);
+		if (strstr(sql, "stock")) {
+			assert_int_equal(q[i].rows_known, 1);
+			assert_int_equal(q[i].rows, 3);
+		} else {
+			assert_int_equal(q[i].rows_known, 0);
+			assert_int_equal(q[i].rows, 0);
+		}
+		assert_int_equal(q[i].network_ns, 0);
+	}
+	/* the same calls grouped as a set: equal figures, and a cap keeps the heaviest */
+	struct query_call calls[3];
+	size_t n = 0;
+	for (size_t i = 0; i < f->trace.nspans; i++)
+		if (f->spans[i].flags & SPAN_F_DB)
+			calls[n++] = analysis_call_of(&f->spans[i]);
+	analysis_calls_sort(calls, n);
+	assert_int_equal(analysis_calls_group(calls, n, 0, NULL, 0), 3);
+	struct query_stat top;
+	assert_int_equal(analysis_calls_group(calls, n, 1000, &top, 1), 3);
+	assert_int_equal(top.fingerprint, q[0].fingerprint);
+	assert_int_equal(top.total_ns, 200);
+	assert_true(top.share > 0.199 && top.share < 0.201);
+	foreign_free(f);
+	test_free(f);
+	strtab_destroy(names);
 }
 
 /* ---- findings on real traces --------------------------------------------------- */
@@ -303,6 +478,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(percentiles_within_the_stated_error),
 		cmocka_unit_test(attribution_of_nested_gapped_and_covering_children),
+		cmocka_unit_test(foreign_attribution_is_own_database_and_calls),
+		cmocka_unit_test(attribution_per_service),
+		cmocka_unit_test(foreign_query_rows_only_when_known),
 		cmocka_unit_test(n_plus_one_found_for_naive_only),
 		cmocka_unit_test(thresholds_hold_back_small_loops),
 		cmocka_unit_test(full_scan_in_a_loop_follows_the_index),

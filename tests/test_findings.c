@@ -21,6 +21,97 @@
 
 static const struct findings_config defaults = { .n1_min_count = FINDINGS_DEFAULT_N1_MIN_COUNT, .n1_min_ns = 0 };
 
+/* ---- foreign traces ------------------------------------------------------------ */
+
+static bool has_n_plus_one(const struct trace *t, struct strtab *names);
+
+#define PG_LOOP "SELECT * FROM orders WHERE user_id = $1"
+
+/* A Node service's request: GET /users, its users query (the source),
+ * then `count` sequential PostgreSQL queries, one a user, 100 ns apart,
+ * each taking 50 + 10 k ns. */
+static void make_foreign(struct foreign *f, struct strtab *names, const char *loop_sql, uint32_t count)
+{
+	foreign_init(f, names);
+	uint32_t api = foreign_resource(f, "api");
+	foreign_span(f, api, 1, 0, SPAN_KIND_SERVER, "GET /users", NULL, 0, 100 * (int64_t)(count + 2));
+	foreign_span(f, api, 2, 1, SPAN_KIND_CLIENT, "SELECT shop.users", "SELECT id FROM users", 10, 90);
+	for (uint32_t k = 0; k < count; k++) {
+		int64_t start = 100 * (int64_t)(k + 1);
+		foreign_span(f, api, 3 + k, 1, SPAN_KIND_CLIENT, "SELECT shop.orders", loop_sql, start,
+		             start + 50 + 10 * (int64_t)k);
+	}
+}
+
+static void n_plus_one_on_foreign_database_spans(void **state)
+{
+	(void)state;
+	struct strtab *names = strtab_create();
+	struct foreign *fo = test_malloc(sizeof *fo);
+	make_foreign(fo, names, PG_LOOP, 6);
+	struct findings f;
+	findings_init(&f);
+	findings_detect(&f, &fo->trace, &defaults, names);
+	assert_int_equal(f.n, 1);
+	const struct finding *x = &f.item[0];
+	assert_int_equal(x->kind, FINDING_N_PLUS_ONE);
+	assert_true(x->foreign);
+	assert_int_equal(x->count, 6);
+	assert_string_equal(strtab_get(names, x->fingerprint), PG_LOOP);
+	assert_int_equal(x->source, 1);
+	/* cost: the file's own times, 50 + 60 + ... + 100 */
+	assert_int_equal(x->cost_ns, 450);
+	assert_int_equal(x->median_ns, 70); /* the lower middle of six */
+	assert_int_equal(x->saving_ns, 5 * 70);
+	assert_string_equal(finding_saving_basis(x), "estimated: N-1 round trips of the median call, from the file's times");
+	/* no lab settings: never old news */
+	assert_true(f.settings.foreign);
+	assert_false(f.settings.has_rtt);
+	char text[128];
+	findings_settings_text(&f.settings, text, sizeof text);
+	assert_string_equal(text, "its own service's settings, not the lab's");
+	struct findings_settings lab = { .strategy = 1, .users = 1000, .has_rtt = true, .rtt_us = 200 };
+	assert_false(findings_settings_differ(&f.settings, &lab, text, sizeof text));
+
+	/* statement counters no file carries: no full scan, whatever the record says */
+	for (size_t i = 2; i < fo->trace.nspans; i++)
+		fo->spans[i].u.foreign.fullscan_steps = 1000;
+	findings_detect(&f, &fo->trace, &defaults, names);
+	assert_int_equal(f.n, 1);
+	assert_int_equal(f.item[0].kind, FINDING_N_PLUS_ONE);
+	assert_null(findings_for_fingerprint(&f, FINDING_FULL_SCAN_LOOP, f.item[0].fingerprint));
+	findings_free(&f);
+	foreign_free(fo);
+	test_free(fo);
+	strtab_destroy(names);
+}
+
+static void foreign_rows_count_only_when_known(void **state)
+{
+	(void)state;
+	struct strtab *names = strtab_create();
+	struct foreign *fo = test_malloc(sizeof *fo);
+	/* chunks of parents (ANY($1)) after a source that returned 100 rows:
+	 * batching, but only if the file said so */
+	make_foreign(fo, names, "SELECT * FROM orders WHERE user_id = ANY($1)", 6);
+	fo->spans[1].u.foreign.rows = 100; /* not known: it counts for nothing */
+	assert_true(has_n_plus_one(&fo->trace, names));
+	fo->spans[1].u.foreign.known = SPAN_KNOWN_ROWS;
+	assert_false(has_n_plus_one(&fo->trace, names));
+	foreign_free(fo);
+
+	/* a loop of one query a user stays an N+1 when every row count is known */
+	make_foreign(fo, names, PG_LOOP, 6);
+	for (size_t i = 1; i < fo->trace.nspans; i++) {
+		fo->spans[i].u.foreign.rows = i == 1 ? 100 : 1;
+		fo->spans[i].u.foreign.known = SPAN_KNOWN_ROWS;
+	}
+	assert_true(has_n_plus_one(&fo->trace, names));
+	foreign_free(fo);
+	test_free(fo);
+	strtab_destroy(names);
+}
+
 /* ---- the batching rule on crafted traces ------------------------------------ */
 
 /* A root, a source query returning `parents` rows, then `count` sequential
@@ -375,6 +466,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(batching_is_told_apart_by_the_rows),
+		cmocka_unit_test(n_plus_one_on_foreign_database_spans),
+		cmocka_unit_test(foreign_rows_count_only_when_known),
 		cmocka_unit_test(chunks_returning_no_rows_are_batching),
 		cmocka_unit_test(eager_is_never_n_plus_one),
 		cmocka_unit_test(settings_as_the_trace_records_them),

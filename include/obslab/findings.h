@@ -23,9 +23,21 @@
  * its cost is the repetitions' database time (network excluded), and that
  * is the most an index could save.
  *
+ * Foreign traces (someone else's file: SPAN_F_FOREIGN spans) are searched
+ * by the same N+1 rule over their database spans (the reader gives them
+ * SPAN_F_DB and their fingerprint from OpenTelemetry's db.* attributes).
+ * Nothing was measured in the lab there: the cost is the file's own times,
+ * and the saving is the same estimate, labelled as one
+ * (finding_saving_basis). Rows count only where the file gave them
+ * (SPAN_KNOWN_ROWS): unknown rows never make a run batching. The full scan
+ * needs SQLite's statement counters, which no OpenTelemetry convention
+ * carries: it never fires on foreign spans.
+ *
  * Settings: a finding names the settings of the trace it came from, as the
  * trace records them (findings_settings_of): strategy, users and index from
  * the root's attributes, the simulated round trip from the queries' waits.
+ * A foreign trace ran under no lab settings (settings.foreign): it is never
+ * "old settings".
  *
  * A struct findings owns its evidence (span indices into the trace);
  * findings_free releases it. Pure: any thread, the trace is only read.
@@ -66,6 +78,7 @@ struct finding {
 	int64_t saving_ns;       /* estimated; see above */
 	uint64_t scanned_rows;   /* full scan: full-scan steps, summed */
 	char index_hint[96];     /* full scan: "orders(user_id)" */
+	bool foreign;            /* found on a foreign trace's spans */
 };
 
 /*
@@ -81,6 +94,7 @@ struct findings_settings {
 	bool index;
 	bool has_rtt;
 	uint32_t rtt_us;
+	bool foreign; /* someone else's trace: no lab settings (the rest all zero) */
 };
 
 struct findings {
@@ -107,18 +121,25 @@ const struct finding *findings_for_fingerprint(const struct findings *f, enum fi
 
 /* The settings t ran under (see struct findings_settings); t may be NULL (all zero). */
 void findings_settings_of(const struct trace *t, struct findings_settings *out);
-/* "naive, 1000 users, index off, RTT 200 us" (no RTT without one). */
+/* "naive, 1000 users, index off, RTT 200 us" (no RTT without one); a
+ * foreign trace's: "its own service's settings, not the lab's". */
 void findings_settings_text(const struct findings_settings *s, char *buf, size_t cap);
 /* Whether a trace that ran under `ran` ran under other settings than `now`
  * (now's has_rtt false: RTT not compared); buf names ran's side of each
  * difference: "index off", "eager, 100 users", "RTT 0 us"; "" when none.
  * The RTT differs when the least wait is below now's, or above it by more
- * than a quarter plus 10 us (scheduling can delay every wait a little). */
+ * than a quarter plus 10 us (scheduling can delay every wait a little).
+ * A foreign trace's never differ: there is nothing to compare. */
 bool findings_settings_differ(const struct findings_settings *ran, const struct findings_settings *now, char *buf,
                               size_t cap);
 
 const char *finding_name(enum finding_kind kind); /* "N+1 queries", "full scan in a loop" */
 /* The kind's key in JSON output and files: "n_plus_one", "full_scan_loop". */
 const char *finding_key(enum finding_kind kind);
+/* How a finding's saving was obtained, for every printer to say beside it:
+ * "estimated: N-1 round trips of the median call, from the file's times" for a
+ * foreign N+1, "estimated: N-1 times the median query" for the lab's,
+ * "the repetitions' database time (network excluded)" for a full scan. */
+const char *finding_saving_basis(const struct finding *f);
 
 #endif

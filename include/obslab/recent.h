@@ -36,6 +36,7 @@ struct trace;
 struct recent_query {
 	uint32_t fingerprint;
 	uint64_t rows;
+	uint64_t rows_known; /* calls whose rows are known (analysis_call_of) */
 	uint64_t fullscan_steps;
 	struct histogram durations; /* count, sum, min, max too */
 };
@@ -44,6 +45,8 @@ struct recent_epoch {
 	int64_t start_ns;
 	uint64_t requests;
 	int64_t total_ns, app_ns, db_ns, network_ns;
+	int64_t calls_ns;  /* foreign requests' client calls (analysis.h) */
+	uint64_t foreign;  /* requests that were foreign traces */
 	uint64_t other_calls;
 	size_t nqueries;
 	struct recent_query query[RECENT_MAX_FINGERPRINTS];
@@ -58,6 +61,8 @@ struct recent_stats {
 struct recent_attribution {
 	uint64_t requests;
 	int64_t total_ns, app_ns, db_ns, network_ns;
+	int64_t calls_ns;  /* foreign requests' client calls; app + db + network + calls == total */
+	uint64_t foreign;  /* of the requests, foreign traces: app is "own", db "incl. network" */
 	int64_t span_ns; /* how much time the window covers */
 };
 

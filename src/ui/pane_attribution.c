@@ -1,14 +1,56 @@
 /* pane_attribution — where the shown request's time went: app, database,
  * network (simulated), with figures that add up to its duration; and the
- * same over the last minute (a file: over all its traces). */
+ * same over the last minute (a file: over all its traces). A foreign trace
+ * (someone else's file) is split as analysis.h says: own, database incl.
+ * network, calls; per service when it has several. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "model.h"
 #include "pane.h"
 #include "draw.h"
 #include "obslab/duration.h"
 #include "obslab/store.h"
+
+/* A foreign trace's note, from row 6 to last: its services' parts, one a
+ * row (or all on row 6 when there is only that one), or, with one service,
+ * why the database includes the network. */
+static void draw_services(WINDOW *w, const struct model *m, int last, int cells)
+{
+	size_t n = 0;
+	struct service_attribution *sv = analysis_services(m->shown, &n);
+	if (n < 2) {
+		draw_at(w, 6, 2, "network: not told apart from the database", cells);
+		free(sv);
+		return;
+	}
+	char line[512];
+	size_t len = 0;
+	int y = 6;
+	for (size_t i = 0; i < n; i++) {
+		char own[16], db[16], calls[16];
+		draw_duration(own, sizeof own, sv[i].a.app_ns);
+		draw_duration(db, sizeof db, sv[i].a.db_ns);
+		draw_duration(calls, sizeof calls, sv[i].a.calls_ns);
+		const char *name = sv[i].service ? sv[i].service : "(no service.name)";
+		if (last > 6) { /* a row each, while rows last */
+			if (y > last)
+				break;
+			draw_at(w, y++, 2, "", 0);
+			draw_fmt(w, cells, "%s: own %s, db+net %s, calls %s", name, own, db, calls);
+			continue;
+		}
+		int k = snprintf(line + len, sizeof line - len, "%s%s: own %s db+net %s calls %s", i ? "; " : "", name, own,
+		                 db, calls);
+		if (k < 0 || (size_t)k >= sizeof line - len)
+			break;
+		len += (size_t)k;
+	}
+	if (last <= 6)
+		draw_at(w, 6, 2, line, cells);
+	free(sv);
+}
 
 static void draw(struct pane *p, const struct model *m, bool focus)
 {
@@ -26,11 +68,13 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		return;
 	}
 	const struct attribution *a = &m->attr;
-	int64_t parts[3] = { a->app_ns, a->db_ns, a->network_ns };
+	bool foreign = a->kind == ATTRIBUTION_FOREIGN;
+	/* A foreign trace has no network part: its third row is its calls. */
+	int64_t parts[3] = { a->app_ns, a->db_ns, foreign ? a->calls_ns : a->network_ns };
 	int64_t us[3], tenths[3];
 	analysis_apportion(parts, 3, duration_add(a->total_ns, 500) / 1000, us);
 	analysis_apportion(parts, 3, a->total_ns > 0 ? 1000 : 0, tenths);
-	static const char *const labels[3] = { "app", "database", "network" };
+	const char *labels[3] = { "app", "database", "network" };
 	static const enum draw_role roles[3] = { ROLE_APP, ROLE_DB, ROLE_NET };
 
 	int64_t total_us = us[0] + us[1] + us[2];
@@ -51,6 +95,16 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	int figures = ms_cells + 1 + 6;             /* "4.600 ms 100.0%" */
 	int fig_x = 1 + inner - 1 - figures;        /* one space before the border */
 	int label = fig_x - 2 - 1 >= 9 ? 9 : fig_x - 3; /* "database " */
+	if (foreign) {
+		/* The database label says what it holds, in the words that fit. */
+		int room = fig_x - 3;
+		labels[0] = "own";
+		labels[1] = room >= 23 ? "database incl. network" : room >= 17 ? "db incl. network" : "db+network";
+		labels[2] = "calls";
+		label = draw_width(labels[1]) + 1;
+		if (label > room)
+			label = room;
+	}
 	int bar = fig_x - (2 + label) - 1;         /* a bar only where it has room */
 	if (bar < 3)
 		bar = 0;
@@ -81,7 +135,15 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	wattron(w, draw_attr(ROLE_DIM));
 	if (p->h > 7) {
 		const struct recent_attribution *wa = &m->window_attr;
-		if (wa->requests > 0) {
+		if (wa->requests > 0 && wa->foreign == wa->requests) {
+			int64_t sum[3] = { wa->app_ns, wa->db_ns, wa->calls_ns }, pct[3];
+			analysis_apportion(sum, 3, 1000, pct);
+			draw_at(w, 5, 2, "", 0);
+			draw_fmt(w, inner - 2, "all %llu trace%s: own %" PRId64 ".%" PRId64 "%% db+net %" PRId64 ".%" PRId64
+			         "%% calls %" PRId64 ".%" PRId64 "%%", (unsigned long long)wa->requests,
+			         wa->requests == 1 ? "" : "s", pct[0] / 10, pct[0] % 10, pct[1] / 10, pct[1] % 10,
+			         pct[2] / 10, pct[2] % 10);
+		} else if (wa->requests > 0) {
 			int64_t sum[3] = { wa->app_ns, wa->db_ns, wa->network_ns }, pct[3];
 			analysis_apportion(sum, 3, 1000, pct);
 			char over[48]; /* what the window is: a file's is all of it */
@@ -98,7 +160,11 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 			draw_at(w, 5, 2, m->whole_file ? "the file holds no complete trace"
 			                                : "last min: no requests since the last change", inner - 2);
 		}
-		draw_at(w, 6, 2, a->network_ns > 0 ? "network: simulated round trips" : "network: none (RTT 0)", inner - 2);
+		if (foreign)
+			draw_services(w, m, p->h - 2, inner - 2);
+		else
+			draw_at(w, 6, 2, a->network_ns > 0 ? "network: simulated round trips" : "network: none (RTT 0)",
+			        inner - 2);
 	}
 	wattroff(w, draw_attr(ROLE_DIM));
 	wnoutrefresh(w);

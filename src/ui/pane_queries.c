@@ -24,7 +24,10 @@ static void query_cells(const struct query_stat *q, char cell[NCOLUMNS][32])
 	draw_duration(cell[1], sizeof cell[1], q->total_ns);
 	draw_duration(cell[2], sizeof cell[2], q->mean_ns);
 	draw_duration(cell[3], sizeof cell[3], q->p95_ns);
-	draw_count(cell[4], sizeof cell[4], q->rows);
+	if (q->rows_known || q->calls == 0)
+		draw_count(cell[4], sizeof cell[4], q->rows);
+	else
+		snprintf(cell[4], sizeof cell[4], "-"); /* a foreign file gave no row counts */
 }
 
 /* How many columns, the first KEPT_COLUMNS always, fit in inner cells. */

@@ -33,11 +33,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < store_trace_count(store); i++) {
 		const struct trace *t = store_trace(store, i);
 		struct attribution a = analysis_attribution(t);
-		if (a.app_ns + a.db_ns + a.network_ns != a.total_ns)
+		if (a.app_ns + a.db_ns + a.network_ns + a.calls_ns != a.total_ns)
 			__builtin_trap(); /* the partition must hold for any accepted file */
 		findings_detect(&f, t, &cfg, snap.names);
 		struct query_stat q[8];
 		(void)analysis_query_stats(t, q, 8);
+		size_t nsv = 0;
+		free(analysis_services(t, &nsv)); /* foreign traces: per service */
 	}
 	findings_free(&f);
 	store_destroy(store);

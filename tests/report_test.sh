@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# `obslab report` lists the traces (issue 13, analysis item 3) and tells the
+# truth about someone else's: the lab's traces heaviest first with service,
+# root name, start, duration, spans, errors and findings, the first 10 in
+# text and a count of the rest, all of them (up to 1000) in --json; a
+# foreign OTLP file (two services, an N+1 on PostgreSQL spans, an HTTP call)
+# reported with "own", "database incl. network" and "calls" (no simulated
+# network), per service, its N+1 found with its cost and an estimated saving
+# labelled as one, and row counts the file never gave shown as unknown.
+# (The fingerprint puts ? for PostgreSQL's $1, beside the span's own name.)
+# The foreign cases need the OTLP reader that reads every span as foreign
+# (issue 13, reader item): before it, they fail.
+# Usage: report_test.sh PATH/TO/obslab
+set -u
+. "$(dirname "$0")/lib.sh" # ok, bad
+bin=$(realpath "$1")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+
+run() {
+	local want=$1; shift
+	"$bin" "$@" >out.txt 2>err.txt
+	local status=$?
+	if [ "$status" -eq "$want" ]; then ok; else bad "obslab $* exited $status, expected $want: $(head -c 400 err.txt)"; fi
+}
+jqok() { if jq -e "$2" "$1" >/dev/null 2>&1; then ok; else bad "$1 fails jq '$2': $(head -c 600 "$1")"; fi; }
+has() { if grep -Eq -- "$2" "$1"; then ok; else bad "$1 lacks /$2/: $(head -c 1200 "$1")"; fi; }
+lacks() { if grep -Eq -- "$2" "$1"; then bad "$1 has /$2/: $(grep -E -- "$2" "$1" | head -3)"; else ok; fi; }
+
+# --- the lab's traces ------------------------------------------------------------
+run 0 export --format native -o lab.json --db :memory: --users 20 --requests 12 --rtt-us 0
+run 0 report lab.json
+has out.txt '^traces, heaviest first:$'
+has out.txt '^ +duration +spans +errors +findings +start \(UTC\) +service +root$'
+# ten rows, then the count of the rest
+rows=$(sed -n '/^traces, heaviest first:/,/^$/p' out.txt | grep -Ec ' ms +23 +0 +[0-9]+ +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+Z +obslab +GET /users/analytics$')
+[ "$rows" -eq 10 ] && ok || bad "the trace list shows $rows lab rows, expected 10: $(head -c 1500 out.txt)"
+has out.txt '^  \.\.\. and 2 more traces \(report --json lists up to 1000\)$'
+# heaviest first
+sed -n '/^traces, heaviest first:/,/^$/p' out.txt | awk '$2 == "ms" {print $1}' >durations.txt
+sort -gr durations.txt | cmp -s - durations.txt && ok || bad "the trace list is not heaviest first: $(tr '\n' ' ' <durations.txt)"
+run 0 report lab.json --json
+jqok out.txt '(.trace_list | length) == 12 and .traces_not_listed == 0'
+jqok out.txt '[.trace_list[].duration_ms] as $d | $d == ($d | sort | reverse)'
+jqok out.txt 'all(.trace_list[]; .service == "obslab" and .root == "GET /users/analytics" and .spans == 23 and .errors == 0 and .findings >= 1 and .foreign == false and (.trace_id | test("^[0-9a-f]{32}$")) and (.start | test("^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+Z$")))'
+jqok out.txt '.median.network_ms >= 0 and (has("median_foreign") | not)'
+jqok out.txt '.findings[] | select(.kind == "n_plus_one") | .saving_basis == "estimated: N-1 times the median query" and .cost_ms > 0'
+jqok out.txt 'all(.queries[]; .rows != null)'
+
+# --- someone else's trace: two services, an N+1 on PostgreSQL -------------------
+# times in ns from 1700000000 s: root [0, 10 ms); users query [1, 1.5); six
+# orders queries of 0.4 ms from 2 ms every 0.5 ms; GET /stock [5, 9) calling
+# inventory [5.2, 8.8) (an error), whose stock query is [6, 7).
+t() { echo "\"$((1700000000000000000 + $1))\""; }
+kv() { printf '{"key":"%s","value":{"stringValue":"%s"}}' "$1" "$2"; }
+span() { # id parent name kind start end attributes [status]
+	printf '{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"%s","parentSpanId":"%s","name":"%s","kind":%s,"startTimeUnixNano":%s,"endTimeUnixNano":%s,"attributes":[%s]%s}' \
+		"$1" "$2" "$3" "$4" "$(t "$5")" "$(t "$6")" "$7" "${8:-}"
+}
+pg() { echo "$(kv db.system.name postgresql),$(kv db.query.text "$1"),$(kv db.operation.name SELECT),$(kv server.address db.internal)"; }
+{
+	printf '{"resourceSpans":[{"resource":{"attributes":[%s]},"scopeSpans":[{"scope":{"name":"@opentelemetry/instrumentation-pg"},"spans":[' "$(kv service.name checkout)"
+	span 00000000000000a1 "" "POST /checkout" 2 0 10000000 "$(kv http.request.method POST)"
+	printf ','
+	span 00000000000000a2 00000000000000a1 "SELECT shop.users" 3 1000000 1500000 "$(pg 'SELECT id FROM users WHERE active = $1')"
+	for k in 0 1 2 3 4 5; do
+		s=$((2000000 + k * 500000))
+		printf ','
+		span "00000000000000b$k" 00000000000000a1 "SELECT shop.orders" 3 "$s" $((s + 400000)) "$(pg 'SELECT * FROM orders WHERE user_id = $1')"
+	done
+	printf ','
+	span 00000000000000a3 00000000000000a1 "GET /stock" 3 5000000 9000000 "$(kv http.request.method GET)"
+	printf ']}]},{"resource":{"attributes":[%s]},"scopeSpans":[{"scope":{"name":"opentelemetry.instrumentation.flask"},"spans":[' "$(kv service.name inventory)"
+	span 00000000000000c1 00000000000000a3 "GET /stock" 2 5200000 8800000 "$(kv http.route /stock)" ',"status":{"code":2,"message":"out of stock"}'
+	printf ','
+	span 00000000000000c2 00000000000000c1 "SELECT shop.stock" 3 6000000 7000000 "$(pg 'SELECT n FROM stock WHERE sku = $1')"
+	printf ']}]}]}\n'
+} >foreign.otlp.json
+jq -e . foreign.otlp.json >/dev/null && ok || bad "the test's OTLP file is not JSON"
+
+run 0 report foreign.otlp.json
+has out.txt '^foreign\.otlp\.json: OTLP/JSON, 1 trace, 11 spans$'
+has out.txt ' 10\.000 ms +11 +1 +1 +2023-11-14 22:13:20\.000Z +checkout \+1 +POST /checkout$'
+has out.txt '^  own +3\.100 ms$'
+has out.txt '^  database incl\. network +3\.900 ms$'
+has out.txt '^  calls +3\.000 ms$'
+lacks out.txt 'simulated'
+has out.txt '^  checkout +1 +10\.000 ms +3\.100 ms +2\.900 ms +4\.000 ms$'
+has out.txt '^  inventory +1 +3\.600 ms +2\.600 ms +1\.000 ms +0\.000 ms$'
+has out.txt 'N\+1 in 1 of 1 traces: "SELECT \* FROM orders WHERE user_id = \?"; 2\.400 ms a request, one call instead saves ~2\.000 ms \(estimated: N-1 round trips of the median call, from the file.s times\)'
+lacks out.txt 'full scan'
+has out.txt '^ +6 +2\.400 ms +0\.400 ms +0\.400 ms +0\.400 ms +-  SELECT \* FROM orders WHERE user_id = \?$'
+run 0 report foreign.otlp.json --json
+jqok out.txt '(has("median") | not) and .median_foreign == {"traces": 1, "total_ms": 10, "own_ms": 3.1, "db_incl_network_ms": 3.9, "calls_ms": 3}'
+jqok out.txt '.trace_list == [{"trace_id": "0af7651916cd43dd8448eb211c80319c", "service": "checkout", "services": 2, "root": "POST /checkout", "start": "2023-11-14 22:13:20.000Z", "duration_ms": 10, "spans": 11, "errors": 1, "findings": 1, "foreign": true}]'
+jqok out.txt '[.services[] | .service] == ["checkout", "inventory"]'
+jqok out.txt '.findings == [{"kind": "n_plus_one", "query": "SELECT * FROM orders WHERE user_id = ?", "traces": 1, "cost_ms": 2.4, "saving_ms": 2, "saving_basis": "estimated: N-1 round trips of the median call, from the file'"'"'s times", "foreign": true}]'
+jqok out.txt 'all(.queries[]; .rows == null)'
+
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
