@@ -393,7 +393,8 @@ static int by_total_desc(const void *a, const void *b)
 
 void analysis_sort_queries(struct query_stat *q, size_t n)
 {
-	qsort(q, n, sizeof *q, by_total_desc);
+	if (n > 1)
+		qsort(q, n, sizeof *q, by_total_desc);
 }
 
 /* Nearest rank: the smallest value with at least p% of values at or below it. */
@@ -419,7 +420,8 @@ struct query_call analysis_call_of(const struct span_record *s)
 
 void analysis_calls_sort(struct query_call *calls, size_t n)
 {
-	qsort(calls, n, sizeof *calls, by_name_then_duration);
+	if (n > 1)
+		qsort(calls, n, sizeof *calls, by_name_then_duration);
 }
 
 /* Of the kept statistics, the one a larger one replaces: the least total

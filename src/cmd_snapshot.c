@@ -209,7 +209,8 @@ static int by_service_name(const void *a, const void *b)
  * the traces it appears in); sorted by name. */
 static void sum_services(struct report *r)
 {
-	qsort(r->services, r->nservices, sizeof *r->services, by_service_name);
+	if (r->nservices > 1)
+		qsort(r->services, r->nservices, sizeof *r->services, by_service_name);
 	size_t u = 0;
 	for (size_t i = 0; i < r->nservices; i++) {
 		const struct attribution *a = &r->services[i].a;
