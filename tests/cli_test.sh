@@ -181,7 +181,7 @@ usage "--db needs a value" run --db
 usage "--json and --report are alternatives" run --json --report json
 usage "unknown command 'walk'" walk
 usage "export needs -o FILE" export --format otlp
-usage "--format takes native, otlp or chrome, not 'xml'" export --format xml -o x.xml
+usage "--format takes native, otlp, chrome or sqlite, not 'xml'" export --format xml -o x.xml
 usage "report needs a FILE" report
 usage "open needs a FILE" open --frames 3
 usage "--users-list must ascend" sweep --users-list 100,20
@@ -193,7 +193,7 @@ usage "--frames is not an option of 'obslab run'" run --frames 3
 usage "--frames takes a whole number from 1 to 1000000" --frames 0
 usage "unknown option '--frobnicate'" --frobnicate
 # help for what has none, and words after --version: usage errors, not exit 0
-usage "no help for 'bogus': the commands are run, compare, sweep, export, report and open" help bogus
+usage "no help for 'bogus': the commands are run, compare, sweep, export, report, open and convert" help bogus
 usage "no help for 'bogus'" --help bogus
 usage "unexpected argument 'open': help takes one command at most" help run open
 usage "unexpected argument 'extra': --version takes none" --version extra
