@@ -126,7 +126,7 @@ jqok out.txt 'all(.rows[]; .median_network_ms == 0)'
 # --- export, report, open: files ------------------------------------------------
 run 0 export --format native -o snap.json --db :memory: --users 20 --requests 3
 has out.txt '^wrote snap.json: native, 3 traces, 69 spans$'
-jqok snap.json '.format == "obslab.snapshot" and .version == 1 and (.traces | length) == 3'
+jqok snap.json '.format == "obslab.snapshot" and .version == 2 and (.traces | length) == 3'
 jqok snap.json 'all(.traces[]; .attribution.app_ns + .attribution.db_ns + .attribution.network_ns == .attribution.total_ns)'
 jqok snap.json '[.traces[].findings[].kind] | unique == ["full_scan_loop", "n_plus_one"]'
 # a 64-bit seed is written with every digit, not rounded through a double
