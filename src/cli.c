@@ -51,9 +51,9 @@ static bool parse_on_off(const char *s, bool *out)
 }
 
 enum { FOR_RUN = 1 << 0, FOR_UI = 1 << 1, FOR_COMPARE = 1 << 2, FOR_SWEEP = 1 << 3, FOR_EXPORT = 1 << 4,
-       FOR_REPORT = 1 << 5, FOR_OPEN = 1 << 6 };
+       FOR_REPORT = 1 << 5, FOR_OPEN = 1 << 6, FOR_CONVERT = 1 << 7 };
 #define FOR_LAB (FOR_RUN | FOR_UI | FOR_COMPARE | FOR_SWEEP | FOR_EXPORT)
-#define FOR_ALL (FOR_LAB | FOR_REPORT | FOR_OPEN)
+#define FOR_ALL (FOR_LAB | FOR_REPORT | FOR_OPEN | FOR_CONVERT)
 #define FOR_MEASURE (FOR_COMPARE | FOR_SWEEP)
 
 struct option_spec {
@@ -76,10 +76,10 @@ static const struct option_spec options[] = {
 	{ "report", true, FOR_RUN },
 	{ "log-file", true, FOR_RUN },
 	{ "frames", true, FOR_UI | FOR_OPEN },
-	{ "n1-min-count", true, FOR_RUN | FOR_UI | FOR_EXPORT | FOR_REPORT | FOR_OPEN },
-	{ "n1-min-ms", true, FOR_RUN | FOR_UI | FOR_EXPORT | FOR_REPORT | FOR_OPEN },
-	{ "format", true, FOR_EXPORT },
-	{ "output", true, FOR_EXPORT },
+	{ "n1-min-count", true, FOR_RUN | FOR_UI | FOR_EXPORT | FOR_REPORT | FOR_OPEN | FOR_CONVERT },
+	{ "n1-min-ms", true, FOR_RUN | FOR_UI | FOR_EXPORT | FOR_REPORT | FOR_OPEN | FOR_CONVERT },
+	{ "format", true, FOR_EXPORT | FOR_CONVERT },
+	{ "output", true, FOR_EXPORT | FOR_CONVERT },
 	{ "export-dir", true, FOR_UI | FOR_OPEN },
 	{ "help", false, FOR_ALL },
 	{ "lock-wait", true, FOR_RUN | FOR_MEASURE | FOR_EXPORT },
@@ -87,7 +87,7 @@ static const struct option_spec options[] = {
 };
 
 /* In the order of enum cli_command from CLI_CMD_RUN on. */
-static const char *const command_names[] = { "run", "compare", "sweep", "export", "report", "open" };
+static const char *const command_names[] = { "run", "compare", "sweep", "export", "report", "open", "convert" };
 
 static const struct option_spec *find_option(const char *name, size_t len)
 {
@@ -180,7 +180,8 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 			return usage_error(err, "--report takes json or text, not '%s'", value);
 	} else if (strcmp(name, "format") == 0) {
 		if (!snapshot_format_parse(value, &cli->format))
-			return usage_error(err, "--format takes native, otlp or chrome, not '%s'", value);
+			return usage_error(err, "--format takes native, otlp, chrome or sqlite, not '%s'", value);
+		cli->format_given = true;
 	} else if (strcmp(name, "output") == 0) {
 		if (!*value)
 			return usage_error(err, "-o takes a file path, not an empty string");
@@ -306,7 +307,7 @@ static int help_topic_known(const char *topic, struct obslab_error *err)
 	for (size_t i = 0; i < sizeof command_names / sizeof command_names[0]; i++)
 		if (strcmp(topic, command_names[i]) == 0)
 			return CLI_EXIT_OK;
-	return usage_error(err, "no help for '%s': the commands are run, compare, sweep, export, report and open",
+	return usage_error(err, "no help for '%s': the commands are run, compare, sweep, export, report, open and convert",
 	                   topic);
 }
 
@@ -353,6 +354,23 @@ int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 		out->file = argv[2];
 		return parse_options(argc - 3, argv + 3, out, open ? FOR_OPEN : FOR_REPORT, err);
 	}
+	if (strcmp(cmd, "convert") == 0) {
+		out->command = CLI_CMD_CONVERT;
+		if (argc < 3 || strncmp(argv[2], "--", 2) == 0 || strcmp(argv[2], "-o") == 0)
+			return strcmp(argc > 2 ? argv[2] : "", "--help") == 0
+			               ? parse_options(1, argv + 2, out, FOR_CONVERT, err)
+			               : usage_error(err, "convert needs IN, the file to read: obslab convert IN -o OUT");
+		out->file = argv[2];
+		int rc = parse_options(argc - 3, argv + 3, out, FOR_CONVERT, err);
+		if (rc != CLI_EXIT_OK || out->command != CLI_CMD_CONVERT)
+			return rc;
+		if (!out->output_path)
+			return usage_error(err, "convert needs -o OUT, the file to write");
+		if (!out->format_given && !snapshot_format_from_path(out->output_path, &out->format))
+			return usage_error(err, "cannot tell a format from the name '%s': give --format native, otlp, chrome or sqlite",
+			                   out->output_path);
+		return CLI_EXIT_OK;
+	}
 	if (strcmp(cmd, "compare") == 0 || strcmp(cmd, "sweep") == 0) {
 		bool sweep = cmd[0] == 's';
 		out->command = sweep ? CLI_CMD_SWEEP : CLI_CMD_COMPARE;
@@ -379,12 +397,26 @@ int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 
 void cli_usage(FILE *out, const char *command)
 {
+	if (command && strcmp(command, "convert") == 0) {
+		fputs("Usage: obslab convert IN -o OUT [--format native|otlp|chrome|sqlite]\n"
+		      "Read IN (a snapshot or an OTLP/JSON file, anyone's) and write its traces to OUT,\n"
+		      "atomically, without a terminal. Spans from other tools are written as they\n"
+		      "were read: OTLP in, OTLP out loses nothing. Without --format, OUT's name says:\n"
+		      "  .json native, .otlp.json otlp, .trace.json or .chrome.json chrome,\n"
+		      "  .db, .sqlite or .sqlite3 sqlite (tables docs/formats.md describes).\n"
+		      "OUT naming IN (the same file) is refused.\n"
+		      "\n"
+		      "Exit status: 0 on success, 1 if reading or writing failed, 2 for a bad command line.\n",
+		      out);
+		return;
+	}
 	if (command && strcmp(command, "export") == 0) {
-		fputs("Usage: obslab export --format native|otlp|chrome -o FILE [OPTION]...\n"
+		fputs("Usage: obslab export --format native|otlp|chrome|sqlite -o FILE [OPTION]...\n"
 		      "Run the lab's request K times and write the traces to FILE, atomically:\n"
 		      "  native  obslab's snapshot (assets/snapshot.schema.json); obslab open reads it\n"
 		      "  otlp    OTLP/JSON, as the OpenTelemetry Collector's file exporter writes it\n"
 		      "  chrome  Trace Event Format, for Perfetto, chrome://tracing and speedscope\n"
+		      "  sqlite  SQLite tables of spans, attributes, events (docs/formats.md)\n"
 		      "Options as for run: --strategy, --users, --requests (10), --rtt-us, --index,\n"
 		      "--seed, --db, --n1-min-count, --n1-min-ms, --lock-wait, --watch.\n",
 		      out);
@@ -471,9 +503,10 @@ void cli_usage(FILE *out, const char *command)
 	      "  run        run the lab's request headless and report what it cost\n"
 	      "  compare    measure naive, optimized and eager side by side\n"
 	      "  sweep      measure them across scales (20 to 10000 users)\n"
-	      "  export     run the lab and write its traces: native, OTLP or Chrome\n"
+	      "  export     run the lab and write its traces: native, OTLP, Chrome or SQLite\n"
 	      "  report     summarize a snapshot or OTLP/JSON file\n"
 	      "  open       explore a snapshot or OTLP/JSON file in the explorer\n"
+	      "  convert    write a snapshot or OTLP/JSON file as native, OTLP, Chrome or SQLite\n"
 	      "  help CMD   show the options of a command\n"
 	      "\n"
 	      "  --keys     list the explorer's keys (Markdown)\n"

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "obslab/cli.h"
+#include "obslab/cmd_convert.h"
 #include "obslab/cmd_measure.h"
 #include "obslab/cmd_run.h"
 #include "obslab/cmd_snapshot.h"
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
 		return cmd_export(&cli, stdout, stderr);
 	case CLI_CMD_REPORT:
 		return cmd_report(&cli, stdout, stderr);
+	case CLI_CMD_CONVERT:
+		return cmd_convert(&cli, stdout, stderr);
 	case CLI_CMD_UI:
 	case CLI_CMD_OPEN:
 		return app_main(&cli);

@@ -99,8 +99,9 @@ static bool read_document(struct reader *r, struct jp *jp)
 		out->format = SNAPSHOT_NATIVE;
 		if (strcmp(format, SNAPSHOT_FORMAT_NAME) != 0)
 			return reader_fail(r, "\"format\" is not \"%s\": not an obslab snapshot", SNAPSHOT_FORMAT_NAME);
-		if (version != SNAPSHOT_VERSION)
-			return reader_fail(r, "snapshot version %g is not one this obslab reads (%d)", version, SNAPSHOT_VERSION);
+		if (version != 1 && version != SNAPSHOT_VERSION)
+			return reader_fail(r, "snapshot version %g is not one this obslab reads (1 or %d)", version,
+			                   SNAPSHOT_VERSION);
 		return true;
 	}
 	if (otlp) {

@@ -1,8 +1,10 @@
 /*
- * snapshot_write — the three writers (native snapshot, OTLP/JSON, Chrome
+ * snapshot_write — the JSON writers (native snapshot, OTLP/JSON, Chrome
  * trace events), streaming trace by trace through an atomicfile, with the
  * native format's settings, totals, findings and query statistics
- * (docs/formats.md describes what is written).
+ * (docs/formats.md describes what is written). Foreign spans are written
+ * from their otel_span (otel_json.h), placeholders never; the SQLite
+ * writer is snapshot_sqlite.c.
  */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -15,23 +17,50 @@
 #include "obslab/analysis.h"
 #include "obslab/atomicfile.h"
 #include "obslab/attrs.h"
+#include "obslab/otel.h"
+#include "obslab/otel_json.h"
 #include "obslab/snapshot.h"
+#include "obslab/snapshot_foreign.h"
 #include "obslab/span.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/recent.h"
 #include "obslab/xalloc.h"
 
-static const char *const format_names[] = { "native", "otlp", "chrome" };
+static const char *const format_names[] = { "native", "otlp", "chrome", "sqlite" };
+#define NFORMATS (sizeof format_names / sizeof format_names[0])
 
 const char *snapshot_format_name(enum snapshot_format f)
 {
-	return (unsigned)f < 3 ? format_names[f] : "?";
+	return (unsigned)f < NFORMATS ? format_names[f] : "?";
+}
+
+static bool ends_with(const char *s, const char *end)
+{
+	size_t n = strlen(s), k = strlen(end);
+	return n > k && strcmp(s + n - k, end) == 0;
+}
+
+bool snapshot_format_from_path(const char *path, enum snapshot_format *out)
+{
+	static const struct {
+		const char *end;
+		enum snapshot_format format;
+	} ends[] = { { ".db", SNAPSHOT_SQLITE },          { ".sqlite", SNAPSHOT_SQLITE },
+		     { ".sqlite3", SNAPSHOT_SQLITE },     { ".otlp.json", SNAPSHOT_OTLP },
+		     { ".trace.json", SNAPSHOT_CHROME },  { ".chrome.json", SNAPSHOT_CHROME },
+		     { ".json", SNAPSHOT_NATIVE } };
+	for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
+		if (ends_with(path, ends[i].end)) {
+			*out = ends[i].format;
+			return true;
+		}
+	return false;
 }
 
 bool snapshot_format_parse(const char *name, enum snapshot_format *out)
 {
-	for (int i = 0; i < 3; i++) {
+	for (size_t i = 0; i < NFORMATS; i++) {
 		if (strcmp(name, format_names[i]) == 0) {
 			*out = (enum snapshot_format)i;
 			return true;
@@ -47,7 +76,14 @@ struct writer {
 	const struct findings_config *fcfg;
 	struct findings findings;
 	struct query_names memo; /* a query's operation, table and display name, once */
+	struct otel_json_out jo; /* into af */
+	struct otel_bases bases; /* native: where each set's resources and scopes start */
 };
+
+static void af_sink(void *ctx, const char *s, size_t len)
+{
+	(void)atomicfile_write(ctx, s, len);
+}
 
 static void put(struct writer *w, const char *s)
 {
@@ -118,6 +154,25 @@ static const char *status_name(uint8_t flags)
 	return flags & SPAN_F_CANCELLED ? "cancelled" : flags & SPAN_F_ERROR ? "error" : "ok";
 }
 
+/* A foreign span: the native keys from its otel_span, its scope's number
+ * and the whole OTLP/JSON span (what the reader builds it from). */
+static void native_foreign_span(struct writer *w, const struct otel_set *set, const struct otel_span *sp)
+{
+	putf(w, "{\"span_id\":\"%016" PRIx64 "\",\"parent_span_id\":", sp->span_id);
+	if (sp->parent_span_id)
+		putf(w, "\"%016" PRIx64 "\"", sp->parent_span_id);
+	else
+		put(w, "null");
+	put(w, ",\"name\":");
+	otel_json_string(&w->jo, otel_text_of(set, sp->name), sp->name.len);
+	putf(w, ",\"kind\":\"%s\",\"start_unix_ns\":\"%" PRIu64 "\",\"end_unix_ns\":\"%" PRIu64 "\",\"status\":\"%s\"",
+	     otel_kind_name(sp->kind), sp->start_unix_ns, sp->end_unix_ns, otel_status_name(sp->status_code));
+	size_t k = otel_bases_find(&w->bases, set);
+	putf(w, ",\"scope\":%zu,\"otlp\":", (k < w->bases.n ? w->bases.scope_base[k] : 0) + sp->scope);
+	otel_json_span(&w->jo, set, sp);
+	put(w, "}");
+}
+
 static void native_span(struct writer *w, const struct span_record *s)
 {
 	putf(w, "{\"span_id\":\"%016" PRIx64 "\",\"parent_span_id\":", s->span_id);
@@ -180,18 +235,28 @@ static void native_trace(struct writer *w, const struct trace *t)
 	const struct span_record *root = &t->spans[0];
 	char trace_id[33];
 	span_trace_id_hex(t->trace_id, trace_id);
-	putf(w, "{\"trace_id\":\"%s\",\"strategy\":\"%s\",\"users\":%" PRIu32 ",\"index\":%s,\"attribution\":",
-	     trace_id, strategy_name((enum strategy)root->strategy), root->u.root.users,
-	     root->flags & SPAN_F_INDEX ? "true" : "false");
+	putf(w, "{\"trace_id\":\"%s\"", trace_id);
+	if (!(root->flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER))) /* the lab's settings: a foreign trace has none */
+		putf(w, ",\"strategy\":\"%s\",\"users\":%" PRIu32 ",\"index\":%s", strategy_name((enum strategy)root->strategy),
+		     root->u.root.users, root->flags & SPAN_F_INDEX ? "true" : "false");
+	put(w, ",\"attribution\":");
 	struct attribution a = analysis_attribution(t);
 	put_json(w, native_attribution(&a));
 	put(w, ",\"findings\":");
 	put_json(w, native_findings(w, t));
 	put(w, ",\"spans\":[");
+	bool first = true;
 	for (size_t i = 0; i < t->nspans && !w->af.error; i++) {
-		if (i)
-			put(w, ",");
-		native_span(w, &t->spans[i]);
+		const struct span_record *s = &t->spans[i];
+		if (s->flags & SPAN_F_PLACEHOLDER)
+			continue;
+		put(w, first ? "" : ",");
+		first = false;
+		const struct otel_span *sp = otel_span_of(t->otel, s);
+		if (sp)
+			native_foreign_span(w, t->otel, sp);
+		else
+			native_span(w, s);
 	}
 	put(w, "]}");
 }
@@ -246,6 +311,43 @@ static void native_totals(struct writer *w, const struct store *store)
 	free(win);
 }
 
+/* The resources and scopes of every set the foreign traces name, numbered
+ * one after the other (a span's "scope" is its number here). */
+static void native_resources_scopes(struct writer *w)
+{
+	put(w, ",\"resources\":[");
+	for (size_t k = 0; k < w->bases.n && !w->af.error; k++) {
+		const struct otel_set *set = w->bases.set[k];
+		for (size_t i = 0; i < set->nresources; i++) {
+			put(w, k || i ? ",\n{" : "\n{");
+			otel_json_resource_members(&w->jo, set, &set->resources[i]);
+			if (!set->resources[i].attrs.dropped)
+				put(w, ",\"droppedAttributesCount\":0");
+			put(w, ",\"schemaUrl\":");
+			otel_json_string(&w->jo, otel_text_of(set, set->resources[i].schema_url),
+			                 set->resources[i].schema_url.len);
+			put(w, "}");
+		}
+	}
+	put(w, "],\n\"scopes\":[");
+	for (size_t k = 0; k < w->bases.n && !w->af.error; k++) {
+		const struct otel_set *set = w->bases.set[k];
+		for (size_t i = 0; i < set->nscopes; i++) {
+			const struct otel_scope *sc = &set->scopes[i];
+			putf(w, "%s{\"resource\":%zu,\"name\":", k || i ? ",\n" : "\n", w->bases.resource_base[k] + sc->resource);
+			otel_json_string(&w->jo, otel_text_of(set, sc->name), sc->name.len);
+			put(w, ",\"version\":");
+			otel_json_string(&w->jo, otel_text_of(set, sc->version), sc->version.len);
+			put(w, ",\"attributes\":");
+			otel_json_attrs(&w->jo, set, sc->attrs);
+			putf(w, ",\"droppedAttributesCount\":%" PRIu32 ",\"schemaUrl\":", sc->attrs.dropped);
+			otel_json_string(&w->jo, otel_text_of(set, sc->schema_url), sc->schema_url.len);
+			put(w, "}");
+		}
+	}
+	put(w, "]");
+}
+
 static void write_native(struct writer *w, const struct store *store)
 {
 	char created[40];
@@ -253,15 +355,21 @@ static void write_native(struct writer *w, const struct store *store)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	putf(w, "{\"format\":\"%s\",\"version\":%d,\"generator\":\"obslab %s\",\"created\":\"%s\",\"settings\":",
+	putf(w, "{\"format\":\"%s\",\"version\":%d,\"generator\":\"obslab %s\",\"created\":\"%s\"",
 	     SNAPSHOT_FORMAT_NAME, SNAPSHOT_VERSION, OBSLAB_VERSION, created);
-	native_settings(w);
+	if (w->meta->has_settings) { /* the lab's: a file from elsewhere has none */
+		put(w, ",\"settings\":");
+		native_settings(w);
+	}
 	putf(w, ",\"dropped_spans\":%" PRIu64, w->meta->dropped_spans);
 	if (w->meta->has_shown) {
 		char shown[33];
 		span_trace_id_hex(w->meta->shown_trace_id, shown);
 		putf(w, ",\"shown_trace\":\"%s\"", shown);
 	}
+	otel_bases_collect(&w->bases, store);
+	if (w->bases.n)
+		native_resources_scopes(w);
 	put(w, ",\"traces\":[\n");
 	for (size_t i = 0; i < store_trace_count(store) && !w->af.error; i++) {
 		if (i)
@@ -321,9 +429,15 @@ static void otlp_span(struct writer *w, const char *trace_id, const struct span_
 		put(w, "],\"status\":{}}");
 }
 
-static void write_otlp(struct writer *w, const struct store *store)
+static bool is_lab_span(const struct trace *t, const struct span_record *s)
 {
-	putf(w, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":"
+	return !(s->flags & SPAN_F_PLACEHOLDER) && !otel_span_of(t->otel, s);
+}
+
+/* obslab's own spans, every trace's, under the one obslab resource. */
+static void otlp_lab_spans(struct writer *w, const struct store *store)
+{
+	putf(w, "{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":"
 	        "{\"stringValue\":\"obslab\"}},{\"key\":\"telemetry.sdk.name\",\"value\":{\"stringValue\":"
 	        "\"obslab\"}}]},\"scopeSpans\":[{\"scope\":{\"name\":\"obslab\",\"version\":\"%s\"},\"spans\":[\n",
 	     OBSLAB_VERSION);
@@ -333,12 +447,107 @@ static void write_otlp(struct writer *w, const struct store *store)
 		char trace_id[33];
 		span_trace_id_hex(t->trace_id, trace_id);
 		for (size_t k = 0; k < t->nspans && !w->af.error; k++) {
+			if (!is_lab_span(t, &t->spans[k]))
+				continue;
 			put(w, first ? "" : ",\n");
 			first = false;
 			otlp_span(w, trace_id, &t->spans[k]);
 		}
 	}
-	put(w, "\n]}]}]}\n");
+	put(w, "\n]}]}");
+}
+
+/* A foreign trace as it came: one resourceSpans per resource, one
+ * scopeSpans per scope, in order of first appearance; every span as read. */
+static void otlp_foreign_trace(struct writer *w, const struct trace *t, bool *first)
+{
+	size_t n;
+	uint32_t *order = snapshot_foreign_order(t, &n);
+	const struct otel_set *set = t->otel;
+	for (size_t i = 0; i < n && !w->af.error; i++) {
+		const struct otel_span *sp = &set->spans[order[i]];
+		const struct otel_scope *sc = otel_span_scope(set, sp);
+		const struct otel_resource *r = otel_span_resource(set, sp);
+		const struct otel_span *prev = i ? &set->spans[order[i - 1]] : NULL;
+		const struct otel_scope *prev_sc = prev ? otel_span_scope(set, prev) : NULL;
+		bool new_scope = !prev || prev->scope != sp->scope;
+		bool new_resource = !prev || otel_span_resource(set, prev) != r;
+		if (prev && new_scope) { /* close the scope before (its schemaUrl), and its resource */
+			put(w, "]");
+			if (prev_sc && prev_sc->schema_url.len) {
+				put(w, ",\"schemaUrl\":");
+				otel_json_string(&w->jo, otel_text_of(set, prev_sc->schema_url), prev_sc->schema_url.len);
+			}
+			put(w, "}");
+		}
+		if (prev && new_resource) {
+			const struct otel_resource *pr = otel_span_resource(set, prev);
+			put(w, "]");
+			if (pr && pr->schema_url.len) {
+				put(w, ",\"schemaUrl\":");
+				otel_json_string(&w->jo, otel_text_of(set, pr->schema_url), pr->schema_url.len);
+			}
+			put(w, "}");
+		}
+		if (new_resource) {
+			put(w, *first ? "\n{\"resource\":{" : ",\n{\"resource\":{");
+			*first = false;
+			if (r)
+				otel_json_resource_members(&w->jo, set, r);
+			put(w, "},\"scopeSpans\":[");
+		} else if (new_scope) {
+			put(w, ",");
+		}
+		if (new_scope) {
+			put(w, "{\"scope\":");
+			if (sc)
+				otel_json_scope(&w->jo, set, sc);
+			else
+				put(w, "{}");
+			put(w, ",\"spans\":[\n");
+		} else {
+			put(w, ",\n");
+		}
+		otel_json_span(&w->jo, set, sp);
+	}
+	if (n) {
+		const struct otel_span *last = &set->spans[order[n - 1]];
+		const struct otel_scope *sc = otel_span_scope(set, last);
+		const struct otel_resource *r = otel_span_resource(set, last);
+		put(w, "]");
+		if (sc && sc->schema_url.len) {
+			put(w, ",\"schemaUrl\":");
+			otel_json_string(&w->jo, otel_text_of(set, sc->schema_url), sc->schema_url.len);
+		}
+		put(w, "}]");
+		if (r && r->schema_url.len) {
+			put(w, ",\"schemaUrl\":");
+			otel_json_string(&w->jo, otel_text_of(set, r->schema_url), r->schema_url.len);
+		}
+		put(w, "}");
+	}
+	free(order);
+}
+
+static void write_otlp(struct writer *w, const struct store *store)
+{
+	bool lab = false, foreign = false;
+	for (size_t i = 0; i < store_trace_count(store) && !(lab && foreign); i++) {
+		const struct trace *t = store_trace(store, i);
+		for (size_t k = 0; k < t->nspans; k++) {
+			lab |= is_lab_span(t, &t->spans[k]);
+			foreign |= otel_span_of(t->otel, &t->spans[k]) != NULL;
+		}
+	}
+	put(w, "{\"resourceSpans\":[");
+	bool first = true;
+	if (lab || !foreign) {
+		otlp_lab_spans(w, store);
+		first = false;
+	}
+	for (size_t i = 0; i < store_trace_count(store) && !w->af.error && foreign; i++)
+		otlp_foreign_trace(w, store_trace(store, i), &first);
+	put(w, "]}\n");
 }
 
 /* ---- Chrome trace events --------------------------------------------------------- */
@@ -347,6 +556,28 @@ static void put_us(struct writer *w, const char *key, int64_t ns)
 {
 	/* microseconds, to the nanosecond, without a float's rounding */
 	putf(w, ",\"%s\":%" PRId64 ".%03" PRId64, key, ns / 1000, ns % 1000);
+}
+
+/* A foreign span: its own name, its kind as the category, its attributes
+ * as args (typed, plain JSON). */
+static void chrome_foreign_span(struct writer *w, const struct otel_set *set, const struct otel_span *sp,
+                                const struct span_record *s, int64_t origin)
+{
+	putf(w, ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":1,\"cat\":\"%s\",\"name\":",
+	     s->flags & SPAN_F_DB ? "db" : otel_kind_name(sp->kind));
+	otel_json_string(&w->jo, otel_text_of(set, sp->name), sp->name.len);
+	put_us(w, "ts", s->start_ns - origin);
+	put_us(w, "dur", span_duration_ns(s));
+	put(w, ",\"args\":{");
+	for (uint32_t i = 0; i < sp->attrs.count; i++) {
+		const struct otel_kv *kv = &set->kvs[sp->attrs.first + i];
+		if (i)
+			put(w, ",");
+		otel_json_string(&w->jo, otel_text_of(set, kv->key), kv->key.len);
+		put(w, ":");
+		otel_json_plain_value(&w->jo, set, &kv->value);
+	}
+	put(w, "}}");
 }
 
 /* Timestamps count from the first span: microseconds since 1970 need more
@@ -365,6 +596,13 @@ static void write_chrome(struct writer *w, const struct store *store)
 		const struct trace *t = store_trace(store, i);
 		for (size_t k = 0; k < t->nspans && !w->af.error; k++) {
 			const struct span_record *s = &t->spans[k];
+			if (s->flags & SPAN_F_PLACEHOLDER)
+				continue;
+			const struct otel_span *sp = otel_span_of(t->otel, s);
+			if (sp) {
+				chrome_foreign_span(w, t->otel, sp, s, origin);
+				continue;
+			}
 			const char *name = display_name(w, s);
 			putf(w, ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":1,\"cat\":\"%s\",\"name\":",
 			     s->flags & SPAN_F_DB ? "db" : kind_name(s->kind));
@@ -400,6 +638,9 @@ bool snapshot_write_to(struct snapshot_target *target, enum snapshot_format form
 	struct writer w = { .names = names, .meta = meta, .fcfg = findings };
 	target->replaced = false;
 	target->error = 0;
+	if (format == SNAPSHOT_SQLITE)
+		return snapshot_sqlite_write(target, store, names, meta, err);
+	w.jo = (struct otel_json_out){ af_sink, &w.af };
 	if (!atomicfile_open(&w.af, target->path, target->create_only ? ATOMICFILE_CREATE : 0, err)) {
 		target->error = w.af.error;
 		return false;
@@ -410,8 +651,10 @@ bool snapshot_write_to(struct snapshot_target *target, enum snapshot_format form
 	case SNAPSHOT_NATIVE: write_native(&w, store); break;
 	case SNAPSHOT_OTLP: write_otlp(&w, store); break;
 	case SNAPSHOT_CHROME: write_chrome(&w, store); break;
+	case SNAPSHOT_SQLITE: break;
 	}
 	findings_free(&w.findings);
+	otel_bases_free(&w.bases);
 	bool ok = atomicfile_commit(&w.af, err);
 	target->replaced = w.af.replaced;
 	target->error = ok ? 0 : w.af.error;

@@ -126,7 +126,7 @@ jqok out.txt 'all(.rows[]; .median_network_ms == 0)'
 # --- export, report, open: files ------------------------------------------------
 run 0 export --format native -o snap.json --db :memory: --users 20 --requests 3
 has out.txt '^wrote snap.json: native, 3 traces, 69 spans$'
-jqok snap.json '.format == "obslab.snapshot" and .version == 1 and (.traces | length) == 3'
+jqok snap.json '.format == "obslab.snapshot" and .version == 2 and (.traces | length) == 3'
 jqok snap.json 'all(.traces[]; .attribution.app_ns + .attribution.db_ns + .attribution.network_ns == .attribution.total_ns)'
 jqok snap.json '[.traces[].findings[].kind] | unique == ["full_scan_loop", "n_plus_one"]'
 # a 64-bit seed is written with every digit, not rounded through a double
@@ -181,7 +181,7 @@ usage "--db needs a value" run --db
 usage "--json and --report are alternatives" run --json --report json
 usage "unknown command 'walk'" walk
 usage "export needs -o FILE" export --format otlp
-usage "--format takes native, otlp or chrome, not 'xml'" export --format xml -o x.xml
+usage "--format takes native, otlp, chrome or sqlite, not 'xml'" export --format xml -o x.xml
 usage "report needs a FILE" report
 usage "open needs a FILE" open --frames 3
 usage "--users-list must ascend" sweep --users-list 100,20
@@ -193,7 +193,7 @@ usage "--frames is not an option of 'obslab run'" run --frames 3
 usage "--frames takes a whole number from 1 to 1000000" --frames 0
 usage "unknown option '--frobnicate'" --frobnicate
 # help for what has none, and words after --version: usage errors, not exit 0
-usage "no help for 'bogus': the commands are run, compare, sweep, export, report and open" help bogus
+usage "no help for 'bogus': the commands are run, compare, sweep, export, report, open and convert" help bogus
 usage "no help for 'bogus'" --help bogus
 usage "unexpected argument 'open': help takes one command at most" help run open
 usage "unexpected argument 'extra': --version takes none" --version extra

@@ -247,7 +247,7 @@ static const struct {
 	  "not an obslab snapshot" },
 	{ "{\"format\":\"obslab.snapshot\\u0000\",\"version\":1,\"traces\":[{\"trace_id\":\"" T1 "\",\"spans\":[" ROOT TAIL,
 	  "not an obslab snapshot" },
-	{ "{\"format\":\"obslab.snapshot\",\"version\":2,\"traces\":[]}", "version 2 is not one this obslab reads" },
+	{ "{\"format\":\"obslab.snapshot\",\"version\":3,\"traces\":[]}", "version 3 is not one this obslab reads" },
 	{ "{\"format\":\"obslab.snapshot\",\"version\":1,\"traces\":{}}", "\"traces\" must be an array" },
 	{ "{\"format\":\"obslab.snapshot\",\"version\":1,\"traces\":[]}", "no spans" },
 	{ "{\"traceEvents\":[]}", "a Chrome trace" },

@@ -43,6 +43,7 @@ enum cli_command {
 	CLI_CMD_EXPORT,
 	CLI_CMD_REPORT,
 	CLI_CMD_OPEN,    /* the explorer, on a snapshot file */
+	CLI_CMD_CONVERT, /* a file to another format, headless */
 };
 
 #define CLI_DEFAULT_UI_PACE_HZ 5
@@ -63,9 +64,10 @@ struct cli {
 	enum cli_output output;
 	long frames;              /* UI: stop after this many frames; 0 = run until quit */
 	struct plan plan;         /* compare: the users; sweep: --users-list */
-	const char *file;         /* report, open: the snapshot to read */
-	const char *output_path;  /* export: -o FILE */
-	enum snapshot_format format; /* export: --format */
+	const char *file;         /* report, open, convert: the snapshot to read */
+	const char *output_path;  /* export, convert: -o FILE */
+	enum snapshot_format format; /* export, convert: --format */
+	bool format_given;        /* --format was on the command line */
 	const char *export_dir;   /* the explorer's x: where snapshots go (".") */
 	struct findings_config findings;
 };

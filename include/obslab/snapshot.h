@@ -2,12 +2,16 @@
  * snapshot — captured traces to files and back.
  *
  * Three formats (docs/formats.md describes each, and the reader's limits):
- *   native  obslab's own, "format": "obslab.snapshot", "version": 1, with the
+ *   native  obslab's own, "format": "obslab.snapshot", "version": 2, with the
  *           settings, every trace and span, attribution, findings and query
  *           statistics (assets/snapshot.schema.json describes it);
  *   otlp    OTLP/JSON as the OpenTelemetry Collector's file exporter writes
  *           it: resourceSpans > scopeSpans > spans;
- *   chrome  the Trace Event Format (Perfetto, chrome://tracing, speedscope).
+ *   chrome  the Trace Event Format (Perfetto, chrome://tracing, speedscope);
+ *   sqlite  SQLite tables of spans, attributes, events, links, resources
+ *           (snapshot_sqlite.c; written only, never read).
+ * Foreign spans (SPAN_F_FOREIGN) are written as the file they came from
+ * had them (otel_json.h); placeholders (SPAN_F_PLACEHOLDER) never are.
  * Writers stream one trace at a time through an atomicfile, so memory stays
  * near one trace's worth and a failure leaves no partial file. Only
  * sanitized SQL is written: fingerprints, never a bound value.
@@ -40,10 +44,10 @@ struct span_record;
 struct store;
 struct strtab;
 
-enum snapshot_format { SNAPSHOT_NATIVE, SNAPSHOT_OTLP, SNAPSHOT_CHROME };
+enum snapshot_format { SNAPSHOT_NATIVE, SNAPSHOT_OTLP, SNAPSHOT_CHROME, SNAPSHOT_SQLITE };
 
 #define SNAPSHOT_FORMAT_NAME "obslab.snapshot"
-#define SNAPSHOT_VERSION 1
+#define SNAPSHOT_VERSION 2     /* what the writer writes; the reader reads 1 and 2 */
 #define SNAPSHOT_MAX_FILE (256u << 20) /* bytes the reader accepts */
 #define SNAPSHOT_MAX_DEPTH 256         /* span nesting the reader accepts */
 
@@ -57,7 +61,10 @@ struct snapshot_meta {
 	uint8_t shown_trace_id[SPAN_TRACE_ID_LEN]; /* which obslab open shows first */
 };
 
-const char *snapshot_format_name(enum snapshot_format f); /* "native", "otlp", "chrome" */
+const char *snapshot_format_name(enum snapshot_format f); /* "native", "otlp", "chrome", "sqlite" */
+/* The format a file name suggests (".db"/".sqlite"/".sqlite3", ".otlp.json",
+ * ".trace.json"/".chrome.json", ".json"), or false. */
+bool snapshot_format_from_path(const char *path, enum snapshot_format *out);
 bool snapshot_format_parse(const char *name, enum snapshot_format *out);
 
 /* Where snapshot_write_to writes (atomicfile.h: what it refuses, modes). */
@@ -72,6 +79,11 @@ struct snapshot_target {
 bool snapshot_write_to(struct snapshot_target *target, enum snapshot_format format, const struct store *store,
                        const struct strtab *names, const struct snapshot_meta *meta,
                        const struct findings_config *findings, struct obslab_error *err);
+/* The SQLite form (snapshot_sqlite.c), as snapshot_write_to with SNAPSHOT_SQLITE:
+ * the tables docs/formats.md describes, written to a temporary and put in
+ * place whole (atomicfile.h). */
+bool snapshot_sqlite_write(struct snapshot_target *target, const struct store *store, const struct strtab *names,
+                           const struct snapshot_meta *meta, struct obslab_error *err);
 /* snapshot_write_to, replacing a file at path. */
 bool snapshot_write(const char *path, enum snapshot_format format, const struct store *store,
                     const struct strtab *names, const struct snapshot_meta *meta,

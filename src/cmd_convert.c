@@ -1,0 +1,64 @@
+/*
+ * cmd_convert — `obslab convert`: a file in, the same traces out in the
+ * chosen format (cmd_convert.h). Foreign spans go out as they came in
+ * (the writers write their otel_span); placeholders never.
+ */
+#include "obslab/cmd_convert.h"
+
+#include <sys/stat.h>
+
+#include "obslab/cli.h"
+#include "obslab/atomicfile.h"
+#include "obslab/snapshot.h"
+#include "obslab/store.h"
+#include "obslab/textsafe.h"
+
+/* OUT is IN: the same file, by whatever name. */
+static bool same_file(const char *in, const char *out)
+{
+	struct stat a, b;
+	return stat(in, &a) == 0 && stat(out, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+int cmd_convert(const struct cli *cli, FILE *out, FILE *err)
+{
+	struct obslab_error why;
+	if (same_file(cli->file, cli->output_path)) {
+		textsafe_fprintf(err, "obslab: %s is %s: convert never writes over the file it reads\n", cli->output_path,
+		                 cli->file);
+		return CLI_EXIT_USAGE;
+	}
+	if (!atomicfile_check(cli->output_path, 0, &why)) { /* refused before the file is read */
+		textsafe_fprintf(err, "obslab: %s\n", why.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	struct snapshot snap;
+	if (!snapshot_read(cli->file, &snap, &why)) {
+		textsafe_fprintf(err, "obslab: %s\n", why.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	struct store *store = snapshot_store(&snap);
+	struct snapshot_target target = { .path = cli->output_path };
+	int status = CLI_EXIT_OK;
+	if (same_file(cli->file, cli->output_path)) { /* became IN while it was read */
+		textsafe_fprintf(err, "obslab: %s is %s: convert never writes over the file it reads\n", cli->output_path,
+		                 cli->file);
+		status = CLI_EXIT_USAGE;
+	} else if (!snapshot_write_to(&target, cli->format, store, snap.names, &snap.meta, &cli->findings, &why)) {
+		textsafe_fprintf(err, "obslab: %s\n", why.msg);
+		status = CLI_EXIT_FAILURE;
+	} else {
+		size_t nt = store_trace_count(store), ns = 0;
+		for (size_t i = 0; i < nt; i++) {
+			const struct trace *t = store_trace(store, i);
+			for (size_t k = 0; k < t->nspans; k++)
+				ns += !(t->spans[k].flags & SPAN_F_PLACEHOLDER);
+		}
+		textsafe_fprintf(out, "%s %s: %s, %zu trace%s, %zu span%s\n", target.replaced ? "replaced" : "wrote",
+		                 cli->output_path, snapshot_format_name(cli->format), nt, nt == 1 ? "" : "s", ns,
+		                 ns == 1 ? "" : "s");
+	}
+	store_destroy(store);
+	snapshot_free(&snap);
+	return status;
+}
