@@ -122,7 +122,7 @@ static struct otel_attrs attrs1(struct otel_set *set, const char *key, struct ot
 static const uint8_t tid[SPAN_TRACE_ID_LEN] = { 0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
 	                                         0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36 };
 
-struct foreign {
+struct foreign_trace {
 	struct otel_set *set;
 	struct strtab *names;
 	struct store *store;
@@ -132,7 +132,7 @@ struct foreign {
 /* Spans in file order: root (scope 0), query (scope 1, other resource),
  * work (scope 2), late (scope 0), orphan (scope 1, its parent absent:
  * under a placeholder). */
-static void foreign_build(struct foreign *f)
+static void foreign_trace_build(struct foreign_trace *f)
 {
 	struct otel_set *set = f->set = otel_set_create();
 	f->names = strtab_create();
@@ -224,14 +224,14 @@ static void foreign_build(struct foreign *f)
 	f->meta = (struct snapshot_meta){ .has_settings = false };
 }
 
-static void foreign_free(struct foreign *f)
+static void foreign_trace_free(struct foreign_trace *f)
 {
 	store_destroy(f->store);
 	strtab_destroy(f->names);
 	otel_set_destroy(f->set);
 }
 
-static char *write_file(struct foreign *f, enum snapshot_format format, const char *name)
+static char *write_file(struct foreign_trace *f, enum snapshot_format format, const char *name)
 {
 	static const struct findings_config fcfg = { .n1_min_count = 5, .n1_min_ns = 0 };
 	char path[512];
@@ -259,8 +259,8 @@ static const char *str_of(const cJSON *o, const char *key)
 static void otlp_grouped(void **state)
 {
 	(void)state;
-	struct foreign f;
-	foreign_build(&f);
+	struct foreign_trace f;
+	foreign_trace_build(&f);
 	char *text = write_file(&f, SNAPSHOT_OTLP, "foreign.otlp.json");
 	assert_null(strstr(text, "missing parent"));
 	assert_null(strstr(text, "\"spanId\":\"000000000000dead\""));
@@ -318,14 +318,14 @@ static void otlp_grouped(void **state)
 	assert_string_equal(str_of(cJSON_GetArrayItem(pgspans, 1), "parentSpanId"), "000000000000dead");
 	cJSON_Delete(doc);
 	free(text);
-	foreign_free(&f);
+	foreign_trace_free(&f);
 }
 
 static void native_v2(void **state)
 {
 	(void)state;
-	struct foreign f;
-	foreign_build(&f);
+	struct foreign_trace f;
+	foreign_trace_build(&f);
 	char *text = write_file(&f, SNAPSHOT_NATIVE, "foreign.json");
 	assert_null(strstr(text, "missing parent"));
 	cJSON *doc = cJSON_Parse(text);
@@ -367,14 +367,14 @@ static void native_v2(void **state)
 	assert_int_equal(seen, 2);
 	cJSON_Delete(doc);
 	free(text);
-	foreign_free(&f);
+	foreign_trace_free(&f);
 }
 
 static void chrome_names_args(void **state)
 {
 	(void)state;
-	struct foreign f;
-	foreign_build(&f);
+	struct foreign_trace f;
+	foreign_trace_build(&f);
 	char *text = write_file(&f, SNAPSHOT_CHROME, "foreign.trace.json");
 	assert_null(strstr(text, "missing parent"));
 	cJSON *doc = cJSON_Parse(text);
@@ -407,7 +407,7 @@ static void chrome_names_args(void **state)
 	assert_int_equal(named, 3);
 	cJSON_Delete(doc);
 	free(text);
-	foreign_free(&f);
+	foreign_trace_free(&f);
 }
 
 static int64_t scalar(sqlite3 *db, const char *sql)
@@ -423,8 +423,8 @@ static int64_t scalar(sqlite3 *db, const char *sql)
 static void sqlite_tables(void **state)
 {
 	(void)state;
-	struct foreign f;
-	foreign_build(&f);
+	struct foreign_trace f;
+	foreign_trace_build(&f);
 	char *path = write_file(&f, SNAPSHOT_SQLITE, "foreign.db");
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -448,7 +448,7 @@ static void sqlite_tables(void **state)
 	assert_int_equal(scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'spans_%'"), 4);
 	sqlite3_close(db);
 	free(path);
-	foreign_free(&f);
+	foreign_trace_free(&f);
 }
 
 int main(void)
