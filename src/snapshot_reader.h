@@ -4,7 +4,8 @@
  *   snapshot_read.c      the entry points: the file, UTF-8, the document
  *   snapshot_spans.c     spans from native and OTLP/JSON, field by field;
  *                        foreign spans' records derived from their details
- *   otel_json_read.c     OTLP/JSON values, resources, scopes and spans into
+ *   otel_json_read.c     OTLP/JSON values (otel_json_scalar.c: int64, double,
+ *                        bytes), resources, scopes and spans into
  *                        the lossless model (otel.h), r->out->otel
  *   snapshot_assemble.c  traces grouped and assembled tolerantly (orphans
  *                        under placeholders, skew, duplicates, cycles
@@ -75,6 +76,7 @@ bool reader_hex_bytes(const char *s, uint8_t *out, size_t n);
  * on first use by reader_otel), refusing in one line naming where. */
 struct otel_set;
 struct otel_attrs;
+struct otel_str;
 struct otel_set *reader_otel(struct reader *r);
 bool otel_json_read_attrs(struct reader *r, struct jp *jp, struct otel_attrs *out, const char *where);
 /* A Resource object into resources[index] (a native file's also has schemaUrl). */
@@ -83,6 +85,12 @@ bool otel_json_read_resource(struct reader *r, struct jp *jp, uint32_t index, co
 bool otel_json_read_scope(struct reader *r, struct jp *jp, uint32_t index, const char *where, bool native);
 /* A Span object as a new otel_span of scope; its index in *index. */
 bool otel_json_read_span(struct reader *r, struct jp *jp, uint32_t scope, const char *where, uint32_t *index);
+
+/* otel_json_scalar.c: AnyValue's int64, double and bytes. */
+bool otel_json_parse_i64(const char *s, size_t len, int64_t *out);
+bool otel_json_take_i64(struct reader *r, struct jp *jp, int64_t *out, const char *where, const char *field);
+bool otel_json_take_double(struct reader *r, struct jp *jp, double *out, const char *where, const char *field);
+bool otel_json_take_bytes(struct reader *r, struct jp *jp, struct otel_str *out, const char *where, const char *field);
 
 /* snapshot_assemble.c */
 bool reader_assemble(struct reader *r);
