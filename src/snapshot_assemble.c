@@ -1,37 +1,104 @@
-/* Traces grouped from the spans read, checked (one root, unique ids,
- * parents present, children inside parents, no cycle, bounded depth) and
- * laid out for store_ingest: each trace's spans, its root last, traces in
- * time order. */
+/* Traces grouped from the spans read and assembled tolerantly, as Jaeger
+ * shows them: a span whose parent is absent (an orphan) hangs under a
+ * "missing parent" placeholder, one per missing id; several roots or none
+ * hang under a "missing root" placeholder; a child outside its parent is
+ * kept and marked as clock skew; every span of a duplicated id is kept (the
+ * later ones' records get fresh ids; children attach to the first); a loop
+ * of parents is cut at its earliest span, which then hangs as an orphan.
+ * Marks go to the foreign spans' details (otel.h) and counts to the
+ * snapshot. Sorting and binary search only: O(n log n), no recursion, any
+ * depth. Laid out for store_ingest: each trace's records, its root last,
+ * traces in time order. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "snapshot_reader.h"
+#include "obslab/otel.h"
+#include "obslab/strtab.h"
 #include "obslab/xalloc.h"
+#include "snapshot_reader.h"
 
-/* ---- traces: grouped, checked, assembled ---------------------------------------------- */
-
-static int by_trace_then_start(const void *a, const void *b)
+static int by_trace_then_order(const void *a, const void *b)
 {
 	const struct raw *x = a, *y = b;
 	int c = memcmp(x->trace_id, y->trace_id, SPAN_TRACE_ID_LEN);
 	if (c)
 		return c;
-	if (x->rec.start_ns != y->rec.start_ns)
-		return x->rec.start_ns < y->rec.start_ns ? -1 : 1;
-	return (x->rec.span_id > y->rec.span_id) - (x->rec.span_id < y->rec.span_id);
+	return (x->order > y->order) - (x->order < y->order);
 }
 
+/* Whether a comes before b in time (then in the file). */
+static bool earlier(const struct raw *a, const struct raw *b)
+{
+	return a->rec.start_ns != b->rec.start_ns ? a->rec.start_ns < b->rec.start_ns : a->order < b->order;
+}
+
+/* A span of the trace by id; key2 orders spans of one id by their place in
+ * the file (or orphans by their own index). */
 struct id_index {
-	uint64_t id;
-	size_t at;
+	uint64_t id, key2;
+	size_t at; /* index in the trace */
 };
 
-static int by_id(const void *a, const void *b)
+/* Sorts v by id, keeping the order of equal ids (LSD radix sort, a byte a
+ * pass, passes where every id has the same byte skipped): O(n), whatever
+ * the ids. tmp holds n items. */
+static void sort_by_id(struct id_index *v, struct id_index *tmp, size_t n)
 {
-	const struct id_index *x = a, *y = b;
-	return (x->id > y->id) - (x->id < y->id);
+	struct id_index *src = v, *dst = tmp;
+	for (int shift = 0; shift < 64; shift += 8) {
+		size_t count[257] = { 0 };
+		for (size_t i = 0; i < n; i++)
+			count[((src[i].id >> shift) & 0xff) + 1]++;
+		if (count[((src[0].id >> shift) & 0xff) + 1] == n)
+			continue; /* one byte for all: nothing to move */
+		for (int b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i].id >> shift) & 0xff]++] = src[i];
+		struct id_index *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof *v);
+}
+
+static int by_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+#define NO_PARENT SIZE_MAX         /* a root */
+#define MISSING (SIZE_MAX - 1)     /* an orphan: its parent is not in the trace */
+#define CUT (SIZE_MAX - 2)         /* where a loop of parents was cut */
+#define REAL(p) ((p) < CUT)
+
+/* The working memory of assembly, sized for the largest trace and reused. */
+struct work {
+	struct id_index *ix, *orphans, *tmp;
+	size_t *parent, *path;
+	uint8_t *state, *marks;
+	uint64_t *used; /* every span id and parent id of the trace, sorted */
+	size_t nused, used_at;
+	uint64_t next_fresh;
+	uint32_t missing_parent, missing_root; /* strtab ids */
+};
+
+/* An id no span of the trace has or names as its parent. */
+static uint64_t fresh_id(struct work *w)
+{
+	for (;;) {
+		while (w->used_at < w->nused && w->used[w->used_at] < w->next_fresh)
+			w->used_at++;
+		if (w->used_at < w->nused && w->used[w->used_at] == w->next_fresh) {
+			w->next_fresh++;
+			continue;
+		}
+		return w->next_fresh++;
+	}
 }
 
 static size_t find_id(const struct id_index *ix, size_t n, uint64_t id)
@@ -49,70 +116,181 @@ static size_t find_id(const struct id_index *ix, size_t n, uint64_t id)
 	return SIZE_MAX;
 }
 
-/* Checks one trace's spans [first, last) and appends its records, root last. */
-static bool assemble(struct reader *r, size_t first, size_t last, uint32_t seq, struct id_index *ix)
+static void emit(struct reader *r, size_t *cap, const struct span_record *rec)
 {
-	size_t n = last - first;
-	char trace[2 * SPAN_TRACE_ID_LEN + 1];
-	span_trace_id_hex(r->spans[first].trace_id, trace);
-	size_t root = SIZE_MAX, roots = 0;
-	for (size_t i = 0; i < n; i++) {
-		ix[i] = (struct id_index){ r->spans[first + i].rec.span_id, first + i };
-		if (r->spans[first + i].rec.parent_id == 0) {
-			root = first + i;
-			roots++;
-		}
-	}
-	if (roots != 1)
-		return reader_fail(r, "trace %s has %zu root spans; it needs exactly one", trace, roots);
-	qsort(ix, n, sizeof *ix, by_id);
-	for (size_t i = 1; i < n; i++)
-		if (ix[i].id == ix[i - 1].id)
-			return reader_fail(r, "trace %s: span id %016" PRIx64 " appears twice", trace, ix[i].id);
-	for (size_t i = first; i < last; i++) {
-		const struct span_record *s = &r->spans[i].rec;
-		if (i == root)
-			continue;
-		size_t p = find_id(ix, n, s->parent_id);
-		if (p == SIZE_MAX)
-			return reader_fail(r, "trace %s: span %016" PRIx64 "'s parent %016" PRIx64 " is not in the file", trace,
-			            s->span_id, s->parent_id);
-		const struct span_record *parent = &r->spans[p].rec;
-		if (s->start_ns < parent->start_ns || s->end_ns > parent->end_ns)
-			return reader_fail(r, "trace %s: span %016" PRIx64 " runs outside its parent %016" PRIx64, trace, s->span_id,
-			            parent->span_id);
-	}
-	/* Every span reaches the root within SNAPSHOT_MAX_DEPTH steps. Walking up
-	 * with a second pointer at twice the pace tells a cycle (they meet)
-	 * from mere depth, in bounded time. */
-	for (size_t i = first; i < last; i++) {
-		size_t slow = i, fast = i;
-		int depth = 0;
-		while (slow != root && depth <= SNAPSHOT_MAX_DEPTH) {
-			slow = find_id(ix, n, r->spans[slow].rec.parent_id);
-			for (int k = 0; k < 2 && fast != root; k++)
-				fast = find_id(ix, n, r->spans[fast].rec.parent_id);
-			depth++;
-			if (slow == fast && slow != root)
-				return reader_fail(r, "trace %s: span %016" PRIx64 "'s parents form a cycle", trace,
-				            r->spans[i].rec.span_id);
-		}
-		if (slow != root)
-			return reader_fail(r, "trace %s: span %016" PRIx64 "'s parents nest deeper than %d levels", trace,
-			            r->spans[i].rec.span_id, SNAPSHOT_MAX_DEPTH);
-	}
 	struct snapshot *out = r->out;
-	for (size_t i = first; i < last; i++) {
-		if (i == root)
-			continue;
-		r->spans[i].rec.trace_seq = seq;
-		out->records[out->nrecords++] = r->spans[i].rec;
+	if (out->nrecords == *cap) {
+		*cap = *cap * 2 + 64;
+		out->records = xrealloc_array(out->records, *cap, sizeof *out->records);
 	}
-	struct span_record rec = r->spans[root].rec;
-	rec.trace_seq = seq;
-	memcpy(rec.u.root.trace_id, r->spans[root].trace_id, SPAN_TRACE_ID_LEN);
-	out->records[out->nrecords++] = rec;
-	return true;
+	out->records[out->nrecords++] = *rec;
+}
+
+static struct span_record placeholder(uint64_t id, uint64_t parent, int64_t start, int64_t end, uint32_t name,
+                                      uint32_t seq)
+{
+	struct span_record p = { .span_id = id, .parent_id = parent, .start_ns = start, .end_ns = end,
+		                 .trace_seq = seq, .name = name, .flags = SPAN_F_PLACEHOLDER };
+	return p;
+}
+
+/* Marks the cycles among the spans' parents and cuts each at its earliest
+ * span: iteratively, each span visited once. */
+static void cut_cycles(struct work *w, const struct raw *S, size_t n)
+{
+	memset(w->state, 0, n);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = 0, cur = i;
+		while (REAL(cur) && w->state[cur] == 0) {
+			w->state[cur] = 1;
+			w->path[len++] = cur;
+			cur = w->parent[cur];
+		}
+		if (REAL(cur) && w->state[cur] == 1) { /* back on this walk's path: a loop */
+			size_t k = len, cut = cur;
+			do {
+				k--;
+				w->marks[w->path[k]] |= OTEL_MARK_CYCLE;
+				if (earlier(&S[w->path[k]], &S[cut]))
+					cut = w->path[k];
+			} while (w->path[k] != cur);
+			w->parent[cut] = CUT;
+			w->marks[cut] |= OTEL_MARK_ORPHAN;
+		}
+		for (size_t k = 0; k < len; k++)
+			w->state[w->path[k]] = 2;
+	}
+}
+
+/* One trace's spans [first, last), in file order, assembled and appended. */
+static void assemble(struct reader *r, struct work *w, size_t first, size_t last, uint32_t seq, size_t *cap)
+{
+	struct raw *S = r->spans + first;
+	size_t n = last - first;
+	struct snapshot *out = r->out;
+
+	/* Ids: the first span (in the file) of each id is the one found. */
+	for (size_t i = 0; i < n; i++) {
+		w->ix[i] = (struct id_index){ S[i].rec.span_id, S[i].order, i };
+		w->marks[i] = 0;
+	}
+	sort_by_id(w->ix, w->tmp, n); /* filled in file order: the first of an id stays first */
+	size_t m = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (m > 0 && w->ix[k].id == w->ix[m - 1].id) {
+			w->marks[w->ix[k].at] |= OTEL_MARK_DUPLICATE;
+			continue;
+		}
+		w->ix[m++] = w->ix[k];
+	}
+
+	/* Parents: found, absent (orphans), none (roots); then loops cut. */
+	size_t nroots = 0, root = SIZE_MAX;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t pid = S[i].rec.parent_id;
+		size_t p = pid ? find_id(w->ix, m, pid) : NO_PARENT;
+		w->parent[i] = pid && p == SIZE_MAX ? MISSING : p;
+		if (w->parent[i] == MISSING)
+			w->marks[i] |= OTEL_MARK_ORPHAN;
+	}
+	cut_cycles(w, S, n);
+	int64_t lo = S[0].rec.start_ns, hi = S[0].rec.end_ns;
+	for (size_t i = 0; i < n; i++) {
+		if (w->parent[i] == NO_PARENT) {
+			nroots++;
+			root = i;
+		}
+		lo = S[i].rec.start_ns < lo ? S[i].rec.start_ns : lo;
+		hi = S[i].rec.end_ns > hi ? S[i].rec.end_ns : hi;
+	}
+
+	/* Fresh ids: duplicates' records, the missing root, cut loops' placeholders. */
+	size_t ncut = 0;
+	for (size_t i = 0; i < n; i++)
+		ncut += w->parent[i] == CUT;
+	if (m < n || nroots != 1 || ncut) {
+		w->nused = 0;
+		for (size_t i = 0; i < n; i++) {
+			w->used[w->nused++] = S[i].rec.span_id;
+			if (S[i].rec.parent_id)
+				w->used[w->nused++] = S[i].rec.parent_id;
+		}
+		qsort(w->used, w->nused, sizeof *w->used, by_u64);
+		w->used_at = 0;
+		w->next_fresh = 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (w->marks[i] & OTEL_MARK_DUPLICATE)
+			S[i].rec.span_id = fresh_id(w);
+	uint64_t top = nroots == 1 ? S[root].rec.span_id : fresh_id(w);
+	if (nroots != 1)
+		for (size_t i = 0; i < n; i++)
+			if (w->parent[i] == NO_PARENT)
+				S[i].rec.parent_id = top;
+
+	/* Skew: a child starting before or ending after its parent. */
+	for (size_t i = 0; i < n; i++) {
+		size_t p = w->parent[i];
+		if (REAL(p) && (S[i].rec.start_ns < S[p].rec.start_ns || S[i].rec.end_ns > S[p].rec.end_ns))
+			w->marks[i] |= OTEL_MARK_SKEW;
+	}
+
+	/* Placeholders: one per missing parent id (the extent of its orphans),
+	 * one per cut loop, under the trace's one root or the missing root. */
+	size_t norphans = 0;
+	for (size_t i = 0; i < n; i++)
+		if (w->parent[i] == MISSING)
+			w->orphans[norphans++] = (struct id_index){ S[i].rec.parent_id, i, i };
+	if (norphans)
+		sort_by_id(w->orphans, w->tmp, norphans);
+	for (size_t k = 0; k < norphans;) {
+		size_t e = k;
+		int64_t a = S[w->orphans[k].at].rec.start_ns, b = S[w->orphans[k].at].rec.end_ns;
+		for (; e < norphans && w->orphans[e].id == w->orphans[k].id; e++) {
+			const struct span_record *o = &S[w->orphans[e].at].rec;
+			a = o->start_ns < a ? o->start_ns : a;
+			b = o->end_ns > b ? o->end_ns : b;
+		}
+		struct span_record p = placeholder(w->orphans[k].id, top, a, b, w->missing_parent, seq);
+		emit(r, cap, &p);
+		out->nplaceholders++;
+		k = e;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (w->parent[i] == CUT) {
+			struct span_record p = placeholder(fresh_id(w), top, S[i].rec.start_ns, S[i].rec.end_ns,
+			                                   w->missing_parent, seq);
+			S[i].rec.parent_id = p.span_id;
+			emit(r, cap, &p);
+			out->nplaceholders++;
+		}
+
+	/* The spans, their marks, the root last. */
+	struct otel_set *set = out->otel;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t mk = w->marks[i];
+		out->norphans += (mk & OTEL_MARK_ORPHAN) != 0;
+		out->nskewed += (mk & OTEL_MARK_SKEW) != 0;
+		out->nduplicates += (mk & OTEL_MARK_DUPLICATE) != 0;
+		out->ncycles += (mk & OTEL_MARK_CYCLE) != 0;
+		if (set && (S[i].rec.flags & SPAN_F_FOREIGN))
+			set->spans[S[i].rec.u.foreign.detail].marks |= mk;
+		S[i].rec.trace_seq = seq;
+		if (nroots == 1 && i == root)
+			continue;
+		emit(r, cap, &S[i].rec);
+	}
+	struct span_record rec;
+	if (nroots == 1) {
+		rec = S[root].rec;
+		if (!(rec.flags & SPAN_F_FOREIGN))
+			memcpy(rec.u.root.trace_id, S[root].trace_id, SPAN_TRACE_ID_LEN);
+	} else {
+		rec = placeholder(top, 0, lo, hi, w->missing_root, seq);
+		memcpy(rec.u.root.trace_id, S[0].trace_id, SPAN_TRACE_ID_LEN);
+		out->nplaceholders++;
+	}
+	emit(r, cap, &rec);
 }
 
 struct group {
@@ -131,24 +309,52 @@ static int by_start(const void *a, const void *b)
 /* Groups the spans by trace, then assembles the traces in time order. */
 bool reader_assemble(struct reader *r)
 {
-	qsort(r->spans, r->n, sizeof *r->spans, by_trace_then_start);
+	/* Grouped by trace, in file order within each; a file written trace by
+	 * trace in id order (one trace: always) needs no sort. */
+	bool sorted = true;
+	for (size_t i = 1; sorted && i < r->n; i++)
+		sorted = memcmp(r->spans[i - 1].trace_id, r->spans[i].trace_id, SPAN_TRACE_ID_LEN) <= 0;
+	if (!sorted)
+		qsort(r->spans, r->n, sizeof *r->spans, by_trace_then_order);
 	struct snapshot *out = r->out;
-	out->records = xmalloc_array(r->n, sizeof *out->records);
-	struct id_index *ix = xmalloc_array(r->n, sizeof *ix);
+	size_t cap = r->n + 64;
+	out->records = xmalloc_array(cap, sizeof *out->records);
 	struct group *groups = xmalloc_array(r->n, sizeof *groups);
-	size_t ngroups = 0;
+	size_t ngroups = 0, most = 0;
 	for (size_t first = 0; first < r->n;) {
 		size_t last = first + 1;
 		while (last < r->n && memcmp(r->spans[last].trace_id, r->spans[first].trace_id, SPAN_TRACE_ID_LEN) == 0)
 			last++;
-		groups[ngroups++] = (struct group){ first, last, r->spans[first].rec.start_ns };
+		int64_t start = r->spans[first].rec.start_ns;
+		for (size_t i = first; i < last; i++)
+			start = r->spans[i].rec.start_ns < start ? r->spans[i].rec.start_ns : start;
+		groups[ngroups++] = (struct group){ first, last, start };
+		most = last - first > most ? last - first : most;
 		first = last;
 	}
 	qsort(groups, ngroups, sizeof *groups, by_start);
-	bool ok = true;
-	for (size_t g = 0; ok && g < ngroups; g++)
-		ok = assemble(r, groups[g].first, groups[g].last, (uint32_t)++out->ntraces, ix);
+	struct work w = {
+		.ix = xmalloc_array(most, sizeof *w.ix),
+		.orphans = xmalloc_array(most, sizeof *w.orphans),
+		.tmp = xmalloc_array(most, sizeof *w.tmp),
+		.parent = xmalloc_array(most, sizeof *w.parent),
+		.path = xmalloc_array(most, sizeof *w.path),
+		.state = xmalloc(most),
+		.marks = xmalloc(most),
+		.used = xmalloc_array(most, 2 * sizeof *w.used),
+		.missing_parent = strtab_intern(out->names, "missing parent", strlen("missing parent")),
+		.missing_root = strtab_intern(out->names, "missing root", strlen("missing root")),
+	};
+	for (size_t g = 0; g < ngroups; g++)
+		assemble(r, &w, groups[g].first, groups[g].last, (uint32_t)++out->ntraces, &cap);
+	free(w.ix);
+	free(w.orphans);
+	free(w.tmp);
+	free(w.parent);
+	free(w.path);
+	free(w.state);
+	free(w.marks);
+	free(w.used);
 	free(groups);
-	free(ix);
-	return ok;
+	return true;
 }

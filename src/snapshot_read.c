@@ -80,6 +80,10 @@ static bool read_document(struct reader *r, struct jp *jp)
 			for (int ti = 0; jp_item(jp); ti++)
 				if (!reader_native_trace(r, jp, ti))
 					return false;
+		} else if (jp_key_is(key, len, "resources") || jp_key_is(key, len, "scopes")) {
+			native = true; /* version 2: the foreign spans' resources and scopes */
+			if (!reader_native_resources(r, jp, key[0] == 's'))
+				return false;
 		} else if (jp_key_is(key, len, "resourceSpans")) {
 			otlp = true;
 			if (jp_peek(jp) != JP_ARRAY) {
@@ -135,6 +139,8 @@ bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, struct ob
 	}
 	if (ok && r.n == 0)
 		ok = reader_fail(&r, "the file holds no spans");
+	if (ok && out->otel)
+		reader_derive_foreign(&r);
 	if (ok)
 		ok = reader_assemble(&r);
 	free(r.spans);

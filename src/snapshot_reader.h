@@ -2,9 +2,14 @@
  * snapshot_reader — what the snapshot reader's three files share (not a
  * public interface): the reader's state, and each file's entry.
  *   snapshot_read.c      the entry points: the file, UTF-8, the document
- *   snapshot_spans.c     spans from native and OTLP/JSON, field by field
- *   snapshot_assemble.c  traces grouped, checked (ids, nesting, cycles,
- *                        depth) and laid out for store_ingest
+ *   snapshot_spans.c     spans from native and OTLP/JSON, field by field;
+ *                        foreign spans' records derived from their details
+ *   otel_json_read.c     OTLP/JSON values (otel_json_scalar.c: int64, double,
+ *                        bytes), resources, scopes and spans into
+ *                        the lossless model (otel.h), r->out->otel
+ *   snapshot_assemble.c  traces grouped and assembled tolerantly (orphans
+ *                        under placeholders, skew, duplicates, cycles
+ *                        marked; any depth) and laid out for store_ingest
  *
  * Threads: a struct reader lives in one snapshot_parse call, on the
  * caller's thread; nothing here is static.
@@ -28,6 +33,7 @@ struct span_fields;
 struct raw {
 	uint8_t trace_id[SPAN_TRACE_ID_LEN];
 	struct span_record rec;
+	size_t order; /* in the file: the first of two spans with one id is the one children attach to */
 };
 
 struct reader {
@@ -54,9 +60,37 @@ bool reader_native_settings(struct reader *r, struct jp *jp, struct snapshot_met
 bool reader_whole(struct reader *r, struct jp *jp, int64_t max, int64_t *out, const char *where, const char *field,
                   const char *rule);
 bool reader_otlp(struct reader *r, struct jp *jp);
+/* Native version 2's top-level "resources" (scopes false) or "scopes". */
+bool reader_native_resources(struct reader *r, struct jp *jp, bool scopes);
+/* Every foreign span's record from its otel_span (after the whole file). */
+void reader_derive_foreign(struct reader *r);
+/* A value of the wrong type or out of its set, just passed over from at:
+ * "where: field must be MUST, got VALUE" (where may be NULL). */
+bool reader_wrong_value(struct reader *r, struct jp *jp, const char *at, const char *where, const char *field,
+                        const char *must);
 bool reader_take_string(struct jp *jp, char *buf, size_t cap);
 /* n bytes from 2n hex digits (either case); false if s is not exactly that. */
 bool reader_hex_bytes(const char *s, uint8_t *out, size_t n);
+
+/* otel_json_read.c: each reads one JSON value into r->out->otel (created
+ * on first use by reader_otel), refusing in one line naming where. */
+struct otel_set;
+struct otel_attrs;
+struct otel_str;
+struct otel_set *reader_otel(struct reader *r);
+bool otel_json_read_attrs(struct reader *r, struct jp *jp, struct otel_attrs *out, const char *where);
+/* A Resource object into resources[index] (a native file's also has schemaUrl). */
+bool otel_json_read_resource(struct reader *r, struct jp *jp, uint32_t index, const char *where);
+/* An InstrumentationScope into scopes[index]; native: also "resource" and "schemaUrl". */
+bool otel_json_read_scope(struct reader *r, struct jp *jp, uint32_t index, const char *where, bool native);
+/* A Span object as a new otel_span of scope; its index in *index. */
+bool otel_json_read_span(struct reader *r, struct jp *jp, uint32_t scope, const char *where, uint32_t *index);
+
+/* otel_json_scalar.c: AnyValue's int64, double and bytes. */
+bool otel_json_parse_i64(const char *s, size_t len, int64_t *out);
+bool otel_json_take_i64(struct reader *r, struct jp *jp, int64_t *out, const char *where, const char *field);
+bool otel_json_take_double(struct reader *r, struct jp *jp, double *out, const char *where, const char *field);
+bool otel_json_take_bytes(struct reader *r, struct jp *jp, struct otel_str *out, const char *where, const char *field);
 
 /* snapshot_assemble.c */
 bool reader_assemble(struct reader *r);

@@ -7,6 +7,7 @@
 
 #include "obslab/attrs.h"
 #include "obslab/duration.h"
+#include "obslab/otel.h"
 #include "obslab/sqlfp.h"
 #include "obslab/strtab.h"
 #include "obslab/utf8.h"
@@ -97,7 +98,7 @@ bool reader_whole(struct reader *r, struct jp *jp, int64_t max, int64_t *out, co
 }
 
 /* A value of the wrong type or out of its set: one line saying what it must be. */
-static bool wrong_value(struct reader *r, struct jp *jp, const char *at, const char *where, const char *field,
+bool reader_wrong_value(struct reader *r, struct jp *jp, const char *at, const char *where, const char *field,
                         const char *must)
 {
 	if (jp->failed)
@@ -115,7 +116,7 @@ static bool take_strategy(struct reader *r, struct jp *jp, const char *where, co
 	char name[16];
 	if (reader_take_string(jp, name, sizeof name) && strategy_parse(name, out))
 		return true;
-	return wrong_value(r, jp, at, where, field, "\"naive\", \"optimized\" or \"eager\"");
+	return reader_wrong_value(r, jp, at, where, field, "\"naive\", \"optimized\" or \"eager\"");
 }
 
 static bool take_bool(struct reader *r, struct jp *jp, const char *where, const char *field, bool *out)
@@ -124,7 +125,7 @@ static bool take_bool(struct reader *r, struct jp *jp, const char *where, const 
 	const char *at = jp->p;
 	if (jp_bool(jp, out))
 		return true;
-	return wrong_value(r, jp, at, where, field, "true or false");
+	return reader_wrong_value(r, jp, at, where, field, "true or false");
 }
 
 static uint32_t intern_name(struct reader *r, const char *s)
@@ -146,8 +147,9 @@ static struct raw *new_span(struct reader *r)
 		r->cap = r->cap ? r->cap * 2 : 1024;
 		r->spans = xrealloc_array(r->spans, r->cap, sizeof *r->spans);
 	}
-	struct raw *s = &r->spans[r->n++];
+	struct raw *s = &r->spans[r->n];
 	memset(s, 0, sizeof *s);
+	s->order = r->n++;
 	return s;
 }
 
@@ -174,24 +176,18 @@ bool reader_take_string(struct jp *jp, char *buf, size_t cap)
 	return true;
 }
 
-/* The fields a span can have, in either format, before they are checked. */
+/* The fields of a native span, before they are checked. */
 struct span_fields {
-	char span_id[40], parent[40], trace_id[72], name[NAME_MAX_BYTES], kind[16], status[16];
+	char span_id[40], parent[40], name[NAME_MAX_BYTES], kind[16], status[16];
 	bool has_span_id, has_name, has_kind, parent_bad;
 	int64_t start, end;
 	bool start_ok, end_ok;
 	bool db;             /* a database span */
-	char sql[NAME_MAX_BYTES];
-	bool has_sql;
-	enum sqlfp_dialect dialect; /* as db.system(.name) say, the span's and its resource's */
-	bool has_dialect;
 	int64_t counters[6]; /* rows, net_wait_ns, fullscan_steps, sort_ops, autoindex_rows, vm_steps */
-	int64_t otlp_kind;
-	bool kind_bad;
-	char strategy[16], error_type[16];
-	int64_t users, status_code;
-	bool index, db_changed;
-	char attr_text[NAME_MAX_BYTES]; /* OTLP: the attribute being read */
+	bool foreign;        /* version 2: a foreign span, all of it in "otlp" */
+	uint32_t detail;     /* its otel_span */
+	int64_t scope;
+	bool has_scope;
 };
 
 /* The reader's one span_fields, cleared for the next span: large, so kept
@@ -205,8 +201,6 @@ static struct span_fields *fresh_fields(struct reader *r)
 }
 
 static const char *const counter_keys[6] = { "rows", "net_wait_ns", "fullscan_steps", "sort_ops", "autoindex_rows", "vm_steps" };
-static const char *const otlp_counter_keys[6] = { ATTR_KEY_DB_ROWS, ATTR_KEY_NET_WAIT_NS, ATTR_KEY_DB_FULLSCAN_STEPS,
-	                                          ATTR_KEY_DB_SORT_OPS, ATTR_KEY_DB_AUTOINDEX_ROWS, ATTR_KEY_DB_VM_STEPS };
 
 static void take_parent(struct jp *jp, struct span_fields *f)
 {
@@ -221,14 +215,12 @@ static void take_parent(struct jp *jp, struct span_fields *f)
 	}
 }
 
-/* The span, checked and added; its trace id and root attributes may still be
- * set by the caller. */
-static bool add_span(struct reader *r, const struct span_fields *f, bool native, const char *where)
+/* A native (lab) span, checked and added; its trace id and root attributes
+ * are set by the caller. */
+static bool add_span(struct reader *r, const struct span_fields *f, const char *where)
 {
-	if (native && (!f->has_name || !f->has_kind))
+	if (!f->has_name || !f->has_kind)
 		return reader_fail(r, "%s: a span needs a name and a kind (strings)", where);
-	if (!native && !f->has_name)
-		return reader_fail(r, "%s: a span needs a name (string)", where);
 	struct raw *s = new_span(r);
 	if (!f->has_span_id || !hex_u64(f->span_id, &s->rec.span_id) || s->rec.span_id == 0)
 		return reader_fail(r, "%s: the span id must be 16 hex digits, not all zero", where);
@@ -242,32 +234,15 @@ static bool add_span(struct reader *r, const struct span_fields *f, bool native,
 	if (f->db && f->counters[1] > f->end - f->start)
 		return reader_fail(r, "%s: the network wait (%" PRId64 " ns) is longer than the span (%" PRId64 " ns)", where,
 		                   f->counters[1], f->end - f->start);
-	if (f->kind_bad)
-		return reader_fail(r, "%s: kind must be a number from 0 to 5", where);
-	if (!native && f->trace_id[0] &&
-	    (!reader_hex_bytes(f->trace_id, s->trace_id, SPAN_TRACE_ID_LEN) || all_zero(s->trace_id, SPAN_TRACE_ID_LEN)))
-		return reader_fail(r, "%s: the trace id must be 32 hex digits, not all zero", where);
-	if (!native && !f->trace_id[0])
-		return reader_fail(r, "%s: the trace id must be 32 hex digits, not all zero", where);
 	s->rec.start_ns = f->start;
 	s->rec.end_ns = f->end;
-	if (native) {
-		s->rec.kind = strcmp(f->kind, "server") == 0 ? SPAN_KIND_SERVER
-		            : strcmp(f->kind, "client") == 0 ? SPAN_KIND_CLIENT : SPAN_KIND_INTERNAL;
-		s->rec.flags |= strcmp(f->status, "cancelled") == 0 ? SPAN_F_CANCELLED
-		              : strcmp(f->status, "error") == 0    ? SPAN_F_ERROR : 0;
-	} else {
-		int64_t k = f->otlp_kind;
-		s->rec.kind = k == SPAN_KIND_SERVER || k == 4 ? SPAN_KIND_SERVER
-		            : k == SPAN_KIND_CLIENT || k == 5 ? SPAN_KIND_CLIENT : SPAN_KIND_INTERNAL;
-		if (strcmp(f->error_type, "cancelled") == 0)
-			s->rec.flags |= SPAN_F_CANCELLED;
-		else if (f->error_type[0] || f->status_code == 2)
-			s->rec.flags |= SPAN_F_ERROR;
-	}
+	s->rec.kind = strcmp(f->kind, "server") == 0 ? SPAN_KIND_SERVER
+	            : strcmp(f->kind, "client") == 0 ? SPAN_KIND_CLIENT : SPAN_KIND_INTERNAL;
+	s->rec.flags |= strcmp(f->status, "cancelled") == 0 ? SPAN_F_CANCELLED
+	              : strcmp(f->status, "error") == 0    ? SPAN_F_ERROR : 0;
 	if (f->db) {
 		s->rec.flags |= SPAN_F_DB;
-		s->rec.name = intern_sql(r, f->has_sql ? f->sql : f->name, f->has_dialect ? f->dialect : SQLFP_ANY);
+		s->rec.name = intern_sql(r, f->name, SQLFP_ANY);
 		s->rec.u.db.rows = u32_of(f->counters[0]);
 		s->rec.u.db.net_wait_ns = u32_of(f->counters[1]);
 		s->rec.u.db.fullscan_steps = u32_of(f->counters[2]);
@@ -276,16 +251,24 @@ static bool add_span(struct reader *r, const struct span_fields *f, bool native,
 		s->rec.u.db.vm_steps = u32_of(f->counters[5]);
 	} else {
 		s->rec.name = intern_name(r, f->name);
-		enum strategy st;
-		if (f->strategy[0] && strategy_parse(f->strategy, &st))
-			s->rec.strategy = (uint8_t)st;
-		s->rec.u.root.users = u32_of(f->users);
-		if (f->index)
-			s->rec.flags |= SPAN_F_INDEX;
-		if (f->db_changed)
-			s->rec.flags |= SPAN_F_DB_CHANGED;
 	}
 	return true;
+}
+
+/* A foreign span (its otel_span already read) as a raw span: ids and times
+ * from the file; the rest of its record is derived once the whole file is
+ * read (reader_derive_foreign), when its resource is known. */
+static void add_foreign(struct reader *r, uint32_t detail)
+{
+	const struct otel_span *sp = &r->out->otel->spans[detail];
+	struct raw *s = new_span(r);
+	memcpy(s->trace_id, sp->trace_id, SPAN_TRACE_ID_LEN);
+	s->rec.span_id = sp->span_id;
+	s->rec.parent_id = sp->parent_span_id;
+	s->rec.start_ns = (int64_t)sp->start_unix_ns;
+	s->rec.end_ns = (int64_t)sp->end_unix_ns;
+	s->rec.flags = SPAN_F_FOREIGN;
+	s->rec.u.foreign.detail = detail;
 }
 
 /* ---- native ----------------------------------------------------------------------- */
@@ -297,7 +280,7 @@ static bool native_db(struct reader *r, struct jp *jp, struct span_fields *f, co
 	if (jp_peek(jp) != JP_OBJECT) {
 		const char *at = jp->p;
 		jp_skip(jp);
-		return wrong_value(r, jp, at, where, "db", "an object");
+		return reader_wrong_value(r, jp, at, where, "db", "an object");
 	}
 	f->db = true;
 	const char *key;
@@ -346,14 +329,35 @@ static bool native_span(struct reader *r, struct jp *jp, const char *where)
 			jp_peek(jp);
 			const char *at = jp->p;
 			if (!reader_take_string(jp, f->status, sizeof f->status))
-				return wrong_value(r, jp, at, where, "status", "a string (\"ok\", \"error\" or \"cancelled\")");
+				return reader_wrong_value(r, jp, at, where, "status", "a string (\"ok\", \"error\" or \"cancelled\")");
 		} else if (jp_key_is(key, len, "db")) {
 			if (!native_db(r, jp, f, where))
 				return false;
+		} else if (jp_key_is(key, len, "otlp")) {
+			char w[96];
+			snprintf(w, sizeof w, "%s.otlp", where);
+			if (f->foreign)
+				return reader_fail(r, "%s: \"otlp\" given twice", where);
+			if (!otel_json_read_span(r, jp, 0, w, &f->detail))
+				return false;
+			f->foreign = true;
+		} else if (jp_key_is(key, len, "scope")) {
+			if (!reader_whole(r, jp, UINT32_MAX, &f->scope, where, "scope", "an index into \"scopes\""))
+				return false;
+			f->has_scope = true;
 		} else
 			jp_skip(jp);
 	}
-	return !jp->failed && add_span(r, f, true, where);
+	if (jp->failed)
+		return false;
+	if (!f->foreign)
+		return add_span(r, f, where);
+	size_t nscopes = r->out->otel->nscopes;
+	if (!f->has_scope || (uint64_t)f->scope >= nscopes)
+		return reader_fail(r, "%s: a foreign span needs \"scope\", an index into \"scopes\" (%zu)", where, nscopes);
+	r->out->otel->spans[f->detail].scope = (uint32_t)f->scope;
+	add_foreign(r, f->detail);
+	return true;
 }
 
 struct trace_fields {
@@ -408,6 +412,8 @@ bool reader_native_trace(struct reader *r, struct jp *jp, int ti)
 	/* The trace's id, and its settings on its root, whatever the key order was. */
 	for (size_t i = first; i < r->n; i++) {
 		struct raw *s = &r->spans[i];
+		if (s->rec.flags & SPAN_F_FOREIGN)
+			continue; /* its trace id, and all else, is its "otlp" object's */
 		memcpy(s->trace_id, id, SPAN_TRACE_ID_LEN);
 		if (s->rec.parent_id == 0 && !(s->rec.flags & SPAN_F_DB)) {
 			if (t.has_strategy)
@@ -425,7 +431,7 @@ bool reader_native_settings(struct reader *r, struct jp *jp, struct snapshot_met
 	if (jp_peek(jp) != JP_OBJECT) {
 		const char *at = jp->p;
 		jp_skip(jp);
-		return wrong_value(r, jp, at, NULL, "settings", "an object");
+		return reader_wrong_value(r, jp, at, NULL, "settings", "an object");
 	}
 	meta->has_settings = true;
 	const char *key;
@@ -448,7 +454,7 @@ bool reader_native_settings(struct reader *r, struct jp *jp, struct snapshot_met
 			jp_peek(jp);
 			const char *at = jp->p;
 			if (!jp_whole_u64(jp, UINT64_MAX, &meta->settings.seed))
-				ok = wrong_value(r, jp, at, NULL, "settings.seed", "a whole number from 0 to 2^64 - 1");
+				ok = reader_wrong_value(r, jp, at, NULL, "settings.seed", "a whole number from 0 to 2^64 - 1");
 		} else {
 			jp_skip(jp);
 		}
@@ -460,224 +466,215 @@ bool reader_native_settings(struct reader *r, struct jp *jp, struct snapshot_met
 
 /* ---- OTLP/JSON --------------------------------------------------------------------- */
 
-/* Copies src into dst, cut to fit: the short fields hold short words. */
-static void copy_cut(char *dst, size_t cap, const char *src)
+/* Room for one more resource or scope (their fields are filled as read:
+ * "resource" may follow "scopeSpans" in the object). */
+static bool new_resource(struct reader *r, uint32_t *index)
 {
-	size_t n = strnlen(src, cap - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
+	struct otel_set *set = reader_otel(r);
+	*index = otel_add_resource(set, &(struct otel_resource){ 0 });
+	return !otel_full(set) || reader_fail(r, "more than %" PRIu32 " resources", (uint32_t)OTEL_MAX_ITEMS);
 }
 
-/* One attribute, {"key": ..., "value": {...}}, kept if it is one obslab reads;
- * false (refused) if it is one of obslab's counters and out of range. */
-static bool otlp_attribute(struct reader *r, struct jp *jp, struct span_fields *f, const char *where)
+static bool new_scope(struct reader *r, uint32_t resource, uint32_t *index)
 {
-	char *text = f->attr_text; /* one attribute at a time */
-	char key[64] = "";
-	text[0] = '\0';
-	int64_t integer = 0;
-	bool boolean = false, has_text = false, has_int = false, bad_int = false;
-	char got[48] = "";
-	const char *k;
+	struct otel_set *set = reader_otel(r);
+	*index = otel_add_scope(set, &(struct otel_scope){ .resource = resource });
+	return !otel_full(set) || reader_fail(r, "more than %" PRIu32 " scopes", (uint32_t)OTEL_MAX_ITEMS);
+}
+
+static bool otlp_scope_spans(struct reader *r, struct jp *jp, uint32_t resource, const char *where)
+{
+	uint32_t scope;
+	if (!new_scope(r, resource, &scope))
+		return false;
+	char w[160];
+	const char *key;
 	size_t len;
-	if (jp_peek(jp) != JP_OBJECT)
-		return jp_skip(jp);
 	jp_object(jp);
-	while (jp_key(jp, &k, &len)) {
-		if (jp_key_is(k, len, "key")) {
-			reader_take_string(jp, key, sizeof key);
-		} else if (jp_key_is(k, len, "value") && jp_peek(jp) == JP_OBJECT) {
-			const char *vk;
-			size_t vlen;
-			jp_object(jp);
-			while (jp_key(jp, &vk, &vlen)) {
-				if (jp_key_is(vk, vlen, "stringValue") && (!key[0] || strncmp(key, "db.", 3) == 0 ||
-				                                           strncmp(key, "obslab.", 7) == 0 ||
-				                                           strcmp(key, ATTR_KEY_ERROR_TYPE) == 0))
-					has_text = reader_take_string(jp, text, sizeof f->attr_text); /* wanted, or not known yet */
-				else if (jp_key_is(vk, vlen, "intValue")) {
-					jp_peek(jp);
-					const char *at = jp->p;
-					has_int = jp_whole(jp, UINT32_MAX, &integer);
-					bad_int = !has_int && !jp->failed;
-					if (bad_int)
-						value_text(jp, at, got, sizeof got);
-				}
-				else if (jp_key_is(vk, vlen, "boolValue"))
-					jp_bool(jp, &boolean);
-				else
-					jp_skip(jp);
+	while (jp_key(jp, &key, &len)) {
+		bool ok = true;
+		if (jp_key_is(key, len, "scope")) {
+			snprintf(w, sizeof w, "%s.scope", where);
+			ok = otel_json_read_scope(r, jp, scope, w, false);
+		} else if (jp_key_is(key, len, "schemaUrl")) {
+			jp_peek(jp);
+			const char *at = jp->p, *s;
+			size_t n;
+			if (jp_peek(jp) != JP_STRING) {
+				jp_skip(jp);
+				return reader_wrong_value(r, jp, at, where, "schemaUrl", "a string");
+			}
+			if (!jp_string(jp, &s, &n))
+				return false;
+			r->out->otel->scopes[scope].schema_url = otel_text(r->out->otel, s, n);
+		} else if (jp_key_is(key, len, "spans")) {
+			if (jp_peek(jp) != JP_ARRAY) {
+				jp_skip(jp);
+				return reader_fail(r, "%s.spans must be an array", where);
+			}
+			jp_array(jp);
+			for (int k = 0; ok && jp_item(jp); k++) {
+				uint32_t detail;
+				snprintf(w, sizeof w, "%s.spans[%d]", where, k);
+				ok = otel_json_read_span(r, jp, scope, w, &detail);
+				if (ok)
+					add_foreign(r, detail);
 			}
 		} else {
 			jp_skip(jp);
 		}
-	}
-	if (has_text && (strcmp(key, ATTR_KEY_DB_SYSTEM) == 0 || strcmp(key, ATTR_KEY_DB_SYSTEM_OLD) == 0)) {
-		f->db = true;
-		/* Declarations that disagree are read as the one that hides more. */
-		enum sqlfp_dialect d = sqlfp_dialect_of(text);
-		f->dialect = f->has_dialect ? sqlfp_dialect_wider(f->dialect, d) : d;
-		f->has_dialect = true;
-	} else if (has_text && (strcmp(key, ATTR_KEY_DB_QUERY_TEXT) == 0 || (strcmp(key, ATTR_KEY_DB_STATEMENT_OLD) == 0 && !f->has_sql))) {
-		f->db = true;
-		f->has_sql = true;
-		memcpy(f->sql, text, sizeof f->sql);
-	} else if (has_text && strcmp(key, ATTR_KEY_STRATEGY) == 0)
-		copy_cut(f->strategy, sizeof f->strategy, text);
-	else if (has_text && strcmp(key, ATTR_KEY_ERROR_TYPE) == 0)
-		copy_cut(f->error_type, sizeof f->error_type, text);
-	else if (strcmp(key, ATTR_KEY_USERS) == 0 && (has_int || bad_int))
-		f->users = integer;
-	else if (strcmp(key, ATTR_KEY_INDEX) == 0)
-		f->index = boolean;
-	else if (strcmp(key, ATTR_KEY_DB_CHANGED) == 0)
-		f->db_changed = boolean;
-	else
-		for (int i = 0; i < 6 && (has_int || bad_int); i++)
-			if (strcmp(key, otlp_counter_keys[i]) == 0)
-				f->counters[i] = integer;
-	bool ours = strcmp(key, ATTR_KEY_USERS) == 0;
-	for (int i = 0; i < 6; i++)
-		ours |= strcmp(key, otlp_counter_keys[i]) == 0;
-	if (ours && bad_int)
-		return reader_fail(r, "%s: attribute %s must be a whole number from 0 to %" PRIu32 ", got %s", where, key,
-		                   UINT32_MAX, got);
-	return !jp->failed;
-}
-
-static bool otlp_span(struct reader *r, struct jp *jp, const char *where, const struct span_fields *resource)
-{
-	struct span_fields *f = fresh_fields(r);
-	f->otlp_kind = SPAN_KIND_INTERNAL;
-	f->dialect = resource->dialect; /* a resource's db.system is its spans' too */
-	f->has_dialect = resource->has_dialect;
-	if (jp_peek(jp) != JP_OBJECT) {
-		jp_skip(jp);
-		return reader_fail(r, "%s: a span needs a name (string)", where);
-	}
-	const char *key;
-	size_t len;
-	jp_object(jp);
-	while (jp_key(jp, &key, &len)) {
-		if (jp_key_is(key, len, "traceId"))
-			reader_take_string(jp, f->trace_id, sizeof f->trace_id);
-		else if (jp_key_is(key, len, "spanId"))
-			f->has_span_id = reader_take_string(jp, f->span_id, sizeof f->span_id);
-		else if (jp_key_is(key, len, "parentSpanId"))
-			take_parent(jp, f);
-		else if (jp_key_is(key, len, "name"))
-			f->has_name = reader_take_string(jp, f->name, sizeof f->name);
-		else if (jp_key_is(key, len, "kind"))
-			f->kind_bad = !jp_whole(jp, 5, &f->otlp_kind);
-		else if (jp_key_is(key, len, "startTimeUnixNano") || jp_key_is(key, len, "endTimeUnixNano")) {
-			bool start = jp_key_is(key, len, "startTimeUnixNano");
-			if (!reader_whole(r, jp, DURATION_MAX_TIME_NS, start ? &f->start : &f->end, where,
-			                  start ? "startTimeUnixNano" : "endTimeUnixNano", "nanoseconds since 1970"))
-				return false;
-			*(start ? &f->start_ok : &f->end_ok) = true;
-		} else if (jp_key_is(key, len, "attributes")) {
-			if (jp_peek(jp) != JP_ARRAY) {
-				jp_skip(jp);
-				return reader_fail(r, "%s: attributes must be an array", where);
-			}
-			jp_array(jp);
-			while (jp_item(jp))
-				if (!otlp_attribute(r, jp, f, where))
-					return false;
-		} else if (jp_key_is(key, len, "status") && jp_peek(jp) == JP_OBJECT) {
-			const char *sk;
-			size_t slen;
-			jp_object(jp);
-			while (jp_key(jp, &sk, &slen)) {
-				if (!jp_key_is(sk, slen, "code"))
-					jp_skip(jp);
-				else if (!reader_whole(r, jp, 2, &f->status_code, where, "status.code", "a status (0 unset, 1 ok, 2 error)"))
-					return false;
-			}
-		} else
-			jp_skip(jp);
-	}
-	return !jp->failed && add_span(r, f, false, where);
-}
-
-/* A resource's attributes, for what its spans inherit (db.system). OTLP
- * encoders write "resource" before "scopeSpans"; one written after them
- * comes too late to change how their SQL was read. */
-static bool otlp_resource(struct reader *r, struct jp *jp, struct span_fields *resource, int ri)
-{
-	char where[48];
-	snprintf(where, sizeof where, "resourceSpans[%d].resource", ri);
-	const char *key;
-	size_t len;
-	jp_object(jp);
-	while (jp_key(jp, &key, &len)) {
-		if (!jp_key_is(key, len, "attributes") || jp_peek(jp) != JP_ARRAY) {
-			jp_skip(jp);
-			continue;
-		}
-		jp_array(jp);
-		while (jp_item(jp))
-			if (!otlp_attribute(r, jp, resource, where))
-				return false;
+		if (!ok)
+			return false;
 	}
 	return !jp->failed;
 }
 
-/* resourceSpans[] > scopeSpans[] > spans[] */
+/* resourceSpans[] > scopeSpans[] > spans[]: every span foreign, each
+ * resourceSpans one resource, each scopeSpans one scope. */
 bool reader_otlp(struct reader *r, struct jp *jp)
 {
+	reader_otel(r);
 	jp_array(jp);
 	for (int ri = 0; jp_item(jp); ri++) {
+		char where[96];
+		snprintf(where, sizeof where, "resourceSpans[%d]", ri);
+		if (jp_peek(jp) != JP_OBJECT) {
+			const char *at = jp->p;
+			jp_skip(jp);
+			return reader_wrong_value(r, jp, at, NULL, where, "an object");
+		}
+		uint32_t resource;
+		if (!new_resource(r, &resource))
+			return false;
 		const char *key;
 		size_t len;
-		if (jp_peek(jp) != JP_OBJECT) {
-			jp_skip(jp);
-			continue;
-		}
 		jp_object(jp);
-		struct span_fields resource = { .dialect = SQLFP_ANY };
 		while (jp_key(jp, &key, &len)) {
-			if (jp_key_is(key, len, "resource") && jp_peek(jp) == JP_OBJECT) {
-				if (!otlp_resource(r, jp, &resource, ri))
-					return false;
-				continue;
-			}
-			if (!jp_key_is(key, len, "scopeSpans")) {
-				jp_skip(jp);
-				continue;
-			}
-			if (jp_peek(jp) != JP_ARRAY) {
-				jp_skip(jp);
-				return reader_fail(r, "resourceSpans[%d].scopeSpans must be an array", ri);
-			}
-			jp_array(jp);
-			for (int si = 0; jp_item(jp); si++) {
-				if (jp_peek(jp) != JP_OBJECT) {
+			char w[128];
+			bool ok = true;
+			if (jp_key_is(key, len, "resource")) {
+				snprintf(w, sizeof w, "%s.resource", where);
+				ok = otel_json_read_resource(r, jp, resource, w);
+			} else if (jp_key_is(key, len, "schemaUrl")) {
+				jp_peek(jp);
+				const char *at = jp->p, *s;
+				size_t n;
+				if (jp_peek(jp) != JP_STRING) {
 					jp_skip(jp);
-					continue;
+					return reader_wrong_value(r, jp, at, where, "schemaUrl", "a string");
 				}
-				const char *k2;
-				size_t len2;
-				jp_object(jp);
-				while (jp_key(jp, &k2, &len2)) {
-					if (!jp_key_is(k2, len2, "spans")) {
-						jp_skip(jp);
-						continue;
-					}
-					if (jp_peek(jp) != JP_ARRAY) {
-						jp_skip(jp);
-						return reader_fail(r, "resourceSpans[%d].scopeSpans[%d].spans must be an array", ri, si);
-					}
-					jp_array(jp);
-					for (int k = 0; jp_item(jp); k++) {
-						char where[96];
-						snprintf(where, sizeof where, "resourceSpans[%d].scopeSpans[%d].spans[%d]", ri, si, k);
-						if (!otlp_span(r, jp, where, &resource))
-							return false;
-					}
+				if (!jp_string(jp, &s, &n))
+					return false;
+				r->out->otel->resources[resource].schema_url = otel_text(r->out->otel, s, n);
+			} else if (jp_key_is(key, len, "scopeSpans")) {
+				if (jp_peek(jp) != JP_ARRAY) {
+					jp_skip(jp);
+					return reader_fail(r, "%s.scopeSpans must be an array", where);
 				}
+				jp_array(jp);
+				for (int si = 0; ok && jp_item(jp); si++) {
+					snprintf(w, sizeof w, "%s.scopeSpans[%d]", where, si);
+					if (jp_peek(jp) != JP_OBJECT) {
+						const char *at = jp->p;
+						jp_skip(jp);
+						return reader_wrong_value(r, jp, at, NULL, w, "an object");
+					}
+					ok = otlp_scope_spans(r, jp, resource, w);
+				}
+			} else {
+				jp_skip(jp);
 			}
+			if (!ok)
+				return false;
 		}
 	}
 	return !jp->failed;
+}
+
+/* ---- native version 2: resources and scopes ---------------------------------------- */
+
+bool reader_native_resources(struct reader *r, struct jp *jp, bool scopes)
+{
+	const char *field = scopes ? "scopes" : "resources";
+	if (jp_peek(jp) != JP_ARRAY) {
+		const char *at = jp->p;
+		jp_skip(jp);
+		return reader_wrong_value(r, jp, at, NULL, field, "an array");
+	}
+	reader_otel(r);
+	jp_array(jp);
+	for (int i = 0; jp_item(jp); i++) {
+		char where[48];
+		snprintf(where, sizeof where, "%s[%d]", field, i);
+		uint32_t index;
+		bool ok = scopes ? new_scope(r, 0, &index) && otel_json_read_scope(r, jp, index, where, true)
+		                 : new_resource(r, &index) && otel_json_read_resource(r, jp, index, where);
+		if (!ok)
+			return false;
+	}
+	return !jp->failed;
+}
+
+/* ---- records of foreign spans ------------------------------------------------------ */
+
+/* db.system.name or db.system, on the span or its resource. */
+static bool db_system(const struct otel_set *set, const struct otel_span *sp, enum sqlfp_dialect *dialect)
+{
+	const struct otel_resource *res = otel_span_resource(set, sp);
+	const struct otel_attrs lists[2] = { sp->attrs, res ? res->attrs : (struct otel_attrs){ 0 } };
+	static const char *const keys[2] = { ATTR_KEY_DB_SYSTEM, ATTR_KEY_DB_SYSTEM_OLD };
+	bool found = false;
+	for (int l = 0; l < 2; l++)
+		for (int k = 0; k < 2; k++) {
+			const char *sys = otel_attrs_string(set, lists[l], keys[k]);
+			if (!sys)
+				continue;
+			/* Declarations that disagree are read as the one that hides more. */
+			enum sqlfp_dialect d = sqlfp_dialect_of(sys);
+			*dialect = found ? sqlfp_dialect_wider(*dialect, d) : d;
+			found = true;
+		}
+	return found;
+}
+
+/* A name for the string table: cut at a NUL and between characters. */
+static uint32_t intern_text(struct reader *r, const char *s, size_t len)
+{
+	const char *nul = memchr(s, '\0', len);
+	if (nul)
+		len = (size_t)(nul - s);
+	if (len >= NAME_MAX_BYTES)
+		len = utf8_cut(s, NAME_MAX_BYTES - 1);
+	return strtab_intern(r->out->names, s, len);
+}
+
+/* Every foreign span's record, from its otel_span and nothing else:
+ * name (its own; a database span's SQL fingerprint), kind, error, rows. */
+void reader_derive_foreign(struct reader *r)
+{
+	const struct otel_set *set = r->out->otel;
+	for (size_t i = 0; i < r->n; i++) {
+		struct span_record *rec = &r->spans[i].rec;
+		if (!(rec->flags & SPAN_F_FOREIGN))
+			continue;
+		const struct otel_span *sp = &set->spans[rec->u.foreign.detail];
+		rec->kind = sp->kind;
+		if (sp->status_code == 2)
+			rec->flags |= SPAN_F_ERROR;
+		enum sqlfp_dialect dialect = SQLFP_ANY;
+		const struct otel_value *q = otel_attrs_find(set, sp->attrs, ATTR_KEY_DB_QUERY_TEXT);
+		if (!q || q->type != OTEL_VALUE_STRING)
+			q = otel_attrs_find(set, sp->attrs, ATTR_KEY_DB_STATEMENT_OLD);
+		if (q && q->type == OTEL_VALUE_STRING && db_system(set, sp, &dialect)) {
+			rec->flags |= SPAN_F_DB;
+			rec->name = sqlfp_intern_dialect(r->out->names, otel_text_of(set, q->u.s), q->u.s.len, dialect);
+			const struct otel_value *rows = otel_attrs_find(set, sp->attrs, ATTR_KEY_DB_ROWS);
+			if (rows && rows->type == OTEL_VALUE_INT && rows->u.i >= 0 && rows->u.i <= UINT32_MAX) {
+				rec->u.foreign.rows = (uint32_t)rows->u.i;
+				rec->u.foreign.known |= SPAN_KNOWN_ROWS;
+			}
+		} else {
+			rec->name = intern_text(r, otel_text_of(set, sp->name), sp->name.len);
+		}
+	}
 }

@@ -131,6 +131,15 @@ static void complete(struct store *s)
 	t->spans = xrealloc_array(s->pending, s->npending, sizeof *t->spans);
 	s->pending = xmalloc_array(s->pending_cap, sizeof *s->pending);
 	sort_by_start(t->spans, t->nspans);
+	if (t->spans[0].parent_id != 0) { /* a child starting before its root (clock skew): the root first still */
+		size_t r = 1;
+		while (r < t->nspans && t->spans[r].parent_id != 0)
+			r++;
+		assert(r < t->nspans);
+		struct span_record root = t->spans[r];
+		memmove(&t->spans[1], &t->spans[0], r * sizeof *t->spans);
+		t->spans[0] = root;
+	}
 	assert(t->spans[0].parent_id == 0); /* by_start puts the root first */
 	t->otel = s->otel;
 	if (t->spans[0].flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER)) {
@@ -143,6 +152,9 @@ static void complete(struct store *s)
 				break;
 			}
 		}
+		static const uint8_t none[SPAN_TRACE_ID_LEN];
+		if ((t->spans[0].flags & SPAN_F_PLACEHOLDER) && memcmp(t->trace_id, none, SPAN_TRACE_ID_LEN) == 0)
+			memcpy(t->trace_id, t->spans[0].u.root.trace_id, SPAN_TRACE_ID_LEN); /* lab spans: the reader's copy */
 	} else {
 		memcpy(t->trace_id, t->spans[0].u.root.trace_id, SPAN_TRACE_ID_LEN);
 	}

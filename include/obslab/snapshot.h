@@ -16,10 +16,15 @@
  * near one trace's worth and a failure leaves no partial file. Only
  * sanitized SQL is written: fingerprints, never a bound value.
  *
- * The reader takes native and OTLP files (any OpenTelemetry tool's), checks
- * them thoroughly (ids, times, nesting, cycles, depth, UTF-8, size) and
- * returns span records ready for store_ingest: every trace's spans, its root
- * last. Foreign SQL is fingerprinted on the way in. A struct snapshot owns
+ * The reader takes native and OTLP files (any OpenTelemetry tool's). It
+ * refuses what is not what it says (not JSON, not OTLP or native, cut
+ * short, invalid ids or times, UTF-8, size) and tolerates the rest as
+ * Jaeger does: orphans hang under a "missing parent" placeholder, several
+ * roots or none under a "missing root" one, clock skew, duplicate ids and
+ * parent cycles are kept and marked (the counts below). It returns span
+ * records ready for store_ingest: every trace's spans, its root last. Every
+ * OTLP span is foreign: all it carries is in s->otel, its record derived
+ * from that (a database span's name is its SQL fingerprint). A struct snapshot owns
  * its string table and records; snapshot_free releases them.
  *
  * Threads: the writers read the store, so they run on the thread that owns
@@ -49,7 +54,6 @@ enum snapshot_format { SNAPSHOT_NATIVE, SNAPSHOT_OTLP, SNAPSHOT_CHROME, SNAPSHOT
 #define SNAPSHOT_FORMAT_NAME "obslab.snapshot"
 #define SNAPSHOT_VERSION 2     /* what the writer writes; the reader reads 1 and 2 */
 #define SNAPSHOT_MAX_FILE (256u << 20) /* bytes the reader accepts */
-#define SNAPSHOT_MAX_DEPTH 256         /* span nesting the reader accepts */
 
 /* What a snapshot says about the run it came from. */
 struct snapshot_meta {
@@ -96,6 +100,9 @@ struct snapshot {
 	struct otel_set *otel;       /* the foreign spans' details (otel.h); NULL when there are none */
 	struct span_record *records; /* store_ingest order */
 	size_t nrecords, ntraces;
+	/* What the tolerant assembly marked (otel.h's enum otel_mark), in spans;
+	 * placeholders: the "missing parent" and "missing root" records added. */
+	size_t norphans, nskewed, nduplicates, ncycles, nplaceholders;
 };
 
 /* Reads a file; false with err filled (one line) for anything it refuses. */
