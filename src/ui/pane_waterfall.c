@@ -290,7 +290,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	const struct waterfall_state *st = p->priv;
 	werase(w);
 	const struct trace *t = m->shown;
-	char title[256] = "Waterfall";
+	char title[512] = "Waterfall";
 	if (t) {
 		char dur[16];
 		draw_duration(dur, sizeof dur, span_duration_ns(&t->spans[0]));
