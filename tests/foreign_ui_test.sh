@@ -115,7 +115,7 @@ if opened 80x24; then
 expect '─ Waterfall · trace #1 · checkout, payments'
 expect 'services checkout, payments'
 expect 'POST /checkout'
-expect 'SELECT shop\.orders'
+expect 'SELECT shop\.o'
 expect '⚠ missing parent'
 expect 'refund'
 no_lab
@@ -123,7 +123,7 @@ keys j
 expect 'SELECT shop\.orders  \(client span\)'
 expect 'fingerprint SELECT'
 # every row the terminal's width: long text is cut, never spilled
-w=$(screen | awk '{ n = length($0); if (n > 80) print NR": "n }' | head -3)
+w=$(screen | while IFS= read -r row; do n=$(printf %s "$row" | LC_ALL=C.UTF-8 wc -m); [ "$n" -gt 80 ] && echo "$n"; done | head -3)
 [ -z "$w" ] && ok || bad "rows wider than 80: $w"
 keys q
 expect 'EXIT=0'

@@ -27,7 +27,7 @@ struct file {
 	const char *path;
 	struct otel_set *otel; /* the foreign spans' details, or NULL */
 	char services[160];    /* "services checkout, payments", or "" */
-	char marked[128];      /* "1 orphan · 2 skewed", or "" */
+	size_t marked[3];      /* spans marked orphan (or cycle), skewed, duplicate */
 };
 
 /* Appends to buf (holding *used bytes) as snprintf would. */
@@ -73,22 +73,29 @@ static void describe_otel(struct file *f, const struct otel_set *set)
 	if (more)
 		append(f->services, sizeof f->services, &used, " +%zu more", more);
 
-	size_t counts[3] = { 0, 0, 0 };
 	for (size_t i = 0; i < set->nspans; i++) {
 		uint8_t marks = set->spans[i].marks;
-		counts[0] += (marks & (OTEL_MARK_ORPHAN | OTEL_MARK_CYCLE)) != 0;
-		counts[1] += (marks & OTEL_MARK_SKEW) != 0;
-		counts[2] += (marks & OTEL_MARK_DUPLICATE) != 0;
+		f->marked[0] += (marks & (OTEL_MARK_ORPHAN | OTEL_MARK_CYCLE)) != 0;
+		f->marked[1] += (marks & OTEL_MARK_SKEW) != 0;
+		f->marked[2] += (marks & OTEL_MARK_DUPLICATE) != 0;
 	}
+}
+
+/* " │ ⚠ 1 orphan · 2 skewed", or "" (composed when drawn: the glyphs are
+ * known once the terminal is). */
+static void marked_text(const struct file *f, char *buf, size_t cap)
+{
 	static const char *const one[] = { "orphan", "skewed", "duplicate id" };
 	static const char *const many[] = { "orphans", "skewed", "duplicate ids" };
-	const char *dot = draw_glyphs()->dot;
-	used = 0;
-	f->marked[0] = '\0';
+	const struct glyphs *g = draw_glyphs();
+	size_t used = 0;
+	buf[0] = '\0';
 	for (size_t k = 0; k < 3; k++)
-		if (counts[k])
-			append(f->marked, sizeof f->marked, &used, "%s%s%s%zu %s", used ? " " : "", used ? dot : "",
-			       used ? " " : "", counts[k], counts[k] == 1 ? one[k] : many[k]);
+		if (f->marked[k] && used)
+			append(buf, cap, &used, " %s %zu %s", g->dot, f->marked[k], f->marked[k] == 1 ? one[k] : many[k]);
+		else if (f->marked[k])
+			append(buf, cap, &used, " %s %s %zu %s", g->sep, g->warn, f->marked[k],
+			       f->marked[k] == 1 ? one[k] : many[k]);
 }
 
 static int start(struct source *src, const struct cli *cli, const struct workload_config *settings,
@@ -155,11 +162,10 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 	draw_count(spans, sizeof spans, store_spans_held(src->store));
 	size_t ntraces = store_trace_count(src->store), nspans = store_spans_held(src->store);
 	/* Someone else's file: its services, and what was marked on reading it. */
-	char services[sizeof f->services + 8] = "", marked[sizeof f->marked + 16] = "";
+	char services[sizeof f->services + 8] = "", marked[160];
 	if (f->services[0])
 		snprintf(services, sizeof services, " %s %s", g->sep, f->services);
-	if (f->marked[0])
-		snprintf(marked, sizeof marked, " %s %s %s", g->sep, g->warn, f->marked);
+	marked_text(f, marked, sizeof marked);
 	snprintf(buf, cap, " obslab %s snapshot %s%s%s %s %s trace%s %s %s span%s %s read-only %s trace %llu of %s", g->sep,
 	         f->path, services, marked, g->sep, traces, ntraces == 1 ? "" : "s", g->dot, spans, nspans == 1 ? "" : "s",
 	         g->sep, g->sep, (unsigned long long)m->shown_seq, traces);
