@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "obslab/otel.h"
 #include "obslab/request.h"
 #include "obslab/span.h"
 #include "obslab/sqlfp.h"
@@ -60,6 +61,8 @@ size_t span_attributes(const struct span_record *s, const struct strtab *names, 
                        struct query_names *memo)
 {
 	size_t n = 0;
+	if (s->flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER))
+		return 0; /* a foreign span's attributes are its otel_span's; a placeholder is no span */
 	if (s->flags & SPAN_F_DB) {
 		struct query_names local;
 		if (!memo) {
@@ -97,11 +100,21 @@ size_t span_attributes(const struct span_record *s, const struct strtab *names, 
 
 void span_display_name(const struct span_record *s, const struct strtab *names, char *buf, size_t cap)
 {
-	if (!(s->flags & SPAN_F_DB)) {
+	if (!(s->flags & SPAN_F_DB) || (s->flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER))) {
 		snprintf(buf, cap, "%s", strtab_get(names, s->name));
 		return;
 	}
 	struct query_names q;
 	query_names_init(&q);
 	snprintf(buf, cap, "%s", query_names_of(&q, s, names)->display);
+}
+
+void span_display_name_in(const struct otel_set *set, const struct span_record *s, const struct strtab *names,
+                          char *buf, size_t cap)
+{
+	const struct otel_span *sp = otel_span_of(set, s);
+	if (sp && cap > 0)
+		snprintf(buf, cap, "%s", otel_text_of(set, sp->name));
+	else
+		span_display_name(s, names, buf, cap);
 }

@@ -11,6 +11,11 @@
  * changed the database during it. Values are copied into the caller's
  * array; strings point into the string table or static storage.
  *
+ * Foreign spans (SPAN_F_FOREIGN, read from someone else's file) and
+ * placeholders get nothing here: their attributes are the ones their
+ * otel_span carries (otel.h), and nothing is derived for them. Their name
+ * is their own (span_display_name_in), never one made from a fingerprint.
+ *
  * Threads: pure, any thread; the trace and the string table are only read.
  */
 #ifndef OBSLAB_ATTRS_H
@@ -19,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct otel_set;
 struct span_record;
 struct strtab;
 
@@ -81,8 +87,16 @@ const struct query_names *query_names_of(struct query_names *q, const struct spa
 size_t span_attributes(const struct span_record *s, const struct strtab *names, struct attr out[ATTRS_MAX],
                        struct query_names *memo);
 
-/* The name a waterfall shows: "SELECT orders" for a query (operation and
- * collection, as OpenTelemetry names database spans), else the span name. */
+/* The name a waterfall shows: "SELECT orders" for a lab query (operation
+ * and collection, as OpenTelemetry names database spans), else the span
+ * name. A foreign span's record name is shown as it is (without its set the
+ * span's own name is not known: prefer span_display_name_in). */
 void span_display_name(const struct span_record *s, const struct strtab *names, char *buf, size_t cap);
+/* The same, knowing the otel set the trace's foreign spans are details of
+ * (trace->otel; NULL for the lab's): a foreign span shows its own name as
+ * the file gave it (a NUL in it ends it), a database one too, never its
+ * fingerprint. */
+void span_display_name_in(const struct otel_set *set, const struct span_record *s, const struct strtab *names,
+                          char *buf, size_t cap);
 
 #endif

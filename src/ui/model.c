@@ -25,7 +25,7 @@
 
 void model_span_label(const struct model *m, const struct span_record *s, char *buf, size_t cap)
 {
-	span_display_name(s, m->source->names, buf, cap);
+	span_display_name_in(m->shown ? m->shown->otel : NULL, s, m->source->names, buf, cap);
 }
 
 const struct wf_row *model_selected_row(const struct model *m)
@@ -302,7 +302,7 @@ static void log_findings(struct model *m, const struct trace *t)
 		m->logged[m->nlogged].kind = f->kind;
 		m->logged[m->nlogged++].fingerprint = f->fingerprint;
 		char label[96], cost[16], saving[16];
-		span_display_name(&t->spans[m->scratch.evidence[f->evidence]], names, label, sizeof label);
+		span_display_name_in(t->otel, &t->spans[m->scratch.evidence[f->evidence]], names, label, sizeof label);
 		draw_duration(cost, sizeof cost, f->cost_ns);
 		draw_duration(saving, sizeof saving, f->saving_ns);
 		if (f->kind == FINDING_N_PLUS_ONE)
@@ -367,7 +367,9 @@ static void take_whole_store(struct model *m)
 		recent_add(&m->window, t, 0);
 		run_settings(m, &t->spans[0], now, sizeof now);
 		m->note_at_unix_ns = clock_to_unix_ns(&src->anchor, t->spans[0].start_ns);
-		if (i == 0 || strcmp(now, last) != 0) {
+		/* Someone else's trace ran under no lab settings: nothing to say. */
+		bool foreign = t->spans[0].flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER);
+		if (!foreign && (i == 0 || strcmp(now, last) != 0)) {
 			memcpy(last, now, sizeof last);
 			m->nlogged = 0;
 			model_note(m, LOG_INFO, "trace #%llu ran under: %s", (unsigned long long)t->seq,

@@ -1,5 +1,7 @@
 /* pane_details — everything known about the selected span (or group):
- * its figures, attributes and ids, and what the findings about it say. */
+ * its figures, attributes and ids, and what the findings about it say. A
+ * span from someone else's file says what its otel_span carries
+ * (details_otel.c), and nothing of the lab's. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,12 +10,14 @@
 #include "model.h"
 #include "pane.h"
 #include "draw.h"
+#include "details_otel.h"
 #include "obslab/attrs.h"
+#include "obslab/otel.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/utf8.h"
 
-#define MAX_LINES 64
+#define MAX_LINES 256 /* more is cut, and the last line says so */
 #define LINE_LEN 256
 
 struct lines {
@@ -38,6 +42,11 @@ static void push(struct lines *l, enum draw_role role, const char *text, size_t 
 {
 	if (l->n == MAX_LINES)
 		return;
+	if (l->n == MAX_LINES - 1) {
+		snprintf(l->line[l->n].text, LINE_LEN, "%s (more than the pane holds: cut here)", draw_glyphs()->ellipsis);
+		l->line[l->n++].role = ROLE_DIM;
+		return;
+	}
 	if (len >= LINE_LEN)
 		len = utf8_cut(text, LINE_LEN - 1); /* never half a character */
 	snprintf(l->line[l->n].text, LINE_LEN, "%.*s", (int)len, text);
@@ -134,6 +143,17 @@ static void describe_span(struct lines *l, const struct model *m, const struct s
 	add(l, ROLE_DIM, "span %s %s parent %s", span_id, g->dot, s->parent_id ? parent : "(root)");
 }
 
+/* A line of details_otel's, wrapped to the pane. */
+static void take_line(void *ctx, enum draw_role role, const char *text)
+{
+	add_text(ctx, role, text);
+}
+
+static bool foreign_trace(const struct model *m)
+{
+	return m->shown && m->shown->otel && (m->shown->spans[0].flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER));
+}
+
 /* What the findings about this row say, and what a fix would save. */
 static void explain_findings(struct lines *l, const struct model *m, const struct wf_row *row)
 {
@@ -153,7 +173,10 @@ static void explain_findings(struct lines *l, const struct model *m, const struc
 		    "and one query instead saves ~%s (%u %s the median, %s)", g->warn, n1->count, label, source, cost,
 		    saving, n1->count - 1, g->times, median);
 		int64_t naive, optimized;
-		if (model_measured(m, &naive, &optimized)) {
+		if (foreign_trace(m)) {
+			/* Someone else's service: no lab strategy to switch to. */
+			add(l, ROLE_WARN, "    fix: fetch them in one query (a JOIN, or IN (...) in chunks)");
+		} else if (model_measured(m, &naive, &optimized)) {
 			char a[16], b[16];
 			draw_duration(a, sizeof a, naive);
 			draw_duration(b, sizeof b, optimized);
@@ -161,7 +184,9 @@ static void explain_findings(struct lines *l, const struct model *m, const struc
 		}
 		/* Never the strategy the trace already ran. */
 		enum strategy ran = (enum strategy)m->findings.settings.strategy;
-		if (ran == STRATEGY_EAGER)
+		if (foreign_trace(m))
+			(void)ran;
+		else if (ran == STRATEGY_EAGER)
 			add(l, ROLE_WARN, "    fix: one LEFT JOIN ... GROUP BY (o)");
 		else if (ran == STRATEGY_OPTIMIZED)
 			add(l, ROLE_WARN, "    fix: IN (...) chunks (e)");
@@ -177,7 +202,7 @@ static void explain_findings(struct lines *l, const struct model *m, const struc
 		    "CREATE INDEX ON %s (i) saves up to %s of database time", g->warn, scan->count, g->times, label,
 		    rows, scan->index_hint, saving);
 	}
-	if (n1 || scan) {
+	if ((n1 || scan) && !foreign_trace(m)) {
 		char ran[128], why[160];
 		findings_settings_text(&m->findings.settings, ran, sizeof ran);
 		if (model_trace_stale(m, m->shown, &m->findings.settings, why, sizeof why))
@@ -227,8 +252,14 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	else if (row->kind == WF_ROW_GROUP)
 		describe_group(lines, m, row);
 	else {
+		const struct span_record *s = &m->shown->spans[row->span];
 		explain_findings(lines, m, row);
-		describe_span(lines, m, &m->shown->spans[row->span]);
+		if (s->flags & SPAN_F_PLACEHOLDER)
+			details_placeholder(m->shown, s, m->source->names, take_line, lines);
+		else if (otel_span_of(m->shown->otel, s))
+			details_foreign_span(m->shown, s, m->source->names, take_line, lines);
+		else
+			describe_span(lines, m, s);
 	}
 
 	size_t rows = visible_rows(p);

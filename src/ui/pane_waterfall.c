@@ -1,11 +1,15 @@
 /* pane_waterfall — the shown trace as a time ruler and one bar per row;
- * the selected row is the model's, the scroll position the pane's own. */
+ * the selected row is the model's, the scroll position the pane's own. A
+ * placeholder (a parent or root the file does not hold) is a dimmed, marked
+ * row; a span the reader marked (clock skew, duplicate id) says so. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "model.h"
 #include "pane.h"
 #include "draw.h"
+#include "obslab/otel.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 
@@ -105,13 +109,51 @@ static void draw_ruler(WINDOW *w, const struct columns *c, int64_t span_ns)
 	draw_text(w, "duration", c->dur);
 }
 
+static void placeholder_label(const struct model *m, const struct span_record *s, char *buf, size_t cap)
+{
+	const struct glyphs *g = draw_glyphs();
+	const char *name = strtab_get(m->source->names, s->name);
+	if (s->parent_id == 0)
+		snprintf(buf, cap, "%s %s", g->warn, name);
+	else
+		snprintf(buf, cap, "%s %s %08" PRIx64 "%s", g->warn, name, s->span_id >> 32, g->ellipsis);
+}
+
+/* " (error)", " (error, clock skew)", " (duplicate id)": what the row's span
+ * says of itself, and what the reader noticed about it. */
+static void span_marks(const struct trace *t, const struct span_record *s, char *buf, size_t cap)
+{
+	const char *marks[4];
+	size_t n = 0;
+	if (s->flags & SPAN_F_CANCELLED)
+		marks[n++] = "cancelled";
+	else if (s->flags & SPAN_F_ERROR)
+		marks[n++] = "error";
+	const struct otel_span *sp = otel_span_of(t->otel, s);
+	if (sp && (sp->marks & OTEL_MARK_SKEW))
+		marks[n++] = "clock skew";
+	if (sp && (sp->marks & OTEL_MARK_DUPLICATE))
+		marks[n++] = "duplicate id";
+	if (sp && (sp->marks & OTEL_MARK_CYCLE))
+		marks[n++] = "cycle";
+	buf[0] = '\0';
+	for (size_t i = 0, used = 0; i < n && used < cap; i++) {
+		int k = snprintf(buf + used, cap - used, "%s%s%s", i ? ", " : " (", marks[i], i + 1 == n ? ")" : "");
+		used += k > 0 ? (size_t)k : 0;
+	}
+}
+
 static void draw_name(WINDOW *w, const struct model *m, const struct wf_row *row,
                       const struct columns *c, int y)
 {
 	const struct glyphs *g = draw_glyphs();
 	const struct span_record *s = &m->shown->spans[row->span];
 	char label[256], name[320];
-	model_span_label(m, s, label, sizeof label);
+	bool placeholder = row->kind != WF_ROW_GROUP && (s->flags & SPAN_F_PLACEHOLDER);
+	if (placeholder) /* "⚠ missing parent 1a2b3c4d…", "⚠ missing root" */
+		placeholder_label(m, s, label, sizeof label);
+	else
+		model_span_label(m, s, label, sizeof label);
 	wmove(w, y, 1);
 	int used = 0;
 	int indent = row->depth > 0 ? (row->depth - 1) * 2 : 0;
@@ -131,11 +173,14 @@ static void draw_name(WINDOW *w, const struct model *m, const struct wf_row *row
 		                model_row_finding(m, row, FINDING_FULL_SCAN_LOOP), tag, sizeof tag);
 	} else {
 		snprintf(name, sizeof name, "%s", label);
-		if (s->flags & (SPAN_F_ERROR | SPAN_F_CANCELLED))
-			snprintf(suffix, sizeof suffix, "%s", s->flags & SPAN_F_CANCELLED ? " (cancelled)" : " (error)");
+		span_marks(m->shown, s, suffix, sizeof suffix);
 	}
 	int reserved = draw_width(suffix) + (tag[0] ? 1 + draw_width(tag) : 0);
+	if (placeholder)
+		wattron(w, draw_attr(ROLE_DIM));
 	used += draw_text(w, name, c->name - used - reserved);
+	if (placeholder)
+		wattroff(w, draw_attr(ROLE_DIM));
 	used += draw_text(w, suffix, c->name - used);
 	if (tag[0] && used < c->name) {
 		waddch(w, ' ');
@@ -151,6 +196,14 @@ static void draw_span_bar(WINDOW *w, const struct span_record *s, int64_t t0, in
                           const struct columns *c, int y)
 {
 	int64_t a = pos8(s->start_ns, t0, span, c->bar), b = pos8(s->end_ns, t0, span, c->bar);
+	if (s->flags & SPAN_F_PLACEHOLDER) { /* no span: where what hangs under it ran, dimmed */
+		wattron(w, draw_attr(ROLE_DIM));
+		int from = (int)(a / 8), to = (int)((b + 7) / 8);
+		for (int x = from; x < (to > from ? to : from + 1) && x < c->bar; x++)
+			mvwaddstr(w, y, c->bar_x + x, draw_glyphs()->light);
+		wattroff(w, draw_attr(ROLE_DIM));
+		return;
+	}
 	if (!(s->flags & SPAN_F_DB)) {
 		draw_bar(w, y, c->bar_x, a, b, draw_attr(ROLE_APP));
 		return;
@@ -207,13 +260,37 @@ static void draw_in_flight(WINDOW *w, const struct pane *p, const struct model *
 	wattroff(w, draw_attr(ROLE_WARN));
 }
 
+/* A foreign trace's services, in order of their first span: "checkout,
+ * payments" (three at most, then "+more"); "" for the lab's. */
+static void trace_services(const struct trace *t, char *buf, size_t cap)
+{
+	const char *seen[3];
+	size_t n = 0, used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; t->otel && i < t->nspans && used + 1 < cap; i++) {
+		const struct otel_span *sp = otel_span_of(t->otel, &t->spans[i]);
+		const char *name = sp ? otel_service_name(t->otel, sp) : NULL;
+		bool known = !name;
+		for (size_t k = 0; k < n && !known; k++)
+			known = strcmp(seen[k], name) == 0;
+		if (known)
+			continue;
+		int k = n == 3 ? snprintf(buf + used, cap - used, " +more") :
+		                 snprintf(buf + used, cap - used, "%s%s", n ? ", " : "", name);
+		used = k > 0 && (size_t)k < cap - used ? used + (size_t)k : cap - 1;
+		if (n == 3)
+			break;
+		seen[n++] = name;
+	}
+}
+
 static void draw(struct pane *p, const struct model *m, bool focus)
 {
 	WINDOW *w = p->win;
 	const struct waterfall_state *st = p->priv;
 	werase(w);
 	const struct trace *t = m->shown;
-	char title[256] = "Waterfall";
+	char title[512] = "Waterfall";
 	if (t) {
 		char dur[16];
 		draw_duration(dur, sizeof dur, span_duration_ns(&t->spans[0]));
@@ -222,8 +299,15 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		char why[96], old[128] = "";
 		if (model_trace_stale(m, t, &m->findings.settings, why, sizeof why))
 			snprintf(old, sizeof old, " %s old settings: %s", dot, why);
-		snprintf(title, sizeof title, "Waterfall %s trace #%llu%s %s %zu span%s %s %u quer%s %s %s%s", dot,
-		         (unsigned long long)t->seq, old, dot, t->nspans, t->nspans == 1 ? "" : "s", dot, m->attr.queries,
+		char services[128], svc[160] = "";
+		trace_services(t, services, sizeof services);
+		size_t nspans = 0; /* a placeholder is no span of the file's */
+		for (size_t i = 0; i < t->nspans; i++)
+			nspans += !(t->spans[i].flags & SPAN_F_PLACEHOLDER);
+		if (services[0])
+			snprintf(svc, sizeof svc, " %s %s", dot, services);
+		snprintf(title, sizeof title, "Waterfall %s trace #%llu%s%s %s %zu span%s %s %u quer%s %s %s%s", dot,
+		         (unsigned long long)t->seq, svc, old, dot, nspans, nspans == 1 ? "" : "s", dot, m->attr.queries,
 		         m->attr.queries == 1 ? "y" : "ies", dot, dur,
 		         t->spans[0].flags & SPAN_F_CANCELLED ? " (cancelled)" : "");
 	}

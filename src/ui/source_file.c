@@ -2,7 +2,12 @@
  * source_file — a snapshot file as a source of traces (obslab open): read
  * once at start, whole, into a store; nothing runs, and no control is
  * offered, so the lab's keys say the file is read-only (see source.h).
+ * A file of someone else's spans keeps their otel_set (the store's traces
+ * point into it) until stop; the status bar names its services and what
+ * the reader marked (orphans, clock skew, duplicate ids).
  */
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +16,7 @@
 #include "model.h"
 #include "source.h"
 #include "obslab/cli.h"
+#include "obslab/otel.h"
 #include "obslab/snapshot.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
@@ -19,7 +25,78 @@
 
 struct file {
 	const char *path;
+	struct otel_set *otel; /* the foreign spans' details, or NULL */
+	char services[160];    /* "services checkout, payments", or "" */
+	size_t marked[3];      /* spans marked orphan (or cycle), skewed, duplicate */
 };
+
+/* Appends to buf (holding *used bytes) as snprintf would. */
+static void append(char *buf, size_t cap, size_t *used, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void append(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+{
+	if (*used + 1 >= cap)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(buf + *used, cap - *used, fmt, ap);
+	va_end(ap);
+	*used = k > 0 && (size_t)k < cap - *used ? *used + (size_t)k : cap - 1;
+}
+
+/* The file's service names in order of first appearance ("services
+ * checkout, payments", four at most, then "+N more") and how many spans the
+ * reader marked ("1 orphan · 2 skewed"). */
+static void describe_otel(struct file *f, const struct otel_set *set)
+{
+	enum { NAMED = 4 };
+	const char *names[NAMED];
+	size_t n = 0, more = 0, used = 0;
+	for (size_t r = 0; r < set->nresources; r++) {
+		const char *name = otel_attrs_string(set, set->resources[r].attrs, "service.name");
+		bool seen = !name;
+		for (size_t k = 0; k < r && !seen; k++) { /* every earlier resource: the unnamed too */
+			const char *other = otel_attrs_string(set, set->resources[k].attrs, "service.name");
+			seen = other && strcmp(other, name) == 0;
+		}
+		if (seen)
+			continue;
+		if (n == NAMED)
+			more++;
+		else
+			names[n++] = name;
+	}
+	f->services[0] = '\0';
+	for (size_t k = 0; k < n; k++)
+		append(f->services, sizeof f->services, &used, "%s%s", k ? ", " : n + more == 1 ? "service " : "services ",
+		       names[k]);
+	if (more)
+		append(f->services, sizeof f->services, &used, " +%zu more", more);
+
+	for (size_t i = 0; i < set->nspans; i++) {
+		uint8_t marks = set->spans[i].marks;
+		f->marked[0] += (marks & (OTEL_MARK_ORPHAN | OTEL_MARK_CYCLE)) != 0;
+		f->marked[1] += (marks & OTEL_MARK_SKEW) != 0;
+		f->marked[2] += (marks & OTEL_MARK_DUPLICATE) != 0;
+	}
+}
+
+/* " │ ⚠ 1 orphan · 2 skewed", or "" (composed when drawn: the glyphs are
+ * known once the terminal is). */
+static void marked_text(const struct file *f, char *buf, size_t cap)
+{
+	static const char *const one[] = { "orphan", "skewed", "duplicate id" };
+	static const char *const many[] = { "orphans", "skewed", "duplicate ids" };
+	const struct glyphs *g = draw_glyphs();
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t k = 0; k < 3; k++)
+		if (f->marked[k] && used)
+			append(buf, cap, &used, " %s %zu %s", g->dot, f->marked[k], f->marked[k] == 1 ? one[k] : many[k]);
+		else if (f->marked[k])
+			append(buf, cap, &used, " %s %s %zu %s", g->sep, g->warn, f->marked[k],
+			       f->marked[k] == 1 ? one[k] : many[k]);
+}
 
 static int start(struct source *src, const struct cli *cli, const struct workload_config *settings,
                  struct source_start *out)
@@ -41,6 +118,10 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 	src->names = snap->names;         /* the source owns them from here */
 	src->store = snapshot_store(snap);
 	snap->names = NULL;
+	f->otel = snap->otel; /* the store's traces point into it: kept until stop */
+	snap->otel = NULL;
+	if (f->otel)
+		describe_otel(f, f->otel);
 	/* Show first the trace that was on screen when the file was written. */
 	for (size_t i = 0; snap->meta.has_shown && i < store_trace_count(src->store); i++) {
 		const struct trace *t = store_trace(src->store, i);
@@ -64,6 +145,8 @@ static void stop(struct source *src)
 {
 	store_destroy(src->store);
 	strtab_destroy(src->names);
+	if (src->state)
+		otel_set_destroy(((struct file *)src->state)->otel);
 	free(src->state);
 	src->state = NULL;
 	src->store = NULL;
@@ -78,9 +161,14 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 	draw_count(traces, sizeof traces, store_trace_count(src->store));
 	draw_count(spans, sizeof spans, store_spans_held(src->store));
 	size_t ntraces = store_trace_count(src->store), nspans = store_spans_held(src->store);
-	snprintf(buf, cap, " obslab %s snapshot %s %s %s trace%s %s %s span%s %s read-only %s trace %llu of %s", g->sep,
-	         f->path, g->sep, traces, ntraces == 1 ? "" : "s", g->dot, spans, nspans == 1 ? "" : "s", g->sep, g->sep,
-	         (unsigned long long)m->shown_seq, traces);
+	/* Someone else's file: its services, and what was marked on reading it. */
+	char services[sizeof f->services + 8] = "", marked[160];
+	if (f->services[0])
+		snprintf(services, sizeof services, " %s %s", g->sep, f->services);
+	marked_text(f, marked, sizeof marked);
+	snprintf(buf, cap, " obslab %s snapshot %s%s%s %s %s trace%s %s %s span%s %s read-only %s trace %llu of %s", g->sep,
+	         f->path, services, marked, g->sep, traces, ntraces == 1 ? "" : "s", g->dot, spans, nspans == 1 ? "" : "s",
+	         g->sep, g->sep, (unsigned long long)m->shown_seq, traces);
 }
 
 static void refusal(const struct source *src, char *buf, size_t cap)
