@@ -364,6 +364,17 @@ static void print_attribution_text(FILE *out, const struct report *r)
 	}
 }
 
+/* What the tolerant reading marked, in one line ("" when nothing was). */
+static void print_marks(FILE *out, const struct snapshot *snap)
+{
+	if (!snap->norphans && !snap->nskewed && !snap->nduplicates && !snap->ncycles)
+		return;
+	fprintf(out, "read with warnings: %zu orphan span%s (shown under \"missing parent\"), %zu with clock skew "
+	             "(outside their parent), %zu duplicate span id%s (kept apart), %zu in a parent cycle\n",
+	        snap->norphans, snap->norphans == 1 ? "" : "s", snap->nskewed, snap->nduplicates,
+	        snap->nduplicates == 1 ? "" : "s", snap->ncycles);
+}
+
 static void print_text(FILE *out, const struct cli *cli, struct report *r)
 {
 	size_t n = store_trace_count(r->store);
@@ -375,6 +386,7 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 		fprintf(out, "settings: %s, %u users, RTT %u us (simulated), index %s; %" PRIu64 " spans dropped\n",
 		        strategy_name(m->settings.strategy), m->settings.users, m->settings.rtt_us,
 		        m->settings.index ? "on" : "off", m->dropped_spans);
+	print_marks(out, &r->snap);
 	print_trace_list(out, r);
 	print_attribution_text(out, r);
 	fprintf(out, "\nqueries, all traces: most total time first\n  %8s %11s %11s %11s %11s %8s  %s\n", "calls", "total",
@@ -461,6 +473,12 @@ static void json_trace_list(cJSON *o, const struct report *r)
 		cJSON_AddStringToObject(x, "trace_id", ti.trace_id);
 		cJSON_AddStringToObject(x, "service", ti.service);
 		cJSON_AddNumberToObject(x, "services", (double)(ti.more_services + (strcmp(ti.service, "-") != 0)));
+		cJSON *names = cJSON_AddArrayToObject(x, "service_names"); /* every service.name, first seen first */
+		size_t nsvc = 0;
+		struct service_attribution *svc = analysis_services(t, &nsvc);
+		for (size_t k = 0; k < nsvc; k++)
+			cJSON_AddItemToArray(names, svc[k].service ? cJSON_CreateString(svc[k].service) : cJSON_CreateNull());
+		free(svc);
 		cJSON_AddStringToObject(x, "root", ti.root);
 		cJSON_AddStringToObject(x, "start", ti.start);
 		cJSON_AddNumberToObject(x, "duration_ms", cmd_ms(row->duration_ns));
@@ -481,6 +499,12 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 	cJSON_AddStringToObject(o, "format", snapshot_format_name(r->snap.format));
 	cJSON_AddNumberToObject(o, "traces", (double)n);
 	cJSON_AddNumberToObject(o, "spans", (double)r->spans);
+	cJSON *marks = cJSON_AddObjectToObject(o, "marked"); /* what the tolerant reading marked */
+	cJSON_AddNumberToObject(marks, "orphan_spans", (double)r->snap.norphans);
+	cJSON_AddNumberToObject(marks, "skewed_spans", (double)r->snap.nskewed);
+	cJSON_AddNumberToObject(marks, "duplicate_span_ids", (double)r->snap.nduplicates);
+	cJSON_AddNumberToObject(marks, "cycle_spans", (double)r->snap.ncycles);
+	cJSON_AddNumberToObject(marks, "placeholders", (double)r->snap.nplaceholders);
 	json_trace_list(o, r);
 	json_attribution(o, r);
 	cJSON_AddNumberToObject(o, "fingerprints", (double)r->nqueries);
