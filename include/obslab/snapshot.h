@@ -13,8 +13,8 @@
  * Foreign spans (SPAN_F_FOREIGN) are written as the file they came from
  * had them (otel_json.h); placeholders (SPAN_F_PLACEHOLDER) never are.
  * Writers stream one trace at a time through an atomicfile, so memory stays
- * near one trace's worth and a failure leaves no partial file. Only
- * sanitized SQL is written: fingerprints, never a bound value.
+ * near one trace's worth and a failure leaves no partial file. The lab's
+ * spans carry fingerprints only, never a bound value.
  *
  * The reader takes native and OTLP files (any OpenTelemetry tool's). It
  * refuses what is not what it says (not JSON, not OTLP or native, cut
