@@ -332,8 +332,10 @@ static bool parse_whole(const char *s, size_t len, uint64_t max, uint64_t *out)
 		if (s[i] < '0' || s[i] > '9')
 			return false;
 		unsigned d = (unsigned)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return false; /* past 2^64 - 1 */
+		/* 19 digits always fit; only a 20th can pass 2^64 - 1, so the
+		 * division is paid there only, not on every digit of every time */
+		if (i == 19 && v > (UINT64_MAX - d) / 10)
+			return false;
 		v = v * 10 + d;
 	}
 	if (v > max)
@@ -471,9 +473,4 @@ bool jp_finish(struct jp *jp)
 		return jp_fail(jp, msg);
 	}
 	return true;
-}
-
-bool jp_key_is(const char *key, size_t len, const char *name)
-{
-	return strlen(name) == len && memcmp(key, name, len) == 0;
 }

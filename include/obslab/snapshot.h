@@ -13,7 +13,7 @@
  * sanitized SQL is written: fingerprints, never a bound value.
  *
  * The reader takes native and OTLP files (any OpenTelemetry tool's), checks
- * them thoroughly (ids, times, nesting, cycles, depth, UTF-8, size) and
+ * them thoroughly (ids, times, nesting, cycles, depth, UTF-8) and
  * returns span records ready for store_ingest: every trace's spans, its root
  * last. Foreign SQL is fingerprinted on the way in. A struct snapshot owns
  * its string table and records; snapshot_free releases them.
@@ -44,7 +44,6 @@ enum snapshot_format { SNAPSHOT_NATIVE, SNAPSHOT_OTLP, SNAPSHOT_CHROME };
 
 #define SNAPSHOT_FORMAT_NAME "obslab.snapshot"
 #define SNAPSHOT_VERSION 1
-#define SNAPSHOT_MAX_FILE (256u << 20) /* bytes the reader accepts */
 #define SNAPSHOT_MAX_DEPTH 256         /* span nesting the reader accepts */
 
 /* What a snapshot says about the run it came from. */
@@ -86,7 +85,9 @@ struct snapshot {
 	size_t nrecords, ntraces;
 };
 
-/* Reads a file; false with err filled (one line) for anything it refuses. */
+/* Reads a file of any size the machine can hold (regular files only, not
+ * one that changes while it is read); false with err filled (one line) for
+ * anything it refuses, a file too large for the memory there is included. */
 bool snapshot_read(const char *path, struct snapshot *out, struct obslab_error *err);
 /* The same from memory (the fuzzer's way in). */
 bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, struct obslab_error *err);
@@ -94,5 +95,9 @@ void snapshot_free(struct snapshot *s);
 
 /* A store holding every trace of s (the caller frees it). */
 struct store *snapshot_store(const struct snapshot *s);
+/* The same without a copy: the store takes s's records (s->records is NULL
+ * and s->nrecords 0 afterwards; s keeps its names and otel set, which must
+ * outlive the store). */
+struct store *snapshot_take_store(struct snapshot *s);
 
 #endif

@@ -39,7 +39,7 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 		out->settings = snap->meta.settings;
 	src->anchor = snap->meta.anchor; /* the file's span times are already Unix times */
 	src->names = snap->names;         /* the source owns them from here */
-	src->store = snapshot_store(snap);
+	src->store = snapshot_take_store(snap); /* the records, not a copy */
 	snap->names = NULL;
 	/* Show first the trace that was on screen when the file was written. */
 	for (size_t i = 0; snap->meta.has_shown && i < store_trace_count(src->store); i++) {
