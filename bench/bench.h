@@ -34,4 +34,12 @@ struct strtab;
  * frees it). Returns how many. */
 size_t bench_capture(struct strtab *names, uint32_t users, struct span_record **out);
 
+/* Big files for the scale rows (bench_gen.c); each returns the spans it
+ * wrote, 0 on failure. A native snapshot: one trace, a chain of depth
+ * nested spans and leaves database spans under the deepest. An OTLP/JSON
+ * file of at least bytes: requests of one server span and calls
+ * PostgreSQL spans each. */
+size_t bench_write_chain(const char *path, int depth, size_t leaves);
+size_t bench_write_otlp(const char *path, size_t bytes, int calls);
+
 #endif

@@ -53,7 +53,7 @@ static bool perform(struct subject *s, enum op op)
 		fprintf(stderr, "%s\n", err.msg);
 		return false;
 	}
-	struct store *store = snapshot_store(&snap);
+	struct store *store = snapshot_take_store(&snap);
 	store_destroy(store);
 	snapshot_free(&snap);
 	return true;

@@ -547,7 +547,7 @@ int cmd_report(const struct cli *cli, FILE *out, FILE *err)
 		free(r);
 		return CLI_EXIT_FAILURE;
 	}
-	r->store = snapshot_store(&r->snap);
+	r->store = snapshot_take_store(&r->snap); /* the records, not a copy */
 	analyze(r, &cli->findings);
 	if (cli->output == CLI_OUTPUT_BODY)
 		print_json(out, cli, r);

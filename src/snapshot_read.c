@@ -1,6 +1,7 @@
 /* The snapshot reader's entry points: the file read whole (and refused if it
  * is not a regular file or changes while it is read), checked as UTF-8, and
- * its document's top level. */
+ * its document's top level. A file of any size the machine can hold: its
+ * bytes are freed once its spans are read, before they are assembled. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -117,7 +118,10 @@ static bool read_document(struct reader *r, struct jp *jp)
 	return reader_fail(r, "neither an obslab snapshot (\"format\") nor OTLP/JSON (\"resourceSpans\")");
 }
 
-bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, struct obslab_error *err)
+/* The document read into out; *file (when not NULL) is freed as soon as
+ * its spans are read, before they are assembled: the file's bytes and the
+ * assembled records are not held at once. */
+static bool parse(const char *buf, size_t len, struct snapshot *out, struct obslab_error *err, char **file)
 {
 	memset(out, 0, sizeof *out);
 	struct reader r = { .out = out, .err = err };
@@ -137,6 +141,10 @@ bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, struct ob
 			obslab_error_set(err, "%s", jp.error);
 		jp_free(&jp);
 	}
+	if (file) {
+		free(*file);
+		*file = NULL;
+	}
 	if (ok && r.n == 0)
 		ok = reader_fail(&r, "the file holds no spans");
 	if (ok && out->otel)
@@ -150,6 +158,11 @@ bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, struct ob
 	return ok;
 }
 
+bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, struct obslab_error *err)
+{
+	return parse(buf, len, out, err, NULL);
+}
+
 /* Whether two stats of one file tell the same content: a file written to,
  * or truncated while it was read shows another size or modification time
  * (within the file system's clock tick). */
@@ -159,6 +172,11 @@ static bool same_file(const struct stat *a, const struct stat *b)
 	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
+/* Bytes one read(2) asks for: large, and below what Linux returns at
+ * most in one call (0x7ffff000), so a file past 2 GiB is read in a few
+ * calls whatever the C library's ssize_t. */
+#define READ_CHUNK ((size_t)1 << 30)
+
 /* The whole of fd, a regular file of st->st_size bytes, into buf; false
  * with errno set (0: the file changed while it was read). */
 static bool read_all(int fd, const struct stat *st, char *buf)
@@ -166,7 +184,8 @@ static bool read_all(int fd, const struct stat *st, char *buf)
 	size_t len = (size_t)st->st_size, got = 0;
 	while (got <= len) {
 		char extra; /* one byte past the end: a file still growing is changing */
-		ssize_t n = got < len ? read(fd, buf + got, len - got) : read(fd, &extra, 1);
+		size_t want = len - got < READ_CHUNK ? len - got : READ_CHUNK;
+		ssize_t n = got < len ? read(fd, buf + got, want) : read(fd, &extra, 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -198,17 +217,18 @@ bool snapshot_read(const char *path, struct snapshot *out, struct obslab_error *
 		obslab_error_set(err, "%s is not a regular file", path);
 		return false;
 	}
-	if ((uint64_t)st.st_size > SNAPSHOT_MAX_FILE) {
-		close(fd);
-		obslab_error_set(err, "%s is too large (%lld MiB; obslab opens files up to %u MiB)", path,
-		         (long long)(st.st_size >> 20), SNAPSHOT_MAX_FILE >> 20);
-		return false;
-	}
 	/* Read, not mapped: a mapped file truncated by another process faults
 	 * (SIGBUS) at the first page past its new end, while read(2) just
-	 * returns less, and the stats before and after tell a change. */
+	 * returns less, and the stats before and after tell a change. Any size
+	 * the machine can hold: the one allocation sized by the file says so
+	 * when it cannot be had (later ones are the spans', xalloc.h). */
+	char *buf = (uint64_t)st.st_size < SIZE_MAX ? malloc(st.st_size ? (size_t)st.st_size : 1) : NULL;
+	if (!buf) {
+		close(fd);
+		obslab_error_set(err, "not enough memory to read %s (%lld MiB)", path, (long long)(st.st_size >> 20));
+		return false;
+	}
 	size_t len = (size_t)st.st_size;
-	char *buf = xmalloc(len ? len : 1);
 	bool whole = read_all(fd, &st, buf);
 	int read_errno = errno;
 	close(fd);
@@ -221,8 +241,7 @@ bool snapshot_read(const char *path, struct snapshot *out, struct obslab_error *
 		return false;
 	}
 	struct obslab_error why;
-	bool ok = snapshot_parse(buf, len, out, &why);
-	free(buf);
+	bool ok = parse(buf, len, out, &why, &buf); /* frees buf */
 	if (!ok) /* the parser's line, cut at 199 bytes so that the path keeps room */
 		obslab_error_set(err, "%s: %.199s", path, why.msg);
 	return ok;
@@ -242,5 +261,16 @@ struct store *snapshot_store(const struct snapshot *s)
 	                                                          .max_spans = SIZE_MAX });
 	store_set_otel(store, s->otel);
 	store_ingest(store, s->records, s->nrecords);
+	return store;
+}
+
+struct store *snapshot_take_store(struct snapshot *s)
+{
+	struct store *store = store_create((struct store_limits){ .max_traces = s->ntraces ? s->ntraces : 1,
+	                                                          .max_spans = SIZE_MAX });
+	store_set_otel(store, s->otel);
+	store_adopt(store, s->records, s->nrecords);
+	s->records = NULL;
+	s->nrecords = 0;
 	return store;
 }

@@ -6,6 +6,7 @@
 #include "obslab/store.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,12 @@ struct store {
 	store_observer_fn *observer;
 	void *observer_ctx;
 	const struct otel_set *otel;
+
+	/* Blocks of records given by store_adopt, freed with the store; a kept
+	 * trace whose spans lie in one is borrowed[slot], never freed alone. */
+	struct span_record **blocks;
+	size_t nblocks;
+	bool *borrowed; /* per slot of traces */
 };
 
 struct store *store_create(struct store_limits limits)
@@ -38,6 +45,7 @@ struct store *store_create(struct store_limits limits)
 		limits.max_traces = 1;
 	struct store *s = xcalloc(1, sizeof *s);
 	s->traces = xcalloc(limits.max_traces, sizeof *s->traces);
+	s->borrowed = xcalloc(limits.max_traces, sizeof *s->borrowed);
 	s->limits = limits;
 	return s;
 }
@@ -46,8 +54,15 @@ void store_destroy(struct store *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->count; i++)
-		free(s->traces[(s->first + i) % s->limits.max_traces].spans);
+	for (size_t i = 0; i < s->count; i++) {
+		size_t slot = (s->first + i) % s->limits.max_traces;
+		if (!s->borrowed[slot])
+			free(s->traces[slot].spans);
+	}
+	for (size_t i = 0; i < s->nblocks; i++)
+		free(s->blocks[i]);
+	free(s->blocks);
+	free(s->borrowed);
 	free(s->traces);
 	free(s->pending);
 	free(s);
@@ -59,7 +74,9 @@ static void evict_oldest(struct store *s)
 	struct trace *t = &s->traces[s->first];
 	assert(s->spans_held >= t->nspans);
 	s->spans_held -= t->nspans;
-	free(t->spans);
+	if (!s->borrowed[s->first])
+		free(t->spans);
+	s->borrowed[s->first] = false;
 	memset(t, 0, sizeof *t);
 	s->first = (s->first + 1) % s->limits.max_traces;
 	s->count--;
@@ -113,23 +130,22 @@ static void sort_by_start(struct span_record *v, size_t n)
 	}
 }
 
-/* The root has arrived: the pending spans become a trace. */
-static void complete(struct store *s)
+/* spans[0..n), a trace's, root last, become a kept trace (borrowed: they
+ * lie in an adopted block). */
+static void install(struct store *s, struct span_record *spans, size_t n, bool borrowed)
 {
-	while (s->count > 0 && (s->count == s->limits.max_traces ||
-	                        s->spans_held + s->npending > s->limits.max_spans))
+	while (s->count > 0 && (s->count == s->limits.max_traces || s->spans_held + n > s->limits.max_spans))
 		evict_oldest(s);
 
 	assert(s->count < s->limits.max_traces);
-	assert(s->npending > 0 && s->pending[s->npending - 1].parent_id == 0); /* the root came last */
-	struct trace *t = &s->traces[(s->first + s->count) % s->limits.max_traces];
+	assert(n > 0 && spans[n - 1].parent_id == 0); /* the root came last */
+	size_t slot = (s->first + s->count) % s->limits.max_traces;
+	struct trace *t = &s->traces[slot];
+	s->borrowed[slot] = borrowed;
 	s->count++;
 	t->seq = ++s->completed;
-	t->nspans = s->npending;
-	/* The pending buffer becomes the trace's (trimmed to size: realloc
-	 * shrinks in place), and a new one of the same size takes its place. */
-	t->spans = xrealloc_array(s->pending, s->npending, sizeof *t->spans);
-	s->pending = xmalloc_array(s->pending_cap, sizeof *s->pending);
+	t->nspans = n;
+	t->spans = spans;
 	sort_by_start(t->spans, t->nspans);
 	if (t->spans[0].parent_id != 0) { /* a child starting before its root (clock skew): the root first still */
 		size_t r = 1;
@@ -159,9 +175,20 @@ static void complete(struct store *s)
 		memcpy(t->trace_id, t->spans[0].u.root.trace_id, SPAN_TRACE_ID_LEN);
 	}
 	s->spans_held += t->nspans;
-	s->npending = 0;
 	if (s->observer)
 		s->observer(s->observer_ctx, t);
+}
+
+/* The root has arrived: the pending spans become a trace. */
+static void complete(struct store *s)
+{
+	/* The pending buffer becomes the trace's (trimmed to size: realloc
+	 * shrinks in place), and a new one of the same size takes its place. */
+	size_t n = s->npending;
+	struct span_record *spans = xrealloc_array(s->pending, n, sizeof *spans);
+	s->pending = xmalloc_array(s->pending_cap, sizeof *s->pending);
+	s->npending = 0;
+	install(s, spans, n, false);
 }
 
 void store_set_observer(struct store *s, store_observer_fn *fn, void *ctx)
@@ -192,6 +219,33 @@ void store_ingest(struct store *s, const struct span_record *recs, size_t n)
 		s->pending_seq = r->trace_seq;
 		if (r->parent_id == 0)
 			complete(s);
+	}
+}
+
+void store_adopt(struct store *s, struct span_record *recs, size_t n)
+{
+	if (s->npending > 0 || n == 0) { /* a trace begun before: the records join it as copies */
+		store_ingest(s, recs, n);
+		free(recs);
+		return;
+	}
+	s->blocks = xrealloc_array(s->blocks, s->nblocks + 1, sizeof *s->blocks);
+	s->blocks[s->nblocks++] = recs;
+	size_t begin = 0;
+	for (size_t i = 0; i < n; i++) {
+		s->received++;
+		if (recs[i].trace_seq != recs[begin].trace_seq) {
+			s->orphaned += i - begin; /* that trace's root was dropped */
+			begin = i;
+		}
+		if (recs[i].parent_id == 0) {
+			install(s, recs + begin, i + 1 - begin, true);
+			begin = i + 1;
+		}
+	}
+	if (begin < n) { /* a trace whose root is still to come */
+		s->received -= n - begin;
+		store_ingest(s, recs + begin, n - begin);
 	}
 }
 

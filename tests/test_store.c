@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -225,6 +226,52 @@ static void medians(void **state)
 	assert_int_equal(analysis_median(NULL, 0), 0);
 }
 
+/* store_adopt keeps a file's records where they lie: the same traces as
+ * store_ingest gives (orphans counted, a rootless tail left pending), the
+ * block freed with the store even after its traces are evicted (ASan's
+ * leak check tells). */
+static void adopts_records_without_copying(void **state)
+{
+	(void)state;
+	const struct span_record recs[] = {
+		query(1, 3, 300, 400, 0), query(1, 2, 100, 200, 0), span(1, 1, 0, 50, 500), /* trace 1 */
+		query(2, 2, 100, 200, 0),                                                 /* orphan: root lost */
+		query(3, 2, 100, 200, 0), span(3, 1, 0, 50, 500),                         /* trace 3 */
+		query(4, 2, 100, 200, 0),                                                 /* its root to come */
+	};
+	size_t n = sizeof recs / sizeof recs[0];
+	struct span_record *block = malloc(sizeof recs);
+	assert_non_null(block);
+	memcpy(block, recs, sizeof recs);
+	struct store *a = small_store(8, 100), *b = small_store(8, 100);
+	store_adopt(a, block, n);
+	store_ingest(b, recs, n);
+	assert_int_equal(store_trace_count(a), 2);
+	assert_int_equal(store_trace_count(b), 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct trace *x = store_trace(a, i), *y = store_trace(b, i);
+		assert_int_equal(x->nspans, y->nspans);
+		assert_memory_equal(x->spans, y->spans, x->nspans * sizeof *x->spans);
+		assert_memory_equal(x->trace_id, y->trace_id, SPAN_TRACE_ID_LEN);
+	}
+	assert_ptr_equal(store_trace(a, 0)->spans, block); /* sorted in place, not copied */
+	assert_int_equal(store_trace(a, 0)->spans[0].span_id, 1);
+	assert_int_equal(store_spans_orphaned(a), 1);
+	assert_int_equal(store_spans_received(a), n);
+	const struct span_record root4 = span(4, 1, 0, 50, 500);
+	store_ingest(a, &root4, 1); /* the pending tail completes as ever */
+	assert_int_equal(store_trace_count(a), 3);
+	assert_int_equal(store_latest(a)->nspans, 2);
+	/* evicting the adopted traces frees nothing twice */
+	struct span_record more[] = { span(5, 1, 0, 50, 500), span(6, 1, 0, 50, 500), span(7, 1, 0, 50, 500),
+		                      span(8, 1, 0, 50, 500), span(9, 1, 0, 50, 500), span(10, 1, 0, 50, 500) };
+	store_ingest(a, more, 6);
+	assert_int_equal(store_trace_count(a), 8);
+	assert_int_equal(store_traces_evicted(a), 1);
+	store_destroy(a);
+	store_destroy(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +283,7 @@ int main(void)
 		cmocka_unit_test(attribution_partitions_the_root),
 		cmocka_unit_test(apportioned_figures_add_up),
 		cmocka_unit_test(medians),
+		cmocka_unit_test(adopts_records_without_copying),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

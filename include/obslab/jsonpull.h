@@ -65,6 +65,11 @@ bool jp_finish(struct jp *jp);
 /* Makes the parser fail with a message of the caller's (a type mismatch). */
 bool jp_fail(struct jp *jp, const char *message);
 
-bool jp_key_is(const char *key, size_t len, const char *name);
+/* Inline: with a literal name, its length is known where it is called
+ * (a reader compares every key of every span). */
+static inline bool jp_key_is(const char *key, size_t len, const char *name)
+{
+	return __builtin_strlen(name) == len && __builtin_memcmp(key, name, len) == 0;
+}
 
 #endif

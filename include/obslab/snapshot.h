@@ -53,7 +53,6 @@ enum snapshot_format { SNAPSHOT_NATIVE, SNAPSHOT_OTLP, SNAPSHOT_CHROME, SNAPSHOT
 
 #define SNAPSHOT_FORMAT_NAME "obslab.snapshot"
 #define SNAPSHOT_VERSION 2     /* what the writer writes; the reader reads 1 and 2 */
-#define SNAPSHOT_MAX_FILE (256u << 20) /* bytes the reader accepts */
 
 /* What a snapshot says about the run it came from. */
 struct snapshot_meta {
@@ -105,7 +104,9 @@ struct snapshot {
 	size_t norphans, nskewed, nduplicates, ncycles, nplaceholders;
 };
 
-/* Reads a file; false with err filled (one line) for anything it refuses. */
+/* Reads a file of any size the machine can hold (regular files only, not
+ * one that changes while it is read); false with err filled (one line) for
+ * anything it refuses, a file too large for the memory there is included. */
 bool snapshot_read(const char *path, struct snapshot *out, struct obslab_error *err);
 /* The same from memory (the fuzzer's way in). */
 bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, struct obslab_error *err);
@@ -113,5 +114,9 @@ void snapshot_free(struct snapshot *s);
 
 /* A store holding every trace of s (the caller frees it). */
 struct store *snapshot_store(const struct snapshot *s);
+/* The same without a copy: the store takes s's records (s->records is NULL
+ * and s->nrecords 0 afterwards; s keeps its names and otel set, which must
+ * outlive the store). */
+struct store *snapshot_take_store(struct snapshot *s);
 
 #endif

@@ -46,6 +46,10 @@ void store_destroy(struct store *s);
 
 /* Adds records in arrival order. */
 void store_ingest(struct store *s, const struct span_record *recs, size_t n);
+/* The same for a malloc'd array the store takes (a file's records): its
+ * traces are kept where they lie, sorted in place, not copied; the array is
+ * freed with the store, not when its traces are evicted. */
+void store_adopt(struct store *s, struct span_record *recs, size_t n);
 /* Pops everything the ring holds now and ingests it; returns how many. */
 size_t store_drain(struct store *s, struct ring *ring);
 

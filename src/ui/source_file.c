@@ -116,7 +116,7 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 		out->settings = snap->meta.settings;
 	src->anchor = snap->meta.anchor; /* the file's span times are already Unix times */
 	src->names = snap->names;         /* the source owns them from here */
-	src->store = snapshot_store(snap);
+	src->store = snapshot_take_store(snap); /* the records, not a copy */
 	snap->names = NULL;
 	f->otel = snap->otel; /* the store's traces point into it: kept until stop */
 	snap->otel = NULL;
