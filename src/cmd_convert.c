@@ -37,7 +37,7 @@ int cmd_convert(const struct cli *cli, FILE *out, FILE *err)
 		textsafe_fprintf(err, "obslab: %s\n", why.msg);
 		return CLI_EXIT_FAILURE;
 	}
-	struct store *store = snapshot_store(&snap);
+	struct store *store = snapshot_take_store(&snap); /* the records, not a copy */
 	struct snapshot_target target = { .path = cli->output_path };
 	int status = CLI_EXIT_OK;
 	if (same_file(cli->file, cli->output_path)) { /* became IN while it was read */
