@@ -14,6 +14,7 @@
 set -u
 . "$(dirname "$0")/lib.sh" # ok, bad
 bin=$(realpath "$1")
+hdir=$(realpath "$(dirname "$0")/hostile/report")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
@@ -99,7 +100,7 @@ jqok out.txt '.findings == [{"kind": "n_plus_one", "query": "SELECT * FROM order
 jqok out.txt 'all(.queries[]; .rows == null)'
 
 # review #3, #6, #15: counts exclude placeholders; an interleaved N+1; the services table capped
-hdir="$(dirname "$0")/hostile/report"
+
 "$bin" report "$hdir/cycle.otlp.json" >out.txt 2>&1; has out.txt ', 4 spans$'
 "$bin" report "$hdir/cycle.otlp.json" --json >out.txt 2>&1; jqok out.txt '.spans == 4'
 "$bin" report "$hdir/interleaved.otlp.json" >out.txt 2>&1; has out.txt 'N\+1 in 1 of 1 traces: "SELECT \* FROM addresses'
