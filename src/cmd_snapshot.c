@@ -101,7 +101,21 @@ struct trace_row {
 	size_t index; /* store_trace's */
 	int64_t duration_ns;
 	uint32_t errors, findings;
+	size_t spans; /* the file's spans: placeholders not counted */
 };
+
+#define REPORT_TEXT_SERVICES 10
+#define REPORT_JSON_SERVICES 1000
+
+/* The file's spans of a trace: obslab's "missing parent" placeholders are
+ * not among them. */
+static size_t real_spans(const struct trace *t)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < t->nspans; k++)
+		n += !(t->spans[k].flags & SPAN_F_PLACEHOLDER);
+	return n;
+}
 
 /* One service's part of one foreign trace, summed per service at the end. */
 struct service_row {
@@ -205,8 +219,16 @@ static int by_service_name(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+static int by_busy(const void *a, const void *b)
+{
+	const struct service_row *x = a, *y = b;
+	if (x->a.total_ns != y->a.total_ns)
+		return x->a.total_ns > y->a.total_ns ? -1 : 1;
+	return by_service_name(a, b);
+}
+
 /* The rows of one service summed (its busy time in total_ns; queries counts
- * the traces it appears in); sorted by name. */
+ * the traces it appears in); the busiest first. */
 static void sum_services(struct report *r)
 {
 	if (r->nservices > 1)
@@ -228,6 +250,8 @@ static void sum_services(struct report *r)
 		u++;
 	}
 	r->nservices = u;
+	if (r->nservices > 1)
+		qsort(r->services, r->nservices, sizeof *r->services, by_busy);
 }
 
 static void analyze(struct report *r, const struct findings_config *cfg)
@@ -242,11 +266,12 @@ static void analyze(struct report *r, const struct findings_config *cfg)
 		attribution_series_add(a.kind == ATTRIBUTION_FOREIGN ? &r->foreign : &r->lab, a);
 		if (a.kind == ATTRIBUTION_FOREIGN)
 			add_services(r, t);
-		r->spans += t->nspans;
+		size_t spans = real_spans(t);
+		r->spans += spans;
 		findings_detect(&f, t, cfg, r->snap.names);
 		tally_findings(r, &f);
 		struct trace_row row = { .index = i, .duration_ns = t->nspans ? span_duration_ns(&t->spans[0]) : 0,
-		                         .findings = (uint32_t)f.n };
+		                         .findings = (uint32_t)f.n, .spans = spans };
 		for (size_t k = 0; k < t->nspans; k++)
 			row.errors += (t->spans[k].flags & SPAN_F_ERROR) != 0;
 		r->rows[r->nrows++] = row;
@@ -327,7 +352,7 @@ static void print_trace_list(FILE *out, const struct report *r)
 		else
 			snprintf(service, sizeof service, "%s", ti.service);
 		textsafe_fprintf(out, "  %9.3f ms %8zu %6" PRIu32 " %8" PRIu32 "  %-24s  %-16s %s\n", cmd_ms(row->duration_ns),
-		                 t->nspans, row->errors, row->findings, ti.start, service, ti.root);
+		                 row->spans, row->errors, row->findings, ti.start, service, ti.root);
 	}
 	if (r->nrows > REPORT_TEXT_TRACES) {
 		size_t more = r->nrows - REPORT_TEXT_TRACES;
@@ -353,13 +378,18 @@ static void print_attribution_text(FILE *out, const struct report *r)
 		        cmd_ms(med.total_ns), cmd_ms(med.app_ns), cmd_ms(med.db_ns), cmd_ms(med.calls_ns));
 	}
 	if (r->nservices > 1) {
-		fprintf(out, "\nservices, summed over the traces they appear in (time their spans were open):\n"
+		fprintf(out, "\nservices, busiest first, summed over the traces they appear in (time their spans were open):\n"
 		             "  %-24s %6s %12s %12s %12s %12s\n", "service", "traces", "busy", "own", "db incl. net", "calls");
-		for (size_t i = 0; i < r->nservices; i++) {
+		for (size_t i = 0; i < r->nservices && i < REPORT_TEXT_SERVICES; i++) {
 			const struct service_row *s = &r->services[i];
 			textsafe_fprintf(out, "  %-24s %6" PRIu32 " %9.3f ms %9.3f ms %9.3f ms %9.3f ms\n",
 			                 s->name ? s->name : "(no service.name)", s->a.queries, cmd_ms(s->a.total_ns),
 			                 cmd_ms(s->a.app_ns), cmd_ms(s->a.db_ns), cmd_ms(s->a.calls_ns));
+		}
+		if (r->nservices > REPORT_TEXT_SERVICES) {
+			size_t more = r->nservices - REPORT_TEXT_SERVICES;
+			fprintf(out, "  ... and %zu more service%s (report --json lists up to %d)\n", more, more == 1 ? "" : "s",
+			        REPORT_JSON_SERVICES);
 		}
 	}
 }
@@ -444,7 +474,7 @@ static void json_attribution(cJSON *o, const struct report *r)
 	}
 	if (r->nservices > 0) {
 		cJSON *ss = cJSON_AddArrayToObject(o, "services");
-		for (size_t i = 0; i < r->nservices; i++) {
+		for (size_t i = 0; i < r->nservices && i < REPORT_JSON_SERVICES; i++) {
 			const struct service_row *s = &r->services[i];
 			cJSON *x = cJSON_CreateObject();
 			if (s->name)
@@ -458,6 +488,8 @@ static void json_attribution(cJSON *o, const struct report *r)
 			cJSON_AddNumberToObject(x, "calls_ms", cmd_ms(s->a.calls_ns));
 			cJSON_AddItemToArray(ss, x);
 		}
+		cJSON_AddNumberToObject(o, "services_not_listed",
+		                        (double)(r->nservices > REPORT_JSON_SERVICES ? r->nservices - REPORT_JSON_SERVICES : 0));
 	}
 }
 
@@ -482,7 +514,7 @@ static void json_trace_list(cJSON *o, const struct report *r)
 		cJSON_AddStringToObject(x, "root", ti.root);
 		cJSON_AddStringToObject(x, "start", ti.start);
 		cJSON_AddNumberToObject(x, "duration_ms", cmd_ms(row->duration_ns));
-		cJSON_AddNumberToObject(x, "spans", (double)t->nspans);
+		cJSON_AddNumberToObject(x, "spans", (double)row->spans);
 		cJSON_AddNumberToObject(x, "errors", row->errors);
 		cJSON_AddNumberToObject(x, "findings", row->findings);
 		cJSON_AddBoolToObject(x, "foreign", ti.foreign);

@@ -1,6 +1,8 @@
 /*
  * findings — the detectors over one trace (N+1: a run of one fingerprint
- * under one parent, unless it is batching; full scans repeated in a loop)
+ * under one parent, unless it is batching — in a file's trace, every
+ * repetition of a fingerprint under one parent or loop span, interleaved
+ * or not; full scans repeated in a loop)
  * with their evidence and the time a fix would save, the settings the
  * trace ran under, and the kinds' names (findings.h).
  */
@@ -160,6 +162,154 @@ static void full_scan(struct findings *f, const struct trace *t, uint32_t first,
 		snprintf(x->index_hint, sizeof x->index_hint, "%s", table[0] ? table : "?");
 }
 
+/* ---- foreign traces: N+1 grouped, not only consecutive ------------------------ */
+
+/* Where a foreign database span repeats: its parent, climbing over database
+ * parents and over wrappers (a non-database span whose only child it is),
+ * so a loop body that wraps each query in its own span still groups under
+ * the loop's span. At most 64 steps. */
+static uint32_t group_of(const struct spantree *tree, const struct trace *t, uint32_t i)
+{
+	uint32_t c = i, p = spantree_find(tree, t->spans[i].parent_id);
+	for (int k = 0; k < 64 && p != SPANTREE_NONE && p != 0 && p != c; k++) {
+		bool db = (t->spans[p].flags & SPAN_F_DB) != 0;
+		bool wrapper = tree->first_child[p] == c && tree->last_child[p] == c;
+		if (!db && !wrapper)
+			return p;
+		c = p;
+		p = spantree_find(tree, t->spans[p].parent_id);
+	}
+	return p == SPANTREE_NONE || p == c ? 0 : p;
+}
+
+struct member {
+	uint32_t group, name, span;
+	int64_t start;
+};
+
+static int by_group_name_start(const void *pa, const void *pb)
+{
+	const struct member *a = pa, *b = pb;
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	if (a->name != b->name)
+		return a->name < b->name ? -1 : 1;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return (a->span > b->span) - (a->span < b->span);
+}
+
+static int by_group_start(const void *pa, const void *pb)
+{
+	const struct member *a = pa, *b = pb;
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return (a->span > b->span) - (a->span < b->span);
+}
+
+/* The query just before `m` under its group (by start), or SPANTREE_NONE:
+ * the source whose rows tell batching apart. */
+static uint32_t source_before(const struct member *by_start, size_t n, const struct member *m)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (by_group_start(&by_start[mid], m) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || by_start[lo - 1].group != m->group || by_start[lo - 1].name == m->name)
+		return SPANTREE_NONE;
+	return by_start[lo - 1].span;
+}
+
+static bool batched_list(const struct trace *t, uint32_t source, const struct member *m, uint32_t count,
+                         const struct strtab *names)
+{
+	if (source == SPANTREE_NONE)
+		return false; /* no source, no parents' rows: never batching */
+	uint64_t parents = known_rows(&t->spans[source]), rows = 0, need = (uint64_t)FINDINGS_BATCH_ROWS * count;
+	if (parents < need)
+		return false;
+	for (uint32_t k = 0; k < count; k++)
+		rows += known_rows(&t->spans[m[k].span]);
+	if (rows >= need)
+		return true;
+	const char *sql = names ? strtab_get(names, m[0].name) : NULL;
+	return sql && sqlfp_takes_list(sql);
+}
+
+static void record_members(struct findings *f, const struct trace *t, const struct member *m, uint32_t count,
+                           uint32_t source, const struct findings_config *cfg)
+{
+	if (f->n == FINDINGS_MAX)
+		return;
+	struct finding *x = &f->item[f->n];
+	memset(x, 0, sizeof *x);
+	x->kind = FINDING_N_PLUS_ONE;
+	x->fingerprint = m[0].name;
+	x->count = count;
+	x->evidence = f->evidence_len;
+	x->source = source;
+	x->foreign = true;
+	int64_t *durations = xmalloc_array(count, sizeof *durations);
+	for (uint32_t k = 0; k < count; k++) {
+		push_evidence(f, m[k].span);
+		durations[k] = span_duration_ns(&t->spans[m[k].span]);
+		x->cost_ns = duration_add(x->cost_ns, durations[k]);
+	}
+	x->median_ns = analysis_median(durations, count);
+	free(durations);
+	if (x->cost_ns < cfg->n1_min_ns) {
+		f->evidence_len = x->evidence; /* below the time threshold */
+		return;
+	}
+	x->saving_ns = duration_mul(x->median_ns, count - 1);
+	f->n++;
+}
+
+/* Every fingerprint repeated at least min_count times, one after another
+ * (no two overlapping), under one group (group_of), interleaved with other
+ * queries or not, with or without a query before it. */
+static void detect_foreign(struct findings *f, const struct trace *t, const struct findings_config *cfg,
+                           const struct strtab *names, uint32_t min_count)
+{
+	const struct spantree *tree = &f->tree;
+	size_t n = 0;
+	for (uint32_t i = 1; i < t->nspans; i++)
+		n += (t->spans[i].flags & SPAN_F_DB) && !(t->spans[i].flags & SPAN_F_PLACEHOLDER);
+	if (n < min_count)
+		return;
+	struct member *m = xmalloc_array(n, sizeof *m), *by_start = xmalloc_array(n, sizeof *by_start);
+	size_t j = 0;
+	for (uint32_t i = 1; i < t->nspans; i++)
+		if ((t->spans[i].flags & SPAN_F_DB) && !(t->spans[i].flags & SPAN_F_PLACEHOLDER))
+			m[j++] = (struct member){ group_of(tree, t, i), t->spans[i].name, i, t->spans[i].start_ns };
+	memcpy(by_start, m, n * sizeof *m);
+	qsort(m, n, sizeof *m, by_group_name_start);
+	qsort(by_start, n, sizeof *by_start, by_group_start);
+	for (size_t a = 0; a < n;) {
+		size_t b = a + 1;
+		while (b < n && m[b].group == m[a].group && m[b].name == m[a].name)
+			b++;
+		uint32_t count = (uint32_t)(b - a);
+		bool seq = true;
+		for (size_t k = a + 1; k < b && seq; k++)
+			seq = m[k].start >= t->spans[m[k - 1].span].end_ns;
+		if (count >= min_count && seq) {
+			uint32_t source = source_before(by_start, n, &m[a]);
+			if (!batched_list(t, source, &m[a], count, names))
+				record_members(f, t, &m[a], count, source, cfg);
+		}
+		a = b;
+	}
+	free(m);
+	free(by_start);
+}
+
 void findings_detect(struct findings *f, const struct trace *t, const struct findings_config *cfg,
                      const struct strtab *names)
 {
@@ -171,6 +321,10 @@ void findings_detect(struct findings *f, const struct trace *t, const struct fin
 	spantree_build(&f->tree, t);
 	const struct spantree *tree = &f->tree;
 	uint32_t min_count = cfg->n1_min_count > 1 ? cfg->n1_min_count : 2;
+	if (analysis_trace_foreign(t)) {
+		detect_foreign(f, t, cfg, names, min_count);
+		return;
+	}
 	for (uint32_t parent = 0; parent < t->nspans; parent++) {
 		uint32_t source = SPANTREE_NONE; /* the last query before the current run */
 		for (uint32_t c = tree->first_child[parent]; c != SPANTREE_NONE;) {

@@ -176,7 +176,7 @@ static void insert_value(struct sqlw *w, int table, int64_t owner, const char *k
 	case OTEL_VALUE_KVLIST: {
 		w->json_len = 0;
 		struct otel_json_out o = { json_sink, w };
-		otel_json_plain_value(&o, set, v);
+		otel_json_value(&o, set, v); /* OTLP/JSON: every element's type kept */
 		bind_text(st, 9, w->json ? w->json : "", w->json_len);
 		break;
 	}

@@ -14,6 +14,7 @@
 set -u
 . "$(dirname "$0")/lib.sh" # ok, bad
 bin=$(realpath "$1")
+hdir=$(realpath "$(dirname "$0")/hostile/report")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
@@ -97,6 +98,14 @@ jqok out.txt '.trace_list == [{"trace_id": "0af7651916cd43dd8448eb211c80319c", "
 jqok out.txt '[.services[] | .service] == ["checkout", "inventory"]'
 jqok out.txt '.findings == [{"kind": "n_plus_one", "query": "SELECT * FROM orders WHERE user_id = ?", "traces": 1, "cost_ms": 2.4, "saving_ms": 2, "saving_basis": "estimated: N-1 round trips of the median call, from the file'"'"'s times", "foreign": true}]'
 jqok out.txt 'all(.queries[]; .rows == null)'
+
+# review #3, #6, #15: counts exclude placeholders; an interleaved N+1; the services table capped
+
+"$bin" report "$hdir/cycle.otlp.json" >out.txt 2>&1; has out.txt ', 4 spans$'
+"$bin" report "$hdir/cycle.otlp.json" --json >out.txt 2>&1; jqok out.txt '.spans == 4'
+"$bin" report "$hdir/interleaved.otlp.json" >out.txt 2>&1; has out.txt 'N\+1 in 1 of 1 traces: "SELECT \* FROM addresses'
+"$bin" report "$hdir/services12.otlp.json" >out.txt 2>&1; has out.txt '\.\.\. and 2 more services'
+"$bin" report "$hdir/services12.otlp.json" --json >out.txt 2>&1; jqok out.txt '.services_not_listed == 0 and (.services|length) == 12'
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

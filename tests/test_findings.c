@@ -112,6 +112,54 @@ static void foreign_rows_count_only_when_known(void **state)
 	strtab_destroy(names);
 }
 
+/* A loop of two queries a user (orders, addresses, orders, ...), ten users,
+ * each 100 ns: both fingerprints are N+1s. With wrap, each query sits in
+ * its own span (a per-user function). Without the users query first, the
+ * repetition alone is found. */
+static void make_loop(struct foreign *f, struct strtab *names, bool wrap, bool source)
+{
+	foreign_init(f, names);
+	uint32_t api = foreign_resource(f, "api");
+	foreign_span(f, api, 1, 0, SPAN_KIND_SERVER, "GET /users", NULL, 0, 10000);
+	if (source)
+		foreign_span(f, api, 2, 1, SPAN_KIND_CLIENT, "SELECT users", "SELECT id FROM users", 10, 90);
+	for (uint32_t k = 0; k < 20; k++) {
+		int64_t start = 200 * (int64_t)(k + 1);
+		uint64_t id = 100 + k, parent = 1;
+		if (wrap) {
+			foreign_span(f, api, 500 + k, 1, SPAN_KIND_INTERNAL, "load", NULL, start - 1, start + 101);
+			parent = 500 + k;
+		}
+		foreign_span(f, api, id, parent, SPAN_KIND_CLIENT, "q",
+		             k % 2 ? "SELECT * FROM addresses WHERE user_id = $1" : "SELECT * FROM orders WHERE user_id = $1",
+		             start, start + 100);
+	}
+}
+
+static void n_plus_one_interleaved_wrapped_or_without_source(void **state)
+{
+	(void)state;
+	struct strtab *names = strtab_create();
+	struct foreign *fo = test_malloc(sizeof *fo);
+	for (int v = 0; v < 3; v++) {
+		make_loop(fo, names, v == 1, v != 2);
+		struct findings f;
+		findings_init(&f);
+		findings_detect(&f, &fo->trace, &defaults, names);
+		assert_int_equal(f.n, 2);
+		for (size_t i = 0; i < 2; i++) {
+			assert_int_equal(f.item[i].kind, FINDING_N_PLUS_ONE);
+			assert_int_equal(f.item[i].count, 10);
+			assert_int_equal(f.item[i].cost_ns, 1000);
+			assert_int_equal(f.item[i].saving_ns, 900);
+		}
+		findings_free(&f);
+		foreign_free(fo);
+	}
+	test_free(fo);
+	strtab_destroy(names);
+}
+
 /* ---- the batching rule on crafted traces ------------------------------------ */
 
 /* A root, a source query returning `parents` rows, then `count` sequential
@@ -468,6 +516,7 @@ int main(void)
 		cmocka_unit_test(batching_is_told_apart_by_the_rows),
 		cmocka_unit_test(n_plus_one_on_foreign_database_spans),
 		cmocka_unit_test(foreign_rows_count_only_when_known),
+		cmocka_unit_test(n_plus_one_interleaved_wrapped_or_without_source),
 		cmocka_unit_test(chunks_returning_no_rows_are_batching),
 		cmocka_unit_test(eager_is_never_n_plus_one),
 		cmocka_unit_test(settings_as_the_trace_records_them),
