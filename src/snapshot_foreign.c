@@ -1,10 +1,14 @@
 /*
  * snapshot_foreign — the numbering of a store's otel_sets and a foreign
- * trace's spans grouped per resource and scope (snapshot_foreign.h).
+ * trace's spans grouped per resource and scope, and keys a list repeats
+ * (snapshot_foreign.h).
  */
+#define _GNU_SOURCE /* qsort_r */
 #include "obslab/snapshot_foreign.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "obslab/otel.h"
 #include "obslab/store.h"
@@ -118,4 +122,53 @@ uint32_t *snapshot_foreign_order(const struct trace *t, size_t *n)
 		order[i] = e[i].detail;
 	free(e);
 	return order;
+}
+
+/* ---- keys a list repeats -------------------------------------------------------- */
+
+struct key_order {
+	const struct otel_set *set;
+	const struct otel_kv *kvs;
+};
+
+static int by_key_then_index(const void *pa, const void *pb, void *ctx)
+{
+	const struct key_order *o = ctx;
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	struct otel_str x = o->kvs[a].key, y = o->kvs[b].key;
+	size_t n = x.len < y.len ? x.len : y.len;
+	int c = memcmp(otel_text_of(o->set, x), otel_text_of(o->set, y), n);
+	if (c || x.len != y.len)
+		return c ? c : x.len < y.len ? -1 : 1;
+	return (a > b) - (a < b);
+}
+
+static bool same_key(const struct key_order *o, uint32_t a, uint32_t b)
+{
+	struct otel_str x = o->kvs[a].key, y = o->kvs[b].key;
+	return x.len == y.len && !memcmp(otel_text_of(o->set, x), otel_text_of(o->set, y), x.len);
+}
+
+uint32_t *snapshot_key_occurrences(const struct otel_set *set, struct otel_attrs a)
+{
+	if (a.count < 2)
+		return NULL;
+	struct key_order o = { set, &set->kvs[a.first] };
+	uint32_t *idx = xmalloc_array(a.count, sizeof *idx);
+	for (uint32_t i = 0; i < a.count; i++)
+		idx[i] = i;
+	qsort_r(idx, a.count, sizeof *idx, by_key_then_index, &o);
+	uint32_t *occ = xmalloc_array(a.count, sizeof *occ);
+	bool any = false;
+	for (uint32_t i = 0; i < a.count; i++) {
+		bool same = i > 0 && same_key(&o, idx[i - 1], idx[i]);
+		occ[idx[i]] = same ? occ[idx[i - 1]] + 1 : 1;
+		any |= same;
+	}
+	free(idx);
+	if (!any) {
+		free(occ);
+		return NULL;
+	}
+	return occ;
 }

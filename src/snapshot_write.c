@@ -558,49 +558,6 @@ static void put_us(struct writer *w, const char *key, int64_t ns)
 	putf(w, ",\"%s\":%" PRId64 ".%03" PRId64, key, ns / 1000, ns % 1000);
 }
 
-static const struct otel_set *dup_set;
-static const struct otel_kv *dup_kvs;
-
-static int by_key_then_index(const void *pa, const void *pb)
-{
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	struct otel_str x = dup_kvs[a].key, y = dup_kvs[b].key;
-	size_t n = x.len < y.len ? x.len : y.len;
-	int c = memcmp(otel_text_of(dup_set, x), otel_text_of(dup_set, y), n);
-	if (c || x.len != y.len)
-		return c ? c : x.len < y.len ? -1 : 1;
-	return (a > b) - (a < b);
-}
-
-/* Each attribute's occurrence of its key (1 the first, 2 the second...),
- * so a key the span repeats becomes "key (2)": a JSON object has no
- * duplicate keys. NULL when no key repeats. */
-static uint32_t *key_occurrences(const struct otel_set *set, struct otel_attrs a)
-{
-	if (a.count < 2)
-		return NULL;
-	uint32_t *idx = xmalloc_array(a.count, sizeof *idx), *occ = xcalloc(a.count, sizeof *occ);
-	for (uint32_t i = 0; i < a.count; i++)
-		idx[i] = i;
-	dup_set = set;
-	dup_kvs = &set->kvs[a.first];
-	qsort(idx, a.count, sizeof *idx, by_key_then_index);
-	bool any = false;
-	for (uint32_t i = 0; i < a.count; i++) {
-		bool same = i > 0 && by_key_then_index(&idx[i - 1], &idx[i]) != 0 &&
-		            dup_kvs[idx[i - 1]].key.len == dup_kvs[idx[i]].key.len &&
-		            !memcmp(otel_text_of(set, dup_kvs[idx[i - 1]].key), otel_text_of(set, dup_kvs[idx[i]].key),
-		                    dup_kvs[idx[i]].key.len);
-		occ[idx[i]] = same ? occ[idx[i - 1]] + 1 : 1;
-		any |= same;
-	}
-	free(idx);
-	if (!any) {
-		free(occ);
-		return NULL;
-	}
-	return occ;
-}
 
 /* A foreign span: its own name, its kind as the category, its attributes
  * as args (typed, plain JSON). */
@@ -613,7 +570,7 @@ static void chrome_foreign_span(struct writer *w, const struct otel_set *set, co
 	put_us(w, "ts", s->start_ns - origin);
 	put_us(w, "dur", span_duration_ns(s));
 	put(w, ",\"args\":{");
-	uint32_t *occ = key_occurrences(set, sp->attrs);
+	uint32_t *occ = snapshot_key_occurrences(set, sp->attrs);
 	for (uint32_t i = 0; i < sp->attrs.count; i++) {
 		const struct otel_kv *kv = &set->kvs[sp->attrs.first + i];
 		if (i)

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "obslab/otel.h"
+
 struct otel_set;
 struct store;
 struct trace;
@@ -34,5 +36,11 @@ void otel_bases_free(struct otel_bases *b);
  * resource, then scope, each in order of first appearance, then as in the
  * file; *n of them. NULL with *n 0 when there are none. */
 uint32_t *snapshot_foreign_order(const struct trace *t, size_t *n);
+
+/* Each attribute's occurrence of its key in a (1 the first, 2 the second
+ * ...), so that a key a span repeats can be written "key (2)" where a JSON
+ * object allows no duplicate keys. NULL (nothing to free) when no key
+ * repeats; else an array of a.count the caller frees. */
+uint32_t *snapshot_key_occurrences(const struct otel_set *set, struct otel_attrs a);
 
 #endif
