@@ -85,8 +85,12 @@ static bool enter(struct jp *jp, char open)
 {
 	if (jp->failed)
 		return false;
-	if (jp->depth >= JP_MAX_DEPTH)
-		return syntax(jp, "nested deeper than 512 levels");
+	if (jp->depth >= JP_MAX_DEPTH) { /* valid JSON, past the limit: say so, not "not valid" */
+		char msg[160];
+		snprintf(msg, sizeof msg, "nested deeper than %d levels (at byte %zu): more than obslab reads", JP_MAX_DEPTH,
+		         (size_t)(jp->p - jp->start));
+		return jp_fail(jp, msg);
+	}
 	if (!expect(jp, open))
 		return false;
 	jp->depth++;

@@ -82,7 +82,14 @@ static bool read_value(struct reader *r, struct jp *jp, struct otel_value *v, co
 	size_t len;
 	jp_object(jp);
 	while (jp_key(jp, &key, &len)) {
+		char ck[64]; /* snake_case names too (protobuf's JSON mapping) */
+		reader_camel(&key, &len, ck, sizeof ck);
 		bool ok = true;
+		if (v->type != OTEL_VALUE_EMPTY && len > 5 && memcmp(key + len - 5, "Value", 5) == 0) {
+			jp_skip(jp); /* a oneof: one value, one type */
+			return reader_fail(r, "%s: an AnyValue with two values set (the second is \"%.*s\"); it holds one", where,
+			                   (int)(len > 40 ? 40 : len), key);
+		}
 		if (jp_key_is(key, len, "stringValue")) {
 			v->type = OTEL_VALUE_STRING;
 			ok = take_str(r, jp, &v->u.s, where, "stringValue");
@@ -116,6 +123,8 @@ static bool read_value(struct reader *r, struct jp *jp, struct otel_value *v, co
 			size_t len2;
 			jp_object(jp);
 			while (ok && jp_key(jp, &k2, &len2)) {
+				char ck2[64]; /* snake_case names too (protobuf's JSON mapping) */
+				reader_camel(&k2, &len2, ck2, sizeof ck2);
 				if (!jp_key_is(k2, len2, "values")) {
 					jp_skip(jp);
 				} else if (!array) {
@@ -183,6 +192,8 @@ static bool read_kvlist(struct reader *r, struct jp *jp, struct otel_attrs *out,
 		size_t len;
 		jp_object(jp);
 		while (ok && jp_key(jp, &k, &len)) {
+			char ck[64]; /* snake_case names too (protobuf's JSON mapping) */
+			reader_camel(&k, &len, ck, sizeof ck);
 			if (jp_key_is(k, len, "key")) {
 				ok = take_str(r, jp, &key, w, "key");
 				has_key = true;
@@ -230,6 +241,8 @@ bool otel_json_read_resource(struct reader *r, struct jp *jp, uint32_t index, co
 	size_t len;
 	jp_object(jp);
 	while (jp_key(jp, &key, &len)) {
+		char ck[64]; /* snake_case names too (protobuf's JSON mapping) */
+		reader_camel(&key, &len, ck, sizeof ck);
 		struct otel_resource *res = &set->resources[index];
 		bool ok = true;
 		if (jp_key_is(key, len, "attributes")) {
@@ -264,6 +277,8 @@ bool otel_json_read_scope(struct reader *r, struct jp *jp, uint32_t index, const
 	size_t len;
 	jp_object(jp);
 	while (jp_key(jp, &key, &len)) {
+		char ck[64]; /* snake_case names too (protobuf's JSON mapping) */
+		reader_camel(&key, &len, ck, sizeof ck);
 		struct otel_scope *sc = &set->scopes[index];
 		bool ok = true;
 		if (jp_key_is(key, len, "name"))
@@ -386,6 +401,8 @@ static bool read_status(struct reader *r, struct jp *jp, struct otel_span *sp, c
 	size_t len;
 	jp_object(jp);
 	while (jp_key(jp, &key, &len)) {
+		char ck[64]; /* snake_case names too (protobuf's JSON mapping) */
+		reader_camel(&key, &len, ck, sizeof ck);
 		bool ok = true;
 		if (jp_key_is(key, len, "code"))
 			ok = take_enum(r, jp, status_names, 2, &sp->status_code, where, "status.code",
@@ -414,6 +431,8 @@ static bool read_event(struct reader *r, struct jp *jp, const char *where)
 	}
 	jp_object(jp);
 	while (jp_key(jp, &key, &len)) {
+		char ck[64]; /* snake_case names too (protobuf's JSON mapping) */
+		reader_camel(&key, &len, ck, sizeof ck);
 		bool ok = true;
 		int64_t t;
 		if (jp_key_is(key, len, "timeUnixNano")) {
@@ -453,6 +472,8 @@ static bool read_link(struct reader *r, struct jp *jp, const char *where)
 	}
 	jp_object(jp);
 	while (jp_key(jp, &key, &len)) {
+		char ck[64]; /* snake_case names too (protobuf's JSON mapping) */
+		reader_camel(&key, &len, ck, sizeof ck);
 		bool ok = true;
 		if (jp_key_is(key, len, "traceId"))
 			ok = take_id(r, jp, l.trace_id, SPAN_TRACE_ID_LEN, where, "traceId");
@@ -518,6 +539,8 @@ bool otel_json_read_span(struct reader *r, struct jp *jp, uint32_t scope, const 
 	size_t len;
 	jp_object(jp);
 	while (jp_key(jp, &key, &len)) {
+		char ck[64]; /* snake_case names too (protobuf's JSON mapping) */
+		reader_camel(&key, &len, ck, sizeof ck);
 		bool ok = true;
 		int64_t t;
 		if (jp_key_is(key, len, "traceId")) {
@@ -585,9 +608,10 @@ bool otel_json_read_span(struct reader *r, struct jp *jp, uint32_t scope, const 
 		return reader_fail(r, "%s: the span id must be 16 hex digits, not all zero", where);
 	if (!has_start || !has_end)
 		return reader_fail(r, "%s: a span needs its start and end times (nanoseconds since 1970)", where);
+	/* A span that ends before it starts (a clock step) is kept as the file
+	 * says, and marked; its record ends where it starts (reader_spans). */
 	if (sp.end_unix_ns < sp.start_unix_ns)
-		return reader_fail(r, "%s: the span ends before it starts (start %" PRIu64 ", end %" PRIu64 ")", where,
-		                   sp.start_unix_ns, sp.end_unix_ns);
+		sp.marks |= OTEL_MARK_NEGATIVE;
 	*index = otel_add_span(set, &sp);
 	if (otel_full(set))
 		return reader_fail(r, "%s: more than %" PRIu32 " spans, attributes, events or links, or 2^63 bytes of text",

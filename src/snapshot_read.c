@@ -32,9 +32,24 @@ bool reader_fail(struct reader *r, const char *fmt, ...)
 
 /* ---- entry points --------------------------------------------------------------------- */
 
-/* The document's top level: which format it is, its settings, its spans. */
-static bool read_document(struct reader *r, struct jp *jp)
+/* Whether the parser, just past a document, is at another one that starts
+ * on a later line: JSON Lines, as the OpenTelemetry Collector's file
+ * exporter writes them (one ExportTraceServiceRequest a line, blank lines
+ * between). Anything else after the document stays "more data". */
+static bool at_next_line(const struct jp *jp)
 {
+	const char *p = jp->p;
+	bool newline = false;
+	while (p < jp->end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		newline |= *p++ == '\n';
+	return newline && p < jp->end && *p == '{';
+}
+
+/* The document's top level: which format it is, its settings, its spans.
+ * *more: an OTLP/JSON document that another one follows, a line further. */
+static bool read_document(struct reader *r, struct jp *jp, bool *more)
+{
+	*more = false;
 	struct snapshot *out = r->out;
 	if (jp_peek(jp) != JP_OBJECT) {
 		if (jp_skip(jp) && jp_finish(jp))
@@ -85,7 +100,7 @@ static bool read_document(struct reader *r, struct jp *jp)
 			native = true; /* version 2: the foreign spans' resources and scopes */
 			if (!reader_native_resources(r, jp, key[0] == 's'))
 				return false;
-		} else if (jp_key_is(key, len, "resourceSpans")) {
+		} else if (jp_key_is(key, len, "resourceSpans") || jp_key_is(key, len, "resource_spans")) {
 			otlp = true;
 			if (jp_peek(jp) != JP_ARRAY) {
 				jp_skip(jp);
@@ -98,7 +113,9 @@ static bool read_document(struct reader *r, struct jp *jp)
 			jp_skip(jp);
 		}
 	}
-	if (!jp_finish(jp))
+	if (otlp && !has_format && !native && at_next_line(jp))
+		*more = true;
+	else if (!jp_finish(jp))
 		return false;
 	if (has_format || native) {
 		out->format = SNAPSHOT_NATIVE;
@@ -127,18 +144,41 @@ static bool parse(const char *buf, size_t len, struct snapshot *out, struct obsl
 	struct reader r = { .out = out, .err = err };
 	out->names = strtab_create();
 	err->msg[0] = '\0';
+	static const char sqlite_magic[] = "SQLite format 3"; /* and its NUL: the file header */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) { /* a UTF-8 byte order mark: not the document's */
+		buf += 3;
+		len -= 3;
+	}
 	size_t bad = utf8_valid_len(buf, len);
 	bool ok;
-	if (bad < len) {
+	if (len >= sizeof sqlite_magic && memcmp(buf, sqlite_magic, sizeof sqlite_magic) == 0) {
+		ok = reader_fail(&r, "an SQLite database, not a snapshot or OTLP/JSON file");
+	} else if (bad < len) {
 		ok = reader_fail(&r, "not UTF-8 text (byte %zu)", bad);
 	} else {
 		struct jp jp;
 		jp_init(&jp, buf, len);
 		r.jp = &jp;
-		ok = read_document(&r, &jp);
+		bool more;
+		size_t line = 0; /* JSON Lines: the line of the document read, from 1; 0 for a lone document */
+		const char *counted = buf;
+		ok = read_document(&r, &jp, &more);
+		while (ok && more) {
+			jp_peek(&jp); /* past the blank lines */
+			for (line += !line; counted < jp.p; counted++)
+				line += *counted == '\n';
+			ok = read_document(&r, &jp, &more);
+			if (ok && out->format != SNAPSHOT_OTLP)
+				ok = reader_fail(&r, "not an OTLP/JSON request: a file of JSON Lines holds one a line");
+		}
 		r.jp = NULL;
 		if (!ok && jp.failed) /* the parser's own complaint */
 			obslab_error_set(err, "%s", jp.error);
+		if (!ok && line) {
+			char why[sizeof err->msg];
+			snprintf(why, sizeof why, "%s", err->msg);
+			obslab_error_set(err, "line %zu: %s", line, why);
+		}
 		jp_free(&jp);
 	}
 	if (file) {

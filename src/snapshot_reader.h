@@ -49,6 +49,26 @@ struct reader {
  * message then stands) and returns false. */
 bool reader_fail(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* An OTLP/JSON member name in either of protobuf's JSON spellings: a
+ * snake_case one (the proto's field name, "parent_span_id") is rewritten
+ * in buf (cap bytes) as lowerCamelCase ("parentSpanId") and *key, *len
+ * point there; any other name is left as it is. */
+static inline void reader_camel(const char **key, size_t *len, char *buf, size_t cap)
+{
+	if (*len >= cap || !__builtin_memchr(*key, '_', *len))
+		return;
+	size_t n = 0;
+	for (size_t i = 0; i < *len; i++) {
+		char c = (*key)[i];
+		if (c == '_' && n > 0 && i + 1 < *len && (*key)[i + 1] >= 'a' && (*key)[i + 1] <= 'z')
+			buf[n++] = (char)((*key)[++i] - 'a' + 'A');
+		else
+			buf[n++] = c;
+	}
+	*key = buf;
+	*len = n;
+}
+
 /* snapshot_spans.c */
 bool reader_native_trace(struct reader *r, struct jp *jp, int index);
 /* The settings object; false (refused, in one line) for a value of the wrong

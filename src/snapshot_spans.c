@@ -267,6 +267,10 @@ static void add_foreign(struct reader *r, uint32_t detail)
 	s->rec.parent_id = sp->parent_span_id;
 	s->rec.start_ns = (int64_t)sp->start_unix_ns;
 	s->rec.end_ns = (int64_t)sp->end_unix_ns;
+	if (sp->marks & OTEL_MARK_NEGATIVE) { /* kept, never a negative duration */
+		s->rec.end_ns = s->rec.start_ns;
+		r->out->nnegative++;
+	}
 	s->rec.flags = SPAN_F_FOREIGN;
 	s->rec.u.foreign.detail = detail;
 }
@@ -492,6 +496,8 @@ static bool otlp_scope_spans(struct reader *r, struct jp *jp, uint32_t resource,
 	size_t len;
 	jp_object(jp);
 	while (jp_key(jp, &key, &len)) {
+		char ck[64]; /* snake_case names too (protobuf's JSON mapping) */
+		reader_camel(&key, &len, ck, sizeof ck);
 		bool ok = true;
 		if (jp_key_is(key, len, "scope")) {
 			snprintf(w, sizeof w, "%s.scope", where);
@@ -550,6 +556,8 @@ bool reader_otlp(struct reader *r, struct jp *jp)
 		size_t len;
 		jp_object(jp);
 		while (jp_key(jp, &key, &len)) {
+			char ck[64]; /* snake_case names too (protobuf's JSON mapping) */
+			reader_camel(&key, &len, ck, sizeof ck);
 			char w[128];
 			bool ok = true;
 			if (jp_key_is(key, len, "resource")) {

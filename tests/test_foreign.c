@@ -419,6 +419,108 @@ static void native_v2_reads_foreign_spans(void **state)
 	snapshot_free(&snap);
 }
 
+#define FSPAN(id, parent, start, end, more)                                                                      \
+	"{\"traceId\":\"" T1 "\",\"spanId\":\"" id "\"" parent ",\"name\":\"n" id "\",\"startTimeUnixNano\":\"" start \
+	"\",\"endTimeUnixNano\":\"" end "\"" more "}"
+#define FREQ(spans) "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" spans "]}]}]}"
+
+static bool parse_text(const char *doc, size_t len, struct snapshot *snap)
+{
+	struct obslab_error err;
+	if (snapshot_parse(doc, len, snap, &err))
+		return true;
+	fail_msg("refused: %s", err.msg);
+	return false;
+}
+
+/* The Collector's file exporter: one request a line (blank lines too), all read. */
+static void json_lines_are_read_whole(void **state)
+{
+	(void)state;
+	static const char doc[] = FREQ(FSPAN("00000000000000a1", "", "100", "900", "")) "\n\n\r\n"
+		FREQ(FSPAN("00000000000000b2", ",\"parentSpanId\":\"00000000000000a1\"", "200", "300", "")) "\n"
+		FREQ(FSPAN("00000000000000c3", ",\"parentSpanId\":\"00000000000000a1\"", "400", "500", "")) "\n";
+	struct snapshot snap;
+	parse_text(doc, sizeof doc - 1, &snap);
+	assert_int_equal(snap.format, SNAPSHOT_OTLP);
+	assert_int_equal(snap.otel->nspans, 3);
+	assert_int_equal(snap.ntraces, 1);
+	assert_int_equal(snap.norphans + snap.nplaceholders, 0);
+	snapshot_free(&snap);
+}
+
+/* A span that ends before it starts: kept as the file says, marked, counted;
+ * its record lasts 0 ns. */
+static void a_negative_span_is_kept_and_marked(void **state)
+{
+	(void)state;
+	static const char doc[] = FREQ(FSPAN("00000000000000a1", "", "100", "900", "") ","
+	                               FSPAN("00000000000000b2", ",\"parentSpanId\":\"00000000000000a1\"", "500", "0", ""));
+	struct snapshot snap;
+	parse_text(doc, sizeof doc - 1, &snap);
+	assert_int_equal(snap.nnegative, 1);
+	const struct otel_span *sp = &snap.otel->spans[1];
+	assert_int_equal(sp->start_unix_ns, 500);
+	assert_int_equal(sp->end_unix_ns, 0);
+	assert_true(sp->marks & OTEL_MARK_NEGATIVE);
+	assert_false(snap.otel->spans[0].marks & OTEL_MARK_NEGATIVE);
+	size_t found = 0;
+	for (size_t i = 0; i < snap.nrecords; i++) {
+		const struct span_record *rec = &snap.records[i];
+		assert_true(rec->end_ns >= rec->start_ns);
+		if (rec->span_id == 0xb2) {
+			found++;
+			assert_int_equal(rec->start_ns, 500);
+			assert_int_equal(rec->end_ns, 500);
+		}
+	}
+	assert_int_equal(found, 1);
+	snapshot_free(&snap);
+}
+
+/* protobuf's JSON mapping: the proto's own snake_case names are read too. */
+static void snake_case_names_are_read(void **state)
+{
+	(void)state;
+	static const char doc[] =
+		"{\"resource_spans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"string_value\":\"svc\"}}],"
+		"\"dropped_attributes_count\":2},\"schema_url\":\"https://r\",\"scope_spans\":[{\"scope\":{\"name\":\"s\"},"
+		"\"spans\":["
+		"{\"trace_id\":\"" T1 "\",\"span_id\":\"00000000000000a1\",\"name\":\"root\",\"start_time_unix_nano\":\"100\","
+		"\"end_time_unix_nano\":\"900\",\"trace_state\":\"k=v\"},"
+		"{\"trace_id\":\"" T1 "\",\"span_id\":\"00000000000000b2\",\"parent_span_id\":\"00000000000000a1\",\"name\":\"c\","
+		"\"start_time_unix_nano\":\"200\",\"end_time_unix_nano\":\"300\",\"dropped_attributes_count\":3,"
+		"\"attributes\":[{\"key\":\"n\",\"value\":{\"int_value\":\"7\"}},"
+		"{\"key\":\"l\",\"value\":{\"array_value\":{\"values\":[{\"bool_value\":true}]}}}]}]}]}]}";
+	struct snapshot snap;
+	parse_text(doc, sizeof doc - 1, &snap);
+	const struct otel_set *set = snap.otel;
+	assert_int_equal(set->nspans, 2);
+	assert_int_equal(set->spans[1].parent_span_id, 0xa1);
+	assert_int_equal(set->spans[1].attrs.count, 2);
+	assert_int_equal(set->spans[1].attrs.dropped, 3);
+	assert_int_equal(set->spans[0].trace_state.len, 3);
+	assert_int_equal(set->resources[0].attrs.count, 1);
+	assert_int_equal(set->resources[0].attrs.dropped, 2);
+	assert_int_equal(snap.norphans + snap.nplaceholders, 0);
+	snapshot_free(&snap);
+}
+
+/* A UTF-8 byte order mark is not the document's; a database is named. */
+static void bom_skipped_and_database_named(void **state)
+{
+	(void)state;
+	static const char doc[] = "\xef\xbb\xbf" FREQ(FSPAN("00000000000000a1", "", "100", "900", ""));
+	struct snapshot snap;
+	parse_text(doc, sizeof doc - 1, &snap);
+	assert_int_equal(snap.otel->nspans, 1);
+	snapshot_free(&snap);
+	static const char db[] = "SQLite format 3\0\x10\0\x01\x01";
+	struct obslab_error err;
+	assert_false(snapshot_parse(db, sizeof db - 1, &snap, &err));
+	assert_string_equal(err.msg, "an SQLite database, not a snapshot or OTLP/JSON file");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +529,10 @@ int main(void)
 		cmocka_unit_test(tolerant_assembly_marks_what_it_shows),
 		cmocka_unit_test(every_otlp_field_is_read),
 		cmocka_unit_test(native_v2_reads_foreign_spans),
+		cmocka_unit_test(json_lines_are_read_whole),
+		cmocka_unit_test(a_negative_span_is_kept_and_marked),
+		cmocka_unit_test(snake_case_names_are_read),
+		cmocka_unit_test(bom_skipped_and_database_named),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

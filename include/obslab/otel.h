@@ -111,6 +111,7 @@ enum otel_mark {
 	OTEL_MARK_SKEW = 1 << 1,      /* starts before or ends after its parent: clock skew */
 	OTEL_MARK_DUPLICATE = 1 << 2, /* another span of its trace has the same span id */
 	OTEL_MARK_CYCLE = 1 << 3,     /* its parent chain loops: shown as an orphan */
+	OTEL_MARK_NEGATIVE = 1 << 4,  /* ends before it starts: its record's end is its start */
 };
 
 struct otel_span {

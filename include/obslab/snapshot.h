@@ -102,6 +102,7 @@ struct snapshot {
 	/* What the tolerant assembly marked (otel.h's enum otel_mark), in spans;
 	 * placeholders: the "missing parent" and "missing root" records added. */
 	size_t norphans, nskewed, nduplicates, ncycles, nplaceholders;
+	size_t nnegative; /* foreign spans that end before they start (OTEL_MARK_NEGATIVE) */
 };
 
 /* Reads a file of any size the machine can hold (regular files only, not
