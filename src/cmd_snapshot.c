@@ -397,12 +397,13 @@ static void print_attribution_text(FILE *out, const struct report *r)
 /* What the tolerant reading marked, in one line ("" when nothing was). */
 static void print_marks(FILE *out, const struct snapshot *snap)
 {
-	if (!snap->norphans && !snap->nskewed && !snap->nduplicates && !snap->ncycles)
+	if (!snap->norphans && !snap->nskewed && !snap->nduplicates && !snap->ncycles && !snap->nnegative)
 		return;
 	fprintf(out, "read with warnings: %zu orphan span%s (shown under \"missing parent\"), %zu with clock skew "
-	             "(outside their parent), %zu duplicate span id%s (kept apart), %zu in a parent cycle\n",
+	             "(outside their parent), %zu duplicate span id%s (kept apart), %zu in a parent cycle, "
+	             "%zu ending before %s start (shown as 0 long)\n",
 	        snap->norphans, snap->norphans == 1 ? "" : "s", snap->nskewed, snap->nduplicates,
-	        snap->nduplicates == 1 ? "" : "s", snap->ncycles);
+	        snap->nduplicates == 1 ? "" : "s", snap->ncycles, snap->nnegative, snap->nnegative == 1 ? "its" : "their");
 }
 
 static void print_text(FILE *out, const struct cli *cli, struct report *r)
@@ -536,6 +537,7 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 	cJSON_AddNumberToObject(marks, "skewed_spans", (double)r->snap.nskewed);
 	cJSON_AddNumberToObject(marks, "duplicate_span_ids", (double)r->snap.nduplicates);
 	cJSON_AddNumberToObject(marks, "cycle_spans", (double)r->snap.ncycles);
+	cJSON_AddNumberToObject(marks, "ending_before_start", (double)r->snap.nnegative);
 	cJSON_AddNumberToObject(marks, "placeholders", (double)r->snap.nplaceholders);
 	json_trace_list(o, r);
 	json_attribution(o, r);
