@@ -6,6 +6,7 @@
 #include "obslab/otel.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,6 +317,27 @@ struct out {
 	bool cut;
 };
 
+/* A double as the shortest text that reads back to the same double
+ * (0.1, 5e-324), as the OTLP writer writes it; NaN, Infinity, -Infinity
+ * as protobuf's JSON mapping spells them. */
+static void otel_double_text(double d, char *buf, size_t cap)
+{
+	if (isnan(d)) {
+		snprintf(buf, cap, "NaN");
+		return;
+	}
+	if (isinf(d)) {
+		snprintf(buf, cap, "%s", d < 0 ? "-Infinity" : "Infinity");
+		return;
+	}
+	for (int digits = 1; digits < 17; digits++) { /* 17 always reads back */
+		snprintf(buf, cap, "%.*g", digits, d);
+		if (strtod(buf, NULL) == d)
+			return;
+	}
+	snprintf(buf, cap, "%.17g", d);
+}
+
 static void emit(struct out *o, const char *s, size_t n)
 {
 	if (o->cut)
@@ -364,7 +386,7 @@ static void format_value(const struct otel_set *set, const struct otel_value *v,
 		emits(o, num);
 		break;
 	case OTEL_VALUE_DOUBLE:
-		snprintf(num, sizeof num, "%.17g", v->u.d);
+		otel_double_text(v->u.d, num, sizeof num);
 		emits(o, num);
 		break;
 	case OTEL_VALUE_BYTES: {

@@ -62,7 +62,7 @@ cp "$src/tests/data/foreign_small.otlp.json" f.json
 explorer 200 60 open f.json
 if opened 200x60; then
 expect '─ Waterfall · trace #1 · checkout, payments · 4 spans'
-expect 'snapshot f\.json │ services checkout, payments │ ⚠ 1 orphan · 1 skewed'
+expect 'file f\.json │ services checkout, payments │ ⚠ 1 orphan · 1 skewed'
 expect 'POST /checkout \(error\)'
 expect '├ SELECT shop\.orders \(error\)'
 expect '├ charge card \(clock skew\)'
@@ -128,6 +128,65 @@ w=$(screen | while IFS= read -r row; do n=$(printf %s "$row" | LC_ALL=C.UTF-8 wc
 keys q
 expect 'EXIT=0'
 fi
+
+# --- review findings: counts, cycles, the first trace, doubles, help, cut details ----------
+cp "$src/tests/data/foreign_cycle.otlp.json" cycle.json
+explorer 120 40 open cycle.json
+if opened cycle; then
+# 4 spans in the file (not the 3 placeholders), in a cycle and not called orphans
+expect 'file cycle\.json │ service svc │ ⚠ 4 in a parent cycle │ 1 trace · 4 spans'
+absent 'orphan'
+expect '├ ⚠ parent cycle cut'
+absent 'missing parent 0000'
+keys j
+expect 'parent cycle cut here'
+expect '"a" \(span'
+expect 'names 0000000000000003 as'
+absent 'the file has no span'
+keys q
+expect 'EXIT=0'
+fi
+
+cp "$src/tests/data/foreign_shop.otlp.json" shop.json
+explorer 120 40 open shop.json
+if opened shop; then
+# the heaviest trace first (the 22 ms N+1), said in the log; [ ] offered
+expect 'read-only │ trace 1 of 4'
+expect 'GET /api/orders/summary  \(server span\)'
+expect '\[ \] trace'
+absent 'snapshot'
+# the details pane is cut at this size, and says so
+expect '(↓|v) [0-9]+ more lines'
+keys '?'
+expect 'next trace of the file'
+absent 'live again'
+absent 'the comparison or the sweep'
+keys q
+keys q
+expect 'EXIT=0'
+fi
+
+cp "$src/tests/data/foreign_fields.otlp.json" fields.json
+explorer 200 60 open fields.json
+if opened fields; then
+expect 'opened fields\.json: 2 traces, read-only; showing the heaviest'
+for _ in 1 2 3 4 5 6; do screen | grep -q 'root op  (' && break; keys j; sleep 0.3; done
+expect 'd\.tenth = 0\.1 \(double\)'
+expect 'd\.tiny = 5e-324 \(double\)'
+expect 'd\.nan = NaN \(double\)'
+expect 'd\.inf = -Infinity \(double\)'
+absent '0\.10000000000000001'
+keys q
+expect 'EXIT=0'
+fi
+
+# 200 000 services, one resource each: opens without a quadratic pause
+awk 'BEGIN { n = 200000; printf "{\"resourceSpans\":["
+	for (i = 0; i < n; i++) printf "%s{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"svc%d\"}}]},\"scopeSpans\":[{\"scope\":{\"name\":\"s\"},\"spans\":[{\"traceId\":\"%032x\",\"spanId\":\"%016x\",\"name\":\"op\",\"kind\":2,\"startTimeUnixNano\":\"1772445600%09d\",\"endTimeUnixNano\":\"1772445600%09d\"}]}]}", i ? "," : "", i, i + 1, i + 1, i * 1000, i * 1000 + 500
+	printf "]}" }' >many.json
+explorer 200 60 open many.json
+if wait_for 'services svc0, svc1, svc2, svc3 \+199996 more' 30; then ok; else bad "200 000 services: not open within 30 s"; show; fi
+keys q
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

@@ -5,7 +5,9 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -102,7 +104,7 @@ static void values_format_as_one_line(void **state)
 	assert_string_equal(buf, "-9223372036854775808");
 	v = (struct otel_value){ .type = OTEL_VALUE_DOUBLE, .u.d = 0.1 };
 	otel_value_format(set, &v, buf, sizeof buf);
-	assert_string_equal(buf, "0.10000000000000001"); /* every digit: the value as sent */
+	assert_string_equal(buf, "0.1"); /* the shortest text that reads back to the same double */
 	v = (struct otel_value){ .type = OTEL_VALUE_BYTES, .u.s = otel_text(set, "\x00\xff", 2) };
 	otel_value_format(set, &v, buf, sizeof buf);
 	assert_string_equal(buf, "0x00ff");
@@ -122,6 +124,40 @@ static void values_format_as_one_line(void **state)
 	assert_string_equal(otel_kind_name(3), "client");
 	assert_string_equal(otel_kind_name(9), "unknown");
 	assert_string_equal(otel_status_name(2), "error");
+	otel_set_destroy(set);
+}
+
+static void doubles_format_shortest_round_trip(void **state)
+{
+	(void)state;
+	struct otel_set *set = otel_set_create();
+	char buf[64];
+	static const struct {
+		double d;
+		const char *text;
+	} cases[] = {
+		{ 0.1, "0.1" },
+		{ 5e-324, "5e-324" },
+		{ 1.0 / 3.0, "0.3333333333333333" },
+		{ 0.1 + 0.2, "0.30000000000000004" },
+		{ -2.5, "-2.5" },
+		{ 1e300, "1e+300" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct otel_value v = { .type = OTEL_VALUE_DOUBLE, .u.d = cases[i].d };
+		otel_value_format(set, &v, buf, sizeof buf);
+		assert_string_equal(buf, cases[i].text);
+		assert_true(strtod(buf, NULL) == cases[i].d);
+	}
+	struct otel_value v = { .type = OTEL_VALUE_DOUBLE, .u.d = NAN };
+	otel_value_format(set, &v, buf, sizeof buf);
+	assert_string_equal(buf, "NaN");
+	v.u.d = INFINITY;
+	otel_value_format(set, &v, buf, sizeof buf);
+	assert_string_equal(buf, "Infinity");
+	v.u.d = -INFINITY;
+	otel_value_format(set, &v, buf, sizeof buf);
+	assert_string_equal(buf, "-Infinity");
 	otel_set_destroy(set);
 }
 
@@ -156,6 +192,7 @@ int main(void)
 		cmocka_unit_test(text_is_stored_once_when_short),
 		cmocka_unit_test(nested_lists_commit_in_place),
 		cmocka_unit_test(values_format_as_one_line),
+		cmocka_unit_test(doubles_format_shortest_round_trip),
 		cmocka_unit_test(spans_name_their_scope_and_resource),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -279,6 +279,19 @@ void details_foreign_span(const struct trace *t, const struct span_record *s, co
 		say(o, ROLE_DIM, "span %016" PRIx64 " %s parent (root)", sp->span_id, dot);
 }
 
+const struct span_record *details_cycle_cut(const struct trace *t, const struct span_record *s)
+{
+	if (!(s->flags & SPAN_F_PLACEHOLDER) || !t->otel)
+		return NULL;
+	for (size_t i = 0; i < t->nspans; i++) {
+		const struct span_record *c = &t->spans[i];
+		const struct otel_span *sp = c->parent_id == s->span_id && c != s ? otel_span_of(t->otel, c) : NULL;
+		if (sp && (sp->marks & OTEL_MARK_CYCLE))
+			return c;
+	}
+	return NULL;
+}
+
 void details_placeholder(const struct trace *t, const struct span_record *s, const struct strtab *names,
                          details_line_fn *line, void *ctx)
 {
@@ -293,10 +306,20 @@ void details_placeholder(const struct trace *t, const struct span_record *s, con
 	draw_duration(to, sizeof to, s->end_ns - t->spans[0].start_ns);
 	char safe[256];
 	details_safe(name, strlen(name), safe, sizeof safe);
+	const struct span_record *cut;
 	if (s->parent_id == 0 && &t->spans[0] == s) {
 		say(o, ROLE_WARN, "%s %s", g->warn, safe);
 		say(o, ROLE_NORMAL, "not a span: this trace has no single root in the file, so its %zu top span%s "
 		    "and missing parents are shown under this node", under, under == 1 ? "" : "s");
+	} else if ((cut = details_cycle_cut(t, s)) != NULL) {
+		/* The id under it is obslab's own: name what the file says instead. */
+		const struct otel_span *sp = otel_span_of(t->otel, cut);
+		char child[256];
+		details_safe(otel_text_of(t->otel, sp->name), sp->name.len, child, sizeof child);
+		say(o, ROLE_WARN, "%s parent cycle cut here", g->warn);
+		say(o, ROLE_NORMAL, "not a span: the file's parent chain loops: \"%s\" (span %016" PRIx64 ") names "
+		    "%016" PRIx64 " as its parent, whose own parents lead back to it; the loop is cut here and its %zu "
+		    "span%s shown under this node", child, sp->span_id, sp->parent_span_id, under, under == 1 ? " is" : "s are");
 	} else {
 		say(o, ROLE_WARN, "%s %s %016" PRIx64, g->warn, safe, s->span_id);
 		say(o, ROLE_NORMAL, "not a span: the file has no span %016" PRIx64 ", which %zu span%s name%s as "

@@ -31,6 +31,11 @@ void details_foreign_span(const struct trace *t, const struct span_record *s, co
 void details_placeholder(const struct trace *t, const struct span_record *s, const struct strtab *names,
                          details_line_fn *line, void *ctx);
 
+/* The first span under placeholder s that was cut out of a parent cycle
+ * (OTEL_MARK_CYCLE), or NULL: such a placeholder stands for no missing
+ * span, and its span id is obslab's own, never to be shown. */
+const struct span_record *details_cycle_cut(const struct trace *t, const struct span_record *s);
+
 /* text[0..len) made safe for a terminal (textsafe's escapes), cut with "…"
  * to fit cap; returns out. */
 char *details_safe(const char *text, size_t len, char *out, size_t cap);

@@ -17,13 +17,13 @@ static const char *const ascii_eighths[] = { "|", "|", "[", "[", "[", "#", "#" }
 static const struct glyphs utf8_glyphs = {
 	.tee = "├", .corner = "└", .vline = "│", .tee_left = "┤", .open = "▾", .closed = "▸", .times = "×",
 	.full = "█", .light = "░", .eighths = utf8_eighths, .tick = "┬", .sep = "│",
-	.dot = "·", .live = "●", .paused = "‖", .ellipsis = "…", .mu = "µ", .warn = "⚠", .dash = "—",
+	.dot = "·", .live = "●", .paused = "‖", .ellipsis = "…", .mu = "µ", .warn = "⚠", .dash = "—", .more = "↓",
 };
 
 static const struct glyphs ascii_glyphs = {
 	.tee = "+", .corner = "`", .vline = "|", .tee_left = "+", .open = "v", .closed = ">", .times = "x",
 	.full = "#", .light = ".", .eighths = ascii_eighths, .tick = "+", .sep = "|",
-	.dot = "-", .live = "*", .paused = "=", .ellipsis = "~", .mu = "u", .warn = "!", .dash = "-",
+	.dot = "-", .live = "*", .paused = "=", .ellipsis = "~", .mu = "u", .warn = "!", .dash = "-", .more = "v",
 };
 
 static bool unicode, color;

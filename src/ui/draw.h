@@ -49,6 +49,7 @@ struct glyphs {
 	const char *mu;                   /* µ */
 	const char *warn;                 /* ⚠, before a finding */
 	const char *dash;                 /* —, a figure not known yet */
+	const char *more;                 /* ↓, "more below" in a cut pane */
 };
 
 /* Decides UTF-8 and colour once, after initscr. */

@@ -40,7 +40,7 @@ void help_draw(WINDOW *w, unsigned controls, size_t *top)
 		wattron(w, A_BOLD);
 		draw_at(w, y, 2, key_bindings[i].label, LABEL_CELLS);
 		wattroff(w, A_BOLD);
-		draw_at(w, y, 2 + LABEL_CELLS + 1, key_bindings[i].help, width - LABEL_CELLS - 5);
+		draw_at(w, y, 2 + LABEL_CELLS + 1, keys_help(&key_bindings[i], controls), width - LABEL_CELLS - 5);
 		y++;
 	}
 	wattron(w, draw_attr(ROLE_DIM));

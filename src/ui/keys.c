@@ -9,36 +9,36 @@
 #define CTRL(c) ((c) & 0x1f)
 
 const struct key_binding key_bindings[] = {
-	{ { 't' }, "t", ACT_TOGGLE_STRATEGY, "toggle naive (N+1) and optimized", "N+1/opt", CONTROL_SETTINGS },
-	{ { 'n' }, "n", ACT_NAIVE, "naive: 1 query for users + 1 per user (N+1)", NULL, CONTROL_SETTINGS },
-	{ { 'o' }, "o", ACT_OPTIMIZED, "optimized: one LEFT JOIN ... GROUP BY query", NULL, CONTROL_SETTINGS },
-	{ { 'e' }, "e", ACT_EAGER, "eager: users, then IN (...) chunks of " WORKLOAD_TEXT(REQUEST_EAGER_CHUNK) " ids", NULL, CONTROL_SETTINGS },
-	{ { '+', '=' }, "+", ACT_USERS_UP, "more users: " WORKLOAD_TEXT(WORKLOAD_USER_STEPS) " (reseeds)", "users", CONTROL_SETTINGS },
-	{ { '-', '_' }, "-", ACT_USERS_DOWN, "fewer users", NULL, CONTROL_SETTINGS },
-	{ { 'r' }, "r", ACT_RTT, "simulated network RTT: " WORKLOAD_TEXT(WORKLOAD_RTT_STEPS_US) " us", "RTT", CONTROL_SETTINGS },
-	{ { 'i' }, "i", ACT_INDEX, "toggle the index on orders.user_id", "index", CONTROL_SETTINGS },
-	{ { 'f' }, "f", ACT_PACE, "request pace: " WORKLOAD_PACE_TEXT, NULL, CONTROL_SETTINGS },
-	{ { ' ' }, "Space", ACT_PAUSE, "pause or resume capture", "pause", CONTROL_PAUSE },
-	{ { 'c' }, "c", ACT_COMPARE, "compare naive, optimized and eager here (measured)", "compare", CONTROL_MEASURE },
-	{ { 's' }, "s", ACT_SWEEP, "sweep " WORKLOAD_TEXT(PLAN_SWEEP_FIRST_USERS) " to " WORKLOAD_TEXT(PLAN_SWEEP_LAST_USERS) " users (measured; Esc cancels)", "sweep", CONTROL_MEASURE },
-	{ { 'w' }, "w", ACT_SCOPE, "query list: this trace, or the last minute (a file: all)", NULL, 0 },
-	{ { 'x' }, "x", ACT_EXPORT, "export a snapshot: then n native, o OTLP, c Chrome", "export", 0 },
-	{ { '[', KEY_LEFT }, "[ Left", ACT_PREV_TRACE, "previous captured trace", NULL, 0 },
-	{ { ']', KEY_RIGHT }, "] Right", ACT_NEXT_TRACE, "next captured trace (the newest: live again)", NULL, 0 },
-	{ { 'L' }, "L", ACT_LIVE, "back to live: the newest trace (a file: its last trace)", NULL, 0 },
-	{ { '\t' }, "Tab", ACT_FOCUS_NEXT, "focus the next pane", "pane", 0 },
-	{ { KEY_BTAB }, "Shift-Tab", ACT_FOCUS_PREV, "focus the previous pane", NULL, 0 },
-	{ { KEY_UP, 'k' }, "Up k", ACT_UP, "select the row above", NULL, 0 },
-	{ { KEY_DOWN, 'j' }, "Down j", ACT_DOWN, "select the row below", NULL, 0 },
-	{ { KEY_PPAGE }, "PgUp", ACT_PAGE_UP, "a page up", NULL, 0 },
-	{ { KEY_NPAGE }, "PgDn", ACT_PAGE_DOWN, "a page down", NULL, 0 },
-	{ { KEY_HOME, 'g' }, "Home g", ACT_HOME, "the first row", NULL, 0 },
-	{ { KEY_END, 'G' }, "End G", ACT_END, "the last row", NULL, 0 },
-	{ { '\n', KEY_ENTER, '\r' }, "Enter", ACT_FOLD, "fold or unfold repeated queries (xN)", "fold", 0 },
-	{ { '?', 'h', KEY_F(1) }, "? h F1", ACT_HELP, "this help", "help", 0 },
-	{ { 27 }, "Esc", ACT_BACK, "close the help, the comparison or the sweep", NULL, 0 },
-	{ { CTRL('l') }, "Ctrl-L", ACT_REDRAW, "redraw the screen", NULL, 0 },
-	{ { 'q', 'Q' }, "q", ACT_QUIT, "quit (from a comparison or sweep: back)", "quit", 0 },
+	{ { 't' }, "t", ACT_TOGGLE_STRATEGY, "toggle naive (N+1) and optimized", "N+1/opt", CONTROL_SETTINGS, NULL },
+	{ { 'n' }, "n", ACT_NAIVE, "naive: 1 query for users + 1 per user (N+1)", NULL, CONTROL_SETTINGS, NULL },
+	{ { 'o' }, "o", ACT_OPTIMIZED, "optimized: one LEFT JOIN ... GROUP BY query", NULL, CONTROL_SETTINGS, NULL },
+	{ { 'e' }, "e", ACT_EAGER, "eager: users, then IN (...) chunks of " WORKLOAD_TEXT(REQUEST_EAGER_CHUNK) " ids", NULL, CONTROL_SETTINGS, NULL },
+	{ { '+', '=' }, "+", ACT_USERS_UP, "more users: " WORKLOAD_TEXT(WORKLOAD_USER_STEPS) " (reseeds)", "users", CONTROL_SETTINGS, NULL },
+	{ { '-', '_' }, "-", ACT_USERS_DOWN, "fewer users", NULL, CONTROL_SETTINGS, NULL },
+	{ { 'r' }, "r", ACT_RTT, "simulated network RTT: " WORKLOAD_TEXT(WORKLOAD_RTT_STEPS_US) " us", "RTT", CONTROL_SETTINGS, NULL },
+	{ { 'i' }, "i", ACT_INDEX, "toggle the index on orders.user_id", "index", CONTROL_SETTINGS, NULL },
+	{ { 'f' }, "f", ACT_PACE, "request pace: " WORKLOAD_PACE_TEXT, NULL, CONTROL_SETTINGS, NULL },
+	{ { ' ' }, "Space", ACT_PAUSE, "pause or resume capture", "pause", CONTROL_PAUSE, NULL },
+	{ { 'c' }, "c", ACT_COMPARE, "compare naive, optimized and eager here (measured)", "compare", CONTROL_MEASURE, NULL },
+	{ { 's' }, "s", ACT_SWEEP, "sweep " WORKLOAD_TEXT(PLAN_SWEEP_FIRST_USERS) " to " WORKLOAD_TEXT(PLAN_SWEEP_LAST_USERS) " users (measured; Esc cancels)", "sweep", CONTROL_MEASURE, NULL },
+	{ { 'w' }, "w", ACT_SCOPE, "query list: this trace, or the last minute (a file: all)", NULL, 0, "query list: this trace, or all the file's traces" },
+	{ { 'x' }, "x", ACT_EXPORT, "export a snapshot: then n native, o OTLP, c Chrome", "export", 0, NULL },
+	{ { '[', KEY_LEFT }, "[ Left", ACT_PREV_TRACE, "previous captured trace", NULL, 0, "previous trace of the file" },
+	{ { ']', KEY_RIGHT }, "] Right", ACT_NEXT_TRACE, "next captured trace (the newest: live again)", NULL, 0, "next trace of the file" },
+	{ { 'L' }, "L", ACT_LIVE, "back to live: the newest trace (a file: its last trace)", NULL, 0, "the file's last trace" },
+	{ { '\t' }, "Tab", ACT_FOCUS_NEXT, "focus the next pane", "pane", 0, NULL },
+	{ { KEY_BTAB }, "Shift-Tab", ACT_FOCUS_PREV, "focus the previous pane", NULL, 0, NULL },
+	{ { KEY_UP, 'k' }, "Up k", ACT_UP, "select the row above", NULL, 0, NULL },
+	{ { KEY_DOWN, 'j' }, "Down j", ACT_DOWN, "select the row below", NULL, 0, NULL },
+	{ { KEY_PPAGE }, "PgUp", ACT_PAGE_UP, "a page up", NULL, 0, NULL },
+	{ { KEY_NPAGE }, "PgDn", ACT_PAGE_DOWN, "a page down", NULL, 0, NULL },
+	{ { KEY_HOME, 'g' }, "Home g", ACT_HOME, "the first row", NULL, 0, NULL },
+	{ { KEY_END, 'G' }, "End G", ACT_END, "the last row", NULL, 0, NULL },
+	{ { '\n', KEY_ENTER, '\r' }, "Enter", ACT_FOLD, "fold or unfold repeated queries (xN)", "fold", 0, NULL },
+	{ { '?', 'h', KEY_F(1) }, "? h F1", ACT_HELP, "this help", "help", 0, NULL },
+	{ { 27 }, "Esc", ACT_BACK, "close the help, the comparison or the sweep", NULL, 0, "close the help" },
+	{ { CTRL('l') }, "Ctrl-L", ACT_REDRAW, "redraw the screen", NULL, 0, NULL },
+	{ { 'q', 'Q' }, "q", ACT_QUIT, "quit (from a comparison or sweep: back)", "quit", 0, "quit" },
 };
 
 const size_t key_binding_count = sizeof key_bindings / sizeof key_bindings[0];
@@ -66,6 +66,11 @@ bool keys_on_measure_screen(enum action action)
 	default:
 		return false;
 	}
+}
+
+const char *keys_help(const struct key_binding *b, unsigned controls)
+{
+	return b->help_file && !(controls & CONTROL_MEASURE) ? b->help_file : b->help;
 }
 
 bool keys_offered(const struct key_binding *b, unsigned controls)

@@ -65,6 +65,7 @@ struct key_binding {
 	const char *help;
 	const char *hint;           /* the footer's short word, or NULL */
 	unsigned needs;             /* enum control bits the source must offer */
+	const char *help_file;      /* the help with a source that runs nothing (a file), or NULL: help */
 };
 
 extern const struct key_binding key_bindings[];
@@ -81,6 +82,11 @@ unsigned keys_needs(enum action action);
 bool keys_on_measure_screen(enum action action);
 /* Whether a binding works with a source that offers these controls. */
 bool keys_offered(const struct key_binding *b, unsigned controls);
+
+/* The help of a binding as it applies with these controls: a source that
+ * runs nothing (no CONTROL_MEASURE: a file) has no live trace, comparison
+ * or sweep to speak of. */
+const char *keys_help(const struct key_binding *b, unsigned controls);
 
 /* The key list as a Markdown table (`obslab --keys`). */
 void keys_print_markdown(FILE *out);

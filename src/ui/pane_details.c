@@ -231,9 +231,12 @@ static void describe_group(struct lines *l, const struct model *m, const struct 
 	add(l, ROLE_DIM, "Enter %s its rows", row->expanded ? "folds" : "unfolds");
 }
 
-static size_t visible_rows(const struct pane *p)
+/* The rows for text: one fewer when the text is longer than the pane,
+ * the last row then saying how much more is below. */
+static size_t visible_rows(const struct pane *p, size_t nlines)
 {
-	return p->h > 2 ? (size_t)(p->h - 2) : 0;
+	size_t rows = p->h > 2 ? (size_t)(p->h - 2) : 0;
+	return nlines > rows && rows > 1 ? rows - 1 : rows;
 }
 
 static void draw(struct pane *p, const struct model *m, bool focus)
@@ -262,10 +265,19 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 			describe_span(lines, m, s);
 	}
 
-	size_t rows = visible_rows(p);
+	size_t rows = visible_rows(p, lines->n);
 	size_t *top = &st->list.top;
 	if (*top + rows > lines->n)
 		*top = lines->n > rows ? lines->n - rows : 0;
+	/* Cut: the last row says how much is below (Tab focuses the pane, j/k scroll). */
+	size_t below = *top + rows < lines->n ? lines->n - (*top + rows) : 0;
+	if (below) {
+		wattron(w, draw_attr(ROLE_DIM));
+		wmove(w, 1 + (int)rows, 2);
+		draw_fmt(w, width, "%s %zu more line%s%s", draw_glyphs()->more, below, below == 1 ? "" : "s",
+		         focus ? " (j/k scroll)" : " (Tab here, then j/k)");
+		wattroff(w, draw_attr(ROLE_DIM));
+	}
 	for (size_t i = 0; i < rows && *top + i < lines->n; i++) {
 		size_t k = *top + i;
 		wattron(w, draw_attr(lines->line[k].role));
@@ -288,7 +300,7 @@ static struct intent handle(struct pane *p, const struct model *m, enum action a
 {
 	(void)m;
 	struct details_state *st = p->priv;
-	return pane_scroll(&st->list, action, st->lines.n, visible_rows(p));
+	return pane_scroll(&st->list, action, st->lines.n, visible_rows(p, st->lines.n));
 }
 
 const struct pane_ops pane_details_ops = {

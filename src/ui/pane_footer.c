@@ -7,12 +7,22 @@
 #include "model.h"
 #include "pane.h"
 #include "draw.h"
+#include "obslab/store.h"
 
-/* A hint as the footer shows it: the binding's first key and its word. */
-static bool hint_of(const struct key_binding *b, const struct pane *p, unsigned controls, char *key, size_t cap,
+/* A hint as the footer shows it: the binding's first key and its word. A
+ * file of several traces (a source that runs nothing) offers "[ ] trace":
+ * with no newest trace coming, stepping is how to see the others. */
+static bool hint_of(const struct key_binding *b, const struct pane *p, const struct model *m, char *key, size_t cap,
                     const char **word)
 {
+	unsigned controls = m->source->ops->controls;
 	bool measuring = p->screen != SCREEN_MAIN;
+	if (b->action == ACT_PREV_TRACE && !measuring && !(controls & CONTROL_MEASURE) && m->source->store &&
+	    store_trace_count(m->source->store) > 1) {
+		snprintf(key, cap, "[ ]");
+		*word = "trace";
+		return true;
+	}
 	if (!b->hint || !keys_offered(b, controls) || (measuring && !keys_on_measure_screen(b->action)))
 		return false;
 	snprintf(key, cap, "%s", b->label);
@@ -33,19 +43,18 @@ static bool always_shown(enum action a)
 static void draw(struct pane *p, const struct model *m, bool focus)
 {
 	(void)focus;
-	unsigned controls = m->source->ops->controls;
 	char key[16];
 	const char *word;
 	int reserved = 0;
 	for (size_t i = 0; i < key_binding_count; i++)
-		if (always_shown(key_bindings[i].action) && hint_of(&key_bindings[i], p, controls, key, sizeof key, &word))
+		if (always_shown(key_bindings[i].action) && hint_of(&key_bindings[i], p, m, key, sizeof key, &word))
 			reserved += draw_width(key) + 1 + draw_width(word) + 2;
 	werase(p->win);
 	wmove(p->win, 0, 0);
 	int used = 0;
 	for (size_t i = 0; i < key_binding_count && used < p->w; i++) {
 		const struct key_binding *b = &key_bindings[i];
-		if (!hint_of(b, p, controls, key, sizeof key, &word))
+		if (!hint_of(b, p, m, key, sizeof key, &word))
 			continue;
 		int cells = draw_width(key) + 1 + draw_width(word) + 2;
 		if (always_shown(b->action))

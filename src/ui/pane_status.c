@@ -25,6 +25,7 @@ static const struct {
 	{ "req/s", DROP },        /* the request rate */
 	{ "obslab", DROP_WHOLE }, /* the program's name (a path may hold it too) */
 	{ "snapshot ", SHORTEN }, /* an opened file's path */
+	{ "file ", SHORTEN },     /* an opened OTLP file's path */
 	{ "read-only", DROP_WHOLE }, /* an opened file: its services and marks matter more */
 };
 #define SHORTEST 12 /* cells a shortened path keeps */

@@ -8,6 +8,7 @@
 
 #include "model.h"
 #include "pane.h"
+#include "details_otel.h"
 #include "draw.h"
 #include "obslab/otel.h"
 #include "obslab/store.h"
@@ -115,6 +116,8 @@ static void placeholder_label(const struct model *m, const struct span_record *s
 	const char *name = strtab_get(m->source->names, s->name);
 	if (s->parent_id == 0)
 		snprintf(buf, cap, "%s %s", g->warn, name);
+	else if (details_cycle_cut(m->shown, s))
+		snprintf(buf, cap, "%s parent cycle cut", g->warn);
 	else
 		snprintf(buf, cap, "%s %s %08" PRIx64 "%s", g->warn, name, s->span_id >> 32, g->ellipsis);
 }
