@@ -55,7 +55,7 @@ keys w
 expect 'Queries · all traces in the file'
 absent 'last minute'
 # the footer and the help offer only what works on a file
-[[ "$(footer)" =~ ^x\ export\ \ Tab\ pane\ \ Enter\ fold\ \ \?\ help\ \ q\ quit\ *$ ]] && ok ||
+[[ "$(footer)" =~ ^x\ export\ \ \[\ \]\ trace\ \ Tab\ pane\ \ Enter\ fold\ \ \?\ help\ \ q\ quit\ *$ ]] && ok ||
 	bad "an opened file's footer: '$(footer)'"
 keys '?'
 expect '─ Keys '
@@ -63,7 +63,8 @@ for lab in 'toggle naive' 'more users' 'simulated network RTT' 'toggle the index
 	'pause or resume' 'compare naive' 'sweep 20'; do
 	absent "$lab"
 done
-expect 'back to live: the newest trace'
+expect "the file's last trace"
+absent 'back to live'
 keys Escape
 wait_for '─ Waterfall ' 5 && ok || bad "Escape did not close the help"
 keys q
