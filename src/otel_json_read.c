@@ -187,7 +187,7 @@ static bool read_kvlist(struct reader *r, struct jp *jp, struct otel_attrs *out,
 		}
 		struct otel_str key = { 0, 0 };
 		struct otel_value value = { .type = OTEL_VALUE_EMPTY };
-		bool has_key = false, ok = true;
+		bool has_key = false, has_value = false, ok = true;
 		const char *k;
 		size_t len;
 		jp_object(jp);
@@ -200,6 +200,7 @@ static bool read_kvlist(struct reader *r, struct jp *jp, struct otel_attrs *out,
 			} else if (jp_key_is(k, len, "value")) {
 				char wv[220];
 				ok = read_value(r, jp, &value, sub(wv, sizeof wv, w, "value"));
+				has_value = true;
 			} else {
 				jp_skip(jp);
 			}
@@ -212,6 +213,8 @@ static bool read_kvlist(struct reader *r, struct jp *jp, struct otel_attrs *out,
 			set->kv_top = mark;
 			return reader_fail(r, "%s: a KeyValue needs a key (string)", w);
 		}
+		if (!has_value) /* written back without "value" (otel.h) */
+			value.count = OTEL_VALUE_ABSENT;
 		otel_kv_push(set, key, value);
 	}
 	if (jp->failed) {
@@ -554,8 +557,12 @@ bool otel_json_read_span(struct reader *r, struct jp *jp, uint32_t scope, const 
 			if (jp_peek(jp) == JP_NULL) {
 				jp_skip(jp);
 			} else {
+				jp_peek(jp);
+				const char *quote = jp->p; /* "" or 16 zeros */
 				ok = take_id(r, jp, id, 8, where, "parentSpanId");
 				sp.parent_span_id = u64_of(id);
+				if (ok && !sp.parent_span_id && quote[0] == '"' && quote[1] != '"')
+					sp.marks |= OTEL_MARK_ZERO_PARENT;
 			}
 		} else if (jp_key_is(key, len, "traceState")) {
 			ok = take_str(r, jp, &sp.trace_state, where, "traceState");

@@ -185,8 +185,10 @@ void otel_json_attrs(const struct otel_json_out *o, const struct otel_set *set, 
 		const struct otel_kv *kv = &set->kvs[a.first + i];
 		put(o, i ? ",{\"key\":" : "{\"key\":");
 		str(o, set, kv->key);
-		put(o, ",\"value\":");
-		otel_json_value(o, set, &kv->value);
+		if (!otel_value_absent(&kv->value)) { /* the file had no "value" member */
+			put(o, ",\"value\":");
+			otel_json_value(o, set, &kv->value);
+		}
 		put(o, "}");
 	}
 	put(o, "]");
@@ -245,7 +247,7 @@ void otel_json_span(const struct otel_json_out *o, const struct otel_set *set, c
 	put(o, ",\"spanId\":");
 	span_id(o, sp->span_id);
 	str_member(o, set, "traceState", sp->trace_state);
-	if (sp->parent_span_id) {
+	if (sp->parent_span_id || (sp->marks & OTEL_MARK_ZERO_PARENT)) { /* zeros as the file wrote them */
 		put(o, ",\"parentSpanId\":");
 		span_id(o, sp->parent_span_id);
 	}

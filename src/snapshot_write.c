@@ -3,8 +3,9 @@
  * trace events), streaming trace by trace through an atomicfile, with the
  * native format's settings, totals, findings and query statistics
  * (docs/formats.md describes what is written). Foreign spans are written
- * from their otel_span (otel_json.h), placeholders never; the SQLite
- * writer is snapshot_sqlite.c.
+ * from their otel_span (otel_json.h), placeholders never; the Chrome
+ * writer is snapshot_chrome.c (snapshot_writer.h), the SQLite writer
+ * snapshot_sqlite.c.
  */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -26,6 +27,7 @@
 #include "obslab/strtab.h"
 #include "obslab/recent.h"
 #include "obslab/xalloc.h"
+#include "snapshot_writer.h"
 
 static const char *const format_names[] = { "native", "otlp", "chrome", "sqlite" };
 #define NFORMATS (sizeof format_names / sizeof format_names[0])
@@ -68,17 +70,6 @@ bool snapshot_format_parse(const char *name, enum snapshot_format *out)
 	}
 	return false;
 }
-
-struct writer {
-	struct atomicfile af;
-	const struct strtab *names;
-	const struct snapshot_meta *meta;
-	const struct findings_config *fcfg;
-	struct findings findings;
-	struct query_names memo; /* a query's operation, table and display name, once */
-	struct otel_json_out jo; /* into af */
-	struct otel_bases bases; /* native: where each set's resources and scopes start */
-};
 
 static void af_sink(void *ctx, const char *s, size_t len)
 {
@@ -550,98 +541,6 @@ static void write_otlp(struct writer *w, const struct store *store)
 	put(w, "]}\n");
 }
 
-/* ---- Chrome trace events --------------------------------------------------------- */
-
-static void put_us(struct writer *w, const char *key, int64_t ns)
-{
-	/* microseconds, to the nanosecond, without a float's rounding */
-	putf(w, ",\"%s\":%" PRId64 ".%03" PRId64, key, ns / 1000, ns % 1000);
-}
-
-
-/* A foreign span: its own name, its kind as the category, its attributes
- * as args (typed, plain JSON). */
-static void chrome_foreign_span(struct writer *w, const struct otel_set *set, const struct otel_span *sp,
-                                const struct span_record *s, int64_t origin)
-{
-	putf(w, ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":1,\"cat\":\"%s\",\"name\":",
-	     s->flags & SPAN_F_DB ? "db" : otel_kind_name(sp->kind));
-	otel_json_string(&w->jo, otel_text_of(set, sp->name), sp->name.len);
-	put_us(w, "ts", s->start_ns - origin);
-	put_us(w, "dur", span_duration_ns(s));
-	put(w, ",\"args\":{");
-	uint32_t *occ = snapshot_key_occurrences(set, sp->attrs);
-	for (uint32_t i = 0; i < sp->attrs.count; i++) {
-		const struct otel_kv *kv = &set->kvs[sp->attrs.first + i];
-		if (i)
-			put(w, ",");
-		if (occ && occ[i] > 1) {
-			char *key = xmalloc(kv->key.len + 16);
-			int len = snprintf(key, kv->key.len + 16, "%.*s (%" PRIu32 ")", (int)kv->key.len,
-			                   otel_text_of(set, kv->key), occ[i]);
-			otel_json_string(&w->jo, key, (size_t)len);
-			free(key);
-		} else {
-			otel_json_string(&w->jo, otel_text_of(set, kv->key), kv->key.len);
-		}
-		put(w, ":");
-		otel_json_plain_value(&w->jo, set, &kv->value);
-	}
-	free(occ);
-	put(w, "}}");
-}
-
-/* Timestamps count from the first span: microseconds since 1970 need more
- * digits than a JSON reader's double keeps (0.25 µs steps), and nesting
- * would blur. The origin's Unix time is in the metadata. */
-static void write_chrome(struct writer *w, const struct store *store)
-{
-	int64_t origin = 0;
-	if (store_trace_count(store) > 0)
-		origin = store_trace(store, 0)->spans[0].start_ns;
-	putf(w, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"origin_unix_ns\":\"%" PRId64 "\"},\"traceEvents\":[\n"
-	        "{\"ph\":\"M\",\"pid\":1,\"tid\":1,\"name\":\"process_name\",\"args\":{\"name\":\"obslab\"}},\n"
-	        "{\"ph\":\"M\",\"pid\":1,\"tid\":1,\"name\":\"thread_name\",\"args\":{\"name\":\"workload\"}}",
-	     unix_ns(w, origin));
-	for (size_t i = 0; i < store_trace_count(store) && !w->af.error; i++) {
-		const struct trace *t = store_trace(store, i);
-		for (size_t k = 0; k < t->nspans && !w->af.error; k++) {
-			const struct span_record *s = &t->spans[k];
-			if (s->flags & SPAN_F_PLACEHOLDER)
-				continue;
-			const struct otel_span *sp = otel_span_of(t->otel, s);
-			if (sp) {
-				chrome_foreign_span(w, t->otel, sp, s, origin);
-				continue;
-			}
-			const char *name = display_name(w, s);
-			putf(w, ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":1,\"cat\":\"%s\",\"name\":",
-			     s->flags & SPAN_F_DB ? "db" : kind_name(s->kind));
-			put_str(w, name);
-			put_us(w, "ts", s->start_ns - origin);
-			put_us(w, "dur", s->end_ns - s->start_ns);
-			put(w, ",\"args\":{");
-			struct attr attrs[ATTRS_MAX];
-			size_t n = span_attributes(s, w->names, attrs, &w->memo);
-			for (size_t a = 0; a < n; a++) {
-				if (a)
-					put(w, ",");
-				put_str(w, attrs[a].key);
-				put(w, ":");
-				if (attrs[a].type == ATTR_STRING)
-					put_str(w, attr_string(&attrs[a]));
-				else if (attrs[a].type == ATTR_BOOL)
-					put(w, attrs[a].i ? "true" : "false");
-				else
-					putf(w, "%" PRId64, attrs[a].i);
-			}
-			put(w, "}");
-			put(w, "}");
-		}
-	}
-	put(w, "\n]}\n");
-}
-
 bool snapshot_write_to(struct snapshot_target *target, enum snapshot_format format, const struct store *store,
                        const struct strtab *names, const struct snapshot_meta *meta,
                        const struct findings_config *findings, struct obslab_error *err)
@@ -661,7 +560,7 @@ bool snapshot_write_to(struct snapshot_target *target, enum snapshot_format form
 	switch (format) {
 	case SNAPSHOT_NATIVE: write_native(&w, store); break;
 	case SNAPSHOT_OTLP: write_otlp(&w, store); break;
-	case SNAPSHOT_CHROME: write_chrome(&w, store); break;
+	case SNAPSHOT_CHROME: snapshot_chrome_write(&w, store); break;
 	case SNAPSHOT_SQLITE: break;
 	}
 	findings_free(&w.findings);

@@ -160,5 +160,70 @@ expect 0 '' convert foreign.otlp.json -o foreign.db
 	&& ok || bad "sqlite: database spans keep their name with a fingerprint beside it"
 sqlite3 -separator ' ' foreign.db "${queries[2]}" | head -1 | grep -q '^checkout 1 2$' && ok || bad "README query 3 on foreign spans: $(sqlite3 foreign.db "${queries[2]}")"
 
+# --- Chrome: a process per service, a thread per lane ---------------------------
+[ "$(jq -c '[.traceEvents[] | select(.name == "process_name") | [.pid, .args.name]]' lab.trace.json)" = '[[1,"obslab"]]' ] \
+	&& ok || bad "chrome: the lab's spans are not process 1 \"obslab\""
+# api's GET calls reports' server span, under which 10 queries run at once.
+python3 - <<'PY'
+import json
+T = "abcdef0123456789abcdef0123456789"
+def span(sid, parent, name, kind, s, e, attrs=()):
+    d = {"traceId": T, "spanId": sid, "name": name, "kind": kind, "startTimeUnixNano": str(1700000000000000000 + s * 1000),
+         "endTimeUnixNano": str(1700000000000000000 + e * 1000), "attributes": list(attrs)}
+    if parent:
+        d["parentSpanId"] = parent
+    return d
+db = [{"key": "db.system.name", "value": {"stringValue": "postgresql"}},
+      {"key": "db.query.text", "value": {"stringValue": "SELECT * FROM t WHERE id = $1"}}]
+reports = [span("b000000000000001", "a000000000000001", "report", 2, 500, 90000)]
+reports += [span("c0000000000000%02d" % i, "b000000000000001", "SELECT rows", 3, 1000 + 10 * i, 50000 + 10 * i, db) for i in range(10)]
+reports.append(span("d000000000000001", "b000000000000001", "render", 1, 60000, 70000))
+doc = {"resourceSpans": [
+    {"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "api"}}]},
+     "scopeSpans": [{"scope": {"name": "http"}, "spans": [span("a000000000000001", None, "GET /report", 2, 0, 100000)]}]},
+    {"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "reports"}}]},
+     "scopeSpans": [{"scope": {"name": "pg"}, "spans": reports}]}]}
+json.dump(doc, open("lanes.otlp.json", "w"))
+PY
+expect 0 '' convert lanes.otlp.json -o lanes.trace.json
+[ "$(jq -c '[.traceEvents[] | select(.ph == "M" and .name == "process_name") | .args.name] | sort' lanes.trace.json)" = '["api","reports"]' ] \
+	&& ok || bad "chrome: not one process per service: $(jq -c '[.traceEvents[] | select(.name == "process_name")]' lanes.trace.json)"
+[ "$(jq '[.traceEvents[] | select(.ph == "M" and .name == "process_name") | .pid] | unique | length' lanes.trace.json)" = 2 ] \
+	&& ok || bad "chrome: the two services share a pid"
+[ "$(jq '[.traceEvents[] | select(.ph == "X" and .name == "SELECT rows") | [.pid, .tid]] | unique | length' lanes.trace.json)" = 10 ] \
+	&& ok || bad "chrome: 10 concurrent queries are not on 10 threads: $(jq -c '[.traceEvents[] | select(.ph == "X") | [.name, .pid, .tid]]' lanes.trace.json)"
+[ "$(jq '[.traceEvents[] | select(.ph == "X")] | group_by([.pid, .tid]) | map(. as $g | [range(0; length) as $i | range($i + 1; length) as $j
+	| $g[$i] as $a | $g[$j] as $b | ($a.ts + $a.dur <= $b.ts) or ($b.ts + $b.dur <= $a.ts)
+	  or ($a.ts <= $b.ts and $b.ts + $b.dur <= $a.ts + $a.dur) or ($b.ts <= $a.ts and $a.ts + $a.dur <= $b.ts + $b.dur)] | all) | all' lanes.trace.json)" = true ] \
+	&& ok || bad "chrome: two spans on one thread overlap without nesting"
+[ "$(jq -c '[.traceEvents[] | select(.name == "thread_name") | .args.name] | sort | [first, last, length]' lanes.trace.json)" \
+	= '["trace abcdef01","trace abcdef01 lane 9",11]' ] && ok || bad "chrome: thread names: $(jq -c '[.traceEvents[] | select(.name == "thread_name") | .args.name]' lanes.trace.json)"
+jq -e '[.traceEvents[] | select(.ph == "X" and .name == "report") | .tid] == [.traceEvents[] | select(.ph == "X" and .name == "render") | .tid]' lanes.trace.json >/dev/null \
+	&& ok || bad "chrome: a span that fits its parent's lane is not put there"
+
+# --- what the file wrote beside the values --------------------------------------
+# An all-zero parentSpanId (8 zero bytes, not an empty field) and a KeyValue
+# without "value" are written back as they were.
+cat >leftovers.otlp.json <<'EOF'
+{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},"scopeSpans":[{"scope":{"name":"s"},"spans":[
+ {"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"1111111111111111","parentSpanId":"0000000000000000","name":"root","kind":2,
+  "startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000100000000",
+  "attributes":[{"key":"no value"},{"key":"empty value","value":{}},{"key":"list","value":{"kvlistValue":{"values":[{"key":"inner"}]}}}],"status":{}},
+ {"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"2222222222222222","parentSpanId":"","name":"other root","kind":1,
+  "startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000100000000","status":{}}]}]}]}
+EOF
+expect 0 '' convert leftovers.otlp.json -o leftovers.back.otlp.json
+expect 0 '' convert leftovers.otlp.json -o leftovers.json
+check schema "$src/assets/snapshot.schema.json" leftovers.json && ok || bad "native v2 with a KeyValue without value: $(cat check.out)"
+expect 0 '' convert leftovers.json -o leftovers.twice.otlp.json
+check same leftovers.otlp.json leftovers.twice.otlp.json && ok || bad "OTLP -> native -> OTLP lost something: $(tail -2 check.out)"
+for out in leftovers.back.otlp.json leftovers.twice.otlp.json; do
+	[ "$(jq -c '[.resourceSpans[0].scopeSpans[0].spans[] | .parentSpanId]' $out)" = '["0000000000000000",null]' ] \
+		&& ok || bad "$out: parentSpanId 16 zeros not written back (or empty not left out): $(jq -c '[.resourceSpans[0].scopeSpans[0].spans[] | .parentSpanId]' $out)"
+	[ "$(jq -c '.resourceSpans[0].scopeSpans[0].spans[0].attributes' $out)" \
+		= '[{"key":"no value"},{"key":"empty value","value":{}},{"key":"list","value":{"kvlistValue":{"values":[{"key":"inner"}]}}}]' ] \
+		&& ok || bad "$out: a KeyValue without \"value\" not written back so: $(jq -c '.resourceSpans[0].scopeSpans[0].spans[0].attributes' $out)"
+done
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

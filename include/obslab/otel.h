@@ -220,4 +220,24 @@ static inline bool otel_full(const struct otel_set *set)
  * figures. */
 size_t otel_set_bytes(const struct otel_set *set);
 
+/* ---- what the file wrote beside the values (appended) -------------------- */
+
+/* A KeyValue whose "value" member was absent (not "value":{}): an
+ * OTEL_VALUE_EMPTY value with count OTEL_VALUE_ABSENT. The OTLP writer
+ * then writes the KeyValue without "value"; everything else shows it as
+ * an empty value. */
+#define OTEL_VALUE_ABSENT 1u
+
+static inline bool otel_value_absent(const struct otel_value *v)
+{
+	return v->type == OTEL_VALUE_EMPTY && v->count == OTEL_VALUE_ABSENT;
+}
+
+/* A bit of otel_span.marks that is no problem: the file gave parentSpanId
+ * as 16 zeros (eight zero bytes, which protobuf keeps apart from an empty
+ * field). OTLP reads both as "no parent" (a root), so parent_span_id stays
+ * 0; the writer writes the zeros back, so the round trip is lossless by
+ * value. */
+#define OTEL_MARK_ZERO_PARENT (1u << 7)
+
 #endif
