@@ -200,6 +200,9 @@ keys q
 expect '─ Waterfall '
 
 # --- x writes a snapshot; obslab open shows the same waterfall -------------------
+# a request of the lab's own settings again (the sweep's last ones may still
+# be on screen when the machine is slow), then paused
+expect 'SELECT orde.*×100' 60
 keys Space
 expect '‖ paused'
 keys x
@@ -208,7 +211,7 @@ keys n
 expect 'wrote \./obslab-snapshot-[0-9]{8}T[0-9]{6}Z\.json \(native, [0-9]+ traces\)'
 snap=$(ls "$work"/obslab-snapshot-*Z.json | head -1)
 [ -n "$snap" ] && jq -e '.format == "obslab.snapshot"' "$snap" >/dev/null && ok || bad "no snapshot file in $work"
-shown=$(screen | grep -o 'Waterfall · trace #[0-9]* · [0-9]* spans · [0-9]* quer[a-z]* · [0-9.]*[µm]*s')
+shown=$(screen | grep -o 'Waterfall · trace #[0-9]* · [0-9,]* spans · [0-9,]* quer[a-z]* · [0-9.]*[µm]*s')
 keys x o
 expect 'wrote \./obslab-snapshot-.*-otlp\.json'
 keys Space
