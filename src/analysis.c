@@ -481,15 +481,90 @@ size_t analysis_calls_group(const struct query_call *calls, size_t n, int64_t sh
 	return groups;
 }
 
+struct id_at {
+	uint64_t id;
+	size_t at;
+};
+
+static int by_id_at(const void *a, const void *b)
+{
+	const struct id_at *x = a, *y = b;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+/* The index of the first span with this id, or SIZE_MAX. */
+static size_t index_of(const struct id_at *ids, size_t n, uint64_t id)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ids[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && ids[lo].id == id ? ids[lo].at : SIZE_MAX;
+}
+
+bool *analysis_db_nested(const struct trace *t)
+{
+	size_t n = t ? t->nspans : 0, ndb = 0;
+	for (size_t i = 0; i < n; i++)
+		ndb += (t->spans[i].flags & SPAN_F_DB) != 0;
+	if (ndb < 2 || !analysis_trace_foreign(t))
+		return NULL;
+	struct id_at *ids = xmalloc_array(n, sizeof *ids);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = (struct id_at){ t->spans[i].span_id, i };
+	qsort(ids, n, sizeof *ids, by_id_at);
+	/* below[i]: 0 not known yet, 1 no database ancestor, 2 one. */
+	uint8_t *below = xcalloc(n, 1);
+	size_t *path = xmalloc_array(n, sizeof *path);
+	bool *nested = xcalloc(n, sizeof *nested), any = false;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = 0, c = i;
+		uint8_t v = 1;
+		while (!below[c] && len < n) { /* climb until a database span, a known one or the top */
+			path[len++] = c;
+			size_t p = t->spans[c].parent_id ? index_of(ids, n, t->spans[c].parent_id) : SIZE_MAX;
+			if (p == SIZE_MAX || p == c)
+				break;
+			if (t->spans[p].flags & SPAN_F_DB) {
+				v = 2;
+				break;
+			}
+			c = p;
+		}
+		if (below[c]) /* stopped at a span already known (never one on the path) */
+			v = below[c];
+		for (size_t k = 0; k < len; k++)
+			below[path[k]] = v;
+		nested[i] = (t->spans[i].flags & SPAN_F_DB) && below[i] == 2;
+		any |= nested[i];
+	}
+	free(ids);
+	free(below);
+	free(path);
+	if (!any) {
+		free(nested);
+		return NULL;
+	}
+	return nested;
+}
+
 size_t analysis_query_stats(const struct trace *t, struct query_stat *out, size_t cap)
 {
 	if (!t || t->nspans == 0)
 		return 0;
 	struct query_call *calls = xmalloc_array(t->nspans, sizeof *calls);
+	bool *nested = analysis_db_nested(t);
 	size_t n = 0;
 	for (size_t i = 0; i < t->nspans; i++)
-		if (t->spans[i].flags & SPAN_F_DB)
+		if ((t->spans[i].flags & SPAN_F_DB) && !(nested && nested[i]))
 			calls[n++] = analysis_call_of(&t->spans[i]);
+	free(nested);
 	analysis_calls_sort(calls, n);
 	size_t groups = analysis_calls_group(calls, n, span_duration_ns(&t->spans[0]), out, cap);
 	free(calls);

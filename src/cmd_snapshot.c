@@ -178,10 +178,13 @@ static void all_queries(struct report *r)
 	size_t c = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct trace *t = store_trace(r->store, i);
+		bool *nested = analysis_db_nested(t); /* counted once: the outermost database span */
 		for (size_t k = 0; k < t->nspans; k++)
-			if (t->spans[k].flags & SPAN_F_DB)
+			if ((t->spans[k].flags & SPAN_F_DB) && !(nested && nested[k]))
 				calls[c++] = analysis_call_of(&t->spans[k]);
+		free(nested);
 	}
+	ncalls = c;
 	analysis_calls_sort(calls, ncalls);
 	size_t groups = analysis_calls_group(calls, ncalls, 0, NULL, 0);
 	r->queries = xmalloc_array(groups ? groups : 1, sizeof *r->queries);
@@ -394,16 +397,35 @@ static void print_attribution_text(FILE *out, const struct report *r)
 	}
 }
 
-/* What the tolerant reading marked, in one line ("" when nothing was). */
+/* What the tolerant reading marked, in one line naming only what was
+ * ("" when nothing was); the same counts as the explorer's status bar. */
 static void print_marks(FILE *out, const struct snapshot *snap)
 {
-	if (!snap->norphans && !snap->nskewed && !snap->nduplicates && !snap->ncycles && !snap->nnegative)
-		return;
-	fprintf(out, "read with warnings: %zu orphan span%s (shown under \"missing parent\"), %zu with clock skew "
-	             "(outside their parent), %zu duplicate span id%s (kept apart), %zu in a parent cycle, "
-	             "%zu ending before %s start (shown as 0 long)\n",
-	        snap->norphans, snap->norphans == 1 ? "" : "s", snap->nskewed, snap->nduplicates,
-	        snap->nduplicates == 1 ? "" : "s", snap->ncycles, snap->nnegative, snap->nnegative == 1 ? "its" : "their");
+	const struct {
+		size_t n;
+		const char *one, *many;
+	} mark[] = {
+		{ snap->norphans, "orphan span", "orphan spans (shown under \"missing parent\")" },
+		{ snap->ncycles, "span in a parent cycle", "spans in a parent cycle (shown under \"parent cycle cut\")" },
+		{ snap->nskewed, "span with clock skew", "spans with clock skew (outside their parent)" },
+		{ snap->nduplicates, "duplicate span id", "duplicate span ids (kept apart)" },
+		{ snap->nnegative, "span ending before it starts", "spans ending before they start (shown as 0 long)" },
+		{ snap->nmultiroot, "trace with several roots", "traces with several roots (shown under \"missing root\")" },
+	};
+	const char *sep = "read with warnings: ";
+	for (size_t k = 0; k < sizeof mark / sizeof mark[0]; k++) {
+		if (!mark[k].n)
+			continue;
+		/* One: the singular and the parenthesis of the plural ("orphan span (shown ...)"). */
+		const char *why = strchr(mark[k].many, '(');
+		if (mark[k].n == 1)
+			fprintf(out, "%s1 %s %s", sep, mark[k].one, why);
+		else
+			fprintf(out, "%s%zu %s", sep, mark[k].n, mark[k].many);
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		fputc('\n', out);
 }
 
 static void print_text(FILE *out, const struct cli *cli, struct report *r)
@@ -539,6 +561,7 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 	cJSON_AddNumberToObject(marks, "cycle_spans", (double)r->snap.ncycles);
 	cJSON_AddNumberToObject(marks, "ending_before_start", (double)r->snap.nnegative);
 	cJSON_AddNumberToObject(marks, "placeholders", (double)r->snap.nplaceholders);
+	cJSON_AddNumberToObject(marks, "multiroot_traces", (double)r->snap.nmultiroot);
 	json_trace_list(o, r);
 	json_attribution(o, r);
 	cJSON_AddNumberToObject(o, "fingerprints", (double)r->nqueries);
@@ -548,6 +571,8 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 		cJSON_AddStringToObject(q, "query", strtab_get(r->snap.names, r->queries[i].fingerprint));
 		cJSON_AddNumberToObject(q, "calls", r->queries[i].calls);
 		cJSON_AddNumberToObject(q, "total_ms", cmd_ms(r->queries[i].total_ns));
+		cJSON_AddNumberToObject(q, "mean_ms", cmd_ms(r->queries[i].mean_ns));
+		cJSON_AddNumberToObject(q, "p50_ms", cmd_ms(r->queries[i].p50_ns));
 		cJSON_AddNumberToObject(q, "p95_ms", cmd_ms(r->queries[i].p95_ns));
 		if (r->queries[i].rows_known)
 			cJSON_AddNumberToObject(q, "rows", (double)r->queries[i].rows);

@@ -278,16 +278,20 @@ static void detect_foreign(struct findings *f, const struct trace *t, const stru
                            const struct strtab *names, uint32_t min_count)
 {
 	const struct spantree *tree = &f->tree;
+	bool *nested = analysis_db_nested(t); /* an ORM's span around its driver's: the outer one counts */
 	size_t n = 0;
 	for (uint32_t i = 1; i < t->nspans; i++)
-		n += (t->spans[i].flags & SPAN_F_DB) && !(t->spans[i].flags & SPAN_F_PLACEHOLDER);
-	if (n < min_count)
+		n += (t->spans[i].flags & SPAN_F_DB) && !(t->spans[i].flags & SPAN_F_PLACEHOLDER) && !(nested && nested[i]);
+	if (n < min_count) {
+		free(nested);
 		return;
+	}
 	struct member *m = xmalloc_array(n, sizeof *m), *by_start = xmalloc_array(n, sizeof *by_start);
 	size_t j = 0;
 	for (uint32_t i = 1; i < t->nspans; i++)
-		if ((t->spans[i].flags & SPAN_F_DB) && !(t->spans[i].flags & SPAN_F_PLACEHOLDER))
+		if ((t->spans[i].flags & SPAN_F_DB) && !(t->spans[i].flags & SPAN_F_PLACEHOLDER) && !(nested && nested[i]))
 			m[j++] = (struct member){ group_of(tree, t, i), t->spans[i].name, i, t->spans[i].start_ns };
+	free(nested);
 	memcpy(by_start, m, n * sizeof *m);
 	qsort(m, n, sizeof *m, by_group_name_start);
 	qsort(by_start, n, sizeof *by_start, by_group_start);

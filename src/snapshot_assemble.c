@@ -269,7 +269,8 @@ static void assemble(struct reader *r, struct work *w, size_t first, size_t last
 	struct otel_set *set = out->otel;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t mk = w->marks[i];
-		out->norphans += (mk & OTEL_MARK_ORPHAN) != 0;
+		/* A span cut out of a parent cycle is counted there, not as an orphan. */
+		out->norphans += (mk & OTEL_MARK_ORPHAN) && !(mk & OTEL_MARK_CYCLE);
 		out->nskewed += (mk & OTEL_MARK_SKEW) != 0;
 		out->nduplicates += (mk & OTEL_MARK_DUPLICATE) != 0;
 		out->ncycles += (mk & OTEL_MARK_CYCLE) != 0;
@@ -280,6 +281,7 @@ static void assemble(struct reader *r, struct work *w, size_t first, size_t last
 			continue;
 		emit(r, cap, &S[i].rec);
 	}
+	out->nmultiroot += nroots > 1;
 	struct span_record rec;
 	if (nroots == 1) {
 		rec = S[root].rec;

@@ -46,10 +46,15 @@ static bool at_next_line(const struct jp *jp)
 }
 
 /* The document's top level: which format it is, its settings, its spans.
- * *more: an OTLP/JSON document that another one follows, a line further. */
-static bool read_document(struct reader *r, struct jp *jp, bool *more)
+ * *more: an OTLP/JSON document that another one follows, a line further.
+ * lines: a line of JSON Lines after the first, where `{}` is an empty
+ * request (as it is on the first line when a line follows). *whole: the
+ * document itself was read whole (what failed, if anything, comes after). */
+static bool read_document(struct reader *r, struct jp *jp, bool *more, bool lines, bool *whole)
 {
 	*more = false;
+	*whole = false;
+	bool empty = true;
 	struct snapshot *out = r->out;
 	if (jp_peek(jp) != JP_OBJECT) {
 		if (jp_skip(jp) && jp_finish(jp))
@@ -63,6 +68,7 @@ static bool read_document(struct reader *r, struct jp *jp, bool *more)
 	size_t len;
 	jp_object(jp);
 	while (jp_key(jp, &key, &len)) {
+		empty = false;
 		if (jp_key_is(key, len, "format")) {
 			has_format = true;
 			/* Whole: "obslab.snapshot\u0000..." is not the name, nor is a cut one. */
@@ -113,6 +119,10 @@ static bool read_document(struct reader *r, struct jp *jp, bool *more)
 			jp_skip(jp);
 		}
 	}
+	if (jp->failed)
+		return false;
+	*whole = true;
+	otlp |= empty && (lines || at_next_line(jp)); /* {}: an ExportTraceServiceRequest with no spans */
 	if (otlp && !has_format && !native && at_next_line(jp))
 		*more = true;
 	else if (!jp_finish(jp))
@@ -159,25 +169,40 @@ static bool parse(const char *buf, size_t len, struct snapshot *out, struct obsl
 		struct jp jp;
 		jp_init(&jp, buf, len);
 		r.jp = &jp;
-		bool more;
-		size_t line = 0; /* JSON Lines: the line of the document read, from 1; 0 for a lone document */
-		const char *counted = buf;
-		ok = read_document(&r, &jp, &more);
+		bool more, whole;
+		bool lines = false; /* JSON Lines: a second document was read */
+		const char *doc = buf; /* where the document being read starts */
+		ok = read_document(&r, &jp, &more, false, &whole);
 		while (ok && more) {
 			jp_peek(&jp); /* past the blank lines */
-			for (line += !line; counted < jp.p; counted++)
-				line += *counted == '\n';
-			ok = read_document(&r, &jp, &more);
+			doc = jp.p;
+			lines = true;
+			ok = read_document(&r, &jp, &more, true, &whole);
 			if (ok && out->format != SNAPSHOT_OTLP)
 				ok = reader_fail(&r, "not an OTLP/JSON request: a file of JSON Lines holds one a line");
 		}
 		r.jp = NULL;
 		if (!ok && jp.failed) /* the parser's own complaint */
 			obslab_error_set(err, "%s", jp.error);
-		if (!ok && line) {
+		/* The file's real line (blank lines counted): the document's, or
+		 * what follows a whole document when that is what is wrong. */
+		const char *at = whole && jp.failed ? jp.p : doc;
+		bool cut = false; /* a line of JSON Lines that ends before its document does */
+		if (!ok && lines && jp.failed && !whole) {
+			const char *stop = jp.p < jp.end ? jp.p : jp.end;
+			cut = jp.p >= jp.end || memchr(doc, '\n', (size_t)(stop - doc)) || *stop == '\n' || *stop == '\r';
+		}
+		if (!ok && (lines || (whole && jp.failed))) {
+			size_t line = 1;
+			for (const char *c = buf; c < at && c < jp.end; c++)
+				line += *c == '\n';
 			char why[sizeof err->msg];
 			snprintf(why, sizeof why, "%s", err->msg);
-			obslab_error_set(err, "line %zu: %s", line, why);
+			if (cut)
+				obslab_error_set(err, "line %zu: the line ends early: not a whole OTLP/JSON request (a file still "
+				                      "being written is read once it is complete)", line);
+			else if (lines || line > 1)
+				obslab_error_set(err, "line %zu: %s", line, why);
 		}
 		jp_free(&jp);
 	}

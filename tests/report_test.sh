@@ -15,6 +15,7 @@ set -u
 . "$(dirname "$0")/lib.sh" # ok, bad
 bin=$(realpath "$1")
 hdir=$(realpath "$(dirname "$0")/hostile/report")
+fdir=$(realpath "$(dirname "$0")/hostile/foreign")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
@@ -106,6 +107,47 @@ jqok out.txt 'all(.queries[]; .rows == null)'
 "$bin" report "$hdir/interleaved.otlp.json" >out.txt 2>&1; has out.txt 'N\+1 in 1 of 1 traces: "SELECT \* FROM addresses'
 "$bin" report "$hdir/services12.otlp.json" >out.txt 2>&1; has out.txt '\.\.\. and 2 more services'
 "$bin" report "$hdir/services12.otlp.json" --json >out.txt 2>&1; jqok out.txt '.services_not_listed == 0 and (.services|length) == 12'
+
+# review 2 #2: spans in a parent cycle are not orphans (the explorer's count);
+# #10: a trace with several roots is counted
+"$bin" report "$hdir/cycle.otlp.json" >out.txt 2>&1
+has out.txt '^read with warnings: 4 spans in a parent cycle \(shown under "parent cycle cut"\)$'
+lacks out.txt 'orphan'
+"$bin" report "$hdir/cycle.otlp.json" --json >out.txt 2>&1
+jqok out.txt '.marked.orphan_spans == 0 and .marked.cycle_spans == 4 and .marked.multiroot_traces == 0'
+"$bin" report "$fdir/accept-self-parent.json" --json >out.txt 2>&1
+jqok out.txt '.marked.orphan_spans == 0 and .marked.cycle_spans == 1'
+"$bin" report "$fdir/accept-two-roots.json" >out.txt 2>&1
+has out.txt '^read with warnings: 1 trace with several roots \(shown under "missing root"\)$'
+"$bin" report "$fdir/accept-two-roots.json" --json >out.txt 2>&1
+jqok out.txt '.marked.multiroot_traces == 1'
+# #4: an ORM span with db.* around the driver's span with the same: each
+# statement counted once (the outermost span), the N+1 found on those;
+# #12: the queries in --json carry mean and p50 as the text does
+run 0 report "$hdir/nested-db.otlp.json" --json
+jqok out.txt '.queries == [{"query": "SELECT * FROM orders WHERE user_id = ?", "calls": 6, "total_ms": 15, "mean_ms": 2.5, "p50_ms": 2.5, "p95_ms": 2.5, "rows": null}]'
+jqok out.txt '[.findings[] | {kind, query, traces, cost_ms}] == [{"kind": "n_plus_one", "query": "SELECT * FROM orders WHERE user_id = ?", "traces": 1, "cost_ms": 15}]'
+jqok out.txt '.trace_list[0].findings == 1'
+run 0 report "$hdir/nested-db.otlp.json"
+has out.txt '^ +6 +15\.000 ms +2\.500 ms +2\.500 ms +2\.500 ms +- +SELECT \* FROM orders WHERE user_id = \?$'
+has out.txt 'N\+1 in 1 of 1 traces: "SELECT \* FROM orders WHERE user_id = \?"; 15\.000 ms a request'
+# #6, #7: JSON Lines: `{}` is an empty request, errors name the file's real
+# line (blank lines counted), a line cut short says so
+line='{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},"scopeSpans":[{"scope":{"name":"s"},"spans":[{"traceId":"0000000000000000000000000000000a","spanId":"0000000000000001","name":"GET /","kind":2,"startTimeUnixNano":"1772445600000000000","endTimeUnixNano":"1772445600010000000"}]}]}]}'
+printf '{}\n\n%s\n{}\n' "$line" >empty.jsonl
+run 0 report empty.jsonl
+has out.txt ', 1 trace, 1 span$'
+printf '%s\n\n%s\nhello\n' "$line" "$line" >garbage.jsonl
+run 1 report garbage.jsonl
+has err.txt ': line 4: not valid JSON: more data after the document'
+printf '%s\n\n%s\n{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"cut\n%s\n' "$line" "$line" "$line" >cut.jsonl
+run 1 report cut.jsonl
+has err.txt ': line 4: the line ends early'
+run 1 report "$hdir/jl-cut-last-line.jsonl"
+has err.txt ': line 3: the line ends early'
+printf '%s\n\n{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz"}]}]}]}\n' "$line" >badid.jsonl
+run 1 report badid.jsonl
+has err.txt ': line 3: .*traceId must be 32 hex digits'
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

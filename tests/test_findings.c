@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "obslab/analysis.h"
 #include "obslab/findings.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
@@ -156,6 +157,58 @@ static void n_plus_one_interleaved_wrapped_or_without_source(void **state)
 		findings_free(&f);
 		foreign_free(fo);
 	}
+	test_free(fo);
+	strtab_destroy(names);
+}
+
+/* An ORM's span with db.* around its driver's span with the same (here once
+ * through a pool span between them): each statement counted once, on the
+ * outermost span; the N+1 is found on those and query statistics agree. */
+static void nested_database_spans_count_once(void **state)
+{
+	(void)state;
+	struct strtab *names = strtab_create();
+	struct foreign *fo = test_malloc(sizeof *fo);
+	foreign_init(fo, names);
+	uint32_t api = foreign_resource(fo, "api");
+	foreign_span(fo, api, 1, 0, SPAN_KIND_SERVER, "GET /nested", NULL, 0, 10000);
+	for (uint32_t k = 0; k < 6; k++) {
+		int64_t start = 1000 * (int64_t)(k + 1);
+		uint64_t orm = 100 + k, under = orm;
+		foreign_span(fo, api, orm, 1, SPAN_KIND_INTERNAL, "prisma:client:operation", PG_LOOP, start, start + 100);
+		if (k == 3) { /* a span without db.* between them */
+			foreign_span(fo, api, 300, orm, SPAN_KIND_INTERNAL, "pool.acquire", NULL, start + 5, start + 90);
+			under = 300;
+		}
+		foreign_span(fo, api, 200 + k, under, SPAN_KIND_CLIENT, "SELECT orders", PG_LOOP, start + 10, start + 60);
+	}
+	bool *nested = analysis_db_nested(&fo->trace);
+	assert_non_null(nested);
+	for (size_t i = 0; i < fo->trace.nspans; i++)
+		assert_int_equal(nested[i], fo->spans[i].span_id >= 200 && fo->spans[i].span_id < 300);
+	free(nested);
+
+	struct query_stat q[4];
+	assert_int_equal(analysis_query_stats(&fo->trace, q, 4), 1);
+	assert_int_equal(q[0].calls, 6);
+	assert_int_equal(q[0].total_ns, 600);
+
+	struct findings f;
+	findings_init(&f);
+	findings_detect(&f, &fo->trace, &defaults, names);
+	assert_int_equal(f.n, 1);
+	assert_int_equal(f.item[0].kind, FINDING_N_PLUS_ONE);
+	assert_int_equal(f.item[0].count, 6);
+	assert_int_equal(f.item[0].cost_ns, 600);
+	for (uint32_t k = 0; k < 6; k++) /* the outer spans are the evidence */
+		assert_true(fo->spans[f.evidence[f.item[0].evidence + k]].span_id < 200);
+	findings_free(&f);
+	foreign_free(fo);
+
+	/* without nesting: nothing to leave out */
+	make_foreign(fo, names, PG_LOOP, 6);
+	assert_null(analysis_db_nested(&fo->trace));
+	foreign_free(fo);
 	test_free(fo);
 	strtab_destroy(names);
 }
@@ -517,6 +570,7 @@ int main(void)
 		cmocka_unit_test(n_plus_one_on_foreign_database_spans),
 		cmocka_unit_test(foreign_rows_count_only_when_known),
 		cmocka_unit_test(n_plus_one_interleaved_wrapped_or_without_source),
+		cmocka_unit_test(nested_database_spans_count_once),
 		cmocka_unit_test(chunks_returning_no_rows_are_batching),
 		cmocka_unit_test(eager_is_never_n_plus_one),
 		cmocka_unit_test(settings_as_the_trace_records_them),

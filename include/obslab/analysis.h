@@ -124,8 +124,18 @@ struct query_stat {
  * first, ties by fingerprint. */
 void analysis_sort_queries(struct query_stat *q, size_t n);
 
+/* Nested database spans (an ORM's span with db.* attributes around its
+ * driver's span with the same): a database span that has a database span
+ * among its ancestors is part of that statement and is not counted again;
+ * the outermost one counts (query statistics, findings, the report).
+ * Returns NULL when no database span of t is nested (the lab's traces
+ * never are), else an array of t->nspans flags, true for a nested one,
+ * owned by the caller (free). O(n log n), iterative. */
+bool *analysis_db_nested(const struct trace *t);
+
 /* Fills out[0..cap) with t's fingerprints, most total time first; returns
- * how many fingerprints the trace has (which may exceed cap). */
+ * how many fingerprints the trace has (which may exceed cap). Nested
+ * database spans (analysis_db_nested) are left out. */
 size_t analysis_query_stats(const struct trace *t, struct query_stat *out, size_t cap);
 
 /* One database call, as the grouping takes it (16 + 16 bytes). */

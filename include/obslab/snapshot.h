@@ -100,8 +100,10 @@ struct snapshot {
 	struct span_record *records; /* store_ingest order */
 	size_t nrecords, ntraces;
 	/* What the tolerant assembly marked (otel.h's enum otel_mark), in spans;
-	 * placeholders: the "missing parent" and "missing root" records added. */
+	 * placeholders: the "missing parent" and "missing root" records added.
+	 * norphans leaves out the spans of a parent cycle (counted in ncycles). */
 	size_t norphans, nskewed, nduplicates, ncycles, nplaceholders;
+	size_t nmultiroot; /* traces with several roots (shown under a "missing root") */
 	size_t nnegative; /* foreign spans that end before they start (OTEL_MARK_NEGATIVE) */
 };
 
