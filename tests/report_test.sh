@@ -143,7 +143,7 @@ has err.txt ': line 4: not valid JSON: more data after the document'
 printf '%s\n\n%s\n{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"cut\n%s\n' "$line" "$line" "$line" >cut.jsonl
 run 1 report cut.jsonl
 has err.txt ': line 4: the line ends early'
-run 1 report "$hdir/jl-cut-last-line.jsonl"
+run 1 report "$hdir/jl-cut-last-line.json"
 has err.txt ': line 3: the line ends early'
 printf '%s\n\n{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz"}]}]}]}\n' "$line" >badid.jsonl
 run 1 report badid.jsonl
