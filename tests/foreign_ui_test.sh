@@ -14,7 +14,11 @@
 #    attribute with its type, the event at its offset, the fingerprint beside
 #    the name of the database span, the orphan and skew marks;
 #  - nothing of the lab's: no obslab.* attribute, no VM steps, no sqlite, no
-#    GET /users/analytics.
+#    GET /users/analytics;
+#  - a folded run of spans never hides their children (an RPC loop's queries,
+#    orphans under grouped missing parents), a folded group counts them; cut
+#    parent loops grouped under their own name; a child past its root's end
+#    on the ruler.
 # Usage: foreign_ui_test.sh PATH/TO/obslab SOURCE_DIR
 set -u
 . "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for
@@ -176,6 +180,89 @@ expect 'd\.tiny = 5e-324 \(double\)'
 expect 'd\.nan = NaN \(double\)'
 expect 'd\.inf = -Infinity \(double\)'
 absent '0\.10000000000000001'
+keys q
+expect 'EXIT=0'
+fi
+
+# --- review 2: folded runs never hide spans, cut loops named as such, skew past the root ----
+# otlp FILE SPAN...: an OTLP/JSON file of one trace; a span is "id parent name start_us end_us"
+# (parent 0: none).
+otlp() {
+	local out=$1 sep='' id parent name a b; shift
+	{
+		printf '{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},'
+		printf '"scopeSpans":[{"scope":{"name":"s"},"spans":['
+		for s in "$@"; do
+			read -r id parent name a b <<<"$s"
+			name=${name//_/ }
+			printf '%s{"traceId":"%032x","spanId":"%016x",' "$sep" 2748 "$id"
+			[ "$parent" = 0 ] || printf '"parentSpanId":"%016x",' "$parent"
+			printf '"name":"%s","kind":3,"startTimeUnixNano":"%d","endTimeUnixNano":"%d"}' "$name" \
+				$((1772445600000000000 + a * 1000)) $((1772445600000000000 + b * 1000))
+			sep=,
+		done
+		printf ']}]}]}'
+	} >"$out"
+}
+# 10 calls each running one query (an RPC loop), 5 orphans each with its own missing parent.
+spans=("1 0 GET_/rpc 0 40000")
+for i in $(seq 0 9); do
+	spans+=("$((100 + i)) 1 GET_/user $((i * 3000 + 100)) $((i * 3000 + 2600))")
+	spans+=("$((200 + i)) $((100 + i)) SELECT_users $((i * 3000 + 300)) $((i * 3000 + 1800))")
+done
+otlp rpc.json "${spans[@]}"
+explorer 200 60 open rpc.json
+if opened rpcloop; then
+expect '└ ▾ GET /user ×10 '
+# every call's query is shown under it
+n=$(screen | grep -c '    └ SELECT users ')
+[ "$n" = 10 ] && ok || bad "rpc loop: $n of 10 queries shown under their calls"; [ "$n" = 10 ] || show
+keys j Enter
+expect '└ ▸ GET /user ×10 \(\+10 below\)'
+absent 'SELECT users '
+keys q
+expect 'EXIT=0'
+fi
+
+spans=()
+for i in $(seq 0 4); do spans+=("$((10 + i)) $((900 + i)) consume_msg $((i * 1000)) $((i * 1000 + 500))"); done
+otlp orphans.json "${spans[@]}"
+explorer 200 60 open orphans.json
+if opened orphans5; then
+expect '└ ▾ ⚠ missing parent ×5'
+n=$(screen | grep -c '    └ consume msg ')
+[ "$n" = 5 ] && ok || bad "orphans: $n of 5 shown"; [ "$n" = 5 ] || show
+keys q
+expect 'EXIT=0'
+fi
+
+# five 2-span parent loops
+spans=()
+for i in $(seq 0 4); do
+	spans+=("$((10 + 2 * i)) $((11 + 2 * i)) job0 $((i * 1000)) $((i * 1000 + 500))")
+	spans+=("$((11 + 2 * i)) $((10 + 2 * i)) job1 $((i * 1000 + 1)) $((i * 1000 + 499))")
+done
+otlp loops.json "${spans[@]}"
+explorer 200 60 open loops.json
+if opened cycles5; then
+expect '└ ▾ ⚠ parent cycle cut ×5'
+absent 'missing parent ×'
+absent '⚠ missing parent [0-9a-f]'
+n=$(screen | grep -cE '      └ job1 \(cycle\)')
+[ "$n" = 5 ] && ok || bad "loops: $n of 5 second spans shown"; [ "$n" = 5 ] || show
+keys j j
+expect 'the loop is cut here and its 2 spans are shown under this node'
+keys q
+expect 'EXIT=0'
+fi
+
+# a child running 22 ms past its 10 ms root
+otlp skew.json "1 0 GET_/skew 0 10000" "2 1 SELECT_x 5000 25000" "3 1 GET_other 2000 32000"
+explorer 200 60 open skew.json
+if opened skew; then
+expect 'Waterfall · trace #1 · svc · 3 spans · 0 queries · 10\.0ms ─'
+expect '┬5ms +│root end ┬15ms +┬20ms +┬25ms'
+expect 'GET other \(clock skew\) .* 30\.0ms'
 keys q
 expect 'EXIT=0'
 fi

@@ -4,12 +4,16 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "fixture.h"
 #include "obslab/analysis.h"
+#include "obslab/error.h"
 #include "obslab/logbook.h"
+#include "obslab/snapshot.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/waterfall.h"
@@ -140,6 +144,242 @@ static void logbook_folds_repeats(void **state)
 	strtab_destroy(names);
 }
 
+/* ---- traces from other tools' files: no span is ever out of reach ---------------------- */
+
+/* An OTLP/JSON document of spans given as (id, parent, name, start ms, end ms). */
+struct fspan {
+	unsigned id, parent;
+	const char *name;
+	double start_ms, end_ms;
+};
+
+struct ftrace {
+	struct snapshot snap;
+	struct store *store;
+	const struct trace *t;
+};
+
+static void foreign_open(struct ftrace *f, const struct fspan *sp, size_t n)
+{
+	size_t cap = 256 + n * 256, used = 0;
+	char *doc = test_malloc(cap);
+	used += (size_t)snprintf(doc, cap, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+	                         "\"value\":{\"stringValue\":\"svc\"}}]},\"scopeSpans\":[{\"scope\":{\"name\":\"s\"},\"spans\":[");
+	for (size_t i = 0; i < n; i++) {
+		char parent[64] = "";
+		if (sp[i].parent)
+			snprintf(parent, sizeof parent, "\"parentSpanId\":\"%016x\",", sp[i].parent);
+		used += (size_t)snprintf(doc + used, cap - used,
+		                         "%s{\"traceId\":\"%032x\",\"spanId\":\"%016x\",%s\"name\":\"%s\",\"kind\":1,"
+		                         "\"startTimeUnixNano\":\"%lld\",\"endTimeUnixNano\":\"%lld\"}",
+		                         i ? "," : "", 0xabcu, sp[i].id, parent, sp[i].name,
+		                         1772445600000000000LL + (long long)(sp[i].start_ms * 1e6),
+		                         1772445600000000000LL + (long long)(sp[i].end_ms * 1e6));
+		assert_true(used < cap);
+	}
+	used += (size_t)snprintf(doc + used, cap - used, "]}]}]}");
+	assert_true(used < cap);
+	struct obslab_error err;
+	assert_true(snapshot_parse(doc, used, &f->snap, &err));
+	test_free(doc);
+	f->store = snapshot_store(&f->snap);
+	assert_int_equal(store_trace_count(f->store), 1);
+	f->t = store_trace(f->store, 0);
+}
+
+static void foreign_close(struct ftrace *f)
+{
+	store_destroy(f->store);
+	snapshot_free(&f->snap);
+}
+
+static const char *row_name(const struct ftrace *f, const struct wf_row *row)
+{
+	return strtab_get(f->snap.names, f->t->spans[row->span].name);
+}
+
+/* Every span of the trace has a row of its own, or is counted by the folded
+ * group that hides it. */
+static void assert_every_span_reachable(const struct ftrace *f, const struct waterfall *wf)
+{
+	size_t shown = 0, hidden = 0;
+	for (size_t i = 0; i < wf->nrows; i++) {
+		if (wf->rows[i].kind == WF_ROW_SPAN)
+			shown++;
+		else if (!wf->rows[i].expanded)
+			shown += wf->rows[i].count, hidden += wf->rows[i].hidden;
+	}
+	assert_int_equal(shown + hidden, f->t->nspans);
+}
+
+/* 10 RPC calls, each running one query (rpcloop): the group keeps the
+ * queries under their calls when unfolded, and counts them when folded. */
+static void group_members_keep_their_children(void **state)
+{
+	(void)state;
+	struct fspan sp[21] = { { 1, 0, "GET /rpc", 0, 40 } };
+	for (unsigned i = 0; i < 10; i++) {
+		sp[1 + 2 * i] = (struct fspan){ 100 + i, 1, "GET /user", i * 3 + 0.1, i * 3 + 2.6 };
+		sp[2 + 2 * i] = (struct fspan){ 200 + i, 100 + i, "SELECT users", i * 3 + 0.3, i * 3 + 1.8 };
+	}
+	struct ftrace f;
+	foreign_open(&f, sp, 21);
+	struct waterfall wf;
+	waterfall_init(&wf);
+	waterfall_build(&wf, f.t, NULL);
+	/* root, group ×10, then each call with its query under it */
+	assert_int_equal(wf.nrows, 1 + 1 + 20);
+	assert_int_equal(wf.rows[1].kind, WF_ROW_GROUP);
+	assert_int_equal(wf.rows[1].count, 10);
+	assert_true(wf.rows[1].expanded);
+	assert_int_equal(wf.rows[1].hidden, 0);
+	assert_int_equal(wf.rows[1].busy_ns, 10 * 2500000);
+	for (size_t k = 0; k < 10; k++) {
+		const struct wf_row *call = &wf.rows[2 + 2 * k], *query = &wf.rows[3 + 2 * k];
+		assert_int_equal(call->kind, WF_ROW_SPAN);
+		assert_string_equal(row_name(&f, call), "GET /user");
+		assert_int_equal(call->depth, 2);
+		assert_int_equal(call->last_sibling, k == 9);
+		assert_string_equal(row_name(&f, query), "SELECT users");
+		assert_int_equal(query->depth, 3);
+		assert_true(query->last_sibling);
+		assert_int_equal(f.t->spans[query->span].parent_id, f.t->spans[call->span].span_id);
+	}
+	assert_every_span_reachable(&f, &wf);
+	assert_int_equal(wf.end_ns, f.t->spans[0].end_ns);
+
+	/* Folded: one row, saying the ten queries are under it. */
+	struct wf_folds folds = { 0 };
+	wf_folds_set(&folds, f.t->spans[wf.rows[1].span].name, WF_FOLD_CLOSED);
+	waterfall_build(&wf, f.t, &folds);
+	assert_int_equal(wf.nrows, 2);
+	assert_false(wf.rows[1].expanded);
+	assert_int_equal(wf.rows[1].hidden, 10);
+	assert_every_span_reachable(&f, &wf);
+	waterfall_free(&wf);
+	foreign_close(&f);
+}
+
+/* Five orphans, each with its own missing parent (orphans5), and a folded
+ * group whose members' subtrees are deep and hold a group of their own. */
+static void orphans_under_grouped_placeholders_are_shown(void **state)
+{
+	(void)state;
+	struct fspan sp[5];
+	for (unsigned i = 0; i < 5; i++)
+		sp[i] = (struct fspan){ 10 + i, 900 + i, "consume msg", i, i + 0.5 };
+	struct ftrace f;
+	foreign_open(&f, sp, 5);
+	struct waterfall wf;
+	waterfall_init(&wf);
+	waterfall_build(&wf, f.t, NULL);
+	/* missing root, group of 5 missing parents, each with its orphan */
+	assert_int_equal(wf.nrows, 1 + 1 + 10);
+	assert_int_equal(wf.rows[0].stand_in, WF_MISSING_ROOT);
+	assert_int_equal(wf.rows[1].kind, WF_ROW_GROUP);
+	assert_int_equal(wf.rows[1].stand_in, WF_MISSING_PARENT);
+	size_t orphans = 0;
+	for (size_t i = 2; i < wf.nrows; i++) {
+		if (wf.rows[i].stand_in == WF_REAL) {
+			assert_string_equal(row_name(&f, &wf.rows[i]), "consume msg");
+			assert_int_equal(wf.rows[i].depth, 3);
+			assert_int_equal(wf.rows[i - 1].stand_in, WF_MISSING_PARENT);
+			orphans++;
+		}
+	}
+	assert_int_equal(orphans, 5);
+	assert_every_span_reachable(&f, &wf);
+	waterfall_free(&wf);
+	foreign_close(&f);
+
+	/* 6 wrappers, each over connect → send with 5 queries at its end: 42 spans
+	 * below the folded group, a group inside each unfolded member. */
+	struct fspan deep[1 + 6 * 9];
+	size_t n = 0;
+	deep[n++] = (struct fspan){ 1, 0, "GET /deep", 0, 100 };
+	for (unsigned i = 0; i < 6; i++) {
+		double at = i * 10 + 1;
+		deep[n++] = (struct fspan){ 100 + i, 1, "orders.findMany", at, at + 9 };
+		deep[n++] = (struct fspan){ 200 + i, 100 + i, "pool.connect", at + 0.1, at + 8.9 };
+		deep[n++] = (struct fspan){ 300 + i, 200 + i, "pg.send", at + 0.2, at + 8.8 };
+		for (unsigned q = 0; q < 5; q++)
+			deep[n++] = (struct fspan){ 1000 + 10 * i + q, 300 + i, "SELECT orders", at + 0.3 + q * 1.5,
+			                            at + 1.5 + q * 1.5 };
+	}
+	foreign_open(&f, deep, n);
+	waterfall_build(&wf, f.t, NULL);
+	/* root, group ×6; per member: itself, connect, send, group ×5, 5 queries */
+	assert_int_equal(wf.nrows, 2 + 6 * 9);
+	assert_int_equal(wf.rows[5].kind, WF_ROW_GROUP);
+	assert_int_equal(wf.rows[5].depth, 5);
+	assert_int_equal(wf.rows[6].depth, 6);
+	assert_every_span_reachable(&f, &wf);
+	struct wf_folds folds = { 0 };
+	wf_folds_set(&folds, f.t->spans[wf.rows[1].span].name, WF_FOLD_CLOSED);
+	waterfall_build(&wf, f.t, &folds);
+	assert_int_equal(wf.nrows, 2);
+	assert_int_equal(wf.rows[1].hidden, 6 * 7);
+	assert_every_span_reachable(&f, &wf);
+	waterfall_free(&wf);
+	foreign_close(&f);
+}
+
+/* Five 2-span parent loops (cycles5) and five orphans: the cut loops group
+ * apart from the missing parents, each group named for what it holds. */
+static void cycle_cuts_never_group_as_missing_parents(void **state)
+{
+	(void)state;
+	struct fspan sp[15];
+	size_t n = 0;
+	for (unsigned i = 0; i < 5; i++) {
+		sp[n++] = (struct fspan){ 10 + 2 * i, 11 + 2 * i, "job0", i, i + 0.5 };
+		sp[n++] = (struct fspan){ 11 + 2 * i, 10 + 2 * i, "job1", i + 0.001, i + 0.499 };
+	}
+	for (unsigned i = 0; i < 5; i++)
+		sp[n++] = (struct fspan){ 50 + i, 900 + i, "job0", 5 + i, 5.5 + i };
+	struct ftrace f;
+	foreign_open(&f, sp, n);
+	struct waterfall wf;
+	waterfall_init(&wf);
+	waterfall_build(&wf, f.t, NULL);
+	size_t cut_groups = 0, missing_groups = 0, cut_members = 0, missing_members = 0;
+	for (size_t i = 0; i < wf.nrows; i++) {
+		const struct wf_row *r = &wf.rows[i];
+		if (r->kind == WF_ROW_GROUP) {
+			assert_int_equal(r->count, 5);
+			cut_groups += r->stand_in == WF_CYCLE_CUT;
+			missing_groups += r->stand_in == WF_MISSING_PARENT;
+		} else {
+			cut_members += r->stand_in == WF_CYCLE_CUT;
+			missing_members += r->stand_in == WF_MISSING_PARENT;
+		}
+	}
+	assert_int_equal(cut_groups, 1);
+	assert_int_equal(missing_groups, 1);
+	assert_int_equal(cut_members, 5);
+	assert_int_equal(missing_members, 5);
+	assert_int_equal(wf.nrows, 1 + 2 + 5 * 3 + 5 * 2);
+	assert_every_span_reachable(&f, &wf);
+	waterfall_free(&wf);
+	foreign_close(&f);
+}
+
+/* A child running past its root (bigskew): the axis covers it. */
+static void the_time_axis_covers_a_child_past_its_root(void **state)
+{
+	(void)state;
+	struct fspan sp[] = { { 1, 0, "GET /skew", 0, 10 }, { 2, 1, "SELECT x", 5, 25 }, { 3, 1, "GET other", 2, 32 } };
+	struct ftrace f;
+	foreign_open(&f, sp, 3);
+	struct waterfall wf;
+	waterfall_init(&wf);
+	waterfall_build(&wf, f.t, NULL);
+	assert_int_equal(wf.end_ns - f.t->spans[0].start_ns, 32000000);
+	assert_int_equal(span_duration_ns(&f.t->spans[0]), 10000000); /* the root's stays the root's */
+	waterfall_free(&wf);
+	foreign_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +387,10 @@ int main(void)
 		cmocka_unit_test(big_loops_fold_by_default_small_runs_never_group),
 		cmocka_unit_test(query_stats_per_fingerprint),
 		cmocka_unit_test(logbook_folds_repeats),
+		cmocka_unit_test(group_members_keep_their_children),
+		cmocka_unit_test(orphans_under_grouped_placeholders_are_shown),
+		cmocka_unit_test(cycle_cuts_never_group_as_missing_parents),
+		cmocka_unit_test(the_time_axis_covers_a_child_past_its_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,12 +9,15 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "obslab/otel.h"
+#include "obslab/spantree.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/textsafe.h"
+#include "obslab/xalloc.h"
 
 #define TEXT 1024  /* a line before the pane wraps it (longer: cut with "…") */
 #define VALUE 512  /* a value's text before it is made safe (then cut to VALUE + 128) */
@@ -292,6 +295,33 @@ const struct span_record *details_cycle_cut(const struct trace *t, const struct 
 	return NULL;
 }
 
+/* The spans of the loop cut at placeholder s: the spans under it marked as
+ * in a cycle (the loop's earliest hangs under s, the rest under it; a span
+ * merely hanging from the loop is not one of them). */
+static size_t loop_spans(const struct trace *t, const struct span_record *s)
+{
+	struct spantree tree;
+	spantree_init(&tree);
+	spantree_build(&tree, t);
+	uint32_t *walk = xmalloc_array(t->nspans, sizeof *walk);
+	size_t n = 0, top = 0;
+	uint32_t at = (uint32_t)(s - t->spans);
+	if (tree.first_child[at] != SPANTREE_NONE)
+		walk[top++] = tree.first_child[at];
+	while (top > 0) { /* each entry: a span, then its later siblings */
+		uint32_t x = walk[--top];
+		const struct otel_span *sp = otel_span_of(t->otel, &t->spans[x]);
+		n += sp && (sp->marks & OTEL_MARK_CYCLE);
+		if (tree.next_sibling[x] != SPANTREE_NONE)
+			walk[top++] = tree.next_sibling[x];
+		if (tree.first_child[x] != SPANTREE_NONE)
+			walk[top++] = tree.first_child[x];
+	}
+	free(walk);
+	spantree_free(&tree);
+	return n;
+}
+
 void details_placeholder(const struct trace *t, const struct span_record *s, const struct strtab *names,
                          details_line_fn *line, void *ctx)
 {
@@ -314,12 +344,13 @@ void details_placeholder(const struct trace *t, const struct span_record *s, con
 	} else if ((cut = details_cycle_cut(t, s)) != NULL) {
 		/* The id under it is obslab's own: name what the file says instead. */
 		const struct otel_span *sp = otel_span_of(t->otel, cut);
+		size_t loop = loop_spans(t, s);
 		char child[256];
 		details_safe(otel_text_of(t->otel, sp->name), sp->name.len, child, sizeof child);
 		say(o, ROLE_WARN, "%s parent cycle cut here", g->warn);
 		say(o, ROLE_NORMAL, "not a span: the file's parent chain loops: \"%s\" (span %016" PRIx64 ") names "
 		    "%016" PRIx64 " as its parent, whose own parents lead back to it; the loop is cut here and its %zu "
-		    "span%s shown under this node", child, sp->span_id, sp->parent_span_id, under, under == 1 ? " is" : "s are");
+		    "span%s shown under this node", child, sp->span_id, sp->parent_span_id, loop, loop == 1 ? " is" : "s are");
 	} else {
 		say(o, ROLE_WARN, "%s %s %016" PRIx64, g->warn, safe, s->span_id);
 		say(o, ROLE_NORMAL, "not a span: the file has no span %016" PRIx64 ", which %zu span%s name%s as "

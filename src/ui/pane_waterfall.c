@@ -1,15 +1,17 @@
 /* pane_waterfall — the shown trace as a time ruler and one bar per row;
  * the selected row is the model's, the scroll position the pane's own. A
  * placeholder (a parent or root the file does not hold) is a dimmed, marked
- * row; a span the reader marked (clock skew, duplicate id) says so. */
+ * row; a span the reader marked (clock skew, duplicate id) says so. The
+ * ruler covers every span's end: what runs past the root's end (skew) is
+ * drawn in the warning colour after a mark at the root's end. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "model.h"
 #include "pane.h"
-#include "details_otel.h"
 #include "draw.h"
+#include "obslab/duration.h"
 #include "obslab/otel.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
@@ -46,6 +48,12 @@ static size_t visible_rows(const struct pane *p)
 	return p->h > 3 ? (size_t)(p->h - 3) : 0; /* borders and the ruler */
 }
 
+/* The time axis: from the root's start over span ns; the root ends at root8
+ * (eighths of a cell), before the axis' end when a child runs past it. */
+struct axis {
+	int64_t t0, span, root8;
+};
+
 /* Position in eighths of a cell. */
 static int64_t pos8(int64_t t, int64_t t0, int64_t span, int cells)
 {
@@ -76,7 +84,7 @@ static void ruler_label(char *buf, size_t cap, int64_t ns)
 	memmove(cut, end, strlen(end) + 1);
 }
 
-static void draw_ruler(WINDOW *w, const struct columns *c, int64_t span_ns)
+static void draw_ruler(WINDOW *w, const struct columns *c, int64_t span_ns, int64_t root_ns)
 {
 	const struct glyphs *g = draw_glyphs();
 	if (span_ns <= 0)
@@ -90,7 +98,10 @@ static void draw_ruler(WINDOW *w, const struct columns *c, int64_t span_ns)
 		for (int m = 0; m < 3 && step * max_ticks < span_ns; m++)
 			step = base * (m == 0 ? 1 : m == 1 ? 2 : 5);
 	}
-	wattron(w, draw_attr(ROLE_DIM));
+	/* Past the root's end (a skewed child): "│root end" there, later ticks warned. */
+	static const char mark[] = "root end";
+	int root_x = root_ns < span_ns ? (int)(pos8(root_ns, 0, span_ns, c->bar) / 8) : -1;
+	int mark_w = root_x >= 0 && root_x + 1 + (int)strlen(mark) <= c->bar ? 1 + (int)strlen(mark) : 1;
 	for (int64_t t = 0; t <= span_ns; t += step) {
 		int x = (int)(pos8(t, 0, span_ns, c->bar) / 8);
 		char label[16];
@@ -100,24 +111,40 @@ static void draw_ruler(WINDOW *w, const struct columns *c, int64_t span_ns)
 			ruler_label(label, sizeof label, t);
 		if (x + 1 + (int)strlen(label) > c->bar)
 			break;
+		if (root_x >= 0 && x <= root_x + mark_w && x + 1 + (int)strlen(label) >= root_x)
+			continue; /* the mark stays readable */
+		attr_t a = draw_attr(root_x >= 0 && x > root_x ? ROLE_WARN : ROLE_DIM);
+		wattron(w, a);
 		mvwaddstr(w, 1, c->bar_x + x, g->tick);
 		draw_text(w, label, c->bar - x - 1);
+		wattroff(w, a);
 	}
-	wattroff(w, draw_attr(ROLE_DIM));
+	if (root_x >= 0) {
+		wattron(w, draw_attr(ROLE_WARN));
+		mvwaddstr(w, 1, c->bar_x + root_x, g->vline);
+		if (mark_w > 1)
+			waddstr(w, mark);
+		wattroff(w, draw_attr(ROLE_WARN));
+	}
 	mvwaddstr(w, 1, 1, "");
 	draw_text(w, "span", c->name);
 	wmove(w, 1, c->dur_x);
 	draw_text(w, "duration", c->dur);
 }
 
-static void placeholder_label(const struct model *m, const struct span_record *s, char *buf, size_t cap)
+/* "⚠ missing root", "⚠ parent cycle cut", "⚠ missing parent 1a2b3c4d…"
+ * (a group's: without the id, which differs between its members). */
+static void placeholder_label(const struct model *m, const struct wf_row *row, char *buf, size_t cap)
 {
 	const struct glyphs *g = draw_glyphs();
+	const struct span_record *s = &m->shown->spans[row->span];
 	const char *name = strtab_get(m->source->names, s->name);
-	if (s->parent_id == 0)
+	if (row->stand_in == WF_MISSING_ROOT)
 		snprintf(buf, cap, "%s %s", g->warn, name);
-	else if (details_cycle_cut(m->shown, s))
+	else if (row->stand_in == WF_CYCLE_CUT) /* its id is obslab's own, never shown */
 		snprintf(buf, cap, "%s parent cycle cut", g->warn);
+	else if (row->kind == WF_ROW_GROUP)
+		snprintf(buf, cap, "%s %s", g->warn, name);
 	else
 		snprintf(buf, cap, "%s %s %08" PRIx64 "%s", g->warn, name, s->span_id >> 32, g->ellipsis);
 }
@@ -152,9 +179,9 @@ static void draw_name(WINDOW *w, const struct model *m, const struct wf_row *row
 	const struct glyphs *g = draw_glyphs();
 	const struct span_record *s = &m->shown->spans[row->span];
 	char label[256], name[320];
-	bool placeholder = row->kind != WF_ROW_GROUP && (s->flags & SPAN_F_PLACEHOLDER);
-	if (placeholder) /* "⚠ missing parent 1a2b3c4d…", "⚠ missing root" */
-		placeholder_label(m, s, label, sizeof label);
+	bool placeholder = row->stand_in != WF_REAL;
+	if (placeholder)
+		placeholder_label(m, row, label, sizeof label);
 	else
 		model_span_label(m, s, label, sizeof label);
 	wmove(w, y, 1);
@@ -171,7 +198,10 @@ static void draw_name(WINDOW *w, const struct model *m, const struct wf_row *row
 	char suffix[64] = "", tag[48] = "";
 	if (row->kind == WF_ROW_GROUP) {
 		snprintf(name, sizeof name, "%s %s", row->expanded ? g->open : g->closed, label);
-		snprintf(suffix, sizeof suffix, " %s%u", g->times, row->count);
+		if (row->hidden) /* folded: the spans under its members are counted, not lost */
+			snprintf(suffix, sizeof suffix, " %s%u (+%u below)", g->times, row->count, row->hidden);
+		else
+			snprintf(suffix, sizeof suffix, " %s%u", g->times, row->count);
 		pane_finding_tag(model_row_finding(m, row, FINDING_N_PLUS_ONE),
 		                model_row_finding(m, row, FINDING_FULL_SCAN_LOOP), tag, sizeof tag);
 	} else {
@@ -195,9 +225,24 @@ static void draw_name(WINDOW *w, const struct model *m, const struct wf_row *row
 		waddch(w, ' ');
 }
 
-static void draw_span_bar(WINDOW *w, const struct span_record *s, int64_t t0, int64_t span,
-                          const struct columns *c, int y)
+/* A bar from a8 to b8 in attr, its part past the root's end warned. */
+static void draw_bar_upto_root(WINDOW *w, int y, const struct columns *c, int64_t a, int64_t b, attr_t attr,
+                               const struct axis *ax)
 {
+	if (b <= ax->root8)
+		draw_bar(w, y, c->bar_x, a, b, attr);
+	else if (a >= ax->root8)
+		draw_bar(w, y, c->bar_x, a, b, draw_attr(ROLE_WARN));
+	else {
+		draw_bar(w, y, c->bar_x, a, ax->root8, attr);
+		draw_bar(w, y, c->bar_x, ax->root8, b, draw_attr(ROLE_WARN));
+	}
+}
+
+static void draw_span_bar(WINDOW *w, const struct span_record *s, const struct axis *ax, const struct columns *c,
+                          int y)
+{
+	int64_t t0 = ax->t0, span = ax->span;
 	int64_t a = pos8(s->start_ns, t0, span, c->bar), b = pos8(s->end_ns, t0, span, c->bar);
 	if (s->flags & SPAN_F_PLACEHOLDER) { /* no span: where what hangs under it ran, dimmed */
 		wattron(w, draw_attr(ROLE_DIM));
@@ -208,7 +253,7 @@ static void draw_span_bar(WINDOW *w, const struct span_record *s, int64_t t0, in
 		return;
 	}
 	if (!(s->flags & SPAN_F_DB)) {
-		draw_bar(w, y, c->bar_x, a, b, draw_attr(ROLE_APP));
+		draw_bar_upto_root(w, y, c, a, b, draw_attr(ROLE_APP), ax);
 		return;
 	}
 	/* The simulated round trip comes first in a query's span. */
@@ -216,28 +261,30 @@ static void draw_span_bar(WINDOW *w, const struct span_record *s, int64_t t0, in
 	if (s->u.db.net_wait_ns > 0 && net_end > a) {
 		draw_bar(w, y, c->bar_x, a, net_end, draw_attr(ROLE_NET));
 		if (b > net_end)
-			draw_bar(w, y, c->bar_x, net_end, b, draw_attr(ROLE_DB));
+			draw_bar_upto_root(w, y, c, net_end, b, draw_attr(ROLE_DB), ax);
 	} else {
-		draw_bar(w, y, c->bar_x, a, b, draw_attr(ROLE_DB));
+		draw_bar_upto_root(w, y, c, a, b, draw_attr(ROLE_DB), ax);
 	}
 }
 
-static void draw_group_bar(WINDOW *w, const struct model *m, const struct wf_row *row, int64_t t0,
-                           int64_t span, const struct columns *c, int y)
+static void draw_group_bar(WINDOW *w, const struct model *m, const struct wf_row *row, const struct axis *ax,
+                           const struct columns *c, int y)
 {
 	const struct glyphs *g = draw_glyphs();
-	int from = (int)(pos8(row->start_ns, t0, span, c->bar) / 8);
-	int to = (int)((pos8(row->end_ns, t0, span, c->bar) + 7) / 8);
+	int from = (int)(pos8(row->start_ns, ax->t0, ax->span, c->bar) / 8);
+	int to = (int)((pos8(row->end_ns, ax->t0, ax->span, c->bar) + 7) / 8);
 	wattron(w, draw_attr(ROLE_DIM));
 	for (int x = from; x < to && x < c->bar; x++)
 		mvwaddstr(w, y, c->bar_x + x, g->light);
 	wattroff(w, draw_attr(ROLE_DIM));
 	if (row->expanded)
 		return;
-	/* Folded: every member still shows where it ran, a comb of slivers. */
-	const struct span_record *first = &m->shown->spans[row->span];
-	for (uint32_t k = 0; k < row->count; k++)
-		draw_span_bar(w, first + k, t0, span, c, y);
+	/* Folded: every member still shows where it ran, a comb of slivers.
+	 * Members are siblings, not neighbours in the trace (their children
+	 * may come between). */
+	const uint32_t *next = m->wf.tree.next_sibling;
+	for (uint32_t k = 0, s = row->span; k < row->count && s != SPANTREE_NONE; k++, s = next[s])
+		draw_span_bar(w, &m->shown->spans[s], ax, c, y);
 }
 
 /* A request that has run a second or more, on the bottom border (or in the
@@ -295,7 +342,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	const struct trace *t = m->shown;
 	char title[512] = "Waterfall";
 	if (t) {
-		char dur[16];
+		char dur[16]; /* the root's: a skewed child's time past it is on the ruler */
 		draw_duration(dur, sizeof dur, span_duration_ns(&t->spans[0]));
 		const char *dot = draw_glyphs()->dot;
 		/* A trace from other settings says so first: its figures are not the lab's now. */
@@ -322,8 +369,15 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		return;
 	}
 	struct columns c = columns(p);
-	int64_t t0 = t->spans[0].start_ns, span = span_duration_ns(&t->spans[0]);
-	draw_ruler(w, &c, span);
+	int64_t root = span_duration_ns(&t->spans[0]);
+	struct axis ax = { t->spans[0].start_ns, root, (int64_t)c.bar * 8 };
+	int64_t extent = duration_between(ax.t0, m->wf.end_ns);
+	if (extent > root) { /* a child ran past the root */
+		ax.span = extent;
+		/* at a cell's edge, after the root's own last cell: no split cells */
+		ax.root8 = (pos8(t->spans[0].end_ns, ax.t0, ax.span, c.bar) + 7) / 8 * 8;
+	}
+	draw_ruler(w, &c, ax.span, root);
 
 	size_t rows = visible_rows(p);
 	for (size_t i = 0; i < rows && st->list.top + i < m->wf.nrows; i++) {
@@ -338,9 +392,9 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		if (selected)
 			wattroff(w, sel);
 		if (row->kind == WF_ROW_GROUP)
-			draw_group_bar(w, m, row, t0, span, &c, y);
+			draw_group_bar(w, m, row, &ax, &c, y);
 		else
-			draw_span_bar(w, &t->spans[row->span], t0, span, &c, y);
+			draw_span_bar(w, &t->spans[row->span], &ax, &c, y);
 		char dur[16];
 		draw_duration(dur, sizeof dur, row->kind == WF_ROW_GROUP ? row->busy_ns : row->end_ns - row->start_ns);
 		if (selected)
