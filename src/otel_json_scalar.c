@@ -81,11 +81,11 @@ bool otel_json_take_double(struct reader *r, struct jp *jp, double *out, const c
 			buf[len] = '\0';
 			char *end;
 			if (strcmp(buf, "NaN") == 0) {
-				*out = NAN;
+				*out = (double)NAN;
 				return true;
 			}
 			if (strcmp(buf, "Infinity") == 0 || strcmp(buf, "-Infinity") == 0) {
-				*out = buf[0] == '-' ? -INFINITY : INFINITY;
+				*out = buf[0] == '-' ? -(double)INFINITY : (double)INFINITY;
 				return true;
 			}
 			*out = strtod(buf, &end);

@@ -3,6 +3,7 @@
  * store and analyse. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "obslab/analysis.h"
