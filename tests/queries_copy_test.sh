@@ -90,7 +90,7 @@ lab() {
 	expect 'copied trace id [0-9a-f]{8}… \(OSC 52\)' "$size lab y t"
 	# the ids are those of the span the details show
 	keys Tab # the details pane: reading it holds the trace
-	expect 'held while you read the details' "$size lab details focused"
+	expect 'history · held for the details' "$size lab details focused"
 	keys BTab BTab Home # the waterfall, its root
 	keys Tab Tab End # its last lines: the ids
 	expect 'span [0-9a-f]{16} · parent \(root\)' "$size lab root details"

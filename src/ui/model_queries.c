@@ -192,9 +192,8 @@ void model_hold_for_details(struct model *m, bool on)
 {
 	if (on && m->follow && !m->source->ops->reads_only && m->shown_seq) {
 		m->follow = false;
-		m->q.held = true;
-		model_message(m, false, "trace #%" PRIu64 " held while you read the details (Tab away or L: live again)",
-		              m->shown_seq);
+		m->q.held = true; /* the status bar says so (source_lab.c) */
+		m->changed |= MODEL_STATUS;
 	} else if (!on && m->q.held) {
 		m->q.held = false;
 		model_live(m);
