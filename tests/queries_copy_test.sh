@@ -110,6 +110,7 @@ lab() {
 	while [ $SECONDS -lt $deadline ] && [ "$now" = "$held" ]; do sleep 0.2; now=$(screen | grep -oE 'Waterfall · trace #[0-9]+' | head -1); done
 	[ "$now" != "$held" ] && ok || bad "$size lab: after Tab away the view still holds $held"
 	keys q
+	expect 'EXIT=0' "$size lab quit" # under ASan: no error, no leak
 }
 
 file() {
@@ -133,7 +134,29 @@ file() {
 	copied t 4bf92f3577b34da6a3ce929d0e0e4736 "$size file trace id"
 	expect 'copied trace id 4bf92f35… \(OSC 52\)' "$size file y t"
 	keys q
+	expect 'EXIT=0' "$size file quit"
 }
+
+# A SQL text that carries its own OSC 52 (ESC ] 52 ... BEL): copied as base64,
+# it reaches the clipboard as the file has it, byte for byte, and sets nothing itself.
+hostile() {
+	cp "$src/tests/hostile/queries/sql_osc52.otlp.json" h.json
+	explorer 100 30 open h.json
+	started "hostile" || return
+	keys j # the database span
+	expect 'SELECT shop\.orders  \(client span\)' "hostile span"
+	tm delete-buffer 2>/dev/null
+	keys y s
+	expect 'copied the SQL \(31 bytes\) \(OSC 52\)' "hostile y s"
+	local got want
+	got=$(tm show-buffer 2>/dev/null | od -An -c | tr -s ' \n' ' ')
+	want=$(printf 'SELECT 1 /* \033]52;c;ZXZpbA==\007 */' | od -An -c | tr -s ' \n' ' ')
+	[ "$got" = "$want" ] && ok || bad "hostile: the buffer holds '$got', want '$want'"
+	[ "$(tm list-buffers 2>/dev/null | grep -c .)" = 1 ] && ok || bad "hostile: the text set a buffer of its own: $(tm list-buffers)"
+	keys q
+	expect 'EXIT=0' "hostile quit"
+}
+hostile
 
 for size in "80 24" "200 60"; do
 	# shellcheck disable=SC2086
