@@ -40,6 +40,10 @@ enum action {
 	ACT_HOME,
 	ACT_END,
 	ACT_FOLD,
+	/* lists and copying (the query list; the details pane) */
+	ACT_SORT_PREV,
+	ACT_SORT_NEXT,
+	ACT_COPY,
 	/* the program */
 	ACT_HELP,
 	ACT_BACK,

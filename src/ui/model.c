@@ -7,6 +7,7 @@
 #include "model.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -100,6 +101,9 @@ void model_status_line(const struct model *m, char *buf, size_t cap)
 	const struct glyphs *g = draw_glyphs();
 	if (m->confirm.open)
 		model_confirm_line(m, buf, cap);
+	else if (m->q.copy_prompt)
+		snprintf(buf, cap, " copy to the clipboard (OSC 52):  s the SQL  %s  i the span id  %s  t the trace id  %s  Esc cancels",
+		         g->dot, g->dot, g->dot);
 	else if (m->export_prompt)
 		snprintf(buf, cap, " export a snapshot as:  n native  %s  o OTLP/JSON  %s  c Chrome (Perfetto)  %s  Esc cancels",
 		         g->dot, g->dot, g->dot);
@@ -142,6 +146,7 @@ static void refresh_queries(struct model *m)
 	                   ? recent_query_stats(&m->window, window_now(m), m->queries, MODEL_MAX_QUERIES)
 	                   : analysis_query_stats(m->shown, m->queries, MODEL_MAX_QUERIES);
 	m->nqueries = n < MODEL_MAX_QUERIES ? n : MODEL_MAX_QUERIES;
+	model_sort_queries(m);
 	m->changed |= MODEL_QUERIES;
 }
 
@@ -164,6 +169,7 @@ void model_step(struct model *m, int dir)
 	if (!t)
 		return;
 	m->follow = t == store_latest(store);
+	m->q.held = false; /* the user chose the trace: nothing to give back */
 	model_show(m, t->seq);
 	m->changed |= MODEL_STATUS;
 }
@@ -172,6 +178,7 @@ void model_live(struct model *m)
 {
 	const struct trace *latest = store_latest(m->source->store);
 	m->follow = true;
+	m->q.held = false;
 	if (latest && latest->seq != m->shown_seq)
 		model_show(m, latest->seq);
 	m->changed |= MODEL_STATUS;
@@ -180,6 +187,7 @@ void model_live(struct model *m)
 void model_select(struct model *m, size_t row)
 {
 	m->selected = m->wf.nrows && row >= m->wf.nrows ? m->wf.nrows - 1 : row;
+	m->q.details = false; /* a span chosen: the details pane shows it, not the query */
 	m->changed |= MODEL_SELECTION;
 }
 
@@ -392,6 +400,7 @@ void model_init(struct model *m, struct source *src, const struct source_start *
 	m->findings_cfg = *findings_cfg;
 	m->export_dir = export_dir;
 	m->follow = true;
+	m->q.sort = QUERY_SORT_TOTAL; /* most total time first, as the list always began */
 	logbook_init(&m->logbook);
 	m->log_anchor = clock_anchor();
 	waterfall_init(&m->wf);
@@ -415,6 +424,7 @@ void model_free(struct model *m)
 {
 	if (m->source && m->source->store)
 		store_set_observer(m->source->store, NULL, NULL);
+	free(model_take_clipboard(m, &(size_t){ 0 }));
 	waterfall_free(&m->wf);
 	findings_free(&m->findings);
 	findings_free(&m->scratch);

@@ -48,6 +48,9 @@ enum model_change {
 
 enum measure_kind { MEASURE_COMPARE, MEASURE_SWEEP };
 
+/* The query list's sort column (its columns, left to right), most first. */
+enum query_sort { QUERY_SORT_CALLS, QUERY_SORT_TOTAL, QUERY_SORT_MEAN, QUERY_SORT_P95, QUERY_SORT_ROWS, QUERY_SORT_COUNT };
+
 /* A comparison or a sweep: what was asked, under which settings, and the
  * medians of what has been measured so far. */
 struct measurement {
@@ -125,6 +128,18 @@ struct model {
 		bool open;               /* c or s asked first: Enter starts it, any other key does not */
 		enum measure_kind kind;
 	} confirm;
+
+	/* the query list and copying (model_queries.c) */
+	struct {
+		enum query_sort sort;    /* the column the list is sorted by (QUERY_SORT_TOTAL at start) */
+		bool chosen;             /* Enter on a query: its spans highlighted in the waterfall */
+		uint32_t fingerprint;    /* the chosen query */
+		bool details;            /* the details pane shows the chosen query (until a span is selected) */
+		bool copy_prompt;        /* y was pressed: the next key picks what to copy */
+		char *clipboard;         /* an OSC 52 sequence for the shell to write (xmalloc'd), or NULL */
+		size_t clipboard_len;
+		bool held;               /* the details pane is read: the shown trace is held, not followed */
+	} q;
 };
 
 /* model.c */
@@ -213,6 +228,30 @@ void model_format_long(char *buf, size_t cap, int64_t ns);
 int64_t model_scale_request(const struct trace *t, uint32_t n);
 /* The database's cost of one row stepped in a full scan, for that model. */
 #define MODEL_SCAN_STEP_NS 40.0
+
+/* model_queries.c: the query list's sort, the query chosen with Enter, copying. */
+void model_sort_queries(struct model *m);             /* m->queries by m->q.sort (refresh_queries calls it) */
+void model_step_query_sort(struct model *m, int dir); /* the previous (-1) or next (+1) column */
+const char *model_query_sort_name(enum query_sort sort);
+/* Enter on query `index` of the list: its spans highlighted in the
+ * waterfall (the first selected), its whole SQL in the details pane; Enter
+ * on the chosen one again clears it. */
+void model_choose_query(struct model *m, size_t index);
+/* Whether a waterfall row is (or folds) a span of the chosen query. */
+bool model_row_highlighted(const struct model *m, const struct wf_row *row);
+/* The text `y s` copies for a span: its fingerprint (a lab span), or the
+ * db.query.text the file gave (a foreign one); NULL for a span without SQL. */
+const char *model_span_sql(const struct model *m, const struct span_record *s);
+void model_set_copy_prompt(struct model *m, bool on);
+/* y then s (SQL), i (span id), t (trace id): the OSC 52 sequence is kept
+ * for the shell (model_take_clipboard); the status bar says what was copied,
+ * or why nothing was. */
+void model_copy(struct model *m, int what);
+/* The pending sequence (the caller frees it), or NULL. */
+char *model_take_clipboard(struct model *m, size_t *len);
+/* The details pane took (true) or left (false) the focus: a live source's
+ * shown trace is held while it is read, and followed again after. */
+void model_hold_for_details(struct model *m, bool on);
 
 /* Writes the store as a snapshot file in export_dir; says how it went. */
 void model_export(struct model *m, enum snapshot_format format);

@@ -34,6 +34,9 @@ enum intent_kind {
 	INTENT_REDRAW,      /* the pane's own state changed: redraw it */
 	INTENT_SELECT_ROW,  /* select waterfall row `row` */
 	INTENT_TOGGLE_FOLD, /* fold or unfold the group at (or around) row `row` */
+	/* the query list */
+	INTENT_SORT_QUERIES, /* the sort column: `row` 0 the previous, 1 the next */
+	INTENT_CHOOSE_QUERY, /* Enter on query `row`: highlight its spans, its SQL in the details */
 };
 
 struct intent {
@@ -57,6 +60,7 @@ struct pane_ops {
 	struct intent (*click)(struct pane *p, const struct model *m, int y, int x);
 	/* After a change it watches (changed: model bits, or PANE_RESIZED); may be NULL. */
 	void (*sync)(struct pane *p, const struct model *m, unsigned changed);
+	bool holds_trace;     /* focused, it holds a live source's shown trace (it is being read) */
 };
 
 struct pane {

@@ -1,7 +1,10 @@
 /* pane_details — everything known about the selected span (or group):
- * its figures, attributes and ids, and what the findings about it say. A
- * span from someone else's file says what its otel_span carries
- * (details_otel.c), and nothing of the lab's. */
+ * its figures, attributes and ids, and what the findings about it say; or
+ * the query chosen in the query list, its whole SQL. A span from someone
+ * else's file says what its otel_span carries (details_otel.c), and nothing
+ * of the lab's. The window is rewritten only when what it shows changed
+ * (text, scroll, focus, size), and focused it holds a live trace still
+ * (model_hold_for_details): reading it, the text does not move. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +37,8 @@ struct lines {
 struct details_state {
 	struct pane_list list;
 	struct lines lines;
+	uint64_t drawn;  /* a hash of what the window shows: equal, it is not rewritten */
+	bool fresh;      /* a new window (layout): rewrite it whatever it held */
 };
 
 static void add(struct lines *l, enum draw_role role, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -231,6 +236,54 @@ static void describe_group(struct lines *l, const struct model *m, const struct 
 	add(l, ROLE_DIM, "Enter %s its rows", row->expanded ? "folds" : "unfolds");
 }
 
+/* The query chosen in the query list: its figures and its whole SQL. */
+static void describe_query(struct lines *l, const struct model *m)
+{
+	const struct glyphs *g = draw_glyphs();
+	const struct query_stat *q = NULL;
+	for (size_t i = 0; i < m->nqueries && !q; i++)
+		if (m->queries[i].fingerprint == m->q.fingerprint)
+			q = &m->queries[i];
+	add(l, ROLE_TITLE, "query  (chosen in the query list)");
+	if (q) {
+		char calls[32], total[16], mean[16], p95[16], rows[32];
+		draw_count(calls, sizeof calls, q->calls);
+		draw_duration(total, sizeof total, q->total_ns);
+		draw_duration(mean, sizeof mean, q->mean_ns);
+		draw_duration(p95, sizeof p95, q->p95_ns);
+		if (q->rows_known)
+			draw_count(rows, sizeof rows, q->rows);
+		else
+			snprintf(rows, sizeof rows, "not given");
+		add(l, ROLE_NORMAL, "%s call%s %s total %s %s mean %s %s p95 %s %s rows %s", calls, q->calls == 1 ? "" : "s",
+		    g->dot, total, g->dot, mean, g->dot, p95, g->dot, rows);
+	}
+	add_text(l, ROLE_DB, strtab_get(m->source->names, m->q.fingerprint));
+	add(l, ROLE_DIM, "its spans are marked %s in the waterfall %s y s copies this SQL %s Enter on it again clears",
+	    draw_unicode() ? "◀" : "<", g->dot, g->dot);
+}
+
+/* FNV-1a over what a draw would put in the window. */
+static uint64_t hash_bytes(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t shown_hash(const struct pane *p, const struct details_state *st, bool focus)
+{
+	uint64_t h = 14695981039346656037ull;
+	int geometry[5] = { p->h, p->w, focus, (int)st->list.top, (int)st->lines.n };
+	h = hash_bytes(h, geometry, sizeof geometry);
+	for (size_t i = 0; i < st->lines.n; i++) {
+		h = hash_bytes(h, &st->lines.line[i].role, sizeof st->lines.line[i].role);
+		h = hash_bytes(h, st->lines.line[i].text, strlen(st->lines.line[i].text) + 1);
+	}
+	return h;
+}
+
 /* The rows for text: one fewer when the text is longer than the pane,
  * the last row then saying how much more is below. */
 static size_t visible_rows(const struct pane *p, size_t nlines)
@@ -244,13 +297,13 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	WINDOW *w = p->win;
 	struct details_state *st = p->priv;
 	struct lines *lines = &st->lines;
-	werase(w);
-	draw_frame(w, "Details", focus);
 	const struct wf_row *row = model_selected_row(m);
 	lines->n = 0;
 	int width = p->w - 4;
 	lines->width = width;
-	if (!row)
+	if (m->q.details && m->q.chosen)
+		describe_query(lines, m);
+	else if (!row)
 		add(lines, ROLE_DIM, "no span selected");
 	else if (row->kind == WF_ROW_GROUP)
 		describe_group(lines, m, row);
@@ -269,6 +322,13 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	size_t *top = &st->list.top;
 	if (*top + rows > lines->n)
 		*top = lines->n > rows ? lines->n - rows : 0;
+	uint64_t h = shown_hash(p, st, focus);
+	if (h == st->drawn && !st->fresh)
+		return; /* the same text as on screen: nothing to rewrite */
+	st->drawn = h;
+	st->fresh = false;
+	werase(w);
+	draw_frame(w, "Details", focus);
 	/* Cut: the last row says how much is below (Tab focuses the pane, j/k scroll). */
 	size_t below = *top + rows < lines->n ? lines->n - (*top + rows) : 0;
 	if (below) {
@@ -294,6 +354,8 @@ static void sync(struct pane *p, const struct model *m, unsigned changed)
 	struct details_state *st = p->priv;
 	if (changed & MODEL_SELECTION)
 		st->list.top = 0;
+	if (changed & PANE_RESIZED)
+		st->fresh = true;
 }
 
 static struct intent handle(struct pane *p, const struct model *m, enum action action)
@@ -311,4 +373,5 @@ const struct pane_ops pane_details_ops = {
 	.draw = draw,
 	.handle = handle,
 	.sync = sync,
+	.holds_trace = true,
 };

@@ -1,6 +1,8 @@
 /* pane_queries — the shown trace's statements (or the last minute's; a
- * file's: all its traces'), one entry per fingerprint, most total time
- * first: a line of figures, then the fingerprint itself. */
+ * file's: all its traces'), one entry per fingerprint, sorted by the column
+ * the header marks (< > change it; most total time first at start): a line
+ * of figures, then the fingerprint itself. Enter on one highlights its spans
+ * in the waterfall and shows its whole SQL in the details pane. */
 #include <stdio.h>
 
 #include "model.h"
@@ -17,6 +19,13 @@ static const char *const columns[] = { "calls", "total", "mean", "p95", "rows" }
 #define NCOLUMNS (sizeof columns / sizeof columns[0])
 #define KEPT_COLUMNS 2
 #define COLUMN_GAP 2
+
+/* The column titles, the sort column marked: "total▾". */
+static void column_titles(const struct model *m, char title[NCOLUMNS][16])
+{
+	for (size_t c = 0; c < NCOLUMNS; c++)
+		snprintf(title[c], sizeof title[c], "%s%s", columns[c], c == (size_t)m->q.sort ? draw_glyphs()->open : "");
+}
 
 static void query_cells(const struct query_stat *q, char cell[NCOLUMNS][32])
 {
@@ -54,8 +63,10 @@ static void query_tag(const struct model *m, const struct query_stat *q, char *t
 static size_t fit_columns(const struct model *m, const struct pane_list *l, size_t shown, int inner,
                           int width[NCOLUMNS])
 {
+	char title[NCOLUMNS][16];
+	column_titles(m, title);
 	for (size_t c = 0; c < NCOLUMNS; c++)
-		width[c] = draw_width(columns[c]);
+		width[c] = draw_width(title[c]);
 	int tags = 0;
 	for (size_t i = 0; i < shown && l->top + i < m->nqueries; i++) {
 		char cell[NCOLUMNS][32], tag[48];
@@ -94,11 +105,15 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	size_t shown = visible_queries(p);
 	int width[NCOLUMNS];
 	size_t ncols = fit_columns(m, l, shown, inner, width);
-	wattron(w, draw_attr(ROLE_DIM));
+	char titles[NCOLUMNS][16];
+	column_titles(m, titles);
 	wmove(w, 1, 1);
-	for (size_t c = 0; c < ncols; c++)
-		draw_right(w, columns[c], width[c]);
-	wattroff(w, draw_attr(ROLE_DIM));
+	for (size_t c = 0; c < ncols; c++) {
+		attr_t a = draw_attr(c == (size_t)m->q.sort ? ROLE_TITLE : ROLE_DIM);
+		wattron(w, a);
+		draw_right(w, titles[c], width[c]);
+		wattroff(w, a);
+	}
 
 	for (size_t i = 0; i < shown && l->top + i < m->nqueries; i++) {
 		size_t k = l->top + i;
@@ -122,6 +137,8 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 			draw_fmt(w, inner - used, " %s", tag);
 			wattroff(w, draw_attr(ROLE_WARN));
 		}
+		if (m->q.chosen && m->q.fingerprint == q->fingerprint) /* its spans highlighted in the waterfall */
+			draw_at(w, y + 1, 1, draw_unicode() ? "▶" : ">", 1);
 		wattron(w, draw_attr(ROLE_DB));
 		draw_at(w, y + 1, 3, strtab_get(m->source->names, q->fingerprint), inner - 3);
 		wattroff(w, draw_attr(ROLE_DB));
@@ -138,6 +155,11 @@ static void sync(struct pane *p, const struct model *m, unsigned changed)
 
 static struct intent handle(struct pane *p, const struct model *m, enum action action)
 {
+	const struct pane_list *l = p->priv;
+	if (action == ACT_SORT_PREV || action == ACT_SORT_NEXT)
+		return pane_intent(INTENT_SORT_QUERIES, action == ACT_SORT_NEXT);
+	if (action == ACT_FOLD)
+		return l->cursor < m->nqueries ? pane_intent(INTENT_CHOOSE_QUERY, l->cursor) : pane_intent(INTENT_NONE, 0);
 	bool moved = pane_move_cursor(p->priv, action, m->nqueries, visible_queries(p));
 	return pane_intent(moved ? INTENT_REDRAW : INTENT_NONE, 0);
 }

@@ -208,6 +208,10 @@ static void draw_name(WINDOW *w, const struct model *m, const struct wf_row *row
 		snprintf(name, sizeof name, "%s", label);
 		span_marks(m->shown, s, suffix, sizeof suffix);
 	}
+	if (model_row_highlighted(m, row)) { /* a span of the query chosen in the query list */
+		size_t n = strlen(suffix);
+		snprintf(suffix + n, sizeof suffix - n, " %s", draw_unicode() ? "◀" : "<");
+	}
 	int reserved = draw_width(suffix) + (tag[0] ? 1 + draw_width(tag) : 0);
 	if (placeholder)
 		wattron(w, draw_attr(ROLE_DIM));

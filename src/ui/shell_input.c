@@ -7,6 +7,9 @@
  */
 #include "shell.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "help.h"
 #include "keys.h"
 
@@ -25,6 +28,8 @@ static void apply(struct shell *sh, size_t pane, struct intent in)
 	case INTENT_REDRAW: break;
 	case INTENT_SELECT_ROW: model_select(&sh->model, in.row); break;
 	case INTENT_TOGGLE_FOLD: model_toggle_fold(&sh->model, in.row); break;
+	case INTENT_SORT_QUERIES: model_step_query_sort(&sh->model, in.row ? 1 : -1); break;
+	case INTENT_CHOOSE_QUERY: model_choose_query(&sh->model, in.row); break;
 	}
 	sh->panes[pane].dirty = true;
 	shell_take_changes(sh);
@@ -34,6 +39,8 @@ static void set_focus(struct shell *sh, size_t i)
 {
 	if (sh->focus == i)
 		return;
+	if (sh->panes[sh->focus].ops->holds_trace != sh->panes[i].ops->holds_trace)
+		model_hold_for_details(&sh->model, sh->panes[i].ops->holds_trace);
 	sh->panes[sh->focus].dirty = true;
 	sh->focus = i;
 	sh->panes[i].dirty = true;
@@ -137,6 +144,7 @@ static void handle_action(struct shell *sh, enum action action)
 	}
 	switch (action) {
 	case ACT_EXPORT: model_set_prompt(m, true); break;
+	case ACT_COPY: model_set_copy_prompt(m, true); break;
 	case ACT_SCOPE: model_toggle_scope(m); break;
 	case ACT_PREV_TRACE: model_step(m, -1); break;
 	case ACT_NEXT_TRACE: model_step(m, 1); break;
@@ -152,6 +160,8 @@ static void handle_action(struct shell *sh, enum action action)
 	case ACT_PAGE_DOWN:
 	case ACT_HOME:
 	case ACT_END:
+	case ACT_SORT_PREV:
+	case ACT_SORT_NEXT:
 	case ACT_FOLD: {
 		struct pane *p = &sh->panes[sh->focus];
 		if (p->ops->handle)
@@ -222,6 +232,20 @@ void shell_handle_key(struct shell *sh, int key)
 		model_answer_measure(m, yes);
 		if (yes)
 			shell_set_screen(sh, kind == MEASURE_COMPARE ? SCREEN_COMPARE : SCREEN_SWEEP);
+		shell_take_changes(sh);
+		mark(sh, MODEL_STATUS);
+		return;
+	}
+	if (m->q.copy_prompt) { /* the key after y picks what to copy */
+		model_set_copy_prompt(m, false);
+		model_copy(m, key);
+		size_t len;
+		char *seq = model_take_clipboard(m, &len);
+		if (seq) { /* plain OSC 52: tmux with set-clipboard on takes it and passes it on */
+			fwrite(seq, 1, len, stdout);
+			fflush(stdout);
+			free(seq);
+		}
 		shell_take_changes(sh);
 		mark(sh, MODEL_STATUS);
 		return;

@@ -162,7 +162,7 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 	else if (m->paused)
 		snprintf(where, sizeof where, "%s paused", g->paused);
 	else if (!m->follow)
-		snprintf(where, sizeof where, "history %s L for live", g->dot);
+		snprintf(where, sizeof where, "history %s %s", g->dot, m->q.held ? "held for the details" : "L for live");
 	else
 		snprintf(where, sizeof where, "%s live", g->live);
 
