@@ -96,7 +96,8 @@ static void draw_ruler(WINDOW *w, const struct columns *c, int64_t from, int64_t
 	}
 	wattron(w, draw_attr(ROLE_DIM));
 	int free_x = 0; /* a label never runs into the next tick's */
-	for (int64_t t = (from + step - 1) / step * step; t <= to; t += step) {
+	/* Zoomed in, the left edge is labelled first: where the range starts. */
+	for (int64_t t = from, next = (from + step - 1) / step * step; t <= to; t = next, next += step) {
 		int x = (int)(pos8(t, from, span_ns, c->bar) / 8);
 		char label[16];
 		if (t == 0)
@@ -122,7 +123,7 @@ static void draw_legend(WINDOW *w, const struct pane *p)
 {
 	const struct glyphs *g = draw_glyphs();
 	static const struct { enum draw_role role; const char *what; } keys[] = {
-		{ ROLE_APP, "application" }, { ROLE_NET, "network (simulated)" }, { ROLE_DB, "database" },
+		{ ROLE_APP, "app" }, { ROLE_NET, "network" }, { ROLE_DB, "database" },
 	};
 	int y = p->h - 2, x = 2, end = p->w - 2;
 	wmove(w, y, x);
@@ -135,7 +136,7 @@ static void draw_legend(WINDOW *w, const struct pane *p)
 	wattron(w, draw_attr(ROLE_DIM));
 	x += draw_text(w, g->light, end - x);
 	wattroff(w, draw_attr(ROLE_DIM));
-	x += draw_fmt(w, end - x, " group or placeholder  ");
+	x += draw_fmt(w, end - x, " group, placeholder  ");
 	wattron(w, draw_attr(ROLE_WARN));
 	x += draw_text(w, g->live, end - x);
 	wattroff(w, draw_attr(ROLE_WARN));
@@ -348,10 +349,10 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		char zoom[32] = "";
 		if (m->view.zoom_depth)
 			snprintf(zoom, sizeof zoom, " %s zoom %zu", dot, m->view.zoom_depth);
-		snprintf(title, sizeof title, "Waterfall %s trace #%llu%s%s %s %zu span%s %s %u quer%s %s %s%s%s", dot,
+		snprintf(title, sizeof title, "Waterfall%s %s trace #%llu%s%s %s %zu span%s %s %u quer%s %s %s%s", zoom, dot,
 		         (unsigned long long)t->seq, svc, old, dot, nspans, nspans == 1 ? "" : "s", dot, m->attr.queries,
 		         m->attr.queries == 1 ? "y" : "ies", dot, dur,
-		         t->spans[0].flags & SPAN_F_CANCELLED ? " (cancelled)" : "", zoom);
+		         t->spans[0].flags & SPAN_F_CANCELLED ? " (cancelled)" : "");
 	}
 	draw_frame(w, title, focus);
 	if (!t) {
