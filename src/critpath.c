@@ -28,7 +28,7 @@ void critpath_free(struct critpath *cp)
 	free(cp->on_path);
 	free(cp->sections);
 	free(cp->parent);
-	free(cp->order);
+	free(cp->children);
 	free(cp->first);
 	free(cp->cursor);
 	free(cp->clip_start);
@@ -44,7 +44,7 @@ static void reserve(struct critpath *cp, size_t n)
 	cp->cap = n;
 	cp->on_path = xrealloc_array(cp->on_path, n, sizeof *cp->on_path);
 	cp->parent = xrealloc_array(cp->parent, n, sizeof *cp->parent);
-	cp->order = xrealloc_array(cp->order, n, sizeof *cp->order);
+	cp->children = xrealloc_array(cp->children, n, sizeof *cp->children);
 	cp->first = xrealloc_array(cp->first, n + 1, sizeof *cp->first);
 	cp->cursor = xrealloc_array(cp->cursor, n, sizeof *cp->cursor);
 	cp->clip_start = xrealloc_array(cp->clip_start, n, sizeof *cp->clip_start);
@@ -62,21 +62,17 @@ static void add_section(struct critpath *cp, uint32_t span, int64_t start, int64
 	cp->sections[cp->nsections++] = (struct critpath_section){ span, start, end };
 }
 
-/* qsort has no context: the clipped ends being sorted by. */
-static const struct critpath *sorting;
-
 static int by_parent_then_latest_end(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	const struct critpath *cp = sorting;
-	if (cp->parent[x] != cp->parent[y])
-		return cp->parent[x] < cp->parent[y] ? -1 : 1;
-	if (cp->clip_end[x] != cp->clip_end[y])
-		return cp->clip_end[x] > cp->clip_end[y] ? -1 : 1;
+	const struct critpath_child *x = a, *y = b;
+	if (x->parent != y->parent)
+		return x->parent < y->parent ? -1 : 1;
+	if (x->end_ns != y->end_ns)
+		return x->end_ns > y->end_ns ? -1 : 1;
 	/* the same end: the later start waited less on the others */
-	if (cp->clip_start[x] != cp->clip_start[y])
-		return cp->clip_start[x] > cp->clip_start[y] ? -1 : 1;
-	return x < y ? -1 : x > y;
+	if (x->start_ns != y->start_ns)
+		return x->start_ns > y->start_ns ? -1 : 1;
+	return x->span < y->span ? -1 : x->span > y->span;
 }
 
 /* Parents, and each span's range clipped to its parent's (top down; a span
@@ -127,14 +123,12 @@ void critpath_compute(struct critpath *cp, const struct trace *t)
 	size_t m = 0;
 	for (uint32_t i = 1; i < n; i++)
 		if (cp->parent[i] != NONE)
-			cp->order[m++] = i;
-	sorting = cp;
-	qsort(cp->order, m, sizeof *cp->order, by_parent_then_latest_end);
-	sorting = NULL;
+			cp->children[m++] = (struct critpath_child){ cp->parent[i], i, cp->clip_start[i], cp->clip_end[i] };
+	qsort(cp->children, m, sizeof *cp->children, by_parent_then_latest_end);
 	for (size_t i = 0; i <= n; i++)
 		cp->first[i] = (uint32_t)m;
 	for (size_t k = m; k-- > 0;)
-		cp->first[cp->parent[cp->order[k]]] = (uint32_t)k;
+		cp->first[cp->children[k].parent] = (uint32_t)k;
 	for (size_t i = 0; i < n; i++)
 		cp->cursor[i] = cp->first[i];
 
@@ -150,8 +144,8 @@ void critpath_compute(struct critpath *cp, const struct trace *t)
 		 * later, or has no length there, never will be (the point only
 		 * moves back). */
 		uint32_t chosen = NONE;
-		for (uint32_t k = cp->cursor[cur]; k < m && cp->parent[cp->order[k]] == cur; k++) {
-			uint32_t c = cp->order[k];
+		for (uint32_t k = cp->cursor[cur]; k < m && cp->children[k].parent == cur; k++) {
+			uint32_t c = cp->children[k].span;
 			cp->cursor[cur] = k + 1;
 			if (cp->clip_end[c] <= point && cp->clip_start[c] < point) {
 				chosen = c;

@@ -29,6 +29,12 @@ struct critpath_section {
 	int64_t start_ns, end_ns;
 };
 
+/* Scratch: a child, as its parent's children are sorted. */
+struct critpath_child {
+	uint32_t parent, span;
+	int64_t start_ns, end_ns; /* clipped to the parent */
+};
+
 struct critpath {
 	bool *on_path;                     /* per span of the last trace: on the path */
 	struct critpath_section *sections; /* latest first, as the walk finds them */
@@ -36,7 +42,8 @@ struct critpath {
 	size_t nspans_on_path;
 	/* scratch, reused */
 	size_t cap, sections_cap;
-	uint32_t *parent, *order, *first, *cursor;
+	struct critpath_child *children;
+	uint32_t *parent, *first, *cursor;
 	int64_t *clip_start, *clip_end;
 	struct spantree tree;
 };
