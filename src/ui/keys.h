@@ -40,6 +40,16 @@ enum action {
 	ACT_HOME,
 	ACT_END,
 	ACT_FOLD,
+	/* the waterfall's view (model_waterfall.c) */
+	ACT_ZOOM_IN,
+	ACT_ZOOM_OUT,
+	ACT_PAN_LEFT,
+	ACT_PAN_RIGHT,
+	ACT_SLOWEST,
+	ACT_CRITICAL,
+	ACT_FOLD_ALL,
+	ACT_UNFOLD_ALL,
+	ACT_LEGEND,
 	/* the program */
 	ACT_HELP,
 	ACT_BACK,
