@@ -263,6 +263,9 @@ if opened skew; then
 expect 'Waterfall · trace #1 · svc · 3 spans · 0 queries · 10\.0ms ─'
 expect '┬5ms +│root end ┬15ms +┬20ms +┬25ms'
 expect 'GET other \(clock skew\) .* 30\.0ms'
+keys j z # zoomed into the skewed child: the range from its start, the root's end marked in it
+expect 'Waterfall · zoom 1 · trace #1'
+expect '┬2ms +.*│root end'
 keys q
 expect 'EXIT=0'
 fi

@@ -141,6 +141,15 @@ screen | grep -q '● live' && ok || bad "the explorer left live view on an esca
 keys '?'
 expect '─ Keys '
 shot=$(screen)
+# a help longer than the window scrolls: read it page by page
+for _ in 1 2 3 4 5; do
+	grep -q 'Keys (Up/Down scroll)' <<<"$shot" || break
+	before=$(screen)
+	keys NPage
+	for _ in $(seq 25); do [ "$(screen)" != "$before" ] && break; sleep 0.2; done
+	[ "$(screen)" = "$before" ] && break
+	shot+=$'\n'$(screen)
+done
 "$bin" --keys | sed -n 's/^| `\(.*\)` | \(.*\) |$/\2/p' >keys.txt
 missing=0
 while IFS= read -r help; do

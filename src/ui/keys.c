@@ -38,6 +38,17 @@ const struct key_binding key_bindings[] = {
 	{ { '<' }, "<", ACT_SORT_PREV, "sort the query list by the column to the left", NULL, 0, NULL },
 	{ { '>' }, ">", ACT_SORT_NEXT, "sort the query list by the column to the right", NULL, 0, NULL },
 	{ { 'y' }, "y", ACT_COPY, "copy (OSC 52): then s SQL, i span id, t trace id", NULL, 0, NULL },
+
+	/* the waterfall's view */
+	{ { 'z' }, "z", ACT_ZOOM_IN, "zoom into the selected span's time range (again: deeper)", NULL, 0, NULL },
+	{ { 'Z' }, "Z", ACT_ZOOM_OUT, "zoom out one level", NULL, 0, NULL },
+	{ { ',' }, ",", ACT_PAN_LEFT, "pan left while zoomed in", NULL, 0, NULL },
+	{ { '.' }, ".", ACT_PAN_RIGHT, "pan right while zoomed in", NULL, 0, NULL },
+	{ { 'S' }, "S", ACT_SLOWEST, "the slowest span: the longest that is not the root", NULL, 0, NULL },
+	{ { 'C' }, "C", ACT_CRITICAL, "critical path: the spans the request's end waited on", NULL, 0, NULL },
+	{ { 'F' }, "F", ACT_FOLD_ALL, "fold all groups of repeated queries", NULL, 0, NULL },
+	{ { 'A' }, "A", ACT_UNFOLD_ALL, "unfold all groups of repeated queries", NULL, 0, NULL },
+	{ { 'l' }, "l", ACT_LEGEND, "legend of the waterfall's colours", NULL, 0, NULL },
 	{ { '?', 'h', KEY_F(1) }, "? h F1", ACT_HELP, "this help", "help", 0, NULL },
 	{ { 27 }, "Esc", ACT_BACK, "close the help, the comparison or the sweep", NULL, 0, "close the help" },
 	{ { CTRL('l') }, "Ctrl-L", ACT_REDRAW, "redraw the screen", NULL, 0, NULL },

@@ -44,6 +44,17 @@ enum action {
 	ACT_SORT_PREV,
 	ACT_SORT_NEXT,
 	ACT_COPY,
+
+	/* the waterfall's view (model_waterfall.c) */
+	ACT_ZOOM_IN,
+	ACT_ZOOM_OUT,
+	ACT_PAN_LEFT,
+	ACT_PAN_RIGHT,
+	ACT_SLOWEST,
+	ACT_CRITICAL,
+	ACT_FOLD_ALL,
+	ACT_UNFOLD_ALL,
+	ACT_LEGEND,
 	/* the program */
 	ACT_HELP,
 	ACT_BACK,

@@ -158,6 +158,12 @@ void model_show(struct model *m, uint64_t seq)
 	findings_detect(&m->findings, m->shown, &m->findings_cfg, m->source->names);
 	refresh_queries(m);
 	relayout(m);
+	model_view_refresh(m);
+}
+
+void model_relayout(struct model *m)
+{
+	relayout(m);
 }
 
 void model_step(struct model *m, int dir)
@@ -426,6 +432,7 @@ void model_free(struct model *m)
 		store_set_observer(m->source->store, NULL, NULL);
 	free(model_take_clipboard(m, &(size_t){ 0 }));
 	waterfall_free(&m->wf);
+	critpath_free(&m->view.critpath);
 	findings_free(&m->findings);
 	findings_free(&m->scratch);
 	comparison_clear(&m->compare.results);

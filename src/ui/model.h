@@ -22,6 +22,7 @@
 
 #include "obslab/analysis.h"
 #include "obslab/comparison.h"
+#include "obslab/critpath.h"
 #include "obslab/findings.h"
 #include "obslab/logbook.h"
 #include "obslab/snapshot.h"
@@ -33,6 +34,7 @@
 
 #define MODEL_MAX_QUERIES 64
 #define MODEL_MAX_LOGGED_FINDINGS 16
+#define MODEL_ZOOM_DEPTH 32
 
 /* What changed since the shell last looked (model_take_changes). */
 enum model_change {
@@ -140,6 +142,17 @@ struct model {
 		size_t clipboard_len;
 		bool held;               /* the details pane is read: the shown trace is held, not followed */
 	} q;
+
+	/* the waterfall's view (model_waterfall.c): zoom, critical path, legend */
+	struct {
+		/* zoom levels, offsets from the root's start: [from, to) shown */
+		struct { int64_t from, to; } zoom[MODEL_ZOOM_DEPTH];
+		size_t zoom_depth;       /* 0: the whole trace */
+		bool critical;           /* C: the critical path highlighted */
+		bool legend;             /* l: the bar colours explained */
+		struct critpath critpath; /* of the shown trace, while critical is on */
+		uint64_t critpath_seq;   /* the trace it was computed for */
+	} view;
 };
 
 /* model.c */
@@ -252,6 +265,28 @@ char *model_take_clipboard(struct model *m, size_t *len);
 /* The details pane took (true) or left (false) the focus: a live source's
  * shown trace is held while it is read, and followed again after. */
 void model_hold_for_details(struct model *m, bool on);
+
+/* model_waterfall.c: the waterfall's view. Zoom and pan change only what
+ * is drawn (a time range), never the rows; fold all and unfold all go
+ * through the folds, as Enter does. */
+void model_zoom_in(struct model *m);     /* z: into the selected row's time range */
+void model_zoom_out(struct model *m);    /* Z: one level back */
+void model_pan(struct model *m, int dir); /* , and .: a quarter of the range left (-1) or right (+1) */
+/* The time range drawn, as offsets from the root's start (the whole trace
+ * when not zoomed), within the shown trace. */
+void model_view_range(const struct model *m, int64_t *from, int64_t *to);
+/* S: selects the slowest span, the longest that is not the root (its
+ * group unfolded if it is folded away). */
+void model_select_slowest(struct model *m);
+void model_toggle_critical(struct model *m);  /* C */
+void model_toggle_legend(struct model *m);    /* l */
+void model_fold_all(struct model *m, bool fold); /* F (true), A (false) */
+/* Whether a row's span (a group: any member) is on the critical path shown. */
+bool model_row_critical(const struct model *m, const struct wf_row *row);
+/* After the shown trace changed (model_show): the critical path again. */
+void model_view_refresh(struct model *m);
+/* model.c: the rows again after the folds changed; the selection stays within them. */
+void model_relayout(struct model *m);
 
 /* Writes the store as a snapshot file in export_dir; says how it went. */
 void model_export(struct model *m, enum snapshot_format format);

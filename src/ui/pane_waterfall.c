@@ -11,7 +11,6 @@
 #include "model.h"
 #include "pane.h"
 #include "draw.h"
-#include "obslab/duration.h"
 #include "obslab/otel.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
@@ -43,9 +42,10 @@ struct waterfall_state {
 };
 
 /* Rows of spans shown at the pane's present size. */
-static size_t visible_rows(const struct pane *p)
+static size_t visible_rows(const struct pane *p, const struct model *m)
 {
-	return p->h > 3 ? (size_t)(p->h - 3) : 0; /* borders and the ruler */
+	int legend = m->view.legend ? 1 : 0;
+	return p->h > 3 + legend ? (size_t)(p->h - 3 - legend) : 0; /* borders, the ruler, the legend */
 }
 
 /* The time axis: from the root's start over span ns; the root ends at root8
@@ -84,9 +84,14 @@ static void ruler_label(char *buf, size_t cap, int64_t ns)
 	memmove(cut, end, strlen(end) + 1);
 }
 
-static void draw_ruler(WINDOW *w, const struct columns *c, int64_t span_ns, int64_t root_ns)
+/* The time axis of [from, to] (offsets from the root's start): zoomed in,
+ * its labels are the zoomed range's ("12ms", "12.5ms", "13ms"). The root
+ * ends at root_ns: inside the range (a skewed child runs past it) a
+ * "│root end" mark stands there and later ticks are warned. */
+static void draw_ruler(WINDOW *w, const struct columns *c, int64_t from, int64_t to, int64_t root_ns)
 {
 	const struct glyphs *g = draw_glyphs();
+	int64_t span_ns = to - from;
 	if (span_ns <= 0)
 		return;
 	/* A 1-2-5 step giving a tick every 7 cells or more. */
@@ -100,10 +105,14 @@ static void draw_ruler(WINDOW *w, const struct columns *c, int64_t span_ns, int6
 	}
 	/* Past the root's end (a skewed child): "│root end" there, later ticks warned. */
 	static const char mark[] = "root end";
-	int root_x = root_ns < span_ns ? (int)(pos8(root_ns, 0, span_ns, c->bar) / 8) : -1;
+	int root_x = root_ns > from && root_ns < to ? (int)(pos8(root_ns, from, span_ns, c->bar) / 8) : -1;
 	int mark_w = root_x >= 0 && root_x + 1 + (int)strlen(mark) <= c->bar ? 1 + (int)strlen(mark) : 1;
-	for (int64_t t = 0; t <= span_ns; t += step) {
-		int x = (int)(pos8(t, 0, span_ns, c->bar) / 8);
+	int free_x = 0; /* a label never runs into the next tick's */
+	/* Zoomed in, the left edge is labelled first: where the range starts. */
+	for (int64_t t = from, next = (from + step - 1) / step * step; t <= to; t = next, next += step) {
+		if (next == t)
+			next += step;
+		int x = (int)(pos8(t, from, span_ns, c->bar) / 8);
 		char label[16];
 		if (t == 0)
 			snprintf(label, sizeof label, "0");
@@ -111,12 +120,14 @@ static void draw_ruler(WINDOW *w, const struct columns *c, int64_t span_ns, int6
 			ruler_label(label, sizeof label, t);
 		if (x + 1 + (int)strlen(label) > c->bar)
 			break;
+		if (x < free_x)
+			continue;
 		if (root_x >= 0 && x <= root_x + mark_w && x + 1 + (int)strlen(label) >= root_x)
 			continue; /* the mark stays readable */
-		attr_t a = draw_attr(root_x >= 0 && x > root_x ? ROLE_WARN : ROLE_DIM);
+		attr_t a = draw_attr(t > root_ns ? ROLE_WARN : ROLE_DIM);
 		wattron(w, a);
 		mvwaddstr(w, 1, c->bar_x + x, g->tick);
-		draw_text(w, label, c->bar - x - 1);
+		free_x = x + 1 + draw_text(w, label, c->bar - x - 1) + 1;
 		wattroff(w, a);
 	}
 	if (root_x >= 0) {
@@ -130,6 +141,31 @@ static void draw_ruler(WINDOW *w, const struct columns *c, int64_t span_ns, int6
 	draw_text(w, "span", c->name);
 	wmove(w, 1, c->dur_x);
 	draw_text(w, "duration", c->dur);
+}
+
+/* The legend (l), on the pane's last inner row. */
+static void draw_legend(WINDOW *w, const struct pane *p)
+{
+	const struct glyphs *g = draw_glyphs();
+	static const struct { enum draw_role role; const char *what; } keys[] = {
+		{ ROLE_APP, "app" }, { ROLE_NET, "network" }, { ROLE_DB, "database" },
+	};
+	int y = p->h - 2, x = 2, end = p->w - 2;
+	wmove(w, y, x);
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0] && x < end; i++) {
+		wattron(w, draw_attr(keys[i].role));
+		x += draw_text(w, g->full, end - x);
+		wattroff(w, draw_attr(keys[i].role));
+		x += draw_fmt(w, end - x, " %s  ", keys[i].what);
+	}
+	wattron(w, draw_attr(ROLE_DIM));
+	x += draw_text(w, g->light, end - x);
+	wattroff(w, draw_attr(ROLE_DIM));
+	x += draw_fmt(w, end - x, " group, placeholder  ");
+	wattron(w, draw_attr(ROLE_WARN));
+	x += draw_text(w, g->live, end - x);
+	wattroff(w, draw_attr(ROLE_WARN));
+	draw_fmt(w, end - x, " critical path (C)");
 }
 
 /* "⚠ missing root", "⚠ parent cycle cut", "⚠ missing parent 1a2b3c4d…"
@@ -247,6 +283,8 @@ static void draw_span_bar(WINDOW *w, const struct span_record *s, const struct a
                           int y)
 {
 	int64_t t0 = ax->t0, span = ax->span;
+	if (s->end_ns < t0 || s->start_ns > t0 + span)
+		return; /* zoomed in: not in the range shown */
 	int64_t a = pos8(s->start_ns, t0, span, c->bar), b = pos8(s->end_ns, t0, span, c->bar);
 	if (s->flags & SPAN_F_PLACEHOLDER) { /* no span: where what hangs under it ran, dimmed */
 		wattron(w, draw_attr(ROLE_DIM));
@@ -275,6 +313,8 @@ static void draw_group_bar(WINDOW *w, const struct model *m, const struct wf_row
                            const struct columns *c, int y)
 {
 	const struct glyphs *g = draw_glyphs();
+	if (row->end_ns < ax->t0 || row->start_ns > ax->t0 + ax->span)
+		return; /* zoomed in: not in the range shown */
 	int from = (int)(pos8(row->start_ns, ax->t0, ax->span, c->bar) / 8);
 	int to = (int)((pos8(row->end_ns, ax->t0, ax->span, c->bar) + 7) / 8);
 	wattron(w, draw_attr(ROLE_DIM));
@@ -360,7 +400,10 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 			nspans += !(t->spans[i].flags & SPAN_F_PLACEHOLDER);
 		if (services[0])
 			snprintf(svc, sizeof svc, " %s %s", dot, services);
-		snprintf(title, sizeof title, "Waterfall %s trace #%llu%s%s %s %zu span%s %s %u quer%s %s %s%s", dot,
+		char zoom[32] = "";
+		if (m->view.zoom_depth)
+			snprintf(zoom, sizeof zoom, " %s zoom %zu", dot, m->view.zoom_depth);
+		snprintf(title, sizeof title, "Waterfall%s %s trace #%llu%s%s %s %zu span%s %s %u quer%s %s %s%s", zoom, dot,
 		         (unsigned long long)t->seq, svc, old, dot, nspans, nspans == 1 ? "" : "s", dot, m->attr.queries,
 		         m->attr.queries == 1 ? "y" : "ies", dot, dur,
 		         t->spans[0].flags & SPAN_F_CANCELLED ? " (cancelled)" : "");
@@ -373,17 +416,17 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		return;
 	}
 	struct columns c = columns(p);
-	int64_t root = span_duration_ns(&t->spans[0]);
-	struct axis ax = { t->spans[0].start_ns, root, (int64_t)c.bar * 8 };
-	int64_t extent = duration_between(ax.t0, m->wf.end_ns);
-	if (extent > root) { /* a child ran past the root */
-		ax.span = extent;
+	/* The range drawn: the whole trace (to the latest span's end, past the
+	 * root's when a child is skewed), or zoomed in (z); offsets from the root's start. */
+	int64_t from, to, root = span_duration_ns(&t->spans[0]);
+	model_view_range(m, &from, &to);
+	struct axis ax = { t->spans[0].start_ns + from, to - from, (int64_t)c.bar * 8 };
+	if (root < to) /* the root ends before the range does: what comes after is warned */
 		/* at a cell's edge, after the root's own last cell: no split cells */
 		ax.root8 = (pos8(t->spans[0].end_ns, ax.t0, ax.span, c.bar) + 7) / 8 * 8;
-	}
-	draw_ruler(w, &c, ax.span, root);
+	draw_ruler(w, &c, from, to, root);
 
-	size_t rows = visible_rows(p);
+	size_t rows = visible_rows(p, m);
 	for (size_t i = 0; i < rows && st->list.top + i < m->wf.nrows; i++) {
 		size_t r = st->list.top + i;
 		const struct wf_row *row = &m->wf.rows[r];
@@ -399,6 +442,11 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 			draw_group_bar(w, m, row, &ax, &c, y);
 		else
 			draw_span_bar(w, &t->spans[row->span], &ax, &c, y);
+		if (model_row_critical(m, row)) { /* C: on the critical path, marked before its bar */
+			wattron(w, draw_attr(ROLE_WARN));
+			mvwaddstr(w, y, c.bar_x - 1, draw_glyphs()->live);
+			wattroff(w, draw_attr(ROLE_WARN));
+		}
 		char dur[16];
 		draw_duration(dur, sizeof dur, row->kind == WF_ROW_GROUP ? row->busy_ns : row->end_ns - row->start_ns);
 		if (selected)
@@ -409,6 +457,8 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		if (selected)
 			wattroff(w, sel);
 	}
+	if (m->view.legend)
+		draw_legend(w, p);
 	draw_in_flight(w, p, m, false);
 	wnoutrefresh(w);
 }
@@ -420,7 +470,7 @@ static void sync(struct pane *p, const struct model *m, unsigned changed)
 	(void)changed;
 	struct waterfall_state *st = p->priv;
 	st->list.cursor = m->selected;
-	pane_follow_cursor(&st->list, m->wf.nrows, visible_rows(p));
+	pane_follow_cursor(&st->list, m->wf.nrows, visible_rows(p, m));
 }
 
 static struct intent handle(struct pane *p, const struct model *m, enum action action)
@@ -429,7 +479,7 @@ static struct intent handle(struct pane *p, const struct model *m, enum action a
 		return model_selected_row(m) ? pane_intent(INTENT_TOGGLE_FOLD, m->selected) : pane_intent(INTENT_NONE, 0);
 	struct waterfall_state *st = p->priv;
 	st->list.cursor = m->selected;
-	if (!pane_move_cursor(&st->list, action, m->wf.nrows, visible_rows(p)))
+	if (!pane_move_cursor(&st->list, action, m->wf.nrows, visible_rows(p, m)))
 		return pane_intent(INTENT_NONE, 0);
 	if (st->list.cursor == m->selected)
 		return pane_intent(INTENT_REDRAW, 0);
@@ -440,7 +490,7 @@ static struct intent click(struct pane *p, const struct model *m, int y, int x)
 {
 	(void)x;
 	const struct waterfall_state *st = p->priv;
-	if (y < 2 || (size_t)(y - 2) >= visible_rows(p))
+	if (y < 2 || (size_t)(y - 2) >= visible_rows(p, m))
 		return pane_intent(INTENT_NONE, 0);
 	size_t r = st->list.top + (size_t)(y - 2);
 	if (r >= m->wf.nrows)

@@ -154,6 +154,16 @@ static void handle_action(struct shell *sh, enum action action)
 	case ACT_HELP: toggle_help(sh); break;
 	case ACT_REDRAW: shell_layout(sh); break;
 	case ACT_QUIT: sh->quit = true; break;
+	/* the waterfall's view */
+	case ACT_ZOOM_IN: model_zoom_in(m); break;
+	case ACT_ZOOM_OUT: model_zoom_out(m); break;
+	case ACT_PAN_LEFT: model_pan(m, -1); break;
+	case ACT_PAN_RIGHT: model_pan(m, 1); break;
+	case ACT_SLOWEST: model_select_slowest(m); break;
+	case ACT_CRITICAL: model_toggle_critical(m); break;
+	case ACT_FOLD_ALL: model_fold_all(m, true); break;
+	case ACT_UNFOLD_ALL: model_fold_all(m, false); break;
+	case ACT_LEGEND: model_toggle_legend(m); break;
 	case ACT_UP:
 	case ACT_DOWN:
 	case ACT_PAGE_UP:

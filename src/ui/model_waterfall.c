@@ -1,0 +1,279 @@
+/*
+ * model_waterfall — the waterfall's view: zoom (a stack of time ranges) and
+ * pan, the slowest span, the critical path (critpath.h), fold all and
+ * unfold all (through the model's folds), the legend. Zoom changes what is
+ * drawn, never the rows. No curses here.
+ */
+#include <string.h>
+
+#include "model.h"
+#include "obslab/critpath.h"
+#include "obslab/duration.h"
+#include "obslab/store.h"
+#include "obslab/strtab.h"
+#include "draw.h"
+
+/* From the root's start to the latest end of any span (the waterfall's
+ * end_ns): a child skewed past the root's end can be zoomed and panned onto. */
+static int64_t trace_length(const struct model *m)
+{
+	if (!m->shown || m->shown->nspans == 0)
+		return 0;
+	int64_t d = span_duration_ns(&m->shown->spans[0]);
+	int64_t all = duration_between(m->shown->spans[0].start_ns, m->wf.end_ns);
+	if (all > d)
+		d = all;
+	return d > 0 ? d : 0;
+}
+
+void model_view_range(const struct model *m, int64_t *from, int64_t *to)
+{
+	int64_t len = trace_length(m);
+	*from = 0;
+	*to = len;
+	if (m->view.zoom_depth == 0)
+		return;
+	int64_t a = m->view.zoom[m->view.zoom_depth - 1].from, b = m->view.zoom[m->view.zoom_depth - 1].to;
+	a = a < 0 ? 0 : a > len ? len : a;
+	b = b < 0 ? 0 : b > len ? len : b;
+	if (b > a) { /* another trace, shorter than the zoom: the whole of it */
+		*from = a;
+		*to = b;
+	}
+}
+
+static void say_range(struct model *m, const char *what)
+{
+	int64_t a, b;
+	model_view_range(m, &a, &b);
+	char from[16], to[16];
+	draw_duration(from, sizeof from, a);
+	draw_duration(to, sizeof to, b);
+	model_message(m, false, "%s: zoom %zu, +%s to +%s (Z out, , . pan)", what, m->view.zoom_depth, from, to);
+}
+
+void model_zoom_in(struct model *m)
+{
+	const struct wf_row *row = model_selected_row(m);
+	if (!row)
+		return;
+	int64_t t0 = m->shown->spans[0].start_ns;
+	int64_t a = row->start_ns - t0, b = row->end_ns - t0, from, to;
+	model_view_range(m, &from, &to);
+	a = a < from ? from : a;
+	b = b > to ? to : b;
+	if (b <= a) {
+		model_message(m, false, "nothing to zoom into: the selected span has no length in this range");
+		return;
+	}
+	if (a == from && b == to) {
+		model_message(m, false, "zoomed to this span already: select a shorter one (Z out)");
+		return;
+	}
+	if (m->view.zoom_depth == MODEL_ZOOM_DEPTH) {
+		model_message(m, false, "zoomed in %d levels: Z zooms out", MODEL_ZOOM_DEPTH);
+		return;
+	}
+	m->view.zoom[m->view.zoom_depth].from = a;
+	m->view.zoom[m->view.zoom_depth].to = b;
+	m->view.zoom_depth++;
+	m->changed |= MODEL_TRACE;
+	say_range(m, "zoomed in");
+}
+
+void model_zoom_out(struct model *m)
+{
+	if (m->view.zoom_depth == 0) {
+		model_message(m, false, "not zoomed: z zooms into the selected span");
+		return;
+	}
+	m->view.zoom_depth--;
+	m->changed |= MODEL_TRACE;
+	if (m->view.zoom_depth == 0)
+		model_message(m, false, "zoomed out: the whole trace");
+	else
+		say_range(m, "zoomed out");
+}
+
+void model_pan(struct model *m, int dir)
+{
+	if (m->view.zoom_depth == 0) {
+		model_message(m, false, ", and . pan while zoomed in (z)");
+		return;
+	}
+	int64_t from, to, len = trace_length(m);
+	model_view_range(m, &from, &to);
+	int64_t width = to - from, step = width / 4 > 0 ? width / 4 : 1;
+	from += dir < 0 ? -step : step;
+	if (from < 0)
+		from = 0;
+	if (from + width > len)
+		from = len - width;
+	m->view.zoom[m->view.zoom_depth - 1].from = from;
+	m->view.zoom[m->view.zoom_depth - 1].to = from + width;
+	m->changed |= MODEL_TRACE;
+	say_range(m, dir < 0 ? "panned left" : "panned right");
+}
+
+/* ---- rows of spans ------------------------------------------------------ */
+
+static bool group_holds(const struct model *m, const struct wf_row *g, uint32_t span)
+{
+	uint32_t c = g->span;
+	for (uint32_t k = 0; k < g->count && c != SPANTREE_NONE; k++, c = m->wf.tree.next_sibling[c])
+		if (c == span)
+			return true;
+	return false;
+}
+
+/* The row showing span: its own, or a folded group it is a member of. */
+static size_t row_of_span(const struct model *m, uint32_t span, bool folded_too)
+{
+	for (size_t i = 0; i < m->wf.nrows; i++)
+		if (m->wf.rows[i].kind == WF_ROW_SPAN && m->wf.rows[i].span == span)
+			return i;
+	for (size_t i = 0; folded_too && i < m->wf.nrows; i++)
+		if (m->wf.rows[i].kind == WF_ROW_GROUP && !m->wf.rows[i].expanded && group_holds(m, &m->wf.rows[i], span))
+			return i;
+	return m->wf.nrows;
+}
+
+static uint32_t parent_of(const struct model *m, uint32_t span)
+{
+	if (span == 0)
+		return SPANTREE_NONE;
+	uint32_t p = spantree_find(&m->wf.tree, m->shown->spans[span].parent_id);
+	return p == SPANTREE_NONE || p == span ? 0 : p; /* an orphan hangs from the root */
+}
+
+/* Selects the row that shows span, or the nearest ancestor's. */
+static void select_span(struct model *m, uint32_t span)
+{
+	for (size_t guard = 0; span != SPANTREE_NONE && guard < m->shown->nspans; guard++) {
+		size_t r = row_of_span(m, span, true);
+		if (r < m->wf.nrows) {
+			model_select(m, r);
+			return;
+		}
+		span = parent_of(m, span);
+	}
+	model_select(m, 0);
+}
+
+void model_select_slowest(struct model *m)
+{
+	const struct trace *t = m->shown;
+	if (!t)
+		return;
+	uint32_t best = SPANTREE_NONE;
+	int64_t best_ns = -1;
+	for (uint32_t i = 1; i < t->nspans; i++) {
+		if (t->spans[i].flags & SPAN_F_PLACEHOLDER)
+			continue;
+		int64_t d = span_duration_ns(&t->spans[i]);
+		if (d > best_ns) {
+			best = i;
+			best_ns = d;
+		}
+	}
+	if (best == SPANTREE_NONE) {
+		model_message(m, false, "no span but the root");
+		return;
+	}
+	/* Unfold what hides it: a folded group it or an ancestor is a member of. */
+	for (int iter = 0; iter < 16 && row_of_span(m, best, false) == m->wf.nrows; iter++) {
+		bool opened = false;
+		for (uint32_t x = best; x != SPANTREE_NONE && !opened; x = parent_of(m, x)) {
+			size_t g = row_of_span(m, x, true);
+			if (g < m->wf.nrows && m->wf.rows[g].kind == WF_ROW_GROUP) {
+				wf_folds_set(&m->folds, t->spans[m->wf.rows[g].span].name, WF_FOLD_OPEN);
+				model_relayout(m);
+				opened = true;
+			}
+		}
+		if (!opened)
+			break;
+	}
+	select_span(m, best);
+	char label[160], dur[16];
+	model_span_label(m, &t->spans[best], label, sizeof label);
+	draw_duration(dur, sizeof dur, best_ns);
+	model_message(m, false, "slowest span (the longest but the root): %s, %s", label, dur);
+}
+
+void model_fold_all(struct model *m, bool fold)
+{
+	if (!m->shown)
+		return;
+	const struct wf_row *sel = model_selected_row(m);
+	uint32_t keep = sel ? sel->span : 0;
+	size_t groups = 0;
+	/* Unfolding shows groups that were hidden: again until nothing changes. */
+	for (int iter = 0; iter < 16; iter++) {
+		bool changed = false;
+		for (size_t i = 0; i < m->wf.nrows; i++) {
+			const struct wf_row *row = &m->wf.rows[i];
+			if (row->kind != WF_ROW_GROUP || row->expanded != fold)
+				continue;
+			wf_folds_set(&m->folds, m->shown->spans[row->span].name, fold ? WF_FOLD_CLOSED : WF_FOLD_OPEN);
+			changed = true;
+		}
+		if (!changed)
+			break;
+		model_relayout(m);
+	}
+	for (size_t i = 0; i < m->wf.nrows; i++)
+		groups += m->wf.rows[i].kind == WF_ROW_GROUP;
+	select_span(m, keep);
+	m->changed |= MODEL_TRACE | MODEL_SELECTION;
+	if (groups == 0)
+		model_message(m, false, "no repeated queries to %s in this trace", fold ? "fold" : "unfold");
+	else
+		model_message(m, false, "%s %zu group%s of repeated queries (%s)", fold ? "folded" : "unfolded", groups,
+		              groups == 1 ? "" : "s", fold ? "A unfolds all" : "F folds all");
+}
+
+/* ---- critical path and legend -------------------------------------------- */
+
+void model_view_refresh(struct model *m)
+{
+	if (!m->view.critical)
+		return;
+	critpath_compute(&m->view.critpath, m->shown);
+	m->view.critpath_seq = m->shown ? m->shown->seq : 0;
+	m->changed |= MODEL_TRACE;
+}
+
+void model_toggle_critical(struct model *m)
+{
+	m->view.critical = !m->view.critical;
+	m->changed |= MODEL_TRACE;
+	if (!m->view.critical) {
+		model_message(m, false, "critical path hidden");
+		return;
+	}
+	model_view_refresh(m);
+	size_t n = m->view.critpath.nspans_on_path;
+	model_message(m, false, "critical path: %zu span%s the request's end waited on, marked %s (C hides it)", n,
+	              n == 1 ? "" : "s", draw_glyphs()->live);
+}
+
+bool model_row_critical(const struct model *m, const struct wf_row *row)
+{
+	const struct critpath *cp = &m->view.critpath;
+	if (!m->view.critical || !m->shown || m->shown->seq != m->view.critpath_seq || cp->cap < m->shown->nspans)
+		return false;
+	if (row->kind == WF_ROW_SPAN)
+		return cp->on_path[row->span];
+	uint32_t c = row->span;
+	for (uint32_t k = 0; k < row->count && c != SPANTREE_NONE; k++, c = m->wf.tree.next_sibling[c])
+		if (cp->on_path[c])
+			return true;
+	return false;
+}
+
+void model_toggle_legend(struct model *m)
+{
+	m->view.legend = !m->view.legend;
+	m->changed |= MODEL_TRACE;
+}

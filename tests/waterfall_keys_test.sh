@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The waterfall's navigation (issue 14, waterfall), against the real binary
+# in tmux at 80x24 and 200x60, on the lab (paused, naive, 20 users) and on
+# an opened OpenTelemetry file (tests/data/foreign_small.otlp.json):
+#  - z zooms into the selected span: the title says "zoom 1", the time axis
+#    is labelled for the zoomed range (no "0" tick), . pans; Z goes back to
+#    the whole trace (its axis starts at 0 again);
+#  - S selects the slowest span (the longest but the root) and says which;
+#  - C marks the critical path (● before the bars of the spans on it): in
+#    the lab the root, the users query and the N+1 group; in the file the
+#    root and the payment call that ended last, not the orphan's placeholder;
+#  - F folds every group of repeated queries (▸ ×20), A unfolds them (▾);
+#  - l shows the legend of the bar colours.
+# Usage: waterfall_keys_test.sh PATH/TO/obslab SOURCE_DIR
+set -u
+. "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for
+bin=$(realpath "$1")
+src=$(realpath "$2")
+work=$(mktemp -d)
+sock="obslab-wfkeys-$$"
+export TMUX_TMPDIR="$work"
+WAIT_SECONDS=10
+cleanup() { tm kill-server 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+cd "$work" || exit 1
+
+show() { screen | sed 's/^/    | /'; }
+expect() { if wait_for "$1" "${2:-}"; then ok; else bad "$3: screen never showed /$1/"; show; fi; }
+# The waterfall's time axis: the row with "span ... duration" under its title.
+ruler() { screen | grep -m1 -E '^│span .*duration│' ; }
+explorer() {
+	local cols=$1 lines=$2; shift 2
+	tm kill-server 2>/dev/null
+	for _ in $(seq 50); do tm has-session 2>/dev/null || break; sleep 0.1; done
+	sleep 0.3
+	LC_ALL=C.UTF-8 tm -u -f /dev/null new-session -d -x "$cols" -y "$lines" -s t \
+		"env TZ=UTC LC_ALL=C.UTF-8 $bin $*; echo EXIT=\$?; sleep 600"
+	tm set-option -t t -g status off
+}
+started() {
+	wait_for '─ Waterfall · trace|EXIT=' 30
+	if screen | grep -q 'EXIT=' || ! screen | grep -q '─ Waterfall · trace'; then
+		bad "the explorer did not start at $1"; show; return 1
+	fi
+	return 0
+}
+
+# zoom_and_back WHERE: z on the selected row, pan, then Z.
+zoom_and_back() {
+	local where=$1
+	if ruler | grep -q '┬0 '; then ok; else bad "$where: the whole trace's axis has no 0 tick"; show; fi
+	keys z
+	expect 'zoomed in: zoom 1, \+' 10 "$where z"
+	expect '─ Waterfall · zoom 1 · trace' 10 "$where z title"
+	if ruler | grep -q '┬0 '; then bad "$where: the zoomed axis still starts at 0"; show; else ok; fi
+	if ruler | grep -Eq '┬[0-9.]+(ns|µs|ms|s) '; then ok; else bad "$where: no zoomed axis label"; show; fi
+	keys .
+	expect 'panned right: zoom 1|zoomed to this span already' 10 "$where pan"
+	keys Z
+	expect 'zoomed out: the whole trace' 10 "$where Z"
+	if wait_for '^│span +┬0 ' 5; then ok; else bad "$where: Z did not bring the whole axis back"; show; fi
+	keys Z
+	expect 'not zoomed: z zooms into the selected span' 10 "$where Z at the top"
+}
+
+for size in "80 24" "200 60"; do
+	set -- $size
+	cols=$1 lines=$2
+	at="lab ${cols}x${lines}"
+	explorer "$cols" "$lines" --db "$work/lab.db" --strategy naive --users 20
+	if started "$at"; then
+		expect '▾ SELEC.* ×20' 30 "$at first naive trace"
+		keys Space
+		expect 'paused' 10 "$at pause"
+		keys j j j # a member of the N+1 loop
+		zoom_and_back "$at"
+		keys S
+		expect 'slowest span \(the longest but the root\): SELECT (orders|users), [0-9]' 10 "$at S"
+		keys C
+		expect "critical path: 2[0-9] spans the request's end waited on" 10 "$at C"
+		keys g
+		expect '^│GET /users/analytics +●' 10 "$at root on the critical path"
+		expect '^│├ SELECT users +●' 10 "$at users query on the critical path"
+		keys F
+		expect 'folded 1 group of repeated queries' 10 "$at F"
+		expect '▸ SELEC.* ×20 ⚠N\+1 scan *●' 10 "$at folded group marked on the path"
+		keys A
+		expect 'unfolded 1 group of repeated queries' 10 "$at A"
+		expect '▾ SELEC.* ×20' 10 "$at A group open"
+		keys C
+		expect 'critical path hidden' 10 "$at C off"
+		if screen | grep -q '●█'; then bad "$at: critical marks after C off"; show; else ok; fi
+		keys l
+		expect '█ app  █ network  █ database' 10 "$at legend"
+		keys q
+	fi
+
+	at="file ${cols}x${lines}"
+	cp "$src/tests/data/foreign_small.otlp.json" f.json
+	explorer "$cols" "$lines" open f.json
+	if started "$at"; then
+		keys S
+		expect 'slowest span \(the longest but the root\): charge card, 10.0ms' 10 "$at S"
+		if screen | grep -Eq '^│[├└] charge c'; then ok; else bad "$at: charge card row missing"; show; fi
+		zoom_and_back "$at"
+		keys C
+		expect "critical path: 3 spans the request's end waited on" 10 "$at C"
+		expect '^│POST /checkout \(error\) +●' 10 "$at root on the path"
+		expect '^│├ charge c.*●' 10 "$at payment call on the path"
+		if screen | grep -Eq 'missing parent.*●'; then bad "$at: the orphan's placeholder on the path"; show; else ok; fi
+		keys F
+		expect 'no repeated queries to fold in this trace' 10 "$at F"
+		keys q
+	fi
+done
+
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
