@@ -26,6 +26,7 @@
 #include "obslab/logbook.h"
 #include "obslab/snapshot.h"
 #include "obslab/span.h"
+#include "obslab/tracediff.h"
 #include "obslab/waterfall.h"
 #include "obslab/recent.h"
 #include "obslab/workload.h"
@@ -33,6 +34,7 @@
 
 #define MODEL_MAX_QUERIES 64
 #define MODEL_MAX_LOGGED_FINDINGS 16
+#define MODEL_DIFF_LABEL 96
 
 /* What changed since the shell last looked (model_take_changes). */
 enum model_change {
@@ -44,6 +46,7 @@ enum model_change {
 	MODEL_LOG = 1 << 5,
 	MODEL_STATUS = 1 << 6,    /* the status bar's line or message */
 	MODEL_IN_FLIGHT = 1 << 7, /* the request in flight: its time and queries so far */
+	MODEL_DIFF = 1 << 8,      /* the diff's rows (model_diff.c) */
 };
 
 enum measure_kind { MEASURE_COMPARE, MEASURE_SWEEP };
@@ -125,6 +128,18 @@ struct model {
 		bool open;               /* c or s asked first: Enter starts it, any other key does not */
 		enum measure_kind kind;
 	} confirm;
+
+	/* the diff (model_diff.c): a marked trace (m) against the shown one (d),
+	 * built once when asked, with its labels, so the view stands still while
+	 * the lab runs on and the traces are evicted */
+	struct {
+		uint64_t marked_seq;     /* 0: none marked */
+		uint64_t seq_a, seq_b;   /* what rows were built from: the marked, the shown */
+		char title_a[192], title_b[192]; /* "trace 3 · naive · 20 users" */
+		struct tracediff rows;
+		char (*labels)[MODEL_DIFF_LABEL]; /* per row: the span's name as the waterfall shows it */
+		size_t labels_cap;
+	} diff;
 };
 
 /* model.c */
@@ -213,6 +228,16 @@ void model_format_long(char *buf, size_t cap, int64_t ns);
 int64_t model_scale_request(const struct trace *t, uint32_t n);
 /* The database's cost of one row stepped in a full scan, for that model. */
 #define MODEL_SCAN_STEP_NS 40.0
+
+/* model_diff.c: m marks the shown trace; d diffs the marked trace (A)
+ * against the shown one (B). model_diff_build says why not in the status
+ * bar and returns false when nothing is marked, the marked trace is the one
+ * shown or no longer kept, or nothing is shown. */
+void model_mark(struct model *m);
+bool model_diff_build(struct model *m);
+/* " │ marked: trace N" for the status bar, or "" */
+void model_diff_status(const struct model *m, char *buf, size_t cap);
+void model_diff_free(struct model *m);
 
 /* Writes the store as a snapshot file in export_dir; says how it went. */
 void model_export(struct model *m, enum snapshot_format format);
