@@ -36,7 +36,7 @@ const struct key_binding key_bindings[] = {
 	{ { KEY_END, 'G' }, "End G", ACT_END, "the last row", NULL, 0, NULL },
 	{ { '\n', KEY_ENTER, '\r' }, "Enter", ACT_FOLD, "fold or unfold repeated queries (xN)", "fold", 0, NULL },
 	{ { 'm' }, "m", ACT_MARK, "mark the shown trace, to diff another against it (d)", NULL, 0, NULL },
-	{ { 'd' }, "d", ACT_DIFF, "diff the marked trace against the shown one: both durations, missing and added spans (Esc back)", "diff", 0, NULL },
+	{ { 'd' }, "d", ACT_DIFF, "diff the marked trace against the shown one: both durations, missing and added spans (Esc back)", NULL, 0, NULL },
 	{ { '?', 'h', KEY_F(1) }, "? h F1", ACT_HELP, "this help", "help", 0, NULL },
 	{ { 27 }, "Esc", ACT_BACK, "close the help, the comparison or the sweep", NULL, 0, "close the help" },
 	{ { CTRL('l') }, "Ctrl-L", ACT_REDRAW, "redraw the screen", NULL, 0, NULL },

@@ -138,6 +138,7 @@ struct model {
 		char title_a[192], title_b[192]; /* "trace 3 · naive · 20 users" */
 		struct tracediff rows;
 		char (*labels)[MODEL_DIFF_LABEL]; /* per row: the span's name as the waterfall shows it */
+		uint32_t *fingerprints;  /* per row: a database span's fingerprint (source->names), or STRTAB_NONE */
 		size_t labels_cap;
 	} diff;
 };

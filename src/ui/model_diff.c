@@ -13,6 +13,7 @@
 #include "obslab/attrs.h"
 #include "obslab/request.h"
 #include "obslab/store.h"
+#include "obslab/strtab.h"
 #include "obslab/xalloc.h"
 
 void model_mark(struct model *m)
@@ -22,7 +23,7 @@ void model_mark(struct model *m)
 		return;
 	}
 	m->diff.marked_seq = m->shown->seq;
-	model_message(m, false, "marked trace %llu: show another ([ ] or the trace list), then d diffs them",
+	model_message(m, false, "marked trace %llu: show another, then d diffs the two",
 	              (unsigned long long)m->shown->seq);
 	m->changed |= MODEL_STATUS;
 }
@@ -80,12 +81,14 @@ bool model_diff_build(struct model *m)
 	if (d->nrows > m->diff.labels_cap) {
 		m->diff.labels_cap = d->nrows;
 		m->diff.labels = xrealloc_array(m->diff.labels, d->nrows, sizeof *m->diff.labels);
+		m->diff.fingerprints = xrealloc_array(m->diff.fingerprints, d->nrows, sizeof *m->diff.fingerprints);
 	}
 	for (size_t i = 0; i < d->nrows; i++) {
 		const struct tracediff_row *r = &d->rows[i];
 		const struct trace *t = r->span_b != TRACEDIFF_NONE ? b : a;
 		const struct span_record *s = &t->spans[r->span_b != TRACEDIFF_NONE ? r->span_b : r->span_a];
 		span_display_name_in(t->otel, s, m->source->names, m->diff.labels[i], MODEL_DIFF_LABEL);
+		m->diff.fingerprints[i] = s->flags & SPAN_F_DB ? s->name : STRTAB_NONE; /* what it is matched by */
 	}
 	m->diff.seq_a = a->seq;
 	m->diff.seq_b = b->seq;
@@ -99,6 +102,8 @@ void model_diff_free(struct model *m)
 {
 	tracediff_free(&m->diff.rows);
 	free(m->diff.labels);
+	free(m->diff.fingerprints);
 	m->diff.labels = NULL;
+	m->diff.fingerprints = NULL;
 	m->diff.labels_cap = 0;
 }

@@ -9,11 +9,13 @@
 #include "draw.h"
 #include "model.h"
 #include "pane.h"
+#include "obslab/strtab.h"
 
 #define FIGURE 10 /* cells of a duration column, with its gap */
 #define STATUS 9  /* "missing", "added" and a gap */
 #define HEAD 5    /* rows above the first span row, inside the frame */
 #define MAX_INDENT 12
+#define MAX_NAME 110
 
 static size_t visible_rows(const struct pane *p)
 {
@@ -38,18 +40,26 @@ static void draw_row(WINDOW *w, int y, int name_cells, const struct model *m, si
 	wmove(w, y, 2);
 	wattron(w, draw_attr(role));
 	draw_text(w, r->status == TRACEDIFF_MISSING ? "- " : r->status == TRACEDIFF_ADDED ? "+ " : "  ", 2);
-	char name[MODEL_DIFF_LABEL + 64];
+	char name[MODEL_DIFF_LABEL + 64], count[48] = "", fp[8] = "";
 	int indent = r->depth < MAX_INDENT ? r->depth : MAX_INDENT;
 	if (r->group && r->count_a && r->count_b && r->count_a != r->count_b)
-		snprintf(name, sizeof name, "%*s%s %s%u %s %s%u", 2 * indent, "", m->diff.labels[i], g->times, r->count_a,
-		         draw_unicode() ? "→" : "->", g->times, r->count_b);
+		snprintf(count, sizeof count, " %s%u %s %s%u", g->times, r->count_a, draw_unicode() ? "→" : "->", g->times,
+		         r->count_b);
 	else if (r->group)
-		snprintf(name, sizeof name, "%*s%s %s%u", 2 * indent, "", m->diff.labels[i], g->times,
-		         r->count_a ? r->count_a : r->count_b);
-	else
-		snprintf(name, sizeof name, "%*s%s", 2 * indent, "", m->diff.labels[i]);
+		snprintf(count, sizeof count, " %s%u", g->times, r->count_a ? r->count_a : r->count_b);
+	uint32_t f = m->diff.fingerprints[i];
+	if (f != STRTAB_NONE)
+		snprintf(fp, sizeof fp, "  "); /* then the fingerprint, dimmed */
+	snprintf(name, sizeof name, "%*s%s%s%s", 2 * indent, "", m->diff.labels[i], count, fp);
+	name_cells -= 1; /* a gap before the status */
 	int used = draw_text(w, name, name_cells);
-	for (; used < name_cells; used++)
+	if (f != STRTAB_NONE && used < name_cells) {
+		wattron(w, draw_attr(ROLE_DIM));
+		used += draw_text(w, strtab_get(m->source->names, f), name_cells - used);
+		wattroff(w, draw_attr(ROLE_DIM));
+		wattron(w, draw_attr(role));
+	}
+	for (; used < name_cells + 1; used++)
 		waddch(w, ' ');
 	const char *st = r->status == TRACEDIFF_MISSING ? "missing" : r->status == TRACEDIFF_ADDED ? "added" : "";
 	draw_fmt(w, STATUS, "%-*s", STATUS, st);
@@ -99,6 +109,8 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	int name_cells = inner - 2 - STATUS - 3 * FIGURE;
 	if (name_cells < 8)
 		name_cells = 8;
+	if (name_cells > MAX_NAME)
+		name_cells = MAX_NAME; /* the figures stay near the names on a wide screen */
 	wmove(w, 4, 2);
 	draw_fmt(w, 2 + name_cells + STATUS, "  %-*s", name_cells + STATUS, "span");
 	draw_right(w, "A", FIGURE);
