@@ -3,8 +3,9 @@
  * traces of one shape (a root, 100 handlers, 99 steps under each, names
  * drawn from small sets so repeated and reordered siblings abound), B with
  * a twentieth of its names changed. The reference, in the same run: laying
- * both traces out as waterfalls (what showing them costs already). Median
- * of rounds; the target is a ratio, as the machine is shared.
+ * both traces out as waterfalls (what showing them costs already, O(n)
+ * without sorting). Median of rounds. The target: within a frame at 60 Hz,
+ * as the diff is built once, when d is pressed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@
 /* A trace of about n spans: root, handlers of `per` steps each. */
 static struct trace make_trace(size_t n, bool changed)
 {
-	size_t per = 99, handlers = (n - 1) / (per + 1);
+	size_t per = 99, handlers = (n - 1 + per) / (per + 1);
 	struct trace t = { .seq = changed ? 2 : 1 };
 	t.spans = calloc(1 + handlers * (per + 1), sizeof *t.spans);
 	uint64_t id = 1, x = 12345;
@@ -75,8 +76,8 @@ int bench_diff(void)
 	double dm = bench_median(diff_ms, rounds), rm = bench_median(ref_ms, rounds);
 	char what[64];
 	snprintf(what, sizeof what, "14. diff of two %zu-span traces", a.nspans);
-	bench_row(what, dm, "ms", "both laid out as waterfalls", rm > 0 ? dm / rm : -1, "<= 5x, < 20 ms",
-	          dm <= 5 * rm && dm < 20);
+	/* built once when d is pressed: it must fit in a frame (60 Hz) */
+	bench_row(what, dm, "ms", "both laid out as waterfalls", rm > 0 ? dm / rm : -1, "< 16 ms (a frame)", dm < 16);
 	bench_note("%zu rows: %zu spans only in A, %zu only in B", d.nrows, d.missing, d.added);
 	int failed = d.nrows == 0;
 	tracediff_free(&d);

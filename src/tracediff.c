@@ -70,7 +70,8 @@ static size_t cut_runs(struct tracediff *d, int side, const struct trace *t, uin
 	for (uint32_t c = tree->first_child[parent]; c != SPANTREE_NONE;) {
 		if (n == d->items_cap[side]) {
 			d->items_cap[side] = d->items_cap[side] ? 2 * d->items_cap[side] : 64;
-			d->items[side] = xrealloc_array(d->items[side], d->items_cap[side], sizeof *d->items[side]);
+			/* twice: the upper half is unsort's scratch */
+			d->items[side] = xrealloc_array(d->items[side], 2 * d->items_cap[side], sizeof *d->items[side]);
 		}
 		struct tracediff_item *it = &d->items[side][n];
 		memset(it, 0, sizeof *it);
@@ -97,10 +98,14 @@ static int by_key_then_pos(const void *x, const void *y)
 	return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
-static int by_pos(const void *x, const void *y)
+/* Puts items sorted by key back in their places (pos), through the
+ * scratch half of their array. */
+static void unsort(struct tracediff_item *items, size_t n)
 {
-	const struct tracediff_item *a = x, *b = y;
-	return a->pos < b->pos ? -1 : a->pos > b->pos;
+	struct tracediff_item *spare = items + n;
+	for (size_t i = 0; i < n; i++)
+		spare[items[i].pos] = items[i];
+	memcpy(items, spare, n * sizeof *items);
 }
 
 /* Pairs the k-th run of a key in A with the k-th in B. */
@@ -119,8 +124,8 @@ static void match_runs(struct tracediff_item *ia, size_t na, struct tracediff_it
 			i++, j++;
 		}
 	}
-	qsort(ia, na, sizeof *ia, by_pos);
-	qsort(ib, nb, sizeof *ib, by_pos);
+	unsort(ia, na);
+	unsort(ib, nb);
 }
 
 /* The aligned entries of one run (both sides, or one): a group entry, or

@@ -38,9 +38,9 @@ const struct key_binding key_bindings[] = {
 	{ { 'm' }, "m", ACT_MARK, "mark the shown trace, to diff another against it (d)", NULL, 0, NULL },
 	{ { 'd' }, "d", ACT_DIFF, "diff the marked trace against the shown one: both durations, missing and added spans (Esc back)", NULL, 0, NULL },
 	{ { '?', 'h', KEY_F(1) }, "? h F1", ACT_HELP, "this help", "help", 0, NULL },
-	{ { 27 }, "Esc", ACT_BACK, "close the help, the comparison or the sweep", NULL, 0, "close the help" },
+	{ { 27 }, "Esc", ACT_BACK, "close the help, the comparison, the sweep or the diff", NULL, 0, "close the help" },
 	{ { CTRL('l') }, "Ctrl-L", ACT_REDRAW, "redraw the screen", NULL, 0, NULL },
-	{ { 'q', 'Q' }, "q", ACT_QUIT, "quit (from a comparison or sweep: back)", "quit", 0, "quit" },
+	{ { 'q', 'Q' }, "q", ACT_QUIT, "quit (from a comparison, sweep or diff: back)", "quit", 0, "quit" },
 };
 
 const size_t key_binding_count = sizeof key_bindings / sizeof key_bindings[0];
