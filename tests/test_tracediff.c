@@ -207,6 +207,24 @@ static void different_roots_and_empty_sides(void **state)
 	tracediff_free(&d);
 }
 
+/* Spans whose parents name each other (a cycle the reader did not cut)
+ * hang from nothing the root reaches: the build ends, with the root alone. */
+static void a_parent_cycle_ends(void **state)
+{
+	(void)state;
+	struct made a;
+	made_init(&a);
+	made_span(&a, 1, 0, 1, false, 0, 10);
+	made_span(&a, 2, 3, 2, false, 1, 5);
+	made_span(&a, 3, 2, 3, false, 2, 6);
+	struct tracediff d;
+	tracediff_init(&d);
+	tracediff_build(&d, &a.t, &a.t);
+	assert_int_equal(d.nrows, 1);
+	assert_int_equal(d.rows[0].status, TRACEDIFF_BOTH);
+	tracediff_free(&d);
+}
+
 /* A chain of 100 000 parents: no recursion, depth saturates. */
 static void a_deep_chain(void **state)
 {
@@ -425,6 +443,7 @@ int main(void)
 		cmocka_unit_test(repeated_siblings_pair_in_order),
 		cmocka_unit_test(a_query_is_not_a_span_of_its_name),
 		cmocka_unit_test(different_roots_and_empty_sides),
+		cmocka_unit_test(a_parent_cycle_ends),
 		cmocka_unit_test(a_deep_chain),
 		cmocka_unit_test(two_foreign_requests),
 		cmocka_unit_test(optimized_agrees_with_naive),
