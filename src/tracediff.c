@@ -20,7 +20,7 @@
  * children are cut, a run on one side. */
 struct tracediff_item {
 	uint64_t key;
-	uint32_t first[2], count[2];
+	uint32_t first[2], count[2], below[2];
 	int64_t ns[2];
 	uint32_t pos, match; /* while aligning: place in its list, the other list's match or NONE */
 	uint16_t depth;
@@ -40,6 +40,9 @@ void tracediff_free(struct tracediff *d)
 	free(d->stack);
 	free(d->items[0]);
 	free(d->items[1]);
+	free(d->size[0]);
+	free(d->size[1]);
+	free(d->order);
 	spantree_free(&d->tree[0]);
 	spantree_free(&d->tree[1]);
 	tracediff_init(d);
@@ -82,6 +85,7 @@ static size_t cut_runs(struct tracediff *d, int side, const struct trace *t, uin
 		it->match = TRACEDIFF_NONE;
 		while (c != SPANTREE_NONE && key_of(&t->spans[c]) == it->key) {
 			it->count[side]++;
+			it->below[side] += d->size[side][c] - 1;
 			it->ns[side] += span_duration_ns(&t->spans[c]);
 			c = tree->next_sibling[c];
 		}
@@ -139,9 +143,9 @@ static void emit_run(struct tracediff *d, size_t *n, const struct tracediff_item
 	if (ca >= WATERFALL_MIN_GROUP || cb >= WATERFALL_MIN_GROUP) {
 		e.group = true;
 		if (a)
-			e.first[0] = a->first[0], e.count[0] = ca, e.ns[0] = a->ns[0];
+			e.first[0] = a->first[0], e.count[0] = ca, e.ns[0] = a->ns[0], e.below[0] = a->below[0];
 		if (b)
-			e.first[1] = b->first[1], e.count[1] = cb, e.ns[1] = b->ns[1];
+			e.first[1] = b->first[1], e.count[1] = cb, e.ns[1] = b->ns[1], e.below[1] = b->below[1];
 		push(d, &e, n);
 		return;
 	}
@@ -207,10 +211,45 @@ static void add_row(struct tracediff *d, const struct tracediff_item *e)
 	r->count_b = e->count[1];
 	r->ns_a = e->ns[0];
 	r->ns_b = e->ns[1];
-	if (e->count[0] > e->count[1])
-		d->missing += e->count[0] - e->count[1];
+	r->below_a = e->below[0];
+	r->below_b = e->below[1];
+	size_t na = (size_t)e->count[0] + e->below[0], nb = (size_t)e->count[1] + e->below[1];
+	if (!e->group)
+		na = e->count[0], nb = e->count[1]; /* what is below comes in rows of its own */
+	if (na > nb)
+		d->missing += na - nb;
 	else
-		d->added += e->count[1] - e->count[0];
+		d->added += nb - na;
+}
+
+/* size[i]: the spans of i's subtree (itself included), for the spans the
+ * root reaches; a preorder walk, then its reverse adds each to its parent. */
+static void subtree_sizes(struct tracediff *d, int side, const struct trace *t)
+{
+	size_t n = t ? t->nspans : 0;
+	if (n > d->size_cap[side]) {
+		d->size_cap[side] = n;
+		d->size[side] = xrealloc_array(d->size[side], n, sizeof *d->size[side]);
+	}
+	if (n > d->order_cap) {
+		d->order_cap = n;
+		d->order = xrealloc_array(d->order, n, sizeof *d->order);
+	}
+	if (!n)
+		return;
+	const struct spantree *tree = &d->tree[side];
+	uint32_t *size = d->size[side];
+	size_t walked = 0;
+	d->order[walked++] = 0; /* each span's children after it */
+	for (size_t i = 0; i < walked; i++) {
+		size[d->order[i]] = 1;
+		for (uint32_t c = tree->first_child[d->order[i]]; c != SPANTREE_NONE; c = tree->next_sibling[c])
+			d->order[walked++] = c;
+	}
+	for (size_t i = walked; i-- > 1;) {
+		uint32_t s = d->order[i], p = spantree_find(tree, t->spans[s].parent_id);
+		size[p == SPANTREE_NONE || p == s ? 0 : p] += size[s];
+	}
 }
 
 void tracediff_build(struct tracediff *d, const struct trace *a, const struct trace *b)
@@ -222,6 +261,8 @@ void tracediff_build(struct tracediff *d, const struct trace *a, const struct tr
 		b = NULL;
 	spantree_build(&d->tree[0], a);
 	spantree_build(&d->tree[1], b);
+	subtree_sizes(d, 0, a);
+	subtree_sizes(d, 1, b);
 	/* The roots, as the one child of a parent both sides share. */
 	struct tracediff_item ra = { .first = { 0, TRACEDIFF_NONE }, .count = { 1, 0 }, .match = TRACEDIFF_NONE };
 	struct tracediff_item rb = { .first = { TRACEDIFF_NONE, 0 }, .count = { 0, 1 }, .match = TRACEDIFF_NONE };

@@ -156,6 +156,37 @@ static void repeated_siblings_pair_in_order(void **state)
 	tracediff_free(&d);
 }
 
+/* A group's members with children of their own: counted below it. */
+static void a_group_counts_what_is_below(void **state)
+{
+	(void)state;
+	struct made a, b;
+	made_init(&a);
+	made_init(&b);
+	made_span(&a, 1, 0, 1, false, 0, 100);
+	for (uint64_t i = 0; i < 5; i++) {
+		made_span(&a, 10 + 2 * i, 1, 2, false, 10 * (int64_t)i, 10 * (int64_t)i + 8);
+		made_span(&a, 11 + 2 * i, 10 + 2 * i, 3, true, 10 * (int64_t)i + 1, 10 * (int64_t)i + 2);
+	}
+	made_span(&b, 1, 0, 1, false, 0, 20);
+	made_span(&b, 10, 1, 2, false, 0, 8);
+	made_span(&b, 11, 10, 3, true, 1, 2);
+	struct tracediff d;
+	tracediff_init(&d);
+	tracediff_build(&d, &a.t, &b.t);
+	assert_int_equal(d.nrows, 2);
+	assert_true(d.rows[1].group);
+	assert_int_equal(d.rows[1].count_a, 5);
+	assert_int_equal(d.rows[1].count_b, 1);
+	assert_int_equal(d.rows[1].below_a, 5);
+	assert_int_equal(d.rows[1].below_b, 1);
+	assert_int_equal(d.rows[1].ns_a, 40);
+	assert_int_equal(d.rows[1].ns_b, 8);
+	assert_int_equal(d.missing, 8);
+	assert_int_equal(d.added, 0);
+	tracediff_free(&d);
+}
+
 /* A name and a query with one strtab id are different keys. */
 static void a_query_is_not_a_span_of_its_name(void **state)
 {
@@ -335,6 +366,24 @@ static size_t naive_member(const struct trace *t, uint64_t parent, const struct 
 	return 0;
 }
 
+/* The spans under the k-th child of parent within run r, counted the slow way. */
+static size_t naive_below(const struct trace *t, uint64_t id)
+{
+	size_t n = 0;
+	for (size_t i = 1; i < t->nspans; i++)
+		if (t->spans[i].parent_id == id)
+			n += 1 + naive_below(t, t->spans[i].span_id);
+	return n;
+}
+
+static size_t naive_run_below(const struct trace *t, uint64_t parent, const struct naive_run *r)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < r->count; k++)
+		n += naive_below(t, t->spans[naive_member(t, parent, r, k)].span_id);
+	return n;
+}
+
 struct tally {
 	size_t rows, both, missing, added;
 };
@@ -363,7 +412,7 @@ static void naive_count(const struct trace *a, uint64_t pa, const struct trace *
 					continue;
 				if (rb[j].count >= WATERFALL_MIN_GROUP) {
 					t->rows++;
-					t->added += rb[j].count;
+					t->added += rb[j].count + naive_run_below(b, pb, &rb[j]);
 					continue;
 				}
 				for (size_t m = 0; m < rb[j].count; m++) {
@@ -377,8 +426,10 @@ static void naive_count(const struct trace *a, uint64_t pa, const struct trace *
 		if (ca >= WATERFALL_MIN_GROUP || cb >= WATERFALL_MIN_GROUP) {
 			t->rows++;
 			t->both += cb > 0;
-			t->missing += ca > cb ? ca - cb : 0;
-			t->added += cb > ca ? cb - ca : 0;
+			size_t wa = ca + (i < na ? naive_run_below(a, pa, &ra[i]) : 0);
+			size_t wb = cb + (j < nb ? naive_run_below(b, pb, &rb[j]) : 0);
+			t->missing += wa > wb ? wa - wb : 0;
+			t->added += wb > wa ? wb - wa : 0;
 			continue;
 		}
 		for (size_t m = 0; m < ca || m < cb; m++) {
@@ -441,6 +492,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(naive_against_optimized),
 		cmocka_unit_test(repeated_siblings_pair_in_order),
+		cmocka_unit_test(a_group_counts_what_is_below),
 		cmocka_unit_test(a_query_is_not_a_span_of_its_name),
 		cmocka_unit_test(different_roots_and_empty_sides),
 		cmocka_unit_test(a_parent_cycle_ends),

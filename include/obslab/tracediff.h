@@ -7,7 +7,8 @@
  * a database statement). Repeated siblings with one key are matched in
  * order (the k-th of A with the k-th of B); a run of at least
  * WATERFALL_MIN_GROUP of them on either side is compared as one group row
- * with both counts and summed durations, not descended into. A span only in
+ * with both counts and summed durations, not descended into (the spans
+ * under its members are counted, below_a and below_b). A span only in
  * A is TRACEDIFF_MISSING, only in B TRACEDIFF_ADDED, with its subtree.
  * O(n log n) in the spans of both traces; no recursion (a hostile chain of
  * parents is as deep as it likes).
@@ -43,6 +44,7 @@ struct tracediff_row {
 	uint16_t depth;          /* 0 for the roots (saturating) */
 	uint32_t span_a, span_b; /* index into each trace's spans (a group's first member), or TRACEDIFF_NONE */
 	uint32_t count_a, count_b; /* spans the row stands for on each side (0 where absent) */
+	uint32_t below_a, below_b; /* a group: the spans under its members, not compared row by row */
 	int64_t ns_a, ns_b;      /* duration on each side (a group: its members' summed); 0 where absent */
 };
 
@@ -51,10 +53,12 @@ struct tracediff_item; /* scratch */
 struct tracediff {
 	struct tracediff_row *rows;
 	size_t nrows;
-	size_t missing, added;   /* spans only in A, only in B (group members counted) */
+	size_t missing, added;   /* spans only in A, only in B (a group's: members and what is below them) */
 	/* scratch, reused */
 	size_t rows_cap, stack_cap, items_cap[2];
 	struct tracediff_item *stack, *items[2];
+	uint32_t *size[2], *order; /* spans in each span's subtree; a preorder */
+	size_t size_cap[2], order_cap;
 	struct spantree tree[2];
 };
 

@@ -5,6 +5,7 @@
  * Esc, q or d go back. It draws what model_diff.c copied when d was
  * pressed, so it stands still while the lab runs on. */
 #include <stdio.h>
+#include <string.h>
 
 #include "draw.h"
 #include "model.h"
@@ -40,13 +41,21 @@ static void draw_row(WINDOW *w, int y, int name_cells, const struct model *m, si
 	wmove(w, y, 2);
 	wattron(w, draw_attr(role));
 	draw_text(w, r->status == TRACEDIFF_MISSING ? "- " : r->status == TRACEDIFF_ADDED ? "+ " : "  ", 2);
-	char name[MODEL_DIFF_LABEL + 64], count[48] = "", fp[8] = "";
+	char name[MODEL_DIFF_LABEL + 96], count[80] = "", fp[8] = "";
 	int indent = r->depth < MAX_INDENT ? r->depth : MAX_INDENT;
 	if (r->group && r->count_a && r->count_b && r->count_a != r->count_b)
 		snprintf(count, sizeof count, " %s%u %s %s%u", g->times, r->count_a, draw_unicode() ? "→" : "->", g->times,
 		         r->count_b);
 	else if (r->group)
 		snprintf(count, sizeof count, " %s%u", g->times, r->count_a ? r->count_a : r->count_b);
+	if (r->group && (r->below_a || r->below_b)) { /* what its members hold, not compared row by row */
+		size_t len = strlen(count);
+		if (r->below_a == r->below_b || !r->count_a || !r->count_b)
+			snprintf(count + len, sizeof count - len, " (+%u below)", r->count_a ? r->below_a : r->below_b);
+		else
+			snprintf(count + len, sizeof count - len, " (+%u %s +%u below)", r->below_a,
+			         draw_unicode() ? "→" : "->", r->below_b);
+	}
 	uint32_t f = m->diff.fingerprints[i];
 	if (f != STRTAB_NONE)
 		snprintf(fp, sizeof fp, "  "); /* then the fingerprint, dimmed */
