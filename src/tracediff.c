@@ -106,6 +106,8 @@ static int by_key_then_pos(const void *x, const void *y)
  * scratch half of their array. */
 static void unsort(struct tracediff_item *items, size_t n)
 {
+	if (!n)
+		return; /* items may be NULL */
 	struct tracediff_item *spare = items + n;
 	for (size_t i = 0; i < n; i++)
 		spare[items[i].pos] = items[i];
@@ -115,6 +117,8 @@ static void unsort(struct tracediff_item *items, size_t n)
 /* Pairs the k-th run of a key in A with the k-th in B. */
 static void match_runs(struct tracediff_item *ia, size_t na, struct tracediff_item *ib, size_t nb)
 {
+	if (!na || !nb)
+		return; /* nothing to pair (and either may be NULL) */
 	qsort(ia, na, sizeof *ia, by_key_then_pos);
 	qsort(ib, nb, sizeof *ib, by_key_then_pos);
 	for (size_t i = 0, j = 0; i < na && j < nb;) {
