@@ -49,10 +49,13 @@ const struct key_binding key_bindings[] = {
 	{ { 'F' }, "F", ACT_FOLD_ALL, "fold all groups of repeated queries", NULL, 0, NULL },
 	{ { 'A' }, "A", ACT_UNFOLD_ALL, "unfold all groups of repeated queries", NULL, 0, NULL },
 	{ { 'l' }, "l", ACT_LEGEND, "legend of the waterfall's colours", NULL, 0, NULL },
+
+	{ { 'm' }, "m", ACT_MARK, "mark the shown trace, to diff another against it", NULL, 0, NULL },
+	{ { 'd' }, "d", ACT_DIFF, "diff the marked trace against the shown one (Esc back)", NULL, 0, NULL },
 	{ { '?', 'h', KEY_F(1) }, "? h F1", ACT_HELP, "this help", "help", 0, NULL },
-	{ { 27 }, "Esc", ACT_BACK, "close the help, the comparison or the sweep", NULL, 0, "close the help" },
+	{ { 27 }, "Esc", ACT_BACK, "close the help, the comparison, the sweep or the diff", NULL, 0, "close the help" },
 	{ { CTRL('l') }, "Ctrl-L", ACT_REDRAW, "redraw the screen", NULL, 0, NULL },
-	{ { 'q', 'Q' }, "q", ACT_QUIT, "quit (from a comparison or sweep: back)", "quit", 0, "quit" },
+	{ { 'q', 'Q' }, "q", ACT_QUIT, "quit (from a comparison, sweep or diff: back)", "quit", 0, "quit" },
 };
 
 const size_t key_binding_count = sizeof key_bindings / sizeof key_bindings[0];
@@ -74,6 +77,26 @@ bool keys_on_measure_screen(enum action action)
 	case ACT_INDEX:
 	case ACT_COMPARE:
 	case ACT_SWEEP:
+	case ACT_HELP:
+	case ACT_REDRAW:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool keys_on_diff_screen(enum action action)
+{
+	switch (action) {
+	case ACT_QUIT:
+	case ACT_BACK:
+	case ACT_DIFF:
+	case ACT_UP:
+	case ACT_DOWN:
+	case ACT_PAGE_UP:
+	case ACT_PAGE_DOWN:
+	case ACT_HOME:
+	case ACT_END:
 	case ACT_HELP:
 	case ACT_REDRAW:
 		return true;

@@ -55,6 +55,10 @@ enum action {
 	ACT_FOLD_ALL,
 	ACT_UNFOLD_ALL,
 	ACT_LEGEND,
+
+	/* the diff */
+	ACT_MARK,
+	ACT_DIFF,
 	/* the program */
 	ACT_HELP,
 	ACT_BACK,
@@ -95,6 +99,9 @@ unsigned keys_needs(enum action action);
  * the other, change the RTT or the index and measure again, help, redraw);
  * the lab's other keys wait until it is closed. */
 bool keys_on_measure_screen(enum action action);
+/* Whether an action works on the diff screen: scroll, close it (Esc, q,
+ * d), help, redraw. */
+bool keys_on_diff_screen(enum action action);
 /* Whether a binding works with a source that offers these controls. */
 bool keys_offered(const struct key_binding *b, unsigned controls);
 

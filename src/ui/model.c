@@ -111,6 +111,11 @@ void model_status_line(const struct model *m, char *buf, size_t cap)
 		snprintf(buf, cap, " %s", m->message);
 	else
 		m->source->ops->status(m->source, m, buf, cap);
+	char marked[64]; /* the diff's mark stays in sight (model_diff.c) */
+	model_diff_status(m, marked, sizeof marked);
+	size_t len = strlen(buf);
+	if (marked[0] && len < cap)
+		snprintf(buf + len, cap - len, "%s", marked);
 }
 
 unsigned model_take_changes(struct model *m)
@@ -437,6 +442,7 @@ void model_free(struct model *m)
 	findings_free(&m->scratch);
 	comparison_clear(&m->compare.results);
 	comparison_clear(&m->sweep.results);
+	model_diff_free(m);
 }
 
 static void refresh_window(struct model *m, int64_t now)

@@ -27,6 +27,7 @@
 #include "obslab/logbook.h"
 #include "obslab/snapshot.h"
 #include "obslab/span.h"
+#include "obslab/tracediff.h"
 #include "obslab/waterfall.h"
 #include "obslab/recent.h"
 #include "obslab/workload.h"
@@ -35,6 +36,8 @@
 #define MODEL_MAX_QUERIES 64
 #define MODEL_MAX_LOGGED_FINDINGS 16
 #define MODEL_ZOOM_DEPTH 32
+
+#define MODEL_DIFF_LABEL 96
 
 /* What changed since the shell last looked (model_take_changes). */
 enum model_change {
@@ -46,6 +49,7 @@ enum model_change {
 	MODEL_LOG = 1 << 5,
 	MODEL_STATUS = 1 << 6,    /* the status bar's line or message */
 	MODEL_IN_FLIGHT = 1 << 7, /* the request in flight: its time and queries so far */
+	MODEL_DIFF = 1 << 8,      /* the diff's rows (model_diff.c) */
 };
 
 enum measure_kind { MEASURE_COMPARE, MEASURE_SWEEP };
@@ -153,6 +157,19 @@ struct model {
 		struct critpath critpath; /* of the shown trace, while critical is on */
 		uint64_t critpath_seq;   /* the trace it was computed for */
 	} view;
+
+	/* the diff (model_diff.c): a marked trace (m) against the shown one (d),
+	 * built once when asked, with its labels, so the view stands still while
+	 * the lab runs on and the traces are evicted */
+	struct {
+		uint64_t marked_seq;     /* 0: none marked */
+		uint64_t seq_a, seq_b;   /* what rows were built from: the marked, the shown */
+		char title_a[192], title_b[192]; /* "trace 3 · naive · 20 users" */
+		struct tracediff rows;
+		char (*labels)[MODEL_DIFF_LABEL]; /* per row: the span's name as the waterfall shows it */
+		uint32_t *fingerprints;  /* per row: a database span's fingerprint (source->names), or STRTAB_NONE */
+		size_t labels_cap;
+	} diff;
 };
 
 /* model.c */
@@ -287,6 +304,16 @@ bool model_row_critical(const struct model *m, const struct wf_row *row);
 void model_view_refresh(struct model *m);
 /* model.c: the rows again after the folds changed; the selection stays within them. */
 void model_relayout(struct model *m);
+
+/* model_diff.c: m marks the shown trace; d diffs the marked trace (A)
+ * against the shown one (B). model_diff_build says why not in the status
+ * bar and returns false when nothing is marked, the marked trace is the one
+ * shown or no longer kept, or nothing is shown. */
+void model_mark(struct model *m);
+bool model_diff_build(struct model *m);
+/* " │ marked: trace N" for the status bar, or "" */
+void model_diff_status(const struct model *m, char *buf, size_t cap);
+void model_diff_free(struct model *m);
 
 /* Writes the store as a snapshot file in export_dir; says how it went. */
 void model_export(struct model *m, enum snapshot_format format);

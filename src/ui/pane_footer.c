@@ -23,7 +23,8 @@ static bool hint_of(const struct key_binding *b, const struct pane *p, const str
 		*word = "trace";
 		return true;
 	}
-	if (!b->hint || !keys_offered(b, controls) || (measuring && !keys_on_measure_screen(b->action)))
+	bool works_here = p->screen == SCREEN_DIFF ? keys_on_diff_screen(b->action) : keys_on_measure_screen(b->action);
+	if (!b->hint || !keys_offered(b, controls) || (measuring && !works_here))
 		return false;
 	snprintf(key, cap, "%s", b->label);
 	char *space = strchr(key, ' ');

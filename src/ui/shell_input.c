@@ -83,6 +83,13 @@ static void toggle_help(struct shell *sh)
  * and so do r and i after they change the setting (lab_action). */
 static bool handle_screen_action(struct shell *sh, enum action action)
 {
+	if (sh->screen == SCREEN_DIFF) { /* Esc, q or d close it; moving keys scroll it */
+		if (action == ACT_QUIT || action == ACT_BACK || action == ACT_DIFF) {
+			shell_set_screen(sh, SCREEN_MAIN);
+			return true;
+		}
+		return !keys_on_diff_screen(action);
+	}
 	switch (action) {
 	case ACT_QUIT:
 	case ACT_BACK:
@@ -149,6 +156,11 @@ static void handle_action(struct shell *sh, enum action action)
 	case ACT_PREV_TRACE: model_step(m, -1); break;
 	case ACT_NEXT_TRACE: model_step(m, 1); break;
 	case ACT_LIVE: model_live(m); break;
+	case ACT_MARK: model_mark(m); break;
+	case ACT_DIFF:
+		if (model_diff_build(m))
+			shell_set_screen(sh, SCREEN_DIFF);
+		break;
 	case ACT_FOCUS_NEXT: cycle_focus(sh, 1); break;
 	case ACT_FOCUS_PREV: cycle_focus(sh, -1); break;
 	case ACT_HELP: toggle_help(sh); break;
