@@ -96,6 +96,8 @@ void tracelist_add(struct tracelist *l, const struct tracelist_row *row)
 		l->cap = l->cap ? l->cap * 2 : 64;
 		l->rows = xrealloc(l->rows, l->cap * sizeof *l->rows);
 	}
+	if (l->nrows == 0 || row->start_ns < l->first_start_ns)
+		l->first_start_ns = row->start_ns;
 	l->rows[l->nrows++] = *row;
 }
 
@@ -108,6 +110,9 @@ bool tracelist_drop_before(struct tracelist *l, uint64_t seq)
 		return false;
 	memmove(l->rows, l->rows + k, (l->nrows - k) * sizeof *l->rows);
 	l->nrows -= k;
+	for (size_t i = 0; i < l->nrows; i++)
+		if (i == 0 || l->rows[i].start_ns < l->first_start_ns)
+			l->first_start_ns = l->rows[i].start_ns;
 	l->nview = 0; /* the indices moved: refresh before use */
 	return true;
 }

@@ -54,6 +54,7 @@ struct tracelist {
 	size_t nview, view_cap;
 	enum tracelist_col sort;
 	bool descending;
+	int64_t first_start_ns;      /* the earliest row's start (a list shows starts from it) */
 };
 
 void tracelist_init(struct tracelist *l); /* sorted by start, oldest first */

@@ -34,7 +34,12 @@ const struct key_binding key_bindings[] = {
 	{ { KEY_NPAGE }, "PgDn", ACT_PAGE_DOWN, "a page down", NULL, 0, NULL },
 	{ { KEY_HOME, 'g' }, "Home g", ACT_HOME, "the first row", NULL, 0, NULL },
 	{ { KEY_END, 'G' }, "End G", ACT_END, "the last row", NULL, 0, NULL },
-	{ { '\n', KEY_ENTER, '\r' }, "Enter", ACT_FOLD, "fold or unfold repeated queries (xN)", "fold", 0, NULL },
+	{ { '\n', KEY_ENTER, '\r' }, "Enter", ACT_FOLD, "fold or unfold repeated queries (xN); in the trace list: open the trace", "fold", 0, NULL },
+	/* the trace list */
+	{ { 'T' }, "T", ACT_TRACES, "the trace list, full screen (T or Esc: back)", "traces", 0, NULL },
+	{ { '<' }, "<", ACT_SORT_PREV, "trace list: sort by the previous column (marked in the header)", "sort", 0, NULL },
+	{ { '>' }, ">", ACT_SORT_NEXT, "trace list: sort by the next column", NULL, 0, NULL },
+	{ { '\\' }, "\\", ACT_FILTER, "trace list: filter (duration > 50ms, service = shop, error, finding = n_plus_one, text; and or not ( )); Up/Down: earlier filters", "filter", 0, NULL },
 	{ { '?', 'h', KEY_F(1) }, "? h F1", ACT_HELP, "this help", "help", 0, NULL },
 	{ { 27 }, "Esc", ACT_BACK, "close the help, the comparison or the sweep", NULL, 0, "close the help" },
 	{ { CTRL('l') }, "Ctrl-L", ACT_REDRAW, "redraw the screen", NULL, 0, NULL },
@@ -62,6 +67,21 @@ bool keys_on_measure_screen(enum action action)
 	case ACT_SWEEP:
 	case ACT_HELP:
 	case ACT_REDRAW:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool keys_on_traces_screen(enum action action)
+{
+	switch (action) {
+	case ACT_TRACES:
+	case ACT_SORT_PREV:
+	case ACT_FILTER:
+	case ACT_FOLD:
+	case ACT_HELP:
+	case ACT_QUIT:
 		return true;
 	default:
 		return false;

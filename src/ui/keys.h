@@ -40,6 +40,11 @@ enum action {
 	ACT_HOME,
 	ACT_END,
 	ACT_FOLD,
+	/* the trace list */
+	ACT_TRACES,
+	ACT_SORT_PREV,
+	ACT_SORT_NEXT,
+	ACT_FILTER,
 	/* the program */
 	ACT_HELP,
 	ACT_BACK,
@@ -80,6 +85,8 @@ unsigned keys_needs(enum action action);
  * the other, change the RTT or the index and measure again, help, redraw);
  * the lab's other keys wait until it is closed. */
 bool keys_on_measure_screen(enum action action);
+/* Whether an action is one the trace list's screen offers in its footer. */
+bool keys_on_traces_screen(enum action action);
 /* Whether a binding works with a source that offers these controls. */
 bool keys_offered(const struct key_binding *b, unsigned controls);
 

@@ -14,6 +14,7 @@
 #define MAIN SCREEN_BIT(SCREEN_MAIN)
 #define COMPARE SCREEN_BIT(SCREEN_COMPARE)
 #define SWEEP SCREEN_BIT(SCREEN_SWEEP)
+#define TRACES SCREEN_BIT(SCREEN_TRACES)
 
 /*    pane          slot         size                  screens */
 #define PANES(X)                                                   \
@@ -25,6 +26,7 @@
 	X(log,         SLOT_RIGHT,  REST,                MAIN)       \
 	X(compare,     SLOT_FULL,   REST,                COMPARE)    \
 	X(sweep,       SLOT_FULL,   REST,                SWEEP)      \
+	X(traces,      SLOT_FULL,   REST,                TRACES)     \
 	X(footer,      SLOT_BOTTOM, ROWS(1),             SCREEN_ALL)
 
 #define DECLARE(name, slot, size, screens) extern const struct pane_ops pane_##name##_ops;

@@ -18,6 +18,7 @@ enum screen_mode {
 	SCREEN_MAIN,    /* the waterfall and the panes about it */
 	SCREEN_COMPARE, /* the comparison */
 	SCREEN_SWEEP,   /* the sweep */
+	SCREEN_TRACES,  /* the trace list, full screen (T) */
 	SCREEN_COUNT,
 };
 #define SCREEN_BIT(mode) (1u << (mode))

@@ -34,6 +34,10 @@ enum intent_kind {
 	INTENT_REDRAW,      /* the pane's own state changed: redraw it */
 	INTENT_SELECT_ROW,  /* select waterfall row `row` */
 	INTENT_TOGGLE_FOLD, /* fold or unfold the group at (or around) row `row` */
+	/* the trace list (pane_traces.c) */
+	INTENT_TRACES_SELECT, /* select row `row` of the trace list */
+	INTENT_TRACES_SORT,   /* sort by the previous (row 0) or next (row 1) column */
+	INTENT_OPEN_TRACE,    /* show the selected trace of the list */
 };
 
 struct intent {

@@ -16,7 +16,17 @@ static bool hint_of(const struct key_binding *b, const struct pane *p, const str
                     const char **word)
 {
 	unsigned controls = m->source->ops->controls;
-	bool measuring = p->screen != SCREEN_MAIN;
+	bool measuring = p->screen == SCREEN_COMPARE || p->screen == SCREEN_SWEEP;
+	if (p->screen == SCREEN_TRACES) { /* the trace list's own keys */
+		if (!b->hint || !keys_on_traces_screen(b->action))
+			return false;
+		snprintf(key, cap, "%s", b->action == ACT_SORT_PREV ? "< >" : b->label);
+		char *space = b->action == ACT_SORT_PREV ? NULL : strchr(key, ' ');
+		if (space)
+			*space = '\0';
+		*word = b->action == ACT_FOLD ? "open" : b->action == ACT_QUIT || b->action == ACT_TRACES ? "back" : b->hint;
+		return true;
+	}
 	if (b->action == ACT_PREV_TRACE && !measuring && !(controls & CONTROL_MEASURE) && m->source->store &&
 	    store_trace_count(m->source->store) > 1) {
 		snprintf(key, cap, "[ ]");

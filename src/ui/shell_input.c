@@ -10,6 +10,8 @@
 #include "help.h"
 #include "keys.h"
 
+extern const struct pane_ops pane_traces_ops;
+
 static void mark(struct shell *sh, unsigned changed)
 {
 	for (size_t i = 0; i < layout_pane_count; i++)
@@ -25,6 +27,16 @@ static void apply(struct shell *sh, size_t pane, struct intent in)
 	case INTENT_REDRAW: break;
 	case INTENT_SELECT_ROW: model_select(&sh->model, in.row); break;
 	case INTENT_TOGGLE_FOLD: model_toggle_fold(&sh->model, in.row); break;
+	case INTENT_TRACES_SELECT: model_traces_move(&sh->model, in.row); break;
+	case INTENT_TRACES_SORT: model_traces_sort_step(&sh->model, in.row ? 1 : -1); break;
+	case INTENT_OPEN_TRACE:
+		model_traces_move(&sh->model, in.row);
+		if (model_traces_open(&sh->model) && sh->screen == SCREEN_TRACES) {
+			shell_set_screen(sh, SCREEN_MAIN);
+			shell_take_changes(sh);
+			return;
+		}
+		break;
 	}
 	sh->panes[pane].dirty = true;
 	shell_take_changes(sh);
@@ -88,6 +100,49 @@ static bool handle_screen_action(struct shell *sh, enum action action)
 	}
 }
 
+/* The trace list's screen: T, Esc and q go back; the rest work as anywhere. */
+static bool handle_traces_screen_action(struct shell *sh, enum action action)
+{
+	if (action == ACT_QUIT || action == ACT_BACK || action == ACT_TRACES) {
+		shell_set_screen(sh, SCREEN_MAIN);
+		return true;
+	}
+	return false;
+}
+
+/* The index of the trace list pane shown on this screen, or the count. */
+static size_t traces_pane(enum screen_mode screen)
+{
+	for (size_t i = 0; i < layout_pane_count; i++)
+		if (layout_panes[i].ops == &pane_traces_ops && layout_shows(i, screen))
+			return i;
+	return layout_pane_count;
+}
+
+/* The filter prompt: it takes every key until Enter applies a text that
+ * parses, or Esc closes it. */
+static void prompt_key(struct shell *sh, int key)
+{
+	struct model *m = &sh->model;
+	if (key == 27)
+		model_traces_prompt(m, false);
+	else if (key == '\n' || key == '\r' || key == KEY_ENTER)
+		model_traces_apply(m);
+	else if (key == KEY_BACKSPACE || key == 127 || key == 8)
+		model_traces_prompt_erase(m);
+	else if (key == ('u' & 0x1f)) /* Ctrl-U: the whole text */
+		while (m->traces.edit_len)
+			model_traces_prompt_erase(m);
+	else if (key == KEY_UP)
+		model_traces_prompt_history(m, -1);
+	else if (key == KEY_DOWN)
+		model_traces_prompt_history(m, 1);
+	else if (key >= 0x20 && key < 0x100)
+		model_traces_prompt_char(m, (char)key);
+	shell_take_changes(sh);
+	mark(sh, MODEL_STATUS | MODEL_TRACES);
+}
+
 /* The keys that change the lab: the model's, once the source offers them. */
 static void lab_action(struct shell *sh, enum action action)
 {
@@ -126,8 +181,12 @@ static void lab_action(struct shell *sh, enum action action)
 static void handle_action(struct shell *sh, enum action action)
 {
 	struct model *m = &sh->model;
-	if (sh->screen != SCREEN_MAIN && handle_screen_action(sh, action))
+	if (sh->screen == SCREEN_TRACES) {
+		if (handle_traces_screen_action(sh, action))
+			return;
+	} else if (sh->screen != SCREEN_MAIN && handle_screen_action(sh, action)) {
 		return;
+	}
 	unsigned needs = keys_needs(action);
 	if (needs) {
 		if (source_offers(&sh->source, needs))
@@ -146,6 +205,24 @@ static void handle_action(struct shell *sh, enum action action)
 	case ACT_HELP: toggle_help(sh); break;
 	case ACT_REDRAW: shell_layout(sh); break;
 	case ACT_QUIT: sh->quit = true; break;
+	case ACT_TRACES: shell_set_screen(sh, SCREEN_TRACES); break;
+	case ACT_FILTER:
+		if (traces_pane(sh->screen) == layout_pane_count)
+			shell_set_screen(sh, SCREEN_TRACES);
+		model_traces_prompt(m, true);
+		break;
+	case ACT_SORT_PREV:
+	case ACT_SORT_NEXT: {
+		/* the focused list sorts; the trace list when it is on screen and no other list has focus */
+		struct pane *p = &sh->panes[sh->focus];
+		struct intent in = p->ops->handle ? p->ops->handle(p, m, action) : pane_intent(INTENT_NONE, 0);
+		size_t t = traces_pane(sh->screen);
+		if (in.kind == INTENT_NONE && t < layout_pane_count)
+			apply(sh, t, pane_intent(INTENT_TRACES_SORT, action == ACT_SORT_NEXT));
+		else
+			apply(sh, sh->focus, in);
+		break;
+	}
 	case ACT_UP:
 	case ACT_DOWN:
 	case ACT_PAGE_UP:
@@ -224,6 +301,10 @@ void shell_handle_key(struct shell *sh, int key)
 			shell_set_screen(sh, kind == MEASURE_COMPARE ? SCREEN_COMPARE : SCREEN_SWEEP);
 		shell_take_changes(sh);
 		mark(sh, MODEL_STATUS);
+		return;
+	}
+	if (m->traces.prompt) {
+		prompt_key(sh, key);
 		return;
 	}
 	if (m->export_prompt) { /* the key after x picks the format */
