@@ -15,8 +15,11 @@
 
 #define LAB_SERVICE "obslab"
 
-static const char *const col_names[TRACELIST_NCOLS] = { "service", "root", "start", "duration",
-	                                                "spans",   "errors", "findings" };
+static const char *const col_names[TRACELIST_NCOLS] = {
+	[TRACELIST_START] = "start",   [TRACELIST_DURATION] = "duration", [TRACELIST_SERVICE] = "service",
+	[TRACELIST_ROOT] = "root",     [TRACELIST_SPANS] = "spans",       [TRACELIST_ERRORS] = "errors",
+	[TRACELIST_FINDINGS] = "findings",
+};
 
 const char *tracelist_col_name(enum tracelist_col c)
 {

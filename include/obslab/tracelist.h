@@ -36,11 +36,12 @@ struct tracelist_row {
 	unsigned finding_kinds;         /* 1 << enum finding_kind, for each kind found */
 };
 
+/* In the order a list shows them (and < > step through them). */
 enum tracelist_col {
-	TRACELIST_SERVICE,
-	TRACELIST_ROOT,
 	TRACELIST_START,
 	TRACELIST_DURATION,
+	TRACELIST_SERVICE,
+	TRACELIST_ROOT,
 	TRACELIST_SPANS,
 	TRACELIST_ERRORS,
 	TRACELIST_FINDINGS,

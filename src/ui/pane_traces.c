@@ -21,11 +21,11 @@ static const enum tracelist_col order[] = { TRACELIST_START, TRACELIST_DURATION,
 static int fixed_width(enum tracelist_col c)
 {
 	switch (c) {
-	case TRACELIST_START: return 9;
-	case TRACELIST_DURATION: return 10;
-	case TRACELIST_SERVICE: return 14;
-	case TRACELIST_SPANS: return 7;
-	case TRACELIST_ERRORS: return 7;
+	case TRACELIST_START: return 8;
+	case TRACELIST_DURATION: return 9;
+	case TRACELIST_SERVICE: return 12;
+	case TRACELIST_SPANS: return 6;
+	case TRACELIST_ERRORS: return 6;
 	case TRACELIST_FINDINGS: return 9;
 	default: return 0;
 	}
@@ -56,7 +56,7 @@ static void cell_text(const struct tracelist *l, const struct tracelist_row *r, 
 	}
 }
 
-/* Which columns fit in inner cells: the root name at least 12 wide; the
+/* Which columns fit in inner cells: the root name at least 24 wide; the
  * counts go first, then the service, when they do not. */
 static void fit(int inner, int width[NCOLS])
 {
@@ -66,7 +66,7 @@ static void fit(int inner, int width[NCOLS])
 		width[i] = fixed_width(order[i]) ? fixed_width(order[i]) + COLUMN_GAP : 0;
 		used += width[i];
 	}
-	for (size_t d = 0; d < sizeof drop / sizeof drop[0] && inner - used < 12; d++) {
+	for (size_t d = 0; d < sizeof drop / sizeof drop[0] && inner - used < 24; d++) {
 		for (size_t i = 0; i < NCOLS; i++) {
 			if (order[i] == drop[d]) {
 				used -= width[i];
