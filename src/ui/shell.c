@@ -331,6 +331,11 @@ int app_main(const struct cli *cli)
 
 int app_bench_frames(const char *snapshot, int cols, int lines, int frames, double *frame_ns)
 {
+	return app_bench_frames_on(snapshot, cols, lines, SCREEN_MAIN, frames, frame_ns);
+}
+
+int app_bench_frames_on(const char *snapshot, int cols, int lines, int mode, int frames, double *frame_ns)
+{
 	char name[] = "obslab", command[] = "open", path[4096];
 	snprintf(path, sizeof path, "%s", snapshot);
 	char *argv[] = { name, command, path, NULL };
@@ -358,6 +363,8 @@ int app_bench_frames(const char *snapshot, int cols, int lines, int frames, doub
 	}
 	resizeterm(lines, cols);
 	draw_init();
+	sh->screen = mode >= 0 && mode < SCREEN_COUNT ? (enum screen_mode)mode : SCREEN_MAIN;
+	sh->focus = shell_first_focus(sh->screen);
 	shell_layout(sh);
 	tick(sh);
 	for (int f = 0; f < frames; f++) {
