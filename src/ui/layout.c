@@ -11,6 +11,7 @@
 #define OF_SLOT(num, den, min) { SIZE_OF_SLOT, 0, (num), (den), (min) }
 #define OF_REST(num, den, min) { SIZE_OF_REST, 0, (num), (den), (min) }
 #define REST { SIZE_REST, 0, 0, 1, 0 }
+#define TALL(num, den, min) { SIZE_TALL, 0, (num), (den), (min) }
 #define MAIN SCREEN_BIT(SCREEN_MAIN)
 #define COMPARE SCREEN_BIT(SCREEN_COMPARE)
 #define SWEEP SCREEN_BIT(SCREEN_SWEEP)
@@ -24,6 +25,7 @@
 	X(queries,     SLOT_RIGHT,  OF_REST(1, 2, 0),    MAIN)       \
 	X(details,     SLOT_LEFT,   OF_SLOT(2, 5, 8),    MAIN)       \
 	X(log,         SLOT_RIGHT,  REST,                MAIN)       \
+	X(tracelist,   SLOT_RIGHT,  TALL(1, 3, 40),      MAIN)       \
 	X(compare,     SLOT_FULL,   REST,                COMPARE)    \
 	X(sweep,       SLOT_FULL,   REST,                SWEEP)      \
 	X(traces,      SLOT_FULL,   REST,                TRACES)     \
@@ -57,6 +59,8 @@ static void place_slot(enum layout_slot slot, unsigned screen, int y, int x, int
 			height[i] = pl->size.n;
 		else if (pl->size.rule == SIZE_OF_SLOT)
 			height[i] = at_least(h * pl->size.num / pl->size.den, pl->size.min);
+		else if (pl->size.rule == SIZE_TALL)
+			height[i] = h >= pl->size.min ? h * pl->size.num / pl->size.den : 0;
 		used += height[i];
 	}
 	int left = h - used;

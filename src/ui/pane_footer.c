@@ -35,6 +35,8 @@ static bool hint_of(const struct key_binding *b, const struct pane *p, const str
 	}
 	if (!b->hint || !keys_offered(b, controls) || (measuring && !keys_on_measure_screen(b->action)))
 		return false;
+	if (b->action == ACT_SORT_PREV || b->action == ACT_FILTER)
+		return false; /* the trace list's own: its footer shows them */
 	snprintf(key, cap, "%s", b->label);
 	char *space = strchr(key, ' ');
 	if (space)

@@ -224,12 +224,9 @@ static struct intent click(struct pane *p, const struct model *m, int y, int x)
 	return pane_intent(INTENT_TRACES_SELECT, pl->top + (size_t)(y - 2));
 }
 
-const struct pane_ops pane_traces_ops = {
-	.name = "traces",
-	.private_size = sizeof(struct pane_list),
-	.focusable = true,
-	.watches = MODEL_TRACES | MODEL_TRACE,
-	.draw = draw,
-	.handle = handle,
-	.click = click,
-};
+/* The full-screen view (T) and the pane beside the waterfall: one list, two places. */
+#define TRACES_OPS(title)                                                                                      \
+	{ .name = (title), .private_size = sizeof(struct pane_list), .focusable = true,                        \
+	  .watches = MODEL_TRACES | MODEL_TRACE, .draw = draw, .handle = handle, .click = click }
+const struct pane_ops pane_traces_ops = TRACES_OPS("traces");
+const struct pane_ops pane_tracelist_ops = TRACES_OPS("tracelist");

@@ -121,6 +121,8 @@ void shell_layout(struct shell *sh)
 		p->h = rect[i].h;
 		p->w = rect[i].w;
 		p->screen = sh->screen;
+		if (p->h <= 0 || p->w <= 0)
+			continue; /* a pane this size of terminal leaves out (SIZE_TALL): no window */
 		p->win = newwin(p->h, p->w, p->y, p->x);
 		if (!p->win)
 			abort(); /* out of memory; the fatal handler restores the terminal */
@@ -158,7 +160,7 @@ static void render(struct shell *sh)
 	bool drew = false;
 	for (size_t i = 0; i < layout_pane_count; i++) {
 		struct pane *p = &sh->panes[i];
-		if (p->dirty && layout_shows(i, sh->screen)) {
+		if (p->dirty && p->win && layout_shows(i, sh->screen)) {
 			p->ops->draw(p, &sh->model, i == sh->focus);
 			p->dirty = false;
 			drew = true;

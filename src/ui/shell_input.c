@@ -10,7 +10,7 @@
 #include "help.h"
 #include "keys.h"
 
-extern const struct pane_ops pane_traces_ops;
+extern const struct pane_ops pane_traces_ops, pane_tracelist_ops;
 
 static void mark(struct shell *sh, unsigned changed)
 {
@@ -71,7 +71,7 @@ static void cycle_focus(struct shell *sh, int dir)
 	size_t n = layout_pane_count, i = sh->focus;
 	for (size_t k = 0; k < n; k++) {
 		i = (i + n + (size_t)(dir > 0 ? 1 : n - 1)) % n;
-		if (layout_panes[i].ops->focusable && layout_shows(i, sh->screen))
+		if (layout_panes[i].ops->focusable && layout_shows(i, sh->screen) && sh->panes[i].win)
 			break;
 	}
 	set_focus(sh, i);
@@ -110,11 +110,12 @@ static bool handle_traces_screen_action(struct shell *sh, enum action action)
 	return false;
 }
 
-/* The index of the trace list pane shown on this screen, or the count. */
-static size_t traces_pane(enum screen_mode screen)
+/* The index of the trace list pane shown on the current screen (the main
+ * screen has one where the terminal is tall enough), or the count. */
+static size_t traces_pane(const struct shell *sh)
 {
 	for (size_t i = 0; i < layout_pane_count; i++)
-		if (layout_panes[i].ops == &pane_traces_ops && layout_shows(i, screen))
+		if ((layout_panes[i].ops == &pane_traces_ops || layout_panes[i].ops == &pane_tracelist_ops) && layout_shows(i, sh->screen) && sh->panes[i].win)
 			return i;
 	return layout_pane_count;
 }
@@ -207,7 +208,7 @@ static void handle_action(struct shell *sh, enum action action)
 	case ACT_QUIT: sh->quit = true; break;
 	case ACT_TRACES: shell_set_screen(sh, SCREEN_TRACES); break;
 	case ACT_FILTER:
-		if (traces_pane(sh->screen) == layout_pane_count)
+		if (traces_pane(sh) == layout_pane_count)
 			shell_set_screen(sh, SCREEN_TRACES);
 		model_traces_prompt(m, true);
 		break;
@@ -216,7 +217,7 @@ static void handle_action(struct shell *sh, enum action action)
 		/* the focused list sorts; the trace list when it is on screen and no other list has focus */
 		struct pane *p = &sh->panes[sh->focus];
 		struct intent in = p->ops->handle ? p->ops->handle(p, m, action) : pane_intent(INTENT_NONE, 0);
-		size_t t = traces_pane(sh->screen);
+		size_t t = traces_pane(sh);
 		if (in.kind == INTENT_NONE && t < layout_pane_count)
 			apply(sh, t, pane_intent(INTENT_TRACES_SORT, action == ACT_SORT_NEXT));
 		else
@@ -248,7 +249,7 @@ static void handle_mouse(struct shell *sh)
 		return;
 	for (size_t i = 0; i < layout_pane_count; i++) {
 		struct pane *p = &sh->panes[i];
-		if (!p->ops->focusable || !layout_shows(i, sh->screen) || !wenclose(p->win, ev.y, ev.x))
+		if (!p->ops->focusable || !p->win || !layout_shows(i, sh->screen) || !wenclose(p->win, ev.y, ev.x))
 			continue;
 		if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
 			enum action a = ev.bstate & BUTTON4_PRESSED ? ACT_UP : ACT_DOWN;
