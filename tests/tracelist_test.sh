@@ -10,7 +10,8 @@
 #    prompt brings back an earlier filter;
 #  - Enter opens the selected trace in the waterfall, Esc goes back;
 #  - tests/data/foreign_small.otlp.json lists its checkout trace;
-#  - the live lab appends rows as its requests complete.
+#  - the live lab appends rows as its requests complete;
+#  - at 200x60 the list is also a pane beside the waterfall (not at 80x24).
 # Usage: tracelist_test.sh PATH/TO/obslab SOURCE_DIR
 set -u
 . "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for
@@ -47,6 +48,17 @@ for size in 80x24 200x60; do
 	cols=${size%x*} lines=${size#*x}
 	explorer "$cols" "$lines" open shop.json
 	expect '─ Waterfall' 15 "$size open"
+	if [ "$lines" -ge 42 ]; then # tall: the list beside the waterfall, sorted by < > there too
+		expect 'Traces 4 ' 5 "$size the list beside the waterfall"
+		keys '>'
+		expect 'duration▼' 5 "$size > sorts the list beside the waterfall"
+		keys '<'
+		expect 'start▲' 5 "$size < back"
+	elif screen | grep -q 'Traces 4'; then
+		bad "$size: a trace list pane on a short screen"
+	else
+		ok
+	fi
 	keys T
 	expect 'Traces 4 ' 10 "$size T shows the list"
 	expect 'start▲ +duration' 5 "$size sorted by start at first"
