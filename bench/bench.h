@@ -41,5 +41,6 @@ size_t bench_capture(struct strtab *names, uint32_t users, struct span_record **
  * PostgreSQL spans each. */
 size_t bench_write_chain(const char *path, int depth, size_t leaves);
 size_t bench_write_otlp(const char *path, size_t bytes, int calls);
+size_t bench_write_otlp_traces(const char *path, size_t traces, int calls);
 
 #endif

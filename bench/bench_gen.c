@@ -67,6 +67,22 @@ static void otlp_request(FILE *f, uint64_t t, int calls, int64_t start)
 	}
 }
 
+/* The same requests, `traces` of them (the trace list's row). */
+size_t bench_write_otlp_traces(const char *path, size_t traces, int calls)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return 0;
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	fprintf(f, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":"
+	           "{\"stringValue\":\"users\"}}]},\"scopeSpans\":[{\"scope\":{\"name\":\"@opentelemetry/"
+	           "instrumentation-pg\",\"version\":\"0.50.0\"},\"spans\":[\n");
+	for (uint64_t t = 0; t < traces; t++) /* durations vary, so sorting by them moves rows */
+		otlp_request(f, t, calls + (int)(t % 3), T0 + (int64_t)t * 10000000);
+	fprintf(f, "]}]}]}\n");
+	return fclose(f) == 0 ? traces : 0;
+}
+
 size_t bench_write_otlp(const char *path, size_t bytes, int calls)
 {
 	FILE *f = fopen(path, "w");

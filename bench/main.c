@@ -18,6 +18,7 @@ int bench_memory(void);
 int bench_files(void);
 int bench_scale(void);
 int bench_diff(void);
+int bench_tracelist(void);
 
 int main(int argc, char **argv)
 {
@@ -36,6 +37,7 @@ int main(int argc, char **argv)
 		{ "cpu", bench_cpu },        { "ingest", bench_ingest },         { "render", bench_render },
 		{ "memory", bench_memory },  { "files", bench_files },           { "scale", bench_scale },
 		{ "diff", bench_diff },
+		{ "tracelist", bench_tracelist },
 	};
 	printf("| %-44s | %15s | %-34s | %6s | %-18s | %-4s |\n", "benchmark", "figure", "reference (same run)", "ratio",
 	       "target", "");

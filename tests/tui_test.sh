@@ -233,7 +233,7 @@ keys '?'
 expect 'Keys \(Up/Down scroll\)'
 expect 'toggle naive \(N\+1\) and optimized'
 keys PageDown PageDown PageDown
-expect 'quit \(from a comparison, sweep or diff: back\)'
+expect 'quit \(from a comparison, sweep, diff or trace list: back\)'
 wait_gone 'toggle naive \(N\+1\) and optimized' && ok || bad "the help did not scroll"
 keys Escape
 wait_gone 'Keys \(Up' && ok || bad "Escape did not close the scrolled help"

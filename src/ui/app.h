@@ -17,5 +17,7 @@ int app_main(const struct cli *cli);
  * each frame (the worst case); each frame's time goes to frame_ns[i].
  * Returns 0, or an exit status. */
 int app_bench_frames(const char *snapshot, int cols, int lines, int frames, double *frame_ns);
+/* The same on another screen (enum screen_mode: SCREEN_TRACES, the trace list). */
+int app_bench_frames_on(const char *snapshot, int cols, int lines, int mode, int frames, double *frame_ns);
 
 #endif

@@ -34,9 +34,9 @@ const struct key_binding key_bindings[] = {
 	{ { KEY_NPAGE }, "PgDn", ACT_PAGE_DOWN, "a page down", NULL, 0, NULL },
 	{ { KEY_HOME, 'g' }, "Home g", ACT_HOME, "the first row", NULL, 0, NULL },
 	{ { KEY_END, 'G' }, "End G", ACT_END, "the last row", NULL, 0, NULL },
-	{ { '\n', KEY_ENTER, '\r' }, "Enter", ACT_FOLD, "fold or unfold (xN); on the query list: mark its spans", "fold", 0, NULL },
-	{ { '<' }, "<", ACT_SORT_PREV, "sort the query list by the column to the left", NULL, 0, NULL },
-	{ { '>' }, ">", ACT_SORT_NEXT, "sort the query list by the column to the right", NULL, 0, NULL },
+	{ { '\n', KEY_ENTER, '\r' }, "Enter", ACT_FOLD, "fold/unfold (xN); query list: mark spans; trace list: open", "fold", 0, NULL },
+	{ { '<' }, "<", ACT_SORT_PREV, "sort the query or trace list by the previous column", "sort", 0, NULL },
+	{ { '>' }, ">", ACT_SORT_NEXT, "sort the query or trace list by the next column", NULL, 0, NULL },
 	{ { 'y' }, "y", ACT_COPY, "copy (OSC 52): then s SQL, i span id, t trace id", NULL, 0, NULL },
 
 	/* the waterfall's view */
@@ -52,10 +52,14 @@ const struct key_binding key_bindings[] = {
 
 	{ { 'm' }, "m", ACT_MARK, "mark the shown trace, to diff another against it", NULL, 0, NULL },
 	{ { 'd' }, "d", ACT_DIFF, "diff the marked trace against the shown one (Esc back)", NULL, 0, NULL },
+
+	/* the trace list */
+	{ { 'T' }, "T", ACT_TRACES, "the trace list, full screen (T or Esc: back)", "traces", 0, NULL },
+	{ { '\\' }, "\\", ACT_FILTER, "trace list: filter, e.g. duration > 50ms and not error", "filter", 0, NULL },
 	{ { '?', 'h', KEY_F(1) }, "? h F1", ACT_HELP, "this help", "help", 0, NULL },
-	{ { 27 }, "Esc", ACT_BACK, "close the help, the comparison, the sweep or the diff", NULL, 0, "close the help" },
+	{ { 27 }, "Esc", ACT_BACK, "close the help, comparison, sweep, diff or trace list", NULL, 0, "close the help" },
 	{ { CTRL('l') }, "Ctrl-L", ACT_REDRAW, "redraw the screen", NULL, 0, NULL },
-	{ { 'q', 'Q' }, "q", ACT_QUIT, "quit (from a comparison, sweep or diff: back)", "quit", 0, "quit" },
+	{ { 'q', 'Q' }, "q", ACT_QUIT, "quit (from a comparison, sweep, diff or trace list: back)", "quit", 0, "quit" },
 };
 
 const size_t key_binding_count = sizeof key_bindings / sizeof key_bindings[0];
@@ -99,6 +103,21 @@ bool keys_on_diff_screen(enum action action)
 	case ACT_END:
 	case ACT_HELP:
 	case ACT_REDRAW:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool keys_on_traces_screen(enum action action)
+{
+	switch (action) {
+	case ACT_TRACES:
+	case ACT_SORT_PREV:
+	case ACT_FILTER:
+	case ACT_FOLD:
+	case ACT_HELP:
+	case ACT_QUIT:
 		return true;
 	default:
 		return false;

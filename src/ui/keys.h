@@ -40,7 +40,8 @@ enum action {
 	ACT_HOME,
 	ACT_END,
 	ACT_FOLD,
-	/* lists and copying (the query list; the details pane) */
+	/* lists and copying: < and > sort the focused list (the query list or
+	 * the trace list), else the trace list where it is on screen */
 	ACT_SORT_PREV,
 	ACT_SORT_NEXT,
 	ACT_COPY,
@@ -59,6 +60,10 @@ enum action {
 	/* the diff */
 	ACT_MARK,
 	ACT_DIFF,
+
+	/* the trace list */
+	ACT_TRACES,
+	ACT_FILTER,
 	/* the program */
 	ACT_HELP,
 	ACT_BACK,
@@ -102,6 +107,8 @@ bool keys_on_measure_screen(enum action action);
 /* Whether an action works on the diff screen: scroll, close it (Esc, q,
  * d), help, redraw. */
 bool keys_on_diff_screen(enum action action);
+/* Whether an action is one the trace list's screen offers in its footer. */
+bool keys_on_traces_screen(enum action action);
 /* Whether a binding works with a source that offers these controls. */
 bool keys_offered(const struct key_binding *b, unsigned controls);
 

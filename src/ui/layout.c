@@ -11,10 +11,12 @@
 #define OF_SLOT(num, den, min) { SIZE_OF_SLOT, 0, (num), (den), (min) }
 #define OF_REST(num, den, min) { SIZE_OF_REST, 0, (num), (den), (min) }
 #define REST { SIZE_REST, 0, 0, 1, 0 }
+#define TALL(num, den, min) { SIZE_TALL, 0, (num), (den), (min) }
 #define MAIN SCREEN_BIT(SCREEN_MAIN)
 #define COMPARE SCREEN_BIT(SCREEN_COMPARE)
 #define SWEEP SCREEN_BIT(SCREEN_SWEEP)
 #define DIFF SCREEN_BIT(SCREEN_DIFF)
+#define TRACES SCREEN_BIT(SCREEN_TRACES)
 
 /*    pane          slot         size                  screens */
 #define PANES(X)                                                   \
@@ -24,9 +26,11 @@
 	X(queries,     SLOT_RIGHT,  OF_REST(1, 2, 0),    MAIN)       \
 	X(details,     SLOT_LEFT,   OF_SLOT(2, 5, 8),    MAIN)       \
 	X(log,         SLOT_RIGHT,  REST,                MAIN)       \
+	X(tracelist,   SLOT_RIGHT,  TALL(1, 3, 40),      MAIN)       \
 	X(compare,     SLOT_FULL,   REST,                COMPARE)    \
 	X(sweep,       SLOT_FULL,   REST,                SWEEP)      \
 	X(diff,        SLOT_FULL,   REST,                DIFF)       \
+	X(traces,      SLOT_FULL,   REST,                TRACES)     \
 	X(footer,      SLOT_BOTTOM, ROWS(1),             SCREEN_ALL)
 
 #define DECLARE(name, slot, size, screens) extern const struct pane_ops pane_##name##_ops;
@@ -57,6 +61,8 @@ static void place_slot(enum layout_slot slot, unsigned screen, int y, int x, int
 			height[i] = pl->size.n;
 		else if (pl->size.rule == SIZE_OF_SLOT)
 			height[i] = at_least(h * pl->size.num / pl->size.den, pl->size.min);
+		else if (pl->size.rule == SIZE_TALL)
+			height[i] = h >= pl->size.min ? h * pl->size.num / pl->size.den : 0;
 		used += height[i];
 	}
 	int left = h - used;

@@ -19,6 +19,7 @@ enum screen_mode {
 	SCREEN_COMPARE, /* the comparison */
 	SCREEN_SWEEP,   /* the sweep */
 	SCREEN_DIFF,    /* the diff of the marked trace and the shown one */
+	SCREEN_TRACES,  /* the trace list, full screen (T) */
 	SCREEN_COUNT,
 };
 #define SCREEN_BIT(mode) (1u << (mode))
@@ -37,6 +38,7 @@ enum size_rule {
 	SIZE_OF_SLOT, /* num/den of the slot's height, at least min */
 	SIZE_OF_REST, /* num/den of what the ROWS and OF_SLOT panes leave, at least min */
 	SIZE_REST,    /* whatever is left (one per slot and screen) */
+	SIZE_TALL,    /* num/den of the slot's height where the slot has at least min rows, else none */
 };
 
 struct pane_size {

@@ -341,11 +341,14 @@ static void on_trace(void *ctx, const struct trace *t)
 	if (root->flags & SPAN_F_MEASURED) {
 		if (m->measuring)
 			comparison_add(&m->measuring->results, t);
+		findings_detect(&m->scratch, t, &m->findings_cfg, m->source->names);
+		model_traces_add(m, t, &m->scratch); /* the trace list has every trace */
 		return; /* measurements stay out of the live figures */
 	}
 	recent_add(&m->window, t, clock_now_ns());
 	m->window_dirty = true;
 	log_findings(m, t);
+	model_traces_add(m, t, &m->scratch); /* log_findings detected its findings */
 }
 
 /* "strategy=naive users=100 index=false": the obslab.* attributes of a
@@ -396,6 +399,7 @@ static void take_whole_store(struct model *m)
 		}
 		m->note_at_unix_ns = clock_to_unix_ns(&src->anchor, t->spans[0].end_ns);
 		log_findings(m, t);
+		model_traces_add(m, t, &m->scratch);
 	}
 	m->note_at_unix_ns = 0;
 	m->window_attr = recent_attribution(&m->window, 0);
@@ -420,6 +424,7 @@ void model_init(struct model *m, struct source *src, const struct source_start *
 	recent_init(&m->window, clock_now_ns());
 	comparison_init(&m->compare.results);
 	comparison_init(&m->sweep.results);
+	model_traces_init(m);
 	store_set_observer(src->store, on_trace, m);
 	if (start->show_seq && store_find(src->store, start->show_seq)) {
 		m->follow = false;
@@ -440,6 +445,7 @@ void model_free(struct model *m)
 	critpath_free(&m->view.critpath);
 	findings_free(&m->findings);
 	findings_free(&m->scratch);
+	model_traces_free(m);
 	comparison_clear(&m->compare.results);
 	comparison_clear(&m->sweep.results);
 	model_diff_free(m);
@@ -499,6 +505,7 @@ void model_tick(struct model *m)
 			model_show(m, store_trace_count(src->store) ? store_trace(src->store, 0)->seq : 0);
 	}
 	model_track_in_flight(m);
+	model_traces_tick(m);
 	int64_t now = clock_now_ns();
 	refresh_window(m, now);
 

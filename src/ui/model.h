@@ -30,6 +30,8 @@
 #include "obslab/tracediff.h"
 #include "obslab/waterfall.h"
 #include "obslab/recent.h"
+#include "obslab/tracefilter.h"
+#include "obslab/tracelist.h"
 #include "obslab/workload.h"
 #include "source.h"
 
@@ -38,6 +40,9 @@
 #define MODEL_ZOOM_DEPTH 32
 
 #define MODEL_DIFF_LABEL 96
+
+#define MODEL_FILTER_TEXT 128
+#define MODEL_FILTER_HISTORY 16
 
 /* What changed since the shell last looked (model_take_changes). */
 enum model_change {
@@ -50,6 +55,7 @@ enum model_change {
 	MODEL_STATUS = 1 << 6,    /* the status bar's line or message */
 	MODEL_IN_FLIGHT = 1 << 7, /* the request in flight: its time and queries so far */
 	MODEL_DIFF = 1 << 8,      /* the diff's rows (model_diff.c) */
+	MODEL_TRACES = 1 << 9,    /* the trace list: its rows, order, filter or prompt (model_traces.c) */
 };
 
 enum measure_kind { MEASURE_COMPARE, MEASURE_SWEEP };
@@ -170,6 +176,24 @@ struct model {
 		uint32_t *fingerprints;  /* per row: a database span's fingerprint (source->names), or STRTAB_NONE */
 		size_t labels_cap;
 	} diff;
+
+	/* ---- the trace list (model_traces.c) ---------------------------------
+	 * A summary row per kept trace (the live lab appends one as each
+	 * completes), sorted and filtered; the filter prompt and the filters
+	 * applied while the program runs (Up/Down in the prompt). */
+	struct {
+		struct tracelist list;
+		struct tracefilter filter;
+		char filter_text[MODEL_FILTER_TEXT]; /* applied: "" for every trace */
+		bool dirty;                          /* rows, order or filter changed: refresh the view */
+		size_t cursor;                       /* the selected row of the view */
+		bool prompt;                         /* \ was pressed: keys edit the text below */
+		char edit[MODEL_FILTER_TEXT];
+		size_t edit_len;
+		char error[OBSLAB_ERROR_MAX];        /* why the last text was refused */
+		char history[MODEL_FILTER_HISTORY][MODEL_FILTER_TEXT]; /* oldest first */
+		size_t nhistory, history_at;         /* history_at == nhistory: the text being typed */
+	} traces;
 };
 
 /* model.c */
@@ -314,6 +338,26 @@ bool model_diff_build(struct model *m);
 /* " │ marked: trace N" for the status bar, or "" */
 void model_diff_status(const struct model *m, char *buf, size_t cap);
 void model_diff_free(struct model *m);
+
+/* model_traces.c: the trace list. */
+void model_traces_init(struct model *m);
+void model_traces_free(struct model *m);
+/* A trace completed or was read (f: its findings, may be NULL). */
+void model_traces_add(struct model *m, const struct trace *t, const struct findings *f);
+/* Once a tick: drops evicted traces' rows, refreshes the view if needed. */
+void model_traces_tick(struct model *m);
+void model_traces_sort_step(struct model *m, int dir);     /* < (-1) and > (+1): the sort column */
+void model_traces_move(struct model *m, size_t cursor);    /* the selected row */
+/* Shows the selected row's trace (history: no longer following); false if none. */
+bool model_traces_open(struct model *m);
+/* The filter prompt: opened with \, typed into, applied or closed. */
+void model_traces_prompt(struct model *m, bool open);
+void model_traces_prompt_char(struct model *m, char c);    /* typed at the end */
+void model_traces_prompt_erase(struct model *m);          /* Backspace */
+void model_traces_prompt_history(struct model *m, int dir); /* Up (-1) / Down (+1): an earlier or later filter */
+/* Applies the typed text: true if it parsed (the prompt closes), else the
+ * error stays under the prompt. */
+bool model_traces_apply(struct model *m);
 
 /* Writes the store as a snapshot file in export_dir; says how it went. */
 void model_export(struct model *m, enum snapshot_format format);

@@ -37,6 +37,10 @@ enum intent_kind {
 	/* the query list */
 	INTENT_SORT_QUERIES, /* the sort column: `row` 0 the previous, 1 the next */
 	INTENT_CHOOSE_QUERY, /* Enter on query `row`: highlight its spans, its SQL in the details */
+	/* the trace list (pane_traces.c) */
+	INTENT_TRACES_SELECT, /* select row `row` of the trace list */
+	INTENT_TRACES_SORT,   /* sort by the previous (row 0) or next (row 1) column */
+	INTENT_OPEN_TRACE,    /* show the selected trace of the list */
 };
 
 struct intent {

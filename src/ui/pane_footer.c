@@ -16,7 +16,17 @@ static bool hint_of(const struct key_binding *b, const struct pane *p, const str
                     const char **word)
 {
 	unsigned controls = m->source->ops->controls;
-	bool measuring = p->screen != SCREEN_MAIN;
+	bool measuring = p->screen != SCREEN_MAIN; /* compare, sweep or diff (the trace list returned above) */
+	if (p->screen == SCREEN_TRACES) { /* the trace list's own keys */
+		if (!b->hint || !keys_on_traces_screen(b->action))
+			return false;
+		snprintf(key, cap, "%s", b->action == ACT_SORT_PREV ? "< >" : b->label);
+		char *space = b->action == ACT_SORT_PREV ? NULL : strchr(key, ' ');
+		if (space)
+			*space = '\0';
+		*word = b->action == ACT_FOLD ? "open" : b->action == ACT_QUIT || b->action == ACT_TRACES ? "back" : b->hint;
+		return true;
+	}
 	if (b->action == ACT_PREV_TRACE && !measuring && !(controls & CONTROL_MEASURE) && m->source->store &&
 	    store_trace_count(m->source->store) > 1) {
 		snprintf(key, cap, "[ ]");
@@ -26,6 +36,8 @@ static bool hint_of(const struct key_binding *b, const struct pane *p, const str
 	bool works_here = p->screen == SCREEN_DIFF ? keys_on_diff_screen(b->action) : keys_on_measure_screen(b->action);
 	if (!b->hint || !keys_offered(b, controls) || (measuring && !works_here))
 		return false;
+	if (b->action == ACT_SORT_PREV || b->action == ACT_FILTER)
+		return false; /* the trace list's own: its footer shows them */
 	snprintf(key, cap, "%s", b->label);
 	char *space = strchr(key, ' ');
 	if (space)

@@ -121,6 +121,8 @@ void shell_layout(struct shell *sh)
 		p->h = rect[i].h;
 		p->w = rect[i].w;
 		p->screen = sh->screen;
+		if (p->h <= 0 || p->w <= 0)
+			continue; /* a pane this size of terminal leaves out (SIZE_TALL): no window */
 		p->win = newwin(p->h, p->w, p->y, p->x);
 		if (!p->win)
 			abort(); /* out of memory; the fatal handler restores the terminal */
@@ -158,7 +160,7 @@ static void render(struct shell *sh)
 	bool drew = false;
 	for (size_t i = 0; i < layout_pane_count; i++) {
 		struct pane *p = &sh->panes[i];
-		if (p->dirty && layout_shows(i, sh->screen)) {
+		if (p->dirty && p->win && layout_shows(i, sh->screen)) {
 			p->ops->draw(p, &sh->model, i == sh->focus);
 			p->dirty = false;
 			drew = true;
@@ -331,6 +333,11 @@ int app_main(const struct cli *cli)
 
 int app_bench_frames(const char *snapshot, int cols, int lines, int frames, double *frame_ns)
 {
+	return app_bench_frames_on(snapshot, cols, lines, SCREEN_MAIN, frames, frame_ns);
+}
+
+int app_bench_frames_on(const char *snapshot, int cols, int lines, int mode, int frames, double *frame_ns)
+{
 	char name[] = "obslab", command[] = "open", path[4096];
 	snprintf(path, sizeof path, "%s", snapshot);
 	char *argv[] = { name, command, path, NULL };
@@ -358,6 +365,8 @@ int app_bench_frames(const char *snapshot, int cols, int lines, int frames, doub
 	}
 	resizeterm(lines, cols);
 	draw_init();
+	sh->screen = mode >= 0 && mode < SCREEN_COUNT ? (enum screen_mode)mode : SCREEN_MAIN;
+	sh->focus = shell_first_focus(sh->screen);
 	shell_layout(sh);
 	tick(sh);
 	for (int f = 0; f < frames; f++) {

@@ -13,6 +13,8 @@
 #include "help.h"
 #include "keys.h"
 
+extern const struct pane_ops pane_traces_ops, pane_tracelist_ops;
+
 static void mark(struct shell *sh, unsigned changed)
 {
 	for (size_t i = 0; i < layout_pane_count; i++)
@@ -30,6 +32,16 @@ static void apply(struct shell *sh, size_t pane, struct intent in)
 	case INTENT_TOGGLE_FOLD: model_toggle_fold(&sh->model, in.row); break;
 	case INTENT_SORT_QUERIES: model_step_query_sort(&sh->model, in.row ? 1 : -1); break;
 	case INTENT_CHOOSE_QUERY: model_choose_query(&sh->model, in.row); break;
+	case INTENT_TRACES_SELECT: model_traces_move(&sh->model, in.row); break;
+	case INTENT_TRACES_SORT: model_traces_sort_step(&sh->model, in.row ? 1 : -1); break;
+	case INTENT_OPEN_TRACE:
+		model_traces_move(&sh->model, in.row);
+		if (model_traces_open(&sh->model) && sh->screen == SCREEN_TRACES) {
+			shell_set_screen(sh, SCREEN_MAIN);
+			shell_take_changes(sh);
+			return;
+		}
+		break;
 	}
 	sh->panes[pane].dirty = true;
 	shell_take_changes(sh);
@@ -66,7 +78,7 @@ static void cycle_focus(struct shell *sh, int dir)
 	size_t n = layout_pane_count, i = sh->focus;
 	for (size_t k = 0; k < n; k++) {
 		i = (i + n + (size_t)(dir > 0 ? 1 : n - 1)) % n;
-		if (layout_panes[i].ops->focusable && layout_shows(i, sh->screen))
+		if (layout_panes[i].ops->focusable && layout_shows(i, sh->screen) && sh->panes[i].win)
 			break;
 	}
 	set_focus(sh, i);
@@ -102,6 +114,50 @@ static bool handle_screen_action(struct shell *sh, enum action action)
 	}
 }
 
+/* The trace list's screen: T, Esc and q go back; the rest work as anywhere. */
+static bool handle_traces_screen_action(struct shell *sh, enum action action)
+{
+	if (action == ACT_QUIT || action == ACT_BACK || action == ACT_TRACES) {
+		shell_set_screen(sh, SCREEN_MAIN);
+		return true;
+	}
+	return false;
+}
+
+/* The index of the trace list pane shown on the current screen (the main
+ * screen has one where the terminal is tall enough), or the count. */
+static size_t traces_pane(const struct shell *sh)
+{
+	for (size_t i = 0; i < layout_pane_count; i++)
+		if ((layout_panes[i].ops == &pane_traces_ops || layout_panes[i].ops == &pane_tracelist_ops) && layout_shows(i, sh->screen) && sh->panes[i].win)
+			return i;
+	return layout_pane_count;
+}
+
+/* The filter prompt: it takes every key until Enter applies a text that
+ * parses, or Esc closes it. */
+static void prompt_key(struct shell *sh, int key)
+{
+	struct model *m = &sh->model;
+	if (key == 27)
+		model_traces_prompt(m, false);
+	else if (key == '\n' || key == '\r' || key == KEY_ENTER)
+		model_traces_apply(m);
+	else if (key == KEY_BACKSPACE || key == 127 || key == 8)
+		model_traces_prompt_erase(m);
+	else if (key == ('u' & 0x1f)) /* Ctrl-U: the whole text */
+		while (m->traces.edit_len)
+			model_traces_prompt_erase(m);
+	else if (key == KEY_UP)
+		model_traces_prompt_history(m, -1);
+	else if (key == KEY_DOWN)
+		model_traces_prompt_history(m, 1);
+	else if (key >= 0x20 && key < 0x100)
+		model_traces_prompt_char(m, (char)key);
+	shell_take_changes(sh);
+	mark(sh, MODEL_STATUS | MODEL_TRACES);
+}
+
 /* The keys that change the lab: the model's, once the source offers them. */
 static void lab_action(struct shell *sh, enum action action)
 {
@@ -121,7 +177,7 @@ static void lab_action(struct shell *sh, enum action action)
 			model_next_rtt(m);
 		else
 			model_toggle_index(m);
-		if (sh->screen != SCREEN_MAIN) /* on a comparison or sweep: measured again, as its text says */
+		if (sh->screen == SCREEN_COMPARE || sh->screen == SCREEN_SWEEP) /* on a comparison or sweep: measured again, as its text says */
 			model_measure(m, sh->screen == SCREEN_SWEEP ? MEASURE_SWEEP : MEASURE_COMPARE);
 		break;
 	case ACT_PACE: model_next_pace(m); break;
@@ -140,8 +196,12 @@ static void lab_action(struct shell *sh, enum action action)
 static void handle_action(struct shell *sh, enum action action)
 {
 	struct model *m = &sh->model;
-	if (sh->screen != SCREEN_MAIN && handle_screen_action(sh, action))
+	if (sh->screen == SCREEN_TRACES) {
+		if (handle_traces_screen_action(sh, action))
+			return;
+	} else if (sh->screen != SCREEN_MAIN && handle_screen_action(sh, action)) {
 		return;
+	}
 	unsigned needs = keys_needs(action);
 	if (needs) {
 		if (source_offers(&sh->source, needs))
@@ -176,14 +236,31 @@ static void handle_action(struct shell *sh, enum action action)
 	case ACT_FOLD_ALL: model_fold_all(m, true); break;
 	case ACT_UNFOLD_ALL: model_fold_all(m, false); break;
 	case ACT_LEGEND: model_toggle_legend(m); break;
+	/* the trace list */
+	case ACT_TRACES: shell_set_screen(sh, SCREEN_TRACES); break;
+	case ACT_FILTER:
+		if (traces_pane(sh) == layout_pane_count)
+			shell_set_screen(sh, SCREEN_TRACES);
+		model_traces_prompt(m, true);
+		break;
+	case ACT_SORT_PREV:
+	case ACT_SORT_NEXT: {
+		/* the focused list sorts; the trace list when it is on screen and no other list has focus */
+		struct pane *p = &sh->panes[sh->focus];
+		struct intent in = p->ops->handle ? p->ops->handle(p, m, action) : pane_intent(INTENT_NONE, 0);
+		size_t t = traces_pane(sh);
+		if (in.kind == INTENT_NONE && t < layout_pane_count)
+			apply(sh, t, pane_intent(INTENT_TRACES_SORT, action == ACT_SORT_NEXT));
+		else
+			apply(sh, sh->focus, in);
+		break;
+	}
 	case ACT_UP:
 	case ACT_DOWN:
 	case ACT_PAGE_UP:
 	case ACT_PAGE_DOWN:
 	case ACT_HOME:
 	case ACT_END:
-	case ACT_SORT_PREV:
-	case ACT_SORT_NEXT:
 	case ACT_FOLD: {
 		struct pane *p = &sh->panes[sh->focus];
 		if (p->ops->handle)
@@ -203,7 +280,7 @@ static void handle_mouse(struct shell *sh)
 		return;
 	for (size_t i = 0; i < layout_pane_count; i++) {
 		struct pane *p = &sh->panes[i];
-		if (!p->ops->focusable || !layout_shows(i, sh->screen) || !wenclose(p->win, ev.y, ev.x))
+		if (!p->ops->focusable || !p->win || !layout_shows(i, sh->screen) || !wenclose(p->win, ev.y, ev.x))
 			continue;
 		if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
 			enum action a = ev.bstate & BUTTON4_PRESSED ? ACT_UP : ACT_DOWN;
@@ -270,6 +347,10 @@ void shell_handle_key(struct shell *sh, int key)
 		}
 		shell_take_changes(sh);
 		mark(sh, MODEL_STATUS);
+		return;
+	}
+	if (m->traces.prompt) { /* \ opened the filter prompt: it takes every key */
+		prompt_key(sh, key);
 		return;
 	}
 	if (m->export_prompt) { /* the key after x picks the format */
