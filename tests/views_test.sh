@@ -167,7 +167,7 @@ for _ in $(seq 20); do
 done
 [ $whole = 1 ] && ok || { bad "no log line was shown whole"; show; }
 # the wrapped line's continuation rows are in the log pane, indented
-screen | grep -Eq '││  [^│]*left out *│$' && ok || { bad "the selected line is not wrapped in place"; show; }
+screen | grep -Eq '[│┐┘┤]│  [^│]*left out *│$' && ok || { bad "the selected line is not wrapped in place"; show; }
 keys q
 wait_for 'EXIT=0' 10 && ok || bad "q did not quit"
 
