@@ -35,8 +35,12 @@ const struct key_binding key_bindings[] = {
 	{ { KEY_HOME, 'g' }, "Home g", ACT_HOME, "the first row", NULL, 0, NULL },
 	{ { KEY_END, 'G' }, "End G", ACT_END, "the last row", NULL, 0, NULL },
 	{ { '\n', KEY_ENTER, '\r' }, "Enter", ACT_FOLD, "fold or unfold repeated queries (xN)", "fold", 0, NULL },
+	/* search */
+	{ { '/' }, "/", ACT_SEARCH, "search this trace's spans (names, attributes, SQL) and the log; Enter searches, Esc cancels", "search", 0, NULL },
+	{ { 'n' }, "n", ACT_SEARCH_NEXT, "next match, wrapping (while a search is active; else n is naive)", NULL, 0, "next match, wrapping (while a search is active)" },
+	{ { 'N' }, "N", ACT_SEARCH_PREV, "previous match, wrapping (while a search is active)", NULL, 0, NULL },
 	{ { '?', 'h', KEY_F(1) }, "? h F1", ACT_HELP, "this help", "help", 0, NULL },
-	{ { 27 }, "Esc", ACT_BACK, "close the help, the comparison or the sweep", NULL, 0, "close the help" },
+	{ { 27 }, "Esc", ACT_BACK, "close the help, the comparison or the sweep; clear the search", NULL, 0, "close the help; clear the search" },
 	{ { CTRL('l') }, "Ctrl-L", ACT_REDRAW, "redraw the screen", NULL, 0, NULL },
 	{ { 'q', 'Q' }, "q", ACT_QUIT, "quit (from a comparison or sweep: back)", "quit", 0, "quit" },
 };
@@ -76,6 +80,15 @@ const char *keys_help(const struct key_binding *b, unsigned controls)
 bool keys_offered(const struct key_binding *b, unsigned controls)
 {
 	return (b->needs & controls) == b->needs;
+}
+
+enum action keys_lookup_search(int key, bool search_active)
+{
+	if (search_active && key == 'n')
+		return ACT_SEARCH_NEXT;
+	if (key == 'N')
+		return search_active ? ACT_SEARCH_PREV : ACT_NONE;
+	return keys_lookup(key);
 }
 
 enum action keys_lookup(int key)

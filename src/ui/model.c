@@ -105,8 +105,16 @@ void model_status_line(const struct model *m, char *buf, size_t cap)
 		         g->dot, g->dot, g->dot);
 	else if (model_message_shown(m))
 		snprintf(buf, cap, " %s", m->message);
-	else
+	else if (m->search.prompt)
+		model_search_line(m, buf, cap);
+	else {
 		m->source->ops->status(m->source, m, buf, cap);
+		char found[SEARCH_QUERY_MAX + 64]; /* "/cart 3 of 17", the last segment while a search is active */
+		model_search_line(m, found, sizeof found);
+		size_t used = strlen(buf);
+		if (found[0] && used < cap)
+			snprintf(buf + used, cap - used, " %s %s", g->sep, found);
+	}
 }
 
 unsigned model_take_changes(struct model *m)
@@ -152,7 +160,7 @@ void model_show(struct model *m, uint64_t seq)
 	m->attr = analysis_attribution(m->shown);
 	findings_detect(&m->findings, m->shown, &m->findings_cfg, m->source->names);
 	refresh_queries(m);
-	relayout(m);
+	relayout(m);	model_search_refresh(m); /* the search follows the shown trace */
 }
 
 void model_step(struct model *m, int dir)
@@ -417,6 +425,7 @@ void model_free(struct model *m)
 		store_set_observer(m->source->store, NULL, NULL);
 	waterfall_free(&m->wf);
 	findings_free(&m->findings);
+	search_free(&m->search.engine);
 	findings_free(&m->scratch);
 	comparison_clear(&m->compare.results);
 	comparison_clear(&m->sweep.results);
@@ -475,6 +484,7 @@ void model_tick(struct model *m)
 		if (!m->shown) /* evicted while browsing history: the oldest kept */
 			model_show(m, store_trace_count(src->store) ? store_trace(src->store, 0)->seq : 0);
 	}
+	model_search_refresh(m); /* new log lines */
 	model_track_in_flight(m);
 	int64_t now = clock_now_ns();
 	refresh_window(m, now);

@@ -28,6 +28,7 @@
 #include "obslab/span.h"
 #include "obslab/waterfall.h"
 #include "obslab/recent.h"
+#include "obslab/search.h"
 #include "obslab/workload.h"
 #include "source.h"
 
@@ -44,6 +45,7 @@ enum model_change {
 	MODEL_LOG = 1 << 5,
 	MODEL_STATUS = 1 << 6,    /* the status bar's line or message */
 	MODEL_IN_FLIGHT = 1 << 7, /* the request in flight: its time and queries so far */
+	MODEL_SEARCH = 1 << 8,    /* the search: its prompt, matches or current match */
 };
 
 enum measure_kind { MEASURE_COMPARE, MEASURE_SWEEP };
@@ -125,6 +127,16 @@ struct model {
 		bool open;               /* c or s asked first: Enter starts it, any other key does not */
 		enum measure_kind kind;
 	} confirm;
+
+	/* `/` search (model_search.c): the shown trace's spans and the log */
+	struct {
+		bool prompt;                   /* the prompt is open: keys edit input */
+		char input[SEARCH_QUERY_MAX];  /* what is typed so far */
+		bool active;                   /* searched and found; Esc clears it (n is the lab's again) */
+		struct search engine;          /* the query and its matches */
+		uint64_t seq;                  /* the trace searched */
+		uint64_t log_added;            /* the logbook as searched */
+	} search;
 };
 
 /* model.c */
@@ -213,6 +225,21 @@ void model_format_long(char *buf, size_t cap, int64_t ns);
 int64_t model_scale_request(const struct trace *t, uint32_t n);
 /* The database's cost of one row stepped in a full scan, for that model. */
 #define MODEL_SCAN_STEP_NS 40.0
+
+/* model_search.c: `/`, n, N; the search follows the shown trace and the log. */
+void model_search_open(struct model *m);            /* the prompt, empty */
+void model_search_key(struct model *m, int key);     /* a key while the prompt is open: edit, Enter, Esc */
+void model_search_step(struct model *m, int dir);    /* the next (+1) or previous (-1) match, wrapping */
+void model_search_clear(struct model *m);
+bool model_search_active(const struct model *m);
+/* Searches again when the shown trace or the log changed (model_show, model_tick). */
+void model_search_refresh(struct model *m);
+/* The current match, or NULL. */
+const struct search_match *model_search_current(const struct model *m);
+/* Where span i of the shown trace matched (enum search_field bits; 0: not, or no search). */
+unsigned model_search_span(const struct model *m, size_t span);
+/* The status bar's segment: "search cart: 3 of 17", or the prompt. */
+void model_search_line(const struct model *m, char *buf, size_t cap);
 
 /* Writes the store as a snapshot file in export_dir; says how it went. */
 void model_export(struct model *m, enum snapshot_format format);

@@ -281,7 +281,8 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	for (size_t i = 0; i < rows && *top + i < lines->n; i++) {
 		size_t k = *top + i;
 		wattron(w, draw_attr(lines->line[k].role));
-		draw_at(w, 1 + (int)i, 2, lines->line[k].text, width);
+		wmove(w, 1 + (int)i, 2);
+		draw_text_match(w, lines->line[k].text, width, model_search_active(m) ? &m->search.engine : NULL);
 		wattroff(w, draw_attr(lines->line[k].role));
 	}
 	wnoutrefresh(w);
@@ -307,7 +308,7 @@ const struct pane_ops pane_details_ops = {
 	.name = "details",
 	.private_size = sizeof(struct details_state),
 	.focusable = true,
-	.watches = MODEL_TRACE | MODEL_SELECTION,
+	.watches = MODEL_TRACE | MODEL_SELECTION | MODEL_SEARCH,
 	.draw = draw,
 	.handle = handle,
 	.sync = sync,
