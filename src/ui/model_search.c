@@ -39,6 +39,9 @@ unsigned model_search_span(const struct model *m, size_t span)
 static size_t row_of_span(const struct model *m, uint32_t span)
 {
 	size_t r = waterfall_find_span(&m->wf, span);
+	if (r + 1 < m->wf.nrows && m->wf.rows[r].kind == WF_ROW_GROUP && m->wf.rows[r].expanded &&
+	    m->wf.rows[r + 1].span == span)
+		return r + 1; /* an expanded group's first member: its own row */
 	if (r < m->wf.nrows)
 		return r;
 	for (r = 0; r < m->wf.nrows; r++) {
