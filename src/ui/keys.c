@@ -36,11 +36,11 @@ const struct key_binding key_bindings[] = {
 	{ { KEY_END, 'G' }, "End G", ACT_END, "the last row", NULL, 0, NULL },
 	{ { '\n', KEY_ENTER, '\r' }, "Enter", ACT_FOLD, "fold or unfold repeated queries (xN)", "fold", 0, NULL },
 	/* search */
-	{ { '/' }, "/", ACT_SEARCH, "search this trace's spans (names, attributes, SQL) and the log; Enter searches, Esc cancels", "search", 0, NULL },
-	{ { 'n' }, "n", ACT_SEARCH_NEXT, "next match, wrapping (while a search is active; else n is naive)", NULL, 0, "next match, wrapping (while a search is active)" },
-	{ { 'N' }, "N", ACT_SEARCH_PREV, "previous match, wrapping (while a search is active)", NULL, 0, NULL },
+	{ { '/' }, "/", ACT_SEARCH, "search the shown trace's spans and the log", "search", 0, NULL },
+	{ { 'n' }, "n", ACT_SEARCH_NEXT, "next match (while a search is active; else naive)", NULL, 0, "next match (while a search is active)" },
+	{ { 'N' }, "N", ACT_SEARCH_PREV, "previous match (while a search is active)", NULL, 0, NULL },
 	{ { '?', 'h', KEY_F(1) }, "? h F1", ACT_HELP, "this help", "help", 0, NULL },
-	{ { 27 }, "Esc", ACT_BACK, "close the help, the comparison or the sweep; clear the search", NULL, 0, "close the help; clear the search" },
+	{ { 27 }, "Esc", ACT_BACK, "close the help, comparison or sweep; clear a search", NULL, 0, "close the help; clear a search" },
 	{ { CTRL('l') }, "Ctrl-L", ACT_REDRAW, "redraw the screen", NULL, 0, NULL },
 	{ { 'q', 'Q' }, "q", ACT_QUIT, "quit (from a comparison or sweep: back)", "quit", 0, "quit" },
 };
