@@ -17,6 +17,7 @@ int bench_render(void);
 int bench_memory(void);
 int bench_files(void);
 int bench_scale(void);
+int bench_search(void);
 
 int main(int argc, char **argv)
 {
@@ -34,6 +35,7 @@ int main(int argc, char **argv)
 		{ "span", bench_span_cost }, { "ring", bench_ring_throughput }, { "overhead", bench_overhead },
 		{ "cpu", bench_cpu },        { "ingest", bench_ingest },         { "render", bench_render },
 		{ "memory", bench_memory },  { "files", bench_files },           { "scale", bench_scale },
+		{ "search", bench_search },
 	};
 	printf("| %-44s | %15s | %-34s | %6s | %-18s | %-4s |\n", "benchmark", "figure", "reference (same run)", "ratio",
 	       "target", "");

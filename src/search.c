@@ -16,6 +16,8 @@
 #include "obslab/utf8.h"
 #include "obslab/xalloc.h"
 
+#define LAB_MEMO 64 /* names remembered in a run */
+
 static inline unsigned char lower(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
@@ -89,6 +91,20 @@ static bool has_str(const struct search *s, const char *text)
 	return text && has(s, text, strlen(text));
 }
 
+/* n in decimal, written backwards ending at end (a NUL first): as "%lld". */
+static const char *decimal(int64_t n, char *end)
+{
+	uint64_t u = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+	*--end = '\0';
+	do {
+		*--end = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (n < 0)
+		*--end = '-';
+	return end;
+}
+
 /* A lab span: its shown name, its record name (a query's fingerprint), its
  * derived attributes. */
 static unsigned lab_fields(const struct search *s, const struct span_record *r, const struct strtab *names,
@@ -116,10 +132,8 @@ static unsigned lab_fields(const struct search *s, const struct span_record *r, 
 		case ATTR_STRING: v = attr_string(&attrs[i]); break;
 		case ATTR_BOOL: v = attrs[i].i ? "true" : "false"; break;
 		case ATTR_INT:
-			if (s->numeric) {
-				snprintf(num, sizeof num, "%lld", (long long)attrs[i].i);
-				v = num;
-			}
+			if (s->numeric)
+				v = decimal(attrs[i].i, num + sizeof num);
 			break;
 		}
 		if (has_str(s, v))
@@ -185,12 +199,34 @@ size_t search_run(struct search *s, const struct trace *t, const struct strtab *
 		return 0;
 	struct query_names memo;
 	query_names_init(&memo);
+	/* A lab span other than the root has attributes of text that its name
+	 * and flags decide (numbers apart): what they matched is remembered. */
+	struct {
+		bool valid;
+		uint8_t flags, fields;
+		uint32_t name;
+	} seen[LAB_MEMO];
+	memset(seen, 0, sizeof seen);
 	for (size_t i = 0; i < s->nspans; i++) {
 		const struct span_record *r = &t->spans[i];
 		if (r->flags & SPAN_F_PLACEHOLDER)
 			continue;
 		const struct otel_span *sp = t->otel ? otel_span_of(t->otel, r) : NULL;
-		unsigned f = sp ? foreign_fields(s, t->otel, sp, r, names) : lab_fields(s, r, names, &memo);
+		unsigned f;
+		if (sp) {
+			f = foreign_fields(s, t->otel, sp, r, names);
+		} else if (s->numeric || r->parent_id == 0) {
+			f = lab_fields(s, r, names, &memo);
+		} else {
+			unsigned k = r->name % LAB_MEMO;
+			if (!seen[k].valid || seen[k].name != r->name || seen[k].flags != r->flags) {
+				seen[k].valid = true;
+				seen[k].name = r->name;
+				seen[k].flags = r->flags;
+				seen[k].fields = (uint8_t)lab_fields(s, r, names, &memo);
+			}
+			f = seen[k].fields;
+		}
 		if (!f)
 			continue;
 		s->span_fields[i] = (uint8_t)f;

@@ -64,6 +64,13 @@ static void lab_names_sql_and_attributes(void **state)
 	assert_true(n >= 1);
 	assert_true(s.matches[0].fields & SEARCH_ATTR_VALUE);
 
+	/* a number is found in the figures: the users query returned 20 rows */
+	assert_true(search_set_query(&s, "20"));
+	assert_true(s.numeric);
+	n = search_run(&s, t, lab.names, NULL);
+	assert_true(search_span_fields(&s, 1) & SEARCH_ATTR_VALUE);
+	assert_int_equal(t->spans[1].u.db.rows, 20);
+
 	/* smart case: an upper-case letter makes it exact */
 	assert_true(search_set_query(&s, "select"));
 	assert_true(s.fold);
