@@ -5,10 +5,12 @@
 # next and previous match and wrapping both ways, the current match
 # selected in the waterfall (the details pane follows), the matches
 # highlighted, and Esc clearing the search so that n is the lab's key
-# (naive) again.
+# (naive) again; an opened OTLP file's spans (db.query.text, attributes)
+# searched the same way.
 # Usage: search_test.sh PATH/TO/obslab
 set -u
-. "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh" # ok, bad, tm, screen, keys, wait_for
 bin=$(realpath "$1")
 work=$(mktemp -d)
 sock="obslab-search-$$"
@@ -113,6 +115,29 @@ for size in "80 24" "200 60"; do
 	# nothing found: said, and no search is active
 	keys / q w x q w x Enter
 	expect 'not found: qwxqwx' 30 "$at: a search that finds nothing says so"
+	keys q
+	expect 'EXIT=0' 30 "$at: quits cleanly"
+done
+
+# a foreign file: its spans' db.query.text (as the file has it: $1, not ?)
+# and typed attributes are searched; after Esc, n is the lab's key, which a
+# file refuses
+cp "$here/data/foreign_shop.otlp.json" shop.json
+for size in "80 24" "200 60"; do
+	set -- $size
+	at="${1}x$2 file"
+	explorer "$1" "$2" open shop.json
+	expect 'Waterfall' 30 "$at: the file is shown"
+	keys / 'user_id = $1' Enter
+	expect_status '/user_id = \$1 1 of [0-9]+ *$' "$at: db.query.text as the file has it"
+	keys n
+	expect_status '/user_id = \$1 2 of [0-9]+ *$' "$at: n, the next match"
+	keys N N
+	expect_status '/user_id = \$1 ([0-9]+) of \1 *$' "$at: N wraps to the last"
+	keys Escape
+	gone '/user_id = \$1 [0-9]+ of' "$at: Esc clears the search"
+	keys n
+	expect 'read-only' 30 "$at: after Esc, n is the lab's key (a file refuses it)"
 	keys q
 	expect 'EXIT=0' 30 "$at: quits cleanly"
 done
