@@ -45,7 +45,7 @@ enum model_change {
 	MODEL_LOG = 1 << 5,
 	MODEL_STATUS = 1 << 6,    /* the status bar's line or message */
 	MODEL_IN_FLIGHT = 1 << 7, /* the request in flight: its time and queries so far */
-	MODEL_SEARCH = 1 << 8,    /* the search: its prompt, matches or current match */
+	MODEL_SEARCH = 1 << 10,   /* the search: its prompt, matches or current match */
 };
 
 enum measure_kind { MEASURE_COMPARE, MEASURE_SWEEP };
