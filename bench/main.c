@@ -19,6 +19,7 @@ int bench_files(void);
 int bench_scale(void);
 int bench_diff(void);
 int bench_tracelist(void);
+int bench_search(void);
 
 int main(int argc, char **argv)
 {
@@ -38,6 +39,7 @@ int main(int argc, char **argv)
 		{ "memory", bench_memory },  { "files", bench_files },           { "scale", bench_scale },
 		{ "diff", bench_diff },
 		{ "tracelist", bench_tracelist },
+		{ "search", bench_search },
 	};
 	printf("| %-44s | %15s | %-34s | %6s | %-18s | %-4s |\n", "benchmark", "figure", "reference (same run)", "ratio",
 	       "target", "");

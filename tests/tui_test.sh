@@ -232,7 +232,7 @@ expect '─ Waterfall '
 keys '?'
 expect 'Keys \(Up/Down scroll\)'
 expect 'toggle naive \(N\+1\) and optimized'
-keys PageDown PageDown PageDown
+keys PageDown PageDown PageDown PageDown
 expect 'quit \(from a comparison, sweep, diff or trace list: back\)'
 wait_gone 'toggle naive \(N\+1\) and optimized' && ok || bad "the help did not scroll"
 keys Escape

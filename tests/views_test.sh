@@ -55,7 +55,7 @@ keys w
 expect 'Queries · all traces in the file'
 absent 'last minute'
 # the footer and the help offer only what works on a file
-[[ "$(footer)" =~ ^x\ export\ \ \[\ \]\ trace\ \ Tab\ pane\ \ Enter\ fold\ \ T\ traces\ \ \?\ help\ \ q\ quit\ *$ ]] && ok ||
+[[ "$(footer)" =~ ^x\ export\ \ \[\ \]\ trace\ \ Tab\ pane\ \ Enter\ fold\ \ T\ traces\ \ /\ search\ \ \?\ help\ \ q\ quit\ *$ ]] && ok ||
 	bad "an opened file's footer: '$(footer)'"
 keys '?'
 expect '─ Keys '

@@ -1,6 +1,8 @@
 /* draw — text, glyphs, bars and colours on a curses window (see draw.h). */
 #include "draw.h"
 
+#include "obslab/search.h"
+
 #include <inttypes.h>
 #include <langinfo.h>
 #include <stdarg.h>
@@ -48,6 +50,7 @@ void draw_init(void)
 	roles[ROLE_WARN] = A_BOLD;
 	roles[ROLE_ERROR] = A_BOLD | A_UNDERLINE;
 	roles[ROLE_SELECTED] = A_REVERSE;
+	roles[ROLE_MATCH] = A_REVERSE | A_UNDERLINE;
 	if (!color)
 		return;
 	start_color();
@@ -65,6 +68,7 @@ void draw_init(void)
 		{ ROLE_WARN, COLOR_YELLOW, -1, A_BOLD },
 		{ ROLE_ERROR, COLOR_RED, -1, A_BOLD },
 		{ ROLE_TITLE, COLOR_CYAN, -1, A_BOLD },
+		{ ROLE_MATCH, COLOR_BLACK, COLOR_YELLOW, A_BOLD },
 	};
 	for (size_t i = 0; i < sizeof palette / sizeof palette[0]; i++) {
 		short pair = (short)(i + 1);
@@ -149,6 +153,51 @@ int draw_text(WINDOW *w, const char *text, int max_cells)
 		cells += cw;
 		i += n;
 	}
+	if (total > max_cells) {
+		waddstr(w, draw_glyphs()->ellipsis);
+		cells++;
+	}
+	return cells;
+}
+
+int draw_text_match(WINDOW *w, const char *text, int max_cells, const struct search *s)
+{
+	if (!s || s->qlen == 0)
+		return draw_text(w, text, max_cells);
+	if (max_cells <= 0)
+		return 0;
+	attr_t saved;
+	short pair;
+	wattr_get(w, &saved, &pair, NULL);
+	int total = draw_width(text);
+	int budget = total > max_cells ? max_cells - 1 : max_cells; /* room for … */
+	int cells = 0;
+	size_t len = strlen(text), hit = search_find(s, text, len, 0);
+	bool lit = false;
+	for (size_t i = 0; i < len;) {
+		if (hit != SIZE_MAX && i >= hit + s->qlen)
+			hit = search_find(s, text, len, i);
+		bool in = hit != SIZE_MAX && i >= hit && i < hit + s->qlen;
+		if (in != lit) {
+			if (in)
+				wattron(w, draw_attr(ROLE_MATCH));
+			else
+				wattr_set(w, saved, pair, NULL);
+			lit = in;
+		}
+		char esc[TEXTSAFE_ESCAPE_MAX];
+		int cw;
+		size_t n = next_char(text + i, len - i, esc, &cw);
+		if (cells + cw > budget)
+			break;
+		if (esc[0])
+			waddstr(w, esc);
+		else if (cw > 0)
+			waddnstr(w, text + i, (int)n);
+		cells += cw;
+		i += n;
+	}
+	wattr_set(w, saved, pair, NULL);
 	if (total > max_cells) {
 		waddstr(w, draw_glyphs()->ellipsis);
 		cells++;

@@ -31,6 +31,7 @@ enum draw_role {
 	ROLE_WARN,
 	ROLE_ERROR,
 	ROLE_SELECTED,   /* the selection in the focused pane */
+	ROLE_MATCH,      /* a search's match (draw_text_match) */
 	ROLE_COUNT,
 };
 
@@ -62,6 +63,10 @@ attr_t draw_attr(enum draw_role role);
 /* Writes text at the cursor, escaped, in at most max_cells cells; when cut,
  * the last cell shows an ellipsis. Returns the cells used. */
 int draw_text(WINDOW *w, const char *text, int max_cells);
+/* draw_text, the search's matches in text standing out (ROLE_MATCH over
+ * the attributes already on); s NULL or empty: draw_text. */
+struct search;
+int draw_text_match(WINDOW *w, const char *text, int max_cells, const struct search *s);
 /* draw_text at (y, x). */
 int draw_at(WINDOW *w, int y, int x, const char *text, int max_cells);
 /* printf, then draw_text. */

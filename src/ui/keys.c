@@ -56,8 +56,13 @@ const struct key_binding key_bindings[] = {
 	/* the trace list */
 	{ { 'T' }, "T", ACT_TRACES, "the trace list, full screen (T or Esc: back)", "traces", 0, NULL },
 	{ { '\\' }, "\\", ACT_FILTER, "trace list: filter, e.g. duration > 50ms and not error", "filter", 0, NULL },
+	/* search */
+	{ { '/' }, "/", ACT_SEARCH, "search the shown trace's spans and the log", "search", 0, NULL },
+	/* n: no key of its own (one binding per key): keys_lookup_search reads n as this while a search is active */
+	{ { 0 }, "n", ACT_SEARCH_NEXT, "next match (while a search is active; else naive)", NULL, 0, "next match (while a search is active)" },
+	{ { 'N' }, "N", ACT_SEARCH_PREV, "previous match (while a search is active)", NULL, 0, NULL },
 	{ { '?', 'h', KEY_F(1) }, "? h F1", ACT_HELP, "this help", "help", 0, NULL },
-	{ { 27 }, "Esc", ACT_BACK, "close the help, comparison, sweep, diff or trace list", NULL, 0, "close the help" },
+	{ { 27 }, "Esc", ACT_BACK, "close help/comparison/sweep/diff/trace list; clear search", NULL, 0, "close the help; clear a search" },
 	{ { CTRL('l') }, "Ctrl-L", ACT_REDRAW, "redraw the screen", NULL, 0, NULL },
 	{ { 'q', 'Q' }, "q", ACT_QUIT, "quit (from a comparison, sweep, diff or trace list: back)", "quit", 0, "quit" },
 };
@@ -132,6 +137,15 @@ const char *keys_help(const struct key_binding *b, unsigned controls)
 bool keys_offered(const struct key_binding *b, unsigned controls)
 {
 	return (b->needs & controls) == b->needs;
+}
+
+enum action keys_lookup_search(int key, bool search_active)
+{
+	if (search_active && key == 'n')
+		return ACT_SEARCH_NEXT;
+	if (key == 'N')
+		return search_active ? ACT_SEARCH_PREV : ACT_NONE;
+	return keys_lookup(key);
 }
 
 enum action keys_lookup(int key)

@@ -64,6 +64,10 @@ enum action {
 	/* the trace list */
 	ACT_TRACES,
 	ACT_FILTER,
+	/* search: `/`, and n / N while a search is active (model_search.c) */
+	ACT_SEARCH,
+	ACT_SEARCH_NEXT,
+	ACT_SEARCH_PREV,
 	/* the program */
 	ACT_HELP,
 	ACT_BACK,
@@ -97,6 +101,10 @@ extern const size_t key_binding_count;
 
 /* The action bound to a key, or ACT_NONE. */
 enum action keys_lookup(int key);
+
+/* The same, while a search is active or not: n and N go to the next and
+ * previous match while one is (else n keeps its lab meaning). */
+enum action keys_lookup_search(int key, bool search_active);
 
 /* The controls an action needs (enum control bits; 0 for most). */
 unsigned keys_needs(enum action action);

@@ -99,6 +99,7 @@ bool model_message_shown(const struct model *m)
 void model_status_line(const struct model *m, char *buf, size_t cap)
 {
 	const struct glyphs *g = draw_glyphs();
+	bool status = false; /* the source's line, not a prompt or message: the search's segment follows */
 	if (m->confirm.open)
 		model_confirm_line(m, buf, cap);
 	else if (m->q.copy_prompt)
@@ -109,13 +110,25 @@ void model_status_line(const struct model *m, char *buf, size_t cap)
 		         g->dot, g->dot, g->dot);
 	else if (model_message_shown(m))
 		snprintf(buf, cap, " %s", m->message);
-	else
+	else if (m->search.prompt) {
+		model_search_line(m, buf, cap); /* the prompt is the whole line */
+		return;
+	} else {
 		m->source->ops->status(m->source, m, buf, cap);
+		status = true;
+	}
 	char marked[64]; /* the diff's mark stays in sight (model_diff.c) */
 	model_diff_status(m, marked, sizeof marked);
 	size_t len = strlen(buf);
 	if (marked[0] && len < cap)
 		snprintf(buf + len, cap - len, "%s", marked);
+	if (status) {
+		char found[SEARCH_QUERY_MAX + 64]; /* "/cart 3 of 17", the last segment while a search is active */
+		model_search_line(m, found, sizeof found);
+		size_t used = strlen(buf);
+		if (found[0] && used < cap)
+			snprintf(buf + used, cap - used, " %s %s", g->sep, found);
+	}
 }
 
 unsigned model_take_changes(struct model *m)
@@ -164,6 +177,7 @@ void model_show(struct model *m, uint64_t seq)
 	refresh_queries(m);
 	relayout(m);
 	model_view_refresh(m);
+	model_search_refresh(m); /* the search follows the shown trace */
 }
 
 void model_relayout(struct model *m)
@@ -444,6 +458,7 @@ void model_free(struct model *m)
 	waterfall_free(&m->wf);
 	critpath_free(&m->view.critpath);
 	findings_free(&m->findings);
+	search_free(&m->search.engine);
 	findings_free(&m->scratch);
 	model_traces_free(m);
 	comparison_clear(&m->compare.results);
@@ -504,6 +519,7 @@ void model_tick(struct model *m)
 		if (!m->shown) /* evicted while browsing history: the oldest kept */
 			model_show(m, store_trace_count(src->store) ? store_trace(src->store, 0)->seq : 0);
 	}
+	model_search_refresh(m); /* new log lines */
 	model_track_in_flight(m);
 	model_traces_tick(m);
 	int64_t now = clock_now_ns();

@@ -32,6 +32,7 @@
 #include "obslab/recent.h"
 #include "obslab/tracefilter.h"
 #include "obslab/tracelist.h"
+#include "obslab/search.h"
 #include "obslab/workload.h"
 #include "source.h"
 
@@ -56,6 +57,7 @@ enum model_change {
 	MODEL_IN_FLIGHT = 1 << 7, /* the request in flight: its time and queries so far */
 	MODEL_DIFF = 1 << 8,      /* the diff's rows (model_diff.c) */
 	MODEL_TRACES = 1 << 9,    /* the trace list: its rows, order, filter or prompt (model_traces.c) */
+	MODEL_SEARCH = 1 << 10,   /* the search: its prompt, matches or current match */
 };
 
 enum measure_kind { MEASURE_COMPARE, MEASURE_SWEEP };
@@ -194,6 +196,15 @@ struct model {
 		char history[MODEL_FILTER_HISTORY][MODEL_FILTER_TEXT]; /* oldest first */
 		size_t nhistory, history_at;         /* history_at == nhistory: the text being typed */
 	} traces;
+	/* `/` search (model_search.c): the shown trace's spans and the log */
+	struct {
+		bool prompt;                   /* the prompt is open: keys edit input */
+		char input[SEARCH_QUERY_MAX];  /* what is typed so far */
+		bool active;                   /* searched and found; Esc clears it (n is the lab's again) */
+		struct search engine;          /* the query and its matches */
+		uint64_t seq;                  /* the trace searched */
+		uint64_t log_added;            /* the logbook as searched */
+	} search;
 };
 
 /* model.c */
@@ -358,6 +369,20 @@ void model_traces_prompt_history(struct model *m, int dir); /* Up (-1) / Down (+
 /* Applies the typed text: true if it parsed (the prompt closes), else the
  * error stays under the prompt. */
 bool model_traces_apply(struct model *m);
+/* model_search.c: `/`, n, N; the search follows the shown trace and the log. */
+void model_search_open(struct model *m);            /* the prompt, empty */
+void model_search_key(struct model *m, int key);     /* a key while the prompt is open: edit, Enter, Esc */
+void model_search_step(struct model *m, int dir);    /* the next (+1) or previous (-1) match, wrapping */
+void model_search_clear(struct model *m);
+bool model_search_active(const struct model *m);
+/* Searches again when the shown trace or the log changed (model_show, model_tick). */
+void model_search_refresh(struct model *m);
+/* The current match, or NULL. */
+const struct search_match *model_search_current(const struct model *m);
+/* Where span i of the shown trace matched (enum search_field bits; 0: not, or no search). */
+unsigned model_search_span(const struct model *m, size_t span);
+/* The status bar's segment: "search cart: 3 of 17", or the prompt. */
+void model_search_line(const struct model *m, char *buf, size_t cap);
 
 /* Writes the store as a snapshot file in export_dir; says how it went. */
 void model_export(struct model *m, enum snapshot_format format);

@@ -272,11 +272,14 @@ static uint64_t hash_bytes(uint64_t h, const void *data, size_t n)
 	return h;
 }
 
-static uint64_t shown_hash(const struct pane *p, const struct details_state *st, bool focus)
+static uint64_t shown_hash(const struct pane *p, const struct model *m, const struct details_state *st, bool focus)
 {
 	uint64_t h = 14695981039346656037ull;
 	int geometry[5] = { p->h, p->w, focus, (int)st->list.top, (int)st->lines.n };
 	h = hash_bytes(h, geometry, sizeof geometry);
+	/* the search's highlights are drawn too: a search begun or cleared rewrites the text */
+	const struct search *found = model_search_active(m) ? &m->search.engine : NULL;
+	h = hash_bytes(h, found ? found->query : "", found ? found->qlen + 1 : 1);
 	for (size_t i = 0; i < st->lines.n; i++) {
 		h = hash_bytes(h, &st->lines.line[i].role, sizeof st->lines.line[i].role);
 		h = hash_bytes(h, st->lines.line[i].text, strlen(st->lines.line[i].text) + 1);
@@ -322,7 +325,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	size_t *top = &st->list.top;
 	if (*top + rows > lines->n)
 		*top = lines->n > rows ? lines->n - rows : 0;
-	uint64_t h = shown_hash(p, st, focus);
+	uint64_t h = shown_hash(p, m, st, focus);
 	if (h == st->drawn && !st->fresh)
 		return; /* the same text as on screen: nothing to rewrite */
 	st->drawn = h;
@@ -341,7 +344,8 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	for (size_t i = 0; i < rows && *top + i < lines->n; i++) {
 		size_t k = *top + i;
 		wattron(w, draw_attr(lines->line[k].role));
-		draw_at(w, 1 + (int)i, 2, lines->line[k].text, width);
+		wmove(w, 1 + (int)i, 2);
+		draw_text_match(w, lines->line[k].text, width, model_search_active(m) ? &m->search.engine : NULL);
 		wattroff(w, draw_attr(lines->line[k].role));
 	}
 	wnoutrefresh(w);
@@ -369,7 +373,7 @@ const struct pane_ops pane_details_ops = {
 	.name = "details",
 	.private_size = sizeof(struct details_state),
 	.focusable = true,
-	.watches = MODEL_TRACE | MODEL_SELECTION,
+	.watches = MODEL_TRACE | MODEL_SELECTION | MODEL_SEARCH,
 	.draw = draw,
 	.handle = handle,
 	.sync = sync,

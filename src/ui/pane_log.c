@@ -89,22 +89,23 @@ static int draw_stamp(WINDOW *w, const struct model *m, const struct logbook_ent
 }
 
 /* One entry cut to its row: the repeat count stays in sight. */
-static void draw_cut(WINDOW *w, const struct logbook_entry *e, int cells)
+static void draw_cut(WINDOW *w, const struct logbook_entry *e, int cells, const struct search *found)
 {
 	if (e->repeat > 1) {
 		char times[24];
 		snprintf(times, sizeof times, " %s%u", draw_glyphs()->times, e->repeat);
-		int used = draw_text(w, e->text, cells - draw_width(times));
+		int used = draw_text_match(w, e->text, cells - draw_width(times), found);
 		wattron(w, A_BOLD);
 		draw_text(w, times, cells - used);
 		wattroff(w, A_BOLD);
 	} else {
-		draw_text(w, e->text, cells);
+		draw_text_match(w, e->text, cells, found);
 	}
 }
 
 /* The selected entry, whole, from row y: returns the rows it took. */
-static int draw_whole(WINDOW *w, int y, int max_rows, int stamp, int inner, const char *text)
+static int draw_whole(WINDOW *w, int y, int max_rows, int stamp, int inner, const char *text,
+                      const struct search *found)
 {
 	size_t len = strlen(text), at = 0;
 	int rows = 0;
@@ -115,7 +116,7 @@ static int draw_whole(WINDOW *w, int y, int max_rows, int stamp, int inner, cons
 		char piece[LOGBOOK_TEXT + 32];
 		snprintf(piece, sizeof piece, "%.*s", (int)take, text + at);
 		wmove(w, y + rows, x);
-		int used = draw_text(w, piece, cells);
+		int used = draw_text_match(w, piece, cells, found);
 		for (; used < cells; used++)
 			waddch(w, ' ');
 		at += take;
@@ -134,9 +135,14 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	draw_frame(w, "Log", focus);
 	size_t n = logbook_count(&m->logbook), rows = visible_rows(p);
 	int inner = p->w - 2;
+	const struct search *found = model_search_active(m) ? &m->search.engine : NULL;
+	const struct search_match *cur = model_search_current(m);
+	size_t match = cur && cur->kind == SEARCH_LOG && cur->index < n ? cur->index : SIZE_MAX;
 	if (!focus) { /* the tail, and the newest line selected for when focus comes */
 		l->cursor = n ? n - 1 : 0;
 		l->top = n > rows ? n - rows : 0;
+		if (match < l->top) /* the search's current line, in sight */
+			l->top = match;
 	}
 	if (n == 0 || rows == 0) {
 		wnoutrefresh(w);
@@ -164,9 +170,13 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		wmove(w, y, 1);
 		int used = draw_stamp(w, m, e, inner);
 		if (focus && k == l->cursor) {
-			y += draw_whole(w, y, bottom - y, used, inner, text);
+			y += draw_whole(w, y, bottom - y, used, inner, text, found);
 		} else {
-			draw_cut(w, e, inner - used);
+			if (k == match)
+				wattron(w, draw_attr(ROLE_SELECTED));
+			draw_cut(w, e, inner - used, found);
+			if (k == match)
+				wattroff(w, draw_attr(ROLE_SELECTED));
 			y++;
 		}
 	}
@@ -207,7 +217,7 @@ const struct pane_ops pane_log_ops = {
 	.name = "log",
 	.private_size = sizeof(struct log_state),
 	.focusable = true,
-	.watches = MODEL_LOG,
+	.watches = MODEL_LOG | MODEL_SEARCH,
 	.draw = draw,
 	.handle = handle,
 	.click = click,

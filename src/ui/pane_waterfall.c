@@ -209,6 +209,30 @@ static void span_marks(const struct trace *t, const struct span_record *s, char 
 	}
 }
 
+/* Whether a row's span, or a member of its group, matched the search. */
+static bool row_matches(const struct model *m, const struct wf_row *row)
+{
+	for (uint32_t k = 0; k < row->count; k++)
+		if (model_search_span(m, row->span + k))
+			return true;
+	return false;
+}
+
+/* A row's name, the search's matches in it standing out; a row that matched
+ * elsewhere (an attribute, its SQL) stands out whole. */
+static int draw_search_name(WINDOW *w, const struct model *m, const struct wf_row *row, const char *name, int cells)
+{
+	if (!row_matches(m, row))
+		return draw_text(w, name, cells);
+	const struct search *s = &m->search.engine;
+	if (search_find(s, name, strlen(name), 0) != SIZE_MAX)
+		return draw_text_match(w, name, cells, s);
+	wattron(w, draw_attr(ROLE_MATCH));
+	int used = draw_text(w, name, cells);
+	wattroff(w, draw_attr(ROLE_MATCH));
+	return used;
+}
+
 static void draw_name(WINDOW *w, const struct model *m, const struct wf_row *row,
                       const struct columns *c, int y)
 {
@@ -251,7 +275,7 @@ static void draw_name(WINDOW *w, const struct model *m, const struct wf_row *row
 	int reserved = draw_width(suffix) + (tag[0] ? 1 + draw_width(tag) : 0);
 	if (placeholder)
 		wattron(w, draw_attr(ROLE_DIM));
-	used += draw_text(w, name, c->name - used - reserved);
+	used += draw_search_name(w, m, row, name, c->name - used - reserved);
 	if (placeholder)
 		wattroff(w, draw_attr(ROLE_DIM));
 	used += draw_text(w, suffix, c->name - used);
@@ -504,7 +528,7 @@ const struct pane_ops pane_waterfall_ops = {
 	.name = "waterfall",
 	.private_size = sizeof(struct waterfall_state),
 	.focusable = true,
-	.watches = MODEL_TRACE | MODEL_SELECTION | MODEL_IN_FLIGHT,
+	.watches = MODEL_TRACE | MODEL_SELECTION | MODEL_IN_FLIGHT | MODEL_SEARCH,
 	.draw = draw,
 	.handle = handle,
 	.click = click,

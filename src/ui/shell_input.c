@@ -255,6 +255,14 @@ static void handle_action(struct shell *sh, enum action action)
 			apply(sh, sh->focus, in);
 		break;
 	}
+	/* search */
+	case ACT_SEARCH: model_search_open(m); break;
+	case ACT_SEARCH_NEXT: model_search_step(m, 1); break;
+	case ACT_SEARCH_PREV: model_search_step(m, -1); break;
+	case ACT_BACK:
+		if (model_search_active(m))
+			model_search_clear(m); /* n is the lab's again */
+		break;
 	case ACT_UP:
 	case ACT_DOWN:
 	case ACT_PAGE_UP:
@@ -267,7 +275,7 @@ static void handle_action(struct shell *sh, enum action action)
 			apply(sh, sh->focus, p->ops->handle(p, m, action));
 		break;
 	}
-	default: break; /* the lab's, above; ACT_BACK and ACT_NONE do nothing here */
+	default: break; /* the lab's, above; ACT_NONE does nothing here */
 	}
 	shell_take_changes(sh);
 	mark(sh, MODEL_STATUS);
@@ -323,6 +331,12 @@ void shell_handle_key(struct shell *sh, int key)
 		toggle_help(sh);
 		return;
 	}
+	if (m->search.prompt) { /* `/` was pressed: keys edit the query until Enter or Esc */
+		model_search_key(m, key);
+		shell_take_changes(sh);
+		mark(sh, MODEL_STATUS);
+		return;
+	}
 	if (m->confirm.open) { /* c or s asked first: Enter starts it, any other key does not */
 		bool yes = key == '\n' || key == '\r' || key == KEY_ENTER;
 		if (yes && model_lab_stopped(m))
@@ -360,5 +374,5 @@ void shell_handle_key(struct shell *sh, int key)
 		shell_take_changes(sh);
 		return;
 	}
-	handle_action(sh, keys_lookup(key));
+	handle_action(sh, keys_lookup_search(key, model_search_active(m)));
 }
