@@ -142,6 +142,10 @@ static bool parse_duration(struct parser *p, int64_t *ns)
 	}
 	if (!digits)
 		return fail(p, at, "expected a duration (50ms, 1.5s, 200us)");
+	/* The unit may follow a space ("1 ms"), as people write it. */
+	size_t num_end = i;
+	while (s[i] == ' ')
+		i++;
 	size_t u = i;
 	while (isalpha((unsigned char)s[u]) || (unsigned char)s[u] >= 0x80)
 		u++;
@@ -159,8 +163,9 @@ static bool parse_duration(struct parser *p, int64_t *ns)
 			return true;
 		}
 	}
-	return fail(p, at + i, u == i ? "a duration needs a unit (ns, us, ms, s, min)"
-	                              : "an unknown unit: use ns, us, ms, s or min");
+	if (u == i || i != num_end) /* nothing, or a word after a space: not a unit */
+		return fail(p, at + num_end, "a duration needs a unit (ns, us, ms, s, min)");
+	return fail(p, at + i, "an unknown unit: use ns, us, ms, s or min");
 }
 
 static bool parse_count(struct parser *p, int64_t *n)

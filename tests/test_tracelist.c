@@ -117,6 +117,7 @@ static void filters(void **state)
 	assert_string_equal(matching(""), "1 2 3 4");
 	assert_string_equal(matching("   "), "1 2 3 4");
 	assert_string_equal(matching("duration > 50ms"), "1 3");
+	assert_string_equal(matching("duration > 50 ms"), "1 3"); /* a space before the unit */
 	assert_string_equal(matching("duration >= 120ms"), "1 3");
 	assert_string_equal(matching("duration<0.5s"), "1 2 4");
 	assert_string_equal(matching("duration <= 5000us"), "4");
@@ -157,6 +158,7 @@ static void errors_name_the_column(void **state)
 {
 	(void)state;
 	assert_string_equal(matching("duration > 50"), "filter: at column 14: a duration needs a unit (ns, us, ms, s, min)");
+	assert_string_equal(matching("duration > 50 and error"), "filter: at column 14: a duration needs a unit (ns, us, ms, s, min)");
 	assert_string_equal(matching("duration > 5parsecs"), "filter: at column 13: an unknown unit: use ns, us, ms, s or min");
 	assert_string_equal(matching("duration > fast"), "filter: at column 12: expected a duration (50ms, 1.5s, 200us)");
 	assert_string_equal(matching("colour = red"), "filter: at column 1: an unknown field 'colour' (duration service root spans errors findings finding)");

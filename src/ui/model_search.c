@@ -137,7 +137,9 @@ void model_search_key(struct model *m, int key)
 		in[len > 0 ? len - 1 : 0] = '\0';
 	} else if (key == CTRL_U) {
 		in[0] = '\0';
-	} else if (key >= 32 && key < 256 && key != 127 && len + 1 < SEARCH_QUERY_MAX) {
+	} else if (key >= 32 && key < 256 && key != 127 && len + 1 >= SEARCH_QUERY_MAX) {
+		in[utf8_cut(in, len)] = '\0'; /* full: whole characters, never the start of one */
+	} else if (key >= 32 && key < 256 && key != 127) {
 		in[len] = (char)key;
 		in[len + 1] = '\0';
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "obslab/utf8.h"
 #include "obslab/store.h"
 
 void model_traces_init(struct model *m)
@@ -120,8 +121,14 @@ void model_traces_prompt(struct model *m, bool open)
 
 void model_traces_prompt_char(struct model *m, char c)
 {
-	if (m->traces.edit_len + 1 >= sizeof m->traces.edit || (unsigned char)c < 0x20 || c == 0x7f)
+	if ((unsigned char)c < 0x20 || c == 0x7f)
 		return;
+	if (m->traces.edit_len + 1 >= sizeof m->traces.edit) {
+		/* Full: the text keeps whole characters, never the start of one. */
+		m->traces.edit_len = utf8_cut(m->traces.edit, m->traces.edit_len);
+		m->traces.edit[m->traces.edit_len] = '\0';
+		return;
+	}
 	m->traces.edit[m->traces.edit_len++] = c;
 	m->traces.edit[m->traces.edit_len] = '\0';
 	m->traces.error[0] = '\0';
