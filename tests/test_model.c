@@ -438,6 +438,30 @@ static void the_estimate_scales_the_scan_not_the_network(void **state)
 	within_twice(scaled_from(STRATEGY_EAGER, 20, 2, 2.141, 2.0, 0.096, 83, 10000), 0.111);
 }
 
+/* A full prompt keeps whole characters: the first byte of a character that
+ * no longer fits is dropped, not kept to show as half of one. */
+static void full_prompts_keep_whole_characters(void **state)
+{
+	(void)state;
+	struct bench *b = bench_open(&read_only_ops);
+	struct model *m = &b->m;
+	model_traces_prompt(m, true);
+	for (size_t i = 0; i + 2 < MODEL_FILTER_TEXT; i++)
+		model_traces_prompt_char(m, 'a');
+	model_traces_prompt_char(m, (char)0xc3); /* é, cut after its first byte */
+	model_traces_prompt_char(m, (char)0xa9);
+	assert_int_equal(m->traces.edit_len, MODEL_FILTER_TEXT - 2);
+	assert_int_equal(strspn(m->traces.edit, "a"), MODEL_FILTER_TEXT - 2);
+	model_search_open(m);
+	for (size_t i = 0; i + 2 < SEARCH_QUERY_MAX; i++)
+		model_search_key(m, 'a');
+	model_search_key(m, 0xc3);
+	model_search_key(m, 0xa9);
+	assert_int_equal(strlen(m->search.input), SEARCH_QUERY_MAX - 2);
+	assert_int_equal(strspn(m->search.input, "a"), SEARCH_QUERY_MAX - 2);
+	bench_close(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -451,6 +475,7 @@ int main(void)
 		cmocka_unit_test(layout_of_a_120x40_screen),
 		cmocka_unit_test(every_screen_is_tiled),
 		cmocka_unit_test(the_estimate_scales_the_scan_not_the_network),
+		cmocka_unit_test(full_prompts_keep_whole_characters),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	fixture_cleanup();
