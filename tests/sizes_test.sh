@@ -136,8 +136,16 @@ EOF
 # check VIEW SIZE: the screen as it is now, at SIZE.
 check() {
 	local c=${2%x*} l=${2#*x} out
-	tm capture-pane -p -N -t t >shot.txt
-	out=$(python3 check.py "$1" "$c" "$l" <shot.txt)
+	# A capture can catch curses in the middle of writing a frame (a live lab
+	# redraws many times a second, slowly under sanitizers): a layout that is
+	# wrong is wrong in every capture, so three tries tell it from a frame
+	# half written.
+	for _ in 1 2 3; do
+		tm capture-pane -p -N -t t >shot.txt
+		out=$(python3 check.py "$1" "$c" "$l" <shot.txt)
+		[ -z "$out" ] && break
+		sleep 0.4
+	done
 	if [ -z "$out" ]; then ok; else bad "$1 at $2:"; printf '%s\n' "$out" | head -8 | sed 's/^/    /'; sed 's/^/    | /' shot.txt; fi
 }
 resize() {
