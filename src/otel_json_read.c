@@ -348,14 +348,6 @@ static uint64_t u64_of(const uint8_t b[8])
 	return v;
 }
 
-static bool all_zero(const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 /* An enum as its number or its protobuf name ("SPAN_KIND_SERVER"). */
 static bool take_enum(struct reader *r, struct jp *jp, const char *const *names, int64_t max, uint8_t *out,
                       const char *where, const char *field, const char *must)
@@ -609,7 +601,7 @@ bool otel_json_read_span(struct reader *r, struct jp *jp, uint32_t scope, const 
 	}
 	if (jp->failed)
 		return false;
-	if (!has_trace || all_zero(sp.trace_id, SPAN_TRACE_ID_LEN))
+	if (!has_trace || reader_all_zero(sp.trace_id, SPAN_TRACE_ID_LEN))
 		return reader_fail(r, "%s: the trace id must be 32 hex digits, not all zero", where);
 	if (!has_span || sp.span_id == 0)
 		return reader_fail(r, "%s: the span id must be 16 hex digits, not all zero", where);

@@ -91,6 +91,8 @@ bool reader_wrong_value(struct reader *r, struct jp *jp, const char *at, const c
 bool reader_take_string(struct jp *jp, char *buf, size_t cap);
 /* n bytes from 2n hex digits (either case); false if s is not exactly that. */
 bool reader_hex_bytes(const char *s, uint8_t *out, size_t n);
+/* Whether b[0..n) is all zero bytes (an id that names nothing). */
+bool reader_all_zero(const uint8_t *b, size_t n);
 
 /* otel_json_read.c: each reads one JSON value into r->out->otel (created
  * on first use by reader_otel), refusing in one line naming where. */

@@ -44,7 +44,7 @@ static bool hex_u64(const char *s, uint64_t *out)
 	return true;
 }
 
-static bool all_zero(const uint8_t *b, size_t n)
+bool reader_all_zero(const uint8_t *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (b[i])
@@ -411,7 +411,7 @@ bool reader_native_trace(struct reader *r, struct jp *jp, int ti)
 	if (!t.has_id || !t.has_spans)
 		return reader_fail(r, "traces[%d]: a trace needs a trace_id (string) and spans (array)", ti);
 	uint8_t id[SPAN_TRACE_ID_LEN];
-	if (!reader_hex_bytes(t.trace_id, id, SPAN_TRACE_ID_LEN) || all_zero(id, SPAN_TRACE_ID_LEN))
+	if (!reader_hex_bytes(t.trace_id, id, SPAN_TRACE_ID_LEN) || reader_all_zero(id, SPAN_TRACE_ID_LEN))
 		return reader_fail(r, "traces[%d]: the trace id must be 32 hex digits, not all zero", ti);
 	/* The trace's id, and its settings on its root, whatever the key order was. */
 	for (size_t i = first; i < r->n; i++) {
