@@ -75,7 +75,7 @@ for size in "80 24" "200 60"; do
 		keys j j j # a member of the N+1 loop
 		zoom_and_back "$at"
 		keys S
-		expect 'slowest span \(the longest but the root\): SELECT (orders|users), [0-9]' 10 "$at S"
+		expect 'slowest span \(the longest but the root\): (SELECT (orders|users)|serialize response), [0-9]' 10 "$at S"
 		keys C
 		expect "critical path: 2[0-9] spans the request's end waited on" 10 "$at C"
 		keys g
