@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,9 +52,9 @@ static bool parse_on_off(const char *s, bool *out)
 }
 
 enum { FOR_RUN = 1 << 0, FOR_UI = 1 << 1, FOR_COMPARE = 1 << 2, FOR_SWEEP = 1 << 3, FOR_EXPORT = 1 << 4,
-       FOR_REPORT = 1 << 5, FOR_OPEN = 1 << 6, FOR_CONVERT = 1 << 7 };
-#define FOR_LAB (FOR_RUN | FOR_UI | FOR_COMPARE | FOR_SWEEP | FOR_EXPORT)
-#define FOR_ALL (FOR_LAB | FOR_REPORT | FOR_OPEN | FOR_CONVERT)
+       FOR_REPORT = 1 << 5, FOR_OPEN = 1 << 6, FOR_CONVERT = 1 << 7, FOR_SERVE = 1 << 8 };
+#define FOR_LAB (FOR_RUN | FOR_UI | FOR_COMPARE | FOR_SWEEP | FOR_EXPORT | FOR_SERVE)
+#define FOR_ALL (FOR_LAB | FOR_REPORT | FOR_OPEN | FOR_CONVERT | FOR_SERVE)
 #define FOR_MEASURE (FOR_COMPARE | FOR_SWEEP)
 
 struct option_spec {
@@ -64,30 +65,34 @@ struct option_spec {
 
 static const struct option_spec options[] = {
 	{ "strategy", true, FOR_RUN | FOR_UI | FOR_EXPORT },
-	{ "users", true, FOR_RUN | FOR_UI | FOR_COMPARE | FOR_EXPORT },
+	{ "users", true, FOR_RUN | FOR_UI | FOR_COMPARE | FOR_EXPORT | FOR_SERVE },
 	{ "users-list", true, FOR_SWEEP },
 	{ "rtt-us", true, FOR_LAB },
 	{ "index", true, FOR_LAB },
 	{ "seed", true, FOR_LAB },
 	{ "db", true, FOR_LAB },
 	{ "requests", true, FOR_RUN | FOR_MEASURE | FOR_EXPORT },
-	{ "trace", true, FOR_RUN },
+	{ "trace", true, FOR_RUN | FOR_SERVE },
 	{ "json", false, FOR_RUN | FOR_MEASURE | FOR_REPORT },
 	{ "report", true, FOR_RUN },
-	{ "log-file", true, FOR_RUN },
+	{ "log-file", true, FOR_RUN | FOR_SERVE },
 	{ "frames", true, FOR_UI | FOR_OPEN },
 	{ "n1-min-count", true, FOR_RUN | FOR_UI | FOR_EXPORT | FOR_REPORT | FOR_OPEN | FOR_CONVERT },
 	{ "n1-min-ms", true, FOR_RUN | FOR_UI | FOR_EXPORT | FOR_REPORT | FOR_OPEN | FOR_CONVERT },
-	{ "format", true, FOR_EXPORT | FOR_CONVERT },
+	{ "format", true, FOR_EXPORT | FOR_CONVERT | FOR_SERVE },
 	{ "output", true, FOR_EXPORT | FOR_CONVERT },
 	{ "export-dir", true, FOR_UI | FOR_OPEN },
 	{ "help", false, FOR_ALL },
-	{ "lock-wait", true, FOR_RUN | FOR_MEASURE | FOR_EXPORT },
+	{ "lock-wait", true, FOR_RUN | FOR_MEASURE | FOR_EXPORT | FOR_SERVE },
+	{ "listen", true, FOR_SERVE },
+	{ "record", true, FOR_SERVE },
+	{ "timeout-s", true, FOR_SERVE },
 	{ "watch", false, FOR_RUN | FOR_UI | FOR_EXPORT },
 };
 
 /* In the order of enum cli_command from CLI_CMD_RUN on. */
-static const char *const command_names[] = { "run", "compare", "sweep", "export", "report", "open", "convert" };
+static const char *const command_names[] = { "run", "compare", "sweep", "export", "report", "open", "convert",
+                                             "serve" };
 
 static const struct option_spec *find_option(const char *name, size_t len)
 {
@@ -209,6 +214,17 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 		if (!parse_u64(value, 1, 3600, &n))
 			return usage_error(err, "--lock-wait takes seconds from 1 to 3600, not '%s'", value);
 		cli->run.lock_wait_ms = (int64_t)n * 1000;
+	} else if (strcmp(name, "listen") == 0) {
+		if (!server_parse_listen(value, cli->listen_host, &cli->listen_port, err))
+			return CLI_EXIT_USAGE;
+	} else if (strcmp(name, "record") == 0) {
+		if (!*value)
+			return usage_error(err, "--record takes a file path, not an empty string");
+		cli->record_path = value;
+	} else if (strcmp(name, "timeout-s") == 0) {
+		if (!parse_u64(value, 1, SERVER_MAX_TIMEOUT_S, &n))
+			return usage_error(err, "--timeout-s takes seconds from 1 to %d, not '%s'", SERVER_MAX_TIMEOUT_S, value);
+		cli->timeout_s = (unsigned)n;
 	} else if (strcmp(name, "watch") == 0) {
 		cli->run.watch = true;
 	} else if (strcmp(name, "help") == 0) {
@@ -242,6 +258,9 @@ static void defaults(struct cli *cli)
 	cli->format = SNAPSHOT_NATIVE;
 	cli->export_dir = ".";
 	cli->output = CLI_OUTPUT_SUMMARY;
+	snprintf(cli->listen_host, sizeof cli->listen_host, "%s", SERVER_DEFAULT_HOST);
+	cli->listen_port = SERVER_DEFAULT_PORT;
+	cli->timeout_s = SERVER_DEFAULT_TIMEOUT_S;
 }
 
 /* --watch takes the database as it is: nothing that would change it. */
@@ -307,7 +326,7 @@ static int help_topic_known(const char *topic, struct obslab_error *err)
 	for (size_t i = 0; i < sizeof command_names / sizeof command_names[0]; i++)
 		if (strcmp(topic, command_names[i]) == 0)
 			return CLI_EXIT_OK;
-	return usage_error(err, "no help for '%s': the commands are run, compare, sweep, export, report, open and convert",
+	return usage_error(err, "no help for '%s': the commands are run, compare, sweep, export, report, open, convert and serve",
 	                   topic);
 }
 
@@ -386,6 +405,20 @@ int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 			out->output = CLI_OUTPUT_REPORT_JSON; /* --json: the table as JSON */
 		return rc;
 	}
+	if (strcmp(cmd, "serve") == 0) {
+		out->command = CLI_CMD_SERVE;
+		int rc = parse_options(argc - 2, argv + 2, out, FOR_SERVE, err);
+		if (rc != CLI_EXIT_OK || out->command != CLI_CMD_SERVE)
+			return rc;
+		if (db_path_in_memory(out->db_path))
+			return usage_error(err, "serve needs a lab database file (--db PATH): its workers open it too");
+		if (out->format_given && !out->record_path)
+			return usage_error(err, "--format is the format of --record FILE: give --record too");
+		if (out->record_path && !out->format_given && !snapshot_format_from_path(out->record_path, &out->format))
+			return usage_error(err, "cannot tell a format from the name '%s': give --format native, otlp, chrome or sqlite",
+			                   out->record_path);
+		return CLI_EXIT_OK;
+	}
 	if (strncmp(cmd, "--", 2) == 0) { /* the explorer, with options */
 		out->run.pace_hz = CLI_DEFAULT_UI_PACE_HZ;
 		return parse_options(argc - 1, argv + 1, out, FOR_UI, err);
@@ -397,6 +430,34 @@ int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 
 void cli_usage(FILE *out, const char *command)
 {
+	if (command && strcmp(command, "serve") == 0) {
+		fputs("Usage: obslab serve [OPTION]...\n"
+		      "Serve the lab's endpoints over HTTP, every request traced, until Ctrl-C:\n"
+		      "  GET /users/analytics            naive: 1 query + 1 per user (N+1)\n"
+		      "  GET /users/analytics/optimized  one LEFT JOIN ... GROUP BY query\n"
+		      "  GET /users/analytics/eager      the users, then IN (...) chunks\n"
+		      "  GET /health, GET /              a health check; the endpoints as JSON\n"
+		      "Bodies are what obslab run --json prints for the same database.\n"
+		      "\n"
+		      "  --listen HOST:PORT  the address to serve on; [::1]:8000 for IPv6, port 0\n"
+		      "                      for any free one (127.0.0.1:8000: this machine only)\n"
+		      "  --users N, --rtt-us R, --index on|off, --seed S, --db PATH, --lock-wait S\n"
+		      "                      the lab, as for run (obslab help run); a file database\n"
+		      "  --trace on|off      record spans (on)\n"
+		      "  --log-file PATH     append the structured log as JSON lines\n"
+		      "  --record FILE       on stop, write what was served (the newest traces) as a\n"
+		      "                      snapshot, atomically; its format from FILE's name\n"
+		      "  --format native|otlp|chrome|sqlite   --record's format, whatever the name\n"
+		      "  --timeout-s T       close a connection idle or slow for T seconds (10)\n"
+		      "\n"
+		      "Ctrl-C (SIGINT) or SIGTERM stops accepting, lets requests in flight finish\n"
+		      "(2 s at most), writes --record and exits. One obslab drives a database at a\n"
+		      "time: a second one is refused (status 1).\n"
+		      "\n"
+		      "Exit status: 0 on a stop by signal, 1 if serving failed, 2 for a bad command line.\n",
+		      out);
+		return;
+	}
 	if (command && strcmp(command, "convert") == 0) {
 		fputs("Usage: obslab convert IN -o OUT [--format native|otlp|chrome|sqlite]\n"
 		      "Read IN (a snapshot or an OTLP/JSON file, anyone's) and write its traces to OUT,\n"
@@ -507,6 +568,7 @@ void cli_usage(FILE *out, const char *command)
 	      "  report     summarize a snapshot or OTLP/JSON file\n"
 	      "  open       explore a snapshot or OTLP/JSON file in the explorer\n"
 	      "  convert    write a snapshot or OTLP/JSON file as native, OTLP, Chrome or SQLite\n"
+	      "  serve      serve the lab's endpoints over HTTP, every request traced\n"
 	      "  help CMD   show the options of a command\n"
 	      "\n"
 	      "  --keys     list the explorer's keys (Markdown)\n"

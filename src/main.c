@@ -6,6 +6,7 @@
 #include "obslab/cmd_convert.h"
 #include "obslab/cmd_measure.h"
 #include "obslab/cmd_run.h"
+#include "obslab/cmd_serve.h"
 #include "obslab/cmd_snapshot.h"
 #include "obslab/textsafe.h"
 #include "ui/app.h"
@@ -44,6 +45,8 @@ int main(int argc, char **argv)
 		return cmd_report(&cli, stdout, stderr);
 	case CLI_CMD_CONVERT:
 		return cmd_convert(&cli, stdout, stderr);
+	case CLI_CMD_SERVE:
+		return cmd_serve(&cli, stdout, stderr);
 	case CLI_CMD_UI:
 	case CLI_CMD_OPEN:
 		return app_main(&cli);

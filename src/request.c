@@ -111,6 +111,11 @@ static void count_query(struct request_ctx *ctx, struct request_result *res)
 		atomic_store_explicit(ctx->progress, res->queries, memory_order_relaxed);
 }
 
+void request_ctx_set_root_name(struct request_ctx *ctx, uint32_t name)
+{
+	ctx->root_name = name;
+}
+
 void request_ctx_set_root_flags(struct request_ctx *ctx, uint8_t flags)
 {
 	ctx->root_flags = flags;

@@ -20,6 +20,7 @@
 
 #include "obslab/error.h"
 #include "obslab/findings.h"
+#include "obslab/server.h"
 #include "obslab/snapshot.h"
 #include "obslab/workload.h"
 
@@ -44,6 +45,7 @@ enum cli_command {
 	CLI_CMD_REPORT,
 	CLI_CMD_OPEN,    /* the explorer, on a snapshot file */
 	CLI_CMD_CONVERT, /* a file to another format, headless */
+	CLI_CMD_SERVE,   /* the lab's endpoints over HTTP, headless */
 };
 
 #define CLI_DEFAULT_UI_PACE_HZ 5
@@ -70,6 +72,11 @@ struct cli {
 	bool format_given;        /* --format was on the command line */
 	const char *export_dir;   /* the explorer's x: where snapshots go (".") */
 	struct findings_config findings;
+	/* serve */
+	char listen_host[SERVER_HOST_MAX]; /* --listen's host (SERVER_DEFAULT_HOST) */
+	uint16_t listen_port;     /* --listen's port; 0: any free port */
+	const char *record_path;  /* --record FILE: what was served, written on stop; NULL: none */
+	unsigned timeout_s;       /* --timeout-s: an idle or slow connection's time-out */
 };
 
 /* CLI_EXIT_OK, or CLI_EXIT_USAGE with err filled. */

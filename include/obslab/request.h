@@ -89,6 +89,10 @@ void request_ctx_arm(struct request_ctx *ctx);
  * thread may read it; the request only stores). NULL: none. */
 void request_ctx_set_progress(struct request_ctx *ctx, _Atomic uint32_t *queries);
 
+/* The root span's name for the requests that follow (a strtab id; the
+ * server names it after its route); REQUEST_SPAN_NAME until set. */
+void request_ctx_set_root_name(struct request_ctx *ctx, uint32_t name);
+
 /* Flags (enum span_flag) added to the root span of the requests that follow. */
 void request_ctx_set_root_flags(struct request_ctx *ctx, uint8_t flags);
 

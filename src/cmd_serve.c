@@ -1,0 +1,228 @@
+/*
+ * cmd_serve — `obslab serve`: the lab's database driven and seeded here,
+ * its endpoints served by server.h's pool, every trace drained into a
+ * bounded store (and the log to --log-file) on this thread, and on SIGINT
+ * or SIGTERM a graceful stop: no new connections, requests in flight
+ * finish (SERVER_STOP_GRACE_MS at most, then cancelled), --record written.
+ */
+#include "obslab/cmd_serve.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "obslab/atomicfile.h"
+#include "obslab/cli.h"
+#include "obslab/clock.h"
+#include "obslab/db.h"
+#include "obslab/log.h"
+#include "obslab/server.h"
+#include "obslab/snapshot.h"
+#include "obslab/store.h"
+#include "obslab/strtab.h"
+#include "obslab/textsafe.h"
+
+/* How often the consumer drains the workers' rings, and waits for a signal. */
+#define SERVE_TICK_NS (10 * CLOCK_NS_PER_MS)
+/* After the grace period, how long cancelled requests get to answer. */
+#define SERVE_CANCEL_WAIT_MS 1000
+
+struct serve {
+	const struct cli *cli;
+	struct strtab *names;
+	struct store *store;
+	struct clock_anchor anchor;
+	FILE *log_file;
+	int log_errno;
+};
+
+static void write_log(void *ctx, const struct log_record *rec)
+{
+	struct serve *v = ctx;
+	if (v->log_file && log_write_json(v->log_file, rec, &v->anchor, v->names) != 0 && !v->log_errno)
+		v->log_errno = errno;
+}
+
+static void say_waiting(void *ctx)
+{
+	textsafe_fprintf(stderr, "obslab: %s is locked by another connection; waiting for it\n", (const char *)ctx);
+}
+
+/* Opens the database as its driver, with the settings the command line
+ * left out taken from it, seeded and indexed as asked; cfg is updated to
+ * what the database then holds. NULL with err filled. */
+static sqlite3 *drive(const char *path, struct workload_config *cfg, struct obslab_error *err)
+{
+	struct db_wait wait;
+	db_wait_init(&wait, db_wait_limit_ns(cfg->lock_wait_ms), NULL);
+	wait.on_begin = say_waiting;
+	wait.ctx = (void *)(uintptr_t)path;
+	sqlite3 *db = NULL;
+	if (db_open_wait(path, &wait, &db, err) != DB_OK)
+		return NULL;
+	uint32_t users;
+	bool index;
+	if (db_seeded_users(db) > 0 && db_read_state(db, &users, &index)) {
+		if (cfg->users_from_db && users > 0)
+			cfg->users = users;
+		if (cfg->index_from_db)
+			cfg->index = index;
+		if (cfg->seed_from_db)
+			cfg->seed = db_seeded_seed(db);
+	}
+	if (cfg->users >= 10000)
+		fprintf(stderr, "obslab: seeding %u users...\n", cfg->users);
+	if (db_seed(db, cfg->users, cfg->seed, NULL, NULL, err) != DB_OK ||
+	    db_set_index(db, cfg->index, err) != DB_OK) {
+		sqlite3_close_v2(db);
+		return NULL;
+	}
+	if (db_read_state(db, &users, &index)) { /* another's index serves too */
+		cfg->users = users;
+		cfg->index = index;
+	}
+	return db;
+}
+
+/* Waits up to one tick for SIGINT or SIGTERM; true if one came. */
+static bool signalled(const sigset_t *stop)
+{
+	const struct timespec tick = { 0, SERVE_TICK_NS };
+	return sigtimedwait(stop, NULL, &tick) > 0;
+}
+
+/* The stop: no new connections; requests in flight get the grace period
+ * (a second signal cuts it short), then are cancelled. */
+static void stop_gracefully(struct server *server, struct serve *v, const sigset_t *stop)
+{
+	server_quiesce(server);
+	int64_t deadline = clock_now_ns() + SERVER_STOP_GRACE_MS * CLOCK_NS_PER_MS;
+	bool again = false;
+	while (server_in_flight(server) > 0 && clock_now_ns() < deadline && !again) {
+		server_drain(server, v->store, write_log, v);
+		again = signalled(stop);
+	}
+	if (server_in_flight(server) > 0) {
+		fprintf(stderr, "obslab: %u request%s still running; cancelling\n", server_in_flight(server),
+		        server_in_flight(server) == 1 ? "" : "s");
+		server_cancel(server);
+		deadline = clock_now_ns() + SERVE_CANCEL_WAIT_MS * CLOCK_NS_PER_MS;
+		while (server_in_flight(server) > 0 && clock_now_ns() < deadline) {
+			server_drain(server, v->store, write_log, v);
+			const struct timespec nap = { 0, 2 * CLOCK_NS_PER_MS };
+			nanosleep(&nap, NULL);
+		}
+	}
+	server_drain(server, v->store, write_log, v);
+}
+
+static int write_record(const struct serve *v, const struct workload_config *cfg, uint64_t dropped, FILE *err)
+{
+	const struct cli *cli = v->cli;
+	struct snapshot_meta meta = {
+		.settings = *cfg,
+		.has_settings = true,
+		.dropped_spans = dropped,
+		.anchor = v->anchor,
+	};
+	struct snapshot_target target = { .path = cli->record_path };
+	struct obslab_error why;
+	if (!snapshot_write_to(&target, cli->format, v->store, v->names, &meta, &cli->findings, &why)) {
+		textsafe_fprintf(err, "obslab: %s\n", why.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	size_t nt = store_trace_count(v->store), ns = store_spans_held(v->store);
+	textsafe_fprintf(err, "obslab: %s %s: %s, %zu trace%s, %zu span%s\n", target.replaced ? "replaced" : "wrote",
+	                 cli->record_path, snapshot_format_name(cli->format), nt, nt == 1 ? "" : "s", ns,
+	                 ns == 1 ? "" : "s");
+	return CLI_EXIT_OK;
+}
+
+static int serve(struct serve *v, struct workload_config *cfg, FILE *err)
+{
+	const struct cli *cli = v->cli;
+	struct server_config sc = {
+		.host = cli->listen_host,
+		.port = cli->listen_port,
+		.db_path = cli->db_path,
+		.users = cfg->users,
+		.index = cfg->index,
+		.rtt_us = cfg->rtt_us,
+		.trace = cfg->trace,
+		.timeout_s = cli->timeout_s,
+	};
+	/* Blocked here before the pool starts, so only sigtimedwait takes them. */
+	sigset_t stop, old;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	struct obslab_error why;
+	struct server *server = server_start(&sc, v->names, &why);
+	if (!server) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		textsafe_fprintf(err, "obslab: %s\n", why.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	char authority[SERVER_HOST_MAX + 16];
+	server_authority(server, authority, sizeof authority);
+	textsafe_fprintf(err, "obslab: serving http://%s/ (lab database %s, %u user%s); Ctrl-C stops\n", authority,
+	                 cli->db_path, cfg->users, cfg->users == 1 ? "" : "s");
+	fflush(err);
+	while (!signalled(&stop))
+		server_drain(server, v->store, write_log, v);
+	stop_gracefully(server, v, &stop);
+	uint64_t served = server_requests(server), dropped = server_dropped(server, SERVER_ALL_WORKERS);
+	unsigned workers = server_workers(server);
+	for (unsigned i = 0; dropped > 0 && i < workers; i++)
+		fprintf(err, "obslab: worker %u dropped %llu spans (its ring was full)\n", i + 1,
+		        (unsigned long long)server_dropped(server, i));
+	server_stop(server);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	fprintf(err, "obslab: stopped after %llu request%s\n", (unsigned long long)served, served == 1 ? "" : "s");
+	return cli->record_path ? write_record(v, cfg, dropped, err) : CLI_EXIT_OK;
+}
+
+int cmd_serve(const struct cli *given, FILE *out, FILE *err)
+{
+	(void)out;
+	struct cli effective = *given; /* the settings it really serves under, once the database is open */
+	struct serve v = { .cli = &effective };
+	struct obslab_error why;
+	if (effective.record_path && !atomicfile_check(effective.record_path, 0, &why)) { /* refused before serving */
+		textsafe_fprintf(err, "obslab: %s\n", why.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	if (effective.log_file) {
+		v.log_file = log_open_file(effective.log_file, &why);
+		if (!v.log_file) {
+			textsafe_fprintf(err, "obslab: %s\n", why.msg);
+			return CLI_EXIT_FAILURE;
+		}
+	}
+	int status = CLI_EXIT_FAILURE;
+	sqlite3 *db = drive(effective.db_path, &effective.run, &why);
+	if (!db) {
+		textsafe_fprintf(err, "obslab: %s\n", why.msg);
+	} else {
+		v.anchor = clock_anchor();
+		v.names = strtab_create();
+		struct store_limits limits = { STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS };
+		if (!effective.record_path)
+			limits.max_traces = 1; /* nothing to keep: only what the consumer needs */
+		v.store = store_create(limits);
+		status = serve(&v, &effective.run, err);
+		store_destroy(v.store);
+		strtab_destroy(v.names);
+		sqlite3_close_v2(db); /* the driver's lock goes with it */
+	}
+	if (v.log_file && (fclose(v.log_file) != 0 || v.log_errno) && status == CLI_EXIT_OK) {
+		textsafe_fprintf(err, "obslab: writing the log file %s failed: %s\n", effective.log_file,
+		                 strerror(v.log_errno ? v.log_errno : errno));
+		status = CLI_EXIT_FAILURE;
+	}
+	return status;
+}

@@ -1,0 +1,368 @@
+/*
+ * server — the HTTP daemon (libmicrohttpd): the listening socket, the pool,
+ * the limits, each request routed and answered by its thread's worker, the
+ * workers drained by the consumer, and the stop (see server.h).
+ */
+#include "obslab/server.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "obslab/log.h"
+#include "obslab/ring.h"
+#include "obslab/store.h"
+#include "obslab/xalloc.h"
+#include "server_worker.h"
+
+#ifndef STORE_MAX_PRODUCERS /* shim until store.h has producers: one at a time */
+#define STORE_MAX_PRODUCERS 64
+static size_t store_drain_from(struct store *st, struct ring *ring, unsigned producer)
+{
+	(void)producer;
+	return store_drain(st, ring);
+}
+#endif
+
+/* Producer 0 is the lab's own workload: workers are 1 + index. */
+#define SERVER_MAX_WORKERS (STORE_MAX_PRODUCERS - 1)
+#define LOG_DRAIN_BATCH 64
+
+struct server {
+	struct MHD_Daemon *daemon;
+	struct server_config cfg;
+	struct strtab *names;
+	char authority[SERVER_HOST_MAX + 16];
+	uint16_t port;
+	size_t max_url;
+	pthread_key_t key; /* a pool thread's worker */
+	_Atomic unsigned nclaimed;
+	_Atomic(struct server_worker *) workers[SERVER_MAX_WORKERS];
+	_Atomic uint32_t cancel;
+	_Atomic bool stopping, quiesced;
+	_Atomic unsigned in_flight;
+	_Atomic uint64_t requests;
+};
+
+/* What a request's *req_cls holds: the URI log callback's verdict, then
+ * that the request was counted in flight. */
+static const char uri_too_long, counted, counted_too_long;
+/* A pool thread whose worker could not be made: it answers 503. */
+static const char no_worker;
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)c;
+	const struct server *s = cls;
+	return strlen(uri) > s->max_url ? (void *)(uintptr_t)&uri_too_long : NULL;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)c;
+	(void)toe;
+	struct server *s = cls;
+	if (*req_cls == &counted || *req_cls == &counted_too_long)
+		atomic_fetch_sub(&s->in_flight, 1);
+	*req_cls = NULL;
+}
+
+/* The calling pool thread's worker, made on its first request. */
+static struct server_worker *worker_of_thread(struct server *s)
+{
+	void *mine = pthread_getspecific(s->key);
+	if (mine)
+		return mine == &no_worker ? NULL : mine;
+	unsigned i = atomic_fetch_add(&s->nclaimed, 1);
+	struct server_worker *w = NULL;
+	if (i < SERVER_MAX_WORKERS) {
+		struct obslab_error err;
+		w = server_worker_create(&s->cfg, s->names, &s->cancel, &err);
+		if (w)
+			atomic_store_explicit(&s->workers[i], w, memory_order_release);
+	}
+	pthread_setspecific(s->key, w ? (void *)w : (void *)(uintptr_t)&no_worker);
+	return w;
+}
+
+static void free_body(void *body)
+{
+	cJSON_free(body);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_size, void **req_cls)
+{
+	(void)version;
+	(void)upload_data;
+	struct server *s = cls;
+	/* First call: the headers are in. The request is answered once its
+	 * body (none is expected; any is read and discarded) is: answering on
+	 * the first call would cost the connection its keep-alive. */
+	if (*req_cls != &counted && *req_cls != &counted_too_long) {
+		*req_cls = (void *)(uintptr_t)(*req_cls == &uri_too_long ? &counted_too_long : &counted);
+		atomic_fetch_add(&s->in_flight, 1);
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	bool too_long = *req_cls == &counted_too_long;
+
+	struct server_decision d;
+	server_route(method, url, &d);
+	if (too_long) {
+		d.status = 414;
+		d.route = SERVER_ROUTE_NONE;
+		d.template = NULL;
+		d.allow = NULL;
+		d.error_body = SERVER_BODY_URI_TOO_LONG;
+	}
+	struct server_reply r = { 0 };
+	struct server_worker *w = worker_of_thread(s);
+	if (w) {
+		server_worker_handle(w, &d, atomic_load(&s->stopping), &r);
+	} else {
+		r.status = 503;
+		r.body = SERVER_BODY_UNAVAILABLE;
+		r.len = strlen(r.body);
+	}
+	struct MHD_Response *resp =
+		r.owned ? MHD_create_response_from_buffer_with_free_callback(r.len, r.owned, free_body)
+		        : MHD_create_response_from_buffer(r.len, (void *)(uintptr_t)r.body, MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		if (r.owned)
+			cJSON_free(r.owned);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	if (r.allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r.allow);
+	if (atomic_load(&s->quiesced))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	enum MHD_Result ret = MHD_queue_response(c, r.status, resp);
+	MHD_destroy_response(resp);
+	atomic_fetch_add(&s->requests, 1);
+	return ret;
+}
+
+/* A listening socket on host:port: bound here, so a failure says why
+ * (the address in use, not an address of this machine). SO_REUSEADDR only
+ * lets a restart bind while old connections linger in TIME_WAIT; without
+ * SO_REUSEPORT a second server on the same port is refused. */
+static int listen_on(const char *host, uint16_t port, struct server *s, struct obslab_error *err)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
+	struct addrinfo *res = NULL;
+	char service[8];
+	snprintf(service, sizeof service, "%u", (unsigned)port);
+	int rc = getaddrinfo(host, service, &hints, &res);
+	if (rc != 0) {
+		obslab_error_set(err, "cannot listen on %s: %s", host, gai_strerror(rc));
+		return -1;
+	}
+	int fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+	int one = 1;
+	bool v6 = res->ai_family == AF_INET6;
+	if (fd >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (v6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	}
+	if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(res);
+		obslab_error_set(err, "cannot listen on %s%s%s:%u: %s", v6 ? "[" : "", host, v6 ? "]" : "",
+		                 (unsigned)port, strerror(e));
+		return -1;
+	}
+	freeaddrinfo(res);
+	struct sockaddr_storage bound;
+	socklen_t len = sizeof bound;
+	char text[INET6_ADDRSTRLEN] = "";
+	if (getsockname(fd, (struct sockaddr *)&bound, &len) == 0) {
+		if (bound.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&bound;
+			inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+			s->port = ntohs(a->sin6_port);
+		} else {
+			const struct sockaddr_in *a = (const struct sockaddr_in *)&bound;
+			inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
+			s->port = ntohs(a->sin_port);
+		}
+	}
+	snprintf(s->authority, sizeof s->authority, "%s%s%s:%u", v6 ? "[" : "", text, v6 ? "]" : "",
+	         (unsigned)s->port);
+	return fd;
+}
+
+static unsigned pool_size(unsigned asked)
+{
+	long cores = asked ? (long)asked : sysconf(_SC_NPROCESSORS_ONLN);
+	if (cores < 1)
+		cores = 1;
+	if (cores > SERVER_MAX_WORKERS)
+		cores = SERVER_MAX_WORKERS;
+	return (unsigned)cores;
+}
+
+struct server *server_start(const struct server_config *cfg, struct strtab *names, struct obslab_error *err)
+{
+	/* The readers must open before anything listens: say so now, not per request. */
+	sqlite3 *probe = server_worker_open_reader(cfg->db_path, err);
+	if (!probe)
+		return NULL;
+	sqlite3_close_v2(probe);
+
+	struct server *s = xcalloc(1, sizeof *s);
+	s->cfg = *cfg;
+	s->names = names;
+	s->max_url = cfg->max_url ? cfg->max_url : SERVER_MAX_URL;
+	if (pthread_key_create(&s->key, NULL) != 0) {
+		obslab_error_set(err, "cannot start the server: %s", strerror(errno));
+		free(s);
+		return NULL;
+	}
+	int fd = listen_on(cfg->host ? cfg->host : SERVER_DEFAULT_HOST, cfg->port, s, err);
+	if (fd < 0) {
+		pthread_key_delete(s->key);
+		free(s);
+		return NULL;
+	}
+	unsigned threads = pool_size(cfg->threads);
+	/* The pool's threads block every signal: the caller's thread handles them. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC;
+#ifdef __linux__
+	flags |= MHD_USE_EPOLL;
+#else
+	flags |= MHD_USE_POLL;
+#endif
+	s->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, s,
+		MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : (unsigned)SERVER_DEFAULT_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections ? cfg->max_connections : (unsigned)SERVER_DEFAULT_CONNECTIONS,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVER_CONNECTION_MEMORY,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!s->daemon) {
+		close(fd);
+		pthread_key_delete(s->key);
+		obslab_error_set(err, "cannot start the HTTP server on %s (libmicrohttpd refused its settings)",
+		                 s->authority);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+uint16_t server_port(const struct server *s)
+{
+	return s->port;
+}
+
+void server_authority(const struct server *s, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s", s->authority);
+}
+
+static unsigned workers_claimed(const struct server *s)
+{
+	unsigned n = atomic_load(&s->nclaimed);
+	return n < SERVER_MAX_WORKERS ? n : SERVER_MAX_WORKERS;
+}
+
+size_t server_drain(struct server *s, struct store *store, session_log_fn *on_log, void *ctx)
+{
+	size_t moved = 0;
+	unsigned n = workers_claimed(s);
+	for (unsigned i = 0; i < n; i++) {
+		struct server_worker *w = atomic_load_explicit(&s->workers[i], memory_order_acquire);
+		if (!w)
+			continue; /* claimed, not made yet (or failed) */
+		moved += store_drain_from(store, server_worker_spans(w), 1 + i);
+		struct log_record batch[LOG_DRAIN_BATCH];
+		size_t k;
+		while ((k = ring_pop(server_worker_logs(w), batch, LOG_DRAIN_BATCH)) > 0)
+			for (size_t j = 0; on_log && j < k; j++)
+				on_log(ctx, &batch[j]);
+	}
+	return moved;
+}
+
+unsigned server_workers(const struct server *s)
+{
+	unsigned made = 0, n = workers_claimed(s);
+	for (unsigned i = 0; i < n; i++)
+		made += atomic_load_explicit(&s->workers[i], memory_order_acquire) != NULL;
+	return made;
+}
+
+uint64_t server_dropped(const struct server *s, unsigned worker)
+{
+	uint64_t dropped = 0;
+	unsigned n = workers_claimed(s);
+	for (unsigned i = 0; i < n; i++) {
+		struct server_worker *w = atomic_load_explicit(&s->workers[i], memory_order_acquire);
+		if (w && (worker == SERVER_ALL_WORKERS || worker == i))
+			dropped += ring_dropped(server_worker_spans(w));
+	}
+	return dropped;
+}
+
+uint64_t server_requests(const struct server *s)
+{
+	return atomic_load(&s->requests);
+}
+
+unsigned server_in_flight(const struct server *s)
+{
+	return atomic_load(&s->in_flight);
+}
+
+void server_quiesce(struct server *s)
+{
+	if (atomic_exchange(&s->quiesced, true))
+		return;
+	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
+void server_cancel(struct server *s)
+{
+	atomic_store(&s->stopping, true);
+	atomic_fetch_add(&s->cancel, 1);
+}
+
+void server_stop(struct server *s)
+{
+	if (!s)
+		return;
+	server_cancel(s);
+	MHD_stop_daemon(s->daemon); /* joins the pool: no worker runs from here */
+	for (unsigned i = 0; i < SERVER_MAX_WORKERS; i++)
+		server_worker_destroy(atomic_load(&s->workers[i]));
+	pthread_key_delete(s->key);
+	free(s);
+}

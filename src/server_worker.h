@@ -1,0 +1,55 @@
+/*
+ * server_worker — one libmicrohttpd pool thread's lab: its own read-only
+ * SQLite connection, tracer, request_ctx and span and log rings, and what
+ * it answers a routed request with (every request one trace, its server
+ * span the root). Internal to server.c.
+ *
+ * Threads: a worker is used by the pool thread that created it, and its
+ * rings' consumer side by the thread that drains the server; it is
+ * destroyed after the pool has stopped.
+ */
+#ifndef OBSLAB_SERVER_WORKER_H
+#define OBSLAB_SERVER_WORKER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "obslab/error.h"
+#include "obslab/server.h"
+
+struct ring;
+struct strtab;
+
+struct server_worker;
+
+/* What a request is answered with: body is static text, or owned (a
+ * buffer the response takes and frees with cJSON_free). */
+struct server_reply {
+	unsigned status;
+	const char *allow;
+	const char *body;
+	size_t len;
+	char *owned; /* NULL, or body */
+};
+
+/* NULL with err filled if the reader connection cannot be opened. cancel:
+ * bumped by another thread to cut running requests short. */
+struct server_worker *server_worker_create(const struct server_config *cfg, struct strtab *names,
+                                           const _Atomic uint32_t *cancel, struct obslab_error *err);
+void server_worker_destroy(struct server_worker *w);
+
+/* Runs the request the router decided on (or, stopping, refuses a lab
+ * request with 503) and fills the reply. */
+void server_worker_handle(struct server_worker *w, const struct server_decision *d, bool stopping,
+                          struct server_reply *out);
+
+struct ring *server_worker_spans(struct server_worker *w);
+struct ring *server_worker_logs(struct server_worker *w);
+
+/* Opens a read-only connection to the lab's database for a worker, or
+ * NULL with err filled. */
+sqlite3 *server_worker_open_reader(const char *path, struct obslab_error *err);
+
+#endif
