@@ -229,6 +229,68 @@ static void compare_sweep_export_report_open(void **state)
 	assert_string_equal(c->file, "-");
 }
 
+/* obslab serve: the address, its defaults, --record's format, and what it refuses. */
+static void serve_options_and_refusals(void **state)
+{
+	(void)state;
+	struct parsed p;
+	const struct cli *c = &p.cli;
+	ok(&p, "serve", NULL);
+	assert_int_equal(c->command, CLI_CMD_SERVE);
+	assert_string_equal(c->listen_host, "127.0.0.1"); /* loopback unless told */
+	assert_int_equal(c->listen_port, 8000);
+	assert_null(c->record_path);
+	assert_null(c->log_file);
+	assert_int_equal(c->timeout_s, SERVER_DEFAULT_TIMEOUT_S);
+	assert_true(c->run.trace);
+	assert_string_equal(c->db_path, DB_DEFAULT_PATH);
+	ok(&p, "serve", "--listen", "[::1]:0", "--users", "1000", "--rtt-us=0", "--index", "on", "--seed", "3",
+	   "--db", "t.db", "--record", "out.otlp.json", "--log-file", "l.jsonl", "--timeout-s", "2", "--trace", "off", NULL);
+	assert_string_equal(c->listen_host, "::1");
+	assert_int_equal(c->listen_port, 0);
+	assert_int_equal(c->run.users, 1000);
+	assert_false(c->run.users_from_db);
+	assert_int_equal(c->run.rtt_us, 0);
+	assert_true(c->run.index);
+	assert_int_equal(c->run.seed, 3);
+	assert_string_equal(c->db_path, "t.db");
+	assert_string_equal(c->record_path, "out.otlp.json");
+	assert_int_equal(c->format, SNAPSHOT_OTLP); /* from the name */
+	assert_string_equal(c->log_file, "l.jsonl");
+	assert_int_equal(c->timeout_s, 2);
+	assert_false(c->run.trace);
+	ok(&p, "serve", "--listen=0.0.0.0:8080", "--record", "x.bin", "--format", "chrome", NULL);
+	assert_string_equal(c->listen_host, "0.0.0.0");
+	assert_int_equal(c->listen_port, 8080);
+	assert_int_equal(c->format, SNAPSHOT_CHROME);
+	ok(&p, "serve", "--listen", "localhost:1", "--record", "r.db", NULL);
+	assert_string_equal(c->listen_host, "localhost");
+	assert_int_equal(c->format, SNAPSHOT_SQLITE);
+	ok(&p, "serve", "--help", NULL);
+	assert_int_equal(c->command, CLI_CMD_HELP);
+	assert_string_equal(c->help_topic, "serve");
+	ok(&p, "help", "serve", NULL);
+	assert_string_equal(c->help_topic, "serve");
+
+	BAD("--listen", "HOST:PORT", "serve", "--listen", "8000");
+	BAD("port", "70000", "serve", "--listen", "127.0.0.1:70000");
+	BAD("brackets", NULL, "serve", "--listen", "::1:8000");
+	BAD("--listen needs a value", NULL, "serve", "--listen");
+	BAD("file", NULL, "serve", "--db", ":memory:");
+	BAD("file", NULL, "serve", "--db", "file::memory:");
+	BAD("cannot tell a format", "r.txt", "serve", "--record", "r.txt");
+	BAD("--record", NULL, "serve", "--format", "otlp");
+	BAD("--record", NULL, "serve", "--record", "");
+	BAD("--timeout-s", "0", "serve", "--timeout-s", "0");
+	BAD("--timeout-s", "3601", "serve", "--timeout-s", "3601");
+	BAD("not an option of 'obslab serve'", NULL, "serve", "--strategy", "naive");
+	BAD("not an option of 'obslab serve'", NULL, "serve", "--requests", "3");
+	BAD("not an option of 'obslab serve'", NULL, "serve", "--watch");
+	BAD("not an option of 'obslab serve'", NULL, "serve", "--json");
+	BAD("not an option of 'obslab run'", NULL, "run", "--listen", "127.0.0.1:0");
+	BAD("unexpected argument", NULL, "serve", "extra");
+}
+
 /* Left out, --users, --index and --seed are the database's (an existing
  * lab keeps what it has); --watch takes the database as it is, so it
  * refuses anything that would change it. */
@@ -417,6 +479,7 @@ static const char *sample_value(const char *opt)
 		{ "report", "json" },        { "log-file", "l.txt" },  { "frames", "2" },
 		{ "n1-min-count", "3" },     { "n1-min-ms", "1" },     { "format", "otlp" },
 		{ "output", "o.json" },      { "export-dir", "d" },    { "lock-wait", "5" },
+		{ "listen", "127.0.0.1:0" }, { "record", "r.json" },   { "timeout-s", "3" },
 	};
 	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
 		if (strcmp(values[i].name, opt) == 0)
@@ -466,6 +529,8 @@ static size_t check_usage_of(const char *command)
 			ok(&p, "export", "-o", "e.json", opt, value, NULL);
 		} else if (strcmp(command, "report") == 0 || strcmp(command, "open") == 0) {
 			ok(&p, command, "f.json", opt, value, NULL);
+		} else if (strcmp(command, "serve") == 0) {
+			ok(&p, "serve", "--record", "r.otlp.json", opt, value, NULL); /* --format goes with --record */
 		} else {
 			ok(&p, command, opt, value, NULL);
 		}
@@ -478,8 +543,8 @@ static size_t check_usage_of(const char *command)
 static void every_option_in_the_usage_texts_is_accepted(void **state)
 {
 	(void)state;
-	const char *commands[] = { NULL, "run", "compare", "sweep", "export", "report", "open" };
-	const size_t at_least[] = { 13, 13, 7, 7, 9, 1, 2 };
+	const char *commands[] = { NULL, "run", "compare", "sweep", "export", "report", "open", "serve" };
+	const size_t at_least[] = { 13, 13, 7, 7, 9, 1, 2, 13 };
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		size_t n = check_usage_of(commands[i]);
 		if (n < at_least[i])
@@ -494,6 +559,7 @@ int main(void)
 		cmocka_unit_test(no_arguments_start_the_explorer_with_the_defaults),
 		cmocka_unit_test(run_takes_every_option_in_both_spellings),
 		cmocka_unit_test(compare_sweep_export_report_open),
+		cmocka_unit_test(serve_options_and_refusals),
 		cmocka_unit_test(settings_left_out_are_the_databases_and_watch_changes_nothing),
 		cmocka_unit_test(help_version_and_keys),
 		cmocka_unit_test(bad_values_are_usage_errors_naming_the_value),

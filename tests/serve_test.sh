@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# obslab serve against the real binary: the original lab's curl test plan
+# (each endpoint's body, compared with jq against `obslab run --json` on a
+# copy of the same database), /health and /, 404, 405 with Allow, 414, an
+# oversized header, HEAD, keep-alive, a slow client closed after the
+# time-out, hostile bytes on the socket, the log file, a second driver and
+# a port in use refused, and SIGTERM with a naive request in flight: it
+# completes, the exit is 0 and --record holds its trace.
+# Usage: serve_test.sh PATH/TO/obslab PATH/TO/tests/hostile/serve
+set -u
+bin=$(realpath "$1")
+hostile=$(realpath "$2")
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work" || exit 1
+
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
+check() { if [ "$1" = "$2" ]; then ok; else bad "$3: got '$1', expected '$2'"; fi; }
+has() { if grep -Eq -- "$2" "$1"; then ok; else bad "$1 lacks /$2/: $(head -c 400 "$1")"; fi; }
+
+for tool in curl jq sqlite3; do
+	command -v $tool >/dev/null || { echo "SKIP: $tool is not installed"; printf '0 passed, 0 failed\n'; exit 0; }
+done
+
+# start NAME ARGS...: starts obslab serve in the background, its stderr in
+# NAME.err; sets pid and port once it says where it serves (false if it
+# ended instead).
+start() {
+	local name=$1; shift
+	"$bin" serve "$@" 2>"$name.err" &
+	pid=$!
+	pids+=("$pid")
+	port=
+	for _ in $(seq 1 300); do
+		port=$(sed -n 's|^obslab: serving http://.*:\([0-9]*\)/ .*|\1|p' "$name.err")
+		[ -n "$port" ] && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+# stop: SIGTERM, then the exit status in $status.
+stop() {
+	kill -TERM "$pid"
+	wait "$pid"
+	status=$?
+}
+url() { printf 'http://127.0.0.1:%s%s' "$port" "$1"; }
+# code PATH [CURL ARGS...]: the status code of a request, the body in body.txt.
+code() { local p=$1; shift; curl -s -o body.txt -w '%{http_code}' "$@" "$(url "$p")"; }
+# raw FILE: sends FILE's bytes on a raw connection; the answer (until the
+# server closes, 3 s at most) in raw.txt.
+raw() {
+	exec 3<>"/dev/tcp/127.0.0.1/$port" || { bad "cannot connect to $port"; return; }
+	cat "$1" >&3
+	timeout 3 cat <&3 >raw.txt
+	exec 3<&- 3>&-
+}
+
+# --- the endpoints ------------------------------------------------------------
+if start main --db lab.db --listen 127.0.0.1:0 --users 20 --rtt-us 0 --timeout-s 1 --log-file log.jsonl; then
+	ok
+else
+	bad "serve did not start: $(cat main.err)"
+	printf '%d passed, %d failed\n' "$passed" "$failed"
+	exit 1
+fi
+has main.err '^obslab: serving http://127\.0\.0\.1:[0-9]+/ \(lab database lab\.db, 20 users\); Ctrl-C stops$'
+sqlite3 lab.db ".backup copy.db" && ok || bad "cannot copy the served database"
+
+for pair in naive:/users/analytics optimized:/users/analytics/optimized eager:/users/analytics/eager; do
+	s=${pair%%:*} p=${pair#*:}
+	check "$(code "$p")" 200 "GET $p"
+	"$bin" run --db copy.db --strategy "$s" --json --rtt-us 0 --requests 1 >run.json 2>run.err || bad "run --json $s: $(cat run.err)"
+	if diff <(jq -S . body.txt) <(jq -S . run.json) >/dev/null; then ok; else bad "GET $p differs from run --json --strategy $s"; fi
+	# byte for byte: run --json prints the body and a newline
+	if cmp -s <(cat body.txt; echo) run.json; then ok; else bad "GET $p is not byte for byte run --json's"; fi
+	check "$(curl -s -o /dev/null -w '%{content_type}' "$(url "$p")")" application/json "$p's Content-Type"
+done
+check "$(jq -r .implementation body.txt)" eager "the eager body"
+
+check "$(code /health)" 200 "GET /health"
+check "$(jq -r .status body.txt)" ok "/health's status"
+check "$(code /)" 200 "GET /"
+check "$(jq -r '[.endpoints[].path] | join(" ")' body.txt)" "/users/analytics /users/analytics/optimized /users/analytics/eager /health" "GET /'s endpoints"
+
+check "$(code /nope)" 404 "GET /nope"
+check "$(cat body.txt)" '{"detail":"Not Found"}' "404's body"
+check "$(code /health/)" 404 "GET /health/"
+check "$(code /users/analytics -X POST)" 405 "POST /users/analytics"
+check "$(cat body.txt)" '{"detail":"Method Not Allowed"}' "405's body"
+allow=$(curl -s -o /dev/null -D - -X DELETE "$(url /health)" | tr -d '\r' | sed -n 's/^[Aa]llow: //p')
+check "$allow" "GET, HEAD" "405's Allow header"
+check "$(code /health -X BREW)" 405 "an unknown method"
+
+long=$(head -c 10000 /dev/zero | tr '\0' a)
+check "$(code "/$long")" 414 "a 10 kB URL"
+check "$(cat body.txt)" '{"detail":"URI Too Long"}' "414's body"
+check "$(code "/health?q=$long")" 414 "a 10 kB query string"
+# libmicrohttpd answers headers past the connection's memory (32 kB) itself: 431.
+big=$(head -c 40000 /dev/zero | tr '\0' b)
+check "$(code /health -H "X-Big: $big")" 431 "a 40 kB header"
+check "$(code /health -H "X-Small: $(head -c 8000 /dev/zero | tr '\0' b)")" 200 "an 8 kB header"
+
+# HEAD: GET's headers, no body
+curl -s -D head.txt -o /dev/null -I "$(url /users/analytics/optimized)"
+has head.txt '^HTTP/1.1 200'
+len=$(tr -d '\r' <head.txt | sed -n 's/^[Cc]ontent-[Ll]ength: //p')
+check "$len" "$(curl -s "$(url /users/analytics/optimized)" | wc -c)" "HEAD's Content-Length"
+printf 'HEAD /health HTTP/1.0\r\n\r\n' >head.req
+raw head.req
+check "$(sed -n '/^\r$/,$p' raw.txt | wc -c)" 2 "HEAD's body (nothing after the headers)"
+
+# keep-alive: two requests, one connection
+curl -sv -o /dev/null -o /dev/null "$(url /health)" "$(url /health)" 2>curl.txt
+has curl.txt 'Re-using existing connection'
+
+# --- a slow client: half a request, closed after --timeout-s 1 -------------------
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /health HTTP/1.1\r\nHost: x\r\n' >&3
+timeout 10 cat <&3 >slow.txt
+check "$?" 0 "a half request's connection closed by the server"
+exec 3<&- 3>&-
+
+# --- hostile bytes on the socket: answered or closed, never a crash ---------------
+for f in "$hostile"/*; do
+	raw "$f"
+	kill -0 "$pid" 2>/dev/null && ok || bad "the server died on $(basename "$f")"
+	check "$(code /health)" 200 "/health after $(basename "$f")"
+done
+raw "$hostile/control_request_line.txt"
+has raw.txt '^HTTP/1.1 4[0-9][0-9]'
+
+# --- a second driver, a port in use ------------------------------------------------
+"$bin" serve --db lab.db --listen 127.0.0.1:0 >second.out 2>second.err
+check "$?" 1 "a second driver's exit status"
+has second.err 'lab\.db is driven by .*pid '"$pid"
+"$bin" serve --db other.db --listen "127.0.0.1:$port" >inuse.out 2>inuse.err
+check "$?" 1 "a port in use: exit status"
+has inuse.err "^obslab: cannot listen on 127\.0\.0\.1:$port: Address already in use$"
+
+stop
+check "$status" 0 "serve's exit status on SIGTERM"
+has main.err '^obslab: stopped after [0-9]+ requests$'
+# the log: the N+1 warning per naive request (2 above), the info line per
+# optimized one (2, then HEAD and GET)
+check "$(jq -s '[.[] | select(.level == "WARN" and .message == "N+1 query pattern detected")] | length' log.jsonl)" 2 \
+	"N+1 warnings in the log"
+check "$(jq -s '[.[] | select(.level == "INFO" and .message == "Optimized query executed")] | length' log.jsonl)" 4 \
+	"optimized info lines in the log"
+check "$(jq -s '[.[] | select(.message == "N+1 query pattern detected")][0].repeated' log.jsonl)" 20 "the warning's repeated"
+
+# --- SIGTERM with a naive request in flight: it completes, the record has it -------
+if start big --db big.db --listen 127.0.0.1:0 --users 1000 --rtt-us 1000 --record served.otlp.json; then ok; else bad "serve at 1000 users did not start: $(cat big.err)"; fi
+curl -s -o inflight.json -w '%{http_code}' "$(url /health)" >/dev/null
+curl -s -o inflight.json -w '%{http_code}' "$(url /users/analytics)" >inflight.code &
+cpid=$!
+sleep 0.3 # the request is under way (1000 queries of at least 1 ms each)
+stop
+wait "$cpid"
+check "$status" 0 "serve's exit status with a request in flight"
+check "$(cat inflight.code)" 200 "the request in flight's status"
+check "$(jq .total_users inflight.json 2>/dev/null)" 1000 "the request in flight's body"
+has big.err '^obslab: wrote served\.otlp\.json: otlp, 2 traces, '
+spans='[.resourceSpans[].scopeSpans[].spans[]]'
+check "$(jq "$spans | map(select(.name == \"GET /users/analytics\" and .kind == 2)) | length" served.otlp.json)" 1 \
+	"the naive request's server span in the record"
+check "$(jq "$spans | map(select(.name == \"GET /health\")) | length" served.otlp.json)" 1 "GET /health's span in the record"
+root=$(jq -r "$spans | map(select(.name == \"GET /users/analytics\"))[0].spanId" served.otlp.json)
+check "$(jq "$spans | map(select(.parentSpanId == \"$root\" and .kind == 3)) | length" served.otlp.json)" 1001 \
+	"the database spans under the server span"
+
+# --- IPv6 loopback, where the machine has it ---------------------------------------
+if [ -e /proc/net/if_inet6 ] && start v6 --db v6.db --listen '[::1]:0'; then
+	has v6.err '^obslab: serving http://\[::1\]:[0-9]+/ '
+	check "$(curl -s -o /dev/null -w '%{http_code}' "http://[::1]:$port/health")" 200 "GET /health over IPv6"
+	stop
+	check "$status" 0 "the IPv6 server's exit status"
+else
+	echo "SKIP: no IPv6 loopback"
+fi
+
+# --- usage errors: one line, status 2 ------------------------------------------------
+for args in "--listen nonsense" "--listen 127.0.0.1:70000" "--listen ::1:8000" "--db :memory:" \
+	"--record out.unknown" "--format otlp" "--timeout-s 0" "--strategy naive"; do
+	# shellcheck disable=SC2086
+	"$bin" serve $args >usage.out 2>usage.err
+	check "$?" 2 "serve $args"
+	check "$(head -1 usage.err | grep -c '^obslab: ')" 1 "serve $args says why"
+done
+
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
