@@ -104,6 +104,8 @@ long=$(head -c 10000 /dev/zero | tr '\0' a)
 check "$(code "/$long")" 414 "a 10 kB URL"
 check "$(cat body.txt)" '{"detail":"URI Too Long"}' "414's body"
 check "$(code "/health?q=$long")" 414 "a 10 kB query string"
+# past the connection's memory (32 kB), libmicrohttpd answers 414 itself
+check "$(code "/$(head -c 40000 /dev/zero | tr '\0' a)")" 414 "a 40 kB URL"
 # libmicrohttpd answers headers past the connection's memory (32 kB) itself: 431.
 big=$(head -c 40000 /dev/zero | tr '\0' b)
 check "$(code /health -H "X-Big: $big")" 431 "a 40 kB header"
