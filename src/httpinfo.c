@@ -17,20 +17,37 @@ void http_info_init(struct http_info *h)
 	memset(h, 0, sizeof *h);
 }
 
+static const struct {
+	size_t offset, cap;
+	const char *name;
+} text_fields[HTTP_TEXT_COUNT] = {
+	[HTTP_TEXT_METHOD] = { offsetof(struct http_info, method), HTTP_INFO_METHOD_CAP, "method" },
+	[HTTP_TEXT_PROTOCOL] = { offsetof(struct http_info, protocol), HTTP_INFO_PROTOCOL_CAP, "protocol" },
+	[HTTP_TEXT_PATH] = { offsetof(struct http_info, path), HTTP_INFO_PATH_CAP, "path" },
+	[HTTP_TEXT_CLIENT_ADDRESS] = { offsetof(struct http_info, client_address), HTTP_INFO_ADDRESS_CAP, "client_address" },
+	[HTTP_TEXT_SERVER_ADDRESS] = { offsetof(struct http_info, server_address), HTTP_INFO_ADDRESS_CAP, "server_address" },
+	[HTTP_TEXT_USER_AGENT] = { offsetof(struct http_info, user_agent), HTTP_INFO_USER_AGENT_CAP, "user_agent" },
+	[HTTP_TEXT_TRACESTATE] = { offsetof(struct http_info, tracestate), HTTP_INFO_TRACESTATE_CAP, "tracestate" },
+};
+
 char *http_info_text(struct http_info *h, enum http_info_text field, size_t *cap)
 {
-	switch (field) {
-	case HTTP_TEXT_METHOD: *cap = sizeof h->method; return h->method;
-	case HTTP_TEXT_PROTOCOL: *cap = sizeof h->protocol; return h->protocol;
-	case HTTP_TEXT_PATH: *cap = sizeof h->path; return h->path;
-	case HTTP_TEXT_CLIENT_ADDRESS: *cap = sizeof h->client_address; return h->client_address;
-	case HTTP_TEXT_SERVER_ADDRESS: *cap = sizeof h->server_address; return h->server_address;
-	case HTTP_TEXT_USER_AGENT: *cap = sizeof h->user_agent; return h->user_agent;
-	case HTTP_TEXT_TRACESTATE: *cap = sizeof h->tracestate; return h->tracestate;
-	case HTTP_TEXT_COUNT: break;
+	if ((unsigned)field >= HTTP_TEXT_COUNT) {
+		*cap = 0;
+		return NULL;
 	}
-	*cap = 0;
-	return NULL;
+	*cap = text_fields[field].cap;
+	return (char *)h + text_fields[field].offset;
+}
+
+const char *http_info_get_text(const struct http_info *h, enum http_info_text field)
+{
+	return (unsigned)field < HTTP_TEXT_COUNT ? (const char *)h + text_fields[field].offset : "";
+}
+
+const char *http_info_text_name(enum http_info_text field)
+{
+	return (unsigned)field < HTTP_TEXT_COUNT ? text_fields[field].name : NULL;
 }
 
 void http_info_set_text(struct http_info *h, enum http_info_text field, const char *value, size_t len)

@@ -68,8 +68,13 @@ struct http_info {
 
 void http_info_init(struct http_info *h);
 
-/* The field's buffer and its size. */
+/* The field's buffer and its size (NULL and 0 for a field out of range). */
 char *http_info_text(struct http_info *h, enum http_info_text field, size_t *cap);
+/* The field's text, read only ("" for a field out of range). */
+const char *http_info_get_text(const struct http_info *h, enum http_info_text field);
+/* The field's name in files ("method", "client_address", ...; the native
+ * snapshot's "http" object), NULL for a field out of range. */
+const char *http_info_text_name(enum http_info_text field);
 
 /* value[0..len) into field, as the header above says. value may be NULL
  * (the field is then empty). */
