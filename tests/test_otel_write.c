@@ -574,6 +574,31 @@ static void served_trace_in_every_format(void **state)
 	text = write_lab(&lab, SNAPSHOT_NATIVE, "served.json");
 	assert_non_null(strstr(text, "\"remote_parent_span_id\":\"00f067aa0ba902b7\""));
 	assert_non_null(strstr(text, "\"truncated\":[\"user_agent\"]"));
+	/* hostile "http": refused in one line, nothing leaked */
+	static const char *const bad[][3] = {
+		{ "\"status_code\":200", "\"status_code\":\"x\"", "http.status_code" },
+		{ "\"server_port\":8000", "\"server_port\":70000", "http.server_port" },
+		{ "\"remote_parent_span_id\":\"00f067aa0ba902b7\"", "\"remote_parent_span_id\":\"zz\"", "remote_parent" },
+		{ "\"method\":\"GET\"", "\"method\":7", "http.method" },
+		{ ",\"http\":{", ",\"http\":{},\"http\":{", "given twice" },
+		{ ",\"http\":{", ",\"http\":[],\"x\":{", "http must be an object" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *at = strstr(text, bad[i][0]);
+		assert_non_null(at);
+		size_t pre = (size_t)(at - text), old = strlen(bad[i][0]), neu = strlen(bad[i][1]);
+		char *doc2 = malloc(strlen(text) + neu + 1);
+		memcpy(doc2, text, pre);
+		memcpy(doc2 + pre, bad[i][1], neu);
+		strcpy(doc2 + pre + neu, at + old);
+		struct snapshot bs;
+		struct obslab_error berr;
+		if (snapshot_parse(doc2, strlen(doc2), &bs, &berr))
+			fail_msg("accepted: %s", bad[i][1]);
+		if (!strstr(berr.msg, bad[i][2]))
+			fail_msg("\"%s\" does not name %s", berr.msg, bad[i][2]);
+		free(doc2);
+	}
 	free(text);
 	char native[512];
 	fixture_path(native, sizeof native, "served.json");
