@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "obslab/httpinfo.h"
 #include "obslab/otel.h"
 #include "obslab/request.h"
 #include "obslab/span.h"
@@ -95,6 +96,20 @@ size_t span_attributes(const struct span_record *s, const struct strtab *names, 
 		add_str(out, &n, ATTR_KEY_ERROR_TYPE, "cancelled");
 	else if (s->flags & SPAN_F_ERROR)
 		add_str(out, &n, ATTR_KEY_ERROR_TYPE, "error");
+	return n;
+}
+
+size_t span_attributes_http(const struct span_record *s, const struct http_info *http, const struct strtab *names,
+                            struct attr out[ATTRS_MAX], struct query_names *memo)
+{
+	if (!http || s->parent_id != 0 || (s->flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER | SPAN_F_DB)))
+		return span_attributes(s, names, out, memo);
+	struct attr lab[ATTRS_MAX];
+	size_t nlab = span_attributes(s, names, lab, memo);
+	size_t n = http_info_attributes(http, out, ATTRS_MAX);
+	for (size_t i = 0; i < nlab && n < ATTRS_MAX; i++)
+		if (strcmp(lab[i].key, ATTR_KEY_HTTP_METHOD) != 0 && strcmp(lab[i].key, ATTR_KEY_HTTP_ROUTE) != 0)
+			out[n++] = lab[i];
 	return n;
 }
 

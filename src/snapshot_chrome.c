@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "obslab/clock.h"
+#include "obslab/httpinfo.h"
 #include "obslab/otel.h"
 #include "obslab/span.h"
 #include "obslab/xalloc.h"
@@ -229,8 +230,10 @@ static void foreign_span(struct chrome *c, const struct otel_set *set, const str
 	put(c, "}}");
 }
 
-/* A lab span: process 1, thread 1, the attributes obslab gives it. */
-static void lab_span(struct chrome *c, const struct span_record *s)
+/* A lab span: process 1, thread 1, the attributes obslab gives it; a
+ * served root (http set) also its HTTP attributes, and the caller's span
+ * and tracestate as "parentSpanId" and "traceState". */
+static void lab_span(struct chrome *c, const struct span_record *s, const struct http_info *http)
 {
 	struct writer *w = c->w;
 	if (!c->lab_named) {
@@ -246,7 +249,7 @@ static void lab_span(struct chrome *c, const struct span_record *s)
 	put_us(c, "dur", s->end_ns - s->start_ns);
 	put(c, ",\"args\":{");
 	struct attr attrs[ATTRS_MAX];
-	size_t n = span_attributes(s, w->names, attrs, &w->memo);
+	size_t n = span_attributes_http(s, http, w->names, attrs, &w->memo);
 	for (size_t a = 0; a < n; a++) {
 		if (a)
 			put(c, ",");
@@ -258,6 +261,14 @@ static void lab_span(struct chrome *c, const struct span_record *s)
 			put(c, attrs[a].i ? "true" : "false");
 		else
 			putf(c, "%" PRId64, attrs[a].i);
+	}
+	if (http && s->parent_id == 0) {
+		if (http->remote_parent_id)
+			putf(c, "%s\"parentSpanId\":\"%016" PRIx64 "\"", n ? "," : "", http->remote_parent_id);
+		if (http->tracestate[0]) {
+			put(c, n || http->remote_parent_id ? ",\"traceState\":" : "\"traceState\":");
+			put_text(c, http->tracestate);
+		}
 	}
 	put(c, "}}");
 }
@@ -297,7 +308,7 @@ static void chrome_trace(struct chrome *c, const struct trace *t, uint32_t **lan
 			continue;
 		const struct otel_span *sp = otel_span_of(t->otel, s);
 		if (!sp) {
-			lab_span(c, s);
+			lab_span(c, s, t->http);
 			continue;
 		}
 		if (n == c->cap_items) {

@@ -317,6 +317,9 @@ void snapshot_free(struct snapshot *s)
 	strtab_destroy(s->names);
 	otel_set_destroy(s->otel);
 	free(s->records);
+	for (size_t i = 0; i < s->nhttp; i++)
+		free(s->http[i]);
+	free(s->http);
 	memset(s, 0, sizeof *s);
 }
 

@@ -7,6 +7,7 @@
  *   otel_json_read.c     OTLP/JSON values (otel_json_scalar.c: int64, double,
  *                        bytes), resources, scopes and spans into
  *                        the lossless model (otel.h), r->out->otel
+ *   snapshot_http.c      a served trace's "http" object, its root's remote parent
  *   snapshot_assemble.c  traces grouped and assembled tolerantly (orphans
  *                        under placeholders, skew, duplicates, cycles
  *                        marked; any depth) and laid out for store_ingest
@@ -113,6 +114,18 @@ bool otel_json_parse_i64(const char *s, size_t len, int64_t *out);
 bool otel_json_take_i64(struct reader *r, struct jp *jp, int64_t *out, const char *where, const char *field);
 bool otel_json_take_double(struct reader *r, struct jp *jp, double *out, const char *where, const char *field);
 bool otel_json_take_bytes(struct reader *r, struct jp *jp, struct otel_str *out, const char *where, const char *field);
+
+/* snapshot_http.c: a trace's "http" object into a new malloc'd *out
+ * (which must be NULL: "http" twice is refused; set even when the object
+ * is refused: the caller frees it). reader_served_root gives h (if any)
+ * the trace's id, and makes the lab span of r->spans[first..] whose parent
+ * is h's remote parent (when no span there has that id) the trace's root
+ * again. reader_keep_http keeps h (if any) in r->out->http when ok, frees
+ * it otherwise, and returns ok. */
+struct http_info;
+bool reader_native_http(struct reader *r, struct jp *jp, struct http_info **out, const char *where);
+void reader_served_root(struct reader *r, size_t first, struct http_info *h, const uint8_t id[SPAN_TRACE_ID_LEN]);
+bool reader_keep_http(struct reader *r, struct http_info *h, bool ok);
 
 /* snapshot_assemble.c */
 bool reader_assemble(struct reader *r);

@@ -153,8 +153,6 @@ static struct raw *new_span(struct reader *r)
 	return s;
 }
 
-
-
 /* ---- reading spans with the pull parser ------------------------------------------ */
 
 /* Copies a string value into buf (cut to at most cap - 1 bytes, between
@@ -369,12 +367,12 @@ struct trace_fields {
 	enum strategy strategy;
 	int64_t users;
 	bool has_id, has_spans, has_strategy, index;
+	struct http_info *http; /* malloc'd: a served request's "http" */
 };
 
-bool reader_native_trace(struct reader *r, struct jp *jp, int ti)
+
+static bool native_trace_fields(struct reader *r, struct jp *jp, int ti, struct trace_fields *t, size_t first)
 {
-	struct trace_fields t = { 0 };
-	size_t first = r->n;
 	if (jp_peek(jp) != JP_OBJECT) {
 		jp_skip(jp);
 		return reader_fail(r, "traces[%d]: a trace needs a trace_id (string) and spans (array)", ti);
@@ -384,18 +382,18 @@ bool reader_native_trace(struct reader *r, struct jp *jp, int ti)
 	jp_object(jp);
 	while (jp_key(jp, &key, &len)) {
 		if (jp_key_is(key, len, "trace_id"))
-			t.has_id = reader_take_string(jp, t.trace_id, sizeof t.trace_id);
+			t->has_id = reader_take_string(jp, t->trace_id, sizeof t->trace_id);
 		else if (jp_key_is(key, len, "strategy") || jp_key_is(key, len, "users") || jp_key_is(key, len, "index")) {
 			char field[48];
 			snprintf(field, sizeof field, "traces[%d].%.*s", ti, (int)len, key);
-			bool ok = key[0] == 's'   ? take_strategy(r, jp, NULL, field, &t.strategy)
-			        : key[0] == 'u' ? reader_whole(r, jp, UINT32_MAX, &t.users, NULL, field, "a count of users")
-			                        : take_bool(r, jp, NULL, field, &t.index);
+			bool ok = key[0] == 's'   ? take_strategy(r, jp, NULL, field, &t->strategy)
+			        : key[0] == 'u' ? reader_whole(r, jp, UINT32_MAX, &t->users, NULL, field, "a count of users")
+			                        : take_bool(r, jp, NULL, field, &t->index);
 			if (!ok)
 				return false;
-			t.has_strategy |= key[0] == 's';
+			t->has_strategy |= key[0] == 's';
 		} else if (jp_key_is(key, len, "spans") && jp_peek(jp) == JP_ARRAY) {
-			t.has_spans = true;
+			t->has_spans = true;
 			jp_array(jp);
 			for (int si = 0; jp_item(jp); si++) {
 				char where[64];
@@ -403,16 +401,22 @@ bool reader_native_trace(struct reader *r, struct jp *jp, int ti)
 				if (!native_span(r, jp, where))
 					return false;
 			}
+		} else if (jp_key_is(key, len, "http")) {
+			char where[32];
+			snprintf(where, sizeof where, "traces[%d]", ti);
+			if (!reader_native_http(r, jp, &t->http, where))
+				return false;
 		} else
 			jp_skip(jp);
 	}
 	if (jp->failed)
 		return false;
-	if (!t.has_id || !t.has_spans)
+	if (!t->has_id || !t->has_spans)
 		return reader_fail(r, "traces[%d]: a trace needs a trace_id (string) and spans (array)", ti);
 	uint8_t id[SPAN_TRACE_ID_LEN];
-	if (!reader_hex_bytes(t.trace_id, id, SPAN_TRACE_ID_LEN) || reader_all_zero(id, SPAN_TRACE_ID_LEN))
+	if (!reader_hex_bytes(t->trace_id, id, SPAN_TRACE_ID_LEN) || reader_all_zero(id, SPAN_TRACE_ID_LEN))
 		return reader_fail(r, "traces[%d]: the trace id must be 32 hex digits, not all zero", ti);
+	reader_served_root(r, first, t->http, id);
 	/* The trace's id, and its settings on its root, whatever the key order was. */
 	for (size_t i = first; i < r->n; i++) {
 		struct raw *s = &r->spans[i];
@@ -420,14 +424,21 @@ bool reader_native_trace(struct reader *r, struct jp *jp, int ti)
 			continue; /* its trace id, and all else, is its "otlp" object's */
 		memcpy(s->trace_id, id, SPAN_TRACE_ID_LEN);
 		if (s->rec.parent_id == 0 && !(s->rec.flags & SPAN_F_DB)) {
-			if (t.has_strategy)
-				s->rec.strategy = (uint8_t)t.strategy;
-			s->rec.u.root.users = u32_of(t.users);
-			if (t.index)
+			if (t->has_strategy)
+				s->rec.strategy = (uint8_t)t->strategy;
+			s->rec.u.root.users = u32_of(t->users);
+			if (t->index)
 				s->rec.flags |= SPAN_F_INDEX;
 		}
 	}
 	return true;
+}
+
+bool reader_native_trace(struct reader *r, struct jp *jp, int ti)
+{
+	struct trace_fields t = { 0 };
+	bool ok = native_trace_fields(r, jp, ti, &t, r->n);
+	return reader_keep_http(r, t.http, ok);
 }
 
 bool reader_native_settings(struct reader *r, struct jp *jp, struct snapshot_meta *meta)

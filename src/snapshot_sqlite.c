@@ -27,6 +27,7 @@
 #include "obslab/snapshot_foreign.h"
 #include "obslab/span.h"
 #include "obslab/store.h"
+#include "obslab/httpinfo.h"
 #include "obslab/strtab.h"
 #include "obslab/xalloc.h"
 
@@ -324,8 +325,11 @@ static void insert_lab_span(struct sqlw *w, const struct trace *t, const struct 
 	sqlite3_stmt *st = w->span;
 	bind_trace_id(st, 1, t->trace_id);
 	bind_hex64(st, 2, s->span_id);
+	const struct http_info *served = s->parent_id == 0 ? t->http : NULL; /* a served root: its caller */
 	if (s->parent_id)
 		bind_hex64(st, 3, s->parent_id);
+	else if (served && served->remote_parent_id)
+		bind_hex64(st, 3, served->remote_parent_id);
 	sqlite3_bind_int64(st, 4, w->lab_resource);
 	sqlite3_bind_int64(st, 5, (int64_t)w->bases.nscopes + 1);
 	bind_text(st, 6, "obslab", 6);
@@ -342,11 +346,13 @@ static void insert_lab_span(struct sqlw *w, const struct trace *t, const struct 
 	sqlite3_bind_int(st, 13, failed ? 2 : 0);
 	if (failed)
 		sqlite3_bind_text(st, 14, s->flags & SPAN_F_CANCELLED ? "cancelled" : "error", -1, SQLITE_STATIC);
+	if (served && served->tracestate[0])
+		bind_text(st, 15, served->tracestate, strlen(served->tracestate));
 	for (int i = 17; i <= 20; i++)
 		sqlite3_bind_int(st, i, 0);
 	int64_t id = step(w, st);
 	struct attr attrs[ATTRS_MAX];
-	size_t n = span_attributes(s, w->names, attrs, &w->memo);
+	size_t n = span_attributes_http(s, t->http, w->names, attrs, &w->memo);
 	sqlite3_stmt *at = w->attr[ATTRS_SPAN];
 	for (size_t i = 0; i < n && !w->failed; i++) {
 		sqlite3_bind_int64(at, 1, id);

@@ -18,6 +18,7 @@
 #include "obslab/analysis.h"
 #include "obslab/atomicfile.h"
 #include "obslab/attrs.h"
+#include "obslab/httpinfo.h"
 #include "obslab/otel.h"
 #include "obslab/otel_json.h"
 #include "obslab/snapshot.h"
@@ -164,11 +165,13 @@ static void native_foreign_span(struct writer *w, const struct otel_set *set, co
 	put(w, "}");
 }
 
-static void native_span(struct writer *w, const struct span_record *s)
+/* A lab span; a served root's parent is its caller's span (http). */
+static void native_span(struct writer *w, const struct span_record *s, const struct http_info *http)
 {
+	uint64_t parent = s->parent_id ? s->parent_id : http ? http->remote_parent_id : 0;
 	putf(w, "{\"span_id\":\"%016" PRIx64 "\",\"parent_span_id\":", s->span_id);
-	if (s->parent_id)
-		putf(w, "\"%016" PRIx64 "\"", s->parent_id);
+	if (parent)
+		putf(w, "\"%016" PRIx64 "\"", parent);
 	else
 		put(w, "null");
 	put(w, ",\"name\":");
@@ -221,6 +224,33 @@ static cJSON *native_findings(struct writer *w, const struct trace *t)
 	return list;
 }
 
+/* A served request's HTTP exchange (docs/formats.md, "http"): what the
+ * reader rebuilds its http_info from. */
+static void native_http(struct writer *w, const struct http_info *h)
+{
+	put(w, ",\"http\":{");
+	for (int f = 0; f < HTTP_TEXT_COUNT; f++) {
+		putf(w, "%s\"%s\":", f ? "," : "", http_info_text_name((enum http_info_text)f));
+		put_str(w, http_info_get_text(h, (enum http_info_text)f));
+	}
+	put(w, ",\"route\":");
+	if (h->route)
+		put_str(w, h->route);
+	else
+		put(w, "null");
+	putf(w, ",\"status_code\":%u,\"server_port\":%u,\"trace_flags\":%u,\"remote_parent_span_id\":", h->status_code,
+	     h->server_port, h->trace_flags);
+	if (h->remote_parent_id)
+		putf(w, "\"%016" PRIx64 "\"", h->remote_parent_id);
+	else
+		put(w, "null");
+	put(w, ",\"truncated\":[");
+	for (int f = 0, n = 0; f < HTTP_TEXT_COUNT; f++)
+		if (h->truncated & (1u << f))
+			putf(w, "%s\"%s\"", n++ ? "," : "", http_info_text_name((enum http_info_text)f));
+	put(w, "]}");
+}
+
 static void native_trace(struct writer *w, const struct trace *t)
 {
 	const struct span_record *root = &t->spans[0];
@@ -230,6 +260,8 @@ static void native_trace(struct writer *w, const struct trace *t)
 	if (!(root->flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER))) /* the lab's settings: a foreign trace has none */
 		putf(w, ",\"strategy\":\"%s\",\"users\":%" PRIu32 ",\"index\":%s", strategy_name((enum strategy)root->strategy),
 		     root->u.root.users, root->flags & SPAN_F_INDEX ? "true" : "false");
+	if (t->http)
+		native_http(w, t->http);
 	put(w, ",\"attribution\":");
 	struct attribution a = analysis_attribution(t);
 	put_json(w, native_attribution(&a));
@@ -247,7 +279,7 @@ static void native_trace(struct writer *w, const struct trace *t)
 		if (sp)
 			native_foreign_span(w, t->otel, sp);
 		else
-			native_span(w, s);
+			native_span(w, s, s->parent_id == 0 ? t->http : NULL);
 	}
 	put(w, "]}");
 }
@@ -397,18 +429,31 @@ static const char *display_name(struct writer *w, const struct span_record *s)
 	return strtab_get(w->names, s->name);
 }
 
-static void otlp_span(struct writer *w, const char *trace_id, const struct span_record *s)
+/* A lab span. A served root (http given) is the child of its caller's
+ * span (parentSpanId; flags: the caller's trace flags, and OTLP's "has
+ * is_remote" and "is_remote" bits), with the caller's traceState. */
+static void otlp_span(struct writer *w, const char *trace_id, const struct span_record *s, const struct http_info *http)
 {
 	const char *name = display_name(w, s);
 	putf(w, "{\"traceId\":\"%s\",\"spanId\":\"%016" PRIx64 "\",", trace_id, s->span_id);
 	if (s->parent_id)
 		putf(w, "\"parentSpanId\":\"%016" PRIx64 "\",", s->parent_id);
+	if (http && s->parent_id == 0) {
+		if (http->tracestate[0]) {
+			put(w, "\"traceState\":");
+			put_str(w, http->tracestate);
+			put(w, ",");
+		}
+		if (http->remote_parent_id)
+			putf(w, "\"parentSpanId\":\"%016" PRIx64 "\",\"flags\":%u,", http->remote_parent_id,
+			     0x300u | http->trace_flags);
+	}
 	put(w, "\"name\":");
 	put_str(w, name);
 	putf(w, ",\"kind\":%u,\"startTimeUnixNano\":\"%" PRId64 "\",\"endTimeUnixNano\":\"%" PRId64 "\",\"attributes\":[",
 	     s->kind, unix_ns(w, s->start_ns), unix_ns(w, s->end_ns));
 	struct attr attrs[ATTRS_MAX];
-	size_t n = span_attributes(s, w->names, attrs, &w->memo);
+	size_t n = span_attributes_http(s, http, w->names, attrs, &w->memo);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			put(w, ",");
@@ -442,7 +487,7 @@ static void otlp_lab_spans(struct writer *w, const struct store *store)
 				continue;
 			put(w, first ? "" : ",\n");
 			first = false;
-			otlp_span(w, trace_id, &t->spans[k]);
+			otlp_span(w, trace_id, &t->spans[k], t->http);
 		}
 	}
 	put(w, "\n]}]}");

@@ -38,20 +38,37 @@ static struct span_record *push_frame(struct tracer *t, uint32_t name, enum span
 	return rec;
 }
 
-struct span_record *tracer_begin_trace(struct tracer *t, uint32_t name)
+static bool all_zero(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+struct span_record *tracer_begin_trace_in(struct tracer *t, uint32_t name, const uint8_t trace_id[SPAN_TRACE_ID_LEN])
 {
 	if (t->ring) {
 		t->trace_seq++;
-		uint64_t hi = rng_next(&t->rng), lo = rng_next(&t->rng);
-		for (int i = 0; i < 8; i++) {
-			t->trace_id[i] = (uint8_t)(hi >> (56 - 8 * i));
-			t->trace_id[8 + i] = (uint8_t)(lo >> (56 - 8 * i));
+		if (trace_id && !all_zero(trace_id, SPAN_TRACE_ID_LEN)) {
+			memcpy(t->trace_id, trace_id, SPAN_TRACE_ID_LEN);
+		} else {
+			uint64_t hi = rng_next(&t->rng), lo = rng_next(&t->rng);
+			for (int i = 0; i < 8; i++) {
+				t->trace_id[i] = (uint8_t)(hi >> (56 - 8 * i));
+				t->trace_id[8 + i] = (uint8_t)(lo >> (56 - 8 * i));
+			}
 		}
 	}
 	struct span_record *root = push_frame(t, name, SPAN_KIND_SERVER);
 	if (root)
 		memcpy(root->u.root.trace_id, t->trace_id, SPAN_TRACE_ID_LEN);
 	return root;
+}
+
+struct span_record *tracer_begin_trace(struct tracer *t, uint32_t name)
+{
+	return tracer_begin_trace_in(t, name, NULL);
 }
 
 struct span_record *tracer_begin(struct tracer *t, uint32_t name, enum span_kind kind)

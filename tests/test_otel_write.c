@@ -2,11 +2,15 @@
  * everything), and every writer on a foreign trace built with the otel
  * builder: OTLP grouped per resource and scope, native v2's resources,
  * scopes and "otlp" spans, Chrome's names and args, the SQLite tables;
- * placeholders written by none. */
+ * placeholders written by none. A served lab trace (trace->http): its root
+ * with every HTTP attribute, the caller's span as parent and tracestate in
+ * each format, and read back from native as the root of its trace with
+ * its http_info. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cjson/cJSON.h>
+#include <inttypes.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdint.h>
@@ -16,6 +20,8 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "obslab/clock.h"
+#include "obslab/httpinfo.h"
 #include "obslab/otel.h"
 #include "obslab/otel_json.h"
 #include "obslab/snapshot.h"
@@ -451,6 +457,182 @@ static void sqlite_tables(void **state)
 	foreign_trace_free(&f);
 }
 
+/* The lab trace in lab.store made a served one: h filled as a server would. */
+static void served(struct lab *lab, struct http_info *h)
+{
+	http_info_init(h);
+	struct trace *t = (struct trace *)store_latest(lab->store);
+	memcpy(h->trace_id, t->trace_id, 16);
+	h->remote_parent_id = 0x00f067aa0ba902b7u;
+	h->trace_flags = 1;
+	h->status_code = 200;
+	h->server_port = 8000;
+	h->route = "/users/analytics";
+	http_info_set_text(h, HTTP_TEXT_METHOD, "GET", 3);
+	http_info_set_text(h, HTTP_TEXT_PROTOCOL, "1.1", 3);
+	http_info_set_text(h, HTTP_TEXT_PATH, "/users/analytics", 16);
+	http_info_set_text(h, HTTP_TEXT_CLIENT_ADDRESS, "127.0.0.1", 9);
+	http_info_set_text(h, HTTP_TEXT_SERVER_ADDRESS, "localhost", 9);
+	char ua[400];
+	memset(ua, 'u', sizeof ua);
+	http_info_set_text(h, HTTP_TEXT_USER_AGENT, ua, sizeof ua); /* cut, and marked */
+	http_info_set_text(h, HTTP_TEXT_TRACESTATE, "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", 39);
+	t->http = h;
+}
+
+static char *write_lab(struct lab *lab, enum snapshot_format format, const char *name)
+{
+	struct foreign_trace f = { .store = lab->store, .names = lab->names, .meta = { .anchor = clock_anchor() } };
+	return write_file(&f, format, name);
+}
+
+static const cJSON *attr_of(const cJSON *span, const char *key)
+{
+	const cJSON *a;
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(span, "attributes"))
+		if (strcmp(str_of(a, "key"), key) == 0)
+			return cJSON_GetObjectItemCaseSensitive(a, "value");
+	return NULL;
+}
+
+static void served_trace_in_every_format(void **state)
+{
+	(void)state;
+	struct lab lab;
+	lab_open(&lab, ":memory:", 20, false);
+	lab_request(&lab, STRATEGY_NAIVE);
+	struct http_info h;
+	served(&lab, &h);
+	const struct trace *t = store_latest(lab.store);
+	char root_id[17];
+	snprintf(root_id, sizeof root_id, "%016" PRIx64, t->spans[0].span_id);
+
+	/* OTLP: the root is the caller's span's child, with every HTTP attribute */
+	char *text = write_lab(&lab, SNAPSHOT_OTLP, "served.otlp.json");
+	cJSON *doc = cJSON_Parse(text);
+	assert_non_null(doc);
+	const cJSON *spans = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+	                           cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "resourceSpans"), 0), "scopeSpans"),
+	                       0),
+	    "spans");
+	const cJSON *root = NULL, *sp;
+	int parents = 0;
+	cJSON_ArrayForEach(sp, spans) {
+		if (strcmp(str_of(sp, "spanId"), root_id) == 0)
+			root = sp;
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(sp, "parentSpanId");
+		parents += p && strcmp(p->valuestring, "00f067aa0ba902b7") == 0;
+	}
+	assert_non_null(root);
+	assert_int_equal(parents, 1);
+	assert_string_equal(str_of(root, "parentSpanId"), "00f067aa0ba902b7");
+	assert_string_equal(str_of(root, "traceState"), "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(root, "flags")->valueint, 0x301);
+	static const char *const keys[] = { "http.request.method", "url.scheme", "url.path", "http.route",
+		                            "http.response.status_code", "server.address", "server.port",
+		                            "client.address", "user_agent.original", "network.protocol.version" };
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (!attr_of(root, keys[i]))
+			fail_msg("no %s on the served root", keys[i]);
+	assert_string_equal(str_of(attr_of(root, "http.request.method"), "stringValue"), "GET");
+	assert_string_equal(str_of(attr_of(root, "url.path"), "stringValue"), "/users/analytics");
+	assert_string_equal(str_of(attr_of(root, "http.response.status_code"), "intValue"), "200");
+	assert_string_equal(str_of(attr_of(root, "server.port"), "intValue"), "8000");
+	assert_string_equal(str_of(attr_of(root, "client.address"), "stringValue"), "127.0.0.1");
+	assert_non_null(strstr(str_of(attr_of(root, "user_agent.original"), "stringValue"), HTTP_INFO_TRUNCATION_MARK));
+	assert_string_equal(str_of(attr_of(root, "obslab.strategy"), "stringValue"), "naive"); /* the lab's still */
+	int methods = 0;
+	const cJSON *a;
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(root, "attributes"))
+		methods += strcmp(str_of(a, "key"), "http.request.method") == 0;
+	assert_int_equal(methods, 1); /* the HTTP one in place of the lab's */
+	cJSON_Delete(doc);
+	free(text);
+
+	/* Chrome: the root's args */
+	text = write_lab(&lab, SNAPSHOT_CHROME, "served.trace.json");
+	assert_non_null(strstr(text, "\"url.path\":\"/users/analytics\""));
+	assert_non_null(strstr(text, "\"parentSpanId\":\"00f067aa0ba902b7\""));
+	assert_non_null(strstr(text, "\"traceState\":\"rojo=00f067aa0ba902b7,congo=t61rcWkgMzE\""));
+	doc = cJSON_Parse(text);
+	assert_non_null(doc);
+	cJSON_Delete(doc);
+	free(text);
+
+	/* SQLite: the root row's parent and trace state, its attributes */
+	char *path = write_lab(&lab, SNAPSHOT_SQLITE, "served.db");
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM spans WHERE parent_span_id = '00f067aa0ba902b7'"
+	                            " AND trace_state LIKE 'rojo=%'"), 1);
+	assert_int_equal(scalar(db, "SELECT int_value FROM span_attributes WHERE key = 'http.response.status_code'"), 200);
+	sqlite3_close(db);
+	free(path);
+
+	/* Native: written and read back, the root is its trace's root with its http */
+	text = write_lab(&lab, SNAPSHOT_NATIVE, "served.json");
+	assert_non_null(strstr(text, "\"remote_parent_span_id\":\"00f067aa0ba902b7\""));
+	assert_non_null(strstr(text, "\"truncated\":[\"user_agent\"]"));
+	/* hostile "http": refused in one line, nothing leaked */
+	static const char *const bad[][3] = {
+		{ "\"status_code\":200", "\"status_code\":\"x\"", "http.status_code" },
+		{ "\"server_port\":8000", "\"server_port\":70000", "http.server_port" },
+		{ "\"remote_parent_span_id\":\"00f067aa0ba902b7\"", "\"remote_parent_span_id\":\"zz\"", "remote_parent" },
+		{ "\"method\":\"GET\"", "\"method\":7", "http.method" },
+		{ ",\"http\":{", ",\"http\":{},\"http\":{", "given twice" },
+		{ ",\"http\":{", ",\"http\":[],\"x\":{", "http must be an object" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *at = strstr(text, bad[i][0]);
+		assert_non_null(at);
+		size_t pre = (size_t)(at - text), old = strlen(bad[i][0]), neu = strlen(bad[i][1]);
+		char *doc2 = malloc(strlen(text) + neu + 1);
+		memcpy(doc2, text, pre);
+		memcpy(doc2 + pre, bad[i][1], neu);
+		strcpy(doc2 + pre + neu, at + old);
+		struct snapshot bs;
+		struct obslab_error berr;
+		if (snapshot_parse(doc2, strlen(doc2), &bs, &berr))
+			fail_msg("accepted: %s", bad[i][1]);
+		if (!strstr(berr.msg, bad[i][2]))
+			fail_msg("\"%s\" does not name %s", berr.msg, bad[i][2]);
+		free(doc2);
+	}
+	free(text);
+	char native[512];
+	fixture_path(native, sizeof native, "served.json");
+	struct snapshot snap;
+	struct obslab_error err;
+	assert_true(snapshot_read(native, &snap, &err));
+	assert_int_equal(snap.ntraces, 1);
+	assert_int_equal(snap.nplaceholders, 0);
+	assert_int_equal(snap.norphans, 0);
+	assert_int_equal(snap.nhttp, 1);
+	const struct http_info *back = snap.http[0];
+	assert_memory_equal(back->trace_id, t->trace_id, 16);
+	assert_true(back->remote_parent_id == h.remote_parent_id);
+	assert_int_equal(back->trace_flags, 1);
+	assert_int_equal(back->status_code, 200);
+	assert_int_equal(back->server_port, 8000);
+	assert_string_equal(back->route, "/users/analytics");
+	for (int f = 0; f < HTTP_TEXT_COUNT; f++)
+		assert_string_equal(http_info_get_text(back, (enum http_info_text)f),
+		                    http_info_get_text(&h, (enum http_info_text)f));
+	assert_int_equal(back->truncated, 1u << HTTP_TEXT_USER_AGENT);
+	struct store *st = snapshot_store(&snap);
+	const struct trace *rt = store_latest(st);
+	assert_int_equal(rt->nspans, t->nspans);
+	assert_true(rt->spans[0].span_id == t->spans[0].span_id);
+	assert_int_equal(rt->spans[0].parent_id, 0);
+	assert_int_equal(rt->spans[0].strategy, STRATEGY_NAIVE);
+	store_destroy(st);
+	snapshot_free(&snap);
+
+	((struct trace *)t)->http = NULL; /* h is on this stack */
+	lab_close(&lab);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +641,7 @@ int main(void)
 		cmocka_unit_test(native_v2),
 		cmocka_unit_test(chrome_names_args),
 		cmocka_unit_test(sqlite_tables),
+		cmocka_unit_test(served_trace_in_every_format),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	fixture_cleanup();

@@ -16,6 +16,7 @@
 #include "obslab/sqltrace.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
+#include "obslab/tracer.h"
 
 static void round_trip_is_waited_and_recorded(void **state)
 {
@@ -220,6 +221,62 @@ static void spans_take_sqlite_statement_stamps(void **state)
 	fixture_cleanup();
 }
 
+/* tracer_begin_trace_in: the caller's trace id on the root and every
+ * child the store assembles, a fresh span id, the root still parent 0;
+ * the next plain trace gets a fresh id again; an all-zero id is none. */
+static void a_trace_in_the_callers_trace(void **state)
+{
+	(void)state;
+	static const uint8_t caller[SPAN_TRACE_ID_LEN] = { 0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
+							   0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36 };
+	static const uint8_t zero[SPAN_TRACE_ID_LEN] = { 0 };
+	struct ring *ring = ring_create(64, sizeof(struct span_record));
+	struct store *store = store_create((struct store_limits){ 8, 1024 });
+	struct tracer t;
+	tracer_init(&t, ring);
+	struct span_record *root = tracer_begin_trace_in(&t, 1, caller);
+	assert_non_null(root);
+	assert_memory_equal(root->u.root.trace_id, caller, SPAN_TRACE_ID_LEN);
+	assert_int_equal(root->parent_id, 0);
+	assert_true(root->span_id != 0 && root->span_id != 0x00f067aa0ba902b7u);
+	assert_int_equal(root->kind, SPAN_KIND_SERVER);
+	uint64_t root_id = root->span_id;
+	char hex[33];
+	tracer_trace_id_hex(&t, hex);
+	assert_string_equal(hex, "4bf92f3577b34da6a3ce929d0e0e4736");
+	assert_non_null(tracer_begin(&t, 2, SPAN_KIND_INTERNAL));
+	tracer_end(&t);
+	tracer_end(&t);
+	assert_int_equal(store_drain(store, ring), 2);
+	const struct trace *tr = store_latest(store);
+	assert_non_null(tr);
+	assert_memory_equal(tr->trace_id, caller, SPAN_TRACE_ID_LEN);
+	assert_true(tr->spans[0].span_id == root_id);
+	assert_true(tr->spans[1].parent_id == root_id);
+	assert_null(tr->http);
+
+	root = tracer_begin_trace(&t, 1);
+	assert_memory_not_equal(root->u.root.trace_id, caller, SPAN_TRACE_ID_LEN);
+	tracer_end(&t);
+	root = tracer_begin_trace_in(&t, 1, zero);
+	assert_memory_not_equal(root->u.root.trace_id, zero, SPAN_TRACE_ID_LEN);
+	tracer_end(&t);
+	root = tracer_begin_trace_in(&t, 1, NULL);
+	assert_memory_not_equal(root->u.root.trace_id, zero, SPAN_TRACE_ID_LEN);
+	tracer_end(&t);
+	assert_int_equal(store_drain(store, ring), 3);
+	assert_int_equal(store_traces_completed(store), 4);
+
+	/* tracing off: NULL, depth still counted */
+	struct tracer off;
+	tracer_init(&off, NULL);
+	assert_null(tracer_begin_trace_in(&off, 1, caller));
+	assert_true(tracer_in_trace(&off));
+	tracer_end(&off);
+	store_destroy(store);
+	ring_destroy(ring);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +286,7 @@ int main(void)
 		cmocka_unit_test(tracing_off_still_pays_the_round_trip),
 		cmocka_unit_test(vfs_clock_keeps_to_the_monotonic_clock),
 		cmocka_unit_test(spans_take_sqlite_statement_stamps),
+		cmocka_unit_test(a_trace_in_the_callers_trace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,8 @@
  * simulated network wait. The request's root: http.request.method,
  * http.route, and the settings the request really ran under (the users and
  * index the database had), and obslab.db_changed when another connection
- * changed the database during it. Values are copied into the caller's
+ * changed the database during it; a served request's root also has the
+ * HTTP server attributes of its http_info (span_attributes_http). Values are copied into the caller's
  * array; strings point into the string table or static storage.
  *
  * Foreign spans (SPAN_F_FOREIGN, read from someone else's file) and
@@ -24,11 +25,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct http_info;
 struct otel_set;
 struct span_record;
 struct strtab;
 
-#define ATTRS_MAX 16
+#define ATTRS_MAX 24
 #define ATTRS_TEXT 64
 
 /*
@@ -50,6 +52,16 @@ struct strtab;
 #define ATTR_KEY_DB_VM_STEPS "obslab.db.vm_steps"
 #define ATTR_KEY_HTTP_METHOD "http.request.method"
 #define ATTR_KEY_HTTP_ROUTE "http.route"
+/* A served request's (httpinfo.h): OpenTelemetry's HTTP server conventions. */
+#define ATTR_KEY_HTTP_METHOD_ORIGINAL "http.request.method_original"
+#define ATTR_KEY_HTTP_STATUS_CODE "http.response.status_code"
+#define ATTR_KEY_URL_SCHEME "url.scheme"
+#define ATTR_KEY_URL_PATH "url.path"
+#define ATTR_KEY_SERVER_ADDRESS "server.address"
+#define ATTR_KEY_SERVER_PORT "server.port"
+#define ATTR_KEY_CLIENT_ADDRESS "client.address"
+#define ATTR_KEY_USER_AGENT "user_agent.original"
+#define ATTR_KEY_NET_PROTOCOL_VERSION "network.protocol.version"
 #define ATTR_KEY_STRATEGY "obslab.strategy"
 #define ATTR_KEY_USERS "obslab.users"
 #define ATTR_KEY_INDEX "obslab.index"
@@ -86,6 +98,14 @@ const struct query_names *query_names_of(struct query_names *q, const struct spa
 /* Fills out[0..ATTRS_MAX) and returns how many. memo may be NULL. */
 size_t span_attributes(const struct span_record *s, const struct strtab *names, struct attr out[ATTRS_MAX],
                        struct query_names *memo);
+
+/* The same, for a span of a trace that may have been served (trace->http):
+ * on a lab root with http set, OpenTelemetry's HTTP server attributes
+ * (http_info_attributes) take the place of the lab's method and route, and
+ * the lab's own settings follow; any other span, or http NULL, gets what
+ * span_attributes gives. Strings may point into *http. */
+size_t span_attributes_http(const struct span_record *s, const struct http_info *http, const struct strtab *names,
+                            struct attr out[ATTRS_MAX], struct query_names *memo);
 
 /* The name a waterfall shows: "SELECT orders" for a lab query (operation
  * and collection, as OpenTelemetry names database spans), else the span

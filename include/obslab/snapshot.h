@@ -92,6 +92,8 @@ bool snapshot_write(const char *path, enum snapshot_format format, const struct 
                     const struct strtab *names, const struct snapshot_meta *meta,
                     const struct findings_config *findings, struct obslab_error *err);
 
+struct http_info;
+
 struct snapshot {
 	enum snapshot_format format;
 	struct snapshot_meta meta;
@@ -105,6 +107,12 @@ struct snapshot {
 	size_t norphans, nskewed, nduplicates, ncycles, nplaceholders;
 	size_t nmultiroot; /* traces with several roots (shown under a "missing root") */
 	size_t nnegative; /* foreign spans that end before they start (OTEL_MARK_NEGATIVE) */
+	/* Served requests' HTTP exchanges (a native trace's "http"), each
+	 * malloc'd, its trace_id its trace's, its route (if any) in names;
+	 * snapshot_free frees those still here (a consumer that hands one to a
+	 * store with store_attach_http sets its slot to NULL). */
+	struct http_info **http;
+	size_t nhttp;
 };
 
 /* Reads a file of any size the machine can hold (regular files only, not

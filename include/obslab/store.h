@@ -21,6 +21,7 @@
 #include "obslab/span.h"
 
 struct otel_set;
+struct http_info;
 struct ring;
 
 struct trace {
@@ -29,6 +30,7 @@ struct trace {
 	struct span_record *spans;    /* sorted by start; spans[0] is the root */
 	size_t nspans;
 	const struct otel_set *otel;  /* the details of its SPAN_F_FOREIGN spans (otel.h); NULL for the lab's */
+	const struct http_info *http; /* a served request's HTTP exchange (httpinfo.h); NULL otherwise */
 };
 
 struct store_limits {

@@ -52,6 +52,13 @@ static inline bool tracer_in_trace(const struct tracer *t)
  * tracing is off. */
 struct span_record *tracer_begin_trace(struct tracer *t, uint32_t name);
 
+/* The same in the caller's trace (an incoming traceparent's trace id): a
+ * server span with a fresh span id, the root of what this process records
+ * (parent_id 0: the caller's span id is kept in the request's http_info as
+ * remote_parent_id, and the writers emit it as the root's parent). An
+ * all-zero trace_id gets a fresh random one, as tracer_begin_trace. */
+struct span_record *tracer_begin_trace_in(struct tracer *t, uint32_t name, const uint8_t trace_id[SPAN_TRACE_ID_LEN]);
+
 /* Starts a child of the innermost open span. NULL when tracing is off or the
  * stack is full (the span is then not recorded, but must still be ended). */
 struct span_record *tracer_begin(struct tracer *t, uint32_t name, enum span_kind kind);

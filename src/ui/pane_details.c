@@ -15,6 +15,7 @@
 #include "draw.h"
 #include "details_otel.h"
 #include "obslab/attrs.h"
+#include "obslab/httpinfo.h"
 #include "obslab/otel.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
@@ -130,7 +131,8 @@ static void describe_span(struct lines *l, const struct model *m, const struct s
 		    s->u.db.autoindex, g->dot, s->u.db.vm_steps);
 	}
 	struct attr attrs[ATTRS_MAX];
-	size_t n = span_attributes(s, m->source->names, attrs, NULL);
+	const struct http_info *http = s->parent_id == 0 ? t->http : NULL; /* a served request's root */
+	size_t n = span_attributes_http(s, http, m->source->names, attrs, NULL);
 	for (size_t i = 0; i < n; i++) {
 		const struct attr *a = &attrs[i];
 		if (a->type == ATTR_STRING)
@@ -146,6 +148,11 @@ static void describe_span(struct lines *l, const struct model *m, const struct s
 	snprintf(parent, sizeof parent, "%016" PRIx64, s->parent_id);
 	add(l, ROLE_DIM, "trace %s", trace_id);
 	add(l, ROLE_DIM, "span %s %s parent %s", span_id, g->dot, s->parent_id ? parent : "(root)");
+	if (http && http->remote_parent_id) {
+		snprintf(parent, sizeof parent, "%016" PRIx64, http->remote_parent_id);
+		add(l, ROLE_DIM, "caller's span %s (traceparent)%s%s", parent, http->tracestate[0] ? " tracestate " : "",
+		    http->tracestate);
+	}
 }
 
 /* A line of details_otel's, wrapped to the pane. */
