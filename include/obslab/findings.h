@@ -70,7 +70,8 @@ enum finding_kind { FINDING_N_PLUS_ONE, FINDING_FULL_SCAN_LOOP };
 struct finding {
 	enum finding_kind kind;
 	uint32_t fingerprint;    /* strtab id of the repeated query */
-	uint32_t source;         /* N+1: the source query's span index */
+	uint32_t source;         /* N+1: the source query's span index; SPANTREE_NONE when no other query came
+	                            before them (a foreign trace's group may have none): check before use */
 	uint32_t count;          /* repetitions */
 	size_t evidence;         /* offset of their span indices in findings.evidence */
 	int64_t cost_ns;
