@@ -152,6 +152,11 @@ static void filters(void **state)
 	assert_string_equal(matching("not (service = shop or service = orders)"), "3");
 	assert_string_equal(matching("NOT error AND duration > 100ms"), "1 3");
 	assert_string_equal(matching("((finding))"), "1 3");
+	/* the plural alone means what the singular does, never free text */
+	assert_string_equal(matching("findings"), "1 3");
+	assert_string_equal(matching("FINDINGS and service = shop"), "1");
+	assert_string_equal(matching("not findings"), "2 4");
+	assert_string_equal(matching("errors"), "2 4");
 }
 
 static void errors_name_the_column(void **state)
