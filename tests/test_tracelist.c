@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -223,7 +224,9 @@ static void summarizes_foreign_and_lab_traces(void **state)
 	struct trace t = { .seq = 3, .spans = lab, .nspans = 2 };
 	struct findings fs;
 	findings_init(&fs);
-	fs.n = 1;
+	fs.item = calloc(1, sizeof *fs.item); /* findings_free releases it */
+	assert_non_null(fs.item);
+	fs.n = fs.cap = 1;
 	fs.item[0].kind = FINDING_N_PLUS_ONE;
 	tracelist_summarize(&r, &t, names, &fs);
 	findings_free(&fs);
