@@ -87,7 +87,9 @@ struct finding_total {
 	enum finding_kind kind;
 	uint32_t fingerprint;
 	bool foreign;
-	size_t traces;
+	size_t traces;             /* traces with one or more such loops */
+	size_t loops;              /* the loops (findings) over all of them */
+	size_t last_trace;         /* the trace counted last, plus 1 */
 	double cost_ns, saving_ns; /* summed for a mean: exact below 2^53 ns, and they cannot overflow */
 	char index_hint[96];
 };
@@ -130,15 +132,17 @@ struct report {
 	struct attribution_series lab, foreign; /* per trace, one series a kind */
 	struct query_stat *queries;             /* every fingerprint, most total time first */
 	size_t nqueries;
-	struct finding_total found[FINDINGS_MAX * 2];
-	size_t nfound;
+	struct finding_total *found; /* one per kind and query, over all traces */
+	size_t nfound, cap_found;
 	struct trace_row *rows; /* heaviest first */
 	size_t nrows;
 	struct service_row *services; /* per foreign trace and service, then summed per service */
 	size_t nservices, cap_services;
 };
 
-static void tally_findings(struct report *r, const struct findings *f)
+/* Trace `trace`'s findings, summed per kind and query: a trace counts once
+ * however many loops it has, and its cost a request is all of them. */
+static void tally_findings(struct report *r, const struct findings *f, size_t trace)
 {
 	for (size_t i = 0; i < f->n; i++) {
 		const struct finding *x = &f->item[i];
@@ -147,8 +151,10 @@ static void tally_findings(struct report *r, const struct findings *f)
 		                          r->found[k].foreign == x->foreign))
 			k++;
 		if (k == r->nfound) {
-			if (r->nfound == sizeof r->found / sizeof r->found[0])
-				continue;
+			if (r->nfound == r->cap_found) {
+				r->cap_found = r->cap_found ? r->cap_found * 2 : 16;
+				r->found = xrealloc_array(r->found, r->cap_found, sizeof *r->found);
+			}
 			memset(&r->found[k], 0, sizeof r->found[k]);
 			r->found[k].kind = x->kind;
 			r->found[k].fingerprint = x->fingerprint;
@@ -156,7 +162,11 @@ static void tally_findings(struct report *r, const struct findings *f)
 			snprintf(r->found[k].index_hint, sizeof r->found[k].index_hint, "%s", x->index_hint);
 			r->nfound++;
 		}
-		r->found[k].traces++;
+		if (r->found[k].last_trace != trace + 1) {
+			r->found[k].traces++;
+			r->found[k].last_trace = trace + 1;
+		}
+		r->found[k].loops++;
 		r->found[k].cost_ns += (double)x->cost_ns;
 		r->found[k].saving_ns += (double)x->saving_ns;
 	}
@@ -272,7 +282,7 @@ static void analyze(struct report *r, const struct findings_config *cfg)
 		size_t spans = real_spans(t);
 		r->spans += spans;
 		findings_detect(&f, t, cfg, r->snap.names);
-		tally_findings(r, &f);
+		tally_findings(r, &f, i);
 		struct trace_row row = { .index = i, .duration_ns = t->nspans ? span_duration_ns(&t->spans[0]) : 0,
 		                         .findings = (uint32_t)f.n, .spans = spans };
 		for (size_t k = 0; k < t->nspans; k++)
@@ -463,16 +473,20 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 		const char *query = strtab_get(r->snap.names, f->fingerprint);
 		int64_t cost = mean_ns(f->cost_ns, f->traces), saving = mean_ns(f->saving_ns, f->traces);
 		struct finding one = { .kind = f->kind, .foreign = f->foreign };
+		char loops[48] = ""; /* more loops than traces: a trace has several */
+		if (f->loops > f->traces)
+			snprintf(loops, sizeof loops, " (%zu loops)", f->loops);
 		if (f->kind == FINDING_N_PLUS_ONE && f->foreign)
-			textsafe_fprintf(out, "  N+1 in %zu of %zu traces: \"%s\"; %.3f ms a request, "
-			                 "one call instead saves ~%.3f ms (%s)\n", f->traces, n, query, cmd_ms(cost),
+			textsafe_fprintf(out, "  N+1 in %zu of %zu traces%s: \"%s\"; %.3f ms a request, "
+			                 "one call instead saves ~%.3f ms (%s)\n", f->traces, n, loops, query, cmd_ms(cost),
 			                 cmd_ms(saving), finding_saving_basis(&one));
 		else if (f->kind == FINDING_N_PLUS_ONE)
-			textsafe_fprintf(out, "  N+1 in %zu of %zu traces: \"%s\"; %.3f ms a request, "
-			                 "one query saves ~%.3f ms\n", f->traces, n, query, cmd_ms(cost), cmd_ms(saving));
+			textsafe_fprintf(out, "  N+1 in %zu of %zu traces%s: \"%s\"; %.3f ms a request, "
+			                 "one query saves ~%.3f ms\n", f->traces, n, loops, query, cmd_ms(cost), cmd_ms(saving));
 		else
-			textsafe_fprintf(out, "  full scan in a loop in %zu of %zu traces: \"%s\"; "
-			                 "an index on %s saves up to %.3f ms\n", f->traces, n, query, f->index_hint, cmd_ms(saving));
+			textsafe_fprintf(out, "  full scan in a loop in %zu of %zu traces%s: \"%s\"; "
+			                 "an index on %s saves up to %.3f ms\n", f->traces, n, loops, query, f->index_hint,
+			                 cmd_ms(saving));
 	}
 }
 
@@ -588,6 +602,7 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 		cJSON_AddStringToObject(f, "kind", finding_key(x->kind));
 		cJSON_AddStringToObject(f, "query", strtab_get(r->snap.names, x->fingerprint));
 		cJSON_AddNumberToObject(f, "traces", (double)x->traces);
+		cJSON_AddNumberToObject(f, "loops", (double)x->loops);
 		cJSON_AddNumberToObject(f, "cost_ms", cmd_ms(mean_ns(x->cost_ns, x->traces)));
 		cJSON_AddNumberToObject(f, "saving_ms", cmd_ms(mean_ns(x->saving_ns, x->traces)));
 		cJSON_AddStringToObject(f, "saving_basis", finding_saving_basis(&one));
@@ -615,6 +630,7 @@ int cmd_report(const struct cli *cli, FILE *out, FILE *err)
 	attribution_series_free(&r->lab);
 	attribution_series_free(&r->foreign);
 	free(r->queries);
+	free(r->found);
 	free(r->rows);
 	free(r->services);
 	store_destroy(r->store);

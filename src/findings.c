@@ -16,7 +16,9 @@
 #include <string.h>
 
 #include "obslab/analysis.h"
+#include "obslab/attrs.h"
 #include "obslab/duration.h"
+#include "obslab/otel.h"
 #include "obslab/request.h"
 #include "obslab/span.h"
 #include "obslab/sqlfp.h"
@@ -32,9 +34,23 @@ void findings_init(struct findings *f)
 
 void findings_free(struct findings *f)
 {
+	free(f->item);
 	free(f->evidence);
 	spantree_free(&f->tree);
 	findings_init(f);
+}
+
+/* A new finding at the end, zeroed; the array grows as it must (no cap:
+ * every loop of a trace is one). */
+static struct finding *new_item(struct findings *f)
+{
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 16;
+		f->item = xrealloc_array(f->item, f->cap, sizeof *f->item);
+	}
+	struct finding *x = &f->item[f->n];
+	memset(x, 0, sizeof *x);
+	return x;
 }
 
 const char *finding_name(enum finding_kind kind)
@@ -68,10 +84,8 @@ static void push_evidence(struct findings *f, uint32_t span)
 static struct finding *record(struct findings *f, const struct trace *t, enum finding_kind kind,
                               uint32_t first, uint32_t count)
 {
-	if (f->n == FINDINGS_MAX)
-		return NULL;
-	struct finding *x = &f->item[f->n++];
-	memset(x, 0, sizeof *x);
+	struct finding *x = new_item(f);
+	f->n++;
 	x->kind = kind;
 	x->fingerprint = t->spans[first].name;
 	x->count = count;
@@ -133,6 +147,19 @@ static bool batched(const struct spantree *tree, const struct trace *t, uint32_t
 	return sql && sqlfp_takes_list(sql);
 }
 
+/* The index that would end x's scans: "orders(user_id)". */
+static void index_hint(struct finding *x, const struct strtab *names)
+{
+	const char *sql = strtab_get(names, x->fingerprint);
+	char table[40], column[40];
+	sqlfp_collection(sql, table, sizeof table);
+	sqlfp_where_column(sql, column, sizeof column);
+	if (table[0] && column[0])
+		snprintf(x->index_hint, sizeof x->index_hint, "%s(%s)", table, column);
+	else
+		snprintf(x->index_hint, sizeof x->index_hint, "%s", table[0] ? table : "?");
+}
+
 static void full_scan(struct findings *f, const struct trace *t, uint32_t first, uint32_t count,
                       const struct strtab *names)
 {
@@ -140,7 +167,7 @@ static void full_scan(struct findings *f, const struct trace *t, uint32_t first,
 	int64_t db_ns = 0;
 	uint32_t c = first;
 	if (t->spans[first].flags & SPAN_F_FOREIGN)
-		return; /* no statement counters in anyone else's spans */
+		return; /* a foreign trace's are found by group: full_scan_members */
 	for (uint32_t k = 0; k < count; k++, c = f->tree.next_sibling[c]) {
 		scanned += t->spans[c].u.db.fullscan_steps;
 		db_ns = duration_add(db_ns, duration_sub(span_duration_ns(&t->spans[c]), t->spans[c].u.db.net_wait_ns));
@@ -152,14 +179,7 @@ static void full_scan(struct findings *f, const struct trace *t, uint32_t first,
 		return;
 	x->scanned_rows = scanned;
 	x->saving_ns = db_ns;
-	const char *sql = strtab_get(names, x->fingerprint);
-	char table[40], column[40];
-	sqlfp_collection(sql, table, sizeof table);
-	sqlfp_where_column(sql, column, sizeof column);
-	if (table[0] && column[0])
-		snprintf(x->index_hint, sizeof x->index_hint, "%s(%s)", table, column);
-	else
-		snprintf(x->index_hint, sizeof x->index_hint, "%s", table[0] ? table : "?");
+	index_hint(x, names);
 }
 
 /* ---- foreign traces: N+1 grouped, not only consecutive ------------------------ */
@@ -245,10 +265,7 @@ static bool batched_list(const struct trace *t, uint32_t source, const struct me
 static void record_members(struct findings *f, const struct trace *t, const struct member *m, uint32_t count,
                            uint32_t source, const struct findings_config *cfg)
 {
-	if (f->n == FINDINGS_MAX)
-		return;
-	struct finding *x = &f->item[f->n];
-	memset(x, 0, sizeof *x);
+	struct finding *x = new_item(f);
 	x->kind = FINDING_N_PLUS_ONE;
 	x->fingerprint = m[0].name;
 	x->count = count;
@@ -269,6 +286,50 @@ static void record_members(struct findings *f, const struct trace *t, const stru
 	}
 	x->saving_ns = duration_mul(x->median_ns, count - 1);
 	f->n++;
+}
+
+/* The simulated round trip obslab's export wrote on a span of its own
+ * (obslab.net_wait_ns), else 0: the record of a foreign span keeps none. */
+static int64_t exported_net_wait(const struct trace *t, const struct span_record *s)
+{
+	const struct otel_span *sp = otel_span_of(t->otel, s);
+	const struct otel_value *v = sp ? otel_attrs_find(t->otel, sp->attrs, ATTR_KEY_NET_WAIT_NS) : NULL;
+	return v && v->type == OTEL_VALUE_INT && v->u.i > 0 && v->u.i <= span_duration_ns(s) ? v->u.i : 0;
+}
+
+/* A foreign group's repetitions with statement counters (obslab's own OTLP
+ * export carries obslab.db.fullscan_steps; nobody else's spans do). */
+static void full_scan_members(struct findings *f, const struct trace *t, const struct member *m, uint32_t count,
+                              const struct strtab *names)
+{
+	uint64_t scanned = 0;
+	int64_t db_ns = 0;
+	for (uint32_t k = 0; k < count; k++) {
+		const struct span_record *s = &t->spans[m[k].span];
+		scanned += s->u.db.fullscan_steps;
+		db_ns = duration_add(db_ns, duration_sub(span_duration_ns(s), exported_net_wait(t, s)));
+	}
+	if (scanned == 0)
+		return;
+	struct finding *x = new_item(f);
+	f->n++;
+	x->kind = FINDING_FULL_SCAN_LOOP;
+	x->fingerprint = m[0].name;
+	x->count = count;
+	x->evidence = f->evidence_len;
+	x->source = SPANTREE_NONE;
+	x->foreign = true;
+	int64_t *durations = xmalloc_array(count, sizeof *durations);
+	for (uint32_t k = 0; k < count; k++) {
+		push_evidence(f, m[k].span);
+		durations[k] = span_duration_ns(&t->spans[m[k].span]);
+		x->cost_ns = duration_add(x->cost_ns, durations[k]);
+	}
+	x->median_ns = analysis_median(durations, count);
+	free(durations);
+	x->scanned_rows = scanned;
+	x->saving_ns = db_ns;
+	index_hint(x, names);
 }
 
 /* Every fingerprint repeated at least min_count times, one after another
@@ -308,6 +369,8 @@ static void detect_foreign(struct findings *f, const struct trace *t, const stru
 			if (!batched_list(t, source, &m[a], count, names))
 				record_members(f, t, &m[a], count, source, cfg);
 		}
+		if (count >= 2)
+			full_scan_members(f, t, &m[a], count, names);
 		a = b;
 	}
 	free(m);

@@ -668,7 +668,7 @@ static uint32_t intern_text(struct reader *r, const char *s, size_t len)
 }
 
 /* Every foreign span's record, from its otel_span and nothing else:
- * name (its own; a database span's SQL fingerprint), kind, error, rows. */
+ * name (its own; a database span's SQL fingerprint), kind, error, rows, and obslab's full-scan counter. */
 void reader_derive_foreign(struct reader *r)
 {
 	const struct otel_set *set = r->out->otel;
@@ -692,6 +692,11 @@ void reader_derive_foreign(struct reader *r)
 				rec->u.foreign.rows = (uint32_t)rows->u.i;
 				rec->u.foreign.known |= SPAN_KNOWN_ROWS;
 			}
+			/* obslab's own statement counter, as its OTLP export writes it:
+			 * the full scan in a loop survives the round trip. */
+			const struct otel_value *scan = otel_attrs_find(set, sp->attrs, ATTR_KEY_DB_FULLSCAN_STEPS);
+			if (scan && scan->type == OTEL_VALUE_INT && scan->u.i > 0 && scan->u.i <= UINT32_MAX)
+				rec->u.foreign.fullscan_steps = (uint32_t)scan->u.i;
 		} else {
 			rec->name = intern_text(r, otel_text_of(set, sp->name), sp->name.len);
 		}

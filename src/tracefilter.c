@@ -268,7 +268,8 @@ static int parse_test(struct parser *p)
 		         (int)(len > 24 ? 24 : len), w);
 		return fail(p, at, msg), -1;
 	}
-	if (len == 5 && strncasecmp(w, "error", 5) == 0) {
+	/* "error" and "finding" alone, singular or plural: the trace has one or more. */
+	if ((len == 5 && strncasecmp(w, "error", 5) == 0) || (len == 6 && strncasecmp(w, "errors", 6) == 0)) {
 		p->pos += len;
 		int n = new_node(p, TF_NUMBER);
 		if (n >= 0) {
@@ -277,7 +278,7 @@ static int parse_test(struct parser *p)
 		}
 		return n;
 	}
-	if (len == 7 && strncasecmp(w, "finding", 7) == 0) {
+	if ((len == 7 && strncasecmp(w, "finding", 7) == 0) || (len == 8 && strncasecmp(w, "findings", 8) == 0)) {
 		p->pos += len;
 		int n = new_node(p, TF_NUMBER);
 		if (n >= 0) {

@@ -86,5 +86,13 @@ for f in "$work"/screens/*.txt; do
 	[ -s "$f" ] || bad "empty screen $f"
 done
 
+# Every `service = NAME` MODULE2.md suggests names a service of the shop example
+# (tests/data/foreign_shop.otlp.json: = wants the whole name).
+services=$(jq -r '.resourceSpans[].resource.attributes[] | select(.key == "service.name") | .value.stringValue' \
+	"$src/tests/data/foreign_shop.otlp.json" | sort -u)
+while IFS= read -r name; do
+	grep -qxF -- "$name" <<<"$services" && ok || bad "MODULE2.md suggests 'service = $name': no such service in foreign_shop"
+done < <(grep -oE '`service = [^`]+`' "$src/MODULE2.md" | sed -E 's/^`service = (.*)`$/\1/')
+
 printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
 [ "$failed" -eq 0 ]

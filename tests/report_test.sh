@@ -97,7 +97,7 @@ run 0 report foreign.otlp.json --json
 jqok out.txt '(has("median") | not) and .median_foreign == {"traces": 1, "total_ms": 10, "own_ms": 3.1, "db_incl_network_ms": 3.9, "calls_ms": 3}'
 jqok out.txt '.trace_list == [{"trace_id": "0af7651916cd43dd8448eb211c80319c", "service": "checkout", "services": 2, "root": "POST /checkout", "start": "2023-11-14 22:13:20.000Z", "duration_ms": 10, "spans": 11, "errors": 1, "findings": 1, "foreign": true, "service_names": ["checkout", "inventory"]}]'
 jqok out.txt '[.services[] | .service] == ["checkout", "inventory"]'
-jqok out.txt '.findings == [{"kind": "n_plus_one", "query": "SELECT * FROM orders WHERE user_id = ?", "traces": 1, "cost_ms": 2.4, "saving_ms": 2, "saving_basis": "estimated: N-1 round trips of the median call, from the file'"'"'s times", "foreign": true}]'
+jqok out.txt '.findings == [{"kind": "n_plus_one", "query": "SELECT * FROM orders WHERE user_id = ?", "traces": 1, "loops": 1, "cost_ms": 2.4, "saving_ms": 2, "saving_basis": "estimated: N-1 round trips of the median call, from the file'"'"'s times", "foreign": true}]'
 jqok out.txt 'all(.queries[]; .rows == null)'
 
 # review #3, #6, #15: counts exclude placeholders; an interleaved N+1; the services table capped

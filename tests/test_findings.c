@@ -74,13 +74,21 @@ static void n_plus_one_on_foreign_database_spans(void **state)
 	struct findings_settings lab = { .strategy = 1, .users = 1000, .has_rtt = true, .rtt_us = 200 };
 	assert_false(findings_settings_differ(&f.settings, &lab, text, sizeof text));
 
-	/* statement counters no file carries: no full scan, whatever the record says */
+	/* the full-scan counter: only obslab's own export carries it (the reader
+	 * sets it from obslab.db.fullscan_steps); where the record has it, the
+	 * loop's full scan is found, with its evidence and the index to add */
 	for (size_t i = 2; i < fo->trace.nspans; i++)
 		fo->spans[i].u.foreign.fullscan_steps = 1000;
 	findings_detect(&f, &fo->trace, &defaults, names);
-	assert_int_equal(f.n, 1);
+	assert_int_equal(f.n, 2);
 	assert_int_equal(f.item[0].kind, FINDING_N_PLUS_ONE);
-	assert_null(findings_for_fingerprint(&f, FINDING_FULL_SCAN_LOOP, f.item[0].fingerprint));
+	const struct finding *scan = findings_for_fingerprint(&f, FINDING_FULL_SCAN_LOOP, f.item[0].fingerprint);
+	assert_non_null(scan);
+	assert_int_equal(scan->count, 6);
+	assert_int_equal(scan->scanned_rows, 6000);
+	assert_int_equal(scan->saving_ns, 450); /* no simulated wait in the file: all of it */
+	assert_true(scan->foreign);
+	assert_ptr_equal(findings_for_span(&f, FINDING_FULL_SCAN_LOOP, 2), scan);
 	findings_free(&f);
 	foreign_free(fo);
 	test_free(fo);
@@ -157,6 +165,43 @@ static void n_plus_one_interleaved_wrapped_or_without_source(void **state)
 		findings_free(&f);
 		foreign_free(fo);
 	}
+	test_free(fo);
+	strtab_destroy(names);
+}
+
+/* Twenty handlers, each looping twice over one query with no other query
+ * before it: twenty findings (no cap), none with a source query. */
+static void every_loop_is_a_finding(void **state)
+{
+	(void)state;
+	struct strtab *names = strtab_create();
+	struct foreign *fo = test_malloc(sizeof *fo);
+	foreign_init(fo, names);
+	uint32_t api = foreign_resource(fo, "api");
+	foreign_span(fo, api, 1, 0, SPAN_KIND_SERVER, "GET /all", NULL, 0, 100000);
+	for (uint32_t g = 0; g < 20; g++) {
+		int64_t start = 1000 * (int64_t)(g + 1);
+		foreign_span(fo, api, 100 + g, 1, SPAN_KIND_INTERNAL, "handler", NULL, start, start + 900);
+		for (uint32_t k = 0; k < 2; k++)
+			foreign_span(fo, api, 200 + 2 * g + k, 100 + g, SPAN_KIND_CLIENT, "q", PG_LOOP, start + 10 + 400 * k,
+			             start + 400 + 400 * k);
+	}
+	struct findings f;
+	findings_init(&f);
+	const struct findings_config two = { .n1_min_count = 2, .n1_min_ns = 0 };
+	findings_detect(&f, &fo->trace, &two, names);
+	assert_int_equal(f.n, 20);
+	for (size_t i = 0; i < f.n; i++) {
+		assert_int_equal(f.item[i].kind, FINDING_N_PLUS_ONE);
+		assert_int_equal(f.item[i].count, 2);
+		assert_int_equal(f.item[i].source, SPANTREE_NONE); /* no query before the loop */
+	}
+	/* every loop's spans lead to their own finding */
+	for (size_t i = 0; i < fo->trace.nspans; i++)
+		if (fo->spans[i].flags & SPAN_F_DB)
+			assert_non_null(findings_for_span(&f, FINDING_N_PLUS_ONE, (uint32_t)i));
+	findings_free(&f);
+	foreign_free(fo);
 	test_free(fo);
 	strtab_destroy(names);
 }
@@ -571,6 +616,7 @@ int main(void)
 		cmocka_unit_test(foreign_rows_count_only_when_known),
 		cmocka_unit_test(n_plus_one_interleaved_wrapped_or_without_source),
 		cmocka_unit_test(nested_database_spans_count_once),
+		cmocka_unit_test(every_loop_is_a_finding),
 		cmocka_unit_test(chunks_returning_no_rows_are_batching),
 		cmocka_unit_test(eager_is_never_n_plus_one),
 		cmocka_unit_test(settings_as_the_trace_records_them),

@@ -31,7 +31,9 @@
  * (finding_saving_basis). Rows count only where the file gave them
  * (SPAN_KNOWN_ROWS): unknown rows never make a run batching. The full scan
  * needs SQLite's statement counters, which no OpenTelemetry convention
- * carries: it never fires on foreign spans.
+ * carries: on a foreign trace it fires only where the file has obslab's own
+ * counter (obslab.db.fullscan_steps, as obslab's OTLP export writes it), so
+ * a lab trace exported and read back keeps its finding.
  *
  * Settings: a finding names the settings of the trace it came from, as the
  * trace records them (findings_settings_of): strategy, users and index from
@@ -39,8 +41,10 @@
  * A foreign trace ran under no lab settings (settings.foreign): it is never
  * "old settings".
  *
- * A struct findings owns its evidence (span indices into the trace);
- * findings_free releases it. Pure: any thread, the trace is only read.
+ * A struct findings owns its items and their evidence (span indices into
+ * the trace); findings_free releases them. Every loop found is a finding:
+ * a trace of 100 handlers each looping over one query has 100. Pure: any
+ * thread, the trace is only read.
  */
 #ifndef OBSLAB_FINDINGS_H
 #define OBSLAB_FINDINGS_H
@@ -55,7 +59,6 @@ struct strtab;
 struct trace;
 
 #define FINDINGS_DEFAULT_N1_MIN_COUNT 5
-#define FINDINGS_MAX 16
 /* Rows per repetition, from the source (and from the repetitions, for a
  * statement without a list), that make a run batching. */
 #define FINDINGS_BATCH_ROWS 2
@@ -70,7 +73,8 @@ enum finding_kind { FINDING_N_PLUS_ONE, FINDING_FULL_SCAN_LOOP };
 struct finding {
 	enum finding_kind kind;
 	uint32_t fingerprint;    /* strtab id of the repeated query */
-	uint32_t source;         /* N+1: the source query's span index */
+	uint32_t source;         /* N+1: the source query's span index; SPANTREE_NONE when no other query came
+	                            before them (a foreign trace's group may have none): check before use */
 	uint32_t count;          /* repetitions */
 	size_t evidence;         /* offset of their span indices in findings.evidence */
 	int64_t cost_ns;
@@ -98,9 +102,9 @@ struct findings_settings {
 };
 
 struct findings {
-	struct finding item[FINDINGS_MAX];
+	struct finding *item; /* n of them, one per loop found: no cap */
+	size_t n, cap;
 	struct findings_settings settings; /* of the trace the findings came from */
-	size_t n;
 	uint32_t *evidence; /* span indices */
 	size_t evidence_len, evidence_cap;
 	struct spantree tree; /* scratch */

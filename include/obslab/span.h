@@ -73,11 +73,13 @@ struct span_record {
 		/* A foreign span (root or not, database or not). rows, net_wait_ns
 		 * and fullscan_steps lie where db's do, so the analysis reads a
 		 * foreign database span as it reads the lab's: rows as the file
-		 * gave them (see known), no simulated wait, no scan counter. */
+		 * gave them (see known), no simulated wait, a scan counter only from
+		 * obslab's own export. */
 		struct {
 			uint32_t rows;
 			uint32_t net_wait_ns;    /* always 0 */
-			uint32_t fullscan_steps; /* always 0 */
+			uint32_t fullscan_steps; /* obslab.db.fullscan_steps when the file has it (obslab's
+			                            own OTLP export), else 0 */
 			uint32_t detail;         /* index of its otel_span */
 			uint32_t known;          /* enum span_foreign_known */
 		} foreign;

@@ -5,7 +5,7 @@
  *   expr    := term ( "or" term )*
  *   term    := factor ( ["and"] factor )*       (two factors side by side: and)
  *   factor  := "not" factor | "!" factor | "(" expr ")" | test
- *   test    := FIELD OP VALUE | "error" | "finding" | WORD
+ *   test    := FIELD OP VALUE | "error[s]" | "finding[s]" | WORD
  *   FIELD   := duration | service | root | name | spans | errors | findings | finding
  *   OP      := = | != | > | >= | < | <= | ~   (~: contains)
  *
@@ -13,7 +13,7 @@
  * `1.5s`); spans, errors and findings a count; service, root and name
  * (root's other name) a word or a "quoted text", compared without regard to
  * case (= whole text, ~ part of it); finding = n_plus_one | full_scan_loop.
- * `error` alone means errors > 0, `finding` alone findings > 0. Any other
+ * `error` (or `errors`) alone means errors > 0, `finding` (or `findings`) alone findings > 0. Any other
  * word is free text: found in the root name or the service, any case.
  *
  * tracefilter_parse fills err with one line naming the column (from 1) where

@@ -175,14 +175,27 @@ static void explain_findings(struct lines *l, const struct model *m, const struc
 	char label[128], cost[16], saving[16], median[16];
 	if (n1) {
 		const struct trace *t = m->shown;
-		char source[128];
-		model_span_label(m, &t->spans[m->findings.evidence[n1->evidence]], label, sizeof label);
-		model_span_label(m, &t->spans[n1->source], source, sizeof source);
+		const struct span_record *first = &t->spans[m->findings.evidence[n1->evidence]];
+		char source[128], since[200];
+		model_span_label(m, first, label, sizeof label);
 		draw_duration(cost, sizeof cost, n1->cost_ns);
 		draw_duration(saving, sizeof saving, n1->saving_ns);
 		draw_duration(median, sizeof median, n1->median_ns);
-		add(l, ROLE_WARN, "%s N+1: %u sequential %s after %s, one per row it returned; they cost %s, "
-		    "and one query instead saves ~%s (%u %s the median, %s)", g->warn, n1->count, label, source, cost,
+		if (n1->source < t->nspans) {
+			model_span_label(m, &t->spans[n1->source], source, sizeof source);
+			snprintf(since, sizeof since, "after %s, one per row it returned", source);
+		} else {
+			/* No other query before the loop (a foreign trace's group may
+			 * have none): the repetitions explain themselves. */
+			uint32_t parent = spantree_find(&m->wf.tree, first->parent_id);
+			if (parent != SPANTREE_NONE && parent < t->nspans)
+				model_span_label(m, &t->spans[parent], source, sizeof source);
+			else
+				snprintf(source, sizeof source, "one parent");
+			snprintf(since, sizeof since, "under %s with no other query before them, one per item", source);
+		}
+		add(l, ROLE_WARN, "%s N+1: %u sequential %s %s; they cost %s, "
+		    "and one query instead saves ~%s (%u %s the median, %s)", g->warn, n1->count, label, since, cost,
 		    saving, n1->count - 1, g->times, median);
 		int64_t naive, optimized;
 		if (foreign_trace(m)) {

@@ -41,10 +41,12 @@ struct waterfall_state {
 	struct pane_list list; /* cursor: the model's selection, as last seen */
 };
 
+static int legend_rows(const struct pane *p, const struct model *m);
+
 /* Rows of spans shown at the pane's present size. */
 static size_t visible_rows(const struct pane *p, const struct model *m)
 {
-	int legend = m->view.legend ? 1 : 0;
+	int legend = legend_rows(p, m);
 	return p->h > 3 + legend ? (size_t)(p->h - 3 - legend) : 0; /* borders, the ruler, the legend */
 }
 
@@ -143,29 +145,74 @@ static void draw_ruler(WINDOW *w, const struct columns *c, int64_t from, int64_t
 	draw_text(w, "duration", c->dur);
 }
 
-/* The legend (l), on the pane's last inner row. */
-static void draw_legend(WINDOW *w, const struct pane *p)
+/* The legend (l): what the bars mean for the shown trace's kind. A lab
+ * query's bar starts with its simulated round trip; a foreign trace has no
+ * network apart, and any span not a query (its own work, its calls) is one
+ * colour. On the pane's last inner rows: an item that does not fit goes to
+ * the next row, at most LEGEND_ROWS. */
+#define LEGEND_ROWS 2
+
+struct legend_item {
+	enum draw_role role;
+	bool dim_glyph; /* the group's light shade, else a full block */
+	const char *what;
+};
+
+static size_t legend_items(const struct model *m, const struct legend_item **out)
+{
+	static const struct legend_item lab[] = {
+		{ ROLE_APP, false, "app" },           { ROLE_NET, false, "network (simulated)" },
+		{ ROLE_DB, false, "database" },       { ROLE_DIM, true, "group, placeholder" },
+		{ ROLE_WARN, false, "critical path (C)" },
+	};
+	static const struct legend_item foreign[] = {
+		{ ROLE_APP, false, "span: own work, calls" }, { ROLE_DB, false, "database incl. network" },
+		{ ROLE_DIM, true, "group, placeholder" },     { ROLE_WARN, false, "critical path (C)" },
+	};
+	bool is_foreign = m->shown && m->shown->nspans > 0 &&
+	                  (m->shown->spans[0].flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER));
+	*out = is_foreign ? foreign : lab;
+	return is_foreign ? sizeof foreign / sizeof foreign[0] : sizeof lab / sizeof lab[0];
+}
+
+/* Lays the legend out in a pane `width` wide; draws it from row y0 when w is
+ * given. Returns the rows it takes. */
+static int legend_layout(WINDOW *w, int width, int y0, const struct model *m)
 {
 	const struct glyphs *g = draw_glyphs();
-	static const struct { enum draw_role role; const char *what; } keys[] = {
-		{ ROLE_APP, "app" }, { ROLE_NET, "network" }, { ROLE_DB, "database" },
-	};
-	int y = p->h - 2, x = 2, end = p->w - 2;
-	wmove(w, y, x);
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0] && x < end; i++) {
-		wattron(w, draw_attr(keys[i].role));
-		x += draw_text(w, g->full, end - x);
-		wattroff(w, draw_attr(keys[i].role));
-		x += draw_fmt(w, end - x, " %s  ", keys[i].what);
+	const struct legend_item *items;
+	size_t n = legend_items(m, &items);
+	int x0 = 2, end = width - 2, x = x0, row = 0;
+	for (size_t i = 0; i < n; i++) {
+		int cells = 2 + draw_width(items[i].what); /* glyph, space, text */
+		if (x > x0 && x + cells > end) {
+			if (row + 1 == LEGEND_ROWS)
+				break; /* no room: the rest is left out, never cut mid-word */
+			row++;
+			x = x0;
+		}
+		if (w) {
+			const char *glyph = items[i].dim_glyph ? g->light : items[i].role == ROLE_WARN ? g->live : g->full;
+			wmove(w, y0 + row, x);
+			wattron(w, draw_attr(items[i].role));
+			draw_text(w, glyph, end - x);
+			wattroff(w, draw_attr(items[i].role));
+			draw_fmt(w, end - x - 1, " %s", items[i].what);
+		}
+		x += cells + 2;
 	}
-	wattron(w, draw_attr(ROLE_DIM));
-	x += draw_text(w, g->light, end - x);
-	wattroff(w, draw_attr(ROLE_DIM));
-	x += draw_fmt(w, end - x, " group, placeholder  ");
-	wattron(w, draw_attr(ROLE_WARN));
-	x += draw_text(w, g->live, end - x);
-	wattroff(w, draw_attr(ROLE_WARN));
-	draw_fmt(w, end - x, " critical path (C)");
+	return row + 1;
+}
+
+static int legend_rows(const struct pane *p, const struct model *m)
+{
+	return m->view.legend ? legend_layout(NULL, p->w, 0, m) : 0;
+}
+
+static void draw_legend(WINDOW *w, const struct pane *p, const struct model *m)
+{
+	int rows = legend_rows(p, m);
+	legend_layout(w, p->w, p->h - 1 - rows, m);
 }
 
 /* "⚠ missing root", "⚠ parent cycle cut", "⚠ missing parent 1a2b3c4d…"
@@ -482,7 +529,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 			wattroff(w, sel);
 	}
 	if (m->view.legend)
-		draw_legend(w, p);
+		draw_legend(w, p, m);
 	draw_in_flight(w, p, m, false);
 	wnoutrefresh(w);
 }
