@@ -223,6 +223,16 @@ static enum db_status judge(const struct verdict *v, const char *name, struct ob
 	return DB_OK;
 }
 
+/* A WAL database is obslab's only with obslab's stamp: an empty one, or
+ * another program's, is left as it is. */
+static enum db_status judge_wal(const struct verdict *v, const char *name, struct obslab_error *err)
+{
+	if (strcmp(v->stamp, META_FORMAT) != 0)
+		return fail(err, DB_FOREIGN, "%s is a SQLite database in WAL mode that obslab did not create; "
+		            "it was left untouched (pass --db with a new path)", name);
+	return judge(v, name, err);
+}
+
 /* "--db file:x.db" names x.db; a message names both when they differ. */
 static void display_name(char *buf, size_t cap, const char *arg, const struct db_guard_facts *f)
 {
@@ -246,9 +256,9 @@ static enum db_status guard_refusal(const struct db_guard_facts *f, const char *
 	case DB_GUARD_NOT_REGULAR:
 		return fail(err, DB_CANTOPEN, "%s is %s; obslab keeps its database in a regular file "
 		            "(pass --db with a file path)", name, kind_of(f->mode));
-	case DB_GUARD_WAL:
-		return fail(err, DB_FOREIGN, "%s is a SQLite database in WAL mode, which obslab never uses: "
-		            "another program's; it was left untouched (pass --db with a new path)", name);
+	case DB_GUARD_WAL: /* look() judges it instead; only a later change of mind lands here */
+		return fail(err, DB_FOREIGN, "%s is a SQLite database in WAL mode that obslab did not create; "
+		            "it was left untouched (pass --db with a new path)", name);
 	case DB_GUARD_CHANGED:
 		return fail(err, DB_CANTOPEN, "%s changed while obslab was opening it; it was left untouched", name);
 	case DB_GUARD_ERROR:
@@ -256,6 +266,23 @@ static enum db_status guard_refusal(const struct db_guard_facts *f, const char *
 	case DB_GUARD_NONE: break;
 	}
 	return DB_OK;
+}
+
+/* Opens path again through the look, read-only, a WAL database allowed:
+ * the file the first look found, or SQLITE_CANTOPEN in *rc. */
+static sqlite3 *look_live_wal(const char *path, struct db_guard_facts *f, int *rc)
+{
+	struct db_guard_facts again;
+	memset(&again, 0, sizeof again);
+	again.allow_wal = true;
+	sqlite3 *db = NULL;
+	db_guard_watch(&again);
+	*rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, db_guard_vfs(true));
+	db_guard_watch(NULL);
+	if (*rc == SQLITE_OK && (!again.seen || again.dev != f->dev || again.ino != f->ino))
+		*rc = SQLITE_CANTOPEN;
+	f->has_wal = again.has_wal;
+	return db;
 }
 
 /* Opens the file the look found, as a URI with immutable=1: read without
@@ -328,12 +355,24 @@ static enum db_status look(const char *path, struct db_wait *wait, struct db_gua
 	db_guard_watch(f);
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, vfs);
 	db_guard_watch(NULL);
+	/* A WAL database (obslab's lab while driven, or another program's) is
+	 * judged without making a -wal or -shm: through its -wal if one is
+	 * there (a connection has it open), else as a plain file, immutable. */
+	bool wal = f->refused == DB_GUARD_WAL;
+	if (wal) {
+		f->refused = DB_GUARD_NONE;
+		sqlite3_close_v2(db); /* the refused open's handle */
+		db = NULL;
+		rc = SQLITE_OK;
+		if (f->has_wal)
+			db = look_live_wal(path, f, &rc);
+	}
 	char name[PATH_MAX + 512];
 	display_name(name, sizeof name, path, f);
 	enum db_status st = guard_refusal(f, name, err);
 	if (st == DB_OK && rc != SQLITE_OK && !f->absent)
 		st = fail(err, status_of(rc), "cannot open %s: %s", name, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-	const char *opened = rc == SQLITE_OK ? sqlite3_db_filename(db, "main") : NULL;
+	const char *opened = rc == SQLITE_OK && db ? sqlite3_db_filename(db, "main") : NULL;
 	if (st == DB_OK && rc == SQLITE_OK && !f->seen && opened && *opened) /* past the guard */
 		st = fail(err, DB_CANTOPEN, "%s: SQLite opened it in a way obslab cannot check; pass --db with a path",
 		          name);
@@ -341,10 +380,16 @@ static enum db_status look(const char *path, struct db_wait *wait, struct db_gua
 	if (st == DB_OK && rc == SQLITE_OK && lock && f->seen && !f->absent)
 		st = take_lock(f, name, lock, err);
 	if (st == DB_OK && rc == SQLITE_OK) {
-		db_wait_attach(db, wait);
 		struct verdict v;
-		rc = read_verdict(db, &v);
-		if ((rc & 0xff) == SQLITE_READONLY && f->has_journal && keep) {
+		if (wal && !db) {
+			db = look_immutable(f, wait, &v, &rc);
+		} else {
+			db_wait_attach(db, wait);
+			rc = read_verdict(db, &v);
+		}
+		if (wal)
+			; /* no hot journal beside a WAL database */
+		else if ((rc & 0xff) == SQLITE_READONLY && f->has_journal && keep) {
 			st = fail(err, DB_CANTOPEN, "%s has a journal left by a writer that died: open it once with "
 			          "obslab --db to recover it, then watch it", name);
 		} else if ((rc & 0xff) == SQLITE_READONLY && f->has_journal) {
@@ -364,7 +409,16 @@ static enum db_status look(const char *path, struct db_wait *wait, struct db_gua
 		else if (rc != SQLITE_OK)
 			st = fail(err, status_of(rc), "cannot read %s: %s", name, sqlite3_errmsg(db));
 		else if (st == DB_OK)
-			st = judge(&v, name, err);
+			st = wal ? judge_wal(&v, name, err) : judge(&v, name, err);
+		if (st == DB_OK && keep && wal && !f->has_wal) { /* to watch it, a live connection */
+			sqlite3_close_v2(db);
+			db = look_live_wal(path, f, &rc);
+			if (rc != SQLITE_OK)
+				st = fail(err, status_of(rc), "cannot open %s: %s", name,
+				          db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+			else
+				db_wait_attach(db, wait);
+		}
 		if (st == DB_OK && keep && strcmp(v.stamp, META_FORMAT) != 0)
 			st = fail(err, DB_CANTOPEN, "%s holds no lab yet: nothing to watch (start one with obslab --db)", name);
 	}
@@ -414,6 +468,35 @@ static int prepare_schema(sqlite3 *db, const char *name, enum db_status *st, str
 	return rc;
 }
 
+/* A driven lab file is in WAL mode, so readers (the server's workers, a
+ * watcher) and the driver do not block each other. If SQLite cannot (a
+ * watcher holds a read lock past the wait), the lab runs in rollback mode:
+ * slower for readers, as correct. */
+static void use_wal(sqlite3 *db)
+{
+	char mode[16];
+	if (query_text(db, "PRAGMA journal_mode = WAL", NULL, mode, sizeof mode) != SQLITE_OK || strcmp(mode, "wal") != 0)
+		return;
+	/* A commit need not reach the disk before the next request runs: the
+	 * lab's data is reproducible from its seed (WAL keeps it consistent). */
+	sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+}
+
+void db_close(sqlite3 *db)
+{
+	if (!db)
+		return;
+	char mode[16];
+	if (!sqlite3_db_readonly(db, "main") && query_text(db, "PRAGMA journal_mode", NULL, mode, sizeof mode) == SQLITE_OK &&
+	    strcmp(mode, "wal") == 0) {
+		/* Back to rollback mode if no other connection is open: the file
+		 * at rest is as it always was, its -wal and -shm removed. */
+		sqlite3_busy_timeout(db, 0);
+		sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	}
+	sqlite3_close_v2(db);
+}
+
 enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **out, struct obslab_error *err)
 {
 	*out = NULL;
@@ -431,6 +514,7 @@ enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **ou
 	display_name(name, sizeof name, path, &f);
 
 	sqlite3 *db = NULL;
+	f.allow_wal = f.wal; /* judged obslab's by the look */
 	db_guard_watch(&f);
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI,
 	                         db_guard_vfs(false));
@@ -471,6 +555,8 @@ enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **ou
 		sqlite3_close_v2(db);
 		return status;
 	}
+	if (f.seen)
+		use_wal(db);
 	/* The caller's wait may not outlive this call: a plain timeout from here. */
 	sqlite3_busy_timeout(db, DB_LOCK_WAIT_MS);
 	*out = db;
@@ -499,6 +585,23 @@ enum db_status db_open_watch(const char *path, struct db_wait *wait, sqlite3 **o
 	sqlite3_busy_timeout(db, DB_LOCK_WAIT_MS);
 	*out = db;
 	return DB_OK;
+}
+
+sqlite3 *db_open_reader(const char *path, struct obslab_error *err)
+{
+	if (db_path_in_memory(path)) {
+		fail(err, DB_CANTOPEN, "%s: a reader needs the lab's database file, not one in memory", path);
+		return NULL;
+	}
+	struct db_wait wait;
+	db_wait_init(&wait, DB_LOCK_WAIT_MS * CLOCK_NS_PER_MS, NULL);
+	struct db_guard_facts f;
+	sqlite3 *db = NULL;
+	if (look(path, &wait, &f, NULL, &db, err) != DB_OK) /* read-only, judged as a watcher's */
+		return NULL;
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, DB_LOCK_WAIT_MS); /* not wait: it lives on this stack */
+	return db;
 }
 
 static uint64_t meta_u64(sqlite3 *db, const char *key)
