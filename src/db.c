@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db_guard.h"
 #include "db_lock.h"
@@ -468,10 +469,10 @@ static int prepare_schema(sqlite3 *db, const char *name, enum db_status *st, str
 	return rc;
 }
 
-/* A driven lab file is in WAL mode, so readers (the server's workers, a
- * watcher) and the driver do not block each other. If SQLite cannot (a
- * watcher holds a read lock past the wait), the lab runs in rollback mode:
- * slower for readers, as correct. */
+/* Puts db's file in WAL mode, so readers (the server's workers, a watcher)
+ * and the driver do not block each other. If SQLite cannot (another
+ * connection holds a lock past the busy timeout), the lab stays in rollback
+ * mode: readers wait for the writer, as correct. */
 static void use_wal(sqlite3 *db)
 {
 	char mode[16];
@@ -487,8 +488,11 @@ void db_close(sqlite3 *db)
 	if (!db)
 		return;
 	char mode[16];
-	if (!sqlite3_db_readonly(db, "main") && query_text(db, "PRAGMA journal_mode", NULL, mode, sizeof mode) == SQLITE_OK &&
-	    strcmp(mode, "wal") == 0) {
+	int64_t version;
+	/* A read first: another connection may have changed the mode since
+	 * this one last looked (a reader's switch to WAL). */
+	if (!sqlite3_db_readonly(db, "main") && query_int(db, "PRAGMA schema_version", &version) == SQLITE_OK &&
+	    query_text(db, "PRAGMA journal_mode", NULL, mode, sizeof mode) == SQLITE_OK && strcmp(mode, "wal") == 0) {
 		/* Back to rollback mode if no other connection is open: the file
 		 * at rest is as it always was, its -wal and -shm removed. */
 		sqlite3_busy_timeout(db, 0);
@@ -555,8 +559,6 @@ enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **ou
 		sqlite3_close_v2(db);
 		return status;
 	}
-	if (f.seen)
-		use_wal(db);
 	/* The caller's wait may not outlive this call: a plain timeout from here. */
 	sqlite3_busy_timeout(db, DB_LOCK_WAIT_MS);
 	*out = db;
@@ -587,6 +589,27 @@ enum db_status db_open_watch(const char *path, struct db_wait *wait, sqlite3 **o
 	return DB_OK;
 }
 
+/* The lab this process drives (it holds the driver's lock on the file f
+ * names) goes to WAL mode for its readers, through a connection of its own
+ * for the moment it takes: the driver's own notices at its next statement. */
+static void driven_lab_to_wal(const char *path, const struct db_guard_facts *f)
+{
+	struct db_lock_holder holder;
+	if (!f->seen || f->absent || !db_lock_find_holder(f->dev, f->ino, &holder) || holder.pid != getpid())
+		return;
+	struct db_guard_facts use = *f;
+	use.allow_wal = true;
+	sqlite3 *w = NULL;
+	db_guard_watch(&use);
+	int rc = sqlite3_open_v2(path, &w, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, db_guard_vfs(false));
+	db_guard_watch(NULL);
+	if (rc == SQLITE_OK && use.refused == DB_GUARD_NONE) {
+		sqlite3_busy_timeout(w, DB_LOCK_WAIT_MS);
+		use_wal(w);
+	}
+	sqlite3_close_v2(w); /* not the last connection: the -wal stays */
+}
+
 sqlite3 *db_open_reader(const char *path, struct obslab_error *err)
 {
 	if (db_path_in_memory(path)) {
@@ -599,6 +622,9 @@ sqlite3 *db_open_reader(const char *path, struct obslab_error *err)
 	sqlite3 *db = NULL;
 	if (look(path, &wait, &f, NULL, &db, err) != DB_OK) /* read-only, judged as a watcher's */
 		return NULL;
+	char mode[16];
+	if (query_text(db, "PRAGMA journal_mode", NULL, mode, sizeof mode) == SQLITE_OK && strcmp(mode, "wal") != 0)
+		driven_lab_to_wal(path, &f);
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, DB_LOCK_WAIT_MS); /* not wait: it lives on this stack */
 	return db;

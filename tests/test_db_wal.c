@@ -1,5 +1,6 @@
-/* db in WAL mode (issue 15): a driven lab file is in WAL mode and back in
- * rollback mode after a clean close, its -wal and -shm gone; readers for the
+/* db in WAL mode (issue 15): a driven lab file goes to WAL mode when its
+ * first reader opens, and is back in rollback mode after a clean close, its
+ * -wal and -shm gone; readers for the
  * server's workers (db_open_reader) read while the driver writes without
  * SQLITE_BUSY, through the VFS that gives sqltrace its stamps; what is not
  * obslab's is refused by readers as by the driver; a lab left in WAL mode is
@@ -65,9 +66,18 @@ static void wal_while_driven_clean_after(void **state)
 	fixture_path(path, sizeof path, "driven.db");
 	sqlite3 *db = drive(path, 20);
 	journal_mode(db, mode, sizeof mode);
+	assert_string_equal(mode, "delete"); /* no reader: as it always was */
+	struct obslab_error err;
+	sqlite3 *reader = db_open_reader(path, &err);
+	if (!reader)
+		fail_msg("db_open_reader: %s", err.msg);
+	assert_int_equal(fixture_scalar(reader, "SELECT count(*) FROM users"), 20);
+	assert_int_equal(fixture_scalar(db, "SELECT count(*) FROM users"), 20);
+	journal_mode(db, mode, sizeof mode); /* the driver's connection too, from its next statement */
 	assert_string_equal(mode, "wal");
 	assert_true(beside(path, "-wal"));
 	assert_true(beside(path, "-shm"));
+	db_close(reader);
 	db_close(db);
 	assert_false(beside(path, "-wal")); /* SQLite removed them */
 	assert_false(beside(path, "-shm"));
@@ -93,6 +103,7 @@ static void a_lab_left_in_wal_mode_is_still_obslabs(void **state)
 	struct obslab_error err;
 	sqlite3 *reader = db_open_reader(path, &err);
 	assert_non_null(reader);
+	assert_int_equal(fixture_scalar(reader, "SELECT count(*) FROM users"), 20);
 	db_close(db); /* the reader is open: it stays in WAL mode */
 	mode_at_rest(path, mode, sizeof mode);
 	assert_string_equal(mode, "wal");
@@ -109,10 +120,12 @@ static void a_lab_left_in_wal_mode_is_still_obslabs(void **state)
 	assert_false(beside(path, "-wal"));
 	assert_false(beside(path, "-shm"));
 
-	/* Left in WAL mode without its -wal (a plain close): judged as a plain
-	 * file, then driven. */
-	db = drive(path, 30);
-	sqlite3_close_v2(db);
+	/* Left in WAL mode without its -wal (as another program's close leaves
+	 * it): judged as a plain file, then driven. */
+	sqlite3 *plain;
+	assert_int_equal(sqlite3_open(path, &plain), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(plain, "PRAGMA journal_mode = WAL", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(plain), SQLITE_OK);
 	mode_at_rest(path, mode, sizeof mode);
 	assert_string_equal(mode, "wal");
 	assert_false(beside(path, "-wal"));

@@ -15,12 +15,14 @@
  * anything not a regular file (devices, FIFOs, directories), and a URI that
  * picks its own VFS.
  *
- * WAL: a driven lab file is in WAL mode, so read-only connections (the
- * server's workers, db_open_reader; a watcher) and the driver do not block
- * each other; its -wal and -shm lie beside it while it is open. db_close
+ * WAL: a lab file this process drives goes to WAL mode when the first
+ * reader is opened on it (db_open_reader: obslab serve's workers), so the
+ * readers and the driver do not block each other; its -wal and -shm lie
+ * beside it meanwhile. Without readers it stays in rollback mode, where
+ * other programs' locks are waited out as before. db_close of the driver
  * puts it back in rollback mode when no other connection has it open (the
  * file at rest as before, -wal and -shm removed by SQLite); if one has, it
- * stays in WAL mode, which obslab opens as its own. Every connection db.c
+ * stays in WAL mode, which obslab opens as its own (driven or watched). Every connection db.c
  * opens goes through its VFS, whose clock gives sqltrace its stamps.
  *
  * One obslab drives a lab database at a time: db_open takes an exclusive
@@ -124,7 +126,8 @@ enum db_status db_open_watch(const char *path, struct db_wait *wait, sqlite3 **o
 /* A read-only connection for one server worker to a lab database this
  * process drives (opened with db_open*): judged as a watcher's (refused if
  * not obslab's, or not seeded), never seeds, never locks; through the lab's
- * VFS, so sqltrace stamps its statements as the driver's. A plain
+ * VFS, so sqltrace stamps its statements as the driver's. The first puts
+ * the driven lab in WAL mode (waiting out the driver's statement). A plain
  * DB_LOCK_WAIT_MS busy timeout. NULL with err set on refusal, and for a
  * database in memory (a reader needs a file). Close with db_close. */
 sqlite3 *db_open_reader(const char *path, struct obslab_error *err);
