@@ -101,67 +101,6 @@ static int meta_set(sqlite3 *db, const char *key, const char *value)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* ---- waiting for another connection's lock ----------------------------- */
-
-void db_wait_init(struct db_wait *w, int64_t limit_ns, const _Atomic bool *stop)
-{
-	memset(w, 0, sizeof *w);
-	w->limit_ns = limit_ns;
-	w->stop = stop;
-	atomic_init(&w->since_ns, 0);
-}
-
-int64_t db_wait_limit_ns(int64_t ms)
-{
-	return ms < 0 ? DB_WAIT_FOREVER : (ms ? ms : DB_LOCK_WAIT_MS) * CLOCK_NS_PER_MS;
-}
-
-/* SQLite's busy handler: called while another connection holds the lock
- * this one needs; 1 tries again, 0 gives up (the statement then fails with
- * SQLITE_BUSY). */
-static int on_busy(void *arg, int count)
-{
-	struct db_wait *w = arg;
-	int64_t now = clock_now_ns();
-	int64_t since = atomic_load(&w->since_ns);
-	if (since == 0) {
-		since = now;
-		atomic_store(&w->since_ns, now);
-		if (w->on_begin)
-			w->on_begin(w->ctx);
-	}
-	if (w->stop && atomic_load(w->stop))
-		return 0;
-	if (w->limit_ns != DB_WAIT_FOREVER && now - since >= w->limit_ns) {
-		w->gave_up = true;
-		return 0;
-	}
-	/* Short naps first, then a few a second: resumes soon after the lock goes. */
-	struct timespec nap = { 0, (count < 20 ? 5 : 40) * CLOCK_NS_PER_MS };
-	nanosleep(&nap, NULL);
-	return 1;
-}
-
-void db_wait_attach(sqlite3 *db, struct db_wait *w)
-{
-	sqlite3_busy_handler(db, on_busy, w);
-}
-
-int64_t db_wait_since(const struct db_wait *w)
-{
-	return atomic_load(&w->since_ns);
-}
-
-bool db_wait_end(struct db_wait *w, int64_t *waited_ns)
-{
-	int64_t since = atomic_load(&w->since_ns);
-	if (since == 0)
-		return false;
-	atomic_store(&w->since_ns, 0);
-	*waited_ns = clock_now_ns() - since;
-	return true;
-}
-
 /* ---- what is obslab's ---------------------------------------------------- */
 
 /* What a database holds, as far as ownership goes. */
@@ -224,16 +163,6 @@ static enum db_status judge(const struct verdict *v, const char *name, struct ob
 	return DB_OK;
 }
 
-/* A WAL database is obslab's only with obslab's stamp: an empty one, or
- * another program's, is left as it is. */
-static enum db_status judge_wal(const struct verdict *v, const char *name, struct obslab_error *err)
-{
-	if (strcmp(v->stamp, META_FORMAT) != 0)
-		return fail(err, DB_FOREIGN, "%s is a SQLite database in WAL mode that obslab did not create; "
-		            "it was left untouched (pass --db with a new path)", name);
-	return judge(v, name, err);
-}
-
 /* "--db file:x.db" names x.db; a message names both when they differ. */
 static void display_name(char *buf, size_t cap, const char *arg, const struct db_guard_facts *f)
 {
@@ -257,7 +186,7 @@ static enum db_status guard_refusal(const struct db_guard_facts *f, const char *
 	case DB_GUARD_NOT_REGULAR:
 		return fail(err, DB_CANTOPEN, "%s is %s; obslab keeps its database in a regular file "
 		            "(pass --db with a file path)", name, kind_of(f->mode));
-	case DB_GUARD_WAL: /* look() judges it instead; only a later change of mind lands here */
+	case DB_GUARD_WAL:
 		return fail(err, DB_FOREIGN, "%s is a SQLite database in WAL mode that obslab did not create; "
 		            "it was left untouched (pass --db with a new path)", name);
 	case DB_GUARD_CHANGED:
@@ -269,16 +198,16 @@ static enum db_status guard_refusal(const struct db_guard_facts *f, const char *
 	return DB_OK;
 }
 
-/* Opens path again through the look, read-only, a WAL database allowed:
- * the file the first look found, or SQLITE_CANTOPEN in *rc. */
-static sqlite3 *look_live_wal(const char *path, struct db_guard_facts *f, int *rc)
+/* Opens arg again through the look, read-only (a WAL database allowed or
+ * not): the file the first look found, or SQLITE_CANTOPEN in *rc. */
+static sqlite3 *look_again(const char *arg, bool allow_wal, struct db_guard_facts *f, int *rc)
 {
 	struct db_guard_facts again;
 	memset(&again, 0, sizeof again);
-	again.allow_wal = true;
+	again.allow_wal = allow_wal;
 	sqlite3 *db = NULL;
 	db_guard_watch(&again);
-	*rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, db_guard_vfs(true));
+	*rc = sqlite3_open_v2(arg, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, db_guard_vfs(true));
 	db_guard_watch(NULL);
 	if (*rc == SQLITE_OK && (!again.seen || again.dev != f->dev || again.ino != f->ino))
 		*rc = SQLITE_CANTOPEN;
@@ -288,7 +217,7 @@ static sqlite3 *look_live_wal(const char *path, struct db_guard_facts *f, int *r
 
 /* Opens the file the look found, as a URI with immutable=1: read without
  * locks or the journal. The same file, or SQLITE_CANTOPEN in *rc. */
-static sqlite3 *look_immutable(const struct db_guard_facts *f, struct db_wait *wait, struct verdict *v, int *rc)
+static sqlite3 *look_immutable(struct db_guard_facts *f, struct db_wait *wait, struct verdict *v, int *rc)
 {
 	char uri[3 * PATH_MAX + 32] = "file:";
 	size_t n = strlen(uri);
@@ -300,14 +229,7 @@ static sqlite3 *look_immutable(const struct db_guard_facts *f, struct db_wait *w
 			n += (size_t)snprintf(uri + n, sizeof uri - n, "%%%02X", *p);
 	}
 	snprintf(uri + n, sizeof uri - n, "?immutable=1");
-	struct db_guard_facts again;
-	memset(&again, 0, sizeof again);
-	sqlite3 *db = NULL;
-	db_guard_watch(&again);
-	*rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, db_guard_vfs(true));
-	db_guard_watch(NULL);
-	if (*rc == SQLITE_OK && (!again.seen || again.dev != f->dev || again.ino != f->ino))
-		*rc = SQLITE_CANTOPEN;
+	sqlite3 *db = look_again(uri, false, f, rc);
 	if (*rc == SQLITE_OK) {
 		db_wait_attach(db, wait);
 		*rc = read_verdict(db, v);
@@ -366,7 +288,7 @@ static enum db_status look(const char *path, struct db_wait *wait, struct db_gua
 		db = NULL;
 		rc = SQLITE_OK;
 		if (f->has_wal)
-			db = look_live_wal(path, f, &rc);
+			db = look_again(path, true, f, &rc);
 	}
 	char name[PATH_MAX + 512];
 	display_name(name, sizeof name, path, f);
@@ -382,7 +304,8 @@ static enum db_status look(const char *path, struct db_wait *wait, struct db_gua
 		st = take_lock(f, name, lock, err);
 	if (st == DB_OK && rc == SQLITE_OK) {
 		struct verdict v;
-		if (wal && !db) {
+		bool plain = wal && !db; /* read as a plain file */
+		if (plain) {
 			db = look_immutable(f, wait, &v, &rc);
 		} else {
 			db_wait_attach(db, wait);
@@ -409,11 +332,14 @@ static enum db_status look(const char *path, struct db_wait *wait, struct db_gua
 			          sqlite3_errmsg(db));
 		else if (rc != SQLITE_OK)
 			st = fail(err, status_of(rc), "cannot read %s: %s", name, sqlite3_errmsg(db));
-		else if (st == DB_OK)
-			st = wal ? judge_wal(&v, name, err) : judge(&v, name, err);
-		if (st == DB_OK && keep && wal && !f->has_wal) { /* to watch it, a live connection */
+		else if (st == DB_OK && wal && strcmp(v.stamp, META_FORMAT) != 0) {
+			f->refused = DB_GUARD_WAL; /* without obslab's stamp (empty too): someone else's */
+			st = guard_refusal(f, name, err);
+		} else if (st == DB_OK)
+			st = judge(&v, name, err);
+		if (st == DB_OK && keep && plain) { /* to watch it, a live connection */
 			sqlite3_close_v2(db);
-			db = look_live_wal(path, f, &rc);
+			db = look_again(path, true, f, &rc);
 			if (rc != SQLITE_OK)
 				st = fail(err, status_of(rc), "cannot open %s: %s", name,
 				          db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -488,13 +414,10 @@ void db_close(sqlite3 *db)
 	if (!db)
 		return;
 	char mode[16];
-	int64_t version;
-	/* A read first: another connection may have changed the mode since
-	 * this one last looked (a reader's switch to WAL). */
+	int64_t version; /* read first: a reader may have switched the mode since this one looked */
 	if (!sqlite3_db_readonly(db, "main") && query_int(db, "PRAGMA schema_version", &version) == SQLITE_OK &&
 	    query_text(db, "PRAGMA journal_mode", NULL, mode, sizeof mode) == SQLITE_OK && strcmp(mode, "wal") == 0) {
-		/* Back to rollback mode if no other connection is open: the file
-		 * at rest is as it always was, its -wal and -shm removed. */
+		/* Back to rollback mode if no other connection is open, -wal and -shm removed. */
 		sqlite3_busy_timeout(db, 0);
 		sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
 	}
