@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db_guard.h"
 #include "db_lock.h"
@@ -100,67 +101,6 @@ static int meta_set(sqlite3 *db, const char *key, const char *value)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* ---- waiting for another connection's lock ----------------------------- */
-
-void db_wait_init(struct db_wait *w, int64_t limit_ns, const _Atomic bool *stop)
-{
-	memset(w, 0, sizeof *w);
-	w->limit_ns = limit_ns;
-	w->stop = stop;
-	atomic_init(&w->since_ns, 0);
-}
-
-int64_t db_wait_limit_ns(int64_t ms)
-{
-	return ms < 0 ? DB_WAIT_FOREVER : (ms ? ms : DB_LOCK_WAIT_MS) * CLOCK_NS_PER_MS;
-}
-
-/* SQLite's busy handler: called while another connection holds the lock
- * this one needs; 1 tries again, 0 gives up (the statement then fails with
- * SQLITE_BUSY). */
-static int on_busy(void *arg, int count)
-{
-	struct db_wait *w = arg;
-	int64_t now = clock_now_ns();
-	int64_t since = atomic_load(&w->since_ns);
-	if (since == 0) {
-		since = now;
-		atomic_store(&w->since_ns, now);
-		if (w->on_begin)
-			w->on_begin(w->ctx);
-	}
-	if (w->stop && atomic_load(w->stop))
-		return 0;
-	if (w->limit_ns != DB_WAIT_FOREVER && now - since >= w->limit_ns) {
-		w->gave_up = true;
-		return 0;
-	}
-	/* Short naps first, then a few a second: resumes soon after the lock goes. */
-	struct timespec nap = { 0, (count < 20 ? 5 : 40) * CLOCK_NS_PER_MS };
-	nanosleep(&nap, NULL);
-	return 1;
-}
-
-void db_wait_attach(sqlite3 *db, struct db_wait *w)
-{
-	sqlite3_busy_handler(db, on_busy, w);
-}
-
-int64_t db_wait_since(const struct db_wait *w)
-{
-	return atomic_load(&w->since_ns);
-}
-
-bool db_wait_end(struct db_wait *w, int64_t *waited_ns)
-{
-	int64_t since = atomic_load(&w->since_ns);
-	if (since == 0)
-		return false;
-	atomic_store(&w->since_ns, 0);
-	*waited_ns = clock_now_ns() - since;
-	return true;
-}
-
 /* ---- what is obslab's ---------------------------------------------------- */
 
 /* What a database holds, as far as ownership goes. */
@@ -247,8 +187,8 @@ static enum db_status guard_refusal(const struct db_guard_facts *f, const char *
 		return fail(err, DB_CANTOPEN, "%s is %s; obslab keeps its database in a regular file "
 		            "(pass --db with a file path)", name, kind_of(f->mode));
 	case DB_GUARD_WAL:
-		return fail(err, DB_FOREIGN, "%s is a SQLite database in WAL mode, which obslab never uses: "
-		            "another program's; it was left untouched (pass --db with a new path)", name);
+		return fail(err, DB_FOREIGN, "%s is a SQLite database in WAL mode that obslab did not create; "
+		            "it was left untouched (pass --db with a new path)", name);
 	case DB_GUARD_CHANGED:
 		return fail(err, DB_CANTOPEN, "%s changed while obslab was opening it; it was left untouched", name);
 	case DB_GUARD_ERROR:
@@ -258,9 +198,26 @@ static enum db_status guard_refusal(const struct db_guard_facts *f, const char *
 	return DB_OK;
 }
 
+/* Opens arg again through the look, read-only (a WAL database allowed or
+ * not): the file the first look found, or SQLITE_CANTOPEN in *rc. */
+static sqlite3 *look_again(const char *arg, bool allow_wal, struct db_guard_facts *f, int *rc)
+{
+	struct db_guard_facts again;
+	memset(&again, 0, sizeof again);
+	again.allow_wal = allow_wal;
+	sqlite3 *db = NULL;
+	db_guard_watch(&again);
+	*rc = sqlite3_open_v2(arg, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, db_guard_vfs(true));
+	db_guard_watch(NULL);
+	if (*rc == SQLITE_OK && (!again.seen || again.dev != f->dev || again.ino != f->ino))
+		*rc = SQLITE_CANTOPEN;
+	f->has_wal = again.has_wal;
+	return db;
+}
+
 /* Opens the file the look found, as a URI with immutable=1: read without
  * locks or the journal. The same file, or SQLITE_CANTOPEN in *rc. */
-static sqlite3 *look_immutable(const struct db_guard_facts *f, struct db_wait *wait, struct verdict *v, int *rc)
+static sqlite3 *look_immutable(struct db_guard_facts *f, struct db_wait *wait, struct verdict *v, int *rc)
 {
 	char uri[3 * PATH_MAX + 32] = "file:";
 	size_t n = strlen(uri);
@@ -272,14 +229,7 @@ static sqlite3 *look_immutable(const struct db_guard_facts *f, struct db_wait *w
 			n += (size_t)snprintf(uri + n, sizeof uri - n, "%%%02X", *p);
 	}
 	snprintf(uri + n, sizeof uri - n, "?immutable=1");
-	struct db_guard_facts again;
-	memset(&again, 0, sizeof again);
-	sqlite3 *db = NULL;
-	db_guard_watch(&again);
-	*rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, db_guard_vfs(true));
-	db_guard_watch(NULL);
-	if (*rc == SQLITE_OK && (!again.seen || again.dev != f->dev || again.ino != f->ino))
-		*rc = SQLITE_CANTOPEN;
+	sqlite3 *db = look_again(uri, false, f, rc);
 	if (*rc == SQLITE_OK) {
 		db_wait_attach(db, wait);
 		*rc = read_verdict(db, v);
@@ -328,12 +278,24 @@ static enum db_status look(const char *path, struct db_wait *wait, struct db_gua
 	db_guard_watch(f);
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, vfs);
 	db_guard_watch(NULL);
+	/* A WAL database (obslab's lab while driven, or another program's) is
+	 * judged without making a -wal or -shm: through its -wal if one is
+	 * there (a connection has it open), else as a plain file, immutable. */
+	bool wal = f->refused == DB_GUARD_WAL;
+	if (wal) {
+		f->refused = DB_GUARD_NONE;
+		sqlite3_close_v2(db); /* the refused open's handle */
+		db = NULL;
+		rc = SQLITE_OK;
+		if (f->has_wal)
+			db = look_again(path, true, f, &rc);
+	}
 	char name[PATH_MAX + 512];
 	display_name(name, sizeof name, path, f);
 	enum db_status st = guard_refusal(f, name, err);
 	if (st == DB_OK && rc != SQLITE_OK && !f->absent)
 		st = fail(err, status_of(rc), "cannot open %s: %s", name, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-	const char *opened = rc == SQLITE_OK ? sqlite3_db_filename(db, "main") : NULL;
+	const char *opened = rc == SQLITE_OK && db ? sqlite3_db_filename(db, "main") : NULL;
 	if (st == DB_OK && rc == SQLITE_OK && !f->seen && opened && *opened) /* past the guard */
 		st = fail(err, DB_CANTOPEN, "%s: SQLite opened it in a way obslab cannot check; pass --db with a path",
 		          name);
@@ -341,10 +303,17 @@ static enum db_status look(const char *path, struct db_wait *wait, struct db_gua
 	if (st == DB_OK && rc == SQLITE_OK && lock && f->seen && !f->absent)
 		st = take_lock(f, name, lock, err);
 	if (st == DB_OK && rc == SQLITE_OK) {
-		db_wait_attach(db, wait);
 		struct verdict v;
-		rc = read_verdict(db, &v);
-		if ((rc & 0xff) == SQLITE_READONLY && f->has_journal && keep) {
+		bool plain = wal && !db; /* read as a plain file */
+		if (plain) {
+			db = look_immutable(f, wait, &v, &rc);
+		} else {
+			db_wait_attach(db, wait);
+			rc = read_verdict(db, &v);
+		}
+		if (wal)
+			; /* no hot journal beside a WAL database */
+		else if ((rc & 0xff) == SQLITE_READONLY && f->has_journal && keep) {
 			st = fail(err, DB_CANTOPEN, "%s has a journal left by a writer that died: open it once with "
 			          "obslab --db to recover it, then watch it", name);
 		} else if ((rc & 0xff) == SQLITE_READONLY && f->has_journal) {
@@ -363,8 +332,20 @@ static enum db_status look(const char *path, struct db_wait *wait, struct db_gua
 			          sqlite3_errmsg(db));
 		else if (rc != SQLITE_OK)
 			st = fail(err, status_of(rc), "cannot read %s: %s", name, sqlite3_errmsg(db));
-		else if (st == DB_OK)
+		else if (st == DB_OK && wal && strcmp(v.stamp, META_FORMAT) != 0) {
+			f->refused = DB_GUARD_WAL; /* without obslab's stamp (empty too): someone else's */
+			st = guard_refusal(f, name, err);
+		} else if (st == DB_OK)
 			st = judge(&v, name, err);
+		if (st == DB_OK && keep && plain) { /* to watch it, a live connection */
+			sqlite3_close_v2(db);
+			db = look_again(path, true, f, &rc);
+			if (rc != SQLITE_OK)
+				st = fail(err, status_of(rc), "cannot open %s: %s", name,
+				          db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+			else
+				db_wait_attach(db, wait);
+		}
 		if (st == DB_OK && keep && strcmp(v.stamp, META_FORMAT) != 0)
 			st = fail(err, DB_CANTOPEN, "%s holds no lab yet: nothing to watch (start one with obslab --db)", name);
 	}
@@ -414,6 +395,35 @@ static int prepare_schema(sqlite3 *db, const char *name, enum db_status *st, str
 	return rc;
 }
 
+/* Puts db's file in WAL mode, so readers (the server's workers, a watcher)
+ * and the driver do not block each other. If SQLite cannot (another
+ * connection holds a lock past the busy timeout), the lab stays in rollback
+ * mode: readers wait for the writer, as correct. */
+static void use_wal(sqlite3 *db)
+{
+	char mode[16];
+	if (query_text(db, "PRAGMA journal_mode = WAL", NULL, mode, sizeof mode) != SQLITE_OK || strcmp(mode, "wal") != 0)
+		return;
+	/* A commit need not reach the disk before the next request runs: the
+	 * lab's data is reproducible from its seed (WAL keeps it consistent). */
+	sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+}
+
+void db_close(sqlite3 *db)
+{
+	if (!db)
+		return;
+	char mode[16];
+	int64_t version; /* read first: a reader may have switched the mode since this one looked */
+	if (!sqlite3_db_readonly(db, "main") && query_int(db, "PRAGMA schema_version", &version) == SQLITE_OK &&
+	    query_text(db, "PRAGMA journal_mode", NULL, mode, sizeof mode) == SQLITE_OK && strcmp(mode, "wal") == 0) {
+		/* Back to rollback mode if no other connection is open, -wal and -shm removed. */
+		sqlite3_busy_timeout(db, 0);
+		sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	}
+	sqlite3_close_v2(db);
+}
+
 enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **out, struct obslab_error *err)
 {
 	*out = NULL;
@@ -431,6 +441,7 @@ enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **ou
 	display_name(name, sizeof name, path, &f);
 
 	sqlite3 *db = NULL;
+	f.allow_wal = f.wal; /* judged obslab's by the look */
 	db_guard_watch(&f);
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI,
 	                         db_guard_vfs(false));
@@ -499,6 +510,47 @@ enum db_status db_open_watch(const char *path, struct db_wait *wait, sqlite3 **o
 	sqlite3_busy_timeout(db, DB_LOCK_WAIT_MS);
 	*out = db;
 	return DB_OK;
+}
+
+/* The lab this process drives (it holds the driver's lock on the file f
+ * names) goes to WAL mode for its readers, through a connection of its own
+ * for the moment it takes: the driver's own notices at its next statement. */
+static void driven_lab_to_wal(const char *path, const struct db_guard_facts *f)
+{
+	struct db_lock_holder holder;
+	if (!f->seen || f->absent || !db_lock_find_holder(f->dev, f->ino, &holder) || holder.pid != getpid())
+		return;
+	struct db_guard_facts use = *f;
+	use.allow_wal = true;
+	sqlite3 *w = NULL;
+	db_guard_watch(&use);
+	int rc = sqlite3_open_v2(path, &w, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, db_guard_vfs(false));
+	db_guard_watch(NULL);
+	if (rc == SQLITE_OK && use.refused == DB_GUARD_NONE) {
+		sqlite3_busy_timeout(w, DB_LOCK_WAIT_MS);
+		use_wal(w);
+	}
+	sqlite3_close_v2(w); /* not the last connection: the -wal stays */
+}
+
+sqlite3 *db_open_reader(const char *path, struct obslab_error *err)
+{
+	if (db_path_in_memory(path)) {
+		fail(err, DB_CANTOPEN, "%s: a reader needs the lab's database file, not one in memory", path);
+		return NULL;
+	}
+	struct db_wait wait;
+	db_wait_init(&wait, DB_LOCK_WAIT_MS * CLOCK_NS_PER_MS, NULL);
+	struct db_guard_facts f;
+	sqlite3 *db = NULL;
+	if (look(path, &wait, &f, NULL, &db, err) != DB_OK) /* read-only, judged as a watcher's */
+		return NULL;
+	char mode[16];
+	if (query_text(db, "PRAGMA journal_mode", NULL, mode, sizeof mode) == SQLITE_OK && strcmp(mode, "wal") != 0)
+		driven_lab_to_wal(path, &f);
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, DB_LOCK_WAIT_MS); /* not wait: it lives on this stack */
+	return db;
 }
 
 static uint64_t meta_u64(sqlite3 *db, const char *key)

@@ -93,8 +93,15 @@ static int guard_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, in
 			return refuse(file, f, DB_GUARD_NOT_REGULAR, 0);
 		if (!look && f && f->seen && (f->absent || f->dev != st.st_dev || f->ino != st.st_ino))
 			return refuse(file, f, DB_GUARD_CHANGED, 0);
-		if (exists(sqlite3_filename_wal(name)) || wal_header(name, &st))
-			return refuse(file, f, DB_GUARD_WAL, 0);
+		bool has_wal = exists(sqlite3_filename_wal(name));
+		if (has_wal || wal_header(name, &st)) {
+			if (f) {
+				f->wal = true;
+				f->has_wal = has_wal;
+			}
+			if (!(f && f->allow_wal) && !sqlite3_uri_boolean(name, "immutable", 0))
+				return refuse(file, f, DB_GUARD_WAL, 0);
+		}
 		if (f && look)
 			f->has_journal = exists(sqlite3_filename_journal(name));
 	}

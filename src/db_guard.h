@@ -12,6 +12,9 @@
  *         file read-only, whatever flags or URI mode were asked for.
  *   use:  refuses a non-regular file, and a file that is not the one the
  *         look saw (another inode, or one that appeared meanwhile).
+ * Both refuse a WAL database (DB_GUARD_WAL: nothing opened, no -wal or -shm
+ * made) unless the open is immutable=1 (read as a plain file) or the facts
+ * say allow_wal: db.c allows it once it has judged the file obslab's.
  * The facts go to the calling thread's current db_guard_facts (set with
  * db_guard_watch); the guard keeps no other state. Journals and temporary
  * files pass straight through.
@@ -42,6 +45,9 @@ struct db_guard_facts {
 	ino_t ino;
 	int64_t size;
 	bool has_journal; /* a -journal beside it */
+	bool wal;         /* in WAL mode (its header), or a -wal beside it */
+	bool has_wal;     /* a -wal beside it: a connection has it open, or had */
+	bool allow_wal;   /* set by the caller: open a WAL database */
 	char path[PATH_MAX]; /* the path SQLite resolved */
 };
 

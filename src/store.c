@@ -1,12 +1,15 @@
 /*
- * store — the consumer side: span records from the ring grouped by trace,
- * completed when the root arrives (sorted by start), kept in a circular
- * buffer bounded by traces and by spans, the oldest evicted first.
+ * store — the consumer side: span records from the producers' rings grouped
+ * by trace (one pending trace per producer), completed when the root arrives
+ * (sorted by start), kept in a circular buffer bounded by traces and by
+ * spans, the oldest evicted first; served requests' HTTP infos joined to
+ * their traces by trace id.
  */
 #include "obslab/store.h"
 
 #include <assert.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,16 +19,34 @@
 
 #define DRAIN_BATCH 1024
 
+/* One producer's trace being assembled. */
+struct pending {
+	struct span_record *spans;
+	size_t n, cap;
+	uint32_t seq;
+	uint64_t orphaned;
+};
+
+/* An HTTP info waiting for its trace. */
+struct http_wait {
+	struct http_info *info;
+	uint8_t trace_id[SPAN_TRACE_ID_LEN];
+};
+
 struct store {
 	struct store_limits limits;
 	struct trace *traces; /* circular: first .. first + count */
 	size_t first, count;
 	size_t spans_held;
 
-	/* The trace being assembled. */
-	struct span_record *pending;
-	size_t npending, pending_cap;
-	uint32_t pending_seq;
+	struct pending pending[STORE_MAX_PRODUCERS];
+
+	/* HTTP infos: owned per slot of traces (t->http is its const view), and
+	 * those waiting, circular: http_first .. http_first + nhttp_wait. */
+	struct http_info **http_owned;
+	struct http_wait http_wait[STORE_HTTP_PENDING_MAX];
+	size_t http_first, nhttp_wait;
+	uint64_t http_unmatched;
 
 	uint64_t completed, received, orphaned, evicted;
 	store_observer_fn *observer;
@@ -46,6 +67,7 @@ struct store *store_create(struct store_limits limits)
 	struct store *s = xcalloc(1, sizeof *s);
 	s->traces = xcalloc(limits.max_traces, sizeof *s->traces);
 	s->borrowed = xcalloc(limits.max_traces, sizeof *s->borrowed);
+	s->http_owned = xcalloc(limits.max_traces, sizeof *s->http_owned);
 	s->limits = limits;
 	return s;
 }
@@ -58,13 +80,18 @@ void store_destroy(struct store *s)
 		size_t slot = (s->first + i) % s->limits.max_traces;
 		if (!s->borrowed[slot])
 			free(s->traces[slot].spans);
+		free(s->http_owned[slot]);
 	}
+	for (size_t i = 0; i < s->nhttp_wait; i++)
+		free(s->http_wait[(s->http_first + i) % STORE_HTTP_PENDING_MAX].info);
 	for (size_t i = 0; i < s->nblocks; i++)
 		free(s->blocks[i]);
 	free(s->blocks);
 	free(s->borrowed);
+	free(s->http_owned);
 	free(s->traces);
-	free(s->pending);
+	for (size_t p = 0; p < STORE_MAX_PRODUCERS; p++)
+		free(s->pending[p].spans);
 	free(s);
 }
 
@@ -77,6 +104,8 @@ static void evict_oldest(struct store *s)
 	if (!s->borrowed[s->first])
 		free(t->spans);
 	s->borrowed[s->first] = false;
+	free(s->http_owned[s->first]);
+	s->http_owned[s->first] = NULL;
 	memset(t, 0, sizeof *t);
 	s->first = (s->first + 1) % s->limits.max_traces;
 	s->count--;
@@ -130,6 +159,26 @@ static void sort_by_start(struct span_record *v, size_t n)
 	}
 }
 
+/* The waiting HTTP info for the trace in slot, if any: the oldest waiting
+ * with its id joins it. */
+static void http_join_waiting(struct store *s, size_t slot)
+{
+	struct trace *t = &s->traces[slot];
+	for (size_t i = 0; i < s->nhttp_wait; i++) {
+		size_t w = (s->http_first + i) % STORE_HTTP_PENDING_MAX;
+		if (memcmp(s->http_wait[w].trace_id, t->trace_id, SPAN_TRACE_ID_LEN) != 0)
+			continue;
+		s->http_owned[slot] = s->http_wait[w].info;
+		t->http = s->http_owned[slot];
+		/* Close the gap: the later waiting ones move up by one. */
+		for (size_t k = i; k + 1 < s->nhttp_wait; k++)
+			s->http_wait[(s->http_first + k) % STORE_HTTP_PENDING_MAX] =
+			    s->http_wait[(s->http_first + k + 1) % STORE_HTTP_PENDING_MAX];
+		s->nhttp_wait--;
+		return;
+	}
+}
+
 /* spans[0..n), a trace's, root last, become a kept trace (borrowed: they
  * lie in an adopted block). */
 static void install(struct store *s, struct span_record *spans, size_t n, bool borrowed)
@@ -175,19 +224,20 @@ static void install(struct store *s, struct span_record *spans, size_t n, bool b
 		memcpy(t->trace_id, t->spans[0].u.root.trace_id, SPAN_TRACE_ID_LEN);
 	}
 	s->spans_held += t->nspans;
+	http_join_waiting(s, slot);
 	if (s->observer)
 		s->observer(s->observer_ctx, t);
 }
 
-/* The root has arrived: the pending spans become a trace. */
-static void complete(struct store *s)
+/* The root has arrived: the producer's pending spans become a trace. */
+static void complete(struct store *s, struct pending *p)
 {
 	/* The pending buffer becomes the trace's (trimmed to size: realloc
 	 * shrinks in place), and a new one of the same size takes its place. */
-	size_t n = s->npending;
-	struct span_record *spans = xrealloc_array(s->pending, n, sizeof *spans);
-	s->pending = xmalloc_array(s->pending_cap, sizeof *s->pending);
-	s->npending = 0;
+	size_t n = p->n;
+	struct span_record *spans = xrealloc_array(p->spans, n, sizeof *spans);
+	p->spans = xmalloc_array(p->cap, sizeof *p->spans);
+	p->n = 0;
 	install(s, spans, n, false);
 }
 
@@ -202,29 +252,44 @@ void store_set_otel(struct store *s, const struct otel_set *set)
 	s->otel = set;
 }
 
-void store_ingest(struct store *s, const struct span_record *recs, size_t n)
+/* The producer's pending trace; out of range is the caller's bug (see store.h). */
+static struct pending *pending_of(struct store *s, unsigned producer)
+{
+	assert(producer < STORE_MAX_PRODUCERS);
+	if (producer >= STORE_MAX_PRODUCERS)
+		producer = STORE_MAX_PRODUCERS - 1;
+	return &s->pending[producer];
+}
+
+static void ingest_from(struct store *s, struct pending *p, const struct span_record *recs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct span_record *r = &recs[i];
 		s->received++;
-		if (s->npending > 0 && r->trace_seq != s->pending_seq) {
-			s->orphaned += s->npending; /* that trace's root was dropped */
-			s->npending = 0;
+		if (p->n > 0 && r->trace_seq != p->seq) {
+			s->orphaned += p->n; /* that trace's root was dropped */
+			p->orphaned += p->n;
+			p->n = 0;
 		}
-		if (s->npending == s->pending_cap) {
-			s->pending_cap = s->pending_cap ? s->pending_cap * 2 : 256;
-			s->pending = xrealloc_array(s->pending, s->pending_cap, sizeof *s->pending);
+		if (p->n == p->cap) {
+			p->cap = p->cap ? p->cap * 2 : 256;
+			p->spans = xrealloc_array(p->spans, p->cap, sizeof *p->spans);
 		}
-		s->pending[s->npending++] = *r;
-		s->pending_seq = r->trace_seq;
+		p->spans[p->n++] = *r;
+		p->seq = r->trace_seq;
 		if (r->parent_id == 0)
-			complete(s);
+			complete(s, p);
 	}
+}
+
+void store_ingest(struct store *s, const struct span_record *recs, size_t n)
+{
+	ingest_from(s, &s->pending[0], recs, n);
 }
 
 void store_adopt(struct store *s, struct span_record *recs, size_t n)
 {
-	if (s->npending > 0 || n == 0) { /* a trace begun before: the records join it as copies */
+	if (s->pending[0].n > 0 || n == 0) { /* a trace begun before: the records join it as copies */
 		store_ingest(s, recs, n);
 		free(recs);
 		return;
@@ -236,6 +301,7 @@ void store_adopt(struct store *s, struct span_record *recs, size_t n)
 		s->received++;
 		if (recs[i].trace_seq != recs[begin].trace_seq) {
 			s->orphaned += i - begin; /* that trace's root was dropped */
+			s->pending[0].orphaned += i - begin;
 			begin = i;
 		}
 		if (recs[i].parent_id == 0) {
@@ -249,15 +315,59 @@ void store_adopt(struct store *s, struct span_record *recs, size_t n)
 	}
 }
 
-size_t store_drain(struct store *s, struct ring *ring)
+size_t store_drain_from(struct store *s, struct ring *ring, unsigned producer)
 {
+	struct pending *p = pending_of(s, producer);
 	struct span_record batch[DRAIN_BATCH];
 	size_t total = 0, n;
 	while ((n = ring_pop(ring, batch, DRAIN_BATCH)) > 0) {
-		store_ingest(s, batch, n);
+		ingest_from(s, p, batch, n);
 		total += n;
 	}
 	return total;
+}
+
+size_t store_drain(struct store *s, struct ring *ring)
+{
+	return store_drain_from(s, ring, 0);
+}
+
+void store_attach_http(struct store *s, struct http_info *info)
+{
+	if (!info)
+		return;
+	/* struct http_info's first member is its uint8_t trace_id[16]
+	 * (httpinfo.h): a pointer to the struct, converted, points to it. */
+	const uint8_t *id = (const uint8_t *)info;
+	size_t found = SIZE_MAX;
+	for (size_t i = s->count; i-- > 0;) { /* the oldest kept trace with the id and no info */
+		size_t slot = (s->first + i) % s->limits.max_traces;
+		if (!s->http_owned[slot] && memcmp(s->traces[slot].trace_id, id, SPAN_TRACE_ID_LEN) == 0)
+			found = slot;
+	}
+	if (found != SIZE_MAX) {
+		s->http_owned[found] = info;
+		s->traces[found].http = info;
+		return;
+	}
+	if (s->nhttp_wait == STORE_HTTP_PENDING_MAX) { /* the oldest waiting gives up */
+		free(s->http_wait[s->http_first].info);
+		s->http_first = (s->http_first + 1) % STORE_HTTP_PENDING_MAX;
+		s->nhttp_wait--;
+		s->http_unmatched++;
+	}
+	struct http_wait *w = &s->http_wait[(s->http_first + s->nhttp_wait) % STORE_HTTP_PENDING_MAX];
+	w->info = info;
+	memcpy(w->trace_id, id, SPAN_TRACE_ID_LEN);
+	s->nhttp_wait++;
+}
+
+uint64_t store_http_unmatched(const struct store *s) { return s->http_unmatched; }
+size_t store_http_pending(const struct store *s) { return s->nhttp_wait; }
+
+uint64_t store_spans_orphaned_from(const struct store *s, unsigned producer)
+{
+	return producer < STORE_MAX_PRODUCERS ? s->pending[producer].orphaned : 0;
 }
 
 size_t store_trace_count(const struct store *s)

@@ -1,11 +1,12 @@
 /*
  * strtab — the append-only string table: an arena of text that never moves,
  * entries in chunks published with release stores (readers need no lock),
- * and an open-addressing index that only the writer touches.
+ * and an open-addressing index that only writers touch, holding the mutex.
  */
 #include "obslab/strtab.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -35,7 +36,8 @@ struct strtab {
 	_Atomic(struct entry *) chunks[CHUNKS];
 	_Atomic uint32_t count;
 
-	/* Writer only: the lookup index and the arena. */
+	/* Writers only, under lock: the lookup index and the arena. */
+	pthread_mutex_t lock;
 	uint32_t *slots; /* open addressing; holds ids, 0 = empty */
 	uint64_t *slot_hash;
 	size_t nslots;
@@ -103,6 +105,8 @@ struct strtab *strtab_create(void)
 {
 	struct strtab *tab = xcalloc(1, sizeof *tab);
 	struct entry *first = xcalloc(CHUNK_LEN, sizeof *first);
+	if (pthread_mutex_init(&tab->lock, NULL) != 0)
+		abort(); /* a default mutex cannot fail but for lack of memory */
 	index_grow(tab);
 	first[0] = (struct entry){ .text = "", .len = 0 };
 	atomic_init(&tab->chunks[0], first);
@@ -124,13 +128,13 @@ void strtab_destroy(struct strtab *tab)
 	}
 	free(tab->slots);
 	free(tab->slot_hash);
+	pthread_mutex_destroy(&tab->lock);
 	free(tab);
 }
 
-uint32_t strtab_intern(struct strtab *tab, const char *s, size_t len)
+/* The body of strtab_intern; the caller holds tab->lock. */
+static uint32_t intern_locked(struct strtab *tab, const char *s, size_t len)
 {
-	if (len == 0)
-		return STRTAB_NONE;
 	/* Keep the index at most half full, so a probe always ends. */
 	uint32_t count = atomic_load_explicit(&tab->count, memory_order_relaxed);
 	if ((size_t)count * 2 >= tab->nslots)
@@ -160,6 +164,16 @@ uint32_t strtab_intern(struct strtab *tab, const char *s, size_t len)
 	tab->slots[j] = id;
 	tab->slot_hash[j] = h;
 	atomic_store_explicit(&tab->count, id + 1, memory_order_release);
+	return id;
+}
+
+uint32_t strtab_intern(struct strtab *tab, const char *s, size_t len)
+{
+	if (len == 0)
+		return STRTAB_NONE;
+	pthread_mutex_lock(&tab->lock);
+	uint32_t id = intern_locked(tab, s, len);
+	pthread_mutex_unlock(&tab->lock);
 	return id;
 }
 

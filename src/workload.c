@@ -489,7 +489,7 @@ void workload_destroy(struct workload *w)
 	if (!w)
 		return;
 	workload_stop(w);
-	sqlite3_close_v2(w->db);
+	db_close(w->db);
 	request_result_free(&w->last);
 	free(w->samples);
 	pthread_cond_destroy(&w->wake);

@@ -267,7 +267,15 @@ for _ in $(seq 100); do [ -s "$work/second.exit" ] && break; sleep 0.1; done
 expect ' 1,000 users .* index on' 5
 expect 'trace #[0-9]+ .* 1001 queries' 5
 
-# Watching alongside: read-only, the database as the driver has it.
+# Watching alongside: read-only, the database as the driver has it, here in
+# WAL mode as a served lab is (obslab serve's readers put it there; the
+# sqlite3 shell does it the same way while the explorer drives).
+walmode() { od -An -tu1 -j18 -N1 "$1" | tr -d ' '; }
+[ "$(walmode t.db)" = 1 ] && [ ! -e t.db-wal ] && ok || bad "a lab without readers is not in rollback mode"
+[ "$(sqlite3 -cmd '.timeout 20000' t.db 'PRAGMA journal_mode = WAL')" = wal ] && ok || bad "sqlite3 could not set WAL mode"
+for _ in $(seq 100); do [ -e t.db-wal ] && break; sleep 0.1; done # made by the explorer's next request
+[ "$(walmode t.db)" = 2 ] && [ -e t.db-wal ] && [ -e t.db-shm ] && ok ||
+	bad "the driven t.db is not in WAL mode (read version '$(walmode t.db)')"
 before=$(sha256sum t.db)
 timeout 30 "$bin" run --watch --db t.db --requests 2 --report json >"$work/out.txt" 2>"$work/err.txt"
 status=$?
@@ -327,6 +335,9 @@ indexes() { sqlite3 -cmd '.timeout 20000' t.db "SELECT group_concat(name) FROM s
 [ "$(indexes)" = idx_o ] && ok || bad "after i, orders has the indexes '$(indexes)', not idx_o alone"
 keys q
 expect '^EXIT=0 #4$' 5
+# A clean exit leaves the file as it always was at rest: rollback mode, no -wal or -shm.
+[ "$(walmode t.db)" = 1 ] && [ ! -e t.db-wal ] && [ ! -e t.db-shm ] && ok ||
+	bad "after a clean exit t.db has read version '$(walmode t.db)', $(ls t.db-* 2>/dev/null | tr '\n' ' ')"
 # Headless: --index on where one serves adds none; --index off leaves it,
 # reports the index on as it ran, and logs why.
 "$bin" run --db t.db --index on --requests 1 >"$work/out.txt" 2>"$work/err.txt" ||

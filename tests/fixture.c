@@ -68,7 +68,7 @@ void lab_close(struct lab *lab)
 {
 	request_ctx_destroy(lab->ctx);
 	sqltrace_detach(lab->sqltrace);
-	sqlite3_close_v2(lab->db);
+	db_close(lab->db);
 	request_result_free(&lab->result);
 	store_destroy(lab->store);
 	ring_destroy(lab->spans);

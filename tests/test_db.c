@@ -407,7 +407,7 @@ static void refuses_a_wal_database_without_creating_its_files(void **state)
 	other_db(path, sizeof path, dir, "wal.db",
 	         "PRAGMA journal_mode = WAL; CREATE TABLE t(a); INSERT INTO t VALUES (1);");
 	expect_refused(dir, path, DB_FOREIGN, "WAL");
-	/* Even an empty one: obslab never uses WAL, so it is someone else's. */
+	/* Even an empty one: a WAL database without obslab's stamp is someone else's. */
 	other_db(path, sizeof path, dir, "empty-wal.db", "PRAGMA journal_mode = WAL;");
 	expect_refused(dir, path, DB_FOREIGN, "WAL");
 }

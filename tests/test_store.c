@@ -1,5 +1,6 @@
 /* store and analysis: assembly, orphans, bounds, and attribution that
- * partitions the root exactly. */
+ * partitions the root exactly; several producers' traces interleaved; HTTP
+ * infos joined to their traces. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include "obslab/analysis.h"
+#include "obslab/ring.h"
 #include "obslab/store.h"
 
 static struct span_record span(uint32_t seq, uint64_t id, uint64_t parent, int64_t start, int64_t end)
@@ -272,6 +274,188 @@ static void adopts_records_without_copying(void **state)
 	store_destroy(b);
 }
 
+/* A producer's records as its ring carries them. */
+static void push_all(struct ring *r, const struct span_record *recs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		assert_true(ring_push(r, &recs[i]));
+}
+
+/* Three producers each run traces with the same trace_seqs (each its own
+ * counter), their records interleaved between drains: every trace completes
+ * with its own spans, and nothing is an orphan. */
+static void interleaved_producers_all_complete(void **state)
+{
+	(void)state;
+	enum { P = 3, TRACES = 4 };
+	struct store *s = small_store(64, 1000);
+	struct ring *rings[P];
+	for (unsigned p = 0; p < P; p++)
+		rings[p] = ring_create(64, sizeof(struct span_record));
+	for (uint32_t seq = 1; seq <= TRACES; seq++) {
+		/* Half of every producer's trace, a drain of all, then the rest. */
+		for (unsigned p = 0; p < P; p++) {
+			struct span_record q = query(seq, 2, 100 * p + 10, 100 * p + 20, 0);
+			q.name = p; /* which producer's */
+			push_all(rings[p], &q, 1);
+		}
+		for (unsigned p = P; p-- > 0;) /* drained in another order */
+			store_drain_from(s, rings[p], p);
+		for (unsigned p = 0; p < P; p++) {
+			struct span_record rest[] = { query(seq, 3, 100 * p + 30, 100 * p + 40, 0),
+				                      span(seq, 1, 0, 100 * p, 100 * p + 50) };
+			rest[0].name = rest[1].name = p;
+			rest[1].u.root.trace_id[0] = (uint8_t)(p + 1);
+			push_all(rings[p], rest, 2);
+		}
+		for (unsigned p = 0; p < P; p++)
+			store_drain_from(s, rings[p], p);
+	}
+	assert_int_equal(store_traces_completed(s), P * TRACES);
+	assert_int_equal(store_spans_orphaned(s), 0);
+	assert_int_equal(store_spans_received(s), P * TRACES * 3);
+	for (size_t i = 0; i < store_trace_count(s); i++) {
+		const struct trace *t = store_trace(s, i);
+		assert_int_equal(t->nspans, 3);
+		uint32_t p = t->spans[0].name;
+		assert_int_equal(t->trace_id[0], p + 1);
+		for (size_t k = 0; k < t->nspans; k++) { /* none of another producer's spans */
+			assert_int_equal(t->spans[k].name, p);
+			assert_int_equal(t->spans[k].trace_seq, t->spans[0].trace_seq);
+		}
+	}
+	for (unsigned p = 0; p < P; p++)
+		ring_destroy(rings[p]);
+	store_destroy(s);
+}
+
+/* A lost root orphans its producer's spans only, counted for that producer;
+ * store_drain is producer 0, as store_ingest is. */
+static void orphans_counted_per_producer(void **state)
+{
+	(void)state;
+	struct store *s = small_store(16, 1000);
+	struct ring *r1 = ring_create(16, sizeof(struct span_record));
+	struct ring *r2 = ring_create(16, sizeof(struct span_record));
+	struct ring *r0 = ring_create(16, sizeof(struct span_record));
+	struct span_record lost[] = { query(1, 2, 100, 200, 0), query(1, 3, 300, 400, 0) }; /* root dropped */
+	struct span_record other[] = { query(1, 2, 100, 200, 0) };                           /* root to come */
+	push_all(r1, lost, 2);
+	push_all(r2, other, 1);
+	store_drain_from(s, r1, 1);
+	store_drain_from(s, r2, 2);
+	struct span_record next1[] = { query(2, 5, 1100, 1200, 0), span(2, 4, 0, 1000, 1500) };
+	struct span_record root2[] = { span(1, 1, 0, 50, 500) };
+	push_all(r1, next1, 2);
+	push_all(r2, root2, 1);
+	store_drain_from(s, r1, 1);
+	store_drain_from(s, r2, 2);
+	assert_int_equal(store_trace_count(s), 2);
+	assert_int_equal(store_spans_orphaned(s), 2);
+	assert_int_equal(store_spans_orphaned_from(s, 1), 2);
+	assert_int_equal(store_spans_orphaned_from(s, 2), 0);
+	assert_int_equal(store_spans_orphaned_from(s, STORE_MAX_PRODUCERS), 0);
+
+	/* Producer 0 by store_ingest and by store_drain: one pending trace. */
+	struct span_record half[] = { query(7, 2, 10, 20, 0) };
+	store_ingest(s, half, 1);
+	struct span_record end[] = { span(7, 1, 0, 5, 50) };
+	push_all(r0, end, 1);
+	assert_int_equal(store_drain(s, r0), 1);
+	assert_int_equal(store_latest(s)->nspans, 2);
+	assert_int_equal(store_spans_orphaned_from(s, 0), 0);
+	ring_destroy(r0);
+	ring_destroy(r1);
+	ring_destroy(r2);
+	store_destroy(s);
+}
+
+/* struct http_info's first member is its trace id (httpinfo.h); the store
+ * reads nothing else, so a stand-in of that shape serves here. */
+struct http_stand_in {
+	uint8_t trace_id[SPAN_TRACE_ID_LEN];
+	int tag;
+};
+
+static struct http_info *http_for(uint8_t id15, int tag)
+{
+	struct http_stand_in *h = calloc(1, sizeof *h);
+	assert_non_null(h);
+	h->trace_id[15] = id15;
+	h->tag = tag;
+	return (struct http_info *)h;
+}
+
+static int http_tag(const struct trace *t)
+{
+	return t->http ? ((const struct http_stand_in *)(const void *)t->http)->tag : 0;
+}
+
+/* Before or after its trace completes, an info joins the trace with its id;
+ * two traces of one id (a caller's trace, twice) take theirs in order. */
+static void http_joins_its_trace_before_or_after(void **state)
+{
+	(void)state;
+	struct store *s = small_store(8, 100);
+	struct span_record t1[] = { query(1, 2, 100, 200, 0), span(1, 1, 0, 50, 500) };
+	store_ingest(s, t1, 2);
+	assert_null(store_latest(s)->http);
+	store_attach_http(s, http_for(1, 10)); /* after */
+	assert_int_equal(http_tag(store_latest(s)), 10);
+
+	store_attach_http(s, http_for(2, 20)); /* before */
+	assert_int_equal(store_http_pending(s), 1);
+	struct span_record t2[] = { span(2, 1, 0, 50, 500) };
+	store_ingest(s, t2, 1);
+	assert_int_equal(http_tag(store_latest(s)), 20);
+	assert_int_equal(store_http_pending(s), 0);
+
+	/* trace_seq 3 and 4 both in trace id 3 */
+	struct span_record t3[] = { span(3, 1, 0, 50, 500), span(4, 1, 0, 60, 600) };
+	t3[1].u.root.trace_id[15] = 3;
+	store_ingest(s, t3, 2);
+	store_attach_http(s, http_for(3, 30));
+	store_attach_http(s, http_for(3, 31));
+	assert_int_equal(http_tag(store_trace(s, 2)), 30);
+	assert_int_equal(http_tag(store_trace(s, 3)), 31);
+	store_attach_http(s, http_for(3, 32)); /* a third waits for a third trace */
+	assert_int_equal(store_http_pending(s), 1);
+	assert_int_equal(store_http_unmatched(s), 0);
+	store_destroy(s); /* frees the joined and the waiting (ASan, valgrind: no leak) */
+}
+
+/* Infos go with their traces' eviction; the waiting list is bounded, the
+ * oldest freed and counted. */
+static void http_evicted_with_its_trace_and_bounded_while_waiting(void **state)
+{
+	(void)state;
+	struct store *s = small_store(2, 100);
+	for (uint32_t seq = 1; seq <= 5; seq++) {
+		struct span_record root = span(seq, 1, 0, 50, 500);
+		store_ingest(s, &root, 1);
+		store_attach_http(s, http_for((uint8_t)seq, (int)seq));
+	}
+	assert_int_equal(store_trace_count(s), 2);
+	assert_int_equal(store_traces_evicted(s), 3); /* with their infos: a leak otherwise */
+	assert_int_equal(http_tag(store_trace(s, 0)), 4);
+	assert_int_equal(http_tag(store_trace(s, 1)), 5);
+
+	store_attach_http(s, http_for(1, 100)); /* its trace is gone: it waits */
+	assert_int_equal(store_http_pending(s), 1);
+	for (int i = 0; i < STORE_HTTP_PENDING_MAX + 2; i++)
+		store_attach_http(s, http_for(200, 1000 + i));
+	assert_int_equal(store_http_pending(s), STORE_HTTP_PENDING_MAX);
+	assert_int_equal(store_http_unmatched(s), 3);
+	/* the oldest went first: of id 200, the earliest still waiting is 1002 */
+	struct span_record late = span(6, 1, 0, 50, 500);
+	late.u.root.trace_id[15] = 200;
+	store_ingest(s, &late, 1);
+	assert_int_equal(http_tag(store_latest(s)), 1002);
+	assert_int_equal(store_http_pending(s), STORE_HTTP_PENDING_MAX - 1);
+	store_attach_http(s, NULL); /* nothing to take */
+	store_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +468,10 @@ int main(void)
 		cmocka_unit_test(apportioned_figures_add_up),
 		cmocka_unit_test(medians),
 		cmocka_unit_test(adopts_records_without_copying),
+		cmocka_unit_test(interleaved_producers_all_complete),
+		cmocka_unit_test(orphans_counted_per_producer),
+		cmocka_unit_test(http_joins_its_trace_before_or_after),
+		cmocka_unit_test(http_evicted_with_its_trace_and_bounded_while_waiting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,10 +9,21 @@
  * nothing before the decision: no database, no -journal, no -wal. obslab's
  * are a path where nothing exists yet (created), a database with nothing in
  * it and no other program's application_id or user_version (a 0-byte file
- * is one), and a database carrying obslab's stamp. Refused untouched: every
- * other database (tables, views or triggers without the stamp; WAL mode),
+ * is one), and a database carrying obslab's stamp (in WAL mode too).
+ * Refused untouched: every other database (tables, views or triggers
+ * without the stamp; WAL mode without the stamp, no -wal or -shm made),
  * anything not a regular file (devices, FIFOs, directories), and a URI that
  * picks its own VFS.
+ *
+ * WAL: a lab file this process drives goes to WAL mode when the first
+ * reader is opened on it (db_open_reader: obslab serve's workers), so the
+ * readers and the driver do not block each other; its -wal and -shm lie
+ * beside it meanwhile. Without readers it stays in rollback mode, where
+ * other programs' locks are waited out as before. db_close of the driver
+ * puts it back in rollback mode when no other connection has it open (the
+ * file at rest as before, -wal and -shm removed by SQLite); if one has, it
+ * stays in WAL mode, which obslab opens as its own (driven or watched). Every connection db.c
+ * opens goes through its VFS, whose clock gives sqltrace its stamps.
  *
  * One obslab drives a lab database at a time: db_open takes an exclusive
  * lock on the file (db_lock.h: an flock, gone when the process is) before
@@ -30,11 +41,13 @@
  * Seeding is idempotent and incremental: the same seed and users is a no-op,
  * a new scale adds or removes users at the tail, a new seed rebuilds. Every
  * user's orders derive from (seed, user id) alone, so user 7 has the same
- * orders at any scale. The caller owns the sqlite3 handle
- * (sqlite3_close_v2). Errors fill err with one line a user can act on.
+ * orders at any scale. The caller owns the sqlite3 handle (db_close;
+ * a reader's or watcher's may be closed with sqlite3_close_v2 too). Errors fill err with one line a user can act on.
  *
  * Threads: a sqlite3 handle is used by one thread at a time (the workload
- * thread owns the lab's); db_wait_since may be called from any thread.
+ * thread owns the lab's, each server worker its reader); the open functions
+ * may run on several threads at once; db_wait_since may be called from any
+ * thread.
  */
 #ifndef OBSLAB_DB_H
 #define OBSLAB_DB_H
@@ -109,6 +122,19 @@ enum db_status db_open_wait(const char *path, struct db_wait *wait, sqlite3 **ou
  * (a path where nothing exists is DB_CANTOPEN). Never writes, never locks;
  * the handle keeps a plain DB_LOCK_WAIT_MS busy timeout. */
 enum db_status db_open_watch(const char *path, struct db_wait *wait, sqlite3 **out, struct obslab_error *err);
+
+/* A read-only connection for one server worker to a lab database this
+ * process drives (opened with db_open*): judged as a watcher's (refused if
+ * not obslab's, or not seeded), never seeds, never locks; through the lab's
+ * VFS, so sqltrace stamps its statements as the driver's. The first puts
+ * the driven lab in WAL mode (waiting out the driver's statement). A plain
+ * DB_LOCK_WAIT_MS busy timeout. NULL with err set on refusal, and for a
+ * database in memory (a reader needs a file). Close with db_close. */
+sqlite3 *db_open_reader(const char *path, struct obslab_error *err);
+
+/* Closes a connection db_open* gave (NULL: nothing); a driver's WAL lab
+ * goes back to rollback mode first when no other connection has it open. */
+void db_close(sqlite3 *db);
 
 /* Whether --db names a database with no file to watch, as SQLite reads
  * it: ":memory:", a file: URI whose file is ":memory:" or empty, or one with

@@ -1,16 +1,28 @@
 /*
- * store — the consumer side: drains span records from the ring and
- * assembles them into traces, keeping a bounded history.
+ * store — the consumer side: drains span records from the rings of its
+ * producers and assembles them into traces, keeping a bounded history.
  *
- * One thread (the UI thread, or main in headless runs) owns a store. Spans
- * arrive children first and the root last; a trace is complete when its root
- * arrives, and its spans are then sorted by start time (the root first).
- * The producer runs one trace at a time, so spans of a new trace_seq before
- * the old one's root mean that root was dropped: those spans are discarded
- * and counted. Memory is bounded by the limits: the oldest traces are
- * evicted first, but the newest complete trace is always kept. Traces
- * returned by store_trace stay valid until the next store_drain or
- * store_ingest.
+ * One thread (the UI thread, or main in headless runs) owns a store and
+ * calls every function here. Up to STORE_MAX_PRODUCERS producers feed it,
+ * each a thread with its own SPSC ring, numbered by the consumer (producer 0
+ * is the lab's workload, and store_ingest's). Spans arrive children first and
+ * the root last; a trace is complete when its root arrives, and its spans
+ * are then sorted by start time (the root first). Each producer runs one
+ * trace at a time and the store keeps one pending trace per producer, so
+ * producers' traces may interleave freely; spans of a new trace_seq from a
+ * producer before its old trace's root mean that root was dropped: those
+ * spans are discarded and counted (per producer, and in all). A producer
+ * number out of range is a bug of the caller: it asserts (and, were asserts
+ * off, the records would go to the last producer, where they could only be
+ * counted as orphans). Memory is bounded by the limits: the oldest traces
+ * are evicted first, but the newest complete trace is always kept. Traces
+ * returned by store_trace stay valid until the next store_drain,
+ * store_drain_from, store_ingest or store_adopt (store_attach_http may set
+ * a kept trace's http, and moves none).
+ *
+ * A served request's HTTP facts (httpinfo.h) are given to the store apart
+ * from its spans and joined to its trace by trace id, before or after the
+ * trace completes; the store owns them from then on (see store_attach_http).
  */
 #ifndef OBSLAB_STORE_H
 #define OBSLAB_STORE_H
@@ -41,19 +53,38 @@ struct store_limits {
 #define STORE_DEFAULT_MAX_TRACES 512
 #define STORE_DEFAULT_MAX_SPANS (512u * 1024u)
 
+/* Producers a store tells apart: 0 .. STORE_MAX_PRODUCERS - 1. */
+#define STORE_MAX_PRODUCERS 64
+/* HTTP infos waiting for their trace, at most; the oldest goes first. */
+#define STORE_HTTP_PENDING_MAX (STORE_MAX_PRODUCERS * 4)
+
 struct store;
 
 struct store *store_create(struct store_limits limits); /* never NULL (xalloc.h) */
 void store_destroy(struct store *s);
 
-/* Adds records in arrival order. */
+/* Adds records in arrival order, from producer 0. */
 void store_ingest(struct store *s, const struct span_record *recs, size_t n);
 /* The same for a malloc'd array the store takes (a file's records): its
  * traces are kept where they lie, sorted in place, not copied; the array is
  * freed with the store, not when its traces are evicted. */
 void store_adopt(struct store *s, struct span_record *recs, size_t n);
-/* Pops everything the ring holds now and ingests it; returns how many. */
+/* Pops everything producer's ring holds now and ingests it as that
+ * producer's; returns how many. producer < STORE_MAX_PRODUCERS (asserted). */
+size_t store_drain_from(struct store *s, struct ring *ring, unsigned producer);
+/* store_drain_from(s, ring, 0). */
 size_t store_drain(struct store *s, struct ring *ring);
+
+/* Takes info, malloc'd (the store frees it with free()), and joins it to the
+ * trace whose id is its trace_id (the first member of struct http_info):
+ * the oldest kept trace with that id and no info yet, or, if none, the next
+ * such trace to complete. Until then it waits in a list of at most
+ * STORE_HTTP_PENDING_MAX; past that the oldest waiting info is freed and
+ * counted (store_http_unmatched). An info joined to a trace is freed when
+ * the trace is evicted or the store destroyed. */
+void store_attach_http(struct store *s, struct http_info *info);
+uint64_t store_http_unmatched(const struct store *s); /* freed without a trace */
+size_t store_http_pending(const struct store *s);     /* waiting now */
 
 /* Called with each trace as it completes, before anything can evict it:
  * how a consumer keeps running figures over every trace, kept or not. */
@@ -75,6 +106,7 @@ const struct trace *store_find(const struct store *s, uint64_t seq);
 uint64_t store_traces_completed(const struct store *s); /* ever, evicted included */
 uint64_t store_spans_received(const struct store *s);
 uint64_t store_spans_orphaned(const struct store *s);   /* discarded: root lost */
+uint64_t store_spans_orphaned_from(const struct store *s, unsigned producer); /* 0 if out of range */
 uint64_t store_traces_evicted(const struct store *s);
 size_t store_spans_held(const struct store *s);
 

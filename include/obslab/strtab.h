@@ -2,8 +2,10 @@
  * strtab — an append-only string table: each distinct string gets a small
  * integer id, so fixed-size span records can name things without pointers.
  *
- * One writer thread interns; any thread may read an id it received after the
- * writer published it (through the ring, or by interning it itself).
+ * Any number of threads may intern at once: writers serialize on a mutex
+ * inside the table (interning is off the hot path: callers cache their ids).
+ * Readers take no lock: any thread may read an id it received after a writer
+ * published it (through a ring, or by interning it itself).
  * Interned text never moves and is never freed before strtab_destroy, so a
  * pointer from strtab_get stays valid for the table's lifetime. Id 0 is the
  * empty string, also returned when the table is full (STRTAB_MAX_STRINGS).
@@ -22,7 +24,7 @@ struct strtab;
 struct strtab *strtab_create(void); /* never NULL (xalloc.h) */
 void strtab_destroy(struct strtab *tab);
 
-/* Writer only. The id of s[0..len), interning a copy on first sight.
+/* Any thread (serialized inside). The id of s[0..len), interning a copy on first sight.
  * STRTAB_NONE when the table is full. */
 uint32_t strtab_intern(struct strtab *tab, const char *s, size_t len);
 uint32_t strtab_intern_cstr(struct strtab *tab, const char *s);
