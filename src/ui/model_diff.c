@@ -22,9 +22,17 @@ void model_mark(struct model *m)
 		model_message(m, true, "no trace to mark yet");
 		return;
 	}
+	uint64_t was = m->diff.marked_seq;
 	m->diff.marked_seq = m->shown->seq;
-	model_message(m, false, "marked trace %llu: show another, then d diffs the two",
-	              (unsigned long long)m->shown->seq);
+	if (was == m->shown->seq)
+		model_message(m, false, "trace %llu is marked already: show another, then d diffs the two",
+		              (unsigned long long)was);
+	else if (was)
+		model_message(m, false, "marked trace %llu instead of %llu: show another, then d diffs the two",
+		              (unsigned long long)m->shown->seq, (unsigned long long)was);
+	else
+		model_message(m, false, "marked trace %llu: show another, then d diffs the two",
+		              (unsigned long long)m->shown->seq);
 	m->changed |= MODEL_STATUS;
 }
 

@@ -27,7 +27,7 @@ static const struct {
 	int wide, narrow;
 	const char *short_name; /* the header on a narrow list, or NULL: the column's name */
 } shape[TRACELIST_NCOLS] = {
-	[TRACELIST_START] = { 8, 8, NULL },      [TRACELIST_DURATION] = { 9, 9, NULL },
+	[TRACELIST_START] = { 8, 7, NULL },      [TRACELIST_DURATION] = { 9, 9, NULL },
 	[TRACELIST_SERVICE] = { 12, 10, NULL },  [TRACELIST_ROOT] = { 0, 0, NULL },
 	[TRACELIST_SPANS] = { 6, 6, NULL },      [TRACELIST_ERRORS] = { 6, 4, "err" },
 	[TRACELIST_FINDINGS] = { 9, 5, "find" },
@@ -40,7 +40,8 @@ static bool right_aligned(enum tracelist_col c)
 	return c != TRACELIST_SERVICE && c != TRACELIST_ROOT;
 }
 
-/* "+1.20s", "+12m03s", "+3h07m": an offset that fits the start column. */
+/* "+1.20s", "+12m03s", "+3h07m", "+120h": an offset in 7 cells (up to
+ * 100 000 hours), where draw_duration would write "+4000.00s". */
 static void start_text(char *buf, size_t cap, int64_t ns)
 {
 	int64_t s = ns / 1000000000;
@@ -50,8 +51,10 @@ static void start_text(char *buf, size_t cap, int64_t ns)
 		snprintf(buf, cap, "+%s", d);
 	} else if (s < 100 * 60) {
 		snprintf(buf, cap, "+%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
-	} else {
+	} else if (s < 100 * 3600) {
 		snprintf(buf, cap, "+%" PRId64 "h%02" PRId64 "m", s / 3600, s / 60 % 60);
+	} else {
+		snprintf(buf, cap, "+%" PRId64 "h", s / 3600);
 	}
 }
 
