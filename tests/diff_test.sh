@@ -4,7 +4,10 @@
 # opens the diff of the marked trace (A) against the shown one (B): both
 # durations and the difference on each row, spans only in A missing, only
 # in B added, a loop of queries as one group row with its count; j/k
-# scroll it, Esc goes back. Diffed: a naive and an optimized request of the
+# scroll it, Esc goes back. The status bar says what the diff compares
+# ("diff: trace 3 (naive, 12.3ms) vs trace 9 (optimized, 1.20ms)"); a
+# message does not outlive the screen it was made on (diff, trace list,
+# comparison). Diffed: a naive and an optimized request of the
 # live lab; two requests of the foreign "shop" (tests/data/foreign_shop,
 # written by tests/node/make_foreign.js: naive against optimized); and two
 # requests of a small fixture with one step gone, one added, one slower.
@@ -69,6 +72,8 @@ for size in 80x24 200x60; do
 		keys Escape
 	done
 	[ $found = 1 ] && ok || { bad "$size: no diff against an optimized request"; show; }
+	# the status bar says what is compared, not what was said before d
+	expect "^ diff: trace $marked \\(naive, $D\\) vs trace [0-9]+ \\(optimized, $D\\)"
 	expect "Diff · trace $marked \(marked, A\) against trace [0-9]+ \(shown, B\)"
 	expect "A trace $marked · naive · 20 users · $D"
 	expect '21 spans missing \(only in A\), 1 added \(only in B\)'
@@ -85,6 +90,15 @@ for size in 80x24 200x60; do
 	expect '─ Waterfall'
 	absent '─ Diff'
 	expect "marked: trace $marked"
+	absent '^ diff: trace' # the diff's message stays with the diff
+	# nor does the waterfall's message go along to the comparison
+	keys m
+	expect "^ marked trace [0-9]+ instead of $marked: show another"
+	keys c
+	expect '─ Comparison'
+	absent 'show another'
+	keys Escape
+	expect '─ Waterfall'
 	keys q
 	expect 'EXIT=0'
 
@@ -97,6 +111,9 @@ for size in 80x24 200x60; do
 	expect 'Waterfall · trace #2 '
 	keys d
 	expect 'Diff · trace 1 \(marked, A\) against trace 2 \(shown, B\)'
+	# m's message ("show another, then d") is gone: the diff says its own
+	expect '^ diff: trace 1 \(15 spans, 22\.0ms\) vs trace 2 \(2 spans, 3\.00ms\)'
+	absent 'show another'
 	expect 'A trace 1 · 15 spans · 22\.0ms'
 	expect 'B trace 2 · 2 spans · 3\.00ms'
 	expect '^│   GET /api/orders/summary +22\.0ms +3\.00ms +-19\.0ms +│'
@@ -107,6 +124,21 @@ for size in 80x24 200x60; do
 	fits "$cols"
 	keys q # q goes back too, as from a comparison
 	expect '─ Waterfall'
+	absent '^ diff: trace' # the diff's message stays with the diff
+	# the trace list's message stays with the list, the waterfall's with the waterfall
+	keys T
+	expect '─ Traces 4'
+	keys '>'
+	expect '^ traces sorted by duration, longest first'
+	keys Escape
+	expect '─ Waterfall'
+	absent 'traces sorted by' # the list's message stays with the list
+	keys m
+	expect '^ marked trace 2 instead of 1: show another'
+	keys T
+	expect '─ Traces 4'
+	absent 'show another' # the waterfall's message stays with the waterfall
+	keys Escape
 	keys q
 	expect 'EXIT=0'
 

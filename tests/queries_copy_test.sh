@@ -10,7 +10,9 @@
 #  - y then s / i / t copies the SQL, the span id, the trace id with OSC 52:
 #    tmux, with set-clipboard on, takes the sequence into a paste buffer
 #    (read back with show-buffer), and the status bar says "copied ... (OSC 52)";
-#    a foreign span's SQL is its db.query.text as the file has it;
+#    a foreign span's SQL is its db.query.text as the file has it; y then
+#    any other key says which keys it takes (and copies nothing), y Esc
+#    says nothing was copied;
 #  - the details pane, focused, holds the live trace: its text does not change
 #    while it is read (it was rewritten with every new trace, 5 a second).
 # Usage: queries_copy_test.sh PATH/TO/obslab SOURCE_DIR
@@ -134,6 +136,18 @@ file() {
 	copied i 1111111111111111 "$size file span id"
 	copied t 4bf92f3577b34da6a3ce929d0e0e4736 "$size file trace id"
 	expect 'copied trace id 4bf92f35… \(OSC 52\)' "$size file y t"
+	# y then a key it does not take: says which it takes, and waits no more
+	tm delete-buffer 2>/dev/null
+	keys y
+	expect 'copy to the clipboard \(OSC 52\)' "$size file y: the prompt"
+	keys q # not quit: the prompt took it
+	expect '^ y: press s \(SQL\), i \(span id\) or t \(trace id\)' "$size file y q says which keys"
+	screen | grep -q 'copy to the clipboard' && { bad "$size file: the copy prompt still open after y q"; show; } || ok
+	keys i # the lab's index key, refused by a file: no longer a copy of the span id
+	expect 'read-only|does not offer|not offer' "$size file i after y q is not copied"
+	tm show-buffer >/dev/null 2>&1 && bad "$size file: i after y q copied '$(tm show-buffer)'" || ok
+	keys y Escape
+	expect '^ nothing copied \(Esc\)' "$size file y Esc"
 	keys q
 	expect 'EXIT=0' "$size file quit"
 }

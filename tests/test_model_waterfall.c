@@ -199,6 +199,56 @@ static void pan_reaches_a_child_skewed_past_the_root(void **state)
 	bench_close(b);
 }
 
+/* Each key says what it did, or plainly why it did nothing: z, Z, the
+ * pans, S and F before any trace, z on the root (the whole trace already),
+ * z again on the span zoomed to. */
+static void zoom_messages_say_what_happened(void **state)
+{
+	(void)state;
+	struct bench *b = calloc(1, sizeof *b);
+	assert_non_null(b);
+	lab_open(&b->lab, ":memory:", 20, false);
+	b->src = (struct source){ .ops = &ops, .store = b->lab.store, .names = b->lab.names };
+	struct source_start start = { .settings = { .strategy = STRATEGY_NAIVE, .users = 20 } };
+	struct findings_config fcfg = { .n1_min_count = 5, .n1_min_ns = 0 };
+	struct model *m = &b->m;
+	model_init(m, &b->src, &start, &fcfg, ".");
+	model_tick(m);
+	m->message[0] = '\0';
+	model_zoom_in(m); /* no trace yet: no span selected */
+	assert_non_null(strstr(m->message, "no span selected"));
+	model_select_slowest(m);
+	assert_non_null(strstr(m->message, "no trace shown"));
+	model_fold_all(m, true);
+	assert_non_null(strstr(m->message, "no trace shown"));
+
+	lab_request(&b->lab, STRATEGY_NAIVE);
+	model_tick(m);
+	model_select(m, 0); /* the root: the whole trace already */
+	model_zoom_in(m);
+	assert_int_equal(m->view.zoom_depth, 0);
+	assert_non_null(strstr(m->message, "not zoomed: the root spans the whole trace"));
+	model_zoom_out(m);
+	assert_non_null(strstr(m->message, "not zoomed in"));
+	model_pan(m, 1);
+	assert_non_null(strstr(m->message, "not zoomed in"));
+
+	model_select(m, 1); /* the users query */
+	model_zoom_in(m);
+	assert_int_equal(m->view.zoom_depth, 1);
+	assert_true(strncmp(m->message, "zoomed to SELECT users (", 24) == 0);
+	assert_non_null(strstr(m->message, ", level 1): Z zooms out"));
+	model_zoom_in(m); /* the same span again */
+	assert_int_equal(m->view.zoom_depth, 1);
+	assert_non_null(strstr(m->message, "already zoomed to SELECT users (Z zooms out)"));
+	model_pan(m, -1); /* it starts after the root: room on the left */
+	assert_true(strncmp(m->message, "panned left: +", 14) == 0);
+	model_zoom_out(m);
+	assert_int_equal(m->view.zoom_depth, 0);
+	assert_true(strncmp(m->message, "zoomed out: the whole trace (", 29) == 0);
+	bench_close(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +257,7 @@ int main(void)
 		cmocka_unit_test(fold_all_and_unfold_all_go_through_the_folds),
 		cmocka_unit_test(critical_path_of_a_naive_request),
 		cmocka_unit_test(pan_reaches_a_child_skewed_past_the_root),
+		cmocka_unit_test(zoom_messages_say_what_happened),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	fixture_cleanup();

@@ -4,7 +4,8 @@
 #  - an opened OpenTelemetry file (tests/data/foreign_shop.otlp.json: 4
 #    traces of shop-api and inventory, one with 3 failed spans, one with an
 #    N+1): T shows a row per trace; > sorts by duration (marked ▼ in the
-#    header), longest first;
+#    header), longest first; every column is shown at 80 columns too (the
+#    counts under short headers, the root name in what is left);
 #  - \ filters (service = inventory; duration > 5ms and not error; free
 #    text), a filter that does not parse says where (column), Up in the
 #    prompt brings back an earlier filter;
@@ -62,6 +63,15 @@ for size in 80x24 200x60; do
 	keys T
 	expect 'Traces 4 ' 10 "$size T shows the list"
 	expect 'start▲ +duration' 5 "$size sorted by start at first"
+	# every column, at 80 columns too: the counts under short headers, the root name in 23 cells
+	if [ "$cols" -lt 100 ]; then
+		expect '^│ +start▲ +duration +service +root +spans +err +find +│' 5 "$size every column's header"
+		expect '^│ +\+2\.00s +9\.00ms +shop-api +POST /api/checkout +7 +3 +0 +│' 5 "$size every column's figures"
+		expect '^│ +\+0ns +22\.0ms +shop-api +GET /api/orders/summary +15 +0 +1 +│' 5 "$size the root name whole"
+	else
+		expect '^│ +start▲ +duration +service +root +spans +errors +findings +│' 5 "$size every column's header"
+		expect '^│ +\+0ns +22\.0ms +shop-api +GET /api/orders/summary +15 +0 +1 +│' 5 "$size every column's figures"
+	fi
 	expect 'inventory +checkout\.failed' 5 "$size the inventory trace listed"
 
 	# > : sorted by duration, longest first, the column marked
@@ -74,6 +84,7 @@ for size in 80x24 200x60; do
 	expect 'start▲' 5 "$size < back to start"
 	keys '>' '>' # duration, then service (a to z)
 	expect 'service▲' 5 "$size >> marks service"
+	expect '^ traces sorted by service, a to z' 5 "$size the sort says its order"
 	[[ $(rows | head -1) == *inventory* ]] && ok || { bad "$size: inventory not first by service"; show; }
 
 	# \ : filters

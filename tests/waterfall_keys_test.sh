@@ -2,9 +2,12 @@
 # The waterfall's navigation (issue 14, waterfall), against the real binary
 # in tmux at 80x24 and 200x60, on the lab (paused, naive, 20 users) and on
 # an opened OpenTelemetry file (tests/data/foreign_small.otlp.json):
-#  - z zooms into the selected span: the title says "zoom 1", the time axis
-#    is labelled for the zoomed range (no "0" tick), . pans; Z goes back to
-#    the whole trace (its axis starts at 0 again);
+#  - z zooms into the selected span: the title says "zoom 1", the status
+#    bar what it zoomed to ("zoomed to X (0.80ms of 12.0ms, level 1)"), the
+#    time axis is labelled for the zoomed range (no "0" tick), . pans; Z
+#    goes back to the whole trace (its axis starts at 0 again); z again on
+#    the same span, Z and , when not zoomed, z on the root say plainly why
+#    nothing happened;
 #  - S selects the slowest span (the longest but the root) and says which;
 #  - C marks the critical path (● before the bars of the spans on it): in
 #    the lab the root, the users query and the N+1 group; in the file the
@@ -26,6 +29,7 @@ cd "$work" || exit 1
 
 show() { screen | sed 's/^/    | /'; }
 expect() { if wait_for "$1" "${2:-}"; then ok; else bad "$3: screen never showed /$1/"; show; fi; }
+D='[0-9.]+(ns|µs|ms|s)' # a duration
 # The waterfall's time axis: the row with "span ... duration" under its title.
 ruler() { screen | grep -m1 -E '^│span .*duration│' ; }
 explorer() {
@@ -50,17 +54,21 @@ zoom_and_back() {
 	local where=$1
 	if ruler | grep -q '┬0 '; then ok; else bad "$where: the whole trace's axis has no 0 tick"; show; fi
 	keys z
-	expect 'zoomed in: zoom 1, \+' 10 "$where z"
+	expect "zoomed to .+ \\($D of $D, level 1\\): Z zooms out" 10 "$where z says what it zoomed to"
 	expect '─ Waterfall · zoom 1 · trace' 10 "$where z title"
 	if ruler | grep -q '┬0 '; then bad "$where: the zoomed axis still starts at 0"; show; else ok; fi
 	if ruler | grep -Eq '┬[0-9.]+(ns|µs|ms|s) '; then ok; else bad "$where: no zoomed axis label"; show; fi
+	keys z # the same span again: says so, in plain words
+	expect 'already zoomed to .+ \(Z zooms out\)' 10 "$where z again"
 	keys .
-	expect 'panned right: zoom 1|zoomed to this span already' 10 "$where pan"
+	expect "panned right: \\+$D to \\+$D \\($D of $D\\)|not panned: already at the trace's end" 10 "$where pan"
 	keys Z
-	expect 'zoomed out: the whole trace' 10 "$where Z"
+	expect "zoomed out: the whole trace \\($D\\)" 10 "$where Z"
 	if wait_for '^│span +┬0 ' 5; then ok; else bad "$where: Z did not bring the whole axis back"; show; fi
 	keys Z
-	expect 'not zoomed: z zooms into the selected span' 10 "$where Z at the top"
+	expect 'not zoomed in: the whole trace is shown \(z zooms into the selected span\)' 10 "$where Z at the top"
+	keys ,
+	expect 'not zoomed in: , and \. pan only while zoomed' 10 "$where , not zoomed"
 }
 
 for size in "80 24" "200 60"; do
@@ -74,6 +82,9 @@ for size in "80 24" "200 60"; do
 		expect 'paused' 10 "$at pause"
 		keys j j j # a member of the N+1 loop
 		zoom_and_back "$at"
+		keys g z # the lab's root: the whole trace already (a file's may not be: a skewed child)
+		expect 'not zoomed: the root spans the whole trace; select a shorter span' 10 "$at z on the root"
+		if screen | grep -q '─ Waterfall · zoom'; then bad "$at: z on the root zoomed"; show; else ok; fi
 		keys S
 		expect 'slowest span \(the longest but the root\): (SELECT (orders|users)|serialize response), [0-9]' 10 "$at S"
 		keys C

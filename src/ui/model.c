@@ -273,6 +273,15 @@ void model_message(struct model *m, bool error, const char *fmt, ...)
 	m->changed |= MODEL_STATUS;
 }
 
+void model_message_clear(struct model *m)
+{
+	if (!m->message[0])
+		return;
+	m->message[0] = '\0';
+	m->message_until = 0;
+	m->changed |= MODEL_STATUS;
+}
+
 void model_refuse(struct model *m)
 {
 	char why[sizeof m->message] = "the current source does not offer this key";

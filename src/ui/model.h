@@ -227,6 +227,9 @@ void model_toggle_scope(struct model *m);         /* the query list: trace or la
 void model_set_prompt(struct model *m, bool on);  /* the export prompt in the status bar */
 void model_note(struct model *m, enum log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void model_message(struct model *m, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Forgets the status bar's message: a message is about the screen it was
+ * made on, so the shell clears it when the screen changes. */
+void model_message_clear(struct model *m);
 /* The source's message for a key it does not honour. */
 void model_refuse(struct model *m);
 
@@ -348,6 +351,9 @@ void model_mark(struct model *m);
 bool model_diff_build(struct model *m);
 /* " │ marked: trace N" for the status bar, or "" */
 void model_diff_status(const struct model *m, char *buf, size_t cap);
+/* After the diff's screen opened (which cleared the message): what is
+ * compared, "diff: trace 3 (naive, 12.3ms) vs trace 9 (optimized, 1.20ms)". */
+void model_diff_announce(struct model *m);
 void model_diff_free(struct model *m);
 
 /* model_traces.c: the trace list. */

@@ -22,9 +22,17 @@ void model_mark(struct model *m)
 		model_message(m, true, "no trace to mark yet");
 		return;
 	}
+	uint64_t was = m->diff.marked_seq;
 	m->diff.marked_seq = m->shown->seq;
-	model_message(m, false, "marked trace %llu: show another, then d diffs the two",
-	              (unsigned long long)m->shown->seq);
+	if (was == m->shown->seq)
+		model_message(m, false, "trace %llu is marked already: show another, then d diffs the two",
+		              (unsigned long long)was);
+	else if (was)
+		model_message(m, false, "marked trace %llu instead of %llu: show another, then d diffs the two",
+		              (unsigned long long)m->shown->seq, (unsigned long long)was);
+	else
+		model_message(m, false, "marked trace %llu: show another, then d diffs the two",
+		              (unsigned long long)m->shown->seq);
 	m->changed |= MODEL_STATUS;
 }
 
@@ -51,6 +59,33 @@ static void title_of(const struct trace *t, char *buf, size_t cap)
 	else
 		snprintf(what, sizeof what, "%zu span%s", t->nspans, t->nspans == 1 ? "" : "s");
 	snprintf(buf, cap, "trace %llu %s %s %s %s", (unsigned long long)t->seq, g->dot, what, g->dot, dur);
+}
+
+/* "naive, 12.3ms" (a lab trace), "15 spans, 22.0ms" */
+static void brief_of(const struct trace *t, char *buf, size_t cap)
+{
+	const struct span_record *root = &t->spans[0];
+	char dur[32];
+	draw_duration(dur, sizeof dur, span_duration_ns(root));
+	if (!(root->flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER)) && root->strategy < STRATEGY_COUNT)
+		snprintf(buf, cap, "%s, %s", strategy_name((enum strategy)root->strategy), dur);
+	else
+		snprintf(buf, cap, "%zu span%s, %s", t->nspans, t->nspans == 1 ? "" : "s", dur);
+}
+
+void model_diff_announce(struct model *m)
+{
+	const struct store *store = m->source->store;
+	const struct trace *a = store ? store_find(store, m->diff.seq_a) : NULL;
+	const struct trace *b = store ? store_find(store, m->diff.seq_b) : NULL;
+	char wa[96] = "", wb[96] = "";
+	if (a)
+		brief_of(a, wa, sizeof wa);
+	if (b)
+		brief_of(b, wb, sizeof wb);
+	model_message(m, false, "diff: trace %llu%s%s%s vs trace %llu%s%s%s", (unsigned long long)m->diff.seq_a,
+	              a ? " (" : "", wa, a ? ")" : "", (unsigned long long)m->diff.seq_b, b ? " (" : "", wb,
+	              b ? ")" : "");
 }
 
 bool model_diff_build(struct model *m)

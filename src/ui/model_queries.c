@@ -163,8 +163,12 @@ void model_copy(struct model *m, int what)
 		text = text_id;
 		short_id(text_id, shown, sizeof shown);
 		snprintf(label, sizeof label, "%s %s", what == 'i' ? "span id" : "trace id", shown);
-	} else {
-		return; /* any other key: the prompt closes, nothing copied */
+	} else if (what == 27) {
+		model_message(m, false, "nothing copied (Esc)");
+		return;
+	} else { /* any other key: the prompt closes, and says which keys it takes */
+		model_message(m, true, "y: press s (SQL), i (span id) or t (trace id)");
+		return;
 	}
 	size_t len;
 	char *seq = osc52_sequence(text, strlen(text), &len);

@@ -80,10 +80,11 @@ void model_traces_sort_step(struct model *m, int dir)
 	m->traces.cursor = at < l->nview ? at : 0;
 	m->traces.dirty = false;
 	m->changed |= MODEL_TRACES;
-	model_message(m, false, "traces sorted by %s, %s first", tracelist_col_name(l->sort),
-	              l->sort == TRACELIST_START ? "oldest"
-	              : l->descending            ? "largest"
-	                                         : "a");
+	const char *order = l->sort == TRACELIST_START      ? "oldest first"
+	                    : l->sort == TRACELIST_DURATION ? "longest first"
+	                    : l->descending                 ? "most first"
+	                                                    : "a to z";
+	model_message(m, false, "traces sorted by %s, %s (< > another column)", tracelist_col_name(l->sort), order);
 }
 
 void model_traces_move(struct model *m, size_t cursor)
@@ -97,8 +98,12 @@ bool model_traces_open(struct model *m)
 {
 	uint64_t seq = selected_seq(m);
 	if (!seq || !store_find(m->source->store, seq)) {
-		model_message(m, true, seq ? "trace %llu is no longer kept" : "no trace selected",
-		              (unsigned long long)seq);
+		if (seq)
+			model_message(m, true, "trace %llu is no longer kept (the oldest go first)", (unsigned long long)seq);
+		else if (m->traces.list.nrows)
+			model_message(m, true, "no trace to open: none matches the filter (\\ changes it)");
+		else
+			model_message(m, true, "no trace to open yet");
 		return false;
 	}
 	m->follow = false;

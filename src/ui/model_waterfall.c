@@ -4,6 +4,7 @@
  * unfold all (through the model's folds), the legend. Zoom changes what is
  * drawn, never the rows. No curses here.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "model.h"
@@ -11,6 +12,7 @@
 #include "obslab/duration.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
+#include "obslab/utf8.h"
 #include "draw.h"
 
 /* From the root's start to the latest end of any span (the waterfall's
@@ -42,68 +44,107 @@ void model_view_range(const struct model *m, int64_t *from, int64_t *to)
 	}
 }
 
-static void say_range(struct model *m, const char *what)
+/* "+1.20ms to +2.00ms (0.80ms of 12.0ms)": the range drawn, in the trace. */
+static void range_text(const struct model *m, char *buf, size_t cap)
 {
 	int64_t a, b;
 	model_view_range(m, &a, &b);
-	char from[16], to[16];
+	char from[16], to[16], width[16], all[16];
 	draw_duration(from, sizeof from, a);
 	draw_duration(to, sizeof to, b);
-	model_message(m, false, "%s: zoom %zu, +%s to +%s (Z out, , . pan)", what, m->view.zoom_depth, from, to);
+	draw_duration(width, sizeof width, b - a);
+	draw_duration(all, sizeof all, trace_length(m));
+	snprintf(buf, cap, "+%s to +%s (%s of %s)", from, to, width, all);
+}
+
+/* The selected row's name, cut to leave room for the rest of a message. */
+static void row_label(const struct model *m, const struct wf_row *row, char *buf, size_t cap)
+{
+	char label[160];
+	model_span_label(m, &m->shown->spans[row->span], label, sizeof label);
+	size_t n = strlen(label);
+	if (n > 40)
+		snprintf(buf, cap, "%.*s%s", (int)utf8_cut(label, 39), label, draw_glyphs()->ellipsis);
+	else
+		snprintf(buf, cap, "%s", label);
+	if (row->kind == WF_ROW_GROUP && row->count > 1) {
+		size_t len = strlen(buf);
+		snprintf(buf + len, cap - len, " %s%u", draw_glyphs()->times, row->count);
+	}
 }
 
 void model_zoom_in(struct model *m)
 {
 	const struct wf_row *row = model_selected_row(m);
-	if (!row)
+	if (!row) {
+		model_message(m, false, "no span selected: nothing to zoom into");
 		return;
+	}
+	char label[96];
+	row_label(m, row, label, sizeof label);
 	int64_t t0 = m->shown->spans[0].start_ns;
 	int64_t a = row->start_ns - t0, b = row->end_ns - t0, from, to;
 	model_view_range(m, &from, &to);
 	a = a < from ? from : a;
 	b = b > to ? to : b;
+	if (row->end_ns <= row->start_ns) {
+		model_message(m, false, "not zoomed: %s has no duration to zoom into", label);
+		return;
+	}
 	if (b <= a) {
-		model_message(m, false, "nothing to zoom into: the selected span has no length in this range");
+		model_message(m, false, "not zoomed: %s lies outside the range shown (Z zooms out)", label);
 		return;
 	}
 	if (a == from && b == to) {
-		model_message(m, false, "zoomed to this span already: select a shorter one (Z out)");
+		if (m->view.zoom_depth == 0)
+			model_message(m, false, "not zoomed: %s spans the whole trace; select a shorter span",
+			              row->span == 0 ? "the root" : label);
+		else
+			model_message(m, false, "already zoomed to %s (Z zooms out)", label);
 		return;
 	}
 	if (m->view.zoom_depth == MODEL_ZOOM_DEPTH) {
-		model_message(m, false, "zoomed in %d levels: Z zooms out", MODEL_ZOOM_DEPTH);
+		model_message(m, false, "not zoomed: %d levels is the deepest; Z zooms out", MODEL_ZOOM_DEPTH);
 		return;
 	}
 	m->view.zoom[m->view.zoom_depth].from = a;
 	m->view.zoom[m->view.zoom_depth].to = b;
 	m->view.zoom_depth++;
 	m->changed |= MODEL_TRACE;
-	say_range(m, "zoomed in");
+	char width[16], all[16];
+	draw_duration(width, sizeof width, b - a);
+	draw_duration(all, sizeof all, trace_length(m));
+	model_message(m, false, "zoomed to %s (%s of %s, level %zu): Z zooms out, , . pan", label, width, all,
+	              m->view.zoom_depth);
 }
 
 void model_zoom_out(struct model *m)
 {
 	if (m->view.zoom_depth == 0) {
-		model_message(m, false, "not zoomed: z zooms into the selected span");
+		model_message(m, false, "not zoomed in: the whole trace is shown (z zooms into the selected span)");
 		return;
 	}
 	m->view.zoom_depth--;
 	m->changed |= MODEL_TRACE;
-	if (m->view.zoom_depth == 0)
-		model_message(m, false, "zoomed out: the whole trace");
-	else
-		say_range(m, "zoomed out");
+	char all[16], range[96];
+	if (m->view.zoom_depth == 0) {
+		draw_duration(all, sizeof all, trace_length(m));
+		model_message(m, false, "zoomed out: the whole trace (%s)", all);
+	} else {
+		range_text(m, range, sizeof range);
+		model_message(m, false, "zoomed out to level %zu: %s; Z zooms out again", m->view.zoom_depth, range);
+	}
 }
 
 void model_pan(struct model *m, int dir)
 {
 	if (m->view.zoom_depth == 0) {
-		model_message(m, false, ", and . pan while zoomed in (z)");
+		model_message(m, false, "not zoomed in: , and . pan only while zoomed (z zooms in)");
 		return;
 	}
 	int64_t from, to, len = trace_length(m);
 	model_view_range(m, &from, &to);
-	int64_t width = to - from, step = width / 4 > 0 ? width / 4 : 1;
+	int64_t width = to - from, step = width / 4 > 0 ? width / 4 : 1, was = from;
 	from += dir < 0 ? -step : step;
 	if (from < 0)
 		from = 0;
@@ -112,7 +153,12 @@ void model_pan(struct model *m, int dir)
 	m->view.zoom[m->view.zoom_depth - 1].from = from;
 	m->view.zoom[m->view.zoom_depth - 1].to = from + width;
 	m->changed |= MODEL_TRACE;
-	say_range(m, dir < 0 ? "panned left" : "panned right");
+	char range[96];
+	range_text(m, range, sizeof range);
+	if (from == was)
+		model_message(m, false, "not panned: already at the trace's %s, %s", dir < 0 ? "start" : "end", range);
+	else
+		model_message(m, false, "panned %s: %s", dir < 0 ? "left" : "right", range);
 }
 
 /* ---- rows of spans ------------------------------------------------------ */
@@ -163,8 +209,10 @@ static void select_span(struct model *m, uint32_t span)
 void model_select_slowest(struct model *m)
 {
 	const struct trace *t = m->shown;
-	if (!t)
+	if (!t) {
+		model_message(m, false, "no trace shown yet: nothing to select");
 		return;
+	}
 	uint32_t best = SPANTREE_NONE;
 	int64_t best_ns = -1;
 	for (uint32_t i = 1; i < t->nspans; i++) {
@@ -177,7 +225,7 @@ void model_select_slowest(struct model *m)
 		}
 	}
 	if (best == SPANTREE_NONE) {
-		model_message(m, false, "no span but the root");
+		model_message(m, false, "no slowest span to select: this trace has no span but the root");
 		return;
 	}
 	/* Unfold what hides it: a folded group it or an ancestor is a member of. */
@@ -203,8 +251,10 @@ void model_select_slowest(struct model *m)
 
 void model_fold_all(struct model *m, bool fold)
 {
-	if (!m->shown)
+	if (!m->shown) {
+		model_message(m, false, "no trace shown yet: nothing to %s", fold ? "fold" : "unfold");
 		return;
+	}
 	const struct wf_row *sel = model_selected_row(m);
 	uint32_t keep = sel ? sel->span : 0;
 	size_t groups = 0;

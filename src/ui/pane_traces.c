@@ -3,6 +3,7 @@
  * header (< >), filtered (\, the prompt on its last row); Enter opens the
  * selected trace. Full screen (T), and a pane above the waterfall where
  * the terminal is tall enough. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,55 +19,97 @@ static const enum tracelist_col order[] = { TRACELIST_START, TRACELIST_DURATION,
 	                                    TRACELIST_FINDINGS };
 #define NCOLS (sizeof order / sizeof order[0])
 
-static int fixed_width(enum tracelist_col c)
-{
-	switch (c) {
-	case TRACELIST_START: return 8;
-	case TRACELIST_DURATION: return 9;
-	case TRACELIST_SERVICE: return 12;
-	case TRACELIST_SPANS: return 6;
-	case TRACELIST_ERRORS: return 6;
-	case TRACELIST_FINDINGS: return 9;
-	default: return 0;
-	}
-}
+/* Each column's cells (without the gap) on a wide list and on a narrow one
+ * (80 columns), and its header there: on a narrow list the counts take
+ * short headers and the service a little less, so that every column stays
+ * and the root name takes the cut. The root takes what the others leave. */
+static const struct {
+	int wide, narrow;
+	const char *short_name; /* the header on a narrow list, or NULL: the column's name */
+} shape[TRACELIST_NCOLS] = {
+	[TRACELIST_START] = { 8, 7, NULL },      [TRACELIST_DURATION] = { 9, 9, NULL },
+	[TRACELIST_SERVICE] = { 12, 10, NULL },  [TRACELIST_ROOT] = { 0, 0, NULL },
+	[TRACELIST_SPANS] = { 6, 6, NULL },      [TRACELIST_ERRORS] = { 6, 4, "err" },
+	[TRACELIST_FINDINGS] = { 9, 5, "find" },
+};
+#define ROOT_WIDE 24 /* below this the other columns narrow */
+#define ROOT_MIN 16  /* below this, on a narrow pane, columns go: spans, errors, service */
 
 static bool right_aligned(enum tracelist_col c)
 {
 	return c != TRACELIST_SERVICE && c != TRACELIST_ROOT;
 }
 
-static void cell_text(const struct tracelist *l, const struct tracelist_row *r, enum tracelist_col c, char *buf,
-                      size_t cap)
+/* "+1.20s", "+12m03s", "+3h07m", "+120h": an offset in 7 cells (up to
+ * 100 000 hours), where draw_duration would write "+4000.00s". */
+static void start_text(char *buf, size_t cap, int64_t ns)
+{
+	int64_t s = ns / 1000000000;
+	if (s < 100) {
+		char d[24];
+		draw_duration(d, sizeof d, ns);
+		snprintf(buf, cap, "+%s", d);
+	} else if (s < 100 * 60) {
+		snprintf(buf, cap, "+%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
+	} else if (s < 100 * 3600) {
+		snprintf(buf, cap, "+%" PRId64 "h%02" PRId64 "m", s / 3600, s / 60 % 60);
+	} else {
+		snprintf(buf, cap, "+%" PRId64 "h", s / 3600);
+	}
+}
+
+/* "12,345" where it fits in cells, else "12k", "1.2k", "3.4M". */
+static void count_text(char *buf, size_t cap, uint64_t n, int cells)
+{
+	draw_count(buf, cap, n);
+	if ((int)strlen(buf) <= cells || n < 1000)
+		return;
+	static const char unit[] = "kMGTPE";
+	double v = (double)n;
+	size_t u = 0;
+	for (v /= 1000; v >= 999.5 && u + 1 < sizeof unit - 1; u++)
+		v /= 1000;
+	if (v < 9.95)
+		snprintf(buf, cap, "%.1f%c", v, unit[u]);
+	else
+		snprintf(buf, cap, "%.0f%c", v, unit[u]);
+}
+
+static void cell_text(const struct tracelist *l, const struct tracelist_row *r, enum tracelist_col c, int cells,
+                      char *buf, size_t cap)
 {
 	switch (c) {
-	case TRACELIST_START: {
-		char d[24];
-		draw_duration(d, sizeof d, r->start_ns - l->first_start_ns);
-		snprintf(buf, cap, "+%s", d);
-		break;
-	}
+	case TRACELIST_START: start_text(buf, cap, r->start_ns - l->first_start_ns); break;
 	case TRACELIST_DURATION: draw_duration(buf, cap, r->duration_ns); break;
 	case TRACELIST_SERVICE: snprintf(buf, cap, "%s", r->service); break;
 	case TRACELIST_ROOT: snprintf(buf, cap, "%s", r->root); break;
-	case TRACELIST_SPANS: draw_count(buf, cap, r->spans); break;
-	case TRACELIST_ERRORS: draw_count(buf, cap, r->errors); break;
-	case TRACELIST_FINDINGS: draw_count(buf, cap, r->findings); break;
+	case TRACELIST_SPANS: count_text(buf, cap, r->spans, cells); break;
+	case TRACELIST_ERRORS: count_text(buf, cap, r->errors, cells); break;
+	case TRACELIST_FINDINGS: count_text(buf, cap, r->findings, cells); break;
 	default: buf[0] = '\0'; break;
 	}
 }
 
-/* Which columns fit in inner cells: the root name at least 24 wide; the
- * counts go first, then the service, when they do not. */
-static void fit(int inner, int width[NCOLS])
+/* Which columns fit in inner cells, and how wide (with the gap; 0: left
+ * out). *narrow: the short headers are used. */
+static void fit(int inner, int width[NCOLS], bool *narrow)
 {
 	static const enum tracelist_col drop[] = { TRACELIST_SPANS, TRACELIST_ERRORS, TRACELIST_SERVICE };
 	int used = 0;
+	*narrow = false;
 	for (size_t i = 0; i < NCOLS; i++) {
-		width[i] = fixed_width(order[i]) ? fixed_width(order[i]) + COLUMN_GAP : 0;
+		width[i] = shape[order[i]].wide ? shape[order[i]].wide + COLUMN_GAP : 0;
 		used += width[i];
 	}
-	for (size_t d = 0; d < sizeof drop / sizeof drop[0] && inner - used < 24; d++) {
+	if (inner - used < ROOT_WIDE) {
+		*narrow = true;
+		used = 0;
+		for (size_t i = 0; i < NCOLS; i++) {
+			width[i] = shape[order[i]].narrow ? shape[order[i]].narrow + COLUMN_GAP : 0;
+			used += width[i];
+		}
+	}
+	for (size_t d = 0; d < sizeof drop / sizeof drop[0] && inner - used < ROOT_MIN; d++) {
 		for (size_t i = 0; i < NCOLS; i++) {
 			if (order[i] == drop[d]) {
 				used -= width[i];
@@ -143,13 +186,16 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		return;
 	}
 	int width[NCOLS];
-	fit(inner, width);
+	bool narrow;
+	fit(inner, width, &narrow);
 	wmove(w, 1, 2);
 	wattron(w, draw_attr(ROLE_DIM));
 	for (size_t i = 0; i < NCOLS; i++) {
 		char head[32];
 		bool sorted = order[i] == l->sort;
-		snprintf(head, sizeof head, "%s%s", tracelist_col_name(order[i]),
+		const char *name = narrow && shape[order[i]].short_name ? shape[order[i]].short_name
+		                                                        : tracelist_col_name(order[i]);
+		snprintf(head, sizeof head, "%s%s", name,
 		         !sorted ? "" : l->descending ? (draw_unicode() ? "▼" : "v") : (draw_unicode() ? "▲" : "^"));
 		if (sorted)
 			wattron(w, A_BOLD | A_UNDERLINE);
@@ -178,7 +224,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		wattron(w, attr);
 		for (size_t c = 0; c < NCOLS; c++) {
 			char text[TRACELIST_TEXT + 8];
-			cell_text(l, r, order[c], text, sizeof text);
+			cell_text(l, r, order[c], width[c] - COLUMN_GAP, text, sizeof text);
 			bool warn = !sel && ((order[c] == TRACELIST_ERRORS && r->errors) ||
 			                     (order[c] == TRACELIST_FINDINGS && r->findings));
 			if (warn)

@@ -68,6 +68,8 @@ size_t shell_first_focus(enum screen_mode screen)
 
 void shell_set_screen(struct shell *sh, enum screen_mode screen)
 {
+	if (sh->screen != screen)
+		model_message_clear(&sh->model); /* it was about the screen left */
 	sh->screen = screen;
 	set_focus(sh, shell_first_focus(screen));
 	shell_layout(sh); /* a clean screen for the new one */
@@ -218,8 +220,10 @@ static void handle_action(struct shell *sh, enum action action)
 	case ACT_LIVE: model_live(m); break;
 	case ACT_MARK: model_mark(m); break;
 	case ACT_DIFF:
-		if (model_diff_build(m))
+		if (model_diff_build(m)) {
 			shell_set_screen(sh, SCREEN_DIFF);
+			model_diff_announce(m);
+		}
 		break;
 	case ACT_FOCUS_NEXT: cycle_focus(sh, 1); break;
 	case ACT_FOCUS_PREV: cycle_focus(sh, -1); break;
