@@ -13,6 +13,7 @@
 
 #define CTRL_U 21
 #define CTRL_W 23
+#define STATUS_QUERY_CELLS 24 /* of the query beside its count in the status bar */
 
 static void changed(struct model *m)
 {
@@ -166,7 +167,14 @@ void model_search_line(const struct model *m, char *buf, size_t cap)
 		const struct search *s = &m->search.engine;
 		char count[96];
 		count_text(s, count, sizeof count);
-		snprintf(buf, cap, "/%s %s", s->query, count);
+		/* a long query gives way to its count (the status bar keeps a last segment this wide whole) */
+		size_t keep = s->qlen;
+		const char *ell = "";
+		if (draw_width(s->query) > STATUS_QUERY_CELLS) {
+			keep = draw_fit(s->query, s->qlen, STATUS_QUERY_CELLS - 1, NULL);
+			ell = g->ellipsis;
+		}
+		snprintf(buf, cap, "/%.*s%s %s", (int)keep, s->query, ell, count);
 	} else {
 		buf[0] = '\0';
 	}

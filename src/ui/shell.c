@@ -318,6 +318,11 @@ static void read_paste(struct shell *sh, WINDOW *in)
 		if (c == 27) {
 			wtimeout(in, 0);
 			int next = wgetch(in);
+			if (next == 27) { /* ESC ESC: the second may begin the end */
+				ungetch(next);
+				wtimeout(in, PASTE_QUIET_MS);
+				continue;
+			}
 			char params[16];
 			int final = next == '[' ? read_csi(in, params, sizeof params) : ERR;
 			wtimeout(in, PASTE_QUIET_MS);
