@@ -73,7 +73,7 @@ for size in "80 24" "200 60"; do
 	expect '/abc_ +Enter search' 30 "$at: the prompt shows what is typed"
 	keys Escape
 	gone '/abc' "$at: Esc cancels the prompt"
-	absent_status ' of [0-9]+( |$)' "$at: a cancelled prompt searched"
+	absent_status '/abc [0-9]+ of [0-9]+' "$at: a cancelled prompt searched"
 	keys / z z z C-u o r d x
 	keys BSpace
 	keys e r s
