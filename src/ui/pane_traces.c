@@ -153,6 +153,14 @@ static void draw_prompt(WINDOW *w, int y, int inner, const struct model *m)
 	int used = draw_text(w, "filter:", inner);
 	wattroff(w, draw_attr(ROLE_STATUS));
 	used += draw_fmt(w, inner - used, " %s_", m->traces.edit);
+	/* the text is the current filter, to edit: how to start afresh, where there is room */
+	char hint[64];
+	snprintf(hint, sizeof hint, "   Ctrl-U clears %s Ctrl-W a word", draw_glyphs()->dot);
+	if (inner - 2 - used >= draw_width(hint)) {
+		wattron(w, draw_attr(ROLE_DIM));
+		draw_text(w, hint, inner - 2 - used);
+		wattroff(w, draw_attr(ROLE_DIM));
+	}
 	wmove(w, y + 1, 2);
 	if (m->traces.error[0]) {
 		wattron(w, draw_attr(ROLE_ERROR));
