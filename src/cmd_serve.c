@@ -77,7 +77,7 @@ static sqlite3 *drive(const char *path, struct workload_config *cfg, struct obsl
 		fprintf(stderr, "obslab: seeding %u users...\n", cfg->users);
 	if (db_seed(db, cfg->users, cfg->seed, NULL, NULL, err) != DB_OK ||
 	    db_set_index(db, cfg->index, err) != DB_OK) {
-		sqlite3_close_v2(db);
+		db_close(db);
 		return NULL;
 	}
 	if (db_read_state(db, &users, &index)) { /* another's index serves too */
@@ -217,7 +217,7 @@ int cmd_serve(const struct cli *given, FILE *out, FILE *err)
 		status = serve(&v, &effective.run, err);
 		store_destroy(v.store);
 		strtab_destroy(v.names);
-		sqlite3_close_v2(db); /* the driver's lock goes with it */
+		db_close(db); /* after the readers (server_stop): the lab back in rollback mode; the lock goes with it */
 	}
 	if (v.log_file && (fclose(v.log_file) != 0 || v.log_errno) && status == CLI_EXIT_OK) {
 		textsafe_fprintf(err, "obslab: writing the log file %s failed: %s\n", effective.log_file,

@@ -20,20 +20,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "obslab/db.h"
 #include "obslab/log.h"
 #include "obslab/ring.h"
 #include "obslab/store.h"
 #include "obslab/xalloc.h"
 #include "server_worker.h"
-
-#ifndef STORE_MAX_PRODUCERS /* shim until store.h has producers: one at a time */
-#define STORE_MAX_PRODUCERS 64
-static size_t store_drain_from(struct store *st, struct ring *ring, unsigned producer)
-{
-	(void)producer;
-	return store_drain(st, ring);
-}
-#endif
 
 /* Producer 0 is the lab's own workload: workers are 1 + index. */
 #define SERVER_MAX_WORKERS (STORE_MAX_PRODUCERS - 1)
@@ -223,10 +215,10 @@ static unsigned pool_size(unsigned asked)
 struct server *server_start(const struct server_config *cfg, struct strtab *names, struct obslab_error *err)
 {
 	/* The readers must open before anything listens: say so now, not per request. */
-	sqlite3 *probe = server_worker_open_reader(cfg->db_path, err);
+	sqlite3 *probe = db_open_reader(cfg->db_path, err);
 	if (!probe)
 		return NULL;
-	sqlite3_close_v2(probe);
+	db_close(probe);
 
 	struct server *s = xcalloc(1, sizeof *s);
 	s->cfg = *cfg;

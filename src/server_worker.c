@@ -38,25 +38,10 @@ struct server_worker {
 	} name_cache[NAME_CACHE];
 };
 
-sqlite3 *server_worker_open_reader(const char *path, struct obslab_error *err)
-{
-	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-	if (rc != SQLITE_OK) {
-		obslab_error_set(err, "cannot open %s for the server's workers: %s", path,
-		                 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close_v2(db);
-		return NULL;
-	}
-	sqlite3_extended_result_codes(db, 1);
-	sqlite3_busy_timeout(db, DB_LOCK_WAIT_MS);
-	return db;
-}
-
 struct server_worker *server_worker_create(const struct server_config *cfg, struct strtab *names,
                                            const _Atomic uint32_t *cancel, struct obslab_error *err)
 {
-	sqlite3 *db = server_worker_open_reader(cfg->db_path, err);
+	sqlite3 *db = db_open_reader(cfg->db_path, err);
 	if (!db)
 		return NULL;
 	struct server_worker *w = xcalloc(1, sizeof *w);
@@ -81,7 +66,7 @@ void server_worker_destroy(struct server_worker *w)
 	request_ctx_destroy(w->ctx);
 	sqltrace_detach(w->sqltrace);
 	request_result_free(&w->result);
-	sqlite3_close_v2(w->db);
+	db_close(w->db);
 	ring_destroy(w->spans);
 	ring_destroy(w->logs);
 	free(w);

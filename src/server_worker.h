@@ -48,8 +48,4 @@ void server_worker_handle(struct server_worker *w, const struct server_decision 
 struct ring *server_worker_spans(struct server_worker *w);
 struct ring *server_worker_logs(struct server_worker *w);
 
-/* Opens a read-only connection to the lab's database for a worker, or
- * NULL with err filled. */
-sqlite3 *server_worker_open_reader(const char *path, struct obslab_error *err);
-
 #endif

@@ -150,6 +150,9 @@ has inuse.err "^obslab: cannot listen on 127\.0\.0\.1:$port: Address already in 
 
 stop
 check "$status" 0 "serve's exit status on SIGTERM"
+# the readers closed before the driver: the lab is back in rollback mode
+check "$(ls lab.db-wal lab.db-shm 2>/dev/null | wc -l)" 0 "no -wal or -shm left after serve stops"
+check "$(sqlite3 lab.db 'pragma journal_mode')" delete "the lab's journal mode after serve stops"
 has main.err '^obslab: stopped after [0-9]+ requests$'
 # the log: the N+1 warning per naive request (2 above), the info line per
 # optimized one (2, then HEAD and GET)
