@@ -180,9 +180,16 @@ static int serve(struct serve *v, struct workload_config *cfg, FILE *err)
 	for (unsigned i = 0; dropped > 0 && i < workers; i++)
 		fprintf(err, "obslab: worker %u dropped %llu spans (its ring was full)\n", i + 1,
 		        (unsigned long long)server_dropped(server, i));
+	/* The summary a load test reads: spans lost (a full ring, and the spans
+	 * of a trace whose root was lost), and HTTP infos never joined to a
+	 * trace (freed waiting, still waiting, or lost before the store). */
+	uint64_t lost = dropped + store_spans_orphaned(v->store);
+	uint64_t unmatched = store_http_unmatched(v->store) + store_http_pending(v->store) + server_http_lost(server);
 	server_stop(server);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	fprintf(err, "obslab: stopped after %llu request%s\n", (unsigned long long)served, served == 1 ? "" : "s");
+	fprintf(err, "obslab: served %llu requests; %llu traces; dropped %llu spans; %llu unmatched\n",
+	        (unsigned long long)served, (unsigned long long)store_traces_completed(v->store),
+	        (unsigned long long)lost, (unsigned long long)unmatched);
 	return cli->record_path ? write_record(v, cfg, dropped, err) : CLI_EXIT_OK;
 }
 

@@ -51,6 +51,7 @@ struct strtab;
 #define SERVER_STOP_GRACE_MS 2000       /* requests in flight get this long to finish */
 #define SERVER_SPAN_RING (1u << 16)     /* span records per worker */
 #define SERVER_LOG_RING (1u << 8)       /* log records per worker */
+#define SERVER_HTTP_RING (1u << 10)     /* http_info records per worker (one per traced request) */
 
 /* ---- routing (pure) -------------------------------------------------------------- */
 
@@ -137,6 +138,9 @@ size_t server_drain(struct server *s, struct store *store, session_log_fn *on_lo
 #define SERVER_ALL_WORKERS UINT32_MAX
 unsigned server_workers(const struct server *s);
 uint64_t server_dropped(const struct server *s, unsigned worker);
+/* HTTP infos that never reached the store: dropped by a worker's full http
+ * ring, or still on it (their root never came). The consumer's thread. */
+uint64_t server_http_lost(const struct server *s);
 /* Requests answered so far, and requests being handled now. Any thread. */
 uint64_t server_requests(const struct server *s);
 unsigned server_in_flight(const struct server *s);
