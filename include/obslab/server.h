@@ -15,6 +15,23 @@
  * (store_drain_from; producer 0 is the lab's own workload) and hands it the
  * log records. The string table is shared: workers intern into it.
  *
+ * Trace context and HTTP facts. A request with exactly one valid W3C
+ * traceparent header (tracectx.h) is served in the caller's trace, its root
+ * the child of the caller's span (http_info.remote_parent_id; several
+ * tracestate fields are one list joined with ','); several traceparent
+ * fields, or a malformed one, are ignored: a fresh trace. The sampled flag
+ * is kept, not obeyed: the lab records every request. Each traced request's
+ * http_info (method, path, route, status, server address and port as bound,
+ * client address, user agent, protocol version, the caller's context)
+ * reaches the consumer on the worker's http ring, pushed just before its
+ * root, and server_drain attaches it (store_attach_http) before ingesting
+ * the batch holding that root. Every traced response carries Server-Timing
+ * (app, db, net and the trace id; httpinfo.h), from the request's own root
+ * and statements: the figures analysis_attribution finds in its trace. With
+ * tracing off there are no spans, no info and no Server-Timing. The response
+ * carries no traceparent: W3C Trace Context lets a server send one, but
+ * OpenTelemetry's SDKs do not, and Server-Timing already names the trace.
+ *
  * Limits: a connection time-out (slow clients), a connection limit, a
  * per-connection memory limit (libmicrohttpd answers oversized request
  * headers itself) and a URL size limit (414). Unknown paths are 404, other
