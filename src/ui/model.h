@@ -40,7 +40,7 @@
 #define MODEL_MAX_LOGGED_FINDINGS 16
 #define MODEL_ZOOM_DEPTH 32
 
-#define MODEL_DIFF_LABEL 96
+#define MODEL_DIFF_LABEL 256 /* bytes of a diff row's label: a 200-column row's name, whole */
 
 #define MODEL_FILTER_TEXT 128
 #define MODEL_FILTER_HISTORY 16
