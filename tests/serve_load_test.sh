@@ -10,7 +10,10 @@
 #    in turn): the record holds min(requests served, the store's 512)
 #    traces, the server's count is wrk's plus at most the requests cut by
 #    each run's end, every trace whole;
-#  - SIGTERM: exit 0, no ThreadSanitizer report, no worker's drops; and
+#  - SIGTERM: exit 0, no ThreadSanitizer report, the summary line says
+#    every request served was one trace, 0 spans dropped and 0 HTTP facts
+#    unmatched, every recorded trace has its HTTP facts, every lab answer
+#    its Server-Timing; and
 #    outside a sanitizer, resident memory flat from the second run to the
 #    fourth (a sanitizer's own bookkeeping grows with the requests).
 # No time limit is asserted: a slow machine only serves fewer requests.
@@ -74,8 +77,7 @@ rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status"
 # served NAME: the number of requests the server says it served.
 served() {
 	local n
-	n=$(sed -n 's/^obslab: served \([0-9]*\) requests\{0,1\}; .*/\1/p' "$1.err")
-	[ -n "$n" ] || n=$(sed -n 's/^obslab: stopped after \([0-9]*\) requests\{0,1\}$/\1/p' "$1.err")
+	n=$(sed -n 's/^obslab: served \([0-9]*\) requests; .*/\1/p' "$1.err")
 	echo "${n:-0}"
 }
 
@@ -85,11 +87,16 @@ after_stop() {
 	check "$status" 0 "$name: serve's exit status on SIGTERM"
 	if grep -q ThreadSanitizer "$name.err"; then bad "$name: ThreadSanitizer reports:"; sed -n '1,40p' "$name.err"; else ok; fi
 	if grep -q 'dropped [0-9]* spans (its ring' "$name.err"; then bad "$name: $(grep 'dropped' "$name.err")"; else ok; fi
-	# the stop's summary line, where the server prints one
+	# the stop's summary line: every request served one trace, no span
+	# dropped, every request's HTTP facts joined to its trace
 	local line
-	line=$(grep '^obslab: served [0-9]* request' "$name.err")
-	if [ -n "$line" ]; then
-		if echo "$line" | grep -Eq '; dropped 0 spans; 0 unmatched$'; then ok; else bad "$name: $line"; fi
+	line=$(grep '^obslab: served [0-9]* requests; ' "$name.err")
+	if [[ $line =~ ^obslab:\ served\ ([0-9]+)\ requests\;\ ([0-9]+)\ traces\;\ dropped\ ([0-9]+)\ spans\;\ ([0-9]+)\ unmatched$ ]]; then
+		check "${BASH_REMATCH[2]}" "${BASH_REMATCH[1]}" "$name: traces for the requests served ($line)"
+		check "${BASH_REMATCH[3]}" 0 "$name: spans dropped ($line)"
+		check "${BASH_REMATCH[4]}" 0 "$name: HTTP facts unmatched ($line)"
+	else
+		bad "$name: no summary line at the stop: $(tail -3 "$name.err")"
 	fi
 	check "$(jq .dropped_spans "$rec")" 0 "$name: the record's dropped spans"
 	# every trace whole: one root named for its kind, the kind's database
@@ -108,12 +115,12 @@ after_stop() {
 		"$name: traces without exactly one root"
 	check "$(jq '[.traces[].trace_id] | unique | length' "$rec")" "$(jq '.traces | length' "$rec")" \
 		"$name: distinct trace ids"
-	if [ "$(jq '[.traces[] | select(.http)] | length' "$rec")" -gt 0 ]; then
-		check "$(jq '[.traces[] | select(.http == null)] | length' "$rec")" 0 "$name: traces without their HTTP facts"
-		check "$(jq '[.traces[] | select(.http.status_code == 404)] | length' "$rec")" \
-			"$(jq '[.traces[] | select([.spans[] | select(.parent_span_id == null)][0].name == "GET")] | length' "$rec")" \
-			"$name: 404s recorded as 404"
-	fi
+	check "$(jq '[.traces[] | select(.http == null)] | length' "$rec")" 0 "$name: traces without their HTTP facts"
+	check "$(jq '[.traces[] | select(.http.status_code == 404)] | length' "$rec")" \
+		"$(jq '[.traces[] | select([.spans[] | select(.parent_span_id == null)][0].name == "GET")] | length' "$rec")" \
+		"$name: 404s recorded as 404"
+	check "$(jq '[.traces[] | select(.http.status_code != 200 and .http.status_code != 404)] | length' "$rec")" 0 \
+		"$name: statuses other than 200 and 404"
 }
 
 # count_kind RECORD KIND: how many traces of a kind the record holds.
@@ -156,7 +163,8 @@ for i in $(seq 1 "$runs"); do
 	n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "wrk$i.txt")
 	mixline=$(grep '^mix: ' "wrk$i.txt")
 	if [ -n "$n" ] && [ -n "$mixline" ]; then ok; else bad "wrk run $i: $(cat "wrk$i.txt")"; n=0; fi
-	check "$(grep -c 'other=0$' <<<"$mixline")" 1 "wrk run $i: only the five expected answers ($mixline)"
+	check "$(grep -c 'other=0 ' <<<"$mixline")" 1 "wrk run $i: only the five expected answers ($mixline)"
+	check "$(grep -c 'untimed=0$' <<<"$mixline")" 1 "wrk run $i: every lab answer has its Server-Timing ($mixline)"
 	grep -q 'Socket errors' "wrk$i.txt" && bad "wrk run $i: $(grep 'Socket errors' "wrk$i.txt")"
 	total=$((total + n))
 	rss+=("$(rss_kib)")

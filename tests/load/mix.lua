@@ -4,7 +4,8 @@
 -- the status and the body's "implementation"). An argument after `--`
 -- stops each thread after that many answers (wrk's -d is then a ceiling).
 -- done() prints one line: "mix: naive=N optimized=N eager=N health=N
--- notfound=N other=N".
+-- notfound=N other=N untimed=N", untimed the lab's answers (naive,
+-- optimized, eager) without a Server-Timing header.
 local paths = { "/users/analytics", "/users/analytics/optimized", "/users/analytics/eager", "/health", "/nope" }
 local threads = {}
 
@@ -16,7 +17,7 @@ function init(args)
 	limit = tonumber(args[1] or "0")
 	sent = 0
 	answers = 0
-	counts = { naive = 0, optimized = 0, eager = 0, health = 0, notfound = 0, other = 0 }
+	counts = { naive = 0, optimized = 0, eager = 0, health = 0, notfound = 0, other = 0, untimed = 0 }
 end
 
 function request()
@@ -32,6 +33,9 @@ function response(status, headers, body)
 		local impl = body:match('"implementation":"(%a+)"')
 		if impl == "naive" or impl == "optimized" or impl == "eager" then
 			kind = impl
+			if headers["Server-Timing"] == nil then
+				counts.untimed = counts.untimed + 1
+			end
 		elseif body:find('"status":"ok"', 1, true) then
 			kind = "health"
 		end
@@ -44,13 +48,13 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-	local total = { naive = 0, optimized = 0, eager = 0, health = 0, notfound = 0, other = 0 }
+	local total = { naive = 0, optimized = 0, eager = 0, health = 0, notfound = 0, other = 0, untimed = 0 }
 	for _, t in ipairs(threads) do
 		local c = t:get("counts")
 		for k, v in pairs(c) do
 			total[k] = total[k] + v
 		end
 	end
-	io.write(string.format("mix: naive=%d optimized=%d eager=%d health=%d notfound=%d other=%d\n", total.naive,
-		total.optimized, total.eager, total.health, total.notfound, total.other))
+	io.write(string.format("mix: naive=%d optimized=%d eager=%d health=%d notfound=%d other=%d untimed=%d\n",
+		total.naive, total.optimized, total.eager, total.health, total.notfound, total.other, total.untimed))
 end
