@@ -107,9 +107,16 @@ size_t span_attributes_http(const struct span_record *s, const struct http_info 
 	struct attr lab[ATTRS_MAX];
 	size_t nlab = span_attributes(s, names, lab, memo);
 	size_t n = http_info_attributes(http, out, ATTRS_MAX);
-	for (size_t i = 0; i < nlab && n < ATTRS_MAX; i++)
-		if (strcmp(lab[i].key, ATTR_KEY_HTTP_METHOD) != 0 && strcmp(lab[i].key, ATTR_KEY_HTTP_ROUTE) != 0)
-			out[n++] = lab[i];
+	bool ran_lab = http_info_ran_lab(http); /* else its root's strategy and users mean nothing */
+	for (size_t i = 0; i < nlab && n < ATTRS_MAX; i++) {
+		const char *k = lab[i].key;
+		if (strcmp(k, ATTR_KEY_HTTP_METHOD) == 0 || strcmp(k, ATTR_KEY_HTTP_ROUTE) == 0)
+			continue;
+		if (!ran_lab && (strcmp(k, ATTR_KEY_STRATEGY) == 0 || strcmp(k, ATTR_KEY_USERS) == 0 ||
+		                 strcmp(k, ATTR_KEY_INDEX) == 0 || strcmp(k, ATTR_KEY_DB_CHANGED) == 0))
+			continue;
+		out[n++] = lab[i];
+	}
 	return n;
 }
 

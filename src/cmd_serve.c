@@ -4,6 +4,8 @@
  * bounded store (and the log to --log-file) on this thread, and on SIGINT
  * or SIGTERM a graceful stop: no new connections, requests in flight
  * finish (SERVER_STOP_GRACE_MS at most, then cancelled), --record written.
+ * At the stop one line on stderr sums it up (a load test reads it):
+ * "obslab: served N requests; N traces; dropped N spans; N unmatched".
  */
 #include "obslab/cmd_serve.h"
 
@@ -77,7 +79,7 @@ static sqlite3 *drive(const char *path, struct workload_config *cfg, struct obsl
 		fprintf(stderr, "obslab: seeding %u users...\n", cfg->users);
 	if (db_seed(db, cfg->users, cfg->seed, NULL, NULL, err) != DB_OK ||
 	    db_set_index(db, cfg->index, err) != DB_OK) {
-		sqlite3_close_v2(db);
+		db_close(db);
 		return NULL;
 	}
 	if (db_read_state(db, &users, &index)) { /* another's index serves too */
@@ -180,9 +182,16 @@ static int serve(struct serve *v, struct workload_config *cfg, FILE *err)
 	for (unsigned i = 0; dropped > 0 && i < workers; i++)
 		fprintf(err, "obslab: worker %u dropped %llu spans (its ring was full)\n", i + 1,
 		        (unsigned long long)server_dropped(server, i));
+	/* The summary a load test reads: spans lost (a full ring, and the spans
+	 * of a trace whose root was lost), and HTTP infos never joined to a
+	 * trace (freed waiting, still waiting, or lost before the store). */
+	uint64_t lost = dropped + store_spans_orphaned(v->store);
+	uint64_t unmatched = store_http_unmatched(v->store) + store_http_pending(v->store) + server_http_lost(server);
 	server_stop(server);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	fprintf(err, "obslab: stopped after %llu request%s\n", (unsigned long long)served, served == 1 ? "" : "s");
+	fprintf(err, "obslab: served %llu requests; %llu traces; dropped %llu spans; %llu unmatched\n",
+	        (unsigned long long)served, (unsigned long long)store_traces_completed(v->store),
+	        (unsigned long long)lost, (unsigned long long)unmatched);
 	return cli->record_path ? write_record(v, cfg, dropped, err) : CLI_EXIT_OK;
 }
 
@@ -217,7 +226,7 @@ int cmd_serve(const struct cli *given, FILE *out, FILE *err)
 		status = serve(&v, &effective.run, err);
 		store_destroy(v.store);
 		strtab_destroy(v.names);
-		sqlite3_close_v2(db); /* the driver's lock goes with it */
+		db_close(db); /* after the readers (server_stop): the lab back in rollback mode; the lock goes with it */
 	}
 	if (v.log_file && (fclose(v.log_file) != 0 || v.log_errno) && status == CLI_EXIT_OK) {
 		textsafe_fprintf(err, "obslab: writing the log file %s failed: %s\n", effective.log_file,

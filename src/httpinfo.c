@@ -177,3 +177,10 @@ size_t server_timing_format(char *buf, size_t cap, int64_t app_ns, int64_t db_ns
 	int n = snprintf(buf, cap, "app;dur=%s, db;dur=%s, net;dur=%s, trace;desc=\"%s\"", app, db, net, id);
 	return n < 0 ? 0 : (size_t)n;
 }
+
+bool http_info_ran_lab(const struct http_info *h)
+{
+	static const char lab[] = "/users/analytics";
+	size_t n = sizeof lab - 1;
+	return h && h->route && strncmp(h->route, lab, n) == 0 && (h->route[n] == '\0' || h->route[n] == '/');
+}

@@ -36,6 +36,10 @@ struct request_ctx {
 	bool armed;           /* request_ctx_arm recorded cancel_seen for the next request */
 	bool running;         /* inside request_run: the progress handler may cancel */
 	uint32_t root_name, serialize_name, count_fingerprint;
+	uint8_t trace_id[16]; /* the next request's, when has_trace_id */
+	bool has_trace_id;
+	request_end_fn *on_end;
+	void *on_end_arg;
 	sqlite3_stmt *users_stmt, *count_stmt, *join_stmt;
 	sqlite3_stmt *chunk_stmt; /* IN list of REQUEST_EAGER_CHUNK ids */
 	sqlite3_stmt *tail_stmt;  /* IN list of tail_len ids, the last chunk */
@@ -114,6 +118,19 @@ static void count_query(struct request_ctx *ctx, struct request_result *res)
 void request_ctx_set_root_name(struct request_ctx *ctx, uint32_t name)
 {
 	ctx->root_name = name;
+}
+
+void request_ctx_set_trace_id(struct request_ctx *ctx, const uint8_t trace_id[16])
+{
+	ctx->has_trace_id = trace_id != NULL;
+	if (trace_id)
+		memcpy(ctx->trace_id, trace_id, sizeof ctx->trace_id);
+}
+
+void request_ctx_set_on_end(struct request_ctx *ctx, request_end_fn *fn, void *arg)
+{
+	ctx->on_end = fn;
+	ctx->on_end_arg = arg;
 }
 
 void request_ctx_set_root_flags(struct request_ctx *ctx, uint8_t flags)
@@ -423,7 +440,9 @@ enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
 	ctx->armed = false;
 	ctx->running = true;
 	uint32_t version = db_pager_version(ctx->db);
-	struct span_record *root = tracer_begin_trace(ctx->tracer, ctx->root_name);
+	struct span_record *root = tracer_begin_trace_in(ctx->tracer, ctx->root_name,
+	                                                 ctx->has_trace_id ? ctx->trace_id : NULL);
+	ctx->has_trace_id = false;
 	int rc = SQLITE_OK;
 	switch (strategy) {
 	case STRATEGY_NAIVE: rc = run_naive(ctx, res); break;
@@ -447,16 +466,22 @@ enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
 		if (db_pager_version(ctx->db) != version)
 			root->flags |= SPAN_F_DB_CHANGED;
 	}
+	enum db_status status = (rc & 0xff) == SQLITE_INTERRUPT ? DB_INTERRUPTED
+	                        : rc == SQLITE_OK               ? DB_OK
+	                        : (rc & 0xff) == SQLITE_CORRUPT ? DB_NOTADB
+	                                                        : DB_ERROR;
+	if (ctx->on_end)
+		ctx->on_end(ctx->on_end_arg, status);
 	tracer_end(ctx->tracer);
 	res->end_ns = clock_now_ns();
 	ctx->running = false;
 
-	if ((rc & 0xff) == SQLITE_INTERRUPT)
+	if (status == DB_INTERRUPTED)
 		return DB_INTERRUPTED;
-	if (rc != SQLITE_OK) {
+	if (status != DB_OK) {
 		obslab_error_set(err, "the %s request failed: %s", strategy_name(strategy),
 		         rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(ctx->db));
-		return (rc & 0xff) == SQLITE_CORRUPT ? DB_NOTADB : DB_ERROR;
+		return status;
 	}
 	log_request(ctx, strategy, res);
 	return DB_OK;

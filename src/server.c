@@ -17,33 +17,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "obslab/db.h"
+#include "obslab/httpinfo.h"
 #include "obslab/log.h"
 #include "obslab/ring.h"
 #include "obslab/store.h"
+#include "obslab/tracectx.h"
 #include "obslab/xalloc.h"
 #include "server_worker.h"
-
-#ifndef STORE_MAX_PRODUCERS /* shim until store.h has producers: one at a time */
-#define STORE_MAX_PRODUCERS 64
-static size_t store_drain_from(struct store *st, struct ring *ring, unsigned producer)
-{
-	(void)producer;
-	return store_drain(st, ring);
-}
-#endif
 
 /* Producer 0 is the lab's own workload: workers are 1 + index. */
 #define SERVER_MAX_WORKERS (STORE_MAX_PRODUCERS - 1)
 #define LOG_DRAIN_BATCH 64
+#define SPAN_DRAIN_BATCH 128 /* at most 128 roots: their infos fit the store's waiting list */
 
 struct server {
 	struct MHD_Daemon *daemon;
 	struct server_config cfg;
 	struct strtab *names;
 	char authority[SERVER_HOST_MAX + 16];
+	char bound[INET6_ADDRSTRLEN]; /* the address bound: server.address */
 	uint16_t port;
 	size_t max_url;
 	pthread_key_t key; /* a pool thread's worker */
@@ -53,6 +50,7 @@ struct server {
 	_Atomic bool stopping, quiesced;
 	_Atomic unsigned in_flight;
 	_Atomic uint64_t requests;
+	uint64_t http_popped[SERVER_MAX_WORKERS]; /* the consumer's: infos taken from each http ring */
 };
 
 /* What a request's *req_cls holds: the URI log callback's verdict, then
@@ -96,6 +94,84 @@ static struct server_worker *worker_of_thread(struct server *s)
 	return w;
 }
 
+/* The trace context headers as the request has them: several traceparent
+ * fields make it invalid (W3C Trace Context: "multiple traceparent
+ * headers" are ignored), several tracestate fields are one list joined
+ * with ',' in their order (RFC 9110). Every header fits the connection's
+ * memory, so the joined list fits state. */
+struct context_headers {
+	unsigned nparent;
+	const char *parent;
+	char state[SERVER_CONNECTION_MEMORY];
+	size_t nstate;
+	bool has_state;
+};
+
+static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct context_headers *h = cls;
+	if (!key || !value)
+		return MHD_YES;
+	if (strcasecmp(key, "traceparent") == 0) {
+		h->nparent++;
+		h->parent = value;
+	} else if (strcasecmp(key, "tracestate") == 0) {
+		size_t n = strlen(value), sep = h->has_state ? 1 : 0;
+		if (h->nstate + sep + n < sizeof h->state) {
+			if (sep)
+				h->state[h->nstate++] = ',';
+			memcpy(h->state + h->nstate, value, n);
+			h->nstate += n;
+			h->state[h->nstate] = '\0';
+			h->has_state = true;
+		}
+	}
+	return MHD_YES;
+}
+
+/* The request's HTTP facts, for its span and its record (httpinfo.h). */
+static void request_facts(const struct server *s, struct MHD_Connection *c, const char *url, const char *method,
+                          const char *version, struct http_info *info)
+{
+	http_info_init(info);
+	http_info_set_text(info, HTTP_TEXT_METHOD, method, method ? strlen(method) : 0);
+	if (version && strncmp(version, "HTTP/", 5) == 0)
+		version += 5;
+	http_info_set_text(info, HTTP_TEXT_PROTOCOL, version, version ? strlen(version) : 0);
+	http_info_set_text(info, HTTP_TEXT_PATH, url, url ? strlen(url) : 0);
+	http_info_set_text(info, HTTP_TEXT_SERVER_ADDRESS, s->bound, strlen(s->bound));
+	info->server_port = s->port;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char client[INET6_ADDRSTRLEN] = "";
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, client, sizeof client);
+		else if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, client, sizeof client);
+	}
+	http_info_set_text(info, HTTP_TEXT_CLIENT_ADDRESS, client, strlen(client));
+	const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+	if (ua)
+		http_info_set_text(info, HTTP_TEXT_USER_AGENT, ua, strlen(ua));
+
+	static _Thread_local struct context_headers headers; /* 32 kB: each pool thread's own */
+	struct context_headers *h = &headers;
+	h->nparent = 0;
+	h->parent = NULL;
+	h->nstate = 0;
+	h->has_state = false;
+	h->state[0] = '\0';
+	MHD_get_connection_values(c, MHD_HEADER_KIND, on_header, h);
+	struct tracectx ctx;
+	if (h->nparent == 1 && tracectx_parse_parent(h->parent, &ctx)) {
+		if (h->has_state)
+			tracectx_parse_state(h->state, &ctx);
+		http_info_set_context(info, &ctx);
+	}
+}
+
 static void free_body(void *body)
 {
 	cJSON_free(body);
@@ -104,7 +180,6 @@ static void free_body(void *body)
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_size, void **req_cls)
 {
-	(void)version;
 	(void)upload_data;
 	struct server *s = cls;
 	/* First call: the headers are in. The request is answered once its
@@ -133,7 +208,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct server_reply r = { 0 };
 	struct server_worker *w = worker_of_thread(s);
 	if (w) {
-		server_worker_handle(w, &d, atomic_load(&s->stopping), &r);
+		struct http_info info;
+		request_facts(s, c, url, method, version, &info);
+		server_worker_handle(w, &d, atomic_load(&s->stopping), &info, &r);
 	} else {
 		r.status = 503;
 		r.body = SERVER_BODY_UNAVAILABLE;
@@ -150,6 +227,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	if (r.allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r.allow);
+	if (r.timing[0])
+		MHD_add_response_header(resp, "Server-Timing", r.timing);
 	if (atomic_load(&s->quiesced))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	enum MHD_Result ret = MHD_queue_response(c, r.status, resp);
@@ -207,6 +286,7 @@ static int listen_on(const char *host, uint16_t port, struct server *s, struct o
 	}
 	snprintf(s->authority, sizeof s->authority, "%s%s%s:%u", v6 ? "[" : "", text, v6 ? "]" : "",
 	         (unsigned)s->port);
+	snprintf(s->bound, sizeof s->bound, "%s", text);
 	return fd;
 }
 
@@ -223,10 +303,10 @@ static unsigned pool_size(unsigned asked)
 struct server *server_start(const struct server_config *cfg, struct strtab *names, struct obslab_error *err)
 {
 	/* The readers must open before anything listens: say so now, not per request. */
-	sqlite3 *probe = server_worker_open_reader(cfg->db_path, err);
+	sqlite3 *probe = db_open_reader(cfg->db_path, err);
 	if (!probe)
 		return NULL;
-	sqlite3_close_v2(probe);
+	db_close(probe);
 
 	struct server *s = xcalloc(1, sizeof *s);
 	s->cfg = *cfg;
@@ -292,6 +372,36 @@ static unsigned workers_claimed(const struct server *s)
 	return n < SERVER_MAX_WORKERS ? n : SERVER_MAX_WORKERS;
 }
 
+/* Worker i's spans into the store as producer 1 + i, each batch's http
+ * infos attached before the batch: a worker pushes a request's info just
+ * before its root, so the infos of the roots in a batch are on the http
+ * ring by the time the batch was popped, and they are taken one per root,
+ * in order. The store then joins each to its trace as the trace completes,
+ * before anything can evict it. An info whose root was dropped waits in the
+ * store's bounded list (and, never matched, is counted there). */
+static size_t drain_worker(struct server *s, struct store *store, struct server_worker *w, unsigned i)
+{
+	struct span_record batch[SPAN_DRAIN_BATCH];
+	size_t total = 0, n;
+	while ((n = ring_pop(server_worker_spans(w), batch, SPAN_DRAIN_BATCH)) > 0) {
+		size_t roots = 0;
+		for (size_t k = 0; k < n; k++)
+			roots += batch[k].parent_id == 0;
+		for (; roots > 0; roots--) {
+			struct http_info *info = xmalloc(sizeof *info);
+			if (ring_pop(server_worker_http(w), info, 1) != 1) {
+				free(info);
+				break;
+			}
+			s->http_popped[i]++;
+			store_attach_http(store, info);
+		}
+		store_ingest_from(store, batch, n, 1 + i);
+		total += n;
+	}
+	return total;
+}
+
 size_t server_drain(struct server *s, struct store *store, session_log_fn *on_log, void *ctx)
 {
 	size_t moved = 0;
@@ -300,7 +410,7 @@ size_t server_drain(struct server *s, struct store *store, session_log_fn *on_lo
 		struct server_worker *w = atomic_load_explicit(&s->workers[i], memory_order_acquire);
 		if (!w)
 			continue; /* claimed, not made yet (or failed) */
-		moved += store_drain_from(store, server_worker_spans(w), 1 + i);
+		moved += drain_worker(s, store, w, i);
 		struct log_record batch[LOG_DRAIN_BATCH];
 		size_t k;
 		while ((k = ring_pop(server_worker_logs(w), batch, LOG_DRAIN_BATCH)) > 0)
@@ -328,6 +438,18 @@ uint64_t server_dropped(const struct server *s, unsigned worker)
 			dropped += ring_dropped(server_worker_spans(w));
 	}
 	return dropped;
+}
+
+uint64_t server_http_lost(const struct server *s)
+{
+	uint64_t lost = 0;
+	unsigned n = workers_claimed(s);
+	for (unsigned i = 0; i < n; i++) {
+		struct server_worker *w = atomic_load_explicit(&s->workers[i], memory_order_acquire);
+		if (w)
+			lost += ring_dropped(server_worker_http(w)) + (ring_pushed(server_worker_http(w)) - s->http_popped[i]);
+	}
+	return lost;
 }
 
 uint64_t server_requests(const struct server *s)

@@ -1,7 +1,7 @@
 /*
  * server_worker — a pool thread's own lab (see server_worker.h): the reader
  * connection, its instrumentation, and the answer to each routed request
- * as one trace.
+ * as one trace, with its HTTP facts and its Server-Timing.
  */
 #include "server_worker.h"
 
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "obslab/db.h"
+#include "obslab/httpinfo.h"
 #include "obslab/log.h"
 #include "obslab/request.h"
 #include "obslab/ring.h"
@@ -29,7 +30,8 @@ struct server_worker {
 	struct tracer tracer;
 	struct sqltrace *sqltrace;
 	struct request_ctx *ctx;
-	struct ring *spans, *logs;
+	struct ring *spans, *logs, *http;
+	struct http_info *info; /* the request running now's */
 	struct request_result result;
 	int64_t data_version; /* PRAGMA data_version when the state was last read */
 	bool state_read;
@@ -40,25 +42,12 @@ struct server_worker {
 	} name_cache[NAME_CACHE];
 };
 
-sqlite3 *server_worker_open_reader(const char *path, struct obslab_error *err)
-{
-	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-	if (rc != SQLITE_OK) {
-		obslab_error_set(err, "cannot open %s for the server's workers: %s", path,
-		                 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close_v2(db);
-		return NULL;
-	}
-	sqlite3_extended_result_codes(db, 1);
-	sqlite3_busy_timeout(db, DB_LOCK_WAIT_MS);
-	return db;
-}
+static void on_request_end(void *arg, enum db_status status);
 
 struct server_worker *server_worker_create(const struct server_config *cfg, struct strtab *names,
                                            const _Atomic uint32_t *cancel, struct obslab_error *err)
 {
-	sqlite3 *db = server_worker_open_reader(cfg->db_path, err);
+	sqlite3 *db = db_open_reader(cfg->db_path, err);
 	if (!db)
 		return NULL;
 	struct server_worker *w = xcalloc(1, sizeof *w);
@@ -66,6 +55,7 @@ struct server_worker *server_worker_create(const struct server_config *cfg, stru
 	w->names = names;
 	w->spans = ring_create(SERVER_SPAN_RING, sizeof(struct span_record));
 	w->logs = ring_create(SERVER_LOG_RING, sizeof(struct log_record));
+	w->http = ring_create(SERVER_HTTP_RING, sizeof(struct http_info));
 	tracer_init(&w->tracer, cfg->trace ? w->spans : NULL);
 	w->sqltrace = sqltrace_attach(db, &w->tracer, names);
 	sqltrace_set_rtt_us(w->sqltrace, cfg->rtt_us);
@@ -73,6 +63,7 @@ struct server_worker *server_worker_create(const struct server_config *cfg, stru
 	request_ctx_set_cancel(w->ctx, cancel);
 	request_ctx_set_users(w->ctx, cfg->users);
 	request_ctx_set_index(w->ctx, cfg->index);
+	request_ctx_set_on_end(w->ctx, on_request_end, w);
 	return w;
 }
 
@@ -83,9 +74,10 @@ void server_worker_destroy(struct server_worker *w)
 	request_ctx_destroy(w->ctx);
 	sqltrace_detach(w->sqltrace);
 	request_result_free(&w->result);
-	sqlite3_close_v2(w->db);
+	db_close(w->db);
 	ring_destroy(w->spans);
 	ring_destroy(w->logs);
+	ring_destroy(w->http);
 	free(w);
 }
 
@@ -97,6 +89,11 @@ struct ring *server_worker_spans(struct server_worker *w)
 struct ring *server_worker_logs(struct server_worker *w)
 {
 	return w->logs;
+}
+
+struct ring *server_worker_http(struct server_worker *w)
+{
+	return w->http;
 }
 
 /* The strtab id of a span name, interned on first sight. */
@@ -139,44 +136,65 @@ static void reply_static(struct server_reply *out, unsigned status, const char *
 	out->owned = NULL;
 }
 
+/* The request's info, complete, onto the http ring: called just before its
+ * root span ends, so it is pushed before the root. */
+static void push_info(struct server_worker *w, unsigned status)
+{
+	struct http_info *info = w->info;
+	if (!info || !tracer_enabled(&w->tracer))
+		return;
+	memcpy(info->trace_id, w->tracer.trace_id, sizeof info->trace_id); /* the trace's, fresh or the caller's */
+	info->status_code = (uint16_t)status;
+	(void)ring_push(w->http, info); /* full: dropped and counted (ring_dropped) */
+}
+
+static void on_request_end(void *arg, enum db_status status)
+{
+	push_info(arg, status == DB_OK ? 200 : status == DB_INTERRUPTED ? 503 : 500);
+}
+
+/* The caller's trace id when the request carried a valid traceparent. */
+static const uint8_t *caller_trace(const struct http_info *info)
+{
+	return info->remote_parent_id ? info->trace_id : NULL;
+}
+
+/* Server-Timing from the trace just ended: its root's stamps (the tracer's
+ * bottom frame keeps the record it pushed until the next trace begins) and
+ * the request's statements as sqltrace summed them, the figures
+ * analysis_attribution finds in the record. */
+static void timing(struct server_worker *w, struct server_reply *out)
+{
+	int64_t query_ns, wait_ns;
+	sqltrace_take_totals(w->sqltrace, &query_ns, &wait_ns);
+	out->timing[0] = '\0';
+	if (!tracer_enabled(&w->tracer))
+		return;
+	const struct span_record *root = &w->tracer.stack[0];
+	int64_t total = span_duration_ns(root);
+	server_timing_format(out->timing, sizeof out->timing, total - query_ns, query_ns - wait_ns, wait_ns,
+	                     w->tracer.trace_id);
+}
+
 /* A trace of one server span: a request that runs no lab work. */
 static void one_span(struct server_worker *w, uint32_t name, unsigned status)
 {
-	struct span_record *root = tracer_begin_trace(&w->tracer, name);
+	struct span_record *root = tracer_begin_trace_in(&w->tracer, name, caller_trace(w->info));
 	if (root) {
 		root->u.root.users = 0;
 		if (status >= 500)
 			root->flags |= SPAN_F_ERROR;
 	}
+	push_info(w, status);
 	tracer_end(&w->tracer);
 }
 
-void server_worker_handle(struct server_worker *w, const struct server_decision *d, bool stopping,
-                          struct server_reply *out)
+/* The lab's request, as the caller's trace's child when it has one. */
+static void run_lab(struct server_worker *w, uint32_t name, enum strategy strategy, struct server_reply *out)
 {
-	char name[NAME_MAX_LEN];
-	server_span_name(d, name, sizeof name);
-	uint32_t id = name_id(w, name);
-	memset(out, 0, sizeof *out);
-	out->allow = d->allow;
-	enum strategy strategy;
-	if (d->status != 200) {
-		reply_static(out, d->status, d->error_body);
-		one_span(w, id, d->status);
-		return;
-	}
-	if (!server_route_strategy(d->route, &strategy)) {
-		reply_static(out, 200, d->route == SERVER_ROUTE_ROOT ? server_root_body() : server_health_body());
-		one_span(w, id, 200);
-		return;
-	}
-	if (stopping) {
-		reply_static(out, 503, SERVER_BODY_UNAVAILABLE);
-		one_span(w, id, 503);
-		return;
-	}
 	follow_database(w);
-	request_ctx_set_root_name(w->ctx, id);
+	request_ctx_set_root_name(w->ctx, name);
+	request_ctx_set_trace_id(w->ctx, caller_trace(w->info));
 	struct obslab_error err;
 	enum db_status status = request_run(w->ctx, strategy, &w->result, &err);
 	if (status == DB_OK) {
@@ -192,4 +210,33 @@ void server_worker_handle(struct server_worker *w, const struct server_decision 
 		log_emit(w->logs, LOG_ERROR, "request failed", 1, &field);
 		reply_static(out, 500, SERVER_BODY_ERROR);
 	}
+}
+
+void server_worker_handle(struct server_worker *w, const struct server_decision *d, bool stopping,
+                          struct http_info *info, struct server_reply *out)
+{
+	char name[NAME_MAX_LEN];
+	server_span_name(d, name, sizeof name);
+	uint32_t id = name_id(w, name);
+	memset(out, 0, sizeof *out);
+	out->allow = d->allow;
+	info->route = d->template;
+	w->info = info;
+	int64_t ignored_ns;
+	sqltrace_take_totals(w->sqltrace, &ignored_ns, &ignored_ns); /* this request's statements only */
+	enum strategy strategy;
+	if (d->status != 200) {
+		reply_static(out, d->status, d->error_body);
+		one_span(w, id, d->status);
+	} else if (!server_route_strategy(d->route, &strategy)) {
+		reply_static(out, 200, d->route == SERVER_ROUTE_ROOT ? server_root_body() : server_health_body());
+		one_span(w, id, 200);
+	} else if (stopping) {
+		reply_static(out, 503, SERVER_BODY_UNAVAILABLE);
+		one_span(w, id, 503);
+	} else {
+		run_lab(w, id, strategy, out);
+	}
+	timing(w, out);
+	w->info = NULL;
 }

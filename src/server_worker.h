@@ -1,8 +1,12 @@
 /*
  * server_worker — one libmicrohttpd pool thread's lab: its own read-only
- * SQLite connection, tracer, request_ctx and span and log rings, and what
- * it answers a routed request with (every request one trace, its server
- * span the root). Internal to server.c.
+ * SQLite connection, tracer, request_ctx and span, log and http rings, and
+ * what it answers a routed request with (every request one trace, its
+ * server span the root, in the caller's trace when the request carried a
+ * valid traceparent). Each traced request's http_info is pushed on the http
+ * ring just before its root span is pushed on the span ring: whoever pops a
+ * root has its info already pushed (server_drain relies on it). Internal to
+ * server.c.
  *
  * Threads: a worker is used by the pool thread that created it, and its
  * rings' consumer side by the thread that drains the server; it is
@@ -24,6 +28,11 @@ struct strtab;
 
 struct server_worker;
 
+struct http_info;
+
+/* Server-Timing's value: three durations and a trace id. */
+#define SERVER_TIMING_MAX 128
+
 /* What a request is answered with: body is static text, or owned (a
  * buffer the response takes and frees with cJSON_free). */
 struct server_reply {
@@ -32,6 +41,7 @@ struct server_reply {
 	const char *body;
 	size_t len;
 	char *owned; /* NULL, or body */
+	char timing[SERVER_TIMING_MAX]; /* the Server-Timing header; "" with tracing off */
 };
 
 /* NULL with err filled if the reader connection cannot be opened. cancel:
@@ -41,15 +51,16 @@ struct server_worker *server_worker_create(const struct server_config *cfg, stru
 void server_worker_destroy(struct server_worker *w);
 
 /* Runs the request the router decided on (or, stopping, refuses a lab
- * request with 503) and fills the reply. */
+ * request with 503) and fills the reply. info holds the request's facts
+ * (http_info_set_context done when its traceparent was valid: its
+ * remote_parent_id is then nonzero and its trace_id the caller's); the
+ * worker completes it (trace id, route, status) and, tracing, pushes a
+ * copy on its http ring (a full ring drops and counts it). */
 void server_worker_handle(struct server_worker *w, const struct server_decision *d, bool stopping,
-                          struct server_reply *out);
+                          struct http_info *info, struct server_reply *out);
 
 struct ring *server_worker_spans(struct server_worker *w);
 struct ring *server_worker_logs(struct server_worker *w);
-
-/* Opens a read-only connection to the lab's database for a worker, or
- * NULL with err filled. */
-sqlite3 *server_worker_open_reader(const char *path, struct obslab_error *err);
+struct ring *server_worker_http(struct server_worker *w); /* struct http_info records */
 
 #endif

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "obslab/httpinfo.h"
 #include "obslab/otel.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
@@ -329,6 +330,13 @@ struct store *snapshot_store(const struct snapshot *s)
 	                                                          .max_spans = SIZE_MAX });
 	store_set_otel(store, s->otel);
 	store_ingest(store, s->records, s->nrecords);
+	for (size_t i = 0; i < s->nhttp; i++) { /* copies: s keeps its own */
+		if (!s->http[i])
+			continue;
+		struct http_info *copy = xmalloc(sizeof *copy);
+		memcpy(copy, s->http[i], sizeof *copy);
+		store_attach_http(store, copy);
+	}
 	return store;
 }
 
@@ -340,5 +348,10 @@ struct store *snapshot_take_store(struct snapshot *s)
 	store_adopt(store, s->records, s->nrecords);
 	s->records = NULL;
 	s->nrecords = 0;
+	for (size_t i = 0; i < s->nhttp; i++) { /* the store takes them: their traces are all in it */
+		if (s->http[i])
+			store_attach_http(store, s->http[i]);
+		s->http[i] = NULL;
+	}
 	return store;
 }

@@ -257,7 +257,8 @@ static void native_trace(struct writer *w, const struct trace *t)
 	char trace_id[33];
 	span_trace_id_hex(t->trace_id, trace_id);
 	putf(w, "{\"trace_id\":\"%s\"", trace_id);
-	if (!(root->flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER))) /* the lab's settings: a foreign trace has none */
+	/* the lab's settings: a foreign trace has none, nor a served request that ran no lab work (/health) */
+	if (!(root->flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER)) && (!t->http || http_info_ran_lab(t->http)))
 		putf(w, ",\"strategy\":\"%s\",\"users\":%" PRIu32 ",\"index\":%s", strategy_name((enum strategy)root->strategy),
 		     root->u.root.users, root->flags & SPAN_F_INDEX ? "true" : "false");
 	if (t->http)

@@ -51,6 +51,7 @@ struct sqltrace {
 	struct recent recent[RECENT];
 	int nrunning;
 	struct running running[MAX_RUNNING];
+	int64_t query_ns, wait_ns; /* sqltrace_take_totals */
 };
 
 /*
@@ -192,6 +193,10 @@ static __attribute__((noinline)) void on_profile(struct sqltrace *st, sqlite3_st
 	r->rec.u.db.autoindex = counter(stmt, SQLITE_STMTSTATUS_AUTOINDEX);
 	r->rec.u.db.vm_steps = counter(stmt, SQLITE_STMTSTATUS_VM_STEP);
 	(void)tracer_close_leaf_at(st->tracer, &r->rec, end);
+	int64_t took = end > r->rec.start_ns ? end - r->rec.start_ns : 0;
+	int64_t waited = r->rec.u.db.net_wait_ns;
+	st->query_ns += took;
+	st->wait_ns += waited < took ? waited : took;
 	struct running *last = &st->running[--st->nrunning];
 	if (r != last)
 		*r = *last;
@@ -259,4 +264,11 @@ bool sqltrace_uses_vfs_stamps(const struct sqltrace *st)
 uint32_t sqltrace_rtt_us(const struct sqltrace *st)
 {
 	return (uint32_t)(st->rtt_ns / CLOCK_NS_PER_US);
+}
+
+void sqltrace_take_totals(struct sqltrace *st, int64_t *query_ns, int64_t *wait_ns)
+{
+	*query_ns = st->query_ns;
+	*wait_ns = st->wait_ns;
+	st->query_ns = st->wait_ns = 0;
 }

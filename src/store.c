@@ -287,6 +287,11 @@ void store_ingest(struct store *s, const struct span_record *recs, size_t n)
 	ingest_from(s, &s->pending[0], recs, n);
 }
 
+void store_ingest_from(struct store *s, const struct span_record *recs, size_t n, unsigned producer)
+{
+	ingest_from(s, pending_of(s, producer), recs, n);
+}
+
 void store_adopt(struct store *s, struct span_record *recs, size_t n)
 {
 	if (s->pending[0].n > 0 || n == 0) { /* a trace begun before: the records join it as copies */

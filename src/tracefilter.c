@@ -441,13 +441,14 @@ static bool eval(const struct tracefilter *f, int i, const struct tracelist_row 
 		return n->op == TF_EQ ? has : !has;
 	}
 	case TF_TEXT: {
-		const char *v = n->field == TRACELIST_SERVICE ? r->service : r->root;
+		const char *v = n->field == TRACELIST_SERVICE ? tracelist_service(r) : tracelist_root(r);
 		if (n->op == TF_CONTAINS)
 			return contains_icase(v, n->text);
 		bool eq = strcasecmp(v, n->text) == 0;
 		return n->op == TF_EQ ? eq : !eq;
 	}
-	case TF_FREE: return contains_icase(r->root, n->text) || contains_icase(r->service, n->text);
+	case TF_FREE:
+		return contains_icase(tracelist_root(r), n->text) || contains_icase(tracelist_service(r), n->text);
 	}
 	return false;
 }

@@ -37,16 +37,29 @@ void tracelist_init(struct tracelist *l)
 	l->sort = TRACELIST_START;
 }
 
+void tracelist_row_free(struct tracelist_row *row)
+{
+	free(row->service);
+	free(row->root);
+	row->service = row->root = NULL;
+}
+
 void tracelist_free(struct tracelist *l)
 {
+	for (size_t i = 0; i < l->nrows; i++)
+		tracelist_row_free(&l->rows[i]);
 	free(l->rows);
 	free(l->view);
 	memset(l, 0, sizeof *l);
 }
 
-static void copy_text(char *dst, const char *src)
+/* A heap copy of text (NULL: ""). */
+static char *copy_text(const char *text)
 {
-	snprintf(dst, TRACELIST_TEXT, "%s", src ? src : "");
+	if (!text)
+		text = "";
+	size_t n = strlen(text) + 1;
+	return memcpy(xmalloc(n), text, n);
 }
 
 void tracelist_summarize(struct tracelist_row *row, const struct trace *t, const struct strtab *names,
@@ -69,21 +82,23 @@ void tracelist_summarize(struct tracelist_row *row, const struct trace *t, const
 		if (s->flags & SPAN_F_ERROR)
 			row->errors++;
 	}
-	char name[TRACELIST_TEXT];
-	span_display_name_in(t->otel, root, names, name, sizeof name);
-	copy_text(row->root, name);
+	/* Whole names, as the file gave them (a foreign one may hold anything:
+	 * draw_text escapes it and cuts it between characters where its column
+	 * ends, however wide the column is). */
+	const struct otel_span *sp = t->otel ? otel_span_of(t->otel, root) : NULL;
+	if (sp) {
+		row->root = copy_text(otel_text_of(t->otel, sp->name));
+	} else {
+		char name[256]; /* a lab name: "SELECT orders", "GET /users/analytics" */
+		span_display_name(root, names, name, sizeof name);
+		row->root = copy_text(name);
+	}
 	const char *service = LAB_SERVICE;
 	if (root->flags & SPAN_F_FOREIGN) {
-		const struct otel_span *sp = t->otel ? otel_span_of(t->otel, root) : NULL;
 		const char *svc = sp ? otel_service_name(t->otel, sp) : NULL;
 		service = svc ? svc : "";
 	}
-	copy_text(row->service, service);
-	/* a name from a file may hold anything: keep the row one line */
-	for (char *c = row->service; *c; c++)
-		*c = (unsigned char)*c < 0x20 ? ' ' : *c;
-	for (char *c = row->root; *c; c++)
-		*c = (unsigned char)*c < 0x20 ? ' ' : *c;
+	row->service = copy_text(service);
 	row->start_ns = t->spans[0].start_ns;
 	row->duration_ns = span_duration_ns(&t->spans[0]);
 	if (f) {
@@ -111,6 +126,8 @@ bool tracelist_drop_before(struct tracelist *l, uint64_t seq)
 		k++;
 	if (k == 0)
 		return false;
+	for (size_t i = 0; i < k; i++)
+		tracelist_row_free(&l->rows[i]);
 	memmove(l->rows, l->rows + k, (l->nrows - k) * sizeof *l->rows);
 	l->nrows -= k;
 	for (size_t i = 0; i < l->nrows; i++)
@@ -134,8 +151,8 @@ static int cmp_num(int64_t a, int64_t b)
 static int compare_rows(const struct tracelist_row *a, const struct tracelist_row *b, enum tracelist_col c)
 {
 	switch (c) {
-	case TRACELIST_SERVICE: return strcasecmp(a->service, b->service);
-	case TRACELIST_ROOT: return strcasecmp(a->root, b->root);
+	case TRACELIST_SERVICE: return strcasecmp(tracelist_service(a), tracelist_service(b));
+	case TRACELIST_ROOT: return strcasecmp(tracelist_root(a), tracelist_root(b));
 	case TRACELIST_START: return cmp_num(a->start_ns, b->start_ns);
 	case TRACELIST_DURATION: return cmp_num(a->duration_ns, b->duration_ns);
 	case TRACELIST_SPANS: return cmp_num(a->spans, b->spans);

@@ -5,7 +5,11 @@
 # oversized header, HEAD, keep-alive, a slow client closed after the
 # time-out, hostile bytes on the socket, the log file, a second driver and
 # a port in use refused, and SIGTERM with a naive request in flight: it
-# completes, the exit is 0 and --record holds its trace.
+# completes, the exit is 0 and --record holds its trace. W3C trace context
+# (a traceparent round trip into the native and OTLP records, malformed ones
+# ignored), Server-Timing against the record's attribution, each request's
+# HTTP attributes, /health not labelled with a strategy, hostile trace
+# context and user agents bounded and escaped, the summary line at stop.
 # Usage: serve_test.sh PATH/TO/obslab PATH/TO/tests/hostile/serve
 set -u
 bin=$(realpath "$1")
@@ -150,7 +154,10 @@ has inuse.err "^obslab: cannot listen on 127\.0\.0\.1:$port: Address already in 
 
 stop
 check "$status" 0 "serve's exit status on SIGTERM"
-has main.err '^obslab: stopped after [0-9]+ requests$'
+# the readers closed before the driver: the lab is back in rollback mode
+check "$(ls lab.db-wal lab.db-shm 2>/dev/null | wc -l)" 0 "no -wal or -shm left after serve stops"
+check "$(sqlite3 lab.db 'pragma journal_mode')" delete "the lab's journal mode after serve stops"
+has main.err '^obslab: served [0-9]+ requests; [0-9]+ traces; dropped 0 spans; 0 unmatched$'
 # the log: the N+1 warning per naive request (2 above), the info line per
 # optimized one (2, then HEAD and GET)
 check "$(jq -s '[.[] | select(.level == "WARN" and .message == "N+1 query pattern detected")] | length' log.jsonl)" 2 \
@@ -178,6 +185,132 @@ check "$(jq "$spans | map(select(.name == \"GET /health\")) | length" served.otl
 root=$(jq -r "$spans | map(select(.name == \"GET /users/analytics\"))[0].spanId" served.otlp.json)
 check "$(jq "$spans | map(select(.parentSpanId == \"$root\" and .kind == 3)) | length" served.otlp.json)" 1001 \
 	"the database spans under the server span"
+
+# --- W3C trace context, Server-Timing, each request's HTTP facts in the record -------
+tid=0af7651916cd43dd8448eb211c80319c pid_hex=b7ad6b7169203331
+if start ctx --db ctx.db --listen 127.0.0.1:0 --users 20 --rtt-us 200 --record ctx.json; then ok; else bad "serve for trace context did not start: $(cat ctx.err)"; fi
+check "$(sqlite3 ctx.db 'pragma journal_mode')" wal "the lab's journal mode while served (readers beside the driver)"
+# timing NAME PATH [CURL ARGS...]: GET PATH, its Server-Timing in NAME.timing
+timing() {
+	local n=$1 p=$2; shift 2
+	curl -s -o /dev/null -D "$n.head" -A "obslab-test/1.0 (ctx)" "$@" "$(url "$p")"
+	tr -d '\r' <"$n.head" | sed -n 's/^[Ss]erver-[Tt]iming: //p' >"$n.timing"
+}
+timing parent /users/analytics -H "traceparent: 00-$tid-$pid_hex-01" -H 'tracestate: rojo=00f067aa0ba902b7' \
+	-H 'tracestate: congo=t61rcWkgMzE'
+timing optimized /users/analytics/optimized
+timing eager /users/analytics/eager
+timing health /health
+timing index /
+timing missing /nope
+timing notallowed /health -X DELETE
+timing malformed /users/analytics/optimized -H "traceparent: 00-$tid-$pid_hex-1" -H 'tracestate: rojo=1'
+timing upper /users/analytics/eager -H "traceparent: 00-${tid^^}-$pid_hex-01"
+timing twice /users/analytics/optimized -H "traceparent: 00-$tid-$pid_hex-01" \
+	-H "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+for f in "$hostile"/ctx_*; do
+	raw "$f"
+	kill -0 "$pid" 2>/dev/null && ok || bad "the server died on $(basename "$f")"
+done
+stop
+check "$status" 0 "the trace context server's exit status"
+has ctx.err '^obslab: served 14 requests; 14 traces; dropped 0 spans; 0 unmatched$'
+check "$(ls ctx.db-wal ctx.db-shm 2>/dev/null | wc -l)" 0 "no -wal or -shm left after serve stops (ctx)"
+"$bin" convert ctx.json -o ctx.otlp.json 2>convert.err || bad "convert of the record: $(cat convert.err)"
+# trace PATH: the native record's trace of the request to PATH
+trace() { jq -c --arg p "$1" '[.traces[] | select(.http.path == $p)]' ctx.json; }
+
+# the caller's trace: its trace id, its span as parent, its tracestate (both fields, joined)
+t=$(trace /users/analytics)
+check "$(jq length <<<"$t")" 1 "one trace of the request with a traceparent"
+check "$(jq -r '.[0].trace_id' <<<"$t")" "$tid" "the served trace is the caller's trace"
+check "$(jq -r '.[0].http.remote_parent_span_id' <<<"$t")" "$pid_hex" "the caller's span is the root's parent (native)"
+check "$(jq -r '.[0].http.tracestate' <<<"$t")" "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE" "tracestate fields joined"
+check "$(jq -r '.[0].http.trace_flags' <<<"$t")" 1 "the caller's flags"
+check "$(grep -o 'trace;desc="[0-9a-f]*"' parent.timing)" "trace;desc=\"$tid\"" "Server-Timing names the caller's trace"
+root="[.resourceSpans[].scopeSpans[].spans[] | select(.traceId == \"$tid\" and .kind == 2)]"
+check "$(jq -r "$root | length" ctx.otlp.json)" 1 "the served root in the OTLP record"
+check "$(jq -r "$root[0].parentSpanId" ctx.otlp.json)" "$pid_hex" "the root's parentSpanId (OTLP)"
+check "$(jq -r "$root[0].traceState" ctx.otlp.json)" "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE" "the root's traceState (OTLP)"
+check "$(jq -r "[.resourceSpans[].scopeSpans[].spans[] | select(.traceId == \"$tid\" and .kind == 3)] | length" ctx.otlp.json)" 21 \
+	"the database spans in the caller's trace"
+"$bin" report ctx.json >report.txt 2>report.err || bad "report of the record: $(cat report.err)"
+has report.txt 'GET /users/analytics$'
+
+# a traceparent that is not one (a 1-digit flags field, uppercase hex, two fields): a fresh trace, no parent
+for p in /users/analytics/optimized /users/analytics/eager; do
+	for n in 0 1; do
+		t=$(trace "$p" | jq -c ".[$n]")
+		[ "$t" = null ] && { bad "no trace $n of $p"; continue; }
+		[ "$(jq -r .trace_id <<<"$t")" != "$tid" ] && ok || bad "$p (trace $n) joined the caller's trace with a malformed traceparent"
+		check "$(jq -r .http.remote_parent_span_id <<<"$t")" null "$p (trace $n) has no remote parent"
+		check "$(jq -r .http.tracestate <<<"$t")" "" "$p (trace $n) kept no tracestate"
+	done
+done
+check "$(jq "[.resourceSpans[].scopeSpans[].spans[] | select(.kind == 2 and .parentSpanId != null and .parentSpanId != \"\")] | length" ctx.otlp.json)" 3 \
+	"only the caller's request and the two hostile tracestates' have a remote parent"
+
+# Server-Timing on every response, adding up to the root's duration; the figures the record's attribution has
+for n in parent optimized eager health index missing notallowed malformed upper twice; do
+	[ -s "$n.timing" ] && ok || { bad "no Server-Timing on $n"; continue; }
+	has "$n.timing" '^app;dur=[0-9]+\.[0-9]{3}, db;dur=[0-9]+\.[0-9]{3}, net;dur=[0-9]+\.[0-9]{3}, trace;desc="[0-9a-f]{32}"$'
+	id=$(sed 's/.*desc="\([0-9a-f]*\)".*/\1/' "$n.timing")
+	app=$(sed 's/^app;dur=\([0-9.]*\).*/\1/' "$n.timing")
+	db=$(sed 's/.*db;dur=\([0-9.]*\).*/\1/' "$n.timing")
+	net=$(sed 's/.*net;dur=\([0-9.]*\).*/\1/' "$n.timing")
+	verdict=$(jq -r --arg id "$id" --argjson app "$app" --argjson db "$db" --argjson net "$net" '
+		[.traces[] | select(.trace_id == $id)] | if length != 1 then "no trace \($id)" else .[0].attribution |
+		def near(a; b): ((a - b) | fabs) <= 0.0011;
+		if (near(.app_ns / 1e6; $app) and near(.db_ns / 1e6; $db) and near(.network_ns / 1e6; $net)
+		    and near(.total_ns / 1e6; $app + $db + $net + 0) or ((.total_ns / 1e6 - ($app + $db + $net)) | fabs) <= 0.0031)
+		then "ok" else "app \(.app_ns) db \(.db_ns) net \(.network_ns) total \(.total_ns)" end end' ctx.json)
+	check "$verdict" ok "$n's Server-Timing against its trace's attribution"
+done
+check "$(sed 's/.*net;dur=\([0-9.]*\).*/\1/' parent.timing | awk '{print ($1 >= 4.0)}')" 1 \
+	"the naive request's network: 21 round trips of 200 us"
+
+# each request's HTTP attributes on its root (OTLP), the lab's only where the lab ran
+attrs() { jq -c --arg p "$1" '[.resourceSpans[].scopeSpans[].spans[] | select(.kind == 2) | .attributes
+	| map({key, value: (.value | to_entries[0].value)}) | from_entries
+	| select(.["url.path"] == $p)][0]' ctx.otlp.json; }
+a=$(attrs /users/analytics/eager)
+check "$(jq -r '.["http.request.method"]' <<<"$a")" GET "http.request.method"
+check "$(jq -r '.["http.route"]' <<<"$a")" /users/analytics/eager "http.route"
+check "$(jq -r '.["http.response.status_code"]' <<<"$a")" 200 "http.response.status_code"
+check "$(jq -r '.["server.address"]' <<<"$a")" 127.0.0.1 "server.address"
+check "$(jq -r '.["server.port"]' <<<"$a")" "$port" "server.port"
+check "$(jq -r '.["client.address"]' <<<"$a")" 127.0.0.1 "client.address"
+check "$(jq -r '.["user_agent.original"]' <<<"$a")" "obslab-test/1.0 (ctx)" "user_agent.original"
+check "$(jq -r '.["network.protocol.version"]' <<<"$a")" 1.1 "network.protocol.version"
+check "$(jq -r '.["obslab.strategy"]' <<<"$a")" eager "the lab request's strategy"
+for p in /health / /nope; do
+	a=$(attrs "$p")
+	check "$(jq -r '.["obslab.strategy"] // "none"' <<<"$a")" none "$p is not labelled with a strategy (OTLP)"
+	check "$(jq -r '.["http.route"] // "none"' <<<"$a")" "$([ "$p" = /nope ] && echo none || echo "$p")" "$p's http.route"
+	check "$(trace "$p" | jq -r '.[0].strategy // "none"')" none "$p is not labelled with a strategy (native)"
+done
+check "$(jq -r '.["http.response.status_code"]' <<<"$(attrs /nope)")" 404 "404's status code"
+check "$(trace /health | jq -r '[.[] | .http.status_code] | join(",")')" 200,405 "/health's status codes (GET, DELETE)"
+
+# hostile values: bounded, marked cut, escaped (the record is JSON jq reads)
+t=$(trace /hostile/user_agent_escapes)
+ua=$(jq -r '.[0].http.user_agent' <<<"$t")
+[ "${#ua}" -le 256 ] && ok || bad "a 2 kB user agent kept at ${#ua} characters"
+check "$(jq -r '.[0].http.truncated | index("user_agent") != null' <<<"$t")" true "the user agent marked cut"
+case $ua in evil*) ok ;; *) bad "the user agent's start: $ua" ;; esac
+check "$(printf '%s' "$ua" | head -c 32 | od -An -c -w64 | tr -s ' ' | head -1)" \
+	" e v i l 001 033 [ 3 1 m \" q u o t e d \" \\ b a c k \\ s l a s h ? ? ?" "the user agent as sent, bytes that are not UTF-8 as '?'"
+check "$(grep -c $'\x1b' ctx.json ctx.otlp.json | grep -vc ':0$')" 0 "no raw escape byte in the records"
+has ctx.json 'evil\\u0001\\u001b\[31m\\"quoted\\"\\\\back'
+has report.txt '^ctx\.json: obslab snapshot, 14 traces, '
+
+state=$(trace /hostile/tracestate_5k | jq -r '.[0].http.tracestate')
+[ -n "$state" ] && [ "${#state}" -le 512 ] && ok || bad "a 5 kB tracestate kept at ${#state} characters"
+check "$(trace /hostile/tracestate_5k | jq -r '.[0].trace_id')" 4bf92f3577b34da6a3ce929d0e0e4736 "the 5 kB tracestate's traceparent taken"
+check "$(trace /hostile/tracestate_33_members | jq -r '.[0].http.tracestate')" "" "a 33-member tracestate dropped"
+check "$(trace /hostile/tracestate_33_members | jq -r '.[0].trace_id')" 4bf92f3577b34da6a3ce929d0e0e4737 "its traceparent still taken"
+check "$(trace /hostile/traceparent_uppercase | jq -r '.[0].http.remote_parent_span_id')" null "an uppercase traceparent ignored"
+check "$(trace /hostile/traceparent_uppercase | jq -r '.[0].http.tracestate')" "" "no tracestate without a valid traceparent"
 
 # --- IPv6 loopback, where the machine has it ---------------------------------------
 if [ -e /proc/net/if_inet6 ] && start v6 --db v6.db --listen '[::1]:0'; then

@@ -11,6 +11,7 @@
 
 #include "fixture.h"
 #include "obslab/attrs.h"
+#include "obslab/httpinfo.h"
 #include "obslab/request.h"
 #include "obslab/span.h"
 #include "obslab/store.h"
@@ -289,6 +290,41 @@ static void a_real_trace(void **state)
 	lab_close(&lab);
 }
 
+/* A served root: OpenTelemetry's HTTP attributes; the lab's settings only
+ * when the request ran the lab (its route), never on /health or a 404. */
+static void a_served_root_has_the_lab_settings_only_when_it_ran_the_lab(void **state)
+{
+	(void)state;
+	struct strtab *names = strtab_create();
+	struct span_record root = { .span_id = 1, .name = strtab_intern_cstr(names, "GET /health"),
+	                            .kind = SPAN_KIND_SERVER, .strategy = STRATEGY_NAIVE };
+	struct http_info h;
+	http_info_init(&h);
+	http_info_set_text(&h, HTTP_TEXT_METHOD, "GET", 3);
+	http_info_set_text(&h, HTTP_TEXT_PATH, "/health", 7);
+	h.status_code = 200;
+	const char *routes[] = { "/health", "/", NULL, "/users/analyticsX", "/users/analytics", "/users/analytics/eager" };
+	for (size_t r = 0; r < sizeof routes / sizeof *routes; r++) {
+		h.route = routes[r];
+		struct attr a[ATTRS_MAX];
+		size_t n = span_attributes_http(&root, &h, names, a, NULL);
+		bool lab = r >= 4;
+		assert_int_equal(http_info_ran_lab(&h), lab);
+		has_string(a, n, "http.request.method", "GET");
+		if (lab) {
+			has_string(a, n, "obslab.strategy", "naive");
+			assert_non_null(find(a, n, "obslab.users"));
+			assert_non_null(find(a, n, "obslab.index"));
+		} else {
+			assert_null(find(a, n, "obslab.strategy"));
+			assert_null(find(a, n, "obslab.users"));
+			assert_null(find(a, n, "obslab.index"));
+		}
+	}
+	assert_false(http_info_ran_lab(NULL));
+	strtab_destroy(names);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +334,7 @@ int main(void)
 		cmocka_unit_test(names_are_derived_once_per_fingerprint),
 		cmocka_unit_test(display_names_as_a_waterfall_shows_them),
 		cmocka_unit_test(a_real_trace),
+		cmocka_unit_test(a_served_root_has_the_lab_settings_only_when_it_ran_the_lab),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	fixture_cleanup();

@@ -462,6 +462,94 @@ static void full_prompts_keep_whole_characters(void **state)
 	bench_close(b);
 }
 
+/* A search in a folded N+1 group: every member counts ("20 spans", not the
+ * one folded row), n selects each member's own row (its group unfolded),
+ * and the count says what matched. Editing the prompt: it holds the active
+ * query; Ctrl-W takes a word, Ctrl-U the line; a paste is text. */
+static void search_counts_and_steps_through_folded_spans(void **state)
+{
+	(void)state;
+	struct bench *b = bench_open(&read_only_ops);
+	struct model *m = &b->m;
+	const struct trace *t = m->shown;
+	model_toggle_fold(m, 2); /* the 20 SELECT orders: one row */
+	assert_false(m->wf.rows[2].expanded);
+	assert_int_equal(m->wf.nrows, 4);
+	model_search_open(m);
+	const char fp[] = "SELECT count(*) FROM orders WHERE user_id = ?";
+	assert_true(model_search_paste(m, fp, sizeof fp - 1));
+	model_search_key(m, '\r');
+	assert_true(model_search_active(m));
+	assert_int_equal(m->search.engine.nspan_matches, 20);
+	char line[256];
+	model_search_line(m, line, sizeof line);
+	assert_non_null(strstr(line, "1 of 20 spans"));
+	for (int k = 0; k < 20; k++) {
+		const struct search_match *cur = model_search_current(m);
+		assert_int_equal(cur->kind, SEARCH_SPAN);
+		const struct wf_row *row = model_selected_row(m);
+		assert_int_equal(row->kind, WF_ROW_SPAN); /* the span's own row, not its group's */
+		assert_int_equal(row->span, cur->index);
+		assert_true(t->spans[row->span].flags & SPAN_F_DB);
+		model_search_step(m, 1);
+	}
+	model_search_line(m, line, sizeof line);
+	assert_non_null(strstr(line, "1 of 20 spans")); /* wrapped */
+
+	/* `/` again: the query to edit, not an empty line */
+	model_search_open(m);
+	assert_string_equal(m->search.input, fp);
+	model_search_key(m, 23); /* Ctrl-W: "?" */
+	model_search_key(m, 23); /* "= " */
+	assert_string_equal(m->search.input, "SELECT count(*) FROM orders WHERE user_id ");
+	model_search_key(m, 21); /* Ctrl-U */
+	assert_string_equal(m->search.input, "");
+	assert_true(model_search_paste(m, "a\r\nb\033[Ac\td", 11));
+	assert_string_equal(m->search.input, "a  b[Ac d");
+	assert_true(m->search.prompt); /* a pasted newline or Esc ends nothing */
+	model_search_key(m, 27);
+	assert_false(m->search.prompt);
+
+	/* the filter prompt: the current filter, Ctrl-W, Ctrl-U, paste */
+	model_traces_prompt(m, true);
+	model_traces_prompt_paste(m, "duration > 1ms", 14);
+	assert_true(model_traces_apply(m));
+	model_traces_prompt(m, true);
+	assert_string_equal(m->traces.edit, "duration > 1ms");
+	model_traces_prompt_erase_word(m);
+	assert_string_equal(m->traces.edit, "duration > ");
+	assert_int_equal(m->traces.edit_len, 11);
+	model_traces_prompt_clear(m);
+	assert_int_equal(m->traces.edit_len, 0);
+	bench_close(b);
+}
+
+/* A search whose matches are spans and log lines says which, in its count. */
+static void search_count_names_spans_and_log_lines(void **state)
+{
+	(void)state;
+	struct bench *b = bench_open(&read_only_ops);
+	struct model *m = &b->m;
+	model_note(m, LOG_INFO, "a line about orders");
+	model_tick(m);
+	model_search_open(m);
+	model_search_paste(m, "orders", 6);
+	model_search_key(m, '\r');
+	char line[256];
+	model_search_line(m, line, sizeof line);
+	size_t logs = m->search.engine.n - m->search.engine.nspan_matches;
+	assert_true(logs >= 1);
+	char want[96];
+	snprintf(want, sizeof want, "1 of %zu (%zu spans, %zu log line%s)", m->search.engine.n,
+	         m->search.engine.nspan_matches, logs, logs == 1 ? "" : "s");
+	assert_non_null(strstr(line, want));
+	uint32_t moves = m->search.moves;
+	model_search_step(m, -1); /* the last: a log line */
+	assert_int_equal(model_search_current(m)->kind, SEARCH_LOG);
+	assert_int_not_equal(m->search.moves, moves); /* the log pane follows it */
+	bench_close(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +564,8 @@ int main(void)
 		cmocka_unit_test(every_screen_is_tiled),
 		cmocka_unit_test(the_estimate_scales_the_scan_not_the_network),
 		cmocka_unit_test(full_prompts_keep_whole_characters),
+		cmocka_unit_test(search_counts_and_steps_through_folded_spans),
+		cmocka_unit_test(search_count_names_spans_and_log_lines),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	fixture_cleanup();

@@ -13,10 +13,12 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "obslab/analysis.h"
 #include "obslab/attrs.h"
 #include "obslab/log.h"
 #include "obslab/ring.h"
 #include "obslab/store.h"
+#include "obslab/sqltrace.h"
 #include "obslab/strtab.h"
 
 static char *run_body(struct lab *lab, enum strategy s, uint32_t *queries)
@@ -257,10 +259,68 @@ static void a_request_over_a_changed_database_is_flagged(void **state)
 	fixture_cleanup();
 }
 
+/* What obslab serve builds on: a request in the caller's trace (once), the
+ * end hook called before the root is pushed, and sqltrace's totals equal to
+ * the attribution the explorer computes from the trace (Server-Timing). */
+struct end_seen {
+	int calls;
+	enum db_status status;
+	size_t pushed_at_end; /* spans on the ring when the hook ran */
+	struct ring *spans;
+};
+
+static void on_end(void *arg, enum db_status status)
+{
+	struct end_seen *e = arg;
+	e->calls++;
+	e->status = status;
+	e->pushed_at_end = (size_t)ring_pushed(e->spans);
+}
+
+static void a_request_in_the_callers_trace_and_its_totals(void **state)
+{
+	(void)state;
+	struct lab lab;
+	lab_open(&lab, ":memory:", 20, false);
+	sqltrace_set_rtt_us(lab.sqltrace, 100);
+	struct end_seen seen = { .spans = lab.spans };
+	request_ctx_set_on_end(lab.ctx, on_end, &seen);
+	const uint8_t caller[16] = { 0x0a, 0xf7, 0x65, 0x19, 0x16, 0xcd, 0x43, 0xdd,
+	                             0x84, 0x48, 0xeb, 0x21, 0x1c, 0x80, 0x31, 0x9c };
+	request_ctx_set_trace_id(lab.ctx, caller);
+	int64_t q, w;
+	sqltrace_take_totals(lab.sqltrace, &q, &w); /* from here on */
+	size_t before = (size_t)ring_pushed(lab.spans);
+	lab_request(&lab, STRATEGY_NAIVE);
+	const struct trace *t = store_latest(lab.store);
+	assert_memory_equal(t->trace_id, caller, 16);
+	assert_int_equal(t->spans[0].parent_id, 0); /* the root of what obslab records */
+	assert_int_equal(seen.calls, 1);
+	assert_int_equal(seen.status, DB_OK);
+	assert_int_equal(seen.pushed_at_end, before + t->nspans - 1); /* every span but the root */
+	sqltrace_take_totals(lab.sqltrace, &q, &w);
+	struct attribution a = analysis_attribution(t);
+	assert_int_equal(q - w, a.db_ns);
+	assert_int_equal(w, a.network_ns);
+	assert_int_equal(span_duration_ns(&t->spans[0]) - q, a.app_ns);
+	assert_true(w >= 21 * 100000);
+
+	/* once: the next request has a fresh trace */
+	lab_request(&lab, STRATEGY_OPTIMIZED);
+	assert_memory_not_equal(store_latest(lab.store)->trace_id, caller, 16);
+	sqltrace_take_totals(lab.sqltrace, &q, &w);
+	a = analysis_attribution(store_latest(lab.store));
+	assert_int_equal(q - w, a.db_ns);
+	assert_int_equal(w, a.network_ns);
+	assert_int_equal(seen.calls, 2);
+	lab_close(&lab);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(identical_at_20_users),
+		cmocka_unit_test(a_request_in_the_callers_trace_and_its_totals),
 		cmocka_unit_test(a_cancelled_request_records_the_users_it_was_asked_for),
 		cmocka_unit_test(a_request_over_a_changed_database_is_flagged),
 		cmocka_unit_test(identical_at_1000_users),

@@ -18,6 +18,7 @@
 #include "fixture.h"
 #include "obslab/analysis.h"
 #include "obslab/findings.h"
+#include "obslab/httpinfo.h"
 #include "obslab/otel.h"
 #include "obslab/snapshot.h"
 #include "obslab/store.h"
@@ -458,10 +459,64 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* A served trace's http_info rides through a native file: snapshot_store
+ * (a copy each) and snapshot_take_store (moved) join it to its trace again,
+ * so `open` and `report` of a served record show its HTTP attributes. */
+static void served_http_comes_back_with_its_trace(void **state)
+{
+	(void)state;
+	struct lab lab;
+	capture(&lab);
+	struct http_info *h = malloc(sizeof *h);
+	http_info_init(h);
+	memcpy(h->trace_id, store_trace(lab.store, 2)->trace_id, SPAN_TRACE_ID_LEN);
+	h->status_code = 200;
+	h->server_port = 8000;
+	h->remote_parent_id = 0x1122334455667788u;
+	h->route = "/users/analytics/eager";
+	http_info_set_text(h, HTTP_TEXT_METHOD, "GET", 3);
+	http_info_set_text(h, HTTP_TEXT_PATH, "/users/analytics/eager", 22);
+	http_info_set_text(h, HTTP_TEXT_USER_AGENT, "curl/8", 6);
+	store_attach_http(lab.store, h);
+	struct snapshot_meta meta = { .anchor = clock_anchor() };
+	char path[300];
+	struct obslab_error err;
+	fixture_path(path, sizeof path, "served.json");
+	assert_true(snapshot_write(path, SNAPSHOT_NATIVE, lab.store, lab.names, &meta, &fcfg, &err));
+	struct snapshot snap;
+	if (!snapshot_read(path, &snap, &err))
+		fail_msg("read back: %s", err.msg);
+	assert_int_equal(snap.nhttp, 1);
+	struct store *copy = snapshot_store(&snap);
+	assert_non_null(snap.http[0]); /* a copy: the snapshot keeps its own */
+	for (int pass = 0; pass < 2; pass++) {
+		struct store *st = pass == 0 ? copy : snapshot_take_store(&snap);
+		for (size_t i = 0; i < store_trace_count(st); i++) {
+			const struct trace *t = store_trace(st, i);
+			if (i != 2) {
+				assert_null(t->http);
+				continue;
+			}
+			assert_non_null(t->http);
+			assert_memory_equal(t->http->trace_id, t->trace_id, SPAN_TRACE_ID_LEN);
+			assert_int_equal(t->http->remote_parent_id, 0x1122334455667788u);
+			assert_int_equal(t->http->status_code, 200);
+			assert_string_equal(t->http->route, "/users/analytics/eager");
+			assert_string_equal(t->http->user_agent, "curl/8");
+		}
+		if (pass == 1)
+			assert_null(snap.http[0]); /* the store took it */
+		store_destroy(st);
+	}
+	snapshot_free(&snap);
+	lab_close(&lab);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(native_round_trip),
+		cmocka_unit_test(served_http_comes_back_with_its_trace),
 		cmocka_unit_test(otlp_round_trip),
 		cmocka_unit_test(chrome_events_match_the_spans),
 		cmocka_unit_test(a_failed_write_leaves_nothing_behind),

@@ -26,8 +26,8 @@ static struct tracelist_row row(uint64_t seq, const char *svc, const char *root,
 	struct tracelist_row r;
 	memset(&r, 0, sizeof r);
 	r.seq = seq;
-	snprintf(r.service, sizeof r.service, "%s", svc);
-	snprintf(r.root, sizeof r.root, "%s", root);
+	r.service = strdup(svc); /* the list takes them */
+	r.root = strdup(root);
 	r.start_ns = start_ms * MS;
 	r.duration_ns = dur_ms * MS;
 	r.spans = spans;
@@ -211,6 +211,7 @@ static void summarizes_foreign_and_lab_traces(void **state)
 	assert_int_equal(r.spans, 2);
 	assert_int_equal(r.errors, 1);
 	assert_int_equal(r.findings, 0);
+	tracelist_row_free(&r);
 	foreign_free(&f);
 
 	struct span_record lab[2];
@@ -235,6 +236,38 @@ static void summarizes_foreign_and_lab_traces(void **state)
 	assert_int_equal(r.spans, 1); /* the placeholder is no span */
 	assert_int_equal(r.findings, 1);
 	assert_int_equal(r.finding_kinds, 1u << FINDING_N_PLUS_ONE);
+	tracelist_row_free(&r);
+	strtab_destroy(names);
+}
+
+/* A name from a file is kept whole, control bytes and all (draw_text
+ * escapes them and cuts between characters where its column ends): never
+ * cut at a fixed number of bytes inside a character, never blanked. */
+static void keeps_hostile_names_whole(void **state)
+{
+	(void)state;
+	char root[512] = "root \x1b[7m", svc[] = "svc\x1b[31m\u202eevil \xe4\xb8\xad\xe6\x96\x87";
+	for (int i = 0; i < 50; i++)
+		strcat(root, "\xe4\xb8\xad"); /* 中 */
+	struct strtab *names = strtab_create();
+	struct foreign f;
+	foreign_init(&f, names);
+	uint32_t res = foreign_resource(&f, svc);
+	foreign_span(&f, res, 1, 0, SPAN_KIND_SERVER, root, NULL, 0, 80 * MS);
+	struct tracelist_row r;
+	tracelist_summarize(&r, &f.trace, names, NULL);
+	assert_string_equal(r.root, root);
+	assert_string_equal(r.service, svc);
+	struct tracelist l;
+	tracelist_init(&l);
+	tracelist_add(&l, &r); /* the list owns the names now */
+	struct tracefilter flt;
+	assert_true(tracefilter_parse(&flt, "evil", NULL));
+	tracelist_refresh(&l, &flt);
+	assert_int_equal(l.nview, 1);
+	assert_string_equal(tracelist_root(tracelist_at(&l, 0)), root);
+	tracelist_free(&l);
+	foreign_free(&f);
 	strtab_destroy(names);
 }
 
@@ -243,6 +276,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sorts_by_every_column),
 		cmocka_unit_test(filters),
+		cmocka_unit_test(keeps_hostile_names_whole),
 		cmocka_unit_test(errors_name_the_column),
 		cmocka_unit_test(summarizes_foreign_and_lab_traces),
 	};

@@ -12,7 +12,10 @@
 #  - Enter opens the selected trace in the waterfall, Esc goes back;
 #  - tests/data/foreign_small.otlp.json lists its checkout trace;
 #  - the live lab appends rows as its requests complete;
-#  - at 200x60 the list is also a pane beside the waterfall (not at 80x24).
+#  - at 200x60 the list is also a pane beside the waterfall (not at 80x24);
+#  - hostile names (ESC, CJK, bidi) escaped and cut between characters with
+#    …, whole where they fit; the same in the diff view;
+#  - the sort column stays shown (and marked) where columns are left out.
 # Usage: tracelist_test.sh PATH/TO/obslab SOURCE_DIR
 set -u
 . "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for
@@ -151,6 +154,67 @@ for size in 80x24 200x60; do
 	keys q
 	expect 'EXIT=0' 5 "$size lab quit"
 done
+
+# Hostile names (tests/hostile/foreign/accept-hostile-names-list.json: a
+# root "root ESC[7m" + 50 x 中, a service "svc ESC[31m U+202E evil 中文"): the
+# list shows ESC escaped (\x1b) as the waterfall and the status bar do, never
+# half a character (\xe4), a cut name ends in …, and at 200 columns the root
+# name, which fits, is shown whole. The diff view (m [ d) likewise (its
+# labels were cut at 96 bytes, inside a character).
+cp "$src/tests/hostile/foreign/accept-hostile-names-list.json" hostile.json
+full_root='root \\x1b\[7m(中){50} '
+for size in 80x24 200x60; do
+	cols=${size%x*} lines=${size#*x}
+	explorer "$cols" "$lines" open hostile.json
+	expect '─ Waterfall' 15 "$size hostile: open"
+	keys T
+	expect 'Traces 2' 5 "$size hostile: the list"
+	expect '(\+0ns|\+100ms) +[0-9.]+ms +svc\\x1b\[3' 5 "$size hostile: the service's ESC shown as \\x1b"
+	expect '[0-9]ms +svc.* root \\x1b\[7m中' 5 "$size hostile: the root's ESC shown as \\x1b"
+	if screen | grep -q '\\xe4'; then bad "$size hostile: half a character (\\xe4) in the list"; show; else ok; fi
+	if [ "$cols" -ge 200 ]; then
+		expect "$full_root" 5 "$size hostile: the whole root name where it fits"
+	else
+		expect 'root \\x1b\[7m(中)+…' 5 "$size hostile: the root name cut with …"
+	fi
+	keys Escape
+	expect '─ Waterfall' 5 "$size hostile: Esc back"
+	keys m '['
+	expect 'marked: trace 2' 5 "$size hostile: marked"
+	keys d
+	expect '─ Diff' 5 "$size hostile: the diff"
+	if screen | grep -q '\\xe4'; then bad "$size hostile: half a character (\\xe4) in the diff"; show; else ok; fi
+	if [ "$cols" -ge 200 ]; then # the diff's name column is narrower: cut late, with …
+		expect 'root \\x1b\[7m(中){40,}…' 5 "$size hostile: the diff's root name kept past 96 bytes, cut with …"
+	else
+		expect 'root \\x1b\[7m(中)+… ' 5 "$size hostile: the diff's root name cut with …"
+	fi
+	keys Escape q
+	expect 'EXIT=0' 5 "$size hostile: quit"
+done
+
+# The sort column is never a hidden one: at 150x50 the pane beside the
+# waterfall is too narrow for every column, and < > still show the mark
+# (its column kept, another left out); at 120 columns the errors header
+# holds its mark ("errors▼", not "error…").
+explorer 150 50 open shop.json
+expect 'Traces 4' 15 "150x50 the list beside the waterfall"
+keys '>' '>' '>' '>'
+expect 'traces sorted by spans' 5 "150x50 sorted by spans"
+expect 'spans▼' 5 "150x50 the spans column shown, marked"
+keys '>'
+expect 'traces sorted by errors' 5 "150x50 sorted by errors"
+expect 'err▼' 5 "150x50 the errors column shown, marked"
+keys q
+expect 'EXIT=0' 5 "150x50 quit"
+explorer 120 30 open shop.json
+expect '─ Waterfall' 15 "120x30 open"
+keys T '>' '>' '>' '>' '>'
+expect 'traces sorted by errors' 5 "120x30 sorted by errors"
+expect 'errors▼' 5 "120x30 the errors header whole, marked"
+if screen | grep -q 'error…'; then bad "120x30: the errors header cut"; show; else ok; fi
+keys Escape q
+expect 'EXIT=0' 5 "120x30 quit"
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

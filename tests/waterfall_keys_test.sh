@@ -102,7 +102,7 @@ for size in "80 24" "200 60"; do
 		expect 'critical path hidden' 10 "$at C off"
 		if screen | grep -q '●█'; then bad "$at: critical marks after C off"; show; else ok; fi
 		keys l
-		expect '█ app  █ network  █ database' 10 "$at legend"
+		expect '█ app  █ network .simulated.  █ database' 10 "$at legend"
 		keys q
 	fi
 

@@ -68,6 +68,12 @@ struct http_info {
 
 void http_info_init(struct http_info *h);
 
+/* Whether the request ran the lab's endpoint (its route is /users/analytics
+ * or below it): only such a served root carries the lab's attributes
+ * (obslab.strategy, obslab.users, obslab.index); /health, / and errors do
+ * not. False for NULL. */
+bool http_info_ran_lab(const struct http_info *h);
+
 /* The field's buffer and its size (NULL and 0 for a field out of range). */
 char *http_info_text(struct http_info *h, enum http_info_text field, size_t *cap);
 /* The field's text, read only ("" for a field out of range). */

@@ -93,6 +93,19 @@ void request_ctx_set_progress(struct request_ctx *ctx, _Atomic uint32_t *queries
  * server names it after its route); REQUEST_SPAN_NAME until set. */
 void request_ctx_set_root_name(struct request_ctx *ctx, uint32_t name);
 
+/* The next request_run only: its trace is the caller's trace_id
+ * (tracer_begin_trace_in; an incoming traceparent's), not a fresh one.
+ * NULL: a fresh one (as without a call). */
+void request_ctx_set_trace_id(struct request_ctx *ctx, const uint8_t trace_id[16]);
+
+/* Called by request_run as the request's root span is about to end (its
+ * spans but the root pushed, the tracer's trace id the request's) with the
+ * status request_run will return: obslab serve hands its request's HTTP
+ * facts to the consumer before the root, so the consumer has them when the
+ * trace completes. NULL: none. */
+typedef void request_end_fn(void *arg, enum db_status status);
+void request_ctx_set_on_end(struct request_ctx *ctx, request_end_fn *fn, void *arg);
+
 /* Flags (enum span_flag) added to the root span of the requests that follow. */
 void request_ctx_set_root_flags(struct request_ctx *ctx, uint8_t flags);
 

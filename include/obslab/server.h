@@ -15,6 +15,23 @@
  * (store_drain_from; producer 0 is the lab's own workload) and hands it the
  * log records. The string table is shared: workers intern into it.
  *
+ * Trace context and HTTP facts. A request with exactly one valid W3C
+ * traceparent header (tracectx.h) is served in the caller's trace, its root
+ * the child of the caller's span (http_info.remote_parent_id; several
+ * tracestate fields are one list joined with ','); several traceparent
+ * fields, or a malformed one, are ignored: a fresh trace. The sampled flag
+ * is kept, not obeyed: the lab records every request. Each traced request's
+ * http_info (method, path, route, status, server address and port as bound,
+ * client address, user agent, protocol version, the caller's context)
+ * reaches the consumer on the worker's http ring, pushed just before its
+ * root, and server_drain attaches it (store_attach_http) before ingesting
+ * the batch holding that root. Every traced response carries Server-Timing
+ * (app, db, net and the trace id; httpinfo.h), from the request's own root
+ * and statements: the figures analysis_attribution finds in its trace. With
+ * tracing off there are no spans, no info and no Server-Timing. The response
+ * carries no traceparent: W3C Trace Context lets a server send one, but
+ * OpenTelemetry's SDKs do not, and Server-Timing already names the trace.
+ *
  * Limits: a connection time-out (slow clients), a connection limit, a
  * per-connection memory limit (libmicrohttpd answers oversized request
  * headers itself) and a URL size limit (414). Unknown paths are 404, other
@@ -51,6 +68,7 @@ struct strtab;
 #define SERVER_STOP_GRACE_MS 2000       /* requests in flight get this long to finish */
 #define SERVER_SPAN_RING (1u << 16)     /* span records per worker */
 #define SERVER_LOG_RING (1u << 8)       /* log records per worker */
+#define SERVER_HTTP_RING (1u << 10)     /* http_info records per worker (one per traced request) */
 
 /* ---- routing (pure) -------------------------------------------------------------- */
 
@@ -137,6 +155,9 @@ size_t server_drain(struct server *s, struct store *store, session_log_fn *on_lo
 #define SERVER_ALL_WORKERS UINT32_MAX
 unsigned server_workers(const struct server *s);
 uint64_t server_dropped(const struct server *s, unsigned worker);
+/* HTTP infos that never reached the store: dropped by a worker's full http
+ * ring, or still on it (their root never came). The consumer's thread. */
+uint64_t server_http_lost(const struct server *s);
 /* Requests answered so far, and requests being handled now. Any thread. */
 uint64_t server_requests(const struct server *s);
 unsigned server_in_flight(const struct server *s);

@@ -123,11 +123,13 @@ bool snapshot_read(const char *path, struct snapshot *out, struct obslab_error *
 bool snapshot_parse(const char *buf, size_t len, struct snapshot *out, struct obslab_error *err);
 void snapshot_free(struct snapshot *s);
 
-/* A store holding every trace of s (the caller frees it). */
+/* A store holding every trace of s (the caller frees it), each served
+ * trace with a copy of its http_info (store_attach_http). */
 struct store *snapshot_store(const struct snapshot *s);
 /* The same without a copy: the store takes s's records (s->records is NULL
- * and s->nrecords 0 afterwards; s keeps its names and otel set, which must
- * outlive the store). */
+ * and s->nrecords 0 afterwards) and its http infos (each slot NULL); s keeps
+ * its names (the infos' routes among them) and otel set, which must outlive
+ * the store. */
 struct store *snapshot_take_store(struct snapshot *s);
 
 #endif

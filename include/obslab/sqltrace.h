@@ -49,4 +49,12 @@ int sqltrace_vfs_time(sqlite3_vfs *vfs, sqlite3_int64 *now);
 bool sqltrace_uses_vfs_stamps(const struct sqltrace *st);
 uint32_t sqltrace_rtt_us(const struct sqltrace *st);
 
+/* The traced statements' figures since the last call (then zeroed): the sum
+ * of their spans' durations and of their simulated waits (each at most its
+ * span's duration), from the very stamps their spans carry. A request's
+ * statements run one after another on its connection, so these are what
+ * analysis_attribution finds in its trace: database time = query_ns -
+ * wait_ns, network = wait_ns (obslab serve's Server-Timing). */
+void sqltrace_take_totals(struct sqltrace *st, int64_t *query_ns, int64_t *wait_ns);
+
 #endif

@@ -72,6 +72,10 @@ void store_adopt(struct store *s, struct span_record *recs, size_t n);
 /* Pops everything producer's ring holds now and ingests it as that
  * producer's; returns how many. producer < STORE_MAX_PRODUCERS (asserted). */
 size_t store_drain_from(struct store *s, struct ring *ring, unsigned producer);
+/* Records a consumer popped from producer's ring itself, ingested as that
+ * producer's (a consumer that must act between a batch's pop and its
+ * ingest: obslab serve attaches a batch's http infos first). */
+void store_ingest_from(struct store *s, const struct span_record *recs, size_t n, unsigned producer);
 /* store_drain_from(s, ring, 0). */
 size_t store_drain(struct store *s, struct ring *ring);
 

@@ -8,7 +8,12 @@
  * rows are copies (no pointer into a store), so a row outlives the trace it
  * sums up and the list says nothing of eviction: the caller drops rows it
  * can no longer open (tracelist_drop_before). Rows arrive in completion
- * order (seq rising). Out of memory aborts (xalloc.h). One thread.
+ * order (seq rising). A row's service and root are whole copies of the
+ * names (heap strings, as the file gave them: control characters and all,
+ * for draw_text to escape and to cut where a column ends); the row that
+ * holds them owns them, and tracelist_add hands them to the list. NULL
+ * reads as "" (tracelist_service, tracelist_root). Out of memory aborts
+ * (xalloc.h). One thread.
  */
 #ifndef OBSLAB_TRACELIST_H
 #define OBSLAB_TRACELIST_H
@@ -22,12 +27,10 @@ struct strtab;
 struct findings;
 struct tracefilter;
 
-#define TRACELIST_TEXT 80
-
 struct tracelist_row {
 	uint64_t seq;                   /* the store's seq: what Enter opens */
-	char service[TRACELIST_TEXT];   /* service.name of the root's resource; "obslab" for the lab's */
-	char root[TRACELIST_TEXT];      /* the root span's name (a foreign one: its own name) */
+	char *service;                  /* service.name of the root's resource; "obslab" for the lab's (owned) */
+	char *root;                     /* the root span's name, a foreign one its own name, whole (owned) */
 	int64_t start_ns;               /* the root's start, on the trace's clock */
 	int64_t duration_ns;            /* the root's duration */
 	uint32_t spans;                 /* spans, placeholders left out */
@@ -61,11 +64,15 @@ struct tracelist {
 void tracelist_init(struct tracelist *l); /* sorted by start, oldest first */
 void tracelist_free(struct tracelist *l);
 
-/* Sums up trace t into row. names resolves lab names; f (may be NULL) holds
+/* Sums up trace t into row (which then owns its names: tracelist_add or
+ * tracelist_row_free). names resolves lab names; f (may be NULL) holds
  * t's findings as findings_detect left them. A trace without spans gives
  * an empty row of its seq. */
 void tracelist_summarize(struct tracelist_row *row, const struct trace *t, const struct strtab *names,
                          const struct findings *f);
+/* Frees a row's names (a row never added). */
+void tracelist_row_free(struct tracelist_row *row);
+/* Appends row; the list takes its names (the caller's copy must not free them). */
 void tracelist_add(struct tracelist *l, const struct tracelist_row *row);
 /* Drops the rows of seq below `seq` (evicted traces); true if any went. */
 bool tracelist_drop_before(struct tracelist *l, uint64_t seq);
@@ -82,6 +89,16 @@ void tracelist_set_sort(struct tracelist *l, enum tracelist_col c);
 void tracelist_refresh(struct tracelist *l, const struct tracefilter *filter);
 /* The view's position of the row of seq, or nview if it is not shown. */
 size_t tracelist_find(const struct tracelist *l, uint64_t seq);
+
+static inline const char *tracelist_service(const struct tracelist_row *r)
+{
+	return r->service ? r->service : "";
+}
+
+static inline const char *tracelist_root(const struct tracelist_row *r)
+{
+	return r->root ? r->root : "";
+}
 
 static inline const struct tracelist_row *tracelist_at(const struct tracelist *l, size_t i)
 {

@@ -40,7 +40,7 @@
 #define MODEL_MAX_LOGGED_FINDINGS 16
 #define MODEL_ZOOM_DEPTH 32
 
-#define MODEL_DIFF_LABEL 96
+#define MODEL_DIFF_LABEL 256 /* bytes of a diff row's label: a 200-column row's name, whole */
 
 #define MODEL_FILTER_TEXT 128
 #define MODEL_FILTER_HISTORY 16
@@ -204,6 +204,7 @@ struct model {
 		struct search engine;          /* the query and its matches */
 		uint64_t seq;                  /* the trace searched */
 		uint64_t log_added;            /* the logbook as searched */
+		uint32_t moves;                /* counts the current match shown: the log pane follows a change */
 	} search;
 };
 
@@ -333,6 +334,8 @@ void model_view_range(const struct model *m, int64_t *from, int64_t *to);
 /* S: selects the slowest span, the longest that is not the root (its
  * group unfolded if it is folded away). */
 void model_select_slowest(struct model *m);
+/* Selects span's row, unfolding the folded groups that hide it (S, n, N). */
+void model_reveal_span(struct model *m, uint32_t span);
 void model_toggle_critical(struct model *m);  /* C */
 void model_toggle_legend(struct model *m);    /* l */
 void model_fold_all(struct model *m, bool fold); /* F (true), A (false) */
@@ -371,13 +374,21 @@ bool model_traces_open(struct model *m);
 void model_traces_prompt(struct model *m, bool open);
 void model_traces_prompt_char(struct model *m, char c);    /* typed at the end */
 void model_traces_prompt_erase(struct model *m);          /* Backspace */
+void model_traces_prompt_erase_word(struct model *m);     /* Ctrl-W */
+void model_traces_prompt_clear(struct model *m);          /* Ctrl-U */
+/* Pasted text at the end (lineedit.h: controls become spaces or go); false if cut at the limit. */
+bool model_traces_prompt_paste(struct model *m, const char *text, size_t len);
 void model_traces_prompt_history(struct model *m, int dir); /* Up (-1) / Down (+1): an earlier or later filter */
 /* Applies the typed text: true if it parsed (the prompt closes), else the
  * error stays under the prompt. */
 bool model_traces_apply(struct model *m);
 /* model_search.c: `/`, n, N; the search follows the shown trace and the log. */
-void model_search_open(struct model *m);            /* the prompt, empty */
-void model_search_key(struct model *m, int key);     /* a key while the prompt is open: edit, Enter, Esc */
+void model_search_open(struct model *m);            /* the prompt, holding the active search's query */
+/* A key while the prompt is open: edit (Backspace, Ctrl-W a word, Ctrl-U
+ * the line), Enter, Esc. */
+void model_search_key(struct model *m, int key);
+/* Pasted text at the end of the prompt (lineedit.h); false if cut at the limit. */
+bool model_search_paste(struct model *m, const char *text, size_t len);
 void model_search_step(struct model *m, int dir);    /* the next (+1) or previous (-1) match, wrapping */
 void model_search_clear(struct model *m);
 bool model_search_active(const struct model *m);
@@ -387,7 +398,8 @@ void model_search_refresh(struct model *m);
 const struct search_match *model_search_current(const struct model *m);
 /* Where span i of the shown trace matched (enum search_field bits; 0: not, or no search). */
 unsigned model_search_span(const struct model *m, size_t span);
-/* The status bar's segment: "search cart: 3 of 17", or the prompt. */
+/* The status bar's segment: "/cart 3 of 17 spans" ("3 of 18 (17 spans, 1
+ * log line)" when the log matched too), or the prompt. */
 void model_search_line(const struct model *m, char *buf, size_t cap);
 
 /* Writes the store as a snapshot file in export_dir; says how it went. */

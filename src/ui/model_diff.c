@@ -14,7 +14,34 @@
 #include "obslab/request.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
+#include "obslab/textsafe.h"
 #include "obslab/xalloc.h"
+
+/* s's name as the waterfall shows it into label (MODEL_DIFF_LABEL bytes):
+ * whole where it fits, else cut between characters (never inside one,
+ * which would show as \xe4) with an ellipsis. */
+static void label_of(const struct trace *t, const struct span_record *s, const struct strtab *names, char *label)
+{
+	char name[4 * MODEL_DIFF_LABEL];
+	span_display_name_in(t->otel, s, names, name, sizeof name);
+	size_t len = strlen(name);
+	if (len < MODEL_DIFF_LABEL) {
+		memcpy(label, name, len + 1);
+		return;
+	}
+	const char *more = draw_glyphs()->ellipsis;
+	size_t room = MODEL_DIFF_LABEL - 1 - strlen(more), n = 0;
+	for (;;) {
+		uint32_t cp;
+		bool safe;
+		size_t k = textsafe_next(name + n, len - n, &cp, &safe);
+		if (n + k > room)
+			break;
+		n += k;
+	}
+	memcpy(label, name, n);
+	snprintf(label + n, MODEL_DIFF_LABEL - n, "%s", more);
+}
 
 void model_mark(struct model *m)
 {
@@ -122,7 +149,7 @@ bool model_diff_build(struct model *m)
 		const struct tracediff_row *r = &d->rows[i];
 		const struct trace *t = r->span_b != TRACEDIFF_NONE ? b : a;
 		const struct span_record *s = &t->spans[r->span_b != TRACEDIFF_NONE ? r->span_b : r->span_a];
-		span_display_name_in(t->otel, s, m->source->names, m->diff.labels[i], MODEL_DIFF_LABEL);
+		label_of(t, s, m->source->names, m->diff.labels[i]);
 		m->diff.fingerprints[i] = s->flags & SPAN_F_DB ? s->name : STRTAB_NONE; /* what it is matched by */
 	}
 	m->diff.seq_a = a->seq;

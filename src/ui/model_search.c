@@ -8,10 +8,12 @@
 
 #include "model.h"
 #include "draw.h"
+#include "obslab/lineedit.h"
 #include "obslab/store.h"
-#include "obslab/utf8.h"
 
 #define CTRL_U 21
+#define CTRL_W 23
+#define STATUS_QUERY_CELLS 24 /* of the query beside its count in the status bar */
 
 static void changed(struct model *m)
 {
@@ -35,33 +37,15 @@ unsigned model_search_span(const struct model *m, size_t span)
 	return search_span_fields(&m->search.engine, span);
 }
 
-/* The waterfall row that shows span i: its own, or the folded group it is in. */
-static size_t row_of_span(const struct model *m, uint32_t span)
-{
-	size_t r = waterfall_find_span(&m->wf, span);
-	if (r + 1 < m->wf.nrows && m->wf.rows[r].kind == WF_ROW_GROUP && m->wf.rows[r].expanded &&
-	    m->wf.rows[r + 1].span == span)
-		return r + 1; /* an expanded group's first member: its own row */
-	if (r < m->wf.nrows)
-		return r;
-	for (r = 0; r < m->wf.nrows; r++) {
-		const struct wf_row *row = &m->wf.rows[r];
-		if (row->kind == WF_ROW_GROUP && span >= row->span && span < row->span + row->count)
-			return r;
-	}
-	return m->wf.nrows;
-}
-
-/* The current match shown: a span's row selected (a log line the log pane
- * keeps in view itself). */
+/* The current match shown: a span's row selected, the folded group that
+ * holds it unfolded (model_reveal_span); a log line is followed by the log
+ * pane (moves counts each step, so it scrolls there even when focused). */
 static void show_current(struct model *m)
 {
 	const struct search_match *cur = model_search_current(m);
-	if (cur && cur->kind == SEARCH_SPAN) {
-		size_t r = row_of_span(m, cur->index);
-		if (r < m->wf.nrows)
-			model_select(m, r);
-	}
+	if (cur && cur->kind == SEARCH_SPAN && m->shown && cur->index < m->shown->nspans)
+		model_reveal_span(m, cur->index);
+	m->search.moves++;
 	changed(m);
 }
 
@@ -89,8 +73,9 @@ void model_search_refresh(struct model *m)
 
 void model_search_open(struct model *m)
 {
+	/* the search being read, to edit (Ctrl-U clears it), as \ keeps the filter */
 	m->search.prompt = true;
-	m->search.input[0] = '\0';
+	snprintf(m->search.input, sizeof m->search.input, "%s", model_search_active(m) ? m->search.engine.query : "");
 	changed(m);
 }
 
@@ -126,24 +111,28 @@ static void submit(struct model *m)
 void model_search_key(struct model *m, int key)
 {
 	char *in = m->search.input;
-	size_t len = strlen(in);
-	if (key == 27) {
+	if (key == 27)
 		m->search.prompt = false;
-	} else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+	else if (key == '\n' || key == '\r' || key == KEY_ENTER)
 		submit(m);
-	} else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
-		while (len > 0 && ((unsigned char)in[len - 1] & 0xc0) == 0x80)
-			len--; /* a whole character */
-		in[len > 0 ? len - 1 : 0] = '\0';
-	} else if (key == CTRL_U) {
-		in[0] = '\0';
-	} else if (key >= 32 && key < 256 && key != 127 && len + 1 >= SEARCH_QUERY_MAX) {
-		in[utf8_cut(in, len)] = '\0'; /* full: whole characters, never the start of one */
-	} else if (key >= 32 && key < 256 && key != 127) {
-		in[len] = (char)key;
-		in[len + 1] = '\0';
-	}
+	else if (key == KEY_BACKSPACE || key == 127 || key == 8)
+		lineedit_erase_char(in);
+	else if (key == CTRL_U)
+		lineedit_clear(in);
+	else if (key == CTRL_W)
+		lineedit_erase_word(in);
+	else if (key >= 0 && key < 256)
+		lineedit_type(in, sizeof m->search.input, (unsigned char)key);
 	changed(m);
+}
+
+bool model_search_paste(struct model *m, const char *text, size_t len)
+{
+	size_t left = lineedit_paste(m->search.input, sizeof m->search.input, text, len);
+	if (left)
+		model_message(m, false, "paste cut to %d bytes, the search's limit", SEARCH_QUERY_MAX - 1);
+	changed(m);
+	return left == 0;
 }
 
 void model_search_step(struct model *m, int dir)
@@ -154,14 +143,38 @@ void model_search_step(struct model *m, int dir)
 	show_current(m);
 }
 
+/* "3 of 20 spans", "1 of 2 log lines", "3 of 21 (20 spans, 1 log line)":
+ * every matching span counts, a folded group's members too. */
+static void count_text(const struct search *s, char *buf, size_t cap)
+{
+	size_t spans = s->nspan_matches, logs = s->n - spans;
+	if (logs == 0)
+		snprintf(buf, cap, "%zu of %zu span%s", s->current + 1, s->n, spans == 1 ? "" : "s");
+	else if (spans == 0)
+		snprintf(buf, cap, "%zu of %zu log line%s", s->current + 1, s->n, logs == 1 ? "" : "s");
+	else
+		snprintf(buf, cap, "%zu of %zu (%zu span%s, %zu log line%s)", s->current + 1, s->n, spans,
+		         spans == 1 ? "" : "s", logs, logs == 1 ? "" : "s");
+}
+
 void model_search_line(const struct model *m, char *buf, size_t cap)
 {
 	const struct glyphs *g = draw_glyphs();
 	if (m->search.prompt) {
-		snprintf(buf, cap, " /%s_   Enter search %s Ctrl-U clear %s Esc cancel", m->search.input, g->dot, g->dot);
+		snprintf(buf, cap, " /%s_   Enter search %s Ctrl-U clear %s Ctrl-W word %s Esc cancel", m->search.input, g->dot,
+		         g->dot, g->dot);
 	} else if (model_search_active(m)) {
 		const struct search *s = &m->search.engine;
-		snprintf(buf, cap, "/%s %zu of %zu", s->query, s->current + 1, s->n);
+		char count[96];
+		count_text(s, count, sizeof count);
+		/* a long query gives way to its count (the status bar keeps a last segment this wide whole) */
+		size_t keep = s->qlen;
+		const char *ell = "";
+		if (draw_width(s->query) > STATUS_QUERY_CELLS) {
+			keep = draw_fit(s->query, s->qlen, STATUS_QUERY_CELLS - 1, NULL);
+			ell = g->ellipsis;
+		}
+		snprintf(buf, cap, "/%.*s%s %s", (int)keep, s->query, ell, count);
 	} else {
 		buf[0] = '\0';
 	}

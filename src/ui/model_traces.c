@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "obslab/lineedit.h"
 #include "obslab/utf8.h"
 #include "obslab/store.h"
 
@@ -151,6 +152,33 @@ void model_traces_prompt_erase(struct model *m)
 	m->traces.edit[m->traces.edit_len] = '\0';
 	m->traces.error[0] = '\0';
 	m->changed |= MODEL_TRACES;
+}
+
+void model_traces_prompt_erase_word(struct model *m)
+{
+	lineedit_erase_word(m->traces.edit);
+	m->traces.edit_len = strlen(m->traces.edit);
+	m->traces.error[0] = '\0';
+	m->changed |= MODEL_TRACES;
+}
+
+void model_traces_prompt_clear(struct model *m)
+{
+	lineedit_clear(m->traces.edit);
+	m->traces.edit_len = 0;
+	m->traces.error[0] = '\0';
+	m->changed |= MODEL_TRACES;
+}
+
+bool model_traces_prompt_paste(struct model *m, const char *text, size_t len)
+{
+	size_t left = lineedit_paste(m->traces.edit, sizeof m->traces.edit, text, len);
+	m->traces.edit_len = strlen(m->traces.edit);
+	m->traces.error[0] = '\0';
+	m->changed |= MODEL_TRACES | MODEL_STATUS;
+	if (left)
+		model_message(m, false, "paste cut to %d bytes, the filter's limit", MODEL_FILTER_TEXT - 1);
+	return left == 0;
 }
 
 void model_traces_prompt_history(struct model *m, int dir)

@@ -206,6 +206,28 @@ static void select_span(struct model *m, uint32_t span)
 	model_select(m, 0);
 }
 
+void model_reveal_span(struct model *m, uint32_t span)
+{
+	const struct trace *t = m->shown;
+	if (!t || span >= t->nspans)
+		return;
+	/* Unfold what hides it: a folded group it or an ancestor is a member of. */
+	for (int iter = 0; iter < 16 && row_of_span(m, span, false) == m->wf.nrows; iter++) {
+		bool opened = false;
+		for (uint32_t x = span; x != SPANTREE_NONE && !opened; x = parent_of(m, x)) {
+			size_t g = row_of_span(m, x, true);
+			if (g < m->wf.nrows && m->wf.rows[g].kind == WF_ROW_GROUP) {
+				wf_folds_set(&m->folds, t->spans[m->wf.rows[g].span].name, WF_FOLD_OPEN);
+				model_relayout(m);
+				opened = true;
+			}
+		}
+		if (!opened)
+			break;
+	}
+	select_span(m, span);
+}
+
 void model_select_slowest(struct model *m)
 {
 	const struct trace *t = m->shown;
@@ -228,21 +250,7 @@ void model_select_slowest(struct model *m)
 		model_message(m, false, "no slowest span to select: this trace has no span but the root");
 		return;
 	}
-	/* Unfold what hides it: a folded group it or an ancestor is a member of. */
-	for (int iter = 0; iter < 16 && row_of_span(m, best, false) == m->wf.nrows; iter++) {
-		bool opened = false;
-		for (uint32_t x = best; x != SPANTREE_NONE && !opened; x = parent_of(m, x)) {
-			size_t g = row_of_span(m, x, true);
-			if (g < m->wf.nrows && m->wf.rows[g].kind == WF_ROW_GROUP) {
-				wf_folds_set(&m->folds, t->spans[m->wf.rows[g].span].name, WF_FOLD_OPEN);
-				model_relayout(m);
-				opened = true;
-			}
-		}
-		if (!opened)
-			break;
-	}
-	select_span(m, best);
+	model_reveal_span(m, best);
 	char label[160], dur[16];
 	model_span_label(m, &t->spans[best], label, sizeof label);
 	draw_duration(dur, sizeof dur, best_ns);

@@ -61,8 +61,9 @@ static void draw_row(WINDOW *w, int y, int name_cells, const struct model *m, si
 		snprintf(fp, sizeof fp, "  "); /* then the fingerprint, dimmed */
 	snprintf(name, sizeof name, "%*s%s%s%s", 2 * indent, "", m->diff.labels[i], count, fp);
 	name_cells -= 1; /* a gap before the status */
+	bool whole = draw_width(name) <= name_cells;
 	int used = draw_text(w, name, name_cells);
-	if (f != STRTAB_NONE && used < name_cells) {
+	if (f != STRTAB_NONE && whole && used < name_cells) { /* after a cut name (…) no fingerprint */
 		wattron(w, draw_attr(ROLE_DIM));
 		used += draw_text(w, strtab_get(m->source->names, f), name_cells - used);
 		wattroff(w, draw_attr(ROLE_DIM));

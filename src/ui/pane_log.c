@@ -1,7 +1,9 @@
 /* pane_log — the logbook, newest last, repeats folded into a count.
  * Unfocused it follows its tail; focused it has a selected line (the newest
  * at first, moved with the row keys), shown whole, wrapped over as many
- * rows as it needs, where every other line is cut to one row. */
+ * rows as it needs, where every other line is cut to one row. n and N
+ * onto a log line select it, focused or not (sync). */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,10 +15,12 @@
 
 #define WRAP_INDENT 2 /* cells before a wrapped line's continuation */
 
-/* The pane's own state: the selection, and the rows it took when drawn. */
+/* The pane's own state: the selection, the rows it took when drawn, and
+ * the search's step last followed (model.search.moves). */
 struct log_state {
 	struct pane_list list;
 	size_t tall;
+	uint32_t moves;
 };
 
 static size_t visible_rows(const struct pane *p)
@@ -183,6 +187,19 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	wnoutrefresh(w);
 }
 
+/* n or N moved the search onto a log line: select it (drawn whole and in
+ * sight when focused; kept in sight when not). */
+static void sync(struct pane *p, const struct model *m, unsigned changed)
+{
+	struct log_state *st = p->priv;
+	if (!(changed & MODEL_SEARCH) || st->moves == m->search.moves)
+		return;
+	st->moves = m->search.moves;
+	const struct search_match *cur = model_search_current(m);
+	if (cur && cur->kind == SEARCH_LOG && cur->index < logbook_count(&m->logbook))
+		st->list.cursor = cur->index;
+}
+
 static struct intent handle(struct pane *p, const struct model *m, enum action action)
 {
 	/* the rows the selection needs are settled when it is drawn */
@@ -221,4 +238,5 @@ const struct pane_ops pane_log_ops = {
 	.draw = draw,
 	.handle = handle,
 	.click = click,
+	.sync = sync,
 };

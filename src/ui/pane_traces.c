@@ -22,14 +22,15 @@ static const enum tracelist_col order[] = { TRACELIST_START, TRACELIST_DURATION,
 /* Each column's cells (without the gap) on a wide list and on a narrow one
  * (80 columns), and its header there: on a narrow list the counts take
  * short headers and the service a little less, so that every column stays
- * and the root name takes the cut. The root takes what the others leave. */
+ * and the root name takes the cut. The root takes what the others leave.
+ * A wide cell holds its header and the sort mark ("errors▼"). */
 static const struct {
 	int wide, narrow;
 	const char *short_name; /* the header on a narrow list, or NULL: the column's name */
 } shape[TRACELIST_NCOLS] = {
 	[TRACELIST_START] = { 8, 7, NULL },      [TRACELIST_DURATION] = { 9, 9, NULL },
 	[TRACELIST_SERVICE] = { 12, 10, NULL },  [TRACELIST_ROOT] = { 0, 0, NULL },
-	[TRACELIST_SPANS] = { 6, 6, NULL },      [TRACELIST_ERRORS] = { 6, 4, "err" },
+	[TRACELIST_SPANS] = { 6, 6, NULL },      [TRACELIST_ERRORS] = { 7, 4, "err" },
 	[TRACELIST_FINDINGS] = { 9, 5, "find" },
 };
 #define ROOT_WIDE 24 /* below this the other columns narrow */
@@ -75,24 +76,28 @@ static void count_text(char *buf, size_t cap, uint64_t n, int cells)
 		snprintf(buf, cap, "%.0f%c", v, unit[u]);
 }
 
-static void cell_text(const struct tracelist *l, const struct tracelist_row *r, enum tracelist_col c, int cells,
-                      char *buf, size_t cap)
+/* The cell's text: the names whole (draw_text escapes them and cuts them
+ * between characters, by cells), the figures formatted into buf. */
+static const char *cell_text(const struct tracelist *l, const struct tracelist_row *r, enum tracelist_col c,
+                             int cells, char *buf, size_t cap)
 {
 	switch (c) {
+	case TRACELIST_SERVICE: return tracelist_service(r);
+	case TRACELIST_ROOT: return tracelist_root(r);
 	case TRACELIST_START: start_text(buf, cap, r->start_ns - l->first_start_ns); break;
 	case TRACELIST_DURATION: draw_duration(buf, cap, r->duration_ns); break;
-	case TRACELIST_SERVICE: snprintf(buf, cap, "%s", r->service); break;
-	case TRACELIST_ROOT: snprintf(buf, cap, "%s", r->root); break;
 	case TRACELIST_SPANS: count_text(buf, cap, r->spans, cells); break;
 	case TRACELIST_ERRORS: count_text(buf, cap, r->errors, cells); break;
 	case TRACELIST_FINDINGS: count_text(buf, cap, r->findings, cells); break;
 	default: buf[0] = '\0'; break;
 	}
+	return buf;
 }
 
 /* Which columns fit in inner cells, and how wide (with the gap; 0: left
- * out). *narrow: the short headers are used. */
-static void fit(int inner, int width[NCOLS], bool *narrow)
+ * out). *narrow: the short headers are used. The sort column is never
+ * left out (its header carries the mark < > move): the next one goes. */
+static void fit(int inner, enum tracelist_col sort, int width[NCOLS], bool *narrow)
 {
 	static const enum tracelist_col drop[] = { TRACELIST_SPANS, TRACELIST_ERRORS, TRACELIST_SERVICE };
 	int used = 0;
@@ -111,7 +116,7 @@ static void fit(int inner, int width[NCOLS], bool *narrow)
 	}
 	for (size_t d = 0; d < sizeof drop / sizeof drop[0] && inner - used < ROOT_MIN; d++) {
 		for (size_t i = 0; i < NCOLS; i++) {
-			if (order[i] == drop[d]) {
+			if (order[i] == drop[d] && order[i] != sort) {
 				used -= width[i];
 				width[i] = 0;
 			}
@@ -153,6 +158,14 @@ static void draw_prompt(WINDOW *w, int y, int inner, const struct model *m)
 	int used = draw_text(w, "filter:", inner);
 	wattroff(w, draw_attr(ROLE_STATUS));
 	used += draw_fmt(w, inner - used, " %s_", m->traces.edit);
+	/* the text is the current filter, to edit: how to start afresh, where there is room */
+	char hint[64];
+	snprintf(hint, sizeof hint, "   Ctrl-U clears %s Ctrl-W a word", draw_glyphs()->dot);
+	if (inner - 2 - used >= draw_width(hint)) {
+		wattron(w, draw_attr(ROLE_DIM));
+		draw_text(w, hint, inner - 2 - used);
+		wattroff(w, draw_attr(ROLE_DIM));
+	}
 	wmove(w, y + 1, 2);
 	if (m->traces.error[0]) {
 		wattron(w, draw_attr(ROLE_ERROR));
@@ -187,7 +200,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	}
 	int width[NCOLS];
 	bool narrow;
-	fit(inner, width, &narrow);
+	fit(inner, l->sort, width, &narrow);
 	wmove(w, 1, 2);
 	wattron(w, draw_attr(ROLE_DIM));
 	for (size_t i = 0; i < NCOLS; i++) {
@@ -223,8 +236,8 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		wmove(w, 2 + (int)k, 2);
 		wattron(w, attr);
 		for (size_t c = 0; c < NCOLS; c++) {
-			char text[TRACELIST_TEXT + 8];
-			cell_text(l, r, order[c], width[c] - COLUMN_GAP, text, sizeof text);
+			char buf[64];
+			const char *text = cell_text(l, r, order[c], width[c] - COLUMN_GAP, buf, sizeof buf);
 			bool warn = !sel && ((order[c] == TRACELIST_ERRORS && r->errors) ||
 			                     (order[c] == TRACELIST_FINDINGS && r->findings));
 			if (warn)

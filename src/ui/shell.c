@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "draw.h"
@@ -34,12 +35,45 @@ static void on_stop_signal(int sig)
 	stop_signal = sig;
 }
 
+/* Bracketed paste (shell.h): asked for while curses runs, given back on
+ * every way out (a quit, a signal, a crash, a suspend). write(2), as a
+ * signal handler may. */
+static void paste_mode(bool on)
+{
+	static const char enable[] = "\033[?2004h", disable[] = "\033[?2004l";
+	ssize_t w = on ? write(STDOUT_FILENO, enable, sizeof enable - 1) : write(STDOUT_FILENO, disable, sizeof disable - 1);
+	(void)w; /* nothing to do if the terminal is gone */
+}
+
+/* Ctrl-Z: ncurses' own handler gives the terminal back, stops, and draws
+ * again when continued; the paste mode is given back around it. */
+static struct sigaction tstp_saved;
+static void on_suspend_signal(int sig)
+{
+	paste_mode(false);
+	tstp_saved.sa_handler(sig);
+	if (curses_active)
+		paste_mode(true);
+}
+
+static void wrap_suspend(void)
+{
+	struct sigaction sa;
+	if (sigaction(SIGTSTP, NULL, &tstp_saved) != 0 || (tstp_saved.sa_flags & SA_SIGINFO) ||
+	    tstp_saved.sa_handler == SIG_DFL || tstp_saved.sa_handler == SIG_IGN)
+		return; /* no handler of curses' to wrap (no job control): nothing stops the program */
+	sa = tstp_saved;
+	sa.sa_handler = on_suspend_signal;
+	sigaction(SIGTSTP, &sa, NULL);
+}
+
 /* A crash: give the terminal back, then let the previous handler (the
  * default, or a sanitizer's report) have the signal. */
 static void on_fatal_signal(int sig)
 {
 	if (curses_active) {
 		curses_active = 0;
+		paste_mode(false);
 		endwin();
 	}
 	sigaction(sig, &fatal_saved[sig], NULL);
@@ -50,6 +84,7 @@ static void restore_terminal_at_exit(void)
 {
 	if (curses_active) {
 		curses_active = 0;
+		paste_mode(false);
 		endwin();
 	}
 }
@@ -247,14 +282,67 @@ static bool start_curses(void)
 	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	mouseinterval(0);
 	draw_init();
+	paste_mode(true);
+	wrap_suspend();
 	return true;
+}
+
+#define PASTE_QUIET_MS 500 /* a paste whose end never comes ends after this much silence */
+
+/* A CSI sequence after ESC [: its parameter bytes into params (cut to
+ * cap - 1) and its final byte, or ERR when nothing more came. */
+static int read_csi(WINDOW *in, char *params, size_t cap)
+{
+	size_t n = 0;
+	int c;
+	while ((c = wgetch(in)) != ERR && !(c >= 0x40 && c <= 0x7e)) {
+		if (n + 1 < cap)
+			params[n++] = (char)c;
+	}
+	params[n] = '\0';
+	return c;
+}
+
+/* The text of a bracketed paste, up to ESC [ 201 ~: kept in sh->paste as
+ * sent (SHELL_PASTE_MAX bytes at most, the rest read and dropped); keys
+ * the terminal description turns into codes, and other escape sequences,
+ * are dropped whole. What the text may hold is the prompt's to decide. */
+static void read_paste(struct shell *sh, WINDOW *in)
+{
+	sh->paste_len = 0;
+	wtimeout(in, PASTE_QUIET_MS);
+	for (;;) {
+		int c = wgetch(in);
+		if (c == ERR)
+			break; /* the end never came */
+		if (c == 27) {
+			wtimeout(in, 0);
+			int next = wgetch(in);
+			if (next == 27) { /* ESC ESC: the second may begin the end */
+				ungetch(next);
+				wtimeout(in, PASTE_QUIET_MS);
+				continue;
+			}
+			char params[16];
+			int final = next == '[' ? read_csi(in, params, sizeof params) : ERR;
+			wtimeout(in, PASTE_QUIET_MS);
+			if (final == '~' && strcmp(params, "201") == 0)
+				break;
+			if (next != '[' && next != ERR && next < 0x100 && sh->paste_len < sizeof sh->paste)
+				sh->paste[sh->paste_len++] = (char)next; /* ESC dropped, what followed kept */
+			continue;
+		}
+		if (c >= 0 && c < 0x100 && sh->paste_len < sizeof sh->paste)
+			sh->paste[sh->paste_len++] = (char)c;
+	}
 }
 
 /* The next key. An escape sequence the terminal's description does not
  * know (Home as ESC [ 1 ~ under tmux) arrives as Esc and then as keys of
  * its own; a CSI or SS3 one is swallowed whole (ERR), not read as Esc, [
- * ... Esc followed at once by another key is both keys. */
-static int read_key(WINDOW *in)
+ * ... Esc followed at once by another key is both keys. ESC [ 200 ~ begins
+ * a bracketed paste: read whole, it is SHELL_KEY_PASTE. */
+static int read_key(struct shell *sh, WINDOW *in)
 {
 	int key = wgetch(in);
 	if (key != 27)
@@ -267,10 +355,20 @@ static int read_key(WINDOW *in)
 		ungetch(next); /* Esc, then a key typed right after it */
 		return key;
 	}
-	int c; /* CSI or SS3: up to its final byte */
-	do
-		c = wgetch(in);
-	while (c != ERR && !(c >= 0x40 && c <= 0x7e));
+	char params[16] = "";
+	int final;
+	if (next == 'O') { /* SS3: one final byte */
+		int c;
+		do
+			c = wgetch(in);
+		while (c != ERR && !(c >= 0x40 && c <= 0x7e));
+		return ERR;
+	}
+	final = read_csi(in, params, sizeof params);
+	if (final == '~' && strcmp(params, "200") == 0) {
+		read_paste(sh, in);
+		return SHELL_KEY_PASTE;
+	}
 	return ERR;
 }
 
@@ -304,13 +402,13 @@ int app_main(const struct cli *cli)
 		bool idle = cli->frames == 0 && ((sh->model.paused && !sh->source.ops->arrives_paused) ||
 		                                 sh->source.ops->reads_only);
 		wtimeout(in, idle ? IDLE_TICK_MS : TICK_MS);
-		int key = read_key(in);
+		int key = read_key(sh, in);
 		/* Take every key already typed before drawing again. */
 		while (key != ERR && !sh->quit) {
 			shell_handle_key(sh, key);
 			in = input_window(sh);
 			wtimeout(in, 0);
-			key = read_key(in);
+			key = read_key(sh, in);
 		}
 	}
 
@@ -321,6 +419,7 @@ int app_main(const struct cli *cli)
 		snprintf(failed, sizeof failed, "%s", why);
 	free_windows(sh);
 	curses_active = 0;
+	paste_mode(false);
 	endwin();
 	delscreen(screen);
 	shell_stop(sh);

@@ -23,6 +23,13 @@
 #define SHELL_MIN_COLS 80
 #define SHELL_MIN_LINES 24
 
+/* Bracketed paste (xterm's mode 2004, on while the explorer runs): the
+ * terminal wraps pasted text in ESC [ 200 ~ ... ESC [ 201 ~; the shell reads
+ * it whole into shell.paste (SHELL_PASTE_MAX bytes kept, the rest read and
+ * dropped) and hands it on as this key, never as keys. */
+#define SHELL_KEY_PASTE (KEY_MAX + 1)
+#define SHELL_PASTE_MAX 1024
+
 struct shell {
 	struct source source;
 	struct model model;
@@ -32,6 +39,8 @@ struct shell {
 	bool help_open, too_small, quit;
 	size_t help_top;           /* first key shown when the help scrolls */
 	WINDOW *overlay;
+	char paste[SHELL_PASTE_MAX]; /* the last bracketed paste, control bytes as sent */
+	size_t paste_len;
 };
 
 /* shell.c */

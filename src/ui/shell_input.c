@@ -148,8 +148,9 @@ static void prompt_key(struct shell *sh, int key)
 	else if (key == KEY_BACKSPACE || key == 127 || key == 8)
 		model_traces_prompt_erase(m);
 	else if (key == ('u' & 0x1f)) /* Ctrl-U: the whole text */
-		while (m->traces.edit_len)
-			model_traces_prompt_erase(m);
+		model_traces_prompt_clear(m);
+	else if (key == ('w' & 0x1f)) /* Ctrl-W: the last word */
+		model_traces_prompt_erase_word(m);
 	else if (key == KEY_UP)
 		model_traces_prompt_history(m, -1);
 	else if (key == KEY_DOWN)
@@ -307,6 +308,25 @@ static void handle_mouse(struct shell *sh)
 	}
 }
 
+/* A bracketed paste (shell.c read it whole): text for an open text prompt,
+ * never keys; with no prompt open it is dropped, and the status bar says so. */
+static void handle_paste(struct shell *sh)
+{
+	struct model *m = &sh->model;
+	if (sh->too_small || sh->help_open)
+		return;
+	if (m->search.prompt) {
+		model_search_paste(m, sh->paste, sh->paste_len);
+	} else if (m->traces.prompt) {
+		model_traces_prompt_paste(m, sh->paste, sh->paste_len);
+		mark(sh, MODEL_TRACES);
+	} else {
+		model_message(m, false, "paste ignored: open a prompt first (/ search, \\ filter)");
+	}
+	shell_take_changes(sh);
+	mark(sh, MODEL_STATUS);
+}
+
 void shell_handle_key(struct shell *sh, int key)
 {
 	struct model *m = &sh->model;
@@ -316,6 +336,10 @@ void shell_handle_key(struct shell *sh, int key)
 	}
 	if (key == KEY_MOUSE) {
 		handle_mouse(sh);
+		return;
+	}
+	if (key == SHELL_KEY_PASTE) {
+		handle_paste(sh);
 		return;
 	}
 	if (sh->too_small) { /* only q acts, as the screen says; the rest waits for a larger terminal */

@@ -1,0 +1,63 @@
+/* lineedit — a prompt's one line of text: typed, pasted, erased by
+ * character, word or line (see lineedit.h). */
+#include "obslab/lineedit.h"
+
+#include <string.h>
+
+#include "obslab/utf8.h"
+
+bool lineedit_type(char *buf, size_t cap, unsigned char c)
+{
+	if (c < 0x20 || c == 0x7f)
+		return false;
+	size_t len = strlen(buf);
+	if (len + 1 >= cap) {
+		buf[utf8_cut(buf, len)] = '\0'; /* full: whole characters, never the start of one */
+		return false;
+	}
+	buf[len] = (char)c;
+	buf[len + 1] = '\0';
+	return true;
+}
+
+size_t lineedit_paste(char *buf, size_t cap, const char *text, size_t len)
+{
+	size_t at = strlen(buf), i = 0;
+	for (; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c == '\t' || c == '\r' || c == '\n')
+			c = ' ';
+		else if (c < 0x20 || c == 0x7f)
+			continue;
+		if (at + 1 >= cap)
+			break;
+		buf[at++] = (char)c;
+	}
+	buf[at] = '\0';
+	if (i < len) /* cut: whole characters only */
+		buf[utf8_cut(buf, at)] = '\0';
+	return len - i;
+}
+
+void lineedit_erase_char(char *buf)
+{
+	size_t len = strlen(buf);
+	while (len > 0 && ((unsigned char)buf[len - 1] & 0xc0) == 0x80)
+		len--;
+	buf[len > 0 ? len - 1 : 0] = '\0';
+}
+
+void lineedit_erase_word(char *buf)
+{
+	size_t len = strlen(buf);
+	while (len > 0 && buf[len - 1] == ' ')
+		len--;
+	while (len > 0 && buf[len - 1] != ' ')
+		len--;
+	buf[len] = '\0';
+}
+
+void lineedit_clear(char *buf)
+{
+	buf[0] = '\0';
+}

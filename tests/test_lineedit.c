@@ -1,0 +1,71 @@
+/* lineedit: a prompt's line typed, pasted (controls made spaces or
+ * dropped, cut at the limit between whole characters), erased by
+ * character, word and line. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "obslab/lineedit.h"
+
+static void typing_and_erasing(void **state)
+{
+	(void)state;
+	char buf[16] = "";
+	assert_true(lineedit_type(buf, sizeof buf, 'a'));
+	assert_false(lineedit_type(buf, sizeof buf, '\n')); /* a control is no text */
+	assert_false(lineedit_type(buf, sizeof buf, 0x7f));
+	assert_false(lineedit_type(buf, sizeof buf, 27));
+	assert_string_equal(buf, "a");
+	strcpy(buf, "ab \xc3\xa9");
+	lineedit_erase_char(buf); /* é, both bytes */
+	assert_string_equal(buf, "ab ");
+	strcpy(buf, "one two  ");
+	lineedit_erase_word(buf); /* the spaces, then "two" */
+	assert_string_equal(buf, "one ");
+	lineedit_erase_word(buf);
+	assert_string_equal(buf, "");
+	lineedit_erase_word(buf); /* nothing left: nothing happens */
+	lineedit_erase_char(buf);
+	assert_string_equal(buf, "");
+	strcpy(buf, "x y");
+	lineedit_clear(buf);
+	assert_string_equal(buf, "");
+}
+
+static void a_full_line_keeps_whole_characters(void **state)
+{
+	(void)state;
+	char buf[6] = "abcd"; /* room for one more byte */
+	assert_true(lineedit_type(buf, sizeof buf, 0xc3)); /* é's first byte fits */
+	assert_false(lineedit_type(buf, sizeof buf, 0xa9)); /* its second does not: both go */
+	assert_string_equal(buf, "abcd");
+}
+
+static void a_paste_is_text(void **state)
+{
+	(void)state;
+	char buf[32] = "ord";
+	const char paste[] = "ers\r\nq\033[201~\tx\x7f";
+	assert_int_equal(lineedit_paste(buf, sizeof buf, paste, sizeof paste - 1), 0);
+	assert_string_equal(buf, "orders  q[201~ x"); /* CR, LF, tab: spaces; ESC, DEL: gone */
+	/* cut at the limit, between characters */
+	char small[7] = ""; /* six bytes of text */
+	assert_true(lineedit_paste(small, sizeof small, "abcde\xc3\xa9xyz", 10) > 0);
+	assert_string_equal(small, "abcde"); /* é would have been cut in half */
+	char exact[4] = "";
+	assert_int_equal(lineedit_paste(exact, sizeof exact, "abc", 3), 0);
+	assert_string_equal(exact, "abc");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(typing_and_erasing),
+		cmocka_unit_test(a_full_line_keeps_whole_characters),
+		cmocka_unit_test(a_paste_is_text),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
