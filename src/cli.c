@@ -88,6 +88,7 @@ static const struct option_spec options[] = {
 	{ "record", true, FOR_SERVE },
 	{ "timeout-s", true, FOR_SERVE },
 	{ "watch", false, FOR_RUN | FOR_UI | FOR_EXPORT },
+	{ "serve", true, FOR_UI },
 };
 
 /* In the order of enum cli_command from CLI_CMD_RUN on. */
@@ -227,6 +228,17 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 		cli->timeout_s = (unsigned)n;
 	} else if (strcmp(name, "watch") == 0) {
 		cli->run.watch = true;
+	} else if (strcmp(name, "serve") == 0) { /* HOST:PORT as --listen; a bare PORT is loopback's */
+		char addr[SERVER_HOST_MAX + 16];
+		bool bare = *value && strspn(value, "0123456789") == strlen(value);
+		snprintf(addr, sizeof addr, "%s%s", bare ? ":" : "", value);
+		if (!server_parse_listen(addr, cli->listen_host, &cli->listen_port, err)) {
+			char why[sizeof err->msg];
+			snprintf(why, sizeof why, "%s", err->msg); /* the parser's words, for --serve */
+			const char *rest = strncmp(why, "--listen", 8) == 0 ? why + 8 : NULL;
+			return rest ? usage_error(err, "--serve%s", rest) : CLI_EXIT_USAGE;
+		}
+		cli->serve = true;
 	} else if (strcmp(name, "help") == 0) {
 		cli->help_topic = cli->command >= CLI_CMD_RUN ? command_names[cli->command - CLI_CMD_RUN] : NULL;
 		cli->command = CLI_CMD_HELP;
@@ -421,7 +433,14 @@ int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 	}
 	if (strncmp(cmd, "--", 2) == 0) { /* the explorer, with options */
 		out->run.pace_hz = CLI_DEFAULT_UI_PACE_HZ;
-		return parse_options(argc - 1, argv + 1, out, FOR_UI, err);
+		int rc = parse_options(argc - 1, argv + 1, out, FOR_UI, err);
+		if (rc != CLI_EXIT_OK || out->command != CLI_CMD_UI || !out->serve)
+			return rc;
+		if (out->run.watch)
+			return usage_error(err, "--serve drives the database; --watch only reads it: pick one");
+		if (db_path_in_memory(out->db_path))
+			return usage_error(err, "--serve needs a lab database file (--db PATH): the server's workers open it too");
+		return CLI_EXIT_OK;
 	}
 	if (cmd[0] == '-')
 		return usage_error(err, "unknown option '%s'", cmd);
@@ -556,6 +575,9 @@ void cli_usage(FILE *out, const char *command)
 	      "  --strategy naive|optimized|eager, --users N, --rtt-us R, --index on|off,\n"
 	      "  --seed S, --db PATH   as for run (obslab help run)\n"
 	      "  --watch             watch the database read-only, as another obslab drives it\n"
+	      "  --serve ADDR        serve the lab's endpoints over HTTP too, each request one\n"
+	      "                      more trace: HOST:PORT, or PORT for 127.0.0.1:PORT (0: any\n"
+	      "                      free port); Space pauses the lab, not the server\n"
 	      "  --frames N          draw N frames, then exit (for tests and sanitizers)\n"
 	      "  --export-dir DIR    where x writes snapshots (the current directory)\n"
 	      "  --n1-min-count N, --n1-min-ms T   the N+1 rule's thresholds (5 queries, 0 ms;\n"

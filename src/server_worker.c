@@ -33,6 +33,8 @@ struct server_worker {
 	struct ring *spans, *logs, *http;
 	struct http_info *info; /* the request running now's */
 	struct request_result result;
+	int64_t data_version; /* PRAGMA data_version when the state was last read */
+	bool state_read;
 	size_t nnames;
 	struct {
 		char text[NAME_MAX_LEN];
@@ -108,6 +110,24 @@ static uint32_t name_id(struct server_worker *w, const char *name)
 	return id;
 }
 
+/* Before a request: the database's users and index as they are now, so a
+ * change the lab's driver made (i, a reseed) is on the next served trace.
+ * Read again only when another connection committed (a header read). */
+static void follow_database(struct server_worker *w)
+{
+	int64_t version;
+	uint32_t users;
+	bool index;
+	if (!db_data_version(w->db, &version) || (w->state_read && version == w->data_version))
+		return;
+	if (!db_read_state(w->db, &users, &index))
+		return;
+	w->data_version = version;
+	w->state_read = true;
+	request_ctx_set_users(w->ctx, users);
+	request_ctx_set_index(w->ctx, index);
+}
+
 static void reply_static(struct server_reply *out, unsigned status, const char *body)
 {
 	out->status = status;
@@ -172,6 +192,7 @@ static void one_span(struct server_worker *w, uint32_t name, unsigned status)
 /* The lab's request, as the caller's trace's child when it has one. */
 static void run_lab(struct server_worker *w, uint32_t name, enum strategy strategy, struct server_reply *out)
 {
+	follow_database(w);
 	request_ctx_set_root_name(w->ctx, name);
 	request_ctx_set_trace_id(w->ctx, caller_trace(w->info));
 	struct obslab_error err;

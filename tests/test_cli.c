@@ -480,6 +480,7 @@ static const char *sample_value(const char *opt)
 		{ "n1-min-count", "3" },     { "n1-min-ms", "1" },     { "format", "otlp" },
 		{ "output", "o.json" },      { "export-dir", "d" },    { "lock-wait", "5" },
 		{ "listen", "127.0.0.1:0" }, { "record", "r.json" },   { "timeout-s", "3" },
+		{ "serve", "8000" },
 	};
 	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
 		if (strcmp(values[i].name, opt) == 0)
@@ -540,6 +541,34 @@ static size_t check_usage_of(const char *command)
 	return checked;
 }
 
+/* The explorer's --serve: HOST:PORT as --listen, a bare PORT on loopback. */
+static void explorer_serve_addresses_and_refusals(void **state)
+{
+	(void)state;
+	struct parsed p;
+	const struct cli *c = &p.cli;
+	ok(&p, "--serve", "8000", NULL);
+	assert_int_equal(c->command, CLI_CMD_UI);
+	assert_true(c->serve);
+	assert_string_equal(c->listen_host, "127.0.0.1");
+	assert_int_equal(c->listen_port, 8000);
+	ok(&p, "--serve=[::1]:0", "--db", "lab.db", NULL);
+	assert_string_equal(c->listen_host, "::1");
+	assert_int_equal(c->listen_port, 0);
+	ok(&p, "--serve", "0.0.0.0:8080", NULL);
+	assert_string_equal(c->listen_host, "0.0.0.0");
+	assert_int_equal(c->listen_port, 8080);
+	ok(&p, NULL);
+	assert_false(c->serve);
+	bad((const char *const[]){ "--serve", "nonsense", NULL }, "--serve", "nonsense");
+	bad((const char *const[]){ "--serve", "65536", NULL }, "--serve", "65536");
+	bad((const char *const[]){ "--serve", "", NULL }, "--serve", NULL);
+	bad((const char *const[]){ "--serve", NULL }, "--serve", "needs a value");
+	bad((const char *const[]){ "--serve", "8000", "--watch", "--db", "x.db", NULL }, "--serve", "--watch");
+	bad((const char *const[]){ "--serve", "8000", "--db", ":memory:", NULL }, "--serve", "file");
+	bad((const char *const[]){ "run", "--serve", "8000", NULL }, "--serve", "run");
+}
+
 static void every_option_in_the_usage_texts_is_accepted(void **state)
 {
 	(void)state;
@@ -566,6 +595,7 @@ int main(void)
 		cmocka_unit_test(bad_shapes_are_usage_errors),
 		cmocka_unit_test(messages_are_cut_to_one_bounded_line),
 		cmocka_unit_test(every_option_in_the_usage_texts_is_accepted),
+		cmocka_unit_test(explorer_serve_addresses_and_refusals),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	fixture_cleanup();

@@ -77,6 +77,7 @@ struct cli {
 	uint16_t listen_port;     /* --listen's port; 0: any free port */
 	const char *record_path;  /* --record FILE: what was served, written on stop; NULL: none */
 	unsigned timeout_s;       /* --timeout-s: an idle or slow connection's time-out */
+	bool serve;               /* the explorer's --serve ADDR: the server beside the lab (listen_*) */
 };
 
 /* CLI_EXIT_OK, or CLI_EXIT_USAGE with err filled. */

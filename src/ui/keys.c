@@ -18,7 +18,7 @@ const struct key_binding key_bindings[] = {
 	{ { 'r' }, "r", ACT_RTT, "simulated network RTT: " WORKLOAD_TEXT(WORKLOAD_RTT_STEPS_US) " us", "RTT", CONTROL_SETTINGS, NULL },
 	{ { 'i' }, "i", ACT_INDEX, "toggle the index on orders.user_id", "index", CONTROL_SETTINGS, NULL },
 	{ { 'f' }, "f", ACT_PACE, "request pace: " WORKLOAD_PACE_TEXT, NULL, CONTROL_SETTINGS, NULL },
-	{ { ' ' }, "Space", ACT_PAUSE, "pause or resume capture", "pause", CONTROL_PAUSE, NULL },
+	{ { ' ' }, "Space", ACT_PAUSE, "pause the lab's requests (--serve: the server still serves)", "pause", CONTROL_PAUSE, NULL },
 	{ { 'c' }, "c", ACT_COMPARE, "compare naive, optimized and eager here (measured)", "compare", CONTROL_MEASURE, NULL },
 	{ { 's' }, "s", ACT_SWEEP, "sweep " WORKLOAD_TEXT(PLAN_SWEEP_FIRST_USERS) " to " WORKLOAD_TEXT(PLAN_SWEEP_LAST_USERS) " users (measured; Esc cancels)", "sweep", CONTROL_MEASURE, NULL },
 	{ { 'w' }, "w", ACT_SCOPE, "query list: this trace, or the last minute (a file: all)", NULL, 0, "query list: this trace, or all the file's traces" },

@@ -72,6 +72,8 @@ bool model_trace_stale(const struct model *m, const struct trace *t, const struc
 	why[0] = '\0';
 	if (!t || t->nspans == 0 || !source_offers(m->source, CONTROL_SETTINGS))
 		return false;
+	if (t->http) /* a served request ran as its caller asked, not as the lab is set */
+		return false;
 	struct findings_settings now = {
 		.strategy = (uint8_t)m->settings.strategy,
 		.users = m->settings.users,
@@ -519,9 +521,10 @@ void model_tick(struct model *m)
 		model_log_measurement(m, quiet);
 	}
 
-	/* Paused, the view holds still, even for a request cut short by the pause. */
+	/* Paused, the view holds still, even for a request cut short by the
+	 * pause; unless traces still arrive from elsewhere (a server). */
 	const struct trace *latest = store_latest(src->store);
-	if (m->follow && !m->paused && latest && latest->seq != m->shown_seq) {
+	if (m->follow && (!m->paused || src->ops->arrives_paused) && latest && latest->seq != m->shown_seq) {
 		model_show(m, latest->seq);
 	} else if (m->shown_seq) {
 		m->shown = store_find(src->store, m->shown_seq);

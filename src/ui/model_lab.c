@@ -160,7 +160,10 @@ void model_toggle_pause(struct model *m)
 	m->paused = !m->paused;
 	m->source->ops->pause(m->source, m->paused);
 	end_measuring(m);
-	model_note(m, LOG_INFO, m->paused ? "capture paused" : "capture resumed");
+	if (m->source->ops->arrives_paused)
+		model_note(m, LOG_INFO, m->paused ? "the lab paused; the server still serves" : "the lab resumed");
+	else
+		model_note(m, LOG_INFO, m->paused ? "capture paused" : "capture resumed");
 	if (!m->paused)
 		m->follow = true;
 	m->changed |= MODEL_STATUS;

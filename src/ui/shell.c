@@ -399,7 +399,8 @@ int app_main(const struct cli *cli)
 		WINDOW *in = input_window(sh);
 		/* Nothing arrives while paused, or from a file read once: idle
 		 * (but --frames, which exists to exercise drawing, keeps ticking). */
-		bool idle = cli->frames == 0 && (sh->model.paused || sh->source.ops->reads_only);
+		bool idle = cli->frames == 0 && ((sh->model.paused && !sh->source.ops->arrives_paused) ||
+		                                 sh->source.ops->reads_only);
 		wtimeout(in, idle ? IDLE_TICK_MS : TICK_MS);
 		int key = read_key(sh, in);
 		/* Take every key already typed before drawing again. */

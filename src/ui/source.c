@@ -19,11 +19,14 @@ static const struct {
 } sources[] = { SOURCES(ROW) };
 
 extern const struct source_ops source_lab_watch_ops;
+extern const struct source_ops source_serve_ops;
 
 const struct source_ops *source_for(const struct cli *cli)
 {
 	if (cli->command == CLI_CMD_UI && cli->run.watch)
 		return &source_lab_watch_ops; /* the lab, read-only */
+	if (cli->command == CLI_CMD_UI && cli->serve)
+		return &source_serve_ops; /* the lab, and its endpoints over HTTP */
 	for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++)
 		if (sources[i].command == cli->command)
 			return sources[i].ops;

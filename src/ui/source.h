@@ -1,8 +1,9 @@
 /*
  * source — where the explorer's traces come from, behind one interface:
- * the live lab (source_lab.c), a snapshot file (source_file.c), and, in
- * time, an HTTP server or an OTLP receiver: each is one file with an ops
- * table and one row in source.c's table.
+ * the live lab (source_lab.c), a snapshot file (source_file.c), the lab
+ * with its endpoints served over HTTP (source_serve.c, --serve), and, in
+ * time, an OTLP receiver: each is one file with an ops table and one row
+ * in source.c's table.
  *
  * A source fills a store with traces, interning names in its string table,
  * and says which controls it offers (enum control bits from keys.h): the
@@ -50,6 +51,10 @@ struct source_ops {
 	const char *name;
 	unsigned controls;   /* enum control bits offered */
 	bool reads_only;     /* touches nothing on disk: may start before the terminal check */
+	/* Pausing holds only the lab's workload: traces still arrive (the
+	 * server's, --serve), so the view keeps following and the shell
+	 * does not idle. */
+	bool arrives_paused;
 	/* Sets up src->store, names and anchor. settings holds the command
 	 * line's on entry; out->settings starts as a copy of it. */
 	int (*start)(struct source *src, const struct cli *cli, const struct workload_config *settings,
