@@ -9,16 +9,18 @@
 # ROUNDS times each (medians). Then resident memory of `obslab serve
 # --record` (the store full, 512 traces) under tests/load/mix.lua's mixed
 # load for MEMORY_S seconds, sampled every 5 s.
-# Usage: bench/serve.sh BUILD_DIR [--long] [--rounds N]
+# Usage: bench/serve.sh BUILD_DIR [--long] [--smoke] [--rounds N]
 #   --long: 60 s of load for the memory row (default 20 s)
+#   --smoke: 2 s runs, one round, 10 s for memory (to see it work, not to measure)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(realpath "$1/obslab")
 shift
-memory_s=20 rounds=3
+memory_s=20 rounds=3 secs=8
 while [ $# -gt 0 ]; do
 	case $1 in
 	--long) memory_s=60 ;;
+	--smoke) memory_s=10 rounds=1 secs=2 ;;
 	--rounds) rounds=$2; shift ;;
 	*) echo "bench/serve.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -80,7 +82,7 @@ stop() { # stop NAME
 measure() {
 	local out
 	wrk -t1 -c4 -d1s --timeout 30s "http://127.0.0.1:$1$2" >/dev/null 2>&1 || true # warm up
-	out=$(wrk -t1 -c4 -d8s --timeout 30s --latency "http://127.0.0.1:$1$2" 2>&1) || true
+	out=$(wrk -t1 -c4 -d"${secs}s" --timeout 30s --latency "http://127.0.0.1:$1$2" 2>&1) || true
 	if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then
 		echo "  serve: errors from http://127.0.0.1:$1$2: $(grep 'Non-2xx\|Socket errors' <<<"$out")" >&2
 	fi
@@ -153,7 +155,7 @@ for ep in optimized naive; do
 done
 
 echo
-echo "  wrk -t1 -c4 -d8s --latency (after 1 s of warm-up), obslab serve --rtt-us 0 with tracing"
+echo "  wrk -t1 -c4 -d${secs}s --latency (after 1 s of warm-up), obslab serve --rtt-us 0 with tracing"
 echo "  on and off as two servers measured in turn, $rounds rounds each (medians), the peer once:"
 echo
 printf '  | %-9s | %5s | %20s | %20s | %20s | %8s |\n' endpoint users "obslab, trace on" "obslab, trace off" "FastAPI peer" "on/peer"
@@ -164,7 +166,7 @@ for ep in naive optimized; do
 		pr=- pl=- x=-
 		if [ -n "$peer" ]; then
 			pr=${rps[peer,$ep,$users]} pl=${p99[peer,$ep,$users]}
-			x=$(awk -v a="${rps[on,$ep,$users]}" -v b="$pr" 'BEGIN { printf "%.1fx", a / b }')
+			x=$(awk -v a="${rps[on,$ep,$users]}" -v b="$pr" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else printf "-" }')
 		fi
 		printf '  | %-9s | %5s | %10s %9s | %10s %9s | %10s %9s | %8s |\n' "$ep" "$users" \
 			"${rps[on,$ep,$users]}" "${p99[on,$ep,$users]}" "${rps[off,$ep,$users]}" "${p99[off,$ep,$users]}" \
