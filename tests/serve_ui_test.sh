@@ -231,11 +231,14 @@ port=$(bound_port)
 if [ -z "$port" ]; then bad "the first server: no port in the status bar"; show
 elif [ "$(get /health)" != 200 ]; then bad "the first server does not answer on $port"; show
 else
-	tm new-window -d -t t: -n second "env LC_ALL=C.UTF-8 $bin --serve $port --db $work/lab-b.db; echo EXIT=\$?; sleep 600"
-	second() { tm capture-pane -p -t t:second 2>&1; }
-	eventually 60 eval 'second | grep -q "EXIT="'
+	# its own window, named by its pane's id (-P), not made current (-d)
+	pane=$(tm new-window -d -P -F '#{pane_id}' -t t: -n second \
+		"env LC_ALL=C.UTF-8 $bin --serve $port --db $work/lab-b.db; echo EXIT=\$?; sleep 600" 2>&1)
+	second() { tm capture-pane -p -t "$pane" 2>&1; }
+	[[ "$pane" == %* ]] && eventually 60 eval 'second | grep -q "EXIT="'
 	out=$(second)
-	if grep -Eq 'EXIT=1( |$)' <<<"$out" && grep -q "cannot listen on 127.0.0.1:$port: " <<<"$out"; then ok; else
+	if [[ "$pane" != %* ]]; then bad "a port in use: tmux opened no window for the second explorer: $pane"
+	elif grep -Eq 'EXIT=1( |$)' <<<"$out" && grep -q "cannot listen on 127.0.0.1:$port: " <<<"$out"; then ok; else
 		bad "a port in use: not exit 1 with the reason"
 		printf '%s\n' "$out" | sed '/^$/d; s/^/    | second: /'
 		printf 'the first: /health %s\n' "$(get /health)"; show
