@@ -1,6 +1,8 @@
 /* Traces grouped from the spans read and assembled tolerantly, as Jaeger
  * shows them: a span whose parent is absent (an orphan) hangs under a
- * "missing parent" placeholder, one per missing id; several roots or none
+ * "missing parent" placeholder, one per missing id, unless its flags say
+ * the parent is remote (the caller's span, in another process: then it is
+ * a root, marked, its parent id kept in its details); several roots or none
  * hang under a "missing root" placeholder; a child outside its parent is
  * kept and marked as clock skew; every span of a duplicated id is kept (the
  * later ones' records get fresh ids; children attach to the first); a loop
@@ -162,6 +164,14 @@ static void cut_cycles(struct work *w, const struct raw *S, size_t n)
 	}
 }
 
+/* Whether a foreign span's flags say its parent lives in another process
+ * (the caller's span of a served request): absent from the file by nature. */
+static bool remote_parent(const struct otel_set *set, const struct span_record *rec)
+{
+	const struct otel_span *sp = otel_span_of(set, rec);
+	return sp && otel_parent_is_remote(sp);
+}
+
 /* One trace's spans [first, last), in file order, assembled and appended. */
 static void assemble(struct reader *r, struct work *w, size_t first, size_t last, uint32_t seq, size_t *cap)
 {
@@ -184,14 +194,20 @@ static void assemble(struct reader *r, struct work *w, size_t first, size_t last
 		w->ix[m++] = w->ix[k];
 	}
 
-	/* Parents: found, absent (orphans), none (roots); then loops cut. */
+	/* Parents: found, absent (orphans, or roots when remote), none (roots);
+	 * then loops cut. A remote parent's id stays in the span's details. */
 	size_t nroots = 0, root = SIZE_MAX;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t pid = S[i].rec.parent_id;
 		size_t p = pid ? find_id(w->ix, m, pid) : NO_PARENT;
 		w->parent[i] = pid && p == SIZE_MAX ? MISSING : p;
-		if (w->parent[i] == MISSING)
+		if (w->parent[i] == MISSING && remote_parent(out->otel, &S[i].rec)) {
+			w->parent[i] = NO_PARENT;
+			w->marks[i] |= OTEL_MARK_REMOTE_PARENT;
+			S[i].rec.parent_id = 0;
+		} else if (w->parent[i] == MISSING) {
 			w->marks[i] |= OTEL_MARK_ORPHAN;
+		}
 	}
 	cut_cycles(w, S, n);
 	int64_t lo = S[0].rec.start_ns, hi = S[0].rec.end_ns;

@@ -4,7 +4,8 @@
 # services, statuses, events, typed attributes, links, an N+1 on PostgreSQL
 # spans) is reported, converted to every format and back with every field of
 # every span kept, explored in tmux, and queried with sqlite3; its variant
-# with an orphan, a 5 ns clock skew and a duplicate span id is shown and
+# with an orphan, a span under a remote parent (a root, not an orphan), a
+# 5 ns clock skew and a duplicate span id is shown and
 # its marks are stated, not refused. Installs the SDK and OpenTelemetry's
 # protobuf definitions from the npm registry into the build directory, once
 # (the directory files_test.sh uses).
@@ -37,7 +38,7 @@ fi
 shop=$work/shop.otlp.json broken=$work/broken.otlp.json
 node "$node_dir/make_foreign.js" "$shop" >/dev/null && node "$node_dir/make_foreign.js" "$broken" --broken >/dev/null ||
 	{ echo "FAIL: make_foreign.js"; echo "0 passed, 1 failed"; exit 1; }
-# What the SDK wrote: 4 traces, 25 spans (27 in the variant), two services.
+# What the SDK wrote: 4 traces, 25 spans (5 traces, 28 spans in the variant), two services.
 jq -e '[.resourceSpans[].scopeSpans[].spans[]] | length == 25' "$shop" >/dev/null && ok || bad "the SDK's file does not have 25 spans"
 
 # report, text: the traces heaviest first with their services, the N+1 with its cost.
@@ -141,6 +142,14 @@ grep -q 'missing parent' "$work/broken.txt" && ok || bad "report does not say th
 check "report --json of the variant" "$bin" report "$broken" --json
 jq -e '[.. | objects | to_entries[] | select(.key | test("orphan|skew|duplicate")) | select(.value == 1)] | length >= 3' "$work/out.txt" >/dev/null && ok ||
 	bad "report --json does not count 1 orphan, 1 skewed, 1 duplicate"
+# the variant's trace 5: the SDK's span under a remote parent context (the
+# caller's span, in another process; flags 0x301) is its trace's root, not
+# a second orphan; POST /release, whose lost parent was local, stays one.
+jq -e '.marked.orphan_spans == 1 and .marked.multiroot_traces == 0 and .marked.placeholders == 1
+  and any(.trace_list[]; .root == "GET /health" and .spans == 1 and .service == "inventory")' "$work/out.txt" >/dev/null && ok ||
+	bad "report --json: the remote-parent span is not its trace's root, or counted as an orphan: $(jq -c '.marked' "$work/out.txt")"
+jq -e '[.resourceSpans[].scopeSpans[].spans[] | select(.name == "GET /health") | .flags] == [769]' "$broken" >/dev/null && ok ||
+	bad "the variant's GET /health is not under a remote parent (flags 0x301)"
 
 # the explorer: the service, the spans' own names, "missing parent".
 start_explorer() { # FILE COLSxROWS

@@ -18,7 +18,10 @@
 #  - a folded run of spans never hides their children (an RPC loop's queries,
 #    orphans under grouped missing parents), a folded group counts them; cut
 #    parent loops grouped under their own name; a child past its root's end
-#    on the ruler.
+#    on the ruler;
+#  - a served request's entry span whose parent is remote (flags 0x301, the
+#    caller's span in another process): the root, no orphan, its parent
+#    named as remote in its details.
 # Usage: foreign_ui_test.sh PATH/TO/obslab SOURCE_DIR
 set -u
 . "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for
@@ -269,6 +272,24 @@ expect '┬2ms +.*│root end'
 keys q
 expect 'EXIT=0'
 fi
+
+# --- a served request's record: its parent is the caller's span (flags 0x301) --------------
+# (tests/data/served_remote_parent.otlp.json: obslab serve's own OTLP record of a
+# request that came with a W3C traceparent) the entry span is the trace's root:
+# no orphan counted, no placeholder, the remote parent named in its details.
+cp "$src/tests/data/served_remote_parent.otlp.json" served.json
+for size in "200 60" "80 24"; do
+	explorer $size open served.json
+	opened "served $size" || continue
+	expect 'file served\.json │ service obslab'
+	expect 'GET /users/analytics  \(server span\)'
+	keys Tab Tab End # the details pane, its last lines: the ids
+	expect 'b7ad6b7169203331 \(remote: in the( caller.s process\))?'
+	absent '⚠'
+	absent 'orphan|missing (root|parent)'
+	keys q
+	expect 'EXIT=0'
+done
 
 # 200 000 services, one resource each: opens without a quadratic pause
 awk 'BEGIN { n = 200000; printf "{\"resourceSpans\":["

@@ -16,6 +16,7 @@ set -u
 bin=$(realpath "$1")
 hdir=$(realpath "$(dirname "$0")/hostile/report")
 fdir=$(realpath "$(dirname "$0")/hostile/foreign")
+served=$(realpath "$(dirname "$0")/data/served_remote_parent.otlp.json")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
@@ -148,6 +149,40 @@ has err.txt ': line 3: the line ends early'
 printf '%s\n\n{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz"}]}]}]}\n' "$line" >badid.jsonl
 run 1 report badid.jsonl
 has err.txt ': line 3: .*traceId must be 32 hex digits'
+
+# a served request's record (obslab serve with a W3C traceparent, converted
+# to OTLP): its entry span's parent is the caller's span, in another process
+# (flags 0x301: has-is-remote and is-remote), so absent from the file by
+# nature: the span is its trace's root, no orphan, no placeholder, in OTLP
+# and in native (converted); the parent id written back as read. The same
+# absent parent not marked remote (0x101) stays an orphan; a remote-parent
+# root beside a parentless root is a trace with several roots, no orphan.
+for f in served.otlp.json served.native.json; do
+	if [ $f = served.otlp.json ]; then cp "$served" $f; else run 0 convert "$served" -o $f --format native; fi
+	run 0 report $f
+	has out.txt ', 1 trace, 6 spans$'
+	lacks out.txt 'orphan|read with warnings|missing (root|parent)'
+	has out.txt ' obslab +GET /users/analytics$'
+	run 0 report $f --json
+	jqok out.txt '.marked.orphan_spans == 0 and .marked.multiroot_traces == 0 and .trace_list[0].root == "GET /users/analytics" and .trace_list[0].spans == 6'
+	run 0 convert $f -o back.otlp.json --format otlp
+	jqok back.otlp.json '[.resourceSpans[].scopeSpans[].spans[] | select(.kind == 2) | {parentSpanId, flags}] == [{"parentSpanId": "b7ad6b7169203331", "flags": 769}]'
+done
+jq -c '(.resourceSpans[].scopeSpans[].spans[] | select(.kind == 2) | .flags) = 257' "$served" >local.otlp.json
+run 0 report local.otlp.json --json
+jqok out.txt '.marked.orphan_spans == 1 and .trace_list[0].root == "missing root"'
+jq -c '.resourceSpans[0].scopeSpans[0].spans += [{"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "00000000000000f2", "name": "GET /health", "kind": 2, "startTimeUnixNano": "1795922947891000000", "endTimeUnixNano": "1795922947892000000"}]' "$served" >tworoots.otlp.json
+run 0 report tworoots.otlp.json
+has out.txt '^read with warnings: 1 trace with several roots \(shown under "missing root"\)$'
+lacks out.txt 'orphan'
+run 0 report tworoots.otlp.json --json
+jqok out.txt '.marked.orphan_spans == 0 and .marked.multiroot_traces == 1 and .trace_list[0].spans == 7'
+# hostile flags (tests/hostile/foreign/accept-remote-parent.json): every bit
+# set reads as remote; is-remote alone or has-is-remote alone do not (2
+# orphans); a remote-flagged span that is its own parent is a cycle; two
+# remote-parent roots of one trace, or a duplicated one, are several roots.
+run 0 report "$fdir/accept-remote-parent.json" --json
+jqok out.txt '.marked == {"orphan_spans": 2, "skewed_spans": 0, "duplicate_span_ids": 1, "cycle_spans": 1, "ending_before_start": 0, "placeholders": 8, "multiroot_traces": 2}'
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

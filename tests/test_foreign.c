@@ -1,7 +1,8 @@
 /* Anyone's traces, read exactly as they are (issue 13): every OTLP/JSON
  * field into the lossless model, records derived from the file alone,
  * native version 2's foreign spans, and the tolerant assembly (orphans,
- * skew, duplicates, cycles, missing roots; any depth, fast). */
+ * skew, duplicates, cycles, missing roots; any depth, fast), and a
+ * remote parent (flags 0x300) read as the caller's, not as an orphan. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -434,6 +435,80 @@ static bool parse_text(const char *doc, size_t len, struct snapshot *snap)
 	return false;
 }
 
+/* A span whose parent is not in the file but whose flags say the parent is
+ * remote (OTLP's has-is-remote and is-remote bits, 0x300: a served
+ * request's entry span, its caller in another process) is its trace's
+ * root: no placeholder, not an orphan, its parent id kept as read. Either
+ * bit alone, or no flags, leaves an absent parent an orphan. */
+#define RSPAN(trace, id, parent, start, end, flags)                                                          \
+	"{\"traceId\":\"" trace "\",\"spanId\":\"" id "\",\"parentSpanId\":\"" parent "\",\"name\":\"n" id "\"," \
+	"\"startTimeUnixNano\":\"" start "\",\"endTimeUnixNano\":\"" end "\",\"flags\":" flags "}"
+#define T4 "44444444444444444444444444444444"
+#define T5 "55555555555555555555555555555555"
+#define T6 "66666666666666666666666666666666"
+
+static void remote_parent_is_a_root_not_an_orphan(void **state)
+{
+	(void)state;
+	const char *doc = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":["
+		/* trace 1: a served request (the caller's span ff is elsewhere) and its query */
+		RSPAN(T1, "00000000000000b1", "00000000000000a1", "110", "190", "257") ","
+		RSPAN(T1, "00000000000000a1", "00000000000000ff", "100", "200", "769") ","
+		/* trace 2: absent parent, no flags; 3: has-is-remote but not remote; 4: is-remote alone */
+		OSPAN(T2, "00000000000000c1", "00000000000000ee", "300", "400") ","
+		RSPAN(T3, "00000000000000d1", "00000000000000dd", "500", "600", "257") ","
+		RSPAN(T4, "00000000000000e1", "00000000000000cc", "700", "800", "513") ","
+		/* trace 5: a remote-parent root beside a parentless one: two roots */
+		RSPAN(T5, "00000000000000f1", "00000000000000bb", "900", "950", "769") ","
+		OSPAN(T5, "00000000000000f2", "", "910", "990") ","
+		/* trace 6: marked remote, but its parent is in the file: an ordinary child */
+		OSPAN(T6, "0000000000000061", "", "1000", "1100") ","
+		RSPAN(T6, "0000000000000062", "0000000000000061", "1010", "1090", "769")
+		"]}]}]}";
+	struct snapshot snap;
+	assert_true(parse_text(doc, strlen(doc), &snap));
+	assert_int_equal(snap.ntraces, 6);
+	assert_int_equal(snap.norphans, 3);    /* c1 d1 e1 */
+	assert_int_equal(snap.nmultiroot, 1);  /* trace 5 */
+	/* missing parents ee dd cc and their traces' missing roots; trace 5's missing root */
+	assert_int_equal(snap.nplaceholders, 3 + 3 + 1);
+	assert_int_equal(snap.nrecords, 9 + 7);
+	assert_null(record_of(&snap, 0xff));   /* no placeholder for the caller's span */
+	assert_null(record_of(&snap, 0xbb));
+
+	const struct otel_set *set = snap.otel;
+	const struct span_record *a1 = record_of(&snap, 0xa1), *f1 = record_of(&snap, 0xf1);
+	const struct otel_span *sp = otel_span_of(set, a1);
+	assert_int_equal(a1->parent_id, 0);    /* the trace's root */
+	assert_int_equal(sp->parent_span_id, 0xff); /* the caller's span, kept */
+	assert_int_equal(sp->marks, OTEL_MARK_REMOTE_PARENT);
+	assert_int_equal(otel_span_of(set, record_of(&snap, 0xb1))->marks, 0);
+	for (uint64_t id = 0xc1; id <= 0xe1; id += 0x10) {
+		const struct otel_span *o = otel_span_of(set, record_of(&snap, id));
+		assert_int_equal(o->marks, OTEL_MARK_ORPHAN);
+		assert_true(record_of(&snap, o->parent_span_id)->flags & SPAN_F_PLACEHOLDER);
+	}
+	sp = otel_span_of(set, f1);
+	assert_int_equal(sp->marks, OTEL_MARK_REMOTE_PARENT);
+	assert_int_equal(sp->parent_span_id, 0xbb);
+	const struct span_record *top = record_of(&snap, f1->parent_id); /* both roots under the missing root */
+	assert_non_null(top);
+	assert_string_equal(strtab_get(snap.names, top->name), "missing root");
+	assert_int_equal(record_of(&snap, 0xf2)->parent_id, f1->parent_id);
+	assert_int_equal(otel_span_of(set, record_of(&snap, 0x62))->marks, 0);
+	assert_int_equal(record_of(&snap, 0x62)->parent_id, 0x61);
+
+	/* the store: trace 1 complete, the served span its root, no placeholder */
+	struct store *store = snapshot_store(&snap);
+	const struct trace *tr = store_trace(store, 0);
+	assert_int_equal(tr->nspans, 2);
+	assert_int_equal(tr->spans[0].span_id, 0xa1);
+	assert_int_equal(tr->spans[0].parent_id, 0);
+	assert_int_equal(tr->spans[1].parent_id, 0xa1);
+	store_destroy(store);
+	snapshot_free(&snap);
+}
+
 /* The Collector's file exporter: one request a line (blank lines too), all read. */
 static void json_lines_are_read_whole(void **state)
 {
@@ -534,6 +609,7 @@ int main(void)
 		cmocka_unit_test(a_negative_span_is_kept_and_marked),
 		cmocka_unit_test(snake_case_names_are_read),
 		cmocka_unit_test(bom_skipped_and_database_named),
+		cmocka_unit_test(remote_parent_is_a_root_not_an_orphan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

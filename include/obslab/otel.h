@@ -112,7 +112,18 @@ enum otel_mark {
 	OTEL_MARK_DUPLICATE = 1 << 2, /* another span of its trace has the same span id */
 	OTEL_MARK_CYCLE = 1 << 3,     /* its parent chain loops: shown as an orphan */
 	OTEL_MARK_NEGATIVE = 1 << 4,  /* ends before it starts: its record's end is its start */
+	/* No problem: its parent is not in the file and its flags say the parent
+	 * is remote (otel_parent_is_remote): the caller's span, in another
+	 * process. It is a root of its trace, not an orphan; parent_span_id
+	 * keeps the caller's id (written back as read). */
+	OTEL_MARK_REMOTE_PARENT = 1 << 5,
 };
+
+/* OTLP Span.flags bits 8 and 9 (SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK,
+ * SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK): whether the sender knew, and then
+ * whether the parent span lives in another process. */
+#define OTEL_FLAGS_HAS_IS_REMOTE 0x100u
+#define OTEL_FLAGS_IS_REMOTE 0x200u
 
 struct otel_span {
 	uint8_t trace_id[SPAN_TRACE_ID_LEN];
@@ -169,6 +180,14 @@ static inline const char *otel_text_of(const struct otel_set *set, struct otel_s
 
 /* The detail of a record, or NULL for obslab's own spans and placeholders. */
 const struct otel_span *otel_span_of(const struct otel_set *set, const struct span_record *rec);
+
+/* Whether the span's flags say its parent is remote: both bits given (a
+ * sender that did not know sets neither; has-is-remote alone means local). */
+static inline bool otel_parent_is_remote(const struct otel_span *sp)
+{
+	const uint32_t both = OTEL_FLAGS_HAS_IS_REMOTE | OTEL_FLAGS_IS_REMOTE;
+	return sp->has_flags && (sp->flags & both) == both;
+}
 
 const struct otel_resource *otel_span_resource(const struct otel_set *set, const struct otel_span *sp);
 const struct otel_scope *otel_span_scope(const struct otel_set *set, const struct otel_span *sp);

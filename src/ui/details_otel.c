@@ -276,7 +276,10 @@ void details_foreign_span(const struct trace *t, const struct span_record *s, co
 	char trace[33];
 	span_trace_id_hex(sp->trace_id, trace);
 	say(o, ROLE_DIM, "trace %s", trace);
-	if (sp->parent_span_id)
+	if (sp->parent_span_id && (sp->marks & OTEL_MARK_REMOTE_PARENT))
+		say(o, ROLE_DIM, "span %016" PRIx64 " %s parent %016" PRIx64 " (remote: in the caller's process)", sp->span_id,
+		    dot, sp->parent_span_id);
+	else if (sp->parent_span_id)
 		say(o, ROLE_DIM, "span %016" PRIx64 " %s parent %016" PRIx64, sp->span_id, dot, sp->parent_span_id);
 	else
 		say(o, ROLE_DIM, "span %016" PRIx64 " %s parent (root)", sp->span_id, dot);

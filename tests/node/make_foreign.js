@@ -14,7 +14,9 @@
 //            limit), a link to trace 1's root, a message published
 //   trace 4  inventory consumes it: a trace of its own, linked to the publish
 // --broken adds what real files have: an orphan (trace 3: inventory's
-// POST /release under a parent span that was never exported), a child
+// POST /release under a parent span of its own process that was never
+// exported), a served request whose caller is in another process (trace 5:
+// inventory's GET /health, its parent remote: flags 0x301, a root), a child
 // ending 5 ns after its parent (trace 1: inventory's GET /stock, another
 // host's clock), and a duplicate span id (trace 2: a second span reusing
 // the query span's id).
@@ -187,12 +189,21 @@ span(inv, 'checkout.failed process', SpanKind.CONSUMER, null, t3 + 7 * MS, t3 + 
   { 'messaging.system': 'rabbitmq', 'messaging.operation.type': 'process', 'messaging.destination.name': 'checkout.failed' },
   { links: [{ context: publish.spanContext(), attributes: { 'messaging.message.id': 'm-7731' } }] });
 if (broken) {
-  // A parent that exists nowhere in the file (a proxy's span, never exported).
+  // A parent that exists nowhere in the file: a span of inventory's own
+  // process, never exported (not remote: an orphan, truly missing).
   const lost = api.trace.setSpanContext(api.ROOT_CONTEXT, {
-    traceId: root3.spanContext().traceId, spanId: 'badc0ffee0ddf00d', traceFlags: 1, isRemote: true,
+    traceId: root3.spanContext().traceId, spanId: 'badc0ffee0ddf00d', traceFlags: 1, isRemote: false,
   });
   span(inv, 'POST /release', SpanKind.SERVER, lost, t3 + 8 * MS, t3 + 8600 * US,
     { 'http.request.method': 'POST', 'http.route': '/release', 'http.response.status_code': 200 });
+  // Trace 5: inventory serves a health check whose caller (the load
+  // balancer, another process) sent a traceparent: its parent is remote,
+  // absent from the file by nature — the trace's root, not an orphan.
+  const caller = api.trace.setSpanContext(api.ROOT_CONTEXT, {
+    traceId: hex(32), spanId: hex(16), traceFlags: 1, isRemote: true,
+  });
+  span(inv, 'GET /health', SpanKind.SERVER, caller, t3 + 9 * MS, t3 + 9300 * US,
+    { 'http.request.method': 'GET', 'http.route': '/health', 'http.response.status_code': 200 });
 }
 root3.setStatus({ code: SpanStatusCode.ERROR, message: 'checkout failed: insufficient stock' });
 root3.end(at(t3 + 9 * MS));
@@ -209,7 +220,9 @@ const doc = JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeReq
 //  - the resource's schemaUrl (the SDK's Resource has none) and scope
 //    attributes.
 const spans = doc.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
-const remoteParents = new Set(spans.filter((s) => ['GET /stock', 'POST /reserve', 'POST /release'].includes(s.name)).map((s) => s));
+// (the spans whose parent context was remote: 0x301; all others 0x101, which
+// says the parent, if any, is in the same process)
+const remoteParents = new Set(spans.filter((s) => ['GET /stock', 'POST /reserve', 'GET /health'].includes(s.name)).map((s) => s));
 for (const s of spans) {
   s.flags = remoteParents.has(s) ? 0x301 : 0x101;
   for (const l of s.links) l.flags = 0x101;
@@ -231,4 +244,4 @@ for (const rs of doc.resourceSpans) {
 
 fs.writeFileSync(out, JSON.stringify(doc) + '\n');
 const services = doc.resourceSpans.map((rs) => rs.resource.attributes.find((a) => a.key === 'service.name').value.stringValue);
-console.log(`${out}: ${spans.length} spans, ${new Set(spans.map((s) => s.traceId)).size} traces, services ${services.join(', ')}${broken ? ' (orphan, skew, duplicate)' : ''}`);
+console.log(`${out}: ${spans.length} spans, ${new Set(spans.map((s) => s.traceId)).size} traces, services ${services.join(', ')}${broken ? ' (orphan, remote parent, skew, duplicate)' : ''}`);
