@@ -100,6 +100,8 @@ struct server_decision {
 #define SERVER_BODY_URI_TOO_LONG "{\"detail\":\"URI Too Long\"}"
 #define SERVER_BODY_ERROR "{\"detail\":\"Internal Server Error\"}"
 #define SERVER_BODY_UNAVAILABLE "{\"detail\":\"Service Unavailable\"}"
+#define SERVER_BODY_STOPPING "{\"detail\":\"server stopping\"}"
+#define SERVER_BODY_BAD_REQUEST "{\"detail\":\"Bad Request\"}"
 
 void server_route(const char *method, const char *path, struct server_decision *out);
 
