@@ -338,14 +338,14 @@ paths() { jq -r '[.traces[] | "\(.http.status_code) \(.http.path) \(.http.route 
 check "$(paths)" "200 / /;200 /health /health;400 /health -;400 /health -;400 /health -;404 /health%00.php -;404 /users/analytics/optimized%00../../etc -" \
 	"each request's status, url.path and route in the record"
 
-# --- slow clients: a thousand connections trickling their headers (slowloris) --------
+# --- slow clients: 1300 connections trickling their headers (slowloris) --------
 # Each sends a request line, then a header line every second, never the end:
 # libmicrohttpd's idle time-out never fires. The deadline for a whole request
 # (--timeout-s) closes them, and near the connection limit a new connection
 # pushes out the one that has waited longest, so curl is answered meanwhile.
 if ulimit -n 4096 2>/dev/null; then
 	if start slow --db slow.db --listen 127.0.0.1:0 --users 20 --rtt-us 0 --timeout-s 3; then ok; else bad "serve for slow clients did not start: $(cat slow.err)"; fi
-	python3 "$clients" trickle "$port" 1100 15 trickle.ready >trickle.out 2>trickle.err &
+	python3 "$clients" trickle "$port" 1300 15 trickle.ready >trickle.out 2>trickle.err &
 	tpid=$!
 	pids+=("$tpid")
 	for _ in $(seq 1 300); do [ -s trickle.ready ] && break; sleep 0.1; done
@@ -356,7 +356,7 @@ if ulimit -n 4096 2>/dev/null; then
 		[ "$answered" = 200 ] && break
 		sleep 0.5
 	done
-	check "$answered" 200 "/health answered while 1100 connections trickle their headers"
+	check "$answered" 200 "/health answered while 1300 connections trickle their headers"
 	wait "$tpid"
 	n=$(sed -n 's/^connected //p' trickle.ready)
 	check "$(cat trickle.out)" "closed $n of $n" "every trickling connection closed by the server"
