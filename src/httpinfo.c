@@ -153,11 +153,35 @@ size_t http_info_attributes(const struct http_info *h, struct attr *out, size_t 
 	return n;
 }
 
-/* ns as milliseconds with three decimals, "1.234": whole microseconds, no floating point. */
-static void ms3(char out[32], int64_t ns)
+/* Microseconds as milliseconds with three decimals, "1.234", no floating point. */
+static void ms3(char out[32], int64_t us)
 {
-	int64_t us = ns > 0 ? ns / 1000 : 0;
 	snprintf(out, 32, "%" PRId64 ".%03" PRId64, us / 1000, us % 1000);
+}
+
+/* The three parts rounded to microseconds so that they add up to their
+ * total rounded (largest remainder): each part's whole microseconds, then
+ * the microseconds the rounded total has over their sum go one each to the
+ * parts with the largest remainders (the first on a tie). Negative parts
+ * count as 0. */
+static void round_parts(const int64_t ns[3], int64_t us[3])
+{
+	int64_t rem[3], total = 0, sum = 0;
+	for (int i = 0; i < 3; i++) {
+		int64_t v = ns[i] > 0 ? ns[i] : 0;
+		us[i] = v / 1000;
+		rem[i] = v % 1000;
+		total += v;
+		sum += us[i];
+	}
+	for (int64_t extra = (total + 500) / 1000 - sum; extra > 0; extra--) {
+		int best = 0;
+		for (int i = 1; i < 3; i++)
+			if (rem[i] > rem[best])
+				best = i;
+		us[best]++;
+		rem[best] = -1;
+	}
 }
 
 size_t server_timing_format(char *buf, size_t cap, int64_t app_ns, int64_t db_ns, int64_t net_ns,
@@ -171,9 +195,12 @@ size_t server_timing_format(char *buf, size_t cap, int64_t app_ns, int64_t db_ns
 		id[2 * i + 1] = digits[trace_id[i] & 15];
 	}
 	id[32] = '\0';
-	ms3(app, app_ns);
-	ms3(db, db_ns);
-	ms3(net, net_ns);
+	const int64_t ns[3] = { app_ns, db_ns, net_ns };
+	int64_t us[3];
+	round_parts(ns, us);
+	ms3(app, us[0]);
+	ms3(db, us[1]);
+	ms3(net, us[2]);
 	int n = snprintf(buf, cap, "app;dur=%s, db;dur=%s, net;dur=%s, trace;desc=\"%s\"", app, db, net, id);
 	return n < 0 ? 0 : (size_t)n;
 }

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -28,6 +29,7 @@
 #include "obslab/store.h"
 #include "obslab/tracectx.h"
 #include "obslab/xalloc.h"
+#include "server_guard.h"
 #include "server_worker.h"
 
 /* Producer 0 is the lab's own workload: workers are 1 + index. */
@@ -37,6 +39,7 @@
 
 struct server {
 	struct MHD_Daemon *daemon;
+	struct server_guard *guard; /* connection deadlines (server_guard.h) */
 	struct server_config cfg;
 	struct strtab *names;
 	char authority[SERVER_HOST_MAX + 16];
@@ -59,18 +62,39 @@ static const char uri_too_long, counted, counted_too_long;
 /* A pool thread whose worker could not be made: it answers 503. */
 static const char no_worker;
 
+/* A connection's entry in the guard (NULL if it has none). */
+static struct guard_conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+	struct server *s = cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci)
+			guard_opened(s->guard, ci->connect_fd, socket_context);
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		guard_closed(s->guard, socket_context);
+	}
+}
+
+/* A request line came: the deadline for the rest of the request runs. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
-	(void)c;
 	const struct server *s = cls;
+	guard_reading(conn_of(c));
 	return strlen(uri) > s->max_url ? (void *)(uintptr_t)&uri_too_long : NULL;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode toe)
 {
-	(void)c;
 	(void)toe;
 	struct server *s = cls;
+	guard_waiting(conn_of(c)); /* the next request's deadline runs (keep-alive) */
 	if (*req_cls == &counted || *req_cls == &counted_too_long)
 		atomic_fetch_sub(&s->in_flight, 1);
 	*req_cls = NULL;
@@ -100,6 +124,7 @@ static struct server_worker *worker_of_thread(struct server *s)
  * with ',' in their order (RFC 9110). Every header fits the connection's
  * memory, so the joined list fits state. */
 struct context_headers {
+	unsigned nhost; /* Host fields (RFC 9112 3.2: an HTTP/1.1 request has exactly one) */
 	unsigned nparent;
 	const char *parent;
 	char state[SERVER_CONNECTION_MEMORY];
@@ -113,7 +138,9 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char 
 	struct context_headers *h = cls;
 	if (!key || !value)
 		return MHD_YES;
-	if (strcasecmp(key, "traceparent") == 0) {
+	if (strcasecmp(key, "host") == 0) {
+		h->nhost++;
+	} else if (strcasecmp(key, "traceparent") == 0) {
 		h->nparent++;
 		h->parent = value;
 	} else if (strcasecmp(key, "tracestate") == 0) {
@@ -130,8 +157,9 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
-/* The request's HTTP facts, for its span and its record (httpinfo.h). */
-static void request_facts(const struct server *s, struct MHD_Connection *c, const char *url, const char *method,
+/* The request's HTTP facts, for its span and its record (httpinfo.h).
+ * Returns how many Host fields the request has. */
+static unsigned request_facts(const struct server *s, struct MHD_Connection *c, const char *url, const char *method,
                           const char *version, struct http_info *info)
 {
 	http_info_init(info);
@@ -158,6 +186,7 @@ static void request_facts(const struct server *s, struct MHD_Connection *c, cons
 
 	static _Thread_local struct context_headers headers; /* 32 kB: each pool thread's own */
 	struct context_headers *h = &headers;
+	h->nhost = 0;
 	h->nparent = 0;
 	h->parent = NULL;
 	h->nstate = 0;
@@ -170,6 +199,68 @@ static void request_facts(const struct server *s, struct MHD_Connection *c, cons
 			tracectx_parse_state(h->state, &ctx);
 		http_info_set_context(info, &ctx);
 	}
+	return h->nhost;
+}
+
+/* libmicrohttpd's unescaping of the path and the query, except %00: a NUL
+ * would cut the path short ("/health%00.php" served as /health), so it
+ * stays as it came, and such a path matches no route. */
+static size_t on_unescape(void *cls, struct MHD_Connection *c, char *text)
+{
+	(void)cls;
+	(void)c;
+	char *w = text;
+	for (const char *r = text; *r;) {
+		if (r[0] == '%' && isxdigit((unsigned char)r[1]) && isxdigit((unsigned char)r[2])) {
+			char hex[3] = { r[1], r[2], '\0' };
+			unsigned long v = strtoul(hex, NULL, 16);
+			if (v != 0) {
+				*w++ = (char)v;
+				r += 3;
+				continue;
+			}
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+	return (size_t)(w - text);
+}
+
+/* The path of a request target in absolute form ("http://host/health",
+ * which RFC 9112 3.2.2 says a server MUST accept): routed and recorded as
+ * its path. Any other target as it is. */
+static const char *target_path(const char *url)
+{
+	const char *rest = NULL;
+	if (strncasecmp(url, "http://", 7) == 0)
+		rest = url + 7;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		rest = url + 8;
+	if (!rest)
+		return url;
+	const char *slash = strchr(rest, '/');
+	return slash ? slash : "/";
+}
+
+/* A method is a token (RFC 9110 5.6.2): no control bytes, spaces or separators. */
+static bool method_is_token(const char *m)
+{
+	if (!*m)
+		return false;
+	for (; *m; m++) {
+		unsigned char ch = (unsigned char)*m;
+		if (ch <= ' ' || ch >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", ch))
+			return false;
+	}
+	return true;
+}
+
+/* RFC 9112 3.2: an HTTP/1.1 request without a Host field, or any request
+ * with several, is a bad request. */
+static bool host_fields_ok(const char *version, unsigned nhost)
+{
+	bool http11 = version && strncmp(version, "HTTP/1.", 7) == 0 && strcmp(version, "HTTP/1.0") != 0;
+	return nhost == 1 || (nhost == 0 && !http11);
 }
 
 static void free_body(void *body)
@@ -195,22 +286,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	bool too_long = *req_cls == &counted_too_long;
+	guard_handling(conn_of(c));
 
+	const char *path = target_path(url);
 	struct server_decision d;
-	server_route(method, url, &d);
-	if (too_long) {
-		d.status = 414;
+	server_route(method, path, &d);
+	struct http_info info;
+	unsigned nhost = request_facts(s, c, path, method, version, &info);
+	if (too_long || !method_is_token(method) || !host_fields_ok(version, nhost)) {
+		d.status = too_long ? 414 : 400;
 		d.route = SERVER_ROUTE_NONE;
 		d.template = NULL;
 		d.allow = NULL;
-		d.error_body = SERVER_BODY_URI_TOO_LONG;
+		d.error_body = too_long ? SERVER_BODY_URI_TOO_LONG : SERVER_BODY_BAD_REQUEST;
 	}
+	/* Once the stop began, nothing new starts: every request is 503 at once. */
+	bool stopping = atomic_load(&s->quiesced) || atomic_load(&s->stopping);
 	struct server_reply r = { 0 };
 	struct server_worker *w = worker_of_thread(s);
 	if (w) {
-		struct http_info info;
-		request_facts(s, c, url, method, version, &info);
-		server_worker_handle(w, &d, atomic_load(&s->stopping), &info, &r);
+		server_worker_handle(w, &d, stopping, &info, &r);
 	} else {
 		r.status = 503;
 		r.body = SERVER_BODY_UNAVAILABLE;
@@ -233,6 +328,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	enum MHD_Result ret = MHD_queue_response(c, r.status, resp);
 	MHD_destroy_response(resp);
+	guard_answering(conn_of(c));
 	atomic_fetch_add(&s->requests, 1);
 	return ret;
 }
@@ -290,9 +386,14 @@ static int listen_on(const char *host, uint16_t port, struct server *s, struct o
 	return fd;
 }
 
+/* Two threads per core, four at least: a pool thread runs a lab request
+ * to its end, and a free one is what answers /health meanwhile (a new
+ * connection goes to a thread that is polling, not to a busy one). */
 static unsigned pool_size(unsigned asked)
 {
-	long cores = asked ? (long)asked : sysconf(_SC_NPROCESSORS_ONLN);
+	long cores = asked ? (long)asked : 2 * sysconf(_SC_NPROCESSORS_ONLN);
+	if (!asked && cores < 4)
+		cores = 4;
 	if (cores < 1)
 		cores = 1;
 	if (cores > SERVER_MAX_WORKERS)
@@ -324,28 +425,35 @@ struct server *server_start(const struct server_config *cfg, struct strtab *name
 		return NULL;
 	}
 	unsigned threads = pool_size(cfg->threads);
-	/* The pool's threads block every signal: the caller's thread handles them. */
+	unsigned timeout_s = cfg->timeout_s ? cfg->timeout_s : (unsigned)SERVER_DEFAULT_TIMEOUT_S;
+	unsigned max_connections = cfg->max_connections ? cfg->max_connections : (unsigned)SERVER_DEFAULT_CONNECTIONS;
+	/* The pool's threads and the guard's reaper block every signal: the caller's thread handles them. */
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	s->guard = guard_create(timeout_s, max_connections);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC;
 #ifdef __linux__
 	flags |= MHD_USE_EPOLL;
 #else
 	flags |= MHD_USE_POLL;
 #endif
-	s->daemon = MHD_start_daemon(
+	if (s->guard)
+		s->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, s,
 		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
-		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : (unsigned)SERVER_DEFAULT_TIMEOUT_S,
-		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections ? cfg->max_connections : (unsigned)SERVER_DEFAULT_CONNECTIONS,
+		MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+		MHD_OPTION_CONNECTION_LIMIT, max_connections,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVER_CONNECTION_MEMORY,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+		MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, s,
 		MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!s->daemon) {
+		guard_destroy(s->guard);
 		close(fd);
 		pthread_key_delete(s->key);
 		obslab_error_set(err, "cannot start the HTTP server on %s (libmicrohttpd refused its settings)",
@@ -469,6 +577,7 @@ void server_quiesce(struct server *s)
 	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
+	guard_quiesce(s->guard); /* connections waiting between requests close */
 }
 
 void server_cancel(struct server *s)
@@ -483,6 +592,7 @@ void server_stop(struct server *s)
 		return;
 	server_cancel(s);
 	MHD_stop_daemon(s->daemon); /* joins the pool: no worker runs from here */
+	guard_destroy(s->guard);
 	for (unsigned i = 0; i < SERVER_MAX_WORKERS; i++)
 		server_worker_destroy(atomic_load(&s->workers[i]));
 	pthread_key_delete(s->key);

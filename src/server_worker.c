@@ -225,15 +225,15 @@ void server_worker_handle(struct server_worker *w, const struct server_decision 
 	int64_t ignored_ns;
 	sqltrace_take_totals(w->sqltrace, &ignored_ns, &ignored_ns); /* this request's statements only */
 	enum strategy strategy;
-	if (d->status != 200) {
+	if (stopping) { /* the stop began: nothing new starts */
+		reply_static(out, 503, SERVER_BODY_STOPPING);
+		one_span(w, id, 503);
+	} else if (d->status != 200) {
 		reply_static(out, d->status, d->error_body);
 		one_span(w, id, d->status);
 	} else if (!server_route_strategy(d->route, &strategy)) {
 		reply_static(out, 200, d->route == SERVER_ROUTE_ROOT ? server_root_body() : server_health_body());
 		one_span(w, id, 200);
-	} else if (stopping) {
-		reply_static(out, 503, SERVER_BODY_UNAVAILABLE);
-		one_span(w, id, 503);
 	} else {
 		run_lab(w, id, strategy, out);
 	}

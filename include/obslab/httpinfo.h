@@ -101,7 +101,9 @@ size_t http_info_attributes(const struct http_info *h, struct attr *out, size_t 
 
 /* The Server-Timing header value (W3C Server Timing):
  * app;dur=1.234, db;dur=0.5, net;dur=0, trace;desc="<32 hex>"
- * durations in milliseconds with three decimals (negative ones as 0).
+ * durations in milliseconds with three decimals (negative ones as 0),
+ * rounded so that the three add up exactly to their total rounded to the
+ * microsecond (largest remainder).
  * Returns the length it needs (as snprintf); the value is whole only when
  * that is below cap, cut short (and terminated) otherwise. */
 size_t server_timing_format(char *buf, size_t cap, int64_t app_ns, int64_t db_ns, int64_t net_ns,

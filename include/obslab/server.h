@@ -3,7 +3,7 @@
  * request traced as it runs: GET /users/analytics (naive),
  * /users/analytics/optimized, /users/analytics/eager, /health and /.
  *
- * Threads. libmicrohttpd runs a pool of threads (one per core); each pool
+ * Threads. libmicrohttpd runs a pool of threads (two per core); each pool
  * thread that serves a request gets a worker of its own on its first
  * request: a read-only SQLite connection to the lab's database, a
  * request_ctx, a tracer, and its own span and log rings. Its slot is claimed
@@ -32,10 +32,17 @@
  * carries no traceparent: W3C Trace Context lets a server send one, but
  * OpenTelemetry's SDKs do not, and Server-Timing already names the trace.
  *
- * Limits: a connection time-out (slow clients), a connection limit, a
+ * Limits: a connection time-out (idle clients), deadlines for a whole
+ * request and for sending its answer, the longest-waiting connection shut
+ * near the connection limit (server_guard.h: slow clients), a
  * per-connection memory limit (libmicrohttpd answers oversized request
  * headers itself) and a URL size limit (414). Unknown paths are 404, other
- * methods 405 with Allow, each with a small JSON body as FastAPI writes it.
+ * methods 405 with Allow, each with a small JSON body as FastAPI writes it;
+ * an HTTP/1.1 request without exactly one Host, or a method that is not a
+ * token, is 400. %00 in a path is not decoded (a NUL would cut it short);
+ * an absolute-form target is routed as its path. Once quiesced, every
+ * request is answered 503 "server stopping" with Connection: close.
+ * The pool: two threads per core, four at least.
  *
  * Ownership: server_start returns a server the caller stops with
  * server_stop (which frees it); names and the store are borrowed. Errors:
@@ -100,6 +107,8 @@ struct server_decision {
 #define SERVER_BODY_URI_TOO_LONG "{\"detail\":\"URI Too Long\"}"
 #define SERVER_BODY_ERROR "{\"detail\":\"Internal Server Error\"}"
 #define SERVER_BODY_UNAVAILABLE "{\"detail\":\"Service Unavailable\"}"
+#define SERVER_BODY_STOPPING "{\"detail\":\"server stopping\"}"
+#define SERVER_BODY_BAD_REQUEST "{\"detail\":\"Bad Request\"}"
 
 void server_route(const char *method, const char *path, struct server_decision *out);
 
@@ -130,7 +139,7 @@ struct server_config {
 	bool index;
 	uint32_t rtt_us;           /* simulated round trip per query */
 	bool trace;                /* false: the same requests, no spans */
-	unsigned threads;          /* pool threads; 0: one per core */
+	unsigned threads;          /* pool threads; 0: two per core, four at least */
 	unsigned timeout_s;        /* 0: SERVER_DEFAULT_TIMEOUT_S */
 	unsigned max_connections;  /* 0: SERVER_DEFAULT_CONNECTIONS */
 	size_t max_url;            /* 0: SERVER_MAX_URL */
