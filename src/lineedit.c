@@ -22,21 +22,26 @@ bool lineedit_type(char *buf, size_t cap, unsigned char c)
 
 size_t lineedit_paste(char *buf, size_t cap, const char *text, size_t len)
 {
-	size_t at = strlen(buf), i = 0;
-	for (; i < len; i++) {
+	size_t at = strlen(buf), add = 0;
+	for (size_t i = 0; i < len; i++) { /* the bytes it becomes: controls dropped */
+		unsigned char c = (unsigned char)text[i];
+		if (c >= 0x20 && c != 0x7f)
+			add++;
+		else if (c == '\t' || c == '\r' || c == '\n')
+			add++;
+	}
+	if (at + add + 1 > cap) /* all or nothing: a cut text would say something else */
+		return at + add + 1 - cap;
+	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
 		if (c == '\t' || c == '\r' || c == '\n')
 			c = ' ';
 		else if (c < 0x20 || c == 0x7f)
 			continue;
-		if (at + 1 >= cap)
-			break;
 		buf[at++] = (char)c;
 	}
 	buf[at] = '\0';
-	if (i < len) /* cut: whole characters only */
-		buf[utf8_cut(buf, at)] = '\0';
-	return len - i;
+	return 0;
 }
 
 void lineedit_erase_char(char *buf)

@@ -68,6 +68,10 @@ static int new_node(struct parser *p, enum tracefilter_node_kind kind)
 
 static int parse_or(struct parser *p);
 
+/* A value is never cut into a shorter one than the one typed: refused. */
+#define VALUE_TOO_LONG "a value longer than 63 bytes"
+_Static_assert(TRACEFILTER_TEXT == 64, "VALUE_TOO_LONG says TRACEFILTER_TEXT - 1");
+
 /* A word or a "quoted text", lower-cased into out. */
 static bool parse_value(struct parser *p, char out[TRACEFILTER_TEXT], const char *what)
 {
@@ -76,8 +80,9 @@ static bool parse_value(struct parser *p, char out[TRACEFILTER_TEXT], const char
 	if (p->text[p->pos] == '"') {
 		p->pos++;
 		while (p->text[p->pos] && p->text[p->pos] != '"') {
-			if (n + 1 < TRACEFILTER_TEXT)
-				out[n++] = (char)tolower((unsigned char)p->text[p->pos]);
+			if (n + 1 >= TRACEFILTER_TEXT)
+				return fail(p, at, VALUE_TOO_LONG);
+			out[n++] = (char)tolower((unsigned char)p->text[p->pos]);
 			p->pos++;
 		}
 		if (p->text[p->pos] != '"')
@@ -91,9 +96,10 @@ static bool parse_value(struct parser *p, char out[TRACEFILTER_TEXT], const char
 			snprintf(msg, sizeof msg, "expected %s", what);
 			return fail(p, at, msg);
 		}
+		if (len + 1 > TRACEFILTER_TEXT) /* never a shorter value than the one typed */
+			return fail(p, at, VALUE_TOO_LONG);
 		for (size_t i = 0; i < len; i++)
-			if (n + 1 < TRACEFILTER_TEXT)
-				out[n++] = (char)tolower((unsigned char)w[i]);
+			out[n++] = (char)tolower((unsigned char)w[i]);
 		p->pos += len;
 	}
 	out[n] = '\0';

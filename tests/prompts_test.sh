@@ -142,6 +142,89 @@ for size in "80 24" "200 60"; do
 	expect 'EXIT=0' 30 "$at: quits cleanly"
 done
 
+# 8. An opened file (foreign_shop: 4 traces, a finding in the log).
+# a. Opening a prompt takes the status bar from a message: the message
+# lasts 6 s, so the prompt must show well before it would have gone.
+# b. A search's count replaces an older message at once.
+# c. Long texts: typed whole up to 1024 bytes and refused beyond, with the
+# limit said, never cut into another text; the prompt line shows the end
+# of the text, where keys go. A filter value too long for the filter is
+# refused, not cut.
+# d. The unfocused log pane scrolls its line of the current match so the
+# matched word is in sight ("saves" is past the width of the pane).
+shop="$here/data/foreign_shop.otlp.json"
+soon() { # soon REGEX SECONDS WHAT: the status bar shows REGEX within SECONDS
+	local deadline=$((SECONDS + $2))
+	while [ $SECONDS -lt $deadline ]; do
+		status | grep -Eq -- "$1" && { ok; return; }
+		sleep 0.1
+	done
+	bad "$3: the status bar did not show /$1/ in $2 s: '$(status)'"
+}
+# first_after PROMPT_REGEX REGEX WHAT: once the prompt has left the status
+# bar, the first line it shows matches REGEX
+first_after() {
+	local deadline=$((SECONDS + 30)) line
+	while [ $SECONDS -lt $deadline ]; do
+		line=$(status)
+		printf '%s' "$line" | grep -Eq -- "$1" || break
+		sleep 0.1
+	done
+	if printf '%s' "$line" | grep -Eq -- "$2"; then ok; else bad "$3: the status bar showed '$line'"; fi
+}
+long_a=$(printf 'a%.0s' $(seq 112))
+long_x=$(printf 'x%.0s' $(seq 1100))
+nope='service = nope or service = nope or service = nope or service = nope or service = nope or service = nope or service = nope or error'
+for size in "80 24" "200 60"; do
+	set -- $size
+	at="${1}x$2 file"
+	explorer "$1" "$2" open "$shop"
+	expect 'Waterfall' 30 "$at: the file is shown"
+	# a. / over a message
+	keys / z z z Enter
+	expect_status 'not found: zzz' "$at: /zzz is not found, and said"
+	keys / a b c
+	soon '^ /abc_ ' 4 "$at: / replaces the message with the prompt"
+	# b. the count over a message
+	keys C-u s t o c k Enter
+	first_after '^ /' '/stock [0-9]+ of [0-9]+' "$at: the search's count replaces the older message"
+	keys Escape
+	# c. the search prompt: the end of a long text in sight; more than 1024 bytes refused
+	keys /
+	soon '^ /' 4 "$at: the search prompt opens"
+	keys C-u
+	tm send-keys -t t -l "$(printf 'x%.0s' $(seq 250))END"
+	expect_status '^ /…x+END_' "$at: a long search shows its end after an ellipsis"
+	keys C-u
+	tm send-keys -t t -l "$long_x"
+	expect_status 'search too long: at most 1024 bytes' "$at: typing past 1024 bytes is refused, and said"
+	keys Escape
+	# c. the filter: run whole, never cut; a value too long refused
+	keys '\'
+	expect 'filter: _' 30 "$at: the filter prompt opens"
+	absent '^ filter: [0-9]+ of' "$at: the filter prompt takes the status bar's message away"
+	tm send-keys -t t -l "$nope"
+	expect 'filter: …[a-z =]* or error_' 30 "$at: a long filter shows its end after an ellipsis"
+	keys Enter
+	expect_status 'filter: 1 of 4 traces' "$at: a 130-byte filter runs whole (its last term: error)"
+	keys '\' C-u
+	tm send-keys -t t -l "service = $long_a or error"
+	keys Enter
+	expect 'at column 11: a value longer than 63 bytes' 30 "$at: a value too long for the filter is refused, not cut"
+	keys C-u
+	tm send-keys -t t -l "$long_x"
+	expect 'filter too long: at most 1024 bytes' 30 "$at: typing a filter past 1024 bytes is refused, and said"
+	keys C-u Enter
+	keys Escape
+	[ "$2" -ge 40 ] || keys Escape # the full-screen trace list, back to the waterfall
+	# d. the log's line of the current match, scrolled to the match
+	keys / s a v e s Enter
+	expect_status '/saves 1 of 1' "$at: /saves, the finding's log line"
+	if wait_for 'WARN .*saves' 10; then ok; else bad "$at: the log's matching line is cut before the match"; show; fi
+	keys q
+	expect 'EXIT=0' 30 "$at: quits cleanly"
+done
+
 # 7. the paste mode: off while suspended, on after fg, off after the end.
 # An interactive shell that leaves paste mode alone; cat -v shows the
 # brackets a paste gets when the mode is left on.

@@ -1,5 +1,6 @@
 /* lineedit: a prompt's line typed, pasted (controls made spaces or
- * dropped, cut at the limit between whole characters), erased by
+ * dropped; a paste too long refused whole, a typed byte past the limit
+ * refused between whole characters), erased by
  * character, word and line. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,10 +52,12 @@ static void a_paste_is_text(void **state)
 	const char paste[] = "ers\r\nq\033[201~\tx\x7f";
 	assert_int_equal(lineedit_paste(buf, sizeof buf, paste, sizeof paste - 1), 0);
 	assert_string_equal(buf, "orders  q[201~ x"); /* CR, LF, tab: spaces; ESC, DEL: gone */
-	/* cut at the limit, between characters */
-	char small[7] = ""; /* six bytes of text */
-	assert_true(lineedit_paste(small, sizeof small, "abcde\xc3\xa9xyz", 10) > 0);
-	assert_string_equal(small, "abcde"); /* é would have been cut in half */
+	/* too long for the buffer: refused whole, never cut into another text */
+	char small[7] = "ab"; /* six bytes of text */
+	assert_int_equal(lineedit_paste(small, sizeof small, "cde\xc3\xa9", 5), 1); /* one byte too many */
+	assert_string_equal(small, "ab");
+	assert_int_equal(lineedit_paste(small, sizeof small, "c\x1b\x1b\x1b\x1b" "d", 6), 0); /* ESCs take no room */
+	assert_string_equal(small, "abcd");
 	char exact[4] = "";
 	assert_int_equal(lineedit_paste(exact, sizeof exact, "abc", 3), 0);
 	assert_string_equal(exact, "abc");

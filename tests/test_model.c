@@ -13,6 +13,7 @@
 #include "fixture.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
+#include "obslab/tracefilter.h"
 #include "ui/keys.h"
 #include "ui/layout.h"
 #include "ui/model.h"
@@ -439,26 +440,102 @@ static void the_estimate_scales_the_scan_not_the_network(void **state)
 }
 
 /* A full prompt keeps whole characters: the first byte of a character that
- * no longer fits is dropped, not kept to show as half of one. */
+ * no longer fits is dropped, not kept to show as half of one. Both prompts
+ * take 1024 bytes, and say their limit when a key or paste is refused:
+ * never a text cut into another. */
 static void full_prompts_keep_whole_characters(void **state)
 {
 	(void)state;
 	struct bench *b = bench_open(&read_only_ops);
 	struct model *m = &b->m;
+	assert_int_equal(MODEL_FILTER_TEXT - 1, 1024);
+	assert_int_equal(SEARCH_QUERY_MAX - 1, 1024);
 	model_traces_prompt(m, true);
 	for (size_t i = 0; i + 2 < MODEL_FILTER_TEXT; i++)
 		model_traces_prompt_char(m, 'a');
+	assert_string_equal(m->traces.error, "");
 	model_traces_prompt_char(m, (char)0xc3); /* é, cut after its first byte */
 	model_traces_prompt_char(m, (char)0xa9);
 	assert_int_equal(m->traces.edit_len, MODEL_FILTER_TEXT - 2);
 	assert_int_equal(strspn(m->traces.edit, "a"), MODEL_FILTER_TEXT - 2);
+	assert_string_equal(m->traces.error, "filter too long: at most 1024 bytes");
+	model_traces_prompt_clear(m);
+	assert_true(model_traces_prompt_paste(m, "error", 5));
+	char big[1100];
+	memset(big, 'x', sizeof big);
+	assert_false(model_traces_prompt_paste(m, big, sizeof big)); /* refused whole */
+	assert_string_equal(m->traces.edit, "error");
+	assert_string_equal(m->traces.error, "paste refused: the filter would be longer than 1024 bytes");
+	model_traces_prompt(m, false);
 	model_search_open(m);
 	for (size_t i = 0; i + 2 < SEARCH_QUERY_MAX; i++)
 		model_search_key(m, 'a');
+	assert_false(model_message_shown(m));
 	model_search_key(m, 0xc3);
 	model_search_key(m, 0xa9);
 	assert_int_equal(strlen(m->search.input), SEARCH_QUERY_MAX - 2);
 	assert_int_equal(strspn(m->search.input, "a"), SEARCH_QUERY_MAX - 2);
+	assert_true(model_message_shown(m));
+	assert_string_equal(m->message, "search too long: at most 1024 bytes");
+	/* the prompt line keeps the prompt, the message after it */
+	char line[2048];
+	model_status_line(m, line, sizeof line);
+	assert_true(strncmp(line, " /aaa", 5) == 0);
+	assert_non_null(strstr(line, "_   search too long: at most 1024 bytes"));
+	model_search_key(m, 21); /* Ctrl-U */
+	assert_false(model_search_paste(m, big, sizeof big));
+	assert_string_equal(m->search.input, "");
+	assert_string_equal(m->message, "paste refused: the search would be longer than 1024 bytes");
+	bench_close(b);
+}
+
+/* A filter of more than 127 bytes runs whole, its last term too; a value
+ * longer than the filter keeps is refused, not cut into another. */
+static void long_filters_run_whole(void **state)
+{
+	(void)state;
+	struct tracefilter f;
+	struct obslab_error err;
+	char text[512] = "";
+	for (int i = 0; i < 7; i++)
+		strcat(text, "service = nope or ");
+	strcat(text, "error");
+	assert_true(strlen(text) > 127);
+	assert_true(tracefilter_parse(&f, text, &err));
+	for (int i = 0; i < f.nnodes; i++) /* "error" is the error term, not the free text "e" a cut leaves */
+		assert_int_not_equal(f.node[i].kind, TF_FREE);
+	char value[200] = "service = ";
+	memset(value + 10, 'a', 112);
+	strcpy(value + 122, " or error");
+	assert_false(tracefilter_parse(&f, value, &err));
+	assert_string_equal(err.msg, "filter: at column 11: a value longer than 63 bytes");
+	char quoted[200] = "\"";
+	memset(quoted + 1, 'b', 70);
+	strcpy(quoted + 71, "\"");
+	assert_false(tracefilter_parse(&f, quoted, &err));
+	assert_non_null(strstr(err.msg, "a value longer than 63 bytes"));
+}
+
+/* Opening a prompt takes the status bar from a message; a search's count
+ * replaces an older message, and so does n. */
+static void prompts_and_counts_replace_messages(void **state)
+{
+	(void)state;
+	struct bench *b = bench_open(&read_only_ops);
+	struct model *m = &b->m;
+	char line[2048];
+	model_message(m, true, "not found: zzz (this trace's spans and the log)");
+	model_search_open(m);
+	assert_false(model_message_shown(m));
+	model_search_key(m, 'a');
+	model_search_key(m, 'b');
+	model_status_line(m, line, sizeof line);
+	assert_true(strncmp(line, " /ab_   Enter search", 20) == 0);
+	model_search_key(m, 27);
+	model_message(m, false, "filter: 1 of 4 traces");
+	model_traces_prompt(m, true);
+	assert_false(model_message_shown(m));
+	model_traces_prompt(m, false);
 	bench_close(b);
 }
 
@@ -564,6 +641,8 @@ int main(void)
 		cmocka_unit_test(every_screen_is_tiled),
 		cmocka_unit_test(the_estimate_scales_the_scan_not_the_network),
 		cmocka_unit_test(full_prompts_keep_whole_characters),
+		cmocka_unit_test(long_filters_run_whole),
+		cmocka_unit_test(prompts_and_counts_replace_messages),
 		cmocka_unit_test(search_counts_and_steps_through_folded_spans),
 		cmocka_unit_test(search_count_names_spans_and_log_lines),
 	};

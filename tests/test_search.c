@@ -208,7 +208,7 @@ static void queries_empty_long_and_found_where(void **state)
 	search_init(&s);
 	assert_false(search_set_query(&s, ""));
 	assert_int_equal(search_find(&s, "abc", 3, 0), SIZE_MAX);
-	char longq[300];
+	char longq[SEARCH_QUERY_MAX + 100]; /* longer than the engine keeps */
 	memset(longq, 'a', sizeof longq - 1);
 	longq[sizeof longq - 1] = '\0';
 	assert_true(search_set_query(&s, longq));

@@ -5,8 +5,10 @@
  * word, Ctrl-U the whole line.
  *
  * The text is a caller-owned NUL-terminated buffer of cap bytes (cap >= 1);
- * nothing is allocated. When the buffer is full, what does not fit is
- * dropped between UTF-8 characters, never half of one. Pasted text is
+ * nothing is allocated. The buffer is the limit: a typed byte that does
+ * not fit is refused (with a character cut short at the end, never half of
+ * one kept), and a paste that does not fit whole is refused whole, so the
+ * text is never cut into one that says something else. Pasted text is
  * text: a tab, CR or LF becomes a space, any other control character
  * (ESC, DEL, C0) is dropped, so nothing pasted can end or escape a prompt.
  * No errors; no state; any thread.
@@ -22,8 +24,9 @@
  * the end is dropped too). */
 bool lineedit_type(char *buf, size_t cap, unsigned char c);
 
-/* Pasted bytes at the end, control characters made spaces or dropped; the
- * number of bytes of text that did not fit (0: all of it was taken). */
+/* Pasted bytes at the end, control characters made spaces or dropped: 0
+ * when all of it was taken; else nothing was taken, and the number of
+ * bytes too many (the caller says the limit). */
 size_t lineedit_paste(char *buf, size_t cap, const char *text, size_t len);
 
 /* Backspace: the last character (a whole UTF-8 one). */

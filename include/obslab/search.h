@@ -28,7 +28,7 @@ struct logbook;
 struct strtab;
 struct trace;
 
-#define SEARCH_QUERY_MAX 128 /* bytes of a query, its NUL included */
+#define SEARCH_QUERY_MAX 1025 /* bytes of a query, its NUL included: 1024 of text */
 
 /* Where a span matched (bits). */
 enum search_field {

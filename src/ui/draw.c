@@ -132,6 +132,33 @@ size_t draw_fit(const char *text, size_t len, int cells, int *used)
 	return i;
 }
 
+size_t draw_tail(const char *text, int cells)
+{
+	size_t len = strlen(text), i = 0;
+	int total = draw_width(text);
+	while (i < len && total > cells) {
+		char esc[TEXTSAFE_ESCAPE_MAX];
+		int cw;
+		i += next_char(text + i, len - i, esc, &cw);
+		total -= cw;
+	}
+	return i;
+}
+
+int draw_edit(WINDOW *w, const char *text, int cells)
+{
+	if (cells <= 0)
+		return 0;
+	int used = 0;
+	size_t from = 0;
+	if (draw_width(text) + 1 > cells) { /* the start gives way: the end, where keys go, stays */
+		used = draw_text(w, draw_glyphs()->ellipsis, cells);
+		from = draw_tail(text, cells - used - 1);
+	}
+	used += draw_text(w, text + from, cells - used - 1);
+	return used + draw_text(w, "_", cells - used);
+}
+
 int draw_text(WINDOW *w, const char *text, int max_cells)
 {
 	if (max_cells <= 0)

@@ -78,6 +78,13 @@ int draw_width(const char *text);
  * byte 4), so a line broken there never splits one. *used (if not NULL)
  * gets the cells they take. */
 size_t draw_fit(const char *text, size_t len, int cells, int *used);
+/* Where the end of text begins that fits in cells cells (whole characters):
+ * a byte offset into text, 0 if all of it fits. */
+size_t draw_tail(const char *text, int cells);
+/* A prompt's text being typed, then its cursor `_`, in at most cells cells:
+ * a text too wide shows its end, after an ellipsis, so the cursor and what
+ * was typed last are always in sight. Returns the cells used. */
+int draw_edit(WINDOW *w, const char *text, int cells);
 /* text right-aligned in a field of cells (padding counts cells, not bytes). */
 int draw_right(WINDOW *w, const char *text, int cells);
 

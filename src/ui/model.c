@@ -102,7 +102,10 @@ void model_status_line(const struct model *m, char *buf, size_t cap)
 {
 	const struct glyphs *g = draw_glyphs();
 	bool status = false; /* the source's line, not a prompt or message: the search's segment follows */
-	if (m->confirm.open)
+	if (m->search.prompt) {
+		model_search_line(m, buf, cap); /* the prompt is the whole line, over any message */
+		return;
+	} else if (m->confirm.open)
 		model_confirm_line(m, buf, cap);
 	else if (m->q.copy_prompt)
 		snprintf(buf, cap, " copy to the clipboard (OSC 52):  s the SQL  %s  i the span id  %s  t the trace id  %s  Esc cancels",
@@ -112,10 +115,7 @@ void model_status_line(const struct model *m, char *buf, size_t cap)
 		         g->dot, g->dot, g->dot);
 	else if (model_message_shown(m))
 		snprintf(buf, cap, " %s", m->message);
-	else if (m->search.prompt) {
-		model_search_line(m, buf, cap); /* the prompt is the whole line */
-		return;
-	} else {
+	else {
 		m->source->ops->status(m->source, m, buf, cap);
 		status = true;
 	}

@@ -42,7 +42,7 @@
 
 #define MODEL_DIFF_LABEL 256 /* bytes of a diff row's label: a 200-column row's name, whole */
 
-#define MODEL_FILTER_TEXT 128
+#define MODEL_FILTER_TEXT 1025 /* bytes of a filter, its NUL included: 1024 of text */
 #define MODEL_FILTER_HISTORY 16
 
 /* What changed since the shell last looked (model_take_changes). */
@@ -376,7 +376,8 @@ void model_traces_prompt_char(struct model *m, char c);    /* typed at the end *
 void model_traces_prompt_erase(struct model *m);          /* Backspace */
 void model_traces_prompt_erase_word(struct model *m);     /* Ctrl-W */
 void model_traces_prompt_clear(struct model *m);          /* Ctrl-U */
-/* Pasted text at the end (lineedit.h: controls become spaces or go); false if cut at the limit. */
+/* Pasted text at the end (lineedit.h: controls become spaces or go); false if it did not fit whole:
+ * then nothing was taken, and the prompt says the limit. */
 bool model_traces_prompt_paste(struct model *m, const char *text, size_t len);
 void model_traces_prompt_history(struct model *m, int dir); /* Up (-1) / Down (+1): an earlier or later filter */
 /* Applies the typed text: true if it parsed (the prompt closes), else the
@@ -387,7 +388,8 @@ void model_search_open(struct model *m);            /* the prompt, holding the a
 /* A key while the prompt is open: edit (Backspace, Ctrl-W a word, Ctrl-U
  * the line), Enter, Esc. */
 void model_search_key(struct model *m, int key);
-/* Pasted text at the end of the prompt (lineedit.h); false if cut at the limit. */
+/* Pasted text at the end of the prompt (lineedit.h); false if it did not
+ * fit whole: then nothing was taken, and the status bar says the limit. */
 bool model_search_paste(struct model *m, const char *text, size_t len);
 void model_search_step(struct model *m, int dir);    /* the next (+1) or previous (-1) match, wrapping */
 void model_search_clear(struct model *m);
@@ -401,6 +403,9 @@ unsigned model_search_span(const struct model *m, size_t span);
 /* The status bar's segment: "/cart 3 of 17 spans" ("3 of 18 (17 spans, 1
  * log line)" when the log matched too), or the prompt. */
 void model_search_line(const struct model *m, char *buf, size_t cap);
+/* What the open prompt shows after its text: a message made while it is
+ * open (a key or paste refused at the limit), else its keys. */
+void model_search_prompt_after(const struct model *m, char *buf, size_t cap);
 
 /* Writes the store as a snapshot file in export_dir; says how it went. */
 void model_export(struct model *m, enum snapshot_format format);

@@ -75,6 +75,7 @@ void model_search_open(struct model *m)
 {
 	/* the search being read, to edit (Ctrl-U clears it), as \ keeps the filter */
 	m->search.prompt = true;
+	model_message_clear(m); /* the prompt takes the status bar: an older message would hide it */
 	snprintf(m->search.input, sizeof m->search.input, "%s", model_search_active(m) ? m->search.engine.query : "");
 	changed(m);
 }
@@ -102,6 +103,7 @@ static void submit(struct model *m)
 		model_message(m, true, "not found: %s (this trace's spans and the log)", m->search.input);
 	} else {
 		m->follow = false; /* the trace holds still while its matches are read (L: live again) */
+		model_message_clear(m); /* "3 of 17" is the news: an older message would hide it */
 		show_current(m);
 	}
 	changed(m);
@@ -121,8 +123,8 @@ void model_search_key(struct model *m, int key)
 		lineedit_clear(in);
 	else if (key == CTRL_W)
 		lineedit_erase_word(in);
-	else if (key >= 0 && key < 256)
-		lineedit_type(in, sizeof m->search.input, (unsigned char)key);
+	else if (key >= 0x20 && key < 256 && key != 0x7f && !lineedit_type(in, sizeof m->search.input, (unsigned char)key))
+		model_message(m, true, "search too long: at most %d bytes", SEARCH_QUERY_MAX - 1);
 	changed(m);
 }
 
@@ -130,7 +132,7 @@ bool model_search_paste(struct model *m, const char *text, size_t len)
 {
 	size_t left = lineedit_paste(m->search.input, sizeof m->search.input, text, len);
 	if (left)
-		model_message(m, false, "paste cut to %d bytes, the search's limit", SEARCH_QUERY_MAX - 1);
+		model_message(m, true, "paste refused: the search would be longer than %d bytes", SEARCH_QUERY_MAX - 1);
 	changed(m);
 	return left == 0;
 }
@@ -140,6 +142,7 @@ void model_search_step(struct model *m, int dir)
 	if (!model_search_active(m))
 		return;
 	search_step(&m->search.engine, dir);
+	model_message_clear(m); /* the count says where: an older message would hide it */
 	show_current(m);
 }
 
@@ -157,12 +160,22 @@ static void count_text(const struct search *s, char *buf, size_t cap)
 		         spans == 1 ? "" : "s", logs, logs == 1 ? "" : "s");
 }
 
+void model_search_prompt_after(const struct model *m, char *buf, size_t cap)
+{
+	const struct glyphs *g = draw_glyphs();
+	if (model_message_shown(m)) /* made while the prompt is open: a key or paste refused */
+		snprintf(buf, cap, "   %s", m->message);
+	else
+		snprintf(buf, cap, "   Enter search %s Ctrl-U clear %s Ctrl-W word %s Esc cancel", g->dot, g->dot, g->dot);
+}
+
 void model_search_line(const struct model *m, char *buf, size_t cap)
 {
 	const struct glyphs *g = draw_glyphs();
 	if (m->search.prompt) {
-		snprintf(buf, cap, " /%s_   Enter search %s Ctrl-U clear %s Ctrl-W word %s Esc cancel", m->search.input, g->dot,
-		         g->dot, g->dot);
+		char after[sizeof m->message + 8];
+		model_search_prompt_after(m, after, sizeof after);
+		snprintf(buf, cap, " /%s_%s", m->search.input, after);
 	} else if (model_search_active(m)) {
 		const struct search *s = &m->search.engine;
 		char count[96];

@@ -118,6 +118,7 @@ void model_traces_prompt(struct model *m, bool open)
 	m->traces.prompt = open;
 	m->traces.error[0] = '\0';
 	if (open) {
+		model_message_clear(m); /* it was about what came before the prompt */
 		snprintf(m->traces.edit, sizeof m->traces.edit, "%s", m->traces.filter_text);
 		m->traces.edit_len = strlen(m->traces.edit);
 		m->traces.history_at = m->traces.nhistory;
@@ -130,9 +131,11 @@ void model_traces_prompt_char(struct model *m, char c)
 	if ((unsigned char)c < 0x20 || c == 0x7f)
 		return;
 	if (m->traces.edit_len + 1 >= sizeof m->traces.edit) {
-		/* Full: the text keeps whole characters, never the start of one. */
+		/* Full: refused, said, and the text keeps whole characters, never the start of one. */
 		m->traces.edit_len = utf8_cut(m->traces.edit, m->traces.edit_len);
 		m->traces.edit[m->traces.edit_len] = '\0';
+		snprintf(m->traces.error, sizeof m->traces.error, "filter too long: at most %d bytes", MODEL_FILTER_TEXT - 1);
+		m->changed |= MODEL_TRACES;
 		return;
 	}
 	m->traces.edit[m->traces.edit_len++] = c;
@@ -176,8 +179,9 @@ bool model_traces_prompt_paste(struct model *m, const char *text, size_t len)
 	m->traces.edit_len = strlen(m->traces.edit);
 	m->traces.error[0] = '\0';
 	m->changed |= MODEL_TRACES | MODEL_STATUS;
-	if (left)
-		model_message(m, false, "paste cut to %d bytes, the filter's limit", MODEL_FILTER_TEXT - 1);
+	if (left) /* nothing taken: said under the prompt */
+		snprintf(m->traces.error, sizeof m->traces.error, "paste refused: the filter would be longer than %d bytes",
+		         MODEL_FILTER_TEXT - 1);
 	return left == 0;
 }
 

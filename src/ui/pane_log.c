@@ -2,7 +2,8 @@
  * Unfocused it follows its tail; focused it has a selected line (the newest
  * at first, moved with the row keys), shown whole, wrapped over as many
  * rows as it needs, where every other line is cut to one row. n and N
- * onto a log line select it, focused or not (sync). */
+ * onto a log line select it, focused or not (sync); unfocused, that line
+ * is scrolled so its match is in sight when it would be cut off. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,18 +93,39 @@ static int draw_stamp(WINDOW *w, const struct model *m, const struct logbook_ent
 	return used;
 }
 
-/* One entry cut to its row: the repeat count stays in sight. */
-static void draw_cut(WINDOW *w, const struct logbook_entry *e, int cells, const struct search *found)
+/* Where a line cut to cells cells is drawn from so that the search's
+ * first match in it is in sight: 0 when the match ends within the cut;
+ * else a character boundary (shown after an ellipsis) that puts the match's
+ * end about three quarters across, or the match's start if it is wider. */
+static size_t match_from(const char *text, int cells, const struct search *found)
 {
-	if (e->repeat > 1) {
-		char times[24];
+	size_t len = strlen(text), at = found ? search_find(found, text, len, 0) : SIZE_MAX;
+	if (at == SIZE_MAX || cells < 8)
+		return 0;
+	char head[LOGBOOK_TEXT + 32];
+	snprintf(head, sizeof head, "%.*s", (int)(at + found->qlen), text);
+	if (draw_width(head) < cells) /* in sight, the cut's ellipsis too */
+		return 0;
+	size_t from = draw_tail(head, (cells - 1) * 3 / 4);
+	return from > at ? at : from;
+}
+
+/* One entry cut to its row: the repeat count stays in sight, and so does
+ * the search's match on the line of its current match (scrolled to it). */
+static void draw_cut(WINDOW *w, const struct logbook_entry *e, int cells, const struct search *found, bool current)
+{
+	char times[24] = "";
+	if (e->repeat > 1)
 		snprintf(times, sizeof times, " %s%u", draw_glyphs()->times, e->repeat);
-		int used = draw_text_match(w, e->text, cells - draw_width(times), found);
+	int room = cells - draw_width(times), used = 0;
+	size_t from = current ? match_from(e->text, room, found) : 0;
+	if (from > 0)
+		used += draw_text(w, draw_glyphs()->ellipsis, room);
+	used += draw_text_match(w, e->text + from, room - used, found);
+	if (times[0]) {
 		wattron(w, A_BOLD);
 		draw_text(w, times, cells - used);
 		wattroff(w, A_BOLD);
-	} else {
-		draw_text_match(w, e->text, cells, found);
 	}
 }
 
@@ -178,7 +200,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		} else {
 			if (k == match)
 				wattron(w, draw_attr(ROLE_SELECTED));
-			draw_cut(w, e, inner - used, found);
+			draw_cut(w, e, inner - used, found, k == match);
 			if (k == match)
 				wattroff(w, draw_attr(ROLE_SELECTED));
 			y++;

@@ -148,6 +148,23 @@ static void status_fit(const char *line, int width, struct fitted *f)
 	snprintf(f->tail, sizeof f->tail, "%s%s", sep, s.text[last]);
 }
 
+/* The search prompt: " /", the text with its end in sight (draw_edit),
+ * then a message made while it is open, else its keys: the keys give way
+ * to the text, a message keeps up to half of the line. */
+static void draw_search_prompt(struct pane *p, const struct model *m)
+{
+	char after[sizeof m->message + 8];
+	model_search_prompt_after(m, after, sizeof after);
+	bool message = model_message_shown(m);
+	int room = p->w - 2, need = draw_width(m->search.input) + 1, tail = draw_width(after);
+	int cells = need; /* all of it fits */
+	if (need + tail > room)
+		cells = !message ? room : room - tail > room / 2 ? room - tail : room / 2;
+	int used = draw_at(p->win, 0, 0, " /", p->w);
+	used += draw_edit(p->win, m->search.input, cells);
+	draw_text(p->win, after, p->w - used);
+}
+
 static void draw(struct pane *p, const struct model *m, bool focus)
 {
 	(void)focus;
@@ -160,8 +177,12 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	werase(p->win);
 	attr_t attr = draw_attr(m->message_error && model_message_shown(m) ? ROLE_ERROR : ROLE_STATUS);
 	wattron(p->win, attr | A_REVERSE * (attr != draw_attr(ROLE_STATUS)));
-	int used = draw_at(p->win, 0, 0, fitted.head, fitted.head_cells >= 0 ? fitted.head_cells : p->w);
-	draw_text(p->win, fitted.tail, p->w - used);
+	if (m->search.prompt) {
+		draw_search_prompt(p, m);
+	} else {
+		int used = draw_at(p->win, 0, 0, fitted.head, fitted.head_cells >= 0 ? fitted.head_cells : p->w);
+		draw_text(p->win, fitted.tail, p->w - used);
+	}
 	wattroff(p->win, attr | A_REVERSE);
 	wnoutrefresh(p->win);
 }

@@ -157,7 +157,8 @@ static void draw_prompt(WINDOW *w, int y, int inner, const struct model *m)
 	wattron(w, draw_attr(ROLE_STATUS));
 	int used = draw_text(w, "filter:", inner);
 	wattroff(w, draw_attr(ROLE_STATUS));
-	used += draw_fmt(w, inner - used, " %s_", m->traces.edit);
+	used += draw_text(w, " ", inner - used);
+	used += draw_edit(w, m->traces.edit, inner - used); /* a long text shows its end, where keys go */
 	/* the text is the current filter, to edit: how to start afresh, where there is room */
 	char hint[64];
 	snprintf(hint, sizeof hint, "   Ctrl-U clears %s Ctrl-W a word", draw_glyphs()->dot);
@@ -185,7 +186,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	const struct tracelist *l = &m->traces.list;
 	const struct glyphs *g = draw_glyphs();
 	werase(w);
-	char title[256], n1[32], n2[32];
+	char title[MODEL_FILTER_TEXT + 128], n1[32], n2[32];
 	draw_count(n1, sizeof n1, l->nview);
 	draw_count(n2, sizeof n2, l->nrows);
 	if (m->traces.filter_text[0])
