@@ -130,6 +130,39 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
+/* The client's address as text. A pool thread's connections mostly come
+ * from one address (keep-alive, a load balancer, loopback), so the last
+ * address formatted is kept per thread: inet_ntop's sprintf is not redone
+ * for every request. */
+static const char *client_text(const struct sockaddr *sa)
+{
+	static _Thread_local struct {
+		sa_family_t family;
+		unsigned char addr[16];
+		char text[INET6_ADDRSTRLEN];
+	} last;
+	const void *addr = NULL;
+	size_t len = 0;
+	if (sa && sa->sa_family == AF_INET6) {
+		addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		len = 16;
+	} else if (sa && sa->sa_family == AF_INET) {
+		addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		len = 4;
+	}
+	if (!addr)
+		return "";
+	if (last.family == sa->sa_family && memcmp(last.addr, addr, len) == 0)
+		return last.text;
+	if (!inet_ntop(sa->sa_family, addr, last.text, sizeof last.text)) {
+		last.family = 0;
+		return "";
+	}
+	last.family = sa->sa_family;
+	memcpy(last.addr, addr, len);
+	return last.text;
+}
+
 /* The request's HTTP facts, for its span and its record (httpinfo.h). */
 static void request_facts(const struct server *s, struct MHD_Connection *c, const char *url, const char *method,
                           const char *version, struct http_info *info)
@@ -143,14 +176,7 @@ static void request_facts(const struct server *s, struct MHD_Connection *c, cons
 	http_info_set_text(info, HTTP_TEXT_SERVER_ADDRESS, s->bound, strlen(s->bound));
 	info->server_port = s->port;
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	char client[INET6_ADDRSTRLEN] = "";
-	if (ci && ci->client_addr) {
-		const struct sockaddr *sa = ci->client_addr;
-		if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, client, sizeof client);
-		else if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, client, sizeof client);
-	}
+	const char *client = client_text(ci ? ci->client_addr : NULL);
 	http_info_set_text(info, HTTP_TEXT_CLIENT_ADDRESS, client, strlen(client));
 	const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
 	if (ua)
@@ -208,9 +234,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct server_reply r = { 0 };
 	struct server_worker *w = worker_of_thread(s);
 	if (w) {
+		/* With tracing off nothing would read the facts: not gathered. */
 		struct http_info info;
-		request_facts(s, c, url, method, version, &info);
-		server_worker_handle(w, &d, atomic_load(&s->stopping), &info, &r);
+		if (s->cfg.trace)
+			request_facts(s, c, url, method, version, &info);
+		server_worker_handle(w, &d, atomic_load(&s->stopping), s->cfg.trace ? &info : NULL, &r);
 	} else {
 		r.status = 503;
 		r.body = SERVER_BODY_UNAVAILABLE;
