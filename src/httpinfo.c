@@ -5,8 +5,6 @@
  */
 #include "obslab/httpinfo.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "obslab/attrs.h"
@@ -63,6 +61,12 @@ void http_info_set_text(struct http_info *h, enum http_info_text field, const ch
 	size_t o = 0, i = 0;
 	bool cut = false;
 	while (i < len) {
+		unsigned char c = (unsigned char)value[i];
+		if (c - 1u < 0x7fu && o < cap - 1) { /* ASCII but NUL: itself (utf8_char_len would say 1) */
+			out[o++] = (char)c;
+			i++;
+			continue;
+		}
 		size_t n = utf8_char_len(value + i, len - i);
 		const char *from = n ? value + i : "?"; /* not UTF-8, or NUL: one '?' for the byte */
 		size_t used = n ? n : 1;
@@ -153,12 +157,6 @@ size_t http_info_attributes(const struct http_info *h, struct attr *out, size_t 
 	return n;
 }
 
-/* Microseconds as milliseconds with three decimals, "1.234", no floating point. */
-static void ms3(char out[32], int64_t us)
-{
-	snprintf(out, 32, "%" PRId64 ".%03" PRId64, us / 1000, us % 1000);
-}
-
 /* The three parts rounded to microseconds so that they add up to their
  * total rounded (largest remainder): each part's whole microseconds, then
  * the microseconds the rounded total has over their sum go one each to the
@@ -166,15 +164,16 @@ static void ms3(char out[32], int64_t us)
  * count as 0. */
 static void round_parts(const int64_t ns[3], int64_t us[3])
 {
-	int64_t rem[3], total = 0, sum = 0;
+	int64_t rem[3], rems = 0;
 	for (int i = 0; i < 3; i++) {
 		int64_t v = ns[i] > 0 ? ns[i] : 0;
 		us[i] = v / 1000;
 		rem[i] = v % 1000;
-		total += v;
-		sum += us[i];
+		rems += rem[i];
 	}
-	for (int64_t extra = (total + 500) / 1000 - sum; extra > 0; extra--) {
+	/* the rounded total less the parts' whole microseconds, without adding
+	 * the parts themselves (which may be as large as INT64_MAX) */
+	for (int64_t extra = (rems + 500) / 1000; extra > 0; extra--) {
 		int best = 0;
 		for (int i = 1; i < 3; i++)
 			if (rem[i] > rem[best])
@@ -184,25 +183,69 @@ static void round_parts(const int64_t ns[3], int64_t us[3])
 	}
 }
 
+/* Decimal digits of v at out (no terminator); returns how many. */
+static size_t put_u64(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* Microseconds as milliseconds with three decimals, "1.234", no floating
+ * point. Returns the bytes written (at most 24). */
+static size_t put_ms3(char *out, int64_t us_signed)
+{
+	uint64_t us = us_signed > 0 ? (uint64_t)us_signed : 0;
+	size_t o = put_u64(out, us / 1000);
+	unsigned frac = (unsigned)(us % 1000);
+	out[o++] = '.';
+	out[o++] = (char)('0' + frac / 100);
+	out[o++] = (char)('0' + frac / 10 % 10);
+	out[o++] = (char)('0' + frac % 10);
+	return o;
+}
+
+static size_t put_lit(char *out, const char *lit)
+{
+	size_t n = strlen(lit);
+	memcpy(out, lit, n);
+	return n;
+}
+
+/* Written by hand rather than with snprintf: it runs on every traced
+ * response, and the formatted-output machinery was most of its cost. */
 size_t server_timing_format(char *buf, size_t cap, int64_t app_ns, int64_t db_ns, int64_t net_ns,
                             const uint8_t trace_id[16])
 {
-	char app[32], db[32], net[32];
 	static const char digits[] = "0123456789abcdef";
-	char id[33];
-	for (int i = 0; i < 16; i++) {
-		id[2 * i] = digits[trace_id[i] >> 4];
-		id[2 * i + 1] = digits[trace_id[i] & 15];
-	}
-	id[32] = '\0';
+	char text[3 * 24 + 64]; /* the longest value: three 20-digit millisecond counts */
 	const int64_t ns[3] = { app_ns, db_ns, net_ns };
 	int64_t us[3];
 	round_parts(ns, us);
-	ms3(app, us[0]);
-	ms3(db, us[1]);
-	ms3(net, us[2]);
-	int n = snprintf(buf, cap, "app;dur=%s, db;dur=%s, net;dur=%s, trace;desc=\"%s\"", app, db, net, id);
-	return n < 0 ? 0 : (size_t)n;
+	size_t n = put_lit(text, "app;dur=");
+	n += put_ms3(text + n, us[0]);
+	n += put_lit(text + n, ", db;dur=");
+	n += put_ms3(text + n, us[1]);
+	n += put_lit(text + n, ", net;dur=");
+	n += put_ms3(text + n, us[2]);
+	n += put_lit(text + n, ", trace;desc=\"");
+	for (int i = 0; i < 16; i++) {
+		text[n++] = digits[trace_id[i] >> 4];
+		text[n++] = digits[trace_id[i] & 15];
+	}
+	text[n++] = '"';
+	if (cap > 0) {
+		size_t k = n < cap ? n : cap - 1;
+		memcpy(buf, text, k);
+		buf[k] = '\0';
+	}
+	return n;
 }
 
 bool http_info_ran_lab(const struct http_info *h)

@@ -157,6 +157,57 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
+/* The client's address as text. A pool thread's connections mostly come
+ * from one address (keep-alive, a load balancer, loopback), so the last
+ * address formatted is kept per thread: inet_ntop's sprintf is not redone
+ * for every request. */
+static const char *client_text(const struct sockaddr *sa)
+{
+	static _Thread_local struct {
+		sa_family_t family;
+		unsigned char addr[16];
+		char text[INET6_ADDRSTRLEN];
+	} last;
+	const void *addr = NULL;
+	size_t len = 0;
+	if (sa && sa->sa_family == AF_INET6) {
+		addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		len = 16;
+	} else if (sa && sa->sa_family == AF_INET) {
+		addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		len = 4;
+	}
+	if (!addr)
+		return "";
+	if (last.family == sa->sa_family && memcmp(last.addr, addr, len) == 0)
+		return last.text;
+	if (!inet_ntop(sa->sa_family, addr, last.text, sizeof last.text)) {
+		last.family = 0;
+		return "";
+	}
+	last.family = sa->sa_family;
+	memcpy(last.addr, addr, len);
+	return last.text;
+}
+
+/* How many Host fields the request has: all a request needs of its
+ * headers when tracing is off. */
+static enum MHD_Result on_host(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	(void)value;
+	if (key && strcasecmp(key, "host") == 0)
+		(*(unsigned *)cls)++;
+	return MHD_YES;
+}
+
+static unsigned count_hosts(struct MHD_Connection *c)
+{
+	unsigned n = 0;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, on_host, &n);
+	return n;
+}
+
 /* The request's HTTP facts, for its span and its record (httpinfo.h).
  * Returns how many Host fields the request has. */
 static unsigned request_facts(const struct server *s, struct MHD_Connection *c, const char *url, const char *method,
@@ -171,14 +222,7 @@ static unsigned request_facts(const struct server *s, struct MHD_Connection *c, 
 	http_info_set_text(info, HTTP_TEXT_SERVER_ADDRESS, s->bound, strlen(s->bound));
 	info->server_port = s->port;
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	char client[INET6_ADDRSTRLEN] = "";
-	if (ci && ci->client_addr) {
-		const struct sockaddr *sa = ci->client_addr;
-		if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, client, sizeof client);
-		else if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, client, sizeof client);
-	}
+	const char *client = client_text(ci ? ci->client_addr : NULL);
 	http_info_set_text(info, HTTP_TEXT_CLIENT_ADDRESS, client, strlen(client));
 	const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
 	if (ua)
@@ -291,8 +335,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	const char *path = target_path(url);
 	struct server_decision d;
 	server_route(method, path, &d);
+	/* With tracing off nothing would read the facts: only the Host fields
+	 * are counted. */
 	struct http_info info;
-	unsigned nhost = request_facts(s, c, path, method, version, &info);
+	unsigned nhost = s->cfg.trace ? request_facts(s, c, path, method, version, &info) : count_hosts(c);
 	if (too_long || !method_is_token(method) || !host_fields_ok(version, nhost)) {
 		d.status = too_long ? 414 : 400;
 		d.route = SERVER_ROUTE_NONE;
@@ -305,7 +351,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct server_reply r = { 0 };
 	struct server_worker *w = worker_of_thread(s);
 	if (w) {
-		server_worker_handle(w, &d, stopping, &info, &r);
+		server_worker_handle(w, &d, stopping, s->cfg.trace ? &info : NULL, &r);
 	} else {
 		r.status = 503;
 		r.body = SERVER_BODY_UNAVAILABLE;

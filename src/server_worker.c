@@ -156,7 +156,7 @@ static void on_request_end(void *arg, enum db_status status)
 /* The caller's trace id when the request carried a valid traceparent. */
 static const uint8_t *caller_trace(const struct http_info *info)
 {
-	return info->remote_parent_id ? info->trace_id : NULL;
+	return info && info->remote_parent_id ? info->trace_id : NULL;
 }
 
 /* Server-Timing from the trace just ended: its root's stamps (the tracer's
@@ -220,7 +220,8 @@ void server_worker_handle(struct server_worker *w, const struct server_decision 
 	uint32_t id = name_id(w, name);
 	memset(out, 0, sizeof *out);
 	out->allow = d->allow;
-	info->route = d->template;
+	if (info)
+		info->route = d->template;
 	w->info = info;
 	int64_t ignored_ns;
 	sqltrace_take_totals(w->sqltrace, &ignored_ns, &ignored_ns); /* this request's statements only */

@@ -55,7 +55,8 @@ void server_worker_destroy(struct server_worker *w);
  * (http_info_set_context done when its traceparent was valid: its
  * remote_parent_id is then nonzero and its trace_id the caller's); the
  * worker completes it (trace id, route, status) and, tracing, pushes a
- * copy on its http ring (a full ring drops and counts it). */
+ * copy on its http ring (a full ring drops and counts it). info is NULL
+ * with tracing off (nothing would carry the facts). */
 void server_worker_handle(struct server_worker *w, const struct server_decision *d, bool stopping,
                           struct http_info *info, struct server_reply *out);
 

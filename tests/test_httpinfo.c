@@ -2,6 +2,7 @@
  * relies on, bounded text cut between characters with a mark, hostile
  * bytes replaced, OpenTelemetry's HTTP server attributes, and the
  * Server-Timing header value in the W3C Server Timing grammar. */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -176,6 +177,40 @@ static void server_timing_value(void **state)
 	assert_int_equal(strlen(small), sizeof small - 1);
 }
 
+/* The hand-written formatting says what printf's "%" PRId64 ".%03" PRId64 says
+ * of the rounded parts, for every magnitude up to INT64_MAX, and cuts short
+ * like snprintf at any cap. The parts' rounding is worked out here with a
+ * 128-bit total: app and db, the microsecond the rounded total has over
+ * their whole ones going to the larger remainder (app on a tie). */
+static void server_timing_as_printf(void **state)
+{
+	(void)state;
+	const uint8_t id[16] = { 0xff, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 0xab };
+	int64_t v = 1;
+	for (int k = 0; k < 64; k++, v = v > INT64_MAX / 3 ? INT64_MAX : v * 3 + k) {
+		int64_t db = v % 1000000;
+		__int128 total = ((__int128)v + db + 500) / 1000;
+		int64_t app_us = v / 1000, db_us = db / 1000;
+		int64_t extra = (int64_t)(total - app_us - db_us);
+		if (extra > 0 && v % 1000 >= db % 1000)
+			app_us++, extra--;
+		db_us += extra;
+		char want[200], got[200];
+		int n = snprintf(want, sizeof want,
+		                 "app;dur=%" PRId64 ".%03" PRId64 ", db;dur=%" PRId64 ".%03" PRId64 ", net;dur=0.000, "
+		                 "trace;desc=\"ff000102030405060708090a0b0c0dab\"",
+		                 app_us / 1000, app_us % 1000, db_us / 1000, db_us % 1000);
+		assert_int_equal(server_timing_format(got, sizeof got, v, db, -v, id), (size_t)n);
+		assert_string_equal(got, want);
+		for (size_t cap = 1; cap < 40; cap += 7) {
+			char cut[40];
+			assert_int_equal(server_timing_format(cut, cap, v, db, -v, id), (size_t)n);
+			assert_int_equal(strlen(cut), cap - 1);
+			assert_memory_equal(cut, want, cap - 1);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +219,7 @@ int main(void)
 		cmocka_unit_test(hostile_bytes_are_replaced),
 		cmocka_unit_test(context_sets_the_caller),
 		cmocka_unit_test(server_timing_value),
+		cmocka_unit_test(server_timing_as_printf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
