@@ -255,7 +255,7 @@ check "$(jq "[.resourceSpans[].scopeSpans[].spans[] | select(.kind == 2 and .par
 # then adjusted so that) the three add up exactly to the root's duration rounded to the microsecond
 for n in parent optimized eager health index missing notallowed malformed upper twice; do
 	[ -s "$n.timing" ] && ok || { bad "no Server-Timing on $n"; continue; }
-	has "$n.timing" '^app;dur=[0-9]+\.[0-9]{3}, db;dur=[0-9]+\.[0-9]{3}, net;dur=[0-9]+\.[0-9]{3}, trace;desc="[0-9a-f]{32}"$'
+	has "$n.timing" '^app;dur=[0-9]+\.[0-9]{3}, db;dur=[0-9]+\.[0-9]{3}, net;dur=[0-9]+\.[0-9]{3};desc="simulated", trace;desc="[0-9a-f]{32}"$'
 	id=$(sed 's/.*desc="\([0-9a-f]*\)".*/\1/' "$n.timing")
 	app=$(sed 's/^app;dur=\([0-9.]*\).*/\1/' "$n.timing")
 	db=$(sed 's/.*db;dur=\([0-9.]*\).*/\1/' "$n.timing")

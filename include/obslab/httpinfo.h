@@ -100,13 +100,15 @@ void http_info_set_context(struct http_info *h, const struct tracectx *ctx);
 size_t http_info_attributes(const struct http_info *h, struct attr *out, size_t cap);
 
 /* The Server-Timing header value (W3C Server Timing):
- * app;dur=1.234, db;dur=0.5, net;dur=0, trace;desc="<32 hex>"
+ * app;dur=1.234, db;dur=0.5, net;dur=0;desc="simulated", trace;desc="<32 hex>"
+ * (net's desc only when net_simulated: the lab's round trips on SQLite are
+ * waited, not measured on a wire, and the header says so),
  * durations in milliseconds with three decimals (negative ones as 0),
  * rounded so that the three add up exactly to their total rounded to the
  * microsecond (largest remainder).
  * Returns the length it needs (as snprintf); the value is whole only when
  * that is below cap, cut short (and terminated) otherwise. */
 size_t server_timing_format(char *buf, size_t cap, int64_t app_ns, int64_t db_ns, int64_t net_ns,
-                            const uint8_t trace_id[16]);
+                            bool net_simulated, const uint8_t trace_id[16]);
 
 #endif
