@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -128,6 +129,7 @@ static int write_record(const struct serve *v, const struct workload_config *cfg
 	struct snapshot_meta meta = {
 		.settings = *cfg,
 		.has_settings = true,
+		.served = true,
 		.dropped_spans = dropped,
 		.anchor = v->anchor,
 	};
@@ -142,6 +144,24 @@ static int write_record(const struct serve *v, const struct workload_config *cfg
 	                 cli->record_path, snapshot_format_name(cli->format), nt, nt == 1 ? "" : "s", ns,
 	                 ns == 1 ? "" : "s");
 	return CLI_EXIT_OK;
+}
+
+/* Descriptors a served connection count needs beyond the connections: the
+ * database, its readers, the pool's own. */
+#define SERVE_SPARE_FDS 64
+
+/* One line when ulimit -n is below what the connection limit needs: past
+ * it, connections are refused (accept fails with EMFILE), not served. */
+static void warn_few_descriptors(FILE *err)
+{
+	struct rlimit lim;
+	rlim_t need = SERVER_DEFAULT_CONNECTIONS + SERVE_SPARE_FDS;
+	if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need)
+		fprintf(err, "obslab: only %llu file descriptors (ulimit -n): past about %llu connections at once, "
+		             "new ones are refused; raise it (ulimit -n %llu) for more\n",
+		        (unsigned long long)lim.rlim_cur,
+		        (unsigned long long)(lim.rlim_cur > SERVE_SPARE_FDS ? lim.rlim_cur - SERVE_SPARE_FDS : 0),
+		        (unsigned long long)need);
 }
 
 static int serve(struct serve *v, struct workload_config *cfg, FILE *err)
@@ -176,6 +196,7 @@ static int serve(struct serve *v, struct workload_config *cfg, FILE *err)
 	server_authority(server, authority, sizeof authority);
 	textsafe_fprintf(err, "obslab: serving http://%s/ (lab database %s, %u user%s); Ctrl-C stops\n", authority,
 	                 cli->db_path, cfg->users, cfg->users == 1 ? "" : "s");
+	warn_few_descriptors(err);
 	if (strncmp(authority, "0.0.0.0:", 8) == 0 || strncmp(authority, "[::]:", 5) == 0)
 		textsafe_fprintf(err, "obslab: listening on all interfaces (%.*s): anyone who can reach this machine can call it\n",
 		                 (int)(strrchr(authority, ':') - authority), authority);
