@@ -214,7 +214,55 @@ bool atomicfile_check(const char *path, unsigned flags, struct obslab_error *err
 	}
 	strcpy(af.path, path);
 	struct stat st;
-	return inspect_target(&af, &st, err) >= 0;
+	int there = inspect_target(&af, &st, err);
+	if (there != 0)
+		return there > 0;
+	/* Nothing there yet: the directory it would go in must be one, and
+	 * writable (nothing is created to find out). */
+	char dir[sizeof af.path];
+	strcpy(dir, path);
+	const char *d = dirname(dir);
+	if (stat(d, &st) != 0)
+		return fail(&af, err, "write", errno);
+	if (!S_ISDIR(st.st_mode))
+		return fail(&af, err, "write", ENOTDIR);
+	if (faccessat(AT_FDCWD, d, W_OK | X_OK, AT_EACCESS) != 0)
+		return fail(&af, err, "write", errno);
+	return true;
+}
+
+/* The canonical name of a path that may not exist yet: its directory
+ * resolved (symbolic links, "..", "."), then its last component. */
+static bool canonical(const char *path, char *out, size_t cap)
+{
+	char copy[4096], dir_real[4096];
+	if (strlen(path) >= sizeof copy)
+		return false;
+	strcpy(copy, path);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return false;
+	if (!realpath(dirname(copy), dir_real))
+		return false;
+	int n = snprintf(out, cap, "%s/%s", dir_real, base);
+	return n > 0 && (size_t)n < cap;
+}
+
+bool atomicfile_same(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	bool has_a = stat(a, &sa) == 0, has_b = stat(b, &sb) == 0;
+	if (has_a && has_b)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (has_a || has_b)
+		return false;
+	/* Neither is there yet (or a link points nowhere): the same name? */
+	char ca[4096 + 256], cb[4096 + 256];
+	if (lstat(a, &sa) == 0 && S_ISLNK(sa.st_mode))
+		return false; /* a dangling link: never followed by the writers */
+	if (lstat(b, &sb) == 0 && S_ISLNK(sb.st_mode))
+		return false;
+	return canonical(a, ca, sizeof ca) && canonical(b, cb, sizeof cb) && strcmp(ca, cb) == 0;
 }
 
 /* ---- open ------------------------------------------------------------- */

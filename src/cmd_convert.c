@@ -5,25 +5,16 @@
  */
 #include "obslab/cmd_convert.h"
 
-#include <sys/stat.h>
-
 #include "obslab/cli.h"
 #include "obslab/atomicfile.h"
 #include "obslab/snapshot.h"
 #include "obslab/store.h"
 #include "obslab/textsafe.h"
 
-/* OUT is IN: the same file, by whatever name. */
-static bool same_file(const char *in, const char *out)
-{
-	struct stat a, b;
-	return stat(in, &a) == 0 && stat(out, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
 int cmd_convert(const struct cli *cli, FILE *out, FILE *err)
 {
 	struct obslab_error why;
-	if (same_file(cli->file, cli->output_path)) {
+	if (atomicfile_same(cli->file, cli->output_path)) {
 		textsafe_fprintf(err, "obslab: %s is %s: convert never writes over the file it reads\n", cli->output_path,
 		                 cli->file);
 		return CLI_EXIT_USAGE;
@@ -40,7 +31,7 @@ int cmd_convert(const struct cli *cli, FILE *out, FILE *err)
 	struct store *store = snapshot_take_store(&snap); /* the records, not a copy */
 	struct snapshot_target target = { .path = cli->output_path };
 	int status = CLI_EXIT_OK;
-	if (same_file(cli->file, cli->output_path)) { /* became IN while it was read */
+	if (atomicfile_same(cli->file, cli->output_path)) { /* became IN while it was read */
 		textsafe_fprintf(err, "obslab: %s is %s: convert never writes over the file it reads\n", cli->output_path,
 		                 cli->file);
 		status = CLI_EXIT_USAGE;

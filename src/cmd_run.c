@@ -55,15 +55,14 @@ struct run {
 	const struct cli *cli;
 	struct session s;
 	struct tally tally;
-	FILE *log_file;
-	int log_errno;
+	struct log_file *log_file;
+	FILE *err; /* where a failed log write is said */
 };
 
 static void write_log(void *ctx, const struct log_record *rec)
 {
 	struct run *r = ctx;
-	if (r->log_file && log_write_json(r->log_file, rec, &r->s.anchor, r->s.names) != 0 && !r->log_errno)
-		r->log_errno = errno;
+	log_file_write(r->log_file, rec, &r->s.anchor, r->s.names, r->err);
 }
 
 /* The store's observer: each trace as it completes, before it is evicted. */
@@ -196,10 +195,15 @@ int cmd_run(const struct cli *given, FILE *out, FILE *err)
 {
 	struct cli effective = *given; /* the settings it really runs under, once the lab has started */
 	const struct cli *cli = &effective;
-	struct run r = { .cli = cli };
+	struct run r = { .cli = cli, .err = err };
 	if (cli->log_file) {
 		struct obslab_error why;
-		r.log_file = log_open_file(cli->log_file, &why);
+		if (db_path_names_file(cli->db_path, cli->log_file)) { /* before the database is opened */
+			textsafe_fprintf(err, "obslab: --log-file %s is the lab's database %s: the log never goes into it\n",
+			                 cli->log_file, cli->db_path);
+			return CLI_EXIT_USAGE;
+		}
+		r.log_file = log_file_open(cli->log_file, &why);
 		if (!r.log_file) {
 			textsafe_fprintf(err, "obslab: %s\n", why.msg);
 			return CLI_EXIT_FAILURE;
@@ -214,8 +218,7 @@ int cmd_run(const struct cli *given, FILE *out, FILE *err)
 	if (session_start(&r.s, cli->db_path, &effective.run, limits, &dberr) != DB_OK) {
 		textsafe_fprintf(err, "obslab: %s\n", dberr.msg);
 		session_stop(&r.s);
-		if (r.log_file)
-			fclose(r.log_file);
+		log_file_close(r.log_file, NULL);
 		return CLI_EXIT_FAILURE;
 	}
 	store_set_observer(r.s.store, tally_trace, &r.tally);
@@ -240,11 +243,8 @@ int cmd_run(const struct cli *given, FILE *out, FILE *err)
 			print_summary(out, cli, &f, r.s.names);
 		findings_free(&f.findings);
 	}
-	if (r.log_file && (fclose(r.log_file) != 0 || r.log_errno) && status == CLI_EXIT_OK) {
-		textsafe_fprintf(err, "obslab: writing the log file %s failed: %s\n", cli->log_file,
-		                 strerror(r.log_errno ? r.log_errno : errno));
+	if (!log_file_close(r.log_file, err)) /* a failed write was said when it failed */
 		status = CLI_EXIT_FAILURE;
-	}
 	session_stop(&r.s);
 	return status;
 }

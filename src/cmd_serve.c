@@ -14,7 +14,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "obslab/atomicfile.h"
 #include "obslab/cli.h"
@@ -37,15 +39,15 @@ struct serve {
 	struct strtab *names;
 	struct store *store;
 	struct clock_anchor anchor;
-	FILE *log_file;
-	int log_errno;
+	struct log_file *log_file;
+	FILE *err;     /* where a failed log write is said, once */
+	int listen_fd; /* bound before the database is made; server_start takes it */
 };
 
 static void write_log(void *ctx, const struct log_record *rec)
 {
 	struct serve *v = ctx;
-	if (v->log_file && log_write_json(v->log_file, rec, &v->anchor, v->names) != 0 && !v->log_errno)
-		v->log_errno = errno;
+	log_file_write(v->log_file, rec, &v->anchor, v->names, v->err);
 }
 
 static void say_waiting(void *ctx)
@@ -127,6 +129,7 @@ static int write_record(const struct serve *v, const struct workload_config *cfg
 	struct snapshot_meta meta = {
 		.settings = *cfg,
 		.has_settings = true,
+		.served = true,
 		.dropped_spans = dropped,
 		.anchor = v->anchor,
 	};
@@ -143,6 +146,24 @@ static int write_record(const struct serve *v, const struct workload_config *cfg
 	return CLI_EXIT_OK;
 }
 
+/* Descriptors a served connection count needs beyond the connections: the
+ * database, its readers, the pool's own. */
+#define SERVE_SPARE_FDS 64
+
+/* One line when ulimit -n is below what the connection limit needs: past
+ * it, connections are refused (accept fails with EMFILE), not served. */
+static void warn_few_descriptors(FILE *err)
+{
+	struct rlimit lim;
+	rlim_t need = SERVER_DEFAULT_CONNECTIONS + SERVE_SPARE_FDS;
+	if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need)
+		fprintf(err, "obslab: only %llu file descriptors (ulimit -n): past about %llu connections at once, "
+		             "new ones are refused; raise it (ulimit -n %llu) for more\n",
+		        (unsigned long long)lim.rlim_cur,
+		        (unsigned long long)(lim.rlim_cur > SERVE_SPARE_FDS ? lim.rlim_cur - SERVE_SPARE_FDS : 0),
+		        (unsigned long long)need);
+}
+
 static int serve(struct serve *v, struct workload_config *cfg, FILE *err)
 {
 	const struct cli *cli = v->cli;
@@ -155,6 +176,7 @@ static int serve(struct serve *v, struct workload_config *cfg, FILE *err)
 		.rtt_us = cfg->rtt_us,
 		.trace = cfg->trace,
 		.timeout_s = cli->timeout_s,
+		.listen_fd = v->listen_fd,
 	};
 	/* Blocked here before the pool starts, so only sigtimedwait takes them. */
 	sigset_t stop, old;
@@ -164,6 +186,7 @@ static int serve(struct serve *v, struct workload_config *cfg, FILE *err)
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	struct obslab_error why;
 	struct server *server = server_start(&sc, v->names, &why);
+	v->listen_fd = -1; /* taken */
 	if (!server) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		textsafe_fprintf(err, "obslab: %s\n", why.msg);
@@ -173,6 +196,10 @@ static int serve(struct serve *v, struct workload_config *cfg, FILE *err)
 	server_authority(server, authority, sizeof authority);
 	textsafe_fprintf(err, "obslab: serving http://%s/ (lab database %s, %u user%s); Ctrl-C stops\n", authority,
 	                 cli->db_path, cfg->users, cfg->users == 1 ? "" : "s");
+	warn_few_descriptors(err);
+	if (strncmp(authority, "0.0.0.0:", 8) == 0 || strncmp(authority, "[::]:", 5) == 0)
+		textsafe_fprintf(err, "obslab: listening on all interfaces (%.*s): anyone who can reach this machine can call it\n",
+		                 (int)(strrchr(authority, ':') - authority), authority);
 	fflush(err);
 	while (!signalled(&stop))
 		server_drain(server, v->store, write_log, v);
@@ -195,20 +222,50 @@ static int serve(struct serve *v, struct workload_config *cfg, FILE *err)
 	return cli->record_path ? write_record(v, cfg, dropped, err) : CLI_EXIT_OK;
 }
 
+/* What serving would write over: the record or the log onto the served
+ * database, or the log onto the record. Said and refused (status 2) before
+ * anything is opened; 0 when none. */
+static int refuse_overwrites(const struct cli *cli, FILE *err)
+{
+	const char *what = NULL, *path = NULL, *over = NULL;
+	if (cli->record_path && db_path_names_file(cli->db_path, cli->record_path))
+		what = "--record", path = cli->record_path, over = "the lab's database";
+	else if (cli->log_file && db_path_names_file(cli->db_path, cli->log_file))
+		what = "--log-file", path = cli->log_file, over = "the lab's database";
+	else if (cli->log_file && cli->record_path && atomicfile_same(cli->log_file, cli->record_path))
+		what = "--log-file", path = cli->log_file, over = "--record";
+	if (!what)
+		return 0;
+	textsafe_fprintf(err, "obslab: %s %s is %s %s: serve never writes one over the other\n", what, path, over,
+	                 over[0] == '-' ? cli->record_path : cli->db_path);
+	return CLI_EXIT_USAGE;
+}
+
 int cmd_serve(const struct cli *given, FILE *out, FILE *err)
 {
 	(void)out;
 	struct cli effective = *given; /* the settings it really serves under, once the database is open */
-	struct serve v = { .cli = &effective };
+	struct serve v = { .cli = &effective, .err = err, .listen_fd = -1 };
 	struct obslab_error why;
+	int refused = refuse_overwrites(&effective, err);
+	if (refused)
+		return refused;
 	if (effective.record_path && !atomicfile_check(effective.record_path, 0, &why)) { /* refused before serving */
 		textsafe_fprintf(err, "obslab: %s\n", why.msg);
 		return CLI_EXIT_FAILURE;
 	}
+	/* Bound first: a port in use or a host that does not resolve leaves no
+	 * database behind. */
+	v.listen_fd = server_listen(effective.listen_host, effective.listen_port, &why);
+	if (v.listen_fd < 0) {
+		textsafe_fprintf(err, "obslab: %s\n", why.msg);
+		return CLI_EXIT_FAILURE;
+	}
 	if (effective.log_file) {
-		v.log_file = log_open_file(effective.log_file, &why);
+		v.log_file = log_file_open(effective.log_file, &why);
 		if (!v.log_file) {
 			textsafe_fprintf(err, "obslab: %s\n", why.msg);
+			close(v.listen_fd);
 			return CLI_EXIT_FAILURE;
 		}
 	}
@@ -228,10 +285,9 @@ int cmd_serve(const struct cli *given, FILE *out, FILE *err)
 		strtab_destroy(v.names);
 		db_close(db); /* after the readers (server_stop): the lab back in rollback mode; the lock goes with it */
 	}
-	if (v.log_file && (fclose(v.log_file) != 0 || v.log_errno) && status == CLI_EXIT_OK) {
-		textsafe_fprintf(err, "obslab: writing the log file %s failed: %s\n", effective.log_file,
-		                 strerror(v.log_errno ? v.log_errno : errno));
+	if (v.listen_fd >= 0)
+		close(v.listen_fd); /* never handed to a server */
+	if (!log_file_close(v.log_file, err)) /* a failed write was said when it failed */
 		status = CLI_EXIT_FAILURE;
-	}
 	return status;
 }

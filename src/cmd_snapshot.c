@@ -32,6 +32,7 @@
 #include "obslab/strtab.h"
 #include "obslab/textsafe.h"
 #include "obslab/clock.h"
+#include "obslab/db.h"
 #include "obslab/duration.h"
 #include "obslab/otel.h"
 #include "obslab/span.h"
@@ -45,6 +46,11 @@ int cmd_export(const struct cli *given, FILE *out, FILE *err)
 	struct obslab_error dberr;
 	struct store_limits limits = { .max_traces = cli->run.max_requests, .max_spans = SIZE_MAX };
 	struct obslab_error why;
+	if (db_path_names_file(cli->db_path, cli->output_path)) { /* before the database is opened */
+		textsafe_fprintf(err, "obslab: %s is the lab's database %s: export never writes over it\n",
+		                 cli->output_path, cli->db_path);
+		return CLI_EXIT_USAGE;
+	}
 	if (!atomicfile_check(cli->output_path, 0, &why)) { /* refused before the lab runs */
 		textsafe_fprintf(err, "obslab: %s\n", why.msg);
 		return CLI_EXIT_FAILURE;

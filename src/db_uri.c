@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "obslab/atomicfile.h"
 #include "obslab/db.h"
 
 static int hex_digit(char c)
@@ -87,4 +88,21 @@ bool db_path_in_memory(const char *path)
 			return true;
 	}
 	return false;
+}
+
+bool db_path_names_file(const char *db_arg, const char *path)
+{
+	if (db_path_in_memory(db_arg))
+		return false;
+	char file[4096];
+	const char *p = db_arg;
+	if (strncmp(p, "file:", 5) == 0) {
+		p += 5;
+		if (strncmp(p, "//", 2) == 0) /* an authority: the path begins at its end */
+			p += strcspn(p + 2, "/?#") + 2;
+		if (!uri_take(&p, "?#", file, sizeof file))
+			return false;
+		p = file;
+	}
+	return atomicfile_same(p, path);
 }

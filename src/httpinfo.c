@@ -10,6 +10,9 @@
 #include "obslab/attrs.h"
 #include "obslab/utf8.h"
 
+/* U+FFFD, as the rest of obslab writes a byte that is not UTF-8. */
+#define UTF8_REPLACEMENT "\xef\xbf\xbd"
+
 void http_info_init(struct http_info *h)
 {
 	memset(h, 0, sizeof *h);
@@ -68,8 +71,8 @@ void http_info_set_text(struct http_info *h, enum http_info_text field, const ch
 			continue;
 		}
 		size_t n = utf8_char_len(value + i, len - i);
-		const char *from = n ? value + i : "?"; /* not UTF-8, or NUL: one '?' for the byte */
-		size_t used = n ? n : 1;
+		const char *from = n ? value + i : UTF8_REPLACEMENT; /* not UTF-8, or NUL: U+FFFD for the byte */
+		size_t used = n ? n : sizeof UTF8_REPLACEMENT - 1;
 		if (used > cap - 1 - o) {
 			cut = true;
 			break;

@@ -15,6 +15,7 @@
 #include "obslab/strtab.h"
 #include "obslab/textsafe.h"
 #include "obslab/utf8.h"
+#include "obslab/xalloc.h"
 
 struct log_field log_int(const char *key, int64_t value)
 {
@@ -131,39 +132,137 @@ static const char *file_kind(mode_t mode)
 	                        : "not a regular file";
 }
 
-FILE *log_open_file(const char *path, struct obslab_error *err)
+/* The log file as log.h says: one write(2) per line, so a reader (tail -f,
+ * another process appending) never sees half of one, whatever ends this
+ * process afterwards. */
+struct log_file {
+	int fd;
+	int error;          /* the first failure's errno; later records are skipped */
+	bool said;          /* the failure was told on warn */
+	bool need_newline;  /* the file ended in half a line: end it first */
+	char path[];
+};
+
+static int open_fd(const char *path, struct stat *st, struct obslab_error *err)
 {
 	/* O_NONBLOCK: a FIFO with no reader fails at once (ENXIO) instead of
 	 * waiting for one; a regular file or a device is unaffected. */
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0666);
-	struct stat st;
 	if (fd < 0) {
 		int e = errno;
-		if (e == ENXIO && stat(path, &st) == 0 && S_ISFIFO(st.st_mode))
+		if (e == ENXIO && stat(path, st) == 0 && S_ISFIFO(st->st_mode))
 			obslab_error_set(err, "cannot write the log file %s: a FIFO that no process is reading (start the reader first)",
 			         path);
-		else if (e == ENXIO && stat(path, &st) == 0)
-			obslab_error_set(err, "cannot write the log file %s: it is %s", path, file_kind(st.st_mode));
+		else if (e == ENXIO && stat(path, st) == 0)
+			obslab_error_set(err, "cannot write the log file %s: it is %s", path, file_kind(st->st_mode));
 		else
 			obslab_error_set(err, "cannot write the log file %s: %s", path, strerror(e));
-		return NULL;
+		return -1;
 	}
 	int flags = fcntl(fd, F_GETFL);
-	if (fstat(fd, &st) != 0) {
+	if (fstat(fd, st) != 0) {
 		obslab_error_set(err, "cannot write the log file %s: %s", path, strerror(errno));
 		close(fd);
-		return NULL;
+		return -1;
 	}
-	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode)) {
-		obslab_error_set(err, "cannot write the log file %s: it is %s", path, file_kind(st.st_mode));
+	if (!S_ISREG(st->st_mode) && !S_ISCHR(st->st_mode) && !S_ISFIFO(st->st_mode)) {
+		obslab_error_set(err, "cannot write the log file %s: it is %s", path, file_kind(st->st_mode));
 		close(fd);
-		return NULL;
+		return -1;
 	}
 	/* Blocking again from here: a log line is written whole, as to stdout. */
-	FILE *f = flags >= 0 && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0 ? fdopen(fd, "a") : NULL;
-	if (!f) {
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
 		obslab_error_set(err, "cannot write the log file %s: %s", path, strerror(errno));
 		close(fd);
+		return -1;
 	}
-	return f;
+	return fd;
+}
+
+/* Whether a regular file's last byte is anything but a newline (a line a
+ * killed writer left half written); false when it cannot be read. */
+static bool ends_mid_line(const char *path, const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode) || st->st_size == 0)
+		return false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return false;
+	char last = '\n';
+	bool mid = pread(fd, &last, 1, st->st_size - 1) == 1 && last != '\n';
+	close(fd);
+	return mid;
+}
+
+struct log_file *log_file_open(const char *path, struct obslab_error *err)
+{
+	struct stat st;
+	int fd = open_fd(path, &st, err);
+	if (fd < 0)
+		return NULL;
+	size_t n = strlen(path);
+	struct log_file *lf = xmalloc(sizeof *lf + n + 1);
+	*lf = (struct log_file){ .fd = fd, .need_newline = ends_mid_line(path, &st) };
+	memcpy(lf->path, path, n + 1);
+	return lf;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? errno : EIO;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static void tell(struct log_file *lf, FILE *warn, const char *then)
+{
+	if (lf->said || !lf->error)
+		return;
+	lf->said = true;
+	if (warn) {
+		textsafe_fprintf(warn, "obslab: writing the log file %s failed: %s%s\n", lf->path, strerror(lf->error), then);
+		fflush(warn);
+	}
+}
+
+void log_file_write(struct log_file *lf, const struct log_record *rec, const struct clock_anchor *anchor,
+                    const struct strtab *names, FILE *warn)
+{
+	if (!lf || lf->error)
+		return;
+	char *line = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&line, &len);
+	if (!mem) {
+		lf->error = errno;
+	} else {
+		if (lf->need_newline)
+			fputc('\n', mem);
+		int rc = log_write_json(mem, rec, anchor, names);
+		if (fclose(mem) != 0 || rc != 0)
+			lf->error = ENOMEM;
+		else if ((lf->error = write_all(lf->fd, line, len)) == 0)
+			lf->need_newline = false;
+		free(line);
+	}
+	tell(lf, warn, "; logging stopped");
+}
+
+bool log_file_close(struct log_file *lf, FILE *warn)
+{
+	if (!lf)
+		return true;
+	if (close(lf->fd) != 0 && !lf->error)
+		lf->error = errno;
+	tell(lf, warn, "");
+	bool ok = lf->error == 0;
+	free(lf);
+	return ok;
 }

@@ -383,8 +383,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
  * (the address in use, not an address of this machine). SO_REUSEADDR only
  * lets a restart bind while old connections linger in TIME_WAIT; without
  * SO_REUSEPORT a second server on the same port is refused. */
-static int listen_on(const char *host, uint16_t port, struct server *s, struct obslab_error *err)
+int server_listen(const char *host, uint16_t port, struct obslab_error *err)
 {
+	if (!host)
+		host = SERVER_DEFAULT_HOST;
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
 	struct addrinfo *res = NULL;
 	char service[8];
@@ -412,14 +414,22 @@ static int listen_on(const char *host, uint16_t port, struct server *s, struct o
 		return -1;
 	}
 	freeaddrinfo(res);
-	struct sockaddr_storage bound;
+	return fd;
+}
+
+/* The address and port fd is bound to, into s. */
+static void describe_bound(struct server *s, int fd)
+{
+	struct sockaddr_storage bound = { 0 };
 	socklen_t len = sizeof bound;
 	char text[INET6_ADDRSTRLEN] = "";
+	bool v6 = false;
 	if (getsockname(fd, (struct sockaddr *)&bound, &len) == 0) {
 		if (bound.ss_family == AF_INET6) {
 			const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&bound;
 			inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
 			s->port = ntohs(a->sin6_port);
+			v6 = true;
 		} else {
 			const struct sockaddr_in *a = (const struct sockaddr_in *)&bound;
 			inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
@@ -429,7 +439,6 @@ static int listen_on(const char *host, uint16_t port, struct server *s, struct o
 	snprintf(s->authority, sizeof s->authority, "%s%s%s:%u", v6 ? "[" : "", text, v6 ? "]" : "",
 	         (unsigned)s->port);
 	snprintf(s->bound, sizeof s->bound, "%s", text);
-	return fd;
 }
 
 /* Two threads per core, four at least: a pool thread runs a lab request
@@ -451,8 +460,11 @@ struct server *server_start(const struct server_config *cfg, struct strtab *name
 {
 	/* The readers must open before anything listens: say so now, not per request. */
 	sqlite3 *probe = db_open_reader(cfg->db_path, err);
-	if (!probe)
+	if (!probe) {
+		if (cfg->listen_fd > 0)
+			close(cfg->listen_fd);
 		return NULL;
+	}
 	db_close(probe);
 
 	struct server *s = xcalloc(1, sizeof *s);
@@ -461,15 +473,18 @@ struct server *server_start(const struct server_config *cfg, struct strtab *name
 	s->max_url = cfg->max_url ? cfg->max_url : SERVER_MAX_URL;
 	if (pthread_key_create(&s->key, NULL) != 0) {
 		obslab_error_set(err, "cannot start the server: %s", strerror(errno));
+		if (cfg->listen_fd > 0)
+			close(cfg->listen_fd);
 		free(s);
 		return NULL;
 	}
-	int fd = listen_on(cfg->host ? cfg->host : SERVER_DEFAULT_HOST, cfg->port, s, err);
+	int fd = cfg->listen_fd > 0 ? cfg->listen_fd : server_listen(cfg->host, cfg->port, err);
 	if (fd < 0) {
 		pthread_key_delete(s->key);
 		free(s);
 		return NULL;
 	}
+	describe_bound(s, fd);
 	unsigned threads = pool_size(cfg->threads);
 	unsigned timeout_s = cfg->timeout_s ? cfg->timeout_s : (unsigned)SERVER_DEFAULT_TIMEOUT_S;
 	unsigned max_connections = cfg->max_connections ? cfg->max_connections : (unsigned)SERVER_DEFAULT_CONNECTIONS;

@@ -289,7 +289,8 @@ static void native_settings(struct writer *w)
 {
 	const struct workload_config *s = &w->meta->settings;
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "strategy", strategy_name(s->strategy));
+	if (!w->meta->served) /* a server's requests ran every strategy: none is the file's */
+		cJSON_AddStringToObject(o, "strategy", strategy_name(s->strategy));
 	cJSON_AddNumberToObject(o, "users", s->users);
 	cJSON_AddNumberToObject(o, "rtt_us", s->rtt_us);
 	cJSON_AddStringToObject(o, "network", "simulated");

@@ -301,8 +301,9 @@ ua=$(jq -r '.[0].http.user_agent' <<<"$t")
 [ "${#ua}" -le 256 ] && ok || bad "a 2 kB user agent kept at ${#ua} characters"
 check "$(jq -r '.[0].http.truncated | index("user_agent") != null' <<<"$t")" true "the user agent marked cut"
 case $ua in evil*) ok ;; *) bad "the user agent's start: $ua" ;; esac
-check "$(printf '%s' "$ua" | head -c 32 | od -An -c -w64 | tr -s ' ' | head -1)" \
-	" e v i l 001 033 [ 3 1 m \" q u o t e d \" \\ b a c k \\ s l a s h ? ? ?" "the user agent as sent, bytes that are not UTF-8 as '?'"
+check "$(printf '%s' "$ua" | head -c 38 | od -An -c -w64 | tr -s ' ' | head -1)" \
+	" e v i l 001 033 [ 3 1 m \" q u o t e d \" \\ b a c k \\ s l a s h 357 277 275 357 277 275 357 277 275" \
+	"the user agent as sent, bytes that are not UTF-8 as U+FFFD"
 check "$(grep -c $'\x1b' ctx.json ctx.otlp.json | grep -vc ':0$')" 0 "no raw escape byte in the records"
 has ctx.json 'evil\\u0001\\u001b\[31m\\"quoted\\"\\\\back'
 has report.txt '^ctx\.json: obslab snapshot, 14 traces, '

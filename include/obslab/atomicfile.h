@@ -64,8 +64,14 @@ struct atomicfile {
 };
 
 /* What atomicfile_open would refuse at path, checked before any work:
- * false with err filled. Not a promise: open and commit check again. */
+ * false with err filled. Nothing there yet: its directory must exist and be
+ * writable. Not a promise: open and commit check again. */
 bool atomicfile_check(const char *path, unsigned flags, struct obslab_error *err);
+/* Whether a and b name the same file, by whatever spelling: the same inode
+ * (symbolic links followed, hard links) when both exist; when neither does,
+ * the same name once their directories are resolved. A file that is there
+ * and one that is not are different. Looks only; any thread. */
+bool atomicfile_same(const char *a, const char *b);
 bool atomicfile_open(struct atomicfile *af, const char *path, unsigned flags, struct obslab_error *err);
 /* Appends len bytes; false (and remembers the cause) once a write failed. */
 bool atomicfile_write(struct atomicfile *af, const char *buf, size_t len);

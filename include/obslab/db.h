@@ -140,6 +140,11 @@ void db_close(sqlite3 *db);
  * it: ":memory:", a file: URI whose file is ":memory:" or empty, or one with
  * mode=memory. Looks at the text alone. */
 bool db_path_in_memory(const char *path);
+/* Whether path names the file --db's value opens (a file: URI's path
+ * decoded as SQLite decodes it), by any spelling (atomicfile_same): a
+ * command never writes a record or a log over its own database. False
+ * for a database in memory. Looks only. */
+bool db_path_names_file(const char *db_arg, const char *path);
 
 /* PRAGMA data_version: false if it could not be read (the database is
  * locked past the busy timeout, or gone). */

@@ -12,7 +12,7 @@
  * points to static text (a route the server knows) or is NULL (no route:
  * a 404). Text from the request is hostile: http_info_set_text keeps it
  * within its field, cut between UTF-8 characters, bytes that are not UTF-8
- * (and NUL) replaced by '?', and a value that did not fit ends with "…"
+ * (and NUL) replaced by U+FFFD, and a value that did not fit ends with "…"
  * and sets its bit in truncated, so the attribute says it was cut.
  *
  * Threads: pure functions on caller-owned memory, any thread.

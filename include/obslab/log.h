@@ -64,13 +64,25 @@ const char *log_level_name(enum log_level level);
 int log_write_json(FILE *out, const struct log_record *rec, const struct clock_anchor *anchor,
                    const struct strtab *names);
 
-/* Opens path for log_write_json to append to, without ever blocking: a
- * regular file (created with the permissions the umask allows), a character
- * device (a terminal, /dev/null, /dev/stderr) or a pipe that a process is
- * already reading (/dev/stdout in a pipeline, a FIFO with its reader).
- * Anything else (a FIFO nobody reads, a directory, a socket, a block device)
- * is refused: NULL, with err filled in one line. The caller fcloses it. */
-FILE *log_open_file(const char *path, struct obslab_error *err);
+/* --log-file: log_file_open opens path to append to, without ever
+ * blocking: a regular file (created with the permissions the umask allows),
+ * a character device (a terminal, /dev/null, /dev/stderr) or a pipe that a
+ * process is already reading (/dev/stdout in a pipeline, a FIFO with its
+ * reader). Anything else (a FIFO nobody reads, a directory, a socket, a
+ * block device) is refused: NULL, with err filled in one line.
+ * log_file_write writes each record as log_write_json does, as it comes, in
+ * one write(2): a line is never left half written nor held back. A regular
+ * file whose last byte is not a newline (a writer was killed mid-line) gets
+ * one first. The first failed write is said once on warn ("obslab: writing
+ * the log file P failed: ...; logging stopped"; warn may be NULL) and later
+ * records are dropped. log_file_close closes and frees (NULL: nothing);
+ * false if a write or the close failed (the close's failure said on warn).
+ * One thread per log file: the consumer's. */
+struct log_file;
+struct log_file *log_file_open(const char *path, struct obslab_error *err);
+void log_file_write(struct log_file *lf, const struct log_record *rec, const struct clock_anchor *anchor,
+                    const struct strtab *names, FILE *warn);
+bool log_file_close(struct log_file *lf, FILE *warn);
 
 enum log_format_flags {
 	LOG_FORMAT_NO_LEVEL = 1 << 0,    /* leave out the level word */

@@ -143,11 +143,19 @@ struct server_config {
 	unsigned timeout_s;        /* 0: SERVER_DEFAULT_TIMEOUT_S */
 	unsigned max_connections;  /* 0: SERVER_DEFAULT_CONNECTIONS */
 	size_t max_url;            /* 0: SERVER_MAX_URL */
+	int listen_fd;             /* > 0: server_listen's socket, taken (host and port unused); 0: bound here */
 };
 
 struct server;
 
-/* Binds and starts serving; NULL with err filled if it cannot. */
+/* A listening socket on host (NULL: SERVER_DEFAULT_HOST) and port, resolved
+ * and bound, for server_config.listen_fd: bound before anything else is made
+ * (the lab's database), so a port in use leaves nothing behind. -1 with err
+ * filled (one line) if it cannot. */
+int server_listen(const char *host, uint16_t port, struct obslab_error *err);
+
+/* Binds (or takes cfg->listen_fd, closed on failure too) and starts
+ * serving; NULL with err filled if it cannot. */
 struct server *server_start(const struct server_config *cfg, struct strtab *names, struct obslab_error *err);
 
 /* The port bound, and the address as a URL's authority ("127.0.0.1:8000",

@@ -15,6 +15,7 @@
 #include "keys.h"
 #include "obslab/attrs.h"
 #include "obslab/clock.h"
+#include "obslab/httpinfo.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 
@@ -416,6 +417,8 @@ static void take_whole_store(struct model *m)
 		m->note_at_unix_ns = clock_to_unix_ns(&src->anchor, t->spans[0].start_ns);
 		/* Someone else's trace ran under no lab settings: nothing to say. */
 		bool foreign = t->spans[0].flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER);
+		/* A served /health, / or error ran no strategy either. */
+		foreign = foreign || (t->http && !http_info_ran_lab(t->http));
 		if (!foreign && (i == 0 || strcmp(now, last) != 0)) {
 			memcpy(last, now, sizeof last);
 			m->nlogged = 0;

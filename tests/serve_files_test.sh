@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# obslab serve's files and start-up against the real binary: --record and
+# --log-file never written over the served database or each other (any
+# spelling: ./, a symbolic link, a hard link, a file: URI), refused before
+# the database is made; the same for run's --log-file and export's -o; a
+# --record in a missing directory refused at start; the log written a whole
+# line at a time while serving, after a half line a killed writer left, and
+# a failing log (/dev/full) said once while serving goes on, status 1; a port
+# in use or a host that does not resolve leaves no database; all interfaces
+# said on stderr; a served record's settings name no strategy.
+# Usage: serve_files_test.sh PATH/TO/obslab
+set -u
+bin=$(realpath "$1")
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work" || exit 1
+
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
+check() { if [ "$1" = "$2" ]; then ok; else bad "$3: got '$1', expected '$2'"; fi; }
+has() { if grep -Eq -- "$2" "$1"; then ok; else bad "$1 lacks /$2/: $(head -c 400 "$1")"; fi; }
+absent() { if [ ! -e "$1" ]; then ok; else bad "$2: $1 was made"; fi; }
+
+for tool in curl jq python3; do
+	command -v $tool >/dev/null || { echo "SKIP: $tool is not installed"; printf '0 passed, 0 failed\n'; exit 0; }
+done
+
+# start NAME ARGS...: obslab serve in the background, stderr in NAME.err;
+# pid and port once it says where it serves (false if it ended instead).
+start() {
+	local name=$1; shift
+	"$bin" serve "$@" 2>"$name.err" &
+	pid=$!
+	pids+=("$pid")
+	port=
+	for _ in $(seq 1 300); do
+		port=$(sed -n 's|^obslab: serving http://.*:\([0-9]*\)/ .*|\1|p' "$name.err")
+		[ -n "$port" ] && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+stop() { kill -TERM "$pid"; wait "$pid"; status=$?; }
+url() { printf 'http://127.0.0.1:%s%s' "$port" "$1"; }
+
+# --- never over the database, nor one over the other: refused, status 2 ----------
+# refused CASE ARGS...: status 2, one line naming the clash, no database made
+refused() {
+	local what=$1; shift
+	rm -f "$work"/*.db "$work"/*.sqlite
+	timeout -s INT 4 "$bin" "$@" >r.out 2>r.err # a server that started is stopped
+	check "$?" 2 "$what: status"
+	check "$(wc -l <r.err)" 1 "$what: one line"
+	has r.err '^obslab: .* is (the lab.s database|--record) '
+}
+refused "serve --record ./lab.db" serve --db lab.db --record ./lab.db --format native --listen 127.0.0.1:0
+absent lab.db "--record over the database"
+refused "serve --record s.sqlite" serve --db s.sqlite --record s.sqlite --listen 127.0.0.1:0
+absent s.sqlite "--record over the database"
+refused "serve --log-file s2.db" serve --db s2.db --log-file s2.db --listen 127.0.0.1:0
+absent s2.db "--log-file over the database"
+refused "serve --log-file = --record" serve --db s3.db --log-file same.json --record ./same.json --listen 127.0.0.1:0
+absent same.json "--log-file over --record"
+refused "run --log-file over the database" run --db r.db --log-file ./r.db --requests 1
+refused "export -o over the database" export --db e.db -o e.db --requests 1
+# an existing database, by another name: a hard link, a symbolic link, a URI
+"$bin" run --db real.db --requests 1 --users 3 >/dev/null 2>&1 || bad "cannot make real.db"
+ln real.db hard.db && ln -s real.db link.db && mkdir sub && ln -s .. sub/up
+sum=$(cksum <real.db)
+for args in "--db real.db --record hard.db" "--db link.db --record real.db" "--db real.db --record sub/up/real.db" \
+	"--db file:real.db?mode=rw --record real.db" "--db real.db --log-file link.db"; do
+	# shellcheck disable=SC2086
+	timeout -s INT 4 "$bin" serve $args --listen 127.0.0.1:0 >r.out 2>r.err
+	check "$?" 2 "serve $args: status"
+done
+check "$(cksum <real.db)" "$sum" "the database untouched"
+
+# --- a --record in a missing directory: refused at start, status 1 ---------------
+timeout -s INT 4 "$bin" serve --db nd.db --record nodir/x.json --listen 127.0.0.1:0 >r.out 2>r.err
+check "$?" 1 "--record nodir/x.json: status"
+has r.err '^obslab: cannot write nodir/x\.json: No such file or directory$'
+absent nd.db "--record in a missing directory"
+absent nodir "--record in a missing directory"
+
+# --- a failed start leaves no database ------------------------------------------
+python3 -c 'import socket,time,sys
+s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1]); sys.stdout.flush(); time.sleep(30)' >taken.port &
+holder=$!
+for _ in $(seq 1 50); do [ -s taken.port ] && break; sleep 0.1; done
+timeout -s INT 4 "$bin" serve --db taken.db --listen "127.0.0.1:$(cat taken.port)" >r.out 2>r.err
+check "$?" 1 "a port in use: status"
+has r.err 'Address already in use'
+absent taken.db "a port in use"
+timeout -s INT 4 "$bin" serve --db host.db --listen nosuch.invalid:0 >r.out 2>r.err
+check "$?" 1 "a host that does not resolve: status"
+absent host.db "a host that does not resolve"
+kill "$holder" && wait "$holder" 2>/dev/null
+
+# --- the log: each line whole as it happens ---------------------------------------
+printf '{"half":' >log.jsonl # a writer killed mid-line
+if start log --db log.db --users 3 --listen 127.0.0.1:0 --log-file log.jsonl --record rec.json; then
+	curl -s -o /dev/null "$(url /users/analytics)"
+	for _ in $(seq 1 50); do [ "$(wc -l <log.jsonl)" -ge 2 ] && break; sleep 0.1; done
+	check "$(wc -l <log.jsonl)" 2 "the N+1 warning in the log while serving"
+	check "$(tail -c 1 log.jsonl | od -An -c | tr -d ' ')" '\n' "the log ends with a whole line while serving"
+	check "$(head -1 log.jsonl)" '{"half":' "the half line ended before the first record"
+	check "$(tail -1 log.jsonl | jq -r .level)" WARN "the record on a line of its own"
+	curl -s -o /dev/null "$(url /nope)"
+	stop
+	check "$status" 0 "the log server's exit status"
+	check "$(jq -r '.settings | has("strategy")' rec.json)" false "a served record's settings name no strategy"
+	check "$(jq -r '.settings.users' rec.json)" 3 "a served record's users"
+else
+	bad "serve with a log did not start: $(cat log.err)"
+fi
+if [ -w /dev/full ] && start full --db full.db --users 3 --listen 127.0.0.1:0 --log-file /dev/full; then
+	curl -s -o /dev/null "$(url /users/analytics)"
+	for _ in $(seq 1 50); do grep -q 'log file' full.err && break; sleep 0.1; done
+	has full.err '^obslab: writing the log file /dev/full failed: No space left on device; logging stopped$'
+	check "$(curl -s -o /dev/null -w '%{http_code}' "$(url /users/analytics)")" 200 "still serving after the log failed"
+	stop
+	check "$status" 1 "a failed log: status 1"
+	check "$(grep -c 'log file' full.err)" 1 "the failure said once"
+else
+	echo "SKIP: no /dev/full"
+fi
+"$bin" run --db full.db --requests 3 --log-file /dev/full >r.out 2>r.err
+check "$?" 1 "run with a failed log: status 1"
+check "$(grep -c 'writing the log file /dev/full failed' r.err)" 1 "run says it once"
+
+# --- every interface: said -------------------------------------------------------------
+if start all --db all.db --listen 0.0.0.0:0; then
+	has all.err '^obslab: listening on all interfaces \(0\.0\.0\.0\): anyone who can reach this machine can call it$'
+	stop
+else
+	bad "serve on 0.0.0.0 did not start: $(cat all.err)"
+fi
+if start lo --db lo.db --listen 127.0.0.1:0; then
+	check "$(grep -c 'all interfaces' lo.err)" 0 "loopback is not every interface"
+	stop
+fi
+
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
