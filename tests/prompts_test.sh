@@ -161,6 +161,14 @@ soon() { # soon REGEX SECONDS WHAT: the status bar shows REGEX within SECONDS
 	done
 	bad "$3: the status bar did not show /$1/ in $2 s: '$(status)'"
 }
+gone() { # gone REGEX WHAT: the status bar stops showing REGEX
+	local deadline=$((SECONDS + 30))
+	while [ $SECONDS -lt $deadline ]; do
+		status | grep -Eq -- "$1" || { ok; return; }
+		sleep 0.1
+	done
+	bad "$2: the status bar still shows /$1/: '$(status)'"
+}
 # first_after PROMPT_REGEX REGEX WHAT: once the prompt has left the status
 # bar, the first line it shows matches REGEX
 first_after() {
@@ -198,6 +206,21 @@ for size in "80 24" "200 60"; do
 	keys C-u
 	tm send-keys -t t -l "$long_x"
 	expect_status 'search too long: at most 1024 bytes' "$at: typing past 1024 bytes is refused, and said"
+	keys BSpace # below the limit again: the message goes
+	gone 'search too long' "$at: Backspace below the limit takes the message away"
+	keys x x
+	expect_status 'search too long: at most 1024 bytes' "$at: typing past 1024 bytes again"
+	keys Escape # the prompt closed: the message goes too
+	gone 'search too long' "$at: Esc takes the message away"
+	# a single paste of more than 1024 bytes is refused whole, and said, never cut
+	keys /
+	soon '^ /' 4 "$at: the search prompt opens again"
+	keys C-u
+	paste "$(printf 'a%.0s' $(seq 1023))\xc3\xa9"
+	expect_status '^ /_ +paste refused: the search would be longer than 1024 bytes' "$at: a 1025-byte paste is refused whole, and said"
+	keys C-u
+	paste "$(printf 'b%.0s' $(seq 5000))"
+	expect_status '^ /_ +paste refused: the search would be longer than 1024 bytes' "$at: a 5000-byte paste is refused whole, and said"
 	keys Escape
 	# c. the filter: run whole, never cut; a value too long refused
 	keys '\'

@@ -316,9 +316,9 @@ static void handle_paste(struct shell *sh)
 	if (sh->too_small || sh->help_open)
 		return;
 	if (m->search.prompt) {
-		model_search_paste(m, sh->paste, sh->paste_len);
+		model_search_paste(m, sh->paste, sh->paste_len, sh->paste_dropped);
 	} else if (m->traces.prompt) {
-		model_traces_prompt_paste(m, sh->paste, sh->paste_len);
+		model_traces_prompt_paste(m, sh->paste, sh->paste_len, sh->paste_dropped);
 		mark(sh, MODEL_TRACES);
 	} else {
 		model_message(m, false, "paste ignored: open a prompt first (/ search, \\ filter)");
