@@ -172,6 +172,8 @@ static void refresh_queries(struct model *m)
 
 void model_show(struct model *m, uint64_t seq)
 {
+	if (seq != m->shown_seq)
+		m->view.zoom_depth = 0; /* a zoom (and its pan) was into the trace left: another is shown whole, quietly */
 	m->shown_seq = seq;
 	m->shown = store_find(m->source->store, seq);
 	m->attr = analysis_attribution(m->shown);
