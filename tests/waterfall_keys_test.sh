@@ -13,7 +13,8 @@
 #    the lab the root, the users query and the N+1 group; in the file the
 #    root and the payment call that ended last, not the orphan's placeholder;
 #  - F folds every group of repeated queries (▸ ×20), A unfolds them (▾);
-#  - l shows the legend of the bar colours;
+#  - l shows the legend of the bar colours (a foreign one's every item, at
+#    80x24 too);
 #  - a zoom does not carry over to another trace ([ shows it whole).
 # Usage: waterfall_keys_test.sh PATH/TO/obslab SOURCE_DIR
 set -u
@@ -132,6 +133,10 @@ for size in "80 24" "200 60"; do
 		if screen | grep -Eq 'missing parent.*●'; then bad "$at: the orphan's placeholder on the path"; show; else ok; fi
 		keys F
 		expect 'no repeated queries to fold in this trace' 10 "$at F"
+		keys l # the foreign legend, whole: on as many rows as it needs
+		expect 'span: own work, calls' 10 "$at foreign legend"
+		expect 'group, placeholder' 10 "$at foreign legend: the group item"
+		expect '● critical path \(C\)' 10 "$at foreign legend: the critical path item"
 		keys q
 	fi
 done
