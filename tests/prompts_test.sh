@@ -150,6 +150,8 @@ done
 # limit said, never cut into another text; the prompt line shows the end
 # of the text, where keys go. A filter value too long for the filter is
 # refused, not cut.
+# e. [ on the first trace and ] on the last say so; with a trace marked,
+# x still shows its choices (n native, o OTLP) at 80 columns.
 # d. The unfocused log pane scrolls its line of the current match so the
 # matched word is in sight ("saves" is past the width of the pane).
 shop="$here/data/foreign_shop.otlp.json"
@@ -161,13 +163,13 @@ soon() { # soon REGEX SECONDS WHAT: the status bar shows REGEX within SECONDS
 	done
 	bad "$3: the status bar did not show /$1/ in $2 s: '$(status)'"
 }
-gone() { # gone REGEX WHAT: the status bar stops showing REGEX
-	local deadline=$((SECONDS + 30))
+gone() { # gone REGEX WHAT: the status bar stops showing REGEX within 3 s (a message lasts 6 s of its own)
+	local deadline=$((SECONDS + 3))
 	while [ $SECONDS -lt $deadline ]; do
 		status | grep -Eq -- "$1" || { ok; return; }
 		sleep 0.1
 	done
-	bad "$2: the status bar still shows /$1/: '$(status)'"
+	bad "$2: the status bar still shows /$1/ after 3 s: '$(status)'"
 }
 # first_after PROMPT_REGEX REGEX WHAT: once the prompt has left the status
 # bar, the first line it shows matches REGEX
@@ -188,6 +190,17 @@ for size in "80 24" "200 60"; do
 	at="${1}x$2 file"
 	explorer "$1" "$2" open "$shop"
 	expect 'Waterfall' 30 "$at: the file is shown"
+	# e. [ on the file's first trace and ] on its last say so; the x prompt
+	# keeps its choices in sight with a trace marked (the mark gives way)
+	keys '[' '[' '[' '['
+	expect_status 'this is the first trace' "$at: [ on the first trace says so"
+	keys m
+	expect_status 'marked: trace' "$at: m marks the shown trace"
+	keys x
+	expect_status 'export a snapshot as: +n native .* o OTLP/JSON' "$at: x with a trace marked shows its choices"
+	keys Escape
+	keys ']' ']' ']' ']'
+	expect_status 'this is the last trace' "$at: ] on the last trace says so"
 	# a. / over a message
 	keys / z z z Enter
 	expect_status 'not found: zzz' "$at: /zzz is not found, and said"

@@ -180,6 +180,33 @@ static void zoom_is_dropped_when_another_trace_is_shown(void **state)
 	bench_close(b);
 }
 
+/* [ on the first trace and ] on the newest move nothing, and say so. */
+static void stepping_past_the_ends_says_so(void **state)
+{
+	(void)state;
+	struct bench *b = bench_open();
+	struct model *m = &b->m;
+	uint64_t first = m->shown_seq;
+	model_step(m, -1);
+	assert_true(m->shown_seq == first);
+	assert_true(model_message_shown(m));
+	assert_string_equal(m->message, "this is the first trace");
+	model_step(m, 1);
+	assert_true(m->shown_seq == first);
+	assert_string_equal(m->message, "this is the newest trace");
+	/* with a trace marked, the export prompt's choices are the whole line */
+	char line[512];
+	model_mark(m);
+	model_message_clear(m);
+	model_status_line(m, line, sizeof line);
+	assert_non_null(strstr(line, "marked: trace"));
+	m->export_prompt = true;
+	model_status_line(m, line, sizeof line);
+	assert_non_null(strstr(line, "n native"));
+	assert_null(strstr(line, "marked: trace"));
+	bench_close(b);
+}
+
 static void slowest_span_is_found_even_when_folded(void **state)
 {
 	(void)state;
@@ -319,6 +346,7 @@ int main(void)
 		cmocka_unit_test(zoom_is_a_stack_and_pan_stays_within_the_trace),
 		cmocka_unit_test(slowest_span_is_found_even_when_folded),
 		cmocka_unit_test(zoom_is_dropped_when_another_trace_is_shown),
+		cmocka_unit_test(stepping_past_the_ends_says_so),
 		cmocka_unit_test(fold_all_and_unfold_all_go_through_the_folds),
 		cmocka_unit_test(critical_path_of_a_naive_request),
 		cmocka_unit_test(pan_reaches_a_child_skewed_past_the_root),
