@@ -190,17 +190,6 @@ for size in "80 24" "200 60"; do
 	at="${1}x$2 file"
 	explorer "$1" "$2" open "$shop"
 	expect 'Waterfall' 30 "$at: the file is shown"
-	# e. [ on the file's first trace and ] on its last say so; the x prompt
-	# keeps its choices in sight with a trace marked (the mark gives way)
-	keys '[' '[' '[' '['
-	expect_status 'this is the first trace' "$at: [ on the first trace says so"
-	keys m
-	expect_status 'marked: trace' "$at: m marks the shown trace"
-	keys x
-	expect_status 'export a snapshot as: +n native .* o OTLP/JSON' "$at: x with a trace marked shows its choices"
-	keys Escape
-	keys ']' ']' ']' ']'
-	expect_status 'this is the last trace' "$at: ] on the last trace says so"
 	# a. / over a message
 	keys / z z z Enter
 	expect_status 'not found: zzz' "$at: /zzz is not found, and said"
@@ -257,6 +246,18 @@ for size in "80 24" "200 60"; do
 	keys / s a v e s Enter
 	expect_status '/saves 1 of 1' "$at: /saves, the finding's log line"
 	if wait_for 'WARN .*saves' 10; then ok; else bad "$at: the log's matching line is cut before the match"; show; fi
+	keys Escape # the search cleared
+	# e. [ on the file's first trace and ] on its last say so; the x prompt
+	# keeps its choices in sight with a trace marked (the mark gives way)
+	keys '[' '[' '[' '['
+	expect_status 'this is the first trace' "$at: [ on the first trace says so"
+	keys m
+	expect_status 'marked: trace' "$at: m marks the shown trace"
+	keys x
+	expect_status 'export a snapshot as: +n native .* o OTLP/JSON' "$at: x with a trace marked shows its choices"
+	keys Escape
+	keys ']' ']' ']' ']'
+	expect_status 'this is the last trace' "$at: ] on the last trace says so"
 	keys q
 	expect 'EXIT=0' 30 "$at: quits cleanly"
 done
