@@ -22,6 +22,11 @@ bool lineedit_type(char *buf, size_t cap, unsigned char c)
 
 size_t lineedit_paste(char *buf, size_t cap, const char *text, size_t len)
 {
+	return lineedit_paste_more(buf, cap, text, len, 0);
+}
+
+size_t lineedit_paste_more(char *buf, size_t cap, const char *text, size_t len, size_t more)
+{
 	size_t at = strlen(buf), add = 0;
 	for (size_t i = 0; i < len; i++) { /* the bytes it becomes: controls dropped */
 		unsigned char c = (unsigned char)text[i];
@@ -30,6 +35,8 @@ size_t lineedit_paste(char *buf, size_t cap, const char *text, size_t len)
 		else if (c == '\t' || c == '\r' || c == '\n')
 			add++;
 	}
+	if (more > 0) /* the reader cut it: a cut text would say something else */
+		return at + add + more + 1 > cap ? at + add + more + 1 - cap : more;
 	if (at + add + 1 > cap) /* all or nothing: a cut text would say something else */
 		return at + add + 1 - cap;
 	for (size_t i = 0; i < len; i++) {

@@ -150,6 +150,8 @@ done
 # limit said, never cut into another text; the prompt line shows the end
 # of the text, where keys go. A filter value too long for the filter is
 # refused, not cut.
+# e. [ on the first trace and ] on the last say so; with a trace marked,
+# x still shows its choices (n native, o OTLP) at 80 columns.
 # d. The unfocused log pane scrolls its line of the current match so the
 # matched word is in sight ("saves" is past the width of the pane).
 shop="$here/data/foreign_shop.otlp.json"
@@ -160,6 +162,14 @@ soon() { # soon REGEX SECONDS WHAT: the status bar shows REGEX within SECONDS
 		sleep 0.1
 	done
 	bad "$3: the status bar did not show /$1/ in $2 s: '$(status)'"
+}
+gone() { # gone REGEX WHAT: the status bar stops showing REGEX within 3 s (a message lasts 6 s of its own)
+	local deadline=$((SECONDS + 3))
+	while [ $SECONDS -lt $deadline ]; do
+		status | grep -Eq -- "$1" || { ok; return; }
+		sleep 0.1
+	done
+	bad "$2: the status bar still shows /$1/ after 3 s: '$(status)'"
 }
 # first_after PROMPT_REGEX REGEX WHAT: once the prompt has left the status
 # bar, the first line it shows matches REGEX
@@ -198,6 +208,21 @@ for size in "80 24" "200 60"; do
 	keys C-u
 	tm send-keys -t t -l "$long_x"
 	expect_status 'search too long: at most 1024 bytes' "$at: typing past 1024 bytes is refused, and said"
+	keys BSpace # below the limit again: the message goes
+	gone 'search too long' "$at: Backspace below the limit takes the message away"
+	keys x x
+	expect_status 'search too long: at most 1024 bytes' "$at: typing past 1024 bytes again"
+	keys Escape # the prompt closed: the message goes too
+	gone 'search too long' "$at: Esc takes the message away"
+	# a single paste of more than 1024 bytes is refused whole, and said, never cut
+	keys /
+	soon '^ /' 4 "$at: the search prompt opens again"
+	keys C-u
+	paste "$(printf 'a%.0s' $(seq 1023))\xc3\xa9"
+	expect_status '^ /_ +paste refused: the search would be longer than 1024 bytes' "$at: a 1025-byte paste is refused whole, and said"
+	keys C-u
+	paste "$(printf 'b%.0s' $(seq 5000))"
+	expect_status '^ /_ +paste refused: the search would be longer than 1024 bytes' "$at: a 5000-byte paste is refused whole, and said"
 	keys Escape
 	# c. the filter: run whole, never cut; a value too long refused
 	keys '\'
@@ -221,6 +246,18 @@ for size in "80 24" "200 60"; do
 	keys / s a v e s Enter
 	expect_status '/saves 1 of 1' "$at: /saves, the finding's log line"
 	if wait_for 'WARN .*saves' 10; then ok; else bad "$at: the log's matching line is cut before the match"; show; fi
+	keys Escape # the search cleared
+	# e. [ on the file's first trace and ] on its last say so; the x prompt
+	# keeps its choices in sight with a trace marked (the mark gives way)
+	keys '[' '[' '[' '['
+	expect_status 'this is the first trace' "$at: [ on the first trace says so"
+	keys m
+	expect_status 'marked: trace' "$at: m marks the shown trace"
+	keys x
+	expect_status 'export a snapshot as: +n native .* o OTLP/JSON' "$at: x with a trace marked shows its choices"
+	keys Escape
+	keys ']' ']' ']' ']'
+	expect_status 'this is the last trace' "$at: ] on the last trace says so"
 	keys q
 	expect 'EXIT=0' 30 "$at: quits cleanly"
 done

@@ -4,7 +4,9 @@
 # OpenTelemetry file (tests/data/foreign_small.otlp.json):
 #  - with the query pane focused, < and > choose the sort column (calls,
 #    total, mean, p95, rows), the header marks it ("calls▾"), and the list is
-#    in that order;
+#    in that order; the sort column is never dropped for room (80 columns),
+#    and > with another pane focused (no trace list shown) says why nothing
+#    was sorted;
 #  - Enter on a query marks its spans ◀ in the waterfall and shows its whole
 #    SQL in the details pane;
 #  - y then s / i / t copies the SQL, the span id, the trace id with OSC 52:
@@ -76,6 +78,17 @@ lab() {
 	[ "$c" = 20 ] && ok || bad "$size lab: sorted by calls, the first query has $c calls, want 20 (the N+1's)"
 	keys '>' '>'
 	expect 'total +mean▾' "$size lab sort > >"
+	keys '>' # the sort column is never the one dropped for room (80 columns)
+	expect 'p95▾' "$size lab sort by p95: marked"
+	keys '>'
+	expect 'rows▾' "$size lab sort by rows: marked"
+	keys '<' '<'
+	expect 'total +mean▾' "$size lab sort < <"
+	if [ "$lines" -lt 40 ]; then # no trace list on screen: > with the waterfall focused sorts nothing, and says so
+		keys BTab '>'
+		expect 'nothing sorted: > sorts the query list \(Tab to it\)' "$size lab > elsewhere"
+		keys Tab
+	fi
 	keys '<' '<' # calls again: the N+1's query first, under the cursor
 	expect 'calls▾' "$size lab"
 	keys Enter

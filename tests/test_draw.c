@@ -117,6 +117,29 @@ static void formats_durations_and_counts(void **state)
 	assert_string_equal(buf, "53.4ms");
 	draw_duration(buf, sizeof buf, 2500000000);
 	assert_string_equal(buf, "2.50s");
+	/* at every step, a figure that rounds up to the next step is written there */
+	static const struct { int64_t ns; const char *want; } edges[] = {
+		{ 999, "999ns" },            { 1000, "1.00µs" },          { 9994, "9.99µs" },
+		{ 9995, "10µs" },            { 999499, "999µs" },         { 999500, "1.00ms" },
+		{ 999990, "1.00ms" },        { 9994999, "9.99ms" },       { 9995000, "10.0ms" },
+		{ 99949999, "99.9ms" },      { 99950000, "100ms" },       { 999499999, "999ms" },
+		{ 999500000, "1.00s" },      { 59994999999, "59.99s" },   { 59995000000, "60.00s" },
+		{ 1005000, "1.01ms" },       { 1004999, "1.00ms" },
+	};
+	for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+		draw_duration(buf, sizeof buf, edges[i].ns);
+		assert_string_equal(buf, edges[i].want);
+	}
+	/* the trace list's start: seconds below 100 as written, then minutes, never "+100.00s" */
+	static const struct { int64_t ns; const char *want; } starts[] = {
+		{ 0, "+0ns" },                { 99994999999, "+99.99s" },  { 99995000000, "+1m40s" },
+		{ 99999999999, "+1m40s" },    { 100000000000, "+1m40s" },  { 100400000000, "+1m40s" },
+		{ 100500000000, "+1m41s" },   { 5999500000000, "+1h40m" }, { 7200000000000, "+2h00m" },
+	};
+	for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+		draw_start_offset(buf, sizeof buf, starts[i].ns);
+		assert_string_equal(buf, starts[i].want);
+	}
 	draw_count(buf, sizeof buf, 1234567);
 	assert_string_equal(buf, "1,234,567");
 	draw_count(buf, sizeof buf, 999);

@@ -63,12 +63,32 @@ static void a_paste_is_text(void **state)
 	assert_string_equal(exact, "abc");
 }
 
+/* A paste its reader cut (more bytes sent than it kept) is refused whole,
+ * even where the bytes kept would fit: 1023 'a' and an é cut after its
+ * first byte must not leave a lone 0xc3 in the prompt. */
+static void a_paste_cut_by_its_reader_is_refused(void **state)
+{
+	(void)state;
+	char buf[1025] = "";
+	char kept[1024];
+	memset(kept, 'a', 1023);
+	kept[1023] = '\xc3'; /* é's first byte; its second was dropped */
+	assert_int_not_equal(lineedit_paste_more(buf, sizeof buf, kept, sizeof kept, 1), 0);
+	assert_string_equal(buf, "");
+	char small[8] = "ab";
+	assert_int_not_equal(lineedit_paste_more(small, sizeof small, "cd", 2, 3976), 0);
+	assert_string_equal(small, "ab");
+	assert_int_equal(lineedit_paste_more(small, sizeof small, "cd", 2, 0), 0); /* nothing dropped: taken */
+	assert_string_equal(small, "abcd");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(typing_and_erasing),
 		cmocka_unit_test(a_full_line_keeps_whole_characters),
 		cmocka_unit_test(a_paste_is_text),
+		cmocka_unit_test(a_paste_cut_by_its_reader_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -460,10 +460,10 @@ static void full_prompts_keep_whole_characters(void **state)
 	assert_int_equal(strspn(m->traces.edit, "a"), MODEL_FILTER_TEXT - 2);
 	assert_string_equal(m->traces.error, "filter too long: at most 1024 bytes");
 	model_traces_prompt_clear(m);
-	assert_true(model_traces_prompt_paste(m, "error", 5));
+	assert_true(model_traces_prompt_paste(m, "error", 5, 0));
 	char big[1100];
 	memset(big, 'x', sizeof big);
-	assert_false(model_traces_prompt_paste(m, big, sizeof big)); /* refused whole */
+	assert_false(model_traces_prompt_paste(m, big, sizeof big, 0)); /* refused whole */
 	assert_string_equal(m->traces.edit, "error");
 	assert_string_equal(m->traces.error, "paste refused: the filter would be longer than 1024 bytes");
 	model_traces_prompt(m, false);
@@ -482,8 +482,23 @@ static void full_prompts_keep_whole_characters(void **state)
 	model_status_line(m, line, sizeof line);
 	assert_true(strncmp(line, " /aaa", 5) == 0);
 	assert_non_null(strstr(line, "_   search too long: at most 1024 bytes"));
+	/* Backspace takes the text below the limit: the message goes with it */
+	model_search_key(m, 127);
+	assert_false(model_message_shown(m));
+	model_search_key(m, 'a');
+	model_search_key(m, 'a');
+	model_search_key(m, 'a'); /* 1022 bytes and three: the third is refused */
+	assert_true(model_message_shown(m));
+	model_search_key(m, 27); /* Esc closes the prompt: the message was about it */
+	assert_false(model_message_shown(m));
+	model_search_open(m);
 	model_search_key(m, 21); /* Ctrl-U */
-	assert_false(model_search_paste(m, big, sizeof big));
+	assert_false(model_search_paste(m, big, sizeof big, 0));
+	assert_string_equal(m->search.input, "");
+	assert_string_equal(m->message, "paste refused: the search would be longer than 1024 bytes");
+	/* a paste its reader cut (bytes dropped past 1024): refused whole, said */
+	model_search_key(m, 127);
+	assert_false(model_search_paste(m, "ab", 2, 1));
 	assert_string_equal(m->search.input, "");
 	assert_string_equal(m->message, "paste refused: the search would be longer than 1024 bytes");
 	bench_close(b);
@@ -554,7 +569,7 @@ static void search_counts_and_steps_through_folded_spans(void **state)
 	assert_int_equal(m->wf.nrows, 4);
 	model_search_open(m);
 	const char fp[] = "SELECT count(*) FROM orders WHERE user_id = ?";
-	assert_true(model_search_paste(m, fp, sizeof fp - 1));
+	assert_true(model_search_paste(m, fp, sizeof fp - 1, 0));
 	model_search_key(m, '\r');
 	assert_true(model_search_active(m));
 	assert_int_equal(m->search.engine.nspan_matches, 20);
@@ -581,7 +596,7 @@ static void search_counts_and_steps_through_folded_spans(void **state)
 	assert_string_equal(m->search.input, "SELECT count(*) FROM orders WHERE user_id ");
 	model_search_key(m, 21); /* Ctrl-U */
 	assert_string_equal(m->search.input, "");
-	assert_true(model_search_paste(m, "a\r\nb\033[Ac\td", 11));
+	assert_true(model_search_paste(m, "a\r\nb\033[Ac\td", 11, 0));
 	assert_string_equal(m->search.input, "a  b[Ac d");
 	assert_true(m->search.prompt); /* a pasted newline or Esc ends nothing */
 	model_search_key(m, 27);
@@ -589,7 +604,7 @@ static void search_counts_and_steps_through_folded_spans(void **state)
 
 	/* the filter prompt: the current filter, Ctrl-W, Ctrl-U, paste */
 	model_traces_prompt(m, true);
-	model_traces_prompt_paste(m, "duration > 1ms", 14);
+	model_traces_prompt_paste(m, "duration > 1ms", 14, 0);
 	assert_true(model_traces_apply(m));
 	model_traces_prompt(m, true);
 	assert_string_equal(m->traces.edit, "duration > 1ms");
@@ -610,7 +625,7 @@ static void search_count_names_spans_and_log_lines(void **state)
 	model_note(m, LOG_INFO, "a line about orders");
 	model_tick(m);
 	model_search_open(m);
-	model_search_paste(m, "orders", 6);
+	model_search_paste(m, "orders", 6, 0);
 	model_search_key(m, '\r');
 	char line[256];
 	model_search_line(m, line, sizeof line);

@@ -129,6 +129,84 @@ static void zoom_is_a_stack_and_pan_stays_within_the_trace(void **state)
 	bench_close(b);
 }
 
+/* A zoom is into one trace: showing another ([ ], Enter in the trace list,
+ * following the newest) shows it whole, with no message of its own. */
+static void zoom_is_dropped_when_another_trace_is_shown(void **state)
+{
+	(void)state;
+	struct bench *b = bench_open();
+	struct model *m = &b->m;
+	lab_request(&b->lab, STRATEGY_NAIVE);
+	model_tick(m); /* following: the second is shown */
+	uint64_t second = m->shown_seq;
+	model_select(m, 2);
+	model_zoom_in(m);
+	model_pan(m, 1);
+	assert_int_equal(m->view.zoom_depth, 1);
+	char before[sizeof m->message];
+	snprintf(before, sizeof before, "%s", m->message);
+	model_step(m, -1); /* [ */
+	assert_true(m->shown_seq == second - 1);
+	assert_int_equal(m->view.zoom_depth, 0);
+	assert_string_equal(m->message, before); /* quietly */
+	int64_t from, to;
+	model_view_range(m, &from, &to);
+	assert_true(from == 0 && to == m->shown->spans[0].end_ns - m->shown->spans[0].start_ns);
+
+	model_select(m, 2); /* ] */
+	model_zoom_in(m);
+	model_step(m, 1);
+	assert_true(m->shown_seq == second);
+	assert_int_equal(m->view.zoom_depth, 0);
+
+	model_select(m, 2); /* the trace list's Enter */
+	model_zoom_in(m);
+	model_show(m, second - 1);
+	assert_int_equal(m->view.zoom_depth, 0);
+	model_select(m, 2);
+	model_zoom_in(m);
+	model_show(m, second - 1); /* the same trace again (a refresh): the zoom stays */
+	assert_int_equal(m->view.zoom_depth, 1);
+
+	model_live(m); /* following the newest again */
+	assert_int_equal(m->view.zoom_depth, 0);
+	model_select(m, 2);
+	model_zoom_in(m);
+	assert_int_equal(m->view.zoom_depth, 1);
+	lab_request(&b->lab, STRATEGY_NAIVE);
+	model_tick(m); /* a newer trace completes and is followed */
+	assert_true(m->shown_seq == second + 1);
+	assert_int_equal(m->view.zoom_depth, 0);
+	bench_close(b);
+}
+
+/* [ on the first trace and ] on the newest move nothing, and say so. */
+static void stepping_past_the_ends_says_so(void **state)
+{
+	(void)state;
+	struct bench *b = bench_open();
+	struct model *m = &b->m;
+	uint64_t first = m->shown_seq;
+	model_step(m, -1);
+	assert_true(m->shown_seq == first);
+	assert_true(model_message_shown(m));
+	assert_string_equal(m->message, "this is the first trace");
+	model_step(m, 1);
+	assert_true(m->shown_seq == first);
+	assert_string_equal(m->message, "this is the newest trace");
+	/* with a trace marked, the export prompt's choices are the whole line */
+	char line[512];
+	model_mark(m);
+	model_message_clear(m);
+	model_status_line(m, line, sizeof line);
+	assert_non_null(strstr(line, "marked: trace"));
+	m->export_prompt = true;
+	model_status_line(m, line, sizeof line);
+	assert_non_null(strstr(line, "n native"));
+	assert_null(strstr(line, "marked: trace"));
+	bench_close(b);
+}
+
 static void slowest_span_is_found_even_when_folded(void **state)
 {
 	(void)state;
@@ -267,6 +345,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(zoom_is_a_stack_and_pan_stays_within_the_trace),
 		cmocka_unit_test(slowest_span_is_found_even_when_folded),
+		cmocka_unit_test(zoom_is_dropped_when_another_trace_is_shown),
+		cmocka_unit_test(stepping_past_the_ends_says_so),
 		cmocka_unit_test(fold_all_and_unfold_all_go_through_the_folds),
 		cmocka_unit_test(critical_path_of_a_naive_request),
 		cmocka_unit_test(pan_reaches_a_child_skewed_past_the_root),

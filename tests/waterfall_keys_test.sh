@@ -13,7 +13,9 @@
 #    the lab the root, the users query and the N+1 group; in the file the
 #    root and the payment call that ended last, not the orphan's placeholder;
 #  - F folds every group of repeated queries (▸ ×20), A unfolds them (▾);
-#  - l shows the legend of the bar colours.
+#  - l shows the legend of the bar colours (a foreign one's every item, at
+#    80x24 too);
+#  - a zoom does not carry over to another trace ([ shows it whole).
 # Usage: waterfall_keys_test.sh PATH/TO/obslab SOURCE_DIR
 set -u
 . "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for
@@ -103,6 +105,16 @@ for size in "80 24" "200 60"; do
 		if screen | grep -q '●█'; then bad "$at: critical marks after C off"; show; else ok; fi
 		keys l
 		expect '█ app  █ network .simulated.  █ database' 10 "$at legend"
+		keys l
+		# a zoom is into one trace: [ shows the one before whole, quietly
+		if screen | grep -q 'trace #1 '; then keys ']'; fi # not the first: [ must move
+		expect '─ Waterfall · trace #([2-9]|[1-9][0-9]+) ' 10 "$at a trace after the first"
+		keys g j j j z
+		expect '─ Waterfall · zoom 1 · trace' 10 "$at z before ["
+		keys '['
+		if wait_for '─ Waterfall · trace #' 10 && ! screen | grep -q 'Waterfall · zoom'; then ok; else
+			bad "$at: the zoom carried over to the trace before"; show
+		fi
 		keys q
 	fi
 
@@ -121,6 +133,10 @@ for size in "80 24" "200 60"; do
 		if screen | grep -Eq 'missing parent.*●'; then bad "$at: the orphan's placeholder on the path"; show; else ok; fi
 		keys F
 		expect 'no repeated queries to fold in this trace' 10 "$at F"
+		keys l # the foreign legend, whole: on as many rows as it needs
+		expect 'span: own work, calls' 10 "$at foreign legend"
+		expect 'group, placeholder' 10 "$at foreign legend: the group item"
+		expect '● critical path \(C\)' 10 "$at foreign legend: the critical path item"
 		keys q
 	fi
 done

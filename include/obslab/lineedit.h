@@ -29,6 +29,11 @@ bool lineedit_type(char *buf, size_t cap, unsigned char c);
  * bytes too many (the caller says the limit). */
 size_t lineedit_paste(char *buf, size_t cap, const char *text, size_t len);
 
+/* lineedit_paste of a paste whose reader kept only its first len bytes and
+ * dropped `more` after them: with more > 0 it is refused whole (the text
+ * kept is not the text pasted), never taken cut. */
+size_t lineedit_paste_more(char *buf, size_t cap, const char *text, size_t len, size_t more);
+
 /* Backspace: the last character (a whole UTF-8 one). */
 void lineedit_erase_char(char *buf);
 

@@ -287,24 +287,67 @@ void draw_frame(WINDOW *w, const char *title, bool focused)
 	wattroff(w, draw_attr(focused ? ROLE_FOCUS : ROLE_TITLE));
 }
 
+/* The units draw_duration steps through: ns divided by `per` and rounded
+ * half up to `decimals` places, while that stays below 1000 (in units of
+ * the last place); else the next step. So a figure that rounds up to the
+ * next step is written there (999 990ns: 1.00ms, never 1000µs). */
+static const struct duration_step {
+	int64_t per;     /* ns in one unit of the last place written */
+	int decimals;
+	const char *unit; /* NULL: the glyph for micro, then "s" */
+} duration_steps[] = {
+	{ 10, 2, NULL },          /* 1.00µs - 9.99µs */
+	{ 1000, 0, NULL },        /* 10µs - 999µs */
+	{ 10000, 2, "ms" },       /* 1.00ms - 9.99ms */
+	{ 100000, 1, "ms" },      /* 10.0ms - 99.9ms */
+	{ 1000000, 0, "ms" },     /* 100ms - 999ms */
+};
+
 void draw_duration(char *buf, size_t cap, int64_t ns)
 {
 	const char *mu = draw_glyphs()->mu;
-	double v = (double)ns;
-	if (ns < 1000)
+	if (ns < 1000) {
 		snprintf(buf, cap, "%" PRId64 "ns", ns);
-	else if (ns < 10000)
-		snprintf(buf, cap, "%.2f%ss", v / 1e3, mu);
-	else if (ns < 1000000)
-		snprintf(buf, cap, "%.0f%ss", v / 1e3, mu);
-	else if (ns < 10000000)
-		snprintf(buf, cap, "%.2fms", v / 1e6);
-	else if (ns < 100000000)
-		snprintf(buf, cap, "%.1fms", v / 1e6);
-	else if (ns < 1000000000)
-		snprintf(buf, cap, "%.0fms", v / 1e6);
-	else
-		snprintf(buf, cap, "%.2fs", v / 1e9);
+		return;
+	}
+	for (size_t i = 0; i < sizeof duration_steps / sizeof duration_steps[0]; i++) {
+		const struct duration_step *st = &duration_steps[i];
+		int64_t r = ns / st->per + ((ns % st->per) * 2 >= st->per); /* half up */
+		if (r >= 1000)
+			continue;
+		const char *u = st->unit ? st->unit : "s";
+		const char *pre = st->unit ? "" : mu;
+		if (st->decimals == 0)
+			snprintf(buf, cap, "%" PRId64 "%s%s", r, pre, u);
+		else if (st->decimals == 1)
+			snprintf(buf, cap, "%" PRId64 ".%01" PRId64 "%s%s", r / 10, r % 10, pre, u);
+		else
+			snprintf(buf, cap, "%" PRId64 ".%02" PRId64 "%s%s", r / 100, r % 100, pre, u);
+		return;
+	}
+	int64_t r = ns / 10000000 + (ns % 10000000 >= 5000000); /* hundredths of a second, half up */
+	snprintf(buf, cap, "%" PRId64 ".%02" PRId64 "s", r / 100, r % 100);
+}
+
+/* "+1.20s", "+12m03s", "+3h07m", "+120h": an offset in 7 cells (up to
+ * 100 000 hours), where draw_duration would write "+4000.00s". Seconds
+ * while draw_duration writes fewer than 100 (99.994s; 99.995s rounds to
+ * 100.00s, so it is +1m40s, as 100.0s is), then whole seconds, rounded. */
+#define START_SECONDS_BELOW INT64_C(99995000000)
+void draw_start_offset(char *buf, size_t cap, int64_t ns)
+{
+	int64_t s = ns < START_SECONDS_BELOW ? 0 : ns / 1000000000 + (ns % 1000000000 >= 500000000);
+	if (ns < START_SECONDS_BELOW) {
+		char d[24];
+		draw_duration(d, sizeof d, ns);
+		snprintf(buf, cap, "+%s", d);
+	} else if (s < 100 * 60) {
+		snprintf(buf, cap, "+%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
+	} else if (s < 100 * 3600) {
+		snprintf(buf, cap, "+%" PRId64 "h%02" PRId64 "m", s / 3600, s / 60 % 60);
+	} else {
+		snprintf(buf, cap, "+%" PRId64 "h", s / 3600);
+	}
 }
 
 void draw_count(char *buf, size_t cap, uint64_t n)

@@ -97,6 +97,9 @@ void draw_frame(WINDOW *w, const char *title, bool focused);
 
 /* "12.3ms", "845µs", "1.23s": three significant digits, at most 7 cells. */
 void draw_duration(char *buf, size_t cap, int64_t ns);
+/* "+1.20s", "+1m40s", "+3h07m", "+120h": an offset from the first trace's
+ * start in 7 cells (the trace list's start column). */
+void draw_start_offset(char *buf, size_t cap, int64_t ns);
 /* "1,234,567" */
 void draw_count(char *buf, size_t cap, uint64_t n);
 

@@ -103,6 +103,7 @@ void model_status_line(const struct model *m, char *buf, size_t cap)
 {
 	const struct glyphs *g = draw_glyphs();
 	bool status = false; /* the source's line, not a prompt or message: the search's segment follows */
+	bool choices = m->confirm.open || m->q.copy_prompt || m->export_prompt; /* a prompt's keys: the whole line */
 	if (m->search.prompt) {
 		model_search_line(m, buf, cap); /* the prompt is the whole line, over any message */
 		return;
@@ -120,8 +121,10 @@ void model_status_line(const struct model *m, char *buf, size_t cap)
 		m->source->ops->status(m->source, m, buf, cap);
 		status = true;
 	}
-	char marked[64]; /* the diff's mark stays in sight (model_diff.c) */
+	char marked[64]; /* the diff's mark stays in sight (model_diff.c), but for a prompt's choices */
 	model_diff_status(m, marked, sizeof marked);
+	if (choices)
+		marked[0] = '\0';
 	size_t len = strlen(buf);
 	if (marked[0] && len < cap)
 		snprintf(buf + len, cap - len, "%s", marked);
@@ -173,6 +176,8 @@ static void refresh_queries(struct model *m)
 
 void model_show(struct model *m, uint64_t seq)
 {
+	if (seq != m->shown_seq)
+		m->view.zoom_depth = 0; /* a zoom (and its pan) was into the trace left: another is shown whole, quietly */
 	m->shown_seq = seq;
 	m->shown = store_find(m->source->store, seq);
 	m->attr = analysis_attribution(m->shown);
@@ -194,8 +199,16 @@ void model_step(struct model *m, int dir)
 		return;
 	struct store *store = m->source->store;
 	const struct trace *t = store_find(store, dir < 0 ? m->shown_seq - 1 : m->shown_seq + 1);
-	if (!t)
+	if (!t) { /* [ or ] that moved nothing says why */
+		if (dir > 0)
+			model_message(m, false, m->whole_file ? "this is the last trace" : "this is the newest trace");
+		else if (m->shown_seq > 1)
+			model_message(m, false, "this is the oldest trace kept");
+		else
+			model_message(m, false, "this is the first trace");
+		m->changed |= MODEL_STATUS;
 		return;
+	}
 	m->follow = t == store_latest(store);
 	m->q.held = false; /* the user chose the trace: nothing to give back */
 	model_show(m, t->seq);

@@ -378,7 +378,7 @@ void model_traces_prompt_erase_word(struct model *m);     /* Ctrl-W */
 void model_traces_prompt_clear(struct model *m);          /* Ctrl-U */
 /* Pasted text at the end (lineedit.h: controls become spaces or go); false if it did not fit whole:
  * then nothing was taken, and the prompt says the limit. */
-bool model_traces_prompt_paste(struct model *m, const char *text, size_t len);
+bool model_traces_prompt_paste(struct model *m, const char *text, size_t len, size_t more);
 void model_traces_prompt_history(struct model *m, int dir); /* Up (-1) / Down (+1): an earlier or later filter */
 /* Applies the typed text: true if it parsed (the prompt closes), else the
  * error stays under the prompt. */
@@ -390,7 +390,7 @@ void model_search_open(struct model *m);            /* the prompt, holding the a
 void model_search_key(struct model *m, int key);
 /* Pasted text at the end of the prompt (lineedit.h); false if it did not
  * fit whole: then nothing was taken, and the status bar says the limit. */
-bool model_search_paste(struct model *m, const char *text, size_t len);
+bool model_search_paste(struct model *m, const char *text, size_t len, size_t more);
 void model_search_step(struct model *m, int dir);    /* the next (+1) or previous (-1) match, wrapping */
 void model_search_clear(struct model *m);
 bool model_search_active(const struct model *m);

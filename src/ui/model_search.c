@@ -113,6 +113,9 @@ static void submit(struct model *m)
 void model_search_key(struct model *m, int key)
 {
 	char *in = m->search.input;
+	bool edit = key == 27 || key == KEY_BACKSPACE || key == 127 || key == 8 || key == CTRL_U || key == CTRL_W;
+	if (edit && model_message_shown(m))
+		model_message_clear(m); /* made while the prompt was open ("too long", "paste refused"): no longer so */
 	if (key == 27)
 		m->search.prompt = false;
 	else if (key == '\n' || key == '\r' || key == KEY_ENTER)
@@ -128,9 +131,9 @@ void model_search_key(struct model *m, int key)
 	changed(m);
 }
 
-bool model_search_paste(struct model *m, const char *text, size_t len)
+bool model_search_paste(struct model *m, const char *text, size_t len, size_t more)
 {
-	size_t left = lineedit_paste(m->search.input, sizeof m->search.input, text, len);
+	size_t left = lineedit_paste_more(m->search.input, sizeof m->search.input, text, len, more);
 	if (left)
 		model_message(m, true, "paste refused: the search would be longer than %d bytes", SEARCH_QUERY_MAX - 1);
 	changed(m);

@@ -173,9 +173,9 @@ void model_traces_prompt_clear(struct model *m)
 	m->changed |= MODEL_TRACES;
 }
 
-bool model_traces_prompt_paste(struct model *m, const char *text, size_t len)
+bool model_traces_prompt_paste(struct model *m, const char *text, size_t len, size_t more)
 {
-	size_t left = lineedit_paste(m->traces.edit, sizeof m->traces.edit, text, len);
+	size_t left = lineedit_paste_more(m->traces.edit, sizeof m->traces.edit, text, len, more);
 	m->traces.edit_len = strlen(m->traces.edit);
 	m->traces.error[0] = '\0';
 	m->changed |= MODEL_TRACES | MODEL_STATUS;

@@ -3,6 +3,7 @@
  * the header marks (< > change it; most total time first at start): a line
  * of figures, then the fingerprint itself. Enter on one highlights its spans
  * in the waterfall and shows its whole SQL in the details pane. */
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "model.h"
@@ -14,7 +15,8 @@
 #define ROWS_PER_QUERY 2
 
 /* Left to right; when they do not all fit, the last go first: calls and
- * total, what the list is for, always stay. */
+ * total, what the list is for, always stay, and so does the sort column
+ * (its marker says what the order is). */
 static const char *const columns[] = { "calls", "total", "mean", "p95", "rows" };
 #define NCOLUMNS (sizeof columns / sizeof columns[0])
 #define KEPT_COLUMNS 2
@@ -39,14 +41,29 @@ static void query_cells(const struct query_stat *q, char cell[NCOLUMNS][32])
 		snprintf(cell[4], sizeof cell[4], "-"); /* a foreign file gave no row counts */
 }
 
-/* How many columns, the first KEPT_COLUMNS always, fit in inner cells. */
-static size_t columns_fitting(const int width[NCOLUMNS], int gap, int tags, int inner)
+/* Which columns fit in inner cells: the first KEPT_COLUMNS and the sort
+ * column always, then the others left to right while they fit. Returns how
+ * many are shown. */
+static size_t columns_fitting(const int width[NCOLUMNS], int gap, int tags, int inner, size_t sort,
+                              bool show[NCOLUMNS])
 {
 	size_t n = 0;
-	for (int used = 0; n < NCOLUMNS; n++) {
-		if (n >= KEPT_COLUMNS && used + width[n] + gap + tags > inner)
+	int used = 0;
+	for (size_t c = 0; c < NCOLUMNS; c++) {
+		show[c] = c < KEPT_COLUMNS || c == sort;
+		if (show[c]) {
+			used += width[c] + gap;
+			n++;
+		}
+	}
+	for (size_t c = KEPT_COLUMNS; c < NCOLUMNS; c++) {
+		if (show[c])
+			continue;
+		if (used + width[c] + gap + tags > inner)
 			break;
-		used += width[n] + gap;
+		show[c] = true;
+		used += width[c] + gap;
+		n++;
 	}
 	return n;
 }
@@ -61,7 +78,7 @@ static void query_tag(const struct model *m, const struct query_stat *q, char *t
  * never run together; the columns shown are those that fit in inner cells
  * with the finding tags after them (" ⚠N+1 scan"). Returns how many. */
 static size_t fit_columns(const struct model *m, const struct pane_list *l, size_t shown, int inner,
-                          int width[NCOLUMNS])
+                          int width[NCOLUMNS], bool show[NCOLUMNS])
 {
 	char title[NCOLUMNS][16];
 	column_titles(m, title);
@@ -78,8 +95,9 @@ static size_t fit_columns(const struct model *m, const struct pane_list *l, size
 			tags = 1 + draw_width(tag);
 	}
 	/* Two spaces between columns where all fit, one where that shows more. */
-	int gap = columns_fitting(width, COLUMN_GAP, tags, inner) == NCOLUMNS ? COLUMN_GAP : 1;
-	size_t n = columns_fitting(width, gap, tags, inner);
+	size_t sort = (size_t)m->q.sort;
+	int gap = columns_fitting(width, COLUMN_GAP, tags, inner, sort, show) == NCOLUMNS ? COLUMN_GAP : 1;
+	size_t n = columns_fitting(width, gap, tags, inner, sort, show);
 	for (size_t c = 0; c < NCOLUMNS; c++)
 		width[c] += gap;
 	return n;
@@ -104,11 +122,14 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	int inner = p->w - 2;
 	size_t shown = visible_queries(p);
 	int width[NCOLUMNS];
-	size_t ncols = fit_columns(m, l, shown, inner, width);
+	bool show[NCOLUMNS];
+	fit_columns(m, l, shown, inner, width, show);
 	char titles[NCOLUMNS][16];
 	column_titles(m, titles);
 	wmove(w, 1, 1);
-	for (size_t c = 0; c < ncols; c++) {
+	for (size_t c = 0; c < NCOLUMNS; c++) {
+		if (!show[c])
+			continue;
 		attr_t a = draw_attr(c == (size_t)m->q.sort ? ROLE_TITLE : ROLE_DIM);
 		wattron(w, a);
 		draw_right(w, titles[c], width[c]);
@@ -126,8 +147,9 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 			wattron(w, draw_attr(ROLE_SELECTED));
 		wmove(w, y, 1);
 		int used = 0;
-		for (size_t c = 0; c < ncols && used < inner; c++)
-			used += draw_right(w, cell[c], width[c] < inner - used ? width[c] : inner - used);
+		for (size_t c = 0; c < NCOLUMNS && used < inner; c++)
+			if (show[c])
+				used += draw_right(w, cell[c], width[c] < inner - used ? width[c] : inner - used);
 		if (selected)
 			wattroff(w, draw_attr(ROLE_SELECTED));
 		char tag[48];

@@ -41,24 +41,6 @@ static bool right_aligned(enum tracelist_col c)
 	return c != TRACELIST_SERVICE && c != TRACELIST_ROOT;
 }
 
-/* "+1.20s", "+12m03s", "+3h07m", "+120h": an offset in 7 cells (up to
- * 100 000 hours), where draw_duration would write "+4000.00s". */
-static void start_text(char *buf, size_t cap, int64_t ns)
-{
-	int64_t s = ns / 1000000000;
-	if (s < 100) {
-		char d[24];
-		draw_duration(d, sizeof d, ns);
-		snprintf(buf, cap, "+%s", d);
-	} else if (s < 100 * 60) {
-		snprintf(buf, cap, "+%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
-	} else if (s < 100 * 3600) {
-		snprintf(buf, cap, "+%" PRId64 "h%02" PRId64 "m", s / 3600, s / 60 % 60);
-	} else {
-		snprintf(buf, cap, "+%" PRId64 "h", s / 3600);
-	}
-}
-
 /* "12,345" where it fits in cells, else "12k", "1.2k", "3.4M". */
 static void count_text(char *buf, size_t cap, uint64_t n, int cells)
 {
@@ -84,7 +66,7 @@ static const char *cell_text(const struct tracelist *l, const struct tracelist_r
 	switch (c) {
 	case TRACELIST_SERVICE: return tracelist_service(r);
 	case TRACELIST_ROOT: return tracelist_root(r);
-	case TRACELIST_START: start_text(buf, cap, r->start_ns - l->first_start_ns); break;
+	case TRACELIST_START: draw_start_offset(buf, cap, r->start_ns - l->first_start_ns); break;
 	case TRACELIST_DURATION: draw_duration(buf, cap, r->duration_ns); break;
 	case TRACELIST_SPANS: count_text(buf, cap, r->spans, cells); break;
 	case TRACELIST_ERRORS: count_text(buf, cap, r->errors, cells); break;

@@ -149,8 +149,8 @@ static void draw_ruler(WINDOW *w, const struct columns *c, int64_t from, int64_t
  * query's bar starts with its simulated round trip; a foreign trace has no
  * network apart, and any span not a query (its own work, its calls) is one
  * colour. On the pane's last inner rows: an item that does not fit goes to
- * the next row, at most LEGEND_ROWS. */
-#define LEGEND_ROWS 2
+ * the next row, on as many rows as it needs while a row of spans stays in
+ * sight (an item is left out only then, never cut mid-word). */
 
 struct legend_item {
 	enum draw_role role;
@@ -175,9 +175,9 @@ static size_t legend_items(const struct model *m, const struct legend_item **out
 	return is_foreign ? sizeof foreign / sizeof foreign[0] : sizeof lab / sizeof lab[0];
 }
 
-/* Lays the legend out in a pane `width` wide; draws it from row y0 when w is
- * given. Returns the rows it takes. */
-static int legend_layout(WINDOW *w, int width, int y0, const struct model *m)
+/* Lays the legend out in a pane `width` wide, on max_rows rows at most;
+ * draws it from row y0 when w is given. Returns the rows it takes. */
+static int legend_layout(WINDOW *w, int width, int max_rows, int y0, const struct model *m)
 {
 	const struct glyphs *g = draw_glyphs();
 	const struct legend_item *items;
@@ -186,7 +186,7 @@ static int legend_layout(WINDOW *w, int width, int y0, const struct model *m)
 	for (size_t i = 0; i < n; i++) {
 		int cells = 2 + draw_width(items[i].what); /* glyph, space, text */
 		if (x > x0 && x + cells > end) {
-			if (row + 1 == LEGEND_ROWS)
+			if (row + 1 >= max_rows)
 				break; /* no room: the rest is left out, never cut mid-word */
 			row++;
 			x = x0;
@@ -204,15 +204,22 @@ static int legend_layout(WINDOW *w, int width, int y0, const struct model *m)
 	return row + 1;
 }
 
+/* The legend's rows at most: the pane less its borders, the ruler and one
+ * row of spans (one row at least). */
+static int legend_max_rows(const struct pane *p)
+{
+	return p->h - 4 > 1 ? p->h - 4 : 1;
+}
+
 static int legend_rows(const struct pane *p, const struct model *m)
 {
-	return m->view.legend ? legend_layout(NULL, p->w, 0, m) : 0;
+	return m->view.legend ? legend_layout(NULL, p->w, legend_max_rows(p), 0, m) : 0;
 }
 
 static void draw_legend(WINDOW *w, const struct pane *p, const struct model *m)
 {
 	int rows = legend_rows(p, m);
-	legend_layout(w, p->w, p->h - 1 - rows, m);
+	legend_layout(w, p->w, legend_max_rows(p), p->h - 1 - rows, m);
 }
 
 /* "⚠ missing root", "⚠ parent cycle cut", "⚠ missing parent 1a2b3c4d…"

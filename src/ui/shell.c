@@ -303,13 +303,24 @@ static int read_csi(WINDOW *in, char *params, size_t cap)
 	return c;
 }
 
+/* One byte of a paste: kept while there is room, else counted as dropped. */
+static void paste_keep(struct shell *sh, int c)
+{
+	if (sh->paste_len < sizeof sh->paste)
+		sh->paste[sh->paste_len++] = (char)c;
+	else
+		sh->paste_dropped++;
+}
+
 /* The text of a bracketed paste, up to ESC [ 201 ~: kept in sh->paste as
- * sent (SHELL_PASTE_MAX bytes at most, the rest read and dropped); keys
+ * sent (SHELL_PASTE_MAX bytes at most, the rest read, counted in
+ * sh->paste_dropped and dropped, so the prompt refuses it whole); keys
  * the terminal description turns into codes, and other escape sequences,
  * are dropped whole. What the text may hold is the prompt's to decide. */
 static void read_paste(struct shell *sh, WINDOW *in)
 {
 	sh->paste_len = 0;
+	sh->paste_dropped = 0;
 	wtimeout(in, PASTE_QUIET_MS);
 	for (;;) {
 		int c = wgetch(in);
@@ -328,12 +339,12 @@ static void read_paste(struct shell *sh, WINDOW *in)
 			wtimeout(in, PASTE_QUIET_MS);
 			if (final == '~' && strcmp(params, "201") == 0)
 				break;
-			if (next != '[' && next != ERR && next < 0x100 && sh->paste_len < sizeof sh->paste)
-				sh->paste[sh->paste_len++] = (char)next; /* ESC dropped, what followed kept */
+			if (next != '[' && next != ERR && next < 0x100)
+				paste_keep(sh, next); /* ESC dropped, what followed kept */
 			continue;
 		}
-		if (c >= 0 && c < 0x100 && sh->paste_len < sizeof sh->paste)
-			sh->paste[sh->paste_len++] = (char)c;
+		if (c >= 0 && c < 0x100)
+			paste_keep(sh, c);
 	}
 }
 

@@ -25,8 +25,9 @@
 
 /* Bracketed paste (xterm's mode 2004, on while the explorer runs): the
  * terminal wraps pasted text in ESC [ 200 ~ ... ESC [ 201 ~; the shell reads
- * it whole into shell.paste (SHELL_PASTE_MAX bytes kept, the rest read and
- * dropped) and hands it on as this key, never as keys. */
+ * it whole into shell.paste (SHELL_PASTE_MAX bytes kept, the rest read,
+ * counted in paste_dropped and dropped: the prompt then refuses the paste
+ * whole) and hands it on as this key, never as keys. */
 #define SHELL_KEY_PASTE (KEY_MAX + 1)
 #define SHELL_PASTE_MAX 1024
 
@@ -41,6 +42,7 @@ struct shell {
 	WINDOW *overlay;
 	char paste[SHELL_PASTE_MAX]; /* the last bracketed paste, control bytes as sent */
 	size_t paste_len;
+	size_t paste_dropped;        /* its bytes past SHELL_PASTE_MAX, read and dropped: > 0 refuses it */
 };
 
 /* shell.c */

@@ -256,6 +256,9 @@ static void handle_action(struct shell *sh, enum action action)
 		size_t t = traces_pane(sh);
 		if (in.kind == INTENT_NONE && t < layout_pane_count)
 			apply(sh, t, pane_intent(INTENT_TRACES_SORT, action == ACT_SORT_NEXT));
+		else if (in.kind == INTENT_NONE) /* an older "sorted by" would say something happened */
+			model_message(m, false, "nothing sorted: %s sorts the query list (Tab to it) or the trace list (T)",
+			              action == ACT_SORT_NEXT ? ">" : "<");
 		else
 			apply(sh, sh->focus, in);
 		break;
@@ -316,9 +319,9 @@ static void handle_paste(struct shell *sh)
 	if (sh->too_small || sh->help_open)
 		return;
 	if (m->search.prompt) {
-		model_search_paste(m, sh->paste, sh->paste_len);
+		model_search_paste(m, sh->paste, sh->paste_len, sh->paste_dropped);
 	} else if (m->traces.prompt) {
-		model_traces_prompt_paste(m, sh->paste, sh->paste_len);
+		model_traces_prompt_paste(m, sh->paste, sh->paste_len, sh->paste_dropped);
 		mark(sh, MODEL_TRACES);
 	} else {
 		model_message(m, false, "paste ignored: open a prompt first (/ search, \\ filter)");
