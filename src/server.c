@@ -51,6 +51,7 @@ struct server {
 	_Atomic(struct server_worker *) workers[SERVER_MAX_WORKERS];
 	_Atomic uint32_t cancel;
 	_Atomic bool stopping, quiesced;
+	MHD_socket listen_fd; /* handed back by the quiesce; closed once the pool is joined */
 	_Atomic unsigned in_flight;
 	_Atomic uint64_t requests;
 	uint64_t http_popped[SERVER_MAX_WORKERS]; /* the consumer's: infos taken from each http ring */
@@ -468,6 +469,7 @@ struct server *server_start(const struct server_config *cfg, struct strtab *name
 	db_close(probe);
 
 	struct server *s = xcalloc(1, sizeof *s);
+	s->listen_fd = MHD_INVALID_SOCKET;
 	s->cfg = *cfg;
 	s->names = names;
 	s->max_url = cfg->max_url ? cfg->max_url : SERVER_MAX_URL;
@@ -635,9 +637,13 @@ void server_quiesce(struct server *s)
 {
 	if (atomic_exchange(&s->quiesced, true))
 		return;
-	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	/* The pool's threads drop the socket from their epoll sets only later:
+	 * it is shut now (new connections are refused at once) and closed in
+	 * server_stop, after MHD_stop_daemon joined them, as libmicrohttpd's
+	 * MHD_quiesce_daemon asks. */
+	s->listen_fd = MHD_quiesce_daemon(s->daemon);
+	if (s->listen_fd != MHD_INVALID_SOCKET)
+		shutdown(s->listen_fd, SHUT_RDWR);
 	guard_quiesce(s->guard); /* connections waiting between requests close */
 }
 
@@ -653,6 +659,8 @@ void server_stop(struct server *s)
 		return;
 	server_cancel(s);
 	MHD_stop_daemon(s->daemon); /* joins the pool: no worker runs from here */
+	if (s->listen_fd != MHD_INVALID_SOCKET)
+		close(s->listen_fd);
 	guard_destroy(s->guard);
 	for (unsigned i = 0; i < SERVER_MAX_WORKERS; i++)
 		server_worker_destroy(atomic_load(&s->workers[i]));
