@@ -107,7 +107,14 @@ for size in "80 24" "200 60"; do
 		expect '█ app  █ network .simulated.  █ database' 10 "$at legend"
 		keys l
 		# a zoom is into one trace: [ shows the one before whole, quietly
-		if screen | grep -q 'trace #1 '; then keys ']'; fi # not the first: [ must move
+		# not the first trace, so that [ must move: a slow run may have paused
+		# with one trace captured; let it capture another, then pause again
+		if screen | grep -q 'trace #1 '; then
+			keys Space
+			wait_for '─ Waterfall · trace #([2-9]|[1-9][0-9]+) ' 20
+			keys Space
+			expect '‖ paused' 10 "$at paused again"
+		fi
 		expect '─ Waterfall · trace #([2-9]|[1-9][0-9]+) ' 10 "$at a trace after the first"
 		keys g j j j z
 		expect '─ Waterfall · zoom 1 · trace' 10 "$at z before ["
