@@ -81,6 +81,24 @@ for args in "--db real.db --record hard.db" "--db link.db --record real.db" "--d
 	check "$?" 2 "serve $args: status"
 done
 check "$(cksum <real.db)" "$sum" "the database untouched"
+# a dangling link to the database or the record (nothing there yet), a chain
+# of them, one in another directory; the database's own side files
+mkdir -p dl
+ln -s nl.db dl2 && ln -s dl2 dl3 && ln -s ../nl.db dl/up && ln -s rec9.json dl4
+for args in "--db nl.db --log-file dl2" "--db nl.db --log-file dl3" "--db nl.db --log-file dl/up" \
+	"--db nl.db --record dl2 --format native" "--db nl.db --log-file nl.db-wal" "--db nl.db --log-file ./nl.db-shm" \
+	"--db nl.db --record nl.db-journal --format native" "--db nl.db --record rec9.json --log-file dl4"; do
+	# shellcheck disable=SC2086
+	timeout -s INT 4 "$bin" serve $args --listen 127.0.0.1:0 >r.out 2>r.err
+	check "$?" 2 "serve $args: status"
+	check "$(wc -l <r.err)" 1 "serve $args: one line"
+	absent nl.db "serve $args: the database"
+	absent rec9.json "serve $args: the record"
+	rm -f nl.db* rec9.json
+done
+timeout -s INT 4 "$bin" run --db nl.db --log-file dl3 --requests 1 >r.out 2>r.err
+check "$?" 2 "run --log-file through a dangling link: status"
+absent nl.db "run --log-file through a dangling link: the database"
 
 # --- a --record in a missing directory: refused at start, status 1 ---------------
 timeout -s INT 4 "$bin" serve --db nd.db --record nodir/x.json --listen 127.0.0.1:0 >r.out 2>r.err
