@@ -244,6 +244,17 @@ else
 		printf 'the first: /health %s\n' "$(get /health)"; show
 	fi
 	no_journal "$work/lab-b.db" "a port in use"
+	# bound before the database: the second left no database behind
+	if [ -e "$work/lab-b.db" ]; then bad "a port in use: the second explorer made lab-b.db"; else ok; fi
+	# a host that does not resolve: the same, status 1 and nothing made
+	pane=$(tm new-window -d -P -F '#{pane_id}' -t t: -n third \
+		"env LC_ALL=C.UTF-8 $bin --serve nosuch.invalid:0 --db $work/lab-c.db; echo EXIT=\$?; sleep 600" 2>&1)
+	[[ "$pane" == %* ]] && eventually 60 eval 'second | grep -q "EXIT="'
+	if [[ "$pane" == %* ]] && second | grep -Eq 'EXIT=1( |$)'; then ok; else
+		bad "a host that does not resolve: not exit 1: $(second | sed '/^$/d' | tail -3)"; fi
+	if [ -e "$work/lab-c.db" ]; then bad "a host that does not resolve: lab-c.db was made"; else ok; fi
+	# the first still serves
+	if [ "$(get /health)" = 200 ]; then ok; else bad "the first server stopped answering after the second failed"; show; fi
 fi
 tm kill-server 2>/dev/null
 
