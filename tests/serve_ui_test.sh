@@ -13,6 +13,7 @@
 #  - q, and SIGTERM, stop it cleanly: exit 0, the database back in rollback
 #    mode (no -wal, no -shm left);
 #  - bad --serve command lines are usage errors (2); a port in use is 1.
+#  - --serve 0.0.0.0:0 warns in the log that it listens on all interfaces.
 # The running lab logs as it goes, so an INFO line soon leaves the log
 # pane's few rows: the log is read through the search (/), which finds a
 # line wherever it is and brings it into sight; everything else is asserted
@@ -211,6 +212,13 @@ for size in ${SIZES:-80x24 200x60}; do
 	expect 'EXIT=0' "" "$size q exits 0"
 	no_journal "$db" "$size q"
 done
+
+# All interfaces: a WARN line in the log, as `obslab serve` says it.
+explorer 100 30 --serve 0.0.0.0:0 --db "$work/lab-all.db"
+expect 'serving http://0\.0\.0\.0:[1-9]' "" "0.0.0.0: the status bar says the port"
+logged 'all interfaces' 'WARN +(listening on all|…n all interfaces \(0\.0)' "0.0.0.0 warns"
+keys q
+expect 'EXIT=0' "" "0.0.0.0: q exits 0"
 
 # SIGTERM: the same clean stop.
 db="$work/lab-term.db"
