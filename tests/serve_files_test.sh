@@ -135,6 +135,9 @@ if start log --db log.db --users 3 --listen 127.0.0.1:0 --log-file log.jsonl --r
 	check "$status" 0 "the log server's exit status"
 	check "$(jq -r '.settings | has("strategy")' rec.json)" false "a served record's settings name no strategy"
 	check "$(jq -r '.settings.users' rec.json)" 3 "a served record's users"
+	"$bin" report rec.json >rep.txt 2>rep.err
+	check "$?" 0 "report on a served record: status"
+	has rep.txt '^settings: served \(naive, optimized, eager on request\), 3 users, '
 else
 	bad "serve with a log did not start: $(cat log.err)"
 fi
