@@ -141,6 +141,14 @@ if start log --db log.db --users 3 --listen 127.0.0.1:0 --log-file log.jsonl --r
 else
 	bad "serve with a log did not start: $(cat log.err)"
 fi
+# the summary line: "request" for one
+if start one --db one.db --users 3 --listen 127.0.0.1:0; then
+	curl -s -o /dev/null "$(url /health)"
+	stop
+	has one.err '^obslab: served 1 request; [0-9]+ traces; dropped 0 spans; 0 unmatched$'
+else
+	bad "serve for one request did not start: $(cat one.err)"
+fi
 if [ -w /dev/full ] && start full --db full.db --users 3 --listen 127.0.0.1:0 --log-file /dev/full; then
 	curl -s -o /dev/null "$(url /users/analytics)"
 	for _ in $(seq 1 50); do grep -q 'log file' full.err && break; sleep 0.1; done
