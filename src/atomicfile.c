@@ -248,6 +248,41 @@ static bool canonical(const char *path, char *out, size_t cap)
 	return n > 0 && (size_t)n < cap;
 }
 
+/* Where a name that is not there leads: a symbolic link's target, read
+ * (relative to the link's directory) through a chain of links until a name
+ * that is not a link; the name itself otherwise. False for a chain too long
+ * or a name too long. out may be path's own buffer. */
+static bool follow_links(const char *path, char *out, size_t cap)
+{
+	char cur[4096], target[4096];
+	if (strlen(path) >= sizeof cur)
+		return false;
+	strcpy(cur, path);
+	for (int hops = 0; hops < 40; hops++) {
+		struct stat st;
+		if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) {
+			if (strlen(cur) >= cap)
+				return false;
+			strcpy(out, cur);
+			return true;
+		}
+		ssize_t n = readlink(cur, target, sizeof target - 1);
+		if (n <= 0)
+			return false;
+		target[n] = '\0';
+		if (target[0] == '/') {
+			strcpy(cur, target);
+			continue;
+		}
+		char *slash = strrchr(cur, '/'); /* relative to the link's directory */
+		size_t dir_len = slash ? (size_t)(slash - cur) + 1 : 0;
+		if (dir_len + (size_t)n >= sizeof cur)
+			return false;
+		memcpy(cur + dir_len, target, (size_t)n + 1);
+	}
+	return false; /* a loop, or a chain too long */
+}
+
 bool atomicfile_same(const char *a, const char *b)
 {
 	struct stat sa, sb;
@@ -256,13 +291,13 @@ bool atomicfile_same(const char *a, const char *b)
 		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 	if (has_a || has_b)
 		return false;
-	/* Neither is there yet (or a link points nowhere): the same name? */
-	char ca[4096 + 256], cb[4096 + 256];
-	if (lstat(a, &sa) == 0 && S_ISLNK(sa.st_mode))
-		return false; /* a dangling link: never followed by the writers */
-	if (lstat(b, &sb) == 0 && S_ISLNK(sb.st_mode))
+	/* Neither is there yet (or a link points nowhere): the same name once
+	 * links are followed? A log opened for appending follows a dangling
+	 * link and creates its target, and so does SQLite. */
+	char fa[4096], fb[4096], ca[4096 + 256], cb[4096 + 256];
+	if (!follow_links(a, fa, sizeof fa) || !follow_links(b, fb, sizeof fb))
 		return false;
-	return canonical(a, ca, sizeof ca) && canonical(b, cb, sizeof cb) && strcmp(ca, cb) == 0;
+	return canonical(fa, ca, sizeof ca) && canonical(fb, cb, sizeof cb) && strcmp(ca, cb) == 0;
 }
 
 /* ---- open ------------------------------------------------------------- */

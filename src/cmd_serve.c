@@ -216,8 +216,8 @@ static int serve(struct serve *v, struct workload_config *cfg, FILE *err)
 	uint64_t unmatched = store_http_unmatched(v->store) + store_http_pending(v->store) + server_http_lost(server);
 	server_stop(server);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	fprintf(err, "obslab: served %llu requests; %llu traces; dropped %llu spans; %llu unmatched\n",
-	        (unsigned long long)served, (unsigned long long)store_traces_completed(v->store),
+	fprintf(err, "obslab: served %llu request%s; %llu traces; dropped %llu spans; %llu unmatched\n",
+	        (unsigned long long)served, served == 1 ? "" : "s", (unsigned long long)store_traces_completed(v->store),
 	        (unsigned long long)lost, (unsigned long long)unmatched);
 	return cli->record_path ? write_record(v, cfg, dropped, err) : CLI_EXIT_OK;
 }

@@ -451,10 +451,10 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 	textsafe_fprintf(out, "%s: %s, %zu trace%s, %zu span%s\n", cli->file,
 	                 r->snap.format == SNAPSHOT_NATIVE ? "obslab snapshot" : "OTLP/JSON", n, n == 1 ? "" : "s", r->spans,
 	                 r->spans == 1 ? "" : "s");
-	if (m->has_settings)
+	if (m->has_settings) /* a served record names no strategy: each request ran the one it asked for */
 		fprintf(out, "settings: %s, %u users, RTT %u us (simulated), index %s; %" PRIu64 " spans dropped\n",
-		        strategy_name(m->settings.strategy), m->settings.users, m->settings.rtt_us,
-		        m->settings.index ? "on" : "off", m->dropped_spans);
+		        m->served ? "served (naive, optimized, eager on request)" : strategy_name(m->settings.strategy),
+		        m->settings.users, m->settings.rtt_us, m->settings.index ? "on" : "off", m->dropped_spans);
 	print_marks(out, &r->snap);
 	print_trace_list(out, r);
 	print_attribution_text(out, r);

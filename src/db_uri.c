@@ -1,6 +1,9 @@
 /* db_uri — reading a --db value as SQLite reads it (see db_uri.h). */
 #include "db_uri.h"
 
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "obslab/atomicfile.h"
@@ -104,5 +107,21 @@ bool db_path_names_file(const char *db_arg, const char *path)
 			return false;
 		p = file;
 	}
-	return atomicfile_same(p, path);
+	if (atomicfile_same(p, path))
+		return true;
+	/* The database's own side files: its write-ahead log, its shared-memory
+	 * index, its rollback journal, beside the name given and beside the file
+	 * it resolves to (SQLite follows a link to the database). */
+	static const char *const sides[] = { "-wal", "-shm", "-journal" };
+	char resolved[PATH_MAX];
+	const char *bases[] = { p, realpath(p, resolved) };
+	for (size_t b = 0; b < 2 && bases[b]; b++) {
+		for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++) {
+			char side[PATH_MAX + 16];
+			int n = snprintf(side, sizeof side, "%s%s", bases[b], sides[i]);
+			if (n > 0 && (size_t)n < sizeof side && atomicfile_same(side, path))
+				return true;
+		}
+	}
+	return false;
 }

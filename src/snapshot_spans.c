@@ -449,6 +449,7 @@ bool reader_native_settings(struct reader *r, struct jp *jp, struct snapshot_met
 		return reader_wrong_value(r, jp, at, NULL, "settings", "an object");
 	}
 	meta->has_settings = true;
+	meta->served = true; /* until a strategy is read: a served record names none */
 	const char *key;
 	size_t len;
 	jp_object(jp);
@@ -457,6 +458,7 @@ bool reader_native_settings(struct reader *r, struct jp *jp, struct snapshot_met
 		bool ok = true;
 		if (jp_key_is(key, len, "strategy")) {
 			ok = take_strategy(r, jp, NULL, "settings.strategy", &meta->settings.strategy);
+			meta->served = false;
 		} else if (jp_key_is(key, len, "users")) {
 			ok = reader_whole(r, jp, UINT32_MAX, &v, NULL, "settings.users", "a count of users");
 			meta->settings.users = (uint32_t)v;

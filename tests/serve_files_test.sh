@@ -81,6 +81,24 @@ for args in "--db real.db --record hard.db" "--db link.db --record real.db" "--d
 	check "$?" 2 "serve $args: status"
 done
 check "$(cksum <real.db)" "$sum" "the database untouched"
+# a dangling link to the database or the record (nothing there yet), a chain
+# of them, one in another directory; the database's own side files
+mkdir -p dl
+ln -s nl.db dl2 && ln -s dl2 dl3 && ln -s ../nl.db dl/up && ln -s rec9.json dl4
+for args in "--db nl.db --log-file dl2" "--db nl.db --log-file dl3" "--db nl.db --log-file dl/up" \
+	"--db nl.db --record dl2 --format native" "--db nl.db --log-file nl.db-wal" "--db nl.db --log-file ./nl.db-shm" \
+	"--db nl.db --record nl.db-journal --format native" "--db nl.db --record rec9.json --log-file dl4"; do
+	# shellcheck disable=SC2086
+	timeout -s INT 4 "$bin" serve $args --listen 127.0.0.1:0 >r.out 2>r.err
+	check "$?" 2 "serve $args: status"
+	check "$(wc -l <r.err)" 1 "serve $args: one line"
+	absent nl.db "serve $args: the database"
+	absent rec9.json "serve $args: the record"
+	rm -f nl.db* rec9.json
+done
+timeout -s INT 4 "$bin" run --db nl.db --log-file dl3 --requests 1 >r.out 2>r.err
+check "$?" 2 "run --log-file through a dangling link: status"
+absent nl.db "run --log-file through a dangling link: the database"
 
 # --- a --record in a missing directory: refused at start, status 1 ---------------
 timeout -s INT 4 "$bin" serve --db nd.db --record nodir/x.json --listen 127.0.0.1:0 >r.out 2>r.err
@@ -117,8 +135,19 @@ if start log --db log.db --users 3 --listen 127.0.0.1:0 --log-file log.jsonl --r
 	check "$status" 0 "the log server's exit status"
 	check "$(jq -r '.settings | has("strategy")' rec.json)" false "a served record's settings name no strategy"
 	check "$(jq -r '.settings.users' rec.json)" 3 "a served record's users"
+	"$bin" report rec.json >rep.txt 2>rep.err
+	check "$?" 0 "report on a served record: status"
+	has rep.txt '^settings: served \(naive, optimized, eager on request\), 3 users, '
 else
 	bad "serve with a log did not start: $(cat log.err)"
+fi
+# the summary line: "request" for one
+if start one --db one.db --users 3 --listen 127.0.0.1:0; then
+	curl -s -o /dev/null "$(url /health)"
+	stop
+	has one.err '^obslab: served 1 request; [0-9]+ traces; dropped 0 spans; 0 unmatched$'
+else
+	bad "serve for one request did not start: $(cat one.err)"
 fi
 if [ -w /dev/full ] && start full --db full.db --users 3 --listen 127.0.0.1:0 --log-file /dev/full; then
 	curl -s -o /dev/null "$(url /users/analytics)"

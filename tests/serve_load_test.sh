@@ -77,7 +77,7 @@ rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status"
 # served NAME: the number of requests the server says it served.
 served() {
 	local n
-	n=$(sed -n 's/^obslab: served \([0-9]*\) requests; .*/\1/p' "$1.err")
+	n=$(sed -n 's/^obslab: served \([0-9]*\) requests\{0,1\}; .*/\1/p' "$1.err")
 	echo "${n:-0}"
 }
 
@@ -90,8 +90,8 @@ after_stop() {
 	# the stop's summary line: every request served one trace, no span
 	# dropped, every request's HTTP facts joined to its trace
 	local line
-	line=$(grep '^obslab: served [0-9]* requests; ' "$name.err")
-	if [[ $line =~ ^obslab:\ served\ ([0-9]+)\ requests\;\ ([0-9]+)\ traces\;\ dropped\ ([0-9]+)\ spans\;\ ([0-9]+)\ unmatched$ ]]; then
+	line=$(grep -E '^obslab: served [0-9]+ requests?; ' "$name.err")
+	if [[ $line =~ ^obslab:\ served\ ([0-9]+)\ requests?\;\ ([0-9]+)\ traces\;\ dropped\ ([0-9]+)\ spans\;\ ([0-9]+)\ unmatched$ ]]; then
 		check "${BASH_REMATCH[2]}" "${BASH_REMATCH[1]}" "$name: traces for the requests served ($line)"
 		check "${BASH_REMATCH[3]}" 0 "$name: spans dropped ($line)"
 		check "${BASH_REMATCH[4]}" 0 "$name: HTTP facts unmatched ($line)"

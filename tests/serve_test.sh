@@ -158,7 +158,7 @@ check "$status" 0 "serve's exit status on SIGTERM"
 # the readers closed before the driver: the lab is back in rollback mode
 check "$(ls lab.db-wal lab.db-shm 2>/dev/null | wc -l)" 0 "no -wal or -shm left after serve stops"
 check "$(sqlite3 lab.db 'pragma journal_mode')" delete "the lab's journal mode after serve stops"
-has main.err '^obslab: served [0-9]+ requests; [0-9]+ traces; dropped 0 spans; 0 unmatched$'
+has main.err '^obslab: served [0-9]+ requests?; [0-9]+ traces; dropped 0 spans; 0 unmatched$'
 # the log: the N+1 warning per naive request (2 above), the info line per
 # optimized one (2, then HEAD and GET)
 check "$(jq -s '[.[] | select(.level == "WARN" and .message == "N+1 query pattern detected")] | length' log.jsonl)" 2 \

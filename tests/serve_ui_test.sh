@@ -13,6 +13,7 @@
 #  - q, and SIGTERM, stop it cleanly: exit 0, the database back in rollback
 #    mode (no -wal, no -shm left);
 #  - bad --serve command lines are usage errors (2); a port in use is 1.
+#  - --serve 0.0.0.0:0 warns in the log that it listens on all interfaces.
 # The running lab logs as it goes, so an INFO line soon leaves the log
 # pane's few rows: the log is read through the search (/), which finds a
 # line wherever it is and brings it into sight; everything else is asserted
@@ -212,6 +213,13 @@ for size in ${SIZES:-80x24 200x60}; do
 	no_journal "$db" "$size q"
 done
 
+# All interfaces: a WARN line in the log, as `obslab serve` says it.
+explorer 100 30 --serve 0.0.0.0:0 --db "$work/lab-all.db"
+expect 'serving http://0\.0\.0\.0:[1-9]' "" "0.0.0.0: the status bar says the port"
+logged 'all interfaces' 'WARN +(listening on all|…n all interfaces \(0\.0)' "0.0.0.0 warns"
+keys q
+expect 'EXIT=0' "" "0.0.0.0: q exits 0"
+
 # SIGTERM: the same clean stop.
 db="$work/lab-term.db"
 explorer 80 24 --serve 127.0.0.1:0 --db "$db"
@@ -244,6 +252,17 @@ else
 		printf 'the first: /health %s\n' "$(get /health)"; show
 	fi
 	no_journal "$work/lab-b.db" "a port in use"
+	# bound before the database: the second left no database behind
+	if [ -e "$work/lab-b.db" ]; then bad "a port in use: the second explorer made lab-b.db"; else ok; fi
+	# a host that does not resolve: the same, status 1 and nothing made
+	pane=$(tm new-window -d -P -F '#{pane_id}' -t t: -n third \
+		"env LC_ALL=C.UTF-8 $bin --serve nosuch.invalid:0 --db $work/lab-c.db; echo EXIT=\$?; sleep 600" 2>&1)
+	[[ "$pane" == %* ]] && eventually 60 eval 'second | grep -q "EXIT="'
+	if [[ "$pane" == %* ]] && second | grep -Eq 'EXIT=1( |$)'; then ok; else
+		bad "a host that does not resolve: not exit 1: $(second | sed '/^$/d' | tail -3)"; fi
+	if [ -e "$work/lab-c.db" ]; then bad "a host that does not resolve: lab-c.db was made"; else ok; fi
+	# the first still serves
+	if [ "$(get /health)" = 200 ]; then ok; else bad "the first server stopped answering after the second failed"; show; fi
 fi
 tm kill-server 2>/dev/null
 

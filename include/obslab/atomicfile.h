@@ -69,7 +69,9 @@ struct atomicfile {
 bool atomicfile_check(const char *path, unsigned flags, struct obslab_error *err);
 /* Whether a and b name the same file, by whatever spelling: the same inode
  * (symbolic links followed, hard links) when both exist; when neither does,
- * the same name once their directories are resolved. A file that is there
+ * the same name once dangling links are followed (their targets read,
+ * relative to each link's directory, through a chain) and the directories
+ * resolved. A file that is there
  * and one that is not are different. Looks only; any thread. */
 bool atomicfile_same(const char *a, const char *b);
 bool atomicfile_open(struct atomicfile *af, const char *path, unsigned flags, struct obslab_error *err);

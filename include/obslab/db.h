@@ -141,8 +141,9 @@ void db_close(sqlite3 *db);
  * mode=memory. Looks at the text alone. */
 bool db_path_in_memory(const char *path);
 /* Whether path names the file --db's value opens (a file: URI's path
- * decoded as SQLite decodes it), by any spelling (atomicfile_same): a
- * command never writes a record or a log over its own database. False
+ * decoded as SQLite decodes it), or one of its side files (-wal, -shm,
+ * -journal), by any spelling (atomicfile_same): a command never writes a
+ * record or a log over its own database. False
  * for a database in memory. Looks only. */
 bool db_path_names_file(const char *db_arg, const char *path);
 

@@ -59,7 +59,8 @@ struct snapshot_meta {
 	struct workload_config settings;
 	bool has_settings;          /* false for an OTLP file */
 	bool served;                /* obslab serve: each endpoint ran its own strategy, so the
-	                               settings name none (native: no "strategy") */
+	                               settings name none (native: no "strategy"; the reader sets it
+	                               for native settings with no "strategy") */
 	uint64_t dropped_spans;
 	struct clock_anchor anchor; /* maps span times to Unix time */
 	bool has_shown;             /* the explorer's x: the trace on screen, */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "draw.h"
 #include "keys.h"
@@ -36,6 +37,7 @@ struct served {
 	struct source lab; /* the lab source, as source_lab.c runs it */
 	struct server *server;
 	char authority[SERVER_HOST_MAX + 16];
+	int listen_fd;        /* bound before the lab's database is made; -1 once taken */
 	bool announced;       /* the server's start is in the log */
 	uint64_t dropped_said; /* the drops the log has reported so far */
 };
@@ -50,6 +52,14 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 {
 	struct served *sv = xcalloc(1, sizeof *sv);
 	src->state = sv;
+	struct obslab_error err;
+	/* Bound first: a port in use or a host that does not resolve leaves no
+	 * database behind (as `obslab serve`). */
+	sv->listen_fd = server_listen(cli->listen_host, cli->listen_port, &err);
+	if (sv->listen_fd < 0) {
+		textsafe_fprintf(stderr, "obslab: %s\n", err.msg);
+		return CLI_EXIT_FAILURE;
+	}
 	sv->lab.ops = &source_lab_ops;
 	int status = source_lab_ops.start(&sv->lab, cli, settings, out);
 	if (status != CLI_EXIT_OK)
@@ -66,9 +76,10 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 		.rtt_us = out->settings.rtt_us,
 		.trace = true,
 		.timeout_s = cli->timeout_s,
+		.listen_fd = sv->listen_fd,
 	};
-	struct obslab_error err;
 	sv->server = server_start(&sc, src->names, &err);
+	sv->listen_fd = -1; /* taken, closed on failure too */
 	if (!sv->server) {
 		textsafe_fprintf(stderr, "obslab: %s\n", err.msg);
 		return CLI_EXIT_FAILURE;
@@ -85,6 +96,13 @@ static void drain(struct source *src, const struct source_sink *sink)
 		snprintf(text, sizeof text, "serving http://%.120s/ : curl it (Space pauses the lab, not the server)",
 		         sv->authority);
 		sink->note(sink->ctx, LOG_INFO, text);
+		const char *a = sv->authority;
+		if (strncmp(a, "0.0.0.0:", 8) == 0 || strncmp(a, "[::]:", 5) == 0) { /* as `obslab serve` says it */
+			snprintf(text, sizeof text,
+			         "listening on all interfaces (%.*s): anyone who can reach this machine can call it",
+			         (int)(strrchr(a, ':') - a), a);
+			sink->note(sink->ctx, LOG_WARN, text);
+		}
 		sv->announced = true;
 	}
 	source_lab_ops.drain(&sv->lab, sink);
@@ -137,6 +155,8 @@ static void stop(struct source *src)
 			stop_server(sv);
 		if (sv->lab.ops)
 			source_lab_ops.stop(&sv->lab);
+		if (sv->listen_fd >= 0)
+			close(sv->listen_fd); /* never handed to a server */
 	}
 	free(sv);
 	src->state = NULL;
@@ -204,7 +224,7 @@ static void configure(struct source *src, enum source_setting what, const struct
 	source_lab_ops.configure(&served_of(src)->lab, what, cfg);
 }
 
-static void pause(struct source *src, bool paused)
+static void pause_lab(struct source *src, bool paused)
 {
 	source_lab_ops.pause(&served_of(src)->lab, paused);
 }
@@ -235,7 +255,7 @@ const struct source_ops source_serve_ops = {
 	.status = status,
 	.dropped = dropped,
 	.configure = configure,
-	.pause = pause,
+	.pause = pause_lab,
 	.start_plan = start_plan,
 	.cancel_plan = cancel_plan,
 	.plan_progress = plan_progress,
