@@ -262,11 +262,13 @@ static bool batched_list(const struct trace *t, uint32_t source, const struct me
 	return sql && sqlfp_takes_list(sql);
 }
 
-static void record_members(struct findings *f, const struct trace *t, const struct member *m, uint32_t count,
-                           uint32_t source, const struct findings_config *cfg)
+/* A new finding of a foreign group's repetitions: its spans as evidence,
+ * their summed cost and median. Not yet counted (f->n): the caller decides. */
+static struct finding *group_finding(struct findings *f, const struct trace *t, const struct member *m,
+                                     uint32_t count, enum finding_kind kind, uint32_t source)
 {
 	struct finding *x = new_item(f);
-	x->kind = FINDING_N_PLUS_ONE;
+	x->kind = kind;
 	x->fingerprint = m[0].name;
 	x->count = count;
 	x->evidence = f->evidence_len;
@@ -280,6 +282,13 @@ static void record_members(struct findings *f, const struct trace *t, const stru
 	}
 	x->median_ns = analysis_median(durations, count);
 	free(durations);
+	return x;
+}
+
+static void record_members(struct findings *f, const struct trace *t, const struct member *m, uint32_t count,
+                           uint32_t source, const struct findings_config *cfg)
+{
+	struct finding *x = group_finding(f, t, m, count, FINDING_N_PLUS_ONE, source);
 	if (x->cost_ns < cfg->n1_min_ns) {
 		f->evidence_len = x->evidence; /* below the time threshold */
 		return;
@@ -311,22 +320,8 @@ static void full_scan_members(struct findings *f, const struct trace *t, const s
 	}
 	if (scanned == 0)
 		return;
-	struct finding *x = new_item(f);
+	struct finding *x = group_finding(f, t, m, count, FINDING_FULL_SCAN_LOOP, SPANTREE_NONE);
 	f->n++;
-	x->kind = FINDING_FULL_SCAN_LOOP;
-	x->fingerprint = m[0].name;
-	x->count = count;
-	x->evidence = f->evidence_len;
-	x->source = SPANTREE_NONE;
-	x->foreign = true;
-	int64_t *durations = xmalloc_array(count, sizeof *durations);
-	for (uint32_t k = 0; k < count; k++) {
-		push_evidence(f, m[k].span);
-		durations[k] = span_duration_ns(&t->spans[m[k].span]);
-		x->cost_ns = duration_add(x->cost_ns, durations[k]);
-	}
-	x->median_ns = analysis_median(durations, count);
-	free(durations);
 	x->scanned_rows = scanned;
 	x->saving_ns = db_ns;
 	index_hint(x, names);
