@@ -85,6 +85,9 @@ bool reader_otlp(struct reader *r, struct jp *jp);
 bool reader_native_resources(struct reader *r, struct jp *jp, bool scopes);
 /* Every foreign span's record from its otel_span (after the whole file). */
 void reader_derive_foreign(struct reader *r);
+/* A foreign span whose otel_span (index detail) was just read, as a raw
+ * span: ids and times from the file, the rest derived later. */
+void reader_add_foreign(struct reader *r, uint32_t detail);
 /* A value of the wrong type or out of its set, just passed over from at:
  * "where: field must be MUST, got VALUE" (where may be NULL). */
 bool reader_wrong_value(struct reader *r, struct jp *jp, const char *at, const char *where, const char *field,
