@@ -11,44 +11,8 @@
 # Usage: serve_files_test.sh PATH/TO/obslab
 set -u
 bin=$(realpath "$1")
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work" || exit 1
-
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
-check() { if [ "$1" = "$2" ]; then ok; else bad "$3: got '$1', expected '$2'"; fi; }
-has() { if grep -Eq -- "$2" "$1"; then ok; else bad "$1 lacks /$2/: $(head -c 400 "$1")"; fi; }
-absent() { if [ ! -e "$1" ]; then ok; else bad "$2: $1 was made"; fi; }
-
-for tool in curl jq python3; do
-	command -v $tool >/dev/null || { echo "SKIP: $tool is not installed"; printf '0 passed, 0 failed\n'; exit 0; }
-done
-
-# start NAME ARGS...: obslab serve in the background, stderr in NAME.err;
-# pid and port once it says where it serves (false if it ended instead).
-start() {
-	local name=$1; shift
-	"$bin" serve "$@" 2>"$name.err" &
-	pid=$!
-	pids+=("$pid")
-	port=
-	for _ in $(seq 1 300); do
-		port=$(sed -n 's|^obslab: serving http://.*:\([0-9]*\)/ .*|\1|p' "$name.err")
-		[ -n "$port" ] && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-stop() { kill -TERM "$pid"; wait "$pid"; status=$?; }
-url() { printf 'http://127.0.0.1:%s%s' "$port" "$1"; }
+. "$(dirname "$0")/serve_lib.sh" # work, ok/bad/check/has/absent, start, stop, url
+needs curl jq python3
 
 # --- never over the database, nor one over the other: refused, status 2 ----------
 # refused CASE ARGS...: status 2, one line naming the clash, no database made

@@ -21,23 +21,8 @@
 set -u
 bin=$(realpath "$1")
 mix=$(realpath "$2")/mix.lua
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work" || exit 1
-
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
-check() { if [ "$1" = "$2" ]; then ok; else bad "$3: got '$1', expected '$2'"; fi; }
-
-for tool in curl jq wrk; do
-	command -v $tool >/dev/null || { echo "SKIP: $tool is not installed"; printf '0 passed, 0 failed\n'; exit 0; }
-done
+. "$(dirname "$0")/serve_lib.sh" # work, ok/bad/check, start, stop, url
+needs curl jq wrk
 # A report makes the sanitized binary exit 66, and it is looked for on stderr too.
 export TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}halt_on_error=1:exitcode=66"
 sanitized=
@@ -51,27 +36,6 @@ declare -A QUERIES=([naive]=21 [optimized]=1 [eager]=2 [health]=0 [notfound]=0)
 declare -A ROOT=([naive]="GET /users/analytics" [optimized]="GET /users/analytics/optimized"
 	[eager]="GET /users/analytics/eager" [health]="GET /health" [notfound]="GET")
 
-# start NAME ARGS...: obslab serve in the background, stderr in NAME.err;
-# sets pid and port once it says where it serves.
-start() {
-	local name=$1; shift
-	"$bin" serve "$@" 2>"$name.err" &
-	pid=$!
-	pids+=("$pid")
-	port=
-	for _ in $(seq 1 600); do
-		port=$(sed -n 's|^obslab: serving http://.*:\([0-9]*\)/ .*|\1|p' "$name.err")
-		[ -n "$port" ] && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-stop() {
-	kill -TERM "$pid"
-	wait "$pid"
-	status=$?
-}
 rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status"; }
 
 # served NAME: the number of requests the server says it served.
