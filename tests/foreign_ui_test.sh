@@ -38,15 +38,6 @@ cd "$work" || exit 1
 show() { screen | sed 's/^/    | /'; }
 expect() { if wait_for "$1" "${2:-}"; then ok; else bad "screen never showed /$1/"; show; fi; }
 absent() { if screen | grep -Eq -- "$1"; then bad "screen shows /$1/"; show; else ok; fi; }
-explorer() {
-	local cols=$1 lines=$2; shift 2
-	tm kill-server 2>/dev/null
-	for _ in $(seq 50); do tm has-session 2>/dev/null || break; sleep 0.1; done
-	sleep 0.3
-	LC_ALL=C.UTF-8 tm -u -f /dev/null new-session -d -x "$cols" -y "$lines" -s t \
-		"env TZ=UTC LC_ALL=C.UTF-8 $bin $*; echo EXIT=\$?; sleep 600"
-	tm set-option -t t -g status off
-}
 # Nothing a lab span has, anywhere on the screen.
 no_lab() {
 	for lab in 'obslab\.' 'VM steps' 'full-scan steps' 'auto-index' 'sqlite' 'SELECT orders' \

@@ -18,3 +18,18 @@ wait_for() {
 	done
 	return 1
 }
+
+# start_explorer COLS LINES ARGS...: obslab ARGS in a fresh COLSxLINES tmux
+# window "t" (UTC, UTF-8, no status line); the window stays after obslab
+# ends, showing EXIT=STATUS. explorer is the same unless a script redefines
+# it to do more (say, wait for the first frame).
+start_explorer() {
+	local cols=$1 lines=$2; shift 2
+	tm kill-server 2>/dev/null
+	for _ in $(seq 50); do tm has-session 2>/dev/null || break; sleep 0.1; done
+	sleep 0.3
+	LC_ALL=C.UTF-8 tm -u -f /dev/null new-session -d -x "$cols" -y "$lines" -s t \
+		"env TZ=UTC LC_ALL=C.UTF-8 $bin $*; echo EXIT=\$?; sleep 600"
+	tm set-option -t t -g status off
+}
+explorer() { start_explorer "$@"; }

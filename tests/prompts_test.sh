@@ -55,15 +55,6 @@ start() {
 # The log pane's column of the screen (it is on the right, under the queries).
 log_pane() { screen | sed -n '/─ Log ─/,$p' | sed 's/.*││//; s/.*│┌/┌/'; }
 
-explorer() {
-	local cols=$1 lines=$2; shift 2
-	tm kill-server 2>/dev/null
-	for _ in $(seq 50); do tm has-session 2>/dev/null || break; sleep 0.1; done
-	sleep 0.3
-	LC_ALL=C.UTF-8 tm -u -f /dev/null new-session -d -x "$cols" -y "$lines" -s t \
-		"env LC_ALL=C.UTF-8 $bin $*; echo EXIT=\$?; sleep 600"
-	tm set-option -t t -g status off
-}
 
 fp='SELECT count(*) FROM orders WHERE user_id = ?'
 for size in "80 24" "200 60"; do

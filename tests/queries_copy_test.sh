@@ -33,12 +33,7 @@ cd "$work" || exit 1
 show() { screen | sed 's/^/    | /'; }
 expect() { if wait_for "$1"; then ok; else bad "$2: screen never showed /$1/"; show; fi; }
 explorer() {
-	local cols=$1 lines=$2; shift 2
-	tm kill-server 2>/dev/null
-	for _ in $(seq 50); do tm has-session 2>/dev/null || break; sleep 0.1; done
-	LC_ALL=C.UTF-8 tm -u -f /dev/null new-session -d -x "$cols" -y "$lines" -s t \
-		"env TZ=UTC LC_ALL=C.UTF-8 $bin $*; echo EXIT=\$?; sleep 600"
-	tm set-option -g status off
+	start_explorer "$@"
 	tm set-option -g set-clipboard on # tmux takes OSC 52 from the program into a paste buffer
 }
 started() {

@@ -48,15 +48,6 @@ absent_status() { if status | grep -Eq -- "$1"; then bad "$2: the status bar sho
 # The screen with its attributes: a match's text right after an escape sequence.
 lit() { tm capture-pane -e -p -t t | grep -c $'\e\[[0-9;]*morders'; }
 
-explorer() {
-	local cols=$1 lines=$2; shift 2
-	tm kill-server 2>/dev/null
-	for _ in $(seq 50); do tm has-session 2>/dev/null || break; sleep 0.1; done
-	sleep 0.3
-	LC_ALL=C.UTF-8 tm -u -f /dev/null new-session -d -x "$cols" -y "$lines" -s t \
-		"env LC_ALL=C.UTF-8 $bin $*; echo EXIT=\$?; sleep 600"
-	tm set-option -t t -g status off
-}
 
 for size in "80 24" "200 60"; do
 	set -- $size

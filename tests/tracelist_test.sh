@@ -31,15 +31,6 @@ cd "$work" || exit 1
 
 show() { screen | sed 's/^/    | /'; }
 expect() { if wait_for "$1" "${2:-}"; then ok; else bad "$3: screen never showed /$1/"; show; fi; }
-explorer() {
-	local cols=$1 lines=$2; shift 2
-	tm kill-server 2>/dev/null
-	for _ in $(seq 50); do tm has-session 2>/dev/null || break; sleep 0.1; done
-	sleep 0.3
-	LC_ALL=C.UTF-8 tm -u -f /dev/null new-session -d -x "$cols" -y "$lines" -s t \
-		"env TZ=UTC LC_ALL=C.UTF-8 $bin $*; echo EXIT=\$?; sleep 600"
-	tm set-option -t t -g status off
-}
 # The list's data rows (between the header and the bottom border), as text.
 rows() { screen | sed -n '4,$p' | grep -v '^└' | grep -E '[0-9](ns|µs|us|ms|s) '; }
 # filter TEXT: opens the prompt, clears it, types TEXT and presses Enter.

@@ -34,15 +34,6 @@ expect() { if wait_for "$1" "${2:-}"; then ok; else bad "$3: screen never showed
 D='[0-9.]+(ns|µs|ms|s)' # a duration
 # The waterfall's time axis: the row with "span ... duration" under its title.
 ruler() { screen | grep -m1 -E '^│span .*duration│' ; }
-explorer() {
-	local cols=$1 lines=$2; shift 2
-	tm kill-server 2>/dev/null
-	for _ in $(seq 50); do tm has-session 2>/dev/null || break; sleep 0.1; done
-	sleep 0.3
-	LC_ALL=C.UTF-8 tm -u -f /dev/null new-session -d -x "$cols" -y "$lines" -s t \
-		"env TZ=UTC LC_ALL=C.UTF-8 $bin $*; echo EXIT=\$?; sleep 600"
-	tm set-option -t t -g status off
-}
 started() {
 	wait_for '─ Waterfall · trace|EXIT=' 30
 	if screen | grep -q 'EXIT=' || ! screen | grep -q '─ Waterfall · trace'; then
