@@ -59,10 +59,28 @@ void assemble_trace(struct assemble_work *w, struct otel_set *set, struct raw *S
  * (its record then ends where it starts, never a negative duration). */
 bool assemble_foreign_raw(const struct otel_set *set, uint32_t detail, struct raw *out);
 
+/* Statements fingerprinted lately, by their text and dialect: a received
+ * stream repeats a few statements, and fingerprinting is most of deriving
+ * a database span's record. Fixed size; statements longer than
+ * ASSEMBLE_FP_TEXT are not kept. */
+#define ASSEMBLE_FP_SLOTS 1024
+#define ASSEMBLE_FP_TEXT 512
+struct assemble_fp_cache {
+	struct {
+		uint64_t hash;
+		uint32_t len, name;
+		uint8_t dialect;
+		char *text; /* malloc'd, NULL: empty slot */
+	} slot[ASSEMBLE_FP_SLOTS];
+};
+void assemble_fp_cache_free(struct assemble_fp_cache *c);
+
 /* A foreign span's record from its otel_span and nothing else: name (its
  * own; a database span's SQL fingerprint, interned in names), kind, error,
- * rows, and obslab's full-scan counter (snapshot_otlp_read.c). */
-void assemble_derive_foreign(const struct otel_set *set, struct strtab *names, struct span_record *rec);
+ * rows, and obslab's full-scan counter (snapshot_otlp_read.c). cache may be
+ * NULL. */
+void assemble_derive_foreign(const struct otel_set *set, struct strtab *names, struct assemble_fp_cache *cache,
+                             struct span_record *rec);
 
 /* The marks assembly sets (cleared before a trace is assembled again). */
 #define ASSEMBLE_MARKS                                                                          \

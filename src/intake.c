@@ -47,6 +47,7 @@ struct intake {
 	size_t ndirty, cap_dirty;
 
 	struct assemble_work *work;
+	struct assemble_fp_cache *fp;
 	struct raw *scratch;
 	size_t cap_scratch;
 	uint64_t batch; /* intake_add calls, from 1 */
@@ -65,6 +66,7 @@ struct intake *intake_create(struct store *store, struct strtab *names, int64_t 
 	in->cap_slots = 64;
 	in->slots = xcalloc(in->cap_slots, sizeof *in->slots);
 	in->work = assemble_work_create(names);
+	in->fp = xcalloc(1, sizeof *in->fp);
 	return in;
 }
 
@@ -87,6 +89,8 @@ void intake_destroy(struct intake *in)
 	free(in->dirty);
 	free(in->scratch);
 	assemble_work_destroy(in->work);
+	assemble_fp_cache_free(in->fp);
+	free(in->fp);
 	free(in);
 }
 
@@ -182,7 +186,7 @@ static void raw_push(struct intake *in, struct entry *e, uint32_t detail)
 	}
 	struct raw *r = &e->raws[e->nraws];
 	assemble_foreign_raw(e->set, detail, r);
-	assemble_derive_foreign(e->set, in->names, &r->rec);
+	assemble_derive_foreign(e->set, in->names, in->fp, &r->rec);
 	r->order = e->nraws++;
 }
 

@@ -220,7 +220,33 @@ bool assemble_foreign_raw(const struct otel_set *set, uint32_t detail, struct ra
 	return true;
 }
 
-void assemble_derive_foreign(const struct otel_set *set, struct strtab *names, struct span_record *rec)
+void assemble_fp_cache_free(struct assemble_fp_cache *c)
+{
+	for (size_t i = 0; c && i < ASSEMBLE_FP_SLOTS; i++)
+		free(c->slot[i].text);
+}
+
+static uint32_t fingerprint(struct strtab *names, struct assemble_fp_cache *c, const char *sql, size_t len,
+                            enum sqlfp_dialect dialect)
+{
+	if (!c || len > ASSEMBLE_FP_TEXT)
+		return sqlfp_intern_dialect(names, sql, len, dialect);
+	uint64_t h = strtab_hash(sql, len) ^ (uint64_t)dialect;
+	__typeof__(c->slot[0]) *e = &c->slot[h & (ASSEMBLE_FP_SLOTS - 1)];
+	if (e->text && e->hash == h && e->len == len && e->dialect == dialect && memcmp(e->text, sql, len) == 0)
+		return e->name;
+	uint32_t name = sqlfp_intern_dialect(names, sql, len, dialect);
+	e->text = xrealloc(e->text, len ? len : 1);
+	memcpy(e->text, sql, len);
+	e->hash = h;
+	e->len = (uint32_t)len;
+	e->dialect = (uint8_t)dialect;
+	e->name = name;
+	return name;
+}
+
+void assemble_derive_foreign(const struct otel_set *set, struct strtab *names, struct assemble_fp_cache *cache,
+                             struct span_record *rec)
 {
 	const struct otel_span *sp = &set->spans[rec->u.foreign.detail];
 	rec->kind = sp->kind;
@@ -232,7 +258,7 @@ void assemble_derive_foreign(const struct otel_set *set, struct strtab *names, s
 		q = otel_attrs_find(set, sp->attrs, ATTR_KEY_DB_STATEMENT_OLD);
 	if (q && q->type == OTEL_VALUE_STRING && db_system(set, sp, &dialect)) {
 		rec->flags |= SPAN_F_DB;
-		rec->name = sqlfp_intern_dialect(names, otel_text_of(set, q->u.s), q->u.s.len, dialect);
+		rec->name = fingerprint(names, cache, otel_text_of(set, q->u.s), q->u.s.len, dialect);
 		const struct otel_value *rows = otel_attrs_find(set, sp->attrs, ATTR_KEY_DB_ROWS);
 		if (rows && rows->type == OTEL_VALUE_INT && rows->u.i >= 0 && rows->u.i <= UINT32_MAX) {
 			rec->u.foreign.rows = (uint32_t)rows->u.i;
@@ -253,5 +279,5 @@ void reader_derive_foreign(struct reader *r)
 {
 	for (size_t i = 0; i < r->n; i++)
 		if (r->spans[i].rec.flags & SPAN_F_FOREIGN)
-			assemble_derive_foreign(r->out->otel, r->out->names, &r->spans[i].rec);
+			assemble_derive_foreign(r->out->otel, r->out->names, NULL, &r->spans[i].rec);
 }
