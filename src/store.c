@@ -66,6 +66,7 @@ struct store {
 	struct otel_set **owned_set;
 	size_t *rx_index;
 	size_t rx_cap;
+	uint64_t changes, *changed; /* store_changes, and per slot store_trace_changed */
 };
 
 struct store *store_create(struct store_limits limits)
@@ -77,6 +78,7 @@ struct store *store_create(struct store_limits limits)
 	s->borrowed = xcalloc(limits.max_traces, sizeof *s->borrowed);
 	s->http_owned = xcalloc(limits.max_traces, sizeof *s->http_owned);
 	s->owned_set = xcalloc(limits.max_traces, sizeof *s->owned_set);
+	s->changed = xcalloc(limits.max_traces, sizeof *s->changed);
 	s->rx_cap = 16;
 	while (s->rx_cap < 2 * limits.max_traces)
 		s->rx_cap *= 2;
@@ -97,6 +99,7 @@ void store_destroy(struct store *s)
 		otel_set_destroy(s->owned_set[slot]);
 	}
 	free(s->owned_set);
+	free(s->changed);
 	free(s->rx_index);
 	for (size_t i = 0; i < s->nhttp_wait; i++)
 		free(s->http_wait[(s->http_first + i) % STORE_HTTP_PENDING_MAX].info);
@@ -175,6 +178,7 @@ static void evict_oldest(struct store *s)
 		otel_set_destroy(s->owned_set[s->first]);
 		s->owned_set[s->first] = NULL;
 	}
+	s->changed[s->first] = 0;
 	memset(t, 0, sizeof *t);
 	s->first = (s->first + 1) % s->limits.max_traces;
 	s->count--;
@@ -526,6 +530,7 @@ uint64_t store_put_received(struct store *s, const uint8_t id[SPAN_TRACE_ID_LEN]
 	t->otel = set;
 	t->open = open;
 	arrange(t);
+	s->changed[slot] = ++s->changes;
 	s->received += real_spans(spans, n);
 	s->spans_held += n;
 	if (!open && s->observer)
@@ -554,9 +559,21 @@ bool store_close_received(struct store *s, uint64_t seq)
 		return false;
 	struct trace *t = &s->traces[found - s->traces];
 	t->open = false;
+	s->changed[found - s->traces] = ++s->changes;
 	if (s->observer)
 		s->observer(s->observer_ctx, t);
 	return true;
+}
+
+uint64_t store_changes(const struct store *s)
+{
+	return s->changes;
+}
+
+uint64_t store_trace_changed(const struct store *s, const struct trace *t)
+{
+	size_t slot = (size_t)(t - s->traces);
+	return slot < s->limits.max_traces ? s->changed[slot] : 0;
 }
 
 struct store_limits store_get_limits(const struct store *s)

@@ -137,6 +137,11 @@ struct otel_set *store_received_set(struct store *s, uint64_t seq);
  * false when it was evicted. */
 bool store_close_received(struct store *s, uint64_t seq);
 struct store_limits store_get_limits(const struct store *s);
+/* A count that moves each time a received trace is put or closed, and the
+ * count at the kept trace t's last such change (0: never): a consumer that
+ * remembers the first finds the traces changed since by the second. */
+uint64_t store_changes(const struct store *s);
+uint64_t store_trace_changed(const struct store *s, const struct trace *t);
 /* ---- end of received traces ---- */
 
 uint64_t store_traces_completed(const struct store *s); /* ever, evicted included */
