@@ -50,10 +50,10 @@ bool model_traces_received(struct model *m)
 		if (store_trace_changed(store, t) <= since)
 			continue;
 		shown |= t->seq == m->shown_seq;
-		if (t->open) { /* a closed one's row came with the observer */
-			findings_detect(&m->scratch, t, &m->findings_cfg, m->source->names);
-			model_traces_add(m, t, &m->scratch);
-		}
+		/* Its row again (the observer, which sees a trace at its first
+		 * close only, may have just made it: the same row). */
+		findings_detect(&m->scratch, t, &m->findings_cfg, m->source->names);
+		model_traces_add(m, t, &m->scratch);
 	}
 	return shown;
 }

@@ -87,7 +87,7 @@ static void drain(struct source *src, const struct source_sink *sink)
 	if (!rv->announced) { /* after the lab's own start line, if any */
 		char text[LOGBOOK_TEXT];
 		snprintf(text, sizeof text,
-		         "receiving OTLP on http://%.120s/v1/traces: point OTEL_EXPORTER_OTLP_ENDPOINT at http://%.120s",
+		         "receiving OTLP on http://%.56s/v1/traces: point OTEL_EXPORTER_OTLP_ENDPOINT at http://%.56s",
 		         rv->authority, rv->authority);
 		sink->note(sink->ctx, LOG_INFO, text);
 		const char *a = rv->authority;
@@ -132,7 +132,9 @@ static void stop(struct source *src)
 	src->names = NULL;
 }
 
-/* "receiving on http://127.0.0.1:4318 · 1,024 spans · 12 traces (2 open)" */
+/* "receiving on http://127.0.0.1:4318 · 12 traces (2 open) · 1,024 spans":
+ * the spans last, so that the status bar's narrowing (pane_status.c),
+ * which drops a segment with "spans " first, keeps this one. */
 static void segment(const struct received *rv, char *buf, size_t cap)
 {
 	const struct glyphs *g = draw_glyphs();
@@ -142,15 +144,17 @@ static void segment(const struct received *rv, char *buf, size_t cap)
 	draw_count(spans, sizeof spans, st.spans);
 	draw_count(traces, sizeof traces, st.traces);
 	draw_count(open, sizeof open, st.open);
-	int k = snprintf(buf, cap, "receiving on http://%.120s %s %s span%s %s %s trace%s (%s open)", rv->authority,
-	                 g->dot, spans, st.spans == 1 ? "" : "s", g->dot, traces, st.traces == 1 ? "" : "s", open);
+	int k = snprintf(buf, cap, "receiving on http://%.120s %s %s trace%s (%s open)", rv->authority, g->dot, traces,
+	                 st.traces == 1 ? "" : "s", open);
 	struct receiver_stats rs;
 	receiver_get_stats(rv->rx, &rs);
 	if (k > 0 && (size_t)k < cap && rs.busy) {
 		char busy[32];
 		draw_count(busy, sizeof busy, rs.busy);
-		snprintf(buf + k, cap - (size_t)k, " %s %s refused busy (429/503)", g->dot, busy);
+		k += snprintf(buf + k, cap - (size_t)k, " %s %s refused busy (429/503)", g->dot, busy);
 	}
+	if (k > 0 && (size_t)k < cap)
+		snprintf(buf + k, cap - (size_t)k, " %s %s span%s", g->dot, spans, st.spans == 1 ? "" : "s");
 }
 
 static void status(const struct source *src, const struct model *m, char *buf, size_t cap)
@@ -160,11 +164,11 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 	char seg[256];
 	segment(rv, seg, sizeof seg);
 	if (!rv->lab.ops) {
-		char traces[32];
-		draw_count(traces, sizeof traces, store_trace_count(src->store));
-		const char *where = m->follow ? "live" : "history";
-		snprintf(buf, cap, " obslab %s %s %s %s %s %s trace %llu of %s kept", g->sep, seg, g->sep,
-		         m->follow ? g->live : "", where, g->sep, (unsigned long long)m->shown_seq, traces);
+		if (m->follow)
+			snprintf(buf, cap, " obslab %s %s %s %s live", g->sep, seg, g->sep, g->live);
+		else
+			snprintf(buf, cap, " obslab %s %s %s history %s trace %llu (L for live)", g->sep, seg, g->sep, g->dot,
+			         (unsigned long long)m->shown_seq);
 		return;
 	}
 	/* The lab's line with the receiver's segment after the program's name. */
@@ -187,7 +191,8 @@ static void refusal(const struct source *src, char *buf, size_t cap)
 static void empty(const struct source *src, char *buf, size_t cap)
 {
 	const struct received *rv = received_of(src);
-	snprintf(buf, cap, "waiting for OTLP on http://%s/v1/traces %s point OTEL_EXPORTER_OTLP_ENDPOINT at http://%s",
+	/* Where it does not fit on one line, the pane breaks it at the newline. */
+	snprintf(buf, cap, "waiting for OTLP on http://%s/v1/traces %s\npoint OTEL_EXPORTER_OTLP_ENDPOINT at http://%s",
 	         rv->authority, draw_unicode() ? "—" : "-", rv->authority);
 }
 
