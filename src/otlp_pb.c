@@ -166,11 +166,16 @@ static bool span_refused(const pb_span *s, char *buf, size_t cap)
 	         !attrs_ok(s->attributes, s->n_attributes))
 		snprintf(buf, cap, "text that is not UTF-8 (its name, trace state, status or an attribute)");
 	else {
-		for (size_t i = 0; i < s->n_events; i++)
+		for (size_t i = 0; i < s->n_events; i++) {
+			if (s->events[i]->time_unix_nano > (uint64_t)DURATION_MAX_TIME_NS) {
+				snprintf(buf, cap, "event %zu: a time past 2^62 ns (the year 2116)", i);
+				return true;
+			}
 			if (!text_ok(s->events[i]->name) || !attrs_ok(s->events[i]->attributes, s->events[i]->n_attributes)) {
 				snprintf(buf, cap, "event %zu: text that is not UTF-8", i);
 				return true;
 			}
+		}
 		for (size_t i = 0; i < s->n_links; i++) {
 			const pb_link *l = s->links[i];
 			if ((l->trace_id.len != 0 && l->trace_id.len != SPAN_TRACE_ID_LEN) ||

@@ -144,7 +144,7 @@ static void requests_group_by_resource_and_scope(void **state)
 static void bad_spans_are_refused_one_by_one(void **state)
 {
 	(void)state;
-	struct wire spans[8];
+	struct wire spans[9];
 	spans[0] = span_base(1); /* good */
 	spans[1] = (struct wire){ 0 };
 	w_len(&spans[1], 1, "0123456789abcde", 15); /* trace id of 15 bytes */
@@ -162,13 +162,24 @@ static void bad_spans_are_refused_one_by_one(void **state)
 	w_len(&spans[6], 4, "\0\0\0\0\0\0\0\0", 8); /* parent of 8 zero bytes: a root, kept */
 	spans[7] = span_base(8);
 	w_len(&spans[7], 5, "nul\0inside", 10); /* U+0000 is UTF-8: kept */
-	struct wire req = request_of(spans, 8);
+	spans[8] = span_base(9); /* a string not UTF-8 deep in an attribute: {"k": {"kvlist": {"in": "\xed\xa0\x80"}}} */
+	struct wire any = { 0 }, kv = { 0 }, list = { 0 }, any2 = { 0 }, kv2 = { 0 };
+	w_len(&any, 1, "\xed\xa0\x80", 3); /* a surrogate */
+	w_len(&kv, 1, "in", 2);
+	w_msg(&kv, 2, &any);
+	w_msg(&list, 1, &kv);
+	w_msg(&any2, 6, &list);
+	w_len(&kv2, 1, "k", 1);
+	w_msg(&kv2, 2, &any2);
+	w_msg(&spans[8], 9, &kv2);
+	free(any.p), free(kv.p), free(list.p), free(any2.p), free(kv2.p);
+	struct wire req = request_of(spans, 9);
 	struct otel_set *out = otel_set_create();
 	struct otlp_decode_result res;
 	struct obslab_error err;
 	assert_true(otlp_decode(OTLP_PROTOBUF, req.p, req.len, out, &res, &err));
 	assert_int_equal(res.spans, 3);
-	assert_int_equal(res.rejected, 5);
+	assert_int_equal(res.rejected, 6);
 	assert_int_equal(out->nspans, 3);
 	assert_non_null(strstr(res.message, "spans[1]: the trace id must be 16 bytes"));
 	assert_true(out->spans[1].marks & OTEL_MARK_ZERO_PARENT);
@@ -181,17 +192,17 @@ static void bad_spans_are_refused_one_by_one(void **state)
 	                NULL, resp.len, (const uint8_t *)resp.data);
 	assert_non_null(r);
 	assert_non_null(r->partial_success);
-	assert_int_equal(r->partial_success->rejected_spans, 5);
+	assert_int_equal(r->partial_success->rejected_spans, 6);
 	assert_int_equal(r->partial_success->error_message.len, strlen(res.message));
 	opentelemetry__proto__collector__trace__v1__export_trace_service_response__free_unpacked(r, NULL);
 	otlp_encode_response(OTLP_JSON, res.rejected, "why \"quoted\"", &resp);
-	assert_string_equal(resp.data, "{\"partialSuccess\":{\"rejectedSpans\":\"5\",\"errorMessage\":\"why \\\"quoted\\\"\"}}");
+	assert_string_equal(resp.data, "{\"partialSuccess\":{\"rejectedSpans\":\"6\",\"errorMessage\":\"why \\\"quoted\\\"\"}}");
 	otlp_encode_response(OTLP_JSON, 0, "", &resp);
 	assert_string_equal(resp.data, "{}");
 	otlp_encode_response(OTLP_PROTOBUF, 0, "", &resp);
 	assert_int_equal(resp.len, 0); /* an empty ExportTraceServiceResponse */
 	otlp_buf_free(&resp);
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < 9; i++)
 		free(spans[i].p);
 	free(req.p);
 	otel_set_destroy(out);

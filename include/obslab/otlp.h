@@ -38,7 +38,7 @@
 
 /* Limits of the protobuf decoder (a hostile body meets them, a real one never). */
 #define OTLP_MAX_DEPTH 64     /* nested messages (AnyValue in ArrayValue in ...), the request being 1 */
-#define OTLP_ARENA_FACTOR 16  /* unpacking may take this many times the body's length, plus 64 KiB */
+#define OTLP_ARENA_FACTOR 24  /* unpacking may take this many times the body's length, plus 64 KiB */
 
 enum otlp_encoding { OTLP_PROTOBUF, OTLP_JSON };
 
