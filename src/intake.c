@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "assemble.h"
-#include "intake_batch.h"
 #include "intake_copy.h"
 #include "obslab/otel.h"
+#include "obslab/otlp.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/xalloc.h"

@@ -17,7 +17,7 @@
 #include "obslab/otel.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
-#include "../src/intake_batch.h"
+#include "obslab/otlp.h"
 
 #define MS 1000000LL
 
