@@ -45,7 +45,7 @@ bool model_traces_received(struct model *m)
 		return false;
 	m->seen_changes = store_changes(store);
 	bool shown = false;
-	for (size_t i = store_trace_count(store); i-- > 0;) {
+	for (size_t i = 0; i < store_trace_count(store); i++) { /* oldest first: new rows append in seq order */
 		const struct trace *t = store_trace(store, i);
 		if (store_trace_changed(store, t) <= since)
 			continue;
