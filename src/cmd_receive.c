@@ -41,25 +41,25 @@ struct consumer {
 	int64_t next_tick;
 };
 
-/* Every batch queued now into the intake; true if any was. */
-static bool consume(struct consumer *k)
+/* The batches queued into the intake, and the intake ticked every
+ * INTAKE_TICK_NS: under a steady load the queue is never empty, so taking
+ * stops at the tick (traces must close, or the open ones would pile up). */
+static void consume(struct consumer *k)
 {
 	struct otlp_batch *batch[TAKE_BATCH];
-	size_t n, total = 0;
-	while ((n = receiver_take(k->receiver, batch, TAKE_BATCH)) > 0) {
-		int64_t now = clock_now_ns();
+	size_t n;
+	int64_t now = clock_now_ns();
+	while (now < k->next_tick && (n = receiver_take(k->receiver, batch, TAKE_BATCH)) > 0) {
 		for (size_t i = 0; i < n; i++) {
 			intake_add(k->intake, batch[i], now);
 			otlp_batch_unref(batch[i]);
 		}
-		total += n;
+		now = clock_now_ns();
 	}
-	int64_t now = clock_now_ns();
 	if (now >= k->next_tick) {
 		intake_tick(k->intake, now);
 		k->next_tick = now + INTAKE_TICK_NS;
 	}
-	return total > 0;
 }
 
 /* Waits up to one tick for SIGINT or SIGTERM; true if one came. */
@@ -152,7 +152,13 @@ int cmd_receive(const struct cli *cli, FILE *out, FILE *err)
 	int64_t deadline = clock_now_ns() + SERVER_STOP_GRACE_MS * CLOCK_NS_PER_MS;
 	while (receiver_in_flight(receiver) > 0 && clock_now_ns() < deadline && !signalled(&stop, RECEIVE_WAIT_NS))
 		consume(&k);
-	consume(&k);
+	struct otlp_batch *batch[TAKE_BATCH];
+	size_t n;
+	while ((n = receiver_take(receiver, batch, TAKE_BATCH)) > 0) /* the rest: nothing more comes */
+		for (size_t i = 0; i < n; i++) {
+			intake_add(k.intake, batch[i], clock_now_ns());
+			otlp_batch_unref(batch[i]);
+		}
 	struct receiver_stats rs;
 	receiver_get_stats(receiver, &rs);
 	receiver_stop(receiver);

@@ -28,6 +28,7 @@
 
 struct queued {
 	struct otlp_batch *batch;
+	size_t bytes; /* otel_set_bytes of its set */
 	struct queued *next;
 };
 
@@ -38,6 +39,7 @@ struct receiver {
 	pthread_mutex_t lock;        /* the queue */
 	struct queued *head, *tail;  /* under lock */
 	size_t queued_spans;         /* under lock */
+	size_t queued_bytes;         /* under lock: the queued sets' memory */
 	_Atomic size_t queued_seen;  /* queued_spans, for a look without the lock */
 	_Atomic bool stopping;
 	_Atomic size_t buffered;     /* bytes of request bodies held now */
@@ -229,11 +231,13 @@ static unsigned enqueue(struct receiver *r, struct otlp_batch *b)
 	unsigned status = 0;
 	struct queued *node = xmalloc(sizeof *node);
 	node->batch = b;
+	node->bytes = otel_set_bytes(b->set);
 	node->next = NULL;
 	pthread_mutex_lock(&r->lock);
 	if (atomic_load(&r->stopping)) {
 		status = 503;
-	} else if (r->queued_spans + b->nspans > r->cfg.max_queued_spans) {
+	} else if (r->queued_spans + b->nspans > r->cfg.max_queued_spans ||
+	           (r->queued_bytes > 0 && r->queued_bytes + node->bytes > RECEIVER_MAX_QUEUED_BYTES)) {
 		status = 429;
 	} else {
 		if (r->tail)
@@ -242,6 +246,7 @@ static unsigned enqueue(struct receiver *r, struct otlp_batch *b)
 			r->head = node;
 		r->tail = node;
 		r->queued_spans += b->nspans;
+		r->queued_bytes += node->bytes;
 		atomic_store_explicit(&r->queued_seen, r->queued_spans, memory_order_relaxed);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -260,6 +265,7 @@ size_t receiver_take(struct receiver *r, struct otlp_batch **out, size_t max)
 		if (!r->head)
 			r->tail = NULL;
 		r->queued_spans -= node->batch->nspans;
+		r->queued_bytes -= node->bytes;
 		out[n++] = node->batch;
 		free(node);
 	}

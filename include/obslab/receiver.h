@@ -11,8 +11,9 @@
  * Content-Length before any of it is read, or as it streams: never held
  * beyond it), inflated above max_inflated, or a batch larger than the whole
  * queue; 415 another media type or encoding; 429 with Retry-After: 1 when
- * the decoded spans not yet taken would pass max_queued_spans, or the
- * bodies held at once by requests in progress would pass
+ * the decoded spans not yet taken would pass max_queued_spans (or their
+ * memory RECEIVER_MAX_QUEUED_BYTES, a batch always fitting an empty queue),
+ * or the bodies held at once by requests in progress would pass
  * RECEIVER_MAX_BUFFERED; 503 with Retry-After once the stop began.
  *
  * CORS, as otel-tui allows it: a request whose Origin is http:// or
@@ -51,6 +52,7 @@
 #define RECEIVER_DEFAULT_MAX_INFLATED (32u << 20)      /* bytes after gunzip */
 #define RECEIVER_DEFAULT_MAX_QUEUED_SPANS ((size_t)1 << 20)
 #define RECEIVER_MAX_BUFFERED ((size_t)256 << 20)      /* request bodies held at once, all connections */
+#define RECEIVER_MAX_QUEUED_BYTES ((size_t)512 << 20)  /* decoded batches' memory waiting for the consumer */
 #define RECEIVER_PATH "/v1/traces"
 
 struct forwarder;
