@@ -368,6 +368,18 @@ static int help_topic_known(const char *topic, struct obslab_error *err)
 	                   topic);
 }
 
+/* serve's and receive's --record FILE [--format F]: a format only with a
+ * record, and one the name tells when --format does not. */
+static int check_record(struct cli *out, struct obslab_error *err)
+{
+	if (out->format_given && !out->record_path)
+		return usage_error(err, "--format is the format of --record FILE: give --record too");
+	if (out->record_path && !out->format_given && !snapshot_format_from_path(out->record_path, &out->format))
+		return usage_error(err, "cannot tell a format from the name '%s': give --format native, otlp, chrome or sqlite",
+		                   out->record_path);
+	return CLI_EXIT_OK;
+}
+
 int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 {
 	defaults(out);
@@ -450,12 +462,7 @@ int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 			return rc;
 		if (db_path_in_memory(out->db_path))
 			return usage_error(err, "serve needs a lab database file (--db PATH): its workers open it too");
-		if (out->format_given && !out->record_path)
-			return usage_error(err, "--format is the format of --record FILE: give --record too");
-		if (out->record_path && !out->format_given && !snapshot_format_from_path(out->record_path, &out->format))
-			return usage_error(err, "cannot tell a format from the name '%s': give --format native, otlp, chrome or sqlite",
-			                   out->record_path);
-		return CLI_EXIT_OK;
+		return check_record(out, err);
 	}
 	if (strcmp(cmd, "receive") == 0) { /* issue 16: loopback's OTLP/HTTP port unless --listen says */
 		out->command = CLI_CMD_RECEIVE;
@@ -464,12 +471,7 @@ int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 		int rc = parse_options(argc - 2, argv + 2, out, FOR_RECEIVE, err);
 		if (rc != CLI_EXIT_OK || out->command != CLI_CMD_RECEIVE)
 			return rc;
-		if (out->format_given && !out->record_path)
-			return usage_error(err, "--format is the format of --record FILE: give --record too");
-		if (out->record_path && !out->format_given && !snapshot_format_from_path(out->record_path, &out->format))
-			return usage_error(err, "cannot tell a format from the name '%s': give --format native, otlp, chrome or sqlite",
-			                   out->record_path);
-		return CLI_EXIT_OK;
+		return check_record(out, err);
 	}
 	if (strncmp(cmd, "--", 2) == 0) { /* the explorer, with options */
 		out->run.pace_hz = CLI_DEFAULT_UI_PACE_HZ;

@@ -14,25 +14,12 @@ bin=$(realpath "$1")
 gen=$(realpath "$2")
 hostile=$(realpath "$3")
 clients=$(dirname "$(realpath "$0")")/serve_clients.py
-. "$(dirname "$0")/serve_lib.sh" # work, ok/bad/check/has, stop
+. "$(dirname "$0")/serve_lib.sh" # work, ok/bad/check/has, start, stop
 needs curl jq python3 gzip
 
-# start NAME ARGS...: obslab receive in the background (stderr in NAME.err);
-# sets pid and port once it says where it receives.
-start() {
-	local name=$1; shift
-	"$bin" receive "$@" 2>"$name.err" &
-	pid=$!
-	pids+=("$pid")
-	port=
-	for _ in $(seq 1 600); do
-		port=$(sed -n 's|^obslab: receiving OTLP on http://.*:\([0-9]*\)/v1/traces; Ctrl-C stops$|\1|p' "$name.err")
-		[ -n "$port" ] && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+# start NAME ARGS... (serve_lib.sh): obslab receive in the background
+start_command=receive
+start_port='s|^obslab: receiving OTLP on http://.*:\([0-9]*\)/v1/traces; Ctrl-C stops$|\1|p'
 traces() { printf 'http://127.0.0.1:%s%s' "$port" "${1:-/v1/traces}"; }
 # post FILE TYPE [CURL ARGS...]: the status of a POST of FILE; body in out.bin, headers in head.txt
 post() {
