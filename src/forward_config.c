@@ -15,15 +15,18 @@
  *
  * An empty variable counts as unset, as the specification says. The queue
  * bound may be lowered with OBSLAB_FORWARD_MAX_QUEUE_SPANS (the tests use
- * it). Pure apart from the variables it reads.
+ * it). Pure apart from the variables it reads. The forwarder's figures as
+ * text (the summary line, the status bar's phrase) are here too: pure.
  */
 #include <ctype.h>
 #include <curl/curl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "obslab/clock.h"
 #include "obslab/forward.h"
 
 void forward_config_defaults(struct forward_config *cfg)
@@ -241,4 +244,47 @@ bool forward_config_load_from(struct forward_config *cfg, const char *flag_url, 
 bool forward_config_load(struct forward_config *cfg, const char *flag_url, bool *enabled, struct obslab_error *err)
 {
 	return forward_config_load_from(cfg, flag_url, enabled, real_getenv, NULL, err);
+}
+
+/* ---- the figures as text (forward.h) ---------------------------------------- */
+
+/* 999, 1.2k, 34k, 1.2M */
+static void count_text(uint64_t n, char *buf, size_t cap)
+{
+	if (n < 1000)
+		snprintf(buf, cap, "%" PRIu64, n);
+	else if (n < 10000)
+		snprintf(buf, cap, "%.1fk", (double)(n / 100) / 10.0);
+	else if (n < 1000000)
+		snprintf(buf, cap, "%" PRIu64 "k", n / 1000);
+	else
+		snprintf(buf, cap, "%.1fM", (double)(n / 100000) / 10.0);
+}
+
+void forward_summary(const struct forward_stats *st, const char *url, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "obslab: forwarded %" PRIu64 " span%s to %s; dropped %" PRIu64 "; retried %" PRIu64 "%s%s",
+	         st->sent_spans, st->sent_spans == 1 ? "" : "s", url, st->dropped_spans, st->retries,
+	         st->last_error[0] && st->dropped_spans ? "; last error: " : "", st->dropped_spans ? st->last_error : "");
+}
+
+void forward_state_text(const struct forward_stats *st, int64_t now_ns, char *buf, size_t cap)
+{
+	char sent[16], dropped[16];
+	count_text(st->sent_spans, sent, sizeof sent);
+	count_text(st->dropped_spans, dropped, sizeof dropped);
+	int n = 0;
+	switch (st->state) {
+	case FORWARD_IDLE: n = snprintf(buf, cap, "idle"); break;
+	case FORWARD_CONNECTED: n = snprintf(buf, cap, "connected · %s sent", sent); break;
+	case FORWARD_RETRYING: {
+		int64_t left = st->retry_at_ns - now_ns;
+		long s = left <= 0 ? 0 : (long)((left + CLOCK_NS_PER_S - 1) / CLOCK_NS_PER_S);
+		n = snprintf(buf, cap, "retrying in %lds (%s)", s, st->last_error);
+		break;
+	}
+	case FORWARD_FAILING: n = snprintf(buf, cap, "failing: %s", st->last_error); break;
+	}
+	if (st->dropped_spans && n >= 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, " · dropped %s", dropped);
 }
