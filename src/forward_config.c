@@ -64,7 +64,7 @@ static const char *env_pair(forward_getenv_fn *fn, void *ctx, const char *traces
 
 /* An http:// or https:// URL with a host, no blanks or control characters;
  * libcurl's own parser has the last word. */
-static bool check_url(const char *url, const char *what, struct obslab_error *err)
+bool forward_url_check(const char *url, const char *what, struct obslab_error *err)
 {
 	size_t n = strlen(url);
 	if (n >= FORWARD_URL_MAX)
@@ -176,18 +176,18 @@ bool forward_config_load_from(struct forward_config *cfg, const char *flag_url, 
 	*enabled = false;
 	const char *which;
 	if (flag_url) {
-		if (!check_url(flag_url, "--forward", err))
+		if (!forward_url_check(flag_url, "--forward", err))
 			return false;
 		snprintf(cfg->url, sizeof cfg->url, "%s", flag_url);
 	} else {
 		const char *traces = env_of(getenv_fn, ctx, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
 		const char *base = env_of(getenv_fn, ctx, "OTEL_EXPORTER_OTLP_ENDPOINT");
 		if (traces) {
-			if (!check_url(traces, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", err))
+			if (!forward_url_check(traces, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", err))
 				return false;
 			snprintf(cfg->url, sizeof cfg->url, "%s", traces);
 		} else if (base) {
-			if (!check_url(base, "OTEL_EXPORTER_OTLP_ENDPOINT", err))
+			if (!forward_url_check(base, "OTEL_EXPORTER_OTLP_ENDPOINT", err))
 				return false;
 			size_t n = strlen(base);
 			const char *sep = n && base[n - 1] == '/' ? "" : "/";
@@ -268,7 +268,7 @@ void forward_summary(const struct forward_stats *st, const char *url, char *buf,
 	         st->last_error[0] && st->dropped_spans ? "; last error: " : "", st->dropped_spans ? st->last_error : "");
 }
 
-void forward_state_text(const struct forward_stats *st, int64_t now_ns, char *buf, size_t cap)
+void forward_state_text(const struct forward_stats *st, int64_t now_ns, const char *dot, char *buf, size_t cap)
 {
 	char sent[16], dropped[16];
 	count_text(st->sent_spans, sent, sizeof sent);
@@ -276,7 +276,7 @@ void forward_state_text(const struct forward_stats *st, int64_t now_ns, char *bu
 	int n = 0;
 	switch (st->state) {
 	case FORWARD_IDLE: n = snprintf(buf, cap, "idle"); break;
-	case FORWARD_CONNECTED: n = snprintf(buf, cap, "connected · %s sent", sent); break;
+	case FORWARD_CONNECTED: n = snprintf(buf, cap, "connected %s %s sent", dot, sent); break;
 	case FORWARD_RETRYING: {
 		int64_t left = st->retry_at_ns - now_ns;
 		long s = left <= 0 ? 0 : (long)((left + CLOCK_NS_PER_S - 1) / CLOCK_NS_PER_S);
@@ -286,5 +286,5 @@ void forward_state_text(const struct forward_stats *st, int64_t now_ns, char *bu
 	case FORWARD_FAILING: n = snprintf(buf, cap, "failing: %s", st->last_error); break;
 	}
 	if (st->dropped_spans && n >= 0 && (size_t)n < cap)
-		snprintf(buf + n, cap - (size_t)n, " · dropped %s", dropped);
+		snprintf(buf + n, cap - (size_t)n, " %s dropped %s", dot, dropped);
 }

@@ -348,11 +348,11 @@ static void summary_and_state(void **state)
 	char buf[256];
 	forward_summary(&st, "http://c:4318/v1/traces", buf, sizeof buf);
 	assert_non_null(strstr(buf, "obslab: forwarded 1234 spans to http://c:4318/v1/traces; dropped 37; retried 2"));
-	forward_state_text(&st, 0, buf, sizeof buf);
+	forward_state_text(&st, 0, "·", buf, sizeof buf);
 	assert_string_equal(buf, "connected · 1.2k sent · dropped 37");
 	st = (struct forward_stats){ .state = FORWARD_RETRYING, .retry_at_ns = 4 * CLOCK_NS_PER_S - 1 };
 	snprintf(st.last_error, sizeof st.last_error, "HTTP 503");
-	forward_state_text(&st, 0, buf, sizeof buf);
+	forward_state_text(&st, 0, "·", buf, sizeof buf);
 	assert_string_equal(buf, "retrying in 4s (HTTP 503)");
 }
 

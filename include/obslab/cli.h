@@ -78,6 +78,8 @@ struct cli {
 	const char *record_path;  /* --record FILE: what was served, written on stop; NULL: none */
 	unsigned timeout_s;       /* --timeout-s: an idle or slow connection's time-out */
 	bool serve;               /* the explorer's --serve ADDR: the server beside the lab (listen_*) */
+	/* forwarding (issue 16) */
+	const char *forward_url;  /* --forward URL: every span on to an OTLP/HTTP endpoint; NULL: the environment's */
 };
 
 /* CLI_EXIT_OK, or CLI_EXIT_USAGE with err filled. */

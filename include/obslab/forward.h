@@ -82,6 +82,10 @@ typedef const char *forward_getenv_fn(void *ctx, const char *name);
 bool forward_config_load_from(struct forward_config *cfg, const char *flag_url, bool *enabled,
                               forward_getenv_fn *getenv_fn, void *ctx, struct obslab_error *err);
 
+/* An http:// or https:// URL obslab can send to; else false with err
+ * naming what (the option or variable it came from). */
+bool forward_url_check(const char *url, const char *what, struct obslab_error *err);
+
 /* curl_global_init, once per process, before any thread; harmless to repeat. */
 void forward_global_init(void);
 
@@ -101,7 +105,8 @@ void forward_destroy(struct forwarder *f);
 const char *forward_url(const struct forwarder *f);
 /* "obslab: forwarded N spans to URL; dropped N; retried N" (no newline). */
 void forward_summary(const struct forward_stats *st, const char *url, char *buf, size_t cap);
-/* One short phrase for the status bar: "connected · 1.2k sent", "retrying in 4s", "failing: HTTP 401". */
-void forward_state_text(const struct forward_stats *st, int64_t now_ns, char *buf, size_t cap);
+/* One short phrase for the status bar: "connected · 1.2k sent", "retrying in 4s (HTTP 503)",
+ * "failing: HTTP 401", with " · dropped 37" when any were; dot is the separator ("·"). */
+void forward_state_text(const struct forward_stats *st, int64_t now_ns, const char *dot, char *buf, size_t cap);
 
 #endif
