@@ -13,7 +13,7 @@ ScopeSpans.spans(2) -> Span.trace_id(1), span_id(2)). A body that does not
 decode is answered 400 and logged in --dir/errors.txt.
 
 --fail N answers the first N requests 503 with Retry-After: --retry-after S
-(not recorded as spans). Answers 200 with an empty ExportTraceServiceResponse
+(not recorded as spans); --hang never answers at all. Answers 200 with an empty ExportTraceServiceResponse
 in the request's content type otherwise. Stops on SIGTERM.
 """
 import argparse
@@ -22,6 +22,7 @@ import json
 import os
 import signal
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 
@@ -127,6 +128,8 @@ class Handler(BaseHTTPRequestHandler):
         srv.count += 1
         n = srv.count
         ctype = self.headers.get("Content-Type", "")
+        if srv.hang:  # a dead endpoint: reads the request, never answers
+            time.sleep(3600)
         if n <= srv.fail:
             self.send_response(503)
             self.send_header("Retry-After", str(srv.retry_after))
@@ -168,10 +171,11 @@ def main():
     p.add_argument("--port-file", required=True)
     p.add_argument("--fail", type=int, default=0)
     p.add_argument("--retry-after", type=int, default=1)
+    p.add_argument("--hang", action="store_true")
     a = p.parse_args()
     HTTPServer.allow_reuse_address = True
     srv = HTTPServer(("127.0.0.1", a.port), Handler)
-    srv.dir, srv.fail, srv.retry_after, srv.count = a.dir, a.fail, a.retry_after, 0
+    srv.dir, srv.fail, srv.retry_after, srv.count, srv.hang = a.dir, a.fail, a.retry_after, 0, a.hang
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:
