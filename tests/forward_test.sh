@@ -123,7 +123,7 @@ else
 fi
 sink_stop
 
-# 5. a tiny queue and a target that never answers: drops counted, the stop bounded (3 s flush)
+# 5. a tiny queue and a target that never answers: drops counted, the stop bounded (5 s flush)
 sink hang --hang || bad "hang: the sink did not start"
 OBSLAB_FORWARD_MAX_QUEUE_SPANS=30 timeout 60 "$bin" run --db :memory: --requests 5 \
 	--forward "http://127.0.0.1:$sink_port/v1/traces" >hang.out 2>hang.err

@@ -54,7 +54,7 @@ enum forward_state { FORWARD_IDLE, FORWARD_CONNECTED, FORWARD_RETRYING, FORWARD_
 #define FORWARD_DEFAULT_BACKOFF_MAX_NS (30LL * 1000 * 1000 * 1000)
 #define FORWARD_DEFAULT_SERVICE_NAME "obslab-lab"
 /* How long a headless command's stop waits for the queue to drain. */
-#define FORWARD_STOP_FLUSH_NS (3LL * 1000 * 1000 * 1000)
+#define FORWARD_STOP_FLUSH_NS (5LL * 1000 * 1000 * 1000)
 
 struct forward_config {
 	char url[FORWARD_URL_MAX];        /* http:// or https://, the full traces URL */
