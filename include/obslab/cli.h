@@ -80,6 +80,10 @@ struct cli {
 	bool serve;               /* the explorer's --serve ADDR: the server beside the lab (listen_*) */
 	/* forwarding (issue 16) */
 	const char *forward_url;  /* --forward URL: every span on to an OTLP/HTTP endpoint; NULL: the environment's */
+	/* issue 16, live: the explorer's --otlp ADDR (an OTLP receiver as its
+	 * source, on listen_*) and --lab (the lab beside it, one store) */
+	bool otlp;
+	bool with_lab;
 };
 
 /* CLI_EXIT_OK, or CLI_EXIT_USAGE with err filled. */
