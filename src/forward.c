@@ -8,6 +8,7 @@
  * holds it only between requests, never across a curl call. A stop sets a
  * deadline that the thread's waits and curl's progress callback both obey.
  */
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -29,6 +30,7 @@
 #include "obslab/rng.h"
 #include "obslab/store.h"
 #include "obslab/xalloc.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 
 #define RESPONSE_MAX (64 * 1024)       /* kept of an answer's body, for partial_success and errors */
 #define RETRY_AFTER_MAX_NS (300LL * CLOCK_NS_PER_S)
@@ -146,22 +148,39 @@ static bool retryable_status(long code)
 	return code == 429 || code == 502 || code == 503 || code == 504;
 }
 
-/* The partial_success of a JSON answer (a protobuf one is not decoded:
- * obslab does not need its figures to go on). */
-static void note_partial(struct forwarder *f)
+/* The spans a 2xx answer's partial_success says were rejected (0: none),
+ * with its message in why. */
+static uint64_t partial_rejected(struct forwarder *f, char *why, size_t cap)
 {
-	if (!f->cfg.json || !f->response.len)
-		return;
-	const char *p = strstr(f->response.data, "\"rejectedSpans\"");
-	if (!p)
-		return;
-	p = strchr(p, ':');
-	unsigned long long n = p ? strtoull(p + 1 + strspn(p + 1, " \t\""), NULL, 10) : 0;
-	if (n) {
-		pthread_mutex_lock(&f->mu);
-		set_error(f, "the endpoint rejected %llu span(s) (partial success)", n);
-		pthread_mutex_unlock(&f->mu);
+	uint64_t n = 0;
+	why[0] = '\0';
+	if (!f->response.len)
+		return 0;
+	if (f->cfg.json) {
+		cJSON *doc = cJSON_ParseWithLength(f->response.data, f->response.len);
+		const cJSON *ps = cJSON_GetObjectItemCaseSensitive(doc, "partialSuccess");
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(ps, "rejectedSpans"); /* int64: a string, or a number */
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(ps, "errorMessage");
+		if (cJSON_IsString(r))
+			n = strtoull(r->valuestring, NULL, 10);
+		else if (cJSON_IsNumber(r) && r->valuedouble > 0)
+			n = (uint64_t)r->valuedouble;
+		if (cJSON_IsString(m))
+			snprintf(why, cap, "%s", m->valuestring);
+		cJSON_Delete(doc);
+	} else {
+		Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse *r =
+		    opentelemetry__proto__collector__trace__v1__export_trace_service_response__unpack(
+		        NULL, f->response.len, (const uint8_t *)f->response.data);
+		if (r && r->partial_success && r->partial_success->rejected_spans > 0) {
+			n = (uint64_t)r->partial_success->rejected_spans;
+			ProtobufCBinaryData msg = r->partial_success->error_message;
+			snprintf(why, cap, "%.*s", (int)(msg.len < 200 ? msg.len : 200), msg.data ? (const char *)msg.data : "");
+		}
+		if (r)
+			opentelemetry__proto__collector__trace__v1__export_trace_service_response__free_unpacked(r, NULL);
 	}
+	return n;
 }
 
 static enum outcome post(struct forwarder *f, const void *body, size_t len, long *code, char *why, size_t cap)
@@ -233,14 +252,20 @@ static void send_spans(struct forwarder *f, const struct otlp_span_ref *refs, si
 		long code;
 		char why[120];
 		enum outcome o = post(f, body, len, &code, why, sizeof why);
+		char msg[120];
+		uint64_t rejected = o == SENT ? partial_rejected(f, msg, sizeof msg) : 0;
 		pthread_mutex_lock(&f->mu);
 		f->st.last_status = (int)code;
 		if (o == SENT) {
-			f->st.sent_spans += n;
+			rejected = rejected > n ? n : rejected;
+			f->st.sent_spans += n - rejected;
+			f->st.dropped_spans += rejected; /* accepted, then refused: lost all the same */
+			if (rejected)
+				set_error(f, "the endpoint rejected %llu span(s): %s", (unsigned long long)rejected,
+				          msg[0] ? msg : "no reason given");
 			f->st.state = FORWARD_CONNECTED;
 			f->st.retry_at_ns = 0;
 			pthread_mutex_unlock(&f->mu);
-			note_partial(f);
 			return;
 		}
 		if (o == FAIL || (f->stopping && clock_now_ns() >= f->deadline_ns)) {

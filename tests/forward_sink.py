@@ -13,7 +13,8 @@ ScopeSpans.spans(2) -> Span.trace_id(1), span_id(2)). A body that does not
 decode is answered 400 and logged in --dir/errors.txt.
 
 --fail N answers the first N requests 503 with Retry-After: --retry-after S
-(not recorded as spans); --hang never answers at all. Answers 200 with an empty ExportTraceServiceResponse
+(not recorded as spans); --hang never answers at all; --reject N answers
+each request with a partial success rejecting N spans. Answers 200 with an empty ExportTraceServiceResponse
 in the request's content type otherwise. Stops on SIGTERM.
 """
 import argparse
@@ -35,6 +36,16 @@ def varint(buf, i):
         if not b & 0x80:
             return result, i
         shift += 7
+
+
+def varint_bytes(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
 
 
 def fields(buf):
@@ -157,6 +168,14 @@ class Handler(BaseHTTPRequestHandler):
             for t, s, svc in spans:
                 f.write("%s %s %s\n" % (t, s, svc))
         answer = b"{}" if ctype.startswith("application/json") else b""
+        if srv.reject:  # a partial success: so many spans refused, and why
+            why = b"span too old"
+            if ctype.startswith("application/json"):
+                answer = json.dumps({"partialSuccess": {"rejectedSpans": str(srv.reject),
+                                                        "errorMessage": why.decode()}}).encode()
+            else:
+                inner = bytes([0x08]) + varint_bytes(srv.reject) + bytes([0x12, len(why)]) + why
+                answer = bytes([0x0A, len(inner)]) + inner
         self.send_response(200)
         self.send_header("Content-Type", ctype or "application/x-protobuf")
         self.send_header("Content-Length", str(len(answer)))
@@ -172,10 +191,12 @@ def main():
     p.add_argument("--fail", type=int, default=0)
     p.add_argument("--retry-after", type=int, default=1)
     p.add_argument("--hang", action="store_true")
+    p.add_argument("--reject", type=int, default=0)
     a = p.parse_args()
     HTTPServer.allow_reuse_address = True
     srv = HTTPServer(("127.0.0.1", a.port), Handler)
     srv.dir, srv.fail, srv.retry_after, srv.count, srv.hang = a.dir, a.fail, a.retry_after, 0, a.hang
+    srv.reject = a.reject
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:

@@ -132,7 +132,7 @@ n=$(recorded hang.out)
 has hang.err "^obslab: forwarded 0 spans to .*; dropped $n; retried 0"
 sink_stop
 
-# 6. compare and sweep forward too
+# 6. compare forwards too
 sink cmp || bad "cmp: the sink did not start"
 "$bin" compare --db :memory: --requests 1 --forward "http://127.0.0.1:$sink_port/v1/traces" >cmp.out 2>cmp.err
 check "$?" 0 "compare: exit status"
@@ -141,7 +141,20 @@ got=$(sed -n 's/^obslab: forwarded \([0-9]*\) spans.*/\1/p' cmp.err)
 check "$(unique_in cmp)" "$got" "compare: every span it says it forwarded"
 sink_stop
 
-# 7. bad URLs, protocols and headers: usage errors, before anything runs
+# 7. a partial success: the spans the endpoint says it rejected are counted dropped, with its reason
+for proto in http/protobuf http/json; do
+	d=partial_${proto#http/}
+	sink "$d" --reject 3 || bad "$d: the sink did not start"
+	OTEL_EXPORTER_OTLP_PROTOCOL=$proto "$bin" run --db :memory: --requests 1 \
+		--forward "http://127.0.0.1:$sink_port/v1/traces" >"$d.out" 2>"$d.err"
+	check "$?" 0 "$d: exit status"
+	n=$(recorded "$d.out")
+	reqs=$(ls "$d"/req-*.headers | wc -l | tr -d ' ')
+	has "$d.err" "^obslab: forwarded $((n - 3 * reqs)) spans to .*; dropped $((3 * reqs)); retried 0; last error: the endpoint rejected 3 span\(s\): span too old$"
+	sink_stop
+done
+
+# 8. bad URLs, protocols and headers: usage errors, before anything runs
 for u in ftp://x/v1/traces localhost:4318 "http://" "http://a b/"; do
 	"$bin" run --db :memory: --requests 1 --forward "$u" >bad.out 2>bad.err
 	check "$?" 2 "--forward '$u'"
