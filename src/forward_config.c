@@ -28,6 +28,7 @@
 
 #include "obslab/clock.h"
 #include "obslab/forward.h"
+#include "obslab/server.h"
 
 void forward_config_defaults(struct forward_config *cfg)
 {
@@ -84,6 +85,51 @@ bool forward_url_check(const char *url, const char *what, struct obslab_error *e
 	if (!ok)
 		return obslab_error_set(err, "%s is not a URL obslab can send to: '%.200s'", what, url);
 	return true;
+}
+
+static bool loopback_name(const char *h)
+{
+	return strcasecmp(h, "localhost") == 0 || strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 ||
+	       strcmp(h, "[::1]") == 0;
+}
+
+static bool wildcard_name(const char *h)
+{
+	return strcmp(h, "0.0.0.0") == 0 || strcmp(h, "::") == 0 || strcmp(h, "[::]") == 0 || !*h;
+}
+
+bool forward_url_is_self(const char *url, const char *host, uint16_t port)
+{
+	if (port == 0)
+		return false; /* any free port: never the one a URL names */
+	CURLU *u = curl_url();
+	char *h = NULL, *p = NULL;
+	bool self = false;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		const char *bare = host;
+		char unbr[SERVER_HOST_MAX];
+		size_t n = strlen(host);
+		if (n > 2 && host[0] == '[' && host[n - 1] == ']') { /* "[::1]" as --listen writes it */
+			snprintf(unbr, sizeof unbr, "%.*s", (int)(n - 2), host + 1);
+			bare = unbr;
+		}
+		const char *uh = h;
+		char uunbr[SERVER_HOST_MAX];
+		size_t un = strlen(h);
+		if (un > 2 && h[0] == '[' && h[un - 1] == ']') {
+			snprintf(uunbr, sizeof uunbr, "%.*s", (int)(un - 2), h + 1);
+			uh = uunbr;
+		}
+		bool same_host = strcasecmp(uh, bare) == 0 ||
+		                 (loopback_name(uh) && (loopback_name(bare) || wildcard_name(bare)));
+		self = same_host && strtoul(p, NULL, 10) == port;
+	}
+	curl_free(h);
+	curl_free(p);
+	curl_url_cleanup(u);
+	return self;
 }
 
 /* RFC 9110 token characters: what a header name may hold. */

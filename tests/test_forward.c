@@ -341,6 +341,19 @@ static void served_equals_export(void **state)
 	lab_close(&lab);
 }
 
+static void self_forwarding(void **state)
+{
+	(void)state;
+	assert_true(forward_url_is_self("http://127.0.0.1:4318/v1/traces", "127.0.0.1", 4318));
+	assert_true(forward_url_is_self("http://localhost:4318/v1/traces", "127.0.0.1", 4318));
+	assert_true(forward_url_is_self("http://LOCALHOST:4318", "0.0.0.0", 4318));
+	assert_true(forward_url_is_self("http://[::1]:4318/v1/traces", "[::1]", 4318));
+	assert_true(forward_url_is_self("http://collector.lan/v1/traces", "collector.lan", 80));
+	assert_false(forward_url_is_self("http://127.0.0.1:4319/v1/traces", "127.0.0.1", 4318));
+	assert_false(forward_url_is_self("http://collector.lan:4318/v1/traces", "127.0.0.1", 4318));
+	assert_false(forward_url_is_self("http://127.0.0.1:4318/v1/traces", "127.0.0.1", 0));
+}
+
 static void summary_and_state(void **state)
 {
 	(void)state;
@@ -367,6 +380,7 @@ int main(void)
 		cmocka_unit_test(protocols_and_compression),
 		cmocka_unit_test(lab_equals_export),
 		cmocka_unit_test(served_equals_export),
+		cmocka_unit_test(self_forwarding),
 		cmocka_unit_test(summary_and_state),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);

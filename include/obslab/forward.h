@@ -86,6 +86,11 @@ bool forward_config_load_from(struct forward_config *cfg, const char *flag_url, 
  * naming what (the option or variable it came from). */
 bool forward_url_check(const char *url, const char *what, struct obslab_error *err);
 
+/* Whether url names the receiver listening on host:port (the same port, and
+ * the same host or a loopback one while the receiver listens on loopback or
+ * every interface): forwarding there would send every span back to itself. */
+bool forward_url_is_self(const char *url, const char *host, uint16_t port);
+
 /* curl_global_init, once per process, before any thread; harmless to repeat. */
 void forward_global_init(void);
 

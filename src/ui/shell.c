@@ -238,6 +238,12 @@ static int shell_start(struct shell *sh, const struct cli *cli, bool check_termi
 		struct forward_hook fwd;
 		status = forward_hook_start(&fwd, cli->forward_url, stderr);
 		sh->source.forward = fwd.f;
+		if (fwd.f && cli->otlp && forward_url_is_self(forward_url(fwd.f), cli->listen_host, cli->listen_port)) {
+			textsafe_fprintf(stderr, "obslab: forwarding to %s would send every span received on %s back to "
+			                         "itself: forward elsewhere, or unset OTEL_EXPORTER_OTLP_ENDPOINT\n",
+			                 forward_url(fwd.f), cli->listen_host);
+			status = CLI_EXIT_USAGE;
+		}
 	}
 	if (status == CLI_EXIT_OK)
 		status = sh->source.ops->start(&sh->source, cli, &settings, &start);
