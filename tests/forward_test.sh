@@ -6,8 +6,9 @@
 # and OTEL_SERVICE_NAME's service; OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/traces;
 # 503 with Retry-After is retried and nothing lost; a target down for 5 s and
 # back (obslab serve --forward) loses nothing; a tiny queue counts its drops;
-# a target that never answers does not hold the stop; bad URLs and protocols
-# are usage errors (2). Usage: forward_test.sh OBSLAB SOURCE_DIR
+# a target that never answers does not hold the stop; a partial success's
+# rejected spans are counted; the explorer's status bar and log show the
+# forwarder (tmux); bad URLs and protocols are usage errors (2). Usage: forward_test.sh OBSLAB SOURCE_DIR
 bin=$1
 here=$2
 . "$here/serve_lib.sh"
@@ -154,7 +155,33 @@ for proto in http/protobuf http/json; do
 	sink_stop
 done
 
-# 8. bad URLs, protocols and headers: usage errors, before anything runs
+# 8. the explorer: the status bar shows the forwarder, the log its changes; spans arrive; a lost target shows
+if command -v tmux >/dev/null; then
+	sock=fwd$$
+	tmx() { tmux -L "$sock" "$@"; }
+	sink ui || bad "ui: the sink did not start"
+	uport=$sink_port
+	LC_ALL=C.UTF-8 tmx -u -f /dev/null new-session -d -x 160 -y 30 -s t \
+		"env TZ=UTC LC_ALL=C.UTF-8 $bin --db $work/ui.db --forward http://127.0.0.1:$uport/v1/traces; echo EXIT=\$?; sleep 600"
+	tmx set-option -t t -g status off
+	shown() { # shown REGEX: true once the screen matches
+		for _ in $(seq 1 300); do tmx capture-pane -p -t t 2>/dev/null | grep -Eq -- "$1" && return 0; sleep 0.1; done
+		return 1
+	}
+	shown "→ collector: connected · [0-9.]+k? sent" && ok || bad "ui: no 'connected' in the status bar: $(tmx capture-pane -p -t t | head -2)"
+	shown "collector connected, [0-9]+ spans sent" && ok || bad "ui: no log line on connecting"
+	[ "$(spans_in ui)" -gt 0 ] && ok || bad "ui: no span arrived"
+	sink_stop
+	shown "→ collector: retrying in [0-9]+s" && ok || bad "ui: no 'retrying' once the target is gone: $(tmx capture-pane -p -t t | head -1)"
+	shown "WARN +collector: Couldn't connect" && ok || bad "ui: no log line on retrying"
+	tmx send-keys -t t q
+	shown "EXIT=0" && ok || bad "ui: the explorer did not end with 0 (the stop's flush is bounded)"
+	tmx kill-server 2>/dev/null
+else
+	echo "SKIP: tmux is not installed (the explorer's status bar)"
+fi
+
+# 9. bad URLs, protocols and headers: usage errors, before anything runs
 for u in ftp://x/v1/traces localhost:4318 "http://" "http://a b/"; do
 	"$bin" run --db :memory: --requests 1 --forward "$u" >bad.out 2>bad.err
 	check "$?" 2 "--forward '$u'"

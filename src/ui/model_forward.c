@@ -39,18 +39,17 @@ void model_forward_tick(struct model *m)
 		return;
 	const char *url = forward_url(m->source->forward);
 	if ((int)st.state != m->forward_state) {
-		switch (st.state) {
+		switch (st.state) { /* what happened first: the log pane is narrow, the URL may be cut */
 		case FORWARD_IDLE: model_note(m, LOG_INFO, "forwarding spans to %s", url); break;
 		case FORWARD_CONNECTED:
-			model_note(m, LOG_INFO, "forwarding to %s: connected, %llu spans sent", url,
-			           (unsigned long long)st.sent_spans);
+			model_note(m, LOG_INFO, "collector connected, %llu spans sent: %s", (unsigned long long)st.sent_spans, url);
 			break;
-		case FORWARD_RETRYING: model_note(m, LOG_WARN, "forwarding to %s: %s; retrying", url, st.last_error); break;
-		case FORWARD_FAILING: model_note(m, LOG_ERROR, "forwarding to %s failed: %s", url, st.last_error); break;
+		case FORWARD_RETRYING: model_note(m, LOG_WARN, "collector: %s; retrying: %s", st.last_error, url); break;
+		case FORWARD_FAILING: model_note(m, LOG_ERROR, "collector failing: %s: %s", st.last_error, url); break;
 		}
 	}
 	if (st.dropped_spans != m->forward_dropped)
-		model_note(m, LOG_WARN, "forwarding dropped %llu spans in all (%s)", (unsigned long long)st.dropped_spans,
+		model_note(m, LOG_WARN, "collector: %llu spans dropped in all (%s)", (unsigned long long)st.dropped_spans,
 		           st.last_error[0] ? st.last_error : "the queue was full");
 	m->forward_state = (int)st.state;
 	m->forward_dropped = st.dropped_spans;
