@@ -218,21 +218,33 @@ static int64_t jittered(struct forwarder *f, int64_t backoff)
 	return backoff / 1000 * permille;
 }
 
-/* Waits until t or a stop's deadline; f->mu held. */
+/* One wait on the condition variable, until t at the latest; f->mu held. */
+static void wait_once(struct forwarder *f, int64_t t)
+{
+	int64_t left = t - clock_now_ns();
+	if (left <= 0)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* the condition variable runs on CLOCK_MONOTONIC */
+	int64_t abs_ns = (int64_t)ts.tv_sec * CLOCK_NS_PER_S + ts.tv_nsec + left;
+	ts.tv_sec = abs_ns / CLOCK_NS_PER_S;
+	ts.tv_nsec = abs_ns % CLOCK_NS_PER_S;
+	pthread_cond_timedwait(&f->cv, &f->mu, &ts);
+}
+
+/* Waits until t, or a stop's deadline if that comes first; f->mu held. */
 static void wait_until(struct forwarder *f, int64_t t)
 {
-	while (clock_now_ns() < t && !(f->stopping && clock_now_ns() >= f->deadline_ns)) {
-		int64_t until = f->stopping && f->deadline_ns < t ? f->deadline_ns : t;
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts); /* the condition variable runs on CLOCK_MONOTONIC */
-		int64_t left = until - clock_now_ns();
-		if (left <= 0)
-			break;
-		int64_t abs_ns = (int64_t)ts.tv_sec * CLOCK_NS_PER_S + ts.tv_nsec + left;
-		ts.tv_sec = abs_ns / CLOCK_NS_PER_S;
-		ts.tv_nsec = abs_ns % CLOCK_NS_PER_S;
-		pthread_cond_timedwait(&f->cv, &f->mu, &ts);
-	}
+	while (clock_now_ns() < t && !(f->stopping && clock_now_ns() >= f->deadline_ns))
+		wait_once(f, f->stopping && f->deadline_ns < t ? f->deadline_ns : t);
+}
+
+/* A batch given up: counted dropped, and why; f->mu held. */
+static void give_up(struct forwarder *f, size_t n)
+{
+	f->st.dropped_spans += n;
+	f->st.state = FORWARD_FAILING;
+	f->st.retry_at_ns = 0;
 }
 
 /* Sends n spans until they are delivered, refused, or the stop's deadline
@@ -269,9 +281,7 @@ static void send_spans(struct forwarder *f, const struct otlp_span_ref *refs, si
 			return;
 		}
 		if (o == FAIL || (f->stopping && clock_now_ns() >= f->deadline_ns)) {
-			f->st.dropped_spans += n;
-			f->st.state = FORWARD_FAILING;
-			f->st.retry_at_ns = 0;
+			give_up(f, n);
 			if (o == FAIL && f->response.len)
 				set_error(f, "%s: %.100s", why, f->response.data);
 			else
@@ -280,12 +290,23 @@ static void send_spans(struct forwarder *f, const struct otlp_span_ref *refs, si
 			return;
 		}
 		int64_t wait = f->retry_after_ns ? f->retry_after_ns : jittered(f, backoff);
+		int64_t retry_at = clock_now_ns() + wait;
+		set_error(f, "%s", why);
+		if (f->stopping && retry_at >= f->deadline_ns) { /* no retry fits in the stop's flush */
+			give_up(f, n);
+			pthread_mutex_unlock(&f->mu);
+			return;
+		}
 		backoff = backoff * 2 > f->cfg.backoff_max_ns ? f->cfg.backoff_max_ns : backoff * 2;
 		f->st.retries++;
 		f->st.state = FORWARD_RETRYING;
-		f->st.retry_at_ns = clock_now_ns() + wait;
-		set_error(f, "%s", why);
-		wait_until(f, f->st.retry_at_ns);
+		f->st.retry_at_ns = retry_at;
+		wait_until(f, retry_at);
+		if (f->stopping && (retry_at >= f->deadline_ns || clock_now_ns() >= f->deadline_ns)) {
+			give_up(f, n);
+			pthread_mutex_unlock(&f->mu);
+			return;
+		}
 		pthread_mutex_unlock(&f->mu);
 	}
 }
@@ -331,8 +352,8 @@ static void *run(void *arg)
 	struct otlp_batch **held = xmalloc_array(cap, sizeof *held);
 	pthread_mutex_lock(&f->mu);
 	for (;;) {
-		while (!ready(f, clock_now_ns()))
-			wait_until(f, f->qlen ? head(f)->queued_ns + f->cfg.max_delay_ns : clock_now_ns() + CLOCK_NS_PER_S);
+		while (!ready(f, clock_now_ns())) /* a stop or a full batch wakes it at once */
+			wait_once(f, f->qlen ? head(f)->queued_ns + f->cfg.max_delay_ns : clock_now_ns() + CLOCK_NS_PER_S);
 		if (!f->qlen && f->stopping)
 			break;
 		if (f->stopping && clock_now_ns() >= f->deadline_ns) {
