@@ -22,7 +22,6 @@
 #include "source.h"
 #include "obslab/cli.h"
 #include "obslab/intake.h"
-#if __has_include("obslab/receiver.h") /* until the receiver is merged: see the end */
 #include "obslab/otlp.h"
 #include "obslab/receiver.h"
 #include "obslab/store.h"
@@ -57,6 +56,7 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 	snprintf(rc.host, sizeof rc.host, "%s", cli->listen_host);
 	rc.port = cli->listen_port;
 	rc.timeout_s = cli->timeout_s;
+	rc.forward = src->forward; /* --forward: each accepted batch goes on as it came */
 	struct obslab_error err;
 	rv->rx = receiver_start(&rc, &err); /* bound first: a port in use leaves no database behind */
 	if (!rv->rx) {
@@ -77,7 +77,7 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 		src->names = strtab_create();
 		src->anchor = clock_anchor();
 	}
-	rv->intake = intake_create(src->store, src->names, INTAKE_DEFAULT_QUIET_NS);
+	rv->intake = intake_create(src->store, src->names, cli->quiet_ns ? cli->quiet_ns : INTAKE_DEFAULT_QUIET_NS);
 	return CLI_EXIT_OK;
 }
 
@@ -86,8 +86,9 @@ static void drain(struct source *src, const struct source_sink *sink)
 	struct received *rv = received_of(src);
 	if (!rv->announced) { /* after the lab's own start line, if any */
 		char text[LOGBOOK_TEXT];
+		/* a bound address's authority ("[v6]:port") is 47 bytes at most: both fit the line */
 		snprintf(text, sizeof text,
-		         "receiving OTLP on http://%.56s/v1/traces: point OTEL_EXPORTER_OTLP_ENDPOINT at http://%.56s",
+		         "receiving OTLP on http://%.50s/v1/traces: point OTEL_EXPORTER_OTLP_ENDPOINT at http://%.50s",
 		         rv->authority, rv->authority);
 		sink->note(sink->ctx, LOG_INFO, text);
 		const char *a = rv->authority;
@@ -286,24 +287,3 @@ const struct source_ops source_otlp_lab_ops = {
 	.in_flight = in_flight,
 	.failure = failure,
 };
-#else
-/* Built without the receiver yet: the source refuses to start. */
-static int start(struct source *src, const struct cli *cli, const struct workload_config *settings,
-                 struct source_start *out)
-{
-	(void)src, (void)cli, (void)settings, (void)out;
-	fprintf(stderr, "obslab: this build has no OTLP receiver\n");
-	return CLI_EXIT_FAILURE;
-}
-static void drain(struct source *src, const struct source_sink *sink) { (void)src, (void)sink; }
-static void stop(struct source *src) { (void)src; }
-static void status(const struct source *src, const struct model *m, char *buf, size_t cap)
-{
-	(void)src, (void)m;
-	snprintf(buf, cap, " obslab");
-}
-const struct source_ops source_otlp_ops = { .name = "OTLP receiver", .start = start, .drain = drain, .stop = stop,
-	                                    .status = status };
-const struct source_ops source_otlp_lab_ops = { .name = "lab and OTLP receiver", .start = start, .drain = drain,
-	                                        .stop = stop, .status = status };
-#endif
