@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "obslab/strtab.h"
 #include "obslab/xalloc.h"
 
 #define SHORT_MAX 64 /* strings up to this long are stored once */
@@ -71,6 +70,22 @@ static bool grow(struct otel_set *set, void **v, size_t n, size_t *cap, size_t s
 	return true;
 }
 
+static void reserve(void **v, size_t n, size_t more, size_t *cap, size_t size)
+{
+	if (more == 0 || more > OTEL_MAX_ITEMS - n || n + more <= *cap)
+		return;
+	*v = xrealloc_array(*v, n + more, size);
+	*cap = n + more;
+}
+
+void otel_set_reserve(struct otel_set *set, size_t spans, size_t kvs, size_t events, size_t links)
+{
+	reserve((void **)&set->spans, set->nspans, spans, &set->cap_spans, sizeof *set->spans);
+	reserve((void **)&set->kvs, set->nkvs, kvs, &set->cap_kvs, sizeof *set->kvs);
+	reserve((void **)&set->events, set->nevents, events, &set->cap_events, sizeof *set->events);
+	reserve((void **)&set->links, set->nlinks, links, &set->cap_links, sizeof *set->links);
+}
+
 /* ---- text ---------------------------------------------------------------------- */
 
 static struct otel_str append_text(struct otel_set *set, const char *s, size_t len)
@@ -102,9 +117,25 @@ static void short_insert(uint64_t *slots, size_t cap, uint64_t h, uint64_t entry
 		}
 }
 
+/* A short string's hash, eight bytes at a time (a string is at most
+ * SHORT_MAX bytes: the byte-at-a-time strtab_hash was most of interning). */
 static uint64_t short_hash(const char *s, size_t len)
 {
-	return strtab_hash(s, len);
+	const uint64_t k = UINT64_C(0x9e3779b97f4a7c15);
+	uint64_t h = (uint64_t)len * k, w;
+	for (; len >= 8; s += 8, len -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * k;
+		h ^= h >> 29;
+	}
+	if (len) {
+		w = 0;
+		memcpy(&w, s, len);
+		h = (h ^ w) * k;
+		h ^= h >> 29;
+	}
+	h *= UINT64_C(0xbf58476d1ce4e5b9);
+	return h ^ (h >> 32);
 }
 
 struct otel_str otel_text(struct otel_set *set, const char *s, size_t len)
