@@ -220,6 +220,25 @@ static struct entry *entry_for(struct intake *in, const uint8_t id[SPAN_TRACE_ID
 	return e;
 }
 
+/* Room in e's set for the run of src's spans from i on that are of e's
+ * trace (a batch usually holds a trace's spans together). */
+static void reserve_run(struct entry *e, const struct otel_set *src, size_t i)
+{
+	size_t spans = 0, kvs = 0, events = 0, links = 0;
+	for (size_t j = i; j < src->nspans && memcmp(src->spans[j].trace_id, e->id, SPAN_TRACE_ID_LEN) == 0; j++) {
+		const struct otel_span *sp = &src->spans[j];
+		spans++;
+		kvs += sp->attrs.count;
+		events += sp->nevents;
+		links += sp->nlinks;
+	}
+	otel_set_reserve(e->set, spans, kvs, events, links);
+	if (e->nraws + spans > e->cap) {
+		e->cap = e->nraws + spans > e->cap * 2 ? e->nraws + spans : e->cap * 2;
+		e->raws = xrealloc_array(e->raws, e->cap, sizeof *e->raws);
+	}
+}
+
 void intake_add(struct intake *in, const struct otlp_batch *b, int64_t now_ns)
 {
 	const struct otel_set *src = b->set;
@@ -229,8 +248,10 @@ void intake_add(struct intake *in, const struct otlp_batch *b, int64_t now_ns)
 	struct entry *e = NULL;
 	for (size_t i = 0; i < src->nspans; i++) {
 		const struct otel_span *sp = &src->spans[i];
-		if (!e || memcmp(e->id, sp->trace_id, SPAN_TRACE_ID_LEN) != 0)
+		if (!e || memcmp(e->id, sp->trace_id, SPAN_TRACE_ID_LEN) != 0) {
 			e = entry_for(in, sp->trace_id);
+			reserve_run(e, src, i);
+		}
 		if (e->nraws >= in->max_spans) {
 			in->stats.dropped_spans++;
 			continue;

@@ -74,8 +74,11 @@ static void reserve(void **v, size_t n, size_t more, size_t *cap, size_t size)
 {
 	if (more == 0 || more > OTEL_MAX_ITEMS - n || n + more <= *cap)
 		return;
-	*v = xrealloc_array(*v, n + more, size);
-	*cap = n + more;
+	size_t want = n + more; /* exact for a fresh array; at least doubling one that grows */
+	if (*cap && want < *cap * 2)
+		want = *cap * 2 < OTEL_MAX_ITEMS ? *cap * 2 : OTEL_MAX_ITEMS;
+	*v = xrealloc_array(*v, want, size);
+	*cap = want;
 }
 
 void otel_set_reserve(struct otel_set *set, size_t spans, size_t kvs, size_t events, size_t links)
@@ -123,17 +126,29 @@ static uint64_t short_hash(const char *s, size_t len)
 {
 	const uint64_t k = UINT64_C(0x9e3779b97f4a7c15);
 	uint64_t h = (uint64_t)len * k, w;
-	for (; len >= 8; s += 8, len -= 8) {
+	size_t n = len;
+	for (; n > 8; s += 8, n -= 8) {
 		memcpy(&w, s, 8);
 		h = (h ^ w) * k;
 		h ^= h >> 29;
 	}
-	if (len) {
+	/* The last 1 to 8 bytes read whole (overlapping what came before when
+	 * the string is longer), never copied byte by byte. */
+	if (len >= 8) {
+		memcpy(&w, s + n - 8, 8);
+	} else if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		w = (uint64_t)a << 32 | b;
+	} else if (n == 0) {
 		w = 0;
-		memcpy(&w, s, len);
-		h = (h ^ w) * k;
-		h ^= h >> 29;
+	} else {
+		w = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
+		    (unsigned char)s[n - 1];
 	}
+	h = (h ^ w) * k;
+	h ^= h >> 29;
 	h *= UINT64_C(0xbf58476d1ce4e5b9);
 	return h ^ (h >> 32);
 }
