@@ -232,6 +232,12 @@ static void reserve_run(struct entry *e, const struct otel_set *src, size_t i)
 		events += sp->nevents;
 		links += sp->nlinks;
 	}
+	if (spans) { /* and for its scope's and resource's attributes, copied with the first span */
+		const struct otel_span *sp = &src->spans[i];
+		const struct otel_scope *sc = otel_span_scope(src, sp);
+		const struct otel_resource *res = otel_span_resource(src, sp);
+		kvs += (sc ? sc->attrs.count : 0) + (res ? res->attrs.count : 0);
+	}
 	otel_set_reserve(e->set, spans, kvs, events, links);
 	if (e->nraws + spans > e->cap) {
 		e->cap = e->nraws + spans > e->cap * 2 ? e->nraws + spans : e->cap * 2;

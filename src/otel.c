@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obslab/strtab.h"
 #include "obslab/xalloc.h"
 
 #define SHORT_MAX 64 /* strings up to this long are stored once */
@@ -120,37 +121,9 @@ static void short_insert(uint64_t *slots, size_t cap, uint64_t h, uint64_t entry
 		}
 }
 
-/* A short string's hash, eight bytes at a time (a string is at most
- * SHORT_MAX bytes: the byte-at-a-time strtab_hash was most of interning). */
 static uint64_t short_hash(const char *s, size_t len)
 {
-	const uint64_t k = UINT64_C(0x9e3779b97f4a7c15);
-	uint64_t h = (uint64_t)len * k, w;
-	size_t n = len;
-	for (; n > 8; s += 8, n -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * k;
-		h ^= h >> 29;
-	}
-	/* The last 1 to 8 bytes read whole (overlapping what came before when
-	 * the string is longer), never copied byte by byte. */
-	if (len >= 8) {
-		memcpy(&w, s + n - 8, 8);
-	} else if (n >= 4) {
-		uint32_t a, b;
-		memcpy(&a, s, 4);
-		memcpy(&b, s + n - 4, 4);
-		w = (uint64_t)a << 32 | b;
-	} else if (n == 0) {
-		w = 0;
-	} else {
-		w = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
-		    (unsigned char)s[n - 1];
-	}
-	h = (h ^ w) * k;
-	h ^= h >> 29;
-	h *= UINT64_C(0xbf58476d1ce4e5b9);
-	return h ^ (h >> 32);
+	return strtab_hash(s, len);
 }
 
 struct otel_str otel_text(struct otel_set *set, const char *s, size_t len)
