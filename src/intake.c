@@ -51,6 +51,8 @@ struct intake {
 	struct raw *scratch;
 	size_t cap_scratch;
 	uint64_t batch; /* intake_add calls, from 1 */
+	uint64_t owners; /* the last number given to a trace set (intake_scope_map.owner) */
+	struct intake_text_map *texts;
 	struct intake_stats stats;
 };
 
@@ -67,6 +69,7 @@ struct intake *intake_create(struct store *store, struct strtab *names, int64_t 
 	in->slots = xcalloc(in->cap_slots, sizeof *in->slots);
 	in->work = assemble_work_create(names);
 	in->fp = xcalloc(1, sizeof *in->fp);
+	in->texts = xcalloc(1, sizeof *in->texts);
 	return in;
 }
 
@@ -91,6 +94,7 @@ void intake_destroy(struct intake *in)
 	assemble_work_destroy(in->work);
 	assemble_fp_cache_free(in->fp);
 	free(in->fp);
+	free(in->texts);
 	free(in);
 }
 
@@ -174,7 +178,7 @@ static void entry_restart(struct intake *in, struct entry *e)
 	e->seq = 0;
 	e->nraws = 0;
 	e->late = false;
-	intake_scope_map_reset(&e->map);
+	intake_scope_map_reset(&e->map, ++in->owners);
 	in->stats.traces++;
 }
 
@@ -214,6 +218,7 @@ static struct entry *entry_for(struct intake *in, const uint8_t id[SPAN_TRACE_ID
 	/* Closed, still kept: it reopens with every span it had. */
 	e->seq = t->seq;
 	e->set = store_received_set(in->store, t->seq);
+	intake_scope_map_reset(&e->map, ++in->owners);
 	e->late = true;
 	for (size_t i = 0; i < e->set->nspans; i++)
 		raw_push(in, e, (uint32_t)i);
@@ -262,7 +267,7 @@ void intake_add(struct intake *in, const struct otlp_batch *b, int64_t now_ns)
 			in->stats.dropped_spans++;
 			continue;
 		}
-		uint32_t detail = intake_copy_span(e->set, src, sp, &e->map, in->batch);
+		uint32_t detail = intake_copy_span(e->set, src, sp, &e->map, in->texts, in->batch);
 		if (otel_full(e->set)) {
 			in->stats.dropped_spans++;
 			continue;

@@ -24,8 +24,12 @@
 
 enum scan { SCAN_OK, SCAN_BAD, SCAN_DEEP };
 
-static bool varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+static inline bool varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
 {
+	if (*p < end && **p < 0x80) { /* one byte: most tags and lengths */
+		*out = *(*p)++;
+		return true;
+	}
 	uint64_t v = 0;
 	for (unsigned shift = 0; shift < 64 && *p < end; shift += 7) {
 		uint8_t c = *(*p)++;
