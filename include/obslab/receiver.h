@@ -55,7 +55,7 @@
 #define RECEIVER_DEFAULT_MAX_INFLATED (32u << 20)      /* bytes after gunzip */
 #define RECEIVER_DEFAULT_MAX_QUEUED_SPANS ((size_t)1 << 20)
 #define RECEIVER_MAX_BUFFERED ((size_t)256 << 20)      /* request bodies held at once, all connections */
-#define RECEIVER_MAX_QUEUED_BYTES ((size_t)512 << 20)  /* decoded batches' memory waiting for the consumer */
+#define RECEIVER_MAX_QUEUED_BYTES ((size_t)128 << 20)  /* decoded batches' memory waiting for the consumer */
 #define RECEIVER_BUSY_WAIT_MS 200                      /* a full queue waited on before 429 */
 #define RECEIVER_PATH "/v1/traces"
 
