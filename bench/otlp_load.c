@@ -186,5 +186,8 @@ int main(int argc, char **argv)
 		pthread_join(t[i], NULL);
 	printf("requests %llu ok %llu busy %llu other %llu seconds %.2f ids %zu\n", (unsigned long long)requests,
 	       (unsigned long long)ok, (unsigned long long)busy, (unsigned long long)other, now_s() - start, nspots);
+	free(t);
+	free(spots);
+	free(body);
 	return 0;
 }

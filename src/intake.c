@@ -51,6 +51,8 @@ struct intake {
 	struct raw *scratch;
 	size_t cap_scratch;
 	uint64_t batch; /* intake_add calls, from 1 */
+	uint64_t owners; /* the last number given to a trace set (intake_scope_map.owner) */
+	struct intake_text_map *texts;
 	struct intake_stats stats;
 };
 
@@ -67,6 +69,7 @@ struct intake *intake_create(struct store *store, struct strtab *names, int64_t 
 	in->slots = xcalloc(in->cap_slots, sizeof *in->slots);
 	in->work = assemble_work_create(names);
 	in->fp = xcalloc(1, sizeof *in->fp);
+	in->texts = xcalloc(1, sizeof *in->texts);
 	return in;
 }
 
@@ -91,6 +94,7 @@ void intake_destroy(struct intake *in)
 	assemble_work_destroy(in->work);
 	assemble_fp_cache_free(in->fp);
 	free(in->fp);
+	free(in->texts);
 	free(in);
 }
 
@@ -174,7 +178,7 @@ static void entry_restart(struct intake *in, struct entry *e)
 	e->seq = 0;
 	e->nraws = 0;
 	e->late = false;
-	intake_scope_map_reset(&e->map);
+	intake_scope_map_reset(&e->map, ++in->owners);
 	in->stats.traces++;
 }
 
@@ -214,10 +218,36 @@ static struct entry *entry_for(struct intake *in, const uint8_t id[SPAN_TRACE_ID
 	/* Closed, still kept: it reopens with every span it had. */
 	e->seq = t->seq;
 	e->set = store_received_set(in->store, t->seq);
+	intake_scope_map_reset(&e->map, ++in->owners);
 	e->late = true;
 	for (size_t i = 0; i < e->set->nspans; i++)
 		raw_push(in, e, (uint32_t)i);
 	return e;
+}
+
+/* Room in e's set for the run of src's spans from i on that are of e's
+ * trace (a batch usually holds a trace's spans together). */
+static void reserve_run(struct entry *e, const struct otel_set *src, size_t i)
+{
+	size_t spans = 0, kvs = 0, events = 0, links = 0;
+	for (size_t j = i; j < src->nspans && memcmp(src->spans[j].trace_id, e->id, SPAN_TRACE_ID_LEN) == 0; j++) {
+		const struct otel_span *sp = &src->spans[j];
+		spans++;
+		kvs += sp->attrs.count;
+		events += sp->nevents;
+		links += sp->nlinks;
+	}
+	if (spans) { /* and for its scope's and resource's attributes, copied with the first span */
+		const struct otel_span *sp = &src->spans[i];
+		const struct otel_scope *sc = otel_span_scope(src, sp);
+		const struct otel_resource *res = otel_span_resource(src, sp);
+		kvs += (sc ? sc->attrs.count : 0) + (res ? res->attrs.count : 0);
+	}
+	otel_set_reserve(e->set, spans, kvs, events, links);
+	if (e->nraws + spans > e->cap) {
+		e->cap = e->nraws + spans > e->cap * 2 ? e->nraws + spans : e->cap * 2;
+		e->raws = xrealloc_array(e->raws, e->cap, sizeof *e->raws);
+	}
 }
 
 void intake_add(struct intake *in, const struct otlp_batch *b, int64_t now_ns)
@@ -229,13 +259,15 @@ void intake_add(struct intake *in, const struct otlp_batch *b, int64_t now_ns)
 	struct entry *e = NULL;
 	for (size_t i = 0; i < src->nspans; i++) {
 		const struct otel_span *sp = &src->spans[i];
-		if (!e || memcmp(e->id, sp->trace_id, SPAN_TRACE_ID_LEN) != 0)
+		if (!e || memcmp(e->id, sp->trace_id, SPAN_TRACE_ID_LEN) != 0) {
 			e = entry_for(in, sp->trace_id);
+			reserve_run(e, src, i);
+		}
 		if (e->nraws >= in->max_spans) {
 			in->stats.dropped_spans++;
 			continue;
 		}
-		uint32_t detail = intake_copy_span(e->set, src, sp, &e->map, in->batch);
+		uint32_t detail = intake_copy_span(e->set, src, sp, &e->map, in->texts, in->batch);
 		if (otel_full(e->set)) {
 			in->stats.dropped_spans++;
 			continue;
@@ -293,7 +325,7 @@ static void publish(struct intake *in, struct entry *e, bool open)
 bool intake_tick(struct intake *in, int64_t now_ns)
 {
 	bool changed = in->ndirty > 0;
-	if (in->ndirty > 1)
+	if (in->ndirty > 1) /* in->dirty is NULL before the first span */
 		qsort(in->dirty, in->ndirty, sizeof *in->dirty, by_put_order);
 	for (size_t i = 0; i < in->ndirty; i++) {
 		struct entry *e = in->dirty[i];
@@ -318,7 +350,7 @@ bool intake_tick(struct intake *in, int64_t now_ns)
 
 void intake_close_all(struct intake *in)
 {
-	if (in->ndirty > 1)
+	if (in->ndirty > 1) /* in->dirty is NULL before the first span */
 		qsort(in->dirty, in->ndirty, sizeof *in->dirty, by_put_order);
 	for (size_t i = 0; i < in->ndirty; i++)
 		if (in->dirty[i]->nraws)

@@ -21,6 +21,7 @@ struct copy {
 	struct otel_set *dst;
 	const struct otel_set *src;
 	struct intake_text_map *texts;
+	uint64_t batch, owner;
 };
 
 /* A text of src in dst: the map remembers where the batch's texts went
@@ -30,13 +31,16 @@ static struct otel_str copy_str(struct copy *c, struct otel_str s)
 {
 	if (!s.len)
 		return (struct otel_str){ 0, 0 };
-	struct intake_text_map *m = c->texts;
-	size_t i = (size_t)((s.off * 0x9e3779b97f4a7c15ull) >> 58) & (INTAKE_TEXT_MAP - 1);
-	if (m->src[i].off == s.off && m->src[i].len == s.len)
-		return m->dst[i];
+	__typeof__(c->texts->slot[0]) *e =
+	        &c->texts->slot[((s.off ^ c->owner * 0xff51afd7ed558ccdull) * 0x9e3779b97f4a7c15ull) >> 54 &
+	                        (INTAKE_TEXT_MAP - 1)];
+	if (e->batch == c->batch && e->owner == c->owner && e->src.off == s.off && e->src.len == s.len)
+		return e->dst;
 	struct otel_str out = otel_text(c->dst, c->src->text + s.off, s.len);
-	m->src[i] = s;
-	m->dst[i] = out;
+	e->batch = c->batch;
+	e->owner = c->owner;
+	e->src = s;
+	e->dst = out;
 	return out;
 }
 
@@ -203,15 +207,13 @@ static uint32_t scope_mapped(struct copy *c, uint32_t index, struct intake_scope
 }
 
 uint32_t intake_copy_span(struct otel_set *dst, const struct otel_set *src, const struct otel_span *sp,
-                          struct intake_scope_map *m, uint64_t batch)
+                          struct intake_scope_map *m, struct intake_text_map *texts, uint64_t batch)
 {
-	if (m->batch != batch) { /* the maps are of another batch */
+	if (m->batch != batch) { /* the map is of another batch */
 		m->batch = batch;
 		m->n = 0;
-		for (size_t i = 0; i < INTAKE_TEXT_MAP; i++)
-			m->texts.src[i] = (struct otel_str){ 0, 0 };
 	}
-	struct copy c = { dst, src, &m->texts };
+	struct copy c = { dst, src, texts, batch, m->owner };
 	struct otel_span out = *sp;
 	out.scope = scope_mapped(&c, sp->scope, m);
 	out.name = copy_str(&c, sp->name);

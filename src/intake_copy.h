@@ -4,7 +4,7 @@
  * text) and its scope and resource, each kept once per trace: found again
  * by content (among the trace's latest INTAKE_COPY_SCAN), once per batch
  * and scope thanks to a small map per trace; each text of a batch hashed
- * into the trace's arena once (a small map of offsets per trace). Not a public interface;
+ * into a trace's arena once (a map of offsets the intake's traces share). Not a public interface;
  * the intake's thread only.
  */
 #ifndef OBSLAB_INTAKE_COPY_H
@@ -17,23 +17,31 @@
 #define INTAKE_COPY_MAP 8   /* scopes of one batch remembered per trace */
 #define INTAKE_COPY_SCAN 32 /* a trace's latest scopes and resources compared */
 
-#define INTAKE_TEXT_MAP 64 /* texts of one batch remembered per trace (direct-mapped) */
+#define INTAKE_TEXT_MAP 1024 /* texts of the batch remembered, all traces (direct-mapped) */
 
+/* Where a batch's texts went, shared by the intake's traces: a slot holds
+ * for one batch and one trace set (owner) a text of the batch and its copy. */
 struct intake_text_map {
-	struct otel_str src[INTAKE_TEXT_MAP], dst[INTAKE_TEXT_MAP];
+	struct {
+		uint64_t batch, owner;
+		struct otel_str src, dst;
+	} slot[INTAKE_TEXT_MAP];
 };
 
-/* Where one batch's scopes and texts went in a trace's set. */
+/* Where one batch's scopes went in a trace's set; owner names the set
+ * (a number never given to another, so that texts copied into one set
+ * are never taken for another's). */
 struct intake_scope_map {
-	uint64_t batch; /* the batch the maps are of */
+	uint64_t batch; /* the batch the map is of */
+	uint64_t owner;
 	uint32_t n;
 	uint32_t src[INTAKE_COPY_MAP], dst[INTAKE_COPY_MAP];
-	struct intake_text_map texts;
 };
 
-static inline void intake_scope_map_reset(struct intake_scope_map *m)
+static inline void intake_scope_map_reset(struct intake_scope_map *m, uint64_t owner)
 {
 	m->batch = 0;
+	m->owner = owner;
 	m->n = 0;
 }
 
@@ -41,6 +49,6 @@ static inline void intake_scope_map_reset(struct intake_scope_map *m)
  * reading are kept but those assembly sets; one that ends before it starts
  * is marked OTEL_MARK_NEGATIVE. batch: the caller's count of batches (from 1). */
 uint32_t intake_copy_span(struct otel_set *dst, const struct otel_set *src, const struct otel_span *sp,
-                          struct intake_scope_map *m, uint64_t batch);
+                          struct intake_scope_map *m, struct intake_text_map *texts, uint64_t batch);
 
 #endif

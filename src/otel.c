@@ -71,6 +71,25 @@ static bool grow(struct otel_set *set, void **v, size_t n, size_t *cap, size_t s
 	return true;
 }
 
+static void reserve(void **v, size_t n, size_t more, size_t *cap, size_t size)
+{
+	if (more == 0 || more > OTEL_MAX_ITEMS - n || n + more <= *cap)
+		return;
+	size_t want = n + more; /* exact for a fresh array; at least doubling one that grows */
+	if (*cap && want < *cap * 2)
+		want = *cap * 2 < OTEL_MAX_ITEMS ? *cap * 2 : OTEL_MAX_ITEMS;
+	*v = xrealloc_array(*v, want, size);
+	*cap = want;
+}
+
+void otel_set_reserve(struct otel_set *set, size_t spans, size_t kvs, size_t events, size_t links)
+{
+	reserve((void **)&set->spans, set->nspans, spans, &set->cap_spans, sizeof *set->spans);
+	reserve((void **)&set->kvs, set->nkvs, kvs, &set->cap_kvs, sizeof *set->kvs);
+	reserve((void **)&set->events, set->nevents, events, &set->cap_events, sizeof *set->events);
+	reserve((void **)&set->links, set->nlinks, links, &set->cap_links, sizeof *set->links);
+}
+
 /* ---- text ---------------------------------------------------------------------- */
 
 static struct otel_str append_text(struct otel_set *set, const char *s, size_t len)

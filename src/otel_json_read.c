@@ -26,16 +26,12 @@ struct otel_set *reader_otel(struct reader *r)
 /* "where.field" into buf, for the messages of a nested value. */
 static const char *sub(char *buf, size_t cap, const char *where, const char *field)
 {
-	if (snprintf(buf, cap, "%s.%s", where, field) >= (int)cap)
-		buf[cap - 1] = '\0'; /* cut: the message still names the start */
-	return buf;
+	return reader_path(buf, cap, where, field, -1); /* cut: the message still names the start */
 }
 
 static const char *item(char *buf, size_t cap, const char *where, const char *field, int i)
 {
-	if (snprintf(buf, cap, "%s.%s[%d]", where, field, i) >= (int)cap)
-		buf[cap - 1] = '\0';
-	return buf;
+	return reader_path(buf, cap, where, field, i);
 }
 
 /* A string value into the arena; refused if it is not a string. */
@@ -176,8 +172,7 @@ static bool read_kvlist(struct reader *r, struct jp *jp, struct otel_attrs *out,
 	char w[200];
 	jp_array(jp);
 	for (int i = 0; jp_item(jp); i++) {
-		if (snprintf(w, sizeof w, "%s[%d]", where, i) >= (int)sizeof w)
-			w[sizeof w - 1] = '\0';
+		reader_path(w, sizeof w, where, NULL, i);
 		jp_peek(jp);
 		const char *b = jp->p;
 		if (jp_peek(jp) != JP_OBJECT) {

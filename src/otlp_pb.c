@@ -24,8 +24,12 @@
 
 enum scan { SCAN_OK, SCAN_BAD, SCAN_DEEP };
 
-static bool varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+static inline bool varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
 {
+	if (*p < end && **p < 0x80) { /* one byte: most tags and lengths */
+		*out = *(*p)++;
+		return true;
+	}
 	uint64_t v = 0;
 	for (unsigned shift = 0; shift < 64 && *p < end; shift += 7) {
 		uint8_t c = *(*p)++;
@@ -36,6 +40,27 @@ static bool varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
 		}
 	}
 	return false;
+}
+
+/* The descriptor of field number num of d when it is a submessage, else
+ * NULL, through a small cache per thread (protobuf-c's lookup is a search). */
+#define FIELD_CACHE 64
+static const ProtobufCMessageDescriptor *submessage(const ProtobufCMessageDescriptor *d, uint64_t num)
+{
+	static _Thread_local struct {
+		const ProtobufCMessageDescriptor *d, *sub;
+		uint64_t num;
+	} cache[FIELD_CACHE];
+	size_t i = (size_t)((((uintptr_t)d >> 4) ^ num * 0x9e3779b97f4a7c15ull) >> 7) & (FIELD_CACHE - 1);
+	if (cache[i].d == d && cache[i].num == num)
+		return cache[i].sub;
+	const ProtobufCFieldDescriptor *f =
+	        num <= UINT32_MAX ? protobuf_c_message_descriptor_get_field(d, (unsigned)num) : NULL;
+	const ProtobufCMessageDescriptor *sub = f && f->type == PROTOBUF_C_TYPE_MESSAGE ? f->descriptor : NULL;
+	cache[i].d = d;
+	cache[i].num = num;
+	cache[i].sub = sub;
+	return sub;
 }
 
 /* The fields of one message of type d in p[0..len): its submessages
@@ -69,10 +94,9 @@ static enum scan scan(const uint8_t *p, size_t len, const ProtobufCMessageDescri
 		case 2: {
 			if (!varint(&p, end, &n) || n > (uint64_t)(end - p))
 				return SCAN_BAD;
-			const ProtobufCFieldDescriptor *f =
-			        tag >> 3 <= UINT32_MAX ? protobuf_c_message_descriptor_get_field(d, (unsigned)(tag >> 3)) : NULL;
-			if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
-				enum scan s = scan(p, (size_t)n, f->descriptor, depth + 1);
+			const ProtobufCMessageDescriptor *sub = submessage(d, tag >> 3);
+			if (sub) {
+				enum scan s = scan(p, (size_t)n, sub, depth + 1);
 				if (s != SCAN_OK)
 					return s;
 			}
@@ -333,8 +357,38 @@ static bool scope_ok(const pb_scope_spans *ss)
 	       (!sc || (text_ok(sc->name) && text_ok(sc->version) && attrs_ok(sc->attributes, sc->n_attributes)));
 }
 
+/* The set's arrays sized for the request at once (top-level attributes;
+ * nested lists still grow). */
+static void reserve_request(struct otel_set *set, const pb_request *req)
+{
+	size_t spans = 0, kvs = 0, events = 0, links = 0;
+	for (size_t r = 0; r < req->n_resource_spans; r++) {
+		const pb_resource_spans *rs = req->resource_spans[r];
+		if (rs->resource)
+			kvs += rs->resource->n_attributes;
+		for (size_t s = 0; s < rs->n_scope_spans; s++) {
+			const pb_scope_spans *ss = rs->scope_spans[s];
+			if (ss->scope)
+				kvs += ss->scope->n_attributes;
+			spans += ss->n_spans;
+			for (size_t k = 0; k < ss->n_spans; k++) {
+				const pb_span *sp = ss->spans[k];
+				kvs += sp->n_attributes;
+				events += sp->n_events;
+				links += sp->n_links;
+				for (size_t i = 0; i < sp->n_events; i++)
+					kvs += sp->events[i]->n_attributes;
+				for (size_t i = 0; i < sp->n_links; i++)
+					kvs += sp->links[i]->n_attributes;
+			}
+		}
+	}
+	otel_set_reserve(set, spans, kvs, events, links);
+}
+
 static void copy_request(struct otel_set *set, const pb_request *req, struct otlp_decode_result *res)
 {
+	reserve_request(set, req);
 	for (size_t r = 0; r < req->n_resource_spans; r++) {
 		const pb_resource_spans *rs = req->resource_spans[r];
 		bool rok = resource_ok(rs);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "httpd.h"
 #include "obslab/clock.h"
@@ -38,6 +39,8 @@ struct receiver {
 	struct receiver_config cfg;
 	struct httpd_bound bound;
 	pthread_mutex_t lock;        /* the queue */
+	pthread_cond_t room;         /* broadcast when the consumer took batches, or at the stop */
+	unsigned waiting;            /* under lock: pool threads waiting for room */
 	struct queued *head, *tail;  /* under lock */
 	size_t queued_spans;         /* under lock */
 	size_t queued_bytes;         /* under lock: the queued sets' memory */
@@ -225,6 +228,30 @@ static void take_part(struct receiver *r, struct rx_request *q, const char *data
 
 /* Queues b (taken) unless it would pass the bound: then 429 (or 413 for a
  * batch larger than the whole queue), or 503 once stopping. 0 when queued. */
+/* Whether spans more spans (and bytes more bytes) would pass the queue's
+ * bounds. Under lock. */
+static bool queue_full(const struct receiver *r, size_t spans, size_t bytes)
+{
+	return r->queued_spans + spans > r->cfg.max_queued_spans ||
+	       (r->queued_bytes > 0 && r->queued_bytes + bytes > RECEIVER_MAX_QUEUED_BYTES);
+}
+
+/* Waits, under lock, up to RECEIVER_BUSY_WAIT_MS for room for spans and
+ * bytes (or the stop). */
+static void wait_room(struct receiver *r, size_t spans, size_t bytes)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += (long)RECEIVER_BUSY_WAIT_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	r->waiting++;
+	while (!atomic_load(&r->stopping) && queue_full(r, spans, bytes))
+		if (pthread_cond_timedwait(&r->room, &r->lock, &until) != 0)
+			break; /* timed out */
+	r->waiting--;
+}
+
 static unsigned enqueue(struct receiver *r, struct otlp_batch *b)
 {
 	if (b->nspans > r->cfg.max_queued_spans)
@@ -235,10 +262,11 @@ static unsigned enqueue(struct receiver *r, struct otlp_batch *b)
 	node->bytes = otel_set_bytes(b->set);
 	node->next = NULL;
 	pthread_mutex_lock(&r->lock);
+	if (!atomic_load(&r->stopping) && queue_full(r, b->nspans, node->bytes))
+		wait_room(r, b->nspans, node->bytes);
 	if (atomic_load(&r->stopping)) {
 		status = 503;
-	} else if (r->queued_spans + b->nspans > r->cfg.max_queued_spans ||
-	           (r->queued_bytes > 0 && r->queued_bytes + node->bytes > RECEIVER_MAX_QUEUED_BYTES)) {
+	} else if (queue_full(r, b->nspans, node->bytes)) {
 		status = 429;
 	} else {
 		if (r->tail)
@@ -271,6 +299,8 @@ size_t receiver_take(struct receiver *r, struct otlp_batch **out, size_t max)
 		free(node);
 	}
 	atomic_store_explicit(&r->queued_seen, r->queued_spans, memory_order_relaxed);
+	if (n && r->waiting)
+		pthread_cond_broadcast(&r->room);
 	pthread_mutex_unlock(&r->lock);
 	return n;
 }
@@ -376,8 +406,14 @@ static enum MHD_Result begin(struct receiver *r, struct MHD_Connection *c, const
 		if (length > r->cfg.max_body)
 			return send_status(r, c, 413, enc, RX_RPC_OUT_OF_RANGE, "request body larger than the receiver's limit");
 	}
-	if (atomic_load_explicit(&r->queued_seen, memory_order_relaxed) >= r->cfg.max_queued_spans)
-		return send_status(r, c, 429, enc, RX_RPC_RESOURCE_EXHAUSTED, "receiver busy: its queue is full");
+	if (atomic_load_explicit(&r->queued_seen, memory_order_relaxed) >= r->cfg.max_queued_spans) {
+		pthread_mutex_lock(&r->lock);
+		wait_room(r, 1, 0);
+		bool full = queue_full(r, 1, 0);
+		pthread_mutex_unlock(&r->lock);
+		if (full)
+			return send_status(r, c, 429, enc, RX_RPC_RESOURCE_EXHAUSTED, "receiver busy: its queue is full");
+	}
 	struct rx_request *q = xcalloc(1, sizeof *q);
 	q->enc = enc;
 	q->gzip = gzip;
@@ -449,6 +485,11 @@ struct receiver *receiver_start(const struct receiver_config *cfg, struct obslab
 	if (!r->cfg.timeout_s)
 		r->cfg.timeout_s = SERVER_DEFAULT_TIMEOUT_S;
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->room, &ca);
+	pthread_condattr_destroy(&ca);
 	httpd_describe(fd, &r->bound);
 	struct httpd_config hc = {
 		.fd = fd,
@@ -464,6 +505,7 @@ struct receiver *receiver_start(const struct receiver_config *cfg, struct obslab
 		obslab_error_set(err, "cannot start the OTLP receiver on %s (libmicrohttpd refused its settings)",
 		                 r->bound.authority);
 		pthread_mutex_destroy(&r->lock);
+		pthread_cond_destroy(&r->room);
 		free(r);
 		return NULL;
 	}
@@ -496,6 +538,7 @@ void receiver_quiesce(struct receiver *r)
 {
 	pthread_mutex_lock(&r->lock); /* after this, enqueue sees it */
 	bool was = atomic_exchange(&r->stopping, true);
+	pthread_cond_broadcast(&r->room); /* the waiting answer 503 */
 	pthread_mutex_unlock(&r->lock);
 	if (!was)
 		httpd_quiesce(&r->http);
@@ -513,5 +556,6 @@ void receiver_stop(struct receiver *r)
 		for (size_t i = 0; i < n; i++)
 			otlp_batch_unref(batch[i]);
 	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->room);
 	free(r);
 }

@@ -68,7 +68,7 @@ static bool otlp_scope_spans(struct reader *r, struct jp *jp, uint32_t resource,
 			jp_array(jp);
 			for (int k = 0; ok && jp_item(jp); k++) {
 				uint32_t detail;
-				snprintf(w, sizeof w, "%s.spans[%d]", where, k);
+				reader_path(w, sizeof w, where, "spans", k);
 				ok = otel_json_read_span(r, jp, scope, w, &detail);
 				if (ok)
 					reader_add_foreign(r, detail);

@@ -66,6 +66,44 @@ static inline void reader_camel(const char **key, size_t *len, char *buf, size_t
 	*len = n;
 }
 
+/* "WHERE.FIELD[I]" into buf (cap > 0 bytes), as snprintf would write it
+ * (cut at cap - 1 bytes): FIELD NULL leaves out ".FIELD", I < 0 "[I]".
+ * The readers name where each value is this way for their messages; built
+ * for every value read, so without printf. */
+static inline const char *reader_path(char *buf, size_t cap, const char *where, const char *field, int i)
+{
+	char tail[80];
+	size_t t = 0;
+	if (field) {
+		size_t f = __builtin_strlen(field);
+		if (f > sizeof tail - 16)
+			f = sizeof tail - 16;
+		tail[t++] = '.';
+		__builtin_memcpy(tail + t, field, f);
+		t += f;
+	}
+	if (i >= 0) {
+		char digits[12];
+		size_t d = 0;
+		unsigned v = (unsigned)i;
+		do
+			digits[d++] = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		tail[t++] = '[';
+		while (d)
+			tail[t++] = digits[--d];
+		tail[t++] = ']';
+	}
+	size_t w = __builtin_strlen(where), n = 0;
+	size_t take = w < cap - 1 ? w : cap - 1;
+	__builtin_memcpy(buf, where, take);
+	n = take;
+	take = t < cap - 1 - n ? t : cap - 1 - n;
+	__builtin_memcpy(buf + n, tail, take);
+	buf[n + take] = '\0';
+	return buf;
+}
+
 /* snapshot_spans.c */
 bool reader_native_trace(struct reader *r, struct jp *jp, int index);
 /* The settings object; false (refused, in one line) for a value of the wrong

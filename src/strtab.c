@@ -46,12 +46,33 @@ struct strtab {
 
 uint64_t strtab_hash(const char *s, size_t len)
 {
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= UINT64_C(0x100000001b3);
+	const uint64_t k = UINT64_C(0x9e3779b97f4a7c15);
+	uint64_t h = (uint64_t)len * k, w;
+	size_t n = len;
+	for (; n > 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * k;
+		h ^= h >> 29;
 	}
-	return h;
+	/* The last 1 to 8 bytes read whole (overlapping what came before when
+	 * the string is longer), never copied byte by byte. */
+	if (len >= 8) {
+		memcpy(&w, s + n - 8, 8);
+	} else if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		w = (uint64_t)a << 32 | b;
+	} else if (n == 0) {
+		w = 0;
+	} else {
+		w = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
+		    (unsigned char)s[n - 1];
+	}
+	h = (h ^ w) * k;
+	h ^= h >> 29;
+	h *= UINT64_C(0xbf58476d1ce4e5b9);
+	return h ^ (h >> 32);
 }
 
 static struct entry *entry_at(const struct strtab *tab, uint32_t id)

@@ -14,7 +14,10 @@
  * the decoded spans not yet taken would pass max_queued_spans (or their
  * memory RECEIVER_MAX_QUEUED_BYTES, a batch always fitting an empty queue),
  * or the bodies held at once by requests in progress would pass
- * RECEIVER_MAX_BUFFERED; 503 with Retry-After once the stop began.
+ * RECEIVER_MAX_BUFFERED; 503 with Retry-After once the stop began. A
+ * request that finds the queue full first waits (its pool thread) up to
+ * RECEIVER_BUSY_WAIT_MS for the consumer to make room: a sender a little
+ * faster than the consumer is slowed down, not refused.
  *
  * CORS, as otel-tui allows it: a request whose Origin is http:// or
  * https:// localhost, 127.0.0.1 or [::1] (any port) gets
@@ -52,7 +55,8 @@
 #define RECEIVER_DEFAULT_MAX_INFLATED (32u << 20)      /* bytes after gunzip */
 #define RECEIVER_DEFAULT_MAX_QUEUED_SPANS ((size_t)1 << 20)
 #define RECEIVER_MAX_BUFFERED ((size_t)256 << 20)      /* request bodies held at once, all connections */
-#define RECEIVER_MAX_QUEUED_BYTES ((size_t)512 << 20)  /* decoded batches' memory waiting for the consumer */
+#define RECEIVER_MAX_QUEUED_BYTES ((size_t)128 << 20)  /* decoded batches' memory waiting for the consumer */
+#define RECEIVER_BUSY_WAIT_MS 200                      /* a full queue waited on before 429 */
 #define RECEIVER_PATH "/v1/traces"
 
 struct forwarder;

@@ -36,7 +36,8 @@ size_t strtab_len(const struct strtab *tab, uint32_t id);
 /* Any thread: how many ids are published (ids are 0 .. count-1). */
 uint32_t strtab_count(const struct strtab *tab);
 
-/* FNV-1a, 64-bit: the table's hash, exported for callers' own caches. */
+/* The table's hash (64-bit, eight bytes at a time: multiply and xor-shift),
+ * exported for callers' own caches. Not stable across versions: never stored. */
 uint64_t strtab_hash(const char *s, size_t len);
 
 #endif
