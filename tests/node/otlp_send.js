@@ -22,12 +22,12 @@
 //            renders an email (internal), sends it (client)
 // Attributes of every type the API takes: string, int, double, bool, and
 // arrays of each; events with attributes; a span limit drops one event.
-// Prints on stdout, once every span is exported, a manifest: the protocol,
-// the URL, the traces (id, root, services, spans), each span (trace id, span
-// id, parent, name, service) and, as "resourceSpans", the OTLP/JSON of
-// exactly what was sent (the SDK's own JsonTraceSerializer), so that
-// compare_otlp.js can compare it field by field with what a receiver
-// recorded. Exits 1 (after flushing and shutting down) when an export
+// Prints on stdout, once every span is exported, a manifest: an OTLP/JSON
+// document, "resourceSpans" exactly what was sent (the SDK's own
+// JsonTraceSerializer), so that compare_otlp.js can compare it field by
+// field with what a receiver recorded, and "sent": the protocol, the URL,
+// the traces (id, root, services, spans) and each span (trace id, span id,
+// parent, name, service). Exits 1 (after flushing and shutting down) when an export
 // failed, 2 on a bad argument.
 'use strict';
 const api = require('@opentelemetry/api');
@@ -199,8 +199,9 @@ consume.end(at(t3 + 4200 * US));
     if (!s.parentSpanId) t.root = s.name;
     if (!t.services.includes(service(s))) t.services.push(service(s));
   }
-  const manifest = { protocol, url: exporters[0].url, gzip: gzip || exporters[0].compression === 'gzip', users,
-    traces, spans, resourceSpans: doc.resourceSpans };
+  // (an OTLP/JSON document with one more member: obslab and compare_otlp.js read it as sent)
+  const manifest = { sent: { protocol, url: exporters[0].url, gzip: gzip || exporters[0].compression === 'gzip', users,
+    traces, spans }, resourceSpans: doc.resourceSpans };
   if (!quiet) console.log(JSON.stringify(manifest));
   else console.log(`sent ${spans.length} spans, ${traces.length} traces to ${exporters[0].url}`);
 })();
