@@ -130,6 +130,7 @@ const server = httpServer.createServer((req, res) => {
 server.on('error', (e) => { console.error(`otlp_sink: ${e.message}`); process.exit(1); });
 server.listen(port, '127.0.0.1', () => {
   fs.appendFileSync(out, '');
+  if (requestsFile) fs.appendFileSync(requestsFile, '');
   console.log(`otlp_sink: listening on http://127.0.0.1:${server.address().port}/v1/traces`);
 });
 const stop = () => { server.close(); server.closeAllConnections && server.closeAllConnections(); process.exit(0); };
