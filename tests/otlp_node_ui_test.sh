@@ -10,7 +10,16 @@
 #    /api/checkout, mailer's order.placed process;
 #  - the N+1 is found: its trace counts a finding, and opened, the waterfall
 #    folds its ten SELECT orders into one "×10 ⚠N+1" row;
-#  - q quits with status 0.
+#  - q quits with status 0;
+#  - MODULE2's live commands (the ```bash blocks of its chapter "Your own
+#    traces") run as the text says, in order, each port (4318, 4319) a free
+#    one: an explorer (--otlp) in tmux, a receive in the background, each
+#    stopping what held its port before (as a reader quits the explorer
+#    first); a command that reads a running receive's record stops the
+#    explorer (q) and that receive (SIGTERM) first, as the text says; every
+#    other command exits 0, a report names the N+1, and the stand-in
+#    Collector's file holds every span the SDK sent it through the explorer
+#    once, and the lab's three requests under OTEL_SERVICE_NAME.
 # Installs the SDK from the npm registry into the build directory once (the
 # directory files_test.sh and foreign_test.sh use).
 # Usage: otlp_node_ui_test.sh PATH/TO/obslab SOURCE_DIR WORK_DIR
@@ -38,6 +47,7 @@ done
 node_install || { bad "npm install"; echo "$passed passed, $failed failed"; exit 1; }
 
 show() { screen | sed 's/^/    | /'; }
+check() { if [ "$1" = "$2" ]; then ok; else bad "$3: got '$1', expected '$2'"; fi; }
 expect() { if wait_for "$1" "${2:-}"; then ok; else bad "$3: screen never showed /$1/"; show; return 1; fi; }
 # accepting PORT: true once a POST of an empty request is answered 200 (the
 # receiver is up), false if the explorer ended or it never was.
@@ -82,6 +92,99 @@ for size in 200x60 80x24; do
 	keys q
 	expect 'EXIT=0' "" "$size: q quits with status 0"
 done
+
+# --- MODULE2's live commands ---------------------------------------------------------------
+guide_commands() {
+	awk '/^## Your own traces/ { c = 1; next } /^## / { c = 0 }
+	     c && /^```bash$/ { on = 1; next } on && /^```/ { on = 0 } c && on && NF { print }' "$src/docs/MODULE2.md.in"
+}
+declare -A portmap holder record
+for p in $(guide_commands | grep -oE '127\.0\.0\.1:[0-9]+' | cut -d: -f2 | sort -u); do portmap[$p]=$(free_port); done
+subst() {
+	local c=$1 p
+	c=${c//build\/obslab/$bin}
+	c=${c//tests\/node\//$node_dir/}
+	for p in "${!portmap[@]}"; do c=${c//127.0.0.1:$p/127.0.0.1:${portmap[$p]}}; done
+	printf '%s' "$c"
+}
+explorer_on=
+# quit_explorer: q, and its exit status 0.
+quit_explorer() {
+	[ -n "$explorer_on" ] || return 0
+	keys q
+	expect 'EXIT=0' "" "guide: the explorer ($explorer_on) quits with status 0"
+	explorer_on=
+	local p
+	for p in "${!holder[@]}"; do [ "${holder[$p]}" = explorer ] && unset "holder[$p]"; done
+}
+# stop_holder PORT: what the guide started on PORT, stopped.
+stop_holder() {
+	local h=${holder[$1]:-}
+	[ -n "$h" ] || return 0
+	if [ "$h" = explorer ]; then quit_explorer; return 0; fi
+	stop_pid "$h"
+	check_status "guide: receive on ${portmap[$1]} at SIGTERM"
+	unset "holder[$1]"
+	for f in "${!record[@]}"; do [ "${record[$f]}" = "$h" ] && unset "record[$f]"; done
+}
+check_status() { [ "$status" = 0 ] && ok || bad "$1: exit status $status"; }
+guide_port() { grep -oE '127\.0\.0\.1:[0-9]+' <<<"$1" | head -1 | cut -d: -f2; }
+n=0 manifest=
+while IFS= read -r line; do
+	n=$((n + 1))
+	cmd=$(subst "$line")
+	port=$(guide_port "$line")
+	if [[ "$line" == *" --otlp "* ]]; then
+		quit_explorer
+		stop_holder "$port"
+		start_explorer 200 60 "${cmd#"$bin" }"
+		if accepting "${portmap[$port]}"; then ok; explorer_on=$line holder[$port]=explorer
+		else bad "guide: '$line' does not receive"; show; fi
+	elif [[ "$line" == *"build/obslab receive "* ]]; then
+		stop_holder "$port"
+		bash -c "exec $cmd" 2>"guide-rx-$n.err" &
+		rpid=$!
+		pids+=("$rpid")
+		if wait_file_port "guide-rx-$n.err" "$rpid" 's|^obslab: receiving OTLP on http://127\.0\.0\.1:\([0-9]*\)/v1/traces.*|\1|p'; then
+			ok
+			holder[$port]=$rpid
+			f=$(grep -oE -- '--record [^ ]+' <<<"$line" | cut -d' ' -f2)
+			[ -n "$f" ] && record[$f]=$rpid
+		else
+			bad "guide: '$line' did not start: $(head -3 "guide-rx-$n.err")"
+		fi
+	else
+		# reading a running receive's record: the explorer quit and the receive stopped first
+		for f in "${!record[@]}"; do
+			if [[ " $line " == *" $f "* ]]; then
+				quit_explorer
+				for p in "${!holder[@]}"; do [ "${holder[$p]}" = "${record[$f]}" ] && stop_holder "$p"; done
+			fi
+		done
+		if bash -c "$cmd" >"guide-$n.out" 2>"guide-$n.err" </dev/null; then ok
+		else bad "guide: '$line' failed: $(tail -3 "guide-$n.err")"; fi
+		[[ "$line" == *otlp_send.js* ]] && manifest="guide-$n.out"
+		if [[ "$line" == *" report "* ]]; then
+			grep -q 'N+1' "guide-$n.out" && ok || bad "guide: '$line' names no N+1: $(grep -A2 findings "guide-$n.out" | head -3)"
+		fi
+	fi
+done < <(guide_commands)
+[ $n -ge 6 ] && ok || bad "MODULE2.md.in has $n live commands in 'Your own traces' (\`\`\`bash blocks)"
+# the stand-in Collector: the SDK's spans (its last run) once each, the lab's three requests
+if [ -s collector.otlp.json ] && [ -n "$manifest" ]; then
+	want=$(jq -r '.sent.spans[] | .traceId + " " + .spanId' "$manifest" | sort)
+	got=$(jq -r '.resourceSpans[].scopeSpans[].spans[] | .traceId + " " + .spanId' collector.otlp.json | sort)
+	[ -n "$want" ] && [ "$(comm -23 <(echo "$want") <(echo "$got") | wc -l)" = 0 ] && ok ||
+		bad "guide: the stand-in Collector lacks spans the SDK sent through the explorer"
+	[ "$(sort <<<"$got" | uniq -d | wc -l)" = 0 ] && ok || bad "guide: the stand-in Collector received spans twice"
+	check "$(jq -r '[.resourceSpans[] | select(any(.resource.attributes[]; .key == "service.name" and .value.stringValue == "my-lab"))
+		| .scopeSpans[].spans[] | select((.parentSpanId // "") == "") | .traceId] | unique | length' collector.otlp.json)" 3 \
+		"guide: the lab's requests at the stand-in Collector under OTEL_SERVICE_NAME"
+else
+	bad "guide: no collector.otlp.json from the stand-in Collector, or no SDK run"
+fi
+quit_explorer
+for p in "${!holder[@]}"; do stop_holder "$p"; done
 
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]
