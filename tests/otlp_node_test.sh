@@ -16,8 +16,9 @@
 #      variables): every span once, service.name obslab-lab (or
 #      OTEL_SERVICE_NAME), the headers sent; the sink down for 5 s, then up
 #      again on its port: retried, nothing lost; answering 503 with
-#      Retry-After: retried after it; a small forward queue with the sink
-#      down: the drops counted in the summary line.
+#      Retry-After: retried after it; a small forward queue
+#      (OBSLAB_FORWARD_MAX_QUEUE_SPANS=5) with the sink down: the drops counted
+#      in the summary line, the rest arrive once it is up.
 # Installs the SDK from the npm registry into the build directory once (the
 # directory files_test.sh and foreign_test.sh use).
 # Usage: otlp_node_test.sh PATH/TO/obslab SOURCE_DIR WORK_DIR
@@ -163,8 +164,9 @@ if rx rx-down --forward "http://127.0.0.1:$down_port/v1/traces"; then
 			"down: the spans at the sink are not those the SDK sent"
 		stop_pid "$rx_pid"
 		check "$status" 0 "down: receive's exit status"
-		line=$(grep -i 'forward' rx-down.err | tail -1)
-		grep -Eiq 'retr' <<<"$line" && ok || bad "down: the forwarder's summary does not count its retries: '$line'"
+		line=$(grep '^obslab: forwarded ' rx-down.err | tail -1)
+		grep -Eq 'retried [1-9]' <<<"$line" && ok || bad "down: the forwarder's summary does not count its retries: '$line'"
+		grep -Eq 'dropped 0($|[^0-9])' <<<"$line" && ok || bad "down: the forwarder's summary counts drops: '$line'"
 		stop_pid "$sink_pid"
 	else
 		bad "down: the sink did not start again on port $down_port: $(cat s-down.out)"
@@ -183,6 +185,31 @@ if sink s-busy --busy-ms 3000 --retry-after 2 && rx rx-busy --forward "http://12
 	stop_pid "$sink_pid"
 else
 	bad "busy: the sink or receive did not start: $(cat s-busy.out; head -2 rx-busy.err 2>/dev/null)"
+fi
+
+# A queue of 5 spans (OBSLAB_FORWARD_MAX_QUEUE_SPANS) with the sink down: what
+# does not fit is dropped and counted, what fits arrives once the sink is up.
+small_port=$(free_port)
+if OBSLAB_FORWARD_MAX_QUEUE_SPANS=5 rx rx-small --forward "http://127.0.0.1:$small_port/v1/traces"; then
+	send proto "http://127.0.0.1:$rx_port/v1/traces" >sent-small.json 2>send-small.err && ok || bad "small queue: the SDK's export failed: $(head -3 send-small.err)"
+	if sink s-small --port "$small_port"; then
+		lines_at_least s-small.jsonl 1 60 && ok || bad "small queue: nothing reached the sink once it was up"
+		sleep 1 # (a second batch of the queue, if any, lands; counted below either way)
+		stop_pid "$rx_pid"
+		check "$status" 0 "small queue: receive's exit status"
+		line=$(grep '^obslab: forwarded ' rx-small.err | tail -1)
+		dropped=$(sed -n 's/.*dropped \([0-9]*\).*/\1/p' <<<"$line")
+		arrived=$(wc -l <s-small.jsonl)
+		[ -n "$dropped" ] && [ "$dropped" -ge 1 ] && ok || bad "small queue: no drops counted in the summary: '$line'"
+		[ "$arrived" -le 5 ] && ok || bad "small queue: $arrived spans arrived through a queue of 5"
+		check "$((arrived + ${dropped:-0}))" 22 "small queue: spans arrived + dropped ('$line')"
+		check "$(uniq_spans s-small.jsonl)" "$arrived" "small queue: spans received more than once"
+		stop_pid "$sink_pid"
+	else
+		bad "small queue: the sink did not start on port $small_port: $(cat s-small.out)"
+	fi
+else
+	bad "small queue: obslab receive --forward did not start: $(head -3 rx-small.err)"
 fi
 
 echo "$passed passed, $failed failed"
