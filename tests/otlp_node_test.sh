@@ -185,6 +185,7 @@ if sink s-busy --busy-ms 3000 --retry-after 2 && rx rx-busy --forward "http://12
 	stop_pid "$sink_pid"
 else
 	bad "busy: the sink or receive did not start: $(cat s-busy.out; head -2 rx-busy.err 2>/dev/null)"
+	[ -n "${sink_pid:-}" ] && stop_pid "$sink_pid"
 fi
 
 # A queue of 5 spans (OBSLAB_FORWARD_MAX_QUEUE_SPANS) with the sink down: what
