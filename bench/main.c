@@ -20,6 +20,7 @@ int bench_scale(void);
 int bench_diff(void);
 int bench_tracelist(void);
 int bench_search(void);
+int bench_intake(void);
 
 int main(int argc, char **argv)
 {
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
 		{ "diff", bench_diff },
 		{ "tracelist", bench_tracelist },
 		{ "search", bench_search },
+		{ "intake", bench_intake },
 	};
 	printf("| %-44s | %15s | %-34s | %6s | %-18s | %-4s |\n", "benchmark", "figure", "reference (same run)", "ratio",
 	       "target", "");

@@ -89,6 +89,8 @@ static const struct option_spec options[] = {
 	{ "timeout-s", true, FOR_SERVE },
 	{ "watch", false, FOR_RUN | FOR_UI | FOR_EXPORT },
 	{ "serve", true, FOR_UI },
+	{ "otlp", true, FOR_UI },
+	{ "lab", false, FOR_UI },
 };
 
 /* In the order of enum cli_command from CLI_CMD_RUN on. */
@@ -228,17 +230,23 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 		cli->timeout_s = (unsigned)n;
 	} else if (strcmp(name, "watch") == 0) {
 		cli->run.watch = true;
-	} else if (strcmp(name, "serve") == 0) { /* HOST:PORT as --listen; a bare PORT is loopback's */
+	} else if (strcmp(name, "serve") == 0 || strcmp(name, "otlp") == 0) {
+		/* HOST:PORT as --listen; a bare PORT is loopback's */
 		char addr[SERVER_HOST_MAX + 16];
 		bool bare = *value && strspn(value, "0123456789") == strlen(value);
 		snprintf(addr, sizeof addr, "%s%s", bare ? ":" : "", value);
 		if (!server_parse_listen(addr, cli->listen_host, &cli->listen_port, err)) {
 			char why[sizeof err->msg];
-			snprintf(why, sizeof why, "%s", err->msg); /* the parser's words, for --serve */
+			snprintf(why, sizeof why, "%s", err->msg); /* the parser's words, for --serve or --otlp */
 			const char *rest = strncmp(why, "--listen", 8) == 0 ? why + 8 : NULL;
-			return rest ? usage_error(err, "--serve%s", rest) : CLI_EXIT_USAGE;
+			return rest ? usage_error(err, "--%s%s", name, rest) : CLI_EXIT_USAGE;
 		}
-		cli->serve = true;
+		if (name[0] == 's')
+			cli->serve = true;
+		else
+			cli->otlp = true;
+	} else if (strcmp(name, "lab") == 0) {
+		cli->with_lab = true;
 	} else if (strcmp(name, "help") == 0) {
 		cli->help_topic = cli->command >= CLI_CMD_RUN ? command_names[cli->command - CLI_CMD_RUN] : NULL;
 		cli->command = CLI_CMD_HELP;
@@ -434,7 +442,15 @@ int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 	if (strncmp(cmd, "--", 2) == 0) { /* the explorer, with options */
 		out->run.pace_hz = CLI_DEFAULT_UI_PACE_HZ;
 		int rc = parse_options(argc - 1, argv + 1, out, FOR_UI, err);
-		if (rc != CLI_EXIT_OK || out->command != CLI_CMD_UI || !out->serve)
+		if (rc != CLI_EXIT_OK || out->command != CLI_CMD_UI)
+			return rc;
+		if (out->with_lab && !out->otlp)
+			return usage_error(err, "--lab goes with --otlp ADDR (the lab beside the receiver); the explorer runs the lab by itself");
+		if (out->otlp && out->serve)
+			return usage_error(err, "--otlp and --serve each take the listening address: pick one");
+		if (out->otlp && out->run.watch)
+			return usage_error(err, "--otlp receives spans; --watch only reads a lab's database: pick one");
+		if (!out->serve)
 			return rc;
 		if (out->run.watch)
 			return usage_error(err, "--serve drives the database; --watch only reads it: pick one");
@@ -578,6 +594,10 @@ void cli_usage(FILE *out, const char *command)
 	      "  --serve ADDR        serve the lab's endpoints over HTTP too, each request one\n"
 	      "                      more trace: HOST:PORT, or PORT for 127.0.0.1:PORT (0: any\n"
 	      "                      free port); Space pauses the lab, not the server\n"
+	      "  --otlp ADDR         receive OTLP/HTTP traces (POST /v1/traces) from any\n"
+	      "                      application instead of running the lab: HOST:PORT, or\n"
+	      "                      PORT for 127.0.0.1:PORT (0: any free port)\n"
+	      "  --lab               with --otlp: run the lab beside the receiver\n"
 	      "  --frames N          draw N frames, then exit (for tests and sanitizers)\n"
 	      "  --export-dir DIR    where x writes snapshots (the current directory)\n"
 	      "  --n1-min-count N, --n1-min-ms T   the N+1 rule's thresholds (5 queries, 0 ms;\n"

@@ -20,7 +20,7 @@ struct otel_set *otel_set_create(void)
 {
 	struct otel_set *set = xcalloc(1, sizeof *set);
 	/* Offset 0 holds a NUL, so the empty string and a real one never share 0 by accident. */
-	set->text_cap = 4096;
+	set->text_cap = 512; /* small: a received trace has a set of its own (intake.h) */
 	set->text = xmalloc(set->text_cap);
 	set->text[0] = '\0';
 	set->text_len = 1;
@@ -63,7 +63,7 @@ static bool grow(struct otel_set *set, void **v, size_t n, size_t *cap, size_t s
 		set->full = true;
 		return false;
 	}
-	size_t want = *cap ? *cap * 2 : 64;
+	size_t want = *cap ? *cap * 2 : 16; /* small: a received trace has a set of its own */
 	if (want > OTEL_MAX_ITEMS)
 		want = OTEL_MAX_ITEMS;
 	*v = xrealloc_array(*v, want, size);
@@ -126,7 +126,7 @@ struct otel_str otel_text(struct otel_set *set, const char *s, size_t len)
 	if (out.len == 0)
 		return out;
 	if ((set->nshort + 1) * 2 > set->short_cap) {
-		size_t cap = set->short_cap ? set->short_cap * 2 : 1024;
+		size_t cap = set->short_cap ? set->short_cap * 2 : 128;
 		uint64_t *slots = xcalloc(cap, sizeof *slots);
 		for (size_t i = 0; i < set->short_cap; i++)
 			if (set->short_slots[i]) {
@@ -169,7 +169,7 @@ uint32_t otel_kv_commit(struct otel_set *set, size_t mark, uint32_t *count)
 		return first;
 	}
 	if (set->nkvs + n > set->cap_kvs) {
-		size_t cap = set->cap_kvs ? set->cap_kvs : 256;
+		size_t cap = set->cap_kvs ? set->cap_kvs : 64;
 		while (cap < set->nkvs + n)
 			cap *= 2;
 		set->kvs = xrealloc_array(set->kvs, cap, sizeof *set->kvs);
@@ -207,7 +207,7 @@ uint32_t otel_value_commit(struct otel_set *set, size_t mark, uint32_t *count)
 		return first;
 	}
 	if (set->nvalues + n > set->cap_values) {
-		size_t cap = set->cap_values ? set->cap_values : 256;
+		size_t cap = set->cap_values ? set->cap_values : 64;
 		while (cap < set->nvalues + n)
 			cap *= 2;
 		set->values = xrealloc_array(set->values, cap, sizeof *set->values);

@@ -1,4 +1,4 @@
-/* Traces grouped from the spans read and assembled tolerantly, as Jaeger
+/* Traces assembled tolerantly, as Jaeger
  * shows them: a span whose parent is absent (an orphan) hangs under a
  * "missing parent" placeholder, one per missing id, unless its flags say
  * the parent is remote (the caller's span, in another process: then it is
@@ -9,8 +9,9 @@
  * of parents is cut at its earliest span, which then hangs as an orphan.
  * Marks go to the foreign spans' details (otel.h) and counts to the
  * snapshot. Sorting and binary search only: O(n log n), no recursion, any
- * depth. Laid out for store_ingest: each trace's records, its root last,
- * traces in time order. */
+ * depth. The reader's traces are grouped from the spans read and laid out
+ * for store_ingest: each trace's records, its root last, traces in time
+ * order; the intake assembles one received trace at a time (assemble.h). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "obslab/otel.h"
 #include "obslab/strtab.h"
 #include "obslab/xalloc.h"
+#include "assemble.h"
 #include "snapshot_reader.h"
 
 static int by_trace_then_order(const void *a, const void *b)
@@ -78,16 +80,58 @@ static int by_u64(const void *a, const void *b)
 #define CUT (SIZE_MAX - 2)         /* where a loop of parents was cut */
 #define REAL(p) ((p) < CUT)
 
-/* The working memory of assembly, sized for the largest trace and reused. */
-struct work {
+/* The working memory of assembly, grown to the largest trace and reused. */
+struct assemble_work {
 	struct id_index *ix, *orphans, *tmp;
 	size_t *parent, *path;
 	uint8_t *state, *marks;
 	uint64_t *used; /* every span id and parent id of the trace, sorted */
-	size_t nused, used_at;
+	size_t cap, nused, used_at;
 	uint64_t next_fresh;
 	uint32_t missing_parent, missing_root; /* strtab ids */
 };
+#define work assemble_work
+
+struct assemble_work *assemble_work_create(struct strtab *names)
+{
+	struct work *w = xcalloc(1, sizeof *w);
+	w->missing_parent = strtab_intern(names, "missing parent", strlen("missing parent"));
+	w->missing_root = strtab_intern(names, "missing root", strlen("missing root"));
+	return w;
+}
+
+void assemble_work_destroy(struct assemble_work *w)
+{
+	if (!w)
+		return;
+	free(w->ix);
+	free(w->orphans);
+	free(w->tmp);
+	free(w->parent);
+	free(w->path);
+	free(w->state);
+	free(w->marks);
+	free(w->used);
+	free(w);
+}
+
+static void reserve(struct work *w, size_t n)
+{
+	if (n <= w->cap)
+		return;
+	size_t cap = w->cap ? w->cap : 64;
+	while (cap < n)
+		cap *= 2;
+	w->ix = xrealloc_array(w->ix, cap, sizeof *w->ix);
+	w->orphans = xrealloc_array(w->orphans, cap, sizeof *w->orphans);
+	w->tmp = xrealloc_array(w->tmp, cap, sizeof *w->tmp);
+	w->parent = xrealloc_array(w->parent, cap, sizeof *w->parent);
+	w->path = xrealloc_array(w->path, cap, sizeof *w->path);
+	w->state = xrealloc(w->state, cap);
+	w->marks = xrealloc(w->marks, cap);
+	w->used = xrealloc_array(w->used, cap, 2 * sizeof *w->used);
+	w->cap = cap;
+}
 
 /* An id no span of the trace has or names as its parent. */
 static uint64_t fresh_id(struct work *w)
@@ -118,14 +162,13 @@ static size_t find_id(const struct id_index *ix, size_t n, uint64_t id)
 	return SIZE_MAX;
 }
 
-static void emit(struct reader *r, size_t *cap, const struct span_record *rec)
+static void emit(struct assemble_out *out, const struct span_record *rec)
 {
-	struct snapshot *out = r->out;
-	if (out->nrecords == *cap) {
-		*cap = *cap * 2 + 64;
-		out->records = xrealloc_array(out->records, *cap, sizeof *out->records);
+	if (out->n == out->cap) {
+		out->cap = out->cap * 2 + 64;
+		out->records = xrealloc_array(out->records, out->cap, sizeof *out->records);
 	}
-	out->records[out->nrecords++] = *rec;
+	out->records[out->n++] = *rec;
 }
 
 static struct span_record placeholder(uint64_t id, uint64_t parent, int64_t start, int64_t end, uint32_t name,
@@ -172,12 +215,11 @@ static bool remote_parent(const struct otel_set *set, const struct span_record *
 	return sp && otel_parent_is_remote(sp);
 }
 
-/* One trace's spans [first, last), in file order, assembled and appended. */
-static void assemble(struct reader *r, struct work *w, size_t first, size_t last, uint32_t seq, size_t *cap)
+void assemble_trace(struct assemble_work *w, struct otel_set *set, struct raw *S, size_t n, uint32_t seq,
+                    struct assemble_out *out)
 {
-	struct raw *S = r->spans + first;
-	size_t n = last - first;
-	struct snapshot *out = r->out;
+	reserve(w, n);
+	struct assemble_counts *c = &out->counts;
 
 	/* Ids: the first span (in the file) of each id is the one found. */
 	for (size_t i = 0; i < n; i++) {
@@ -201,7 +243,7 @@ static void assemble(struct reader *r, struct work *w, size_t first, size_t last
 		uint64_t pid = S[i].rec.parent_id;
 		size_t p = pid ? find_id(w->ix, m, pid) : NO_PARENT;
 		w->parent[i] = pid && p == SIZE_MAX ? MISSING : p;
-		if (w->parent[i] == MISSING && remote_parent(out->otel, &S[i].rec)) {
+		if (w->parent[i] == MISSING && remote_parent(set, &S[i].rec)) {
 			w->parent[i] = NO_PARENT;
 			w->marks[i] |= OTEL_MARK_REMOTE_PARENT;
 			S[i].rec.parent_id = 0;
@@ -268,8 +310,8 @@ static void assemble(struct reader *r, struct work *w, size_t first, size_t last
 			b = o->end_ns > b ? o->end_ns : b;
 		}
 		struct span_record p = placeholder(w->orphans[k].id, top, a, b, w->missing_parent, seq);
-		emit(r, cap, &p);
-		out->nplaceholders++;
+		emit(out, &p);
+		c->nplaceholders++;
 		k = e;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -277,27 +319,26 @@ static void assemble(struct reader *r, struct work *w, size_t first, size_t last
 			struct span_record p = placeholder(fresh_id(w), top, S[i].rec.start_ns, S[i].rec.end_ns,
 			                                   w->missing_parent, seq);
 			S[i].rec.parent_id = p.span_id;
-			emit(r, cap, &p);
-			out->nplaceholders++;
+			emit(out, &p);
+			c->nplaceholders++;
 		}
 
 	/* The spans, their marks, the root last. */
-	struct otel_set *set = out->otel;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t mk = w->marks[i];
 		/* A span cut out of a parent cycle is counted there, not as an orphan. */
-		out->norphans += (mk & OTEL_MARK_ORPHAN) && !(mk & OTEL_MARK_CYCLE);
-		out->nskewed += (mk & OTEL_MARK_SKEW) != 0;
-		out->nduplicates += (mk & OTEL_MARK_DUPLICATE) != 0;
-		out->ncycles += (mk & OTEL_MARK_CYCLE) != 0;
+		c->norphans += (mk & OTEL_MARK_ORPHAN) && !(mk & OTEL_MARK_CYCLE);
+		c->nskewed += (mk & OTEL_MARK_SKEW) != 0;
+		c->nduplicates += (mk & OTEL_MARK_DUPLICATE) != 0;
+		c->ncycles += (mk & OTEL_MARK_CYCLE) != 0;
 		if (set && (S[i].rec.flags & SPAN_F_FOREIGN))
 			set->spans[S[i].rec.u.foreign.detail].marks |= mk;
 		S[i].rec.trace_seq = seq;
 		if (nroots == 1 && i == root)
 			continue;
-		emit(r, cap, &S[i].rec);
+		emit(out, &S[i].rec);
 	}
-	out->nmultiroot += nroots > 1;
+	c->nmultiroot += nroots > 1;
 	struct span_record rec;
 	if (nroots == 1) {
 		rec = S[root].rec;
@@ -306,9 +347,9 @@ static void assemble(struct reader *r, struct work *w, size_t first, size_t last
 	} else {
 		rec = placeholder(top, 0, lo, hi, w->missing_root, seq);
 		memcpy(rec.u.root.trace_id, S[0].trace_id, SPAN_TRACE_ID_LEN);
-		out->nplaceholders++;
+		c->nplaceholders++;
 	}
-	emit(r, cap, &rec);
+	emit(out, &rec);
 }
 
 struct group {
@@ -334,11 +375,11 @@ bool reader_assemble(struct reader *r)
 		sorted = memcmp(r->spans[i - 1].trace_id, r->spans[i].trace_id, SPAN_TRACE_ID_LEN) <= 0;
 	if (!sorted)
 		qsort(r->spans, r->n, sizeof *r->spans, by_trace_then_order);
-	struct snapshot *out = r->out;
-	size_t cap = r->n + 64;
-	out->records = xmalloc_array(cap, sizeof *out->records);
+	struct snapshot *snap = r->out;
+	struct assemble_out out = { .cap = r->n + 64 };
+	out.records = xmalloc_array(out.cap, sizeof *out.records);
 	struct group *groups = xmalloc_array(r->n, sizeof *groups);
-	size_t ngroups = 0, most = 0;
+	size_t ngroups = 0;
 	for (size_t first = 0; first < r->n;) {
 		size_t last = first + 1;
 		while (last < r->n && memcmp(r->spans[last].trace_id, r->spans[first].trace_id, SPAN_TRACE_ID_LEN) == 0)
@@ -347,32 +388,22 @@ bool reader_assemble(struct reader *r)
 		for (size_t i = first; i < last; i++)
 			start = r->spans[i].rec.start_ns < start ? r->spans[i].rec.start_ns : start;
 		groups[ngroups++] = (struct group){ first, last, start };
-		most = last - first > most ? last - first : most;
 		first = last;
 	}
 	qsort(groups, ngroups, sizeof *groups, by_start);
-	struct work w = {
-		.ix = xmalloc_array(most, sizeof *w.ix),
-		.orphans = xmalloc_array(most, sizeof *w.orphans),
-		.tmp = xmalloc_array(most, sizeof *w.tmp),
-		.parent = xmalloc_array(most, sizeof *w.parent),
-		.path = xmalloc_array(most, sizeof *w.path),
-		.state = xmalloc(most),
-		.marks = xmalloc(most),
-		.used = xmalloc_array(most, 2 * sizeof *w.used),
-		.missing_parent = strtab_intern(out->names, "missing parent", strlen("missing parent")),
-		.missing_root = strtab_intern(out->names, "missing root", strlen("missing root")),
-	};
+	struct work *w = assemble_work_create(snap->names);
 	for (size_t g = 0; g < ngroups; g++)
-		assemble(r, &w, groups[g].first, groups[g].last, (uint32_t)++out->ntraces, &cap);
-	free(w.ix);
-	free(w.orphans);
-	free(w.tmp);
-	free(w.parent);
-	free(w.path);
-	free(w.state);
-	free(w.marks);
-	free(w.used);
+		assemble_trace(w, snap->otel, r->spans + groups[g].first, groups[g].last - groups[g].first,
+		               (uint32_t)++snap->ntraces, &out);
+	assemble_work_destroy(w);
 	free(groups);
+	snap->records = out.records;
+	snap->nrecords = out.n;
+	snap->norphans += out.counts.norphans;
+	snap->nskewed += out.counts.nskewed;
+	snap->nduplicates += out.counts.nduplicates;
+	snap->ncycles += out.counts.ncycles;
+	snap->nplaceholders += out.counts.nplaceholders;
+	snap->nmultiroot += out.counts.nmultiroot;
 	return true;
 }

@@ -193,48 +193,91 @@ static bool db_system(const struct otel_set *set, const struct otel_span *sp, en
 }
 
 /* A name for the string table: cut at a NUL and between characters. */
-static uint32_t intern_text(struct reader *r, const char *s, size_t len)
+static uint32_t intern_text(struct strtab *names, const char *s, size_t len)
 {
 	const char *nul = memchr(s, '\0', len);
 	if (nul)
 		len = (size_t)(nul - s);
 	if (len >= NAME_MAX_BYTES)
 		len = utf8_cut(s, NAME_MAX_BYTES - 1);
-	return strtab_intern(r->out->names, s, len);
+	return strtab_intern(names, s, len);
 }
 
-/* Every foreign span's record, from its otel_span and nothing else:
- * name (its own; a database span's SQL fingerprint), kind, error, rows, and obslab's full-scan counter. */
+bool assemble_foreign_raw(const struct otel_set *set, uint32_t detail, struct raw *out)
+{
+	const struct otel_span *sp = &set->spans[detail];
+	memset(out, 0, sizeof *out);
+	memcpy(out->trace_id, sp->trace_id, SPAN_TRACE_ID_LEN);
+	out->rec.span_id = sp->span_id;
+	out->rec.parent_id = sp->parent_span_id;
+	out->rec.start_ns = (int64_t)sp->start_unix_ns;
+	out->rec.end_ns = (int64_t)sp->end_unix_ns;
+	out->rec.flags = SPAN_F_FOREIGN;
+	out->rec.u.foreign.detail = detail;
+	if (!(sp->marks & OTEL_MARK_NEGATIVE))
+		return false;
+	out->rec.end_ns = out->rec.start_ns;
+	return true;
+}
+
+void assemble_fp_cache_free(struct assemble_fp_cache *c)
+{
+	for (size_t i = 0; c && i < ASSEMBLE_FP_SLOTS; i++)
+		free(c->slot[i].text);
+}
+
+static uint32_t fingerprint(struct strtab *names, struct assemble_fp_cache *c, const char *sql, size_t len,
+                            enum sqlfp_dialect dialect)
+{
+	if (!c || len > ASSEMBLE_FP_TEXT)
+		return sqlfp_intern_dialect(names, sql, len, dialect);
+	uint64_t h = strtab_hash(sql, len) ^ (uint64_t)dialect;
+	__typeof__(c->slot[0]) *e = &c->slot[h & (ASSEMBLE_FP_SLOTS - 1)];
+	if (e->text && e->hash == h && e->len == len && e->dialect == dialect && memcmp(e->text, sql, len) == 0)
+		return e->name;
+	uint32_t name = sqlfp_intern_dialect(names, sql, len, dialect);
+	e->text = xrealloc(e->text, len ? len : 1);
+	memcpy(e->text, sql, len);
+	e->hash = h;
+	e->len = (uint32_t)len;
+	e->dialect = (uint8_t)dialect;
+	e->name = name;
+	return name;
+}
+
+void assemble_derive_foreign(const struct otel_set *set, struct strtab *names, struct assemble_fp_cache *cache,
+                             struct span_record *rec)
+{
+	const struct otel_span *sp = &set->spans[rec->u.foreign.detail];
+	rec->kind = sp->kind;
+	if (sp->status_code == 2)
+		rec->flags |= SPAN_F_ERROR;
+	enum sqlfp_dialect dialect = SQLFP_ANY;
+	const struct otel_value *q = otel_attrs_find(set, sp->attrs, ATTR_KEY_DB_QUERY_TEXT);
+	if (!q || q->type != OTEL_VALUE_STRING)
+		q = otel_attrs_find(set, sp->attrs, ATTR_KEY_DB_STATEMENT_OLD);
+	if (q && q->type == OTEL_VALUE_STRING && db_system(set, sp, &dialect)) {
+		rec->flags |= SPAN_F_DB;
+		rec->name = fingerprint(names, cache, otel_text_of(set, q->u.s), q->u.s.len, dialect);
+		const struct otel_value *rows = otel_attrs_find(set, sp->attrs, ATTR_KEY_DB_ROWS);
+		if (rows && rows->type == OTEL_VALUE_INT && rows->u.i >= 0 && rows->u.i <= UINT32_MAX) {
+			rec->u.foreign.rows = (uint32_t)rows->u.i;
+			rec->u.foreign.known |= SPAN_KNOWN_ROWS;
+		}
+		/* obslab's own statement counter, as its OTLP export writes it:
+		 * the full scan in a loop survives the round trip. */
+		const struct otel_value *scan = otel_attrs_find(set, sp->attrs, ATTR_KEY_DB_FULLSCAN_STEPS);
+		if (scan && scan->type == OTEL_VALUE_INT && scan->u.i > 0 && scan->u.i <= UINT32_MAX)
+			rec->u.foreign.fullscan_steps = (uint32_t)scan->u.i;
+	} else {
+		rec->name = intern_text(names, otel_text_of(set, sp->name), sp->name.len);
+	}
+}
+
+/* Every foreign span's record, from its otel_span and nothing else. */
 void reader_derive_foreign(struct reader *r)
 {
-	const struct otel_set *set = r->out->otel;
-	for (size_t i = 0; i < r->n; i++) {
-		struct span_record *rec = &r->spans[i].rec;
-		if (!(rec->flags & SPAN_F_FOREIGN))
-			continue;
-		const struct otel_span *sp = &set->spans[rec->u.foreign.detail];
-		rec->kind = sp->kind;
-		if (sp->status_code == 2)
-			rec->flags |= SPAN_F_ERROR;
-		enum sqlfp_dialect dialect = SQLFP_ANY;
-		const struct otel_value *q = otel_attrs_find(set, sp->attrs, ATTR_KEY_DB_QUERY_TEXT);
-		if (!q || q->type != OTEL_VALUE_STRING)
-			q = otel_attrs_find(set, sp->attrs, ATTR_KEY_DB_STATEMENT_OLD);
-		if (q && q->type == OTEL_VALUE_STRING && db_system(set, sp, &dialect)) {
-			rec->flags |= SPAN_F_DB;
-			rec->name = sqlfp_intern_dialect(r->out->names, otel_text_of(set, q->u.s), q->u.s.len, dialect);
-			const struct otel_value *rows = otel_attrs_find(set, sp->attrs, ATTR_KEY_DB_ROWS);
-			if (rows && rows->type == OTEL_VALUE_INT && rows->u.i >= 0 && rows->u.i <= UINT32_MAX) {
-				rec->u.foreign.rows = (uint32_t)rows->u.i;
-				rec->u.foreign.known |= SPAN_KNOWN_ROWS;
-			}
-			/* obslab's own statement counter, as its OTLP export writes it:
-			 * the full scan in a loop survives the round trip. */
-			const struct otel_value *scan = otel_attrs_find(set, sp->attrs, ATTR_KEY_DB_FULLSCAN_STEPS);
-			if (scan && scan->type == OTEL_VALUE_INT && scan->u.i > 0 && scan->u.i <= UINT32_MAX)
-				rec->u.foreign.fullscan_steps = (uint32_t)scan->u.i;
-		} else {
-			rec->name = intern_text(r, otel_text_of(set, sp->name), sp->name.len);
-		}
-	}
+	for (size_t i = 0; i < r->n; i++)
+		if (r->spans[i].rec.flags & SPAN_F_FOREIGN)
+			assemble_derive_foreign(r->out->otel, r->out->names, NULL, &r->spans[i].rec);
 }

@@ -11,6 +11,7 @@
  *   snapshot_assemble.c  traces grouped and assembled tolerantly (orphans
  *                        under placeholders, skew, duplicates, cycles
  *                        marked; any depth) and laid out for store_ingest
+ *                        (one trace's assembly: assemble.h, struct raw)
  *
  * Threads: a struct reader lives in one snapshot_parse call, on the
  * caller's thread; nothing here is static.
@@ -22,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "assemble.h"
 #include "obslab/jsonpull.h"
 #include "obslab/snapshot.h"
 #include "obslab/span.h"
@@ -30,12 +32,6 @@
 
 /* A span as read, before its trace is checked and assembled. */
 struct span_fields;
-
-struct raw {
-	uint8_t trace_id[SPAN_TRACE_ID_LEN];
-	struct span_record rec;
-	size_t order; /* in the file: the first of two spans with one id is the one children attach to */
-};
 
 struct reader {
 	struct snapshot *out;

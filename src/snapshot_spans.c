@@ -259,19 +259,11 @@ static bool add_span(struct reader *r, const struct span_fields *f, const char *
  * read (reader_derive_foreign), when its resource is known. */
 void reader_add_foreign(struct reader *r, uint32_t detail)
 {
-	const struct otel_span *sp = &r->out->otel->spans[detail];
 	struct raw *s = new_span(r);
-	memcpy(s->trace_id, sp->trace_id, SPAN_TRACE_ID_LEN);
-	s->rec.span_id = sp->span_id;
-	s->rec.parent_id = sp->parent_span_id;
-	s->rec.start_ns = (int64_t)sp->start_unix_ns;
-	s->rec.end_ns = (int64_t)sp->end_unix_ns;
-	if (sp->marks & OTEL_MARK_NEGATIVE) { /* kept, never a negative duration */
-		s->rec.end_ns = s->rec.start_ns;
+	size_t order = s->order;
+	if (assemble_foreign_raw(r->out->otel, detail, s)) /* kept, never a negative duration */
 		r->out->nnegative++;
-	}
-	s->rec.flags = SPAN_F_FOREIGN;
-	s->rec.u.foreign.detail = detail;
+	s->order = order;
 }
 
 /* ---- native ----------------------------------------------------------------------- */

@@ -3,7 +3,8 @@
  * by trace (one pending trace per producer), completed when the root arrives
  * (sorted by start), kept in a circular buffer bounded by traces and by
  * spans, the oldest evicted first; served requests' HTTP infos joined to
- * their traces by trace id.
+ * their traces by trace id; received traces put whole, each owning its
+ * otel_set, found by trace id through an open-addressing hash.
  */
 #include "obslab/store.h"
 
@@ -58,6 +59,14 @@ struct store {
 	struct span_record **blocks;
 	size_t nblocks;
 	bool *borrowed; /* per slot of traces */
+
+	/* Received traces: the set each owns (per slot, NULL for others), and
+	 * their slots by trace id: linear probing, slot + 1 (0 empty), a power
+	 * of two at least twice max_traces. */
+	struct otel_set **owned_set;
+	size_t *rx_index;
+	size_t rx_cap;
+	uint64_t changes, *changed; /* store_changes, and per slot store_trace_changed */
 };
 
 struct store *store_create(struct store_limits limits)
@@ -68,6 +77,12 @@ struct store *store_create(struct store_limits limits)
 	s->traces = xcalloc(limits.max_traces, sizeof *s->traces);
 	s->borrowed = xcalloc(limits.max_traces, sizeof *s->borrowed);
 	s->http_owned = xcalloc(limits.max_traces, sizeof *s->http_owned);
+	s->owned_set = xcalloc(limits.max_traces, sizeof *s->owned_set);
+	s->changed = xcalloc(limits.max_traces, sizeof *s->changed);
+	s->rx_cap = 16;
+	while (s->rx_cap < 2 * limits.max_traces)
+		s->rx_cap *= 2;
+	s->rx_index = xcalloc(s->rx_cap, sizeof *s->rx_index);
 	s->limits = limits;
 	return s;
 }
@@ -81,7 +96,11 @@ void store_destroy(struct store *s)
 		if (!s->borrowed[slot])
 			free(s->traces[slot].spans);
 		free(s->http_owned[slot]);
+		otel_set_destroy(s->owned_set[slot]);
 	}
+	free(s->owned_set);
+	free(s->changed);
+	free(s->rx_index);
 	for (size_t i = 0; i < s->nhttp_wait; i++)
 		free(s->http_wait[(s->http_first + i) % STORE_HTTP_PENDING_MAX].info);
 	for (size_t i = 0; i < s->nblocks; i++)
@@ -95,6 +114,54 @@ void store_destroy(struct store *s)
 	free(s);
 }
 
+static size_t rx_hash(const struct store *s, const uint8_t id[SPAN_TRACE_ID_LEN])
+{
+	uint64_t a, b;
+	memcpy(&a, id, 8);
+	memcpy(&b, id + 8, 8);
+	return (size_t)(((a ^ b) * 0x9e3779b97f4a7c15ull) >> 32) & (s->rx_cap - 1);
+}
+
+/* The index position holding slot's entry, or SIZE_MAX. */
+static size_t rx_position(const struct store *s, const uint8_t id[SPAN_TRACE_ID_LEN], size_t *slot_out)
+{
+	for (size_t i = rx_hash(s, id);; i = (i + 1) & (s->rx_cap - 1)) {
+		size_t e = s->rx_index[i];
+		if (!e)
+			return SIZE_MAX;
+		if (memcmp(s->traces[e - 1].trace_id, id, SPAN_TRACE_ID_LEN) == 0) {
+			*slot_out = e - 1;
+			return i;
+		}
+	}
+}
+
+static void rx_insert(struct store *s, size_t slot)
+{
+	size_t i = rx_hash(s, s->traces[slot].trace_id);
+	while (s->rx_index[i])
+		i = (i + 1) & (s->rx_cap - 1);
+	s->rx_index[i] = slot + 1;
+}
+
+/* Removes slot's entry (backward-shift deletion: no tombstones). */
+static void rx_remove(struct store *s, size_t slot)
+{
+	size_t found, i = rx_position(s, s->traces[slot].trace_id, &found);
+	if (i == SIZE_MAX || found != slot)
+		return;
+	size_t mask = s->rx_cap - 1;
+	for (size_t j = (i + 1) & mask; s->rx_index[j]; j = (j + 1) & mask) {
+		size_t home = rx_hash(s, s->traces[s->rx_index[j] - 1].trace_id);
+		/* j's entry may move to i when i lies cyclically in [home, j). */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			s->rx_index[i] = s->rx_index[j];
+			i = j;
+		}
+	}
+	s->rx_index[i] = 0;
+}
+
 static void evict_oldest(struct store *s)
 {
 	assert(s->count > 0);
@@ -106,6 +173,12 @@ static void evict_oldest(struct store *s)
 	s->borrowed[s->first] = false;
 	free(s->http_owned[s->first]);
 	s->http_owned[s->first] = NULL;
+	if (s->owned_set[s->first]) {
+		rx_remove(s, s->first);
+		otel_set_destroy(s->owned_set[s->first]);
+		s->owned_set[s->first] = NULL;
+	}
+	s->changed[s->first] = 0;
 	memset(t, 0, sizeof *t);
 	s->first = (s->first + 1) % s->limits.max_traces;
 	s->count--;
@@ -159,6 +232,22 @@ static void sort_by_start(struct span_record *v, size_t n)
 	}
 }
 
+/* A trace's spans sorted by start, the root first. */
+static void arrange(struct trace *t)
+{
+	sort_by_start(t->spans, t->nspans);
+	if (t->spans[0].parent_id != 0) { /* a child starting before its root (clock skew): the root first still */
+		size_t r = 1;
+		while (r < t->nspans && t->spans[r].parent_id != 0)
+			r++;
+		assert(r < t->nspans);
+		struct span_record root = t->spans[r];
+		memmove(&t->spans[1], &t->spans[0], r * sizeof *t->spans);
+		t->spans[0] = root;
+	}
+	assert(t->spans[0].parent_id == 0); /* by_start puts the root first */
+}
+
 /* The waiting HTTP info for the trace in slot, if any: the oldest waiting
  * with its id joins it. */
 static void http_join_waiting(struct store *s, size_t slot)
@@ -195,17 +284,7 @@ static void install(struct store *s, struct span_record *spans, size_t n, bool b
 	t->seq = ++s->completed;
 	t->nspans = n;
 	t->spans = spans;
-	sort_by_start(t->spans, t->nspans);
-	if (t->spans[0].parent_id != 0) { /* a child starting before its root (clock skew): the root first still */
-		size_t r = 1;
-		while (r < t->nspans && t->spans[r].parent_id != 0)
-			r++;
-		assert(r < t->nspans);
-		struct span_record root = t->spans[r];
-		memmove(&t->spans[1], &t->spans[0], r * sizeof *t->spans);
-		t->spans[0] = root;
-	}
-	assert(t->spans[0].parent_id == 0); /* by_start puts the root first */
+	arrange(t);
 	t->otel = s->otel;
 	if (t->spans[0].flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER)) {
 		/* A foreign trace's id is in its spans' details (a placeholder root has none). */
@@ -400,6 +479,106 @@ const struct trace *store_find(const struct store *s, uint64_t seq)
 	const struct trace *t = store_trace(s, s->count - 1 - (size_t)(s->completed - seq));
 	assert(t && t->seq == seq);
 	return t;
+}
+
+/* ---- received traces ---- */
+
+static size_t real_spans(const struct span_record *v, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += !(v[i].flags & SPAN_F_PLACEHOLDER);
+	return k;
+}
+
+uint64_t store_put_received(struct store *s, const uint8_t id[SPAN_TRACE_ID_LEN], struct span_record *spans,
+                            size_t n, struct otel_set *set, bool open)
+{
+	assert(n > 0);
+	size_t slot;
+	struct trace *t;
+	if (rx_position(s, id, &slot) != SIZE_MAX) { /* replaced where it lies */
+		t = &s->traces[slot];
+		size_t old = t->nspans;
+		s->received -= real_spans(t->spans, old); /* counted again below */
+		free(t->spans);
+		t->spans = NULL;
+		t->nspans = 0;
+		s->spans_held -= old;
+		/* Older traces make room, never this one nor a newer one. */
+		while (s->count > 1 && s->first != slot && s->spans_held + n > s->limits.max_spans)
+			evict_oldest(s);
+		if (s->owned_set[slot] != set) {
+			otel_set_destroy(s->owned_set[slot]);
+			s->owned_set[slot] = set;
+		}
+	} else {
+		while (s->count > 0 && (s->count == s->limits.max_traces || s->spans_held + n > s->limits.max_spans))
+			evict_oldest(s);
+		slot = (s->first + s->count) % s->limits.max_traces;
+		s->count++;
+		t = &s->traces[slot];
+		memset(t, 0, sizeof *t);
+		t->seq = ++s->completed;
+		memcpy(t->trace_id, id, SPAN_TRACE_ID_LEN);
+		s->borrowed[slot] = false;
+		s->owned_set[slot] = set;
+		rx_insert(s, slot);
+	}
+	t->spans = spans;
+	t->nspans = n;
+	t->otel = set;
+	t->open = open;
+	arrange(t);
+	s->changed[slot] = ++s->changes;
+	s->received += real_spans(spans, n);
+	s->spans_held += n;
+	if (!open && s->observer)
+		s->observer(s->observer_ctx, t);
+	return t->seq;
+}
+
+const struct trace *store_find_received(const struct store *s, const uint8_t id[SPAN_TRACE_ID_LEN])
+{
+	size_t slot;
+	return rx_position(s, id, &slot) != SIZE_MAX ? &s->traces[slot] : NULL;
+}
+
+struct otel_set *store_received_set(struct store *s, uint64_t seq)
+{
+	const struct trace *t = store_find(s, seq);
+	if (!t)
+		return NULL;
+	return s->owned_set[(size_t)(t - s->traces)];
+}
+
+bool store_close_received(struct store *s, uint64_t seq)
+{
+	const struct trace *found = store_find(s, seq);
+	if (!found || !s->owned_set[(size_t)(found - s->traces)])
+		return false;
+	struct trace *t = &s->traces[found - s->traces];
+	t->open = false;
+	s->changed[found - s->traces] = ++s->changes;
+	if (s->observer)
+		s->observer(s->observer_ctx, t);
+	return true;
+}
+
+uint64_t store_changes(const struct store *s)
+{
+	return s->changes;
+}
+
+uint64_t store_trace_changed(const struct store *s, const struct trace *t)
+{
+	size_t slot = (size_t)(t - s->traces);
+	return slot < s->limits.max_traces ? s->changed[slot] : 0;
+}
+
+struct store_limits store_get_limits(const struct store *s)
+{
+	return s->limits;
 }
 
 uint64_t store_traces_completed(const struct store *s) { return s->completed; }

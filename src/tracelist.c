@@ -97,7 +97,14 @@ void tracelist_summarize(struct tracelist_row *row, const struct trace *t, const
 	if (root->flags & SPAN_F_FOREIGN) {
 		const char *svc = sp ? otel_service_name(t->otel, sp) : NULL;
 		service = svc ? svc : "";
+	} else if ((root->flags & SPAN_F_PLACEHOLDER) && t->otel) { /* a missing root: its first span's service */
+		const struct otel_span *first = NULL;
+		for (size_t i = 1; i < t->nspans && !first; i++)
+			first = otel_span_of(t->otel, &t->spans[i]);
+		const char *svc = first ? otel_service_name(t->otel, first) : NULL;
+		service = svc ? svc : "";
 	}
+	row->open = t->open;
 	row->service = copy_text(service);
 	row->start_ns = t->spans[0].start_ns;
 	row->duration_ns = span_duration_ns(&t->spans[0]);
@@ -110,6 +117,25 @@ void tracelist_summarize(struct tracelist_row *row, const struct trace *t, const
 
 void tracelist_add(struct tracelist *l, const struct tracelist_row *row)
 {
+	if (l->nrows > 0 && row->seq <= l->rows[l->nrows - 1].seq) { /* changed in place: its row again */
+		size_t lo = 0, hi = l->nrows;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (l->rows[mid].seq < row->seq)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < l->nrows && l->rows[lo].seq == row->seq) {
+			tracelist_row_free(&l->rows[lo]);
+			l->rows[lo] = *row;
+			l->first_start_ns = l->rows[0].start_ns;
+			for (size_t i = 1; i < l->nrows; i++)
+				if (l->rows[i].start_ns < l->first_start_ns)
+					l->first_start_ns = l->rows[i].start_ns;
+			return;
+		}
+	}
 	if (l->nrows == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 64;
 		l->rows = xrealloc(l->rows, l->cap * sizeof *l->rows);

@@ -480,7 +480,7 @@ static const char *sample_value(const char *opt)
 		{ "n1-min-count", "3" },     { "n1-min-ms", "1" },     { "format", "otlp" },
 		{ "output", "o.json" },      { "export-dir", "d" },    { "lock-wait", "5" },
 		{ "listen", "127.0.0.1:0" }, { "record", "r.json" },   { "timeout-s", "3" },
-		{ "serve", "8000" },
+		{ "serve", "8000" },          { "otlp", "4318" },
 	};
 	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
 		if (strcmp(values[i].name, opt) == 0)
@@ -523,6 +523,9 @@ static size_t check_usage_of(const char *command)
 		snprintf(opt, sizeof opt, "--%s", name);
 		if (!command && (strcmp(name, "keys") == 0 || strcmp(name, "version") == 0 || strcmp(name, "help") == 0)) {
 			ok(&p, opt, NULL); /* commands of their own */
+		} else if (!command && strcmp(name, "lab") == 0) {
+			ok(&p, "--otlp", "0", opt, NULL); /* the lab beside the receiver */
+			assert_true(p.cli.with_lab);
 		} else if (!command) {
 			ok(&p, opt, value, NULL);
 			assert_int_equal(p.cli.command, strcmp(name, "help") ? CLI_CMD_UI : CLI_CMD_HELP);
@@ -569,6 +572,30 @@ static void explorer_serve_addresses_and_refusals(void **state)
 	bad((const char *const[]){ "run", "--serve", "8000", NULL }, "--serve", "run");
 }
 
+/* The explorer's --otlp (issue 16): addresses as --serve's, --lab beside it. */
+static void explorer_otlp_addresses_and_refusals(void **state)
+{
+	(void)state;
+	struct parsed p;
+	const struct cli *c = &p.cli;
+	ok(&p, "--otlp", "4318", NULL);
+	assert_int_equal(c->command, CLI_CMD_UI);
+	assert_true(c->otlp);
+	assert_false(c->with_lab);
+	assert_string_equal(c->listen_host, "127.0.0.1");
+	assert_int_equal(c->listen_port, 4318);
+	ok(&p, "--otlp", "[::1]:0", "--lab", "--users", "50", NULL);
+	assert_true(c->with_lab);
+	assert_string_equal(c->listen_host, "::1");
+	assert_int_equal(c->listen_port, 0);
+	bad((const char *const[]){ "--otlp", "nonsense", NULL }, "--otlp", "nonsense");
+	bad((const char *const[]){ "--otlp", NULL }, "--otlp", "needs a value");
+	bad((const char *const[]){ "--lab", NULL }, "--lab", "--otlp");
+	bad((const char *const[]){ "--otlp", "0", "--serve", "0", NULL }, "--otlp", "--serve");
+	bad((const char *const[]){ "--otlp", "0", "--watch", NULL }, "--otlp", "--watch");
+	bad((const char *const[]){ "run", "--otlp", "0", NULL }, "--otlp", "run");
+}
+
 static void every_option_in_the_usage_texts_is_accepted(void **state)
 {
 	(void)state;
@@ -596,6 +623,7 @@ int main(void)
 		cmocka_unit_test(messages_are_cut_to_one_bounded_line),
 		cmocka_unit_test(every_option_in_the_usage_texts_is_accepted),
 		cmocka_unit_test(explorer_serve_addresses_and_refusals),
+		cmocka_unit_test(explorer_otlp_addresses_and_refusals),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	fixture_cleanup();

@@ -78,6 +78,10 @@ struct cli {
 	const char *record_path;  /* --record FILE: what was served, written on stop; NULL: none */
 	unsigned timeout_s;       /* --timeout-s: an idle or slow connection's time-out */
 	bool serve;               /* the explorer's --serve ADDR: the server beside the lab (listen_*) */
+	/* issue 16, live: the explorer's --otlp ADDR (an OTLP receiver as its
+	 * source, on listen_*) and --lab (the lab beside it, one store) */
+	bool otlp;
+	bool with_lab;
 };
 
 /* CLI_EXIT_OK, or CLI_EXIT_USAGE with err filled. */

@@ -17,8 +17,9 @@
  * counted as orphans). Memory is bounded by the limits: the oldest traces
  * are evicted first, but the newest complete trace is always kept. Traces
  * returned by store_trace stay valid until the next store_drain,
- * store_drain_from, store_ingest or store_adopt (store_attach_http may set
- * a kept trace's http, and moves none).
+ * store_drain_from, store_ingest, store_adopt or store_put_received
+ * (store_attach_http may set a kept trace's http, and moves none; a put
+ * replacing a trace changes its spans where it lies).
  *
  * A served request's HTTP facts (httpinfo.h) are given to the store apart
  * from its spans and joined to its trace by trace id, before or after the
@@ -27,6 +28,7 @@
 #ifndef OBSLAB_STORE_H
 #define OBSLAB_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +45,7 @@ struct trace {
 	size_t nspans;
 	const struct otel_set *otel;  /* the details of its SPAN_F_FOREIGN spans (otel.h); NULL for the lab's */
 	const struct http_info *http; /* a served request's HTTP exchange (httpinfo.h); NULL otherwise */
+	bool open; /* received and still in its quiet period: spans may join it */
 };
 
 struct store_limits {
@@ -106,6 +109,40 @@ const struct trace *store_trace(const struct store *s, size_t i);
 const struct trace *store_latest(const struct store *s); /* NULL if none */
 /* The kept trace with this seq, or NULL if it was evicted (or is to come). */
 const struct trace *store_find(const struct store *s, uint64_t seq);
+
+/* ---- received traces (the intake's, intake.h) --------------------------------
+ * A received trace is put whole, again each time spans join it, and owns
+ * its otel_set: the set is freed with the trace (evicted, replaced by a put
+ * with another set, or the store destroyed), so memory is bounded by the
+ * store's limits. Found by trace id through a hash (received traces only).
+ * Pointers from store_received_set stay valid until the trace is evicted:
+ * check again (by seq) after any call that may evict. */
+
+/* Puts the received trace id: spans[0..n) (n > 0, malloc'd, taken; any
+ * order, exactly one root, parent_id 0) whose foreign spans' details are in
+ * set (taken; the same set again is kept). A kept received trace with this
+ * id is replaced where it lies, keeping its seq and place; otherwise the
+ * trace is added as the newest (older ones evicted as the limits need; it
+ * is always kept). t->open as given; the observer sees the trace each time
+ * it is put with open false (a reopened trace again when it closes again).
+ * Returns its seq. */
+uint64_t store_put_received(struct store *s, const uint8_t id[SPAN_TRACE_ID_LEN], struct span_record *spans,
+                            size_t n, struct otel_set *set, bool open);
+/* The kept received trace with this id, or NULL. O(1). */
+const struct trace *store_find_received(const struct store *s, const uint8_t id[SPAN_TRACE_ID_LEN]);
+/* The set the kept received trace seq owns, for spans to join it (then put
+ * it again), or NULL when that trace was evicted or is not received. */
+struct otel_set *store_received_set(struct store *s, uint64_t seq);
+/* Closes the kept received trace seq (open false; the observer sees it);
+ * false when it was evicted. */
+bool store_close_received(struct store *s, uint64_t seq);
+struct store_limits store_get_limits(const struct store *s);
+/* A count that moves each time a received trace is put or closed, and the
+ * count at the kept trace t's last such change (0: never): a consumer that
+ * remembers the first finds the traces changed since by the second. */
+uint64_t store_changes(const struct store *s);
+uint64_t store_trace_changed(const struct store *s, const struct trace *t);
+/* ---- end of received traces ---- */
 
 uint64_t store_traces_completed(const struct store *s); /* ever, evicted included */
 uint64_t store_spans_received(const struct store *s);

@@ -37,6 +37,7 @@ struct tracelist_row {
 	uint32_t errors;                /* spans marked as failed */
 	uint32_t findings;              /* findings (N+1, full scan in a loop) */
 	unsigned finding_kinds;         /* 1 << enum finding_kind, for each kind found */
+	bool open;                      /* a received trace still in its quiet period (store.h) */
 };
 
 /* In the order a list shows them (and < > step through them). */
@@ -72,7 +73,9 @@ void tracelist_summarize(struct tracelist_row *row, const struct trace *t, const
                          const struct findings *f);
 /* Frees a row's names (a row never added). */
 void tracelist_row_free(struct tracelist_row *row);
-/* Appends row; the list takes its names (the caller's copy must not free them). */
+/* Appends row, or replaces the row of its seq (a received trace changed in
+ * place, store.h); the list takes its names (the caller's copy must not
+ * free them). */
 void tracelist_add(struct tracelist *l, const struct tracelist_row *row);
 /* Drops the rows of seq below `seq` (evicted traces); true if any went. */
 bool tracelist_drop_before(struct tracelist *l, uint64_t seq);

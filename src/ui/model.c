@@ -539,6 +539,7 @@ void model_tick(struct model *m)
 
 	/* Paused, the view holds still, even for a request cut short by the
 	 * pause; unless traces still arrive from elsewhere (a server). */
+	bool shown_changed = model_traces_received(m); /* received traces changed in place */
 	const struct trace *latest = store_latest(src->store);
 	if (m->follow && (!m->paused || src->ops->arrives_paused) && latest && latest->seq != m->shown_seq) {
 		model_show(m, latest->seq);
@@ -546,6 +547,8 @@ void model_tick(struct model *m)
 		m->shown = store_find(src->store, m->shown_seq);
 		if (!m->shown) /* evicted while browsing history: the oldest kept */
 			model_show(m, store_trace_count(src->store) ? store_trace(src->store, 0)->seq : 0);
+		else if (shown_changed)
+			model_show_again(m);
 	}
 	model_search_refresh(m); /* new log lines */
 	model_track_in_flight(m);

@@ -101,6 +101,7 @@ struct model {
 	uint64_t shown_seq;          /* 0: none yet */
 	bool follow;                 /* show each new trace as it completes */
 	const struct trace *shown;   /* re-resolved every tick */
+	uint64_t seen_changes;       /* store_changes() when received traces were last looked at */
 	struct waterfall wf;
 	struct wf_folds folds;
 	size_t selected;             /* the selected waterfall row */
@@ -366,6 +367,13 @@ void model_traces_free(struct model *m);
 void model_traces_add(struct model *m, const struct trace *t, const struct findings *f);
 /* Once a tick: drops evicted traces' rows, refreshes the view if needed. */
 void model_traces_tick(struct model *m);
+/* Received traces changed in place since the last call (store.h): open
+ * ones' rows again (closed ones' come from the store's observer); true if
+ * the shown trace is among them. */
+bool model_traces_received(struct model *m);
+/* The shown trace again after it changed in place: the selection stays on
+ * its span. */
+void model_show_again(struct model *m);
 void model_traces_sort_step(struct model *m, int dir);     /* < (-1) and > (+1): the sort column */
 void model_traces_move(struct model *m, size_t cursor);    /* the selected row */
 /* Shows the selected row's trace (history: no longer following); false if none. */

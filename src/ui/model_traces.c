@@ -28,8 +28,34 @@ void model_traces_add(struct model *m, const struct trace *t, const struct findi
 {
 	struct tracelist_row row;
 	tracelist_summarize(&row, t, m->source->names, f);
+	/* A live source's own spans are on this process's clock: someone
+	 * else's (received, Unix times) start on it too, so the list's starts
+	 * compare. */
+	if (!m->source->ops->reads_only && (t->spans[0].flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER)))
+		row.start_ns -= m->source->anchor.unix_ns - m->source->anchor.mono_ns;
 	tracelist_add(&m->traces.list, &row);
 	m->traces.dirty = true;
+}
+
+bool model_traces_received(struct model *m)
+{
+	const struct store *store = m->source->store;
+	uint64_t since = m->seen_changes;
+	if (store_changes(store) == since)
+		return false;
+	m->seen_changes = store_changes(store);
+	bool shown = false;
+	for (size_t i = store_trace_count(store); i-- > 0;) {
+		const struct trace *t = store_trace(store, i);
+		if (store_trace_changed(store, t) <= since)
+			continue;
+		shown |= t->seq == m->shown_seq;
+		if (t->open) { /* a closed one's row came with the observer */
+			findings_detect(&m->scratch, t, &m->findings_cfg, m->source->names);
+			model_traces_add(m, t, &m->scratch);
+		}
+	}
+	return shown;
 }
 
 /* The seq of the selected row, or 0. */

@@ -335,3 +335,21 @@ void model_toggle_legend(struct model *m)
 	m->view.legend = !m->view.legend;
 	m->changed |= MODEL_TRACE;
 }
+
+void model_show_again(struct model *m)
+{
+	/* Before: the span selected (ids stay; indices move as spans join). */
+	const struct wf_row *row = model_selected_row(m);
+	uint64_t id = 0;
+	if (row && m->shown && row->span < m->shown->nspans)
+		id = m->shown->spans[row->span].span_id;
+	size_t was = m->selected;
+	model_show(m, m->shown_seq); /* the same seq: the zoom stays */
+	m->selected = was < m->wf.nrows ? was : m->wf.nrows ? m->wf.nrows - 1 : 0;
+	for (size_t i = 0; id && m->shown && i < m->wf.nrows; i++)
+		if (m->wf.rows[i].span < m->shown->nspans && m->shown->spans[m->wf.rows[i].span].span_id == id) {
+			m->selected = i;
+			break;
+		}
+	m->changed |= MODEL_SELECTION;
+}

@@ -2,7 +2,8 @@
  * duration, spans, errors, findings), sorted by the column marked in the
  * header (< >), filtered (\, the prompt on its last row); Enter opens the
  * selected trace. Full screen (T), and a pane above the waterfall where
- * the terminal is tall enough. */
+ * the terminal is tall enough. A received trace still open (spans may
+ * join it) says "open" for its duration. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,7 +68,12 @@ static const char *cell_text(const struct tracelist *l, const struct tracelist_r
 	case TRACELIST_SERVICE: return tracelist_service(r);
 	case TRACELIST_ROOT: return tracelist_root(r);
 	case TRACELIST_START: draw_start_offset(buf, cap, r->start_ns - l->first_start_ns); break;
-	case TRACELIST_DURATION: draw_duration(buf, cap, r->duration_ns); break;
+	case TRACELIST_DURATION: /* a received trace spans may still join: no final figure yet */
+		if (r->open)
+			snprintf(buf, cap, "open");
+		else
+			draw_duration(buf, cap, r->duration_ns);
+		break;
 	case TRACELIST_SPANS: count_text(buf, cap, r->spans, cells); break;
 	case TRACELIST_ERRORS: count_text(buf, cap, r->errors, cells); break;
 	case TRACELIST_FINDINGS: count_text(buf, cap, r->findings, cells); break;
@@ -223,11 +229,16 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 			const char *text = cell_text(l, r, order[c], width[c] - COLUMN_GAP, buf, sizeof buf);
 			bool warn = !sel && ((order[c] == TRACELIST_ERRORS && r->errors) ||
 			                     (order[c] == TRACELIST_FINDINGS && r->findings));
+			bool open = !sel && order[c] == TRACELIST_DURATION && r->open;
+			if (open)
+				wattron(w, draw_attr(ROLE_DIM));
 			if (warn)
 				wattron(w, draw_attr(order[c] == TRACELIST_ERRORS ? ROLE_ERROR : ROLE_WARN));
 			draw_cell(w, text, order[c], width[c]);
 			if (warn)
 				wattroff(w, draw_attr(order[c] == TRACELIST_ERRORS ? ROLE_ERROR : ROLE_WARN));
+			if (open)
+				wattroff(w, draw_attr(ROLE_DIM));
 		}
 		wattroff(w, attr);
 	}

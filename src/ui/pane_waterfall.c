@@ -484,11 +484,14 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		snprintf(title, sizeof title, "Waterfall%s %s trace #%llu%s%s %s %zu span%s %s %u quer%s %s %s%s", zoom, dot,
 		         (unsigned long long)t->seq, svc, old, dot, nspans, nspans == 1 ? "" : "s", dot, m->attr.queries,
 		         m->attr.queries == 1 ? "y" : "ies", dot, dur,
-		         t->spans[0].flags & SPAN_F_CANCELLED ? " (cancelled)" : "");
+		         t->spans[0].flags & SPAN_F_CANCELLED ? " (cancelled)" : t->open ? " (open)" : "");
 	}
 	draw_frame(w, title, focus);
 	if (!t) {
-		draw_at(w, 2, 2, "waiting for the first request...", p->w - 4);
+		char waiting[256] = "waiting for the first request...";
+		if (m->source->ops->empty)
+			m->source->ops->empty(m->source, waiting, sizeof waiting);
+		draw_at(w, 2, 2, waiting, p->w - 4);
 		draw_in_flight(w, p, m, true);
 		wnoutrefresh(w);
 		return;

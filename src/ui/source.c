@@ -20,11 +20,14 @@ static const struct {
 
 extern const struct source_ops source_lab_watch_ops;
 extern const struct source_ops source_serve_ops;
+extern const struct source_ops source_otlp_ops, source_otlp_lab_ops;
 
 const struct source_ops *source_for(const struct cli *cli)
 {
 	if (cli->command == CLI_CMD_UI && cli->run.watch)
 		return &source_lab_watch_ops; /* the lab, read-only */
+	if (cli->command == CLI_CMD_UI && cli->otlp) /* an OTLP receiver, the lab beside it or not */
+		return cli->with_lab ? &source_otlp_lab_ops : &source_otlp_ops;
 	if (cli->command == CLI_CMD_UI && cli->serve)
 		return &source_serve_ops; /* the lab, and its endpoints over HTTP */
 	for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++)

@@ -1,9 +1,9 @@
 /*
  * source — where the explorer's traces come from, behind one interface:
  * the live lab (source_lab.c), a snapshot file (source_file.c), the lab
- * with its endpoints served over HTTP (source_serve.c, --serve), and, in
- * time, an OTLP receiver: each is one file with an ops table and one row
- * in source.c's table.
+ * with its endpoints served over HTTP (source_serve.c, --serve), and an
+ * OTLP receiver, alone or beside the lab (source_otlp.c, --otlp [--lab]):
+ * each is one file with an ops table and one row in source.c's table.
  *
  * A source fills a store with traces, interning names in its string table,
  * and says which controls it offers (enum control bits from keys.h): the
@@ -65,6 +65,9 @@ struct source_ops {
 	void (*status)(const struct source *src, const struct model *m, char *buf, size_t cap);
 	/* The message for a key the source does not honour. */
 	void (*refusal)(const struct source *src, char *buf, size_t cap);
+	/* The empty waterfall's line before the first trace, or NULL:
+	 * "waiting for the first request..." */
+	void (*empty)(const struct source *src, char *buf, size_t cap);
 	uint64_t (*dropped)(const struct source *src); /* spans lost before the store, or NULL */
 	/* CONTROL_SETTINGS and CONTROL_PAUSE */
 	void (*configure)(struct source *src, enum source_setting what, const struct workload_config *cfg);

@@ -1,0 +1,304 @@
+/*
+ * source_otlp — `obslab --otlp ADDR`: an OTLP/HTTP receiver (receiver.h) as
+ * the explorer's source, and with --lab the live lab (source_lab.c) beside
+ * it, both into one store. Each tick the UI thread takes the batches the
+ * receiver decoded, copies them into live traces (intake.h) and publishes
+ * the traces that changed: a received trace shows at once, marked open,
+ * and closes after INTAKE_DEFAULT_QUIET_NS without a new span.
+ *
+ * Receiver only, no control is offered (the lab's keys say so); with the
+ * lab, the lab's controls, and pausing holds the lab alone (received
+ * traces still arrive). The receiver binds before the lab's database is
+ * made; the stop quiesces it (503 from then on), then frees what it still
+ * queued.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "draw.h"
+#include "keys.h"
+#include "model.h"
+#include "source.h"
+#include "obslab/cli.h"
+#include "obslab/intake.h"
+#if __has_include("obslab/receiver.h") /* until the receiver is merged: see the end */
+#include "obslab/otlp.h"
+#include "obslab/receiver.h"
+#include "obslab/store.h"
+#include "obslab/strtab.h"
+#include "obslab/textsafe.h"
+#include "obslab/xalloc.h"
+
+#define TAKE_BATCH 64
+
+extern const struct source_ops source_lab_ops;
+
+struct received {
+	struct source lab; /* --lab: the lab source, as source_lab.c runs it (lab.ops NULL without) */
+	struct receiver *rx;
+	struct intake *intake;
+	char authority[SERVER_HOST_MAX + 16];
+	bool announced;
+};
+
+static struct received *received_of(const struct source *src)
+{
+	return src->state;
+}
+
+static int start(struct source *src, const struct cli *cli, const struct workload_config *settings,
+                 struct source_start *out)
+{
+	struct received *rv = xcalloc(1, sizeof *rv);
+	src->state = rv;
+	struct receiver_config rc = { 0 };
+	receiver_config_default(&rc);
+	snprintf(rc.host, sizeof rc.host, "%s", cli->listen_host);
+	rc.port = cli->listen_port;
+	rc.timeout_s = cli->timeout_s;
+	struct obslab_error err;
+	rv->rx = receiver_start(&rc, &err); /* bound first: a port in use leaves no database behind */
+	if (!rv->rx) {
+		textsafe_fprintf(stderr, "obslab: %s\n", err.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	receiver_authority(rv->rx, rv->authority, sizeof rv->authority);
+	if (cli->with_lab) {
+		rv->lab.ops = &source_lab_ops;
+		int status = source_lab_ops.start(&rv->lab, cli, settings, out);
+		if (status != CLI_EXIT_OK)
+			return status;
+		src->store = rv->lab.store;
+		src->names = rv->lab.names;
+		src->anchor = rv->lab.anchor;
+	} else {
+		src->store = store_create((struct store_limits){ STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS });
+		src->names = strtab_create();
+		src->anchor = clock_anchor();
+	}
+	rv->intake = intake_create(src->store, src->names, INTAKE_DEFAULT_QUIET_NS);
+	return CLI_EXIT_OK;
+}
+
+static void drain(struct source *src, const struct source_sink *sink)
+{
+	struct received *rv = received_of(src);
+	if (!rv->announced) { /* after the lab's own start line, if any */
+		char text[LOGBOOK_TEXT];
+		snprintf(text, sizeof text,
+		         "receiving OTLP on http://%.120s/v1/traces: point OTEL_EXPORTER_OTLP_ENDPOINT at http://%.120s",
+		         rv->authority, rv->authority);
+		sink->note(sink->ctx, LOG_INFO, text);
+		const char *a = rv->authority;
+		if (strncmp(a, "0.0.0.0:", 8) == 0 || strncmp(a, "[::]:", 5) == 0) {
+			snprintf(text, sizeof text,
+			         "listening on all interfaces (%.*s): anyone who can reach this machine can send spans",
+			         (int)(strrchr(a, ':') - a), a);
+			sink->note(sink->ctx, LOG_WARN, text);
+		}
+		rv->announced = true;
+	}
+	if (rv->lab.ops)
+		source_lab_ops.drain(&rv->lab, sink);
+	struct otlp_batch *batches[TAKE_BATCH];
+	int64_t now = clock_now_ns();
+	size_t n;
+	while ((n = receiver_take(rv->rx, batches, TAKE_BATCH)) > 0)
+		for (size_t i = 0; i < n; i++) {
+			intake_add(rv->intake, batches[i], now);
+			otlp_batch_unref(batches[i]);
+		}
+	intake_tick(rv->intake, now);
+}
+
+static void stop(struct source *src)
+{
+	struct received *rv = received_of(src);
+	if (rv) {
+		if (rv->rx)
+			receiver_stop(rv->rx); /* 503 meanwhile; what it queued is freed */
+		intake_destroy(rv->intake);
+		if (rv->lab.ops) {
+			source_lab_ops.stop(&rv->lab);
+		} else {
+			store_destroy(src->store);
+			strtab_destroy(src->names);
+		}
+	}
+	free(rv);
+	src->state = NULL;
+	src->store = NULL;
+	src->names = NULL;
+}
+
+/* "receiving on http://127.0.0.1:4318 · 1,024 spans · 12 traces (2 open)" */
+static void segment(const struct received *rv, char *buf, size_t cap)
+{
+	const struct glyphs *g = draw_glyphs();
+	struct intake_stats st;
+	intake_get_stats(rv->intake, &st);
+	char spans[32], traces[32], open[32];
+	draw_count(spans, sizeof spans, st.spans);
+	draw_count(traces, sizeof traces, st.traces);
+	draw_count(open, sizeof open, st.open);
+	int k = snprintf(buf, cap, "receiving on http://%.120s %s %s span%s %s %s trace%s (%s open)", rv->authority,
+	                 g->dot, spans, st.spans == 1 ? "" : "s", g->dot, traces, st.traces == 1 ? "" : "s", open);
+	struct receiver_stats rs;
+	receiver_get_stats(rv->rx, &rs);
+	if (k > 0 && (size_t)k < cap && rs.busy) {
+		char busy[32];
+		draw_count(busy, sizeof busy, rs.busy);
+		snprintf(buf + k, cap - (size_t)k, " %s %s refused busy (429/503)", g->dot, busy);
+	}
+}
+
+static void status(const struct source *src, const struct model *m, char *buf, size_t cap)
+{
+	const struct received *rv = received_of(src);
+	const struct glyphs *g = draw_glyphs();
+	char seg[256];
+	segment(rv, seg, sizeof seg);
+	if (!rv->lab.ops) {
+		char traces[32];
+		draw_count(traces, sizeof traces, store_trace_count(src->store));
+		const char *where = m->follow ? "live" : "history";
+		snprintf(buf, cap, " obslab %s %s %s %s %s %s trace %llu of %s kept", g->sep, seg, g->sep,
+		         m->follow ? g->live : "", where, g->sep, (unsigned long long)m->shown_seq, traces);
+		return;
+	}
+	/* The lab's line with the receiver's segment after the program's name. */
+	char lab[512], sep[16];
+	source_lab_ops.status(&rv->lab, m, lab, sizeof lab);
+	snprintf(sep, sizeof sep, " %s ", g->sep);
+	const char *first = strstr(lab, sep);
+	if (!first)
+		snprintf(buf, cap, "%s%s%s", lab, sep, seg);
+	else
+		snprintf(buf, cap, "%.*s%s%s%s", (int)(first - lab), lab, sep, seg, first);
+}
+
+static void refusal(const struct source *src, char *buf, size_t cap)
+{
+	(void)src;
+	snprintf(buf, cap, "receiving OTLP only: the lab's keys work with --lab beside --otlp, or in a plain obslab");
+}
+
+static void empty(const struct source *src, char *buf, size_t cap)
+{
+	const struct received *rv = received_of(src);
+	snprintf(buf, cap, "waiting for OTLP on http://%s/v1/traces %s point OTEL_EXPORTER_OTLP_ENDPOINT at http://%s",
+	         rv->authority, draw_unicode() ? "—" : "-", rv->authority);
+}
+
+/* With the lab: its controls, as source_lab.c offers them. */
+static bool database(struct source *src, uint32_t *users, bool *index)
+{
+	struct received *rv = received_of(src);
+	return rv->lab.ops && source_lab_ops.database(&rv->lab, users, index);
+}
+
+static bool in_flight(const struct source *src, int64_t *started_ns, uint32_t *queries)
+{
+	const struct received *rv = received_of(src);
+	return rv->lab.ops && source_lab_ops.in_flight(&rv->lab, started_ns, queries);
+}
+
+static const char *failure(const struct source *src)
+{
+	const struct received *rv = received_of(src);
+	return rv->lab.ops ? source_lab_ops.failure(&rv->lab) : NULL;
+}
+
+static uint64_t dropped(const struct source *src)
+{
+	const struct received *rv = received_of(src);
+	struct intake_stats st;
+	intake_get_stats(rv->intake, &st);
+	return (rv->lab.ops ? source_lab_ops.dropped(&rv->lab) : 0) + st.dropped_spans;
+}
+
+static void configure(struct source *src, enum source_setting what, const struct workload_config *cfg)
+{
+	source_lab_ops.configure(&received_of(src)->lab, what, cfg);
+}
+
+static void pause_lab(struct source *src, bool paused)
+{
+	source_lab_ops.pause(&received_of(src)->lab, paused);
+}
+
+static void start_plan(struct source *src, const struct plan *plan)
+{
+	source_lab_ops.start_plan(&received_of(src)->lab, plan);
+}
+
+static void cancel_plan(struct source *src)
+{
+	source_lab_ops.cancel_plan(&received_of(src)->lab);
+}
+
+static bool plan_progress(const struct source *src, uint32_t *done, uint32_t *total)
+{
+	const struct received *rv = received_of(src);
+	return rv->lab.ops && source_lab_ops.plan_progress(&rv->lab, done, total);
+}
+
+
+const struct source_ops source_otlp_ops = {
+	.name = "OTLP receiver",
+	.controls = 0,
+	.reads_only = false,
+	.arrives_paused = true,
+	.start = start,
+	.drain = drain,
+	.stop = stop,
+	.status = status,
+	.refusal = refusal,
+	.empty = empty,
+	.dropped = dropped,
+	.in_flight = in_flight,
+	.failure = failure,
+};
+
+const struct source_ops source_otlp_lab_ops = {
+	.name = "lab and OTLP receiver",
+	.controls = CONTROL_SETTINGS | CONTROL_PAUSE | CONTROL_MEASURE,
+	.reads_only = false,
+	.arrives_paused = true,
+	.start = start,
+	.drain = drain,
+	.stop = stop,
+	.status = status,
+	.empty = empty,
+	.dropped = dropped,
+	.configure = configure,
+	.pause = pause_lab,
+	.start_plan = start_plan,
+	.cancel_plan = cancel_plan,
+	.plan_progress = plan_progress,
+	.database = database,
+	.in_flight = in_flight,
+	.failure = failure,
+};
+#else
+/* Built without the receiver yet: the source refuses to start. */
+static int start(struct source *src, const struct cli *cli, const struct workload_config *settings,
+                 struct source_start *out)
+{
+	(void)src, (void)cli, (void)settings, (void)out;
+	fprintf(stderr, "obslab: this build has no OTLP receiver\n");
+	return CLI_EXIT_FAILURE;
+}
+static void drain(struct source *src, const struct source_sink *sink) { (void)src, (void)sink; }
+static void stop(struct source *src) { (void)src; }
+static void status(const struct source *src, const struct model *m, char *buf, size_t cap)
+{
+	(void)src, (void)m;
+	snprintf(buf, cap, " obslab");
+}
+const struct source_ops source_otlp_ops = { .name = "OTLP receiver", .start = start, .drain = drain, .stop = stop,
+	                                    .status = status };
+const struct source_ops source_otlp_lab_ops = { .name = "lab and OTLP receiver", .start = start, .drain = drain,
+	                                        .stop = stop, .status = status };
+#endif
