@@ -46,7 +46,7 @@ for tool in node npm curl tmux; do
 done
 node_install || { bad "npm install"; echo "$passed passed, $failed failed"; exit 1; }
 
-show() { screen | sed 's/^/    | /'; }
+show() { screen | grep -v '^ *$' | sed 's/^/    | /'; }
 check() { if [ "$1" = "$2" ]; then ok; else bad "$3: got '$1', expected '$2'"; fi; }
 expect() { if wait_for "$1" "${2:-}"; then ok; else bad "$3: screen never showed /$1/"; show; return 1; fi; }
 # accepting PORT: true once a POST of an empty request is answered 200 (the
