@@ -17,6 +17,8 @@
 // decode is 400, another media type 415, another path 404, another method
 // 405; for the first --busy-ms milliseconds every POST is answered 503 with
 // Retry-After: S (1). SIGTERM or SIGINT stops it (exit 0).
+//   node otlp_sink.js --encode-bad-span FILE | --decode-response FILE
+// are two helpers of the tests' with the same definitions (below).
 'use strict';
 const fs = require('fs');
 const httpServer = require('http');
@@ -28,6 +30,23 @@ const Response = P.collector.trace.v1.ExportTraceServiceResponse;
 const MAX_BODY = 64 << 20;
 
 const args = process.argv.slice(2);
+// Two helpers for the tests, with the same definitions:
+//   --encode-bad-span FILE  the first two spans of an OTLP/JSON file as a
+//                           protobuf request, the second's trace id 3 bytes
+//                           long (a receiver refuses that span alone)
+//   --decode-response FILE  a protobuf ExportTraceServiceResponse as JSON
+if (args[0] === '--encode-bad-span' && args.length === 2) {
+  const doc = JSON.parse(fs.readFileSync(args[1], 'utf8'));
+  const rs = doc.resourceSpans[0], ss = rs.scopeSpans[0];
+  const request = fromJson(JSON.stringify({ resourceSpans: [{ ...rs, scopeSpans: [{ ...ss, spans: ss.spans.slice(0, 2) }] }] }));
+  request.resourceSpans[0].scopeSpans[0].spans[1].traceId = Buffer.from('abcdef', 'hex');
+  process.stdout.write(Request.encode(request).finish());
+  return;
+}
+if (args[0] === '--decode-response' && args.length === 2) {
+  console.log(JSON.stringify(Response.toObject(Response.decode(fs.readFileSync(args[1])), { longs: String })));
+  return;
+}
 const usage = () => { console.error('usage: otlp_sink.js SPANS.jsonl [--port N] [--requests FILE] [--busy-ms MS] [--retry-after S]'); process.exit(2); };
 let out = null, port = 0, requestsFile = null, busyMs = 0, retryAfter = 1;
 for (let i = 0; i < args.length; i++) {
