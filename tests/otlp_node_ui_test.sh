@@ -7,7 +7,9 @@
 #  - it says where it receives (the port, found free by probing);
 #  - the trace list (T) fills with the three traces, each with its service
 #    and root span: shop-api's GET /api/orders/summary and POST
-#    /api/checkout, mailer's order.placed process;
+#    /api/checkout, mailer's order.placed process; once they are complete
+#    (no span for the quiet period) still three rows, none open, and the
+#    status bar counts 22 spans, 3 traces, 0 open;
 #  - the N+1 is found: its trace counts a finding, and opened, the waterfall
 #    folds its ten SELECT orders into one "×10 ⚠N+1" row;
 #  - q quits with status 0;
@@ -63,6 +65,17 @@ accepting() {
 	return 1
 }
 
+# all_closed: true once the trace list shows rows and none of them open.
+all_closed() {
+	local deadline=$((SECONDS + WAIT_SECONDS)) s
+	while [ $SECONDS -lt $deadline ]; do
+		s=$(screen)
+		grep -q 'GET /api/orders/summary' <<<"$s" && ! grep -Eq '^│ +\+[0-9.]+[nµum]?s +open ' <<<"$s" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 for size in 200x60 80x24; do
 	cols=${size%x*} lines=${size#*x}
 	port=$(free_port)
@@ -79,6 +92,11 @@ for size in 200x60 80x24; do
 	# the trace list: three rows, each with its service and root
 	keys T
 	expect '─ Traces 3 ' "" "$size: the trace list counts 3 traces"
+	# once each is complete (no span for the quiet period): still the three, none open
+	if all_closed; then ok; else bad "$size: the traces are still open"; show; fi
+	[ "$cols" -ge 120 ] && expect "receiving on http://127\.0\.0\.1:$port · 22 spans · 3 traces \(0 open\)" "" "$size: the status bar's counts"
+	expect '─ Traces 3 ' "" "$size: the trace list counts 3 traces once they are complete"
+	check "$(screen | grep -cE '^│ +\+[0-9.]+[nµum]?s ')" 3 "$size: rows in the trace list once complete"
 	expect 'shop-api +GET /api/orders/summary' "" "$size: the N+1's trace, with its service"
 	expect 'shop-api +POST /api/checkout' "" "$size: the failed checkout, with its service"
 	expect 'mailer +order\.placed process' "" "$size: the worker's trace, with its service"
