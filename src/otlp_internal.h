@@ -2,8 +2,8 @@
  * otlp_internal — what the OTLP codec's files share (not a public
  * interface): short names for the C that protoc-c generates from proto/,
  * the bounded arena protobuf-c allocates from, and growing an otlp_buf.
- *   otlp_pb.c       protobuf bodies into an otel_set (otlp_decode)
- *   otlp_arena.c    the arena; otlp_buf; otlp_batch
+ *   otlp.c          otlp_decode by encoding; the arena; otlp_buf; otlp_batch
+ *   otlp_pb.c       protobuf bodies into an otel_set
  *   otlp_encode.c   spans of sets as a protobuf request; responses
  *   otlp_json.c     OTLP/JSON bodies in (the snapshot reader) and out
  *   otlp_group.c    span references grouped by resource and scope
@@ -38,7 +38,7 @@ typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest pb
 typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse pb_response;
 typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTracePartialSuccess pb_partial_success;
 
-/* ---- the arena (otlp_arena.c) ------------------------------------------------------------ */
+/* ---- the arena (otlp.c) ------------------------------------------------------------ */
 
 /* Allocations are carved from blocks and freed all at once, except large
  * ones (protobuf-c's scratch for a message's many fields among them),

@@ -19,7 +19,8 @@
  * type, one invalid span: the JSON reader refuses the whole body for it).
  * An empty body (protobuf) or {} (JSON) is a request of 0 spans.
  *
- * Ownership: otlp_decode fills a set the caller created and owns; an
+ * Ownership: otlp_decode fills a set the caller created and owns (after a
+ * false it may hold part of the body: destroy it); an
  * otlp_buf's data is malloc'd (otlp_buf_free). A struct otlp_batch owns
  * its set and is freed by the last otlp_batch_unref; once made it is only
  * read, by any number of threads. Every function may run on any thread
