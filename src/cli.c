@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "obslab/db.h"
+#include "obslab/receiver.h"
 #include "obslab/sqltrace.h"
 
 static int usage_error(struct obslab_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -52,9 +53,9 @@ static bool parse_on_off(const char *s, bool *out)
 }
 
 enum { FOR_RUN = 1 << 0, FOR_UI = 1 << 1, FOR_COMPARE = 1 << 2, FOR_SWEEP = 1 << 3, FOR_EXPORT = 1 << 4,
-       FOR_REPORT = 1 << 5, FOR_OPEN = 1 << 6, FOR_CONVERT = 1 << 7, FOR_SERVE = 1 << 8 };
+       FOR_REPORT = 1 << 5, FOR_OPEN = 1 << 6, FOR_CONVERT = 1 << 7, FOR_SERVE = 1 << 8, FOR_RECEIVE = 1 << 9 };
 #define FOR_LAB (FOR_RUN | FOR_UI | FOR_COMPARE | FOR_SWEEP | FOR_EXPORT | FOR_SERVE)
-#define FOR_ALL (FOR_LAB | FOR_REPORT | FOR_OPEN | FOR_CONVERT | FOR_SERVE)
+#define FOR_ALL (FOR_LAB | FOR_REPORT | FOR_OPEN | FOR_CONVERT | FOR_SERVE | FOR_RECEIVE)
 #define FOR_MEASURE (FOR_COMPARE | FOR_SWEEP)
 
 struct option_spec {
@@ -79,23 +80,27 @@ static const struct option_spec options[] = {
 	{ "frames", true, FOR_UI | FOR_OPEN },
 	{ "n1-min-count", true, FOR_RUN | FOR_UI | FOR_EXPORT | FOR_REPORT | FOR_OPEN | FOR_CONVERT },
 	{ "n1-min-ms", true, FOR_RUN | FOR_UI | FOR_EXPORT | FOR_REPORT | FOR_OPEN | FOR_CONVERT },
-	{ "format", true, FOR_EXPORT | FOR_CONVERT | FOR_SERVE },
+	{ "format", true, FOR_EXPORT | FOR_CONVERT | FOR_SERVE | FOR_RECEIVE },
 	{ "output", true, FOR_EXPORT | FOR_CONVERT },
 	{ "export-dir", true, FOR_UI | FOR_OPEN },
 	{ "help", false, FOR_ALL },
 	{ "lock-wait", true, FOR_RUN | FOR_MEASURE | FOR_EXPORT | FOR_SERVE },
-	{ "listen", true, FOR_SERVE },
-	{ "record", true, FOR_SERVE },
-	{ "timeout-s", true, FOR_SERVE },
+	{ "listen", true, FOR_SERVE | FOR_RECEIVE },
+	{ "record", true, FOR_SERVE | FOR_RECEIVE },
+	{ "timeout-s", true, FOR_SERVE | FOR_RECEIVE },
 	{ "watch", false, FOR_RUN | FOR_UI | FOR_EXPORT },
 	{ "serve", true, FOR_UI },
 	{ "otlp", true, FOR_UI },
 	{ "lab", false, FOR_UI },
+	/* receive (issue 16) */
+	{ "quiet-ms", true, FOR_RECEIVE },
+	{ "max-queued-spans", true, FOR_RECEIVE },
+	{ "forward", true, FOR_RECEIVE },
 };
 
 /* In the order of enum cli_command from CLI_CMD_RUN on. */
 static const char *const command_names[] = { "run", "compare", "sweep", "export", "report", "open", "convert",
-                                             "serve" };
+                                             "serve", "receive" };
 
 static const struct option_spec *find_option(const char *name, size_t len)
 {
@@ -247,6 +252,19 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 			cli->otlp = true;
 	} else if (strcmp(name, "lab") == 0) {
 		cli->with_lab = true;
+	} else if (strcmp(name, "quiet-ms") == 0) { /* receive (issue 16) */
+		if (!parse_u64(value, 1, 3600000, &n))
+			return usage_error(err, "--quiet-ms takes milliseconds from 1 to 3600000, not '%s'", value);
+		cli->quiet_ns = (int64_t)n * 1000000;
+	} else if (strcmp(name, "max-queued-spans") == 0) {
+		if (!parse_u64(value, 1, (uint64_t)1 << 30, &n))
+			return usage_error(err, "--max-queued-spans takes a whole number from 1 to %llu, not '%s'",
+			                   1ULL << 30, value);
+		cli->max_queued_spans = (size_t)n;
+	} else if (strcmp(name, "forward") == 0) {
+		if (!*value)
+			return usage_error(err, "--forward takes an OTLP/HTTP URL, not an empty string");
+		cli->forward_url = value;
 	} else if (strcmp(name, "help") == 0) {
 		cli->help_topic = cli->command >= CLI_CMD_RUN ? command_names[cli->command - CLI_CMD_RUN] : NULL;
 		cli->command = CLI_CMD_HELP;
@@ -346,8 +364,20 @@ static int help_topic_known(const char *topic, struct obslab_error *err)
 	for (size_t i = 0; i < sizeof command_names / sizeof command_names[0]; i++)
 		if (strcmp(topic, command_names[i]) == 0)
 			return CLI_EXIT_OK;
-	return usage_error(err, "no help for '%s': the commands are run, compare, sweep, export, report, open, convert and serve",
+	return usage_error(err, "no help for '%s': the commands are run, compare, sweep, export, report, open, convert, serve and receive",
 	                   topic);
+}
+
+/* serve's and receive's --record FILE [--format F]: a format only with a
+ * record, and one the name tells when --format does not. */
+static int check_record(struct cli *out, struct obslab_error *err)
+{
+	if (out->format_given && !out->record_path)
+		return usage_error(err, "--format is the format of --record FILE: give --record too");
+	if (out->record_path && !out->format_given && !snapshot_format_from_path(out->record_path, &out->format))
+		return usage_error(err, "cannot tell a format from the name '%s': give --format native, otlp, chrome or sqlite",
+		                   out->record_path);
+	return CLI_EXIT_OK;
 }
 
 int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
@@ -432,12 +462,16 @@ int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 			return rc;
 		if (db_path_in_memory(out->db_path))
 			return usage_error(err, "serve needs a lab database file (--db PATH): its workers open it too");
-		if (out->format_given && !out->record_path)
-			return usage_error(err, "--format is the format of --record FILE: give --record too");
-		if (out->record_path && !out->format_given && !snapshot_format_from_path(out->record_path, &out->format))
-			return usage_error(err, "cannot tell a format from the name '%s': give --format native, otlp, chrome or sqlite",
-			                   out->record_path);
-		return CLI_EXIT_OK;
+		return check_record(out, err);
+	}
+	if (strcmp(cmd, "receive") == 0) { /* issue 16: loopback's OTLP/HTTP port unless --listen says */
+		out->command = CLI_CMD_RECEIVE;
+		snprintf(out->listen_host, sizeof out->listen_host, "%s", RECEIVER_DEFAULT_HOST);
+		out->listen_port = RECEIVER_DEFAULT_PORT;
+		int rc = parse_options(argc - 2, argv + 2, out, FOR_RECEIVE, err);
+		if (rc != CLI_EXIT_OK || out->command != CLI_CMD_RECEIVE)
+			return rc;
+		return check_record(out, err);
 	}
 	if (strncmp(cmd, "--", 2) == 0) { /* the explorer, with options */
 		out->run.pace_hz = CLI_DEFAULT_UI_PACE_HZ;
@@ -465,6 +499,40 @@ int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 
 void cli_usage(FILE *out, const char *command)
 {
+	if (command && strcmp(command, "receive") == 0) { /* issue 16 */
+		fputs("Usage: obslab receive [OPTION]...\n"
+		      "Receive OpenTelemetry traces over OTLP/HTTP, headless, until Ctrl-C: point an\n"
+		      "application's OTEL_EXPORTER_OTLP_ENDPOINT at http://127.0.0.1:4318. It takes\n"
+		      "POST /v1/traces, application/x-protobuf or application/json, gzip or not, and\n"
+		      "answers in the request's encoding (partial_success counts spans it rejected).\n"
+		      "Every span goes through the same store and analysis as the lab's; a trace is\n"
+		      "complete after --quiet-ms without new spans.\n"
+		      "\n"
+		      "  --listen HOST:PORT  the address to receive on; [::1]:4318 for IPv6, port 0\n"
+		      "                      for any free one (127.0.0.1:4318: this machine only)\n"
+		      "  --record FILE       on stop, write what was received (the newest traces) as a\n"
+		      "                      snapshot, atomically; its format from FILE's name\n"
+		      "  --format native|otlp|chrome|sqlite   --record's format, whatever the name\n"
+		      "  --quiet-ms N        a trace is complete after N ms without spans (2000)\n"
+		      "  --max-queued-spans N  decoded spans waiting for the analysis at most; past\n"
+		      "                      it a request is answered 429 with Retry-After (1048576)\n"
+		      "  --timeout-s T       close a connection idle or slow for T seconds (10)\n"
+		      "  --forward URL       send every span received on to an OTLP/HTTP endpoint\n"
+		      "\n"
+		      "Limits: a body of 4 MiB as sent and 32 MiB inflated (413 beyond). Other\n"
+		      "paths are 404, other methods 405, other media types or encodings 415, a body\n"
+		      "that does not decode 400, a full queue 429, a stop in progress 503. Browser\n"
+		      "pages from localhost, 127.0.0.1 or [::1] (any port) may post (CORS); pages\n"
+		      "from anywhere else get no CORS headers, so a browser does not let them.\n"
+		      "\n"
+		      "On stop (SIGINT or SIGTERM) one line sums up: requests, spans, traces,\n"
+		      "rejected spans and refused requests (busy, bad, too large, unsupported).\n"
+		      "\n"
+		      "Exit status: 0 on a stop by signal, 1 if receiving failed (the port in use),\n"
+		      "2 for a bad command line.\n",
+		      out);
+		return;
+	}
 	if (command && strcmp(command, "serve") == 0) {
 		fputs("Usage: obslab serve [OPTION]...\n"
 		      "Serve the lab's endpoints over HTTP, every request traced, until Ctrl-C:\n"
@@ -612,6 +680,7 @@ void cli_usage(FILE *out, const char *command)
 	      "  open       explore a snapshot or OTLP/JSON file in the explorer\n"
 	      "  convert    write a snapshot or OTLP/JSON file as native, OTLP, Chrome or SQLite\n"
 	      "  serve      serve the lab's endpoints over HTTP, every request traced\n"
+	      "  receive    receive OpenTelemetry traces over OTLP/HTTP (127.0.0.1:4318)\n"
 	      "  help CMD   show the options of a command\n"
 	      "\n"
 	      "  --keys     list the explorer's keys (Markdown)\n"

@@ -197,9 +197,9 @@ static int serve(struct serve *v, struct workload_config *cfg, FILE *err)
 	textsafe_fprintf(err, "obslab: serving http://%s/ (lab database %s, %u user%s); Ctrl-C stops\n", authority,
 	                 cli->db_path, cfg->users, cfg->users == 1 ? "" : "s");
 	warn_few_descriptors(err);
-	if (strncmp(authority, "0.0.0.0:", 8) == 0 || strncmp(authority, "[::]:", 5) == 0)
-		textsafe_fprintf(err, "obslab: listening on all interfaces (%.*s): anyone who can reach this machine can call it\n",
-		                 (int)(strrchr(authority, ':') - authority), authority);
+	char warning[SERVER_HOST_MAX + 96];
+	if (server_all_interfaces(authority, warning, sizeof warning))
+		textsafe_fprintf(err, "obslab: %s\n", warning);
 	fflush(err);
 	while (!signalled(&stop))
 		server_drain(server, v->store, write_log, v);

@@ -5,6 +5,7 @@
 #include "obslab/cli.h"
 #include "obslab/cmd_convert.h"
 #include "obslab/cmd_measure.h"
+#include "obslab/cmd_receive.h"
 #include "obslab/cmd_run.h"
 #include "obslab/cmd_serve.h"
 #include "obslab/cmd_snapshot.h"
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
 		return cmd_convert(&cli, stdout, stderr);
 	case CLI_CMD_SERVE:
 		return cmd_serve(&cli, stdout, stderr);
+	case CLI_CMD_RECEIVE:
+		return cmd_receive(&cli, stdout, stderr);
 	case CLI_CMD_UI:
 	case CLI_CMD_OPEN:
 		return app_main(&cli);

@@ -29,7 +29,7 @@
 #include "obslab/store.h"
 #include "obslab/tracectx.h"
 #include "obslab/xalloc.h"
-#include "server_guard.h"
+#include "httpd.h"
 #include "server_worker.h"
 
 /* Producer 0 is the lab's own workload: workers are 1 + index. */
@@ -38,8 +38,7 @@
 #define SPAN_DRAIN_BATCH 128 /* at most 128 roots: their infos fit the store's waiting list */
 
 struct server {
-	struct MHD_Daemon *daemon;
-	struct server_guard *guard; /* connection deadlines (server_guard.h) */
+	struct httpd http; /* the daemon, its pool and connection deadlines (httpd.h) */
 	struct server_config cfg;
 	struct strtab *names;
 	char authority[SERVER_HOST_MAX + 16];
@@ -51,7 +50,6 @@ struct server {
 	_Atomic(struct server_worker *) workers[SERVER_MAX_WORKERS];
 	_Atomic uint32_t cancel;
 	_Atomic bool stopping, quiesced;
-	MHD_socket listen_fd; /* handed back by the quiesce; closed once the pool is joined */
 	_Atomic unsigned in_flight;
 	_Atomic uint64_t requests;
 	uint64_t http_popped[SERVER_MAX_WORKERS]; /* the consumer's: infos taken from each http ring */
@@ -63,39 +61,19 @@ static const char uri_too_long, counted, counted_too_long;
 /* A pool thread whose worker could not be made: it answers 503. */
 static const char no_worker;
 
-/* A connection's entry in the guard (NULL if it has none). */
-static struct guard_conn *conn_of(struct MHD_Connection *c)
-{
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	return ci ? ci->socket_context : NULL;
-}
-
-static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-                          enum MHD_ConnectionNotificationCode toe)
-{
-	struct server *s = cls;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-		if (ci)
-			guard_opened(s->guard, ci->connect_fd, socket_context);
-	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-		guard_closed(s->guard, socket_context);
-	}
-}
-
-/* A request line came: the deadline for the rest of the request runs. */
+/* A request line came (httpd.c told the guard): too long is 414. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
+	(void)c;
 	const struct server *s = cls;
-	guard_reading(conn_of(c));
 	return strlen(uri) > s->max_url ? (void *)(uintptr_t)&uri_too_long : NULL;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode toe)
 {
 	(void)toe;
+	(void)c;
 	struct server *s = cls;
-	guard_waiting(conn_of(c)); /* the next request's deadline runs (keep-alive) */
 	if (*req_cls == &counted || *req_cls == &counted_too_long)
 		atomic_fetch_sub(&s->in_flight, 1);
 	*req_cls = NULL;
@@ -247,30 +225,6 @@ static unsigned request_facts(const struct server *s, struct MHD_Connection *c, 
 	return h->nhost;
 }
 
-/* libmicrohttpd's unescaping of the path and the query, except %00: a NUL
- * would cut the path short ("/health%00.php" served as /health), so it
- * stays as it came, and such a path matches no route. */
-static size_t on_unescape(void *cls, struct MHD_Connection *c, char *text)
-{
-	(void)cls;
-	(void)c;
-	char *w = text;
-	for (const char *r = text; *r;) {
-		if (r[0] == '%' && isxdigit((unsigned char)r[1]) && isxdigit((unsigned char)r[2])) {
-			char hex[3] = { r[1], r[2], '\0' };
-			unsigned long v = strtoul(hex, NULL, 16);
-			if (v != 0) {
-				*w++ = (char)v;
-				r += 3;
-				continue;
-			}
-		}
-		*w++ = *r++;
-	}
-	*w = '\0';
-	return (size_t)(w - text);
-}
-
 /* The path of a request target in absolute form ("http://host/health",
  * which RFC 9112 3.2.2 says a server MUST accept): routed and recorded as
  * its path. Any other target as it is. */
@@ -331,7 +285,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	bool too_long = *req_cls == &counted_too_long;
-	guard_handling(conn_of(c));
+	guard_handling(httpd_conn(c));
 
 	const char *path = target_path(url);
 	struct server_decision d;
@@ -375,7 +329,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	enum MHD_Result ret = MHD_queue_response(c, r.status, resp);
 	MHD_destroy_response(resp);
-	guard_answering(conn_of(c));
+	guard_answering(httpd_conn(c));
 	atomic_fetch_add(&s->requests, 1);
 	return ret;
 }
@@ -418,45 +372,6 @@ int server_listen(const char *host, uint16_t port, struct obslab_error *err)
 	return fd;
 }
 
-/* The address and port fd is bound to, into s. */
-static void describe_bound(struct server *s, int fd)
-{
-	struct sockaddr_storage bound = { 0 };
-	socklen_t len = sizeof bound;
-	char text[INET6_ADDRSTRLEN] = "";
-	bool v6 = false;
-	if (getsockname(fd, (struct sockaddr *)&bound, &len) == 0) {
-		if (bound.ss_family == AF_INET6) {
-			const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&bound;
-			inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
-			s->port = ntohs(a->sin6_port);
-			v6 = true;
-		} else {
-			const struct sockaddr_in *a = (const struct sockaddr_in *)&bound;
-			inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
-			s->port = ntohs(a->sin_port);
-		}
-	}
-	snprintf(s->authority, sizeof s->authority, "%s%s%s:%u", v6 ? "[" : "", text, v6 ? "]" : "",
-	         (unsigned)s->port);
-	snprintf(s->bound, sizeof s->bound, "%s", text);
-}
-
-/* Two threads per core, four at least: a pool thread runs a lab request
- * to its end, and a free one is what answers /health meanwhile (a new
- * connection goes to a thread that is polling, not to a busy one). */
-static unsigned pool_size(unsigned asked)
-{
-	long cores = asked ? (long)asked : 2 * sysconf(_SC_NPROCESSORS_ONLN);
-	if (!asked && cores < 4)
-		cores = 4;
-	if (cores < 1)
-		cores = 1;
-	if (cores > SERVER_MAX_WORKERS)
-		cores = SERVER_MAX_WORKERS;
-	return (unsigned)cores;
-}
-
 struct server *server_start(const struct server_config *cfg, struct strtab *names, struct obslab_error *err)
 {
 	/* The readers must open before anything listens: say so now, not per request. */
@@ -469,7 +384,6 @@ struct server *server_start(const struct server_config *cfg, struct strtab *name
 	db_close(probe);
 
 	struct server *s = xcalloc(1, sizeof *s);
-	s->listen_fd = MHD_INVALID_SOCKET;
 	s->cfg = *cfg;
 	s->names = names;
 	s->max_url = cfg->max_url ? cfg->max_url : SERVER_MAX_URL;
@@ -486,38 +400,23 @@ struct server *server_start(const struct server_config *cfg, struct strtab *name
 		free(s);
 		return NULL;
 	}
-	describe_bound(s, fd);
-	unsigned threads = pool_size(cfg->threads);
-	unsigned timeout_s = cfg->timeout_s ? cfg->timeout_s : (unsigned)SERVER_DEFAULT_TIMEOUT_S;
-	unsigned max_connections = cfg->max_connections ? cfg->max_connections : (unsigned)SERVER_DEFAULT_CONNECTIONS;
-	/* The pool's threads and the guard's reaper block every signal: the caller's thread handles them. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	s->guard = guard_create(timeout_s, max_connections);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC;
-#ifdef __linux__
-	flags |= MHD_USE_EPOLL;
-#else
-	flags |= MHD_USE_POLL;
-#endif
-	if (s->guard)
-		s->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, s,
-		MHD_OPTION_LISTEN_SOCKET, fd,
-		MHD_OPTION_THREAD_POOL_SIZE, threads,
-		MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
-		MHD_OPTION_CONNECTION_LIMIT, max_connections,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVER_CONNECTION_MEMORY,
-		MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-		MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, s,
-		MHD_OPTION_END);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!s->daemon) {
-		guard_destroy(s->guard);
-		close(fd);
+	struct httpd_bound b;
+	httpd_describe(fd, &b);
+	snprintf(s->authority, sizeof s->authority, "%s", b.authority);
+	snprintf(s->bound, sizeof s->bound, "%s", b.address);
+	s->port = b.port;
+	struct httpd_config hc = {
+		.fd = fd,
+		.threads = httpd_pool_size(cfg->threads, SERVER_MAX_WORKERS),
+		.timeout_s = cfg->timeout_s ? cfg->timeout_s : (unsigned)SERVER_DEFAULT_TIMEOUT_S,
+		.max_connections = cfg->max_connections ? cfg->max_connections : (unsigned)SERVER_DEFAULT_CONNECTIONS,
+		.connection_memory = SERVER_CONNECTION_MEMORY,
+		.on_request = on_request,
+		.on_uri = on_uri,
+		.on_completed = on_completed,
+		.cls = s,
+	};
+	if (!httpd_start(&s->http, &hc)) {
 		pthread_key_delete(s->key);
 		obslab_error_set(err, "cannot start the HTTP server on %s (libmicrohttpd refused its settings)",
 		                 s->authority);
@@ -637,14 +536,7 @@ void server_quiesce(struct server *s)
 {
 	if (atomic_exchange(&s->quiesced, true))
 		return;
-	/* The pool's threads drop the socket from their epoll sets only later:
-	 * it is shut now (new connections are refused at once) and closed in
-	 * server_stop, after MHD_stop_daemon joined them, as libmicrohttpd's
-	 * MHD_quiesce_daemon asks. */
-	s->listen_fd = MHD_quiesce_daemon(s->daemon);
-	if (s->listen_fd != MHD_INVALID_SOCKET)
-		shutdown(s->listen_fd, SHUT_RDWR);
-	guard_quiesce(s->guard); /* connections waiting between requests close */
+	httpd_quiesce(&s->http);
 }
 
 void server_cancel(struct server *s)
@@ -658,10 +550,7 @@ void server_stop(struct server *s)
 	if (!s)
 		return;
 	server_cancel(s);
-	MHD_stop_daemon(s->daemon); /* joins the pool: no worker runs from here */
-	if (s->listen_fd != MHD_INVALID_SOCKET)
-		close(s->listen_fd);
-	guard_destroy(s->guard);
+	httpd_stop(&s->http); /* joins the pool: no worker runs from here */
 	for (unsigned i = 0; i < SERVER_MAX_WORKERS; i++)
 		server_worker_destroy(atomic_load(&s->workers[i]));
 	pthread_key_delete(s->key);

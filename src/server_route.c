@@ -154,3 +154,12 @@ bool server_parse_listen(const char *text, char host[SERVER_HOST_MAX], uint16_t 
 	}
 	return true;
 }
+
+bool server_all_interfaces(const char *authority, char *buf, size_t cap)
+{
+	if (strncmp(authority, "0.0.0.0:", 8) != 0 && strncmp(authority, "[::]:", 5) != 0)
+		return false;
+	snprintf(buf, cap, "listening on all interfaces (%.*s): anyone who can reach this machine can call it",
+	         (int)(strrchr(authority, ':') - authority), authority);
+	return true;
+}

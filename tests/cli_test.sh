@@ -193,7 +193,7 @@ usage "--frames is not an option of 'obslab run'" run --frames 3
 usage "--frames takes a whole number from 1 to 1000000" --frames 0
 usage "unknown option '--frobnicate'" --frobnicate
 # help for what has none, and words after --version: usage errors, not exit 0
-usage "no help for 'bogus': the commands are run, compare, sweep, export, report, open, convert and serve" help bogus
+usage "no help for 'bogus': the commands are run, compare, sweep, export, report, open, convert, serve and receive" help bogus
 usage "no help for 'bogus'" --help bogus
 usage "unexpected argument 'open': help takes one command at most" help run open
 usage "unexpected argument 'extra': --version takes none" --version extra

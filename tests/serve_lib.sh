@@ -27,15 +27,17 @@ needs() {
 
 # start NAME ARGS...: obslab serve in the background, its stderr in
 # NAME.err; sets pid and port once it says where it serves (false if it
-# ended instead, or said nothing within a minute).
+# ended instead, or said nothing within a minute). A script that sets
+# start_command (receive) and start_port (the sed program that finds the
+# port in its first line) starts that command instead.
 start() {
 	local name=$1; shift
-	"$bin" serve "$@" 2>"$name.err" &
+	"$bin" "${start_command:-serve}" "$@" 2>"$name.err" &
 	pid=$!
 	pids+=("$pid")
 	port=
 	for _ in $(seq 1 600); do
-		port=$(sed -n 's|^obslab: serving http://.*:\([0-9]*\)/ .*|\1|p' "$name.err")
+		port=$(sed -n "${start_port:-s|^obslab: serving http://.*:\([0-9]*\)/ .*|\1|p}" "$name.err")
 		[ -n "$port" ] && return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.1

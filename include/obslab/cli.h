@@ -46,6 +46,7 @@ enum cli_command {
 	CLI_CMD_OPEN,    /* the explorer, on a snapshot file */
 	CLI_CMD_CONVERT, /* a file to another format, headless */
 	CLI_CMD_SERVE,   /* the lab's endpoints over HTTP, headless */
+	CLI_CMD_RECEIVE, /* an OTLP/HTTP receiver, headless */
 };
 
 #define CLI_DEFAULT_UI_PACE_HZ 5
@@ -82,6 +83,10 @@ struct cli {
 	 * source, on listen_*) and --lab (the lab beside it, one store) */
 	bool otlp;
 	bool with_lab;
+	/* receive (issue 16): --listen, --record, --format and --timeout-s as serve's */
+	int64_t quiet_ns;         /* --quiet-ms: a received trace is complete after this long without spans; 0: the intake's default */
+	size_t max_queued_spans;  /* --max-queued-spans: decoded spans waiting at most (429 beyond); 0: the receiver's default */
+	const char *forward_url;  /* --forward URL: every span on to an OTLP/HTTP endpoint; NULL: none */
 };
 
 /* CLI_EXIT_OK, or CLI_EXIT_USAGE with err filled. */

@@ -129,6 +129,12 @@ const char *server_health_body(void);
  * filled (one line) for anything else. */
 bool server_parse_listen(const char *text, char host[SERVER_HOST_MAX], uint16_t *port, struct obslab_error *err);
 
+/* The warning a server listening on every interface ("0.0.0.0:8000",
+ * "[::]:8000") gives, without "obslab: ", into buf: "listening on all
+ * interfaces (0.0.0.0): anyone who can reach this machine can call it".
+ * False (buf untouched) for any other authority. */
+bool server_all_interfaces(const char *authority, char *buf, size_t cap);
+
 /* ---- the daemon -------------------------------------------------------------- */
 
 struct server_config {

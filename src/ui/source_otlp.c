@@ -86,8 +86,9 @@ static void drain(struct source *src, const struct source_sink *sink)
 	struct received *rv = received_of(src);
 	if (!rv->announced) { /* after the lab's own start line, if any */
 		char text[LOGBOOK_TEXT];
+		/* a bound address's authority ("[v6]:port") is 47 bytes at most: both fit the line */
 		snprintf(text, sizeof text,
-		         "receiving OTLP on http://%.120s/v1/traces: point OTEL_EXPORTER_OTLP_ENDPOINT at http://%.120s",
+		         "receiving OTLP on http://%.50s/v1/traces: point OTEL_EXPORTER_OTLP_ENDPOINT at http://%.50s",
 		         rv->authority, rv->authority);
 		sink->note(sink->ctx, LOG_INFO, text);
 		const char *a = rv->authority;

@@ -96,13 +96,8 @@ static void drain(struct source *src, const struct source_sink *sink)
 		snprintf(text, sizeof text, "serving http://%.120s/ : curl it (Space pauses the lab, not the server)",
 		         sv->authority);
 		sink->note(sink->ctx, LOG_INFO, text);
-		const char *a = sv->authority;
-		if (strncmp(a, "0.0.0.0:", 8) == 0 || strncmp(a, "[::]:", 5) == 0) { /* as `obslab serve` says it */
-			snprintf(text, sizeof text,
-			         "listening on all interfaces (%.*s): anyone who can reach this machine can call it",
-			         (int)(strrchr(a, ':') - a), a);
+		if (server_all_interfaces(sv->authority, text, sizeof text)) /* as `obslab serve` says it */
 			sink->note(sink->ctx, LOG_WARN, text);
-		}
 		sv->announced = true;
 	}
 	source_lab_ops.drain(&sv->lab, sink);

@@ -1,0 +1,175 @@
+/*
+ * cmd_receive — `obslab receive`: the receiver bound first, then the
+ * consumer loop on this thread (batches taken, fed to the intake, the
+ * intake ticked every INTAKE_TICK_NS), and on SIGINT or SIGTERM the stop:
+ * no new connection, requests in flight answered 503 (SERVER_STOP_GRACE_MS
+ * at most), what was queued taken, every open trace closed, --record
+ * written. At the stop one line on stderr sums it up (a test and the
+ * benchmark read it):
+ * "obslab: received N requests, N spans in N traces; rejected N spans;
+ *  refused N requests (N busy, N bad, N too large, N unsupported)".
+ * For tests only: with OBSLAB_TEST_RECEIVE_HOLD set in the environment the
+ * loop takes nothing until the stop, so a test fills the queue (429)
+ * without racing the consumer.
+ */
+#include "obslab/cmd_receive.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "obslab/atomicfile.h"
+#include "obslab/cli.h"
+#include "obslab/clock.h"
+#include "obslab/intake.h"
+#include "obslab/receiver.h"
+#include "obslab/snapshot.h"
+#include "obslab/store.h"
+#include "obslab/strtab.h"
+#include "obslab/textsafe.h"
+
+#define RECEIVE_WAIT_NS (5 * CLOCK_NS_PER_MS)   /* the longest the loop sleeps waiting for a signal */
+#define INTAKE_TICK_NS (50 * CLOCK_NS_PER_MS)   /* how often traces are published and closed */
+#define TAKE_BATCH 64
+
+struct consumer {
+	struct receiver *receiver;
+	struct intake *intake;
+	int64_t next_tick;
+};
+
+/* The batches queued into the intake, and the intake ticked every
+ * INTAKE_TICK_NS: under a steady load the queue is never empty, so taking
+ * stops at the tick (traces must close, or the open ones would pile up). */
+static void consume(struct consumer *k)
+{
+	struct otlp_batch *batch[TAKE_BATCH];
+	size_t n;
+	int64_t now = clock_now_ns();
+	while (now < k->next_tick && (n = receiver_take(k->receiver, batch, TAKE_BATCH)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			intake_add(k->intake, batch[i], now);
+			otlp_batch_unref(batch[i]);
+		}
+		now = clock_now_ns();
+	}
+	if (now >= k->next_tick) {
+		intake_tick(k->intake, now);
+		k->next_tick = now + INTAKE_TICK_NS;
+	}
+}
+
+/* Waits up to one tick for SIGINT or SIGTERM; true if one came. */
+static bool signalled(const sigset_t *stop, int64_t wait_ns)
+{
+	const struct timespec tick = { 0, (long)wait_ns };
+	return sigtimedwait(stop, NULL, &tick) > 0;
+}
+
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+static int write_record(const struct cli *cli, const struct store *store, const struct strtab *names, FILE *err)
+{
+	struct snapshot_meta meta = { .has_settings = false, .anchor = clock_anchor() };
+	struct snapshot_target target = { .path = cli->record_path };
+	struct obslab_error why;
+	if (!snapshot_write_to(&target, cli->format, store, names, &meta, &cli->findings, &why)) {
+		textsafe_fprintf(err, "obslab: %s\n", why.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	size_t nt = store_trace_count(store), ns = store_spans_held(store);
+	textsafe_fprintf(err, "obslab: %s %s: %s, %zu trace%s, %zu span%s\n", target.replaced ? "replaced" : "wrote",
+	                 cli->record_path, snapshot_format_name(cli->format), nt, nt == 1 ? "" : "s", ns,
+	                 ns == 1 ? "" : "s");
+	return CLI_EXIT_OK;
+}
+
+static void summary(const struct receiver_stats *rs, const struct intake_stats *is, FILE *err)
+{
+	uint64_t refused = rs->busy + rs->bad + rs->too_large + rs->unsupported;
+	fprintf(err,
+	        "obslab: received %llu request%s, %llu span%s in %llu trace%s; rejected %llu span%s; "
+	        "refused %llu request%s (%llu busy, %llu bad, %llu too large, %llu unsupported)\n",
+	        (unsigned long long)rs->requests, plural(rs->requests), (unsigned long long)rs->spans, plural(rs->spans),
+	        (unsigned long long)is->traces, plural(is->traces), (unsigned long long)rs->rejected_spans,
+	        plural(rs->rejected_spans), (unsigned long long)refused, plural(refused), (unsigned long long)rs->busy,
+	        (unsigned long long)rs->bad, (unsigned long long)rs->too_large, (unsigned long long)rs->unsupported);
+}
+
+int cmd_receive(const struct cli *cli, FILE *out, FILE *err)
+{
+	(void)out;
+	struct obslab_error why;
+	if (cli->record_path && !atomicfile_check(cli->record_path, 0, &why)) { /* refused before receiving */
+		textsafe_fprintf(err, "obslab: %s\n", why.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	struct receiver_config rc;
+	receiver_config_default(&rc);
+	snprintf(rc.host, sizeof rc.host, "%s", cli->listen_host);
+	rc.port = cli->listen_port;
+	rc.timeout_s = cli->timeout_s;
+	rc.max_queued_spans = cli->max_queued_spans;
+	/* Blocked here before the pool starts, so only sigtimedwait takes them. */
+	sigset_t stop, old;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	struct receiver *receiver = receiver_start(&rc, &why); /* bound before anything else is made */
+	if (!receiver) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		textsafe_fprintf(err, "obslab: %s\n", why.msg);
+		return CLI_EXIT_FAILURE;
+	}
+	char authority[SERVER_HOST_MAX + 16], warning[SERVER_HOST_MAX + 96];
+	receiver_authority(receiver, authority, sizeof authority);
+	textsafe_fprintf(err, "obslab: receiving OTLP on http://%s" RECEIVER_PATH "; Ctrl-C stops\n", authority);
+	if (server_all_interfaces(authority, warning, sizeof warning))
+		textsafe_fprintf(err, "obslab: %s\n", warning);
+	fflush(err);
+
+	struct strtab *names = strtab_create();
+	struct store *store = store_create((struct store_limits){ STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS });
+	struct consumer k = {
+		.receiver = receiver,
+		.intake = intake_create(store, names, cli->quiet_ns ? cli->quiet_ns : INTAKE_DEFAULT_QUIET_NS),
+		.next_tick = clock_now_ns() + INTAKE_TICK_NS,
+	};
+	bool hold = getenv("OBSLAB_TEST_RECEIVE_HOLD") != NULL;
+	while (!signalled(&stop, RECEIVE_WAIT_NS))
+		if (!hold)
+			consume(&k);
+	/* The stop: nothing new is queued; requests in flight get their 503
+	 * (a second signal cuts it short); what was queued is taken. */
+	receiver_quiesce(receiver);
+	int64_t deadline = clock_now_ns() + SERVER_STOP_GRACE_MS * CLOCK_NS_PER_MS;
+	while (receiver_in_flight(receiver) > 0 && clock_now_ns() < deadline && !signalled(&stop, RECEIVE_WAIT_NS))
+		consume(&k);
+	struct otlp_batch *batch[TAKE_BATCH];
+	size_t n;
+	while ((n = receiver_take(receiver, batch, TAKE_BATCH)) > 0) /* the rest: nothing more comes */
+		for (size_t i = 0; i < n; i++) {
+			intake_add(k.intake, batch[i], clock_now_ns());
+			otlp_batch_unref(batch[i]);
+		}
+	struct receiver_stats rs;
+	receiver_get_stats(receiver, &rs);
+	receiver_stop(receiver);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	intake_close_all(k.intake);
+	struct intake_stats is;
+	intake_get_stats(k.intake, &is);
+	summary(&rs, &is, err);
+	int status = cli->record_path ? write_record(cli, store, names, err) : CLI_EXIT_OK;
+	intake_destroy(k.intake);
+	store_destroy(store);
+	strtab_destroy(names);
+	return status;
+}

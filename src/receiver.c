@@ -1,0 +1,515 @@
+/*
+ * receiver — the OTLP/HTTP receiver: each request checked, read (bounded),
+ * inflated, decoded and queued on its pool thread; the queue the consumer
+ * takes from; the stats; the stop (see receiver.h).
+ */
+#include "obslab/receiver.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "httpd.h"
+#include "obslab/clock.h"
+#include "obslab/gzip.h"
+#include "obslab/otel.h"
+#include "obslab/xalloc.h"
+#include "receiver_http.h"
+
+#define RECEIVER_ALLOW "POST, OPTIONS"
+#define RECEIVER_CORS_MAX_AGE "7200" /* seconds; what Chromium caps a preflight's cache at */
+#define RECEIVER_RETRY_BUSY "1"      /* seconds, on a 429 */
+#define RECEIVER_RETRY_STOPPING "5"  /* seconds, on a 503 */
+
+struct queued {
+	struct otlp_batch *batch;
+	size_t bytes; /* otel_set_bytes of its set */
+	struct queued *next;
+};
+
+struct receiver {
+	struct httpd http;
+	struct receiver_config cfg;
+	struct httpd_bound bound;
+	pthread_mutex_t lock;        /* the queue */
+	struct queued *head, *tail;  /* under lock */
+	size_t queued_spans;         /* under lock */
+	size_t queued_bytes;         /* under lock: the queued sets' memory */
+	_Atomic size_t queued_seen;  /* queued_spans, for a look without the lock */
+	_Atomic bool stopping;
+	_Atomic size_t buffered;     /* bytes of request bodies held now */
+	_Atomic unsigned in_flight;
+	_Atomic uint64_t requests, spans, rejected, busy, bad, too_large, unsupported;
+};
+
+/* One POST's state, *req_cls from its first call to its completion. */
+struct rx_request {
+	enum otlp_encoding enc;
+	bool gzip;
+	unsigned refused;   /* a status decided while reading (413, 429): the rest is discarded */
+	char *body;
+	size_t len, cap;    /* cap bytes counted in the receiver's buffered */
+};
+
+/* *req_cls of a request answered on its first call: nothing to free. */
+static const char answered;
+
+void receiver_config_default(struct receiver_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	snprintf(cfg->host, sizeof cfg->host, "%s", RECEIVER_DEFAULT_HOST);
+	cfg->port = RECEIVER_DEFAULT_PORT;
+}
+
+/* ---- answers ---------------------------------------------------------------- */
+
+/* The CORS headers an allowed origin gets on every answer. */
+static void add_cors(struct MHD_Response *resp, struct MHD_Connection *c)
+{
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	MHD_add_response_header(resp, "Vary", "Origin");
+	if (rx_origin_allowed(origin))
+		MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+}
+
+static void count(struct receiver *r, unsigned status)
+{
+	atomic_fetch_add_explicit(&r->requests, 1, memory_order_relaxed);
+	_Atomic uint64_t *which = NULL;
+	switch (status) {
+	case 400: which = &r->bad; break;
+	case 404: case 405: case 415: which = &r->unsupported; break;
+	case 413: which = &r->too_large; break;
+	case 429: case 503: which = &r->busy; break;
+	default: break;
+	}
+	if (which)
+		atomic_fetch_add_explicit(which, 1, memory_order_relaxed);
+}
+
+static enum MHD_Result send_answer(struct receiver *r, struct MHD_Connection *c, unsigned status,
+                                   const char *content_type, const void *body, size_t len)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	if (content_type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	if (status == 405)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, RECEIVER_ALLOW);
+	if (status == 429)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, RECEIVER_RETRY_BUSY);
+	if (status == 503) {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, RECEIVER_RETRY_STOPPING);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	}
+	add_cors(resp, c);
+	enum MHD_Result ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	guard_answering(httpd_conn(c));
+	count(r, status);
+	return ret;
+}
+
+/* An error answer: a google.rpc.Status in enc saying why. */
+static enum MHD_Result send_status(struct receiver *r, struct MHD_Connection *c, unsigned status,
+                                   enum otlp_encoding enc, enum rx_rpc_code code, const char *message)
+{
+	struct otlp_buf buf = { 0 };
+	rx_status_body(enc, code, message, &buf);
+	enum MHD_Result ret = send_answer(r, c, status, rx_content_type(enc), buf.data, buf.len);
+	otlp_buf_free(&buf);
+	return ret;
+}
+
+static enum rx_rpc_code code_of(unsigned status)
+{
+	switch (status) {
+	case 404: return RX_RPC_NOT_FOUND;
+	case 405: case 415: return RX_RPC_UNIMPLEMENTED;
+	case 413: return RX_RPC_OUT_OF_RANGE;
+	case 429: return RX_RPC_RESOURCE_EXHAUSTED;
+	case 503: return RX_RPC_UNAVAILABLE;
+	default: return RX_RPC_INVALID_ARGUMENT;
+	}
+}
+
+/* The preflight: 204 with what may be sent (CORS headers only for an allowed origin). */
+static enum MHD_Result send_preflight(struct receiver *r, struct MHD_Connection *c)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, RECEIVER_ALLOW);
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	if (rx_origin_allowed(origin)) {
+		MHD_add_response_header(resp, "Access-Control-Allow-Methods", RECEIVER_ALLOW);
+		const char *asked = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Access-Control-Request-Headers");
+		char *headers = NULL;
+		if (asked && rx_token_list(asked)) {
+			size_t n = strlen(asked) + 64;
+			headers = xmalloc(n);
+			snprintf(headers, n, "Content-Type, Content-Encoding, %s", asked);
+		}
+		MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+		                        headers ? headers : "Content-Type, Content-Encoding");
+		free(headers);
+		MHD_add_response_header(resp, "Access-Control-Max-Age", RECEIVER_CORS_MAX_AGE);
+	}
+	add_cors(resp, c);
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_NO_CONTENT, resp);
+	MHD_destroy_response(resp);
+	guard_answering(httpd_conn(c));
+	count(r, MHD_HTTP_NO_CONTENT);
+	return ret;
+}
+
+/* ---- the body --------------------------------------------------------------- */
+
+/* Counts n more bytes held; false (nothing counted) past RECEIVER_MAX_BUFFERED. */
+static bool hold(struct receiver *r, size_t n)
+{
+	size_t was = atomic_fetch_add(&r->buffered, n);
+	if (was + n > RECEIVER_MAX_BUFFERED) {
+		atomic_fetch_sub(&r->buffered, n);
+		return false;
+	}
+	return true;
+}
+
+static void release_body(struct receiver *r, struct rx_request *q)
+{
+	if (q->cap)
+		atomic_fetch_sub(&r->buffered, q->cap);
+	free(q->body);
+	q->body = NULL;
+	q->len = q->cap = 0;
+}
+
+/* The next part of the body: kept, or the request refused (413, 429) and the rest discarded. */
+static void take_part(struct receiver *r, struct rx_request *q, const char *data, size_t n)
+{
+	if (q->refused)
+		return;
+	if (n > r->cfg.max_body - q->len) {
+		q->refused = 413;
+	} else if (q->len + n > q->cap) {
+		size_t cap = q->cap ? q->cap : 64 * 1024;
+		while (cap < q->len + n)
+			cap *= 2;
+		if (cap > r->cfg.max_body)
+			cap = r->cfg.max_body;
+		if (hold(r, cap - q->cap)) {
+			q->body = xrealloc(q->body, cap);
+			q->cap = cap;
+		} else {
+			q->refused = 429;
+		}
+	}
+	if (q->refused) {
+		release_body(r, q);
+		return;
+	}
+	memcpy(q->body + q->len, data, n);
+	q->len += n;
+}
+
+/* ---- the queue ---------------------------------------------------------------- */
+
+/* Queues b (taken) unless it would pass the bound: then 429 (or 413 for a
+ * batch larger than the whole queue), or 503 once stopping. 0 when queued. */
+static unsigned enqueue(struct receiver *r, struct otlp_batch *b)
+{
+	if (b->nspans > r->cfg.max_queued_spans)
+		return 413;
+	unsigned status = 0;
+	struct queued *node = xmalloc(sizeof *node);
+	node->batch = b;
+	node->bytes = otel_set_bytes(b->set);
+	node->next = NULL;
+	pthread_mutex_lock(&r->lock);
+	if (atomic_load(&r->stopping)) {
+		status = 503;
+	} else if (r->queued_spans + b->nspans > r->cfg.max_queued_spans ||
+	           (r->queued_bytes > 0 && r->queued_bytes + node->bytes > RECEIVER_MAX_QUEUED_BYTES)) {
+		status = 429;
+	} else {
+		if (r->tail)
+			r->tail->next = node;
+		else
+			r->head = node;
+		r->tail = node;
+		r->queued_spans += b->nspans;
+		r->queued_bytes += node->bytes;
+		atomic_store_explicit(&r->queued_seen, r->queued_spans, memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (status)
+		free(node);
+	return status;
+}
+
+size_t receiver_take(struct receiver *r, struct otlp_batch **out, size_t max)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&r->lock);
+	while (n < max && r->head) {
+		struct queued *node = r->head;
+		r->head = node->next;
+		if (!r->head)
+			r->tail = NULL;
+		r->queued_spans -= node->batch->nspans;
+		r->queued_bytes -= node->bytes;
+		out[n++] = node->batch;
+		free(node);
+	}
+	atomic_store_explicit(&r->queued_seen, r->queued_spans, memory_order_relaxed);
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+/* ---- a request ---------------------------------------------------------------- */
+
+/* The whole body is in: inflated, decoded, queued, answered. */
+static enum MHD_Result finish(struct receiver *r, struct MHD_Connection *c, struct rx_request *q)
+{
+	guard_handling(httpd_conn(c));
+	if (q->refused == 413)
+		return send_status(r, c, 413, q->enc, RX_RPC_OUT_OF_RANGE, "request body larger than the receiver's limit");
+	if (q->refused == 429)
+		return send_status(r, c, 429, q->enc, RX_RPC_RESOURCE_EXHAUSTED, "receiver busy: too many bodies held at once");
+	if (atomic_load(&r->stopping))
+		return send_status(r, c, 503, q->enc, RX_RPC_UNAVAILABLE, "receiver stopping");
+	const char *body = q->body ? q->body : "";
+	size_t len = q->len;
+	struct otlp_buf inflated = { 0 };
+	if (q->gzip) {
+		enum gzip_status gs = gzip_inflate(body, len, r->cfg.max_inflated, &inflated);
+		release_body(r, q); /* the inflated copy is bounded by max_inflated */
+		if (gs == GZIP_TOO_LARGE) {
+			otlp_buf_free(&inflated);
+			return send_status(r, c, 413, q->enc, RX_RPC_OUT_OF_RANGE, "inflated body larger than the receiver's limit");
+		}
+		if (gs != GZIP_OK) {
+			otlp_buf_free(&inflated);
+			return send_status(r, c, 400, q->enc, RX_RPC_INVALID_ARGUMENT, "body is not valid gzip");
+		}
+		body = inflated.data ? inflated.data : "";
+		len = inflated.len;
+	}
+	struct otel_set *set = otel_set_create();
+	struct otlp_decode_result res = { 0 };
+	struct obslab_error why;
+	bool ok = otlp_decode(q->enc, body, len, set, &res, &why);
+	otlp_buf_free(&inflated);
+	release_body(r, q);
+	if (!ok) {
+		otel_set_destroy(set);
+		return send_status(r, c, 400, q->enc, RX_RPC_INVALID_ARGUMENT, why.msg);
+	}
+	struct otlp_batch *b = otlp_batch_new(set, clock_now_ns());
+	if (b->nspans > 0) {
+		unsigned status = enqueue(r, otlp_batch_ref(b));
+		if (status) {
+			otlp_batch_unref(b); /* the queue's reference */
+			otlp_batch_unref(b);
+			char msg[160];
+			if (status == 413)
+				snprintf(msg, sizeof msg, "%zu spans in one request: more than the receiver's whole queue (%zu)",
+				         res.spans, r->cfg.max_queued_spans);
+			else
+				snprintf(msg, sizeof msg, "%s", status == 429 ? "receiver busy: its queue is full" : "receiver stopping");
+			return send_status(r, c, status, q->enc, code_of(status), msg);
+		}
+		atomic_fetch_add_explicit(&r->spans, b->nspans, memory_order_relaxed);
+		/* forwarding: see receiver.h (cfg.forward) */
+	}
+	otlp_batch_unref(b);
+	atomic_fetch_add_explicit(&r->rejected, res.rejected, memory_order_relaxed);
+	struct otlp_buf out = { 0 };
+	otlp_encode_response(q->enc, res.rejected, res.message, &out);
+	enum MHD_Result ret = send_answer(r, c, 200, rx_content_type(q->enc), out.data, out.len);
+	otlp_buf_free(&out);
+	return ret;
+}
+
+/* The headers are in: answered now (404, 405, 415, 413 by Content-Length,
+ * 429 with a full queue, 503 stopping, a preflight), or a request to read. */
+static enum MHD_Result begin(struct receiver *r, struct MHD_Connection *c, const char *url, const char *method,
+                             void **req_cls)
+{
+	*req_cls = (void *)(uintptr_t)&answered;
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	enum otlp_encoding enc = OTLP_JSON; /* of the error answers when the request names none we know */
+	bool media_ok = rx_media_type(ct, &enc);
+	if (strcmp(url, RECEIVER_PATH) != 0)
+		return send_status(r, c, 404, enc, RX_RPC_NOT_FOUND, "not found: OTLP traces go to POST /v1/traces");
+	if (strcmp(method, "OPTIONS") == 0)
+		return send_preflight(r, c);
+	if (strcmp(method, "POST") != 0)
+		return send_status(r, c, 405, enc, RX_RPC_UNIMPLEMENTED, "method not allowed: POST /v1/traces");
+	if (atomic_load(&r->stopping))
+		return send_status(r, c, 503, enc, RX_RPC_UNAVAILABLE, "receiver stopping");
+	if (!media_ok)
+		return send_status(r, c, 415, enc, RX_RPC_UNIMPLEMENTED,
+		                   "unsupported media type: use application/x-protobuf or application/json");
+	bool gzip;
+	const char *ce = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	if (!rx_content_encoding(ce, &gzip))
+		return send_status(r, c, 415, enc, RX_RPC_UNIMPLEMENTED, "unsupported content encoding: use gzip or none");
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long length = 0;
+	if (cl) {
+		char *end;
+		errno = 0;
+		length = strtoull(cl, &end, 10);
+		if (errno || end == cl)
+			length = ULLONG_MAX;
+		if (length > r->cfg.max_body)
+			return send_status(r, c, 413, enc, RX_RPC_OUT_OF_RANGE, "request body larger than the receiver's limit");
+	}
+	if (atomic_load_explicit(&r->queued_seen, memory_order_relaxed) >= r->cfg.max_queued_spans)
+		return send_status(r, c, 429, enc, RX_RPC_RESOURCE_EXHAUSTED, "receiver busy: its queue is full");
+	struct rx_request *q = xcalloc(1, sizeof *q);
+	q->enc = enc;
+	q->gzip = gzip;
+	if (length > 0) { /* the whole body at once */
+		if (!hold(r, (size_t)length)) {
+			free(q);
+			return send_status(r, c, 429, enc, RX_RPC_RESOURCE_EXHAUSTED, "receiver busy: too many bodies held at once");
+		}
+		q->body = xmalloc((size_t)length);
+		q->cap = (size_t)length;
+	}
+	*req_cls = q;
+	return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_size, void **req_cls)
+{
+	(void)version;
+	struct receiver *r = cls;
+	if (!*req_cls) {
+		atomic_fetch_add(&r->in_flight, 1);
+		return begin(r, c, url, method, req_cls);
+	}
+	if (*req_cls == &answered) { /* answered on the first call: the body that follows is discarded */
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	struct rx_request *q = *req_cls;
+	if (*upload_size > 0) {
+		take_part(r, q, upload_data, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return finish(r, c, q);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)c;
+	(void)toe;
+	struct receiver *r = cls;
+	if (!*req_cls)
+		return;
+	if (*req_cls != &answered) {
+		struct rx_request *q = *req_cls;
+		release_body(r, q);
+		free(q);
+	}
+	*req_cls = NULL;
+	atomic_fetch_sub(&r->in_flight, 1);
+}
+
+/* ---- the receiver --------------------------------------------------------------- */
+
+struct receiver *receiver_start(const struct receiver_config *cfg, struct obslab_error *err)
+{
+	int fd = server_listen(cfg->host[0] ? cfg->host : RECEIVER_DEFAULT_HOST, cfg->port, err);
+	if (fd < 0)
+		return NULL;
+	struct receiver *r = xcalloc(1, sizeof *r);
+	r->cfg = *cfg;
+	if (!r->cfg.max_body)
+		r->cfg.max_body = RECEIVER_DEFAULT_MAX_BODY;
+	if (!r->cfg.max_inflated)
+		r->cfg.max_inflated = RECEIVER_DEFAULT_MAX_INFLATED;
+	if (!r->cfg.max_queued_spans)
+		r->cfg.max_queued_spans = RECEIVER_DEFAULT_MAX_QUEUED_SPANS;
+	if (!r->cfg.timeout_s)
+		r->cfg.timeout_s = SERVER_DEFAULT_TIMEOUT_S;
+	pthread_mutex_init(&r->lock, NULL);
+	httpd_describe(fd, &r->bound);
+	struct httpd_config hc = {
+		.fd = fd,
+		.threads = httpd_pool_size(0, 64),
+		.timeout_s = r->cfg.timeout_s,
+		.max_connections = SERVER_DEFAULT_CONNECTIONS,
+		.connection_memory = SERVER_CONNECTION_MEMORY,
+		.on_request = on_request,
+		.on_completed = on_completed,
+		.cls = r,
+	};
+	if (!httpd_start(&r->http, &hc)) {
+		obslab_error_set(err, "cannot start the OTLP receiver on %s (libmicrohttpd refused its settings)",
+		                 r->bound.authority);
+		pthread_mutex_destroy(&r->lock);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void receiver_authority(const struct receiver *r, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s", r->bound.authority);
+}
+
+void receiver_get_stats(const struct receiver *r, struct receiver_stats *out)
+{
+	out->requests = atomic_load(&r->requests);
+	out->spans = atomic_load(&r->spans);
+	out->rejected_spans = atomic_load(&r->rejected);
+	out->busy = atomic_load(&r->busy);
+	out->bad = atomic_load(&r->bad);
+	out->too_large = atomic_load(&r->too_large);
+	out->unsupported = atomic_load(&r->unsupported);
+	out->queued_spans = atomic_load(&r->queued_seen);
+}
+
+unsigned receiver_in_flight(const struct receiver *r)
+{
+	return atomic_load(&r->in_flight);
+}
+
+void receiver_quiesce(struct receiver *r)
+{
+	pthread_mutex_lock(&r->lock); /* after this, enqueue sees it */
+	bool was = atomic_exchange(&r->stopping, true);
+	pthread_mutex_unlock(&r->lock);
+	if (!was)
+		httpd_quiesce(&r->http);
+}
+
+void receiver_stop(struct receiver *r)
+{
+	if (!r)
+		return;
+	receiver_quiesce(r);
+	httpd_stop(&r->http); /* joins the pool */
+	struct otlp_batch *batch[64];
+	size_t n;
+	while ((n = receiver_take(r, batch, 64)) > 0)
+		for (size_t i = 0; i < n; i++)
+			otlp_batch_unref(batch[i]);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}

@@ -1,0 +1,44 @@
+/*
+ * receiver_http — the receiver's pure decisions on a request's headers
+ * (media type, content coding, CORS origin, a preflight's header list) and
+ * the bodies of its error answers (a google.rpc.Status in the request's
+ * encoding). Internal to receiver.c; unit-tested (test_receiver). No state,
+ * any thread.
+ */
+#ifndef OBSLAB_RECEIVER_HTTP_H
+#define OBSLAB_RECEIVER_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "obslab/otlp.h"
+
+/* Content-Type: application/x-protobuf or application/json, any case, with
+ * parameters ("; charset=utf-8") or not. False (415) for anything else or
+ * none. */
+bool rx_media_type(const char *content_type, enum otlp_encoding *enc);
+
+/* Content-Encoding: none or identity (gzip false), gzip (true). False
+ * (415) for any other coding or a list of them. */
+bool rx_content_encoding(const char *content_encoding, bool *gzip);
+
+/* An Origin on this machine: http:// or https://, then localhost,
+ * 127.0.0.1 or [::1], then nothing or :PORT (1 to 5 digits). */
+bool rx_origin_allowed(const char *origin);
+
+/* A comma-separated list of header names (RFC 9110 tokens), optional white
+ * space around the commas: what a preflight may ask to be allowed. */
+bool rx_token_list(const char *s);
+
+/* google.rpc.Status codes the answers use. */
+enum rx_rpc_code { RX_RPC_INVALID_ARGUMENT = 3, RX_RPC_NOT_FOUND = 5, RX_RPC_RESOURCE_EXHAUSTED = 8,
+                   RX_RPC_UNIMPLEMENTED = 12, RX_RPC_UNAVAILABLE = 14, RX_RPC_OUT_OF_RANGE = 11 };
+
+/* A google.rpc.Status {code, message} in enc into out (its content replaced):
+ * {"code":3,"message":"..."} for JSON, the protobuf message otherwise. */
+void rx_status_body(enum otlp_encoding enc, enum rx_rpc_code code, const char *message, struct otlp_buf *out);
+
+/* The Content-Type of an answer in enc. */
+const char *rx_content_type(enum otlp_encoding enc);
+
+#endif

@@ -1,0 +1,115 @@
+/* receiver: the pure part of the OTLP receiver — media types and content
+ * codings accepted or refused (415), the CORS origins allowed (localhost,
+ * 127.0.0.1, [::1] only), a preflight's header list, and the error bodies
+ * (a google.rpc.Status in the request's encoding). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "google/rpc/status.pb-c.h"
+#include "receiver_http.h"
+
+static void media_types(void **state)
+{
+	(void)state;
+	enum otlp_encoding enc;
+	assert_true(rx_media_type("application/x-protobuf", &enc));
+	assert_int_equal(enc, OTLP_PROTOBUF);
+	assert_true(rx_media_type("application/json", &enc));
+	assert_int_equal(enc, OTLP_JSON);
+	assert_true(rx_media_type("Application/JSON; charset=utf-8", &enc));
+	assert_int_equal(enc, OTLP_JSON);
+	assert_true(rx_media_type(" application/x-protobuf ;x=y", &enc));
+	assert_int_equal(enc, OTLP_PROTOBUF);
+	assert_false(rx_media_type(NULL, &enc));
+	assert_false(rx_media_type("", &enc));
+	assert_false(rx_media_type("text/plain", &enc));
+	assert_false(rx_media_type("application/jsonx", &enc));
+	assert_false(rx_media_type("application/protobuf", &enc));
+	assert_false(rx_media_type("application/json, text/plain", &enc));
+}
+
+static void content_codings(void **state)
+{
+	(void)state;
+	bool gz;
+	assert_true(rx_content_encoding(NULL, &gz));
+	assert_false(gz);
+	assert_true(rx_content_encoding("identity", &gz));
+	assert_false(gz);
+	assert_true(rx_content_encoding("gzip", &gz));
+	assert_true(gz);
+	assert_true(rx_content_encoding(" GZIP ", &gz));
+	assert_true(gz);
+	assert_false(rx_content_encoding("br", &gz));
+	assert_false(rx_content_encoding("deflate", &gz));
+	assert_false(rx_content_encoding("gzip, gzip", &gz));
+	assert_false(rx_content_encoding("", &gz));
+}
+
+static void origins(void **state)
+{
+	(void)state;
+	const char *yes[] = { "http://localhost", "http://localhost:3000", "https://localhost:65535",
+	                      "http://127.0.0.1", "http://127.0.0.1:8080", "http://[::1]", "https://[::1]:443" };
+	const char *no[] = { NULL, "", "null", "http://evil.example", "http://localhost.evil.example",
+	                     "http://localhost:3000.evil.example", "http://127.0.0.1.nip.io", "ftp://localhost",
+	                     "http://localhost:", "http://localhost:123456", "http://localhost/", "http://[::1",
+	                     "http://127.0.0.2", "HTTP://evil", "http://localhost:80x" };
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		if (!rx_origin_allowed(yes[i]))
+			fail_msg("%s refused", yes[i]);
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		if (rx_origin_allowed(no[i]))
+			fail_msg("%s allowed", no[i] ? no[i] : "NULL");
+}
+
+static void token_lists(void **state)
+{
+	(void)state;
+	assert_true(rx_token_list("content-type"));
+	assert_true(rx_token_list("content-type, x-app-id"));
+	assert_true(rx_token_list("a,b , c"));
+	assert_false(rx_token_list(NULL));
+	assert_false(rx_token_list(""));
+	assert_false(rx_token_list("a,,b"));
+	assert_false(rx_token_list("a b"));
+	assert_false(rx_token_list("bad header("));
+	assert_false(rx_token_list("x\r\nSet-Cookie: y"));
+	assert_false(rx_token_list("a,"));
+}
+
+static void status_bodies(void **state)
+{
+	(void)state;
+	struct otlp_buf b = { 0 };
+	rx_status_body(OTLP_JSON, RX_RPC_INVALID_ARGUMENT, "bad \"body\"\n", &b);
+	cJSON *doc = cJSON_ParseWithLength(b.data, b.len);
+	assert_non_null(doc);
+	assert_int_equal(cJSON_GetObjectItem(doc, "code")->valueint, 3);
+	assert_string_equal(cJSON_GetObjectItem(doc, "message")->valuestring, "bad \"body\"\n");
+	cJSON_Delete(doc);
+	rx_status_body(OTLP_PROTOBUF, RX_RPC_RESOURCE_EXHAUSTED, "busy", &b);
+	Google__Rpc__Status *st = google__rpc__status__unpack(NULL, b.len, (const uint8_t *)b.data);
+	assert_non_null(st);
+	assert_int_equal(st->code, 8);
+	assert_string_equal(st->message, "busy");
+	google__rpc__status__free_unpacked(st, NULL);
+	otlp_buf_free(&b);
+	assert_string_equal(rx_content_type(OTLP_JSON), "application/json");
+	assert_string_equal(rx_content_type(OTLP_PROTOBUF), "application/x-protobuf");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(media_types), cmocka_unit_test(content_codings), cmocka_unit_test(origins),
+		cmocka_unit_test(token_lists), cmocka_unit_test(status_bodies),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
