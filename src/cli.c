@@ -4,6 +4,7 @@
  * what to type instead, the defaults, and the usage texts.
  */
 #include "obslab/cli.h"
+#include "obslab/forward.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -90,12 +91,12 @@ static const struct option_spec options[] = {
 	{ "timeout-s", true, FOR_SERVE | FOR_RECEIVE },
 	{ "watch", false, FOR_RUN | FOR_UI | FOR_EXPORT },
 	{ "serve", true, FOR_UI },
+	{ "forward", true, FOR_RUN | FOR_UI | FOR_MEASURE | FOR_SERVE | FOR_RECEIVE },
 	{ "otlp", true, FOR_UI },
 	{ "lab", false, FOR_UI },
 	/* receive (issue 16) */
 	{ "quiet-ms", true, FOR_RECEIVE },
 	{ "max-queued-spans", true, FOR_RECEIVE },
-	{ "forward", true, FOR_RECEIVE },
 };
 
 /* In the order of enum cli_command from CLI_CMD_RUN on. */
@@ -261,9 +262,9 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 			return usage_error(err, "--max-queued-spans takes a whole number from 1 to %llu, not '%s'",
 			                   1ULL << 30, value);
 		cli->max_queued_spans = (size_t)n;
-	} else if (strcmp(name, "forward") == 0) {
-		if (!*value)
-			return usage_error(err, "--forward takes an OTLP/HTTP URL, not an empty string");
+	} else if (strcmp(name, "forward") == 0) { /* the URL checked here; the environment when forwarding starts */
+		if (!forward_url_check(value, "--forward", err))
+			return CLI_EXIT_USAGE;
 		cli->forward_url = value;
 	} else if (strcmp(name, "help") == 0) {
 		cli->help_topic = cli->command >= CLI_CMD_RUN ? command_names[cli->command - CLI_CMD_RUN] : NULL;
@@ -553,6 +554,8 @@ void cli_usage(FILE *out, const char *command)
 		      "                      snapshot, atomically; its format from FILE's name\n"
 		      "  --format native|otlp|chrome|sqlite   --record's format, whatever the name\n"
 		      "  --timeout-s T       close a connection idle or slow for T seconds (10)\n"
+		      "  --forward URL       send every span to an OTLP/HTTP endpoint (a Collector:\n"
+		      "                      http://localhost:4318/v1/traces); see obslab help run\n"
 		      "\n"
 		      "Ctrl-C (SIGINT) or SIGTERM stops accepting, lets requests in flight finish\n"
 		      "(2 s at most), writes --record and exits. One obslab drives a database at a\n"
@@ -613,7 +616,9 @@ void cli_usage(FILE *out, const char *command)
 		fputs("  --rtt-us R          simulated network round trip per query, microseconds (200)\n"
 		      "  --index on|off      index on orders.user_id (off)\n"
 		      "  --seed S, --db PATH, --lock-wait S   as for run\n"
-		      "  --json              print the table as JSON\n",
+		      "  --json              print the table as JSON\n"
+		      "  --forward URL       send every span to an OTLP/HTTP endpoint (a Collector:\n"
+		      "                      http://localhost:4318/v1/traces); see obslab help run\n",
 		      out);
 		return;
 	}
@@ -642,6 +647,14 @@ void cli_usage(FILE *out, const char *command)
 		      "                      on the database before giving up (30)\n"
 		      "  --watch             open the database read-only, as it is, even while\n"
 		      "                      another obslab drives it; never seeds or indexes\n"
+		      "  --forward URL       send every span to an OTLP/HTTP endpoint as it is recorded\n"
+		      "                      (http://localhost:4318/v1/traces: a Collector, Jaeger,\n"
+		      "                      Tempo, obslab receive); without it OTEL_EXPORTER_OTLP_ENDPOINT\n"
+		      "                      (+ /v1/traces) or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT does.\n"
+		      "                      OTEL_EXPORTER_OTLP_HEADERS (k=v,k2=v2), _PROTOCOL\n"
+		      "                      (http/protobuf or http/json), _COMPRESSION (gzip, the\n"
+		      "                      default here, or none) and OTEL_SERVICE_NAME (obslab-lab)\n"
+		      "                      apply; a summary line on stderr at the end\n"
 		      "\n"
 		      "One obslab drives a database at a time: a second one is refused (status 1)\n"
 		      "with the pid of the one that drives it; --watch works alongside.\n"

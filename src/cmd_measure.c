@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "obslab/forward_cmd.h"
 #include "obslab/analysis.h"
 #include "obslab/cli.h"
 #include "obslab/cmd_common.h"
@@ -230,9 +231,18 @@ int cmd_measure(const struct cli *given, FILE *out, FILE *err)
 	if (effective.plan.nscales == 1 && effective.plan.users[0] == 0)
 		effective.plan.users[0] = cfg.users; /* the database's size */
 	struct progress pr = { .s = &s, .cmp = cmp, .cli = cli, .err = err, .tty = isatty(fileno(err)) };
-	store_set_observer(s.store, observe, &pr);
+	struct forward_hook fwd;
+	int fwd_status = forward_hook_start(&fwd, cli->forward_url, err);
+	if (fwd_status != CLI_EXIT_OK) {
+		comparison_clear(cmp);
+		session_stop(&s);
+		free(cmp);
+		return fwd_status;
+	}
+	forward_hook_observe(&fwd, s.store, s.names, &s.anchor, observe, &pr);
 	session_wait(&s, NULL, NULL, show_progress, &pr);
 	clear_line(&pr);
+	forward_hook_stop(&fwd, err);
 
 	int status = CLI_EXIT_OK;
 	if (workload_phase(s.workload) == WORKLOAD_FAILED) {

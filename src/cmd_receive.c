@@ -24,6 +24,8 @@
 #include "obslab/atomicfile.h"
 #include "obslab/cli.h"
 #include "obslab/clock.h"
+#include "obslab/forward.h"
+#include "obslab/forward_cmd.h"
 #include "obslab/intake.h"
 #include "obslab/receiver.h"
 #include "obslab/snapshot.h"
@@ -116,6 +118,17 @@ int cmd_receive(const struct cli *cli, FILE *out, FILE *err)
 	rc.port = cli->listen_port;
 	rc.timeout_s = cli->timeout_s;
 	rc.max_queued_spans = cli->max_queued_spans;
+	struct forward_hook fwd; /* a bad forwarding set-up is refused before anything is bound */
+	int fwd_status = forward_hook_start(&fwd, cli->forward_url, err);
+	if (fwd_status != CLI_EXIT_OK)
+		return fwd_status;
+	if (fwd.f && forward_url_is_self(forward_url(fwd.f), rc.host, rc.port)) {
+		textsafe_fprintf(err, "obslab: --forward %s is this receiver's own address: every span would come back\n",
+		                 forward_url(fwd.f));
+		forward_hook_stop(&fwd, NULL);
+		return CLI_EXIT_USAGE;
+	}
+	rc.forward = fwd.f; /* each accepted batch goes on as it came */
 	/* Blocked here before the pool starts, so only sigtimedwait takes them. */
 	sigset_t stop, old;
 	sigemptyset(&stop);
@@ -126,6 +139,7 @@ int cmd_receive(const struct cli *cli, FILE *out, FILE *err)
 	if (!receiver) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		textsafe_fprintf(err, "obslab: %s\n", why.msg);
+		forward_hook_stop(&fwd, NULL);
 		return CLI_EXIT_FAILURE;
 	}
 	char authority[SERVER_HOST_MAX + 16], warning[SERVER_HOST_MAX + 96];
@@ -162,6 +176,7 @@ int cmd_receive(const struct cli *cli, FILE *out, FILE *err)
 	struct receiver_stats rs;
 	receiver_get_stats(receiver, &rs);
 	receiver_stop(receiver);
+	forward_hook_stop(&fwd, err); /* every accepted batch was given to it */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	intake_close_all(k.intake);
 	struct intake_stats is;

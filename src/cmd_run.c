@@ -17,6 +17,7 @@
 #include "obslab/clock.h"
 #include "obslab/db.h"
 #include "obslab/findings.h"
+#include "obslab/forward_cmd.h"
 #include "obslab/histogram.h"
 #include "obslab/log.h"
 #include "obslab/ring.h"
@@ -221,8 +222,16 @@ int cmd_run(const struct cli *given, FILE *out, FILE *err)
 		log_file_close(r.log_file, NULL);
 		return CLI_EXIT_FAILURE;
 	}
-	store_set_observer(r.s.store, tally_trace, &r.tally);
+	struct forward_hook fwd;
+	int fwd_status = forward_hook_start(&fwd, cli->forward_url, err);
+	if (fwd_status != CLI_EXIT_OK) {
+		session_stop(&r.s);
+		log_file_close(r.log_file, NULL);
+		return fwd_status;
+	}
+	forward_hook_observe(&fwd, r.s.store, r.s.names, &r.s.anchor, tally_trace, &r.tally);
 	session_wait(&r.s, write_log, &r, NULL, NULL);
+	forward_hook_stop(&fwd, err); /* everything recorded is in the store by now */
 	uint32_t db_users, db_changes;
 	workload_db_state(r.s.workload, &db_users, &effective.run.index, &db_changes); /* another's index serves too */
 

@@ -22,6 +22,7 @@
 #include "obslab/cli.h"
 #include "obslab/clock.h"
 #include "obslab/db.h"
+#include "obslab/forward_cmd.h"
 #include "obslab/log.h"
 #include "obslab/server.h"
 #include "obslab/snapshot.h"
@@ -254,11 +255,16 @@ int cmd_serve(const struct cli *given, FILE *out, FILE *err)
 		textsafe_fprintf(err, "obslab: %s\n", why.msg);
 		return CLI_EXIT_FAILURE;
 	}
+	struct forward_hook fwd; /* a bad forwarding set-up is refused before anything is bound */
+	int fwd_status = forward_hook_start(&fwd, effective.forward_url, err);
+	if (fwd_status != CLI_EXIT_OK)
+		return fwd_status;
 	/* Bound first: a port in use or a host that does not resolve leaves no
 	 * database behind. */
 	v.listen_fd = server_listen(effective.listen_host, effective.listen_port, &why);
 	if (v.listen_fd < 0) {
 		textsafe_fprintf(err, "obslab: %s\n", why.msg);
+		forward_hook_stop(&fwd, NULL);
 		return CLI_EXIT_FAILURE;
 	}
 	if (effective.log_file) {
@@ -266,6 +272,7 @@ int cmd_serve(const struct cli *given, FILE *out, FILE *err)
 		if (!v.log_file) {
 			textsafe_fprintf(err, "obslab: %s\n", why.msg);
 			close(v.listen_fd);
+			forward_hook_stop(&fwd, NULL);
 			return CLI_EXIT_FAILURE;
 		}
 	}
@@ -280,13 +287,16 @@ int cmd_serve(const struct cli *given, FILE *out, FILE *err)
 		if (!effective.record_path)
 			limits.max_traces = 1; /* nothing to keep: only what the consumer needs */
 		v.store = store_create(limits);
+		forward_hook_observe(&fwd, v.store, v.names, &v.anchor, NULL, NULL);
 		status = serve(&v, &effective.run, err);
+		forward_hook_stop(&fwd, err); /* every served trace is in the store by now */
 		store_destroy(v.store);
 		strtab_destroy(v.names);
 		db_close(db); /* after the readers (server_stop): the lab back in rollback mode; the lock goes with it */
 	}
 	if (v.listen_fd >= 0)
 		close(v.listen_fd); /* never handed to a server */
+	forward_hook_stop(&fwd, NULL); /* when the database failed: nothing was forwarded */
 	if (!log_file_close(v.log_file, err)) /* a failed write was said when it failed */
 		status = CLI_EXIT_FAILURE;
 	return status;

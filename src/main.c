@@ -9,6 +9,7 @@
 #include "obslab/cmd_run.h"
 #include "obslab/cmd_serve.h"
 #include "obslab/cmd_snapshot.h"
+#include "obslab/forward.h"
 #include "obslab/textsafe.h"
 #include "ui/app.h"
 #include "ui/keys.h"
@@ -18,6 +19,7 @@ int main(int argc, char **argv)
 	/* A file past RLIMIT_FSIZE is a write error (EFBIG) to report in one
 	 * line, not a signal that kills the process mid-export. */
 	signal(SIGXFSZ, SIG_IGN);
+	forward_global_init(); /* libcurl's, before any thread */
 	struct cli cli;
 	struct obslab_error err;
 	if (cli_parse(argc, argv, &cli, &err) != CLI_EXIT_OK) {

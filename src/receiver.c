@@ -16,6 +16,7 @@
 
 #include "httpd.h"
 #include "obslab/clock.h"
+#include "obslab/forward.h"
 #include "obslab/gzip.h"
 #include "obslab/otel.h"
 #include "obslab/xalloc.h"
@@ -328,7 +329,8 @@ static enum MHD_Result finish(struct receiver *r, struct MHD_Connection *c, stru
 			return send_status(r, c, status, q->enc, code_of(status), msg);
 		}
 		atomic_fetch_add_explicit(&r->spans, b->nspans, memory_order_relaxed);
-		/* forwarding: see receiver.h (cfg.forward) */
+		if (r->cfg.forward)
+			forward_batch(r->cfg.forward, b); /* as it came; a full queue drops and counts it */
 	}
 	otlp_batch_unref(b);
 	atomic_fetch_add_explicit(&r->rejected, res.rejected, memory_order_relaxed);

@@ -480,7 +480,7 @@ static const char *sample_value(const char *opt)
 		{ "n1-min-count", "3" },     { "n1-min-ms", "1" },     { "format", "otlp" },
 		{ "output", "o.json" },      { "export-dir", "d" },    { "lock-wait", "5" },
 		{ "listen", "127.0.0.1:0" }, { "record", "r.json" },   { "timeout-s", "3" },
-		{ "serve", "8000" },          { "otlp", "4318" },
+		{ "serve", "8000" },         { "otlp", "4318" },       { "forward", "http://127.0.0.1:4318/v1/traces" },
 	};
 	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
 		if (strcmp(values[i].name, opt) == 0)
@@ -609,6 +609,27 @@ static void every_option_in_the_usage_texts_is_accepted(void **state)
 	}
 }
 
+/* --forward URL: on the commands that record or serve spans, checked here
+ * (http:// or https://), refused elsewhere. */
+static void forward_url_where_spans_are_made(void **state)
+{
+	(void)state;
+	struct parsed p;
+	const char *url = "https://collector.example:4318/v1/traces";
+	assert_string_equal(ok(&p, "run", "--forward", url, NULL)->cli.forward_url, url);
+	assert_string_equal(ok(&p, "compare", "--forward", url, NULL)->cli.forward_url, url);
+	assert_string_equal(ok(&p, "sweep", "--forward=http://127.0.0.1:1/v1/traces", NULL)->cli.forward_url,
+	                    "http://127.0.0.1:1/v1/traces");
+	assert_string_equal(ok(&p, "serve", "--forward", url, NULL)->cli.forward_url, url);
+	assert_string_equal(ok(&p, "--forward", url, NULL)->cli.forward_url, url);
+	assert_null(ok(&p, "run", NULL)->cli.forward_url);
+	BAD("--forward", "export", "export", "-o", "x.json", "--forward", "http://c:4318/v1/traces");
+	BAD("--forward", NULL, "run", "--forward", "ftp://c/v1/traces");
+	BAD("--forward", NULL, "run", "--forward", "collector:4318");
+	BAD("--forward", NULL, "--forward", "http://a b/");
+	BAD("--forward", "needs a value", "run", "--forward");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -623,6 +644,7 @@ int main(void)
 		cmocka_unit_test(messages_are_cut_to_one_bounded_line),
 		cmocka_unit_test(every_option_in_the_usage_texts_is_accepted),
 		cmocka_unit_test(explorer_serve_addresses_and_refusals),
+		cmocka_unit_test(forward_url_where_spans_are_made),
 		cmocka_unit_test(explorer_otlp_addresses_and_refusals),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,6 +79,8 @@ struct cli {
 	const char *record_path;  /* --record FILE: what was served, written on stop; NULL: none */
 	unsigned timeout_s;       /* --timeout-s: an idle or slow connection's time-out */
 	bool serve;               /* the explorer's --serve ADDR: the server beside the lab (listen_*) */
+	/* forwarding (issue 16) */
+	const char *forward_url;  /* --forward URL: every span on to an OTLP/HTTP endpoint; NULL: the environment's */
 	/* issue 16, live: the explorer's --otlp ADDR (an OTLP receiver as its
 	 * source, on listen_*) and --lab (the lab beside it, one store) */
 	bool otlp;
@@ -86,7 +88,6 @@ struct cli {
 	/* receive (issue 16): --listen, --record, --format and --timeout-s as serve's */
 	int64_t quiet_ns;         /* --quiet-ms: a received trace is complete after this long without spans; 0: the intake's default */
 	size_t max_queued_spans;  /* --max-queued-spans: decoded spans waiting at most (429 beyond); 0: the receiver's default */
-	const char *forward_url;  /* --forward URL: every span on to an OTLP/HTTP endpoint; NULL: none */
 };
 
 /* CLI_EXIT_OK, or CLI_EXIT_USAGE with err filled. */

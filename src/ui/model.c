@@ -128,6 +128,11 @@ void model_status_line(const struct model *m, char *buf, size_t cap)
 	size_t len = strlen(buf);
 	if (marked[0] && len < cap)
 		snprintf(buf + len, cap - len, "%s", marked);
+	if (status && m->source->forward) { /* "→ collector: connected · 1.2k sent" */
+		size_t used = strlen(buf);
+		if (used < cap)
+			model_forward_segment(m, buf + used, cap - used);
+	}
 	if (status) {
 		char found[SEARCH_QUERY_MAX + 64]; /* "/cart 3 of 17", the last segment while a search is active */
 		model_search_line(m, found, sizeof found);
@@ -377,6 +382,7 @@ static void on_trace(void *ctx, const struct trace *t)
 {
 	struct model *m = ctx;
 	const struct span_record *root = &t->spans[0];
+	model_forward_trace(m, t); /* the lab's and the served: on to the collector */
 	if (root->flags & SPAN_F_MEASURED) {
 		if (m->measuring)
 			comparison_add(&m->measuring->results, t);
@@ -466,6 +472,7 @@ void model_init(struct model *m, struct source *src, const struct source_start *
 	comparison_init(&m->compare.results);
 	comparison_init(&m->sweep.results);
 	model_traces_init(m);
+	m->forward_state = -1;
 	store_set_observer(src->store, on_trace, m);
 	if (start->show_seq && store_find(src->store, start->show_seq)) {
 		m->follow = false;
@@ -550,6 +557,7 @@ void model_tick(struct model *m)
 		else if (shown_changed)
 			model_show_again(m);
 	}
+	model_forward_tick(m);
 	model_search_refresh(m); /* new log lines */
 	model_track_in_flight(m);
 	model_traces_tick(m);

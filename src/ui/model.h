@@ -92,6 +92,8 @@ struct model {
 	bool message_error;
 	int64_t message_until;
 	char status_line[512];       /* as last composed: a change marks MODEL_STATUS */
+	int forward_state;           /* the forwarder's, as last logged (enum forward_state; -1: none yet) */
+	uint64_t forward_dropped;    /* its dropped spans, as last logged */
 
 	struct logbook logbook;
 	struct clock_anchor log_anchor; /* this process's clock, for the log's times (a file's spans have their own) */
@@ -228,6 +230,11 @@ bool model_toggle_fold(struct model *m, size_t row);
 void model_toggle_scope(struct model *m);         /* the query list: trace or last minute */
 void model_set_prompt(struct model *m, bool on);  /* the export prompt in the status bar */
 void model_note(struct model *m, enum log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The forwarder (model_forward.c): a completed trace handed on, the status
+ * bar's segment (" │ → collector: …"), the log's lines on a change (each tick). */
+void model_forward_trace(struct model *m, const struct trace *t);
+void model_forward_segment(const struct model *m, char *buf, size_t cap);
+void model_forward_tick(struct model *m);
 void model_message(struct model *m, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Forgets the status bar's message: a message is about the screen it was
  * made on, so the shell clears it when the screen changes. */

@@ -23,6 +23,7 @@ static const struct {
 	{ "spans ", DROP },       /* spans received, dropped */
 	{ " (simulated)", CUT },  /* "RTT 200µs (simulated)": RTT 200µs */
 	{ "req/s", DROP },        /* the request rate */
+	{ "collector: ", DROP },  /* the forwarder's state (its drops are in the log too) */
 	{ "obslab", DROP_WHOLE }, /* the program's name (a path may hold it too) */
 	{ "snapshot ", SHORTEN }, /* an opened file's path */
 	{ "file ", SHORTEN },     /* an opened OTLP file's path */

@@ -17,6 +17,8 @@
 #include "help.h"
 #include "terminal.h"
 #include "obslab/cli.h"
+#include "obslab/forward_cmd.h"
+#include "obslab/forward.h"
 #include "obslab/textsafe.h"
 #include "obslab/xalloc.h"
 
@@ -232,12 +234,25 @@ static int shell_start(struct shell *sh, const struct cli *cli, bool check_termi
 	settings.lock_wait_ms = -1; /* the explorer waits out any lock, and shows it */
 	struct source_start start = { .settings = settings };
 	int status = check_first ? terminal_check() : CLI_EXIT_OK;
+	if (status == CLI_EXIT_OK && !sh->source.ops->reads_only) { /* --forward, or the environment's endpoint */
+		struct forward_hook fwd;
+		status = forward_hook_start(&fwd, cli->forward_url, stderr);
+		sh->source.forward = fwd.f;
+		if (fwd.f && cli->otlp && forward_url_is_self(forward_url(fwd.f), cli->listen_host, cli->listen_port)) {
+			textsafe_fprintf(stderr, "obslab: forwarding to %s would send every span received on %s back to "
+			                         "itself: forward elsewhere, or unset OTEL_EXPORTER_OTLP_ENDPOINT\n",
+			                 forward_url(fwd.f), cli->listen_host);
+			status = CLI_EXIT_USAGE;
+		}
+	}
 	if (status == CLI_EXIT_OK)
 		status = sh->source.ops->start(&sh->source, cli, &settings, &start);
 	if (status == CLI_EXIT_OK && check_terminal && !check_first)
 		status = terminal_check();
 	if (status != CLI_EXIT_OK) {
 		sh->source.ops->stop(&sh->source);
+		forward_destroy(sh->source.forward);
+		sh->source.forward = NULL;
 		return status;
 	}
 	model_init(&sh->model, &sh->source, &start, &cli->findings, cli->export_dir);
@@ -263,6 +278,9 @@ static void shell_stop(struct shell *sh)
 	}
 	model_free(&sh->model);
 	sh->source.ops->stop(&sh->source);
+	forward_stop(sh->source.forward, FORWARD_STOP_FLUSH_NS); /* what is queued gets a few seconds */
+	forward_destroy(sh->source.forward);
+	sh->source.forward = NULL;
 }
 
 static SCREEN *screen;

@@ -95,6 +95,7 @@ struct source {
 	struct strtab *names;
 	struct clock_anchor anchor;
 	void *state; /* the source's own, freed by stop */
+	struct forwarder *forward; /* --forward: each completed trace goes on (forward.h); NULL: none. The shell's */
 };
 
 /* The source the command line asks for (source.c's table). */

@@ -57,6 +57,7 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 	snprintf(rc.host, sizeof rc.host, "%s", cli->listen_host);
 	rc.port = cli->listen_port;
 	rc.timeout_s = cli->timeout_s;
+	rc.forward = src->forward; /* --forward: each accepted batch goes on as it came */
 	struct obslab_error err;
 	rv->rx = receiver_start(&rc, &err); /* bound first: a port in use leaves no database behind */
 	if (!rv->rx) {

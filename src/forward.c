@@ -1,0 +1,544 @@
+/*
+ * forward — the forwarder (forward.h): a bounded queue of OTLP batches in
+ * spans, one sending thread that batches, encodes (otlp.h), gzips (gzip.h)
+ * and POSTs with libcurl, retrying what the OTLP/HTTP specification says is
+ * retryable, and a stop that never outlasts its flush time.
+ *
+ * Locking: one mutex guards the queue and the figures; the sending thread
+ * holds it only between requests, never across a curl call. A stop sets a
+ * deadline that the thread's waits and curl's progress callback both obey.
+ */
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "obslab/clock.h"
+#include "obslab/forward.h"
+#include "obslab/gzip.h"
+#include "obslab/otel.h"
+#include "obslab/otel_lab.h"
+#include "obslab/otlp.h"
+#include "obslab/rng.h"
+#include "obslab/store.h"
+#include "obslab/xalloc.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+
+#define RESPONSE_MAX (64 * 1024)       /* kept of an answer's body, for partial_success and errors */
+#define RETRY_AFTER_MAX_NS (300LL * CLOCK_NS_PER_S)
+
+struct fwd_item {
+	struct otlp_batch *b; /* one reference, the queue's */
+	size_t next;          /* spans of it already taken */
+	int64_t queued_ns;
+};
+
+struct forwarder {
+	struct forward_config cfg;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct fwd_item *q; /* a ring */
+	size_t qhead, qlen, qcap;
+	size_t queued_spans;
+	bool stopping;
+	bool stopped; /* joined: the caller's (forward_stop) */
+	int64_t deadline_ns;
+	_Atomic int64_t abort_at_ns; /* curl's transfers end by then (INT64_MAX: never) */
+	struct forward_stats st;
+	/* the sending thread's */
+	CURL *curl;
+	struct curl_slist *headers;
+	struct rng rng;
+	struct otlp_buf body, packed, response;
+	int64_t retry_after_ns; /* of the last answer; 0 none */
+};
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+
+static void global_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void forward_global_init(void)
+{
+	pthread_once(&global_once, global_init_once);
+}
+
+static void set_error(struct forwarder *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_error(struct forwarder *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(f->st.last_error, sizeof f->st.last_error, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- curl callbacks ------------------------------------------------------------ */
+
+static size_t on_body(char *data, size_t size, size_t n, void *ctx)
+{
+	struct forwarder *f = ctx;
+	size_t len = size * n, room = RESPONSE_MAX - f->response.len;
+	size_t take = len < room ? len : room;
+	if (take) {
+		if (f->response.len + take + 1 > f->response.cap) {
+			f->response.cap = RESPONSE_MAX + 1;
+			f->response.data = xrealloc(f->response.data, f->response.cap);
+		}
+		memcpy(f->response.data + f->response.len, data, take);
+		f->response.len += take;
+		f->response.data[f->response.len] = '\0';
+	}
+	return len;
+}
+
+/* Retry-After: delay-seconds or an HTTP date. */
+static size_t on_header(char *data, size_t size, size_t n, void *ctx)
+{
+	struct forwarder *f = ctx;
+	size_t len = size * n;
+	static const char name[] = "retry-after:";
+	if (len > sizeof name - 1 && len < 256 && strncasecmp(data, name, sizeof name - 1) == 0) {
+		char value[256];
+		memcpy(value, data + sizeof name - 1, len - (sizeof name - 1));
+		value[len - (sizeof name - 1)] = '\0';
+		char *v = value + strspn(value, " \t");
+		v[strcspn(v, "\r\n")] = '\0';
+		int64_t ns = 0;
+		if (*v >= '0' && *v <= '9') {
+			char *end;
+			unsigned long long s = strtoull(v, &end, 10);
+			if (*end == '\0' || *end == ' ')
+				ns = s > 300 ? RETRY_AFTER_MAX_NS : (int64_t)s * CLOCK_NS_PER_S;
+		} else {
+			time_t when = curl_getdate(v, NULL);
+			time_t now = time(NULL);
+			if (when != (time_t)-1)
+				ns = when <= now ? 0 : when - now > 300 ? RETRY_AFTER_MAX_NS : (int64_t)(when - now) * CLOCK_NS_PER_S;
+		}
+		f->retry_after_ns = ns > 0 ? ns : 1; /* given: retry, at the earliest at once */
+	}
+	return len;
+}
+
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	struct forwarder *f = ctx;
+	return clock_now_ns() >= atomic_load(&f->abort_at_ns); /* non-zero aborts */
+}
+
+/* ---- one request ------------------------------------------------------------------- */
+
+enum outcome { SENT, RETRY, FAIL };
+
+static bool retryable_status(long code)
+{
+	return code == 429 || code == 502 || code == 503 || code == 504;
+}
+
+/* The spans a 2xx answer's partial_success says were rejected (0: none),
+ * with its message in why. */
+static uint64_t partial_rejected(struct forwarder *f, char *why, size_t cap)
+{
+	uint64_t n = 0;
+	why[0] = '\0';
+	if (!f->response.len)
+		return 0;
+	if (f->cfg.json) {
+		cJSON *doc = cJSON_ParseWithLength(f->response.data, f->response.len);
+		const cJSON *ps = cJSON_GetObjectItemCaseSensitive(doc, "partialSuccess");
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(ps, "rejectedSpans"); /* int64: a string, or a number */
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(ps, "errorMessage");
+		if (cJSON_IsString(r))
+			n = strtoull(r->valuestring, NULL, 10);
+		else if (cJSON_IsNumber(r) && r->valuedouble > 0)
+			n = (uint64_t)r->valuedouble;
+		if (cJSON_IsString(m))
+			snprintf(why, cap, "%s", m->valuestring);
+		cJSON_Delete(doc);
+	} else {
+		Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse *r =
+		    opentelemetry__proto__collector__trace__v1__export_trace_service_response__unpack(
+		        NULL, f->response.len, (const uint8_t *)f->response.data);
+		if (r && r->partial_success && r->partial_success->rejected_spans > 0) {
+			n = (uint64_t)r->partial_success->rejected_spans;
+			ProtobufCBinaryData msg = r->partial_success->error_message;
+			snprintf(why, cap, "%.*s", (int)(msg.len < 200 ? msg.len : 200), msg.data ? (const char *)msg.data : "");
+		}
+		if (r)
+			opentelemetry__proto__collector__trace__v1__export_trace_service_response__free_unpacked(r, NULL);
+	}
+	return n;
+}
+
+static enum outcome post(struct forwarder *f, const void *body, size_t len, long *code, char *why, size_t cap)
+{
+	CURL *c = f->curl;
+	f->response.len = 0;
+	f->retry_after_ns = 0;
+	long timeout = f->cfg.timeout_ms;
+	int64_t abort_at = atomic_load(&f->abort_at_ns);
+	if (abort_at != INT64_MAX) {
+		int64_t left = (abort_at - clock_now_ns()) / CLOCK_NS_PER_MS;
+		timeout = left < 1 ? 1 : left < timeout ? (long)left : timeout;
+	}
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, f->cfg.connect_timeout_ms < timeout ? f->cfg.connect_timeout_ms : timeout);
+	CURLcode rc = curl_easy_perform(c);
+	*code = 0;
+	if (rc != CURLE_OK) {
+		snprintf(why, cap, "%s", curl_easy_strerror(rc));
+		return RETRY;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+	if (*code >= 200 && *code < 300)
+		return SENT;
+	snprintf(why, cap, "HTTP %ld", *code);
+	return retryable_status(*code) ? RETRY : FAIL;
+}
+
+static int64_t jittered(struct forwarder *f, int64_t backoff)
+{
+	/* from half to all of the back-off, so that many senders spread out */
+	uint32_t permille = rng_range(&f->rng, 500, 1000);
+	return backoff / 1000 * permille;
+}
+
+/* One wait on the condition variable, until t at the latest; f->mu held. */
+static void wait_once(struct forwarder *f, int64_t t)
+{
+	int64_t left = t - clock_now_ns();
+	if (left <= 0)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* the condition variable runs on CLOCK_MONOTONIC */
+	int64_t abs_ns = (int64_t)ts.tv_sec * CLOCK_NS_PER_S + ts.tv_nsec + left;
+	ts.tv_sec = abs_ns / CLOCK_NS_PER_S;
+	ts.tv_nsec = abs_ns % CLOCK_NS_PER_S;
+	pthread_cond_timedwait(&f->cv, &f->mu, &ts);
+}
+
+/* Waits until t, or a stop's deadline if that comes first; f->mu held. */
+static void wait_until(struct forwarder *f, int64_t t)
+{
+	while (clock_now_ns() < t && !(f->stopping && clock_now_ns() >= f->deadline_ns))
+		wait_once(f, f->stopping && f->deadline_ns < t ? f->deadline_ns : t);
+}
+
+/* A batch given up: counted dropped, and why; f->mu held. */
+static void give_up(struct forwarder *f, size_t n)
+{
+	f->st.dropped_spans += n;
+	f->st.state = FORWARD_FAILING;
+	f->st.retry_at_ns = 0;
+}
+
+/* Sends n spans until they are delivered, refused, or the stop's deadline
+ * passes; the figures follow. */
+static void send_spans(struct forwarder *f, const struct otlp_span_ref *refs, size_t n)
+{
+	otlp_encode_request(f->cfg.json ? OTLP_JSON : OTLP_PROTOBUF, refs, n, &f->body);
+	const void *body = f->body.data;
+	size_t len = f->body.len;
+	if (f->cfg.gzip) {
+		gzip_deflate(f->body.data, f->body.len, &f->packed);
+		body = f->packed.data;
+		len = f->packed.len;
+	}
+	int64_t backoff = f->cfg.backoff_min_ns;
+	for (;;) {
+		long code;
+		char why[120];
+		enum outcome o = post(f, body, len, &code, why, sizeof why);
+		char msg[120];
+		uint64_t rejected = o == SENT ? partial_rejected(f, msg, sizeof msg) : 0;
+		pthread_mutex_lock(&f->mu);
+		f->st.last_status = (int)code;
+		if (o == SENT) {
+			rejected = rejected > n ? n : rejected;
+			f->st.sent_spans += n - rejected;
+			f->st.dropped_spans += rejected; /* accepted, then refused: lost all the same */
+			if (rejected)
+				set_error(f, "the endpoint rejected %llu span(s): %s", (unsigned long long)rejected,
+				          msg[0] ? msg : "no reason given");
+			f->st.state = FORWARD_CONNECTED;
+			f->st.retry_at_ns = 0;
+			pthread_mutex_unlock(&f->mu);
+			return;
+		}
+		if (o == FAIL || (f->stopping && clock_now_ns() >= f->deadline_ns)) {
+			give_up(f, n);
+			if (o == FAIL && f->response.len)
+				set_error(f, "%s: %.100s", why, f->response.data);
+			else
+				set_error(f, "%s", why);
+			pthread_mutex_unlock(&f->mu);
+			return;
+		}
+		int64_t wait = f->retry_after_ns ? f->retry_after_ns : jittered(f, backoff);
+		int64_t retry_at = clock_now_ns() + wait;
+		set_error(f, "%s", why);
+		if (f->stopping && retry_at >= f->deadline_ns) { /* no retry fits in the stop's flush */
+			give_up(f, n);
+			pthread_mutex_unlock(&f->mu);
+			return;
+		}
+		backoff = backoff * 2 > f->cfg.backoff_max_ns ? f->cfg.backoff_max_ns : backoff * 2;
+		f->st.retries++;
+		f->st.state = FORWARD_RETRYING;
+		f->st.retry_at_ns = retry_at;
+		wait_until(f, retry_at);
+		if (f->stopping && (retry_at >= f->deadline_ns || clock_now_ns() >= f->deadline_ns)) {
+			give_up(f, n);
+			pthread_mutex_unlock(&f->mu);
+			return;
+		}
+		pthread_mutex_unlock(&f->mu);
+	}
+}
+
+/* ---- the queue ------------------------------------------------------------------------ */
+
+static struct fwd_item *head(struct forwarder *f)
+{
+	return &f->q[f->qhead];
+}
+
+static void pop(struct forwarder *f)
+{
+	f->qhead = (f->qhead + 1) % f->qcap;
+	f->qlen--;
+}
+
+/* Drops every queued span, counted; f->mu held. */
+static void drop_all(struct forwarder *f)
+{
+	while (f->qlen) {
+		otlp_batch_unref(head(f)->b);
+		pop(f);
+	}
+	f->st.dropped_spans += f->queued_spans;
+	f->queued_spans = 0;
+}
+
+static bool ready(struct forwarder *f, int64_t now)
+{
+	return f->queued_spans >= f->cfg.max_batch_spans || f->stopping ||
+	       (f->qlen && now - head(f)->queued_ns >= f->cfg.max_delay_ns);
+}
+
+static void *run(void *arg)
+{
+	struct forwarder *f = arg;
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the main thread's */
+	size_t cap = f->cfg.max_batch_spans;
+	struct otlp_span_ref *refs = xmalloc_array(cap, sizeof *refs);
+	struct otlp_batch **held = xmalloc_array(cap, sizeof *held);
+	pthread_mutex_lock(&f->mu);
+	for (;;) {
+		while (!ready(f, clock_now_ns())) /* a stop or a full batch wakes it at once */
+			wait_once(f, f->qlen ? head(f)->queued_ns + f->cfg.max_delay_ns : clock_now_ns() + CLOCK_NS_PER_S);
+		if (!f->qlen && f->stopping)
+			break;
+		if (f->stopping && clock_now_ns() >= f->deadline_ns) {
+			drop_all(f);
+			break;
+		}
+		size_t n = 0, nheld = 0;
+		while (f->qlen && n < cap) {
+			struct fwd_item *it = head(f);
+			const struct otel_set *set = it->b->set;
+			while (it->next < set->nspans && n < cap)
+				refs[n++] = (struct otlp_span_ref){ set, (uint32_t)it->next++ };
+			held[nheld++] = otlp_batch_ref(it->b);
+			if (it->next >= set->nspans) {
+				otlp_batch_unref(it->b);
+				pop(f);
+			}
+		}
+		f->queued_spans -= n;
+		pthread_mutex_unlock(&f->mu);
+		if (n)
+			send_spans(f, refs, n);
+		for (size_t i = 0; i < nheld; i++)
+			otlp_batch_unref(held[i]);
+		pthread_mutex_lock(&f->mu);
+	}
+	pthread_mutex_unlock(&f->mu);
+	free(refs);
+	free(held);
+	return NULL;
+}
+
+/* ---- the interface ----------------------------------------------------------------------- */
+
+struct forwarder *forward_start(const struct forward_config *cfg, struct obslab_error *err)
+{
+	forward_global_init();
+	struct forwarder *f = xcalloc(1, sizeof *f);
+	f->cfg = *cfg;
+	if (!f->cfg.max_batch_spans)
+		f->cfg.max_batch_spans = FORWARD_DEFAULT_MAX_BATCH_SPANS;
+	atomic_init(&f->abort_at_ns, INT64_MAX);
+	rng_seed_random(&f->rng);
+	f->curl = curl_easy_init();
+	if (!f->curl) {
+		free(f);
+		obslab_error_set(err, "cannot forward: libcurl did not start");
+		return NULL;
+	}
+	char line[FORWARD_HEADER_MAX + 64];
+	f->headers = curl_slist_append(f->headers, cfg->json ? "Content-Type: application/json"
+	                                                     : "Content-Type: application/x-protobuf");
+	if (cfg->gzip)
+		f->headers = curl_slist_append(f->headers, "Content-Encoding: gzip");
+	f->headers = curl_slist_append(f->headers, "Expect:"); /* no 100-continue round trip */
+	for (size_t i = 0; i < cfg->nheaders; i++) {
+		snprintf(line, sizeof line, "%s", cfg->headers[i]);
+		f->headers = curl_slist_append(f->headers, line);
+	}
+	CURL *c = f->curl;
+	curl_easy_setopt(c, CURLOPT_URL, cfg->url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, f->headers);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "obslab/" OBSLAB_VERSION);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, f);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, f);
+	f->qcap = 64;
+	f->q = xmalloc_array(f->qcap, sizeof *f->q);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&f->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&f->mu, NULL);
+	int rc = pthread_create(&f->thread, NULL, run, f);
+	if (rc != 0) {
+		curl_slist_free_all(f->headers);
+		curl_easy_cleanup(f->curl);
+		pthread_cond_destroy(&f->cv);
+		pthread_mutex_destroy(&f->mu);
+		free(f->q);
+		free(f);
+		obslab_error_set(err, "cannot forward: no thread (%s)", strerror(rc));
+		return NULL;
+	}
+	return f;
+}
+
+bool forward_batch(struct forwarder *f, struct otlp_batch *b)
+{
+	size_t n = b->set->nspans;
+	pthread_mutex_lock(&f->mu);
+	if (f->stopping || f->queued_spans + n > f->cfg.max_queue_spans) {
+		f->st.dropped_spans += n;
+		pthread_mutex_unlock(&f->mu);
+		return false;
+	}
+	if (n == 0) {
+		pthread_mutex_unlock(&f->mu);
+		return true;
+	}
+	if (f->qlen == f->qcap) { /* grow the ring, unrolled */
+		struct fwd_item *q = xmalloc_array(f->qcap * 2, sizeof *q);
+		for (size_t i = 0; i < f->qlen; i++)
+			q[i] = f->q[(f->qhead + i) % f->qcap];
+		free(f->q);
+		f->q = q;
+		f->qhead = 0;
+		f->qcap *= 2;
+	}
+	f->q[(f->qhead + f->qlen) % f->qcap] = (struct fwd_item){ otlp_batch_ref(b), 0, clock_now_ns() };
+	f->qlen++;
+	f->queued_spans += n;
+	if (f->queued_spans >= f->cfg.max_batch_spans)
+		pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	return true;
+}
+
+void forward_trace(struct forwarder *f, const struct trace *t, const struct strtab *names, const struct clock_anchor *anchor)
+{
+	if (!f || !t || t->otel)
+		return; /* a foreign trace goes on as its receiver's batches */
+	struct otel_set *set = otel_set_create();
+	uint32_t scope = otel_lab_scope(set, f->cfg.service_name);
+	if (otel_lab_add_trace(set, scope, t, names, anchor) == 0) {
+		otel_set_destroy(set);
+		return;
+	}
+	struct otlp_batch *b = otlp_batch_new(set, clock_now_ns());
+	forward_batch(f, b);
+	otlp_batch_unref(b);
+}
+
+void forward_get_stats(struct forwarder *f, struct forward_stats *out)
+{
+	pthread_mutex_lock(&f->mu);
+	*out = f->st;
+	out->queued_spans = f->queued_spans;
+	pthread_mutex_unlock(&f->mu);
+}
+
+const char *forward_url(const struct forwarder *f)
+{
+	return f->cfg.url;
+}
+
+void forward_stop(struct forwarder *f, int64_t flush_ns)
+{
+	if (!f || f->stopped)
+		return;
+	pthread_mutex_lock(&f->mu);
+	f->stopping = true;
+	f->deadline_ns = clock_now_ns() + (flush_ns > 0 ? flush_ns : 0);
+	atomic_store(&f->abort_at_ns, f->deadline_ns);
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	pthread_join(f->thread, NULL);
+	pthread_mutex_lock(&f->mu);
+	drop_all(f); /* nothing is left unless the thread gave up */
+	if (f->st.state == FORWARD_RETRYING)
+		f->st.state = FORWARD_FAILING;
+	f->st.retry_at_ns = 0;
+	pthread_mutex_unlock(&f->mu);
+	f->stopped = true;
+}
+
+void forward_destroy(struct forwarder *f)
+{
+	if (!f)
+		return;
+	forward_stop(f, 0);
+	curl_slist_free_all(f->headers);
+	curl_easy_cleanup(f->curl);
+	otlp_buf_free(&f->body);
+	otlp_buf_free(&f->packed);
+	free(f->response.data);
+	pthread_cond_destroy(&f->cv);
+	pthread_mutex_destroy(&f->mu);
+	free(f->q);
+	free(f);
+}

@@ -1,0 +1,57 @@
+/*
+ * model_forward — the forwarder as the explorer shows it (forward.h): each
+ * completed lab or served trace handed on, the status bar's segment, and a
+ * log line when its state changes or it drops spans.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "draw.h"
+#include "model.h"
+#include "source.h"
+#include "obslab/clock.h"
+#include "obslab/forward.h"
+
+void model_forward_trace(struct model *m, const struct trace *t)
+{
+	if (m->source->forward && !m->source->ops->reads_only)
+		forward_trace(m->source->forward, t, m->source->names, &m->source->anchor);
+}
+
+void model_forward_segment(const struct model *m, char *buf, size_t cap)
+{
+	const struct glyphs *g = draw_glyphs();
+	struct forward_stats st;
+	char state[200];
+	forward_get_stats(m->source->forward, &st);
+	forward_state_text(&st, clock_now_ns(), g->dot, state, sizeof state);
+	snprintf(buf, cap, " %s %s collector: %s", g->sep, draw_unicode() ? "→" : "->", state);
+}
+
+/* A line in the log when the forwarder's state changes, or it drops more. */
+void model_forward_tick(struct model *m)
+{
+	if (!m->source->forward)
+		return;
+	struct forward_stats st;
+	forward_get_stats(m->source->forward, &st);
+	if ((int)st.state == m->forward_state && st.dropped_spans == m->forward_dropped)
+		return;
+	const char *url = forward_url(m->source->forward);
+	if ((int)st.state != m->forward_state) {
+		switch (st.state) { /* what happened first: the log pane is narrow, the URL may be cut */
+		case FORWARD_IDLE: model_note(m, LOG_INFO, "forwarding spans to %s", url); break;
+		case FORWARD_CONNECTED:
+			model_note(m, LOG_INFO, "collector connected, %llu spans sent: %s", (unsigned long long)st.sent_spans, url);
+			break;
+		case FORWARD_RETRYING: model_note(m, LOG_WARN, "collector: %s; retrying: %s", st.last_error, url); break;
+		case FORWARD_FAILING: model_note(m, LOG_ERROR, "collector failing: %s: %s", st.last_error, url); break;
+		}
+	}
+	if (st.dropped_spans != m->forward_dropped)
+		model_note(m, LOG_WARN, "collector: %llu spans dropped in all (%s)", (unsigned long long)st.dropped_spans,
+		           st.last_error[0] ? st.last_error : "the queue was full");
+	m->forward_state = (int)st.state;
+	m->forward_dropped = st.dropped_spans;
+}
+

@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# forward: the real binary forwarding to a real HTTP target (forward_sink.py,
+# which records each POST and decodes its spans): every span of
+# `obslab run --forward` arrives once, over protobuf and JSON, gzipped unless
+# OTEL_EXPORTER_OTLP_COMPRESSION=none, with OTEL_EXPORTER_OTLP_HEADERS' headers
+# and OTEL_SERVICE_NAME's service; OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/traces;
+# 503 with Retry-After is retried and nothing lost; a target down for 5 s and
+# back (obslab serve --forward) loses nothing; a tiny queue counts its drops;
+# a target that never answers does not hold the stop; a partial success's
+# rejected spans are counted; the explorer's status bar and log show the
+# forwarder (tmux); bad URLs and protocols are usage errors (2). Usage: forward_test.sh OBSLAB SOURCE_DIR
+bin=$1
+here=$2
+. "$here/serve_lib.sh"
+needs python3 curl
+sink_py=$here/forward_sink.py
+
+# sink NAME [ARGS...]: forward_sink.py in the background recording into
+# NAME/; sets sink_pid and sink_port (false if it did not start).
+sink() {
+	local name=$1; shift
+	mkdir -p "$name"
+	rm -f "$name/port"
+	python3 "$sink_py" --dir "$name" --port-file "$name/port" "$@" 2>"$name/sink.err" &
+	sink_pid=$!
+	pids+=("$sink_pid")
+	for _ in $(seq 1 300); do
+		[ -s "$name/port" ] && { sink_port=$(cat "$name/port"); return 0; }
+		kill -0 "$sink_pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+sink_stop() { kill -TERM "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null; }
+spans_in() { [ -f "$1/spans.txt" ] && wc -l <"$1/spans.txt" | tr -d ' ' || echo 0; }
+unique_in() { [ -f "$1/spans.txt" ] && cut -d' ' -f1,2 "$1/spans.txt" | sort -u | wc -l | tr -d ' ' || echo 0; }
+recorded() { sed -n 's/^  spans recorded \([0-9]*\), dropped.*/\1/p' "$1"; }
+
+# 1. run --forward, protobuf (the default) and JSON: every span once, gzip, headers, service
+for proto in http/protobuf http/json; do
+	d=run_${proto#http/}
+	sink "$d" || { bad "$d: the sink did not start"; continue; }
+	OTEL_EXPORTER_OTLP_PROTOCOL=$proto OTEL_EXPORTER_OTLP_HEADERS="x-api-key=s3cr%20et,X-Tenant=lab" \
+		OTEL_SERVICE_NAME=checkout "$bin" run --db :memory: --requests 5 \
+		--forward "http://127.0.0.1:$sink_port/v1/traces" >"$d.out" 2>"$d.err"
+	check "$?" 0 "$d: exit status"
+	n=$(recorded "$d.out")
+	check "$(spans_in "$d")" "$n" "$d: spans delivered (the run recorded $n)"
+	check "$(unique_in "$d")" "$n" "$d: each span once"
+	has "$d.err" "^obslab: forwarded $n spans to http://127.0.0.1:$sink_port/v1/traces; dropped 0; retried 0$"
+	[ -s "$d/errors.txt" ] && bad "$d: the sink could not decode: $(cat "$d/errors.txt")" || ok
+	h=$(cat "$d"/req-*.headers)
+	grep -q "^content-encoding: gzip" <<<"$h" && ok || bad "$d: no gzip Content-Encoding"
+	grep -q "^x-api-key: s3cr et$" <<<"$h" && ok || bad "$d: OTEL_EXPORTER_OTLP_HEADERS' x-api-key did not arrive"
+	grep -q "^x-tenant: lab$" <<<"$h" && ok || bad "$d: x-tenant did not arrive"
+	grep -q "^user-agent: obslab/" <<<"$h" && ok || bad "$d: no obslab User-Agent"
+	if [ "$proto" = http/json ]; then
+		grep -q "^content-type: application/json" <<<"$h" && ok || bad "$d: not application/json"
+	else
+		grep -q "^content-type: application/x-protobuf" <<<"$h" && ok || bad "$d: not application/x-protobuf"
+	fi
+	check "$(cut -d' ' -f3 "$d/spans.txt" | sort -u)" checkout "$d: service.name from OTEL_SERVICE_NAME"
+	sink_stop
+done
+
+# 2. the base endpoint gets /v1/traces; no compression when asked; the default service name
+sink base || bad "base: the sink did not start"
+OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_EXPORTER_OTLP_COMPRESSION=none \
+	OTEL_EXPORTER_OTLP_PROTOCOL=http/json "$bin" run --db :memory: --requests 2 >base.out 2>base.err
+check "$?" 0 "base: exit status"
+has base.err "forwarded $(recorded base.out) spans to http://127.0.0.1:$sink_port/v1/traces;"
+check "$(spans_in base)" "$(recorded base.out)" "base: spans delivered"
+grep -q "^content-encoding" base/req-*.headers && bad "base: compressed though none was asked" || ok
+check "$(cut -d' ' -f3 base/spans.txt | sort -u)" obslab-lab "base: the default service.name"
+sink_stop
+
+# 3. 503 with Retry-After for the first two requests: retried, nothing lost
+sink busy --fail 2 --retry-after 1 || bad "busy: the sink did not start"
+"$bin" run --db :memory: --requests 3 --forward "http://127.0.0.1:$sink_port/v1/traces" >busy.out 2>busy.err
+check "$?" 0 "busy: exit status"
+n=$(recorded busy.out)
+check "$(unique_in busy)" "$n" "busy: every span after the 503s"
+check "$(spans_in busy)" "$n" "busy: none twice"
+check "$(wc -l <busy/refused.txt | tr -d ' ')" 2 "busy: the sink refused two"
+has busy.err "forwarded $n spans .*; dropped 0; retried 2$"
+sink_stop
+
+# 4. the target down for 5 s, then back on the same port: obslab serve --forward retries, loses nothing
+sink down || bad "down: the sink did not start"
+dport=$sink_port
+sink_stop
+db=$work/lab.db
+if start down --db "$db" --listen 127.0.0.1:0 --record down.otlp.json --forward "http://127.0.0.1:$dport/v1/traces"; then
+	for _ in 1 2 3 4; do curl -s -o /dev/null "$(url /users/analytics)"; done
+	# the forwarder meets a closed port (connection refused) and backs off; 5 s later the target is back
+	sleep 5
+	sink down --port "$dport" || bad "down: the sink did not come back on port $dport"
+	traces_in() { [ -f down/spans.txt ] && cut -d' ' -f1 down/spans.txt | sort -u | wc -l | tr -d ' ' || echo 0; }
+	for _ in $(seq 1 600); do # the four traces, retried
+		[ "$(traces_in)" -ge 4 ] && break
+		sleep 0.1
+	done
+	check "$(traces_in)" 4 "down: the four traces after the outage"
+	stop
+	check "$status" 0 "down: serve's exit status"
+	python3 - down.otlp.json >down.want <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for rs in doc["resourceSpans"]:
+    for ss in rs["scopeSpans"]:
+        for sp in ss["spans"]:
+            print(sp["traceId"], sp["spanId"])
+PY
+	cut -d' ' -f1,2 down/spans.txt | sort >down.got
+	sort down.want >down.want.sorted
+	want=$(wc -l <down.want | tr -d ' ')
+	[ "$want" -gt 0 ] && ok || bad "down: the record holds no spans"
+	check "$(sort -u down.got | wc -l | tr -d ' ')" "$want" "down: spans delivered after the outage"
+	check "$(wc -l <down.got | tr -d ' ')" "$want" "down: none twice"
+	if cmp -s down.got down.want.sorted; then ok; else bad "down: the delivered spans are not the recorded ones"; fi
+	has down.err "^obslab: forwarded $want spans to .*; dropped 0; retried [1-9]"
+else
+	bad "down: serve did not start: $(cat down.err)"
+fi
+sink_stop
+
+# 5. a tiny queue and a target that never answers: drops counted, the stop bounded (5 s flush)
+sink hang --hang || bad "hang: the sink did not start"
+OBSLAB_FORWARD_MAX_QUEUE_SPANS=30 timeout 60 "$bin" run --db :memory: --requests 5 \
+	--forward "http://127.0.0.1:$sink_port/v1/traces" >hang.out 2>hang.err
+check "$?" 0 "hang: exit status (124: the stop hung)"
+n=$(recorded hang.out)
+has hang.err "^obslab: forwarded 0 spans to .*; dropped $n; retried 0"
+sink_stop
+
+# 6. compare forwards too
+sink cmp || bad "cmp: the sink did not start"
+"$bin" compare --db :memory: --requests 1 --forward "http://127.0.0.1:$sink_port/v1/traces" >cmp.out 2>cmp.err
+check "$?" 0 "compare: exit status"
+has cmp.err "^obslab: forwarded [1-9][0-9]* spans to .*; dropped 0"
+got=$(sed -n 's/^obslab: forwarded \([0-9]*\) spans.*/\1/p' cmp.err)
+check "$(unique_in cmp)" "$got" "compare: every span it says it forwarded"
+sink_stop
+
+# 7. a partial success: the spans the endpoint says it rejected are counted dropped, with its reason
+for proto in http/protobuf http/json; do
+	d=partial_${proto#http/}
+	sink "$d" --reject 3 || bad "$d: the sink did not start"
+	OTEL_EXPORTER_OTLP_PROTOCOL=$proto "$bin" run --db :memory: --requests 1 \
+		--forward "http://127.0.0.1:$sink_port/v1/traces" >"$d.out" 2>"$d.err"
+	check "$?" 0 "$d: exit status"
+	n=$(recorded "$d.out")
+	reqs=$(ls "$d"/req-*.headers | wc -l | tr -d ' ')
+	has "$d.err" "^obslab: forwarded $((n - 3 * reqs)) spans to .*; dropped $((3 * reqs)); retried 0; last error: the endpoint rejected 3 span\(s\): span too old$"
+	sink_stop
+done
+
+# 8. the explorer: the status bar shows the forwarder, the log its changes; spans arrive; a lost target shows
+if command -v tmux >/dev/null; then
+	sock=fwd$$
+	tmx() { tmux -L "$sock" "$@"; }
+	sink ui || bad "ui: the sink did not start"
+	uport=$sink_port
+	LC_ALL=C.UTF-8 tmx -u -f /dev/null new-session -d -x 160 -y 30 -s t \
+		"env TZ=UTC LC_ALL=C.UTF-8 $bin --db $work/ui.db --forward http://127.0.0.1:$uport/v1/traces; echo EXIT=\$?; sleep 600"
+	tmx set-option -t t -g status off
+	shown() { # shown REGEX: true once the screen matches
+		for _ in $(seq 1 300); do tmx capture-pane -p -t t 2>/dev/null | grep -Eq -- "$1" && return 0; sleep 0.1; done
+		return 1
+	}
+	shown "→ collector: connected · [0-9.]+k? sent" && ok || bad "ui: no 'connected' in the status bar: $(tmx capture-pane -p -t t | head -2)"
+	shown "collector connected, [0-9]+ spans sent" && ok || bad "ui: no log line on connecting"
+	[ "$(spans_in ui)" -gt 0 ] && ok || bad "ui: no span arrived"
+	sink_stop
+	shown "→ collector: retrying in [0-9]+s" && ok || bad "ui: no 'retrying' once the target is gone: $(tmx capture-pane -p -t t | head -1)"
+	shown "WARN +collector: Couldn't connect" && ok || bad "ui: no log line on retrying"
+	tmx send-keys -t t q
+	shown "EXIT=0" && ok || bad "ui: the explorer did not end with 0 (the stop's flush is bounded)"
+	tmx kill-server 2>/dev/null
+else
+	echo "SKIP: tmux is not installed (the explorer's status bar)"
+fi
+
+# 9. bad URLs, protocols and headers: usage errors, before anything runs
+for u in ftp://x/v1/traces localhost:4318 "http://" "http://a b/"; do
+	"$bin" run --db :memory: --requests 1 --forward "$u" >bad.out 2>bad.err
+	check "$?" 2 "--forward '$u'"
+	has bad.err "^obslab: --forward "
+	[ -s bad.out ] && bad "--forward '$u' ran anyway" || ok
+done
+"$bin" --forward nonsense >bad.out 2>bad.err </dev/null
+check "$?" 2 "the explorer's --forward nonsense"
+OTEL_EXPORTER_OTLP_PROTOCOL=grpc "$bin" run --db :memory: --requests 1 --forward http://127.0.0.1:1/v1/traces >bad.out 2>bad.err
+check "$?" 2 "OTEL_EXPORTER_OTLP_PROTOCOL=grpc"
+has bad.err "OTLP/HTTP only"
+OTEL_EXPORTER_OTLP_HEADERS=$'a=1\r\nX-Evil: 1' "$bin" run --db :memory: --requests 1 --forward http://127.0.0.1:1/v1/traces >bad.out 2>bad.err
+check "$?" 2 "a header with CR/LF"
+check "$(wc -l <bad.err | tr -d ' ')" 1 "a header with CR/LF: one line"
+OTEL_EXPORTER_OTLP_ENDPOINT=collector:4318 "$bin" serve --db "$work/bad.db" >bad.out 2>bad.err
+check "$?" 2 "serve with OTEL_EXPORTER_OTLP_ENDPOINT=collector:4318"
+absent "$work/bad.db" "serve refused for its endpoint"
+
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
