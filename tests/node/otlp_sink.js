@@ -13,10 +13,11 @@
 // value's type and value), appended as it arrives; the answer is an empty
 // ExportTraceServiceResponse in the request's encoding. Each request also
 // becomes a line of --requests FILE: its content type, encoding, user agent,
-// other headers, span count and the status answered. A body that does not
+// other headers, span count, the status answered and when ("ms" after the
+// first POST). A body that does not
 // decode is 400, another media type 415, another path 404, another method
-// 405; for the first --busy-ms milliseconds every POST is answered 503 with
-// Retry-After: S (1). SIGTERM or SIGINT stops it (exit 0).
+// 405; for --busy-ms milliseconds from the first POST every POST is
+// answered 503 with Retry-After: S (1). SIGTERM or SIGINT stops it (exit 0).
 //   node otlp_sink.js --encode-bad-span FILE | --decode-response FILE
 // are two helpers of the tests' with the same definitions (below).
 'use strict';
@@ -59,7 +60,7 @@ for (let i = 0; i < args.length; i++) {
   else usage();
 }
 if (out === null || port > 65535) usage();
-const started = Date.now();
+let firstPost = null; // when the first POST came: --busy-ms counts from it
 
 // An AnyValue as {type: value}, the way the definitions decode it.
 function value(v) {
@@ -106,7 +107,7 @@ function logRequest(req, entry) {
   if (!requestsFile) return;
   const headers = { ...req.headers };
   delete headers.host; delete headers['content-length']; delete headers.connection;
-  fs.appendFileSync(requestsFile, JSON.stringify({ ...entry, headers }) + '\n');
+  fs.appendFileSync(requestsFile, JSON.stringify({ ...entry, ms: firstPost === null ? 0 : Date.now() - firstPost, headers }) + '\n');
 }
 
 const server = httpServer.createServer((req, res) => {
@@ -115,7 +116,8 @@ const server = httpServer.createServer((req, res) => {
   const plain = (status, text, extra) => { logRequest(req, { status, type, encoding, spans: 0 }); answer(res, status, 'text/plain', Buffer.from(text + '\n'), extra); };
   if (req.url !== '/v1/traces') { req.resume(); return plain(404, 'not found'); }
   if (req.method !== 'POST') { req.resume(); return plain(405, 'POST only', { Allow: 'POST' }); }
-  if (Date.now() - started < busyMs) { req.resume(); return plain(503, 'busy', { 'Retry-After': String(retryAfter) }); }
+  if (firstPost === null) firstPost = Date.now();
+  if (Date.now() - firstPost < busyMs) { req.resume(); return plain(503, 'busy', { 'Retry-After': String(retryAfter) }); }
   const chunks = [];
   let size = 0;
   req.on('data', (c) => { size += c.length; if (size <= MAX_BODY) chunks.push(c); });
