@@ -15,7 +15,7 @@
 #include "obslab/span.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
-#include "../src/intake_batch.h"
+#include "obslab/otlp.h"
 
 #define BATCH_SPANS 512
 #define TRACE_SPANS 8      /* a request and 7 database calls */

@@ -95,7 +95,7 @@ static const struct option_spec options[] = {
 	{ "otlp", true, FOR_UI },
 	{ "lab", false, FOR_UI },
 	/* receive (issue 16) */
-	{ "quiet-ms", true, FOR_RECEIVE },
+	{ "quiet-ms", true, FOR_RECEIVE | FOR_UI },
 	{ "max-queued-spans", true, FOR_RECEIVE },
 };
 
@@ -479,6 +479,8 @@ int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 		int rc = parse_options(argc - 1, argv + 1, out, FOR_UI, err);
 		if (rc != CLI_EXIT_OK || out->command != CLI_CMD_UI)
 			return rc;
+		if (out->quiet_ns && !out->otlp)
+			return usage_error(err, "--quiet-ms goes with --otlp ADDR: how long a received trace stays open");
 		if (out->with_lab && !out->otlp)
 			return usage_error(err, "--lab goes with --otlp ADDR (the lab beside the receiver); the explorer runs the lab by itself");
 		if (out->otlp && out->serve)
@@ -679,6 +681,8 @@ void cli_usage(FILE *out, const char *command)
 	      "                      application instead of running the lab: HOST:PORT, or\n"
 	      "                      PORT for 127.0.0.1:PORT (0: any free port)\n"
 	      "  --lab               with --otlp: run the lab beside the receiver\n"
+	      "  --quiet-ms N        with --otlp: a received trace is open (spans may join it)\n"
+	      "                      until N ms pass without one (2000)\n"
 	      "  --frames N          draw N frames, then exit (for tests and sanitizers)\n"
 	      "  --export-dir DIR    where x writes snapshots (the current directory)\n"
 	      "  --n1-min-count N, --n1-min-ms T   the N+1 rule's thresholds (5 queries, 0 ms;\n"

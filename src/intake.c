@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "assemble.h"
-#include "intake_batch.h"
 #include "intake_copy.h"
 #include "obslab/otel.h"
+#include "obslab/otlp.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/xalloc.h"
@@ -293,7 +293,8 @@ static void publish(struct intake *in, struct entry *e, bool open)
 bool intake_tick(struct intake *in, int64_t now_ns)
 {
 	bool changed = in->ndirty > 0;
-	qsort(in->dirty, in->ndirty, sizeof *in->dirty, by_put_order);
+	if (in->ndirty > 1)
+		qsort(in->dirty, in->ndirty, sizeof *in->dirty, by_put_order);
 	for (size_t i = 0; i < in->ndirty; i++) {
 		struct entry *e = in->dirty[i];
 		if (e->nraws)
@@ -317,7 +318,8 @@ bool intake_tick(struct intake *in, int64_t now_ns)
 
 void intake_close_all(struct intake *in)
 {
-	qsort(in->dirty, in->ndirty, sizeof *in->dirty, by_put_order);
+	if (in->ndirty > 1)
+		qsort(in->dirty, in->ndirty, sizeof *in->dirty, by_put_order);
 	for (size_t i = 0; i < in->ndirty; i++)
 		if (in->dirty[i]->nraws)
 			publish(in, in->dirty[i], true);

@@ -67,6 +67,7 @@ struct store {
 	size_t *rx_index;
 	size_t rx_cap;
 	uint64_t changes, *changed; /* store_changes, and per slot store_trace_changed */
+	bool *observed;             /* per slot: the observer has seen the received trace (at its first close) */
 };
 
 struct store *store_create(struct store_limits limits)
@@ -79,6 +80,7 @@ struct store *store_create(struct store_limits limits)
 	s->http_owned = xcalloc(limits.max_traces, sizeof *s->http_owned);
 	s->owned_set = xcalloc(limits.max_traces, sizeof *s->owned_set);
 	s->changed = xcalloc(limits.max_traces, sizeof *s->changed);
+	s->observed = xcalloc(limits.max_traces, sizeof *s->observed);
 	s->rx_cap = 16;
 	while (s->rx_cap < 2 * limits.max_traces)
 		s->rx_cap *= 2;
@@ -100,6 +102,7 @@ void store_destroy(struct store *s)
 	}
 	free(s->owned_set);
 	free(s->changed);
+	free(s->observed);
 	free(s->rx_index);
 	for (size_t i = 0; i < s->nhttp_wait; i++)
 		free(s->http_wait[(s->http_first + i) % STORE_HTTP_PENDING_MAX].info);
@@ -179,6 +182,7 @@ static void evict_oldest(struct store *s)
 		s->owned_set[s->first] = NULL;
 	}
 	s->changed[s->first] = 0;
+	s->observed[s->first] = false;
 	memset(t, 0, sizeof *t);
 	s->first = (s->first + 1) % s->limits.max_traces;
 	s->count--;
@@ -523,6 +527,7 @@ uint64_t store_put_received(struct store *s, const uint8_t id[SPAN_TRACE_ID_LEN]
 		memcpy(t->trace_id, id, SPAN_TRACE_ID_LEN);
 		s->borrowed[slot] = false;
 		s->owned_set[slot] = set;
+		s->observed[slot] = false;
 		rx_insert(s, slot);
 	}
 	t->spans = spans;
@@ -533,8 +538,11 @@ uint64_t store_put_received(struct store *s, const uint8_t id[SPAN_TRACE_ID_LEN]
 	s->changed[slot] = ++s->changes;
 	s->received += real_spans(spans, n);
 	s->spans_held += n;
-	if (!open && s->observer)
-		s->observer(s->observer_ctx, t);
+	if (!open && !s->observed[slot]) {
+		s->observed[slot] = true;
+		if (s->observer)
+			s->observer(s->observer_ctx, t);
+	}
 	return t->seq;
 }
 
@@ -557,11 +565,15 @@ bool store_close_received(struct store *s, uint64_t seq)
 	const struct trace *found = store_find(s, seq);
 	if (!found || !s->owned_set[(size_t)(found - s->traces)])
 		return false;
-	struct trace *t = &s->traces[found - s->traces];
+	size_t slot = (size_t)(found - s->traces);
+	struct trace *t = &s->traces[slot];
 	t->open = false;
-	s->changed[found - s->traces] = ++s->changes;
-	if (s->observer)
-		s->observer(s->observer_ctx, t);
+	s->changed[slot] = ++s->changes;
+	if (!s->observed[slot]) {
+		s->observed[slot] = true;
+		if (s->observer)
+			s->observer(s->observer_ctx, t);
+	}
 	return true;
 }
 

@@ -115,26 +115,33 @@ void tracelist_summarize(struct tracelist_row *row, const struct trace *t, const
 	}
 }
 
+const struct tracelist_row *tracelist_row_of(const struct tracelist *l, uint64_t seq)
+{
+	if (l->nrows == 0 || seq > l->rows[l->nrows - 1].seq)
+		return NULL;
+	size_t lo = 0, hi = l->nrows;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l->rows[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < l->nrows && l->rows[lo].seq == seq ? &l->rows[lo] : NULL;
+}
+
 void tracelist_add(struct tracelist *l, const struct tracelist_row *row)
 {
-	if (l->nrows > 0 && row->seq <= l->rows[l->nrows - 1].seq) { /* changed in place: its row again */
-		size_t lo = 0, hi = l->nrows;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (l->rows[mid].seq < row->seq)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < l->nrows && l->rows[lo].seq == row->seq) {
-			tracelist_row_free(&l->rows[lo]);
-			l->rows[lo] = *row;
-			l->first_start_ns = l->rows[0].start_ns;
-			for (size_t i = 1; i < l->nrows; i++)
-				if (l->rows[i].start_ns < l->first_start_ns)
-					l->first_start_ns = l->rows[i].start_ns;
-			return;
-		}
+	const struct tracelist_row *found = tracelist_row_of(l, row->seq);
+	if (found) {
+		struct tracelist_row *was = &l->rows[found - l->rows]; /* changed in place: its row again */
+		tracelist_row_free(was);
+		*was = *row;
+		l->first_start_ns = l->rows[0].start_ns;
+		for (size_t i = 1; i < l->nrows; i++)
+			if (l->rows[i].start_ns < l->first_start_ns)
+				l->first_start_ns = l->rows[i].start_ns;
+		return;
 	}
 	if (l->nrows == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 64;

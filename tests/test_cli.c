@@ -523,6 +523,9 @@ static size_t check_usage_of(const char *command)
 		snprintf(opt, sizeof opt, "--%s", name);
 		if (!command && (strcmp(name, "keys") == 0 || strcmp(name, "version") == 0 || strcmp(name, "help") == 0)) {
 			ok(&p, opt, NULL); /* commands of their own */
+		} else if (!command && strcmp(name, "quiet-ms") == 0) {
+			ok(&p, "--otlp", "0", opt, "100", NULL); /* how long a received trace stays open */
+			assert_int_equal(p.cli.quiet_ns, 100 * 1000000LL);
 		} else if (!command && strcmp(name, "lab") == 0) {
 			ok(&p, "--otlp", "0", opt, NULL); /* the lab beside the receiver */
 			assert_true(p.cli.with_lab);
@@ -591,6 +594,7 @@ static void explorer_otlp_addresses_and_refusals(void **state)
 	bad((const char *const[]){ "--otlp", "nonsense", NULL }, "--otlp", "nonsense");
 	bad((const char *const[]){ "--otlp", NULL }, "--otlp", "needs a value");
 	bad((const char *const[]){ "--lab", NULL }, "--lab", "--otlp");
+	bad((const char *const[]){ "--quiet-ms", "100", NULL }, "--quiet-ms", "--otlp");
 	bad((const char *const[]){ "--otlp", "0", "--serve", "0", NULL }, "--otlp", "--serve");
 	bad((const char *const[]){ "--otlp", "0", "--watch", NULL }, "--otlp", "--watch");
 	bad((const char *const[]){ "run", "--otlp", "0", NULL }, "--otlp", "run");

@@ -271,6 +271,29 @@ static void keeps_hostile_names_whole(void **state)
 	strtab_destroy(names);
 }
 
+/* A received trace changes in place (issue 16): its row is replaced by seq,
+ * never added twice, and the earliest start follows. */
+static void replaces_a_row_changed_in_place(void **state)
+{
+	(void)state;
+	struct tracelist l;
+	fill(&l);
+	struct tracelist_row r = row(2, "orders", "POST /checkout", 5, 60, 4, 0, 1, 1u << FINDING_N_PLUS_ONE);
+	r.open = true;
+	tracelist_add(&l, &r);
+	assert_int_equal(l.nrows, 4);
+	const struct tracelist_row *got = tracelist_row_of(&l, 2);
+	assert_non_null(got);
+	assert_true(got->open);
+	assert_int_equal(got->spans, 4);
+	assert_int_equal(l.first_start_ns, 5 * MS);
+	assert_null(tracelist_row_of(&l, 9));
+	struct tracelist_row next = row(5, "shop", "GET /", 50, 1, 1, 0, 0, 0);
+	tracelist_add(&l, &next); /* a new seq: appended */
+	assert_int_equal(l.nrows, 5);
+	tracelist_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +302,7 @@ int main(void)
 		cmocka_unit_test(keeps_hostile_names_whole),
 		cmocka_unit_test(errors_name_the_column),
 		cmocka_unit_test(summarizes_foreign_and_lab_traces),
+		cmocka_unit_test(replaces_a_row_changed_in_place),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,9 +123,9 @@ const struct trace *store_find(const struct store *s, uint64_t seq);
  * set (taken; the same set again is kept). A kept received trace with this
  * id is replaced where it lies, keeping its seq and place; otherwise the
  * trace is added as the newest (older ones evicted as the limits need; it
- * is always kept). t->open as given; the observer sees the trace each time
- * it is put with open false (a reopened trace again when it closes again).
- * Returns its seq. */
+ * is always kept). t->open as given; the observer sees the trace once, the
+ * first time it is put with open false or closed (a trace reopened by late
+ * spans changes in place: store_trace_changed tells). Returns its seq. */
 uint64_t store_put_received(struct store *s, const uint8_t id[SPAN_TRACE_ID_LEN], struct span_record *spans,
                             size_t n, struct otel_set *set, bool open);
 /* The kept received trace with this id, or NULL. O(1). */
@@ -133,8 +133,8 @@ const struct trace *store_find_received(const struct store *s, const uint8_t id[
 /* The set the kept received trace seq owns, for spans to join it (then put
  * it again), or NULL when that trace was evicted or is not received. */
 struct otel_set *store_received_set(struct store *s, uint64_t seq);
-/* Closes the kept received trace seq (open false; the observer sees it);
- * false when it was evicted. */
+/* Closes the kept received trace seq (open false; the observer sees it, if
+ * it never has); false when it was evicted. */
 bool store_close_received(struct store *s, uint64_t seq);
 struct store_limits store_get_limits(const struct store *s);
 /* A count that moves each time a received trace is put or closed, and the

@@ -77,6 +77,8 @@ void tracelist_row_free(struct tracelist_row *row);
  * place, store.h); the list takes its names (the caller's copy must not
  * free them). */
 void tracelist_add(struct tracelist *l, const struct tracelist_row *row);
+/* The row of seq, or NULL (O(log n): rows are in seq order). */
+const struct tracelist_row *tracelist_row_of(const struct tracelist *l, uint64_t seq);
 /* Drops the rows of seq below `seq` (evicted traces); true if any went. */
 bool tracelist_drop_before(struct tracelist *l, uint64_t seq);
 

@@ -382,7 +382,10 @@ static void on_trace(void *ctx, const struct trace *t)
 {
 	struct model *m = ctx;
 	const struct span_record *root = &t->spans[0];
-	model_forward_trace(m, t); /* the lab's and the served: on to the collector */
+	/* the lab's and the served: on to the collector (a received trace went
+	 * on as the batches it came in, from the receiver) */
+	if (store_find_received(m->source->store, t->trace_id) != t)
+		model_forward_trace(m, t);
 	if (root->flags & SPAN_F_MEASURED) {
 		if (m->measuring)
 			comparison_add(&m->measuring->results, t);

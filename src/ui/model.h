@@ -374,9 +374,8 @@ void model_traces_free(struct model *m);
 void model_traces_add(struct model *m, const struct trace *t, const struct findings *f);
 /* Once a tick: drops evicted traces' rows, refreshes the view if needed. */
 void model_traces_tick(struct model *m);
-/* Received traces changed in place since the last call (store.h): open
- * ones' rows again (closed ones' come from the store's observer); true if
- * the shown trace is among them. */
+/* Received traces changed in place since the last call (store.h): their
+ * rows again; true if the shown trace is among them. */
 bool model_traces_received(struct model *m);
 /* The shown trace again after it changed in place: the selection stays on
  * its span. */

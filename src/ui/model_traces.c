@@ -45,15 +45,15 @@ bool model_traces_received(struct model *m)
 		return false;
 	m->seen_changes = store_changes(store);
 	bool shown = false;
-	for (size_t i = store_trace_count(store); i-- > 0;) {
+	for (size_t i = 0; i < store_trace_count(store); i++) { /* oldest first: new rows append in seq order */
 		const struct trace *t = store_trace(store, i);
 		if (store_trace_changed(store, t) <= since)
 			continue;
 		shown |= t->seq == m->shown_seq;
-		if (t->open) { /* a closed one's row came with the observer */
-			findings_detect(&m->scratch, t, &m->findings_cfg, m->source->names);
-			model_traces_add(m, t, &m->scratch);
-		}
+		/* Its row again (the observer, which sees a trace at its first
+		 * close only, may have just made it: the same row). */
+		findings_detect(&m->scratch, t, &m->findings_cfg, m->source->names);
+		model_traces_add(m, t, &m->scratch);
 	}
 	return shown;
 }

@@ -139,10 +139,11 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 			int64_t sum[3] = { wa->app_ns, wa->db_ns, wa->calls_ns }, pct[3];
 			analysis_apportion(sum, 3, 1000, pct);
 			draw_at(w, 5, 2, "", 0);
-			draw_fmt(w, inner - 2, "all %llu trace%s: own %" PRId64 ".%" PRId64 "%% db+net %" PRId64 ".%" PRId64
-			         "%% calls %" PRId64 ".%" PRId64 "%%", (unsigned long long)wa->requests,
-			         wa->requests == 1 ? "" : "s", pct[0] / 10, pct[0] % 10, pct[1] / 10, pct[1] % 10,
-			         pct[2] / 10, pct[2] % 10);
+			/* a file's window is all of it; a live one's (received traces) the last minute */
+			draw_fmt(w, inner - 2, "%s %llu trace%s: own %" PRId64 ".%" PRId64 "%% db+net %" PRId64 ".%" PRId64
+			         "%% calls %" PRId64 ".%" PRId64 "%%", m->whole_file ? "all" : "last min,",
+			         (unsigned long long)wa->requests, wa->requests == 1 ? "" : "s", pct[0] / 10, pct[0] % 10,
+			         pct[1] / 10, pct[1] % 10, pct[2] / 10, pct[2] % 10);
 		} else if (wa->requests > 0) {
 			int64_t sum[3] = { wa->app_ns, wa->db_ns, wa->network_ns }, pct[3];
 			analysis_apportion(sum, 3, 1000, pct);

@@ -491,6 +491,15 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		char waiting[256] = "waiting for the first request...";
 		if (m->source->ops->empty)
 			m->source->ops->empty(m->source, waiting, sizeof waiting);
+		/* One line where it fits, else a line per sentence (a source's
+		 * text may hold a line break where it would cut). */
+		char *nl = strchr(waiting, '\n');
+		if (nl && draw_width(waiting) <= p->w - 4)
+			*nl = ' ';
+		if (nl && *nl == '\n') {
+			*nl = '\0';
+			draw_at(w, 3, 2, nl + 1, p->w - 4);
+		}
 		draw_at(w, 2, 2, waiting, p->w - 4);
 		draw_in_flight(w, p, m, true);
 		wnoutrefresh(w);

@@ -65,8 +65,9 @@ struct source_ops {
 	void (*status)(const struct source *src, const struct model *m, char *buf, size_t cap);
 	/* The message for a key the source does not honour. */
 	void (*refusal)(const struct source *src, char *buf, size_t cap);
-	/* The empty waterfall's line before the first trace, or NULL:
-	 * "waiting for the first request..." */
+	/* The empty waterfall's text before the first trace (one newline at
+	 * most: where it breaks when too wide), or NULL: "waiting for the
+	 * first request..." */
 	void (*empty)(const struct source *src, char *buf, size_t cap);
 	uint64_t (*dropped)(const struct source *src); /* spans lost before the store, or NULL */
 	/* CONTROL_SETTINGS and CONTROL_PAUSE */

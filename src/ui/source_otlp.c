@@ -22,7 +22,6 @@
 #include "source.h"
 #include "obslab/cli.h"
 #include "obslab/intake.h"
-#if __has_include("obslab/receiver.h") /* until the receiver is merged: see the end */
 #include "obslab/otlp.h"
 #include "obslab/receiver.h"
 #include "obslab/store.h"
@@ -78,7 +77,7 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 		src->names = strtab_create();
 		src->anchor = clock_anchor();
 	}
-	rv->intake = intake_create(src->store, src->names, INTAKE_DEFAULT_QUIET_NS);
+	rv->intake = intake_create(src->store, src->names, cli->quiet_ns ? cli->quiet_ns : INTAKE_DEFAULT_QUIET_NS);
 	return CLI_EXIT_OK;
 }
 
@@ -134,7 +133,9 @@ static void stop(struct source *src)
 	src->names = NULL;
 }
 
-/* "receiving on http://127.0.0.1:4318 · 1,024 spans · 12 traces (2 open)" */
+/* "receiving on http://127.0.0.1:4318 · 12 traces (2 open) · 1,024 spans":
+ * the spans last, so that the status bar's narrowing (pane_status.c),
+ * which drops a segment with "spans " first, keeps this one. */
 static void segment(const struct received *rv, char *buf, size_t cap)
 {
 	const struct glyphs *g = draw_glyphs();
@@ -144,15 +145,17 @@ static void segment(const struct received *rv, char *buf, size_t cap)
 	draw_count(spans, sizeof spans, st.spans);
 	draw_count(traces, sizeof traces, st.traces);
 	draw_count(open, sizeof open, st.open);
-	int k = snprintf(buf, cap, "receiving on http://%.120s %s %s span%s %s %s trace%s (%s open)", rv->authority,
-	                 g->dot, spans, st.spans == 1 ? "" : "s", g->dot, traces, st.traces == 1 ? "" : "s", open);
+	int k = snprintf(buf, cap, "receiving on http://%.120s %s %s trace%s (%s open)", rv->authority, g->dot, traces,
+	                 st.traces == 1 ? "" : "s", open);
 	struct receiver_stats rs;
 	receiver_get_stats(rv->rx, &rs);
 	if (k > 0 && (size_t)k < cap && rs.busy) {
 		char busy[32];
 		draw_count(busy, sizeof busy, rs.busy);
-		snprintf(buf + k, cap - (size_t)k, " %s %s refused busy (429/503)", g->dot, busy);
+		k += snprintf(buf + k, cap - (size_t)k, " %s %s refused busy (429/503)", g->dot, busy);
 	}
+	if (k > 0 && (size_t)k < cap)
+		snprintf(buf + k, cap - (size_t)k, " %s %s span%s", g->dot, spans, st.spans == 1 ? "" : "s");
 }
 
 static void status(const struct source *src, const struct model *m, char *buf, size_t cap)
@@ -162,11 +165,11 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 	char seg[256];
 	segment(rv, seg, sizeof seg);
 	if (!rv->lab.ops) {
-		char traces[32];
-		draw_count(traces, sizeof traces, store_trace_count(src->store));
-		const char *where = m->follow ? "live" : "history";
-		snprintf(buf, cap, " obslab %s %s %s %s %s %s trace %llu of %s kept", g->sep, seg, g->sep,
-		         m->follow ? g->live : "", where, g->sep, (unsigned long long)m->shown_seq, traces);
+		if (m->follow)
+			snprintf(buf, cap, " obslab %s %s %s %s live", g->sep, seg, g->sep, g->live);
+		else
+			snprintf(buf, cap, " obslab %s %s %s history %s trace %llu (L for live)", g->sep, seg, g->sep, g->dot,
+			         (unsigned long long)m->shown_seq);
 		return;
 	}
 	/* The lab's line with the receiver's segment after the program's name. */
@@ -189,7 +192,8 @@ static void refusal(const struct source *src, char *buf, size_t cap)
 static void empty(const struct source *src, char *buf, size_t cap)
 {
 	const struct received *rv = received_of(src);
-	snprintf(buf, cap, "waiting for OTLP on http://%s/v1/traces %s point OTEL_EXPORTER_OTLP_ENDPOINT at http://%s",
+	/* Where it does not fit on one line, the pane breaks it at the newline. */
+	snprintf(buf, cap, "waiting for OTLP on http://%s/v1/traces %s\npoint OTEL_EXPORTER_OTLP_ENDPOINT at http://%s",
 	         rv->authority, draw_unicode() ? "—" : "-", rv->authority);
 }
 
@@ -283,24 +287,3 @@ const struct source_ops source_otlp_lab_ops = {
 	.in_flight = in_flight,
 	.failure = failure,
 };
-#else
-/* Built without the receiver yet: the source refuses to start. */
-static int start(struct source *src, const struct cli *cli, const struct workload_config *settings,
-                 struct source_start *out)
-{
-	(void)src, (void)cli, (void)settings, (void)out;
-	fprintf(stderr, "obslab: this build has no OTLP receiver\n");
-	return CLI_EXIT_FAILURE;
-}
-static void drain(struct source *src, const struct source_sink *sink) { (void)src, (void)sink; }
-static void stop(struct source *src) { (void)src; }
-static void status(const struct source *src, const struct model *m, char *buf, size_t cap)
-{
-	(void)src, (void)m;
-	snprintf(buf, cap, " obslab");
-}
-const struct source_ops source_otlp_ops = { .name = "OTLP receiver", .start = start, .drain = drain, .stop = stop,
-	                                    .status = status };
-const struct source_ops source_otlp_lab_ops = { .name = "lab and OTLP receiver", .start = start, .drain = drain,
-	                                        .stop = stop, .status = status };
-#endif
