@@ -94,7 +94,10 @@ for size in 200x60 80x24; do
 	expect '─ Traces 3 ' "" "$size: the trace list counts 3 traces"
 	# once each is complete (no span for the quiet period): still the three, none open
 	if all_closed; then ok; else bad "$size: the traces are still open"; show; fi
-	[ "$cols" -ge 120 ] && expect "receiving on http://127\.0\.0\.1:$port · 22 spans · 3 traces \(0 open\)" "" "$size: the status bar's counts"
+	if [ "$cols" -ge 120 ]; then
+		expect "receiving on http://127\.0\.0\.1:$port .*3 traces \(0 open\)" "" "$size: the status bar counts the traces"
+		expect "receiving on http://127\.0\.0\.1:$port .*22 spans" "" "$size: the status bar counts the spans"
+	fi
 	expect '─ Traces 3 ' "" "$size: the trace list counts 3 traces once they are complete"
 	check "$(screen | grep -cE '^│ +\+[0-9.]+[nµum]?s ')" 3 "$size: rows in the trace list once complete"
 	expect 'shop-api +GET /api/orders/summary' "" "$size: the N+1's trace, with its service"
