@@ -105,7 +105,7 @@ int bench_files(void)
 	s.meta.anchor = clock_anchor();
 	struct span_record *records;
 	size_t n = bench_capture(s.names, users, &records);
-	s.store = store_create((struct store_limits){ 4, SIZE_MAX });
+	s.store = store_create((struct store_limits){ 4, SIZE_MAX, 0 });
 	store_ingest(s.store, records, n);
 	free(records);
 	size_t spans = store_spans_held(s.store);

@@ -53,7 +53,7 @@ int bench_ingest(void)
 	size_t replays = bench_size(400, 4);
 	double rates[5];
 	for (int r = 0; r < 5; r++) {
-		struct store *store = store_create((struct store_limits){ STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS });
+		struct store *store = store_create((struct store_limits){ STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS, STORE_DEFAULT_MAX_BYTES });
 		store_set_observer(store, observe, &a);
 		int64_t t0 = clock_now_ns();
 		for (size_t k = 0; k < replays; k++) {

@@ -98,7 +98,7 @@ int bench_intake(void)
 	size_t nlab = bench_capture(lab_names, 100, &lab);
 	double ref_rates[5], rates[5];
 	for (int r = 0; r < 5; r++) {
-		struct store *store = store_create((struct store_limits){ STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS });
+		struct store *store = store_create((struct store_limits){ STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS, STORE_DEFAULT_MAX_BYTES });
 		int64_t t0 = clock_now_ns();
 		for (size_t done = 0, k = 0; done < total; done += nlab, k++) {
 			for (size_t i = 0; i < nlab; i++)
@@ -111,7 +111,7 @@ int bench_intake(void)
 
 	for (int r = 0; r < 5; r++) {
 		struct strtab *names = strtab_create();
-		struct store *store = store_create((struct store_limits){ STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS });
+		struct store *store = store_create((struct store_limits){ STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS, STORE_DEFAULT_MAX_BYTES });
 		struct intake *in = intake_create(store, names, 50 * CLOCK_NS_PER_MS);
 		int64_t now = 0, t0 = clock_now_ns();
 		for (size_t b = 0; b < nbatches; b++) {

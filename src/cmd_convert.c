@@ -6,6 +6,7 @@
 #include "obslab/cmd_convert.h"
 
 #include "obslab/cli.h"
+#include "obslab/cmd_common.h"
 #include "obslab/atomicfile.h"
 #include "obslab/snapshot.h"
 #include "obslab/store.h"
@@ -39,15 +40,7 @@ int cmd_convert(const struct cli *cli, FILE *out, FILE *err)
 		textsafe_fprintf(err, "obslab: %s\n", why.msg);
 		status = CLI_EXIT_FAILURE;
 	} else {
-		size_t nt = store_trace_count(store), ns = 0;
-		for (size_t i = 0; i < nt; i++) {
-			const struct trace *t = store_trace(store, i);
-			for (size_t k = 0; k < t->nspans; k++)
-				ns += !(t->spans[k].flags & SPAN_F_PLACEHOLDER);
-		}
-		textsafe_fprintf(out, "%s %s: %s, %zu trace%s, %zu span%s\n", target.replaced ? "replaced" : "wrote",
-		                 cli->output_path, snapshot_format_name(cli->format), nt, nt == 1 ? "" : "s", ns,
-		                 ns == 1 ? "" : "s");
+		cmd_print_wrote(out, "", target.replaced, cli->output_path, cli->format, store);
 	}
 	store_destroy(store);
 	snapshot_free(&snap);

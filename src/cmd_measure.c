@@ -221,7 +221,7 @@ int cmd_measure(const struct cli *given, FILE *out, FILE *err)
 	comparison_init(cmp);
 	struct session s;
 	struct obslab_error dberr;
-	if (session_start(&s, cli->db_path, &cfg, (struct store_limits){ 4, SIZE_MAX }, &dberr) != DB_OK) {
+	if (session_start(&s, cli->db_path, &cfg, (struct store_limits){ 4, SIZE_MAX, 0 }, &dberr) != DB_OK) {
 		textsafe_fprintf(err, "obslab: %s\n", dberr.msg);
 		session_stop(&s);
 		free(cmp);

@@ -7,7 +7,10 @@
  * written. At the stop one line on stderr sums it up (a test and the
  * benchmark read it):
  * "obslab: received N requests, N spans in N traces; rejected N spans;
- *  refused N requests (N busy, N bad, N too large, N unsupported)".
+ *  refused N requests (N busy, N bad, N too large, N unsupported)", then,
+ * only when some were, "; N spans dropped: trace over its size limit" and
+ * "; N duplicate spans dropped (sent again)". With --record and nothing
+ * received, no file: "obslab: nothing received; FILE not written".
  * For tests only: with OBSLAB_TEST_RECEIVE_HOLD set in the environment the
  * loop takes nothing until the stop, so a test fills the queue (429)
  * without racing the consumer.
@@ -23,6 +26,7 @@
 
 #include "obslab/atomicfile.h"
 #include "obslab/cli.h"
+#include "obslab/cmd_common.h"
 #include "obslab/clock.h"
 #include "obslab/forward.h"
 #include "obslab/forward_cmd.h"
@@ -79,8 +83,14 @@ static const char *plural(uint64_t n)
 	return n == 1 ? "" : "s";
 }
 
+/* Nothing received writes nothing: a file without a span is one obslab
+ * cannot read back. */
 static int write_record(const struct cli *cli, const struct store *store, const struct strtab *names, FILE *err)
 {
+	if (cmd_real_spans(store) == 0) {
+		textsafe_fprintf(err, "obslab: nothing received; %s not written\n", cli->record_path);
+		return CLI_EXIT_OK;
+	}
 	struct snapshot_meta meta = { .has_settings = false, .anchor = clock_anchor() };
 	struct snapshot_target target = { .path = cli->record_path };
 	struct obslab_error why;
@@ -88,10 +98,7 @@ static int write_record(const struct cli *cli, const struct store *store, const 
 		textsafe_fprintf(err, "obslab: %s\n", why.msg);
 		return CLI_EXIT_FAILURE;
 	}
-	size_t nt = store_trace_count(store), ns = store_spans_held(store);
-	textsafe_fprintf(err, "obslab: %s %s: %s, %zu trace%s, %zu span%s\n", target.replaced ? "replaced" : "wrote",
-	                 cli->record_path, snapshot_format_name(cli->format), nt, nt == 1 ? "" : "s", ns,
-	                 ns == 1 ? "" : "s");
+	cmd_print_wrote(err, "obslab: ", target.replaced, cli->record_path, cli->format, store);
 	return CLI_EXIT_OK;
 }
 
@@ -100,11 +107,19 @@ static void summary(const struct receiver_stats *rs, const struct intake_stats *
 	uint64_t refused = rs->busy + rs->bad + rs->too_large + rs->unsupported;
 	fprintf(err,
 	        "obslab: received %llu request%s, %llu span%s in %llu trace%s; rejected %llu span%s; "
-	        "refused %llu request%s (%llu busy, %llu bad, %llu too large, %llu unsupported)\n",
+	        "refused %llu request%s (%llu busy, %llu bad, %llu too large, %llu unsupported)",
 	        (unsigned long long)rs->requests, plural(rs->requests), (unsigned long long)rs->spans, plural(rs->spans),
 	        (unsigned long long)is->traces, plural(is->traces), (unsigned long long)rs->rejected_spans,
 	        plural(rs->rejected_spans), (unsigned long long)refused, plural(refused), (unsigned long long)rs->busy,
 	        (unsigned long long)rs->bad, (unsigned long long)rs->too_large, (unsigned long long)rs->unsupported);
+	/* The intake's drops, only when there were some. */
+	if (is->dropped_spans)
+		fprintf(err, "; %llu span%s dropped: trace over its size limit", (unsigned long long)is->dropped_spans,
+		        plural(is->dropped_spans));
+	if (is->duplicate_spans)
+		fprintf(err, "; %llu duplicate span%s dropped (sent again)", (unsigned long long)is->duplicate_spans,
+		        plural(is->duplicate_spans));
+	fputc('\n', err);
 }
 
 int cmd_receive(const struct cli *cli, FILE *out, FILE *err)
@@ -153,7 +168,7 @@ int cmd_receive(const struct cli *cli, FILE *out, FILE *err)
 	fflush(err);
 
 	struct strtab *names = strtab_create();
-	struct store *store = store_create((struct store_limits){ STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS });
+	struct store *store = store_create((struct store_limits){ STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS, STORE_DEFAULT_MAX_BYTES });
 	struct consumer k = {
 		.receiver = receiver,
 		.intake = intake_create(store, names, cli->quiet_ns ? cli->quiet_ns : INTAKE_DEFAULT_QUIET_NS),

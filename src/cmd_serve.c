@@ -20,6 +20,7 @@
 
 #include "obslab/atomicfile.h"
 #include "obslab/cli.h"
+#include "obslab/cmd_common.h"
 #include "obslab/clock.h"
 #include "obslab/db.h"
 #include "obslab/forward_cmd.h"
@@ -140,10 +141,7 @@ static int write_record(const struct serve *v, const struct workload_config *cfg
 		textsafe_fprintf(err, "obslab: %s\n", why.msg);
 		return CLI_EXIT_FAILURE;
 	}
-	size_t nt = store_trace_count(v->store), ns = store_spans_held(v->store);
-	textsafe_fprintf(err, "obslab: %s %s: %s, %zu trace%s, %zu span%s\n", target.replaced ? "replaced" : "wrote",
-	                 cli->record_path, snapshot_format_name(cli->format), nt, nt == 1 ? "" : "s", ns,
-	                 ns == 1 ? "" : "s");
+	cmd_print_wrote(err, "obslab: ", target.replaced, cli->record_path, cli->format, v->store);
 	return CLI_EXIT_OK;
 }
 
@@ -283,7 +281,7 @@ int cmd_serve(const struct cli *given, FILE *out, FILE *err)
 	} else {
 		v.anchor = clock_anchor();
 		v.names = strtab_create();
-		struct store_limits limits = { STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS };
+		struct store_limits limits = { STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS, STORE_DEFAULT_MAX_BYTES };
 		if (!effective.record_path)
 			limits.max_traces = 1; /* nothing to keep: only what the consumer needs */
 		v.store = store_create(limits);

@@ -77,10 +77,7 @@ int cmd_export(const struct cli *given, FILE *out, FILE *err)
 			textsafe_fprintf(err, "obslab: %s\n", why.msg);
 			status = CLI_EXIT_FAILURE;
 		} else {
-			size_t nt = store_trace_count(s.store), ns = store_spans_held(s.store);
-			textsafe_fprintf(out, "%s %s: %s, %zu trace%s, %zu span%s\n", target.replaced ? "replaced" : "wrote",
-			                 cli->output_path, snapshot_format_name(cli->format), nt, nt == 1 ? "" : "s", ns,
-			                 ns == 1 ? "" : "s");
+			cmd_print_wrote(out, "", target.replaced, cli->output_path, cli->format, s.store);
 		}
 	}
 	session_stop(&s);

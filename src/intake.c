@@ -9,6 +9,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "assemble.h"
 #include "intake_copy.h"
@@ -30,6 +33,9 @@ struct entry {
 	bool late;       /* reopened: its spans count as late */
 	uint64_t checked; /* the batch in which the store last confirmed it still holds seq */
 	size_t at;        /* index in intake.all */
+	size_t used;      /* bytes its spans took (intake_copy_span_cost), for the per-trace cap */
+	uint32_t *ids;    /* its spans by span id: detail + 1, linear probing, 0 empty, at most half full */
+	size_t cap_ids;
 	struct intake_scope_map map;
 };
 
@@ -37,7 +43,12 @@ struct intake {
 	struct store *store;
 	struct strtab *names;
 	int64_t quiet_ns;
-	size_t max_spans; /* in one trace */
+	size_t max_spans; /* in one trace: INTAKE_TRACE_SPANS, or the store's max_spans if fewer */
+	size_t max_bytes; /* in one trace: the store's max_bytes / INTAKE_TRACE_SHARE */
+	uint64_t trimmed; /* the batch count at the last intake_idle that gave memory back */
+	uint64_t ctx_batch; /* intake_copy_context_cost of the batch ctx_batch's scope ctx_scope */
+	uint32_t ctx_scope;
+	size_t ctx_cost;
 
 	struct entry **all; /* dense, every open entry */
 	size_t nall, cap_all;
@@ -62,9 +73,11 @@ struct intake *intake_create(struct store *store, struct strtab *names, int64_t 
 	in->store = store;
 	in->names = names;
 	in->quiet_ns = quiet_ns < 0 ? 0 : quiet_ns;
-	in->max_spans = store_get_limits(store).max_spans;
+	struct store_limits lim = store_get_limits(store);
+	in->max_spans = lim.max_spans < INTAKE_TRACE_SPANS ? lim.max_spans : INTAKE_TRACE_SPANS;
 	if (in->max_spans == 0)
 		in->max_spans = 1;
+	in->max_bytes = lim.max_bytes / INTAKE_TRACE_SHARE;
 	in->cap_slots = 64;
 	in->slots = xcalloc(in->cap_slots, sizeof *in->slots);
 	in->work = assemble_work_create(names);
@@ -78,6 +91,7 @@ static void entry_free(struct entry *e)
 	if (!e->seq)
 		otel_set_destroy(e->set); /* never put: still ours */
 	free(e->raws);
+	free(e->ids);
 	free(e);
 }
 
@@ -177,13 +191,64 @@ static void entry_restart(struct intake *in, struct entry *e)
 	e->set = otel_set_create();
 	e->seq = 0;
 	e->nraws = 0;
+	e->used = 0;
+	if (e->ids)
+		memset(e->ids, 0, e->cap_ids * sizeof *e->ids);
 	e->late = false;
 	intake_scope_map_reset(&e->map, ++in->owners);
 	in->stats.traces++;
 }
 
+/* ---- a trace's spans by span id: exact duplicates ---- */
+
+static size_t span_hash(uint64_t span_id, size_t cap)
+{
+	return (size_t)((span_id * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+}
+
+/* detail (a span of e's set) found by its span id from now on. */
+static void ids_insert(struct entry *e, uint32_t detail)
+{
+	if ((e->nraws + 1) * 2 > e->cap_ids) {
+		uint32_t *old = e->ids;
+		size_t n = e->cap_ids;
+		e->cap_ids = n ? n * 2 : 32;
+		e->ids = xcalloc(e->cap_ids, sizeof *e->ids);
+		for (size_t i = 0; i < n; i++)
+			if (old[i]) {
+				size_t k = span_hash(e->set->spans[old[i] - 1].span_id, e->cap_ids);
+				while (e->ids[k])
+					k = (k + 1) & (e->cap_ids - 1);
+				e->ids[k] = old[i];
+			}
+		free(old);
+	}
+	size_t k = span_hash(e->set->spans[detail].span_id, e->cap_ids);
+	while (e->ids[k])
+		k = (k + 1) & (e->cap_ids - 1);
+	e->ids[k] = detail + 1;
+}
+
+/* sp (of src) is a span e already holds, sent again: the same span id,
+ * start, end and name. Another span with the same id is kept (and marked a
+ * duplicate by assembly). */
+static bool sent_again(const struct entry *e, const struct otel_set *src, const struct otel_span *sp)
+{
+	if (!e->cap_ids)
+		return false;
+	for (size_t k = span_hash(sp->span_id, e->cap_ids); e->ids[k]; k = (k + 1) & (e->cap_ids - 1)) {
+		const struct otel_span *d = &e->set->spans[e->ids[k] - 1];
+		if (d->span_id == sp->span_id && d->start_unix_ns == sp->start_unix_ns &&
+		    d->end_unix_ns == sp->end_unix_ns && d->name.len == sp->name.len &&
+		    (!sp->name.len || memcmp(e->set->text + d->name.off, src->text + sp->name.off, sp->name.len) == 0))
+			return true;
+	}
+	return false;
+}
+
 static void raw_push(struct intake *in, struct entry *e, uint32_t detail)
 {
+	ids_insert(e, detail);
 	if (e->nraws == e->cap) {
 		e->cap = e->cap ? e->cap * 2 : 16;
 		e->raws = xrealloc_array(e->raws, e->cap, sizeof *e->raws);
@@ -220,18 +285,24 @@ static struct entry *entry_for(struct intake *in, const uint8_t id[SPAN_TRACE_ID
 	e->set = store_received_set(in->store, t->seq);
 	intake_scope_map_reset(&e->map, ++in->owners);
 	e->late = true;
+	e->used = otel_set_bytes(e->set);
 	for (size_t i = 0; i < e->set->nspans; i++)
 		raw_push(in, e, (uint32_t)i);
 	return e;
 }
 
 /* Room in e's set for the run of src's spans from i on that are of e's
- * trace (a batch usually holds a trace's spans together). */
-static void reserve_run(struct entry *e, const struct otel_set *src, size_t i)
+ * trace (a batch usually holds a trace's spans together), as far as the
+ * per-trace cap lets them in. */
+static void reserve_run(const struct intake *in, struct entry *e, const struct otel_set *src, size_t i)
 {
 	size_t spans = 0, kvs = 0, events = 0, links = 0;
+	size_t room = in->max_bytes > e->used ? in->max_bytes - e->used : 0;
 	for (size_t j = i; j < src->nspans && memcmp(src->spans[j].trace_id, e->id, SPAN_TRACE_ID_LEN) == 0; j++) {
 		const struct otel_span *sp = &src->spans[j];
+		if (e->nraws + spans >= in->max_spans ||
+		    (spans + 1) * sizeof *sp + (kvs + sp->attrs.count) * sizeof(struct otel_kv) > room)
+			break;
 		spans++;
 		kvs += sp->attrs.count;
 		events += sp->nevents;
@@ -261,9 +332,20 @@ void intake_add(struct intake *in, const struct otlp_batch *b, int64_t now_ns)
 		const struct otel_span *sp = &src->spans[i];
 		if (!e || memcmp(e->id, sp->trace_id, SPAN_TRACE_ID_LEN) != 0) {
 			e = entry_for(in, sp->trace_id);
-			reserve_run(e, src, i);
+			reserve_run(in, e, src, i);
 		}
-		if (e->nraws >= in->max_spans) {
+		if (sent_again(e, src, sp)) {
+			in->stats.duplicate_spans++;
+			continue;
+		}
+		size_t cost = intake_copy_span_cost(src, sp);
+		size_t nres = e->set->nresources, nscopes = e->set->nscopes;
+		if (in->ctx_batch != in->batch || in->ctx_scope != sp->scope) {
+			in->ctx_batch = in->batch;
+			in->ctx_scope = sp->scope;
+			in->ctx_cost = intake_copy_context_cost(src, sp);
+		}
+		if (e->nraws >= in->max_spans || e->used + cost + in->ctx_cost > in->max_bytes) {
 			in->stats.dropped_spans++;
 			continue;
 		}
@@ -272,6 +354,9 @@ void intake_add(struct intake *in, const struct otlp_batch *b, int64_t now_ns)
 			in->stats.dropped_spans++;
 			continue;
 		}
+		e->used += cost;
+		if (e->set->nresources != nres || e->set->nscopes != nscopes)
+			e->used += in->ctx_cost;
 		raw_push(in, e, detail);
 		in->stats.spans++;
 		in->stats.late_spans += e->late;
@@ -362,6 +447,16 @@ void intake_close_all(struct intake *in)
 			store_close_received(in->store, e->seq);
 		entry_remove(in, e);
 	}
+}
+
+void intake_idle(struct intake *in)
+{
+	if (in->trimmed == in->batch)
+		return;
+	in->trimmed = in->batch;
+#ifdef __GLIBC__
+	malloc_trim(0); /* the decoders' and evicted traces' memory, kept by glibc's arenas otherwise */
+#endif
 }
 
 void intake_get_stats(const struct intake *in, struct intake_stats *out)

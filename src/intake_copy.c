@@ -241,3 +241,69 @@ uint32_t intake_copy_span(struct otel_set *dst, const struct otel_set *src, cons
 	}
 	return otel_add_span(dst, &out);
 }
+
+/* ---- what a copy takes ---- */
+
+static size_t kvs_cost(const struct otel_set *src, uint32_t first, uint32_t count, int depth);
+
+static size_t value_cost(const struct otel_set *src, const struct otel_value *v, int depth)
+{
+	switch ((enum otel_value_type)v->type) {
+	case OTEL_VALUE_STRING:
+	case OTEL_VALUE_BYTES:
+		return v->u.s.len;
+	case OTEL_VALUE_ARRAY: {
+		size_t c = (size_t)v->count * sizeof(struct otel_value);
+		if (depth < COPY_MAX_DEPTH)
+			for (uint32_t k = 0; k < v->count; k++)
+				c += value_cost(src, &src->values[v->u.first + k], depth + 1);
+		return c;
+	}
+	case OTEL_VALUE_KVLIST:
+		return depth < COPY_MAX_DEPTH ? kvs_cost(src, v->u.first, v->count, depth + 1) : 0;
+	case OTEL_VALUE_EMPTY:
+	case OTEL_VALUE_BOOL:
+	case OTEL_VALUE_INT:
+	case OTEL_VALUE_DOUBLE:
+		break;
+	}
+	return 0;
+}
+
+static size_t kvs_cost(const struct otel_set *src, uint32_t first, uint32_t count, int depth)
+{
+	size_t c = (size_t)count * sizeof(struct otel_kv);
+	for (uint32_t k = 0; k < count; k++) {
+		const struct otel_kv *kv = &src->kvs[first + k];
+		c += kv->key.len + value_cost(src, &kv->value, depth);
+	}
+	return c;
+}
+
+size_t intake_copy_span_cost(const struct otel_set *src, const struct otel_span *sp)
+{
+	size_t c = sizeof *sp + sizeof(struct raw) + sp->name.len + sp->trace_state.len + sp->status_message.len +
+	           kvs_cost(src, sp->attrs.first, sp->attrs.count, 0);
+	for (uint32_t k = 0; k < sp->nevents; k++) {
+		const struct otel_event *ev = &src->events[sp->events_first + k];
+		c += sizeof *ev + ev->name.len + kvs_cost(src, ev->attrs.first, ev->attrs.count, 0);
+	}
+	for (uint32_t k = 0; k < sp->nlinks; k++) {
+		const struct otel_link *ln = &src->links[sp->links_first + k];
+		c += sizeof *ln + ln->trace_state.len + kvs_cost(src, ln->attrs.first, ln->attrs.count, 0);
+	}
+	return c;
+}
+
+size_t intake_copy_context_cost(const struct otel_set *src, const struct otel_span *sp)
+{
+	size_t c = 0;
+	const struct otel_scope *sc = otel_span_scope(src, sp);
+	const struct otel_resource *res = otel_span_resource(src, sp);
+	if (sc)
+		c += sizeof *sc + sc->name.len + sc->version.len + sc->schema_url.len +
+		     kvs_cost(src, sc->attrs.first, sc->attrs.count, 0);
+	if (res)
+		c += sizeof *res + res->schema_url.len + kvs_cost(src, res->attrs.first, res->attrs.count, 0);
+	return c;
+}

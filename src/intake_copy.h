@@ -10,6 +10,7 @@
 #ifndef OBSLAB_INTAKE_COPY_H
 #define OBSLAB_INTAKE_COPY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "obslab/otel.h"
@@ -50,5 +51,14 @@ static inline void intake_scope_map_reset(struct intake_scope_map *m, uint64_t o
  * is marked OTEL_MARK_NEGATIVE. batch: the caller's count of batches (from 1). */
 uint32_t intake_copy_span(struct otel_set *dst, const struct otel_set *src, const struct otel_span *sp,
                           struct intake_scope_map *m, struct intake_text_map *texts, uint64_t batch);
+
+/* What copying sp alone into a set takes, about (its record, its kvs,
+ * values, events, links and texts; a bound on the share of the set's
+ * arrays the copy fills, not their doubling): the intake's per-trace cap
+ * compares it. Nested values past COPY_MAX_DEPTH are not counted (nor
+ * copied). */
+size_t intake_copy_span_cost(const struct otel_set *src, const struct otel_span *sp);
+/* The same for the resource and the scope sp names (copied once per trace). */
+size_t intake_copy_context_cost(const struct otel_set *src, const struct otel_span *sp);
 
 #endif

@@ -68,12 +68,16 @@ struct store {
 	size_t rx_cap;
 	uint64_t changes, *changed; /* store_changes, and per slot store_trace_changed */
 	bool *observed;             /* per slot: the observer has seen the received trace (at its first close) */
+	size_t *bytes;              /* per slot: otel_set_bytes of its owned set at its last put */
+	size_t bytes_held;          /* their sum */
 };
 
 struct store *store_create(struct store_limits limits)
 {
 	if (limits.max_traces == 0)
 		limits.max_traces = 1;
+	if (limits.max_bytes == 0)
+		limits.max_bytes = STORE_DEFAULT_MAX_BYTES;
 	struct store *s = xcalloc(1, sizeof *s);
 	s->traces = xcalloc(limits.max_traces, sizeof *s->traces);
 	s->borrowed = xcalloc(limits.max_traces, sizeof *s->borrowed);
@@ -81,6 +85,7 @@ struct store *store_create(struct store_limits limits)
 	s->owned_set = xcalloc(limits.max_traces, sizeof *s->owned_set);
 	s->changed = xcalloc(limits.max_traces, sizeof *s->changed);
 	s->observed = xcalloc(limits.max_traces, sizeof *s->observed);
+	s->bytes = xcalloc(limits.max_traces, sizeof *s->bytes);
 	s->rx_cap = 16;
 	while (s->rx_cap < 2 * limits.max_traces)
 		s->rx_cap *= 2;
@@ -103,6 +108,7 @@ void store_destroy(struct store *s)
 	free(s->owned_set);
 	free(s->changed);
 	free(s->observed);
+	free(s->bytes);
 	free(s->rx_index);
 	for (size_t i = 0; i < s->nhttp_wait; i++)
 		free(s->http_wait[(s->http_first + i) % STORE_HTTP_PENDING_MAX].info);
@@ -181,6 +187,8 @@ static void evict_oldest(struct store *s)
 		otel_set_destroy(s->owned_set[s->first]);
 		s->owned_set[s->first] = NULL;
 	}
+	s->bytes_held -= s->bytes[s->first];
+	s->bytes[s->first] = 0;
 	s->changed[s->first] = 0;
 	s->observed[s->first] = false;
 	memset(t, 0, sizeof *t);
@@ -501,6 +509,7 @@ uint64_t store_put_received(struct store *s, const uint8_t id[SPAN_TRACE_ID_LEN]
 	assert(n > 0);
 	size_t slot;
 	struct trace *t;
+	size_t nb = otel_set_bytes(set);
 	if (rx_position(s, id, &slot) != SIZE_MAX) { /* replaced where it lies */
 		t = &s->traces[slot];
 		size_t old = t->nspans;
@@ -509,15 +518,19 @@ uint64_t store_put_received(struct store *s, const uint8_t id[SPAN_TRACE_ID_LEN]
 		t->spans = NULL;
 		t->nspans = 0;
 		s->spans_held -= old;
+		s->bytes_held -= s->bytes[slot];
+		s->bytes[slot] = 0;
 		/* Older traces make room, never this one nor a newer one. */
-		while (s->count > 1 && s->first != slot && s->spans_held + n > s->limits.max_spans)
+		while (s->count > 1 && s->first != slot &&
+		       (s->spans_held + n > s->limits.max_spans || s->bytes_held + nb > s->limits.max_bytes))
 			evict_oldest(s);
 		if (s->owned_set[slot] != set) {
 			otel_set_destroy(s->owned_set[slot]);
 			s->owned_set[slot] = set;
 		}
 	} else {
-		while (s->count > 0 && (s->count == s->limits.max_traces || s->spans_held + n > s->limits.max_spans))
+		while (s->count > 0 && (s->count == s->limits.max_traces || s->spans_held + n > s->limits.max_spans ||
+		                        s->bytes_held + nb > s->limits.max_bytes))
 			evict_oldest(s);
 		slot = (s->first + s->count) % s->limits.max_traces;
 		s->count++;
@@ -538,6 +551,8 @@ uint64_t store_put_received(struct store *s, const uint8_t id[SPAN_TRACE_ID_LEN]
 	s->changed[slot] = ++s->changes;
 	s->received += real_spans(spans, n);
 	s->spans_held += n;
+	s->bytes[slot] = nb;
+	s->bytes_held += nb;
 	if (!open && !s->observed[slot]) {
 		s->observed[slot] = true;
 		if (s->observer)
@@ -598,3 +613,5 @@ uint64_t store_spans_received(const struct store *s) { return s->received; }
 uint64_t store_spans_orphaned(const struct store *s) { return s->orphaned; }
 uint64_t store_traces_evicted(const struct store *s) { return s->evicted; }
 size_t store_spans_held(const struct store *s) { return s->spans_held; }
+size_t store_bytes_held(const struct store *s) { return s->bytes_held; }
+

@@ -96,7 +96,7 @@ static struct span_record rec(uint64_t id, uint64_t parent, int64_t start, int64
 
 static struct attribution attribute(struct span_record *spans, size_t n)
 {
-	struct store *s = store_create((struct store_limits){ 4, 1000 });
+	struct store *s = store_create((struct store_limits){ 4, 1000, 0 });
 	store_ingest(s, spans, n);
 	struct attribution a = analysis_attribution(store_latest(s));
 	store_destroy(s);

@@ -1,8 +1,10 @@
 /* Received spans into live traces (intake.h): spans of one trace joining
  * over batches, a child before its parent, the quiet close seen once by
  * the observer, a late span reopening its trace, an evicted trace's late
- * span starting another, memory bounded by the store's limits, and the
- * N+1 of PostgreSQL-style database spans found as in a file. */
+ * span starting another, memory bounded by the store's limits (traces,
+ * spans, the sets' bytes) and one trace's by its cap, exact duplicates
+ * dropped and counted (other content with the same id kept and marked),
+ * and the N+1 of PostgreSQL-style database spans found as in a file. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -37,14 +39,19 @@ static void observe(void *ctx, const struct trace *t)
 	assert_false(t->open);
 }
 
-static struct world *world_new(size_t max_traces, size_t max_spans, int64_t quiet_ns)
+static struct world *world_new_bytes(size_t max_traces, size_t max_spans, size_t max_bytes, int64_t quiet_ns)
 {
 	struct world *w = calloc(1, sizeof *w);
 	w->names = strtab_create();
-	w->store = store_create((struct store_limits){ max_traces, max_spans });
+	w->store = store_create((struct store_limits){ max_traces, max_spans, max_bytes });
 	store_set_observer(w->store, observe, w);
 	w->in = intake_create(w->store, w->names, quiet_ns);
 	return w;
+}
+
+static struct world *world_new(size_t max_traces, size_t max_spans, int64_t quiet_ns)
+{
+	return world_new_bytes(max_traces, max_spans, 0, quiet_ns);
 }
 
 static void world_free(struct world *w)
@@ -297,6 +304,132 @@ static void memory_is_bounded_by_the_store(void **state)
 	world_free(w); /* ASan: every set freed */
 }
 
+/* A span of trace carrying one attribute of len bytes. */
+static void big_span(struct otel_set *set, uint32_t trace, uint64_t id, uint64_t parent, size_t len)
+{
+	char *text = malloc(len + 1);
+	memset(text, 'x', len);
+	text[len] = 0;
+	struct otel_span sp = { .span_id = id, .parent_span_id = parent, .kind = 1,
+		                .start_unix_ns = 100 * MS + id, .end_unix_ns = 200 * MS };
+	trace_id(trace, sp.trace_id);
+	sp.name = otel_text(set, "big", 3);
+	size_t mark = otel_kv_mark(set);
+	kv_string(set, "payload", text);
+	sp.attrs.first = otel_kv_commit(set, mark, &sp.attrs.count);
+	otel_add_span(set, &sp);
+	free(text);
+}
+
+static void store_bytes_are_bounded(void **state)
+{
+	(void)state;
+	size_t budget = 1u << 20; /* a trace's cap: 256 KiB */
+	struct world *w = world_new_bytes(64, 100000, budget, 10 * MS);
+	int64_t now = 0;
+	for (uint32_t k = 0; k < 60; k++) { /* 60 traces of about 100 KiB: far more than 1 MiB */
+		struct otel_set *b = batch_set("api");
+		big_span(b, k, 1, 0, 100 * 1024);
+		send(w, b, now);
+		intake_tick(w->in, now);
+		now += 20 * MS;
+		/* The budget, plus the trace being put (its set's arrays may be twice what they hold). */
+		assert_true(store_bytes_held(w->store) <= budget + budget / INTAKE_TRACE_SHARE * 2);
+	}
+	intake_close_all(w->in);
+	assert_true(store_bytes_held(w->store) <= budget);
+	assert_true(store_trace_count(w->store) < 60);
+	assert_true(store_trace_count(w->store) >= 4);
+	assert_true(store_traces_evicted(w->store) > 0);
+	assert_non_null(received(w, 59)); /* the newest kept */
+	assert_null(received(w, 0));
+	struct intake_stats st;
+	intake_get_stats(w->in, &st);
+	assert_int_equal(st.dropped_spans, 0);
+	world_free(w);
+}
+
+static void one_trace_is_capped(void **state)
+{
+	(void)state;
+	size_t budget = 1u << 20, cap = budget / INTAKE_TRACE_SHARE;
+	struct world *w = world_new_bytes(64, 100000, budget, 1000 * MS);
+	/* 100 spans of 10 KiB in one trace, over 10 batches: about 25 fit 256 KiB. */
+	for (uint64_t k = 0; k < 10; k++) {
+		struct otel_set *b = batch_set("api");
+		for (uint64_t i = 0; i < 10; i++)
+			big_span(b, 7, 1 + k * 10 + i, k + i ? 1 : 0, 10 * 1024);
+		send(w, b, 0);
+		intake_tick(w->in, 0);
+	}
+	struct intake_stats st;
+	intake_get_stats(w->in, &st);
+	const struct trace *t = received(w, 7);
+	assert_non_null(t);
+	assert_true(st.spans >= 20 && st.spans <= 26);
+	assert_int_equal(st.spans + st.dropped_spans, 100);
+	assert_int_equal(store_spans_received(w->store), st.spans);
+	assert_true(store_bytes_held(w->store) <= 2 * cap);
+	/* A span alone over the cap is dropped; its trace never starts. */
+	struct otel_set *b = batch_set("api");
+	big_span(b, 8, 1, 0, cap + 1);
+	send(w, b, 0);
+	intake_tick(w->in, 0);
+	intake_get_stats(w->in, &st);
+	assert_int_equal(st.spans + st.dropped_spans, 101);
+	assert_null(received(w, 8));
+	world_free(w);
+}
+
+static struct otel_set *request_of_three(void)
+{
+	struct otel_set *b = batch_set("api");
+	span(b, 3, 1, 0, 100, 200, "GET /", NULL);
+	span(b, 3, 2, 1, 110, 120, "a", NULL);
+	span(b, 3, 3, 1, 130, 140, "b", NULL);
+	return b;
+}
+
+static void exact_duplicates_are_dropped(void **state)
+{
+	(void)state;
+	struct world *w = world_new(16, 1024, 100 * MS);
+	send(w, request_of_three(), 0);
+	send(w, request_of_three(), 0); /* sent again before a tick */
+	intake_tick(w->in, 0);
+	struct intake_stats st;
+	intake_get_stats(w->in, &st);
+	assert_int_equal(st.spans, 3);
+	assert_int_equal(st.duplicate_spans, 3);
+	const struct trace *t = received(w, 3);
+	assert_int_equal(t->nspans, 3);
+	assert_int_equal(placeholders(t), 0);
+	/* Closed, then sent again (a retry after the quiet period): still dropped. */
+	intake_tick(w->in, 500 * MS);
+	assert_false(received(w, 3)->open);
+	send(w, request_of_three(), 600 * MS);
+	intake_tick(w->in, 600 * MS);
+	intake_get_stats(w->in, &st);
+	assert_int_equal(st.spans, 3);
+	assert_int_equal(st.duplicate_spans, 6);
+	assert_int_equal(received(w, 3)->nspans, 3);
+	/* The same id with another end: kept, marked a duplicate (the later one, as the file reader does). */
+	struct otel_set *b = batch_set("api");
+	span(b, 3, 2, 1, 110, 125, "a", NULL);
+	send(w, b, 700 * MS);
+	intake_tick(w->in, 700 * MS);
+	intake_get_stats(w->in, &st);
+	assert_int_equal(st.spans, 4);
+	assert_int_equal(st.duplicate_spans, 6);
+	t = received(w, 3);
+	assert_int_equal(t->nspans, 4);
+	unsigned marked = 0;
+	for (size_t i = 0; i < t->otel->nspans; i++)
+		marked += (t->otel->spans[i].marks & OTEL_MARK_DUPLICATE) != 0;
+	assert_int_equal(marked, 1);
+	world_free(w);
+}
+
 static void n_plus_one_of_postgres_spans_is_found(void **state)
 {
 	(void)state;
@@ -340,6 +473,9 @@ int main(void)
 		cmocka_unit_test(quiet_trace_closes_once_and_late_span_reopens),
 		cmocka_unit_test(evicted_trace_late_span_starts_another),
 		cmocka_unit_test(memory_is_bounded_by_the_store),
+		cmocka_unit_test(store_bytes_are_bounded),
+		cmocka_unit_test(one_trace_is_capped),
+		cmocka_unit_test(exact_duplicates_are_dropped),
 		cmocka_unit_test(n_plus_one_of_postgres_spans_is_found),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -101,7 +101,7 @@ static struct span_record rec(uint64_t id, uint64_t parent, int64_t start, int64
 
 static struct store *store_of(struct span_record *spans, size_t n)
 {
-	struct store *s = store_create((struct store_limits){ 4, 1000 });
+	struct store *s = store_create((struct store_limits){ 4, 1000, 0 });
 	assert_non_null(s);
 	store_ingest(s, spans, n);
 	assert_non_null(store_latest(s));

@@ -231,7 +231,7 @@ static void a_trace_in_the_callers_trace(void **state)
 							   0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36 };
 	static const uint8_t zero[SPAN_TRACE_ID_LEN] = { 0 };
 	struct ring *ring = ring_create(64, sizeof(struct span_record));
-	struct store *store = store_create((struct store_limits){ 8, 1024 });
+	struct store *store = store_create((struct store_limits){ 8, 1024, 0 });
 	struct tracer t;
 	tracer_init(&t, ring);
 	struct span_record *root = tracer_begin_trace_in(&t, 1, caller);

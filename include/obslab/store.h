@@ -51,10 +51,12 @@ struct trace {
 struct store_limits {
 	size_t max_traces; /* kept at most */
 	size_t max_spans;  /* summed over kept traces */
+	size_t max_bytes;  /* received traces' otel sets (otel_set_bytes), summed; 0: STORE_DEFAULT_MAX_BYTES */
 };
 
 #define STORE_DEFAULT_MAX_TRACES 512
 #define STORE_DEFAULT_MAX_SPANS (512u * 1024u)
+#define STORE_DEFAULT_MAX_BYTES ((size_t)256 << 20)
 
 /* Producers a store tells apart: 0 .. STORE_MAX_PRODUCERS - 1. */
 #define STORE_MAX_PRODUCERS 64
@@ -116,7 +118,11 @@ const struct trace *store_find(const struct store *s, uint64_t seq);
  * with another set, or the store destroyed), so memory is bounded by the
  * store's limits. Found by trace id through a hash (received traces only).
  * Pointers from store_received_set stay valid until the trace is evicted:
- * check again (by seq) after any call that may evict. */
+ * check again (by seq) after any call that may evict.
+ * Bytes: each put measures the trace's set (otel_set_bytes) and evicts the
+ * oldest traces (older than the one put) while the sets held would pass
+ * max_bytes; a trace growing with no older one left to evict may pass it
+ * alone, which is why the intake caps one trace (INTAKE_TRACE_BYTES). */
 
 /* Puts the received trace id: spans[0..n) (n > 0, malloc'd, taken; any
  * order, exactly one root, parent_id 0) whose foreign spans' details are in
@@ -150,5 +156,6 @@ uint64_t store_spans_orphaned(const struct store *s);   /* discarded: root lost 
 uint64_t store_spans_orphaned_from(const struct store *s, unsigned producer); /* 0 if out of range */
 uint64_t store_traces_evicted(const struct store *s);
 size_t store_spans_held(const struct store *s);
+size_t store_bytes_held(const struct store *s); /* received traces' sets, as last put (max_bytes bounds it) */
 
 #endif

@@ -50,7 +50,7 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 	struct lab *lab = xcalloc(1, sizeof *lab);
 	src->state = lab;
 	struct obslab_error err;
-	struct store_limits limits = { STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS };
+	struct store_limits limits = { STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS, STORE_DEFAULT_MAX_BYTES };
 	if (session_start(&lab->session, cli->db_path, &out->settings, limits, &err) != DB_OK) {
 		textsafe_fprintf(stderr, "obslab: %s\n", err.msg);
 		return CLI_EXIT_FAILURE;

@@ -73,7 +73,7 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 		src->names = rv->lab.names;
 		src->anchor = rv->lab.anchor;
 	} else {
-		src->store = store_create((struct store_limits){ STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS });
+		src->store = store_create((struct store_limits){ STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS, STORE_DEFAULT_MAX_BYTES });
 		src->names = strtab_create();
 		src->anchor = clock_anchor();
 	}
