@@ -178,8 +178,11 @@ int cmd_receive(const struct cli *cli, FILE *out, FILE *err)
 	/* After a pass that took batches the signals are only looked at (no
 	 * wait): under load the consumer never sleeps while the queue fills. */
 	bool busy = false;
-	while (!signalled(&stop, busy ? 0 : RECEIVE_WAIT_NS))
+	while (!signalled(&stop, busy ? 0 : RECEIVE_WAIT_NS)) {
 		busy = !hold && consume(&k);
+		if (!busy)
+			intake_idle(k.intake, clock_now_ns()); /* memory back to the system once a burst is over */
+	}
 	/* The stop: nothing new is queued; requests in flight get their 503
 	 * (a second signal cuts it short); what was queued is taken. */
 	receiver_quiesce(receiver);

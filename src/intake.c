@@ -46,6 +46,7 @@ struct intake {
 	size_t max_spans; /* in one trace: INTAKE_TRACE_SPANS, or the store's max_spans if fewer */
 	size_t max_bytes; /* in one trace: the store's max_bytes / INTAKE_TRACE_SHARE */
 	uint64_t trimmed; /* the batch count at the last intake_idle that gave memory back */
+	int64_t trimmed_ns; /* and when */
 	uint64_t ctx_batch; /* intake_copy_context_cost of the batch ctx_batch's scope ctx_scope */
 	uint32_t ctx_scope;
 	size_t ctx_cost;
@@ -449,11 +450,12 @@ void intake_close_all(struct intake *in)
 	}
 }
 
-void intake_idle(struct intake *in)
+void intake_idle(struct intake *in, int64_t now_ns)
 {
-	if (in->trimmed == in->batch)
+	if (in->trimmed == in->batch || now_ns - in->trimmed_ns < INTAKE_TRIM_NS)
 		return;
 	in->trimmed = in->batch;
+	in->trimmed_ns = now_ns;
 #ifdef __GLIBC__
 	malloc_trim(0); /* the decoders' and evicted traces' memory, kept by glibc's arenas otherwise */
 #endif

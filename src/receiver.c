@@ -47,6 +47,7 @@ struct receiver {
 	_Atomic size_t queued_seen;  /* queued_spans, for a look without the lock */
 	_Atomic bool stopping;
 	_Atomic size_t buffered;     /* bytes of request bodies held now */
+	_Atomic size_t decoding;     /* inflated bytes being decoded now (RECEIVER_MAX_DECODING) */
 	_Atomic unsigned in_flight;
 	_Atomic uint64_t requests, spans, rejected, busy, bad, too_large, unsupported;
 };
@@ -334,10 +335,21 @@ static enum MHD_Result finish(struct receiver *r, struct MHD_Connection *c, stru
 		body = inflated.data ? inflated.data : "";
 		len = inflated.len;
 	}
+	/* The decoder's arena is up to OTLP_ARENA_FACTOR times len: bodies
+	 * decoded at once are bounded together (one alone always passes). */
+	size_t was = atomic_fetch_add(&r->decoding, len);
+	if (was > 0 && was + len > RECEIVER_MAX_DECODING) {
+		atomic_fetch_sub(&r->decoding, len);
+		otlp_buf_free(&inflated);
+		release_body(r, q);
+		return send_status(r, c, 429, q->enc, RX_RPC_RESOURCE_EXHAUSTED,
+		                   "receiver busy: too many bodies being decoded at once");
+	}
 	struct otel_set *set = otel_set_create();
 	struct otlp_decode_result res = { 0 };
 	struct obslab_error why;
 	bool ok = otlp_decode(q->enc, body, len, set, &res, &why);
+	atomic_fetch_sub(&r->decoding, len);
 	otlp_buf_free(&inflated);
 	release_body(r, q);
 	if (!ok) {

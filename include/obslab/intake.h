@@ -63,9 +63,11 @@ struct intake_stats {
 };
 void intake_get_stats(const struct intake *in, struct intake_stats *out);
 /* The consumer found nothing to take: when batches came since the last
- * call that did it, the C library's free memory (decoded batches, evicted
- * traces) is given back to the system (malloc_trim on glibc). */
-void intake_idle(struct intake *in);
+ * call that did it, and INTAKE_TRIM_NS passed since, the C library's free
+ * memory (decoded batches, evicted traces) is given back to the system
+ * (malloc_trim on glibc: a few milliseconds with a large heap). */
+#define INTAKE_TRIM_NS 1000000000LL
+void intake_idle(struct intake *in, int64_t now_ns);
 void intake_destroy(struct intake *in);
 
 #endif

@@ -14,7 +14,8 @@
  * the decoded spans not yet taken would pass max_queued_spans (or their
  * memory RECEIVER_MAX_QUEUED_BYTES, a batch always fitting an empty queue),
  * or the bodies held at once by requests in progress would pass
- * RECEIVER_MAX_BUFFERED; 503 with Retry-After once the stop began. A
+ * RECEIVER_MAX_BUFFERED, or the bodies being decoded at once (inflated)
+ * would pass RECEIVER_MAX_DECODING (one alone always passes); 503 with Retry-After once the stop began. A
  * request that finds the queue full first waits (its pool thread) up to
  * RECEIVER_BUSY_WAIT_MS for the consumer to make room: a sender a little
  * faster than the consumer is slowed down, not refused.
@@ -26,6 +27,18 @@
  * (Content-Type, Content-Encoding, and the ones the preflight asks for when
  * they are a list of tokens) and a Max-Age. Any other origin gets no CORS
  * header: a browser page from elsewhere cannot post spans here.
+ *
+ * Memory, at most (the defaults): request bodies as sent RECEIVER_MAX_BUFFERED
+ * (256 MiB) in all; their gunzipped copies max_inflated (16 MiB) per pool
+ * thread (2 per core, 4 to 64); the decoder's arenas OTLP_ARENA_FACTOR (24)
+ * times the bodies being decoded, RECEIVER_MAX_DECODING (32 MiB) in all,
+ * so 768 MiB; decoded batches waiting RECEIVER_MAX_QUEUED_BYTES (128 MiB),
+ * or one batch larger than that (a 16 MiB body decodes to a few hundred
+ * MiB at worst). What the consumer keeps is the store's (store.h's
+ * max_bytes, 256 MiB by default, and intake.h's per-trace cap). On a
+ * 2-core machine (4 threads) that is about 1.5 GiB at the very worst, held
+ * only while such requests are in progress; an SDK's batches (512 spans,
+ * well under 1 MiB) come nowhere near it.
  *
  * Threads: libmicrohttpd's pool decodes each request on its own thread
  * (otlp_decode) and queues the batch; one consumer thread takes them with
@@ -52,10 +65,11 @@
 #define RECEIVER_DEFAULT_HOST "127.0.0.1"
 #define RECEIVER_DEFAULT_PORT 4318                     /* OTLP/HTTP's */
 #define RECEIVER_DEFAULT_MAX_BODY (4u << 20)           /* bytes as sent */
-#define RECEIVER_DEFAULT_MAX_INFLATED (32u << 20)      /* bytes after gunzip */
+#define RECEIVER_DEFAULT_MAX_INFLATED (16u << 20)      /* bytes after gunzip (the Collector's body limit: 20 MiB) */
 #define RECEIVER_DEFAULT_MAX_QUEUED_SPANS ((size_t)1 << 20)
 #define RECEIVER_MAX_BUFFERED ((size_t)256 << 20)      /* request bodies held at once, all connections */
 #define RECEIVER_MAX_QUEUED_BYTES ((size_t)128 << 20)  /* decoded batches' memory waiting for the consumer */
+#define RECEIVER_MAX_DECODING ((size_t)32 << 20)       /* inflated bytes decoded at once, all threads (a body alone passes) */
 #define RECEIVER_BUSY_WAIT_MS 200                      /* a full queue waited on before 429 */
 #define RECEIVER_PATH "/v1/traces"
 
@@ -64,7 +78,7 @@ struct forwarder;
 struct receiver_config {
 	char host[SERVER_HOST_MAX]; uint16_t port; /* loopback 127.0.0.1:4318 by default; port 0: any free one */
 	size_t max_body;          /* bytes as sent; default RECEIVER_DEFAULT_MAX_BODY (4 MiB): 413 beyond */
-	size_t max_inflated;      /* after gunzip; default 32 MiB: 413 beyond */
+	size_t max_inflated;      /* after gunzip; default 16 MiB: 413 beyond */
 	size_t max_queued_spans;  /* decoded, not yet taken; default 1 << 20: 429 + Retry-After beyond */
 	unsigned timeout_s;
 	struct forwarder *forward; /* NULL, or each accepted batch also goes to forward_batch() */

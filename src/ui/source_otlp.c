@@ -39,6 +39,7 @@ struct received {
 	struct intake *intake;
 	char authority[SERVER_HOST_MAX + 16];
 	bool announced;
+	uint64_t noted_dropped, noted_duplicates; /* the intake's counts the log last told */
 };
 
 static struct received *received_of(const struct source *src)
@@ -105,12 +106,31 @@ static void drain(struct source *src, const struct source_sink *sink)
 	struct otlp_batch *batches[TAKE_BATCH];
 	int64_t now = clock_now_ns();
 	size_t n;
+	bool took = false;
 	while ((n = receiver_take(rv->rx, batches, TAKE_BATCH)) > 0)
 		for (size_t i = 0; i < n; i++) {
 			intake_add(rv->intake, batches[i], now);
 			otlp_batch_unref(batches[i]);
+			took = true;
 		}
 	intake_tick(rv->intake, now);
+	if (!took)
+		intake_idle(rv->intake, now); /* memory back to the system once a burst is over */
+	struct intake_stats st;
+	intake_get_stats(rv->intake, &st);
+	char text[LOGBOOK_TEXT];
+	if (st.dropped_spans != rv->noted_dropped) {
+		snprintf(text, sizeof text, "%llu span%s dropped in all: trace over its size limit",
+		         (unsigned long long)st.dropped_spans, st.dropped_spans == 1 ? "" : "s");
+		sink->note(sink->ctx, LOG_WARN, text);
+		rv->noted_dropped = st.dropped_spans;
+	}
+	if (st.duplicate_spans != rv->noted_duplicates) {
+		snprintf(text, sizeof text, "%llu duplicate span%s dropped in all (sent again)",
+		         (unsigned long long)st.duplicate_spans, st.duplicate_spans == 1 ? "" : "s");
+		sink->note(sink->ctx, LOG_INFO, text);
+		rv->noted_duplicates = st.duplicate_spans;
+	}
 }
 
 static void stop(struct source *src)
@@ -153,6 +173,17 @@ static void segment(const struct received *rv, char *buf, size_t cap)
 		char busy[32];
 		draw_count(busy, sizeof busy, rs.busy);
 		k += snprintf(buf + k, cap - (size_t)k, " %s %s refused busy (429/503)", g->dot, busy);
+	}
+	if (k > 0 && (size_t)k < cap && st.dropped_spans) {
+		char n[32];
+		draw_count(n, sizeof n, st.dropped_spans);
+		k += snprintf(buf + k, cap - (size_t)k, " %s %s dropped: trace over its size limit", g->dot, n);
+	}
+	if (k > 0 && (size_t)k < cap && st.duplicate_spans) {
+		char n[32];
+		draw_count(n, sizeof n, st.duplicate_spans);
+		k += snprintf(buf + k, cap - (size_t)k, " %s %s duplicate%s dropped (sent again)", g->dot, n,
+		              st.duplicate_spans == 1 ? "" : "s");
 	}
 	if (k > 0 && (size_t)k < cap)
 		snprintf(buf + k, cap - (size_t)k, " %s %s span%s", g->dot, spans, st.spans == 1 ? "" : "s");
