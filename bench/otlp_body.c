@@ -9,8 +9,13 @@
  * bytes 0b 51 ab 0b 51 ab 0b 51, for otlp_load to find and renew.
  * --zero-ids K gives the last K spans an all-zero trace id (a span OTLP
  * receivers refuse: partial_success).
+ * --trace-seed K: the trace ids and root span ids from K, not from --seed
+ * (bodies with one K and other seeds hold spans of the same traces);
+ * --no-root 1 leaves the roots out. --tiny-attrs N: instead, one span
+ * with N attributes a=1 (the smallest there are: a memory test's body).
  * Usage: otlp_body --format protobuf|json [--spans N] [--traces T]
  *                  [--attrs A] [--services S] [--seed K] [--zero-ids K]
+ *                  [--trace-seed K] [--no-root 1] [--tiny-attrs N]
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -66,8 +71,8 @@ static void pad(struct otel_set *set, unsigned have, unsigned want, uint64_t *rn
 int main(int argc, char **argv)
 {
 	const char *format = NULL;
-	unsigned long spans = 512, traces = 16, attrs = 10, services = 2, zero_ids = 0;
-	uint64_t seed = 1;
+	unsigned long spans = 512, traces = 16, attrs = 10, services = 2, zero_ids = 0, no_root = 0, tiny = 0;
+	uint64_t seed = 1, trace_seed = 0;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
 		if (strcmp(k, "--format") == 0)
@@ -84,6 +89,12 @@ int main(int argc, char **argv)
 			zero_ids = strtoul(v, NULL, 10);
 		else if (strcmp(k, "--seed") == 0)
 			seed = strtoull(v, NULL, 10);
+		else if (strcmp(k, "--trace-seed") == 0)
+			trace_seed = strtoull(v, NULL, 10);
+		else if (strcmp(k, "--no-root") == 0)
+			no_root = strtoul(v, NULL, 10);
+		else if (strcmp(k, "--tiny-attrs") == 0)
+			tiny = strtoul(v, NULL, 10);
 		else
 			break;
 	}
@@ -107,16 +118,32 @@ int main(int argc, char **argv)
 		sc.name = otel_text(set, "obslab-bench", 12);
 		scope_of[s] = otel_add_scope(set, &sc);
 	}
-	uint64_t rng = seed, t0 = 1700000000000000000ULL + seed * 1000000000ULL;
+	uint64_t rng = seed, t0 = 1700000000000000000ULL + (trace_seed ? trace_seed : seed) * 1000000000ULL;
+	uint64_t trng = trace_seed, *ids_rng = trace_seed ? &trng : &rng;
+	if (tiny) { /* one span, N attributes a=1 */
+		struct otel_span sp = { .kind = 2, .scope = scope_of[0], .span_id = next_rand(&rng) | 1 };
+		uint64_t a = next_rand(ids_rng), b = next_rand(ids_rng);
+		memcpy(sp.trace_id, &a, 8);
+		memcpy(sp.trace_id + 8, &b, 8);
+		sp.name = otel_text(set, "tiny", 4);
+		sp.start_unix_ns = t0;
+		sp.end_unix_ns = t0 + 1000;
+		size_t mark = otel_kv_mark(set);
+		for (unsigned long i = 0; i < tiny; i++)
+			push_int(set, "a", 1);
+		sp.attrs.first = otel_kv_commit(set, mark, &sp.attrs.count);
+		otel_add_span(set, &sp);
+		traces = 0;
+	}
 	for (unsigned long t = 0; t < traces; t++) {
 		unsigned long n = spans / traces + (t < spans % traces ? 1 : 0);
 		struct otel_span root = { .kind = 2, .scope = scope_of[t % services] };
 		/* The first half a fixed mark (OTLP_BODY_MARK) otlp_load finds and renews per request. */
 		static const uint8_t mark8[8] = { 0x0b, 0x51, 0xab, 0x0b, 0x51, 0xab, 0x0b, 0x51 };
-		uint64_t b = next_rand(&rng);
+		uint64_t b = next_rand(ids_rng);
 		memcpy(root.trace_id, mark8, 8);
 		memcpy(root.trace_id + 8, &b, 8);
-		root.span_id = next_rand(&rng) | 1;
+		root.span_id = next_rand(ids_rng) | 1;
 		root.name = otel_text(set, "GET /orders/{id}", 16);
 		root.start_unix_ns = t0 + t * 10000000ULL;
 		root.end_unix_ns = root.start_unix_ns + 1000ULL * (n + 1) * 200;
@@ -126,7 +153,8 @@ int main(int argc, char **argv)
 		push_int(set, "http.response.status_code", 200);
 		pad(set, 3, (unsigned)attrs, &rng);
 		root.attrs.first = otel_kv_commit(set, mark, &root.attrs.count);
-		otel_add_span(set, &root);
+		if (!no_root)
+			otel_add_span(set, &root);
 		for (unsigned long i = 1; i < n; i++) {
 			struct otel_span sp = { .kind = 3, .scope = root.scope, .parent_span_id = root.span_id };
 			memcpy(sp.trace_id, root.trace_id, sizeof sp.trace_id);

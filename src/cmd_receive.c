@@ -83,12 +83,14 @@ static const char *plural(uint64_t n)
 	return n == 1 ? "" : "s";
 }
 
-/* Nothing received writes nothing: a file without a span is one obslab
- * cannot read back. */
-static int write_record(const struct cli *cli, const struct store *store, const struct strtab *names, FILE *err)
+/* Nothing received (or nothing kept: every span over its trace's limit)
+ * writes nothing: a file without a span is one obslab cannot read back. */
+static int write_record(const struct cli *cli, const struct store *store, const struct strtab *names, uint64_t received,
+                        FILE *err)
 {
 	if (cmd_real_spans(store) == 0) {
-		textsafe_fprintf(err, "obslab: nothing received; %s not written\n", cli->record_path);
+		textsafe_fprintf(err, "obslab: %s; %s not written\n", received ? "no span kept" : "nothing received",
+		                 cli->record_path);
 		return CLI_EXIT_OK;
 	}
 	struct snapshot_meta meta = { .has_settings = false, .anchor = clock_anchor() };
@@ -205,7 +207,7 @@ int cmd_receive(const struct cli *cli, FILE *out, FILE *err)
 	struct intake_stats is;
 	intake_get_stats(k.intake, &is);
 	summary(&rs, &is, err);
-	int status = cli->record_path ? write_record(cli, store, names, err) : CLI_EXIT_OK;
+	int status = cli->record_path ? write_record(cli, store, names, rs.spans, err) : CLI_EXIT_OK;
 	intake_destroy(k.intake);
 	store_destroy(store);
 	strtab_destroy(names);

@@ -187,8 +187,7 @@ static void evict_oldest(struct store *s)
 		otel_set_destroy(s->owned_set[s->first]);
 		s->owned_set[s->first] = NULL;
 	}
-	s->bytes_held -= s->bytes[s->first];
-	s->bytes[s->first] = 0;
+	s->bytes_held -= s->bytes[s->first], s->bytes[s->first] = 0;
 	s->changed[s->first] = 0;
 	s->observed[s->first] = false;
 	memset(t, 0, sizeof *t);
@@ -338,10 +337,7 @@ void store_set_observer(struct store *s, store_observer_fn *fn, void *ctx)
 	s->observer_ctx = ctx;
 }
 
-void store_set_otel(struct store *s, const struct otel_set *set)
-{
-	s->otel = set;
-}
+void store_set_otel(struct store *s, const struct otel_set *set) { s->otel = set; }
 
 /* The producer's pending trace; out of range is the caller's bug (see store.h). */
 static struct pending *pending_of(struct store *s, unsigned producer)
@@ -466,10 +462,7 @@ uint64_t store_spans_orphaned_from(const struct store *s, unsigned producer)
 	return producer < STORE_MAX_PRODUCERS ? s->pending[producer].orphaned : 0;
 }
 
-size_t store_trace_count(const struct store *s)
-{
-	return s->count;
-}
+size_t store_trace_count(const struct store *s) { return s->count; }
 
 const struct trace *store_trace(const struct store *s, size_t i)
 {
@@ -478,10 +471,7 @@ const struct trace *store_trace(const struct store *s, size_t i)
 	return &s->traces[(s->first + i) % s->limits.max_traces];
 }
 
-const struct trace *store_latest(const struct store *s)
-{
-	return s->count ? store_trace(s, s->count - 1) : NULL;
-}
+const struct trace *store_latest(const struct store *s) { return s->count ? store_trace(s, s->count - 1) : NULL; }
 
 const struct trace *store_find(const struct store *s, uint64_t seq)
 {
@@ -518,8 +508,7 @@ uint64_t store_put_received(struct store *s, const uint8_t id[SPAN_TRACE_ID_LEN]
 		t->spans = NULL;
 		t->nspans = 0;
 		s->spans_held -= old;
-		s->bytes_held -= s->bytes[slot];
-		s->bytes[slot] = 0;
+		s->bytes_held -= s->bytes[slot], s->bytes[slot] = 0;
 		/* Older traces make room, never this one nor a newer one. */
 		while (s->count > 1 && s->first != slot &&
 		       (s->spans_held + n > s->limits.max_spans || s->bytes_held + nb > s->limits.max_bytes))
@@ -592,10 +581,7 @@ bool store_close_received(struct store *s, uint64_t seq)
 	return true;
 }
 
-uint64_t store_changes(const struct store *s)
-{
-	return s->changes;
-}
+uint64_t store_changes(const struct store *s) { return s->changes; }
 
 uint64_t store_trace_changed(const struct store *s, const struct trace *t)
 {
@@ -603,10 +589,7 @@ uint64_t store_trace_changed(const struct store *s, const struct trace *t)
 	return slot < s->limits.max_traces ? s->changed[slot] : 0;
 }
 
-struct store_limits store_get_limits(const struct store *s)
-{
-	return s->limits;
-}
+struct store_limits store_get_limits(const struct store *s) { return s->limits; }
 
 uint64_t store_traces_completed(const struct store *s) { return s->completed; }
 uint64_t store_spans_received(const struct store *s) { return s->received; }
@@ -614,4 +597,3 @@ uint64_t store_spans_orphaned(const struct store *s) { return s->orphaned; }
 uint64_t store_traces_evicted(const struct store *s) { return s->evicted; }
 size_t store_spans_held(const struct store *s) { return s->spans_held; }
 size_t store_bytes_held(const struct store *s) { return s->bytes_held; }
-

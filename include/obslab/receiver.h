@@ -31,12 +31,12 @@
  * Memory, at most (the defaults): request bodies as sent RECEIVER_MAX_BUFFERED
  * (256 MiB) in all; their gunzipped copies max_inflated (16 MiB) per pool
  * thread (2 per core, 4 to 64); the decoder's arenas OTLP_ARENA_FACTOR (24)
- * times the bodies being decoded, RECEIVER_MAX_DECODING (32 MiB) in all,
- * so 768 MiB; decoded batches waiting RECEIVER_MAX_QUEUED_BYTES (128 MiB),
+ * times the bodies being decoded, RECEIVER_MAX_DECODING (16 MiB) in all,
+ * so 384 MiB; decoded batches waiting RECEIVER_MAX_QUEUED_BYTES (128 MiB),
  * or one batch larger than that (a 16 MiB body decodes to a few hundred
  * MiB at worst). What the consumer keeps is the store's (store.h's
  * max_bytes, 256 MiB by default, and intake.h's per-trace cap). On a
- * 2-core machine (4 threads) that is about 1.5 GiB at the very worst, held
+ * 2-core machine (4 threads) that is about 1 GiB at the very worst, held
  * only while such requests are in progress; an SDK's batches (512 spans,
  * well under 1 MiB) come nowhere near it.
  *
@@ -69,7 +69,7 @@
 #define RECEIVER_DEFAULT_MAX_QUEUED_SPANS ((size_t)1 << 20)
 #define RECEIVER_MAX_BUFFERED ((size_t)256 << 20)      /* request bodies held at once, all connections */
 #define RECEIVER_MAX_QUEUED_BYTES ((size_t)128 << 20)  /* decoded batches' memory waiting for the consumer */
-#define RECEIVER_MAX_DECODING ((size_t)32 << 20)       /* inflated bytes decoded at once, all threads (a body alone passes) */
+#define RECEIVER_MAX_DECODING ((size_t)16 << 20)       /* inflated bytes decoded at once, all threads (a body alone passes) */
 #define RECEIVER_BUSY_WAIT_MS 200                      /* a full queue waited on before 429 */
 #define RECEIVER_PATH "/v1/traces"
 
