@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <strings.h>
 #include <time.h>
 
@@ -352,6 +355,10 @@ static enum MHD_Result finish(struct receiver *r, struct MHD_Connection *c, stru
 	atomic_fetch_sub(&r->decoding, len);
 	otlp_buf_free(&inflated);
 	release_body(r, q);
+#ifdef __GLIBC__
+	if (len >= RECEIVER_TRIM_AFTER) /* the decoder's arena, freed: back to the system, not kept by this thread's malloc arena */
+		malloc_trim(0);
+#endif
 	if (!ok) {
 		otel_set_destroy(set);
 		return send_status(r, c, 400, q->enc, RX_RPC_INVALID_ARGUMENT, why.msg);

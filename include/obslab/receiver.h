@@ -32,7 +32,8 @@
  * (256 MiB) in all; their gunzipped copies max_inflated (16 MiB) per pool
  * thread (2 per core, 4 to 64); the decoder's arenas OTLP_ARENA_FACTOR (24)
  * times the bodies being decoded, RECEIVER_MAX_DECODING (16 MiB) in all,
- * so 384 MiB; decoded batches waiting RECEIVER_MAX_QUEUED_BYTES (128 MiB),
+ * so 384 MiB (given back to the system after a body of RECEIVER_TRIM_AFTER
+ * or more, so that no pool thread's malloc arena keeps it); decoded batches waiting RECEIVER_MAX_QUEUED_BYTES (128 MiB),
  * or one batch larger than that (a 16 MiB body decodes to a few hundred
  * MiB at worst). What the consumer keeps is the store's (store.h's
  * max_bytes, 256 MiB by default, and intake.h's per-trace cap). On a
@@ -70,6 +71,7 @@
 #define RECEIVER_MAX_BUFFERED ((size_t)256 << 20)      /* request bodies held at once, all connections */
 #define RECEIVER_MAX_QUEUED_BYTES ((size_t)128 << 20)  /* decoded batches' memory waiting for the consumer */
 #define RECEIVER_MAX_DECODING ((size_t)16 << 20)       /* inflated bytes decoded at once, all threads (a body alone passes) */
+#define RECEIVER_TRIM_AFTER ((size_t)4 << 20)          /* a body this large decoded: its memory given back (malloc_trim) */
 #define RECEIVER_BUSY_WAIT_MS 200                      /* a full queue waited on before 429 */
 #define RECEIVER_PATH "/v1/traces"
 
