@@ -14,6 +14,8 @@
 #  - --lab beside it: the lab's traces and the received one in one list;
 #  - q stops it: exit 0.
 # Everything is polled, never read after a fixed sleep.
+#  - 80x24: the waiting text wraps, never cutting a URL; the status bar keeps
+#    "obslab" and the receive counts, the forwarder's state giving way first;
 # Usage: otlp_ui_test.sh PATH/TO/obslab DATA_DIR
 set -u
 . "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for, start_explorer
@@ -40,7 +42,7 @@ expect() { if wait_for "$1" "${2:-}"; then ok; else bad "$3: screen never showed
 bound_port() {
 	local deadline=$((SECONDS + WAIT_SECONDS)) p
 	while [ $SECONDS -lt $deadline ]; do
-		p=$(screen | grep -oE 'receiving on http://127\.0\.0\.1:[0-9]+' | head -1 | grep -oE '[0-9]+$')
+		p=$(screen | head -1 | grep -oE 'http://127\.0\.0\.1:[0-9]+' | head -1 | grep -oE '[0-9]+$')
 		[ -n "$p" ] && [ "$p" != 0 ] && { echo "$p"; return 0; }
 		sleep 0.2
 	done
@@ -60,11 +62,17 @@ run_size() {
 	start_explorer "$cols" "$lines" --otlp 127.0.0.1:0 --quiet-ms "$QUIET_MS"
 	port=$(bound_port) || { bad "$at: no port in the status bar"; show; return; }
 	ok
-	expect "waiting for OTLP on http://127\.0\.0\.1:$port/" "" "$at: the empty waterfall says where to send"
+	expect "waiting for OTLP on" "" "$at: the empty waterfall says where to send"
+	# whole URLs, wrapped where narrow, never cut
+	expect "http://127\.0\.0\.1:$port/v1/traces" "" "$at: the whole traces URL"
+	expect "point OTEL_EXPORTER_OTLP_ENDPOINT at" "" "$at: and where to point the application"
+	expect "http://127\.0\.0\.1:$port +│" "" "$at: the whole endpoint URL"
 	if [ "$cols" -ge 200 ]; then
-		expect "point OTEL_EXPORTER_OTLP_ENDPOINT at http://127\.0\.0\.1:$port" "" "$at: and where to point the application"
+		expect "point OTEL_EXPORTER_OTLP_ENDPOINT at http://127\.0\.0\.1:$port" "" "$at: on one line when wide"
 	fi
+	if screen | grep -q 'http:/*…'; then bad "$at: a URL is cut"; show; else ok; fi
 	expect "0 traces \(0 open\) . 0 spans" "" "$at: the status bar counts nothing yet"
+	expect "^ obslab │" "" "$at: the status bar keeps the program's name"
 
 	post checkout.json
 	expect "1 trace \(1 open\) . 2 spans" "" "$at: the status bar counts the open trace"
@@ -93,6 +101,25 @@ run_size() {
 
 run_size 200 60
 run_size 80 24
+
+# --forward at 80x24 to a port nothing listens on: the forwarder's state gives way first, the title and the
+# receive counts stay; wide, it shows before "live".
+start_explorer 80 24 --otlp 127.0.0.1:0 --forward http://127.0.0.1:1/v1/traces --quiet-ms 200
+if port=$(bound_port); then
+	ok
+	post orders_n1.json
+	expect "^ obslab │ http://127\.0\.0\.1:$port . 1 trace \(0 open\) . 8 spans │ ● live" "" \
+		"80x24 --forward: the title and the receive counts"
+	if screen | head -1 | grep -q collector; then bad "80x24 --forward: the forwarder's state stayed"; show; else ok; fi
+	tm resize-window -t t -x 200 -y 60
+	expect "^ obslab │ receiving on http://127\.0\.0\.1:$port . 1 trace \(0 open\) . 8 spans │ → collector: [a-z]+.* │ ● live" "" \
+		"200x60 --forward: the forwarder's state before live"
+	keys q
+	expect "EXIT=0" "" "--forward: q stops it"
+else
+	bad "--forward: no port in the status bar"
+	show
+fi
 
 # --lab: the lab's traces and the received one in one store.
 start_explorer 200 60 --otlp 127.0.0.1:0 --lab --users 20 --quiet-ms "$QUIET_MS"

@@ -99,6 +99,27 @@ bool model_message_shown(const struct model *m)
 	return m->message[0] && clock_now_ns() < m->message_until;
 }
 
+/* The forwarder's segment goes before the line's last one (live, history, a
+ * diff's mark), which the status bar keeps whatever the width: it gives way
+ * first when narrow (pane_status.c), the source's counts stay. */
+static void forward_before_last(const struct model *m, char *buf, size_t cap)
+{
+	char sep[16], seg[160], tail[256];
+	snprintf(sep, sizeof sep, " %s ", draw_glyphs()->sep);
+	model_forward_segment(m, seg, sizeof seg);
+	char *last = NULL;
+	for (char *at = strstr(buf, sep); at; at = strstr(at + 1, sep))
+		last = at;
+	size_t used = strlen(buf);
+	if (!last) {
+		if (used < cap)
+			snprintf(buf + used, cap - used, "%s", seg);
+		return;
+	}
+	snprintf(tail, sizeof tail, "%s", last);
+	snprintf(last, cap - (size_t)(last - buf), "%s%s", seg, tail);
+}
+
 void model_status_line(const struct model *m, char *buf, size_t cap)
 {
 	const struct glyphs *g = draw_glyphs();
@@ -128,11 +149,8 @@ void model_status_line(const struct model *m, char *buf, size_t cap)
 	size_t len = strlen(buf);
 	if (marked[0] && len < cap)
 		snprintf(buf + len, cap - len, "%s", marked);
-	if (status && m->source->forward) { /* "→ collector: connected · 1.2k sent" */
-		size_t used = strlen(buf);
-		if (used < cap)
-			model_forward_segment(m, buf + used, cap - used);
-	}
+	if (status && m->source->forward) /* "→ collector: connected · 1.2k sent" */
+		forward_before_last(m, buf, cap);
 	if (status) {
 		char found[SEARCH_QUERY_MAX + 64]; /* "/cart 3 of 17", the last segment while a search is active */
 		model_search_line(m, found, sizeof found);
