@@ -48,11 +48,11 @@ bound_port() {
 	done
 	return 1
 }
-# post FILE: the body as OTLP/JSON; the receiver must answer 200.
+# post FILE: the body as OTLP/JSON (FILE in DATA_DIR, or a path from /); the receiver must answer 200.
 post() {
 	local code
 	code=$(curl -s -o "$work/answer" -w '%{http_code}' -H 'Content-Type: application/json' \
-		--data-binary "@$data/$1" "http://127.0.0.1:$port/v1/traces")
+		--data-binary "@$(case $1 in /*) echo "$1" ;; *) echo "$data/$1" ;; esac)" "http://127.0.0.1:$port/v1/traces")
 	if [ "$code" = 200 ]; then ok; else bad "POST $1: status $code ($(head -c 200 "$work/answer"))"; fi
 }
 
@@ -76,6 +76,8 @@ run_size() {
 
 	post checkout.json
 	expect "1 trace \(1 open\) . 2 spans" "" "$at: the status bar counts the open trace"
+	expect "last min: no trace closed" "" "$at: the attribution's window says no trace has closed (not the lab's words)"
+	if screen | grep -q "since the last change"; then bad "$at: the lab's wording on received traces"; show; else ok; fi
 	keys T
 	expect "open +checkout +POST /checkout" "" "$at: the trace list shows it open, with its service"
 	expect "[0-9.]+ms +checkout +POST /checkout +2 " "" "$at: closed after the quiet period, its duration shown"
@@ -94,6 +96,14 @@ run_size() {
 	expect "2 traces \(0 open\) . 11 spans" "" "$at: every span counted, every trace closed"
 	if [ "$cols" -ge 200 ]; then
 		expect "finding: N\+1, 6 x SELECT orders" "" "$at: the log says the finding"
+		# two more traces like it (other trace ids): each one's finding logged, the same line counted up
+		for k in 1 2; do
+			sed "s/b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2/b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2c$k/g" "$data/orders_n1.json" >"$work/n1_$k.json"
+			post "$work/n1_$k.json"
+		done
+		expect "4 traces \(0 open\) . 27 spans" "" "$at: the two more traces counted"
+		expect "finding: N\+1, 6 x SELECT orders.*×3" "" "$at: each received trace's finding logged (×3)"
+		expect "last min, 4 traces: own" "" "$at: the attribution's window over the closed traces"
 	fi
 	keys q
 	expect "EXIT=0" "" "$at: q stops it cleanly"

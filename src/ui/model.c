@@ -99,27 +99,6 @@ bool model_message_shown(const struct model *m)
 	return m->message[0] && clock_now_ns() < m->message_until;
 }
 
-/* The forwarder's segment goes before the line's last one (live, history, a
- * diff's mark), which the status bar keeps whatever the width: it gives way
- * first when narrow (pane_status.c), the source's counts stay. */
-static void forward_before_last(const struct model *m, char *buf, size_t cap)
-{
-	char sep[16], seg[160], tail[256];
-	snprintf(sep, sizeof sep, " %s ", draw_glyphs()->sep);
-	model_forward_segment(m, seg, sizeof seg);
-	char *last = NULL;
-	for (char *at = strstr(buf, sep); at; at = strstr(at + 1, sep))
-		last = at;
-	size_t used = strlen(buf);
-	if (!last) {
-		if (used < cap)
-			snprintf(buf + used, cap - used, "%s", seg);
-		return;
-	}
-	snprintf(tail, sizeof tail, "%s", last);
-	snprintf(last, cap - (size_t)(last - buf), "%s%s", seg, tail);
-}
-
 void model_status_line(const struct model *m, char *buf, size_t cap)
 {
 	const struct glyphs *g = draw_glyphs();
@@ -150,7 +129,7 @@ void model_status_line(const struct model *m, char *buf, size_t cap)
 	if (marked[0] && len < cap)
 		snprintf(buf + len, cap - len, "%s", marked);
 	if (status && m->source->forward) /* "→ collector: connected · 1.2k sent" */
-		forward_before_last(m, buf, cap);
+		model_forward_status(m, buf, cap);
 	if (status) {
 		char found[SEARCH_QUERY_MAX + 64]; /* "/cart 3 of 17", the last segment while a search is active */
 		model_search_line(m, found, sizeof found);
@@ -364,7 +343,10 @@ static void sink_note(void *ctx, enum log_level level, const char *text)
 
 /* One log line per finding per change of settings, naming the settings of
  * its trace. A trace that ran under other settings than the current ones
- * (it ended after a change) is old news: its findings are not logged. */
+ * (it ended after a change) is old news: its findings are not logged. A
+ * received trace is a request of its own application, under no settings of
+ * the lab's: each one's findings are logged (the same line again only
+ * counts up, "×4": logbook.h). */
 static void log_findings(struct model *m, const struct trace *t)
 {
 	const struct strtab *names = m->source->names;
@@ -373,15 +355,18 @@ static void log_findings(struct model *m, const struct trace *t)
 		return;
 	char ran[128];
 	findings_settings_text(&m->scratch.settings, ran, sizeof ran);
+	bool received = !m->whole_file && store_find_received(m->source->store, t->trace_id) == t;
 	for (size_t i = 0; i < m->scratch.n; i++) {
 		const struct finding *f = &m->scratch.item[i];
 		bool seen = false;
-		for (size_t k = 0; k < m->nlogged && !seen; k++)
+		for (size_t k = 0; k < m->nlogged && !seen && !received; k++)
 			seen = m->logged[k].kind == f->kind && m->logged[k].fingerprint == f->fingerprint;
-		if (seen || m->nlogged == MODEL_MAX_LOGGED_FINDINGS)
+		if (seen || (!received && m->nlogged == MODEL_MAX_LOGGED_FINDINGS))
 			continue;
-		m->logged[m->nlogged].kind = f->kind;
-		m->logged[m->nlogged++].fingerprint = f->fingerprint;
+		if (!received) {
+			m->logged[m->nlogged].kind = f->kind;
+			m->logged[m->nlogged++].fingerprint = f->fingerprint;
+		}
 		char label[96], cost[16], saving[16];
 		span_display_name_in(t->otel, &t->spans[m->scratch.evidence[f->evidence]], names, label, sizeof label);
 		draw_duration(cost, sizeof cost, f->cost_ns);
