@@ -5,9 +5,11 @@
  * responses written with the otel_json_* writers, as the protobuf JSON
  * mapping has them.
  *
- * The reader refuses a whole body for one span it cannot keep (an invalid
- * id, a missing time): OTLP/JSON has no partial success here, such a body
- * is answered 400 with the reader's line.
+ * A span the reader cannot keep (an invalid id, a missing time or one past
+ * 2^62 ns, a value of the wrong type) in a body that is well-formed JSON is
+ * refused alone and counted in res (partial_success), as over protobuf; a
+ * body that is not JSON, or not an ExportTraceServiceRequest, is refused
+ * whole (400). Files keep refusing the whole file (snapshot_read.c).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -30,7 +32,7 @@ bool otlp_json_decode(const void *body, size_t len, struct otel_set *out, struct
 		return obslab_error_set(err, "not UTF-8 JSON (byte %zu)", bad);
 	/* The reader fills snap.otel: the caller's set; no names, no records. */
 	struct snapshot snap = { .otel = out };
-	struct reader r = { .out = &snap, .err = err };
+	struct reader r = { .out = &snap, .err = err, .refused = res };
 	struct jp jp;
 	jp_init(&jp, buf, len);
 	r.jp = &jp;
@@ -64,6 +66,8 @@ bool otlp_json_decode(const void *body, size_t len, struct otel_set *out, struct
 	free(r.fields);
 	if (ok)
 		res->spans = out->nspans;
+	else
+		*res = (struct otlp_decode_result){ 0 }; /* the whole body is refused */
 	return ok;
 }
 

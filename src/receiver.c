@@ -100,8 +100,9 @@ static void count(struct receiver *r, unsigned status)
 		atomic_fetch_add_explicit(which, 1, memory_order_relaxed);
 }
 
-static enum MHD_Result send_answer(struct receiver *r, struct MHD_Connection *c, unsigned status,
-                                   const char *content_type, const void *body, size_t len)
+/* close: the connection closes after the answer (its framing is in doubt). */
+static enum MHD_Result send_answer_close(struct receiver *r, struct MHD_Connection *c, unsigned status,
+                                         const char *content_type, const void *body, size_t len, bool close)
 {
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
@@ -113,10 +114,10 @@ static enum MHD_Result send_answer(struct receiver *r, struct MHD_Connection *c,
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, RECEIVER_ALLOW);
 	if (status == 429)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, RECEIVER_RETRY_BUSY);
-	if (status == 503) {
+	if (status == 503)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, RECEIVER_RETRY_STOPPING);
+	if (status == 503 || close)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-	}
 	add_cors(resp, c);
 	enum MHD_Result ret = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
@@ -125,15 +126,28 @@ static enum MHD_Result send_answer(struct receiver *r, struct MHD_Connection *c,
 	return ret;
 }
 
+static enum MHD_Result send_answer(struct receiver *r, struct MHD_Connection *c, unsigned status,
+                                   const char *content_type, const void *body, size_t len)
+{
+	return send_answer_close(r, c, status, content_type, body, len, false);
+}
+
 /* An error answer: a google.rpc.Status in enc saying why. */
-static enum MHD_Result send_status(struct receiver *r, struct MHD_Connection *c, unsigned status,
-                                   enum otlp_encoding enc, enum rx_rpc_code code, const char *message)
+static enum MHD_Result send_status_close(struct receiver *r, struct MHD_Connection *c, unsigned status,
+                                         enum otlp_encoding enc, enum rx_rpc_code code, const char *message,
+                                         bool close)
 {
 	struct otlp_buf buf = { 0 };
 	rx_status_body(enc, code, message, &buf);
-	enum MHD_Result ret = send_answer(r, c, status, rx_content_type(enc), buf.data, buf.len);
+	enum MHD_Result ret = send_answer_close(r, c, status, rx_content_type(enc), buf.data, buf.len, close);
 	otlp_buf_free(&buf);
 	return ret;
+}
+
+static enum MHD_Result send_status(struct receiver *r, struct MHD_Connection *c, unsigned status,
+                                   enum otlp_encoding enc, enum rx_rpc_code code, const char *message)
+{
+	return send_status_close(r, c, status, enc, code, message, false);
 }
 
 static enum rx_rpc_code code_of(unsigned status)
@@ -399,6 +413,9 @@ static enum MHD_Result begin(struct receiver *r, struct MHD_Connection *c, const
 	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	enum otlp_encoding enc = OTLP_JSON; /* of the error answers when the request names none we know */
 	bool media_ok = rx_media_type(ct, &enc);
+	if (!rx_lengths_agree(c)) /* where the body ends is in doubt: nothing more on this connection */
+		return send_status_close(r, c, 400, enc, RX_RPC_INVALID_ARGUMENT,
+		                         "Content-Length given twice with different values", true);
 	if (strcmp(url, RECEIVER_PATH) != 0)
 		return send_status(r, c, 404, enc, RX_RPC_NOT_FOUND, "not found: OTLP traces go to POST /v1/traces");
 	if (strcmp(method, "OPTIONS") == 0)
@@ -410,6 +427,9 @@ static enum MHD_Result begin(struct receiver *r, struct MHD_Connection *c, const
 	if (!media_ok)
 		return send_status(r, c, 415, enc, RX_RPC_UNIMPLEMENTED,
 		                   "unsupported media type: use application/x-protobuf or application/json");
+	if (enc == OTLP_JSON && !rx_json_charset_ok(ct))
+		return send_status(r, c, 415, enc, RX_RPC_UNIMPLEMENTED,
+		                   "unsupported charset: OTLP/JSON is UTF-8 (charset=utf-8, or none)");
 	bool gzip;
 	const char *ce = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
 	if (!rx_content_encoding(ce, &gzip))

@@ -5,6 +5,7 @@
 #include "receiver_http.h"
 
 #include <cjson/cJSON.h>
+#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,55 @@ bool rx_media_type(const char *content_type, enum otlp_encoding *enc)
 	else
 		return false;
 	return true;
+}
+
+bool rx_json_charset_ok(const char *content_type)
+{
+	const char *p = content_type ? strchr(content_type, ';') : NULL;
+	while (p) {
+		p++; /* past ';' */
+		size_t n = strcspn(p, ";");
+		const char *eq = memchr(p, '=', n);
+		if (eq && trimmed_equals(p, (size_t)(eq - p), "charset")) {
+			const char *v = eq + 1;
+			size_t vn = n - (size_t)(v - p);
+			while (vn > 0 && is_ows(*v))
+				v++, vn--;
+			while (vn > 0 && is_ows(v[vn - 1]))
+				vn--;
+			if (vn >= 2 && v[0] == '"' && v[vn - 1] == '"') /* a quoted-string */
+				v++, vn -= 2;
+			if (!trimmed_equals(v, vn, "utf-8") && !trimmed_equals(v, vn, "utf8"))
+				return false;
+		}
+		p = strchr(p, ';');
+	}
+	return true;
+}
+
+struct rx_lengths {
+	const char *first;
+	bool differ;
+};
+
+static enum MHD_Result one_length(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct rx_lengths *l = cls;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0 || !value)
+		return MHD_YES;
+	if (!l->first)
+		l->first = value;
+	else if (strcmp(l->first, value) != 0)
+		l->differ = true;
+	return MHD_YES;
+}
+
+bool rx_lengths_agree(struct MHD_Connection *c)
+{
+	struct rx_lengths l = { 0 };
+	MHD_get_connection_values(c, MHD_HEADER_KIND, one_length, &l);
+	return !l.differ;
 }
 
 bool rx_content_encoding(const char *content_encoding, bool *gzip)

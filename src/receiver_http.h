@@ -2,8 +2,9 @@
  * receiver_http — the receiver's pure decisions on a request's headers
  * (media type, content coding, CORS origin, a preflight's header list) and
  * the bodies of its error answers (a google.rpc.Status in the request's
- * encoding). Internal to receiver.c; unit-tested (test_receiver). No state,
- * any thread.
+ * encoding). Internal to receiver.c; unit-tested (test_receiver), but for
+ * rx_lengths_agree (a connection's headers: receive_test.sh). No state, any
+ * thread.
  */
 #ifndef OBSLAB_RECEIVER_HTTP_H
 #define OBSLAB_RECEIVER_HTTP_H
@@ -17,6 +18,18 @@
  * parameters ("; charset=utf-8") or not. False (415) for anything else or
  * none. */
 bool rx_media_type(const char *content_type, enum otlp_encoding *enc);
+
+/* A JSON Content-Type's parameters: false when one is a charset other than
+ * utf-8 (any case, quoted or not; "utf8" too), which is 415: OTLP/JSON is
+ * UTF-8. No parameter, or other parameters, are fine. */
+bool rx_json_charset_ok(const char *content_type);
+
+/* Whether the request's Content-Length headers, when it has more than one,
+ * all say the same (RFC 9112 6.3: disagreeing ones are a framing error, 400
+ * and the connection closed). libmicrohttpd keeps every header line;
+ * it frames the body by the first. */
+struct MHD_Connection;
+bool rx_lengths_agree(struct MHD_Connection *c);
 
 /* Content-Encoding: none or identity (gzip false), gzip (true). False
  * (415) for any other coding or a list of them. */

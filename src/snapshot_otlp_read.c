@@ -9,6 +9,7 @@
 
 #include "obslab/attrs.h"
 #include "obslab/otel.h"
+#include "obslab/otlp.h"
 #include "obslab/sqlfp.h"
 #include "obslab/strtab.h"
 #include "obslab/utf8.h"
@@ -31,6 +32,45 @@ static bool new_scope(struct reader *r, uint32_t resource, uint32_t *index)
 	struct otel_set *set = reader_otel(r);
 	*index = otel_add_scope(set, &(struct otel_scope){ .resource = resource });
 	return !otel_full(set) || reader_fail(r, "more than %" PRIu32 " scopes", (uint32_t)OTEL_MAX_ITEMS);
+}
+
+/* One span for a reader that refuses spans one by one (r->refused): a span
+ * refused for what it holds, not for the JSON's syntax, is taken out again
+ * (the set's arrays back to where they were; text it added stays, unused),
+ * passed over whole and counted; *index is then UINT32_MAX. False only when
+ * the body cannot be read on (the parser failed, the set is full). */
+static bool read_span_or_refuse(struct reader *r, struct jp *jp, uint32_t scope, const char *where,
+                                uint32_t *index)
+{
+	struct otel_set *set = reader_otel(r);
+	const size_t nspans = set->nspans, nevents = set->nevents, nlinks = set->nlinks, nkvs = set->nkvs,
+	             nvalues = set->nvalues, kv_top = set->kv_top, value_top = set->value_top;
+	jp_peek(jp);
+	const struct jp at = *jp; /* the span's start */
+	if (otel_json_read_span(r, jp, scope, where, index))
+		return true;
+	if (jp->failed || otel_full(set))
+		return false;
+	if (r->refused->rejected++ == 0)
+		snprintf(r->refused->message, sizeof r->refused->message, "%.159s", r->err ? r->err->msg : "");
+	if (r->err)
+		r->err->msg[0] = '\0';
+	set->nspans = nspans;
+	set->nevents = nevents;
+	set->nlinks = nlinks;
+	set->nkvs = nkvs;
+	set->nvalues = nvalues;
+	set->kv_top = kv_top;
+	set->value_top = value_top;
+	/* Back to the span's start (the scratch buffer stays the one in use)
+	 * and over the whole span. */
+	char *scratch = jp->scratch;
+	size_t scratch_cap = jp->scratch_cap;
+	*jp = at;
+	jp->scratch = scratch;
+	jp->scratch_cap = scratch_cap;
+	*index = UINT32_MAX;
+	return jp_skip(jp);
 }
 
 static bool otlp_scope_spans(struct reader *r, struct jp *jp, uint32_t resource, const char *where)
@@ -69,8 +109,9 @@ static bool otlp_scope_spans(struct reader *r, struct jp *jp, uint32_t resource,
 			for (int k = 0; ok && jp_item(jp); k++) {
 				uint32_t detail;
 				reader_path(w, sizeof w, where, "spans", k);
-				ok = otel_json_read_span(r, jp, scope, w, &detail);
-				if (ok)
+				ok = r->refused ? read_span_or_refuse(r, jp, scope, w, &detail)
+				                : otel_json_read_span(r, jp, scope, w, &detail);
+				if (ok && detail != UINT32_MAX)
 					reader_add_foreign(r, detail);
 			}
 		} else {

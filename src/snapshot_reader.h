@@ -40,6 +40,11 @@ struct reader {
 	size_t n, cap;
 	struct obslab_error *err;
 	struct span_fields *fields; /* snapshot_spans.c's scratch, reused span after span; NULL until used */
+	/* NULL (files): an OTLP/JSON span that cannot be kept refuses the whole
+	 * document. Else (the receiver's OTLP/JSON bodies): such a span, in a
+	 * body that is still well-formed JSON, is passed over and counted here
+	 * (its line the first refusal's), as protobuf bodies refuse spans. */
+	struct otlp_decode_result *refused;
 };
 
 /* Records a refusal in one line (unless the parser already failed, whose

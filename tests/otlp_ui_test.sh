@@ -14,6 +14,8 @@
 #  - --lab beside it: the lab's traces and the received one in one list;
 #  - q stops it: exit 0.
 # Everything is polled, never read after a fixed sleep.
+#  - 80x24: the waiting text wraps, never cutting a URL; the status bar keeps
+#    "obslab" and the receive counts, the forwarder's state giving way first;
 # Usage: otlp_ui_test.sh PATH/TO/obslab DATA_DIR
 set -u
 . "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for, start_explorer
@@ -40,17 +42,17 @@ expect() { if wait_for "$1" "${2:-}"; then ok; else bad "$3: screen never showed
 bound_port() {
 	local deadline=$((SECONDS + WAIT_SECONDS)) p
 	while [ $SECONDS -lt $deadline ]; do
-		p=$(screen | grep -oE 'receiving on http://127\.0\.0\.1:[0-9]+' | head -1 | grep -oE '[0-9]+$')
+		p=$(screen | head -1 | grep -oE 'http://127\.0\.0\.1:[0-9]+' | head -1 | grep -oE '[0-9]+$')
 		[ -n "$p" ] && [ "$p" != 0 ] && { echo "$p"; return 0; }
 		sleep 0.2
 	done
 	return 1
 }
-# post FILE: the body as OTLP/JSON; the receiver must answer 200.
+# post FILE: the body as OTLP/JSON (FILE in DATA_DIR, or a path from /); the receiver must answer 200.
 post() {
 	local code
 	code=$(curl -s -o "$work/answer" -w '%{http_code}' -H 'Content-Type: application/json' \
-		--data-binary "@$data/$1" "http://127.0.0.1:$port/v1/traces")
+		--data-binary "@$(case $1 in /*) echo "$1" ;; *) echo "$data/$1" ;; esac)" "http://127.0.0.1:$port/v1/traces")
 	if [ "$code" = 200 ]; then ok; else bad "POST $1: status $code ($(head -c 200 "$work/answer"))"; fi
 }
 
@@ -60,14 +62,22 @@ run_size() {
 	start_explorer "$cols" "$lines" --otlp 127.0.0.1:0 --quiet-ms "$QUIET_MS"
 	port=$(bound_port) || { bad "$at: no port in the status bar"; show; return; }
 	ok
-	expect "waiting for OTLP on http://127\.0\.0\.1:$port/" "" "$at: the empty waterfall says where to send"
+	expect "waiting for OTLP on" "" "$at: the empty waterfall says where to send"
+	# whole URLs, wrapped where narrow, never cut
+	expect "http://127\.0\.0\.1:$port/v1/traces" "" "$at: the whole traces URL"
+	expect "point OTEL_EXPORTER_OTLP_ENDPOINT at" "" "$at: and where to point the application"
+	expect "http://127\.0\.0\.1:$port +│" "" "$at: the whole endpoint URL"
 	if [ "$cols" -ge 200 ]; then
-		expect "point OTEL_EXPORTER_OTLP_ENDPOINT at http://127\.0\.0\.1:$port" "" "$at: and where to point the application"
+		expect "point OTEL_EXPORTER_OTLP_ENDPOINT at http://127\.0\.0\.1:$port" "" "$at: on one line when wide"
 	fi
+	if screen | grep -q 'http:/*…'; then bad "$at: a URL is cut"; show; else ok; fi
 	expect "0 traces \(0 open\) . 0 spans" "" "$at: the status bar counts nothing yet"
+	expect "^ obslab │" "" "$at: the status bar keeps the program's name"
 
 	post checkout.json
 	expect "1 trace \(1 open\) . 2 spans" "" "$at: the status bar counts the open trace"
+	expect "last min: no trace closed" "" "$at: the attribution's window says no trace has closed (not the lab's words)"
+	if screen | grep -q "since the last change"; then bad "$at: the lab's wording on received traces"; show; else ok; fi
 	keys T
 	expect "open +checkout +POST /checkout" "" "$at: the trace list shows it open, with its service"
 	expect "[0-9.]+ms +checkout +POST /checkout +2 " "" "$at: closed after the quiet period, its duration shown"
@@ -86,6 +96,14 @@ run_size() {
 	expect "2 traces \(0 open\) . 11 spans" "" "$at: every span counted, every trace closed"
 	if [ "$cols" -ge 200 ]; then
 		expect "finding: N\+1, 6 x SELECT orders" "" "$at: the log says the finding"
+		# two more traces like it (other trace ids): each one's finding logged, the same line counted up
+		for k in 1 2; do
+			sed "s/b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2/b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2c$k/g" "$data/orders_n1.json" >"$work/n1_$k.json"
+			post "$work/n1_$k.json"
+		done
+		expect "4 traces \(0 open\) . 27 spans" "" "$at: the two more traces counted"
+		expect "finding: N\+1, 6 x SELECT orders.*×3" "" "$at: each received trace's finding logged (×3)"
+		expect "last min, 4 traces: own" "" "$at: the attribution's window over the closed traces"
 	fi
 	keys q
 	expect "EXIT=0" "" "$at: q stops it cleanly"
@@ -93,6 +111,25 @@ run_size() {
 
 run_size 200 60
 run_size 80 24
+
+# --forward at 80x24 to a port nothing listens on: the forwarder's state gives way first, the title and the
+# receive counts stay; wide, it shows before "live".
+start_explorer 80 24 --otlp 127.0.0.1:0 --forward http://127.0.0.1:1/v1/traces --quiet-ms 200
+if port=$(bound_port); then
+	ok
+	post orders_n1.json
+	expect "^ obslab │ http://127\.0\.0\.1:$port . 1 trace \(0 open\) . 8 spans │ ● live" "" \
+		"80x24 --forward: the title and the receive counts"
+	if screen | head -1 | grep -q collector; then bad "80x24 --forward: the forwarder's state stayed"; show; else ok; fi
+	tm resize-window -t t -x 200 -y 60
+	expect "^ obslab │ receiving on http://127\.0\.0\.1:$port . 1 trace \(0 open\) . 8 spans │ → collector: [a-z]+.* │ ● live" "" \
+		"200x60 --forward: the forwarder's state before live"
+	keys q
+	expect "EXIT=0" "" "--forward: q stops it"
+else
+	bad "--forward: no port in the status bar"
+	show
+fi
 
 # --lab: the lab's traces and the received one in one store.
 start_explorer 200 60 --otlp 127.0.0.1:0 --lab --users 20 --quiet-ms "$QUIET_MS"

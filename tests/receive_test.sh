@@ -57,9 +57,17 @@ if [ -s out.bin ]; then ok; else bad "no partial_success in the protobuf answer"
 check "$(post partial2.pb application/x-protobuf -H 'Accept: application/json')" 200 "another, asking for JSON: answered in protobuf"
 check "$(header Content-Type)" application/x-protobuf "the answer's encoding is the request's"
 "$gen" --format json --spans 10 --traces 2 --seed 9 --zero-ids 1 >partial.json
-# OTLP/JSON through the snapshot reader: one invalid span refuses the body (otlp.h)
-check "$(post partial.json 'application/json; charset=utf-8')" 400 "a JSON body with one bad span"
-check "$(jq -r .code out.bin)" 3 "its Status code"
+# OTLP/JSON: a span that cannot be kept is refused alone too (partialSuccess)
+check "$(post partial.json 'application/json; charset=utf-8')" 200 "a JSON body with one bad span"
+check "$(jq -r .partialSuccess.rejectedSpans out.bin)" 1 "JSON: the span refused alone"
+has out.bin 'trace id must be 32 hex digits'
+# a start time in the year 2300 (past 2^62 ns), on a span that is not a root
+"$gen" --format json --spans 10 --traces 2 --seed 11 >y2300.json
+jq -c '(first(.resourceSpans[].scopeSpans[].spans[] | select((.parentSpanId // "") != "")) | .startTimeUnixNano) |= "10413792000000000000"' \
+	y2300.json >y2300b.json
+check "$(post y2300b.json application/json)" 200 "a JSON body with a span in the year 2300"
+check "$(jq -r .partialSuccess.rejectedSpans out.bin)" 1 "the year-2300 span refused alone"
+has out.bin 'startTimeUnixNano must be'
 
 # --- 400: bodies that do not decode, each answered in its encoding ----------------------
 for f in "$hostile"/*; do
@@ -94,9 +102,42 @@ check "$(post c5.pb application/x-protobuf)" 200 "a body after the large ones"
 check "$(post c3.pb text/plain)" 415 "text/plain"
 check "$(post c3.pb application/x-protobuf -H 'Content-Encoding: br')" 415 "Content-Encoding br"
 check "$(curl -s -o out.bin -w '%{http_code}' -H 'Content-Type:' --data-binary @c3.pb "$(traces)")" 415 "no Content-Type"
+check "$(post c3.pb 'application/json; charset=latin1')" 415 "JSON in charset latin1"
+check "$(jq -r .message out.bin)" "unsupported charset: OTLP/JSON is UTF-8 (charset=utf-8, or none)" "latin1's message"
+check "$(post c3.pb 'application/json; Charset="ISO-8859-1"')" 415 "JSON in charset \"ISO-8859-1\""
 check "$(curl -s -o out.bin -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @b.json "$(traces /v1/metrics)")" 404 "POST /v1/metrics"
 check "$(curl -s -o out.bin -D head.txt -w '%{http_code}' "$(traces)")" 405 "GET /v1/traces"
 check "$(header Allow)" "POST, OPTIONS" "405's Allow"
+
+# --- framing: Content-Length twice, or malformed (raw requests) -----------------------
+# raw HEADERS BODY: a POST /v1/traces with these header lines (\r\n-separated) and body on a socket
+# of its own; what came back, until the server closed (Connection: close asked), in raw.out
+raw() {
+	python3 - "$port" "$1" "$2" >raw.out <<-'EOF'
+	import socket, sys
+	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+	head = "POST /v1/traces HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + sys.argv[2].replace("\\r\\n", "\r\n") + "\r\n"
+	s.sendall(head.encode() + sys.argv[3].encode())
+	out = b""
+	while True:
+	    d = s.recv(65536)
+	    if not d:
+	        break
+	    out += d
+	sys.stdout.write(out.decode("latin-1"))
+	EOF
+	head -1 raw.out | tr -d '\r' | cut -d' ' -f2
+}
+rawbody() { sed '1,/^\r\?$/d' raw.out; }
+check "$(raw 'Content-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n' '{}')" 400 \
+	"two Content-Lengths that disagree"
+check "$(rawbody | jq -r .message)" "Content-Length given twice with different values" "their google.rpc.Status"
+has raw.out '^Connection: close'
+check "$(raw 'Content-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 2\r\n' '{}')" 200 \
+	"two Content-Lengths that agree"
+# a malformed one: libmicrohttpd answers it itself, before obslab sees the request (receiver.h)
+check "$(raw 'Content-Type: application/json\r\nContent-Length: -5\r\n' '{}')" 400 "Content-Length: -5"
+has raw.out '^Connection: close'
 
 # --- CORS ------------------------------------------------------------------------------
 preflight() {
@@ -122,14 +163,15 @@ check "$(header Access-Control-Allow-Origin)" "" "no CORS on evil.example's POST
 # --- the stop: SIGINT, the summary, --record -------------------------------------------
 kill -INT "$pid"; wait "$pid"; status=$?
 check "$status" 0 "receive's exit status on SIGINT"
-# accepted: 512 + 512 + 5 x 40 + 2 x 9 spans (the partial ones) in 16 + 16 + 5 x 4 + 2 x 2 traces;
-# refused: 10 bodies that do not decode, 3 too large, 3 x 415 + 404 + 405; 4 preflights
-has main.err '^obslab: received 31 requests, 1242 spans in 56 traces; rejected 2 spans; refused 18 requests \(0 busy, 10 bad, 3 too large, 5 unsupported\)$'
-has main.err '^obslab: wrote rec\.otlp\.json: otlp, 56 traces, 1242 spans$'
-check "$(jq '[.resourceSpans[].scopeSpans[].spans[]] | length' rec.otlp.json)" 1242 "spans in the record"
+# accepted: 512 + 512 + 5 x 40 + 4 x 9 spans (the partial ones) in 16 + 16 + 5 x 4 + 4 x 2 traces;
+# refused: 9 bodies that do not decode, 3 too large, 5 x 415 + 404 + 405, 1 framing (400); 4 preflights;
+# an empty body (two Content-Lengths that agree); the malformed Content-Length is libmicrohttpd's alone
+has main.err '^obslab: received 36 requests, 1260 spans in 60 traces; rejected 4 spans; refused 20 requests \(0 busy, 10 bad, 3 too large, 7 unsupported\)$'
+has main.err '^obslab: wrote rec\.otlp\.json: otlp, 60 traces, 1260 spans$'
+check "$(jq '[.resourceSpans[].scopeSpans[].spans[]] | length' rec.otlp.json)" 1260 "spans in the record"
 check "$(jq -r '[.resourceSpans[].resource.attributes[] | select(.key == "service.name") | .value.stringValue] | unique | join(",")' rec.otlp.json)" \
 	"bench-service-1,bench-service-2" "services in the record"
-check "$(jq '[.resourceSpans[].scopeSpans[].spans[] | select(.attributes | length == 10)] | length' rec.otlp.json)" 1242 "every span keeps its 10 attributes"
+check "$(jq '[.resourceSpans[].scopeSpans[].spans[] | select(.attributes | length == 10)] | length' rec.otlp.json)" 1260 "every span keeps its 10 attributes"
 
 # --- 429: a full queue (the consumer held), Retry-After ---------------------------------
 if OBSLAB_TEST_RECEIVE_HOLD=1 start full --listen 127.0.0.1:0 --max-queued-spans 600; then ok; else bad "receive (held) did not start: $(cat full.err)"; fi

@@ -315,6 +315,35 @@ static void details_of_marked_spans(void **state)
 	destroy(w);
 }
 
+/* A span with more attributes (and events) than the pane lists: the first DETAILS_MAX_ITEMS, then the
+ * true count, never a count of the pane's own lines. */
+static void details_of_a_span_with_100000_attributes(void **state)
+{
+	(void)state;
+	struct world *w = build();
+	struct otel_set *set = w->set;
+	struct otel_span *root = &set->spans[by_id(w->t, 0x10)->u.foreign.detail];
+	size_t mark = otel_kv_mark(set);
+	for (int i = 0; i < 100000; i++)
+		kv(set, "a", vint(1));
+	root->attrs = commit(set, mark, 0);
+	root->events_first = (uint32_t)set->nevents;
+	for (int i = 0; i < 70; i++)
+		otel_add_event(set, &(struct otel_event){ .time_unix_ns = T0, .name = txt(set, "tick") });
+	root->nevents = 70;
+	struct text out = { .n = 0 };
+	details_foreign_span(w->t, by_id(w->t, 0x10), w->names, collect, &out);
+	has(out.all, "attributes (100000)\n  a = 1 (int)\n");
+	has(out.all, "  a = 1 (int)\n  ~ first 64 of 100,000 attributes shown\n");
+	size_t lines = 0;
+	for (const char *p = out.all; (p = strstr(p, "  a = 1 (int)\n")) != NULL; p++)
+		lines++;
+	assert_int_equal(lines, DETAILS_MAX_ITEMS);
+	has(out.all, "events (70)\n");
+	has(out.all, "  ~ first 64 of 70 events shown\n");
+	destroy(w);
+}
+
 static void attributes_and_names_are_the_files(void **state)
 {
 	(void)state;
@@ -495,6 +524,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(details_of_a_database_span),
 		cmocka_unit_test(details_of_marked_spans),
+		cmocka_unit_test(details_of_a_span_with_100000_attributes),
 		cmocka_unit_test(attributes_and_names_are_the_files),
 		cmocka_unit_test_setup(waterfall_of_a_foreign_trace, curses_on),
 		cmocka_unit_test_setup(details_pane_of_a_foreign_trace, curses_on),

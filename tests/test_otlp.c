@@ -233,7 +233,8 @@ static void bad_resource_text_refuses_its_spans(void **state)
 	free(span.p), free(ss.p), free(rs.p), free(req.p), free(res.p), free(kv.p), free(good.p);
 }
 
-/* OTLP/JSON: the snapshot reader's rules; one bad span refuses the body (400); {} is no spans. */
+/* OTLP/JSON: the snapshot reader's rules; a span it cannot keep is refused alone (partial_success), a
+ * body that is not an ExportTraceServiceRequest whole (400); {} is no spans. */
 static void json_bodies(void **state)
 {
 	(void)state;
@@ -251,8 +252,9 @@ static void json_bodies(void **state)
 	assert_int_equal(out->spans[0].kind, 2);
 	otel_set_destroy(out);
 	static const char *const bad[] = {
-		"", "[]", "{\"resourceSpans\":{}}", "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"00\"}]}]}]}",
-		"{\"resourceSpans\":[]} x", "{\"resourceSpans\":[\xff]}",
+		"", "[]", "{\"resourceSpans\":{}}", "{\"resourceSpans\":[]} x", "{\"resourceSpans\":[\xff]}",
+		/* a bad span in a body cut short: the body is refused, not the span */
+		"{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"00\",\"spanId\":",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		out = otel_set_create();
@@ -262,6 +264,61 @@ static void json_bodies(void **state)
 		assert_true(err.msg[0] != '\0');
 		otel_set_destroy(out);
 	}
+}
+
+#define JSPAN(tid, sid, start, rest)                                                                          \
+	"{\"traceId\":\"" tid "\",\"spanId\":\"" sid "\",\"startTimeUnixNano\":\"" start "\",\"endTimeUnixNano\":\"9\"" rest "}"
+#define TID "0102030405060708090a0b0c0d0e0f10"
+
+/* OTLP/JSON spans refused one by one: what the refused ones had added (events, attributes) is taken out
+ * again, the kept ones are whole, the first refusal's line is the message. */
+static void json_spans_refused_one_by_one(void **state)
+{
+	(void)state;
+	const char *body =
+	        "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":["
+	        JSPAN(TID, "0000000000000001", "1", ",\"events\":[{\"name\":\"a\",\"timeUnixNano\":\"2\"}]") ","
+	        JSPAN("00", "0000000000000002", "1", "") ","
+	        /* refused after its attributes and an event were read: a kind past 5 */
+	        JSPAN(TID, "0000000000000003", "1",
+	              ",\"attributes\":[{\"key\":\"k\",\"value\":{\"arrayValue\":{\"values\":[{\"intValue\":\"1\"}]}}}],"
+	              "\"events\":[{\"name\":\"b\",\"timeUnixNano\":\"3\"}],\"kind\":9,\"links\":[{}]") ","
+	        /* the year 2300 */
+	        JSPAN(TID, "0000000000000004", "10413792000000000000", "") ","
+	        JSPAN(TID, "0000000000000005", "1",
+	              ",\"attributes\":[{\"key\":\"j\",\"value\":{\"stringValue\":\"v\"}}],"
+	              "\"events\":[{\"name\":\"c\",\"timeUnixNano\":\"4\"}]")
+	        "]}]}]}";
+	struct otel_set *out = otel_set_create();
+	struct otlp_decode_result res;
+	struct obslab_error err;
+	assert_true(otlp_decode(OTLP_JSON, body, strlen(body), out, &res, &err));
+	assert_int_equal(res.spans, 2);
+	assert_int_equal(out->nspans, 2);
+	assert_int_equal(res.rejected, 3);
+	assert_non_null(strstr(res.message, "spans[1]"));
+	assert_non_null(strstr(res.message, "traceId must be"));
+	assert_int_equal(out->nevents, 2);
+	assert_int_equal(out->nlinks, 0);
+	assert_int_equal(out->nkvs, 1);
+	assert_int_equal(out->nvalues, 0);
+	assert_int_equal(out->kv_top, 0);
+	assert_int_equal(out->value_top, 0);
+	const struct otel_span *sp = &out->spans[1];
+	assert_int_equal(sp->span_id, 5);
+	assert_int_equal(sp->events_first, 1);
+	assert_int_equal(sp->nevents, 1);
+	assert_string_equal(otel_text_of(out, out->events[sp->events_first].name), "c");
+	assert_int_equal(sp->attrs.count, 1);
+	assert_string_equal(otel_text_of(out, out->kvs[sp->attrs.first].key), "j");
+	otel_set_destroy(out);
+	/* every span refused: a success with no spans */
+	const char *none = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" JSPAN("00", "00", "1", "") "]}]}]}";
+	out = otel_set_create();
+	assert_true(otlp_decode(OTLP_JSON, none, strlen(none), out, &res, &err));
+	assert_int_equal(res.spans, 0);
+	assert_int_equal(res.rejected, 1);
+	otel_set_destroy(out);
 }
 
 static void gzip_round_trip_and_members(void **state)
@@ -319,6 +376,7 @@ int main(void)
 		cmocka_unit_test(bad_spans_are_refused_one_by_one),
 		cmocka_unit_test(bad_resource_text_refuses_its_spans),
 		cmocka_unit_test(json_bodies),
+		cmocka_unit_test(json_spans_refused_one_by_one),
 		cmocka_unit_test(gzip_round_trip_and_members),
 		cmocka_unit_test(batches_are_shared_and_freed_by_the_last),
 	};

@@ -34,6 +34,24 @@ static void media_types(void **state)
 	assert_false(rx_media_type("application/json, text/plain", &enc));
 }
 
+/* OTLP/JSON is UTF-8: any other charset is 415, any case, quoted or not. */
+static void json_charsets(void **state)
+{
+	(void)state;
+	assert_true(rx_json_charset_ok(NULL));
+	assert_true(rx_json_charset_ok("application/json"));
+	assert_true(rx_json_charset_ok("application/json; charset=utf-8"));
+	assert_true(rx_json_charset_ok("application/json;CHARSET=UTF-8"));
+	assert_true(rx_json_charset_ok("application/json; charset=\"utf-8\"; x=y"));
+	assert_true(rx_json_charset_ok("application/json; charset = utf8 "));
+	assert_true(rx_json_charset_ok("application/json; x=latin1"));
+	assert_false(rx_json_charset_ok("application/json; charset=latin1"));
+	assert_false(rx_json_charset_ok("application/json; Charset=ISO-8859-1"));
+	assert_false(rx_json_charset_ok("application/json; x=y; charset=\"utf-16\""));
+	assert_false(rx_json_charset_ok("application/json; charset="));
+	assert_false(rx_json_charset_ok("application/json; charset=utf-8; charset=latin1"));
+}
+
 static void content_codings(void **state)
 {
 	(void)state;
@@ -108,7 +126,7 @@ static void status_bodies(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(media_types), cmocka_unit_test(content_codings), cmocka_unit_test(origins),
+		cmocka_unit_test(media_types), cmocka_unit_test(json_charsets), cmocka_unit_test(content_codings), cmocka_unit_test(origins),
 		cmocka_unit_test(token_lists), cmocka_unit_test(status_bodies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,8 @@
  * OPTIONS) any other method on /v1/traces; 413 a body above max_body (from
  * Content-Length before any of it is read, or as it streams: never held
  * beyond it), inflated above max_inflated, or a batch larger than the whole
- * queue; 415 another media type or encoding; 429 with Retry-After: 1 when
+ * queue; 415 another media type or encoding, or a JSON charset other than
+ * utf-8; 429 with Retry-After: 1 when
  * the decoded spans not yet taken would pass max_queued_spans (or their
  * memory RECEIVER_MAX_QUEUED_BYTES, a batch always fitting an empty queue),
  * or the bodies held at once by requests in progress would pass
@@ -19,6 +20,14 @@
  * request that finds the queue full first waits (its pool thread) up to
  * RECEIVER_BUSY_WAIT_MS for the consumer to make room: a sender a little
  * faster than the consumer is slowed down, not refused.
+ *
+ * Framing: two Content-Length headers that disagree are 400 (a
+ * google.rpc.Status) and the connection is closed. A malformed
+ * Content-Length ("-5", "2x", "2, 3") is answered 400 by libmicrohttpd
+ * itself, with its own small HTML page and the connection closed, while it
+ * parses the headers: the request never reaches obslab's handler, and
+ * libmicrohttpd (0.9.x) offers no hook to answer it otherwise. It is not
+ * counted in the stats either.
  *
  * CORS, as otel-tui allows it: a request whose Origin is http:// or
  * https:// localhost, 127.0.0.1 or [::1] (any port) gets

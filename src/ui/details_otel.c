@@ -111,19 +111,38 @@ static void say_kv(const struct out *o, const struct otel_set *set, const struct
 	say(o, ROLE_DIM, "%s%s = %s", indent, key, value);
 }
 
-/* A list's items, `first_key` (if present) before the others. */
+/* "… first 64 of 3,611,761 attributes shown", when a list is longer than the pane lists. */
+static void say_first(const struct out *o, const char *indent, uint32_t shown, uint32_t count, const char *what)
+{
+	if (shown >= count)
+		return;
+	char n[32];
+	draw_count(n, sizeof n, count);
+	say(o, ROLE_DIM, "%s%s first %" PRIu32 " of %s %s shown", indent, draw_glyphs()->ellipsis, shown, n, what);
+}
+
+/* A list's items, `first_key` (if present) before the others; the first
+ * DETAILS_MAX_ITEMS of them, then how many there are. */
 static void say_attrs(const struct out *o, const struct otel_set *set, struct otel_attrs a, const char *indent,
                       const char *first_key)
 {
 	size_t flen = first_key ? strlen(first_key) : 0;
-	for (int pass = first_key ? 0 : 1; pass < 2; pass++) {
-		for (uint32_t i = 0; i < a.count; i++) {
-			const struct otel_kv *kv = &set->kvs[a.first + i];
-			bool first = first_key && kv->key.len == flen && memcmp(otel_text_of(set, kv->key), first_key, flen) == 0;
-			if (first == (pass == 0))
-				say_kv(o, set, kv, indent);
+	uint32_t shown = 0, first_at = UINT32_MAX;
+	for (uint32_t i = 0; first_key && i < a.count; i++) {
+		const struct otel_kv *kv = &set->kvs[a.first + i];
+		if (kv->key.len == flen && memcmp(otel_text_of(set, kv->key), first_key, flen) == 0) {
+			say_kv(o, set, kv, indent);
+			first_at = i;
+			shown++;
+			break;
 		}
 	}
+	for (uint32_t i = 0; i < a.count && shown < DETAILS_MAX_ITEMS; i++)
+		if (i != first_at) {
+			say_kv(o, set, &set->kvs[a.first + i], indent);
+			shown++;
+		}
+	say_first(o, indent, shown, a.count, "attributes");
 	if (a.dropped)
 		say(o, ROLE_DIM, "%s(%" PRIu32 " attribute%s dropped by the sender)", indent, a.dropped,
 		    a.dropped == 1 ? "" : "s");
@@ -226,20 +245,22 @@ void details_foreign_span(const struct trace *t, const struct span_record *s, co
 
 	if (sp->nevents || sp->dropped_events)
 		say(o, ROLE_NORMAL, "events (%" PRIu32 ")", sp->nevents);
-	for (uint32_t i = 0; i < sp->nevents && sp->events_first + i < set->nevents; i++) {
+	uint32_t i = 0;
+	for (; i < sp->nevents && i < DETAILS_MAX_ITEMS && sp->events_first + i < set->nevents; i++) {
 		const struct otel_event *e = &set->events[sp->events_first + i];
 		char when[24];
 		offset(when, sizeof when, (int64_t)(e->time_unix_ns - sp->start_unix_ns), 0);
 		say(o, ROLE_NORMAL, "  %s %s", when, str(set, e->name, a, sizeof a));
 		say_attrs(o, set, e->attrs, "    ", NULL);
 	}
+	say_first(o, "  ", i, sp->nevents, "events");
 	if (sp->dropped_events)
 		say(o, ROLE_DIM, "  (%" PRIu32 " event%s dropped by the sender)", sp->dropped_events,
 		    sp->dropped_events == 1 ? "" : "s");
 
 	if (sp->nlinks || sp->dropped_links)
 		say(o, ROLE_NORMAL, "links (%" PRIu32 ")", sp->nlinks);
-	for (uint32_t i = 0; i < sp->nlinks && sp->links_first + i < set->nlinks; i++) {
+	for (i = 0; i < sp->nlinks && i < DETAILS_MAX_ITEMS && sp->links_first + i < set->nlinks; i++) {
 		const struct otel_link *l = &set->links[sp->links_first + i];
 		char trace[33];
 		span_trace_id_hex(l->trace_id, trace);
@@ -250,6 +271,7 @@ void details_foreign_span(const struct trace *t, const struct span_record *s, co
 			say(o, ROLE_DIM, "    flags 0x%08" PRIx32, l->flags);
 		say_attrs(o, set, l->attrs, "    ", NULL);
 	}
+	say_first(o, "  ", i, sp->nlinks, "links");
 	if (sp->dropped_links)
 		say(o, ROLE_DIM, "  (%" PRIu32 " link%s dropped by the sender)", sp->dropped_links,
 		    sp->dropped_links == 1 ? "" : "s");

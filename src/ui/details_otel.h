@@ -17,6 +17,11 @@
 
 #include "draw.h"
 
+/* Attributes of one list, events and links listed at most: a longer list
+ * ends "… first 64 of 3,611,761 attributes shown" (its true count), and
+ * the pane stays quick to build. */
+#define DETAILS_MAX_ITEMS 64
+
 struct otel_set;
 struct span_record;
 struct strtab;

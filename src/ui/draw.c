@@ -246,6 +246,43 @@ int draw_at(WINDOW *w, int y, int x, const char *text, int max_cells)
 	return draw_text(w, text, max_cells);
 }
 
+int draw_wrapped(WINDOW *w, int y, int x, const char *text, int width, int max_rows)
+{
+	int rows = 0;
+	if (width < 1)
+		return 0;
+	for (const char *line = text; rows < max_rows;) {
+		size_t len = strcspn(line, "\n");
+		const char *p = line, *end = line + len;
+		do {
+			while (p < end && *p == ' ' && p != line)
+				p++; /* a break's spaces are not drawn */
+			size_t fit = draw_fit(p, (size_t)(end - p), width, NULL);
+			size_t take = fit;
+			if (p + fit < end && p[fit] != ' ') { /* back to the last space, unless the word is wider than the line */
+				size_t at = fit;
+				while (at > 0 && p[at - 1] != ' ')
+					at--;
+				if (at > 0)
+					take = at;
+			}
+			if (take == 0)
+				take = fit ? fit : (size_t)(end - p); /* nothing fits: the next character, cut */
+			char buf[1024];
+			snprintf(buf, sizeof buf, "%.*s", (int)take, p);
+			size_t n = strlen(buf);
+			while (n > 0 && buf[n - 1] == ' ')
+				buf[--n] = '\0';
+			draw_at(w, y + rows++, x, buf, width);
+			p += take;
+		} while (p < end && rows < max_rows);
+		if (!*end)
+			break;
+		line = end + 1;
+	}
+	return rows;
+}
+
 int draw_fmt(WINDOW *w, int max_cells, const char *fmt, ...)
 {
 	char buf[1024];

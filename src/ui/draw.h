@@ -73,6 +73,11 @@ int draw_at(WINDOW *w, int y, int x, const char *text, int max_cells);
 int draw_fmt(WINDOW *w, int max_cells, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Cells text would take, escaped. */
 int draw_width(const char *text);
+/* text from (y, x) in lines of at most width cells and max_rows rows: a
+ * line per '\n', each broken at spaces where it is wider; a word wider than
+ * width (a long URL) goes on over the next lines, never cut. Returns the
+ * rows drawn. */
+int draw_wrapped(WINDOW *w, int y, int x, const char *text, int width, int max_rows);
 /* How many bytes of text[0..len) fit in cells cells, drawn as draw_text
  * draws them: whole characters only (a CJK one takes 2 cells, an escaped
  * byte 4), so a line broken there never splits one. *used (if not NULL)

@@ -128,11 +128,8 @@ void model_status_line(const struct model *m, char *buf, size_t cap)
 	size_t len = strlen(buf);
 	if (marked[0] && len < cap)
 		snprintf(buf + len, cap - len, "%s", marked);
-	if (status && m->source->forward) { /* "→ collector: connected · 1.2k sent" */
-		size_t used = strlen(buf);
-		if (used < cap)
-			model_forward_segment(m, buf + used, cap - used);
-	}
+	if (status && m->source->forward) /* "→ collector: connected · 1.2k sent" */
+		model_forward_status(m, buf, cap);
 	if (status) {
 		char found[SEARCH_QUERY_MAX + 64]; /* "/cart 3 of 17", the last segment while a search is active */
 		model_search_line(m, found, sizeof found);
@@ -346,7 +343,10 @@ static void sink_note(void *ctx, enum log_level level, const char *text)
 
 /* One log line per finding per change of settings, naming the settings of
  * its trace. A trace that ran under other settings than the current ones
- * (it ended after a change) is old news: its findings are not logged. */
+ * (it ended after a change) is old news: its findings are not logged. A
+ * received trace is a request of its own application, under no settings of
+ * the lab's: each one's findings are logged (the same line again only
+ * counts up, "×4": logbook.h). */
 static void log_findings(struct model *m, const struct trace *t)
 {
 	const struct strtab *names = m->source->names;
@@ -355,15 +355,18 @@ static void log_findings(struct model *m, const struct trace *t)
 		return;
 	char ran[128];
 	findings_settings_text(&m->scratch.settings, ran, sizeof ran);
+	bool received = !m->whole_file && store_find_received(m->source->store, t->trace_id) == t;
 	for (size_t i = 0; i < m->scratch.n; i++) {
 		const struct finding *f = &m->scratch.item[i];
 		bool seen = false;
-		for (size_t k = 0; k < m->nlogged && !seen; k++)
+		for (size_t k = 0; k < m->nlogged && !seen && !received; k++)
 			seen = m->logged[k].kind == f->kind && m->logged[k].fingerprint == f->fingerprint;
-		if (seen || m->nlogged == MODEL_MAX_LOGGED_FINDINGS)
+		if (seen || (!received && m->nlogged == MODEL_MAX_LOGGED_FINDINGS))
 			continue;
-		m->logged[m->nlogged].kind = f->kind;
-		m->logged[m->nlogged++].fingerprint = f->fingerprint;
+		if (!received) {
+			m->logged[m->nlogged].kind = f->kind;
+			m->logged[m->nlogged++].fingerprint = f->fingerprint;
+		}
 		char label[96], cost[16], saving[16];
 		span_display_name_in(t->otel, &t->spans[m->scratch.evidence[f->evidence]], names, label, sizeof label);
 		draw_duration(cost, sizeof cost, f->cost_ns);

@@ -234,6 +234,8 @@ void model_note(struct model *m, enum log_level level, const char *fmt, ...) __a
  * bar's segment (" │ → collector: …"), the log's lines on a change (each tick). */
 void model_forward_trace(struct model *m, const struct trace *t);
 void model_forward_segment(const struct model *m, char *buf, size_t cap);
+/* The segment spliced into a status line buf (cap bytes) before its last segment. */
+void model_forward_status(const struct model *m, char *buf, size_t cap);
 void model_forward_tick(struct model *m);
 void model_message(struct model *m, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Forgets the status bar's message: a message is about the screen it was

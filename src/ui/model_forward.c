@@ -55,3 +55,23 @@ void model_forward_tick(struct model *m)
 	m->forward_dropped = st.dropped_spans;
 }
 
+/* The forwarder's segment goes before the line's last one (live, history, a
+ * diff's mark), which the status bar keeps whatever the width: it gives way
+ * first when narrow (pane_status.c), the source's counts stay. */
+void model_forward_status(const struct model *m, char *buf, size_t cap)
+{
+	char sep[16], seg[160], tail[256];
+	snprintf(sep, sizeof sep, " %s ", draw_glyphs()->sep);
+	model_forward_segment(m, seg, sizeof seg);
+	char *last = NULL;
+	for (char *at = strstr(buf, sep); at; at = strstr(at + 1, sep))
+		last = at;
+	size_t used = strlen(buf);
+	if (!last) {
+		if (used < cap)
+			snprintf(buf + used, cap - used, "%s", seg);
+		return;
+	}
+	snprintf(tail, sizeof tail, "%s", last);
+	snprintf(last, cap - (size_t)(last - buf), "%s%s", seg, tail);
+}

@@ -158,8 +158,12 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 			         "%% net %" PRId64 ".%" PRId64 "%%", over, pct[0] / 10,
 			         pct[0] % 10, pct[1] / 10, pct[1] % 10, pct[2] / 10, pct[2] % 10);
 		} else {
+			/* Received traces (no lab beside them: no settings that change)
+			 * count in the window once closed (their quiet period over). */
 			draw_at(w, 5, 2, m->whole_file ? "the file holds no complete trace"
-			                                : "last min: no requests since the last change", inner - 2);
+			                 : !source_offers(m->source, CONTROL_SETTINGS) ? "last min: no trace closed"
+			                                                               : "last min: no requests since the last change",
+			        inner - 2);
 		}
 		if (foreign)
 			draw_services(w, m, p->h - 2, inner - 2);

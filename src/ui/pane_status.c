@@ -24,6 +24,7 @@ static const struct {
 	{ " (simulated)", CUT },  /* "RTT 200µs (simulated)": RTT 200µs */
 	{ "req/s", DROP },        /* the request rate */
 	{ "collector: ", DROP },  /* the forwarder's state (its drops are in the log too) */
+	{ "receiving on ", CUT }, /* "receiving on http://…": the address and the counts stay */
 	{ "obslab", DROP_WHOLE }, /* the program's name (a path may hold it too) */
 	{ "snapshot ", SHORTEN }, /* an opened file's path */
 	{ "file ", SHORTEN },     /* an opened OTLP file's path */

@@ -410,8 +410,9 @@ static void draw_group_bar(WINDOW *w, const struct model *m, const struct wf_row
 }
 
 /* A request that has run a second or more, on the bottom border (or in the
- * empty pane before the first trace): "in flight 38.2 s · 41,233 queries so far". */
-static void draw_in_flight(WINDOW *w, const struct pane *p, const struct model *m, bool empty)
+ * empty pane before the first trace, on row empty_row; else -1): "in flight
+ * 38.2 s · 41,233 queries so far". */
+static void draw_in_flight(WINDOW *w, const struct pane *p, const struct model *m, int empty_row)
 {
 	if (!m->in_flight.shown)
 		return;
@@ -421,8 +422,8 @@ static void draw_in_flight(WINDOW *w, const struct pane *p, const struct model *
 	snprintf(text, sizeof text, "request in flight %s %s %s quer%s so far", t, draw_glyphs()->dot, q,
 	         m->in_flight.queries == 1 ? "y" : "ies");
 	wattron(w, draw_attr(ROLE_WARN));
-	if (empty) {
-		draw_at(w, 3, 2, text, p->w - 4);
+	if (empty_row >= 0) {
+		draw_at(w, empty_row, 2, text, p->w - 4);
 	} else {
 		wmove(w, p->h - 1, 2);
 		waddch(w, ' ');
@@ -492,16 +493,12 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		if (m->source->ops->empty)
 			m->source->ops->empty(m->source, waiting, sizeof waiting);
 		/* One line where it fits, else a line per sentence (a source's
-		 * text may hold a line break where it would cut). */
+		 * text may hold a line break), each wrapped: an address is never cut. */
 		char *nl = strchr(waiting, '\n');
 		if (nl && draw_width(waiting) <= p->w - 4)
 			*nl = ' ';
-		if (nl && *nl == '\n') {
-			*nl = '\0';
-			draw_at(w, 3, 2, nl + 1, p->w - 4);
-		}
-		draw_at(w, 2, 2, waiting, p->w - 4);
-		draw_in_flight(w, p, m, true);
+		int rows = draw_wrapped(w, 2, 2, waiting, p->w - 4, p->h - 3);
+		draw_in_flight(w, p, m, 2 + (rows > 1 ? rows : 1));
 		wnoutrefresh(w);
 		return;
 	}
@@ -549,7 +546,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	}
 	if (m->view.legend)
 		draw_legend(w, p, m);
-	draw_in_flight(w, p, m, false);
+	draw_in_flight(w, p, m, -1);
 	wnoutrefresh(w);
 }
 
