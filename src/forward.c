@@ -169,7 +169,7 @@ enum outcome { SENT, RETRY, FAIL };
 
 /* How a request that did not succeed ended. */
 struct attempt {
-	bool aborted;        /* by the stop's deadline (curl's progress callback) */
+	bool aborted;        /* by the stop's deadline (curl's progress callback, or a time-out cut to it) */
 	bool timed_out;      /* curl's time-out */
 	bool body_sent;      /* the whole body went out: the endpoint may have it */
 	double seconds;      /* how long it took */
@@ -238,8 +238,8 @@ static enum outcome post(struct forwarder *f, const void *body, size_t len, long
 		curl_off_t up = 0;
 		curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &up);
 		curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &at->seconds);
-		at->aborted = rc == CURLE_ABORTED_BY_CALLBACK;
 		at->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
+		at->aborted = rc == CURLE_ABORTED_BY_CALLBACK || (at->timed_out && timeout < f->cfg.timeout_ms);
 		at->body_sent = up >= (curl_off_t)len;
 		if (at->timed_out && at->body_sent)
 			snprintf(why, cap, "timed out after %.*f s (the endpoint may have received them)", at->seconds < 10 ? 1 : 0,
