@@ -10,7 +10,6 @@
  * Spans that arrived with different Via lists (otlp_batch's via) go in
  * different requests, each with its Via followed by this process's entry.
  */
-#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -32,10 +31,9 @@
 #include "obslab/rng.h"
 #include "obslab/store.h"
 #include "obslab/xalloc.h"
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "forward_internal.h"
 
 #define RESPONSE_MAX (64 * 1024)       /* kept of an answer's body, for partial_success and errors */
-#define RETRY_AFTER_MAX_NS (300LL * CLOCK_NS_PER_S)
 
 struct fwd_item {
 	struct otlp_batch *b; /* one reference, the queue's */
@@ -82,22 +80,6 @@ void forward_global_init(void)
 	pthread_once(&global_once, global_init_once);
 }
 
-static pthread_once_t via_once = PTHREAD_ONCE_INIT;
-static char via_self[32];
-
-static void via_init_once(void)
-{
-	struct rng r;
-	rng_seed_random(&r);
-	snprintf(via_self, sizeof via_self, "1.1 obslab-%016llx", (unsigned long long)rng_next(&r));
-}
-
-const char *forward_via_self(void)
-{
-	pthread_once(&via_once, via_init_once);
-	return via_self;
-}
-
 static void set_error(struct forwarder *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void set_error(struct forwarder *f, const char *fmt, ...)
@@ -127,32 +109,14 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 	return len;
 }
 
-/* Retry-After: delay-seconds or an HTTP date. */
+/* Retry-After (forward_retry_after_ns): a retry, at the earliest at once. */
 static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 {
 	struct forwarder *f = ctx;
 	size_t len = size * n;
-	static const char name[] = "retry-after:";
-	if (len > sizeof name - 1 && len < 256 && strncasecmp(data, name, sizeof name - 1) == 0) {
-		char value[256];
-		memcpy(value, data + sizeof name - 1, len - (sizeof name - 1));
-		value[len - (sizeof name - 1)] = '\0';
-		char *v = value + strspn(value, " \t");
-		v[strcspn(v, "\r\n")] = '\0';
-		int64_t ns = 0;
-		if (*v >= '0' && *v <= '9') {
-			char *end;
-			unsigned long long s = strtoull(v, &end, 10);
-			if (*end == '\0' || *end == ' ')
-				ns = s > 300 ? RETRY_AFTER_MAX_NS : (int64_t)s * CLOCK_NS_PER_S;
-		} else {
-			time_t when = curl_getdate(v, NULL);
-			time_t now = time(NULL);
-			if (when != (time_t)-1)
-				ns = when <= now ? 0 : when - now > 300 ? RETRY_AFTER_MAX_NS : (int64_t)(when - now) * CLOCK_NS_PER_S;
-		}
-		f->retry_after_ns = ns > 0 ? ns : 1; /* given: retry, at the earliest at once */
-	}
+	int64_t ns = forward_retry_after_ns(data, len);
+	if (ns >= 0)
+		f->retry_after_ns = ns > 0 ? ns : 1;
 	return len;
 }
 
@@ -178,41 +142,6 @@ struct attempt {
 static bool retryable_status(long code)
 {
 	return code == 429 || code == 502 || code == 503 || code == 504;
-}
-
-/* The spans a 2xx answer's partial_success says were rejected (0: none),
- * with its message in why. */
-static uint64_t partial_rejected(struct forwarder *f, char *why, size_t cap)
-{
-	uint64_t n = 0;
-	why[0] = '\0';
-	if (!f->response.len)
-		return 0;
-	if (f->cfg.json) {
-		cJSON *doc = cJSON_ParseWithLength(f->response.data, f->response.len);
-		const cJSON *ps = cJSON_GetObjectItemCaseSensitive(doc, "partialSuccess");
-		const cJSON *r = cJSON_GetObjectItemCaseSensitive(ps, "rejectedSpans"); /* int64: a string, or a number */
-		const cJSON *m = cJSON_GetObjectItemCaseSensitive(ps, "errorMessage");
-		if (cJSON_IsString(r))
-			n = strtoull(r->valuestring, NULL, 10);
-		else if (cJSON_IsNumber(r) && r->valuedouble > 0)
-			n = (uint64_t)r->valuedouble;
-		if (cJSON_IsString(m))
-			snprintf(why, cap, "%s", m->valuestring);
-		cJSON_Delete(doc);
-	} else {
-		Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse *r =
-		    opentelemetry__proto__collector__trace__v1__export_trace_service_response__unpack(
-		        NULL, f->response.len, (const uint8_t *)f->response.data);
-		if (r && r->partial_success && r->partial_success->rejected_spans > 0) {
-			n = (uint64_t)r->partial_success->rejected_spans;
-			ProtobufCBinaryData msg = r->partial_success->error_message;
-			snprintf(why, cap, "%.*s", (int)(msg.len < 200 ? msg.len : 200), msg.data ? (const char *)msg.data : "");
-		}
-		if (r)
-			opentelemetry__proto__collector__trace__v1__export_trace_service_response__free_unpacked(r, NULL);
-	}
-	return n;
 }
 
 static enum outcome post(struct forwarder *f, const void *body, size_t len, long *code, char *why, size_t cap,
@@ -353,7 +282,8 @@ static void send_spans(struct forwarder *f, const struct otlp_span_ref *refs, si
 			snprintf(cause, sizeof cause, "%s", why);
 		}
 		char msg[120];
-		uint64_t rejected = o == SENT ? partial_rejected(f, msg, sizeof msg) : 0;
+		uint64_t rejected = o == SENT ? forward_partial_rejected(f->cfg.json, f->response.data, f->response.len, msg,
+		                                                         sizeof msg) : 0;
 		pthread_mutex_lock(&f->mu);
 		f->st.last_status = (int)code;
 		if (o == SENT) {

@@ -308,10 +308,10 @@ size_t receiver_take(struct receiver *r, struct otlp_batch **out, size_t max)
 
 /* ---- a request ---------------------------------------------------------------- */
 
-/* ---- Via (RFC 9110 7.6.3) ----------------------------------------------------------- */
-
+/* Every Via line of a request, comma-joined (RFC 9110 7.6.3), cut one byte
+ * past FORWARD_VIA_MAX (too long to forward). */
 struct via_text {
-	char text[FORWARD_VIA_MAX + 2]; /* one byte past the bound: "longer" */
+	char text[FORWARD_VIA_MAX + 2];
 	size_t len;
 };
 
@@ -319,26 +319,11 @@ static enum MHD_Result add_via(void *cls, enum MHD_ValueKind kind, const char *k
 {
 	(void)kind;
 	struct via_text *v = cls;
-	if (!key || !value || strcasecmp(key, "Via") != 0)
-		return MHD_YES;
-	size_t room = sizeof v->text - 1 - v->len;
-	int w = snprintf(v->text + v->len, room + 1, "%s%s", v->len ? ", " : "", value); /* lines joined as a list */
-	v->len += w < 0 ? 0 : (size_t)w > room ? room : (size_t)w;
+	if (key && value && strcasecmp(key, "Via") == 0) {
+		int w = snprintf(v->text + v->len, sizeof v->text - v->len, "%s%s", v->len ? ", " : "", value);
+		v->len = w < 0 ? v->len : v->len + (size_t)w >= sizeof v->text ? sizeof v->text - 1 : v->len + (size_t)w;
+	}
 	return MHD_YES;
-}
-
-/* Every Via line of the request, comma-joined (cut one byte past
- * FORWARD_VIA_MAX: too long to forward), or NULL when none. */
-static char *request_via(struct MHD_Connection *c)
-{
-	struct via_text v = { .len = 0 };
-	v.text[0] = '\0';
-	MHD_get_connection_values(c, MHD_HEADER_KIND, add_via, &v);
-	if (!v.len)
-		return NULL;
-	char *out = xmalloc(v.len + 1);
-	memcpy(out, v.text, v.len + 1);
-	return out;
 }
 
 /* The whole body is in: inflated, decoded, queued, answered. */
@@ -379,7 +364,10 @@ static enum MHD_Result finish(struct receiver *r, struct MHD_Connection *c, stru
 		return send_status(r, c, 400, q->enc, RX_RPC_INVALID_ARGUMENT, why.msg);
 	}
 	struct otlp_batch *b = otlp_batch_new(set, clock_now_ns());
-	b->via = request_via(c);
+	struct via_text via_text = { .len = 0 };
+	MHD_get_connection_values(c, MHD_HEADER_KIND, add_via, &via_text);
+	if (via_text.len)
+		b->via = memcpy(xmalloc(via_text.len + 1), via_text.text, via_text.len + 1);
 	enum forward_via via = forward_via_check(b->via);
 	if (via == FORWARD_VIA_LOOP && b->nspans > 0) { /* it was received here before: a forwarding loop */
 		atomic_fetch_add_explicit(&r->looped, 1, memory_order_relaxed);
