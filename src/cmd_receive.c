@@ -11,6 +11,11 @@
  * only when some were, "; N spans dropped: trace over its size limit" and
  * "; N duplicate spans dropped (sent again)". With --record and nothing
  * received, no file: "obslab: nothing received; FILE not written".
+ * A batch that comes back through a forwarding loop (its Via names this
+ * process, forward.h) is said once when it happens and counted at the stop:
+ * "obslab: N batches (N spans) not kept or forwarded again: they had passed
+ *  through here (Via)"; "obslab: N batches not forwarded: more than 8
+ *  proxies on their way (Via)".
  * For tests only: with OBSLAB_TEST_RECEIVE_HOLD set in the environment the
  * loop takes nothing until the stop, so a test fills the queue (429)
  * without racing the consumer.
@@ -45,7 +50,24 @@ struct consumer {
 	struct receiver *receiver;
 	struct intake *intake;
 	int64_t next_tick;
+	FILE *err;
+	bool loop_said; /* the first batch back through a forwarding loop was said */
 };
+
+/* Said once, when a forwarding loop first brings spans back. */
+static void loop_note(struct consumer *k)
+{
+	if (k->loop_said)
+		return;
+	struct receiver_stats rs;
+	receiver_get_stats(k->receiver, &rs);
+	if (!rs.looped)
+		return;
+	k->loop_said = true;
+	fprintf(k->err, "obslab: spans came back through a forwarding loop (their Via names this receiver): "
+	                "not kept or forwarded again\n");
+	fflush(k->err);
+}
 
 /* The batches queued into the intake, and the intake ticked every
  * INTAKE_TICK_NS: under a steady load the queue is never empty, so taking
@@ -65,6 +87,7 @@ static bool consume(struct consumer *k)
 		now = clock_now_ns();
 	}
 	if (now >= k->next_tick) {
+		loop_note(k);
 		intake_tick(k->intake, now);
 		k->next_tick = now + INTAKE_TICK_NS;
 	}
@@ -122,6 +145,13 @@ static void summary(const struct receiver_stats *rs, const struct intake_stats *
 		fprintf(err, "; %llu duplicate span%s dropped (sent again)", (unsigned long long)is->duplicate_spans,
 		        plural(is->duplicate_spans));
 	fputc('\n', err);
+	if (rs->looped)
+		fprintf(err, "obslab: %llu batch%s (%llu span%s) not kept or forwarded again: they had passed through here (Via)\n",
+		        (unsigned long long)rs->looped, rs->looped == 1 ? "" : "es", (unsigned long long)rs->looped_spans,
+		        plural(rs->looped_spans));
+	if (rs->too_many_hops)
+		fprintf(err, "obslab: %llu batch%s not forwarded: more than %d proxies on their way (Via)\n",
+		        (unsigned long long)rs->too_many_hops, rs->too_many_hops == 1 ? "" : "es", FORWARD_VIA_MAX_HOPS);
 }
 
 int cmd_receive(const struct cli *cli, FILE *out, FILE *err)
@@ -175,6 +205,7 @@ int cmd_receive(const struct cli *cli, FILE *out, FILE *err)
 		.receiver = receiver,
 		.intake = intake_create(store, names, cli->quiet_ns ? cli->quiet_ns : INTAKE_DEFAULT_QUIET_NS),
 		.next_tick = clock_now_ns() + INTAKE_TICK_NS,
+		.err = err,
 	};
 	bool hold = getenv("OBSLAB_TEST_RECEIVE_HOLD") != NULL;
 	/* After a pass that took batches the signals are only looked at (no

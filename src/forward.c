@@ -7,8 +7,9 @@
  * Locking: one mutex guards the queue and the figures; the sending thread
  * holds it only between requests, never across a curl call. A stop sets a
  * deadline that the thread's waits and curl's progress callback both obey.
+ * Spans that arrived with different Via lists (otlp_batch's via) go in
+ * different requests, each with its Via followed by this process's entry.
  */
-#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -30,10 +31,9 @@
 #include "obslab/rng.h"
 #include "obslab/store.h"
 #include "obslab/xalloc.h"
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "forward_internal.h"
 
 #define RESPONSE_MAX (64 * 1024)       /* kept of an answer's body, for partial_success and errors */
-#define RETRY_AFTER_MAX_NS (300LL * CLOCK_NS_PER_S)
 
 struct fwd_item {
 	struct otlp_batch *b; /* one reference, the queue's */
@@ -49,14 +49,20 @@ struct forwarder {
 	struct fwd_item *q; /* a ring */
 	size_t qhead, qlen, qcap;
 	size_t queued_spans;
+	size_t sending_spans; /* taken, in the request being sent */
 	bool stopping;
+	bool finished;        /* the sending thread ended */
 	bool stopped; /* joined: the caller's (forward_stop) */
 	int64_t deadline_ns;
 	_Atomic int64_t abort_at_ns; /* curl's transfers end by then (INT64_MAX: never) */
 	struct forward_stats st;
+	char shown_url[FORWARD_URL_MAX]; /* forward_url_mask of cfg.url */
 	/* the sending thread's */
 	CURL *curl;
-	struct curl_slist *headers;
+	struct curl_slist *headers;     /* every request's, without Via */
+	struct curl_slist *req_headers; /* headers and the Via of via_sent */
+	char *via_sent;                 /* the batches' Via req_headers was made for (NULL: none) */
+	bool via_made;
 	struct rng rng;
 	struct otlp_buf body, packed, response;
 	int64_t retry_after_ns; /* of the last answer; 0 none */
@@ -103,32 +109,14 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 	return len;
 }
 
-/* Retry-After: delay-seconds or an HTTP date. */
+/* Retry-After (forward_retry_after_ns): a retry, at the earliest at once. */
 static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 {
 	struct forwarder *f = ctx;
 	size_t len = size * n;
-	static const char name[] = "retry-after:";
-	if (len > sizeof name - 1 && len < 256 && strncasecmp(data, name, sizeof name - 1) == 0) {
-		char value[256];
-		memcpy(value, data + sizeof name - 1, len - (sizeof name - 1));
-		value[len - (sizeof name - 1)] = '\0';
-		char *v = value + strspn(value, " \t");
-		v[strcspn(v, "\r\n")] = '\0';
-		int64_t ns = 0;
-		if (*v >= '0' && *v <= '9') {
-			char *end;
-			unsigned long long s = strtoull(v, &end, 10);
-			if (*end == '\0' || *end == ' ')
-				ns = s > 300 ? RETRY_AFTER_MAX_NS : (int64_t)s * CLOCK_NS_PER_S;
-		} else {
-			time_t when = curl_getdate(v, NULL);
-			time_t now = time(NULL);
-			if (when != (time_t)-1)
-				ns = when <= now ? 0 : when - now > 300 ? RETRY_AFTER_MAX_NS : (int64_t)(when - now) * CLOCK_NS_PER_S;
-		}
-		f->retry_after_ns = ns > 0 ? ns : 1; /* given: retry, at the earliest at once */
-	}
+	int64_t ns = forward_retry_after_ns(data, len);
+	if (ns >= 0)
+		f->retry_after_ns = ns > 0 ? ns : 1;
 	return len;
 }
 
@@ -143,48 +131,23 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 
 enum outcome { SENT, RETRY, FAIL };
 
+/* How a request that did not succeed ended. */
+struct attempt {
+	bool aborted;        /* by the stop's deadline (curl's progress callback, or a time-out cut to it) */
+	bool timed_out;      /* curl's time-out */
+	bool body_sent;      /* the whole body went out: the endpoint may have it */
+	double seconds;      /* how long it took */
+};
+
 static bool retryable_status(long code)
 {
 	return code == 429 || code == 502 || code == 503 || code == 504;
 }
 
-/* The spans a 2xx answer's partial_success says were rejected (0: none),
- * with its message in why. */
-static uint64_t partial_rejected(struct forwarder *f, char *why, size_t cap)
+static enum outcome post(struct forwarder *f, const void *body, size_t len, long *code, char *why, size_t cap,
+                         struct attempt *at)
 {
-	uint64_t n = 0;
-	why[0] = '\0';
-	if (!f->response.len)
-		return 0;
-	if (f->cfg.json) {
-		cJSON *doc = cJSON_ParseWithLength(f->response.data, f->response.len);
-		const cJSON *ps = cJSON_GetObjectItemCaseSensitive(doc, "partialSuccess");
-		const cJSON *r = cJSON_GetObjectItemCaseSensitive(ps, "rejectedSpans"); /* int64: a string, or a number */
-		const cJSON *m = cJSON_GetObjectItemCaseSensitive(ps, "errorMessage");
-		if (cJSON_IsString(r))
-			n = strtoull(r->valuestring, NULL, 10);
-		else if (cJSON_IsNumber(r) && r->valuedouble > 0)
-			n = (uint64_t)r->valuedouble;
-		if (cJSON_IsString(m))
-			snprintf(why, cap, "%s", m->valuestring);
-		cJSON_Delete(doc);
-	} else {
-		Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse *r =
-		    opentelemetry__proto__collector__trace__v1__export_trace_service_response__unpack(
-		        NULL, f->response.len, (const uint8_t *)f->response.data);
-		if (r && r->partial_success && r->partial_success->rejected_spans > 0) {
-			n = (uint64_t)r->partial_success->rejected_spans;
-			ProtobufCBinaryData msg = r->partial_success->error_message;
-			snprintf(why, cap, "%.*s", (int)(msg.len < 200 ? msg.len : 200), msg.data ? (const char *)msg.data : "");
-		}
-		if (r)
-			opentelemetry__proto__collector__trace__v1__export_trace_service_response__free_unpacked(r, NULL);
-	}
-	return n;
-}
-
-static enum outcome post(struct forwarder *f, const void *body, size_t len, long *code, char *why, size_t cap)
-{
+	*at = (struct attempt){ 0 };
 	CURL *c = f->curl;
 	f->response.len = 0;
 	f->retry_after_ns = 0;
@@ -201,7 +164,17 @@ static enum outcome post(struct forwarder *f, const void *body, size_t len, long
 	CURLcode rc = curl_easy_perform(c);
 	*code = 0;
 	if (rc != CURLE_OK) {
-		snprintf(why, cap, "%s", curl_easy_strerror(rc));
+		curl_off_t up = 0;
+		curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &up);
+		curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &at->seconds);
+		at->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
+		at->aborted = rc == CURLE_ABORTED_BY_CALLBACK || (at->timed_out && timeout < f->cfg.timeout_ms);
+		at->body_sent = up >= (curl_off_t)len;
+		if (at->timed_out && at->body_sent)
+			snprintf(why, cap, "timed out after %.*f s (the endpoint may have received them)", at->seconds < 10 ? 1 : 0,
+			         at->seconds);
+		else
+			snprintf(why, cap, "%s", curl_easy_strerror(rc));
 		return RETRY;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
@@ -239,18 +212,48 @@ static void wait_until(struct forwarder *f, int64_t t)
 		wait_once(f, f->stopping && f->deadline_ns < t ? f->deadline_ns : t);
 }
 
-/* A batch given up: counted dropped, and why; f->mu held. */
-static void give_up(struct forwarder *f, size_t n)
+/* A batch given up: counted dropped, or timed out when the endpoint may
+ * have received it; f->mu held. */
+static void give_up(struct forwarder *f, size_t n, bool maybe_received)
 {
-	f->st.dropped_spans += n;
+	if (maybe_received)
+		f->st.timed_out_spans += n;
+	else
+		f->st.dropped_spans += n;
 	f->st.state = FORWARD_FAILING;
 	f->st.retry_at_ns = 0;
 }
 
 /* Sends n spans until they are delivered, refused, or the stop's deadline
  * passes; the figures follow. */
-static void send_spans(struct forwarder *f, const struct otlp_span_ref *refs, size_t n)
+/* The headers with the Via for batches that came with via; the sending thread's. */
+static void use_via(struct forwarder *f, const char *via)
 {
+	if (f->via_made && ((!via && !f->via_sent) || (via && f->via_sent && strcmp(via, f->via_sent) == 0)))
+		return;
+	curl_slist_free_all(f->req_headers);
+	f->req_headers = NULL;
+	for (const struct curl_slist *h = f->headers; h; h = h->next)
+		f->req_headers = curl_slist_append(f->req_headers, h->data);
+	char line[FORWARD_VIA_MAX + 64];
+	if (via && *via) /* RFC 9110 7.6.3: each intermediary appends its entry */
+		snprintf(line, sizeof line, "Via: %.*s, %s", FORWARD_VIA_MAX, via, forward_via_self());
+	else
+		snprintf(line, sizeof line, "Via: %s", forward_via_self());
+	f->req_headers = curl_slist_append(f->req_headers, line);
+	curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, f->req_headers);
+	free(f->via_sent);
+	f->via_sent = NULL;
+	if (via) {
+		size_t n = strlen(via) + 1;
+		f->via_sent = memcpy(xmalloc(n), via, n);
+	}
+	f->via_made = true;
+}
+
+static void send_spans(struct forwarder *f, const struct otlp_span_ref *refs, size_t n, const char *via)
+{
+	use_via(f, via);
 	otlp_encode_request(f->cfg.json ? OTLP_JSON : OTLP_PROTOBUF, refs, n, &f->body);
 	const void *body = f->body.data;
 	size_t len = f->body.len;
@@ -260,12 +263,27 @@ static void send_spans(struct forwarder *f, const struct otlp_span_ref *refs, si
 		len = f->packed.len;
 	}
 	int64_t backoff = f->cfg.backoff_min_ns;
+	char cause[120] = "";        /* the last attempt's error, for a stop that cuts the next one short */
+	bool maybe_received = false; /* an attempt's body went out and no answer came */
 	for (;;) {
 		long code;
 		char why[120];
-		enum outcome o = post(f, body, len, &code, why, sizeof why);
+		struct attempt at;
+		enum outcome o = post(f, body, len, &code, why, sizeof why, &at);
+		maybe_received |= o == RETRY && at.body_sent;
+		if (o == RETRY && at.aborted) { /* libcurl's "aborted by an application callback" is no cause */
+			if (cause[0])
+				snprintf(why, sizeof why, "stopped while retrying: %.90s", cause);
+			else if (at.body_sent)
+				snprintf(why, sizeof why, "stopped while waiting for the answer (the endpoint may have received them)");
+			else
+				snprintf(why, sizeof why, "stopped before the endpoint answered");
+		} else if (o != SENT) {
+			snprintf(cause, sizeof cause, "%s", why);
+		}
 		char msg[120];
-		uint64_t rejected = o == SENT ? partial_rejected(f, msg, sizeof msg) : 0;
+		uint64_t rejected = o == SENT ? forward_partial_rejected(f->cfg.json, f->response.data, f->response.len, msg,
+		                                                         sizeof msg) : 0;
 		pthread_mutex_lock(&f->mu);
 		f->st.last_status = (int)code;
 		if (o == SENT) {
@@ -281,7 +299,7 @@ static void send_spans(struct forwarder *f, const struct otlp_span_ref *refs, si
 			return;
 		}
 		if (o == FAIL || (f->stopping && clock_now_ns() >= f->deadline_ns)) {
-			give_up(f, n);
+			give_up(f, n, o != FAIL && maybe_received);
 			if (o == FAIL && f->response.len)
 				set_error(f, "%s: %.100s", why, f->response.data);
 			else
@@ -293,7 +311,9 @@ static void send_spans(struct forwarder *f, const struct otlp_span_ref *refs, si
 		int64_t retry_at = clock_now_ns() + wait;
 		set_error(f, "%s", why);
 		if (f->stopping && retry_at >= f->deadline_ns) { /* no retry fits in the stop's flush */
-			give_up(f, n);
+			give_up(f, n, maybe_received);
+			if (!at.aborted)
+				set_error(f, "stopped while retrying: %.90s", why);
 			pthread_mutex_unlock(&f->mu);
 			return;
 		}
@@ -303,7 +323,8 @@ static void send_spans(struct forwarder *f, const struct otlp_span_ref *refs, si
 		f->st.retry_at_ns = retry_at;
 		wait_until(f, retry_at);
 		if (f->stopping && (retry_at >= f->deadline_ns || clock_now_ns() >= f->deadline_ns)) {
-			give_up(f, n);
+			give_up(f, n, maybe_received);
+			set_error(f, "stopped while retrying: %.90s", why);
 			pthread_mutex_unlock(&f->mu);
 			return;
 		}
@@ -361,8 +382,12 @@ static void *run(void *arg)
 			break;
 		}
 		size_t n = 0, nheld = 0;
+		const char *via = f->qlen ? head(f)->b->via : NULL; /* one Via list per request */
 		while (f->qlen && n < cap) {
 			struct fwd_item *it = head(f);
+			const char *v = it->b->via;
+			if ((v != via) && (!v || !via || strcmp(v, via) != 0))
+				break;
 			const struct otel_set *set = it->b->set;
 			while (it->next < set->nspans && n < cap)
 				refs[n++] = (struct otlp_span_ref){ set, (uint32_t)it->next++ };
@@ -373,13 +398,16 @@ static void *run(void *arg)
 			}
 		}
 		f->queued_spans -= n;
+		f->sending_spans = n;
 		pthread_mutex_unlock(&f->mu);
 		if (n)
-			send_spans(f, refs, n);
+			send_spans(f, refs, n, via); /* held[0] keeps via alive */
 		for (size_t i = 0; i < nheld; i++)
 			otlp_batch_unref(held[i]);
 		pthread_mutex_lock(&f->mu);
+		f->sending_spans = 0;
 	}
+	f->finished = true;
 	pthread_mutex_unlock(&f->mu);
 	free(refs);
 	free(held);
@@ -393,6 +421,8 @@ struct forwarder *forward_start(const struct forward_config *cfg, struct obslab_
 	forward_global_init();
 	struct forwarder *f = xcalloc(1, sizeof *f);
 	f->cfg = *cfg;
+	forward_url_mask(cfg->url, f->shown_url, sizeof f->shown_url);
+	forward_via_self(); /* made before any thread needs it */
 	if (!f->cfg.max_batch_spans)
 		f->cfg.max_batch_spans = FORWARD_DEFAULT_MAX_BATCH_SPANS;
 	atomic_init(&f->abort_at_ns, INT64_MAX);
@@ -499,24 +529,36 @@ void forward_get_stats(struct forwarder *f, struct forward_stats *out)
 	pthread_mutex_lock(&f->mu);
 	*out = f->st;
 	out->queued_spans = f->queued_spans;
+	out->sending_spans = f->sending_spans;
+	out->stop_done = f->finished;
 	pthread_mutex_unlock(&f->mu);
 }
 
 const char *forward_url(const struct forwarder *f)
 {
-	return f->cfg.url;
+	return f->shown_url;
+}
+
+void forward_stop_begin(struct forwarder *f, int64_t flush_ns)
+{
+	if (!f || f->stopped)
+		return;
+	pthread_mutex_lock(&f->mu);
+	int64_t deadline = clock_now_ns() + (flush_ns > 0 ? flush_ns : 0);
+	if (!f->stopping || deadline < f->deadline_ns) { /* a later call only shortens it */
+		f->deadline_ns = deadline;
+		atomic_store(&f->abort_at_ns, deadline);
+	}
+	f->stopping = true;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
 }
 
 void forward_stop(struct forwarder *f, int64_t flush_ns)
 {
 	if (!f || f->stopped)
 		return;
-	pthread_mutex_lock(&f->mu);
-	f->stopping = true;
-	f->deadline_ns = clock_now_ns() + (flush_ns > 0 ? flush_ns : 0);
-	atomic_store(&f->abort_at_ns, f->deadline_ns);
-	pthread_cond_broadcast(&f->cv);
-	pthread_mutex_unlock(&f->mu);
+	forward_stop_begin(f, flush_ns);
 	pthread_join(f->thread, NULL);
 	pthread_mutex_lock(&f->mu);
 	drop_all(f); /* nothing is left unless the thread gave up */
@@ -533,6 +575,8 @@ void forward_destroy(struct forwarder *f)
 		return;
 	forward_stop(f, 0);
 	curl_slist_free_all(f->headers);
+	curl_slist_free_all(f->req_headers);
+	free(f->via_sent);
 	curl_easy_cleanup(f->curl);
 	otlp_buf_free(&f->body);
 	otlp_buf_free(&f->packed);

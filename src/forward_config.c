@@ -19,7 +19,6 @@
  * text (the summary line, the status bar's phrase) are here too: pure.
  */
 #include <ctype.h>
-#include <curl/curl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +27,6 @@
 
 #include "obslab/clock.h"
 #include "obslab/forward.h"
-#include "obslab/server.h"
 
 void forward_config_defaults(struct forward_config *cfg)
 {
@@ -61,75 +59,6 @@ static const char *env_pair(forward_getenv_fn *fn, void *ctx, const char *traces
 		*which = general;
 	}
 	return v;
-}
-
-/* An http:// or https:// URL with a host, no blanks or control characters;
- * libcurl's own parser has the last word. */
-bool forward_url_check(const char *url, const char *what, struct obslab_error *err)
-{
-	size_t n = strlen(url);
-	if (n >= FORWARD_URL_MAX)
-		return obslab_error_set(err, "%s is too long: at most %d bytes", what, FORWARD_URL_MAX - 1);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f)
-			return obslab_error_set(err, "%s must be a URL without blanks or control characters", what);
-	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
-		return obslab_error_set(err, "%s takes an http:// or https:// URL (OTLP/HTTP), not '%.200s'", what, url);
-	CURLU *u = curl_url();
-	bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK;
-	char *host = NULL;
-	if (ok && (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host || !*host))
-		ok = false;
-	curl_free(host);
-	curl_url_cleanup(u);
-	if (!ok)
-		return obslab_error_set(err, "%s is not a URL obslab can send to: '%.200s'", what, url);
-	return true;
-}
-
-static bool loopback_name(const char *h)
-{
-	return strcasecmp(h, "localhost") == 0 || strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 ||
-	       strcmp(h, "[::1]") == 0;
-}
-
-static bool wildcard_name(const char *h)
-{
-	return strcmp(h, "0.0.0.0") == 0 || strcmp(h, "::") == 0 || strcmp(h, "[::]") == 0 || !*h;
-}
-
-bool forward_url_is_self(const char *url, const char *host, uint16_t port)
-{
-	if (port == 0)
-		return false; /* any free port: never the one a URL names */
-	CURLU *u = curl_url();
-	char *h = NULL, *p = NULL;
-	bool self = false;
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-		const char *bare = host;
-		char unbr[SERVER_HOST_MAX];
-		size_t n = strlen(host);
-		if (n > 2 && host[0] == '[' && host[n - 1] == ']') { /* "[::1]" as --listen writes it */
-			snprintf(unbr, sizeof unbr, "%.*s", (int)(n - 2), host + 1);
-			bare = unbr;
-		}
-		const char *uh = h;
-		char uunbr[SERVER_HOST_MAX];
-		size_t un = strlen(h);
-		if (un > 2 && h[0] == '[' && h[un - 1] == ']') {
-			snprintf(uunbr, sizeof uunbr, "%.*s", (int)(un - 2), h + 1);
-			uh = uunbr;
-		}
-		bool same_host = strcasecmp(uh, bare) == 0 ||
-		                 (loopback_name(uh) && (loopback_name(bare) || wildcard_name(bare)));
-		self = same_host && strtoul(p, NULL, 10) == port;
-	}
-	curl_free(h);
-	curl_free(p);
-	curl_url_cleanup(u);
-	return self;
 }
 
 /* RFC 9110 token characters: what a header name may hold. */
@@ -309,9 +238,14 @@ static void count_text(uint64_t n, char *buf, size_t cap)
 
 void forward_summary(const struct forward_stats *st, const char *url, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "obslab: forwarded %" PRIu64 " span%s to %s; dropped %" PRIu64 "; retried %" PRIu64 "%s%s",
-	         st->sent_spans, st->sent_spans == 1 ? "" : "s", url, st->dropped_spans, st->retries,
-	         st->last_error[0] && st->dropped_spans ? "; last error: " : "", st->dropped_spans ? st->last_error : "");
+	char timed_out[96] = "";
+	if (st->timed_out_spans)
+		snprintf(timed_out, sizeof timed_out, "; %" PRIu64 " span%s timed out (the endpoint may have received them)",
+		         st->timed_out_spans, st->timed_out_spans == 1 ? "" : "s");
+	bool lost = st->dropped_spans || st->timed_out_spans;
+	snprintf(buf, cap, "obslab: forwarded %" PRIu64 " span%s to %s; dropped %" PRIu64 "; retried %" PRIu64 "%s%s%s",
+	         st->sent_spans, st->sent_spans == 1 ? "" : "s", url, st->dropped_spans, st->retries, timed_out,
+	         st->last_error[0] && lost ? "; last error: " : "", lost ? st->last_error : "");
 }
 
 void forward_state_text(const struct forward_stats *st, int64_t now_ns, const char *dot, char *buf, size_t cap)
@@ -332,5 +266,10 @@ void forward_state_text(const struct forward_stats *st, int64_t now_ns, const ch
 	case FORWARD_FAILING: n = snprintf(buf, cap, "failing: %s", st->last_error); break;
 	}
 	if (st->dropped_spans && n >= 0 && (size_t)n < cap)
-		snprintf(buf + n, cap - (size_t)n, " %s dropped %s", dot, dropped);
+		n += snprintf(buf + n, cap - (size_t)n, " %s dropped %s", dot, dropped);
+	if (st->timed_out_spans && n >= 0 && (size_t)n < cap) {
+		char timed_out[16];
+		count_text(st->timed_out_spans, timed_out, sizeof timed_out);
+		snprintf(buf + n, cap - (size_t)n, " %s timed out %s", dot, timed_out);
+	}
 }

@@ -293,6 +293,7 @@ struct otlp_batch *otlp_batch_new(struct otel_set *set, int64_t received_ns)
 	b->set = set;
 	b->nspans = set->nspans;
 	b->received_ns = received_ns;
+	b->via = NULL;
 	atomic_init(&b->refs, 1);
 	return b;
 }
@@ -308,5 +309,6 @@ void otlp_batch_unref(struct otlp_batch *b)
 	if (!b || atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	otel_set_destroy(b->set);
+	free(b->via);
 	free(b);
 }

@@ -53,6 +53,7 @@ struct receiver {
 	_Atomic size_t decoding;     /* inflated bytes being decoded now (RECEIVER_MAX_DECODING) */
 	_Atomic unsigned in_flight;
 	_Atomic uint64_t requests, spans, rejected, busy, bad, too_large, unsupported;
+	_Atomic uint64_t looped, looped_spans, too_many_hops;
 };
 
 /* One POST's state, *req_cls from its first call to its completion. */
@@ -325,6 +326,24 @@ size_t receiver_take(struct receiver *r, struct otlp_batch **out, size_t max)
 
 /* ---- a request ---------------------------------------------------------------- */
 
+/* Every Via line of a request, comma-joined (RFC 9110 7.6.3), cut one byte
+ * past FORWARD_VIA_MAX (too long to forward). */
+struct via_text {
+	char text[FORWARD_VIA_MAX + 2];
+	size_t len;
+};
+
+static enum MHD_Result add_via(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct via_text *v = cls;
+	if (key && value && strcasecmp(key, "Via") == 0) {
+		int w = snprintf(v->text + v->len, sizeof v->text - v->len, "%s%s", v->len ? ", " : "", value);
+		v->len = w < 0 ? v->len : v->len + (size_t)w >= sizeof v->text ? sizeof v->text - 1 : v->len + (size_t)w;
+	}
+	return MHD_YES;
+}
+
 /* The whole body is in: inflated, decoded, queued, answered. */
 static enum MHD_Result finish(struct receiver *r, struct MHD_Connection *c, struct rx_request *q)
 {
@@ -378,7 +397,15 @@ static enum MHD_Result finish(struct receiver *r, struct MHD_Connection *c, stru
 		return send_status(r, c, 400, q->enc, RX_RPC_INVALID_ARGUMENT, why.msg);
 	}
 	struct otlp_batch *b = otlp_batch_new(set, clock_now_ns());
-	if (b->nspans > 0) {
+	struct via_text via_text = { .len = 0 };
+	MHD_get_connection_values(c, MHD_HEADER_KIND, add_via, &via_text);
+	if (via_text.len)
+		b->via = memcpy(xmalloc(via_text.len + 1), via_text.text, via_text.len + 1);
+	enum forward_via via = forward_via_check(b->via);
+	if (via == FORWARD_VIA_LOOP && b->nspans > 0) { /* it was received here before: a forwarding loop */
+		atomic_fetch_add_explicit(&r->looped, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&r->looped_spans, b->nspans, memory_order_relaxed);
+	} else if (b->nspans > 0) {
 		unsigned status = enqueue(r, otlp_batch_ref(b));
 		if (status) {
 			otlp_batch_unref(b); /* the queue's reference */
@@ -392,7 +419,9 @@ static enum MHD_Result finish(struct receiver *r, struct MHD_Connection *c, stru
 			return send_status(r, c, status, q->enc, code_of(status), msg);
 		}
 		atomic_fetch_add_explicit(&r->spans, b->nspans, memory_order_relaxed);
-		if (r->cfg.forward)
+		if (r->cfg.forward && via == FORWARD_VIA_TOO_MANY)
+			atomic_fetch_add_explicit(&r->too_many_hops, 1, memory_order_relaxed);
+		else if (r->cfg.forward)
 			forward_batch(r->cfg.forward, b); /* as it came; a full queue drops and counts it */
 	}
 	otlp_batch_unref(b);
@@ -566,6 +595,9 @@ void receiver_get_stats(const struct receiver *r, struct receiver_stats *out)
 	out->too_large = atomic_load(&r->too_large);
 	out->unsupported = atomic_load(&r->unsupported);
 	out->queued_spans = atomic_load(&r->queued_seen);
+	out->looped = atomic_load(&r->looped);
+	out->looped_spans = atomic_load(&r->looped_spans);
+	out->too_many_hops = atomic_load(&r->too_many_hops);
 }
 
 unsigned receiver_in_flight(const struct receiver *r)

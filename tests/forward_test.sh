@@ -8,7 +8,11 @@
 # back (obslab serve --forward) loses nothing; a tiny queue counts its drops;
 # a target that never answers does not hold the stop; a partial success's
 # rejected spans are counted; the explorer's status bar and log show the
-# forwarder (tmux); bad URLs and protocols are usage errors (2). Usage: forward_test.sh OBSLAB SOURCE_DIR
+# forwarder (tmux), and its quit the flush (q again drops) and the summary;
+# bad URLs and protocols are usage errors (2); every request carries Via;
+# two receivers forwarding to each other (A -> B -> A) keep the trace once
+# each and stop the loop (Via); credentials in the URL are never printed.
+# Usage: forward_test.sh OBSLAB SOURCE_DIR
 bin=$1
 here=$2
 . "$here/serve_lib.sh"
@@ -54,6 +58,7 @@ for proto in http/protobuf http/json; do
 	grep -q "^x-api-key: s3cr et$" <<<"$h" && ok || bad "$d: OTEL_EXPORTER_OTLP_HEADERS' x-api-key did not arrive"
 	grep -q "^x-tenant: lab$" <<<"$h" && ok || bad "$d: x-tenant did not arrive"
 	grep -q "^user-agent: obslab/" <<<"$h" && ok || bad "$d: no obslab User-Agent"
+	grep -Eq "^via: 1\.1 obslab-[0-9a-f]{16}$" <<<"$h" && ok || bad "$d: no 'Via: 1.1 obslab-<id>'"
 	if [ "$proto" = http/json ]; then
 		grep -q "^content-type: application/json" <<<"$h" && ok || bad "$d: not application/json"
 	else
@@ -130,8 +135,33 @@ OBSLAB_FORWARD_MAX_QUEUE_SPANS=30 timeout 60 "$bin" run --db :memory: --requests
 	--forward "http://127.0.0.1:$sink_port/v1/traces" >hang.out 2>hang.err
 check "$?" 0 "hang: exit status (124: the stop hung)"
 n=$(recorded hang.out)
-has hang.err "^obslab: forwarded 0 spans to .*; dropped $n; retried 0"
+# the request the stop cut short went out whole: its spans timed out (the endpoint may have them), the rest dropped
+has hang.err "^obslab: forwarded 0 spans to .*; dropped [0-9]+; retried 0; [1-9][0-9]* spans? timed out \(the endpoint may have received them\); last error: stopped while waiting for the answer"
+d=$(sed -n 's/.*; dropped \([0-9]*\);.*/\1/p' hang.err) t=$(sed -n 's/.*; \([0-9]*\) spans\{0,1\} timed out.*/\1/p' hang.err)
+check "$((d + t))" "$n" "hang: dropped and timed out add up to the spans recorded"
+grep -q "aborted by an application callback" hang.err && bad "hang: libcurl's abort shown as the cause" || ok
 sink_stop
+
+# 5b. a dead target at the stop: the real cause is kept ("stopped while retrying: Couldn't connect")
+dead=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+timeout 60 "$bin" run --db :memory: --requests 2 --forward "http://127.0.0.1:$dead/v1/traces" >dead.out 2>dead.err
+check "$?" 0 "dead: exit status"
+has dead.err "^obslab: forwarded 0 spans to .*; dropped [1-9][0-9]*; retried [0-9]+; last error: (stopped while retrying: )?Couldn't connect to server$"
+
+# 5c. credentials in the URL are never printed (userinfo and query values masked)
+sink cred || bad "cred: the sink did not start"
+"$bin" run --db :memory: --requests 1 --forward "http://user:s3cret@127.0.0.1:$sink_port/v1/traces?key=s3cret" \
+	>cred.out 2>cred.err
+check "$?" 0 "cred: exit status"
+has cred.err "^obslab: forwarded [1-9][0-9]* spans to http://\*\*\*@127\.0\.0\.1:$sink_port/v1/traces\?key=\*\*\*; dropped 0"
+grep -q s3cret cred.err && bad "cred: the password was printed: $(cat cred.err)" || ok
+sink_stop
+"$bin" run --db :memory: --requests 1 --forward "http://user:s3cret@127.0.0.1:$dead/v1/traces" >cred2.out 2>cred2.err
+grep -q s3cret cred2.err && bad "cred: the password was printed on failure: $(cat cred2.err)" || ok
+"$bin" receive --listen "127.0.0.1:$dead" --forward "http://user:s3cret@localhost:$dead/v1/traces" >cred3.out 2>cred3.err
+check "$?" 2 "cred: receive forwarding to itself"
+has cred3.err "^obslab: --forward http://\*\*\*@localhost:$dead/v1/traces is this receiver's own address"
+grep -q s3cret cred3.err && bad "cred: the password was printed by the self check" || ok
 
 # 6. compare forwards too
 sink cmp || bad "cmp: the sink did not start"
@@ -175,14 +205,20 @@ if command -v tmux >/dev/null; then
 	shown "→ collector: retrying in [0-9]+s" && ok || bad "ui: no 'retrying' once the target is gone: $(tmx capture-pane -p -t t | head -1)"
 	shown "WARN +collector: Couldn't connect" && ok || bad "ui: no log line on retrying"
 	tmx send-keys -t t q
+	# the flush is shown, a second q drops what is left, the summary follows the terminal's restoring
+	shown "sending [0-9]+ queued spans? to http://127\.0\.0\.1:$uport/v1/traces… \(q again to drop them\)" && ok ||
+		bad "ui: no flush message on quitting: $(tmx capture-pane -p -t t | grep -v '^$' | head -3)"
+	tmx send-keys -t t q
 	shown "EXIT=0" && ok || bad "ui: the explorer did not end with 0 (the stop's flush is bounded)"
+	tmx capture-pane -p -J -t t -S -50 >ui.screen
+	has ui.screen "^obslab: forwarded [1-9][0-9]* spans to http://127\.0\.0\.1:$uport/v1/traces; dropped [1-9][0-9]*; retried [1-9]"
 	tmx kill-server 2>/dev/null
 else
 	echo "SKIP: tmux is not installed (the explorer's status bar)"
 fi
 
 # 9. bad URLs, protocols and headers: usage errors, before anything runs
-for u in ftp://x/v1/traces localhost:4318 "http://" "http://a b/"; do
+for u in ftp://x/v1/traces localhost:4318 "http://" "http://a b/" "http://127.0.0.1:/v1/traces" "http://127.0.0.1:0/v1/traces"; do
 	"$bin" run --db :memory: --requests 1 --forward "$u" >bad.out 2>bad.err
 	check "$?" 2 "--forward '$u'"
 	has bad.err "^obslab: --forward "
@@ -199,6 +235,68 @@ check "$(wc -l <bad.err | tr -d ' ')" 1 "a header with CR/LF: one line"
 OTEL_EXPORTER_OTLP_ENDPOINT=collector:4318 "$bin" serve --db "$work/bad.db" >bad.out 2>bad.err
 check "$?" 2 "serve with OTEL_EXPORTER_OTLP_ENDPOINT=collector:4318"
 absent "$work/bad.db" "serve refused for its endpoint"
+
+# 10. a forwarding loop: A --forward B, B --forward A; one 11-span trace posted to A is kept once in each,
+# the loop ends when it comes back to A (Via names A), nothing grows afterwards
+rxl() { # rxl NAME PORT ARGS...: obslab receive on 127.0.0.1:PORT in the background; pid in rx_pid
+	local name=$1 p=$2; shift 2
+	"$bin" receive --listen "127.0.0.1:$p" --quiet-ms 300 --record "$name.otlp.json" "$@" 2>"$name.err" &
+	rx_pid=$!
+	pids+=("$rx_pid")
+	for _ in $(seq 1 300); do grep -q "^obslab: receiving OTLP" "$name.err" 2>/dev/null && return 0
+		kill -0 "$rx_pid" 2>/dev/null || return 1; sleep 0.1; done
+	return 1
+}
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+loop_started=
+for _ in 1 2 3; do # another program may take a probed port meanwhile: try again
+	pa=$(free_port) pb=$(free_port)
+	[ "$pa" = "$pb" ] && continue
+	rxl loopA "$pa" --forward "http://127.0.0.1:$pb/v1/traces" || continue
+	apid=$rx_pid
+	rxl loopB "$pb" --forward "http://127.0.0.1:$pa/v1/traces" || { kill "$apid"; wait "$apid"; continue; }
+	bpid=$rx_pid loop_started=1
+	break
+done
+if [ -n "$loop_started" ]; then
+	python3 - >trace11.json <<'PY'
+import json
+tid = "5b8efff798038103d269b633813fc60c"
+spans = [{"traceId": tid, "spanId": "%016x" % (i + 1), "name": "op%d" % i, "kind": 2,
+          "startTimeUnixNano": str(1700000000000000000 + i * 1000), "endTimeUnixNano": str(1700000000000900000),
+          **({"parentSpanId": "%016x" % 1} if i else {})} for i in range(11)]
+print(json.dumps({"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "loop"}}]},
+                                     "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}]}]}))
+PY
+	check "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @trace11.json \
+		"http://127.0.0.1:$pa/v1/traces")" 200 "loop: the trace posted to A"
+	for _ in $(seq 1 300); do grep -q "forwarding loop" loopA.err && break; sleep 0.1; done
+	has loopA.err "^obslab: spans came back through a forwarding loop \(their Via names this receiver\): not kept or forwarded again$"
+	# no growth: 5 s more, then both stop and count
+	sleep 5
+	kill -TERM "$apid" "$bpid"; wait "$apid"; sa=$?; wait "$bpid"; sb=$?
+	check "$sa/$sb" 0/0 "loop: both receivers' exit status"
+	has loopA.err "^obslab: received 2 requests, 11 spans in 1 trace;" # the second: its own trace, back
+	has loopB.err "^obslab: received 1 request, 11 spans in 1 trace;"
+	has loopA.err "^obslab: 1 batch \(11 spans\) not kept or forwarded again: they had passed through here \(Via\)$"
+	has loopA.err "^obslab: forwarded 11 spans to http://127\.0\.0\.1:$pb/v1/traces; dropped 0; retried 0$"
+	has loopB.err "^obslab: forwarded 11 spans to http://127\.0\.0\.1:$pa/v1/traces; dropped 0; retried 0$"
+	for r in loopA loopB; do
+		check "$(jq '[.resourceSpans[].scopeSpans[].spans[]] | length' "$r.otlp.json")" 11 "loop: spans in $r's record"
+		check "$(jq -r '[.resourceSpans[].scopeSpans[].spans[].spanId] | unique | length' "$r.otlp.json")" 11 "loop: $r's span ids once"
+	done
+	# more than 8 proxies on its way: kept, not forwarded
+	rxl hops "$pa" --forward "http://127.0.0.1:$pb/v1/traces" && hpid=$rx_pid || bad "hops: receive did not start"
+	via="1.1 a, 1.1 b, 1.1 c, 1.1 d, 1.1 e, 1.1 f, 1.1 g, 1.1 h, 1.1 i"
+	check "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -H "Via: $via" \
+		--data-binary @trace11.json "http://127.0.0.1:$pa/v1/traces")" 200 "hops: a trace with 9 Via entries"
+	kill -TERM "$hpid"; wait "$hpid"
+	has hops.err "^obslab: received 1 request, 11 spans in 1 trace;"
+	has hops.err "^obslab: 1 batch not forwarded: more than 8 proxies on their way \(Via\)$"
+	has hops.err "^obslab: forwarded 0 spans to .*; dropped 0; retried 0$"
+else
+	bad "loop: the two receivers did not start: $(cat loopA.err loopB.err 2>/dev/null)"
+fi
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

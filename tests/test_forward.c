@@ -4,7 +4,9 @@
  * spans as otel_spans (otel_lab): each written with otel_json_span is the
  * very object `obslab export --format otlp` writes for it, for a lab trace
  * with an N+1 and for a served one (the caller's parent, flags and
- * tracestate); the resource names the service and a non-SDK producer. */
+ * tracestate); the resource names the service and a non-SDK producer.
+ * The URL checks: the receiver itself by address, an empty port refused,
+ * credentials masked; Via lists (loops, hops). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -352,6 +354,108 @@ static void self_forwarding(void **state)
 	assert_false(forward_url_is_self("http://127.0.0.1:4319/v1/traces", "127.0.0.1", 4318));
 	assert_false(forward_url_is_self("http://collector.lan:4318/v1/traces", "127.0.0.1", 4318));
 	assert_false(forward_url_is_self("http://127.0.0.1:4318/v1/traces", "127.0.0.1", 0));
+	/* the unspecified address, a v4-mapped one and localhost reach the receiver */
+	assert_true(forward_url_is_self("http://0.0.0.0:4318/v1/traces", "127.0.0.1", 4318));
+	assert_true(forward_url_is_self("http://[::]:4318/v1/traces", "::1", 4318));
+	assert_true(forward_url_is_self("http://[::ffff:127.0.0.1]:4318/v1/traces", "127.0.0.1", 4318));
+	assert_true(forward_url_is_self("http://[::ffff:127.0.0.1]:4318/v1/traces", "0.0.0.0", 4318));
+	assert_true(forward_url_is_self("http://localhost:4318/v1/traces", "::1", 4318));
+	assert_true(forward_url_is_self("http://127.0.0.1:4318/v1/traces", "localhost", 4318));
+	/* listening on every interface: any address of this machine */
+	assert_true(forward_url_is_self("http://0.0.0.0:4318/v1/traces", "0.0.0.0", 4318));
+	assert_true(forward_url_is_self("http://127.0.0.2:4318/v1/traces", "0.0.0.0", 4318));
+	assert_true(forward_url_is_self("http://[::1]:4318/v1/traces", "::", 4318));
+	assert_false(forward_url_is_self("http://[::1]:4318/v1/traces", "0.0.0.0", 4318)); /* v6 does not reach it */
+	assert_false(forward_url_is_self("http://192.0.2.7:4318/v1/traces", "0.0.0.0", 4318)); /* not this machine */
+	/* another loopback address is another receiver */
+	assert_false(forward_url_is_self("http://127.0.0.2:4318/v1/traces", "127.0.0.1", 4318));
+	assert_false(forward_url_is_self("http://[::1]:4318/v1/traces", "127.0.0.1", 4318));
+	assert_false(forward_url_is_self("http://localhost:4318/v1/traces", "127.0.0.2", 4318));
+}
+
+static void url_ports(void **state)
+{
+	(void)state;
+	struct forward_config cfg;
+	struct obslab_error err;
+	bool on;
+	struct env none = { { { NULL, NULL } } };
+	static const char *const refused[] = { "http://127.0.0.1:/v1/traces", "http://h:/", "http://u:p@h:/v1/traces",
+		                                "http://[::1]:/v1/traces", "http://h:0/v1/traces", "https://h:000" };
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		assert_false(load(&cfg, refused[i], &none, &on, &err));
+		assert_non_null(strstr(err.msg, "--forward"));
+		assert_true(strstr(err.msg, "empty port") || strstr(err.msg, "port 0"));
+	}
+	static const char *const fine[] = { "http://127.0.0.1:4318/v1/traces", "http://h/v1/traces", "http://u:p@h/x",
+		                             "http://[::1]:4318/", "https://h:443/a:b?c=d:" };
+	for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++)
+		assert_true(load(&cfg, fine[i], &none, &on, &err));
+	struct env e = { { { "OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:" } } };
+	assert_false(load(&cfg, NULL, &e, &on, &err));
+	assert_non_null(strstr(err.msg, "OTEL_EXPORTER_OTLP_ENDPOINT has an empty port"));
+}
+
+static void url_masked(void **state)
+{
+	(void)state;
+	char buf[256];
+	forward_url_mask("http://user:s3cret@127.0.0.1:1/v1/traces", buf, sizeof buf);
+	assert_string_equal(buf, "http://***@127.0.0.1:1/v1/traces");
+	forward_url_mask("https://tok@en:p@ss@c.example/v1/traces?api_key=abc&x=1&flag#frag", buf, sizeof buf);
+	assert_string_equal(buf, "https://***@c.example/v1/traces?api_key=***&x=***&flag#frag");
+	forward_url_mask("http://c:4318/v1/traces", buf, sizeof buf);
+	assert_string_equal(buf, "http://c:4318/v1/traces");
+	forward_url_mask("http://u:p@c/v1/traces", buf, 12); /* cut, never past cap */
+	assert_string_equal(buf, "http://***@");
+	/* and in the errors */
+	struct forward_config cfg;
+	struct obslab_error err;
+	bool on;
+	struct env none = { { { NULL, NULL } } };
+	assert_false(load(&cfg, "ftp://user:s3cret@h/", &none, &on, &err));
+	assert_null(strstr(err.msg, "s3cret"));
+	assert_false(load(&cfg, "http://user:s3cret@h:/v1/traces?k=s3cret", &none, &on, &err));
+	assert_null(strstr(err.msg, "s3cret"));
+	/* the forwarder shows the masked URL */
+	assert_true(load(&cfg, "http://user:s3cret@127.0.0.1:1/v1/traces?key=s3cret", &none, &on, &err));
+	struct forwarder *f = forward_start(&cfg, &err);
+	assert_non_null(f);
+	assert_string_equal(forward_url(f), "http://***@127.0.0.1:1/v1/traces?key=***");
+	forward_destroy(f);
+}
+
+static void via_lists(void **state)
+{
+	(void)state;
+	const char *self = forward_via_self();
+	assert_int_equal(strlen(self), strlen("1.1 obslab-") + 16);
+	assert_ptr_equal(forward_via_self(), self); /* once per process */
+	char buf[512];
+	assert_int_equal(forward_via_check(NULL), FORWARD_VIA_OK);
+	assert_int_equal(forward_via_hops(""), 0);
+	assert_int_equal(forward_via_hops("1.0 fred, 1.1 p.example.net"), 2);
+	assert_int_equal(forward_via_hops("1.1 a (a, comment, with commas), HTTP/1.1 b ,, "), 2);
+	assert_int_equal(forward_via_check("1.1 obslab-0000000000000000, 1.1 vegur"), FORWARD_VIA_OK);
+	snprintf(buf, sizeof buf, "1.1 vegur, %s", self);
+	assert_int_equal(forward_via_check(buf), FORWARD_VIA_LOOP);
+	snprintf(buf, sizeof buf, "%s (obslab)", self);
+	assert_int_equal(forward_via_check(buf), FORWARD_VIA_LOOP);
+	snprintf(buf, sizeof buf, "1.1 x (%s)", self + 4); /* in a comment: not an entry's name */
+	assert_int_equal(forward_via_check(buf), FORWARD_VIA_OK);
+	assert_int_equal(forward_via_check("1.1 a, 1.1 b, 1.1 c, 1.1 d, 1.1 e, 1.1 f, 1.1 g, 1.1 h"), FORWARD_VIA_OK);
+	assert_int_equal(forward_via_check("1.1 a, 1.1 b, 1.1 c, 1.1 d, 1.1 e, 1.1 f, 1.1 g, 1.1 h, 1.1 i"),
+	                 FORWARD_VIA_TOO_MANY);
+	memset(buf, 'x', sizeof buf - 1);
+	buf[sizeof buf - 1] = '\0';
+	memcpy(buf, "1.1 ", 4);
+	char *longer = malloc(FORWARD_VIA_MAX + 8);
+	memset(longer, 'x', FORWARD_VIA_MAX + 7);
+	longer[FORWARD_VIA_MAX + 7] = '\0';
+	memcpy(longer, "1.1 ", 4);
+	assert_int_equal(forward_via_check(buf), FORWARD_VIA_OK);
+	assert_int_equal(forward_via_check(longer), FORWARD_VIA_TOO_MANY);
+	free(longer);
 }
 
 static void summary_and_state(void **state)
@@ -367,6 +471,15 @@ static void summary_and_state(void **state)
 	snprintf(st.last_error, sizeof st.last_error, "HTTP 503");
 	forward_state_text(&st, 0, "·", buf, sizeof buf);
 	assert_string_equal(buf, "retrying in 4s (HTTP 503)");
+	/* spans given up after a time-out are counted apart, with why */
+	st = (struct forward_stats){ .state = FORWARD_FAILING, .sent_spans = 5, .timed_out_spans = 46 };
+	snprintf(st.last_error, sizeof st.last_error, "timed out after 10 s (the endpoint may have received them)");
+	forward_summary(&st, "http://c/v1/traces", buf, sizeof buf);
+	assert_string_equal(buf, "obslab: forwarded 5 spans to http://c/v1/traces; dropped 0; retried 0; 46 spans timed out "
+	                         "(the endpoint may have received them); last error: timed out after 10 s (the endpoint "
+	                         "may have received them)");
+	forward_state_text(&st, 0, "·", buf, sizeof buf);
+	assert_string_equal(buf, "failing: timed out after 10 s (the endpoint may have received them) · timed out 46");
 }
 
 int main(void)
@@ -381,6 +494,9 @@ int main(void)
 		cmocka_unit_test(lab_equals_export),
 		cmocka_unit_test(served_equals_export),
 		cmocka_unit_test(self_forwarding),
+		cmocka_unit_test(url_ports),
+		cmocka_unit_test(url_masked),
+		cmocka_unit_test(via_lists),
 		cmocka_unit_test(summary_and_state),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -77,6 +77,7 @@ struct otlp_batch {
 	struct otel_set *set; /* owned */
 	size_t nspans;
 	int64_t received_ns; /* clock_now_ns() when it arrived */
+	char *via;           /* owned, freed with the batch: the request's Via (forward.h), NULL when none */
 	_Atomic unsigned refs;
 };
 struct otlp_batch *otlp_batch_new(struct otel_set *set, int64_t received_ns); /* refs 1, takes set */

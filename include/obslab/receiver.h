@@ -100,9 +100,14 @@ void receiver_config_default(struct receiver_config *cfg);
 struct receiver *receiver_start(const struct receiver_config *cfg, struct obslab_error *err); /* binds first */
 void receiver_authority(const struct receiver *r, char *buf, size_t cap); /* "127.0.0.1:43187" */
 size_t receiver_take(struct receiver *r, struct otlp_batch **out, size_t max); /* consumer; caller unrefs */
-struct receiver_stats { uint64_t requests, spans, rejected_spans, busy, bad, too_large, unsupported; size_t queued_spans; };
+struct receiver_stats { uint64_t requests, spans, rejected_spans, busy, bad, too_large, unsupported; size_t queued_spans;
+                        uint64_t looped, looped_spans, too_many_hops; };
 /* requests: every request answered; spans: accepted into the queue; rejected_spans: refused one by one
- * (partial_success); busy: 429 and 503; bad: 400; too_large: 413; unsupported: 404, 405, 415. */
+ * (partial_success); busy: 429 and 503; bad: 400; too_large: 413; unsupported: 404, 405, 415.
+ * A request's Via (forward.h) is kept on its batch. looped: batches (of looped_spans spans) whose Via
+ * names this process: they passed through here before, so they are answered 200 but neither queued
+ * nor forwarded again; too_many_hops: batches queued but not forwarded, their Via past
+ * FORWARD_VIA_MAX_HOPS entries or FORWARD_VIA_MAX bytes. */
 void receiver_get_stats(const struct receiver *r, struct receiver_stats *out);
 /* The stop's first half (receiver_stop does it too): no new connection, and from now on every request
  * is 503 and nothing more is queued; what is queued stays for receiver_take. */

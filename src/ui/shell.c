@@ -267,6 +267,49 @@ static int shell_start(struct shell *sh, const struct cli *cli, bool check_termi
 	return CLI_EXIT_OK;
 }
 
+/* The model freed and the source stopped: nothing more is made to forward. */
+static void shell_stop_source(struct shell *sh)
+{
+	if (sh->source_stopped)
+		return;
+	model_free(&sh->model);
+	sh->source.ops->stop(&sh->source);
+	sh->source_stopped = true;
+}
+
+/* The forwarder's stop, shown while it flushes: "sending N queued spans to
+ * URL… (q again to drop them)"; a second q (or a signal) drops them at
+ * once. Then its summary line in summary, for after the terminal is back. */
+static void flush_forward(struct shell *sh, char *summary, size_t cap)
+{
+	struct forwarder *f = sh->source.forward;
+	summary[0] = '\0';
+	if (!f)
+		return;
+	forward_stop_begin(f, FORWARD_STOP_FLUSH_NS);
+	for (;;) {
+		struct forward_stats st;
+		forward_get_stats(f, &st);
+		if (st.stop_done)
+			break;
+		size_t n = st.queued_spans + st.sending_spans;
+		erase();
+		mvprintw(LINES / 2, 2, "sending %zu queued span%s to %s%s (q again to drop them)", n, n == 1 ? "" : "s",
+		         forward_url(f), draw_unicode() ? "…" : "...");
+		refresh();
+		wtimeout(stdscr, 100);
+		int key = wgetch(stdscr);
+		if (key == 'q' || key == 'Q' || stop_signal) {
+			forward_stop(f, 0);
+			break;
+		}
+	}
+	forward_stop(f, FORWARD_STOP_FLUSH_NS); /* joined; its deadline is not moved later */
+	struct forward_stats st;
+	forward_get_stats(f, &st);
+	forward_summary(&st, forward_url(f), summary, cap);
+}
+
 static void shell_stop(struct shell *sh)
 {
 	if (sh->panes) {
@@ -276,8 +319,7 @@ static void shell_stop(struct shell *sh)
 		free(sh->panes);
 		sh->panes = NULL;
 	}
-	model_free(&sh->model);
-	sh->source.ops->stop(&sh->source);
+	shell_stop_source(sh);
 	forward_stop(sh->source.forward, FORWARD_STOP_FLUSH_NS); /* what is queued gets a few seconds */
 	forward_destroy(sh->source.forward);
 	sh->source.forward = NULL;
@@ -446,6 +488,9 @@ int app_main(const struct cli *cli)
 	const char *why = sh->source.ops->failure ? sh->source.ops->failure(&sh->source) : NULL;
 	if (why)
 		snprintf(failed, sizeof failed, "%s", why);
+	char forwarded[FORWARD_URL_MAX + 512];
+	shell_stop_source(sh);
+	flush_forward(sh, forwarded, sizeof forwarded);
 	free_windows(sh);
 	curses_active = 0;
 	paste_mode(false);
@@ -453,6 +498,8 @@ int app_main(const struct cli *cli)
 	delscreen(screen);
 	shell_stop(sh);
 	free(sh);
+	if (forwarded[0]) /* as the headless commands say it */
+		textsafe_fprintf(stderr, "%s\n", forwarded);
 	if (failed[0]) {
 		textsafe_fprintf(stderr, "obslab: the workload stopped: %s\n", failed);
 		return CLI_EXIT_FAILURE;

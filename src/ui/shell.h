@@ -43,6 +43,7 @@ struct shell {
 	char paste[SHELL_PASTE_MAX]; /* the last bracketed paste, control bytes as sent */
 	size_t paste_len;
 	size_t paste_dropped;        /* its bytes past SHELL_PASTE_MAX, read and dropped: > 0 refuses it */
+	bool source_stopped;         /* the model freed and the source stopped (before the forwarder's flush) */
 };
 
 /* shell.c */
