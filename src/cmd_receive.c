@@ -9,13 +9,14 @@
  * "obslab: received N requests, N spans in N traces; rejected N spans;
  *  refused N requests (N busy, N bad, N too large, N unsupported)", then,
  * only when some were, "; N spans dropped: trace over its size limit" and
- * "; N duplicate spans dropped (sent again)". With --record and nothing
+ * "; N duplicate spans dropped (sent again)", and "; N traces evicted, the
+ * oldest first (...)" when the store's limits let some go. With --record and nothing
  * received, no file: "obslab: nothing received; FILE not written".
  * A batch that comes back through a forwarding loop (its Via names this
  * process, forward.h) is said once when it happens and counted at the stop:
  * "obslab: N batches (N spans) not kept or forwarded again: they had passed
- *  through here (Via)"; "obslab: N batches not forwarded: more than 8
- *  proxies on their way (Via)".
+ *  through here (Via)"; "obslab: N batches not forwarded: their Via names
+ *  more than 8 proxies or passes 1024 bytes".
  * For tests only: with OBSLAB_TEST_RECEIVE_HOLD set in the environment the
  * loop takes nothing until the stop, so a test fills the queue (429)
  * without racing the consumer.
@@ -127,7 +128,7 @@ static int write_record(const struct cli *cli, const struct store *store, const 
 	return CLI_EXIT_OK;
 }
 
-static void summary(const struct receiver_stats *rs, const struct intake_stats *is, FILE *err)
+static void summary(const struct receiver_stats *rs, const struct intake_stats *is, uint64_t evicted, FILE *err)
 {
 	uint64_t refused = rs->busy + rs->bad + rs->too_large + rs->unsupported;
 	fprintf(err,
@@ -144,14 +145,45 @@ static void summary(const struct receiver_stats *rs, const struct intake_stats *
 	if (is->duplicate_spans)
 		fprintf(err, "; %llu duplicate span%s dropped (sent again)", (unsigned long long)is->duplicate_spans,
 		        plural(is->duplicate_spans));
+	if (evicted) /* the record then holds fewer traces than were received */
+		fprintf(err, "; %llu trace%s evicted, the oldest first (the store keeps %zu traces, %zu spans, %zu MiB)",
+		        (unsigned long long)evicted, plural(evicted), (size_t)STORE_DEFAULT_MAX_TRACES,
+		        (size_t)STORE_DEFAULT_MAX_SPANS, (size_t)STORE_DEFAULT_MAX_BYTES >> 20);
 	fputc('\n', err);
 	if (rs->looped)
 		fprintf(err, "obslab: %llu batch%s (%llu span%s) not kept or forwarded again: they had passed through here (Via)\n",
 		        (unsigned long long)rs->looped, rs->looped == 1 ? "" : "es", (unsigned long long)rs->looped_spans,
 		        plural(rs->looped_spans));
 	if (rs->too_many_hops)
-		fprintf(err, "obslab: %llu batch%s not forwarded: more than %d proxies on their way (Via)\n",
-		        (unsigned long long)rs->too_many_hops, rs->too_many_hops == 1 ? "" : "es", FORWARD_VIA_MAX_HOPS);
+		fprintf(err, "obslab: %llu batch%s not forwarded: their Via names more than %d proxies or passes %d bytes\n",
+		        (unsigned long long)rs->too_many_hops, rs->too_many_hops == 1 ? "" : "es", FORWARD_VIA_MAX_HOPS,
+		        FORWARD_VIA_MAX);
+}
+
+/* The forwarder's queue gets its FORWARD_STOP_FLUSH_NS; the user is told,
+ * and a second SIGINT or SIGTERM drops what is left at once (counted). */
+static void drain_forwarder(struct forwarder *f, const sigset_t *stop, FILE *err)
+{
+	if (!f)
+		return;
+	forward_stop_begin(f, FORWARD_STOP_FLUSH_NS);
+	bool told = false;
+	for (;;) {
+		struct forward_stats st;
+		forward_get_stats(f, &st);
+		if (st.stop_done)
+			return;
+		size_t n = st.queued_spans + st.sending_spans;
+		if (!told && n > 0) {
+			textsafe_fprintf(err, "obslab: sending %zu queued span%s to %s (Ctrl-C again drops them)\n", n,
+			                 plural(n), forward_url(f));
+			told = true;
+		}
+		if (signalled(stop, RECEIVE_WAIT_NS)) {
+			forward_stop(f, 0);
+			return;
+		}
+	}
 }
 
 int cmd_receive(const struct cli *cli, FILE *out, FILE *err)
@@ -232,15 +264,21 @@ int cmd_receive(const struct cli *cli, FILE *out, FILE *err)
 	struct receiver_stats rs;
 	receiver_get_stats(receiver, &rs);
 	receiver_stop(receiver);
+	drain_forwarder(fwd.f, &stop, err);
 	forward_hook_stop(&fwd, err); /* every accepted batch was given to it */
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	intake_close_all(k.intake);
 	struct intake_stats is;
 	intake_get_stats(k.intake, &is);
-	summary(&rs, &is, err);
+	summary(&rs, &is, store_traces_evicted(store), err);
 	int status = cli->record_path ? write_record(cli, store, names, rs.spans, err) : CLI_EXIT_OK;
 	intake_destroy(k.intake);
 	store_destroy(store);
 	strtab_destroy(names);
+	/* The signals stay blocked until the summary and the record are out:
+	 * one that came meanwhile (a second Ctrl-C, timeout(1)'s) is taken
+	 * here, not left to end the process with its default action. */
+	while (signalled(&stop, 0))
+		;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return status;
 }

@@ -75,7 +75,10 @@ void forward_url_mask(const char *url, char *buf, size_t cap)
 				put(&o, p++, 1);
 		}
 	}
-	put(&o, p, strlen(p)); /* the fragment, as it is */
+	if (*p == '#' && p[1]) /* a fragment is never sent; what it holds is not shown either */
+		put(&o, "#***", 4);
+	else
+		put(&o, p, strlen(p));
 }
 
 /* ---- a URL obslab can send to ------------------------------------------------------ */

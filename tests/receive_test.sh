@@ -232,6 +232,29 @@ else
 	echo "SKIP: cannot raise the open files limit to 4096 for the slow clients"
 fi
 
+# --- a second signal while the forwarder drains (a second Ctrl-C, timeout(1)): ---------------
+# the queue is dropped at once, and the summary and the record still come
+start twice --listen 127.0.0.1:0 --forward http://127.0.0.1:1/v1/traces --record twice.otlp.json ||
+	bad "receive with a dead forward target did not start: $(cat twice.err)"
+check "$(post c5.pb application/x-protobuf)" 200 "a body for the dead forward target"
+kill -TERM "$pid"
+for _ in $(seq 1 100); do grep -q '^obslab: sending [0-9]* queued spans\{0,1\} to ' twice.err && break; sleep 0.1; done
+has twice.err '^obslab: sending [0-9]+ queued spans? to http://127\.0\.0\.1:1/v1/traces \(Ctrl-C again drops them\)$'
+stop
+check "$status" 0 "receive's exit status after a second signal"
+has twice.err '^obslab: forwarded 0 spans to http://127\.0\.0\.1:1/v1/traces; dropped 40;'
+has twice.err '^obslab: received 1 request, 40 spans in 4 traces;'
+has twice.err '^obslab: wrote twice\.otlp\.json: otlp, 4 traces, 40 spans$'
+check "$(jq '[.resourceSpans[].scopeSpans[].spans[]] | length' twice.otlp.json)" 40 "the record written after a second signal"
+
+# --- more traces than the store keeps (512): the summary says how many went ---------------
+"$gen" --format protobuf --spans 600 --traces 600 --seed 21 >many.pb
+start many --listen 127.0.0.1:0 --quiet-ms 100 --record many.otlp.json || bad "receive did not start: $(cat many.err)"
+check "$(post many.pb application/x-protobuf)" 200 "600 one-span traces"
+stop
+has many.err '^obslab: received 1 request, 600 spans in 600 traces; .*; 88 traces evicted, the oldest first \(the store keeps 512 traces, '
+has many.err '^obslab: wrote many\.otlp\.json: otlp, 512 traces, 512 spans$'
+
 # --- the command line --------------------------------------------------------------------
 "$bin" help receive >help.txt; check "$?" 0 "help receive"
 has help.txt '^Usage: obslab receive'

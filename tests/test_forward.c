@@ -403,9 +403,13 @@ static void url_masked(void **state)
 	forward_url_mask("http://user:s3cret@127.0.0.1:1/v1/traces", buf, sizeof buf);
 	assert_string_equal(buf, "http://***@127.0.0.1:1/v1/traces");
 	forward_url_mask("https://tok@en:p@ss@c.example/v1/traces?api_key=abc&x=1&flag#frag", buf, sizeof buf);
-	assert_string_equal(buf, "https://***@c.example/v1/traces?api_key=***&x=***&flag#frag");
+	assert_string_equal(buf, "https://***@c.example/v1/traces?api_key=***&x=***&flag#***");
 	forward_url_mask("http://c:4318/v1/traces", buf, sizeof buf);
 	assert_string_equal(buf, "http://c:4318/v1/traces");
+	forward_url_mask("http://c:4318/v1/traces#frag=s3cret", buf, sizeof buf); /* a fragment is never sent */
+	assert_string_equal(buf, "http://c:4318/v1/traces#***");
+	forward_url_mask("http://c:4318/v1/traces#", buf, sizeof buf);
+	assert_string_equal(buf, "http://c:4318/v1/traces#");
 	forward_url_mask("http://u:p@c/v1/traces", buf, 12); /* cut, never past cap */
 	assert_string_equal(buf, "http://***@");
 	/* and in the errors */
