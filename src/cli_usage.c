@@ -38,6 +38,8 @@ void cli_usage(FILE *out, const char *command)
 		      "queue 429, a stop in progress 503. Browser\n"
 		      "pages from localhost, 127.0.0.1 or [::1] (any port) may post (CORS); pages\n"
 		      "from anywhere else get no CORS headers, so a browser does not let them.\n"
+		      "On loopback (the default) a Host other than localhost, 127.x.y.z or [::1] is\n"
+		      "403 (DNS rebinding); on 0.0.0.0 or a LAN address any Host is answered.\n"
 		      "\n"
 		      "Memory: received traces keep 256 MiB at most (the oldest go first); one\n"
 		      "trace takes at most 100000 spans or 64 MiB, later spans dropped and\n"

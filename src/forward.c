@@ -6,7 +6,8 @@
  *
  * Locking: one mutex guards the queue and the figures; the sending thread
  * holds it only between requests, never across a curl call. A stop sets a
- * deadline that the thread's waits and curl's progress callback both obey.
+ * deadline that the thread's waits and the request (forward_perform, woken
+ * by the stop) both obey.
  * Spans that arrived with different Via lists (otlp_batch's via) go in
  * different requests, each with its Via followed by this process's entry.
  */
@@ -57,6 +58,7 @@ struct forwarder {
 	_Atomic int64_t abort_at_ns; /* curl's transfers end by then (INT64_MAX: never) */
 	struct forward_stats st;
 	char shown_url[FORWARD_URL_MAX]; /* forward_url_mask of cfg.url */
+	CURLM *multi; /* runs curl's one transfer; woken by the stop (any thread) */
 	/* the sending thread's */
 	CURL *curl;
 	struct curl_slist *headers;     /* every request's, without Via */
@@ -161,7 +163,7 @@ static enum outcome post(struct forwarder *f, const void *body, size_t len, long
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, f->cfg.connect_timeout_ms < timeout ? f->cfg.connect_timeout_ms : timeout);
-	CURLcode rc = curl_easy_perform(c);
+	CURLcode rc = forward_perform(f->multi, f->curl, &f->abort_at_ns);
 	*code = 0;
 	if (rc != CURLE_OK) {
 		curl_off_t up = 0;
@@ -428,7 +430,11 @@ struct forwarder *forward_start(const struct forward_config *cfg, struct obslab_
 	atomic_init(&f->abort_at_ns, INT64_MAX);
 	rng_seed_random(&f->rng);
 	f->curl = curl_easy_init();
-	if (!f->curl) {
+	f->multi = curl_multi_init();
+	if (!f->curl || !f->multi) {
+		curl_easy_cleanup(f->curl);
+		if (f->multi)
+			curl_multi_cleanup(f->multi);
 		free(f);
 		obslab_error_set(err, "cannot forward: libcurl did not start");
 		return NULL;
@@ -468,6 +474,7 @@ struct forwarder *forward_start(const struct forward_config *cfg, struct obslab_
 	if (rc != 0) {
 		curl_slist_free_all(f->headers);
 		curl_easy_cleanup(f->curl);
+		curl_multi_cleanup(f->multi);
 		pthread_cond_destroy(&f->cv);
 		pthread_mutex_destroy(&f->mu);
 		free(f->q);
@@ -552,6 +559,7 @@ void forward_stop_begin(struct forwarder *f, int64_t flush_ns)
 	f->stopping = true;
 	pthread_cond_broadcast(&f->cv);
 	pthread_mutex_unlock(&f->mu);
+	curl_multi_wakeup(f->multi); /* a request waiting on a silent endpoint sees the deadline now */
 }
 
 void forward_stop(struct forwarder *f, int64_t flush_ns)
@@ -578,6 +586,7 @@ void forward_destroy(struct forwarder *f)
 	curl_slist_free_all(f->req_headers);
 	free(f->via_sent);
 	curl_easy_cleanup(f->curl);
+	curl_multi_cleanup(f->multi);
 	otlp_buf_free(&f->body);
 	otlp_buf_free(&f->packed);
 	free(f->response.data);

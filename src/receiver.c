@@ -41,6 +41,7 @@ struct receiver {
 	struct httpd http;
 	struct receiver_config cfg;
 	struct httpd_bound bound;
+	bool loopback;               /* bound to loopback: only a Host naming loopback is answered */
 	pthread_mutex_t lock;        /* the queue */
 	pthread_cond_t room;         /* broadcast when the consumer took batches, or at the stop */
 	unsigned waiting;            /* under lock: pool threads waiting for room */
@@ -91,7 +92,7 @@ static void count(struct receiver *r, unsigned status)
 	atomic_fetch_add_explicit(&r->requests, 1, memory_order_relaxed);
 	_Atomic uint64_t *which = NULL;
 	switch (status) {
-	case 400: which = &r->bad; break;
+	case 400: case 403: which = &r->bad; break;
 	case 404: case 405: case 415: which = &r->unsupported; break;
 	case 413: which = &r->too_large; break;
 	case 429: case 503: which = &r->busy; break;
@@ -154,6 +155,7 @@ static enum MHD_Result send_status(struct receiver *r, struct MHD_Connection *c,
 static enum rx_rpc_code code_of(unsigned status)
 {
 	switch (status) {
+	case 403: return RX_RPC_PERMISSION_DENIED;
 	case 404: return RX_RPC_NOT_FOUND;
 	case 405: case 415: return RX_RPC_UNIMPLEMENTED;
 	case 413: return RX_RPC_OUT_OF_RANGE;
@@ -436,7 +438,7 @@ static enum MHD_Result finish(struct receiver *r, struct MHD_Connection *c, stru
 /* The headers are in: answered now (404, 405, 415, 413 by Content-Length,
  * 429 with a full queue, 503 stopping, a preflight), or a request to read. */
 static enum MHD_Result begin(struct receiver *r, struct MHD_Connection *c, const char *url, const char *method,
-                             void **req_cls)
+                             const char *version, void **req_cls)
 {
 	*req_cls = (void *)(uintptr_t)&answered;
 	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -445,6 +447,12 @@ static enum MHD_Result begin(struct receiver *r, struct MHD_Connection *c, const
 	if (!rx_lengths_agree(c)) /* where the body ends is in doubt: nothing more on this connection */
 		return send_status_close(r, c, 400, enc, RX_RPC_INVALID_ARGUMENT,
 		                         "Content-Length given twice with different values", true);
+	unsigned nhost = rx_host_count(c);
+	if (nhost > 1 || (nhost == 0 && strcmp(version, MHD_HTTP_VERSION_1_0) != 0))
+		return send_status(r, c, 400, enc, RX_RPC_INVALID_ARGUMENT, "a request needs exactly one Host header");
+	if (r->loopback && !rx_host_allowed(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)))
+		return send_status(r, c, 403, enc, RX_RPC_PERMISSION_DENIED, /* DNS rebinding */
+		                   "forbidden: the receiver listens on loopback; Host must be localhost, 127.x.y.z or [::1]");
 	if (strcmp(url, RECEIVER_PATH) != 0)
 		return send_status(r, c, 404, enc, RX_RPC_NOT_FOUND, "not found: OTLP traces go to POST /v1/traces");
 	if (strcmp(method, "OPTIONS") == 0)
@@ -500,11 +508,10 @@ static enum MHD_Result begin(struct receiver *r, struct MHD_Connection *c, const
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_size, void **req_cls)
 {
-	(void)version;
 	struct receiver *r = cls;
 	if (!*req_cls) {
 		atomic_fetch_add(&r->in_flight, 1);
-		return begin(r, c, url, method, req_cls);
+		return begin(r, c, url, method, version, req_cls);
 	}
 	if (*req_cls == &answered) { /* answered on the first call: the body that follows is discarded */
 		*upload_size = 0;
@@ -559,6 +566,7 @@ struct receiver *receiver_start(const struct receiver_config *cfg, struct obslab
 	pthread_cond_init(&r->room, &ca);
 	pthread_condattr_destroy(&ca);
 	httpd_describe(fd, &r->bound);
+	r->loopback = rx_loopback_address(r->bound.address);
 	struct httpd_config hc = {
 		.fd = fd,
 		.threads = httpd_pool_size(0, 64),

@@ -4,6 +4,7 @@
  */
 #include "receiver_http.h"
 
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
 #include <stdio.h>
@@ -92,6 +93,21 @@ bool rx_lengths_agree(struct MHD_Connection *c)
 	return !l.differ;
 }
 
+static enum MHD_Result one_host(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind, (void)value;
+	if (key && strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		(*(unsigned *)cls)++;
+	return MHD_YES;
+}
+
+unsigned rx_host_count(struct MHD_Connection *c)
+{
+	unsigned n = 0;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, one_host, &n);
+	return n;
+}
+
 bool rx_content_encoding(const char *content_encoding, bool *gzip)
 {
 	*gzip = false;
@@ -126,6 +142,58 @@ bool rx_origin_allowed(const char *origin)
 	if (!hostlen)
 		return false;
 	rest += hostlen;
+	if (*rest == ':') {
+		size_t digits = strspn(rest + 1, "0123456789");
+		if (digits < 1 || digits > 5)
+			return false;
+		rest += 1 + digits;
+	}
+	return *rest == '\0';
+}
+
+bool rx_loopback_address(const char *address)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+	if (inet_pton(AF_INET, address, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, address, &v6) != 1)
+		return false;
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	if (memcmp(v6.s6_addr, mapped, 12) == 0)
+		return v6.s6_addr[12] == 127;
+	return IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+/* A dotted-quad IPv4 address (four decimal octets, no leading zeros) in
+ * 127.0.0.0/8: s[0..n). */
+static bool loopback_v4(const char *s, size_t n)
+{
+	char text[16];
+	if (n == 0 || n >= sizeof text || strspn(s, "0123456789.") < n)
+		return false;
+	memcpy(text, s, n);
+	text[n] = '\0';
+	struct in_addr a; /* inet_pton takes only the dotted quad, each part 0 to 255 */
+	return inet_pton(AF_INET, text, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+bool rx_host_allowed(const char *host)
+{
+	if (!host)
+		return true;
+	size_t n;
+	if (host[0] == '[') {
+		if (strncmp(host, "[::1]", 5) != 0)
+			return false;
+		n = 5;
+	} else {
+		n = strcspn(host, ":");
+		if (!((n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+		      (n == 10 && strncasecmp(host, "localhost.", 10) == 0) || loopback_v4(host, n)))
+			return false;
+	}
+	const char *rest = host + n;
 	if (*rest == ':') {
 		size_t digits = strspn(rest + 1, "0123456789");
 		if (digits < 1 || digits > 5)

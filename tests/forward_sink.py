@@ -13,7 +13,8 @@ ScopeSpans.spans(2) -> Span.trace_id(1), span_id(2)). A body that does not
 decode is answered 400 and logged in --dir/errors.txt.
 
 --fail N answers the first N requests 503 with Retry-After: --retry-after S
-(not recorded as spans); --hang never answers at all; --reject N answers
+(not recorded as spans); --hang never answers at all (each request it
+holds is a line in --dir/hung.txt); --reject N answers
 each request with a partial success rejecting N spans. Answers 200 with an empty ExportTraceServiceResponse
 in the request's content type otherwise. Stops on SIGTERM.
 """
@@ -140,6 +141,8 @@ class Handler(BaseHTTPRequestHandler):
         n = srv.count
         ctype = self.headers.get("Content-Type", "")
         if srv.hang:  # a dead endpoint: reads the request, never answers
+            with open(os.path.join(srv.dir, "hung.txt"), "a") as f:  # a test waits for it
+                f.write("%d\n" % n)
             time.sleep(3600)
         if n <= srv.fail:
             self.send_response(503)

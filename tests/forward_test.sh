@@ -142,6 +142,30 @@ check "$((d + t))" "$n" "hang: dropped and timed out add up to the spans recorde
 grep -q "aborted by an application callback" hang.err && bad "hang: libcurl's abort shown as the cause" || ok
 sink_stop
 
+# 5a. receive --forward to a target that holds the request: the stop cuts it (the forwarder's 5 s,
+# woken at the stop, not at libcurl's next progress call) and receive exits; 60 s is a guard only
+sink hang2 --hang || bad "hang2: the sink did not start"
+"$bin" receive --listen 127.0.0.1:0 --forward "http://127.0.0.1:$sink_port/v1/traces" 2>hang2.err &
+rx=$!
+pids+=("$rx")
+rxport=
+for _ in $(seq 1 300); do
+	rxport=$(sed -n 's|^obslab: receiving OTLP on http://127.0.0.1:\([0-9]*\)/v1/traces; Ctrl-C stops$|\1|p' hang2.err)
+	[ -n "$rxport" ] && break; sleep 0.1
+done
+span='{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"held","startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}'
+check "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d "$span" "http://127.0.0.1:$rxport/v1/traces")" 200 "hang2: the span received"
+for _ in $(seq 1 300); do [ -s hang2/hung.txt ] && break; sleep 0.1; done # the forwarder's request is held
+[ -s hang2/hung.txt ] && ok || bad "hang2: the forwarder's request never reached the sink"
+kill -TERM "$rx"
+for _ in $(seq 1 600); do kill -0 "$rx" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$rx" 2>/dev/null && { bad "hang2: receive still running 60 s after SIGTERM"; kill -KILL "$rx"; }
+wait "$rx"
+check "$?" 0 "hang2: receive's exit status on SIGTERM"
+has hang2.err "^obslab: forwarded 0 spans to .*; dropped 0; retried 0; 1 span timed out \(the endpoint may have received them\); last error: stopped while waiting for the answer \(the endpoint may have received them\)$"
+has hang2.err "^obslab: received 1 request, 1 span in 1 trace;"
+sink_stop
+
 # 5b. a dead target at the stop: the real cause is kept ("stopped while retrying: Couldn't connect")
 dead=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 timeout 60 "$bin" run --db :memory: --requests 2 --forward "http://127.0.0.1:$dead/v1/traces" >dead.out 2>dead.err

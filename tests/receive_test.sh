@@ -7,7 +7,9 @@
 # Allow; 429 with Retry-After on a full queue; 503 with Retry-After during
 # the stop); CORS for localhost origins only; partial_success for a span
 # with a bad id; --record written on SIGINT with the spans received; the
-# summary line; a port in use; the all-interfaces warning; slow clients.
+# summary line; a port in use; the all-interfaces warning; slow clients;
+# DNS rebinding: on loopback a Host not naming loopback is 403, on 0.0.0.0 any
+# Host is answered.
 # Usage: receive_test.sh PATH/TO/obslab PATH/TO/otlp_body PATH/TO/tests/hostile/rx
 set -u
 bin=$(realpath "$1")
@@ -116,7 +118,7 @@ raw() {
 	python3 - "$port" "$1" "$2" >raw.out <<-'EOF'
 	import socket, sys
 	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-	head = "POST /v1/traces HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + sys.argv[2].replace("\\r\\n", "\r\n") + "\r\n"
+	head = "POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + sys.argv[2].replace("\\r\\n", "\r\n") + "\r\n"
 	s.sendall(head.encode() + sys.argv[3].encode())
 	out = b""
 	while True:
@@ -185,7 +187,7 @@ check "$(post toomany.pb application/x-protobuf)" 413 "700 spans: more than the 
 # --- 503: a request whose body ends after the stop began --------------------------------
 n=$(wc -c <c3.pb)
 exec 3<>"/dev/tcp/127.0.0.1/$port"
-printf 'POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: %d\r\n\r\n' "$n" >&3
+printf 'POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\nContent-Length: %d\r\n\r\n' "$n" >&3
 head -c 10 c3.pb >&3
 kill -TERM "$pid"
 for _ in $(seq 1 100); do curl -s -o /dev/null "$(traces)" || break; sleep 0.05; done # quiesced: refused
@@ -206,7 +208,49 @@ has second.err "^obslab: cannot listen on 127\.0\.0\.1:$port: Address already in
 stop
 start wide --listen 0.0.0.0:0 || bad "receive on 0.0.0.0 did not start: $(cat wide.err)"
 has wide.err '^obslab: listening on all interfaces \(0\.0\.0\.0\): anyone who can reach this machine can call it$'
+check "$(post c3.pb application/x-protobuf -H "Host: evil.example:$port")" 200 "on 0.0.0.0: any Host (evil.example) is answered"
+check "$(post c4.pb application/x-protobuf -H 'Host: 192.168.1.20')" 200 "on 0.0.0.0: a LAN address as Host"
 stop
+
+# --- DNS rebinding: on loopback, only a Host naming loopback ------------------------------
+start hosts --listen 127.0.0.1:0 || bad "receive for Host did not start: $(cat hosts.err)"
+check "$(post b.json application/json -H "Host: evil.example:$port")" 403 "Host: evil.example:PORT (DNS rebinding)"
+check "$(header Content-Type)" application/json "the 403's Content-Type (the request's encoding)"
+check "$(jq -r .code out.bin)" 7 "the 403's google.rpc.Status code (PERMISSION_DENIED)"
+check "$(jq -r .message out.bin)" \
+	"forbidden: the receiver listens on loopback; Host must be localhost, 127.x.y.z or [::1]" "the 403's message"
+check "$(post c3.pb application/x-protobuf -H 'Host: evil.example')" 403 "Host: evil.example, protobuf"
+check "$(header Content-Type)" application/x-protobuf "a protobuf request's 403 is protobuf"
+if grep -aq 'Host must be localhost' out.bin; then ok; else bad "the protobuf 403 does not say why"; fi
+check "$(post c3.pb application/x-protobuf -H "Host: localhost.evil.example:$port")" 403 "Host: localhost.evil.example"
+check "$(post c3.pb application/x-protobuf -H "Host: 127.0.0.1.nip.io:$port")" 403 "Host: 127.0.0.1.nip.io"
+check "$(curl -s -o /dev/null -w '%{http_code}' -X OPTIONS -H "Host: evil.example:$port" -H 'Origin: http://localhost:3000' \
+	-H 'Access-Control-Request-Method: POST' "$(traces)")" 403 "a preflight with Host: evil.example"
+check "$(post c3.pb application/x-protobuf -H "Host: localhost:$port")" 200 "Host: localhost:PORT"
+check "$(post c4.pb application/x-protobuf -H "Host: 127.0.0.1:$port")" 200 "Host: 127.0.0.1:PORT"
+check "$(post c5.pb application/x-protobuf -H "Host: [::1]:$port")" 200 "Host: [::1]:PORT"
+check "$(post c6.pb application/x-protobuf -H 'Host: localhost.')" 200 "Host: localhost. (no port)"
+check "$(post c7.pb application/x-protobuf -H "Host: 127.3.2.1:$port")" 200 "Host: 127.3.2.1:PORT"
+# RFC 9112 3.2: libmicrohttpd does not check the Host fields; the receiver does
+nohost=$(python3 - "$port" <<-'EOF'
+	import socket, sys
+	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+	s.sendall(b"POST /v1/traces HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+	out = b""
+	while True:
+	    d = s.recv(65536)
+	    if not d:
+	        break
+	    out += d
+	print(out.split(b" ")[1].decode() if out else "none")
+	EOF
+)
+check "$nohost" 400 "HTTP/1.1 without Host"
+check "$(raw 'Host: evil.example\r\nContent-Type: application/json\r\nContent-Length: 2\r\n' '{}')" 400 "two Host headers"
+check "$(rawbody | jq -r .message)" "a request needs exactly one Host header" "two Hosts' google.rpc.Status"
+stop
+check "$status" 0 "the Host receiver's exit status"
+has hosts.err '^obslab: received 12 requests, 200 spans in 20 traces; rejected 0 spans; refused 7 requests \(0 busy, 7 bad, 0 too large, 0 unsupported\)$'
 
 # --- slow clients: 1100 connections trickling their headers (slowloris) ------------------
 if ulimit -n 4096 2>/dev/null; then

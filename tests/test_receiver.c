@@ -1,7 +1,8 @@
 /* receiver: the pure part of the OTLP receiver — media types and content
  * codings accepted or refused (415), the CORS origins allowed (localhost,
- * 127.0.0.1, [::1] only), a preflight's header list, and the error bodies
- * (a google.rpc.Status in the request's encoding). */
+ * 127.0.0.1, [::1] only), the Host values a loopback receiver answers (DNS
+ * rebinding) and the addresses that are loopback, a preflight's header list,
+ * and the error bodies (a google.rpc.Status in the request's encoding). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -87,6 +88,32 @@ static void origins(void **state)
 			fail_msg("%s allowed", no[i] ? no[i] : "NULL");
 }
 
+static void hosts(void **state)
+{
+	(void)state;
+	const char *yes[] = { NULL, "localhost", "localhost:4318", "LocalHost:1", "localhost.", "localhost.:4318",
+	                      "127.0.0.1", "127.0.0.1:4318", "127.1.2.3:80", "127.255.255.255", "[::1]", "[::1]:4318" };
+	const char *no[] = { "", "evil.example", "evil.example:4318", "localhost.evil.example", "evil.localhost",
+	                     "localhost..", "localhost:", "localhost:123456", "localhost:80x", "localhost:4318:1",
+	                     "127.0.0.1.nip.io", "127.0.0.1.nip.io:4318", "128.0.0.1", "10.0.0.1:4318", "127.0.0",
+	                     "127.0.0.256", "0127.0.0.1", "127.0.0.1 ", " localhost", "[::1", "[::2]:4318",
+	                     "[::ffff:7f00:1]", "::1", "[::1]x", "0.0.0.0:4318", "2130706433" };
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		if (!rx_host_allowed(yes[i]))
+			fail_msg("Host %s refused", yes[i] ? yes[i] : "(none)");
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		if (rx_host_allowed(no[i]))
+			fail_msg("Host '%s' allowed", no[i]);
+	const char *loop[] = { "127.0.0.1", "127.9.8.7", "::1", "::ffff:127.0.0.1" };
+	const char *reachable[] = { "0.0.0.0", "::", "192.168.1.20", "10.0.0.1", "::ffff:10.0.0.1", "fe80::1", "" };
+	for (size_t i = 0; i < sizeof loop / sizeof loop[0]; i++)
+		if (!rx_loopback_address(loop[i]))
+			fail_msg("%s not loopback", loop[i]);
+	for (size_t i = 0; i < sizeof reachable / sizeof reachable[0]; i++)
+		if (rx_loopback_address(reachable[i]))
+			fail_msg("%s taken for loopback", reachable[i]);
+}
+
 static void token_lists(void **state)
 {
 	(void)state;
@@ -126,7 +153,7 @@ static void status_bodies(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(media_types), cmocka_unit_test(json_charsets), cmocka_unit_test(content_codings), cmocka_unit_test(origins),
+		cmocka_unit_test(media_types), cmocka_unit_test(json_charsets), cmocka_unit_test(content_codings), cmocka_unit_test(origins), cmocka_unit_test(hosts),
 		cmocka_unit_test(token_lists), cmocka_unit_test(status_bodies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,6 +37,13 @@
  * they are a list of tokens) and a Max-Age. Any other origin gets no CORS
  * header: a browser page from elsewhere cannot post spans here.
  *
+ * DNS rebinding: bound to loopback (127.0.0.0/8, ::1), every request whose
+ * Host does not name loopback (localhost, localhost., 127.x.y.z, [::1],
+ * any port) is 403 (a google.rpc.Status PERMISSION_DENIED, counted bad),
+ * whatever its path or method; bound elsewhere (0.0.0.0, a LAN address),
+ * any Host is answered. An HTTP/1.1 request without Host, or any with two,
+ * is 400.
+ *
  * Memory, at most (the defaults): request bodies as sent RECEIVER_MAX_BUFFERED
  * (256 MiB) in all; their gunzipped copies max_inflated (16 MiB) per pool
  * thread (2 per core, 4 to 64); the decoder's arenas OTLP_ARENA_FACTOR (24)
@@ -103,7 +110,7 @@ size_t receiver_take(struct receiver *r, struct otlp_batch **out, size_t max); /
 struct receiver_stats { uint64_t requests, spans, rejected_spans, busy, bad, too_large, unsupported; size_t queued_spans;
                         uint64_t looped, looped_spans, too_many_hops; };
 /* requests: every request answered; spans: accepted into the queue; rejected_spans: refused one by one
- * (partial_success); busy: 429 and 503; bad: 400; too_large: 413; unsupported: 404, 405, 415.
+ * (partial_success); busy: 429 and 503; bad: 400 and 403; too_large: 413; unsupported: 404, 405, 415.
  * A request's Via (forward.h) is kept on its batch. looped: batches (of looped_spans spans) whose Via
  * names this process: they passed through here before, so they are answered 200 but neither queued
  * nor forwarded again; too_many_hops: batches queued but not forwarded, their Via past
