@@ -248,23 +248,18 @@ void forward_summary(const struct forward_stats *st, const char *url, char *buf,
 	         st->last_error[0] && lost ? "; last error: " : "", lost ? st->last_error : "");
 }
 
-void forward_state_text(const struct forward_stats *st, int64_t now_ns, const char *dot, char *buf, size_t cap)
+/* Seconds until the next retry, rounded up. */
+static long retry_seconds(const struct forward_stats *st, int64_t now_ns)
 {
-	char sent[16], dropped[16];
-	count_text(st->sent_spans, sent, sizeof sent);
+	int64_t left = st->retry_at_ns - now_ns;
+	return left <= 0 ? 0 : (long)((left + CLOCK_NS_PER_S - 1) / CLOCK_NS_PER_S);
+}
+
+/* " · dropped 37 · timed out 46" after the state's n bytes in buf. */
+static void state_losses(const struct forward_stats *st, const char *dot, int n, char *buf, size_t cap)
+{
+	char dropped[16];
 	count_text(st->dropped_spans, dropped, sizeof dropped);
-	int n = 0;
-	switch (st->state) {
-	case FORWARD_IDLE: n = snprintf(buf, cap, "idle"); break;
-	case FORWARD_CONNECTED: n = snprintf(buf, cap, "connected %s %s sent", dot, sent); break;
-	case FORWARD_RETRYING: {
-		int64_t left = st->retry_at_ns - now_ns;
-		long s = left <= 0 ? 0 : (long)((left + CLOCK_NS_PER_S - 1) / CLOCK_NS_PER_S);
-		n = snprintf(buf, cap, "retrying in %lds (%s)", s, st->last_error);
-		break;
-	}
-	case FORWARD_FAILING: n = snprintf(buf, cap, "failing: %s", st->last_error); break;
-	}
 	if (st->dropped_spans && n >= 0 && (size_t)n < cap)
 		n += snprintf(buf + n, cap - (size_t)n, " %s dropped %s", dot, dropped);
 	if (st->timed_out_spans && n >= 0 && (size_t)n < cap) {
@@ -272,4 +267,34 @@ void forward_state_text(const struct forward_stats *st, int64_t now_ns, const ch
 		count_text(st->timed_out_spans, timed_out, sizeof timed_out);
 		snprintf(buf + n, cap - (size_t)n, " %s timed out %s", dot, timed_out);
 	}
+}
+
+void forward_state_short(const struct forward_stats *st, int64_t now_ns, const char *dot, char *buf, size_t cap)
+{
+	char sent[16];
+	count_text(st->sent_spans, sent, sizeof sent);
+	int n = 0;
+	switch (st->state) {
+	case FORWARD_IDLE: n = snprintf(buf, cap, "idle"); break;
+	case FORWARD_CONNECTED: n = snprintf(buf, cap, "%s sent", sent); break;
+	case FORWARD_RETRYING: n = snprintf(buf, cap, "retrying %lds", retry_seconds(st, now_ns)); break;
+	case FORWARD_FAILING: n = snprintf(buf, cap, "failing"); break;
+	}
+	state_losses(st, dot, n, buf, cap);
+}
+
+void forward_state_text(const struct forward_stats *st, int64_t now_ns, const char *dot, char *buf, size_t cap)
+{
+	char sent[16];
+	count_text(st->sent_spans, sent, sizeof sent);
+	int n = 0;
+	switch (st->state) {
+	case FORWARD_IDLE: n = snprintf(buf, cap, "idle"); break;
+	case FORWARD_CONNECTED: n = snprintf(buf, cap, "connected %s %s sent", dot, sent); break;
+	case FORWARD_RETRYING:
+		n = snprintf(buf, cap, "retrying in %lds (%s)", retry_seconds(st, now_ns), st->last_error);
+		break;
+	case FORWARD_FAILING: n = snprintf(buf, cap, "failing: %s", st->last_error); break;
+	}
+	state_losses(st, dot, n, buf, cap);
 }

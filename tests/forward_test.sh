@@ -8,7 +8,8 @@
 # back (obslab serve --forward) loses nothing; a tiny queue counts its drops;
 # a target that never answers does not hold the stop; a partial success's
 # rejected spans are counted; the explorer's status bar and log show the
-# forwarder (tmux), and its quit the flush (q again drops) and the summary;
+# forwarder (tmux; at 80x24 its short form: "→ 1.2k sent", "→ retrying 4s"),
+# and its quit the flush (q again drops; one line at 80x24) and the summary;
 # bad URLs and protocols are usage errors (2); every request carries Via;
 # two receivers forwarding to each other (A -> B -> A) keep the trace once
 # each and stop the loop (Via); credentials in the URL are never printed.
@@ -225,13 +226,28 @@ if command -v tmux >/dev/null; then
 	shown "→ collector: connected · [0-9.]+k? sent" && ok || bad "ui: no 'connected' in the status bar: $(tmx capture-pane -p -t t | head -2)"
 	shown "collector connected, [0-9]+ spans sent" && ok || bad "ui: no log line on connecting"
 	[ "$(spans_in ui)" -gt 0 ] && ok || bad "ui: no span arrived"
+	# at 80x24 its short form, between the lab's segments and "live"
+	tmx resize-window -t t -x 80 -y 24
+	shown "^ obslab │ .* │ → [0-9.]+k? sent │ ● live *$" && ok || bad "ui: no short 'sent' at 80x24: $(tmx capture-pane -p -t t | head -1)"
+	tmx capture-pane -p -t t | head -1 | grep -q collector && bad "ui: the long form at 80x24" || ok
+	tmx resize-window -t t -x 160 -y 30
 	sink_stop
 	shown "→ collector: retrying in [0-9]+s" && ok || bad "ui: no 'retrying' once the target is gone: $(tmx capture-pane -p -t t | head -1)"
 	shown "WARN +collector: Couldn't connect" && ok || bad "ui: no log line on retrying"
+	tmx resize-window -t t -x 80 -y 24
+	shown "^ obslab │ .* │ → retrying [0-9]+s( . dropped [0-9.]+k?)? │ ● live *$" && ok ||
+		bad "ui: no short 'retrying' at 80x24: $(tmx capture-pane -p -t t | head -1)"
+	tmx resize-window -t t -x 160 -y 30
 	tmx send-keys -t t q
 	# the flush is shown, a second q drops what is left, the summary follows the terminal's restoring
 	shown "sending [0-9]+ queued spans? to http://127\.0\.0\.1:$uport/v1/traces… \(q again to drop them\)" && ok ||
 		bad "ui: no flush message on quitting: $(tmx capture-pane -p -t t | grep -v '^$' | head -3)"
+	# at 80x24 it fits its line: the URL shortened in its middle, the keys whole, nothing wrapped
+	tmx resize-window -t t -x 80 -y 24
+	shown "^  sending [0-9]+ queued spans? to http://127\.[0-9.]*….*traces… \(q again to drop them\) *$" && ok ||
+		bad "ui: the flush message does not fit 80 columns: $(tmx capture-pane -p -t t | grep -v '^$' | head -3)"
+	[ "$(tmx capture-pane -p -t t | grep -cv '^ *$')" = 1 ] && ok ||
+		bad "ui: the flush message takes more than one line: $(tmx capture-pane -p -t t | grep -v '^$' | head -3)"
 	tmx send-keys -t t q
 	shown "EXIT=0" && ok || bad "ui: the explorer did not end with 0 (the stop's flush is bounded)"
 	tmx capture-pane -p -J -t t -S -50 >ui.screen

@@ -15,7 +15,10 @@
 #  - q stops it: exit 0.
 # Everything is polled, never read after a fixed sleep.
 #  - 80x24: the waiting text wraps, never cutting a URL; the status bar keeps
-#    "obslab" and the receive counts, the forwarder's state giving way first;
+#    "obslab" and the receive counts;
+#  - --forward to a dead port, and the lab's --forward: at 80x24 the title,
+#    the receive counts and the forwarder's short state ("→ retrying 4s")
+#    all show; at 200x60 its long state with the cause;
 # Usage: otlp_ui_test.sh PATH/TO/obslab DATA_DIR
 set -u
 . "$(dirname "$0")/lib.sh" # ok, bad, tm, screen, keys, wait_for, start_explorer
@@ -112,24 +115,43 @@ run_size() {
 run_size 200 60
 run_size 80 24
 
-# --forward at 80x24 to a port nothing listens on: the forwarder's state gives way first, the title and the
-# receive counts stay; wide, it shows before "live".
+# --forward at 80x24 to a port nothing listens on: the title, the receive counts and the forwarder's short state
+# ("→ retrying 4s") all show, the receiver's address giving way first; wide, the long state (with its cause)
+# shows before "live".
 start_explorer 80 24 --otlp 127.0.0.1:0 --forward http://127.0.0.1:1/v1/traces --quiet-ms 200
 if port=$(bound_port); then
 	ok
+	expect "^ obslab │ http://127\.0\.0\.1:$port . 0 traces \(0 open\) . 0 spans │ → idle │ ● live" "" \
+		"80x24 --forward: the address too while it fits"
 	post orders_n1.json
-	expect "^ obslab │ http://127\.0\.0\.1:$port . 1 trace \(0 open\) . 8 spans │ ● live" "" \
-		"80x24 --forward: the title and the receive counts"
-	if screen | head -1 | grep -q collector; then bad "80x24 --forward: the forwarder's state stayed"; show; else ok; fi
+	for k in 1 2; do
+		sed "s/b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2/b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2d$k/g" "$data/orders_n1.json" >"$work/fw_$k.json"
+		post "$work/fw_$k.json"
+	done
+	expect "^ obslab │ 3 traces \(0 open\) . 24 spans │ → (retrying [0-9]+s|failing)( . dropped [0-9.]+k?)? │ ● live *$" "" \
+		"80x24 --forward: the title, the receive counts and the forwarder's short state"
+	if screen | head -1 | grep -q "collector"; then bad "80x24 --forward: the long form does not fit"; show; else ok; fi
 	tm resize-window -t t -x 200 -y 60
-	expect "^ obslab │ receiving on http://127\.0\.0\.1:$port . 1 trace \(0 open\) . 8 spans │ → collector: [a-z]+.* │ ● live" "" \
-		"200x60 --forward: the forwarder's state before live"
+	expect "^ obslab │ receiving on http://127\.0\.0\.1:$port . 3 traces \(0 open\) . 24 spans │ → collector: (retrying in [0-9]+s \\(|failing: ).*Couldn't connect.* │ ● live" "" \
+		"200x60 --forward: the forwarder's state with its cause, before live"
+	tm resize-window -t t -x 80 -y 24
+	expect "^ obslab │ 3 traces \(0 open\) . 24 spans │ → (retrying [0-9]+s|failing)" "" "80x24 again: the short form"
 	keys q
 	expect "EXIT=0" "" "--forward: q stops it"
 else
 	bad "--forward: no port in the status bar"
 	show
 fi
+
+# The lab forwarding (no --otlp) at 80x24: its short state beside the lab's segments; wide, the long one.
+start_explorer 80 24 --users 20 --db "$work/fwd.db" --forward http://127.0.0.1:1/v1/traces
+expect "^ obslab │ .* │ 20 users │ .* │ → (retrying [0-9]+s|failing)( . dropped [0-9.]+k?)? │ ● live *$" "" \
+	"lab 80x24 --forward: the forwarder's short state"
+tm resize-window -t t -x 200 -y 60
+expect "^ obslab │ .* │ spans [0-9,]+ . dropped [0-9,]+ │ → collector: (retrying in [0-9]+s \\(|failing: ).* │ ● live" "" \
+	"lab 200x60 --forward: the long state"
+keys q
+expect "EXIT=0" "" "lab --forward: q stops it (what is queued is dropped at its flush's end)"
 
 # --lab: the lab's traces and the received one in one store.
 start_explorer 200 60 --otlp 127.0.0.1:0 --lab --users 20 --quiet-ms "$QUIET_MS"

@@ -484,6 +484,34 @@ static void summary_and_state(void **state)
 	                         "may have received them)");
 	forward_state_text(&st, 0, "·", buf, sizeof buf);
 	assert_string_equal(buf, "failing: timed out after 10 s (the endpoint may have received them) · timed out 46");
+	forward_state_short(&st, 0, "·", buf, sizeof buf);
+	assert_string_equal(buf, "failing · timed out 46");
+}
+
+/* The status bar's short form: the state and its figures, never the cause. */
+static void short_state(void **state)
+{
+	(void)state;
+	char buf[96];
+	struct forward_stats st = { .state = FORWARD_CONNECTED, .sent_spans = 1234 };
+	forward_state_short(&st, 0, "·", buf, sizeof buf);
+	assert_string_equal(buf, "1.2k sent");
+	st.dropped_spans = 37;
+	forward_state_short(&st, 0, "·", buf, sizeof buf);
+	assert_string_equal(buf, "1.2k sent · dropped 37");
+	st = (struct forward_stats){ .state = FORWARD_RETRYING, .retry_at_ns = 10 * CLOCK_NS_PER_S + 1 };
+	snprintf(st.last_error, sizeof st.last_error, "Couldn't connect to server");
+	forward_state_short(&st, 6 * CLOCK_NS_PER_S, "·", buf, sizeof buf);
+	assert_string_equal(buf, "retrying 5s");
+	forward_state_short(&st, 11 * CLOCK_NS_PER_S, "·", buf, sizeof buf);
+	assert_string_equal(buf, "retrying 0s");
+	st = (struct forward_stats){ .state = FORWARD_FAILING, .dropped_spans = 12345 };
+	snprintf(st.last_error, sizeof st.last_error, "HTTP 401");
+	forward_state_short(&st, 0, "·", buf, sizeof buf);
+	assert_string_equal(buf, "failing · dropped 12k");
+	st = (struct forward_stats){ .state = FORWARD_IDLE };
+	forward_state_short(&st, 0, "·", buf, sizeof buf);
+	assert_string_equal(buf, "idle");
 }
 
 int main(void)
@@ -502,6 +530,7 @@ int main(void)
 		cmocka_unit_test(url_masked),
 		cmocka_unit_test(via_lists),
 		cmocka_unit_test(summary_and_state),
+		cmocka_unit_test(short_state),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	fixture_cleanup();

@@ -156,5 +156,9 @@ void forward_summary(const struct forward_stats *st, const char *url, char *buf,
 /* One short phrase for the status bar: "connected · 1.2k sent", "retrying in 4s (HTTP 503)",
  * "failing: HTTP 401", with " · dropped 37" when any were; dot is the separator ("·"). */
 void forward_state_text(const struct forward_stats *st, int64_t now_ns, const char *dot, char *buf, size_t cap);
+/* Its short form, for a narrow status bar (the cause stays in the long form
+ * and the log): "1.2k sent", "retrying 4s", "failing", "idle", with
+ * " · dropped 37" and " · timed out 46" when any were. */
+void forward_state_short(const struct forward_stats *st, int64_t now_ns, const char *dot, char *buf, size_t cap);
 
 #endif

@@ -236,6 +236,13 @@ void model_forward_trace(struct model *m, const struct trace *t);
 void model_forward_segment(const struct model *m, char *buf, size_t cap);
 /* The segment spliced into a status line buf (cap bytes) before its last segment. */
 void model_forward_status(const struct model *m, char *buf, size_t cap);
+/* The segment's short form, for a narrow status bar ("→ retrying 4s",
+ * "→ 1.2k sent · dropped 37"); "" without a forwarder. */
+void model_forward_short(const struct model *m, char *buf, size_t cap);
+/* The quit's line while the forwarder flushes, in at most width cells:
+ * "sending N queued spans to URL… (q again to drop them)", the URL
+ * shortened in its middle, else left out, before the keys give way. */
+void model_forward_drain_line(size_t queued, const char *url, int width, char *buf, size_t cap);
 void model_forward_tick(struct model *m);
 void model_message(struct model *m, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Forgets the status bar's message: a message is about the screen it was

@@ -28,6 +28,50 @@ void model_forward_segment(const struct model *m, char *buf, size_t cap)
 	snprintf(buf, cap, " %s %s collector: %s", g->sep, draw_unicode() ? "→" : "->", state);
 }
 
+void model_forward_short(const struct model *m, char *buf, size_t cap)
+{
+	const struct glyphs *g = draw_glyphs();
+	struct forward_stats st;
+	char state[96];
+	buf[0] = '\0';
+	if (!m->source->forward)
+		return;
+	forward_get_stats(m->source->forward, &st);
+	forward_state_short(&st, clock_now_ns(), g->dot, state, sizeof state);
+	snprintf(buf, cap, "%s %s", draw_unicode() ? "→" : "->", state);
+}
+
+/* url in at most cells cells: its start and its end around an ellipsis. */
+static void url_middle(const char *url, int cells, char *buf, size_t cap)
+{
+	const char *ell = draw_glyphs()->ellipsis;
+	int room = cells - draw_width(ell);
+	if (draw_width(url) <= cells || room < 2) {
+		snprintf(buf, cap, "%s", draw_width(url) <= cells ? url : "");
+		return;
+	}
+	size_t len = strlen(url);
+	size_t head = draw_fit(url, len, room - room / 2, NULL);
+	size_t tail = draw_tail(url, room / 2);
+	snprintf(buf, cap, "%.*s%s%s", (int)head, url, ell, url + tail);
+}
+
+#define DRAIN_URL_MIN 16 /* cells a shortened URL keeps, else it is left out */
+
+void model_forward_drain_line(size_t queued, const char *url, int width, char *buf, size_t cap)
+{
+	const char *dots = draw_unicode() ? "…" : "...", *keys = " (q again to drop them)";
+	char what[64], shown[256];
+	snprintf(what, sizeof what, "sending %zu queued span%s", queued, queued == 1 ? "" : "s");
+	int room = width - draw_width(what) - draw_width(" to ") - draw_width(dots) - draw_width(keys);
+	if (room >= draw_width(url) || room >= DRAIN_URL_MIN) {
+		url_middle(url, room, shown, sizeof shown);
+		snprintf(buf, cap, "%s to %s%s%s", what, shown, dots, keys);
+	} else {
+		snprintf(buf, cap, "%s%s%s", what, dots, keys); /* what is cut still: draw_text's ellipsis */
+	}
+}
+
 /* A line in the log when the forwarder's state changes, or it drops more. */
 void model_forward_tick(struct model *m)
 {

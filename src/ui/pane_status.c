@@ -1,7 +1,8 @@
 /* pane_status — the status bar: the model's status line, in one row; a
  * message that reports an error stands out. A line wider than the terminal
- * loses its least important segments first (as htop drops meters): the
- * last segment (live, paused or history; a prompt's keys) always stays. */
+ * loses its least important segments first (as htop drops meters), or
+ * shows their short forms: the last segment (live, paused or history; a
+ * prompt's keys) always stays. */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,22 +14,30 @@
 
 /* What gives way first, in order: a segment holding the text is dropped,
  * or only the text itself is cut out of its segment, or what follows the
- * text loses its start ("snapshot …/dir/file.json"). Segments not named
- * here are kept as long as anything else can go. */
-enum give { DROP, DROP_WHOLE, CUT, SHORTEN }; /* DROP_WHOLE: the segment is just the text */
+ * text loses its start ("snapshot …/dir/file.json"), or the segment gives
+ * way to its short form (which a later rule on the same text may drop), or
+ * a segment starting with the text loses it up to its first " · ".
+ * Segments not named here are kept as long as anything else can go. */
+enum give { DROP, DROP_WHOLE, CUT, SHORTEN, SWAP, LEAD }; /* DROP_WHOLE: the segment is just the text */
 static const struct {
 	const char *text;
 	enum give how;
+	void (*short_form)(const struct model *m, char *buf, size_t cap); /* SWAP's */
 } give_way[] = {
-	{ "spans ", DROP },       /* spans received, dropped */
-	{ " (simulated)", CUT },  /* "RTT 200µs (simulated)": RTT 200µs */
-	{ "req/s", DROP },        /* the request rate */
-	{ "collector: ", DROP },  /* the forwarder's state (its drops are in the log too) */
-	{ "receiving on ", CUT }, /* "receiving on http://…": the address and the counts stay */
-	{ "obslab", DROP_WHOLE }, /* the program's name (a path may hold it too) */
-	{ "snapshot ", SHORTEN }, /* an opened file's path */
-	{ "file ", SHORTEN },     /* an opened OTLP file's path */
-	{ "read-only", DROP_WHOLE }, /* an opened file: its services and marks matter more */
+	{ "spans ", DROP, NULL },       /* spans received, dropped */
+	{ " (simulated)", CUT, NULL },  /* "RTT 200µs (simulated)": RTT 200µs */
+	{ "req/s", DROP, NULL },        /* the request rate */
+	{ "collector: ", SWAP, model_forward_short }, /* the forwarder's state, its cause in the log: "→ retrying 4s" */
+	{ "receiving on ", CUT, NULL }, /* "receiving on http://…": the address and the counts stay */
+	{ " (429/503)", CUT, NULL },    /* the receiver's counts keep their numbers and names */
+	{ ": trace over its size limit", CUT, NULL },
+	{ " (sent again)", CUT, NULL },
+	{ "http://", LEAD, NULL },      /* the receiver's address: its counts stay */
+	{ "obslab", DROP_WHOLE, NULL }, /* the program's name (a path may hold it too) */
+	{ "collector: ", DROP, NULL },  /* the forwarder's short form */
+	{ "snapshot ", SHORTEN, NULL }, /* an opened file's path */
+	{ "file ", SHORTEN, NULL },     /* an opened OTLP file's path */
+	{ "read-only", DROP_WHOLE, NULL }, /* an opened file: its services and marks matter more */
 };
 #define SHORTEST 12 /* cells a shortened path keeps */
 
@@ -57,6 +66,7 @@ struct segments {
 	const char *sep;
 	char text[MAX_SEGMENTS][256];
 	bool dropped[MAX_SEGMENTS];
+	const char *was[MAX_SEGMENTS]; /* a SWAP's text, once the segment is its short form */
 };
 
 static int segments_width(const struct segments *s)
@@ -94,6 +104,7 @@ static bool segments_split(const char *line, struct segments *s)
 		const char *next = strstr(p, sep);
 		size_t len = next && s->n + 1 < MAX_SEGMENTS ? (size_t)(next - p) : strlen(p);
 		snprintf(s->text[s->n], sizeof s->text[s->n], "%.*s", (int)len, p);
+		s->was[s->n] = NULL;
 		s->dropped[s->n++] = false;
 		if (!next || s->n == MAX_SEGMENTS)
 			break;
@@ -110,9 +121,50 @@ struct fitted {
 	char tail[288];
 };
 
+/* Where segment i holds give_way[g]'s text (the start of a segment that
+ * gave way to its short form under it); NULL when it does not. */
+static char *give_way_at(struct segments *s, size_t i, size_t g)
+{
+	const char *text = give_way[g].text;
+	char *at = s->dropped[i] ? NULL : strstr(s->text[i], text);
+	if (!at && !s->dropped[i] && s->was[i] && strcmp(s->was[i], text) == 0)
+		at = s->text[i];
+	if (at && give_way[g].how == DROP_WHOLE && strcmp(s->text[i] + strspn(s->text[i], " "), text))
+		return NULL;
+	if (at && give_way[g].how == LEAD && at != s->text[i])
+		return NULL;
+	return at;
+}
+
+/* Segment i gives way by give_way[g]'s rule at `at`. */
+static void give(struct segments *s, size_t i, size_t g, char *at, const struct model *m, int width)
+{
+	char *after = at + strlen(give_way[g].text), dot[16];
+	switch (give_way[g].how) {
+	case CUT: memmove(at, after, strlen(after) + 1); break;
+	case SHORTEN:
+		shorten(after, sizeof s->text[i] - (size_t)(after - s->text[i]), segments_width(s) - width);
+		break;
+	case SWAP:
+		if (s->was[i])
+			break;
+		give_way[g].short_form(m, s->text[i], sizeof s->text[i]);
+		s->was[i] = give_way[g].text;
+		s->dropped[i] = !s->text[i][0];
+		break;
+	case LEAD:
+		snprintf(dot, sizeof dot, " %s ", draw_glyphs()->dot);
+		if ((after = strstr(at, dot)) != NULL)
+			memmove(at, after + strlen(dot), strlen(after + strlen(dot)) + 1);
+		break;
+	case DROP:
+	case DROP_WHOLE: s->dropped[i] = true; break;
+	}
+}
+
 /* Segments give way in give_way's order, never the last; what still does
  * not fit is cut before the last segment. */
-static void status_fit(const char *line, int width, struct fitted *f)
+static void status_fit(const struct model *m, const char *line, int width, struct fitted *f)
 {
 	static struct segments s; /* UI thread only; too big for the stack */
 	char sep[16];
@@ -126,16 +178,9 @@ static void status_fit(const char *line, int width, struct fitted *f)
 	}
 	for (size_t g = 0; g < sizeof give_way / sizeof give_way[0] && segments_width(&s) > width; g++) {
 		for (size_t i = 0; i + 1 < s.n && segments_width(&s) > width; i++) {
-			char *at = s.dropped[i] ? NULL : strstr(s.text[i], give_way[g].text);
-			if (!at || (give_way[g].how == DROP_WHOLE && strcmp(s.text[i] + strspn(s.text[i], " "), give_way[g].text)))
-				continue;
-			char *after = at + strlen(give_way[g].text);
-			if (give_way[g].how == CUT)
-				memmove(at, after, strlen(after) + 1);
-			else if (give_way[g].how == SHORTEN)
-				shorten(after, sizeof s.text[i] - (size_t)(after - s.text[i]), segments_width(&s) - width);
-			else
-				s.dropped[i] = true;
+			char *at = give_way_at(&s, i, g);
+			if (at)
+				give(&s, i, g, at, m, width);
 		}
 	}
 	size_t last = s.n - 1;
@@ -173,7 +218,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	char line[512];
 	static struct fitted fitted;
 	model_status_line(m, line, sizeof line);
-	status_fit(line, p->w, &fitted);
+	status_fit(m, line, p->w, &fitted);
 	werase(p->win);
 	wbkgdset(p->win, ' ' | draw_attr(ROLE_STATUS));
 	werase(p->win);

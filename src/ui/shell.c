@@ -15,6 +15,7 @@
 #include "app.h"
 #include "draw.h"
 #include "help.h"
+#include "model.h"
 #include "terminal.h"
 #include "obslab/cli.h"
 #include "obslab/forward_cmd.h"
@@ -292,10 +293,10 @@ static void flush_forward(struct shell *sh, char *summary, size_t cap)
 		forward_get_stats(f, &st);
 		if (st.stop_done)
 			break;
-		size_t n = st.queued_spans + st.sending_spans;
+		char line[512];
+		model_forward_drain_line(st.queued_spans + st.sending_spans, forward_url(f), COLS - 4, line, sizeof line);
 		erase();
-		mvprintw(LINES / 2, 2, "sending %zu queued span%s to %s%s (q again to drop them)", n, n == 1 ? "" : "s",
-		         forward_url(f), draw_unicode() ? "…" : "...");
+		draw_at(stdscr, LINES / 2, 2, line, COLS - 4); /* one line, never wrapped */
 		refresh();
 		wtimeout(stdscr, 100);
 		int key = wgetch(stdscr);
