@@ -25,7 +25,8 @@ void model_forward_segment(const struct model *m, char *buf, size_t cap)
 	char state[200];
 	forward_get_stats(m->source->forward, &st);
 	forward_state_text(&st, clock_now_ns(), g->dot, state, sizeof state);
-	snprintf(buf, cap, " %s %s collector: %s", g->sep, draw_unicode() ? "→" : "->", state);
+	if (snprintf(buf, cap, " %s %s collector: %s", g->sep, draw_unicode() ? "→" : "->", state) < 0)
+		buf[0] = '\0'; /* a long state is cut to the segment: the status bar gives way anyway */
 }
 
 void model_forward_short(const struct model *m, char *buf, size_t cap)
