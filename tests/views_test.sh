@@ -178,7 +178,7 @@ wait_for 'EXIT=0' 10 && ok || bad "q did not quit"
 explorer 160 45 --db fail.db --users 100 --rtt-us 0 --strategy naive '2>fail.err' # stderr kept apart
 expect 'GET /users/analytics' 20
 expect '│ ● live'
-sqlite3 fail.db 'DROP TABLE orders'
+sqlite3 -cmd '.timeout 10000' fail.db 'DROP TABLE orders' # waits out the lab's reads (busy time-out)
 expect 'stopped: error \(see log\)' 20
 expect '│ stopped *$'
 absent '● live'
