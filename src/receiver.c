@@ -1,7 +1,8 @@
 /*
  * receiver — the OTLP/HTTP receiver: each request checked, read (bounded),
  * inflated, decoded and queued on its pool thread; the queue the consumer
- * takes from; the stats; the stop (see receiver.h).
+ * takes from; the stats; the stop (see receiver.h). The answers
+ * themselves, headers and bodies, are receiver_reply.c's.
  */
 #include "obslab/receiver.h"
 
@@ -25,11 +26,7 @@
 #include "obslab/otel.h"
 #include "obslab/xalloc.h"
 #include "receiver_http.h"
-
-#define RECEIVER_ALLOW "POST, OPTIONS"
-#define RECEIVER_CORS_MAX_AGE "7200" /* seconds; what Chromium caps a preflight's cache at */
-#define RECEIVER_RETRY_BUSY "1"      /* seconds, on a 429 */
-#define RECEIVER_RETRY_STOPPING "5"  /* seconds, on a 503 */
+#include "receiver_reply.h"
 
 struct queued {
 	struct otlp_batch *batch;
@@ -53,7 +50,8 @@ struct receiver {
 	_Atomic size_t buffered;     /* bytes of request bodies held now */
 	_Atomic size_t decoding;     /* inflated bytes being decoded now (RECEIVER_MAX_DECODING) */
 	_Atomic unsigned in_flight;
-	_Atomic uint64_t requests, spans, rejected, busy, bad, too_large, unsupported;
+	struct rx_answers answers;   /* the answers sent, by kind (receiver_reply.h) */
+	_Atomic uint64_t spans, rejected;
 	_Atomic uint64_t looped, looped_spans, too_many_hops;
 };
 
@@ -74,125 +72,6 @@ void receiver_config_default(struct receiver_config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	snprintf(cfg->host, sizeof cfg->host, "%s", RECEIVER_DEFAULT_HOST);
 	cfg->port = RECEIVER_DEFAULT_PORT;
-}
-
-/* ---- answers ---------------------------------------------------------------- */
-
-/* The CORS headers an allowed origin gets on every answer. */
-static void add_cors(struct MHD_Response *resp, struct MHD_Connection *c)
-{
-	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
-	MHD_add_response_header(resp, "Vary", "Origin");
-	if (rx_origin_allowed(origin))
-		MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
-}
-
-static void count(struct receiver *r, unsigned status)
-{
-	atomic_fetch_add_explicit(&r->requests, 1, memory_order_relaxed);
-	_Atomic uint64_t *which = NULL;
-	switch (status) {
-	case 400: case 403: which = &r->bad; break;
-	case 404: case 405: case 415: which = &r->unsupported; break;
-	case 413: which = &r->too_large; break;
-	case 429: case 503: which = &r->busy; break;
-	default: break;
-	}
-	if (which)
-		atomic_fetch_add_explicit(which, 1, memory_order_relaxed);
-}
-
-/* close: the connection closes after the answer (its framing is in doubt). */
-static enum MHD_Result send_answer_close(struct receiver *r, struct MHD_Connection *c, unsigned status,
-                                         const char *content_type, const void *body, size_t len, bool close)
-{
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
-	if (!resp)
-		return MHD_NO;
-	if (content_type)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-	if (status == 405)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, RECEIVER_ALLOW);
-	if (status == 429)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, RECEIVER_RETRY_BUSY);
-	if (status == 503)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, RECEIVER_RETRY_STOPPING);
-	if (status == 503 || close)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-	add_cors(resp, c);
-	enum MHD_Result ret = MHD_queue_response(c, status, resp);
-	MHD_destroy_response(resp);
-	guard_answering(httpd_conn(c));
-	count(r, status);
-	return ret;
-}
-
-static enum MHD_Result send_answer(struct receiver *r, struct MHD_Connection *c, unsigned status,
-                                   const char *content_type, const void *body, size_t len)
-{
-	return send_answer_close(r, c, status, content_type, body, len, false);
-}
-
-/* An error answer: a google.rpc.Status in enc saying why. */
-static enum MHD_Result send_status_close(struct receiver *r, struct MHD_Connection *c, unsigned status,
-                                         enum otlp_encoding enc, enum rx_rpc_code code, const char *message,
-                                         bool close)
-{
-	struct otlp_buf buf = { 0 };
-	rx_status_body(enc, code, message, &buf);
-	enum MHD_Result ret = send_answer_close(r, c, status, rx_content_type(enc), buf.data, buf.len, close);
-	otlp_buf_free(&buf);
-	return ret;
-}
-
-static enum MHD_Result send_status(struct receiver *r, struct MHD_Connection *c, unsigned status,
-                                   enum otlp_encoding enc, enum rx_rpc_code code, const char *message)
-{
-	return send_status_close(r, c, status, enc, code, message, false);
-}
-
-static enum rx_rpc_code code_of(unsigned status)
-{
-	switch (status) {
-	case 403: return RX_RPC_PERMISSION_DENIED;
-	case 404: return RX_RPC_NOT_FOUND;
-	case 405: case 415: return RX_RPC_UNIMPLEMENTED;
-	case 413: return RX_RPC_OUT_OF_RANGE;
-	case 429: return RX_RPC_RESOURCE_EXHAUSTED;
-	case 503: return RX_RPC_UNAVAILABLE;
-	default: return RX_RPC_INVALID_ARGUMENT;
-	}
-}
-
-/* The preflight: 204 with what may be sent (CORS headers only for an allowed origin). */
-static enum MHD_Result send_preflight(struct receiver *r, struct MHD_Connection *c)
-{
-	struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-	if (!resp)
-		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, RECEIVER_ALLOW);
-	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
-	if (rx_origin_allowed(origin)) {
-		MHD_add_response_header(resp, "Access-Control-Allow-Methods", RECEIVER_ALLOW);
-		const char *asked = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Access-Control-Request-Headers");
-		char *headers = NULL;
-		if (asked && rx_token_list(asked)) {
-			size_t n = strlen(asked) + 64;
-			headers = xmalloc(n);
-			snprintf(headers, n, "Content-Type, Content-Encoding, %s", asked);
-		}
-		MHD_add_response_header(resp, "Access-Control-Allow-Headers",
-		                        headers ? headers : "Content-Type, Content-Encoding");
-		free(headers);
-		MHD_add_response_header(resp, "Access-Control-Max-Age", RECEIVER_CORS_MAX_AGE);
-	}
-	add_cors(resp, c);
-	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_NO_CONTENT, resp);
-	MHD_destroy_response(resp);
-	guard_answering(httpd_conn(c));
-	count(r, MHD_HTTP_NO_CONTENT);
-	return ret;
 }
 
 /* ---- the body --------------------------------------------------------------- */
@@ -351,11 +230,13 @@ static enum MHD_Result finish(struct receiver *r, struct MHD_Connection *c, stru
 {
 	guard_handling(httpd_conn(c));
 	if (q->refused == 413)
-		return send_status(r, c, 413, q->enc, RX_RPC_OUT_OF_RANGE, "request body larger than the receiver's limit");
+		return rx_send_status(&r->answers, c, 413, q->enc, RX_RPC_OUT_OF_RANGE,
+		                      "request body larger than the receiver's limit");
 	if (q->refused == 429)
-		return send_status(r, c, 429, q->enc, RX_RPC_RESOURCE_EXHAUSTED, "receiver busy: too many bodies held at once");
+		return rx_send_status(&r->answers, c, 429, q->enc, RX_RPC_RESOURCE_EXHAUSTED,
+		                      "receiver busy: too many bodies held at once");
 	if (atomic_load(&r->stopping))
-		return send_status(r, c, 503, q->enc, RX_RPC_UNAVAILABLE, "receiver stopping");
+		return rx_send_status(&r->answers, c, 503, q->enc, RX_RPC_UNAVAILABLE, "receiver stopping");
 	const char *body = q->body ? q->body : "";
 	size_t len = q->len;
 	struct otlp_buf inflated = { 0 };
@@ -364,11 +245,13 @@ static enum MHD_Result finish(struct receiver *r, struct MHD_Connection *c, stru
 		release_body(r, q); /* the inflated copy is bounded by max_inflated */
 		if (gs == GZIP_TOO_LARGE) {
 			otlp_buf_free(&inflated);
-			return send_status(r, c, 413, q->enc, RX_RPC_OUT_OF_RANGE, "inflated body larger than the receiver's limit");
+			return rx_send_status(&r->answers, c, 413, q->enc, RX_RPC_OUT_OF_RANGE,
+			                      "inflated body larger than the receiver's limit");
 		}
 		if (gs != GZIP_OK) {
 			otlp_buf_free(&inflated);
-			return send_status(r, c, 400, q->enc, RX_RPC_INVALID_ARGUMENT, "body is not valid gzip");
+			return rx_send_status(&r->answers, c, 400, q->enc, RX_RPC_INVALID_ARGUMENT,
+			                      "body is not valid gzip");
 		}
 		body = inflated.data ? inflated.data : "";
 		len = inflated.len;
@@ -380,7 +263,7 @@ static enum MHD_Result finish(struct receiver *r, struct MHD_Connection *c, stru
 		atomic_fetch_sub(&r->decoding, len);
 		otlp_buf_free(&inflated);
 		release_body(r, q);
-		return send_status(r, c, 429, q->enc, RX_RPC_RESOURCE_EXHAUSTED,
+		return rx_send_status(&r->answers, c, 429, q->enc, RX_RPC_RESOURCE_EXHAUSTED,
 		                   "receiver busy: too many bodies being decoded at once");
 	}
 	struct otel_set *set = otel_set_create();
@@ -396,7 +279,7 @@ static enum MHD_Result finish(struct receiver *r, struct MHD_Connection *c, stru
 #endif
 	if (!ok) {
 		otel_set_destroy(set);
-		return send_status(r, c, 400, q->enc, RX_RPC_INVALID_ARGUMENT, why.msg);
+		return rx_send_status(&r->answers, c, 400, q->enc, RX_RPC_INVALID_ARGUMENT, why.msg);
 	}
 	struct otlp_batch *b = otlp_batch_new(set, clock_now_ns());
 	struct via_text via_text = { .len = 0 };
@@ -418,7 +301,7 @@ static enum MHD_Result finish(struct receiver *r, struct MHD_Connection *c, stru
 				         res.spans, r->cfg.max_queued_spans);
 			else
 				snprintf(msg, sizeof msg, "%s", status == 429 ? "receiver busy: its queue is full" : "receiver stopping");
-			return send_status(r, c, status, q->enc, code_of(status), msg);
+			return rx_send_status(&r->answers, c, status, q->enc, rx_code_of(status), msg);
 		}
 		atomic_fetch_add_explicit(&r->spans, b->nspans, memory_order_relaxed);
 		if (r->cfg.forward && via == FORWARD_VIA_TOO_MANY)
@@ -430,7 +313,7 @@ static enum MHD_Result finish(struct receiver *r, struct MHD_Connection *c, stru
 	atomic_fetch_add_explicit(&r->rejected, res.rejected, memory_order_relaxed);
 	struct otlp_buf out = { 0 };
 	otlp_encode_response(q->enc, res.rejected, res.message, &out);
-	enum MHD_Result ret = send_answer(r, c, 200, rx_content_type(q->enc), out.data, out.len);
+	enum MHD_Result ret = rx_send_answer(&r->answers, c, 200, rx_content_type(q->enc), out.data, out.len);
 	otlp_buf_free(&out);
 	return ret;
 }
@@ -445,32 +328,36 @@ static enum MHD_Result begin(struct receiver *r, struct MHD_Connection *c, const
 	enum otlp_encoding enc = OTLP_JSON; /* of the error answers when the request names none we know */
 	bool media_ok = rx_media_type(ct, &enc);
 	if (!rx_lengths_agree(c)) /* where the body ends is in doubt: nothing more on this connection */
-		return send_status_close(r, c, 400, enc, RX_RPC_INVALID_ARGUMENT,
+		return rx_send_status_close(&r->answers, c, 400, enc, RX_RPC_INVALID_ARGUMENT,
 		                         "Content-Length given twice with different values", true);
 	unsigned nhost = rx_host_count(c);
 	if (nhost > 1 || (nhost == 0 && strcmp(version, MHD_HTTP_VERSION_1_0) != 0))
-		return send_status(r, c, 400, enc, RX_RPC_INVALID_ARGUMENT, "a request needs exactly one Host header");
+		return rx_send_status(&r->answers, c, 400, enc, RX_RPC_INVALID_ARGUMENT,
+		                      "a request needs exactly one Host header");
 	if (r->loopback && !rx_host_allowed(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)))
-		return send_status(r, c, 403, enc, RX_RPC_PERMISSION_DENIED, /* DNS rebinding */
+		return rx_send_status(&r->answers, c, 403, enc, RX_RPC_PERMISSION_DENIED, /* DNS rebinding */
 		                   "forbidden: the receiver listens on loopback; Host must be localhost, 127.x.y.z or [::1]");
 	if (strcmp(url, RECEIVER_PATH) != 0)
-		return send_status(r, c, 404, enc, RX_RPC_NOT_FOUND, "not found: OTLP traces go to POST /v1/traces");
+		return rx_send_status(&r->answers, c, 404, enc, RX_RPC_NOT_FOUND,
+		                      "not found: OTLP traces go to POST /v1/traces");
 	if (strcmp(method, "OPTIONS") == 0)
-		return send_preflight(r, c);
+		return rx_send_preflight(&r->answers, c);
 	if (strcmp(method, "POST") != 0)
-		return send_status(r, c, 405, enc, RX_RPC_UNIMPLEMENTED, "method not allowed: POST /v1/traces");
+		return rx_send_status(&r->answers, c, 405, enc, RX_RPC_UNIMPLEMENTED,
+		                      "method not allowed: POST /v1/traces");
 	if (atomic_load(&r->stopping))
-		return send_status(r, c, 503, enc, RX_RPC_UNAVAILABLE, "receiver stopping");
+		return rx_send_status(&r->answers, c, 503, enc, RX_RPC_UNAVAILABLE, "receiver stopping");
 	if (!media_ok)
-		return send_status(r, c, 415, enc, RX_RPC_UNIMPLEMENTED,
+		return rx_send_status(&r->answers, c, 415, enc, RX_RPC_UNIMPLEMENTED,
 		                   "unsupported media type: use application/x-protobuf or application/json");
 	if (enc == OTLP_JSON && !rx_json_charset_ok(ct))
-		return send_status(r, c, 415, enc, RX_RPC_UNIMPLEMENTED,
+		return rx_send_status(&r->answers, c, 415, enc, RX_RPC_UNIMPLEMENTED,
 		                   "unsupported charset: OTLP/JSON is UTF-8 (charset=utf-8, or none)");
 	bool gzip;
 	const char *ce = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
 	if (!rx_content_encoding(ce, &gzip))
-		return send_status(r, c, 415, enc, RX_RPC_UNIMPLEMENTED, "unsupported content encoding: use gzip or none");
+		return rx_send_status(&r->answers, c, 415, enc, RX_RPC_UNIMPLEMENTED,
+		                      "unsupported content encoding: use gzip or none");
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	unsigned long long length = 0;
 	if (cl) {
@@ -480,7 +367,8 @@ static enum MHD_Result begin(struct receiver *r, struct MHD_Connection *c, const
 		if (errno || end == cl)
 			length = ULLONG_MAX;
 		if (length > r->cfg.max_body)
-			return send_status(r, c, 413, enc, RX_RPC_OUT_OF_RANGE, "request body larger than the receiver's limit");
+			return rx_send_status(&r->answers, c, 413, enc, RX_RPC_OUT_OF_RANGE,
+			                      "request body larger than the receiver's limit");
 	}
 	if (atomic_load_explicit(&r->queued_seen, memory_order_relaxed) >= r->cfg.max_queued_spans) {
 		pthread_mutex_lock(&r->lock);
@@ -488,7 +376,8 @@ static enum MHD_Result begin(struct receiver *r, struct MHD_Connection *c, const
 		bool full = queue_full(r, 1, 0);
 		pthread_mutex_unlock(&r->lock);
 		if (full)
-			return send_status(r, c, 429, enc, RX_RPC_RESOURCE_EXHAUSTED, "receiver busy: its queue is full");
+			return rx_send_status(&r->answers, c, 429, enc, RX_RPC_RESOURCE_EXHAUSTED,
+			                      "receiver busy: its queue is full");
 	}
 	struct rx_request *q = xcalloc(1, sizeof *q);
 	q->enc = enc;
@@ -496,7 +385,8 @@ static enum MHD_Result begin(struct receiver *r, struct MHD_Connection *c, const
 	if (length > 0) { /* the whole body at once */
 		if (!hold(r, (size_t)length)) {
 			free(q);
-			return send_status(r, c, 429, enc, RX_RPC_RESOURCE_EXHAUSTED, "receiver busy: too many bodies held at once");
+			return rx_send_status(&r->answers, c, 429, enc, RX_RPC_RESOURCE_EXHAUSTED,
+			                      "receiver busy: too many bodies held at once");
 		}
 		q->body = xmalloc((size_t)length);
 		q->cap = (size_t)length;
@@ -595,13 +485,13 @@ void receiver_authority(const struct receiver *r, char *buf, size_t cap)
 
 void receiver_get_stats(const struct receiver *r, struct receiver_stats *out)
 {
-	out->requests = atomic_load(&r->requests);
+	out->requests = atomic_load(&r->answers.requests);
 	out->spans = atomic_load(&r->spans);
 	out->rejected_spans = atomic_load(&r->rejected);
-	out->busy = atomic_load(&r->busy);
-	out->bad = atomic_load(&r->bad);
-	out->too_large = atomic_load(&r->too_large);
-	out->unsupported = atomic_load(&r->unsupported);
+	out->busy = atomic_load(&r->answers.busy);
+	out->bad = atomic_load(&r->answers.bad);
+	out->too_large = atomic_load(&r->answers.too_large);
+	out->unsupported = atomic_load(&r->answers.unsupported);
 	out->queued_spans = atomic_load(&r->queued_seen);
 	out->looped = atomic_load(&r->looped);
 	out->looped_spans = atomic_load(&r->looped_spans);

@@ -12,6 +12,12 @@
  * names until stop; the model reads them, the source is drained once per
  * tick on the UI thread. Errors at start are printed on stderr (one line)
  * and returned as the exit status.
+ *
+ * A source that runs the lab inside it (--serve, --otlp --lab) owns that
+ * inner lab source in its state and points src->inner at it from the
+ * inner start to its stop; the source_inner_* functions (source_lab.c)
+ * pass the lab's controls and reports on through that pointer, so the
+ * wrapper's ops table can name them directly.
  */
 #ifndef OBSLAB_UI_SOURCE_H
 #define OBSLAB_UI_SOURCE_H
@@ -97,6 +103,7 @@ struct source {
 	struct clock_anchor anchor;
 	void *state; /* the source's own, freed by stop */
 	struct forwarder *forward; /* --forward: each completed trace goes on (forward.h); NULL: none. The shell's */
+	struct source *inner; /* the lab source this one runs inside its state, or NULL: none. The source's own */
 };
 
 /* The source the command line asks for (source.c's table). */
@@ -104,5 +111,21 @@ const struct source_ops *source_for(const struct cli *cli);
 
 /* Whether src offers every control in needs. */
 bool source_offers(const struct source *src, unsigned needs);
+
+/* The lab's ops on src->inner, for a source that runs the lab inside it
+ * (source_lab.c). The controls need src->inner; the rest answer as a
+ * source without the lab would (false, 0, NULL) while it is NULL. */
+void source_inner_configure(struct source *src, enum source_setting what, const struct workload_config *cfg);
+void source_inner_pause(struct source *src, bool paused);
+void source_inner_start_plan(struct source *src, const struct plan *plan);
+void source_inner_cancel_plan(struct source *src);
+bool source_inner_plan_progress(const struct source *src, uint32_t *done, uint32_t *total);
+bool source_inner_database(struct source *src, uint32_t *users, bool *index);
+bool source_inner_in_flight(const struct source *src, int64_t *started_ns, uint32_t *queries);
+const char *source_inner_failure(const struct source *src);
+uint64_t source_inner_dropped(const struct source *src); /* the lab's drops; 0 without it */
+/* The lab's status line lab with a wrapper's segment seg after the
+ * program's name (at the end if the line has no separator). */
+void source_inner_splice(const char *lab, const char *seg, char *buf, size_t cap);
 
 #endif

@@ -3,10 +3,13 @@
  * workload thread, rings, store) that runs requests as the user sets it,
  * and offers every control: settings, pause, measurements (see source.h).
  * Watching (--watch), the same lab read-only: the database as another
- * obslab drives it, with no control that would change it.
+ * obslab drives it, with no control that would change it. And the lab
+ * inside another source (--serve, --otlp --lab): source_inner_*, its
+ * ops passed on through src->inner.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "draw.h"
 #include "keys.h"
@@ -280,3 +283,61 @@ const struct source_ops source_lab_watch_ops = {
 	.in_flight = in_flight,
 	.failure = failure,
 };
+
+/* ---- the lab inside another source ------------------------------------------ */
+
+void source_inner_configure(struct source *src, enum source_setting what, const struct workload_config *cfg)
+{
+	src->inner->ops->configure(src->inner, what, cfg);
+}
+
+void source_inner_pause(struct source *src, bool paused)
+{
+	src->inner->ops->pause(src->inner, paused);
+}
+
+void source_inner_start_plan(struct source *src, const struct plan *plan)
+{
+	src->inner->ops->start_plan(src->inner, plan);
+}
+
+void source_inner_cancel_plan(struct source *src)
+{
+	src->inner->ops->cancel_plan(src->inner);
+}
+
+bool source_inner_plan_progress(const struct source *src, uint32_t *done, uint32_t *total)
+{
+	return src->inner && src->inner->ops->plan_progress(src->inner, done, total);
+}
+
+bool source_inner_database(struct source *src, uint32_t *users, bool *index)
+{
+	return src->inner && src->inner->ops->database(src->inner, users, index);
+}
+
+bool source_inner_in_flight(const struct source *src, int64_t *started_ns, uint32_t *queries)
+{
+	return src->inner && src->inner->ops->in_flight(src->inner, started_ns, queries);
+}
+
+const char *source_inner_failure(const struct source *src)
+{
+	return src->inner ? src->inner->ops->failure(src->inner) : NULL;
+}
+
+uint64_t source_inner_dropped(const struct source *src)
+{
+	return src->inner ? src->inner->ops->dropped(src->inner) : 0;
+}
+
+void source_inner_splice(const char *lab, const char *seg, char *buf, size_t cap)
+{
+	char sep[16];
+	snprintf(sep, sizeof sep, " %s ", draw_glyphs()->sep);
+	const char *first = strstr(lab, sep);
+	if (!first)
+		snprintf(buf, cap, "%s%s%s", lab, sep, seg);
+	else
+		snprintf(buf, cap, "%.*s%s%s%s", (int)(first - lab), lab, sep, seg, first);
+}

@@ -52,6 +52,7 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 {
 	struct received *rv = xcalloc(1, sizeof *rv);
 	src->state = rv;
+	src->inner = NULL; /* the lab's, with --lab */
 	struct receiver_config rc = { 0 };
 	receiver_config_default(&rc);
 	snprintf(rc.host, sizeof rc.host, "%s", cli->listen_host);
@@ -67,6 +68,7 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 	receiver_authority(rv->rx, rv->authority, sizeof rv->authority);
 	if (cli->with_lab) {
 		rv->lab.ops = &source_lab_ops;
+		src->inner = &rv->lab;
 		int status = source_lab_ops.start(&rv->lab, cli, settings, out);
 		if (status != CLI_EXIT_OK)
 			return status;
@@ -149,6 +151,7 @@ static void stop(struct source *src)
 	}
 	free(rv);
 	src->state = NULL;
+	src->inner = NULL;
 	src->store = NULL;
 	src->names = NULL;
 }
@@ -204,14 +207,9 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 		return;
 	}
 	/* The lab's line with the receiver's segment after the program's name. */
-	char lab[512], sep[16];
+	char lab[512];
 	source_lab_ops.status(&rv->lab, m, lab, sizeof lab);
-	snprintf(sep, sizeof sep, " %s ", g->sep);
-	const char *first = strstr(lab, sep);
-	if (!first)
-		snprintf(buf, cap, "%s%s%s", lab, sep, seg);
-	else
-		snprintf(buf, cap, "%.*s%s%s%s", (int)(first - lab), lab, sep, seg, first);
+	source_inner_splice(lab, seg, buf, cap);
 }
 
 static void refusal(const struct source *src, char *buf, size_t cap)
@@ -228,60 +226,17 @@ static void empty(const struct source *src, char *buf, size_t cap)
 	         rv->authority, draw_unicode() ? "—" : "-", rv->authority);
 }
 
-/* With the lab: its controls, as source_lab.c offers them. */
-static bool database(struct source *src, uint32_t *users, bool *index)
-{
-	struct received *rv = received_of(src);
-	return rv->lab.ops && source_lab_ops.database(&rv->lab, users, index);
-}
-
-static bool in_flight(const struct source *src, int64_t *started_ns, uint32_t *queries)
-{
-	const struct received *rv = received_of(src);
-	return rv->lab.ops && source_lab_ops.in_flight(&rv->lab, started_ns, queries);
-}
-
-static const char *failure(const struct source *src)
-{
-	const struct received *rv = received_of(src);
-	return rv->lab.ops ? source_lab_ops.failure(&rv->lab) : NULL;
-}
-
+/* The receiver's drops, and with the lab its own. */
 static uint64_t dropped(const struct source *src)
 {
 	const struct received *rv = received_of(src);
 	struct intake_stats st;
 	intake_get_stats(rv->intake, &st);
-	return (rv->lab.ops ? source_lab_ops.dropped(&rv->lab) : 0) + st.dropped_spans;
+	return source_inner_dropped(src) + st.dropped_spans;
 }
 
-static void configure(struct source *src, enum source_setting what, const struct workload_config *cfg)
-{
-	source_lab_ops.configure(&received_of(src)->lab, what, cfg);
-}
-
-static void pause_lab(struct source *src, bool paused)
-{
-	source_lab_ops.pause(&received_of(src)->lab, paused);
-}
-
-static void start_plan(struct source *src, const struct plan *plan)
-{
-	source_lab_ops.start_plan(&received_of(src)->lab, plan);
-}
-
-static void cancel_plan(struct source *src)
-{
-	source_lab_ops.cancel_plan(&received_of(src)->lab);
-}
-
-static bool plan_progress(const struct source *src, uint32_t *done, uint32_t *total)
-{
-	const struct received *rv = received_of(src);
-	return rv->lab.ops && source_lab_ops.plan_progress(&rv->lab, done, total);
-}
-
-
+/* With the lab, its controls and reports come through source_inner_*
+ * (source.h): src->inner is the lab source, NULL without --lab. */
 const struct source_ops source_otlp_ops = {
 	.name = "OTLP receiver",
 	.controls = 0,
@@ -294,8 +249,8 @@ const struct source_ops source_otlp_ops = {
 	.refusal = refusal,
 	.empty = empty,
 	.dropped = dropped,
-	.in_flight = in_flight,
-	.failure = failure,
+	.in_flight = source_inner_in_flight,
+	.failure = source_inner_failure,
 };
 
 const struct source_ops source_otlp_lab_ops = {
@@ -309,12 +264,12 @@ const struct source_ops source_otlp_lab_ops = {
 	.status = status,
 	.empty = empty,
 	.dropped = dropped,
-	.configure = configure,
-	.pause = pause_lab,
-	.start_plan = start_plan,
-	.cancel_plan = cancel_plan,
-	.plan_progress = plan_progress,
-	.database = database,
-	.in_flight = in_flight,
-	.failure = failure,
+	.configure = source_inner_configure,
+	.pause = source_inner_pause,
+	.start_plan = source_inner_start_plan,
+	.cancel_plan = source_inner_cancel_plan,
+	.plan_progress = source_inner_plan_progress,
+	.database = source_inner_database,
+	.in_flight = source_inner_in_flight,
+	.failure = source_inner_failure,
 };

@@ -61,6 +61,7 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 		return CLI_EXIT_FAILURE;
 	}
 	sv->lab.ops = &source_lab_ops;
+	src->inner = &sv->lab;
 	int status = source_lab_ops.start(&sv->lab, cli, settings, out);
 	if (status != CLI_EXIT_OK)
 		return status;
@@ -155,6 +156,7 @@ static void stop(struct source *src)
 	}
 	free(sv);
 	src->state = NULL;
+	src->inner = NULL;
 	src->store = NULL;
 	src->names = NULL;
 }
@@ -178,67 +180,23 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 			n += snprintf(seg + n, sizeof seg - (size_t)n, " %s worker %u dropped %llu", g->dot, i + 1,
 			              (unsigned long long)d);
 	}
-	char sep[16], paused[48];
-	snprintf(sep, sizeof sep, " %s ", g->sep);
+	char paused[48];
 	snprintf(paused, sizeof paused, "%s paused", g->paused);
 	size_t len = strlen(lab), plen = strlen(paused);
 	if (m->paused && len >= plen && strcmp(lab + len - plen, paused) == 0) /* the lab's "‖ paused" */
 		snprintf(lab + len - plen, sizeof lab - (len - plen), "%s lab paused %s %s", g->paused, g->dot,
 		         m->follow ? "live" : "history");
-	const char *first = strstr(lab, sep);
-	if (!first) {
-		snprintf(buf, cap, "%s%s%s", lab, sep, seg);
-		return;
-	}
-	snprintf(buf, cap, "%.*s%s%s%s", (int)(first - lab), lab, sep, seg, first);
+	source_inner_splice(lab, seg, buf, cap);
 }
 
-static bool database(struct source *src, uint32_t *users, bool *index)
-{
-	return source_lab_ops.database(&served_of(src)->lab, users, index);
-}
-
-static bool in_flight(const struct source *src, int64_t *started_ns, uint32_t *queries)
-{
-	return source_lab_ops.in_flight(&served_of(src)->lab, started_ns, queries);
-}
-
-static const char *failure(const struct source *src)
-{
-	return source_lab_ops.failure(&served_of(src)->lab);
-}
-
+/* The lab's drops and the server's workers'. */
 static uint64_t dropped(const struct source *src)
 {
 	const struct served *sv = served_of(src);
-	return source_lab_ops.dropped(&sv->lab) + server_dropped(sv->server, SERVER_ALL_WORKERS);
+	return source_inner_dropped(src) + server_dropped(sv->server, SERVER_ALL_WORKERS);
 }
 
-static void configure(struct source *src, enum source_setting what, const struct workload_config *cfg)
-{
-	source_lab_ops.configure(&served_of(src)->lab, what, cfg);
-}
-
-static void pause_lab(struct source *src, bool paused)
-{
-	source_lab_ops.pause(&served_of(src)->lab, paused);
-}
-
-static void start_plan(struct source *src, const struct plan *plan)
-{
-	source_lab_ops.start_plan(&served_of(src)->lab, plan);
-}
-
-static void cancel_plan(struct source *src)
-{
-	source_lab_ops.cancel_plan(&served_of(src)->lab);
-}
-
-static bool plan_progress(const struct source *src, uint32_t *done, uint32_t *total)
-{
-	return source_lab_ops.plan_progress(&served_of(src)->lab, done, total);
-}
-
+/* The lab's controls and reports come through source_inner_* (source.h). */
 const struct source_ops source_serve_ops = {
 	.name = "lab and server",
 	.controls = CONTROL_SETTINGS | CONTROL_PAUSE | CONTROL_MEASURE,
@@ -249,12 +207,12 @@ const struct source_ops source_serve_ops = {
 	.stop = stop,
 	.status = status,
 	.dropped = dropped,
-	.configure = configure,
-	.pause = pause_lab,
-	.start_plan = start_plan,
-	.cancel_plan = cancel_plan,
-	.plan_progress = plan_progress,
-	.database = database,
-	.in_flight = in_flight,
-	.failure = failure,
+	.configure = source_inner_configure,
+	.pause = source_inner_pause,
+	.start_plan = source_inner_start_plan,
+	.cancel_plan = source_inner_cancel_plan,
+	.plan_progress = source_inner_plan_progress,
+	.database = source_inner_database,
+	.in_flight = source_inner_in_flight,
+	.failure = source_inner_failure,
 };
