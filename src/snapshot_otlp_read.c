@@ -73,6 +73,22 @@ static bool read_span_or_refuse(struct reader *r, struct jp *jp, uint32_t scope,
 	return jp_skip(jp);
 }
 
+/* A ResourceSpans' or ScopeSpans' "schemaUrl": a string into the set's text. */
+static bool read_schema_url(struct reader *r, struct jp *jp, const char *where, struct otel_str *out)
+{
+	jp_peek(jp);
+	const char *at = jp->p, *s;
+	size_t n;
+	if (jp_peek(jp) != JP_STRING) {
+		jp_skip(jp);
+		return reader_wrong_value(r, jp, at, where, "schemaUrl", "a string");
+	}
+	if (!jp_string(jp, &s, &n))
+		return false;
+	*out = otel_text(r->out->otel, s, n);
+	return true;
+}
+
 static bool otlp_scope_spans(struct reader *r, struct jp *jp, uint32_t resource, const char *where)
 {
 	uint32_t scope;
@@ -90,16 +106,10 @@ static bool otlp_scope_spans(struct reader *r, struct jp *jp, uint32_t resource,
 			snprintf(w, sizeof w, "%s.scope", where);
 			ok = otel_json_read_scope(r, jp, scope, w, false);
 		} else if (jp_key_is(key, len, "schemaUrl")) {
-			jp_peek(jp);
-			const char *at = jp->p, *s;
-			size_t n;
-			if (jp_peek(jp) != JP_STRING) {
-				jp_skip(jp);
-				return reader_wrong_value(r, jp, at, where, "schemaUrl", "a string");
-			}
-			if (!jp_string(jp, &s, &n))
+			struct otel_str url;
+			if (!read_schema_url(r, jp, where, &url))
 				return false;
-			r->out->otel->scopes[scope].schema_url = otel_text(r->out->otel, s, n);
+			r->out->otel->scopes[scope].schema_url = url;
 		} else if (jp_key_is(key, len, "spans")) {
 			if (jp_peek(jp) != JP_ARRAY) {
 				jp_skip(jp);
@@ -152,16 +162,10 @@ bool reader_otlp(struct reader *r, struct jp *jp)
 				snprintf(w, sizeof w, "%s.resource", where);
 				ok = otel_json_read_resource(r, jp, resource, w);
 			} else if (jp_key_is(key, len, "schemaUrl")) {
-				jp_peek(jp);
-				const char *at = jp->p, *s;
-				size_t n;
-				if (jp_peek(jp) != JP_STRING) {
-					jp_skip(jp);
-					return reader_wrong_value(r, jp, at, where, "schemaUrl", "a string");
-				}
-				if (!jp_string(jp, &s, &n))
+				struct otel_str url;
+				if (!read_schema_url(r, jp, where, &url))
 					return false;
-				r->out->otel->resources[resource].schema_url = otel_text(r->out->otel, s, n);
+				r->out->otel->resources[resource].schema_url = url;
 			} else if (jp_key_is(key, len, "scopeSpans")) {
 				if (jp_peek(jp) != JP_ARRAY) {
 					jp_skip(jp);
