@@ -69,6 +69,7 @@ enum db_status {
 	DB_ERROR,     /* anything else SQLite reported */
 	DB_INTERRUPTED, /* cancelled on request (request_run only) */
 	DB_LOCKED,    /* another obslab drives it: err names the holder's pid */
+	DB_UNAVAILABLE, /* the server cannot be reached, or stopped answering (PostgreSQL) */
 };
 
 #define DB_DEFAULT_PATH "observability_lab.db"

@@ -44,6 +44,12 @@ enum span_foreign_known {
 	SPAN_KNOWN_ROWS = 1 << 0, /* rows came from db.response.returned_rows */
 };
 
+/* Which engine ran a lab's database span. */
+enum span_db_system {
+	SPAN_DB_SQLITE = 0,
+	SPAN_DB_POSTGRESQL = 1,
+};
+
 #define SPAN_TRACE_ID_LEN 16
 
 struct span_record {
@@ -55,7 +61,10 @@ struct span_record {
 	uint32_t name;      /* strtab id */
 	uint8_t kind;       /* enum span_kind */
 	uint8_t flags;      /* enum span_flag bits */
-	uint8_t strategy;   /* root: enum strategy */
+	union {
+		uint8_t strategy;  /* root: enum strategy */
+		uint8_t db_system; /* database span (SPAN_F_DB, not foreign): enum span_db_system */
+	};
 	uint8_t sort_ops;   /* db: SQLITE_STMTSTATUS_SORT, saturating at 255 */
 	union {
 		struct {
