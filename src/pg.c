@@ -127,26 +127,48 @@ void pg_conninfo_masked(const char *db_arg, char *buf, size_t cap)
 		(void)snprintf(buf, cap, "(a connection string libpq cannot read)");
 		return;
 	}
+	PQconninfoFree(opts);
+	/* libpq read it: key = value pairs, a value bare or in quotes with
+	 * backslash escapes. Copied in the order written, but the password. */
 	size_t len = 0;
-	for (const PQconninfoOption *o = opts; o->keyword; o++) {
-		if (!o->val || strcmp(o->keyword, "password") == 0)
+	const char *p = db_arg;
+	while (*p) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		const char *key = p;
+		p += strcspn(p, "= \t\n\r\f\v");
+		size_t klen = (size_t)(p - key);
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '=')
+			p++;
+		while (isspace((unsigned char)*p))
+			p++;
+		const char *value = p;
+		if (*p == '\'') {
+			for (p++; *p && *p != '\''; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+			}
+			if (*p)
+				p++;
+		} else {
+			while (*p && !isspace((unsigned char)*p)) {
+				if (*p == '\\' && p[1])
+					p++;
+				p++;
+			}
+		}
+		if (klen == 8 && strncmp(key, "password", 8) == 0)
 			continue;
 		if (len > 0)
 			put(buf, cap, &len, " ", 1);
-		put(buf, cap, &len, o->keyword, strlen(o->keyword));
+		put(buf, cap, &len, key, klen);
 		put(buf, cap, &len, "=", 1);
-		bool quote = !o->val[0] || strpbrk(o->val, " \t\n'\\") != NULL;
-		if (quote)
-			put(buf, cap, &len, "'", 1);
-		for (const char *v = o->val; *v; v++) {
-			if (*v == '\'' || *v == '\\')
-				put(buf, cap, &len, "\\", 1);
-			put(buf, cap, &len, v, 1);
-		}
-		if (quote)
-			put(buf, cap, &len, "'", 1);
+		put(buf, cap, &len, value, (size_t)(p - value));
 	}
-	PQconninfoFree(opts);
 }
 
 static char *find(char *hay, const char *needle, size_t n)
@@ -236,6 +258,12 @@ static void fill_info(struct pgdb *db)
 		in->display[sizeof in->display - 1] = '\0';
 }
 
+static void ignore_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 /* libpq's connection, by its asynchronous calls, within the connect
  * time-out and the cancel counter. */
 static enum db_status connect_within(struct pgdb *db, struct obslab_error *err)
@@ -250,6 +278,7 @@ static enum db_status connect_within(struct pgdb *db, struct obslab_error *err)
 	if (!conn)
 		return pg_fail(err, DB_ERROR, "cannot connect to %s: out of memory", db->shown);
 	db->conn = conn;
+	PQsetNoticeProcessor(conn, ignore_notice, NULL); /* never onto a terminal the explorer draws */
 	int64_t deadline = clock_now_ns() + (int64_t)db->connect_timeout_ms * CLOCK_NS_PER_MS;
 	bool started_bad = PQstatus(conn) == CONNECTION_BAD; /* the string itself */
 	PostgresPollingStatusType ps = started_bad ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING;
