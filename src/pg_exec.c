@@ -114,18 +114,6 @@ static bool result_ok(const PGresult *r)
 	return r && (PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK);
 }
 
-static enum db_status result_error(struct pgdb *db, const PGresult *r, struct obslab_error *err)
-{
-	char msg[320];
-	pg_message(db->conn, r, msg, sizeof msg);
-	if (!pg_connected(db))
-		return pg_fail(err, DB_UNAVAILABLE, "lost the connection to %s: %s", db->info.display, msg);
-	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	if (state && (strcmp(state, "57014") == 0 || strncmp(state, "57P", 3) == 0))
-		return pg_fail(err, DB_UNAVAILABLE, "%s: %s", db->info.display, msg);
-	return pg_fail(err, DB_ERROR, "%s", msg);
-}
-
 static enum db_status ready(struct pgdb *db, struct obslab_error *err)
 {
 	PQclear(db->last);
@@ -149,12 +137,12 @@ enum db_status pg_exec(struct pgdb *db, enum pg_stmt s, int nparams, const char 
 		return st;
 	int64_t start = clock_now_ns();
 	if (!PQsendQueryPrepared(db->conn, stmts[s].name, nparams, values, NULL, NULL, 0))
-		return result_error(db, NULL, err);
+		return pg_result_fail(db, NULL, err);
 	st = pg_await(db, start + (int64_t)db->statement_timeout_ms * CLOCK_NS_PER_MS, err);
 	int64_t end = clock_now_ns();
 	PGresult *r = st == DB_OK ? PQgetResult(db->conn) : NULL;
 	if (st == DB_OK && !result_ok(r))
-		st = result_error(db, r, err);
+		st = pg_result_fail(db, r, err);
 	record(db, s, start, end, r, st != DB_OK);
 	/* The end of this statement's answers (ReadyForQuery). */
 	PGresult *more;
@@ -181,7 +169,7 @@ enum db_status pg_exec_pipelined(struct pgdb *db, enum pg_stmt s, size_t n, int 
 	if (st != DB_OK || n == 0)
 		return st;
 	if (!PQenterPipelineMode(db->conn))
-		return result_error(db, NULL, err);
+		return pg_result_fail(db, NULL, err);
 	bool traced = db->tracer && tracer_enabled(db->tracer) && tracer_in_trace(db->tracer);
 	int64_t *sent_at = traced ? xmalloc_array(n, sizeof *sent_at) : NULL;
 	size_t sent = 0;
@@ -194,9 +182,9 @@ enum db_status pg_exec_pipelined(struct pgdb *db, enum pg_stmt s, size_t n, int 
 			break;
 	}
 	if (!PQpipelineSync(db->conn) && st == DB_OK)
-		st = result_error(db, NULL, err);
+		st = pg_result_fail(db, NULL, err);
 	if (sent < n && st == DB_OK && !pg_cancelled(db))
-		st = result_error(db, NULL, err);
+		st = pg_result_fail(db, NULL, err);
 	/* The answers, in order: each query's result, then a NULL; then the sync's. */
 	size_t i = 0;
 	bool synced = false;
@@ -220,7 +208,7 @@ enum db_status pg_exec_pipelined(struct pgdb *db, enum pg_stmt s, size_t n, int 
 				on_result(arg, i, &rows);
 			} else {
 				st = rs == PGRES_PIPELINE_ABORTED ? pg_fail(err, DB_ERROR, "the pipeline was aborted")
-				                                  : result_error(db, r, err);
+				                                  : pg_result_fail(db, r, err);
 			}
 			i++;
 		}
@@ -262,13 +250,13 @@ enum db_status pg_measure_rtt(struct pgdb *db, int samples, struct obslab_error 
 	for (int k = 0; st == DB_OK && k < samples; k++) {
 		int64_t t0 = clock_now_ns();
 		if (!PQsendQuery(db->conn, ";"))
-			return result_error(db, NULL, err);
+			return pg_result_fail(db, NULL, err);
 		st = pg_await(db, pg_statement_deadline(db), err);
 		int64_t t1 = clock_now_ns();
 		PGresult *r = st == DB_OK ? PQgetResult(db->conn) : NULL;
 		bool ok = r && PQresultStatus(r) == PGRES_EMPTY_QUERY;
 		if (st == DB_OK && !ok)
-			st = result_error(db, r, err);
+			st = pg_result_fail(db, r, err);
 		PQclear(r);
 		while (pg_connected(db) && pg_await(db, pg_statement_deadline(db), NULL) == DB_OK && (r = PQgetResult(db->conn)))
 			PQclear(r);

@@ -73,6 +73,11 @@ enum db_status pg_command(struct pgdb *db, const char *sql, int nparams, const c
 enum db_status pg_scalar(struct pgdb *db, const char *sql, int nparams, const char *const *values, char *buf,
                          size_t cap, struct obslab_error *err);
 
+/* A failed result (or send, res NULL): DB_UNAVAILABLE for a lost
+ * connection, the statement time-out or a server going away, else
+ * DB_ERROR; err has the server's primary message. */
+enum db_status pg_result_fail(struct pgdb *db, const PGresult *res, struct obslab_error *err);
+
 /* The end of the statement time-out from now. */
 int64_t pg_statement_deadline(const struct pgdb *db);
 

@@ -169,8 +169,7 @@ enum db_status pg_await(struct pgdb *db, int64_t deadline_ns, struct obslab_erro
 	}
 }
 
-/* A result that failed: the status it means, err filled. */
-static enum db_status result_fail(struct pgdb *db, const PGresult *res, struct obslab_error *err)
+enum db_status pg_result_fail(struct pgdb *db, const PGresult *res, struct obslab_error *err)
 {
 	char msg[320];
 	pg_message(db->conn, res, msg, sizeof msg);
@@ -195,7 +194,7 @@ PGresult *pg_query(struct pgdb *db, const char *sql, int nparams, const char *co
 	int sent = nparams > 0 ? PQsendQueryParams(db->conn, sql, nparams, NULL, values, NULL, NULL, 0)
 	                       : PQsendQuery(db->conn, sql);
 	if (!sent) {
-		*st = result_fail(db, NULL, err);
+		*st = pg_result_fail(db, NULL, err);
 		return NULL;
 	}
 	/* Several statements in one string give several results: the first
@@ -219,12 +218,12 @@ PGresult *pg_query(struct pgdb *db, const char *sql, int nparams, const char *co
 		}
 	}
 	if (!kept) {
-		*st = result_fail(db, NULL, err);
+		*st = pg_result_fail(db, NULL, err);
 		return NULL;
 	}
 	ExecStatusType s = PQresultStatus(kept);
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY) {
-		*st = result_fail(db, kept, err);
+		*st = pg_result_fail(db, kept, err);
 		PQclear(kept);
 		return NULL;
 	}
