@@ -318,11 +318,11 @@ static void the_servers_clock_when_pg_stat_statements_is_there(void **state)
 	struct pgdb *db = open_seeded(ci, 20, 1);
 	int64_t ns;
 	uint64_t calls;
-	assert_false(pg_server_exec(db, &ns, &calls));
 	PGconn *a = admin_connect(ci);
-	char *ext = scalar(a, "SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'");
-	assert_string_equal(ext, "0");
-	free(ext);
+	/* The tests' cluster puts the extension in template1; a database
+	 * without it (dropped here) gives no server clock. */
+	sql(a, "DROP EXTENSION IF EXISTS pg_stat_statements");
+	assert_false(pg_server_exec(db, &ns, &calls));
 	char *loaded = scalar(a, "SELECT current_setting('shared_preload_libraries')");
 	bool preloaded = strstr(loaded, "pg_stat_statements") != NULL;
 	free(loaded);
