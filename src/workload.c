@@ -302,15 +302,6 @@ static enum db_status run_request(struct workload *w, struct request_ctx *ctx, e
 	return status;
 }
 
-/* The strategies a plan measures: every one the engine runs, in order
- * (naive, optimized, eager; on PostgreSQL pipelined too). */
-static uint32_t plan_strategies(const struct request_ctx *ctx)
-{
-	uint32_t n = 0;
-	while (n < STRATEGY_COUNT && request_ctx_can_run(ctx, (enum strategy)n))
-		n++;
-	return n;
-}
 
 /* Runs the pending plan. Returns DB_OK also when a change cancelled it. */
 static enum db_status run_plan(struct workload *w, struct request_ctx *ctx, struct applied *cur)
@@ -321,7 +312,9 @@ static enum db_status run_plan(struct workload *w, struct request_ctx *ctx, stru
 	uint32_t generation = atomic_load(&w->generation);
 	pthread_mutex_unlock(&w->lock);
 
-	uint32_t nstrategies = plan_strategies(ctx);
+	uint32_t nstrategies = 0; /* every strategy the engine runs, in order: PostgreSQL's pipelined too */
+	while (nstrategies < STRATEGY_COUNT && request_ctx_can_run(ctx, (enum strategy)nstrategies))
+		nstrategies++;
 	uint32_t per_scale = plan.requests * nstrategies;
 	atomic_store(&w->plan_done, 0);
 	atomic_store(&w->plan_total, (uint32_t)plan.nscales * per_scale);
