@@ -146,7 +146,7 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 	uint64_t n;
 	if (strcmp(name, "strategy") == 0) {
 		if (!strategy_parse(value, &cli->run.strategy))
-			return usage_error(err, "unknown strategy '%s': use naive, optimized or eager", value);
+			return usage_error(err, "unknown strategy '%s': use naive, optimized, eager or pipelined (PostgreSQL)", value);
 	} else if (strcmp(name, "users") == 0) {
 		if (!parse_u64(value, 1, CLI_MAX_USERS, &n))
 			return usage_error(err, "--users takes a whole number from 1 to %u, not '%s'",
@@ -316,6 +316,24 @@ static int check_watch(const struct cli *cli, struct obslab_error *err)
 	return CLI_EXIT_OK;
 }
 
+/* Whether --db's value names a PostgreSQL server rather than a SQLite file:
+ * a postgres(ql):// URI or a keyword=value connection string. Only for
+ * refusing what SQLite cannot run before anything opens; how the value is
+ * opened is pg_is_conninfo's to decide (a file named with '=' that the
+ * refusal lets through is refused by request_run instead). */
+static bool db_names_server(const char *db)
+{
+	return db && (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0 || strchr(db, '='));
+}
+
+/* --strategy pipelined needs a server's round trips: refused on SQLite. */
+static int check_pipelined(const struct cli *cli, struct obslab_error *err)
+{
+	if (cli->command == CLI_CMD_HELP || cli->run.strategy != STRATEGY_PIPELINED || db_names_server(cli->db_path))
+		return CLI_EXIT_OK;
+	return usage_error(err, "%s", REQUEST_PIPELINED_REFUSAL);
+}
+
 /* The options of a command: argv[0..argc) are all --name[=value] words. */
 static int parse_options(int argc, char **argv, struct cli *cli, unsigned command, struct obslab_error *err)
 {
@@ -356,7 +374,8 @@ static int parse_options(int argc, char **argv, struct cli *cli, unsigned comman
 	}
 	if (json && report)
 		return usage_error(err, "--json and --report are alternatives: pick one");
-	return check_watch(cli, err);
+	int rc = check_pipelined(cli, err);
+	return rc != CLI_EXIT_OK ? rc : check_watch(cli, err);
 }
 
 /* help TOPIC: a command that has help of its own. */

@@ -59,7 +59,7 @@ struct server_worker *server_worker_create(const struct server_config *cfg, stru
 	tracer_init(&w->tracer, cfg->trace ? w->spans : NULL);
 	w->sqltrace = sqltrace_attach(db, &w->tracer, names);
 	sqltrace_set_rtt_us(w->sqltrace, cfg->rtt_us);
-	w->ctx = request_ctx_create(db, &w->tracer, names, w->logs);
+	w->ctx = request_ctx_create_sqlite(db, &w->tracer, names, w->logs);
 	request_ctx_set_cancel(w->ctx, cancel);
 	request_ctx_set_users(w->ctx, cfg->users);
 	request_ctx_set_index(w->ctx, cfg->index);

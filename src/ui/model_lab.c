@@ -95,6 +95,10 @@ void model_set_strategy(struct model *m, enum strategy s)
 {
 	if (m->settings.strategy == s)
 		return;
+	if ((unsigned)s >= strategy_count(m->engine)) { /* pipelined on SQLite */
+		model_message(m, true, "%s", REQUEST_PIPELINED_REFUSAL);
+		return;
+	}
 	m->settings.strategy = s;
 	configure(m, SETTING_STRATEGY);
 	settings_changed(m);
