@@ -1,6 +1,7 @@
 /*
- * pg_fixture — the test cluster's conninfos from $OBSLAB_TEST_PG_ENV, and a
- * fresh database per call (libpq, CREATE DATABASE as obslab).
+ * pg_fixture — the test cluster's conninfos from $OBSLAB_TEST_PG_ENV, a
+ * fresh database per call (libpq, CREATE DATABASE as obslab), and plain
+ * libpq helpers to look at a database from outside obslab.
  */
 #include "pg_fixture.h"
 
@@ -15,6 +16,10 @@
 
 #include <cmocka.h>
 #include <libpq-fe.h>
+
+#include "obslab/db.h"
+#include "obslab/error.h"
+#include "obslab/pg.h"
 
 static char admin_socket[512], admin_tcp[512];
 static bool loaded;
@@ -139,4 +144,82 @@ char *pg_fixture_new_database(const char *name, bool tcp)
 	}
 	PQfinish(conn);
 	return conninfo_for(admin, db);
+}
+
+/* ---- looking from outside obslab ---------------------------------------------- */
+
+PGconn *pg_fixture_connect(const char *conninfo)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("cannot connect to %s: %s", conninfo, PQerrorMessage(c));
+	return c;
+}
+
+void pg_fixture_sql(PGconn *c, const char *fmt, ...)
+{
+	char text[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t)n < sizeof text);
+	PGresult *r = PQexec(c, text);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", text, PQerrorMessage(c));
+	PQclear(r);
+}
+
+char *pg_fixture_rows(PGconn *c, const char *query)
+{
+	PGresult *r = PQexec(c, query);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", query, PQerrorMessage(c));
+	size_t cap = 64, len = 0;
+	char *out = malloc(cap);
+	assert_non_null(out);
+	out[0] = '\0';
+	for (int i = 0; i < PQntuples(r); i++) {
+		for (int j = 0; j < PQnfields(r); j++) {
+			const char *v = PQgetisnull(r, i, j) ? "NULL" : PQgetvalue(r, i, j);
+			size_t vlen = strlen(v);
+			if (len + vlen + 2 > cap) {
+				cap = (len + vlen + 2) * 2;
+				out = realloc(out, cap);
+				assert_non_null(out);
+			}
+			memcpy(out + len, v, vlen);
+			len += vlen;
+			out[len++] = j + 1 < PQnfields(r) ? '|' : '\n';
+			out[len] = '\0';
+		}
+	}
+	PQclear(r);
+	return out;
+}
+
+char *pg_fixture_value(PGconn *c, const char *query)
+{
+	char *s = pg_fixture_rows(c, query);
+	s[strcspn(s, "\n")] = '\0';
+	return s;
+}
+
+struct pgdb *pg_fixture_open(const char *conninfo)
+{
+	struct pgdb *db = NULL;
+	struct obslab_error err;
+	enum db_status st = pg_open(conninfo, NULL, &db, &err);
+	if (st != DB_OK)
+		fail_msg("pg_open(%s): %d %s", conninfo, st, err.msg);
+	return db;
+}
+
+struct pgdb *pg_fixture_open_seeded(const char *conninfo, uint32_t users, uint64_t seed)
+{
+	struct pgdb *db = pg_fixture_open(conninfo);
+	struct obslab_error err;
+	if (pg_seed(db, users, seed, NULL, NULL, &err) != DB_OK)
+		fail_msg("pg_seed: %s", err.msg);
+	return db;
 }

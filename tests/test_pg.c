@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
-#include "pg_testlib.h"
+#include "pg_fixture.h"
 #include "obslab/clock.h"
 #include "obslab/db.h"
 #include "obslab/labdb.h"
@@ -36,33 +36,36 @@
 static void open_creates_the_schema_and_reopen_keeps_it(void **state)
 {
 	(void)state;
-	char ci[700];
-	new_database("create", false, ci, sizeof ci);
-	struct pgdb *db = open_ok(ci);
+	char *ci = pg_fixture_new_database("create", false);
+	struct pgdb *db = pg_fixture_open(ci);
 	const struct labdb_info *in = pg_info(db);
 	assert_int_equal(in->engine, LABDB_POSTGRESQL);
 	assert_string_equal(in->system, "postgresql");
-	assert_string_equal(in->name_space, "obslab_t_create");
+	PGconn *a = pg_fixture_connect(ci);
+	char *dbname = pg_fixture_value(a, "SELECT current_database()");
+	char say[160];
+	snprintf(say, sizeof say, ", database %s", dbname);
+	assert_string_equal(in->name_space, dbname);
 	assert_true(in->server_port > 0);
 	assert_true(in->server_address[0] == '/'); /* a Unix socket: its directory */
 	assert_non_null(strstr(in->display, "PostgreSQL "));
-	assert_non_null(strstr(in->display, ", database obslab_t_create"));
+	assert_non_null(strstr(in->display, say));
+	free(dbname);
 	assert_int_equal(pg_seeded_users(db), 0);
 	pg_close(db);
 
-	PGconn *a = admin_connect(ci);
-	char *meta = rows_text(a, "SELECT key, value FROM obslab_lab.meta ORDER BY key");
+	char *meta = pg_fixture_rows(a, "SELECT key, value FROM obslab_lab.meta ORDER BY key");
 	assert_string_equal(meta, "application_id|obsl\nformat|obslab\nschema_version|1\n");
 	free(meta);
-	db = open_ok(ci); /* again: kept as it is */
+	db = pg_fixture_open(ci); /* again: kept as it is */
 	pg_close(db);
-	char *tables = rows_text(a, "SELECT relname FROM pg_class WHERE relnamespace = 'obslab_lab'::regnamespace"
+	char *tables = pg_fixture_rows(a, "SELECT relname FROM pg_class WHERE relnamespace = 'obslab_lab'::regnamespace"
 	                            " AND relkind = 'r' ORDER BY relname");
 	assert_string_equal(tables, "meta\norders\nusers\n");
 	free(tables);
 
 	/* A newer obslab's schema is refused. */
-	sql(a, "UPDATE obslab_lab.meta SET value = '99' WHERE key = 'schema_version'");
+	pg_fixture_sql(a, "UPDATE obslab_lab.meta SET value = '99' WHERE key = 'schema_version'");
 	struct obslab_error err;
 	assert_int_equal(pg_open(ci, NULL, &db, &err), DB_TOO_NEW);
 	assert_null(db);
@@ -70,10 +73,12 @@ static void open_creates_the_schema_and_reopen_keeps_it(void **state)
 	PQfinish(a);
 
 	/* Over TCP, server.address is the host. */
-	new_database("create_tcp", true, ci, sizeof ci);
-	db = open_ok(ci);
+	free(ci);
+	ci = pg_fixture_new_database("create_tcp", true);
+	db = pg_fixture_open(ci);
 	assert_string_equal(pg_info(db)->server_address, "127.0.0.1");
 	pg_close(db);
+	free(ci);
 }
 
 /* A schema of the lab's name that obslab did not make: refused, and nothing
@@ -94,28 +99,29 @@ static void a_foreign_schema_is_refused_untouched(void **state)
 		"AND a.attnum > 0), '') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 		"WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') ORDER BY 1";
 	for (size_t i = 0; i < sizeof setups / sizeof setups[0]; i++) {
-		char ci[700], name[32];
+		char name[32];
 		snprintf(name, sizeof name, "foreign%zu", i);
-		new_database(name, false, ci, sizeof ci);
-		PGconn *a = admin_connect(ci);
-		sql(a, "%s", setups[i]);
-		char *before = rows_text(a, dump);
-		char *rows_before = i < 3 ? rows_text(a, i == 0 ? "SELECT * FROM obslab_lab.users" : "SELECT * FROM obslab_lab.meta")
+		char *ci = pg_fixture_new_database(name, false);
+		PGconn *a = pg_fixture_connect(ci);
+		pg_fixture_sql(a, "%s", setups[i]);
+		char *before = pg_fixture_rows(a, dump);
+		char *rows_before = i < 3 ? pg_fixture_rows(a, i == 0 ? "SELECT * FROM obslab_lab.users" : "SELECT * FROM obslab_lab.meta")
 		                          : strdup("");
 		struct pgdb *db = NULL;
 		struct obslab_error err;
 		assert_int_equal(pg_open(ci, NULL, &db, &err), DB_FOREIGN);
 		assert_null(db);
-		assert_non_null(strstr(err.msg, "schema obslab_lab in database obslab_t_"));
+		assert_non_null(strstr(err.msg, "schema obslab_lab in database t_foreign"));
 		assert_non_null(strstr(err.msg, "was not created by obslab; obslab changes nothing in it"));
 		assert_int_equal(pg_open_reader(ci, NULL, &db, &err), DB_FOREIGN);
-		char *after = rows_text(a, dump);
-		char *rows_after = i < 3 ? rows_text(a, i == 0 ? "SELECT * FROM obslab_lab.users" : "SELECT * FROM obslab_lab.meta")
+		char *after = pg_fixture_rows(a, dump);
+		char *rows_after = i < 3 ? pg_fixture_rows(a, i == 0 ? "SELECT * FROM obslab_lab.users" : "SELECT * FROM obslab_lab.meta")
 		                         : strdup("");
 		assert_string_equal(before, after);
 		assert_string_equal(rows_before, rows_after);
 		free(before), free(after), free(rows_before), free(rows_after);
 		PQfinish(a);
+		free(ci);
 	}
 }
 
@@ -123,36 +129,35 @@ static void a_foreign_schema_is_refused_untouched(void **state)
 static void a_foreign_table_in_public_is_untouched(void **state)
 {
 	(void)state;
-	char ci[700];
-	new_database("public", false, ci, sizeof ci);
-	PGconn *a = admin_connect(ci);
-	sql(a, "CREATE TABLE public.users(id int PRIMARY KEY, username text); INSERT INTO public.users VALUES (1, 'x');"
+	char *ci = pg_fixture_new_database("public", false);
+	PGconn *a = pg_fixture_connect(ci);
+	pg_fixture_sql(a, "CREATE TABLE public.users(id int PRIMARY KEY, username text); INSERT INTO public.users VALUES (1, 'x');"
 	       "CREATE TABLE public.orders(id int, user_id int); INSERT INTO public.orders VALUES (5, 1)");
-	char *before = rows_text(a, "SELECT * FROM public.users UNION ALL SELECT id, user_id::text FROM public.orders");
-	struct pgdb *db = open_seeded(ci, 50, 3);
+	char *before = pg_fixture_rows(a, "SELECT * FROM public.users UNION ALL SELECT id, user_id::text FROM public.orders");
+	struct pgdb *db = pg_fixture_open_seeded(ci, 50, 3);
 	struct obslab_error err;
 	assert_int_equal(pg_set_index(db, true, &err), DB_OK);
 	assert_int_equal(pg_set_index(db, false, &err), DB_OK);
 	assert_int_equal(pg_seed(db, 10, 4, NULL, NULL, &err), DB_OK);
 	pg_close(db);
-	char *after = rows_text(a, "SELECT * FROM public.users UNION ALL SELECT id, user_id::text FROM public.orders");
+	char *after = pg_fixture_rows(a, "SELECT * FROM public.users UNION ALL SELECT id, user_id::text FROM public.orders");
 	assert_string_equal(before, after);
-	char *idx = scalar(a, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'");
+	char *idx = pg_fixture_value(a, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'");
 	assert_string_equal(idx, "1"); /* its primary key, nothing more */
 	free(before), free(after), free(idx);
 	PQfinish(a);
+	free(ci);
 }
 
 static void a_second_driver_is_locked_out_and_readers_refuse_unseeded(void **state)
 {
 	(void)state;
-	char ci[700];
-	new_database("lock", false, ci, sizeof ci);
+	char *ci = pg_fixture_new_database("lock", false);
 	struct obslab_error err;
 	struct pgdb *reader = NULL;
 	assert_int_equal(pg_open_reader(ci, NULL, &reader, &err), DB_CANTOPEN); /* no schema yet */
 	assert_non_null(strstr(err.msg, "no lab"));
-	struct pgdb *db = open_ok(ci);
+	struct pgdb *db = pg_fixture_open(ci);
 	struct pgdb *second = NULL;
 	assert_int_equal(pg_open(ci, NULL, &second, &err), DB_LOCKED);
 	assert_null(second);
@@ -168,8 +173,9 @@ static void a_second_driver_is_locked_out_and_readers_refuse_unseeded(void **sta
 	assert_int_not_equal(pg_set_index(reader, true, &err), DB_OK);
 	pg_close(reader);
 	pg_close(db);
-	db = open_ok(ci); /* the lock went with the first driver's session */
+	db = pg_fixture_open(ci); /* the lock went with the first driver's session */
 	pg_close(db);
+	free(ci);
 }
 
 /* ---- seeding ------------------------------------------------------------------ */
@@ -200,14 +206,14 @@ static char *sqlite_rows(sqlite3 *s, const char *query)
 
 static void same_as_sqlite(const char *ci, sqlite3 *s)
 {
-	PGconn *a = admin_connect(ci);
+	PGconn *a = pg_fixture_connect(ci);
 	static const char *const q[2][2] = {
 		{ "SELECT id, username, email FROM obslab_lab.users ORDER BY id", "SELECT id, username, email FROM users ORDER BY id" },
 		{ "SELECT id, user_id, product_name, quantity FROM obslab_lab.orders ORDER BY id",
 		  "SELECT id, user_id, product_name, quantity FROM orders ORDER BY id" },
 	};
 	for (int i = 0; i < 2; i++) {
-		char *p = rows_text(a, q[i][0]), *l = sqlite_rows(s, q[i][1]);
+		char *p = pg_fixture_rows(a, q[i][0]), *l = sqlite_rows(s, q[i][1]);
 		assert_true(strlen(p) > 0);
 		assert_string_equal(p, l);
 		free(p), free(l);
@@ -218,9 +224,8 @@ static void same_as_sqlite(const char *ci, sqlite3 *s)
 static void seeds_what_sqlite_seeds_and_grows_cuts_reseeds_alike(void **state)
 {
 	(void)state;
-	char ci[700];
-	new_database("seed", false, ci, sizeof ci);
-	struct pgdb *db = open_ok(ci);
+	char *ci = pg_fixture_new_database("seed", false);
+	struct pgdb *db = pg_fixture_open(ci);
 	sqlite3 *s;
 	struct obslab_error err;
 	assert_int_equal(db_open(":memory:", &s, &err), DB_OK);
@@ -239,30 +244,30 @@ static void seeds_what_sqlite_seeds_and_grows_cuts_reseeds_alike(void **state)
 		same_as_sqlite(ci, s);
 	}
 	/* Rows another program deleted: rebuilt, as SQLite's. */
-	PGconn *a = admin_connect(ci);
-	sql(a, "DELETE FROM obslab_lab.orders WHERE user_id = 3; DELETE FROM obslab_lab.users WHERE id = 3");
+	PGconn *a = pg_fixture_connect(ci);
+	pg_fixture_sql(a, "DELETE FROM obslab_lab.orders WHERE user_id = 3; DELETE FROM obslab_lab.users WHERE id = 3");
 	PQfinish(a);
 	assert_int_equal(pg_seed(db, 20, 42, NULL, NULL, &err), DB_OK);
 	same_as_sqlite(ci, s);
 	sqlite3_close(s);
 	pg_close(db);
+	free(ci);
 }
 
 static void the_index_toggles_and_another_programs_serves(void **state)
 {
 	(void)state;
-	char ci[700];
-	new_database("index", false, ci, sizeof ci);
-	struct pgdb *db = open_seeded(ci, 1000, 1);
+	char *ci = pg_fixture_new_database("index", false);
+	struct pgdb *db = pg_fixture_open_seeded(ci, 1000, 1);
 	struct obslab_error err;
 	char name[64];
 	assert_false(pg_index_serving(db, name, sizeof name));
 	assert_string_equal(name, "");
-	PGconn *a = admin_connect(ci);
+	PGconn *a = pg_fixture_connect(ci);
 	assert_int_equal(pg_set_index(db, true, &err), DB_OK);
 	assert_true(pg_index_serving(db, name, sizeof name));
 	assert_string_equal(name, DB_INDEX_NAME);
-	char *plan = rows_text(a, "EXPLAIN SELECT count(*) FROM obslab_lab.orders WHERE user_id = 5");
+	char *plan = pg_fixture_rows(a, "EXPLAIN SELECT count(*) FROM obslab_lab.orders WHERE user_id = 5");
 	assert_non_null(strstr(plan, DB_INDEX_NAME)); /* the planner uses it, as SQLite would */
 	free(plan);
 	uint32_t users;
@@ -273,22 +278,23 @@ static void the_index_toggles_and_another_programs_serves(void **state)
 	assert_false(pg_index_serving(db, NULL, 0));
 
 	/* Another program's index with user_id first serves; off leaves it. */
-	sql(a, "CREATE INDEX theirs ON obslab_lab.orders(user_id, quantity)");
+	pg_fixture_sql(a, "CREATE INDEX theirs ON obslab_lab.orders(user_id, quantity)");
 	assert_true(pg_index_serving(db, name, sizeof name));
 	assert_string_equal(name, "theirs");
 	assert_int_equal(pg_set_index(db, true, &err), DB_OK); /* one serves: nothing added */
-	char *n = scalar(a, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'obslab_lab' AND tablename = 'orders'");
+	char *n = pg_fixture_value(a, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'obslab_lab' AND tablename = 'orders'");
 	assert_string_equal(n, "2"); /* the primary key and theirs */
 	free(n);
 	assert_int_equal(pg_set_index(db, false, &err), DB_OK);
 	assert_true(pg_index_serving(db, name, sizeof name));
 	assert_string_equal(name, "theirs");
 	/* One that does not serve (user_id second, or partial) is not counted. */
-	sql(a, "DROP INDEX obslab_lab.theirs; CREATE INDEX other ON obslab_lab.orders(quantity, user_id);"
+	pg_fixture_sql(a, "DROP INDEX obslab_lab.theirs; CREATE INDEX other ON obslab_lab.orders(quantity, user_id);"
 	       "CREATE INDEX part ON obslab_lab.orders(user_id) WHERE quantity > 3");
 	assert_false(pg_index_serving(db, NULL, 0));
 	PQfinish(a);
 	pg_close(db);
+	free(ci);
 }
 
 
@@ -342,11 +348,11 @@ static void bad_servers_and_hostile_strings_fail_clearly(void **state)
 {
 	(void)state;
 	char refused[700], nouser[700], nodb[700], badhost[700], bad_percent[700], long_one[70000];
-	const char *port = strstr(admin_tcp, "port=");
+	const char *port = strstr(pg_fixture_admin(true), "port=");
 	assert_non_null(port);
 	snprintf(refused, sizeof refused, "postgresql://ann:s3cret@127.0.0.1:1/lab"); /* nobody listens on port 1 */
-	snprintf(nouser, sizeof nouser, "%s user=nosuchrole password=s3cret", admin_socket);
-	snprintf(nodb, sizeof nodb, "%s dbname=obslab_t_no_such_db", admin_socket);
+	snprintf(nouser, sizeof nouser, "%s user=nosuchrole password=s3cret", pg_fixture_admin(false));
+	snprintf(nodb, sizeof nodb, "%s dbname=obslab_t_no_such_db", pg_fixture_admin(false));
 	snprintf(badhost, sizeof badhost, "host=no-such-host.invalid password=s3cret");
 	snprintf(bad_percent, sizeof bad_percent, "postgresql://ann:s3%%zzcret@h/lab");
 	memset(long_one, 'x', sizeof long_one - 1);
@@ -410,7 +416,7 @@ static void a_silent_server_times_out_on_connect(void **state)
 static int setup_env(void **state)
 {
 	(void)state;
-	pg_test_load_env();
+	(void)pg_fixture_admin(false); /* the env file, or the run fails saying why */
 	return 0;
 }
 

@@ -26,7 +26,7 @@
 #include "obslab/sqlfp.h"
 #include "obslab/strtab.h"
 #include "obslab/tracer.h"
-#include "pg_testlib.h"
+#include "pg_fixture.h"
 
 struct traced {
 	struct strtab *names;
@@ -65,9 +65,8 @@ static uint32_t fingerprint(struct traced *t, enum pg_stmt s)
 static void statements_return_sqlites_rows_and_become_spans(void **state)
 {
 	(void)state;
-	char ci[700];
-	new_database("exec", false, ci, sizeof ci);
-	struct pgdb *db = open_seeded(ci, 20, 42);
+	char *ci = pg_fixture_new_database("exec", false);
+	struct pgdb *db = pg_fixture_open_seeded(ci, 20, 42);
 	sqlite3 *s;
 	struct obslab_error err;
 	assert_int_equal(db_open(":memory:", &s, &err), DB_OK);
@@ -147,6 +146,7 @@ static void statements_return_sqlites_rows_and_become_spans(void **state)
 	traced_free(&t);
 	sqlite3_close(s);
 	pg_close(db);
+	free(ci);
 }
 
 struct pipe_seen {
@@ -166,9 +166,8 @@ static void on_count(void *arg, size_t i, const struct pg_rows *rows)
 static void the_pipeline_answers_in_order_with_overlapping_spans(void **state)
 {
 	(void)state;
-	char ci[700];
-	new_database("pipe", true, ci, sizeof ci);
-	struct pgdb *db = open_seeded(ci, 200, 9);
+	char *ci = pg_fixture_new_database("pipe", true);
+	struct pgdb *db = pg_fixture_open_seeded(ci, 200, 9);
 	struct traced t;
 	traced_init(&t, db);
 	struct obslab_error err;
@@ -185,8 +184,8 @@ static void the_pipeline_answers_in_order_with_overlapping_spans(void **state)
 	tracer_end(&t.tracer);
 	assert_int_equal(seen.next, 200);
 	assert_true(seen.in_order);
-	PGconn *a = admin_connect(ci);
-	char *total = scalar(a, "SELECT count(*) FROM obslab_lab.orders");
+	PGconn *a = pg_fixture_connect(ci);
+	char *total = pg_fixture_value(a, "SELECT count(*) FROM obslab_lab.orders");
 	assert_int_equal(seen.total, strtol(total, NULL, 10));
 	free(total);
 	PQfinish(a);
@@ -212,6 +211,7 @@ static void the_pipeline_answers_in_order_with_overlapping_spans(void **state)
 	assert_int_equal(pg_exec_pipelined(db, PG_STMT_COUNT, 0, 1, values, on_count, &seen, &err), DB_OK);
 	traced_free(&t);
 	pg_close(db);
+	free(ci);
 }
 
 struct bump {
@@ -240,13 +240,12 @@ static void count_answers(void *arg, size_t i, const struct pg_rows *rows)
 static void a_stuck_statement_is_cancelled_or_timed_out(void **state)
 {
 	(void)state;
-	char ci[700];
-	new_database("cancel", false, ci, sizeof ci);
-	struct pgdb *db = open_seeded(ci, 20, 1);
+	char *ci = pg_fixture_new_database("cancel", false);
+	struct pgdb *db = pg_fixture_open_seeded(ci, 20, 1);
 	_Atomic uint32_t counter = 0;
 	pg_set_cancel(db, &counter);
-	PGconn *a = admin_connect(ci);
-	sql(a, "BEGIN; LOCK TABLE obslab_lab.orders IN ACCESS EXCLUSIVE MODE");
+	PGconn *a = pg_fixture_connect(ci);
+	pg_fixture_sql(a, "BEGIN; LOCK TABLE obslab_lab.orders IN ACCESS EXCLUSIVE MODE");
 	struct bump b = { &counter, 200 };
 	pthread_t th;
 	pthread_create(&th, NULL, bump_later, &b);
@@ -269,30 +268,35 @@ static void a_stuck_statement_is_cancelled_or_timed_out(void **state)
 	pg_arm(db);
 	assert_int_equal(pg_exec(db, PG_STMT_USERS, 0, NULL, &rows, &err), DB_OK);
 	pg_close(db);
-	sql(a, "ROLLBACK");
+	pg_fixture_sql(a, "ROLLBACK");
 
 	struct pg_options opt = { .statement_timeout_ms = 300 };
 	assert_int_equal(pg_open(ci, &opt, &db, &err), DB_OK);
-	sql(a, "BEGIN; LOCK TABLE obslab_lab.orders IN ACCESS EXCLUSIVE MODE");
+	pg_fixture_sql(a, "BEGIN; LOCK TABLE obslab_lab.orders IN ACCESS EXCLUSIVE MODE");
 	assert_int_equal(pg_exec(db, PG_STMT_COUNT, 1, one, &rows, &err), DB_UNAVAILABLE);
 	assert_non_null(strstr(err.msg, "time-out"));
-	sql(a, "ROLLBACK");
+	pg_fixture_sql(a, "ROLLBACK");
 	assert_int_equal(pg_exec(db, PG_STMT_COUNT, 1, one, &rows, &err), DB_OK);
 	pg_close(db);
 	PQfinish(a);
+	free(ci);
 }
 
 static void a_lost_connection_is_unavailable_then_reconnects(void **state)
 {
 	(void)state;
-	char ci[700];
-	new_database("lost", false, ci, sizeof ci);
-	struct pgdb *db = open_seeded(ci, 20, 1);
+	char *ci = pg_fixture_new_database("lost", false);
+	struct pgdb *db = pg_fixture_open_seeded(ci, 20, 1);
 	struct obslab_error err;
 	struct pg_rows rows;
-	PGconn *a = admin_connect(admin_socket);
-	char *killed = scalar(a, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-	                         " WHERE datname = 'obslab_t_lost' AND application_name = 'obslab'");
+	PGconn *a = pg_fixture_connect(ci);
+	char *dbname = pg_fixture_value(a, "SELECT current_database()"), query[256];
+	PQfinish(a);
+	a = pg_fixture_connect(pg_fixture_admin(false));
+	snprintf(query, sizeof query, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+	         " WHERE datname = '%s' AND application_name = 'obslab'", dbname);
+	free(dbname);
+	char *killed = pg_fixture_value(a, query);
 	assert_string_equal(killed, "1");
 	free(killed);
 	assert_int_equal(pg_exec(db, PG_STMT_USERS, 0, NULL, &rows, &err), DB_UNAVAILABLE);
@@ -306,6 +310,7 @@ static void a_lost_connection_is_unavailable_then_reconnects(void **state)
 	assert_int_equal(pg_open(ci, NULL, &second, &err), DB_LOCKED); /* the lock taken again */
 	PQfinish(a);
 	pg_close(db);
+	free(ci);
 }
 
 /* The server's own clock, only where pg_stat_statements is there; obslab
@@ -313,25 +318,25 @@ static void a_lost_connection_is_unavailable_then_reconnects(void **state)
 static void the_servers_clock_when_pg_stat_statements_is_there(void **state)
 {
 	(void)state;
-	char ci[700];
-	new_database("pgss", false, ci, sizeof ci);
-	struct pgdb *db = open_seeded(ci, 20, 1);
+	char *ci = pg_fixture_new_database("pgss", false);
+	struct pgdb *db = pg_fixture_open_seeded(ci, 20, 1);
 	int64_t ns;
 	uint64_t calls;
-	PGconn *a = admin_connect(ci);
+	PGconn *a = pg_fixture_connect(ci);
 	/* The tests' cluster puts the extension in template1; a database
 	 * without it (dropped here) gives no server clock. */
-	sql(a, "DROP EXTENSION IF EXISTS pg_stat_statements");
+	pg_fixture_sql(a, "DROP EXTENSION IF EXISTS pg_stat_statements");
 	assert_false(pg_server_exec(db, &ns, &calls));
-	char *loaded = scalar(a, "SELECT current_setting('shared_preload_libraries')");
+	char *loaded = pg_fixture_value(a, "SELECT current_setting('shared_preload_libraries')");
 	bool preloaded = strstr(loaded, "pg_stat_statements") != NULL;
 	free(loaded);
-	sql(a, "CREATE EXTENSION pg_stat_statements");
+	pg_fixture_sql(a, "CREATE EXTENSION pg_stat_statements");
 	PQfinish(a);
 	if (!preloaded) {
 		assert_false(pg_server_exec(db, &ns, &calls));
 		printf("SKIP: pg_stat_statements is not in shared_preload_libraries on the tests' cluster\n");
 		pg_close(db);
+		free(ci);
 		return;
 	}
 	assert_true(pg_server_exec(db, &ns, &calls)); /* primes */
@@ -343,12 +348,13 @@ static void the_servers_clock_when_pg_stat_statements_is_there(void **state)
 	assert_int_equal(calls, 5);
 	assert_true(ns > 0);
 	pg_close(db);
+	free(ci);
 }
 
 static int setup_env(void **state)
 {
 	(void)state;
-	pg_test_load_env();
+	(void)pg_fixture_admin(false); /* the env file, or the run fails saying why */
 	return 0;
 }
 
