@@ -11,6 +11,7 @@
 #include "obslab/db.h"
 #include "obslab/log.h"
 #include "obslab/otel.h"
+#include "obslab/pg.h"
 #include "obslab/ring.h"
 #include "obslab/sqltrace.h"
 #include "obslab/store.h"
@@ -67,8 +68,13 @@ void lab_open(struct lab *lab, const char *path, uint32_t users, bool index)
 void lab_close(struct lab *lab)
 {
 	request_ctx_destroy(lab->ctx);
-	sqltrace_detach(lab->sqltrace);
-	db_close(lab->db);
+	if (lab->sqltrace)
+		sqltrace_detach(lab->sqltrace);
+	if (lab->db)
+		db_close(lab->db);
+	if (lab->pg)
+		pg_close(lab->pg);
+	free(lab->conninfo);
 	request_result_free(&lab->result);
 	store_destroy(lab->store);
 	ring_destroy(lab->spans);

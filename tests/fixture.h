@@ -26,8 +26,12 @@ const char *fixture_dir(void);
 void fixture_path(char *out, size_t cap, const char *name);
 void fixture_cleanup(void);
 
+struct pgdb;
+
 struct lab {
-	sqlite3 *db;
+	sqlite3 *db;          /* SQLite's connection; NULL on PostgreSQL */
+	struct pgdb *pg;      /* PostgreSQL's (lab_engine.h); NULL on SQLite */
+	char *conninfo;       /* PostgreSQL's database, malloc'd; NULL on SQLite */
 	struct strtab *names;
 	struct ring *spans, *logs;
 	struct tracer tracer;

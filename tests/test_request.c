@@ -1,6 +1,13 @@
-/* request: the three strategies agree, run the expected queries, and leave
- * the expected span tree, with no user data in any span or log. */
+/* request: the strategies agree, run the expected queries, and leave the
+ * expected span tree, with no user data in any span or log. Built twice
+ * from this file: test_request on SQLite (:memory:), and with
+ * REQUEST_TEST_PG test_request_pg, the same cases on a fresh PostgreSQL
+ * database of the tests' cluster, plus the cases only a server has
+ * (request_pg_cases.c). SQLite-only cases (a changed file, the simulated
+ * round trip's totals, pipelined refused) stay in the SQLite build. */
 #include <ctype.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -13,6 +20,8 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "lab_engine.h"
+#include "request_cases.h"
 #include "obslab/analysis.h"
 #include "obslab/attrs.h"
 #include "obslab/log.h"
@@ -20,6 +29,36 @@
 #include "obslab/store.h"
 #include "obslab/sqltrace.h"
 #include "obslab/strtab.h"
+
+#ifdef REQUEST_TEST_PG
+static const enum labdb_engine engine = LABDB_POSTGRESQL;
+#else
+static const enum labdb_engine engine = LABDB_SQLITE;
+#endif
+
+/* The lab on this build's engine, seed 42. */
+static void lab_on(struct lab *lab, const char *name, uint32_t users, bool index)
+{
+	lab_open_engine(lab, engine, &(struct lab_options){ .name = name, .users = users, .index = index });
+}
+
+/* What an engine's statements are called: their fingerprints. */
+const char *request_fp(enum labdb_engine e, enum request_fp_kind k)
+{
+	static const char *const fps[2][REQUEST_FP_COUNT_] = {
+		{ "SELECT id, username, email FROM users ORDER BY id",
+		  "SELECT count(*) FROM orders WHERE user_id = ?",
+		  "SELECT users.id, users.username, users.email, count(orders.id) AS order_count "
+		  "FROM users LEFT OUTER JOIN orders ON users.id = orders.user_id "
+		  "GROUP BY users.id ORDER BY users.id" },
+		{ "SELECT id, username, email FROM obslab_lab.users ORDER BY id",
+		  "SELECT count(*) FROM obslab_lab.orders WHERE user_id = ?",
+		  "SELECT users.id, users.username, users.email, count(orders.id) AS order_count "
+		  "FROM obslab_lab.users LEFT OUTER JOIN obslab_lab.orders ON users.id = orders.user_id "
+		  "GROUP BY users.id ORDER BY users.id" },
+	};
+	return fps[e == LABDB_POSTGRESQL][k];
+}
 
 static char *run_body(struct lab *lab, enum strategy s, uint32_t *queries)
 {
@@ -31,26 +70,34 @@ static char *run_body(struct lab *lab, enum strategy s, uint32_t *queries)
 	return strdup(users);
 }
 
+/* expect_queries: naive, optimized, eager (pipelined: naive's). */
 static void strategies_agree(uint32_t users, bool index, const uint32_t expect_queries[3])
 {
 	struct lab lab;
-	lab_open(&lab, ":memory:", users, index);
-	char *bodies[STRATEGY_SQLITE_COUNT];
-	for (int s = 0; s < STRATEGY_SQLITE_COUNT; s++) {
+	lab_on(&lab, "agree", users, index);
+	unsigned n = strategy_count(engine);
+	char *bodies[STRATEGY_COUNT];
+	for (unsigned s = 0; s < n; s++) {
+		uint32_t expect = expect_queries[s == STRATEGY_PIPELINED ? STRATEGY_NAIVE : s];
 		uint32_t queries;
 		bodies[s] = run_body(&lab, (enum strategy)s, &queries);
-		assert_int_equal(queries, expect_queries[s]);
+		assert_int_equal(queries, expect);
 		assert_int_equal(lab.result.nusers, users);
 		/* the spans agree with the strategy's own count */
 		const struct trace *t = store_latest(lab.store);
 		size_t db_spans = 0;
-		for (size_t i = 0; i < t->nspans; i++)
-			db_spans += (t->spans[i].flags & SPAN_F_DB) != 0;
-		assert_int_equal(db_spans, expect_queries[s]);
+		for (size_t i = 0; i < t->nspans; i++) {
+			if (!(t->spans[i].flags & SPAN_F_DB))
+				continue;
+			db_spans++;
+			assert_int_equal(t->spans[i].db_system,
+			                 engine == LABDB_POSTGRESQL ? SPAN_DB_POSTGRESQL : SPAN_DB_SQLITE);
+		}
+		assert_int_equal(db_spans, expect);
 	}
-	assert_string_equal(bodies[STRATEGY_NAIVE], bodies[STRATEGY_OPTIMIZED]);
-	assert_string_equal(bodies[STRATEGY_NAIVE], bodies[STRATEGY_EAGER]);
-	for (int s = 0; s < STRATEGY_SQLITE_COUNT; s++)
+	for (unsigned s = 1; s < n; s++)
+		assert_string_equal(bodies[STRATEGY_NAIVE], bodies[s]);
+	for (unsigned s = 0; s < n; s++)
 		free(bodies[s]);
 	lab_close(&lab);
 }
@@ -82,7 +129,7 @@ static void body_has_the_original_shape(void **state)
 {
 	(void)state;
 	struct lab lab;
-	lab_open(&lab, ":memory:", 20, false);
+	lab_on(&lab, "shape", 20, false);
 	lab_request(&lab, STRATEGY_NAIVE);
 	const char *body = lab.result.body;
 	assert_true(strncmp(body, "{\"implementation\":\"naive\",\"warning\":\"", 37) == 0);
@@ -100,7 +147,7 @@ static void naive_trace_is_a_staircase_under_one_root(void **state)
 {
 	(void)state;
 	struct lab lab;
-	lab_open(&lab, ":memory:", 20, false);
+	lab_on(&lab, "staircase", 20, false);
 	lab_request(&lab, STRATEGY_NAIVE);
 	const struct trace *t = store_latest(lab.store);
 	assert_int_equal(t->nspans, 1 + 21 + 1); /* root, queries, serialize */
@@ -113,7 +160,7 @@ static void naive_trace_is_a_staircase_under_one_root(void **state)
 	assert_memory_equal(t->trace_id, root->u.root.trace_id, SPAN_TRACE_ID_LEN);
 
 	const char *users_fp = strtab_get(lab.names, t->spans[1].name);
-	assert_string_equal(users_fp, "SELECT id, username, email FROM users ORDER BY id");
+	assert_string_equal(users_fp, request_fp(engine, REQUEST_FP_USERS));
 	assert_int_equal(t->spans[1].u.db.rows, 20);
 	for (size_t i = 1; i < t->nspans; i++) {
 		const struct span_record *s = &t->spans[i];
@@ -123,8 +170,7 @@ static void naive_trace_is_a_staircase_under_one_root(void **state)
 		assert_int_not_equal(s->span_id, 0);
 		if (i >= 2 && i <= 21) {
 			assert_int_equal(s->kind, SPAN_KIND_CLIENT);
-			assert_string_equal(strtab_get(lab.names, s->name),
-			                    "SELECT count(*) FROM orders WHERE user_id = ?");
+			assert_string_equal(strtab_get(lab.names, s->name), request_fp(engine, REQUEST_FP_COUNT));
 			assert_int_equal(s->u.db.rows, 1);
 			/* sequential, never overlapping: the staircase */
 			assert_true(s->start_ns >= t->spans[i - 1].end_ns);
@@ -141,7 +187,7 @@ static void each_request_is_its_own_trace(void **state)
 {
 	(void)state;
 	struct lab lab;
-	lab_open(&lab, ":memory:", 20, true);
+	lab_on(&lab, "own_trace", 20, true);
 	lab_request(&lab, STRATEGY_OPTIMIZED);
 	lab_request(&lab, STRATEGY_OPTIMIZED);
 	assert_int_equal(store_trace_count(lab.store), 2);
@@ -149,10 +195,8 @@ static void each_request_is_its_own_trace(void **state)
 	assert_memory_not_equal(a->trace_id, b->trace_id, SPAN_TRACE_ID_LEN);
 	assert_int_not_equal(a->spans[0].span_id, b->spans[0].span_id);
 	assert_true(b->spans[0].flags & SPAN_F_INDEX);
-	assert_string_equal(strtab_get(lab.names, a->spans[1].name),
-	                    "SELECT users.id, users.username, users.email, count(orders.id) AS order_count "
-	                    "FROM users LEFT OUTER JOIN orders ON users.id = orders.user_id "
-	                    "GROUP BY users.id ORDER BY users.id");
+	assert_string_equal(strtab_get(lab.names, a->spans[1].name), request_fp(engine, REQUEST_FP_JOIN));
+	assert_int_equal(a->spans[1].u.db.rows, 20);
 	lab_close(&lab);
 }
 
@@ -170,7 +214,7 @@ static void no_bound_value_reaches_a_span_or_log(void **state)
 {
 	(void)state;
 	struct lab lab;
-	lab_open(&lab, ":memory:", 1000, false);
+	lab_on(&lab, "no_values", 1000, false);
 	for (int s = 0; s < STRATEGY_SQLITE_COUNT; s++)
 		lab_request(&lab, (enum strategy)s);
 	/* every string a span can name */
@@ -204,7 +248,7 @@ static void a_cancelled_request_records_the_users_it_was_asked_for(void **state)
 {
 	(void)state;
 	struct lab lab;
-	lab_open(&lab, ":memory:", 5000, false); /* the users query alone outlasts a progress check */
+	lab_on(&lab, "cancel_early", 5000, false); /* the users query alone outlasts a progress check */
 	_Atomic uint32_t cancel;
 	atomic_init(&cancel, 0);
 	request_ctx_set_cancel(lab.ctx, &cancel);
@@ -226,6 +270,75 @@ static void a_cancelled_request_records_the_users_it_was_asked_for(void **state)
 	lab_close(&lab);
 }
 
+/* ---- cancelled mid-request ----------------------------------------------------- */
+
+static void *act_thread(void *arg)
+{
+	struct request_act *a = arg;
+	while (atomic_load(a->progress) < a->after) {
+		if (atomic_load(a->done))
+			return NULL;
+		nanosleep(&(struct timespec){ .tv_nsec = 100000 }, NULL);
+	}
+	a->act(a->arg);
+	atomic_store(&a->acted, 1);
+	return NULL;
+}
+
+void request_act_start(struct request_act *a)
+{
+	atomic_init(&a->acted, 0);
+	assert_int_equal(pthread_create(&a->thread, NULL, act_thread, a), 0);
+}
+
+int request_act_join(struct request_act *a)
+{
+	assert_int_equal(pthread_join(a->thread, NULL), 0);
+	return atomic_load(&a->acted);
+}
+
+static void bump(void *arg)
+{
+	atomic_fetch_add((_Atomic uint32_t *)arg, 1);
+}
+
+/* Another thread bumps the cancel counter while a naive request over 10 000
+ * users is in its count queries: the request stops there, DB_INTERRUPTED,
+ * its root flagged cancelled (not failed); the next request runs whole. */
+static void a_request_cancelled_mid_way_stops_flagged(void **state)
+{
+	(void)state;
+	struct lab lab;
+	lab_on(&lab, "cancel_mid", 10000, false);
+	_Atomic uint32_t cancel, progress;
+	_Atomic int done;
+	atomic_init(&cancel, 0);
+	atomic_init(&progress, 0);
+	atomic_init(&done, 0);
+	request_ctx_set_cancel(lab.ctx, &cancel);
+	request_ctx_set_progress(lab.ctx, &progress);
+	request_ctx_arm(lab.ctx);
+	struct request_act a = { .progress = &progress, .done = &done, .after = 200, .act = bump, .arg = &cancel };
+	request_act_start(&a);
+	struct obslab_error err;
+	enum db_status st = request_run(lab.ctx, STRATEGY_NAIVE, &lab.result, &err);
+	atomic_store(&done, 1);
+	assert_true(request_act_join(&a));
+	assert_int_equal(st, DB_INTERRUPTED);
+	assert_true(lab.result.queries >= 200 && lab.result.queries < 10001);
+	store_drain(lab.store, lab.spans);
+	const struct trace *t = store_latest(lab.store);
+	assert_non_null(t);
+	assert_true(t->spans[0].flags & SPAN_F_CANCELLED);
+	assert_false(t->spans[0].flags & SPAN_F_ERROR);
+	request_ctx_arm(lab.ctx);
+	lab_request(&lab, STRATEGY_OPTIMIZED);
+	assert_int_equal(lab.result.nusers, 10000);
+	assert_false(store_latest(lab.store)->spans[0].flags & SPAN_F_CANCELLED);
+	lab_close(&lab);
+}
+
+#ifndef REQUEST_TEST_PG
 /* A request that read a database another connection had changed since the
  * connection last looked is flagged, and its attributes say so; one that
  * read it unchanged is not. */
@@ -345,21 +458,30 @@ static void pipelined_is_refused_on_sqlite(void **state)
 	assert_int_equal(store_trace_count(lab.store), 1);
 	lab_close(&lab);
 }
+#endif
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(identical_at_20_users),
-		cmocka_unit_test(a_request_in_the_callers_trace_and_its_totals),
 		cmocka_unit_test(a_cancelled_request_records_the_users_it_was_asked_for),
-		cmocka_unit_test(a_request_over_a_changed_database_is_flagged),
+		cmocka_unit_test(a_request_cancelled_mid_way_stops_flagged),
 		cmocka_unit_test(identical_at_1000_users),
 		cmocka_unit_test(eager_chunks_a_partial_tail),
 		cmocka_unit_test(body_has_the_original_shape),
 		cmocka_unit_test(naive_trace_is_a_staircase_under_one_root),
 		cmocka_unit_test(each_request_is_its_own_trace),
 		cmocka_unit_test(no_bound_value_reaches_a_span_or_log),
+#ifndef REQUEST_TEST_PG
+		cmocka_unit_test(a_request_in_the_callers_trace_and_its_totals),
+		cmocka_unit_test(a_request_over_a_changed_database_is_flagged),
 		cmocka_unit_test(pipelined_is_refused_on_sqlite),
+#endif
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = _cmocka_run_group_tests(engine == LABDB_POSTGRESQL ? "request on PostgreSQL" : "request on SQLite",
+	                                     tests, sizeof tests / sizeof tests[0], NULL, NULL);
+#ifdef REQUEST_TEST_PG
+	failed += _cmocka_run_group_tests("request, PostgreSQL only", request_pg_cases, request_pg_ncases, NULL, NULL);
+#endif
+	return failed;
 }
