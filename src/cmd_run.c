@@ -19,6 +19,7 @@
 #include "obslab/findings.h"
 #include "obslab/forward_cmd.h"
 #include "obslab/histogram.h"
+#include "obslab/labdb.h"
 #include "obslab/log.h"
 #include "obslab/ring.h"
 #include "obslab/session.h"
@@ -199,7 +200,7 @@ int cmd_run(const struct cli *given, FILE *out, FILE *err)
 	struct run r = { .cli = cli, .err = err };
 	if (cli->log_file) {
 		struct obslab_error why;
-		if (db_path_names_file(cli->db_path, cli->log_file)) { /* before the database is opened */
+		if (labdb_arg_names_file(cli->db_path, cli->log_file)) { /* before the database is opened */
 			textsafe_fprintf(err, "obslab: --log-file %s is the lab's database %s: the log never goes into it\n",
 			                 cli->log_file, cli->db_path);
 			return CLI_EXIT_USAGE;
