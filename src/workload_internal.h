@@ -63,6 +63,10 @@ struct workload {
 	bool started, joined;
 };
 
+/* Moves the generation (and, cancel, the cancel counter: the request in
+ * flight gives way) and wakes the worker from its pace sleep. */
+void workload_wake(struct workload *w, bool cancel);
+
 /* Sleeps until deadline (INT64_MAX: no deadline), or until a control change
  * or stop wakes it. */
 void workload_pace_wait(struct workload *w, int64_t deadline_ns, uint32_t generation);
