@@ -46,6 +46,7 @@ struct source_sink {
  * show first (0: follow the newest), and a line for the log. */
 struct source_start {
 	struct workload_config settings;
+	bool rtt_real;  /* the lab runs on PostgreSQL: its round trips are real, none is simulated */
 	uint64_t show_seq;
 	char note[LOGBOOK_TEXT];
 };
