@@ -5,10 +5,13 @@
  */
 #include "obslab/attrs.h"
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "obslab/httpinfo.h"
+#include "obslab/labdb.h"
 #include "obslab/otel.h"
 #include "obslab/request.h"
 #include "obslab/span.h"
@@ -32,6 +35,19 @@ static void add_str(struct attr *out, size_t *n, const char *key, const char *va
 static void add_int(struct attr *out, size_t *n, const char *key, int64_t value)
 {
 	add(out, n, key, ATTR_INT)->i = value;
+}
+
+/* The lab's PostgreSQL database, as attrs_set_lab_database copied it. */
+static struct labdb_info lab_database;
+static _Atomic bool lab_database_set;
+
+void attrs_set_lab_database(const struct labdb_info *info)
+{
+	atomic_store_explicit(&lab_database_set, false, memory_order_release);
+	if (!info)
+		return;
+	lab_database = *info;
+	atomic_store_explicit(&lab_database_set, true, memory_order_release);
 }
 
 void query_names_init(struct query_names *q)
@@ -71,7 +87,13 @@ size_t span_attributes(const struct span_record *s, const struct strtab *names, 
 			memo = &local;
 		}
 		const struct query_names *q = query_names_of(memo, s, names);
-		add_str(out, &n, ATTR_KEY_DB_SYSTEM, "sqlite");
+		bool pg = s->db_system == SPAN_DB_POSTGRESQL;
+		add_str(out, &n, ATTR_KEY_DB_SYSTEM, pg ? "postgresql" : "sqlite");
+		if (pg && atomic_load_explicit(&lab_database_set, memory_order_acquire)) {
+			add_str(out, &n, ATTR_KEY_DB_NAMESPACE, lab_database.name_space);
+			add_str(out, &n, ATTR_KEY_SERVER_ADDRESS, lab_database.server_address);
+			add_int(out, &n, ATTR_KEY_SERVER_PORT, lab_database.server_port);
+		}
 		add_str(out, &n, ATTR_KEY_DB_QUERY_TEXT, strtab_get(names, s->name));
 		struct attr *op = add(out, &n, ATTR_KEY_DB_OPERATION, ATTR_STRING);
 		snprintf(op->text, sizeof op->text, "%s", q->operation);
@@ -79,10 +101,14 @@ size_t span_attributes(const struct span_record *s, const struct strtab *names, 
 		snprintf(coll->text, sizeof coll->text, "%s", q->collection);
 		add_int(out, &n, ATTR_KEY_DB_ROWS, s->u.db.rows);
 		add_int(out, &n, ATTR_KEY_NET_WAIT_NS, s->u.db.net_wait_ns);
-		add_int(out, &n, ATTR_KEY_DB_FULLSCAN_STEPS, s->u.db.fullscan_steps);
-		add_int(out, &n, ATTR_KEY_DB_SORT_OPS, s->sort_ops);
-		add_int(out, &n, ATTR_KEY_DB_AUTOINDEX_ROWS, s->u.db.autoindex);
-		add_int(out, &n, ATTR_KEY_DB_VM_STEPS, s->u.db.vm_steps);
+		if (pg) { /* PostgreSQL keeps no statement counters obslab reads */
+			add_str(out, &n, ATTR_KEY_NET_WAIT_SOURCE, "measured round trip");
+		} else {
+			add_int(out, &n, ATTR_KEY_DB_FULLSCAN_STEPS, s->u.db.fullscan_steps);
+			add_int(out, &n, ATTR_KEY_DB_SORT_OPS, s->sort_ops);
+			add_int(out, &n, ATTR_KEY_DB_AUTOINDEX_ROWS, s->u.db.autoindex);
+			add_int(out, &n, ATTR_KEY_DB_VM_STEPS, s->u.db.vm_steps);
+		}
 	} else if (s->parent_id == 0 && s->kind == SPAN_KIND_SERVER) {
 		add_str(out, &n, ATTR_KEY_HTTP_METHOD, "GET");
 		add_str(out, &n, ATTR_KEY_HTTP_ROUTE, REQUEST_ROUTE);

@@ -17,7 +17,7 @@
 #include "db_lock.h"
 #include "db_uri.h"
 #include "obslab/clock.h"
-#include "obslab/rng.h"
+#include "obslab/seeddata.h"
 
 #define META_FORMAT "obslab"
 
@@ -571,12 +571,6 @@ uint64_t db_seeded_seed(sqlite3 *db)
 	return meta_u64(db, "seed");
 }
 
-/* A user's orders depend only on the seed and the user's id. */
-static void user_rng(struct rng *r, uint64_t seed, uint32_t user_id)
-{
-	rng_seed(r, seed ^ ((uint64_t)user_id * UINT64_C(0x9e3779b97f4a7c15)));
-}
-
 static int insert_users(sqlite3 *db, uint32_t from, uint32_t to, uint64_t seed,
                         db_progress_fn *progress, void *ctx)
 {
@@ -588,22 +582,17 @@ static int insert_users(sqlite3 *db, uint32_t from, uint32_t to, uint64_t seed,
 		                        "INSERT INTO orders(user_id, product_name, quantity) VALUES (?, ?, ?)",
 		                        -1, &order_stmt, NULL);
 	for (uint32_t id = from; rc == SQLITE_OK && id <= to; id++) {
-		char username[32], email[48];
-		snprintf(username, sizeof username, "user_%02" PRIu32, id);
-		snprintf(email, sizeof email, "user%02" PRIu32 "@example.com", id);
+		struct seeddata_user u;
+		seeddata_user(seed, id, &u);
 		sqlite3_bind_int64(user_stmt, 1, id);
-		sqlite3_bind_text(user_stmt, 2, username, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(user_stmt, 3, email, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(user_stmt, 2, u.username, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(user_stmt, 3, u.email, -1, SQLITE_TRANSIENT);
 		rc = sqlite3_step(user_stmt) == SQLITE_DONE ? sqlite3_reset(user_stmt) : sqlite3_errcode(db);
 
-		struct rng r;
-		user_rng(&r, seed, id);
-		uint32_t n = rng_range(&r, DB_MIN_ORDERS_PER_USER, DB_MAX_ORDERS_PER_USER);
-		for (uint32_t k = 0; rc == SQLITE_OK && k < n; k++) {
-			uint32_t product = rng_range(&r, 0, (uint32_t)db_product_count - 1);
+		for (uint32_t k = 0; rc == SQLITE_OK && k < u.norders; k++) {
 			sqlite3_bind_int64(order_stmt, 1, id);
-			sqlite3_bind_text(order_stmt, 2, db_product_names[product], -1, SQLITE_STATIC);
-			sqlite3_bind_int(order_stmt, 3, (int)rng_range(&r, 1, DB_MAX_QUANTITY));
+			sqlite3_bind_text(order_stmt, 2, u.orders[k].product, -1, SQLITE_STATIC);
+			sqlite3_bind_int(order_stmt, 3, (int)u.orders[k].quantity);
 			rc = sqlite3_step(order_stmt) == SQLITE_DONE ? sqlite3_reset(order_stmt)
 			                                            : sqlite3_errcode(db);
 		}

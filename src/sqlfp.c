@@ -557,8 +557,18 @@ size_t sqlfp_collection(const char *fingerprint, char *out, size_t cap)
 	struct token t;
 	bool after_target_keyword = false;
 	for (lex_next(&lx, &t); t.type != TOK_END; lex_next(&lx, &t)) {
-		if (after_target_keyword && (t.type == TOK_WORD || t.type == TOK_QUOTED))
+		if (after_target_keyword && (t.type == TOK_WORD || t.type == TOK_QUOTED)) {
+			/* A qualified name (schema.table) is kept whole, as OpenTelemetry's
+			 * db.collection.name asks: the fingerprint writes it without spaces. */
+			struct token dot, part;
+			struct lexer peek = lx;
+			for (lex_next(&peek, &dot), lex_next(&peek, &part);
+			     dot.type == TOK_DOT && (part.type == TOK_WORD || part.type == TOK_QUOTED) &&
+			     dot.start == t.start + t.len && part.start == dot.start + dot.len;
+			     lex_next(&peek, &dot), lex_next(&peek, &part))
+				t.len = (size_t)(part.start + part.len - t.start);
 			return copy_token(&t, out, cap);
+		}
 		after_target_keyword = is_word(&t, "FROM") || is_word(&t, "INTO") ||
 		                       is_word(&t, "UPDATE") || is_word(&t, "JOIN");
 	}

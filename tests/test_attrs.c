@@ -12,6 +12,7 @@
 #include "fixture.h"
 #include "obslab/attrs.h"
 #include "obslab/httpinfo.h"
+#include "obslab/labdb.h"
 #include "obslab/request.h"
 #include "obslab/span.h"
 #include "obslab/store.h"
@@ -325,6 +326,45 @@ static void a_served_root_has_the_lab_settings_only_when_it_ran_the_lab(void **s
 	strtab_destroy(names);
 }
 
+/* A PostgreSQL span: where it ran (attrs_set_lab_database), the measured
+ * round trip's share marked as measured, no SQLite counters; a SQLite span
+ * beside it keeps its own attributes. */
+static void a_postgresql_span_names_its_server(void **state)
+{
+	(void)state;
+	struct strtab *names = strtab_create();
+	uint32_t name = strtab_intern_cstr(names, "SELECT count(*) FROM obslab_lab.orders WHERE user_id = ?");
+	struct labdb_info info = { .engine = LABDB_POSTGRESQL, .system = "postgresql", .name_space = "lab",
+	                           .server_address = "/tmp/sock", .server_port = 5433, .server_version = "15.8" };
+	attrs_set_lab_database(&info);
+	memset(&info, 0, sizeof info); /* copied */
+	struct span_record s = db_span(name);
+	s.db_system = SPAN_DB_POSTGRESQL;
+	struct attr a[ATTRS_MAX];
+	size_t n = span_attributes(&s, names, a, NULL);
+	has_string(a, n, ATTR_KEY_DB_SYSTEM, "postgresql");
+	has_string(a, n, ATTR_KEY_DB_NAMESPACE, "lab");
+	has_string(a, n, ATTR_KEY_SERVER_ADDRESS, "/tmp/sock");
+	has_int(a, n, ATTR_KEY_SERVER_PORT, ATTR_INT, 5433);
+	has_string(a, n, ATTR_KEY_DB_COLLECTION, "obslab_lab.orders");
+	has_int(a, n, ATTR_KEY_NET_WAIT_NS, ATTR_INT, 200000);
+	has_string(a, n, ATTR_KEY_NET_WAIT_SOURCE, "measured round trip");
+	assert_null(find(a, n, ATTR_KEY_DB_FULLSCAN_STEPS));
+	assert_null(find(a, n, ATTR_KEY_DB_VM_STEPS));
+	assert_null(find(a, n, ATTR_KEY_DB_SORT_OPS));
+	assert_null(find(a, n, ATTR_KEY_DB_AUTOINDEX_ROWS));
+
+	s.db_system = SPAN_DB_SQLITE;
+	n = span_attributes(&s, names, a, NULL);
+	has_string(a, n, ATTR_KEY_DB_SYSTEM, "sqlite");
+	assert_null(find(a, n, ATTR_KEY_DB_NAMESPACE));
+	assert_null(find(a, n, ATTR_KEY_SERVER_ADDRESS));
+	assert_null(find(a, n, ATTR_KEY_NET_WAIT_SOURCE));
+	has_int(a, n, ATTR_KEY_DB_FULLSCAN_STEPS, ATTR_INT, 4999);
+	attrs_set_lab_database(NULL);
+	strtab_destroy(names);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +374,7 @@ int main(void)
 		cmocka_unit_test(names_are_derived_once_per_fingerprint),
 		cmocka_unit_test(display_names_as_a_waterfall_shows_them),
 		cmocka_unit_test(a_real_trace),
+		cmocka_unit_test(a_postgresql_span_names_its_server),
 		cmocka_unit_test(a_served_root_has_the_lab_settings_only_when_it_ran_the_lab),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -238,6 +238,8 @@ static void names_operation_and_collection(void **state)
 	assert_string_equal(coll, "t2");
 	sqlfp_operation("t.x", op, sizeof op);
 	assert_string_equal(op, "");
+	sqlfp_collection("SELECT count(*) FROM obslab_lab.orders WHERE user_id = ?", coll, sizeof coll);
+	assert_string_equal(coll, "obslab_lab.orders");
 	sqlfp_collection("SELECT ?", coll, sizeof coll);
 	assert_string_equal(coll, "");
 	char col[32];

@@ -5,7 +5,12 @@
  * Database spans: db.system.name, db.query.text (the fingerprint: never a
  * bound value), db.operation.name, db.collection.name,
  * db.response.returned_rows, and obslab's own statement counters and
- * simulated network wait. The request's root: http.request.method,
+ * simulated network wait. A PostgreSQL span (db_system SPAN_DB_POSTGRESQL)
+ * says db.system.name "postgresql" with db.namespace, server.address and
+ * server.port of the lab's database (attrs_set_lab_database), has no SQLite
+ * counters, and its obslab.net_wait_ns is the measured round trip's share
+ * of the statement (min(round trip, duration), pg.h), marked so by
+ * obslab.net_wait_source = "measured round trip"; nothing is simulated. The request's root: http.request.method,
  * http.route, and the settings the request really ran under (the users and
  * index the database had), and obslab.db_changed when another connection
  * changed the database during it; a served request's root also has the
@@ -26,6 +31,7 @@
 #include <stdint.h>
 
 struct http_info;
+struct labdb_info;
 struct otel_set;
 struct span_record;
 struct strtab;
@@ -45,7 +51,9 @@ struct strtab;
 #define ATTR_KEY_DB_OPERATION "db.operation.name"
 #define ATTR_KEY_DB_COLLECTION "db.collection.name"
 #define ATTR_KEY_DB_ROWS "db.response.returned_rows"
-#define ATTR_KEY_NET_WAIT_NS "obslab.net_wait_ns"
+#define ATTR_KEY_NET_WAIT_NS "obslab.net_wait_ns" /* SQLite: simulated; PostgreSQL: measured round trip */
+#define ATTR_KEY_NET_WAIT_SOURCE "obslab.net_wait_source" /* PostgreSQL spans: "measured round trip" */
+#define ATTR_KEY_DB_NAMESPACE "db.namespace"
 #define ATTR_KEY_DB_FULLSCAN_STEPS "obslab.db.fullscan_steps"
 #define ATTR_KEY_DB_SORT_OPS "obslab.db.sort_ops"
 #define ATTR_KEY_DB_AUTOINDEX_ROWS "obslab.db.autoindex_rows"
@@ -94,6 +102,11 @@ struct query_names {
 void query_names_init(struct query_names *q);
 const struct query_names *query_names_of(struct query_names *q, const struct span_record *s,
                                          const struct strtab *names);
+
+/* Where the lab's PostgreSQL spans ran (pg_info): copied, process-wide.
+ * Set once, before the lab's first span is recorded or read (NULL clears:
+ * PostgreSQL spans then carry no namespace or server). */
+void attrs_set_lab_database(const struct labdb_info *info);
 
 /* Fills out[0..ATTRS_MAX) and returns how many. memo may be NULL. */
 size_t span_attributes(const struct span_record *s, const struct strtab *names, struct attr out[ATTRS_MAX],
