@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "obslab/atomicfile.h"
+#include "obslab/attrs.h"
 #include "obslab/cli.h"
 #include "obslab/cmd_common.h"
 #include "obslab/clock.h"
@@ -287,7 +288,7 @@ int cmd_serve(const struct cli *given, FILE *out, FILE *err)
 	} else {
 		v.anchor = clock_anchor();
 		v.db_info = labdb_info(db);
-		/* PG-MERGE: attrs_set_lab_database(v.db_info); once area pg's attrs.h has it */
+		attrs_set_lab_database(v.db_info); /* before the lab's first span */
 		v.names = strtab_create();
 		struct store_limits limits = { STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS, STORE_DEFAULT_MAX_BYTES };
 		if (!effective.record_path)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "obslab/attrs.h"
 #include "obslab/labdb.h"
 #include "obslab/log.h"
 #include "obslab/ring.h"
@@ -74,7 +75,7 @@ enum db_status session_start(struct session *s, const char *db_path, struct work
 	s->db_info = *labdb_info(db);
 	if (s->db_info.engine == LABDB_POSTGRESQL)
 		cfg->rtt_us = 0; /* its round trips are real: none is simulated */
-	/* PG-MERGE: attrs_set_lab_database(&s->db_info); once area pg's attrs.h has it */
+	attrs_set_lab_database(&s->db_info); /* before the lab's first span */
 	s->anchor = clock_anchor();
 	s->names = strtab_create();
 	s->spans = ring_create(SESSION_SPAN_RING, sizeof(struct span_record));
