@@ -60,7 +60,7 @@ static void open_side(struct side *s, const char *path, struct strtab *names, bo
 	}
 	tracer_init(&s->tracer, trace ? ring : NULL);
 	s->st = sqltrace_attach(s->db, &s->tracer, names);
-	s->ctx = request_ctx_create(s->db, &s->tracer, names, NULL);
+	s->ctx = request_ctx_create_sqlite(s->db, &s->tracer, names, NULL);
 }
 
 static int64_t thread_cpu_ns(void)

@@ -64,7 +64,7 @@ size_t bench_capture(struct strtab *names, uint32_t users, struct span_record **
 	struct tracer tracer;
 	tracer_init(&tracer, ring);
 	struct sqltrace *st = sqltrace_attach(db, &tracer, names);
-	struct request_ctx *ctx = request_ctx_create(db, &tracer, names, NULL);
+	struct request_ctx *ctx = request_ctx_create_sqlite(db, &tracer, names, NULL);
 	struct request_result res = { 0 };
 	request_run(ctx, STRATEGY_NAIVE, &res, &err);
 	*out = malloc((users + 8) * sizeof **out);

@@ -6,7 +6,6 @@
  */
 #include "obslab/analysis.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,11 +122,13 @@ struct attribution analysis_attribution(const struct trace *t)
 	 * and their waits: a query waits for its round trip first (the lab's
 	 * bars draw it so), [start, start + wait), so waits start in order too. */
 	struct run query = { 0 }, wait = { 0 };
+	bool pg = false;
 	for (size_t i = 1; i < t->nspans; i++) {
 		const struct span_record *s = &t->spans[i];
 		if (!(s->flags & SPAN_F_DB))
 			continue;
 		a.queries++;
+		pg |= s->db_system == SPAN_DB_POSTGRESQL;
 		int64_t lo = s->start_ns < root->start_ns ? root->start_ns : s->start_ns;
 		int64_t hi = s->end_ns > root->end_ns ? root->end_ns : s->end_ns;
 		if (hi <= lo)
@@ -140,6 +141,7 @@ struct attribution analysis_attribution(const struct trace *t)
 			run_add(&wait, lo, wait_end);
 	}
 	int64_t covered = run_total(&query);
+	a.kind = pg ? ATTRIBUTION_PG : ATTRIBUTION_LAB;
 	a.network_ns = run_total(&wait); /* inside covered: each wait lies in its query */
 	a.db_ns = duration_sub(covered, a.network_ns);
 	a.app_ns = duration_sub(a.total_ns, covered);
@@ -153,12 +155,20 @@ const char *attribution_label_app(const struct attribution *a)
 
 const char *attribution_label_db(const struct attribution *a)
 {
-	return a->kind == ATTRIBUTION_FOREIGN ? "database incl. network" : "database";
+	switch (a->kind) {
+	case ATTRIBUTION_FOREIGN: return "database incl. network";
+	case ATTRIBUTION_PG: return "database (client time − measured round trip)";
+	default: return "database";
+	}
 }
 
 const char *attribution_label_network(const struct attribution *a)
 {
-	return a->kind == ATTRIBUTION_FOREIGN ? NULL : "network (simulated)";
+	switch (a->kind) {
+	case ATTRIBUTION_FOREIGN: return NULL;
+	case ATTRIBUTION_PG: return "network (measured round trip)";
+	default: return "network (simulated)";
+	}
 }
 
 const char *attribution_label_calls(const struct attribution *a)
@@ -302,77 +312,6 @@ struct service_attribution *analysis_services(const struct trace *t, size_t *n)
 	free(span_res);
 	*n = nservices;
 	return out;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
-int64_t analysis_median(int64_t *v, size_t n)
-{
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof *v, cmp_i64);
-	return v[(n - 1) / 2];
-}
-
-void attribution_series_add(struct attribution_series *s, struct attribution a)
-{
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 16;
-		s->total = xrealloc_array(s->total, s->cap, sizeof *s->total);
-		s->app = xrealloc_array(s->app, s->cap, sizeof *s->app);
-		s->db = xrealloc_array(s->db, s->cap, sizeof *s->db);
-		s->network = xrealloc_array(s->network, s->cap, sizeof *s->network);
-		s->calls = xrealloc_array(s->calls, s->cap, sizeof *s->calls);
-		s->queries = xrealloc_array(s->queries, s->cap, sizeof *s->queries);
-	}
-	assert(s->n < s->cap);
-	s->total[s->n] = a.total_ns;
-	s->app[s->n] = a.app_ns;
-	s->db[s->n] = a.db_ns;
-	s->network[s->n] = a.network_ns;
-	s->calls[s->n] = a.calls_ns;
-	s->queries[s->n] = a.queries;
-	s->kind = a.kind;
-	s->n++;
-}
-
-void attribution_series_free(struct attribution_series *s)
-{
-	free(s->total);
-	free(s->app);
-	free(s->db);
-	free(s->network);
-	free(s->calls);
-	free(s->queries);
-	memset(s, 0, sizeof *s);
-}
-
-/* The median of a copy: the series keeps its arrival order. */
-static int64_t median_of_copy(const int64_t *v, size_t n, int64_t *scratch)
-{
-	if (n)
-		memcpy(scratch, v, n * sizeof *scratch);
-	return analysis_median(scratch, n);
-}
-
-struct attribution attribution_series_medians(const struct attribution_series *s)
-{
-	int64_t *scratch = xmalloc_array(s->n, sizeof *scratch);
-	struct attribution m = {
-		.total_ns = median_of_copy(s->total, s->n, scratch),
-		.app_ns = median_of_copy(s->app, s->n, scratch),
-		.db_ns = median_of_copy(s->db, s->n, scratch),
-		.network_ns = median_of_copy(s->network, s->n, scratch),
-		.calls_ns = median_of_copy(s->calls, s->n, scratch),
-		.queries = (uint32_t)median_of_copy(s->queries, s->n, scratch),
-		.kind = s->kind,
-	};
-	free(scratch);
-	return m;
 }
 
 static int by_name_then_duration(const void *a, const void *b)

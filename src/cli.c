@@ -147,7 +147,7 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 	uint64_t n;
 	if (strcmp(name, "strategy") == 0) {
 		if (!strategy_parse(value, &cli->run.strategy))
-			return usage_error(err, "unknown strategy '%s': use naive, optimized or eager", value);
+			return usage_error(err, "unknown strategy '%s': use naive, optimized, eager or pipelined (PostgreSQL)", value);
 	} else if (strcmp(name, "users") == 0) {
 		if (!parse_u64(value, 1, CLI_MAX_USERS, &n))
 			return usage_error(err, "--users takes a whole number from 1 to %u, not '%s'",
@@ -332,6 +332,14 @@ static int check_postgresql(struct cli *cli, struct obslab_error *err)
 	return CLI_EXIT_OK;
 }
 
+/* --strategy pipelined needs a server's round trips: refused on SQLite. */
+static int check_pipelined(const struct cli *cli, struct obslab_error *err)
+{
+	if (cli->command == CLI_CMD_HELP || cli->run.strategy != STRATEGY_PIPELINED || labdb_arg_is_postgresql(cli->db_path))
+		return CLI_EXIT_OK;
+	return usage_error(err, "%s", REQUEST_PIPELINED_REFUSAL);
+}
+
 /* The options of a command: argv[0..argc) are all --name[=value] words. */
 static int parse_options(int argc, char **argv, struct cli *cli, unsigned command, struct obslab_error *err)
 {
@@ -372,7 +380,9 @@ static int parse_options(int argc, char **argv, struct cli *cli, unsigned comman
 	}
 	if (json && report)
 		return usage_error(err, "--json and --report are alternatives: pick one");
-	int rc = check_postgresql(cli, err);
+	int rc = check_pipelined(cli, err);
+	if (rc == CLI_EXIT_OK)
+		rc = check_postgresql(cli, err);
 	return rc != CLI_EXIT_OK ? rc : check_watch(cli, err);
 }
 

@@ -130,6 +130,7 @@ const char *comparison_scaling(enum strategy s)
 	case STRATEGY_NAIVE: return "N + 1";
 	case STRATEGY_OPTIMIZED: return "1";
 	case STRATEGY_EAGER: return "1 + N/500";
+	case STRATEGY_PIPELINED: return "N + 1, 1 wait";
 	case STRATEGY_COUNT: break;
 	}
 	return "?";

@@ -105,7 +105,7 @@ static bool drain(struct pgdb *db)
 	PGconn *conn = db->conn;
 	int64_t deadline = clock_now_ns() + (int64_t)db->connect_timeout_ms * CLOCK_NS_PER_MS;
 	for (;;) {
-		while (PQflush(conn) == 0 && PQconsumeInput(conn) && !PQisBusy(conn)) {
+		while (PQflush(conn) == 0 && PQconsumeInput(conn) && !PQisBusy(conn) && clock_now_ns() < deadline) {
 			PGresult *r = PQgetResult(conn);
 			if (!r) {
 				if (PQpipelineStatus(conn) == PQ_PIPELINE_OFF || PQexitPipelineMode(conn))

@@ -1,5 +1,6 @@
-/* The lab's endpoint: the three strategies' queries, the users they return,
- * the response body, and the log record each request leaves. */
+/* The lab's endpoint: the strategies (written once over request_backend.h:
+ * request_sqlite.c, request_pg.c), the users they return, the response
+ * body, and the log record each request leaves. */
 #include "obslab/request.h"
 
 #include <cjson/cJSON.h>
@@ -14,16 +15,10 @@
 #include "obslab/tracer.h"
 #include "obslab/utf8.h"
 #include "obslab/xalloc.h"
-
-static const char users_sql[] = "SELECT id, username, email FROM users ORDER BY id";
-static const char count_sql[] = "SELECT count(*) FROM orders WHERE user_id = ?";
-static const char join_sql[] =
-	"SELECT users.id, users.username, users.email, count(orders.id) AS order_count "
-	"FROM users LEFT OUTER JOIN orders ON users.id = orders.user_id "
-	"GROUP BY users.id ORDER BY users.id";
+#include "request_backend.h"
 
 struct request_ctx {
-	sqlite3 *db;
+	struct request_backend *backend;
 	struct tracer *tracer;
 	struct strtab *names;
 	struct ring *logs;
@@ -40,21 +35,23 @@ struct request_ctx {
 	bool has_trace_id;
 	request_end_fn *on_end;
 	void *on_end_arg;
-	sqlite3_stmt *users_stmt, *count_stmt, *join_stmt;
-	sqlite3_stmt *chunk_stmt; /* IN list of REQUEST_EAGER_CHUNK ids */
-	sqlite3_stmt *tail_stmt;  /* IN list of tail_len ids, the last chunk */
-	size_t tail_len;
 };
 
 static const char *const strategy_names[STRATEGY_COUNT] = {
 	[STRATEGY_NAIVE] = "naive",
 	[STRATEGY_OPTIMIZED] = "optimized",
 	[STRATEGY_EAGER] = "eager",
+	[STRATEGY_PIPELINED] = "pipelined",
 };
 
 const char *strategy_name(enum strategy s)
 {
 	return (unsigned)s < STRATEGY_COUNT ? strategy_names[s] : "?";
+}
+
+unsigned strategy_count(enum labdb_engine engine)
+{
+	return engine == LABDB_POSTGRESQL ? STRATEGY_COUNT : STRATEGY_SQLITE_COUNT;
 }
 
 bool strategy_parse(const char *name, enum strategy *out)
@@ -76,17 +73,18 @@ void request_result_free(struct request_result *res)
 	memset(res, 0, sizeof *res);
 }
 
-struct request_ctx *request_ctx_create(sqlite3 *db, struct tracer *tracer, struct strtab *names,
-                                       struct ring *logs)
+struct request_ctx *request_ctx_create_backend(struct request_backend *b, struct tracer *tracer,
+                                               struct strtab *names, struct ring *logs)
 {
 	struct request_ctx *ctx = xcalloc(1, sizeof *ctx);
-	ctx->db = db;
+	ctx->backend = b;
+	b->ctx = ctx;
 	ctx->tracer = tracer;
 	ctx->names = names;
 	ctx->logs = logs;
 	ctx->root_name = strtab_intern_cstr(names, REQUEST_SPAN_NAME);
 	ctx->serialize_name = strtab_intern_cstr(names, REQUEST_SERIALIZE_SPAN_NAME);
-	ctx->count_fingerprint = sqlfp_intern(names, count_sql, strlen(count_sql));
+	ctx->count_fingerprint = sqlfp_intern(names, b->count_sql, strlen(b->count_sql));
 	return ctx;
 }
 
@@ -94,11 +92,7 @@ void request_ctx_destroy(struct request_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	sqlite3_finalize(ctx->users_stmt);
-	sqlite3_finalize(ctx->count_stmt);
-	sqlite3_finalize(ctx->join_stmt);
-	sqlite3_finalize(ctx->chunk_stmt);
-	sqlite3_finalize(ctx->tail_stmt);
+	ctx->backend->ops->destroy(ctx->backend);
 	free(ctx);
 }
 
@@ -107,8 +101,7 @@ void request_ctx_set_progress(struct request_ctx *ctx, _Atomic uint32_t *queries
 	ctx->progress = queries;
 }
 
-/* One more statement, counted where other threads can read it. */
-static void count_query(struct request_ctx *ctx, struct request_result *res)
+void request_count_query(struct request_ctx *ctx, struct request_result *res)
 {
 	res->queries++;
 	if (ctx->progress)
@@ -153,10 +146,7 @@ static bool cancelled(const struct request_ctx *ctx)
 	return ctx->cancel && atomic_load_explicit(ctx->cancel, memory_order_relaxed) != ctx->cancel_seen;
 }
 
-/* SQLite calls this every PROGRESS_STEPS VM steps: a nonzero return
- * interrupts the statement, so even a long full scan stops promptly. */
-#define PROGRESS_STEPS 4096
-
+/* Asked by the engine during a long statement: nonzero cuts it short. */
 static int on_progress(void *arg)
 {
 	const struct request_ctx *ctx = arg;
@@ -168,45 +158,17 @@ void request_ctx_arm(struct request_ctx *ctx)
 	if (ctx->cancel) {
 		ctx->cancel_seen = atomic_load(ctx->cancel);
 		ctx->armed = true;
+		ctx->backend->ops->arm(ctx->backend);
 	}
 }
 
 void request_ctx_set_cancel(struct request_ctx *ctx, const _Atomic uint32_t *counter)
 {
 	ctx->cancel = counter;
-	sqlite3_progress_handler(ctx->db, counter ? PROGRESS_STEPS : 0, counter ? on_progress : NULL, ctx);
+	ctx->backend->ops->set_cancel(ctx->backend, counter, on_progress, ctx);
 }
 
-/* Prepares on first use and keeps the statement, as an ORM's cache does. */
-static int prepared(struct request_ctx *ctx, sqlite3_stmt **slot, const char *sql)
-{
-	if (*slot)
-		return SQLITE_OK;
-	return sqlite3_prepare_v3(ctx->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
-}
-
-static int prepare_in_list(struct request_ctx *ctx, sqlite3_stmt **slot, size_t n)
-{
-	static const char head[] = "SELECT user_id, count(*) FROM orders WHERE user_id IN (";
-	static const char tail[] = ") GROUP BY user_id";
-	size_t cap = sizeof head + 3 * n + sizeof tail;
-	char *sql = xmalloc(cap);
-	char *p = sql + sizeof head - 1;
-	memcpy(sql, head, sizeof head - 1);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			*p++ = ',', *p++ = ' ';
-		*p++ = '?';
-	}
-	memcpy(p, tail, sizeof tail);
-	sqlite3_finalize(*slot);
-	*slot = NULL;
-	int rc = sqlite3_prepare_v3(ctx->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
-	free(sql);
-	return rc;
-}
-
-static struct user_row *push_user(struct request_result *res)
+struct user_row *request_push_user(struct request_result *res)
 {
 	if (res->nusers == res->cap) {
 		size_t cap = res->cap ? res->cap * 2 : 64;
@@ -218,13 +180,13 @@ static struct user_row *push_user(struct request_result *res)
 	return u;
 }
 
-/* A text column, whole, appended to the result's text as UTF-8: a byte
+/* A text value, whole, appended to the result's text as UTF-8: a byte
  * that begins no character (or a NUL inside the value) becomes U+FFFD.
  * Its offset. */
-static size_t take_text(struct request_result *res, sqlite3_stmt *stmt, int col)
+size_t request_take_text(struct request_result *res, const char *text, size_t n)
 {
-	const char *text = (const char *)sqlite3_column_text(stmt, col);
-	size_t n = text ? (size_t)sqlite3_column_bytes(stmt, col) : 0;
+	if (!text)
+		n = 0;
 	size_t at = res->text_len;
 	if (res->text_cap - at < 3 * n + 1) { /* room for every byte replaced */
 		res->text_cap = res->text_cap * 2 > at + 3 * n + 1 ? res->text_cap * 2 : at + 3 * n + 1;
@@ -255,57 +217,7 @@ static size_t take_text(struct request_result *res, sqlite3_stmt *stmt, int col)
 	return at;
 }
 
-/* Runs a users query: id, username, email and, if with_count, order_count. */
-static int fetch_users(struct request_ctx *ctx, sqlite3_stmt *stmt, bool with_count, struct request_result *res)
-{
-	int rc;
-	count_query(ctx, res);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct user_row *u = push_user(res);
-		u->id = sqlite3_column_int64(stmt, 0);
-		u->username = take_text(res, stmt, 1);
-		u->email = take_text(res, stmt, 2);
-		if (with_count)
-			u->order_count = sqlite3_column_int64(stmt, 3);
-	}
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-static int run_naive(struct request_ctx *ctx, struct request_result *res)
-{
-	int rc = prepared(ctx, &ctx->users_stmt, users_sql);
-	if (rc == SQLITE_OK)
-		rc = prepared(ctx, &ctx->count_stmt, count_sql);
-	if (rc == SQLITE_OK)
-		rc = fetch_users(ctx, ctx->users_stmt, false, res);
-	/* The N+1 loop: one round trip per user. */
-	for (size_t i = 0; rc == SQLITE_OK && i < res->nusers; i++) {
-		if (cancelled(ctx)) {
-			rc = SQLITE_INTERRUPT;
-			break;
-		}
-		sqlite3_stmt *stmt = ctx->count_stmt;
-		sqlite3_bind_int64(stmt, 1, res->users[i].id);
-		count_query(ctx, res);
-		rc = sqlite3_step(stmt);
-		if (rc == SQLITE_ROW) {
-			res->users[i].order_count = sqlite3_column_int64(stmt, 0);
-			rc = SQLITE_OK;
-		}
-		sqlite3_reset(stmt);
-	}
-	return rc;
-}
-
-static int run_optimized(struct request_ctx *ctx, struct request_result *res)
-{
-	int rc = prepared(ctx, &ctx->join_stmt, join_sql);
-	return rc == SQLITE_OK ? fetch_users(ctx, ctx->join_stmt, true, res) : rc;
-}
-
-/* Finds the user with this id among users[lo..hi), which are sorted by id. */
-static struct user_row *find_user(struct request_result *res, size_t lo, size_t hi, int64_t id)
+struct user_row *request_find_user(struct request_result *res, size_t lo, size_t hi, int64_t id)
 {
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -319,38 +231,51 @@ static struct user_row *find_user(struct request_result *res, size_t lo, size_t 
 	return NULL;
 }
 
-static int run_eager(struct request_ctx *ctx, struct request_result *res)
+/* ---- the strategies, over the backend -------------------------------------- */
+
+/* The users, then one count query per user: the N+1 loop, one round trip
+ * per user. */
+static enum db_status run_naive(struct request_ctx *ctx, struct request_result *res)
 {
-	int rc = prepared(ctx, &ctx->users_stmt, users_sql);
-	if (rc == SQLITE_OK)
-		rc = fetch_users(ctx, ctx->users_stmt, false, res);
-	for (size_t first = 0; rc == SQLITE_OK && first < res->nusers; first += REQUEST_EAGER_CHUNK) {
-		if (cancelled(ctx)) {
-			rc = SQLITE_INTERRUPT;
-			break;
-		}
-		size_t n = res->nusers - first < REQUEST_EAGER_CHUNK ? res->nusers - first : REQUEST_EAGER_CHUNK;
-		sqlite3_stmt **slot = n == REQUEST_EAGER_CHUNK ? &ctx->chunk_stmt : &ctx->tail_stmt;
-		if (!*slot || (slot == &ctx->tail_stmt && ctx->tail_len != n)) {
-			rc = prepare_in_list(ctx, slot, n);
-			if (slot == &ctx->tail_stmt)
-				ctx->tail_len = rc == SQLITE_OK ? n : 0;
-			if (rc != SQLITE_OK)
-				break;
-		}
-		sqlite3_stmt *stmt = *slot;
-		for (size_t i = 0; i < n; i++)
-			sqlite3_bind_int64(stmt, (int)i + 1, res->users[first + i].id);
-		count_query(ctx, res);
-		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-			struct user_row *u = find_user(res, first, first + n, sqlite3_column_int64(stmt, 0));
-			if (u)
-				u->order_count = sqlite3_column_int64(stmt, 1);
-		}
-		sqlite3_reset(stmt);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	const struct request_backend_ops *ops = ctx->backend->ops;
+	enum db_status st = ops->users(ctx->backend, false, res);
+	for (size_t i = 0; st == DB_OK && i < res->nusers; i++) {
+		if (cancelled(ctx))
+			return DB_INTERRUPTED;
+		st = ops->count(ctx->backend, res, i);
 	}
-	return rc;
+	return st;
+}
+
+static enum db_status run_optimized(struct request_ctx *ctx, struct request_result *res)
+{
+	return ctx->backend->ops->users(ctx->backend, true, res);
+}
+
+/* The users, then the counts of REQUEST_EAGER_CHUNK users a query. */
+static enum db_status run_eager(struct request_ctx *ctx, struct request_result *res)
+{
+	const struct request_backend_ops *ops = ctx->backend->ops;
+	enum db_status st = ops->users(ctx->backend, false, res);
+	for (size_t first = 0; st == DB_OK && first < res->nusers; first += REQUEST_EAGER_CHUNK) {
+		if (cancelled(ctx))
+			return DB_INTERRUPTED;
+		size_t n = res->nusers - first < REQUEST_EAGER_CHUNK ? res->nusers - first : REQUEST_EAGER_CHUNK;
+		st = ops->count_chunk(ctx->backend, res, first, n);
+	}
+	return st;
+}
+
+/* Naive's 1 + N queries, the N count queries sent in one pipeline. */
+static enum db_status run_pipelined(struct request_ctx *ctx, struct request_result *res)
+{
+	const struct request_backend_ops *ops = ctx->backend->ops;
+	enum db_status st = ops->users(ctx->backend, false, res);
+	if (st != DB_OK || res->nusers == 0)
+		return st;
+	if (cancelled(ctx))
+		return DB_INTERRUPTED;
+	return ops->count_pipelined(ctx->backend, res);
 }
 
 /* The response body, in the original endpoint's shape and key order. */
@@ -358,7 +283,7 @@ static char *build_body(enum strategy strategy, const struct request_result *res
 {
 	cJSON *root = cJSON_CreateObject();
 	char note[200];
-	const char *note_key = strategy == STRATEGY_NAIVE ? "warning" : "info";
+	const char *note_key = strategy == STRATEGY_NAIVE || strategy == STRATEGY_PIPELINED ? "warning" : "info";
 	switch (strategy) {
 	case STRATEGY_NAIVE:
 		snprintf(note, sizeof note,
@@ -367,6 +292,12 @@ static char *build_body(enum strategy strategy, const struct request_result *res
 		break;
 	case STRATEGY_OPTIMIZED:
 		snprintf(note, sizeof note, "Optimized: 1 query with LEFT JOIN and GROUP BY");
+		break;
+	case STRATEGY_PIPELINED:
+		snprintf(note, sizeof note,
+		         "N+1 queries in one pipeline: 1 query for the users + 1 query per user, sent "
+		         "without waiting for each answer = %u queries",
+		         res->queries);
 		break;
 	case STRATEGY_EAGER:
 	case STRATEGY_COUNT:
@@ -403,7 +334,7 @@ static void log_request(struct request_ctx *ctx, enum strategy strategy,
 		tracer_trace_id_hex(ctx->tracer, trace_id);
 	struct log_field fields[LOG_MAX_FIELDS];
 	size_t n = 0;
-	if (strategy == STRATEGY_NAIVE) {
+	if (strategy == STRATEGY_NAIVE || strategy == STRATEGY_PIPELINED) {
 		fields[n++] = log_str("fingerprint", ctx->count_fingerprint);
 		fields[n++] = log_int("repeated", (int64_t)res->nusers);
 	}
@@ -413,6 +344,9 @@ static void log_request(struct request_ctx *ctx, enum strategy strategy,
 	switch (strategy) {
 	case STRATEGY_NAIVE:
 		log_emit(ctx->logs, LOG_WARN, "N+1 query pattern detected", n, fields);
+		break;
+	case STRATEGY_PIPELINED:
+		log_emit(ctx->logs, LOG_WARN, "N+1 query pattern sent in one pipeline", n, fields);
 		break;
 	case STRATEGY_OPTIMIZED:
 		log_emit(ctx->logs, LOG_INFO, "Optimized query executed", n, fields);
@@ -424,6 +358,29 @@ static void log_request(struct request_ctx *ctx, enum strategy strategy,
 	}
 }
 
+bool request_ctx_can_run(const struct request_ctx *ctx, enum strategy strategy)
+{
+	if ((unsigned)strategy >= STRATEGY_COUNT)
+		return false;
+	return strategy != STRATEGY_PIPELINED || ctx->backend->ops->count_pipelined != NULL;
+}
+
+static enum db_status run_strategy(struct request_ctx *ctx, enum strategy strategy, struct request_result *res)
+{
+	const struct request_backend_ops *ops = ctx->backend->ops;
+	enum db_status st = ops->prepare ? ops->prepare(ctx->backend, strategy) : DB_OK;
+	if (st != DB_OK)
+		return st;
+	switch (strategy) {
+	case STRATEGY_NAIVE: return run_naive(ctx, res);
+	case STRATEGY_OPTIMIZED: return run_optimized(ctx, res);
+	case STRATEGY_EAGER: return run_eager(ctx, res);
+	case STRATEGY_PIPELINED: return run_pipelined(ctx, res);
+	case STRATEGY_COUNT: break;
+	}
+	return DB_ERROR;
+}
+
 enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
                            struct request_result *res, struct obslab_error *err)
 {
@@ -433,24 +390,30 @@ enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
 	cJSON_free(res->body);
 	res->body = NULL;
 	res->body_len = 0;
+	if (!request_ctx_can_run(ctx, strategy)) {
+		/* refused before anything runs: no trace */
+		res->start_ns = res->end_ns = clock_now_ns();
+		if (strategy == STRATEGY_PIPELINED)
+			obslab_error_set(err, "%s", REQUEST_PIPELINED_REFUSAL);
+		else
+			obslab_error_set(err, "no such strategy (%d)", (int)strategy);
+		return DB_ERROR;
+	}
 
 	res->start_ns = clock_now_ns();
-	if (ctx->cancel && !ctx->armed)
+	if (ctx->cancel && !ctx->armed) {
 		ctx->cancel_seen = atomic_load_explicit(ctx->cancel, memory_order_relaxed);
+		ctx->backend->ops->arm(ctx->backend);
+	}
 	ctx->armed = false;
 	ctx->running = true;
-	uint32_t version = db_pager_version(ctx->db);
+	const struct request_backend_ops *ops = ctx->backend->ops;
+	uint32_t version = ops->version ? ops->version(ctx->backend) : 0;
 	struct span_record *root = tracer_begin_trace_in(ctx->tracer, ctx->root_name,
 	                                                 ctx->has_trace_id ? ctx->trace_id : NULL);
 	ctx->has_trace_id = false;
-	int rc = SQLITE_OK;
-	switch (strategy) {
-	case STRATEGY_NAIVE: rc = run_naive(ctx, res); break;
-	case STRATEGY_OPTIMIZED: rc = run_optimized(ctx, res); break;
-	case STRATEGY_EAGER: rc = run_eager(ctx, res); break;
-	case STRATEGY_COUNT: rc = SQLITE_MISUSE; break;
-	}
-	if (rc == SQLITE_OK) {
+	enum db_status status = run_strategy(ctx, strategy, res);
+	if (status == DB_OK) {
 		tracer_begin(ctx->tracer, ctx->serialize_name, SPAN_KIND_INTERNAL);
 		res->body = build_body(strategy, res);
 		tracer_end(ctx->tracer);
@@ -459,17 +422,13 @@ enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
 	if (root) {
 		root->strategy = (uint8_t)strategy;
 		/* Cut short, it read only some of the users: it was asked for these. */
-		root->u.root.users = rc == SQLITE_OK ? (uint32_t)res->nusers : ctx->users;
+		root->u.root.users = status == DB_OK ? (uint32_t)res->nusers : ctx->users;
 		root->flags = (uint8_t)((ctx->index_on ? SPAN_F_INDEX : 0) | ctx->root_flags);
-		if (rc != SQLITE_OK)
-			root->flags |= (rc & 0xff) == SQLITE_INTERRUPT ? SPAN_F_CANCELLED : SPAN_F_ERROR;
-		if (db_pager_version(ctx->db) != version)
+		if (status != DB_OK)
+			root->flags |= status == DB_INTERRUPTED ? SPAN_F_CANCELLED : SPAN_F_ERROR;
+		if (ops->version && ops->version(ctx->backend) != version)
 			root->flags |= SPAN_F_DB_CHANGED;
 	}
-	enum db_status status = (rc & 0xff) == SQLITE_INTERRUPT ? DB_INTERRUPTED
-	                        : rc == SQLITE_OK               ? DB_OK
-	                        : (rc & 0xff) == SQLITE_CORRUPT ? DB_NOTADB
-	                                                        : DB_ERROR;
 	if (ctx->on_end)
 		ctx->on_end(ctx->on_end_arg, status);
 	tracer_end(ctx->tracer);
@@ -480,7 +439,7 @@ enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
 		return DB_INTERRUPTED;
 	if (status != DB_OK) {
 		obslab_error_set(err, "the %s request failed: %s", strategy_name(strategy),
-		         rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(ctx->db));
+		                 ops->errmsg(ctx->backend));
 		return status;
 	}
 	log_request(ctx, strategy, res);

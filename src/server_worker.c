@@ -68,7 +68,7 @@ struct server_worker *server_worker_create(const struct server_config *cfg, stru
 		w->sqltrace = sqltrace_attach(labdb_sqlite(db), &w->tracer, names);
 		sqltrace_set_rtt_us(w->sqltrace, cfg->rtt_us);
 	}
-	w->ctx = request_ctx_create(labdb_sqlite(db), &w->tracer, names, w->logs);
+	w->ctx = request_ctx_create(db, &w->tracer, names, w->logs);
 	request_ctx_set_cancel(w->ctx, cancel);
 	request_ctx_set_users(w->ctx, cfg->users);
 	request_ctx_set_index(w->ctx, cfg->index);

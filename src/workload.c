@@ -261,7 +261,6 @@ static enum db_status run_request(struct workload *w, struct request_ctx *ctx, e
 	return status;
 }
 
-static const enum strategy plan_strategies[] = { STRATEGY_NAIVE, STRATEGY_OPTIMIZED, STRATEGY_EAGER };
 
 /* Runs the pending plan. Returns DB_OK also when a change cancelled it. */
 static enum db_status run_plan(struct workload *w, struct request_ctx *ctx, struct applied *cur)
@@ -272,7 +271,10 @@ static enum db_status run_plan(struct workload *w, struct request_ctx *ctx, stru
 	uint32_t generation = atomic_load(&w->generation);
 	pthread_mutex_unlock(&w->lock);
 
-	uint32_t per_scale = plan.requests * (uint32_t)(sizeof plan_strategies / sizeof plan_strategies[0]);
+	uint32_t nstrategies = 0; /* every strategy the engine runs, in order: PostgreSQL's pipelined too */
+	while (nstrategies < STRATEGY_COUNT && request_ctx_can_run(ctx, (enum strategy)nstrategies))
+		nstrategies++;
+	uint32_t per_scale = plan.requests * nstrategies;
 	atomic_store(&w->plan_done, 0);
 	atomic_store(&w->plan_total, (uint32_t)plan.nscales * per_scale);
 	atomic_store(&w->plan_running, true);
@@ -294,7 +296,7 @@ static enum db_status run_plan(struct workload *w, struct request_ctx *ctx, stru
 			request_ctx_arm(ctx); /* before the checks: a change after them cancels the request */
 			if (atomic_load(&w->stop) || atomic_load(&w->generation) != generation)
 				break; /* cancelled */
-			enum strategy s = plan_strategies[k % (sizeof plan_strategies / sizeof plan_strategies[0])];
+			enum strategy s = (enum strategy)(k % nstrategies);
 			notice_changes(w, ctx, cur);
 			status = run_request(w, ctx, s);
 			if (status == DB_OK || status == DB_INTERRUPTED)
@@ -337,7 +339,7 @@ static void run(struct workload *w)
 	} else {
 		st = sqltrace_attach(labdb_sqlite(w->db), &w->tracer, w->names);
 	}
-	struct request_ctx *ctx = request_ctx_create(labdb_sqlite(w->db), &w->tracer, w->names, w->logs);
+	struct request_ctx *ctx = request_ctx_create(w->db, &w->tracer, w->names, w->logs);
 	request_ctx_set_cancel(ctx, &w->cancel);
 	request_ctx_set_progress(ctx, &w->in_flight_queries);
 	/* Driving, users start unknown so that the first apply seeds (a no-op

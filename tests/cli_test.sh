@@ -167,7 +167,13 @@ usage() {
 	lines err.txt 2
 	[ -s out.txt ] && bad "obslab $* printed to stdout on a usage error" || ok
 }
-usage "unknown strategy 'fast': use naive, optimized or eager" run --strategy fast
+usage "unknown strategy 'fast': use naive, optimized, eager or pipelined .PostgreSQL." run --strategy fast
+# pipelined needs a server's round trips: refused on SQLite before anything opens, the database untouched
+usage "the pipelined strategy needs PostgreSQL .libpq's pipeline mode.; --db postgresql://" run --strategy pipelined --db pipe.db
+usage "the pipelined strategy needs PostgreSQL" run --db :memory: --strategy=pipelined --requests 1
+usage "the pipelined strategy needs PostgreSQL" --strategy pipelined --db pipe.db
+usage "the pipelined strategy needs PostgreSQL" export --strategy pipelined -o pipe.json --db pipe.db
+[ -e pipe.db ] && bad "a refused pipelined run created its database" || ok
 usage "--users takes a whole number from 1 to 100000, not '0'" run --users 0
 usage "--users takes a whole number" run --users -5
 usage "--users takes a whole number" run --users 1000001

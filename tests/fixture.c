@@ -59,7 +59,7 @@ void lab_open(struct lab *lab, const char *path, uint32_t users, bool index)
 	tracer_init(&lab->tracer, lab->spans);
 	lab->sqltrace = sqltrace_attach(lab->db, &lab->tracer, lab->names);
 	sqltrace_set_rtt_us(lab->sqltrace, 0);
-	lab->ctx = request_ctx_create(lab->db, &lab->tracer, lab->names, lab->logs);
+	lab->ctx = request_ctx_create_sqlite(lab->db, &lab->tracer, lab->names, lab->logs);
 	request_ctx_set_index(lab->ctx, index);
 	assert_non_null(lab->ctx);
 }

@@ -35,8 +35,8 @@ static void strategies_agree(uint32_t users, bool index, const uint32_t expect_q
 {
 	struct lab lab;
 	lab_open(&lab, ":memory:", users, index);
-	char *bodies[STRATEGY_COUNT];
-	for (int s = 0; s < STRATEGY_COUNT; s++) {
+	char *bodies[STRATEGY_SQLITE_COUNT];
+	for (int s = 0; s < STRATEGY_SQLITE_COUNT; s++) {
 		uint32_t queries;
 		bodies[s] = run_body(&lab, (enum strategy)s, &queries);
 		assert_int_equal(queries, expect_queries[s]);
@@ -50,7 +50,7 @@ static void strategies_agree(uint32_t users, bool index, const uint32_t expect_q
 	}
 	assert_string_equal(bodies[STRATEGY_NAIVE], bodies[STRATEGY_OPTIMIZED]);
 	assert_string_equal(bodies[STRATEGY_NAIVE], bodies[STRATEGY_EAGER]);
-	for (int s = 0; s < STRATEGY_COUNT; s++)
+	for (int s = 0; s < STRATEGY_SQLITE_COUNT; s++)
 		free(bodies[s]);
 	lab_close(&lab);
 }
@@ -171,7 +171,7 @@ static void no_bound_value_reaches_a_span_or_log(void **state)
 	(void)state;
 	struct lab lab;
 	lab_open(&lab, ":memory:", 1000, false);
-	for (int s = 0; s < STRATEGY_COUNT; s++)
+	for (int s = 0; s < STRATEGY_SQLITE_COUNT; s++)
 		lab_request(&lab, (enum strategy)s);
 	/* every string a span can name */
 	for (uint32_t id = 0; id < strtab_count(lab.names); id++)
@@ -316,6 +316,36 @@ static void a_request_in_the_callers_trace_and_its_totals(void **state)
 	lab_close(&lab);
 }
 
+/* Pipelined needs a server: on SQLite it is refused before anything runs,
+ * with one line, and leaves no trace; the others still run after it. */
+static void pipelined_is_refused_on_sqlite(void **state)
+{
+	(void)state;
+	struct lab lab;
+	lab_open(&lab, ":memory:", 20, false);
+	assert_false(request_ctx_can_run(lab.ctx, STRATEGY_PIPELINED));
+	assert_true(request_ctx_can_run(lab.ctx, STRATEGY_EAGER));
+	assert_false(request_ctx_can_run(lab.ctx, STRATEGY_COUNT));
+	assert_int_equal(strategy_count(LABDB_SQLITE), 3);
+	assert_int_equal(strategy_count(LABDB_POSTGRESQL), 4);
+	enum strategy s;
+	assert_true(strategy_parse("pipelined", &s));
+	assert_int_equal(s, STRATEGY_PIPELINED);
+	assert_string_equal(strategy_name(STRATEGY_PIPELINED), "pipelined");
+	struct obslab_error err = { "" };
+	assert_int_equal(request_run(lab.ctx, STRATEGY_PIPELINED, &lab.result, &err), DB_ERROR);
+	assert_string_equal(err.msg, REQUEST_PIPELINED_REFUSAL);
+	assert_null(strchr(err.msg, '\n'));
+	assert_null(lab.result.body);
+	assert_int_equal(lab.result.queries, 0);
+	store_drain(lab.store, lab.spans);
+	assert_int_equal(store_trace_count(lab.store), 0);
+	lab_request(&lab, STRATEGY_NAIVE);
+	assert_int_equal(lab.result.queries, 21);
+	assert_int_equal(store_trace_count(lab.store), 1);
+	lab_close(&lab);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +359,7 @@ int main(void)
 		cmocka_unit_test(naive_trace_is_a_staircase_under_one_root),
 		cmocka_unit_test(each_request_is_its_own_trace),
 		cmocka_unit_test(no_bound_value_reaches_a_span_or_log),
+		cmocka_unit_test(pipelined_is_refused_on_sqlite),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,14 +109,14 @@ static void a_plan_ends_by_itself_without_a_log_callback(void **state)
 	uint32_t done, total;
 	bool running;
 	workload_plan_progress(s.workload, &done, &total, &running);
-	assert_int_equal(done, 2 * STRATEGY_COUNT);
+	assert_int_equal(done, 2 * STRATEGY_SQLITE_COUNT);
 	assert_false(running);
 	/* rounds of naive, optimized, eager, every root flagged as measured */
-	assert_int_equal(store_trace_count(s.store), 2 * STRATEGY_COUNT);
+	assert_int_equal(store_trace_count(s.store), 2 * STRATEGY_SQLITE_COUNT);
 	for (size_t i = 0; i < store_trace_count(s.store); i++) {
 		const struct span_record *root = &store_trace(s.store, i)->spans[0];
 		assert_true(root->flags & SPAN_F_MEASURED);
-		assert_int_equal(root->strategy, i % STRATEGY_COUNT);
+		assert_int_equal(root->strategy, i % STRATEGY_SQLITE_COUNT);
 	}
 	session_stop(&s);
 }

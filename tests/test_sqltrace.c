@@ -116,7 +116,7 @@ static void tracing_off_still_pays_the_round_trip(void **state)
 	sqltrace_detach(lab.sqltrace);
 	tracer_init(&lab.tracer, NULL);
 	lab.sqltrace = sqltrace_attach(lab.db, &lab.tracer, lab.names);
-	lab.ctx = request_ctx_create(lab.db, &lab.tracer, lab.names, NULL);
+	lab.ctx = request_ctx_create_sqlite(lab.db, &lab.tracer, lab.names, NULL);
 	sqltrace_set_rtt_us(lab.sqltrace, 1000);
 	lab_request(&lab, STRATEGY_NAIVE);
 	assert_int_equal(lab.result.queries, 21);
@@ -213,7 +213,7 @@ static void spans_take_sqlite_statement_stamps(void **state)
 	sqlite3_close_v2(plain.db);
 	assert_int_equal(sqlite3_open_v2(path, &plain.db, SQLITE_OPEN_READWRITE, "unix"), SQLITE_OK);
 	plain.sqltrace = sqltrace_attach(plain.db, &plain.tracer, plain.names);
-	plain.ctx = request_ctx_create(plain.db, &plain.tracer, plain.names, NULL);
+	plain.ctx = request_ctx_create_sqlite(plain.db, &plain.tracer, plain.names, NULL);
 	assert_false(sqltrace_uses_vfs_stamps(plain.sqltrace));
 	lab_request(&plain, STRATEGY_NAIVE);
 	assert_statement_spans_true(store_latest(plain.store), 21);

@@ -60,7 +60,7 @@ absent 'last minute'
 keys '?'
 expect '─ Keys '
 for lab in 'toggle naive' 'more users' 'simulated network RTT' 'toggle the index' 'request pace' \
-	'pause or resume' 'compare naive' 'sweep 20'; do
+	'pause or resume' 'compare the strategies' 'pipelined: naive' 'sweep 20'; do
 	absent "$lab"
 done
 expect "the file's last trace"

@@ -13,6 +13,14 @@
  *              clipped to the root, so overlaps count once) minus network,
  *   app = the rest of the root: time no query span covers; calls = 0.
  *
+ * The lab's traces on PostgreSQL (ATTRIBUTION_PG: a database span's
+ * db_system is SPAN_DB_POSTGRESQL): the same rules, but each query's wait
+ * is its measured round trip (pg.h: min(the connection's measured round
+ * trip, the query's duration)), nothing simulated; so network is
+ * "network (measured round trip)" and database "database (client time −
+ * measured round trip)". A pipeline's queries overlap: their intervals and
+ * their waits are merged as above, so the parts still add up to the total.
+ *
  * Foreign traces (ATTRIBUTION_FOREIGN: read from someone else's file, their
  * spans SPAN_F_FOREIGN): nothing was simulated, so the network cannot be
  * told apart from the database:
@@ -52,6 +60,7 @@ struct trace;
 enum attribution_kind {
 	ATTRIBUTION_LAB,     /* app, database, network (simulated) */
 	ATTRIBUTION_FOREIGN, /* own, database incl. network, calls; no network part */
+	ATTRIBUTION_PG,      /* app, database (client time − round trip), network (measured round trip) */
 };
 
 struct attribution {
@@ -72,8 +81,10 @@ struct attribution analysis_attribution(const struct trace *t);
 bool analysis_trace_foreign(const struct trace *t);
 
 /* The labels of an attribution's parts, as every printer shows them:
- * "app"/"own", "database"/"database incl. network", "network (simulated)"
- * (NULL for a foreign one: it has none), "calls" (NULL for the lab's). */
+ * "app"/"own", "database"/"database incl. network"/"database (client time
+ * − measured round trip)", "network (simulated)"/"network (measured round
+ * trip)" (NULL for a foreign one: it has none), "calls" (NULL for the
+ * lab's). */
 const char *attribution_label_app(const struct attribution *a);
 const char *attribution_label_db(const struct attribution *a);
 const char *attribution_label_network(const struct attribution *a);

@@ -56,10 +56,12 @@ struct comparison_row {
 void comparison_init(struct comparison *c);
 void comparison_clear(struct comparison *c); /* frees, and empties */
 void comparison_add(struct comparison *c, const struct trace *t);
-/* Rows sorted by users, then naive, optimized, eager. Returns the count. */
+/* Rows sorted by users, then naive, optimized, eager, pipelined (measured
+ * on PostgreSQL only). Returns the count. */
 size_t comparison_rows(const struct comparison *c, struct comparison_row *out, size_t cap);
 
-/* How the strategy's query count grows with N users: "N + 1", "1", "1 + N/500". */
+/* How the strategy's query count grows with N users: "N + 1", "1", "1 + N/500",
+ * "N + 1, 1 wait" (pipelined: naive's queries, one round trip's waiting). */
 const char *comparison_scaling(enum strategy s);
 
 #endif

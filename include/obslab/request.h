@@ -1,18 +1,24 @@
 /*
  * request — the lab's endpoint, GET /users/analytics: every user with their
- * order count, computed by one of three strategies, as one trace.
+ * order count, computed by one of four strategies, as one trace.
  *
  *   naive      1 query for the users, then 1 count query per user (1 + N)
  *   optimized  1 LEFT JOIN ... GROUP BY query
  *   eager      the users, then counts for IN (...) chunks of 500 ids
- *              (SQLAlchemy's selectinload): 1 + ceil(N / 500)
+ *              (SQLAlchemy's selectinload): 1 + ceil(N / 500); on
+ *              PostgreSQL = ANY($1::int[]) with one array per chunk
+ *   pipelined  naive's 1 + N queries, the N count queries sent in libpq's
+ *              pipeline mode without waiting for each answer: PostgreSQL
+ *              only (SQLite has no round trips; request_run refuses it)
  *
- * All three return the same users and counts, and the same response body
- * shape as the original web app. The handler has no tracing code of its
- * own beyond the request's root span and its serialization span: the
- * queries are traced by sqltrace on the connection. A request_ctx owns its
- * prepared statements; it borrows the connection, tracer, string table and
- * log ring, and belongs to the thread that runs the requests.
+ * All return the same users and counts, and the same response body shape
+ * as the original web app, on either engine. The handler has no tracing
+ * code of its own beyond the request's root span and its serialization
+ * span: the queries are traced by the engine's execution point (sqltrace on
+ * a SQLite connection, pg_exec on PostgreSQL). A request_ctx owns its
+ * prepared statements (SQLite's; PostgreSQL's belong to the pgdb); it
+ * borrows the connection, tracer, string table and log ring, and belongs to
+ * the thread that runs the requests.
  */
 #ifndef OBSLAB_REQUEST_H
 #define OBSLAB_REQUEST_H
@@ -24,7 +30,9 @@
 #include <stdint.h>
 
 #include "obslab/db.h"
+#include "obslab/labdb.h"
 
+struct labdb;
 struct ring;
 struct strtab;
 struct tracer;
@@ -33,16 +41,27 @@ enum strategy {
 	STRATEGY_NAIVE,
 	STRATEGY_OPTIMIZED,
 	STRATEGY_EAGER,
+	STRATEGY_PIPELINED, /* PostgreSQL only */
 	STRATEGY_COUNT,
 };
+
+/* The strategies SQLite runs: the first three (pipelined needs a server). */
+#define STRATEGY_SQLITE_COUNT 3
 
 #define REQUEST_ROUTE "/users/analytics"
 #define REQUEST_SPAN_NAME "GET " REQUEST_ROUTE
 #define REQUEST_SERIALIZE_SPAN_NAME "serialize response"
 #define REQUEST_EAGER_CHUNK 500
 
-const char *strategy_name(enum strategy s); /* "naive", "optimized", "eager" */
+const char *strategy_name(enum strategy s); /* "naive", "optimized", "eager", "pipelined" */
 bool strategy_parse(const char *name, enum strategy *out);
+/* How many strategies an engine runs, from STRATEGY_NAIVE on: every list,
+ * comparison and sweep iterates strategy_count(engine) (SQLite: 3). */
+unsigned strategy_count(enum labdb_engine engine);
+
+/* The one line a pipelined request on SQLite is refused with. */
+#define REQUEST_PIPELINED_REFUSAL \
+	"the pipelined strategy needs PostgreSQL (libpq's pipeline mode); --db postgresql://…"
 
 /* A user as the database holds them: username and email whole, whatever
  * their length, as offsets of NUL-terminated UTF-8 in the result's text
@@ -70,9 +89,13 @@ void request_result_free(struct request_result *res);
 
 struct request_ctx;
 
-/* logs may be NULL. Never returns NULL (xalloc.h). */
-struct request_ctx *request_ctx_create(sqlite3 *db, struct tracer *tracer, struct strtab *names,
+/* logs may be NULL. Never returns NULL (xalloc.h). request_ctx_create runs
+ * the lab's database whichever its engine (labdb.h); _sqlite on a SQLite
+ * connection as such. */
+struct request_ctx *request_ctx_create(struct labdb *db, struct tracer *tracer, struct strtab *names,
                                        struct ring *logs);
+struct request_ctx *request_ctx_create_sqlite(sqlite3 *db, struct tracer *tracer, struct strtab *names,
+                                              struct ring *logs);
 void request_ctx_destroy(struct request_ctx *ctx);
 
 /* A counter that another thread bumps to cancel the running request: a
@@ -117,7 +140,14 @@ void request_ctx_set_root_flags(struct request_ctx *ctx, uint8_t flags);
 void request_ctx_set_index(struct request_ctx *ctx, bool on);
 void request_ctx_set_users(struct request_ctx *ctx, uint32_t users);
 
-/* Runs one request. DB_OK, DB_INTERRUPTED, or an error with err filled. */
+/* Whether the context's engine runs the strategy (pipelined: PostgreSQL). */
+bool request_ctx_can_run(const struct request_ctx *ctx, enum strategy strategy);
+
+/* Runs one request. DB_OK, DB_INTERRUPTED, or an error with err filled:
+ * DB_UNAVAILABLE when PostgreSQL's connection is lost (the root span is
+ * SPAN_F_ERROR; DB_INTERRUPTED's SPAN_F_CANCELLED). A strategy the engine
+ * cannot run is refused before anything runs (DB_ERROR, no trace; for
+ * pipelined on SQLite, REQUEST_PIPELINED_REFUSAL). */
 enum db_status request_run(struct request_ctx *ctx, enum strategy strategy,
                            struct request_result *res, struct obslab_error *err);
 

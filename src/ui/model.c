@@ -465,7 +465,7 @@ void model_init(struct model *m, struct source *src, const struct source_start *
 	memset(m, 0, sizeof *m);
 	m->source = src;
 	m->settings = start->settings;
-	m->rtt_real = start->rtt_real;
+	m->engine = start->engine;
 	m->findings_cfg = *findings_cfg;
 	m->export_dir = export_dir;
 	m->follow = true;

@@ -81,7 +81,7 @@ struct model {
 	struct source *source;
 	/* the lab, as the user set it */
 	struct workload_config settings;
-	bool rtt_real;               /* PostgreSQL: round trips are real, the RTT key changes nothing */
+	enum labdb_engine engine;    /* the lab's database's: which strategies it runs (strategy_count) */
 	int64_t settings_since_ns;   /* when they last changed (0: as launched) */
 	struct findings_config findings_cfg;
 	bool paused;

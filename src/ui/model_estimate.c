@@ -50,7 +50,8 @@ void model_format_long(char *buf, size_t cap, int64_t ns)
 static uint32_t planned_queries(enum strategy s, uint32_t users)
 {
 	switch (s) {
-	case STRATEGY_NAIVE: return users + 1;
+	case STRATEGY_NAIVE:
+	case STRATEGY_PIPELINED: return users + 1;
 	case STRATEGY_EAGER: return 1 + (users + REQUEST_EAGER_CHUNK - 1) / REQUEST_EAGER_CHUNK;
 	case STRATEGY_OPTIMIZED:
 	case STRATEGY_COUNT: break;
@@ -166,7 +167,7 @@ static void estimate(const struct model *m, enum measure_kind kind, struct estim
 	size_t nscales = kind == MEASURE_SWEEP ? NSCALES : 1;
 	uint32_t rounds = kind == MEASURE_SWEEP ? PLAN_SWEEP_REQUESTS : PLAN_COMPARE_REQUESTS;
 	size_t o = 0;
-	for (int s = 0; s < STRATEGY_COUNT; s++) {
+	for (int s = 0; s < (int)strategy_count(m->engine); s++) {
 		int64_t last = 0;
 		enum basis basis = BASIS_NONE;
 		for (size_t i = 0; i < nscales; i++) {

@@ -95,6 +95,10 @@ void model_set_strategy(struct model *m, enum strategy s)
 {
 	if (m->settings.strategy == s)
 		return;
+	if ((unsigned)s >= strategy_count(m->engine)) { /* pipelined on SQLite */
+		model_message(m, true, "%s", REQUEST_PIPELINED_REFUSAL);
+		return;
+	}
 	m->settings.strategy = s;
 	configure(m, SETTING_STRATEGY);
 	settings_changed(m);
@@ -121,7 +125,7 @@ void model_step_users(struct model *m, int dir)
 
 void model_next_rtt(struct model *m)
 {
-	if (m->rtt_real) {
+	if (m->engine == LABDB_POSTGRESQL) {
 		model_note(m, LOG_INFO, "r does nothing here: PostgreSQL's round trips are real (measured); "
 		                        "a round trip is simulated on SQLite only");
 		return;

@@ -168,7 +168,8 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		if (foreign)
 			draw_services(w, m, p->h - 2, inner - 2);
 		else
-			draw_at(w, 6, 2, a->network_ns > 0 ? "network: simulated round trips"
+			draw_at(w, 6, 2, a->kind == ATTRIBUTION_PG ? "network: measured round trips; database: the rest of each query"
+			                 : a->network_ns > 0 ? "network: simulated round trips"
 			                 : a->queries == 0 ? "network: none (no queries in this trace)"
 			                                   : "network: none (RTT 0)",
 			        inner - 2);

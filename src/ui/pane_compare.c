@@ -86,9 +86,15 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	const struct glyphs *g = draw_glyphs();
 	werase(w);
 	char title[160];
-	snprintf(title, sizeof title, "Comparison %s %u users %s RTT %u%ss (simulated) %s index %s %s %u request%s each",
-	         g->dot, meas->plan.users[0], g->dot, meas->rtt_us, g->mu, g->dot, meas->index ? "on" : "off", g->dot,
-	         meas->plan.requests, meas->plan.requests == 1 ? "" : "s");
+	bool pg = m->engine == LABDB_POSTGRESQL;
+	if (pg)
+		snprintf(title, sizeof title, "Comparison %s %u users %s PostgreSQL, round trips measured %s index %s %s %u request%s each",
+		         g->dot, meas->plan.users[0], g->dot, g->dot, meas->index ? "on" : "off", g->dot,
+		         meas->plan.requests, meas->plan.requests == 1 ? "" : "s");
+	else
+		snprintf(title, sizeof title, "Comparison %s %u users %s RTT %u%ss (simulated) %s index %s %s %u request%s each",
+		         g->dot, meas->plan.users[0], g->dot, meas->rtt_us, g->mu, g->dot, meas->index ? "on" : "off", g->dot,
+		         meas->plan.requests, meas->plan.requests == 1 ? "" : "s");
 	draw_frame(w, title, true);
 	int inner = p->w - 4;
 	pane_draw_progress(w, 2, p->w, m, meas);
@@ -133,8 +139,13 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	int y = 5 + (int)(n > 0 ? n : 3) + 1;
 	wattron(w, draw_attr(ROLE_DIM));
 	draw_at(w, y++, 2, "in DB: database and network time over the total. vs naive: naive's median over this one.", inner);
-	draw_at(w, y++, 2, "The network is simulated (RTT 0 is embedded SQLite alone).", inner);
-	draw_at(w, y + 1, 2, "r: next RTT, measured again    i: index on/off, measured again", inner);
+	if (pg) {
+		draw_at(w, y++, 2, "The network is measured: each query's round trip, timed over the connection.", inner);
+		draw_at(w, y + 1, 2, "i: index on/off, measured again", inner);
+	} else {
+		draw_at(w, y++, 2, "The network is simulated (RTT 0 is embedded SQLite alone).", inner);
+		draw_at(w, y + 1, 2, "r: next RTT, measured again    i: index on/off, measured again", inner);
+	}
 	draw_at(w, y + 2, 2, "Esc or q: back    c: measure again", inner);
 	wattroff(w, draw_attr(ROLE_DIM));
 	wnoutrefresh(w);

@@ -18,6 +18,7 @@ static const struct {
 	[STRATEGY_NAIVE] = { "N", "naive (N+1)", ROLE_ERROR },
 	[STRATEGY_OPTIMIZED] = { "O", "optimized", ROLE_APP },
 	[STRATEGY_EAGER] = { "E", "eager", ROLE_DB },
+	[STRATEGY_PIPELINED] = { "P", "pipelined", ROLE_NET },
 };
 
 struct plot {
@@ -123,15 +124,15 @@ static void draw_markers(WINDOW *w, const struct plot *pl, const struct comparis
  * time is what the sweep is for; where "10001 queries 11.00s" does not fit
  * three times across, the queries lose their word ("10001 q"). */
 static void draw_table(WINDOW *w, int y, int width, const struct plan *plan, const struct comparison_row *rows,
-                       size_t n)
+                       size_t n, int nstrategies)
 {
 	static const int wide_cells = 3 + 13 + 1 + 9, narrow_cells = 2 + 7 + 1 + 9;
-	bool wide = 7 + STRATEGY_COUNT * wide_cells <= width - 4;
+	bool wide = 7 + nstrategies * wide_cells <= width - 4;
 	int cells = wide ? wide_cells : narrow_cells;
 	wattron(w, draw_attr(ROLE_DIM));
 	wmove(w, y, 2);
 	draw_right(w, "users", 7);
-	for (int s = 0; s < STRATEGY_COUNT; s++)
+	for (int s = 0; s < nstrategies; s++)
 		draw_fmt(w, cells, "%*s%-*s", wide ? 3 : 2, "", cells - (wide ? 3 : 2), series[s].name);
 	wattroff(w, draw_attr(ROLE_DIM));
 	for (size_t i = 0; i < plan->nscales; i++) {
@@ -139,7 +140,7 @@ static void draw_table(WINDOW *w, int y, int width, const struct plan *plan, con
 		char users[16];
 		snprintf(users, sizeof users, "%u", plan->users[i]);
 		draw_right(w, users, 7);
-		for (int s = 0; s < STRATEGY_COUNT; s++) {
+		for (int s = 0; s < nstrategies; s++) {
 			const struct comparison_row *r = NULL;
 			for (size_t k = 0; k < n; k++)
 				if (rows[k].users == plan->users[i] && rows[k].strategy == (enum strategy)s)
@@ -169,8 +170,13 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	const struct glyphs *g = draw_glyphs();
 	werase(w);
 	char title[160];
-	snprintf(title, sizeof title, "Sweep %s median request time against users %s RTT %u%ss (simulated) %s index %s",
-	         g->dot, g->dot, meas->rtt_us, g->mu, g->dot, meas->index ? "on" : "off");
+	int nstrategies = (int)strategy_count(m->engine);
+	if (m->engine == LABDB_POSTGRESQL)
+		snprintf(title, sizeof title, "Sweep %s median request time against users %s PostgreSQL, round trips measured %s index %s",
+		         g->dot, g->dot, g->dot, meas->index ? "on" : "off");
+	else
+		snprintf(title, sizeof title, "Sweep %s median request time against users %s RTT %u%ss (simulated) %s index %s",
+		         g->dot, g->dot, meas->rtt_us, g->mu, g->dot, meas->index ? "on" : "off");
 	draw_frame(w, title, true);
 	pane_draw_progress(w, 1, p->w, m, meas);
 
@@ -195,14 +201,14 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	if (pl.h >= 4 && pl.w >= 20) {
 		draw_axes(w, &pl, &meas->plan);
 		struct taken taken = { 0 };
-		for (int s = 0; s < STRATEGY_COUNT; s++)
+		for (int s = 0; s < nstrategies; s++)
 			draw_series(w, &pl, rows, n, (enum strategy)s);
-		for (int s = 0; s < STRATEGY_COUNT; s++)
+		for (int s = 0; s < nstrategies; s++)
 			draw_markers(w, &pl, rows, n, (enum strategy)s, &taken);
 	}
 	int y = pl.y + pl.h + 1;
 	wmove(w, y, 2);
-	for (int s = 0; s < STRATEGY_COUNT; s++) {
+	for (int s = 0; s < nstrategies; s++) {
 		wattron(w, draw_attr(series[s].role) | A_BOLD);
 		draw_text(w, series[s].marker, 1);
 		wattroff(w, draw_attr(series[s].role) | A_BOLD);
@@ -211,7 +217,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 	wattron(w, draw_attr(ROLE_DIM));
 	draw_text(w, "(users across, median request time up; both log scales)", p->w - 50);
 	wattroff(w, draw_attr(ROLE_DIM));
-	draw_table(w, y + 2, p->w, &meas->plan, rows, n);
+	draw_table(w, y + 2, p->w, &meas->plan, rows, n, nstrategies);
 	wattron(w, draw_attr(ROLE_DIM));
 	draw_at(w, p->h - 2, 2, "Esc/q: back (cancels a sweep)  s: sweep again  r RTT, i index: swept again", p->w - 4);
 	wattroff(w, draw_attr(ROLE_DIM));

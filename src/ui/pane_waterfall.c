@@ -146,9 +146,9 @@ static void draw_ruler(WINDOW *w, const struct columns *c, int64_t from, int64_t
 }
 
 /* The legend (l): what the bars mean for the shown trace's kind. A lab
- * query's bar starts with its simulated round trip; a foreign trace has no
- * network apart, and any span not a query (its own work, its calls) is one
- * colour. On the pane's last inner rows: an item that does not fit goes to
+ * query's bar starts with its round trip (simulated; PostgreSQL: measured, a
+ * pipeline's bars overlap); a foreign trace has no network apart, and any
+ * span not a query (its own work, its calls) is one colour. On the pane's last inner rows: an item that does not fit goes to
  * the next row, on as many rows as it needs while a row of spans stays in
  * sight (an item is left out only then, never cut mid-word). */
 
@@ -160,19 +160,20 @@ struct legend_item {
 
 static size_t legend_items(const struct model *m, const struct legend_item **out)
 {
-	static const struct legend_item lab[] = {
-		{ ROLE_APP, false, "app" },           { ROLE_NET, false, "network (simulated)" },
-		{ ROLE_DB, false, "database" },       { ROLE_DIM, true, "group, placeholder" },
-		{ ROLE_WARN, false, "critical path (C)" },
-	};
-	static const struct legend_item foreign[] = {
-		{ ROLE_APP, false, "span: own work, calls" }, { ROLE_DB, false, "database incl. network" },
-		{ ROLE_DIM, true, "group, placeholder" },     { ROLE_WARN, false, "critical path (C)" },
+	static const struct legend_item items[3][5] = {
+		{ { ROLE_APP, false, "app" }, { ROLE_NET, false, "network (simulated)" }, { ROLE_DB, false, "database" },
+		  { ROLE_DIM, true, "group, placeholder" }, { ROLE_WARN, false, "critical path (C)" } },
+		{ { ROLE_APP, false, "app" }, { ROLE_NET, false, "network (measured round trip)" }, /* PostgreSQL */
+		  { ROLE_DB, false, "database (client time − round trip)" }, { ROLE_DIM, true, "group, placeholder" },
+		  { ROLE_WARN, false, "critical path (C)" } },
+		{ { ROLE_APP, false, "span: own work, calls" }, { ROLE_DB, false, "database incl. network" },
+		  { ROLE_DIM, true, "group, placeholder" }, { ROLE_WARN, false, "critical path (C)" } },
 	};
 	bool is_foreign = m->shown && m->shown->nspans > 0 &&
 	                  (m->shown->spans[0].flags & (SPAN_F_FOREIGN | SPAN_F_PLACEHOLDER));
-	*out = is_foreign ? foreign : lab;
-	return is_foreign ? sizeof foreign / sizeof foreign[0] : sizeof lab / sizeof lab[0];
+	size_t k = is_foreign ? 2 : m->shown && m->attr.kind == ATTRIBUTION_PG ? 1 : 0;
+	*out = items[k];
+	return k == 2 ? 4 : 5;
 }
 
 /* Lays the legend out in a pane `width` wide, on max_rows rows at most;

@@ -172,6 +172,7 @@ static void lab_action(struct shell *sh, enum action action)
 	case ACT_NAIVE: model_set_strategy(m, STRATEGY_NAIVE); break;
 	case ACT_OPTIMIZED: model_set_strategy(m, STRATEGY_OPTIMIZED); break;
 	case ACT_EAGER: model_set_strategy(m, STRATEGY_EAGER); break;
+	case ACT_PIPELINED: model_set_strategy(m, STRATEGY_PIPELINED); break;
 	case ACT_USERS_UP: model_step_users(m, 1); break;
 	case ACT_USERS_DOWN: model_step_users(m, -1); break;
 	case ACT_RTT:

@@ -28,6 +28,7 @@
 
 #include "obslab/clock.h"
 #include "obslab/log.h"
+#include "obslab/labdb.h"
 #include "obslab/logbook.h"
 #include "obslab/workload.h"
 
@@ -46,7 +47,7 @@ struct source_sink {
  * show first (0: follow the newest), and a line for the log. */
 struct source_start {
 	struct workload_config settings;
-	bool rtt_real;  /* the lab runs on PostgreSQL: its round trips are real, none is simulated */
+	enum labdb_engine engine; /* the lab's database's (LABDB_SQLITE unless a source says otherwise) */
 	uint64_t show_seq;
 	char note[LOGBOOK_TEXT];
 };

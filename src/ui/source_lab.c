@@ -64,9 +64,9 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 	rate_restart(lab);
 	const struct workload_config *run = &out->settings; /* as the database has them */
 	const struct labdb_info *db = &lab->session.db_info;
-	out->rtt_real = db->engine == LABDB_POSTGRESQL;
+	out->engine = db->engine;
 	char rtt[32];
-	if (out->rtt_real)
+	if (out->engine == LABDB_POSTGRESQL)
 		snprintf(rtt, sizeof rtt, "network real (measured)");
 	else
 		snprintf(rtt, sizeof rtt, "RTT %u us", run->rtt_us);
