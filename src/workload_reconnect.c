@@ -18,6 +18,10 @@
 
 #include "workload_internal.h"
 
+/* A server shutting down or starting up refuses connections (DB_ERROR,
+ * DB_CANTOPEN) before it is gone or back: those are tried again, as a lost
+ * connection is, until the limit. */
+
 /* Whether to stop trying: a stop, or any change of settings or pause. */
 static bool interrupted(const struct workload *w, uint32_t generation)
 {
@@ -67,8 +71,9 @@ enum db_status workload_reconnect(struct workload *w, enum db_status status, uin
 			(void)pg_measure_rtt(pg, PG_RTT_SAMPLES, &ignored); /* a new connection, maybe a new route */
 			return DB_OK;
 		}
-		if (got != DB_UNAVAILABLE && got != DB_INTERRUPTED) {
-			w->error = why; /* refused now (the schema gone, a password changed): not a matter of waiting */
+		if (got == DB_FOREIGN || got == DB_TOO_NEW || got == DB_LOCKED || got == DB_NOTADB) {
+			/* refused now (the schema another's, another obslab driving it): not a matter of waiting */
+			w->error = why;
 			atomic_store(&w->reconnect_since, 0);
 			return got;
 		}
