@@ -133,9 +133,10 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 	int64_t locked_since = workload_lock_wait_since(w), lost_since;
 	uint32_t attempts;
 	const struct labdb_info *db = &lab->session.db_info;
+	bool reconnecting = phase != WORKLOAD_FAILED && workload_reconnecting(w, &lost_since, &attempts) && !m->paused;
 	if (phase == WORKLOAD_FAILED) {
 		snprintf(activity, sizeof activity, "stopped: error (see log)");
-	} else if (workload_reconnecting(w, &lost_since, &attempts) && !m->paused) {
+	} else if (reconnecting) {
 		snprintf(activity, sizeof activity, "reconnecting to %s (attempt %u, since %llds)", db->display, attempts,
 		         (long long)((clock_now_ns() - lost_since) / CLOCK_NS_PER_S));
 	} else if (locked_since) {
@@ -184,7 +185,9 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 	/* Where it runs (dropped first on SQLite, cut to fit on PostgreSQL:
 	 * pane_status.c), and the network: simulated, or real. */
 	char network[sizeof db->display + 64];
-	if (db->engine == LABDB_POSTGRESQL)
+	if (db->engine == LABDB_POSTGRESQL && reconnecting) /* the activity names it */
+		snprintf(network, sizeof network, "network real (measured)");
+	else if (db->engine == LABDB_POSTGRESQL)
 		snprintf(network, sizeof network, "%s %s network real (measured)", db->display, sep);
 	else
 		snprintf(network, sizeof network, "%s %s RTT %u%ss (simulated)", db->display, sep, m->settings.rtt_us, g->mu);
