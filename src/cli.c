@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "obslab/db.h"
+#include "obslab/labdb.h"
 #include "obslab/receiver.h"
 #include "obslab/sqltrace.h"
 
@@ -163,6 +164,7 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 			return usage_error(err, "--rtt-us takes microseconds from 0 to %u, not '%s'",
 			                   SQLTRACE_MAX_RTT_US, value);
 		cli->run.rtt_us = (uint32_t)n;
+		cli->rtt_given = true;
 	} else if (strcmp(name, "index") == 0) {
 		if (!parse_on_off(value, &cli->run.index))
 			return usage_error(err, "--index takes on or off, not '%s'", value);
@@ -177,7 +179,8 @@ static int set_option(struct cli *cli, const char *name, const char *value, stru
 		cli->run.seed_from_db = false;
 	} else if (strcmp(name, "db") == 0) {
 		if (!*value)
-			return usage_error(err, "--db takes a file path (or :memory:), not an empty string");
+			return usage_error(err, "--db takes a file path (or :memory:), or a PostgreSQL connection string "
+			                        "or postgresql:// URI, not an empty string");
 		cli->db_path = value;
 	} else if (strcmp(name, "log-file") == 0) {
 		if (!*value)
@@ -311,25 +314,28 @@ static int check_watch(const struct cli *cli, struct obslab_error *err)
 	                    : !cli->run.seed_from_db ? "--seed" : NULL;
 	if (changes)
 		return usage_error(err, "--watch shows the database as it is; %s would change it: leave it out", changes);
-	if (db_path_in_memory(cli->db_path))
-		return usage_error(err, "--watch needs a lab database file (--db PATH), not an in-memory database");
+	if (!labdb_arg_is_postgresql(cli->db_path) && db_path_in_memory(cli->db_path))
+		return usage_error(err, "--watch needs a lab database file (--db PATH) or a PostgreSQL database, "
+		                        "not an in-memory database");
 	return CLI_EXIT_OK;
 }
 
-/* Whether --db's value names a PostgreSQL server rather than a SQLite file:
- * a postgres(ql):// URI or a keyword=value connection string. Only for
- * refusing what SQLite cannot run before anything opens; how the value is
- * opened is pg_is_conninfo's to decide (a file named with '=' that the
- * refusal lets through is refused by request_run instead). */
-static bool db_names_server(const char *db)
+/* On PostgreSQL nothing is simulated: the round trips are real (and
+ * measured), so --rtt-us is refused and the setting is 0. */
+static int check_postgresql(struct cli *cli, struct obslab_error *err)
 {
-	return db && (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0 || strchr(db, '='));
+	if (cli->command == CLI_CMD_HELP || !labdb_arg_is_postgresql(cli->db_path))
+		return CLI_EXIT_OK;
+	if (cli->rtt_given)
+		return usage_error(err, "PostgreSQL's round trips are real: --rtt-us simulates one on SQLite only");
+	cli->run.rtt_us = 0;
+	return CLI_EXIT_OK;
 }
 
 /* --strategy pipelined needs a server's round trips: refused on SQLite. */
 static int check_pipelined(const struct cli *cli, struct obslab_error *err)
 {
-	if (cli->command == CLI_CMD_HELP || cli->run.strategy != STRATEGY_PIPELINED || db_names_server(cli->db_path))
+	if (cli->command == CLI_CMD_HELP || cli->run.strategy != STRATEGY_PIPELINED || labdb_arg_is_postgresql(cli->db_path))
 		return CLI_EXIT_OK;
 	return usage_error(err, "%s", REQUEST_PIPELINED_REFUSAL);
 }
@@ -375,6 +381,8 @@ static int parse_options(int argc, char **argv, struct cli *cli, unsigned comman
 	if (json && report)
 		return usage_error(err, "--json and --report are alternatives: pick one");
 	int rc = check_pipelined(cli, err);
+	if (rc == CLI_EXIT_OK)
+		rc = check_postgresql(cli, err);
 	return rc != CLI_EXIT_OK ? rc : check_watch(cli, err);
 }
 
@@ -480,8 +488,9 @@ int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 		int rc = parse_options(argc - 2, argv + 2, out, FOR_SERVE, err);
 		if (rc != CLI_EXIT_OK || out->command != CLI_CMD_SERVE)
 			return rc;
-		if (db_path_in_memory(out->db_path))
-			return usage_error(err, "serve needs a lab database file (--db PATH): its workers open it too");
+		if (!labdb_arg_is_postgresql(out->db_path) && db_path_in_memory(out->db_path))
+			return usage_error(err, "serve needs a lab database file (--db PATH) or a PostgreSQL database: its "
+			                        "workers open it too");
 		return check_record(out, err);
 	}
 	if (strcmp(cmd, "receive") == 0) { /* issue 16: loopback's OTLP/HTTP port unless --listen says */
@@ -510,8 +519,9 @@ int cli_parse(int argc, char **argv, struct cli *out, struct obslab_error *err)
 			return rc;
 		if (out->run.watch)
 			return usage_error(err, "--serve drives the database; --watch only reads it: pick one");
-		if (db_path_in_memory(out->db_path))
-			return usage_error(err, "--serve needs a lab database file (--db PATH): the server's workers open it too");
+		if (!labdb_arg_is_postgresql(out->db_path) && db_path_in_memory(out->db_path))
+			return usage_error(err, "--serve needs a lab database file (--db PATH) or a PostgreSQL database: the "
+			                        "server's workers open it too");
 		return CLI_EXIT_OK;
 	}
 	if (cmd[0] == '-')

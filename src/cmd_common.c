@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "obslab/labdb.h"
 #include "obslab/store.h"
 #include "obslab/textsafe.h"
 
@@ -23,6 +24,29 @@ void cmd_print_json(FILE *out, cJSON *doc)
 	textsafe_json_fputs(out, text); /* names from files and databases */
 	fputc('\n', out);
 	cJSON_free(text);
+}
+
+void cmd_add_database(cJSON *o, const struct labdb_info *db)
+{
+	cJSON *d = cJSON_AddObjectToObject(o, "database");
+	cJSON_AddStringToObject(d, "system", db->system);
+	cJSON_AddStringToObject(d, "namespace", db->name_space);
+	if (db->engine == LABDB_POSTGRESQL) {
+		cJSON_AddStringToObject(d, "server_address", db->server_address);
+		cJSON_AddNumberToObject(d, "server_port", db->server_port);
+	}
+	cJSON_AddStringToObject(d, "version", db->server_version);
+	cJSON_AddStringToObject(d, "display", db->display);
+}
+
+const char *cmd_network_kind(const struct labdb_info *db)
+{
+	return db->engine == LABDB_POSTGRESQL ? "measured" : "simulated";
+}
+
+void cmd_print_database(FILE *out, const struct labdb_info *db)
+{
+	textsafe_fprintf(out, "  database: %s\n", db->display);
 }
 
 size_t cmd_real_spans(const struct store *store)

@@ -18,6 +18,7 @@
 #include "obslab/analysis.h"
 #include "obslab/cli.h"
 #include "obslab/cmd_common.h"
+#include "obslab/labdb.h"
 #include "obslab/clock.h"
 #include "obslab/comparison.h"
 #include "obslab/duration.h"
@@ -66,10 +67,11 @@ static cJSON *row_json(const struct comparison_row *r, bool with_users)
 }
 
 static void print_json(FILE *out, const struct cli *cli, const struct comparison_row *rows, size_t n,
-                       uint64_t dropped)
+                       uint64_t dropped, const struct labdb_info *db)
 {
 	bool sweep = cli->command == CLI_CMD_SWEEP;
 	cJSON *o = cJSON_CreateObject();
+	cmd_add_database(o, db);
 	if (sweep) {
 		cJSON *list = cJSON_AddArrayToObject(o, "users_list");
 		for (size_t i = 0; i < cli->plan.nscales; i++)
@@ -78,7 +80,7 @@ static void print_json(FILE *out, const struct cli *cli, const struct comparison
 		cJSON_AddNumberToObject(o, "users", cli->plan.users[0]);
 	}
 	cJSON_AddNumberToObject(o, "rtt_us", cli->run.rtt_us);
-	cJSON_AddStringToObject(o, "network", "simulated");
+	cJSON_AddStringToObject(o, "network", cmd_network_kind(db));
 	cJSON_AddStringToObject(o, "index", cli->run.index ? "on" : "off");
 	cJSON_AddNumberToObject(o, "requests_per_strategy", cli->plan.requests);
 	cJSON_AddStringToObject(o, "figures_are",
@@ -91,10 +93,19 @@ static void print_json(FILE *out, const struct cli *cli, const struct comparison
 	cmd_print_json(out, o);
 }
 
-static void print_table(FILE *out, const struct cli *cli, const struct comparison_row *rows, size_t n)
+static void print_table(FILE *out, const struct cli *cli, const struct comparison_row *rows, size_t n,
+                        const struct labdb_info *where)
 {
-	fprintf(out, "GET /users/analytics: RTT %u us per query (simulated), index %s; the median of %u request%s each\n\n",
-	        cli->run.rtt_us, cli->run.index ? "on" : "off", cli->plan.requests, cli->plan.requests == 1 ? "" : "s");
+	bool pg = where->engine == LABDB_POSTGRESQL;
+	char rtt[48];
+	if (pg)
+		snprintf(rtt, sizeof rtt, "network real (measured round trips)");
+	else
+		snprintf(rtt, sizeof rtt, "RTT %u us per query (simulated)", cli->run.rtt_us);
+	fprintf(out, "GET /users/analytics: %s, index %s; the median of %u request%s each\n", rtt,
+	        cli->run.index ? "on" : "off", cli->plan.requests, cli->plan.requests == 1 ? "" : "s");
+	cmd_print_database(out, where);
+	fputc('\n', out);
 	fprintf(out, "%7s  %-9s %8s %11s %11s %11s %11s %6s %9s  %s\n", "users", "strategy", "queries", "database",
 	        "network", "app", "total", "in DB", "vs naive", "queries for N users");
 	for (size_t i = 0; i < n; i++) {
@@ -108,7 +119,8 @@ static void print_table(FILE *out, const struct cli *cli, const struct compariso
 	}
 	fprintf(out, "\nEach row is one request, the median by total: its parts add up to its total.\n"
 	             "\"in DB\": database and network time over total. \"vs naive\": naive's median total\n"
-	             "over this one. The network is simulated: --rtt-us 0 measures embedded SQLite alone.\n");
+	             "over this one. %s\n", pg ? "The network is real: each statement's round trip, measured over its connection."
+	                                       : "The network is simulated: --rtt-us 0 measures embedded SQLite alone.");
 }
 
 /* Progress on stderr, stdout left to the figures. A run of fast requests
@@ -252,9 +264,9 @@ int cmd_measure(const struct cli *given, FILE *out, FILE *err)
 		struct comparison_row rows[COMPARISON_MAX_CELLS];
 		size_t n = comparison_rows(cmp, rows, COMPARISON_MAX_CELLS);
 		if (cli->output == CLI_OUTPUT_REPORT_JSON)
-			print_json(out, cli, rows, n, ring_dropped(s.spans));
+			print_json(out, cli, rows, n, ring_dropped(s.spans), &s.db_info);
 		else
-			print_table(out, cli, rows, n);
+			print_table(out, cli, rows, n, &s.db_info);
 	}
 	comparison_clear(cmp);
 	session_stop(&s);

@@ -19,6 +19,7 @@
 #include "obslab/findings.h"
 #include "obslab/forward_cmd.h"
 #include "obslab/histogram.h"
+#include "obslab/labdb.h"
 #include "obslab/log.h"
 #include "obslab/ring.h"
 #include "obslab/session.h"
@@ -112,14 +113,15 @@ static struct figures measure(const struct run *r)
 }
 
 static void print_report_json(FILE *out, const struct cli *cli, const struct figures *f,
-                              const struct strtab *names)
+                              const struct strtab *names, const struct labdb_info *db)
 {
 	cJSON *o = cJSON_CreateObject();
+	cmd_add_database(o, db);
 	cJSON_AddStringToObject(o, "strategy", strategy_name(cli->run.strategy));
 	cJSON_AddNumberToObject(o, "users", cli->run.users);
 	cJSON_AddNumberToObject(o, "requests", (double)f->requests);
 	cJSON_AddNumberToObject(o, "rtt_us", cli->run.rtt_us);
-	cJSON_AddStringToObject(o, "network", "simulated");
+	cJSON_AddStringToObject(o, "network", cmd_network_kind(db));
 	cJSON_AddStringToObject(o, "index", cli->run.index ? "on" : "off");
 	cJSON_AddStringToObject(o, "trace", cli->run.trace ? "on" : "off");
 	cJSON_AddNumberToObject(o, "queries_per_request", f->queries);
@@ -159,19 +161,25 @@ static void print_share(FILE *out, const char *label, int64_t part, int64_t tota
 	        total > 0 ? 100.0 * (double)part / (double)total : 0.0);
 }
 
-static void print_summary(FILE *out, const struct cli *cli, const struct figures *f, const struct strtab *names)
+static void print_summary(FILE *out, const struct cli *cli, const struct figures *f, const struct strtab *names,
+                          const struct labdb_info *db)
 {
-	fprintf(out, "GET " "/users/analytics, %s strategy: %u user%s, %zu request%s, "
-	        "RTT %u us (simulated), index %s\n",
+	bool pg = db->engine == LABDB_POSTGRESQL;
+	char rtt[48];
+	if (pg)
+		snprintf(rtt, sizeof rtt, "network real (measured round trips)");
+	else
+		snprintf(rtt, sizeof rtt, "RTT %u us (simulated)", cli->run.rtt_us);
+	fprintf(out, "GET " "/users/analytics, %s strategy: %u user%s, %zu request%s, %s, index %s\n",
 	        strategy_name(cli->run.strategy), cli->run.users, cli->run.users == 1 ? "" : "s", f->requests,
-	        f->requests == 1 ? "" : "s", cli->run.rtt_us,
-	        cli->run.index ? "on" : "off");
+	        f->requests == 1 ? "" : "s", rtt, cli->run.index ? "on" : "off");
+	cmd_print_database(out, db);
 	fprintf(out, "  %-22s %10u\n", "queries per request", f->queries);
 	fprintf(out, "  %-22s %10.3f ms\n", "median request", (double)f->total_ns / 1e6);
 	if (f->attributed) {
 		print_share(out, "app", f->app_ns, f->total_ns);
 		print_share(out, "database", f->db_ns, f->total_ns);
-		print_share(out, "network (simulated)", f->network_ns, f->total_ns);
+		print_share(out, pg ? "network (measured)" : "network (simulated)", f->network_ns, f->total_ns);
 		fprintf(out, "  (each a median over the requests, so the three need not sum to the median request)\n");
 		fprintf(out, "  spans recorded %llu, dropped %llu\n", (unsigned long long)f->spans,
 		        (unsigned long long)f->dropped_spans);
@@ -199,7 +207,7 @@ int cmd_run(const struct cli *given, FILE *out, FILE *err)
 	struct run r = { .cli = cli, .err = err };
 	if (cli->log_file) {
 		struct obslab_error why;
-		if (db_path_names_file(cli->db_path, cli->log_file)) { /* before the database is opened */
+		if (labdb_arg_names_file(cli->db_path, cli->log_file)) { /* before the database is opened */
 			textsafe_fprintf(err, "obslab: --log-file %s is the lab's database %s: the log never goes into it\n",
 			                 cli->log_file, cli->db_path);
 			return CLI_EXIT_USAGE;
@@ -247,9 +255,9 @@ int cmd_run(const struct cli *given, FILE *out, FILE *err)
 	} else {
 		struct figures f = measure(&r);
 		if (cli->output == CLI_OUTPUT_REPORT_JSON)
-			print_report_json(out, cli, &f, r.s.names);
+			print_report_json(out, cli, &f, r.s.names, &r.s.db_info);
 		else
-			print_summary(out, cli, &f, r.s.names);
+			print_summary(out, cli, &f, r.s.names, &r.s.db_info);
 		findings_free(&f.findings);
 	}
 	if (!log_file_close(r.log_file, err)) /* a failed write was said when it failed */

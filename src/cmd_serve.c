@@ -19,11 +19,13 @@
 #include <unistd.h>
 
 #include "obslab/atomicfile.h"
+#include "obslab/attrs.h"
 #include "obslab/cli.h"
 #include "obslab/cmd_common.h"
 #include "obslab/clock.h"
 #include "obslab/db.h"
 #include "obslab/forward_cmd.h"
+#include "obslab/labdb.h"
 #include "obslab/log.h"
 #include "obslab/server.h"
 #include "obslab/snapshot.h"
@@ -41,6 +43,7 @@ struct serve {
 	struct strtab *names;
 	struct store *store;
 	struct clock_anchor anchor;
+	const struct labdb_info *db_info; /* where the lab runs */
 	struct log_file *log_file;
 	FILE *err;     /* where a failed log write is said, once */
 	int listen_fd; /* bound before the database is made; server_start takes it */
@@ -60,33 +63,36 @@ static void say_waiting(void *ctx)
 /* Opens the database as its driver, with the settings the command line
  * left out taken from it, seeded and indexed as asked; cfg is updated to
  * what the database then holds. NULL with err filled. */
-static sqlite3 *drive(const char *path, struct workload_config *cfg, struct obslab_error *err)
+static struct labdb *drive(const char *path, struct workload_config *cfg, struct obslab_error *err)
 {
 	struct db_wait wait;
 	db_wait_init(&wait, db_wait_limit_ns(cfg->lock_wait_ms), NULL);
 	wait.on_begin = say_waiting;
 	wait.ctx = (void *)(uintptr_t)path;
-	sqlite3 *db = NULL;
-	if (db_open_wait(path, &wait, &db, err) != DB_OK)
+	struct labdb *db = NULL;
+	struct labdb_options opt = { .wait = &wait };
+	if (labdb_open(path, &opt, &db, err) != DB_OK)
 		return NULL;
+	if (labdb_engine(db) == LABDB_POSTGRESQL)
+		cfg->rtt_us = 0; /* its round trips are real: none is simulated */
 	uint32_t users;
 	bool index;
-	if (db_seeded_users(db) > 0 && db_read_state(db, &users, &index)) {
+	if (labdb_seeded_users(db) > 0 && labdb_read_state(db, &users, &index)) {
 		if (cfg->users_from_db && users > 0)
 			cfg->users = users;
 		if (cfg->index_from_db)
 			cfg->index = index;
 		if (cfg->seed_from_db)
-			cfg->seed = db_seeded_seed(db);
+			cfg->seed = labdb_seeded_seed(db);
 	}
 	if (cfg->users >= 10000)
 		fprintf(stderr, "obslab: seeding %u users...\n", cfg->users);
-	if (db_seed(db, cfg->users, cfg->seed, NULL, NULL, err) != DB_OK ||
-	    db_set_index(db, cfg->index, err) != DB_OK) {
-		db_close(db);
+	if (labdb_seed(db, cfg->users, cfg->seed, NULL, NULL, err) != DB_OK ||
+	    labdb_set_index(db, cfg->index, err) != DB_OK) {
+		labdb_close(db);
 		return NULL;
 	}
-	if (db_read_state(db, &users, &index)) { /* another's index serves too */
+	if (labdb_read_state(db, &users, &index)) { /* another's index serves too */
 		cfg->users = users;
 		cfg->index = index;
 	}
@@ -194,7 +200,8 @@ static int serve(struct serve *v, struct workload_config *cfg, FILE *err)
 	char authority[SERVER_HOST_MAX + 16];
 	server_authority(server, authority, sizeof authority);
 	textsafe_fprintf(err, "obslab: serving http://%s/ (lab database %s, %u user%s); Ctrl-C stops\n", authority,
-	                 cli->db_path, cfg->users, cfg->users == 1 ? "" : "s");
+	                 v->db_info->engine == LABDB_SQLITE ? cli->db_path : v->db_info->display, cfg->users,
+	                 cfg->users == 1 ? "" : "s");
 	warn_few_descriptors(err);
 	char warning[SERVER_HOST_MAX + 96];
 	if (server_all_interfaces(authority, warning, sizeof warning))
@@ -227,9 +234,9 @@ static int serve(struct serve *v, struct workload_config *cfg, FILE *err)
 static int refuse_overwrites(const struct cli *cli, FILE *err)
 {
 	const char *what = NULL, *path = NULL, *over = NULL;
-	if (cli->record_path && db_path_names_file(cli->db_path, cli->record_path))
+	if (cli->record_path && labdb_arg_names_file(cli->db_path, cli->record_path))
 		what = "--record", path = cli->record_path, over = "the lab's database";
-	else if (cli->log_file && db_path_names_file(cli->db_path, cli->log_file))
+	else if (cli->log_file && labdb_arg_names_file(cli->db_path, cli->log_file))
 		what = "--log-file", path = cli->log_file, over = "the lab's database";
 	else if (cli->log_file && cli->record_path && atomicfile_same(cli->log_file, cli->record_path))
 		what = "--log-file", path = cli->log_file, over = "--record";
@@ -275,11 +282,13 @@ int cmd_serve(const struct cli *given, FILE *out, FILE *err)
 		}
 	}
 	int status = CLI_EXIT_FAILURE;
-	sqlite3 *db = drive(effective.db_path, &effective.run, &why);
+	struct labdb *db = drive(effective.db_path, &effective.run, &why);
 	if (!db) {
 		textsafe_fprintf(err, "obslab: %s\n", why.msg);
 	} else {
 		v.anchor = clock_anchor();
+		v.db_info = labdb_info(db);
+		attrs_set_lab_database(v.db_info); /* before the lab's first span */
 		v.names = strtab_create();
 		struct store_limits limits = { STORE_DEFAULT_MAX_TRACES, STORE_DEFAULT_MAX_SPANS, STORE_DEFAULT_MAX_BYTES };
 		if (!effective.record_path)
@@ -290,7 +299,7 @@ int cmd_serve(const struct cli *given, FILE *out, FILE *err)
 		forward_hook_stop(&fwd, err); /* every served trace is in the store by now */
 		store_destroy(v.store);
 		strtab_destroy(v.names);
-		db_close(db); /* after the readers (server_stop): the lab back in rollback mode; the lock goes with it */
+		labdb_close(db); /* after the readers (server_stop): the lab back in rollback mode; the lock goes with it */
 	}
 	if (v.listen_fd >= 0)
 		close(v.listen_fd); /* never handed to a server */

@@ -25,6 +25,7 @@
 #include "obslab/cli.h"
 #include "obslab/cmd_common.h"
 #include "obslab/findings.h"
+#include "obslab/labdb.h"
 #include "obslab/ring.h"
 #include "obslab/session.h"
 #include "obslab/snapshot.h"
@@ -46,7 +47,7 @@ int cmd_export(const struct cli *given, FILE *out, FILE *err)
 	struct obslab_error dberr;
 	struct store_limits limits = { .max_traces = cli->run.max_requests, .max_spans = SIZE_MAX };
 	struct obslab_error why;
-	if (db_path_names_file(cli->db_path, cli->output_path)) { /* before the database is opened */
+	if (labdb_arg_names_file(cli->db_path, cli->output_path)) { /* before the database is opened */
 		textsafe_fprintf(err, "obslab: %s is the lab's database %s: export never writes over it\n",
 		                 cli->output_path, cli->db_path);
 		return CLI_EXIT_USAGE;

@@ -431,7 +431,8 @@ void findings_settings_of(const struct trace *t, struct findings_settings *out)
 	out->index = (root->flags & SPAN_F_INDEX) != 0;
 	uint32_t least = UINT32_MAX;
 	for (size_t i = 1; i < t->nspans; i++)
-		if ((t->spans[i].flags & SPAN_F_DB) && t->spans[i].u.db.net_wait_ns < least)
+		if ((t->spans[i].flags & SPAN_F_DB) && t->spans[i].db_system == SPAN_DB_SQLITE && /* PostgreSQL's is measured, not a setting */
+		    t->spans[i].u.db.net_wait_ns < least)
 			least = t->spans[i].u.db.net_wait_ns;
 	out->has_rtt = least != UINT32_MAX;
 	out->rtt_us = out->has_rtt ? least / 1000u : 0;

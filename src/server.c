@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "obslab/db.h"
+#include "obslab/labdb.h"
 #include "obslab/httpinfo.h"
 #include "obslab/log.h"
 #include "obslab/ring.h"
@@ -375,13 +376,13 @@ int server_listen(const char *host, uint16_t port, struct obslab_error *err)
 struct server *server_start(const struct server_config *cfg, struct strtab *names, struct obslab_error *err)
 {
 	/* The readers must open before anything listens: say so now, not per request. */
-	sqlite3 *probe = db_open_reader(cfg->db_path, err);
+	struct labdb *probe = labdb_open_reader(cfg->db_path, NULL, err);
 	if (!probe) {
 		if (cfg->listen_fd > 0)
 			close(cfg->listen_fd);
 		return NULL;
 	}
-	db_close(probe);
+	labdb_close(probe);
 
 	struct server *s = xcalloc(1, sizeof *s);
 	s->cfg = *cfg;

@@ -6,12 +6,15 @@
 #include "server_worker.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "obslab/db.h"
 #include "obslab/httpinfo.h"
+#include "obslab/labdb.h"
 #include "obslab/log.h"
+#include "obslab/pg.h"
 #include "obslab/request.h"
 #include "obslab/ring.h"
 #include "obslab/span.h"
@@ -25,7 +28,7 @@
 #define NAME_MAX_LEN 48
 
 struct server_worker {
-	sqlite3 *db;
+	struct labdb *db;
 	struct strtab *names;
 	struct tracer tracer;
 	struct sqltrace *sqltrace;
@@ -47,7 +50,7 @@ static void on_request_end(void *arg, enum db_status status);
 struct server_worker *server_worker_create(const struct server_config *cfg, struct strtab *names,
                                            const _Atomic uint32_t *cancel, struct obslab_error *err)
 {
-	sqlite3 *db = db_open_reader(cfg->db_path, err);
+	struct labdb *db = labdb_open_reader(cfg->db_path, NULL, err);
 	if (!db)
 		return NULL;
 	struct server_worker *w = xcalloc(1, sizeof *w);
@@ -57,9 +60,15 @@ struct server_worker *server_worker_create(const struct server_config *cfg, stru
 	w->logs = ring_create(SERVER_LOG_RING, sizeof(struct log_record));
 	w->http = ring_create(SERVER_HTTP_RING, sizeof(struct http_info));
 	tracer_init(&w->tracer, cfg->trace ? w->spans : NULL);
-	w->sqltrace = sqltrace_attach(db, &w->tracer, names);
-	sqltrace_set_rtt_us(w->sqltrace, cfg->rtt_us);
-	w->ctx = request_ctx_create_sqlite(db, &w->tracer, names, w->logs);
+	struct pgdb *pg = labdb_pg(db);
+	if (pg) { /* its round trips are real: nothing simulated */
+		pg_trace_attach(pg, &w->tracer, names);
+		pg_set_cancel(pg, cancel);
+	} else {
+		w->sqltrace = sqltrace_attach(labdb_sqlite(db), &w->tracer, names);
+		sqltrace_set_rtt_us(w->sqltrace, cfg->rtt_us);
+	}
+	w->ctx = request_ctx_create(db, &w->tracer, names, w->logs);
 	request_ctx_set_cancel(w->ctx, cancel);
 	request_ctx_set_users(w->ctx, cfg->users);
 	request_ctx_set_index(w->ctx, cfg->index);
@@ -72,9 +81,10 @@ void server_worker_destroy(struct server_worker *w)
 	if (!w)
 		return;
 	request_ctx_destroy(w->ctx);
-	sqltrace_detach(w->sqltrace);
+	if (w->sqltrace)
+		sqltrace_detach(w->sqltrace);
 	request_result_free(&w->result);
-	db_close(w->db);
+	labdb_close(w->db);
 	ring_destroy(w->spans);
 	ring_destroy(w->logs);
 	ring_destroy(w->http);
@@ -118,9 +128,9 @@ static void follow_database(struct server_worker *w)
 	int64_t version;
 	uint32_t users;
 	bool index;
-	if (!db_data_version(w->db, &version) || (w->state_read && version == w->data_version))
+	if (!labdb_data_version(w->db, &version) || (w->state_read && version == w->data_version))
 		return;
-	if (!db_read_state(w->db, &users, &index))
+	if (!labdb_read_state(w->db, &users, &index))
 		return;
 	w->data_version = version;
 	w->state_read = true;
@@ -165,13 +175,22 @@ static const uint8_t *caller_trace(const struct http_info *info)
  * analysis_attribution finds in the record. */
 static void timing(struct server_worker *w, struct server_reply *out)
 {
-	int64_t query_ns, wait_ns;
-	sqltrace_take_totals(w->sqltrace, &query_ns, &wait_ns);
+	int64_t query_ns = 0, wait_ns = 0;
+	if (w->sqltrace)
+		sqltrace_take_totals(w->sqltrace, &query_ns, &wait_ns);
 	out->timing[0] = '\0';
 	if (!tracer_enabled(&w->tracer))
 		return;
 	const struct span_record *root = &w->tracer.stack[0];
 	int64_t total = span_duration_ns(root);
+	if (!w->sqltrace) { /* PostgreSQL: the split is in the trace (pg.c's spans), not summed here */
+		char id[33];
+		for (int i = 0; i < 16; i++)
+			snprintf(id + 2 * i, 3, "%02x", w->tracer.trace_id[i]);
+		snprintf(out->timing, sizeof out->timing, "total;dur=%lld.%03lld, trace;desc=\"%s\"",
+		         (long long)(total / 1000000), (long long)(total / 1000 % 1000), id);
+		return;
+	}
 	/* on SQLite the network part is the simulated round trips waited */
 	server_timing_format(out->timing, sizeof out->timing, total - query_ns, query_ns - wait_ns, wait_ns, true,
 	                     w->tracer.trace_id);
@@ -225,7 +244,8 @@ void server_worker_handle(struct server_worker *w, const struct server_decision 
 		info->route = d->template;
 	w->info = info;
 	int64_t ignored_ns;
-	sqltrace_take_totals(w->sqltrace, &ignored_ns, &ignored_ns); /* this request's statements only */
+	if (w->sqltrace)
+		sqltrace_take_totals(w->sqltrace, &ignored_ns, &ignored_ns); /* this request's statements only */
 	enum strategy strategy;
 	if (stopping) { /* the stop began: nothing new starts */
 		reply_static(out, 503, SERVER_BODY_STOPPING);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "obslab/attrs.h"
+#include "obslab/labdb.h"
 #include "obslab/log.h"
 #include "obslab/ring.h"
 #include "obslab/span.h"
@@ -33,43 +35,47 @@ static void say_waiting(void *ctx)
 /* What the command line left to the database, taken from it: a seeded lab
  * keeps its size, index and seed unless told otherwise. Watching, the
  * database's users and index are the only settings there are. */
-static void settings_from_db(sqlite3 *db, struct workload_config *cfg)
+static void settings_from_db(struct labdb *db, struct workload_config *cfg)
 {
 	uint32_t users;
 	bool index;
 	if (cfg->watch) {
-		if (db_read_state(db, &users, &index)) {
+		if (labdb_read_state(db, &users, &index)) {
 			cfg->users = users;
 			cfg->index = index;
 		}
-		cfg->seed = db_seeded_seed(db);
+		cfg->seed = labdb_seeded_seed(db);
 		return;
 	}
-	if (db_seeded_users(db) == 0 || !db_read_state(db, &users, &index))
+	if (labdb_seeded_users(db) == 0 || !labdb_read_state(db, &users, &index))
 		return; /* a new database: the defaults */
 	if (cfg->users_from_db && users > 0)
 		cfg->users = users; /* as it is, whatever the stamp says */
 	if (cfg->index_from_db)
 		cfg->index = index;
 	if (cfg->seed_from_db)
-		cfg->seed = db_seeded_seed(db);
+		cfg->seed = labdb_seeded_seed(db);
 }
 
 enum db_status session_start(struct session *s, const char *db_path, struct workload_config *cfg,
                              struct store_limits limits, struct obslab_error *err)
 {
 	memset(s, 0, sizeof *s);
-	sqlite3 *db;
+	struct labdb *db;
 	struct opening opening = { db_path, cfg };
 	struct db_wait wait;
 	db_wait_init(&wait, db_wait_limit_ns(cfg->lock_wait_ms), NULL);
 	wait.on_begin = say_waiting;
 	wait.ctx = &opening;
-	enum db_status status = cfg->watch ? db_open_watch(db_path, &wait, &db, err)
-	                                   : db_open_wait(db_path, &wait, &db, err);
+	struct labdb_options opt = { .wait = &wait, .watch = cfg->watch };
+	enum db_status status = labdb_open(db_path, &opt, &db, err);
 	if (status != DB_OK)
 		return status;
 	settings_from_db(db, cfg);
+	s->db_info = *labdb_info(db);
+	if (s->db_info.engine == LABDB_POSTGRESQL)
+		cfg->rtt_us = 0; /* its round trips are real: none is simulated */
+	attrs_set_lab_database(&s->db_info); /* before the lab's first span */
 	s->anchor = clock_anchor();
 	s->names = strtab_create();
 	s->spans = ring_create(SESSION_SPAN_RING, sizeof(struct span_record));
@@ -101,7 +107,7 @@ size_t session_drain(struct session *s, session_log_fn *on_log, void *ctx)
 void session_wait(struct session *s, session_log_fn *on_log, void *ctx, void (*on_tick)(void *), void *tick_ctx)
 {
 	const struct timespec nap = { .tv_sec = 0, .tv_nsec = 2000000 };
-	bool waiting = false;
+	bool waiting = false, reconnecting = false;
 	for (;;) {
 		enum workload_phase phase = workload_phase(s->workload);
 		session_drain(s, on_log, ctx);
@@ -110,6 +116,13 @@ void session_wait(struct session *s, session_log_fn *on_log, void *ctx, void (*o
 			fprintf(stderr, locked ? "obslab: the database is locked by another connection; waiting\n"
 			                       : "obslab: the lock was released; resuming\n");
 		waiting = locked;
+		int64_t since;
+		uint32_t attempts;
+		bool lost = workload_reconnecting(s->workload, &since, &attempts);
+		if (lost != reconnecting && phase != WORKLOAD_FAILED)
+			textsafe_fprintf(stderr, lost ? "obslab: lost the connection to %s; reconnecting\n"
+			                              : "obslab: reconnected to %s\n", s->db_info.display);
+		reconnecting = lost;
 		if (phase == WORKLOAD_DONE || phase == WORKLOAD_FAILED)
 			break; /* the phase was read before the drain: nothing is left behind */
 		if (on_tick)

@@ -7,6 +7,8 @@
  */
 #include "obslab/workload.h"
 
+#include "workload_internal.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -17,53 +19,12 @@
 
 #include "obslab/clock.h"
 #include "obslab/db.h"
+#include "obslab/labdb.h"
 #include "obslab/log.h"
+#include "obslab/pg.h"
 #include "obslab/sqltrace.h"
 #include "obslab/tracer.h"
 #include "obslab/xalloc.h"
-
-struct workload {
-	/* Owned by the worker thread once started. */
-	sqlite3 *db;
-	struct ring *spans, *logs;
-	struct strtab *names;
-	struct tracer tracer;
-	struct request_result last;
-	struct request_sample *samples;
-	size_t nsamples;
-	uint64_t max_requests;
-	uint64_t seed;
-	bool trace;
-	bool watch;            /* read-only: never seeds, never toggles the index */
-	bool check_changes;    /* a file another connection can change */
-	int64_t data_version;  /* PRAGMA data_version when last checked */
-	bool exit_after_plan;
-	struct plan plan;      /* guarded by lock until taken by the worker */
-	struct obslab_error error; /* written before the phase becomes FAILED */
-	struct db_wait wait;   /* for locks held by other connections */
-
-	/* Control: written by any thread, read by the worker. */
-	_Atomic int strategy;
-	_Atomic uint32_t users, rtt_us, pace_hz;
-	_Atomic bool index, stop, paused, plan_pending, plan_running;
-	_Atomic uint32_t generation; /* bumped by every change */
-	_Atomic uint32_t cancel;     /* bumped by changes that void the request in flight */
-
-	/* Status: written by the worker. */
-	_Atomic int phase;
-	_Atomic uint64_t requests;
-	_Atomic uint32_t seed_done, seed_total;
-	_Atomic uint32_t plan_done, plan_total;
-	_Atomic uint32_t db_users, db_changes; /* the database as it is */
-	_Atomic bool db_index;
-	_Atomic int64_t in_flight_since;   /* 0: no request running */
-	_Atomic uint32_t in_flight_queries; /* kept by the request (request_ctx_set_progress) */
-
-	pthread_mutex_t lock; /* guards nothing but the wake-up */
-	pthread_cond_t wake;
-	pthread_t thread;
-	bool started, joined;
-};
 
 /* The busy handler's news, on the worker thread: into the log. */
 static void on_lock_wait(void *ctx)
@@ -85,7 +46,7 @@ static void note_resumed(struct workload *w)
 	log_emit(w->logs, LOG_INFO, "database lock released; resumed", 1, &f);
 }
 
-struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
+struct workload *workload_create(struct labdb *db, const struct workload_config *cfg,
                                  struct ring *spans, struct ring *logs, struct strtab *names)
 {
 	struct workload *w = xcalloc(1, sizeof *w);
@@ -99,8 +60,7 @@ struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
 	w->seed = cfg->seed;
 	w->trace = cfg->trace;
 	w->watch = cfg->watch;
-	const char *file = sqlite3_db_filename(db, "main");
-	w->check_changes = file && *file;
+	w->check_changes = labdb_detects_changes(db);
 	atomic_init(&w->db_users, 0);
 	atomic_init(&w->db_changes, 0);
 	atomic_init(&w->db_index, false);
@@ -113,7 +73,10 @@ struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
 	db_wait_init(&w->wait, db_wait_limit_ns(cfg->lock_wait_ms), &w->stop);
 	w->wait.on_begin = on_lock_wait;
 	w->wait.ctx = w;
-	db_wait_attach(db, &w->wait);
+	if (labdb_engine(db) == LABDB_SQLITE)
+		db_wait_attach(labdb_sqlite(db), &w->wait);
+	atomic_init(&w->reconnect_since, 0);
+	atomic_init(&w->reconnect_attempts, 0);
 	atomic_init(&w->paused, false);
 	atomic_init(&w->plan_pending, cfg->plan != NULL);
 	atomic_init(&w->plan_running, false);
@@ -141,21 +104,7 @@ struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
 	return w;
 }
 
-/* The generation moves before the cancel counter: a worker that armed its
- * request after the cancel (request_ctx_arm) sees the new generation too. */
-static void wake(struct workload *w, bool cancel)
-{
-	pthread_mutex_lock(&w->lock);
-	atomic_fetch_add(&w->generation, 1);
-	if (cancel)
-		atomic_fetch_add(&w->cancel, 1);
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
-}
-
-/* Sleeps until deadline (INT64_MAX: no deadline), or until a control change
- * or stop wakes it. */
-static void pace_wait(struct workload *w, int64_t deadline_ns, uint32_t generation)
+void workload_pace_wait(struct workload *w, int64_t deadline_ns, uint32_t generation)
 {
 	struct timespec ts = {
 		.tv_sec = (time_t)(deadline_ns / CLOCK_NS_PER_S),
@@ -204,10 +153,10 @@ static void notice_changes(struct workload *w, struct request_ctx *ctx, struct a
 	int64_t version;
 	uint32_t users;
 	bool index;
-	if (!w->check_changes || !db_data_version(w->db, &version) || version == w->data_version)
+	if (!w->check_changes || !labdb_data_version(w->db, &version) || version == w->data_version)
 		return;
 	w->data_version = version;
-	if (!db_read_state(w->db, &users, &index))
+	if (!labdb_read_state(w->db, &users, &index))
 		return;
 	atomic_fetch_add(&w->db_changes, 1);
 	if (users == cur->users && index == cur->index)
@@ -230,7 +179,7 @@ static void notice_changes(struct workload *w, struct request_ctx *ctx, struct a
 static void note_version(struct workload *w)
 {
 	if (w->check_changes)
-		db_data_version(w->db, &w->data_version);
+		labdb_data_version(w->db, &w->data_version);
 }
 
 /* The index as asked, and then as the database has it: an index another
@@ -240,15 +189,15 @@ static void note_version(struct workload *w)
 static enum db_status set_index(struct workload *w, bool on, struct applied *cur)
 {
 	char name[128];
-	bool served = db_index_serving(w->db, name, sizeof name);
-	enum db_status status = db_set_index(w->db, on, &w->error);
+	bool served = labdb_index_serving(w->db, name, sizeof name);
+	enum db_status status = labdb_set_index(w->db, on, &w->error);
 	if (status != DB_OK)
 		return status;
 	if (on && served && w->logs) {
 		struct log_field f = log_text("index", name);
 		log_emit(w->logs, LOG_INFO, "orders.user_id has an index already; none added", 1, &f);
 	}
-	cur->index = db_index_serving(w->db, name, sizeof name);
+	cur->index = labdb_index_serving(w->db, name, sizeof name);
 	if (!on && cur->index) {
 		bool asked = on;
 		atomic_compare_exchange_strong(&w->index, &asked, true);
@@ -272,7 +221,7 @@ static enum db_status apply_settings(struct workload *w, struct sqltrace *st,
 	enum db_status status = DB_OK;
 	if (users != cur->users) {
 		atomic_store(&w->phase, WORKLOAD_SEEDING);
-		status = db_seed(w->db, users, w->seed, on_seed_progress, w, &w->error);
+		status = labdb_seed(w->db, users, w->seed, on_seed_progress, w, &w->error);
 		if (status != DB_OK)
 			return status;
 		cur->users = users;
@@ -284,12 +233,22 @@ static enum db_status apply_settings(struct workload *w, struct sqltrace *st,
 	}
 	note_resumed(w);
 	publish(w, ctx, cur);
-	if (rtt != cur->rtt_us) {
+	if (rtt != cur->rtt_us && st) { /* SQLite's simulated round trip; PostgreSQL's are real */
 		sqltrace_set_rtt_us(st, rtt);
 		cur->rtt_us = rtt;
 	}
 	atomic_store(&w->phase, WORKLOAD_RUNNING);
 	return DB_OK;
+}
+
+/* Between requests, outside any trace: PostgreSQL's round trip measured
+ * again (one sample; pg.h keeps the median of the last few). */
+static void between_requests(struct workload *w)
+{
+	struct pgdb *pg = labdb_pg(w->db);
+	struct obslab_error ignored;
+	if (pg)
+		(void)pg_measure_rtt(pg, 1, &ignored); /* a lost connection shows at the next request */
 }
 
 /* request_run, with the request shown in flight while it runs. */
@@ -325,7 +284,7 @@ static enum db_status run_plan(struct workload *w, struct request_ctx *ctx, stru
 		uint32_t users = plan.users[i] ? plan.users[i] : cur->users; /* 0: as the database has it */
 		if (users != cur->users && !w->watch) {
 			atomic_store(&w->phase, WORKLOAD_SEEDING);
-			status = db_seed(w->db, users, w->seed, on_seed_progress, w, &w->error);
+			status = labdb_seed(w->db, users, w->seed, on_seed_progress, w, &w->error);
 			if (status != DB_OK)
 				break;
 			cur->users = users;
@@ -342,10 +301,16 @@ static enum db_status run_plan(struct workload *w, struct request_ctx *ctx, stru
 			status = run_request(w, ctx, s);
 			if (status == DB_OK || status == DB_INTERRUPTED)
 				note_resumed(w);
-			if (status == DB_INTERRUPTED)
+			if (status == DB_UNAVAILABLE && (status = workload_reconnect(w, status, generation)) == DB_OK) {
+				k--; /* the same request again, on the new connection (unsigned: wraps, then k++) */
+				continue;
+			}
+			if (status == DB_INTERRUPTED) {
 				status = DB_OK;
-			else if (status == DB_OK)
+			} else if (status == DB_OK) {
 				atomic_fetch_add(&w->plan_done, 1);
+				between_requests(w);
+			}
 		}
 		request_ctx_set_root_flags(ctx, 0);
 		if (atomic_load(&w->generation) != generation)
@@ -363,15 +328,25 @@ static enum db_status run_plan(struct workload *w, struct request_ctx *ctx, stru
 static void run(struct workload *w)
 {
 	tracer_init(&w->tracer, w->trace ? w->spans : NULL);
-	struct sqltrace *st = sqltrace_attach(w->db, &w->tracer, w->names);
-	struct request_ctx *ctx = request_ctx_create_sqlite(w->db, &w->tracer, w->names, w->logs);
+	/* Every statement a span, where the engine executes it: SQLite's
+	 * trace hook (which also waits the simulated round trip), or pg.c's
+	 * execution point. */
+	struct sqltrace *st = NULL;
+	struct pgdb *pg = labdb_pg(w->db);
+	if (pg) {
+		pg_trace_attach(pg, &w->tracer, w->names);
+		pg_set_cancel(pg, &w->cancel);
+	} else {
+		st = sqltrace_attach(labdb_sqlite(w->db), &w->tracer, w->names);
+	}
+	struct request_ctx *ctx = request_ctx_create(w->db, &w->tracer, w->names, w->logs);
 	request_ctx_set_cancel(ctx, &w->cancel);
 	request_ctx_set_progress(ctx, &w->in_flight_queries);
 	/* Driving, users start unknown so that the first apply seeds (a no-op
 	 * when the stamp already says so); the read-out has the truth at once. */
-	struct applied cur = { .users = 0, .rtt_us = 0, .index = db_has_index(w->db) };
+	struct applied cur = { .users = 0, .rtt_us = 0, .index = labdb_index_serving(w->db, NULL, 0) };
 	uint32_t have = 0;
-	if (db_read_state(w->db, &have, &cur.index))
+	if (labdb_read_state(w->db, &have, &cur.index))
 		atomic_store(&w->db_users, have);
 	atomic_store(&w->db_index, cur.index);
 	if (w->watch)
@@ -379,6 +354,8 @@ static void run(struct workload *w)
 	uint32_t seen = atomic_load(&w->generation);
 	enum db_status status = apply_settings(w, st, ctx, &cur);
 	note_version(w);
+	if (pg && status == DB_OK)
+		(void)pg_measure_rtt(pg, PG_RTT_SAMPLES, &w->error); /* a failure shows at the first request */
 	int64_t next = clock_now_ns();
 
 	while (status == DB_OK && !atomic_load(&w->stop) &&
@@ -392,6 +369,13 @@ static void run(struct workload *w)
 			status = apply_settings(w, st, ctx, &cur);
 			if (status == DB_OK)
 				status = run_plan(w, ctx, &cur);
+			if (status == DB_UNAVAILABLE) {
+				status = workload_reconnect(w, status, seen);
+				if (status == DB_INTERRUPTED)
+					status = DB_OK;
+				if (status == DB_OK && atomic_load(&w->plan_pending))
+					continue; /* the plan again, on the new connection */
+			}
 			if (status != DB_OK || w->exit_after_plan)
 				break;
 			status = apply_settings(w, st, ctx, &cur); /* back to the user's scale */
@@ -400,13 +384,20 @@ static void run(struct workload *w)
 		}
 		uint32_t generation = atomic_load(&w->generation);
 		if (generation != seen) {
-			seen = generation;
 			status = apply_settings(w, st, ctx, &cur);
+			if (status == DB_UNAVAILABLE) {
+				status = workload_reconnect(w, status, generation);
+				if (status == DB_OK || status == DB_INTERRUPTED) {
+					status = DB_OK;
+					continue; /* not applied yet: again, on the new connection */
+				}
+			}
 			if (status != DB_OK)
 				break;
+			seen = generation;
 		}
 		if (atomic_load(&w->paused)) {
-			pace_wait(w, INT64_MAX, generation);
+			workload_pace_wait(w, INT64_MAX, generation);
 			next = clock_now_ns();
 			continue;
 		}
@@ -415,12 +406,21 @@ static void run(struct workload *w)
 		status = run_request(w, ctx, strategy);
 		if (status == DB_OK || status == DB_INTERRUPTED)
 			note_resumed(w);
+		if (status == DB_UNAVAILABLE) { /* the trace is marked with the error; the connection is lost */
+			status = workload_reconnect(w, status, generation);
+			if (status == DB_OK || status == DB_INTERRUPTED) {
+				status = DB_OK;
+				next = clock_now_ns();
+				continue;
+			}
+		}
 		if (status == DB_INTERRUPTED) {
 			status = DB_OK; /* voided by a change: the loop applies it */
 			continue;
 		}
 		if (status != DB_OK)
 			break;
+		between_requests(w);
 		if (w->samples)
 			w->samples[w->nsamples++] = (struct request_sample){
 				.duration_ns = w->last.end_ns - w->last.start_ns,
@@ -435,7 +435,7 @@ static void run(struct workload *w)
 			if (next < now) {
 				next = now; /* fell behind: do not burst to catch up */
 			} else {
-				pace_wait(w, next, generation);
+				workload_pace_wait(w, next, generation);
 				now = clock_now_ns();
 				if (now < next)
 					next = now; /* woken early by a change: pace from now, with no debt */
@@ -449,7 +449,8 @@ static void run(struct workload *w)
 	atomic_store(&w->plan_running, false); /* a plan still pending never runs now */
 	atomic_store(&w->phase, status == DB_OK ? WORKLOAD_DONE : WORKLOAD_FAILED);
 	request_ctx_destroy(ctx);
-	sqltrace_detach(st);
+	if (st)
+		sqltrace_detach(st);
 }
 
 static void *thread_main(void *arg)
@@ -482,7 +483,7 @@ void workload_join(struct workload *w)
 void workload_stop(struct workload *w)
 {
 	atomic_store(&w->stop, true);
-	wake(w, true);
+	workload_wake(w, true);
 	workload_join(w);
 }
 
@@ -491,127 +492,10 @@ void workload_destroy(struct workload *w)
 	if (!w)
 		return;
 	workload_stop(w);
-	db_close(w->db);
+	labdb_close(w->db);
 	request_result_free(&w->last);
 	free(w->samples);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
-}
-
-void workload_set_strategy(struct workload *w, enum strategy s)
-{
-	atomic_store(&w->strategy, (int)s);
-	wake(w, true);
-}
-
-void workload_set_users(struct workload *w, uint32_t users)
-{
-	atomic_store(&w->users, users);
-	wake(w, true);
-}
-
-void workload_set_rtt_us(struct workload *w, uint32_t rtt_us)
-{
-	atomic_store(&w->rtt_us, rtt_us);
-	wake(w, false);
-}
-
-void workload_set_index(struct workload *w, bool on)
-{
-	atomic_store(&w->index, on);
-	wake(w, true);
-}
-
-void workload_set_pace(struct workload *w, uint32_t pace_hz)
-{
-	atomic_store(&w->pace_hz, pace_hz);
-	wake(w, false);
-}
-
-void workload_set_paused(struct workload *w, bool paused)
-{
-	atomic_store(&w->paused, paused);
-	wake(w, paused);
-}
-
-enum workload_phase workload_phase(const struct workload *w)
-{
-	return (enum workload_phase)atomic_load(&w->phase);
-}
-
-uint64_t workload_requests(const struct workload *w)
-{
-	return atomic_load(&w->requests);
-}
-
-void workload_seed_progress(const struct workload *w, uint32_t *done, uint32_t *total)
-{
-	*total = atomic_load(&w->seed_total);
-	*done = atomic_load(&w->seed_done);
-}
-
-void workload_db_state(const struct workload *w, uint32_t *users, bool *index, uint32_t *changes)
-{
-	*users = atomic_load(&w->db_users);
-	*index = atomic_load(&w->db_index);
-	*changes = atomic_load(&w->db_changes);
-}
-
-int64_t workload_lock_wait_since(const struct workload *w)
-{
-	return db_wait_since(&w->wait);
-}
-
-bool workload_in_flight(const struct workload *w, int64_t *started_ns, uint32_t *queries)
-{
-	*started_ns = atomic_load(&w->in_flight_since);
-	*queries = atomic_load(&w->in_flight_queries);
-	return *started_ns != 0;
-}
-
-const char *workload_error(const struct workload *w)
-{
-	return workload_phase(w) == WORKLOAD_FAILED ? w->error.msg : "";
-}
-
-const struct request_sample *workload_samples(const struct workload *w, size_t *n)
-{
-	*n = w->nsamples;
-	return w->samples;
-}
-
-const struct request_result *workload_last_result(const struct workload *w)
-{
-	return &w->last;
-}
-
-void workload_start_plan(struct workload *w, const struct plan *plan)
-{
-	pthread_mutex_lock(&w->lock);
-	w->plan = *plan;
-	if (w->plan.nscales > PLAN_MAX_SCALES)
-		w->plan.nscales = PLAN_MAX_SCALES;
-	atomic_store(&w->plan_done, 0);
-	atomic_store(&w->plan_total, 0);
-	atomic_store(&w->plan_running, true);
-	/* The generation moves with the plan, under the lock the worker takes
-	 * it with: the plan never sees its own start as a change. */
-	atomic_fetch_add(&w->generation, 1);
-	atomic_store(&w->plan_pending, true);
-	atomic_fetch_add(&w->cancel, 1); /* last, as in wake: the request in flight gives way */
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
-}
-
-void workload_cancel_plan(struct workload *w)
-{
-	wake(w, true); /* a change of generation ends the plan */
-}
-
-void workload_plan_progress(const struct workload *w, uint32_t *done, uint32_t *total, bool *running)
-{
-	*done = atomic_load(&w->plan_done);
-	*total = atomic_load(&w->plan_total);
-	*running = atomic_load(&w->plan_running);
 }

@@ -12,6 +12,7 @@
 #include "obslab/analysis.h"
 #include "obslab/clock.h"
 #include "obslab/db.h"
+#include "obslab/labdb.h"
 #include "obslab/log.h"
 #include "obslab/ring.h"
 #include "obslab/store.h"
@@ -36,7 +37,7 @@ static void start(struct harness *h, const struct workload_config *cfg)
 	h->spans = ring_create(1u << 14, sizeof(struct span_record));
 	h->logs = ring_create(1u << 8, sizeof(struct log_record));
 	h->store = store_create((struct store_limits){ .max_traces = 1024, .max_spans = 1u << 20 });
-	h->w = workload_create(db, cfg, h->spans, h->logs, h->names);
+	h->w = workload_create(labdb_from_sqlite(db, ":memory:"), cfg, h->spans, h->logs, h->names);
 	assert_non_null(h->w);
 	assert_int_equal(workload_start(h->w), 0);
 }
@@ -249,7 +250,7 @@ static void a_failing_database_is_reported(void **state)
 	h.spans = ring_create(1024, sizeof(struct span_record));
 	h.logs = ring_create(64, sizeof(struct log_record));
 	h.store = store_create((struct store_limits){ .max_traces = 4, .max_spans = 4096 });
-	h.w = workload_create(db, &cfg, h.spans, h.logs, h.names);
+	h.w = workload_create(labdb_from_sqlite(db, path), &cfg, h.spans, h.logs, h.names);
 	assert_int_equal(workload_start(h.w), 0);
 	workload_join(h.w);
 	assert_int_equal(workload_phase(h.w), WORKLOAD_FAILED);

@@ -62,7 +62,8 @@ struct cli {
 	enum cli_command command;
 	const char *help_topic;   /* with CLI_CMD_HELP: the command asked about, or NULL */
 	struct workload_config run; /* max_requests holds --requests */
-	const char *db_path;
+	const char *db_path;      /* --db: a SQLite path, or a PostgreSQL connection string or URI (labdb.h) */
+	bool rtt_given;           /* --rtt-us was on the command line (refused on PostgreSQL) */
 	const char *log_file;     /* NULL: no log file */
 	enum cli_output output;
 	long frames;              /* UI: stop after this many frames; 0 = run until quit */

@@ -14,6 +14,7 @@
 #include "obslab/snapshot.h"
 
 struct store;
+struct labdb_info;
 
 /* Nanoseconds as milliseconds, to the microsecond: 4.213, not 4.2130000001. */
 double cmd_ms(int64_t ns);
@@ -26,6 +27,15 @@ void cmd_print_json(FILE *out, cJSON *doc);
  * are not in the file, so not counted). prefix: "" or "obslab: ". */
 void cmd_print_wrote(FILE *out, const char *prefix, bool replaced, const char *path, enum snapshot_format fmt,
                      const struct store *store);
+/* Where the lab ran, as every report says it: {"system", "namespace",
+ * "server_address", "server_port", "version", "display"} (the server's
+ * two only for PostgreSQL), added to o as "database". */
+void cmd_add_database(cJSON *o, const struct labdb_info *db);
+/* The network's label: "simulated" on SQLite, "measured" on PostgreSQL. */
+const char *cmd_network_kind(const struct labdb_info *db);
+/* "  database: DISPLAY" and a newline (terminal-safe). */
+void cmd_print_database(FILE *out, const struct labdb_info *db);
+
 /* Spans the store holds, placeholders left out: what a written file holds. */
 size_t cmd_real_spans(const struct store *store);
 

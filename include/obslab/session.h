@@ -15,6 +15,7 @@
 
 #include "obslab/clock.h"
 #include "obslab/db.h"
+#include "obslab/labdb.h"
 #include "obslab/store.h"
 #include "obslab/workload.h"
 
@@ -31,9 +32,12 @@ struct session {
 	struct store *store;
 	struct workload *workload;
 	struct clock_anchor anchor;
+	struct labdb_info db_info; /* where the lab runs (a copy: the workload owns the connection) */
 };
 
-/* DB_OK, or the database's error in err. A thread that cannot start is
+/* db_path is --db's value: a SQLite path or a PostgreSQL connection string
+ * (labdb.h); on PostgreSQL cfg->rtt_us becomes 0 (nothing is simulated).
+ * DB_OK, or the database's error in err. A thread that cannot start is
  * reported as DB_ERROR. While another connection holds the database locked,
  * says so on stderr and waits (as cfg->lock_wait_ms says): call it before a
  * front end takes the terminal. Another obslab driving the database is
@@ -52,7 +56,8 @@ size_t session_drain(struct session *s, session_log_fn *on_log, void *ctx);
 /* Drains until the workload ends by itself (its requests or plan done, or
  * failed), calling on_tick (may be NULL) every couple of milliseconds.
  * A headless front end's: says on stderr when the workload waits for
- * another connection's lock, and when it resumes. */
+ * another connection's lock, or reconnects to a lost server, and when it
+ * resumes. */
 void session_wait(struct session *s, session_log_fn *on_log, void *ctx, void (*on_tick)(void *), void *tick_ctx);
 
 void session_stop(struct session *s);

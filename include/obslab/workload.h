@@ -12,7 +12,10 @@
  * the database whether another connection changed it (PRAGMA data_version)
  * and, if so, takes the users and index from the database: those are what
  * the traces record and workload_db_state reports, whatever was asked.
- * It blocks every signal: the
+ * On PostgreSQL (labdb.h) nothing detects other connections' changes, no
+ * round trip is simulated (rtt_us is ignored; the real one is measured
+ * between requests), and a lost connection is got back by itself
+ * (workload_reconnecting). It blocks every signal: the
  * thread that started it handles them. workload_create takes ownership of
  * the connection; the rings and string table are borrowed and must outlive
  * workload_destroy. Results (samples, last response) are read after
@@ -28,6 +31,7 @@
 
 #include "obslab/request.h"
 
+struct labdb;
 struct ring;
 struct strtab;
 
@@ -110,7 +114,7 @@ struct request_sample {
 struct workload;
 
 /* Never NULL (xalloc.h). logs may be NULL. */
-struct workload *workload_create(sqlite3 *db, const struct workload_config *cfg,
+struct workload *workload_create(struct labdb *db, const struct workload_config *cfg,
                                  struct ring *spans, struct ring *logs, struct strtab *names);
 /* 0, or an errno value if the thread could not be started. */
 int workload_start(struct workload *w);
@@ -157,6 +161,14 @@ void workload_db_state(const struct workload *w, uint32_t *users, bool *index, u
  * statements it has run so far; false between requests. Lock-free, from any
  * thread (the two figures may be a statement apart). */
 bool workload_in_flight(const struct workload *w, int64_t *started_ns, uint32_t *queries);
+/* Whether the worker is getting a lost connection back (PostgreSQL): since
+ * when (clock_now_ns) and how many attempts so far. It logs "connection to
+ * the database lost; reconnecting" as it begins and "reconnected to the
+ * database" (with after_s) when it resumes; past the lock-wait limit it
+ * fails (WORKLOAD_FAILED, "gave up after N s reconnecting to ..."). A stop,
+ * pause or change of settings interrupts the attempts; they begin again
+ * when the worker next meets the lost connection. Any thread. */
+bool workload_reconnecting(const struct workload *w, int64_t *since_ns, uint32_t *attempts);
 /* When the phase is WORKLOAD_FAILED: what went wrong, in one line. */
 const char *workload_error(const struct workload *w);
 

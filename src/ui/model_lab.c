@@ -125,6 +125,11 @@ void model_step_users(struct model *m, int dir)
 
 void model_next_rtt(struct model *m)
 {
+	if (m->engine == LABDB_POSTGRESQL) {
+		model_note(m, LOG_INFO, "r does nothing here: PostgreSQL's round trips are real (measured); "
+		                        "a round trip is simulated on SQLite only");
+		return;
+	}
 	uint32_t last = rtt_steps[COUNT(rtt_steps) - 1];
 	uint32_t rtt = m->settings.rtt_us >= last ? rtt_steps[0] : step_in(rtt_steps, COUNT(rtt_steps), m->settings.rtt_us, 1);
 	m->settings.rtt_us = rtt;

@@ -24,9 +24,13 @@ static const struct {
 	enum give how;
 	void (*short_form)(const struct model *m, char *buf, size_t cap); /* SWAP's */
 } give_way[] = {
+	{ "SQLite ", DROP, NULL },      /* the lab's SQLite file: the line as it was without it */
 	{ "spans ", DROP, NULL },       /* spans received, dropped */
 	{ " (simulated)", CUT, NULL },  /* "RTT 200µs (simulated)": RTT 200µs */
 	{ "req/s", DROP, NULL },        /* the request rate */
+	{ "reconnecting to ", SHORTEN, NULL }, /* the lost server: the attempts and the time stay */
+	{ "PostgreSQL ", SHORTEN, NULL }, /* where the lab runs: "…, database lab" */
+	{ " (measured)", CUT, NULL },   /* "network real (measured)" */
 	{ "collector: ", SWAP, model_forward_short }, /* the forwarder's state, its cause in the log: "→ retrying 4s" */
 	{ "receiving on ", CUT, NULL }, /* "receiving on http://…": the address and the counts stay */
 	{ " (429/503)", CUT, NULL },    /* the receiver's counts keep their numbers and names */

@@ -63,9 +63,16 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 	src->anchor = lab->session.anchor;
 	rate_restart(lab);
 	const struct workload_config *run = &out->settings; /* as the database has them */
-	snprintf(out->note, sizeof out->note, "%s: %s, %u users, RTT %u us, index %s",
-	         run->watch ? "watching read-only" : "started", strategy_name(run->strategy), run->users, run->rtt_us,
-	         run->index ? "on" : "off");
+	const struct labdb_info *db = &lab->session.db_info;
+	out->engine = db->engine;
+	char rtt[32];
+	if (out->engine == LABDB_POSTGRESQL)
+		snprintf(rtt, sizeof rtt, "network real (measured)");
+	else
+		snprintf(rtt, sizeof rtt, "RTT %u us", run->rtt_us);
+	snprintf(out->note, sizeof out->note, "%s: %s, %u users, %s, index %s, on %.120s",
+	         run->watch ? "watching read-only" : "started", strategy_name(run->strategy), run->users, rtt,
+	         run->index ? "on" : "off", db->display);
 	(void)settings;
 	return CLI_EXIT_OK;
 }
@@ -114,7 +121,7 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 	struct workload *w = lab->session.workload;
 	const struct glyphs *g = draw_glyphs();
 	const char *sep = g->sep;
-	char users[32], spans[32], dropped[32], activity[96];
+	char users[32], spans[32], dropped[32], activity[96 + sizeof lab->session.db_info.display];
 	uint32_t db_users, changes;
 	bool db_index;
 	workload_db_state(w, &db_users, &db_index, &changes); /* the database as it is, not as asked */
@@ -123,9 +130,15 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 	draw_count(dropped, sizeof dropped, ring_dropped(lab->session.spans));
 
 	enum workload_phase phase = workload_phase(w);
-	int64_t locked_since = workload_lock_wait_since(w);
+	int64_t locked_since = workload_lock_wait_since(w), lost_since;
+	uint32_t attempts;
+	const struct labdb_info *db = &lab->session.db_info;
+	bool reconnecting = phase != WORKLOAD_FAILED && workload_reconnecting(w, &lost_since, &attempts) && !m->paused;
 	if (phase == WORKLOAD_FAILED) {
 		snprintf(activity, sizeof activity, "stopped: error (see log)");
+	} else if (reconnecting) {
+		snprintf(activity, sizeof activity, "reconnecting to %s (attempt %u, since %llds)", db->display, attempts,
+		         (long long)((clock_now_ns() - lost_since) / CLOCK_NS_PER_S));
 	} else if (locked_since) {
 		snprintf(activity, sizeof activity, "waiting: database locked (%lld s)",
 		         (long long)((clock_now_ns() - locked_since) / CLOCK_NS_PER_S));
@@ -169,9 +182,18 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 	else
 		snprintf(where, sizeof where, "%s live", g->live);
 
-	snprintf(buf, cap, " obslab%s %s %s %s %s users %s RTT %u%ss (simulated) %s index %s %s %s %s "
+	/* Where it runs (dropped first on SQLite, cut to fit on PostgreSQL:
+	 * pane_status.c), and the network: simulated, or real. */
+	char network[sizeof db->display + 64];
+	if (db->engine == LABDB_POSTGRESQL && reconnecting) /* the activity names it */
+		snprintf(network, sizeof network, "network real (measured)");
+	else if (db->engine == LABDB_POSTGRESQL)
+		snprintf(network, sizeof network, "%s %s network real (measured)", db->display, sep);
+	else
+		snprintf(network, sizeof network, "%s %s RTT %u%ss (simulated)", db->display, sep, m->settings.rtt_us, g->mu);
+	snprintf(buf, cap, " obslab%s %s %s %s %s users %s %s %s index %s %s %s %s "
 	         "spans %s %s dropped %s %s %s", m->settings.watch ? " (watching)" : "",
-	         sep, strategy_label(m->settings.strategy), sep, users, sep, m->settings.rtt_us, g->mu,
+	         sep, strategy_label(m->settings.strategy), sep, users, sep, network,
 	         sep, db_index ? "on" : "off", sep, activity, sep, spans, g->dot, dropped, sep, where);
 }
 
