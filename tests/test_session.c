@@ -1,6 +1,10 @@
 /* session: a live lab end to end — start, drain spans and log records,
  * wait for the workload's end, stop — and the databases it refuses, a
- * locked one it fails on, and stopping what never started. */
+ * locked one it fails on, and stopping what never started. Built twice:
+ * test_session on SQLite (:memory:), and with SESSION_TEST_PG
+ * test_session_pg, the end-to-end cases on a fresh PostgreSQL database of
+ * the tests' cluster, plus its spans' db_system and the measured
+ * attribution adding up. The refused files and the file lock are SQLite's. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,6 +18,11 @@
 #include <sqlite3.h>
 
 #include "fixture.h"
+#include "obslab/analysis.h"
+#include "obslab/labdb.h"
+#ifdef SESSION_TEST_PG
+#include "pg_fixture.h"
+#endif
 #include "obslab/clock.h"
 #include "obslab/log.h"
 #include "obslab/session.h"
@@ -22,6 +31,27 @@
 #include "obslab/strtab.h"
 
 static const struct store_limits limits = { .max_traces = 64, .max_spans = 1u << 20 };
+
+#ifdef SESSION_TEST_PG
+static const enum labdb_engine engine = LABDB_POSTGRESQL;
+#else
+static const enum labdb_engine engine = LABDB_SQLITE;
+#endif
+
+/* Where this build's lab runs: :memory:, or a fresh PostgreSQL database
+ * (malloc'd conninfo, kept for the run). */
+static const char *lab_db(const char *name)
+{
+#ifdef SESSION_TEST_PG
+	static char *made[16];
+	static size_t n;
+	assert_true(n < 16);
+	return made[n++] = pg_fixture_new_database(name, false);
+#else
+	(void)name;
+	return ":memory:";
+#endif
+}
 
 static struct workload_config config(enum strategy s, uint32_t users, uint64_t requests)
 {
@@ -62,7 +92,8 @@ static void a_run_to_its_end_delivers_every_trace_and_log(void **state)
 	struct session s;
 	struct obslab_error err = { "stale" };
 	struct workload_config cfg = config(STRATEGY_NAIVE, 20, 5);
-	assert_int_equal(session_start(&s, ":memory:", &cfg, limits, &err), DB_OK);
+	assert_int_equal(session_start(&s, lab_db("to_its_end"), &cfg, limits, &err), DB_OK);
+	assert_int_equal(s.db_info.engine, engine);
 	assert_non_null(s.names);
 	assert_non_null(s.store);
 	assert_non_null(s.workload);
@@ -81,7 +112,9 @@ static void a_run_to_its_end_delivers_every_trace_and_log(void **state)
 	assert_int_equal(session_drain(&s, on_log, &logs), 0);
 	assert_int_equal(logs.n, 5);
 	assert_int_equal(logs.warn, 5); /* naive: "N+1 query pattern detected" */
-	assert_string_equal(strtab_get(s.names, logs.fingerprint), "SELECT count(*) FROM orders WHERE user_id = ?");
+	assert_string_equal(strtab_get(s.names, logs.fingerprint),
+	                    engine == LABDB_POSTGRESQL ? "SELECT count(*) FROM obslab_lab.orders WHERE user_id = ?"
+	                                               : "SELECT count(*) FROM orders WHERE user_id = ?");
 	for (size_t i = 0; i < 5; i++) {
 		const struct trace *t = store_trace(s.store, i);
 		char hex[2 * SPAN_TRACE_ID_LEN + 1];
@@ -89,6 +122,11 @@ static void a_run_to_its_end_delivers_every_trace_and_log(void **state)
 		assert_string_equal(logs.trace_ids[i], hex); /* the log line names its trace */
 		assert_int_equal(t->nspans, 23);
 		assert_int_equal(t->spans[0].u.root.users, 20);
+		for (size_t k = 1; k < t->nspans; k++) {
+			if (t->spans[k].flags & SPAN_F_DB)
+				assert_int_equal(t->spans[k].db_system,
+				                 engine == LABDB_POSTGRESQL ? SPAN_DB_POSTGRESQL : SPAN_DB_SQLITE);
+		}
 	}
 	session_stop(&s);
 	assert_null(s.store);
@@ -103,20 +141,22 @@ static void a_plan_ends_by_itself_without_a_log_callback(void **state)
 	struct plan plan = { .users = { 10 }, .nscales = 1, .requests = 2 };
 	struct workload_config cfg = config(STRATEGY_NAIVE, 10, 0);
 	cfg.plan = &plan;
-	assert_int_equal(session_start(&s, ":memory:", &cfg, limits, &err), DB_OK);
+	assert_int_equal(session_start(&s, lab_db("plan"), &cfg, limits, &err), DB_OK);
 	session_wait(&s, NULL, NULL, NULL, NULL);
 	assert_int_equal(workload_phase(s.workload), WORKLOAD_DONE);
 	uint32_t done, total;
 	bool running;
 	workload_plan_progress(s.workload, &done, &total, &running);
-	assert_int_equal(done, 2 * STRATEGY_SQLITE_COUNT);
+	unsigned n = strategy_count(engine);
+	assert_int_equal(done, 2 * n);
 	assert_false(running);
-	/* rounds of naive, optimized, eager, every root flagged as measured */
-	assert_int_equal(store_trace_count(s.store), 2 * STRATEGY_SQLITE_COUNT);
+	/* rounds of naive, optimized, eager (and pipelined on PostgreSQL), every
+	 * root flagged as measured */
+	assert_int_equal(store_trace_count(s.store), 2 * n);
 	for (size_t i = 0; i < store_trace_count(s.store); i++) {
 		const struct span_record *root = &store_trace(s.store, i)->spans[0];
 		assert_true(root->flags & SPAN_F_MEASURED);
-		assert_int_equal(root->strategy, i % STRATEGY_SQLITE_COUNT);
+		assert_int_equal(root->strategy, i % n);
 	}
 	session_stop(&s);
 }
@@ -129,7 +169,7 @@ static void drains_while_running_then_stops(void **state)
 	struct obslab_error err;
 	struct workload_config cfg = config(STRATEGY_OPTIMIZED, 20, 0);
 	cfg.pace_hz = 200;
-	assert_int_equal(session_start(&s, ":memory:", &cfg, limits, &err), DB_OK);
+	assert_int_equal(session_start(&s, lab_db("drains"), &cfg, limits, &err), DB_OK);
 	struct logs logs = { .s = &s };
 	size_t moved = 0;
 	const struct timespec nap = { .tv_sec = 0, .tv_nsec = 2000000 };
@@ -147,6 +187,7 @@ static void drains_while_running_then_stops(void **state)
 	assert_int_equal(session_drain(&s, NULL, NULL), 0); /* a stopped session has nothing to drain */
 }
 
+#ifndef SESSION_TEST_PG
 static void refused_databases_are_left_untouched(void **state)
 {
 	(void)state;
@@ -276,14 +317,24 @@ static void a_lock_is_waited_for_then_given_up(void **state)
 	sqlite3_close(holder);
 }
 
+#endif
+
+#ifdef SESSION_TEST_PG
+void measured_attribution_adds_up_within_the_round_trips(void **state); /* session_pg_case.c */
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_run_to_its_end_delivers_every_trace_and_log),
 		cmocka_unit_test(a_plan_ends_by_itself_without_a_log_callback),
 		cmocka_unit_test(drains_while_running_then_stops),
+#ifndef SESSION_TEST_PG
 		cmocka_unit_test(refused_databases_are_left_untouched),
 		cmocka_unit_test(a_lock_is_waited_for_then_given_up),
+#else
+		cmocka_unit_test(measured_attribution_adds_up_within_the_round_trips),
+#endif
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	fixture_cleanup();
