@@ -50,6 +50,11 @@ void attrs_set_lab_database(const struct labdb_info *info)
 	atomic_store_explicit(&lab_database_set, true, memory_order_release);
 }
 
+const struct labdb_info *attrs_lab_database(void)
+{
+	return atomic_load_explicit(&lab_database_set, memory_order_acquire) ? &lab_database : NULL;
+}
+
 void query_names_init(struct query_names *q)
 {
 	memset(q, 0, sizeof *q);

@@ -140,7 +140,10 @@ static int write_record(const struct serve *v, const struct workload_config *cfg
 		.served = true,
 		.dropped_spans = dropped,
 		.anchor = v->anchor,
+		.has_database = v->db_info != NULL,
 	};
+	if (v->db_info)
+		meta.database = *v->db_info;
 	struct snapshot_target target = { .path = cli->record_path };
 	struct obslab_error why;
 	if (!snapshot_write_to(&target, cli->format, v->store, v->names, &meta, &cli->findings, &why)) {

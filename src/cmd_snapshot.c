@@ -72,6 +72,8 @@ int cmd_export(const struct cli *given, FILE *out, FILE *err)
 			.has_settings = true,
 			.dropped_spans = ring_dropped(s.spans),
 			.anchor = s.anchor,
+			.has_database = true,
+			.database = s.db_info,
 		};
 		struct snapshot_target target = { .path = cli->output_path };
 		if (!snapshot_write_to(&target, cli->format, s.store, s.names, &meta, &cli->findings, &why)) {

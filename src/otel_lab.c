@@ -8,6 +8,7 @@
 #include "obslab/attrs.h"
 #include "obslab/clock.h"
 #include "obslab/httpinfo.h"
+#include "obslab/labdb.h"
 #include "obslab/otel.h"
 #include "obslab/otel_lab.h"
 #include "obslab/span.h"
@@ -35,6 +36,9 @@ uint32_t otel_lab_scope(struct otel_set *set, const char *service_name)
 	push_string(set, "telemetry.sdk.name", OTEL_LAB_SDK_NAME);
 	push_string(set, "telemetry.sdk.language", OTEL_LAB_SDK_LANGUAGE);
 	push_string(set, "telemetry.sdk.version", OBSLAB_VERSION);
+	const struct labdb_info *db = attrs_lab_database(); /* where the lab runs, as the export's resource says */
+	if (db)
+		push_string(set, ATTR_KEY_DB_DISPLAY, db->display);
 	r.attrs.first = otel_kv_commit(set, mark, &r.attrs.count);
 	struct otel_scope sc = { .resource = otel_add_resource(set, &r) };
 	sc.name = text(set, OTEL_LAB_SCOPE);

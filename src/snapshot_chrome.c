@@ -239,6 +239,12 @@ static void lab_span(struct chrome *c, const struct span_record *s, const struct
 	if (!c->lab_named) {
 		metadata(c, 1, 1, "process_name", "obslab");
 		metadata(c, 1, 1, "thread_name", "workload");
+		if (w->meta->has_database) { /* where it ran, as the trace viewers label a process */
+			event(c);
+			put(c, "{\"ph\":\"M\",\"pid\":1,\"tid\":1,\"name\":\"process_labels\",\"args\":{\"labels\":");
+			put_text(c, w->meta->database.display);
+			put(c, "}}");
+		}
 		c->lab_named = true;
 	}
 	const char *kind = s->kind == SPAN_KIND_SERVER ? "server" : s->kind == SPAN_KIND_CLIENT ? "client" : "internal";
@@ -339,8 +345,13 @@ void snapshot_chrome_write(struct writer *w, const struct store *store)
 	struct chrome c = { .w = w };
 	if (store_trace_count(store) > 0)
 		c.origin = store_trace(store, 0)->spans[0].start_ns;
-	putf(&c, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"origin_unix_ns\":\"%" PRId64 "\"},\"traceEvents\":[",
+	putf(&c, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"origin_unix_ns\":\"%" PRId64 "\"",
 	     clock_to_unix_ns(&w->meta->anchor, c.origin));
+	if (w->meta->has_database) {
+		put(&c, ",\"database\":");
+		snapshot_database_put(w, &w->meta->database);
+	}
+	put(&c, "},\"traceEvents\":[");
 	uint32_t *lanes = NULL;
 	size_t cap_lanes = 0;
 	for (size_t i = 0; i < store_trace_count(store) && !w->af.error; i++)

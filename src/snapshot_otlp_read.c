@@ -237,6 +237,16 @@ static bool db_system(const struct otel_set *set, const struct otel_span *sp, en
 	return found;
 }
 
+/* Whether the span itself says db.system.name (or db.system) "postgresql":
+ * obslab's own PostgreSQL spans, and any other tool's. */
+static bool says_postgresql(const struct otel_set *set, const struct otel_span *sp)
+{
+	const char *sys = otel_attrs_string(set, sp->attrs, ATTR_KEY_DB_SYSTEM);
+	if (!sys)
+		sys = otel_attrs_string(set, sp->attrs, ATTR_KEY_DB_SYSTEM_OLD);
+	return sys && strcmp(sys, "postgresql") == 0;
+}
+
 /* A name for the string table: cut at a NUL and between characters. */
 static uint32_t intern_text(struct strtab *names, const char *s, size_t len)
 {
@@ -303,6 +313,7 @@ void assemble_derive_foreign(const struct otel_set *set, struct strtab *names, s
 		q = otel_attrs_find(set, sp->attrs, ATTR_KEY_DB_STATEMENT_OLD);
 	if (q && q->type == OTEL_VALUE_STRING && db_system(set, sp, &dialect)) {
 		rec->flags |= SPAN_F_DB;
+		rec->db_system = says_postgresql(set, sp) ? SPAN_DB_POSTGRESQL : SPAN_DB_SQLITE;
 		rec->name = fingerprint(names, cache, otel_text_of(set, q->u.s), q->u.s.len, dialect);
 		const struct otel_value *rows = otel_attrs_find(set, sp->attrs, ATTR_KEY_DB_ROWS);
 		if (rows && rows->type == OTEL_VALUE_INT && rows->u.i >= 0 && rows->u.i <= UINT32_MAX) {

@@ -169,6 +169,13 @@ bool reader_native_http(struct reader *r, struct jp *jp, struct http_info **out,
 void reader_served_root(struct reader *r, size_t first, struct http_info *h, const uint8_t id[SPAN_TRACE_ID_LEN]);
 bool reader_keep_http(struct reader *r, struct http_info *h, bool ok);
 
+/* snapshot_database.c: a native file's settings.database into
+ * meta->database (has_database set), and a database span's "system"
+ * ("sqlite" or "postgresql") as enum span_db_system; anything else is
+ * refused in one line. */
+bool reader_native_database(struct reader *r, struct jp *jp, struct snapshot_meta *meta);
+bool reader_span_db_system(struct reader *r, struct jp *jp, const char *where, uint8_t *out);
+
 /* snapshot_assemble.c */
 bool reader_assemble(struct reader *r);
 

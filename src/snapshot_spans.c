@@ -183,6 +183,7 @@ struct span_fields {
 	bool start_ok, end_ok;
 	bool db;             /* a database span */
 	int64_t counters[6]; /* rows, net_wait_ns, fullscan_steps, sort_ops, autoindex_rows, vm_steps */
+	uint8_t db_system;   /* enum span_db_system: "db"."system" (absent: SQLite) */
 	bool foreign;        /* version 2: a foreign span, all of it in "otlp" */
 	uint32_t detail;     /* its otel_span */
 	int64_t scope;
@@ -241,6 +242,7 @@ static bool add_span(struct reader *r, const struct span_fields *f, const char *
 	              : strcmp(f->status, "error") == 0    ? SPAN_F_ERROR : 0;
 	if (f->db) {
 		s->rec.flags |= SPAN_F_DB;
+		s->rec.db_system = f->db_system;
 		s->rec.name = intern_sql(r, f->name, SQLFP_ANY);
 		s->rec.u.db.rows = u32_of(f->counters[0]);
 		s->rec.u.db.net_wait_ns = u32_of(f->counters[1]);
@@ -282,6 +284,11 @@ static bool native_db(struct reader *r, struct jp *jp, struct span_fields *f, co
 	size_t len;
 	jp_object(jp);
 	while (jp_key(jp, &key, &len)) {
+		if (jp_key_is(key, len, "system")) {
+			if (!reader_span_db_system(r, jp, where, &f->db_system))
+				return false;
+			continue;
+		}
 		int i = 0;
 		while (i < 6 && !jp_key_is(key, len, counter_keys[i]))
 			i++;
@@ -465,6 +472,8 @@ bool reader_native_settings(struct reader *r, struct jp *jp, struct snapshot_met
 			const char *at = jp->p;
 			if (!jp_whole_u64(jp, UINT64_MAX, &meta->settings.seed))
 				ok = reader_wrong_value(r, jp, at, NULL, "settings.seed", "a whole number from 0 to 2^64 - 1");
+		} else if (jp_key_is(key, len, "database")) {
+			ok = reader_native_database(r, jp, meta);
 		} else {
 			jp_skip(jp);
 		}

@@ -30,6 +30,7 @@
 #include "obslab/httpinfo.h"
 #include "obslab/strtab.h"
 #include "obslab/xalloc.h"
+#include "snapshot_writer.h"
 
 #define ATTR_COLUMNS                                                                                          \
 	"key TEXT NOT NULL, type TEXT NOT NULL, string_value TEXT, int_value INTEGER, double_value REAL, " \
@@ -383,7 +384,7 @@ static void write_tables(struct sqlw *w, const struct store *store)
 	snprintf(sql, sizeof sql,
 	         "INSERT INTO meta VALUES('format','obslab.sqlite'),('version','1'),('generator','obslab %s')",
 	         OBSLAB_VERSION);
-	if (sqlite3_exec(w->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(w->db, sql, NULL, NULL, NULL) != SQLITE_OK || !snapshot_database_sqlite_meta(w->db, w->meta))
 		w->failed = true;
 	for (int i = 0; i < ATTR_TABLES; i++) {
 		snprintf(sql, sizeof sql, "INSERT INTO %s(%s, key, type, string_value, int_value, double_value,"

@@ -5,7 +5,8 @@
  * (docs/formats.md describes what is written). Foreign spans are written
  * from their otel_span (otel_json.h), placeholders never; the Chrome
  * writer is snapshot_chrome.c (snapshot_writer.h), the SQLite writer
- * snapshot_sqlite.c.
+ * snapshot_sqlite.c; where the lab ran, in each, snapshot_database.c; the
+ * formats' names snapshot_format.c.
  */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -29,48 +30,6 @@
 #include "obslab/recent.h"
 #include "obslab/xalloc.h"
 #include "snapshot_writer.h"
-
-static const char *const format_names[] = { "native", "otlp", "chrome", "sqlite" };
-#define NFORMATS (sizeof format_names / sizeof format_names[0])
-
-const char *snapshot_format_name(enum snapshot_format f)
-{
-	return (unsigned)f < NFORMATS ? format_names[f] : "?";
-}
-
-static bool ends_with(const char *s, const char *end)
-{
-	size_t n = strlen(s), k = strlen(end);
-	return n > k && strcmp(s + n - k, end) == 0;
-}
-
-bool snapshot_format_from_path(const char *path, enum snapshot_format *out)
-{
-	static const struct {
-		const char *end;
-		enum snapshot_format format;
-	} ends[] = { { ".db", SNAPSHOT_SQLITE },          { ".sqlite", SNAPSHOT_SQLITE },
-		     { ".sqlite3", SNAPSHOT_SQLITE },     { ".otlp.json", SNAPSHOT_OTLP },
-		     { ".trace.json", SNAPSHOT_CHROME },  { ".chrome.json", SNAPSHOT_CHROME },
-		     { ".json", SNAPSHOT_NATIVE } };
-	for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
-		if (ends_with(path, ends[i].end)) {
-			*out = ends[i].format;
-			return true;
-		}
-	return false;
-}
-
-bool snapshot_format_parse(const char *name, enum snapshot_format *out)
-{
-	for (size_t i = 0; i < NFORMATS; i++) {
-		if (strcmp(name, format_names[i]) == 0) {
-			*out = (enum snapshot_format)i;
-			return true;
-		}
-	}
-	return false;
-}
 
 static void af_sink(void *ctx, const char *s, size_t len)
 {
@@ -178,11 +137,11 @@ static void native_span(struct writer *w, const struct span_record *s, const str
 	put_str(w, strtab_get(w->names, s->name));
 	putf(w, ",\"kind\":\"%s\",\"start_unix_ns\":\"%" PRId64 "\",\"end_unix_ns\":\"%" PRId64 "\",\"status\":\"%s\"",
 	     kind_name(s->kind), unix_ns(w, s->start_ns), unix_ns(w, s->end_ns), status_name(s->flags));
-	if (s->flags & SPAN_F_DB)
+	if (s->flags & SPAN_F_DB) /* "system" only for PostgreSQL: absent, SQLite (as older files) */
 		putf(w, ",\"db\":{\"rows\":%" PRIu32 ",\"net_wait_ns\":%" PRIu32 ",\"fullscan_steps\":%" PRIu32
-		        ",\"sort_ops\":%u,\"autoindex_rows\":%" PRIu32 ",\"vm_steps\":%" PRIu32 "}",
+		        ",\"sort_ops\":%u,\"autoindex_rows\":%" PRIu32 ",\"vm_steps\":%" PRIu32 "%s}",
 		     s->u.db.rows, s->u.db.net_wait_ns, s->u.db.fullscan_steps, s->sort_ops, s->u.db.autoindex,
-		     s->u.db.vm_steps);
+		     s->u.db.vm_steps, s->db_system == SPAN_DB_POSTGRESQL ? ",\"system\":\"postgresql\"" : "");
 	put(w, "}");
 }
 
@@ -293,11 +252,14 @@ static void native_settings(struct writer *w)
 		cJSON_AddStringToObject(o, "strategy", strategy_name(s->strategy));
 	cJSON_AddNumberToObject(o, "users", s->users);
 	cJSON_AddNumberToObject(o, "rtt_us", s->rtt_us);
-	cJSON_AddStringToObject(o, "network", "simulated");
+	bool pg = w->meta->has_database && w->meta->database.engine == LABDB_POSTGRESQL;
+	cJSON_AddStringToObject(o, "network", pg ? "measured" : "simulated");
 	cJSON_AddBoolToObject(o, "index", s->index);
 	char seed[24]; /* every digit: a double would round seeds past 2^53 */
 	snprintf(seed, sizeof seed, "%" PRIu64, s->seed);
 	cJSON_AddRawToObject(o, "seed", seed);
+	if (w->meta->has_database)
+		cJSON_AddItemToObject(o, "database", snapshot_database_json(&w->meta->database));
 	put_json(w, o);
 }
 
@@ -475,9 +437,11 @@ static bool is_lab_span(const struct trace *t, const struct span_record *s)
 /* obslab's own spans, every trace's, under the one obslab resource. */
 static void otlp_lab_spans(struct writer *w, const struct store *store)
 {
-	putf(w, "{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":"
+	put(w, "{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":"
 	        "{\"stringValue\":\"obslab\"}},{\"key\":\"telemetry.sdk.name\",\"value\":{\"stringValue\":"
-	        "\"obslab\"}}]},\"scopeSpans\":[{\"scope\":{\"name\":\"obslab\",\"version\":\"%s\"},\"spans\":[\n",
+	        "\"obslab\"}}");
+	snapshot_database_otlp_resource(w);
+	putf(w, "]},\"scopeSpans\":[{\"scope\":{\"name\":\"obslab\",\"version\":\"%s\"},\"spans\":[\n",
 	     OBSLAB_VERSION);
 	bool first = true;
 	for (size_t i = 0; i < store_trace_count(store) && !w->af.error; i++) {

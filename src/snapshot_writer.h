@@ -35,4 +35,15 @@ struct writer {
 /* The Chrome trace event file (snapshot_chrome.c, docs/formats.md). */
 void snapshot_chrome_write(struct writer *w, const struct store *store);
 
+/* Where the lab ran, in each format (snapshot_database.c): the JSON object
+ * native's settings and Chrome's otherData hold (the caller frees it);
+ * the same written to w->af; the OTLP lab resource's obslab.db.display
+ * attribute (a leading comma; nothing when meta has no database); the
+ * SQLite meta table's database.* rows (false: SQLite failed). */
+struct cJSON;
+struct cJSON *snapshot_database_json(const struct labdb_info *db);
+void snapshot_database_put(struct writer *w, const struct labdb_info *db);
+void snapshot_database_otlp_resource(struct writer *w);
+bool snapshot_database_sqlite_meta(sqlite3 *db, const struct snapshot_meta *meta);
+
 #endif

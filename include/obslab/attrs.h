@@ -54,6 +54,7 @@ struct strtab;
 #define ATTR_KEY_NET_WAIT_NS "obslab.net_wait_ns" /* SQLite: simulated; PostgreSQL: measured round trip */
 #define ATTR_KEY_NET_WAIT_SOURCE "obslab.net_wait_source" /* PostgreSQL spans: "measured round trip" */
 #define ATTR_KEY_DB_NAMESPACE "db.namespace"
+#define ATTR_KEY_DB_DISPLAY "obslab.db.display" /* the lab resource's: labdb_info.display */
 #define ATTR_KEY_DB_FULLSCAN_STEPS "obslab.db.fullscan_steps"
 #define ATTR_KEY_DB_SORT_OPS "obslab.db.sort_ops"
 #define ATTR_KEY_DB_AUTOINDEX_ROWS "obslab.db.autoindex_rows"
@@ -107,6 +108,8 @@ const struct query_names *query_names_of(struct query_names *q, const struct spa
  * Set once, before the lab's first span is recorded or read (NULL clears:
  * PostgreSQL spans then carry no namespace or server). */
 void attrs_set_lab_database(const struct labdb_info *info);
+/* What attrs_set_lab_database last set (either engine), or NULL: none. */
+const struct labdb_info *attrs_lab_database(void);
 
 /* Fills out[0..ATTRS_MAX) and returns how many. memo may be NULL. */
 size_t span_attributes(const struct span_record *s, const struct strtab *names, struct attr out[ATTRS_MAX],

@@ -5,8 +5,9 @@
  *
  * The set gets one resource (service.name, service.version and the
  * telemetry.sdk.* attributes of a producer that is not an OpenTelemetry
- * SDK: name "obslab", language "c") and one scope "obslab" with obslab's
- * version. Each span is what `obslab export --format otlp` writes for it:
+ * SDK: name "obslab", language "c"; and obslab.db.display, where the lab
+ * runs, once attrs_set_lab_database has said it) and one scope "obslab"
+ * with obslab's version. Each span is what `obslab export --format otlp` writes for it:
  * the same name, ids, kind, times (monotonic stamps through the clock
  * anchor), attributes (span_attributes_http, attrs.h) and status; a served
  * root keeps its caller's parent span id, flags and tracestate.

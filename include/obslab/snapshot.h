@@ -41,6 +41,7 @@
 #include "obslab/clock.h"
 #include "obslab/error.h"
 #include "obslab/findings.h"
+#include "obslab/labdb.h"
 #include "obslab/span.h"
 #include "obslab/workload.h"
 
@@ -65,6 +66,14 @@ struct snapshot_meta {
 	struct clock_anchor anchor; /* maps span times to Unix time */
 	bool has_shown;             /* the explorer's x: the trace on screen, */
 	uint8_t shown_trace_id[SPAN_TRACE_ID_LEN]; /* which obslab open shows first */
+	/* Where the lab ran (labdb.h; never a password: labdb_info holds none).
+	 * Written in every format (snapshot_database.c: native "settings.database",
+	 * OTLP the lab resource's obslab.db.display, Chrome "otherData.database"
+	 * and a process label, SQLite the meta table's database.* rows); read
+	 * back from a native file's settings. false: not known (a file from
+	 * elsewhere, or one an older obslab wrote: its lab ran on SQLite). */
+	bool has_database;
+	struct labdb_info database;
 };
 
 const char *snapshot_format_name(enum snapshot_format f); /* "native", "otlp", "chrome", "sqlite" */

@@ -63,7 +63,8 @@ struct span_record {
 	uint8_t flags;      /* enum span_flag bits */
 	union {
 		uint8_t strategy;  /* root: enum strategy */
-		uint8_t db_system; /* database span (SPAN_F_DB, not foreign): enum span_db_system */
+		uint8_t db_system; /* database span (SPAN_F_DB): enum span_db_system; a foreign one's
+		                    * is SPAN_DB_POSTGRESQL when its db.system.name says postgresql, else 0 */
 	};
 	uint8_t sort_ops;   /* db: SQLITE_STMTSTATUS_SORT, saturating at 255 */
 	union {

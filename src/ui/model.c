@@ -466,6 +466,8 @@ void model_init(struct model *m, struct source *src, const struct source_start *
 	m->source = src;
 	m->settings = start->settings;
 	m->engine = start->engine;
+	m->has_database = start->has_database;
+	m->database = start->database;
 	m->findings_cfg = *findings_cfg;
 	m->export_dir = export_dir;
 	m->follow = true;

@@ -82,6 +82,8 @@ struct model {
 	/* the lab, as the user set it */
 	struct workload_config settings;
 	enum labdb_engine engine;    /* the lab's database's: which strategies it runs (strategy_count) */
+	bool has_database;           /* where the lab runs (x writes it into the file) */
+	struct labdb_info database;
 	int64_t settings_since_ns;   /* when they last changed (0: as launched) */
 	struct findings_config findings_cfg;
 	bool paused;

@@ -290,6 +290,8 @@ void model_export(struct model *m, enum snapshot_format format)
 		.anchor = src->anchor,
 		.has_shown = m->shown != NULL,
 	};
+	meta.has_database = meta.has_settings && m->has_database; /* the lab's, not a file's */
+	meta.database = m->database;
 	if (m->shown)
 		memcpy(meta.shown_trace_id, m->shown->trace_id, SPAN_TRACE_ID_LEN);
 	struct obslab_error why;

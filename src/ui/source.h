@@ -48,6 +48,8 @@ struct source_sink {
 struct source_start {
 	struct workload_config settings;
 	enum labdb_engine engine; /* the lab's database's (LABDB_SQLITE unless a source says otherwise) */
+	bool has_database;        /* the lab's: where it runs, as exports name it */
+	struct labdb_info database;
 	uint64_t show_seq;
 	char note[LOGBOOK_TEXT];
 };

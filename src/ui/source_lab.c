@@ -65,6 +65,8 @@ static int start(struct source *src, const struct cli *cli, const struct workloa
 	const struct workload_config *run = &out->settings; /* as the database has them */
 	const struct labdb_info *db = &lab->session.db_info;
 	out->engine = db->engine;
+	out->database = *db;
+	out->has_database = true;
 	char rtt[32];
 	if (out->engine == LABDB_POSTGRESQL)
 		snprintf(rtt, sizeof rtt, "network real (measured)");
