@@ -136,6 +136,7 @@ struct report {
 	struct store *store;
 	size_t spans;
 	struct attribution_series lab, foreign; /* per trace, one series a kind */
+	bool lab_pg;                            /* lab's on PostgreSQL: its network measured */
 	struct query_stat *queries;             /* every fingerprint, most total time first */
 	size_t nqueries;
 	struct finding_total *found; /* one per kind and query, over all traces */
@@ -283,6 +284,7 @@ static void analyze(struct report *r, const struct findings_config *cfg)
 		const struct trace *t = store_trace(r->store, i);
 		struct attribution a = analysis_attribution(t);
 		attribution_series_add(a.kind == ATTRIBUTION_FOREIGN ? &r->foreign : &r->lab, a);
+		r->lab_pg |= a.kind == ATTRIBUTION_PG;
 		if (a.kind == ATTRIBUTION_FOREIGN)
 			add_services(r, t);
 		size_t spans = real_spans(t);
@@ -386,8 +388,10 @@ static void print_attribution_text(FILE *out, const struct report *r)
 	if (r->lab.n > 0 || n == 0) {
 		struct attribution med = attribution_series_medians(&r->lab);
 		fprintf(out, "\nattribution, medians per request:\n");
-		fprintf(out, "  total %10.3f ms\n  app %12.3f ms\n  database %7.3f ms\n  network %8.3f ms (simulated)\n",
-		        cmd_ms(med.total_ns), cmd_ms(med.app_ns), cmd_ms(med.db_ns), cmd_ms(med.network_ns));
+		fprintf(out, "  total %10.3f ms\n  app %12.3f ms\n  database %7.3f ms%s\n  network %8.3f ms (%s)\n",
+		        cmd_ms(med.total_ns), cmd_ms(med.app_ns), cmd_ms(med.db_ns),
+		        r->lab_pg ? " (client time − measured round trip)" : "", cmd_ms(med.network_ns),
+		        r->lab_pg ? "measured round trip" : "simulated");
 	}
 	if (r->foreign.n > 0) {
 		struct attribution med = attribution_series_medians(&r->foreign);
@@ -451,10 +455,15 @@ static void print_text(FILE *out, const struct cli *cli, struct report *r)
 	textsafe_fprintf(out, "%s: %s, %zu trace%s, %zu span%s\n", cli->file,
 	                 r->snap.format == SNAPSHOT_NATIVE ? "obslab snapshot" : "OTLP/JSON", n, n == 1 ? "" : "s", r->spans,
 	                 r->spans == 1 ? "" : "s");
+	char net[48] = "network measured"; /* PostgreSQL's: nothing simulated */
+	if (!r->lab_pg)
+		snprintf(net, sizeof net, "RTT %u us (simulated)", m->settings.rtt_us);
 	if (m->has_settings) /* a served record names no strategy: each request ran the one it asked for */
-		fprintf(out, "settings: %s, %u users, RTT %u us (simulated), index %s; %" PRIu64 " spans dropped\n",
+		fprintf(out, "settings: %s, %u users, %s, index %s; %" PRIu64 " spans dropped\n",
 		        m->served ? "served (naive, optimized, eager on request)" : strategy_name(m->settings.strategy),
-		        m->settings.users, m->settings.rtt_us, m->settings.index ? "on" : "off", m->dropped_spans);
+		        m->settings.users, net, m->settings.index ? "on" : "off", m->dropped_spans);
+	if (m->has_database) /* where the lab ran (absent in older files) */
+		cmd_print_database(out, &m->database);
 	print_marks(out, &r->snap);
 	print_trace_list(out, r);
 	print_attribution_text(out, r);
@@ -584,6 +593,8 @@ static void print_json(FILE *out, const struct cli *cli, struct report *r)
 	cJSON_AddNumberToObject(marks, "multiroot_traces", (double)r->snap.nmultiroot);
 	json_trace_list(o, r);
 	json_attribution(o, r);
+	if (r->snap.meta.has_database)
+		cmd_add_database(o, &r->snap.meta.database);
 	cJSON_AddNumberToObject(o, "fingerprints", (double)r->nqueries);
 	cJSON *qs = cJSON_AddArrayToObject(o, "queries"); /* every fingerprint, most total time first */
 	for (size_t i = 0; i < r->nqueries; i++) {
