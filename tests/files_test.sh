@@ -29,7 +29,9 @@ node "$node_dir/check_files.js" schema "$src/assets/snapshot.schema.json" "$src/
 # Chrome: complete events nested on one track, times matching the native spans.
 "$bin" export --format chrome -o "$work/lab.trace.json" --db "$work/lab.db" --users 30 --requests 2 >/dev/null || failed=1
 jq -e '
-  [.traceEvents[] | select(.ph == "M")] | length == 2' "$work/lab.trace.json" >/dev/null || { echo "FAIL: chrome metadata events"; failed=1; }
+  ([.traceEvents[] | select(.ph == "M")] | length == 3)
+  and ([.traceEvents[] | select(.name == "process_labels") | .args.labels | test("^SQLite .* file ")] == [true])
+  and .otherData.database.system == "sqlite"' "$work/lab.trace.json" >/dev/null || { echo "FAIL: chrome metadata events"; failed=1; }
 jq -e '
   [.traceEvents[] | select(.ph == "X")] as $x
   | ($x | length) == 2 * 33
