@@ -328,6 +328,7 @@ static bool about_a_request(const struct log_record *rec)
 static void sink_log(void *ctx, const struct log_record *rec)
 {
 	struct model *m = ctx;
+	(void)pgstat_table_note(&m->pgstat, rec); /* kept for the attribution pane, quiet or not */
 	if (m->quiet && about_a_request(rec)) { /* a measured request: summed up at the end */
 		m->quieted++;
 		return;
