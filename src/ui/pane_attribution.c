@@ -64,10 +64,10 @@ static void draw_server_clock(WINDOW *w, const struct model *m, int y, int cells
 	if (st == PGSTAT_KNOWN) {
 		char d[16];
 		draw_duration(d, sizeof d, ns);
-		draw_fmt(w, cells, "server clock: %s executing %" PRIu32 " stmt%s (pg_stat_statements)", d, statements,
+		draw_fmt(w, cells, "server clock: %s, %" PRIu32 " stmt%s (pg_stat_statements)", d, statements,
 		         statements == 1 ? "" : "s");
 	} else if (st == PGSTAT_UNKNOWN) {
-		draw_fmt(w, cells, "server clock: unknown (pg_stat_statements counted other connections' calls)");
+		draw_fmt(w, cells, "server clock: unknown (other connections' calls counted)");
 	} else if (m->pgstat.clock == PGSTAT_NOT_LOADED) {
 		draw_fmt(w, cells, "server clock: pg_stat_statements not loaded");
 	} else {
