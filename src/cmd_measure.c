@@ -19,6 +19,7 @@
 #include "obslab/cli.h"
 #include "obslab/cmd_common.h"
 #include "obslab/labdb.h"
+#include "obslab/pgstat.h"
 #include "obslab/clock.h"
 #include "obslab/comparison.h"
 #include "obslab/duration.h"
@@ -43,7 +44,22 @@ static void parts_ms(const struct comparison_row *r, double *db, double *network
 	*app = (double)us[2] / 1e3;
 }
 
-static cJSON *row_json(const struct comparison_row *r, bool with_users)
+/* The server's clock (PostgreSQL): each row's median request's execution
+ * by it, and what client-measured database time it leaves over; null when
+ * not loaded or not told for that request. */
+static void server_json(cJSON *o, const struct comparison_row *r, bool loaded, double db)
+{
+	if (!loaded || !r->server_known) { /* the report's "server_exec" says which */
+		cJSON_AddNullToObject(o, "median_server_exec_ms");
+		cJSON_AddNullToObject(o, "median_db_minus_server_exec_ms");
+	} else {
+		double server = cmd_ms(r->median_server_ns);
+		cJSON_AddNumberToObject(o, "median_server_exec_ms", server);
+		cJSON_AddNumberToObject(o, "median_db_minus_server_exec_ms", rounded(db - server, 1e-3));
+	}
+}
+
+static cJSON *row_json(const struct comparison_row *r, bool with_users, int server_clock)
 {
 	cJSON *o = cJSON_CreateObject();
 	if (with_users)
@@ -58,6 +74,8 @@ static cJSON *row_json(const struct comparison_row *r, bool with_users)
 	cJSON_AddNumberToObject(o, "median_db_ms", db);
 	cJSON_AddNumberToObject(o, "median_network_ms", network);
 	cJSON_AddNumberToObject(o, "median_app_ms", app);
+	if (server_clock != PGSTAT_NONE)
+		server_json(o, r, server_clock != PGSTAT_NOT_LOADED, db);
 	cJSON_AddNumberToObject(o, "db_share", rounded(r->db_share, 1e-4));
 	if (r->speedup_vs_naive > 0)
 		cJSON_AddNumberToObject(o, "speedup_vs_naive", rounded(r->speedup_vs_naive, 1e-3));
@@ -66,8 +84,17 @@ static cJSON *row_json(const struct comparison_row *r, bool with_users)
 	return o;
 }
 
+/* Whether the server's clock is there (a PostgreSQL lab's), as the
+ * reports say it: PGSTAT_NONE on SQLite, which reports nothing of it. */
+static int server_clock_of(const struct session *s)
+{
+	if (s->db_info.engine != LABDB_POSTGRESQL)
+		return PGSTAT_NONE;
+	return workload_server_clock(s->workload) == PGSTAT_NOT_LOADED ? PGSTAT_NOT_LOADED : PGSTAT_KNOWN;
+}
+
 static void print_json(FILE *out, const struct cli *cli, const struct comparison_row *rows, size_t n,
-                       uint64_t dropped, const struct labdb_info *db)
+                       uint64_t dropped, const struct labdb_info *db, int server_clock)
 {
 	bool sweep = cli->command == CLI_CMD_SWEEP;
 	cJSON *o = cJSON_CreateObject();
@@ -86,15 +113,54 @@ static void print_json(FILE *out, const struct cli *cli, const struct comparison
 	cJSON_AddStringToObject(o, "figures_are",
 	                        "each row's median request by total_ms: db_ms + network_ms + app_ms == total_ms");
 	cJSON_AddStringToObject(o, "db_share_is", "that request's (db_ms + network_ms) / total_ms");
+	if (server_clock != PGSTAT_NONE) {
+		cJSON_AddStringToObject(o, "server_exec", server_clock == PGSTAT_NOT_LOADED ? PGSTAT_NOT_LOADED_TEXT
+		                                                                            : "pg_stat_statements");
+		cJSON_AddStringToObject(o, "server_exec_is",
+		                        "median_server_exec_ms: that request's statements' execution time by the server's "
+		                        "own clock (" PGSTAT_LABEL "), null where it counted other connections' calls too; "
+		                        "median_db_minus_server_exec_ms: " PGSTAT_REMAINDER_TEXT);
+		if (server_clock == PGSTAT_NOT_LOADED)
+			cJSON_AddStringToObject(o, "server_exec_enable", PGSTAT_ENABLE_HINT);
+	}
 	cJSON_AddNumberToObject(o, "dropped_spans", (double)dropped);
 	cJSON *list = cJSON_AddArrayToObject(o, sweep ? "rows" : "strategies");
 	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(list, row_json(&rows[i], sweep));
+		cJSON_AddItemToArray(list, row_json(&rows[i], sweep, server_clock));
 	cmd_print_json(out, o);
 }
 
+/* The table's two PostgreSQL columns: the server's clock and what it leaves of the database time. */
+static void print_server_cells(FILE *out, const struct comparison_row *r, int server_clock, double db)
+{
+	if (server_clock == PGSTAT_NONE)
+		return;
+	if (server_clock == PGSTAT_NOT_LOADED)
+		fprintf(out, " %11s %11s", PGSTAT_NOT_LOADED_TEXT, "-");
+	else if (!r->server_known)
+		fprintf(out, " %11s %11s", "unknown", "-");
+	else
+		fprintf(out, " %8.3f ms %8.3f ms", cmd_ms(r->median_server_ns), db - cmd_ms(r->median_server_ns));
+}
+
+static void print_server_notes(FILE *out, int server_clock)
+{
+	if (server_clock == PGSTAT_NONE)
+		return;
+	fprintf(out, "\"database\": client time - measured round trip, per statement. \"server exec\": server execution\n");
+	if (server_clock == PGSTAT_NOT_LOADED) {
+		fprintf(out, "(pg_stat_statements): not loaded in this database. To enable it: shared_preload_libraries =\n"
+		             "'pg_stat_statements' in postgresql.conf, restart the server, then CREATE EXTENSION\n"
+		             "pg_stat_statements in the database.\n");
+		return;
+	}
+	fprintf(out, "(pg_stat_statements): the request's statements' execution time by the server's own clock\n"
+	             "(\"unknown\": it counted other connections' calls of the same statements too). \"db - server\":\n"
+	             "protocol, parse/bind and the client library, which the server's clock does not count.\n");
+}
+
 static void print_table(FILE *out, const struct cli *cli, const struct comparison_row *rows, size_t n,
-                        const struct labdb_info *where)
+                        const struct labdb_info *where, int server_clock)
 {
 	bool pg = where->engine == LABDB_POSTGRESQL;
 	char rtt[48];
@@ -106,21 +172,25 @@ static void print_table(FILE *out, const struct cli *cli, const struct compariso
 	        cli->run.index ? "on" : "off", cli->plan.requests, cli->plan.requests == 1 ? "" : "s");
 	cmd_print_database(out, where);
 	fputc('\n', out);
-	fprintf(out, "%7s  %-9s %8s %11s %11s %11s %11s %6s %9s  %s\n", "users", "strategy", "queries", "database",
-	        "network", "app", "total", "in DB", "vs naive", "queries for N users");
+	fprintf(out, "%7s  %-9s %8s %11s", "users", "strategy", "queries", "database");
+	if (server_clock != PGSTAT_NONE)
+		fprintf(out, " %11s %11s", "server exec", "db - server");
+	fprintf(out, " %11s %11s %11s %6s %9s  %s\n", "network", "app", "total", "in DB", "vs naive",
+	        "queries for N users");
 	for (size_t i = 0; i < n; i++) {
 		const struct comparison_row *r = &rows[i];
 		double db, network, app;
 		parts_ms(r, &db, &network, &app);
-		fprintf(out, "%7u  %-9s %8u %8.3f ms %8.3f ms %8.3f ms %8.3f ms %5.1f%% %8.1fx  %s\n", r->users,
-		        strategy_name(r->strategy), r->queries_per_request, db, network, app, cmd_ms(r->median_total_ns),
-		        100.0 * r->db_share,
-		        r->speedup_vs_naive, comparison_scaling(r->strategy));
+		fprintf(out, "%7u  %-9s %8u %8.3f ms", r->users, strategy_name(r->strategy), r->queries_per_request, db);
+		print_server_cells(out, r, server_clock, db);
+		fprintf(out, " %8.3f ms %8.3f ms %8.3f ms %5.1f%% %8.1fx  %s\n", network, app, cmd_ms(r->median_total_ns),
+		        100.0 * r->db_share, r->speedup_vs_naive, comparison_scaling(r->strategy));
 	}
 	fprintf(out, "\nEach row is one request, the median by total: its parts add up to its total.\n"
 	             "\"in DB\": database and network time over total. \"vs naive\": naive's median total\n"
 	             "over this one. %s\n", pg ? "The network is real: each statement's round trip, measured over its connection."
 	                                       : "The network is simulated: --rtt-us 0 measures embedded SQLite alone.");
+	print_server_notes(out, server_clock);
 }
 
 /* Progress on stderr, stdout left to the figures. A run of fast requests
@@ -172,6 +242,19 @@ static void announce(struct progress *p)
 	        index ? "" : ", --index on");
 	fprintf(p->err, "; a line follows each request over a second\n");
 	p->announced = true;
+}
+
+/* The workload's log: each request's reading of the server's clock, kept
+ * by trace id for its row. */
+static void take_log(void *ctx, const struct log_record *rec)
+{
+	struct progress *p = ctx;
+	enum pgstat_state state;
+	uint8_t id[SPAN_TRACE_ID_LEN];
+	int64_t ns;
+	uint32_t statements;
+	if (pgstat_from_log(rec, &state, id, &ns, &statements) && state == PGSTAT_KNOWN)
+		comparison_add_server(p->cmp, id, ns);
 }
 
 static void observe(void *ctx, const struct trace *t)
@@ -252,7 +335,7 @@ int cmd_measure(const struct cli *given, FILE *out, FILE *err)
 		return fwd_status;
 	}
 	forward_hook_observe(&fwd, s.store, s.names, &s.anchor, observe, &pr);
-	session_wait(&s, NULL, NULL, show_progress, &pr);
+	session_wait(&s, take_log, &pr, show_progress, &pr);
 	clear_line(&pr);
 	forward_hook_stop(&fwd, err);
 
@@ -264,9 +347,9 @@ int cmd_measure(const struct cli *given, FILE *out, FILE *err)
 		struct comparison_row rows[COMPARISON_MAX_CELLS];
 		size_t n = comparison_rows(cmp, rows, COMPARISON_MAX_CELLS);
 		if (cli->output == CLI_OUTPUT_REPORT_JSON)
-			print_json(out, cli, rows, n, ring_dropped(s.spans), &s.db_info);
+			print_json(out, cli, rows, n, ring_dropped(s.spans), &s.db_info, server_clock_of(&s));
 		else
-			print_table(out, cli, rows, n, &s.db_info);
+			print_table(out, cli, rows, n, &s.db_info, server_clock_of(&s));
 	}
 	comparison_clear(cmp);
 	session_stop(&s);

@@ -21,6 +21,7 @@
 #include "obslab/histogram.h"
 #include "obslab/labdb.h"
 #include "obslab/log.h"
+#include "obslab/pgstat.h"
 #include "obslab/ring.h"
 #include "obslab/session.h"
 #include "obslab/store.h"
@@ -36,6 +37,11 @@ struct figures {
 	uint32_t queries;
 	int64_t total_ns, app_ns, db_ns, network_ns;
 	bool attributed; /* false when tracing was off: only totals are known */
+	/* PostgreSQL's own clock (pgstat.h): PGSTAT_NONE on SQLite; KNOWN:
+	 * the median over the requests it was told for (server_requests). */
+	enum pgstat_state server;
+	int64_t server_ns;
+	size_t server_requests;
 	uint64_t spans, dropped_spans;
 	struct findings findings; /* of the last request's trace */
 	const struct trace *last;
@@ -100,6 +106,19 @@ static struct figures measure(const struct run *r)
 		                                                     .queries = samples[i].queries });
 	struct attribution med = attribution_series_medians(&timed);
 	attribution_series_free(&timed);
+	if (r->s.db_info.engine == LABDB_POSTGRESQL) {
+		struct attribution_series server = { 0 };
+		bool loaded = false;
+		for (size_t i = 0; i < nsamples; i++) {
+			loaded |= samples[i].server_loaded;
+			if (samples[i].server_known)
+				attribution_series_add(&server, (struct attribution){ .total_ns = samples[i].server_exec_ns });
+		}
+		f.server = server.n > 0 ? PGSTAT_KNOWN : loaded ? PGSTAT_UNKNOWN : PGSTAT_NOT_LOADED;
+		f.server_ns = attribution_series_medians(&server).total_ns;
+		f.server_requests = server.n;
+		attribution_series_free(&server);
+	}
 	f.queries = med.queries;
 	if (f.attributed) {
 		f.total_ns = histogram_percentile(&r->tally.total, 50);
@@ -135,6 +154,22 @@ static void print_report_json(FILE *out, const struct cli *cli, const struct fig
 		cJSON_AddNullToObject(o, "median_network_ms");
 		cJSON_AddNullToObject(o, "median_app_ms");
 	}
+	if (f->server != PGSTAT_NONE) {
+		cJSON_AddStringToObject(o, "server_exec", f->server == PGSTAT_NOT_LOADED ? PGSTAT_NOT_LOADED_TEXT
+		                                          : f->server == PGSTAT_UNKNOWN  ? "unknown"
+		                                                                         : "pg_stat_statements");
+		if (f->server == PGSTAT_KNOWN)
+			cJSON_AddNumberToObject(o, "median_server_exec_ms", cmd_ms(f->server_ns));
+		else
+			cJSON_AddNullToObject(o, "median_server_exec_ms");
+		cJSON_AddNumberToObject(o, "server_exec_requests", (double)f->server_requests);
+		cJSON_AddStringToObject(o, "server_exec_is",
+		                        "the median over server_exec_requests requests of their statements' execution time "
+		                        "by the server's own clock (" PGSTAT_LABEL "); a request whose calls counted other "
+		                        "connections' too is left out. median_db_ms minus it: " PGSTAT_REMAINDER_TEXT);
+		if (f->server == PGSTAT_NOT_LOADED)
+			cJSON_AddStringToObject(o, "server_exec_enable", PGSTAT_ENABLE_HINT);
+	}
 	cJSON_AddNumberToObject(o, "spans", (double)f->spans);
 	cJSON_AddNumberToObject(o, "dropped_spans", (double)f->dropped_spans);
 	cJSON *list = cJSON_AddArrayToObject(o, "findings"); /* of the last request */
@@ -161,6 +196,24 @@ static void print_share(FILE *out, const char *label, int64_t part, int64_t tota
 	        total > 0 ? 100.0 * (double)part / (double)total : 0.0);
 }
 
+/* PostgreSQL's own clock beside the client's figures. */
+static void print_server(FILE *out, const struct figures *f)
+{
+	if (f->server == PGSTAT_NOT_LOADED) {
+		fprintf(out, "  %s: %s\n  (%s)\n", PGSTAT_LABEL, PGSTAT_NOT_LOADED_TEXT, PGSTAT_ENABLE_HINT);
+		return;
+	}
+	if (f->server == PGSTAT_UNKNOWN) {
+		fprintf(out, "  %s: unknown (it counted other connections' calls of the same statements)\n", PGSTAT_LABEL);
+		return;
+	}
+	fprintf(out, "  %s: %.3f ms, the median over %zu request%s\n", PGSTAT_LABEL, cmd_ms(f->server_ns),
+	        f->server_requests, f->server_requests == 1 ? "" : "s");
+	if (f->attributed)
+		fprintf(out, "  database minus server execution (the two medians): %.3f ms, protocol, parse/bind, client library\n",
+		        cmd_ms(f->db_ns) - cmd_ms(f->server_ns));
+}
+
 static void print_summary(FILE *out, const struct cli *cli, const struct figures *f, const struct strtab *names,
                           const struct labdb_info *db)
 {
@@ -181,6 +234,10 @@ static void print_summary(FILE *out, const struct cli *cli, const struct figures
 		print_share(out, "database", f->db_ns, f->total_ns);
 		print_share(out, pg ? "network (measured)" : "network (simulated)", f->network_ns, f->total_ns);
 		fprintf(out, "  (each a median over the requests, so the three need not sum to the median request)\n");
+	}
+	if (f->server != PGSTAT_NONE)
+		print_server(out, f);
+	if (f->attributed) {
 		fprintf(out, "  spans recorded %llu, dropped %llu\n", (unsigned long long)f->spans,
 		        (unsigned long long)f->dropped_spans);
 	} else {

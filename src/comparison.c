@@ -22,8 +22,11 @@ void comparison_init(struct comparison *c)
 
 void comparison_clear(struct comparison *c)
 {
-	for (size_t i = 0; i < c->ncells; i++)
+	for (size_t i = 0; i < c->ncells; i++) {
 		attribution_series_free(&c->cell[i].requests);
+		free(c->cell[i].trace_ids);
+	}
+	free(c->server);
 	comparison_init(c);
 }
 
@@ -52,7 +55,34 @@ void comparison_add(struct comparison *c, const struct trace *t)
 	struct comparison_cell *cell = cell_for(c, root->u.root.users, (enum strategy)root->strategy);
 	if (!cell)
 		return;
+	if (cell->requests.n == cell->trace_ids_cap) {
+		cell->trace_ids_cap = cell->trace_ids_cap ? 2 * cell->trace_ids_cap : 16;
+		cell->trace_ids = xrealloc_array(cell->trace_ids, cell->trace_ids_cap, sizeof cell->trace_ids[0]);
+	}
+	memcpy(cell->trace_ids[cell->requests.n], t->trace_id, SPAN_TRACE_ID_LEN);
 	attribution_series_add(&cell->requests, analysis_attribution(t));
+}
+
+void comparison_add_server(struct comparison *c, const uint8_t trace_id[SPAN_TRACE_ID_LEN], int64_t exec_ns)
+{
+	if (c->nserver == c->server_cap) {
+		c->server_cap = c->server_cap ? 2 * c->server_cap : 64;
+		c->server = xrealloc_array(c->server, c->server_cap, sizeof c->server[0]);
+	}
+	struct comparison_server *e = &c->server[c->nserver++];
+	memcpy(e->trace_id, trace_id, SPAN_TRACE_ID_LEN);
+	e->exec_ns = exec_ns;
+}
+
+/* The server's clock for a trace, newest first (a trace id names one request). */
+static bool server_for(const struct comparison *c, const uint8_t trace_id[SPAN_TRACE_ID_LEN], int64_t *ns)
+{
+	for (size_t i = c->nserver; i-- > 0;)
+		if (memcmp(c->server[i].trace_id, trace_id, SPAN_TRACE_ID_LEN) == 0) {
+			*ns = c->server[i].exec_ns;
+			return true;
+		}
+	return false;
 }
 
 struct by_total {
@@ -113,6 +143,8 @@ size_t comparison_rows(const struct comparison *c, struct comparison_row *out, s
 		int64_t waited = duration_add(s->db[k], s->network[k]);
 		r->db_share = s->total[k] > 0 ? (double)waited / (double)s->total[k] : 0.0;
 		r->speedup_vs_naive = 0.0;
+		r->median_server_ns = 0;
+		r->server_known = server_for(c, cell->trace_ids[k], &r->median_server_ns);
 	}
 	qsort(out, n, sizeof *out, by_users_then_strategy);
 	for (size_t i = 0; i < n; i++) {

@@ -251,6 +251,28 @@ static void between_requests(struct workload *w)
 		(void)pg_measure_rtt(pg, 1, &ignored); /* a lost connection shows at the next request */
 }
 
+/* PostgreSQL's own clock after a request, outside its trace: kept and
+ * logged with the request's trace id when it ran (a request that did not
+ * complete only moves the reading on, so the next one counts its own). */
+static void read_server_clock(struct workload *w, enum db_status status)
+{
+	struct pgdb *pg = labdb_pg(w->db);
+	w->server = (struct pgstat_reading){ .state = PGSTAT_NONE };
+	if (!pg || !pg_connected(pg))
+		return;
+	uint32_t queries = status == DB_OK ? w->last.queries : 0;
+	w->server = pgstat_read(pg, queries);
+	bool was_loaded = atomic_exchange(&w->server_clock, (int)w->server.state) != PGSTAT_NOT_LOADED;
+	if (status != DB_OK)
+		return;
+	if (w->server.state == PGSTAT_NOT_LOADED && !was_loaded)
+		return; /* said once, when it was found missing */
+	char trace_id[2 * SPAN_TRACE_ID_LEN + 1] = "";
+	if (tracer_enabled(&w->tracer))
+		tracer_trace_id_hex(&w->tracer, trace_id);
+	pgstat_log(w->logs, &w->server, queries, trace_id);
+}
+
 /* request_run, with the request shown in flight while it runs. */
 static enum db_status run_request(struct workload *w, struct request_ctx *ctx, enum strategy s)
 {
@@ -258,6 +280,8 @@ static enum db_status run_request(struct workload *w, struct request_ctx *ctx, e
 	atomic_store(&w->in_flight_since, clock_now_ns());
 	enum db_status status = request_run(ctx, s, &w->last, &w->error);
 	atomic_store(&w->in_flight_since, 0);
+	if (status != DB_UNAVAILABLE)
+		read_server_clock(w, status);
 	return status;
 }
 
@@ -354,8 +378,13 @@ static void run(struct workload *w)
 	uint32_t seen = atomic_load(&w->generation);
 	enum db_status status = apply_settings(w, st, ctx, &cur);
 	note_version(w);
-	if (pg && status == DB_OK)
+	if (pg && status == DB_OK) {
 		(void)pg_measure_rtt(pg, PG_RTT_SAMPLES, &w->error); /* a failure shows at the first request */
+		w->server = pgstat_read(pg, 0); /* primes the server's clock */
+		atomic_store(&w->server_clock, (int)w->server.state);
+		if (w->server.state == PGSTAT_NOT_LOADED)
+			pgstat_log(w->logs, &w->server, 0, NULL);
+	}
 	int64_t next = clock_now_ns();
 
 	while (status == DB_OK && !atomic_load(&w->stop) &&
@@ -425,6 +454,9 @@ static void run(struct workload *w)
 			w->samples[w->nsamples++] = (struct request_sample){
 				.duration_ns = w->last.end_ns - w->last.start_ns,
 				.queries = w->last.queries,
+				.server_loaded = w->server.state == PGSTAT_KNOWN || w->server.state == PGSTAT_UNKNOWN,
+				.server_known = w->server.state == PGSTAT_KNOWN,
+				.server_exec_ns = w->server.state == PGSTAT_KNOWN ? w->server.exec_ns : 0,
 			};
 		atomic_fetch_add(&w->requests, 1);
 

@@ -138,3 +138,8 @@ void workload_plan_progress(const struct workload *w, uint32_t *done, uint32_t *
 	*total = atomic_load(&w->plan_total);
 	*running = atomic_load(&w->plan_running);
 }
+
+int workload_server_clock(const struct workload *w)
+{
+	return atomic_load(&w->server_clock);
+}

@@ -13,6 +13,7 @@
 
 #include "obslab/db.h"
 #include "obslab/error.h"
+#include "obslab/pgstat.h"
 #include "obslab/tracer.h"
 #include "obslab/workload.h"
 
@@ -56,6 +57,8 @@ struct workload {
 	_Atomic int64_t reconnect_since;   /* 0: connected (workload_reconnect.c) */
 	_Atomic uint32_t reconnect_attempts;
 	_Atomic uint32_t in_flight_queries; /* kept by the request (request_ctx_set_progress) */
+	_Atomic int server_clock;          /* enum pgstat_state: the last reading's */
+	struct pgstat_reading server;      /* the last request's reading (worker only) */
 
 	pthread_mutex_t lock; /* guards nothing but the wake-up */
 	pthread_cond_t wake;

@@ -25,6 +25,7 @@
 #endif
 #include "obslab/clock.h"
 #include "obslab/log.h"
+#include "obslab/pgstat.h"
 #include "obslab/session.h"
 #include "obslab/span.h"
 #include "obslab/store.h"
@@ -61,6 +62,7 @@ static struct workload_config config(enum strategy s, uint32_t users, uint64_t r
 
 struct logs {
 	size_t n, warn;
+	size_t server_clock; /* PostgreSQL: each request's pg_stat_statements reading (pgstat.h), counted apart */
 	const struct session *s;
 	uint32_t fingerprint; /* of the first record that had one */
 	char trace_ids[16][LOG_TEXT_MAX];
@@ -71,6 +73,10 @@ static void on_log(void *ctx, const struct log_record *rec)
 	struct logs *l = ctx;
 	assert_non_null(rec->message);
 	assert_true(rec->nfields <= LOG_MAX_FIELDS);
+	if (strcmp(rec->message, PGSTAT_MSG_KNOWN) == 0) {
+		l->server_clock++;
+		return;
+	}
 	for (uint32_t i = 0; i < rec->nfields; i++) {
 		if (strcmp(rec->fields[i].key, "fingerprint") == 0 && !l->fingerprint)
 			l->fingerprint = rec->fields[i].v.str;
@@ -112,6 +118,7 @@ static void a_run_to_its_end_delivers_every_trace_and_log(void **state)
 	assert_int_equal(session_drain(&s, on_log, &logs), 0);
 	assert_int_equal(logs.n, 5);
 	assert_int_equal(logs.warn, 5); /* naive: "N+1 query pattern detected" */
+	assert_int_equal(logs.server_clock, engine == LABDB_POSTGRESQL ? 5 : 0); /* the tests' cluster has it */
 	assert_string_equal(strtab_get(s.names, logs.fingerprint),
 	                    engine == LABDB_POSTGRESQL ? "SELECT count(*) FROM obslab_lab.orders WHERE user_id = ?"
 	                                               : "SELECT count(*) FROM orders WHERE user_id = ?");

@@ -13,7 +13,10 @@
  *   spent waiting on database calls, round trips included, as the app sees
  *   it (never above 1: medians of the parts taken apart could add up to
  *   more than the median total),
- *   speedup_vs_naive = naive's median total / this median total (same users).
+ *   speedup_vs_naive = naive's median total / this median total (same users),
+ *   server_known / median_server_ns: on PostgreSQL, that same request's
+ *   execution time by the server's own clock (pg_stat_statements), when
+ *   comparison_add_server was given it for the request's trace id.
  * Memory grows with the requests measured (a plan bounds them); free with
  * comparison_clear. One thread.
  */
@@ -25,6 +28,7 @@
 
 #include "obslab/analysis.h"
 #include "obslab/request.h"
+#include "obslab/span.h"
 #include "obslab/workload.h"
 
 struct trace;
@@ -35,11 +39,21 @@ struct comparison_cell {
 	uint32_t users;
 	enum strategy strategy;
 	struct attribution_series requests; /* the measured requests, in arrival order */
+	uint8_t (*trace_ids)[SPAN_TRACE_ID_LEN]; /* each request's trace, in the same order */
+	size_t trace_ids_cap;
+};
+
+/* A request's execution time by the server's clock (pgstat.h). */
+struct comparison_server {
+	uint8_t trace_id[SPAN_TRACE_ID_LEN];
+	int64_t exec_ns;
 };
 
 struct comparison {
 	size_t ncells;
 	struct comparison_cell cell[COMPARISON_MAX_CELLS];
+	struct comparison_server *server;
+	size_t nserver, server_cap;
 };
 
 struct comparison_row {
@@ -51,11 +65,16 @@ struct comparison_row {
 	int64_t median_total_ns, median_db_ns, median_network_ns, median_app_ns;
 	double db_share;
 	double speedup_vs_naive; /* 0 when naive was not measured at these users */
+	bool server_known;        /* the median request's server clock was given */
+	int64_t median_server_ns; /* server_known: its execution by the server's clock */
 };
 
 void comparison_init(struct comparison *c);
 void comparison_clear(struct comparison *c); /* frees, and empties */
 void comparison_add(struct comparison *c, const struct trace *t);
+/* The server's clock for the request of trace trace_id, in any order with
+ * comparison_add (the log and the traces arrive apart). */
+void comparison_add_server(struct comparison *c, const uint8_t trace_id[SPAN_TRACE_ID_LEN], int64_t exec_ns);
 /* Rows sorted by users, then naive, optimized, eager, pipelined (measured
  * on PostgreSQL only). Returns the count. */
 size_t comparison_rows(const struct comparison *c, struct comparison_row *out, size_t cap);

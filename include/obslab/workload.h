@@ -105,10 +105,16 @@ enum workload_phase {
 	WORKLOAD_FAILED,
 };
 
-/* One request as the workload timed it, whatever the tracing. */
+/* One request as the workload timed it, whatever the tracing. On
+ * PostgreSQL, the server's own clock read after it (pgstat.h):
+ * server_loaded when pg_stat_statements is in the database, server_known
+ * when the calls it counted were the request's queries (else the figure
+ * could hold another connection's: unknown rather than wrong). */
 struct request_sample {
 	int64_t duration_ns;
 	uint32_t queries;
+	bool server_loaded, server_known;
+	int64_t server_exec_ns; /* server_known: execution of the request's statements */
 };
 
 struct workload;
@@ -169,6 +175,11 @@ bool workload_in_flight(const struct workload *w, int64_t *started_ns, uint32_t 
  * pause or change of settings interrupts the attempts; they begin again
  * when the worker next meets the lost connection. Any thread. */
 bool workload_reconnecting(const struct workload *w, int64_t *since_ns, uint32_t *attempts);
+/* The server's clock as the last reading found it (enum pgstat_state):
+ * PGSTAT_NONE on SQLite and before the first, PGSTAT_NOT_LOADED without
+ * pg_stat_statements. After each PostgreSQL request the worker logs the
+ * reading with the request's trace id (pgstat_log). Any thread. */
+int workload_server_clock(const struct workload *w);
 /* When the phase is WORKLOAD_FAILED: what went wrong, in one line. */
 const char *workload_error(const struct workload *w);
 

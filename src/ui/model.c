@@ -328,6 +328,11 @@ static bool about_a_request(const struct log_record *rec)
 static void sink_log(void *ctx, const struct log_record *rec)
 {
 	struct model *m = ctx;
+	/* A request's server clock is kept for the attribution pane (its
+	 * trace's line), not logged: a figure per request would end the
+	 * logbook's "×N" of the requests' own lines. */
+	if (pgstat_table_note(&m->pgstat, rec) && m->pgstat.clock != PGSTAT_NOT_LOADED)
+		return;
 	if (m->quiet && about_a_request(rec)) { /* a measured request: summed up at the end */
 		m->quieted++;
 		return;

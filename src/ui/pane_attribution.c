@@ -1,5 +1,6 @@
 /* pane_attribution — where the shown request's time went: app, database,
- * network (simulated), with figures that add up to its duration; and the
+ * network (simulated), with figures that add up to its duration (on
+ * PostgreSQL, beside the server's own clock for it); and the
  * same over the last minute (a file: over all its traces). A foreign trace
  * (someone else's file) is split as analysis.h says: own, database incl.
  * network, calls; per service when it has several. */
@@ -50,6 +51,28 @@ static void draw_services(WINDOW *w, const struct model *m, int last, int cells)
 	if (last <= 6)
 		draw_at(w, 6, 2, line, cells);
 	free(sv);
+}
+
+/* A PostgreSQL lab trace's execution time by the server's own clock, as
+ * the workload logged it after the request (pgstat.h). */
+static void draw_server_clock(WINDOW *w, const struct model *m, int y, int cells)
+{
+	int64_t ns;
+	uint32_t statements;
+	enum pgstat_state st = pgstat_table_find(&m->pgstat, m->shown->trace_id, &ns, &statements);
+	draw_at(w, y, 2, "", 0);
+	if (st == PGSTAT_KNOWN) {
+		char d[16];
+		draw_duration(d, sizeof d, ns);
+		draw_fmt(w, cells, "server clock: %s, %" PRIu32 " stmt%s (pg_stat_statements)", d, statements,
+		         statements == 1 ? "" : "s");
+	} else if (st == PGSTAT_UNKNOWN) {
+		draw_fmt(w, cells, "server clock: unknown (other connections' calls counted)");
+	} else if (m->pgstat.clock == PGSTAT_NOT_LOADED) {
+		draw_fmt(w, cells, "server clock: pg_stat_statements not loaded");
+	} else {
+		draw_fmt(w, cells, "server clock: not recorded for this trace");
+	}
 }
 
 static void draw(struct pane *p, const struct model *m, bool focus)
@@ -167,12 +190,16 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		}
 		if (foreign)
 			draw_services(w, m, p->h - 2, inner - 2);
+		else if (a->kind == ATTRIBUTION_PG && p->h <= 8) /* the labels say how; the server's clock is news */
+			draw_server_clock(w, m, 6, inner - 2);
 		else
 			draw_at(w, 6, 2, a->kind == ATTRIBUTION_PG ? "network: measured round trips; database: the rest of each query"
 			                 : a->network_ns > 0 ? "network: simulated round trips"
 			                 : a->queries == 0 ? "network: none (no queries in this trace)"
 			                                   : "network: none (RTT 0)",
 			        inner - 2);
+		if (a->kind == ATTRIBUTION_PG && p->h > 8)
+			draw_server_clock(w, m, 7, inner - 2);
 	}
 	wattroff(w, draw_attr(ROLE_DIM));
 	wnoutrefresh(w);
