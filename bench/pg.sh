@@ -6,12 +6,13 @@
 # for naive, optimized, eager and pipelined over the Unix socket and over TCP
 # loopback (obslab's tracing on, as it runs by default), then the same on
 # SQLite (naive, optimized, eager: pipelined needs a client/server database)
-# with --rtt-us set to the round trip measured on each transport, and the
+# with --rtt-us set to the round trip measured on each transport and to 0, and the
 # original lab's SQLAlchemy application (bench/peer/app.py --time: naive and
 # optimized, untraced as a new user first runs it) on the same PostgreSQL
 # database. The round trip is measured, not assumed: obslab-pg-rtt times
 # empty statements over libpq (median of 2 000).
-# Prints one table: median ms per request (K requests each) and queries per request.
+# Prints one table: median ms per request (K requests each), queries per request,
+# and the peer's time over obslab's (same strategy, same transport).
 # Usage: bench/pg.sh BUILD_DIR [--smoke]
 #   --smoke: 20 and 1 000 users, 2 requests each (to see it work, not to measure)
 set -euo pipefail
@@ -99,7 +100,9 @@ for users in "${users_list[@]}"; do
 				--rtt-us "$us"
 		done
 	done
-	run_obslab "sqlite-0,naive,$users" "$work/lab$users.db" --strategy naive --users "$users" --requests "$k" --rtt-us 0
+	for s in naive optimized eager; do
+		run_obslab "sqlite-0,$s,$users" "$work/lab$users.db" --strategy "$s" --users "$users" --requests "$k" --rtt-us 0
+	done
 	if [ -n "$peer" ]; then
 		for s in naive optimized; do
 			for t in socket tcp; do
@@ -115,25 +118,38 @@ for users in "${users_list[@]}"; do
 done
 
 cell() { echo "${total[$1]:--}"; }
+# ratio PEER OBSLAB: the peer's time over obslab's, "-" when either is missing.
+ratio() {
+	local a=${total[$1]:--} b=${total[$2]:--}
+	if [ "$a" = - ] || [ "$b" = - ]; then echo -; return; fi
+	awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }'
+}
+otel=$(apt-cache policy 'python3-opentelemetry*' 2>/dev/null | grep -c '^python3-opentelemetry' || true)
 echo
 echo "  The lab on PostgreSQL 15 ($cluster, a throwaway cluster) beside SQLite, median ms per request:"
 echo "  round trip measured (obslab-pg-rtt, empty statements over libpq): Unix socket ${rtt[socket]} us"
 echo "  (least ${rtt_min[socket]}), TCP loopback ${rtt[tcp]} us (least ${rtt_min[tcp]}); SQLite's --rtt-us is"
-echo "  that figure, rounded, simulated per query. obslab's tracing is on; the peer is untraced."
+echo "  that figure, rounded, simulated per query, and 0. obslab's tracing is on (every statement a span);"
+if [ "$otel" = 0 ]; then
+	echo "  the peer is untraced (Debian packages no Python OpenTelemetry: apt-cache policy python3-opentelemetry* names none)."
+else
+	echo "  the peer is untraced, as a new user first runs it."
+fi
 echo
-printf '  | %-9s | %5s | %7s | %9s | %9s | %9s | %9s | %9s | %9s | %9s |\n' strategy users queries \
-	"PG socket" "PG TCP" "SQLite" "SQLite" "SQLite" "peer" "peer"
-printf '  | %-9s | %5s | %7s | %9s | %9s | %9s | %9s | %9s | %9s | %9s |\n' "" "" "/ req" \
-	"measured" "measured" "sim sock" "sim TCP" "rtt 0" "PG sock" "PG TCP"
-printf '  |%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' ----------- ------- --------- ----------- ----------- \
-	----------- ----------- ----------- ----------- -----------
+fmt='  | %-9s | %5s | %7s | %9s | %9s | %9s | %9s | %9s | %9s | %9s | %7s | %7s |\n'
+printf "$fmt" strategy users queries "PG socket" "PG TCP" "SQLite" "SQLite" "SQLite" "peer" "peer" "peer /" "peer /"
+printf "$fmt" "" "" "/ req" "measured" "measured" "sim sock" "sim TCP" "rtt 0" "PG sock" "PG TCP" "obslab" "obslab"
+printf "$fmt" "" "" "" "" "" "" "" "" "" "" "sock" "TCP"
+printf '  |%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' ----------- ------- --------- ----------- ----------- \
+	----------- ----------- ----------- ----------- ----------- --------- ---------
 for users in "${users_list[@]}"; do
 	for s in naive optimized eager pipelined; do
 		key=$s,$users
-		printf '  | %-9s | %5s | %7s | %9s | %9s | %9s | %9s | %9s | %9s | %9s |\n' "$s" "$users" \
+		printf "$fmt" "$s" "$users" \
 			"${qpr[socket,$key]:--}" "$(cell "socket,$key")" "$(cell "tcp,$key")" \
 			"$(cell "sqlite-socket,$key")" "$(cell "sqlite-tcp,$key")" "$(cell "sqlite-0,$key")" \
-			"$(cell "peer-socket,$key")" "$(cell "peer-tcp,$key")"
+			"$(cell "peer-socket,$key")" "$(cell "peer-tcp,$key")" \
+			"$(ratio "peer-socket,$key" "socket,$key")" "$(ratio "peer-tcp,$key" "tcp,$key")"
 	done
 done
 echo
@@ -142,4 +158,4 @@ echo "  obslab run --report json, median_total_ms of K requests (K: $(for u in "
 echo "  figure: \"${net[socket,naive,${users_list[0]}]:-?}\"; SQLite's: \"${net[sqlite-socket,naive,${users_list[0]}]:-?}\"."
 echo "  peer: bench/peer/app.py --time, the endpoint's function and its JSON body in-process (no HTTP,"
 echo "  like obslab run), SQLAlchemy $("$py" -c 'import sqlalchemy; print(sqlalchemy.__version__)' 2>/dev/null ||
-	echo -) over psycopg2; pipelined and eager have no peer endpoint, sqlite rtt 0 is naive only."
+	echo -) over psycopg2, one warm-up request; pipelined and eager have no peer endpoint."

@@ -11,6 +11,10 @@
 #    are built from), as tools/screens captures it again from the binary,
 #    and, where MODULE2.md embeds it, in MODULE2.md (which must then be the
 #    captured file, verbatim); MODULE2.md embeds no screen without a pattern.
+#  - MODULE2.md's PostgreSQL chapter runs against the tests' cluster (ctest's
+#    fixture pg): "$OBSLAB_TEST_PG" and "$OBSLAB_TEST_PG_TCP" in its commands
+#    are a fresh database of the docs' own, over the socket and over TCP, as
+#    a reader's are after `. /tmp/obslab-pg/env`.
 # Usage: docs_test.sh PATH/TO/obslab SOURCE_DIR
 set -u
 bin=$(realpath "$1")
@@ -24,6 +28,15 @@ ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
 skip() { skipped=$((skipped + 1)); printf 'SKIP: %s\n' "$*"; }
 docs=("$src/README.md" "$src/MODULE2.md")
+
+# The PostgreSQL chapter's commands: one fresh database, reached both ways.
+# shellcheck source=pg_lib.sh
+. "$src/tests/pg_lib.sh"
+pg_env_load
+docs_db=$(pg_newdb docs) || { echo "0 passed, 1 failed"; exit 1; }
+OBSLAB_TEST_PG_TCP="${OBSLAB_TEST_PG_TCP% dbname=*} dbname=${docs_db##*dbname=}"
+OBSLAB_TEST_PG=$docs_db
+export OBSLAB_TEST_PG OBSLAB_TEST_PG_TCP
 
 # keys
 "$bin" --keys >"$work/keys.md"
