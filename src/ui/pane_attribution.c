@@ -53,6 +53,17 @@ static void draw_services(WINDOW *w, const struct model *m, int last, int cells)
 	free(sv);
 }
 
+/* Whether the server's clock has anything to say of the shown trace: the
+ * live lab logged its reading, or said pg_stat_statements is not loaded.
+ * A trace opened from a file has neither. */
+static bool has_server_clock(const struct model *m)
+{
+	int64_t ns;
+	uint32_t statements;
+	return m->pgstat.clock == PGSTAT_NOT_LOADED ||
+	       pgstat_table_find(&m->pgstat, m->shown->trace_id, &ns, &statements) != PGSTAT_NONE;
+}
+
 /* A PostgreSQL lab trace's execution time by the server's own clock, as
  * the workload logged it after the request (pgstat.h). */
 static void draw_server_clock(WINDOW *w, const struct model *m, int y, int cells)
@@ -190,7 +201,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 		}
 		if (foreign)
 			draw_services(w, m, p->h - 2, inner - 2);
-		else if (a->kind == ATTRIBUTION_PG && p->h <= 8) /* the labels say how; the server's clock is news */
+		else if (a->kind == ATTRIBUTION_PG && p->h <= 8 && has_server_clock(m)) /* the labels say how; the clock is news */
 			draw_server_clock(w, m, 6, inner - 2);
 		else
 			draw_at(w, 6, 2, a->kind == ATTRIBUTION_PG ? "network: measured round trips; database: the rest of each query"
@@ -198,7 +209,7 @@ static void draw(struct pane *p, const struct model *m, bool focus)
 			                 : a->queries == 0 ? "network: none (no queries in this trace)"
 			                                   : "network: none (RTT 0)",
 			        inner - 2);
-		if (a->kind == ATTRIBUTION_PG && p->h > 8)
+		if (a->kind == ATTRIBUTION_PG && p->h > 8 && has_server_clock(m))
 			draw_server_clock(w, m, 7, inner - 2);
 	}
 	wattroff(w, draw_attr(ROLE_DIM));
