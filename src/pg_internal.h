@@ -27,6 +27,7 @@ struct pgdb {
 	int connect_timeout_ms, statement_timeout_ms;
 	bool reader;   /* pg_open_reader: read-only, no lock */
 	bool prepared; /* the lab's statements are prepared on conn */
+	bool locked;   /* this session holds the driver's lock (pg.c) */
 	struct labdb_info info;
 	const _Atomic uint32_t *cancel;
 	uint32_t armed;

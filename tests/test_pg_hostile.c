@@ -98,7 +98,7 @@ static void obslabs_tables_changed_by_another_program(void **state)
 		lab_close(&lab);
 
 		struct pgdb *db = NULL;
-		st = lab_pg_open(ci, NULL, &db, &err);
+		st = pg_open(ci, NULL, &db, &err);
 		if (st != h->reopen)
 			fail_msg("%s: opened again: status %d, not %d: %s", h->name, st, h->reopen, err.msg);
 		if (st == DB_OK) {

@@ -12,8 +12,13 @@
  * changed: creation is one transaction (schema, tables, stamp), so a
  * refusal or a failure leaves the database as it was. One obslab drives a
  * schema at a time: pg_open takes a session advisory lock (PG_LOCK_KEY),
- * and a second driver is refused (DB_LOCKED); readers (pg_open_reader) take
- * none and run read-only transactions.
+ * and a second driver is refused (DB_LOCKED) once it has waited
+ * PG_LOCK_WAIT_MS for the holder to let go (a driver that just ended: its
+ * server process may outlive its client for a moment; from the server a
+ * going and a live holder look alike, so any holder is waited for). pg_close
+ * lets go of the lock (pg_advisory_unlock) before it returns, when the
+ * connection is up. Readers (pg_open_reader) take none and run read-only
+ * transactions.
  *
  * Time-outs: connecting gives up after connect_timeout_ms, every statement
  * after statement_timeout_ms (the client stops waiting and cancels it on the
@@ -51,6 +56,7 @@ struct labdb_info;
 #define PG_SCHEMA "obslab_lab"
 #define PG_LOCK_KEY INT64_C(0x6f62736c6c616201) /* "obsllab\1" */
 #define PG_CONNECT_TIMEOUT_MS 5000
+#define PG_LOCK_WAIT_MS 1000 /* pg_open waits this long for the driver's lock to be let go */
 #define PG_STATEMENT_TIMEOUT_MS 30000
 
 struct pg_options {
