@@ -130,9 +130,12 @@ const char *pg_value(const struct pg_rows *r, int row, int col, size_t *len);
 enum db_status pg_exec(struct pgdb *db, enum pg_stmt s, int nparams, const char *const *values,
                        struct pg_rows *out, struct obslab_error *err);
 
-/* libpq's pipeline mode: s run n times, parameters i*nparams.., all sent
- * before the first answer is read; on_result(arg, i, rows) per answer in
- * order. Each execution is a span from its send to its answer (the spans
+/* libpq's pipeline mode: s run n times, parameters i*nparams.., one
+ * pipeline with one sync at the end: no statement waits for an answer.
+ * The statements go out a few dozen at a time, and the answers that have
+ * come are read between (so neither side's buffers fill at scale, and the
+ * answers are freed as read); on_result(arg, i, rows) per answer in order.
+ * Each execution is a span from its send to its answer (the spans
  * overlap); its network share is as pg_exec's. */
 typedef void pg_result_fn(void *arg, size_t i, const struct pg_rows *rows);
 enum db_status pg_exec_pipelined(struct pgdb *db, enum pg_stmt s, size_t n, int nparams,
