@@ -96,6 +96,34 @@ void pg_trace_attach(struct pgdb *db, struct tracer *tracer, struct strtab *name
 		                           : STRTAB_NONE;
 }
 
+/* [lo, hi) into a union of intervals added in order of their starts. */
+static void union_add(struct pg_union *u, int64_t lo, int64_t hi)
+{
+	if (hi <= lo)
+		return;
+	if (u->hi > u->lo && lo <= u->hi) {
+		if (hi > u->hi)
+			u->hi = hi;
+		return;
+	}
+	u->sum += u->hi - u->lo;
+	u->lo = lo;
+	u->hi = hi;
+}
+
+static int64_t union_take(struct pg_union *u)
+{
+	int64_t total = u->sum + (u->hi - u->lo);
+	*u = (struct pg_union){ 0 };
+	return total;
+}
+
+void pg_take_totals(struct pgdb *db, int64_t *query_ns, int64_t *wait_ns)
+{
+	*query_ns = union_take(&db->query_union);
+	*wait_ns = union_take(&db->wait_union);
+}
+
 /* The statement's span, from its send to its answer. */
 static void record(struct pgdb *db, enum pg_stmt s, int64_t start, int64_t end, const PGresult *r, bool failed)
 {
@@ -111,6 +139,8 @@ static void record(struct pgdb *db, enum pg_stmt s, int64_t start, int64_t end, 
 	int64_t took = end > start ? end - start : 0;
 	int64_t net = db->rtt_ns < took ? db->rtt_ns : took;
 	rec.u.db.net_wait_ns = net > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)net;
+	union_add(&db->query_union, start, end);
+	union_add(&db->wait_union, start, start + (int64_t)rec.u.db.net_wait_ns);
 	(void)tracer_close_leaf_at(t, &rec, end);
 }
 

@@ -39,6 +39,11 @@ struct pgdb {
 	int64_t rtt[PG_RTT_SAMPLES];
 	int nrtt, rtt_next;
 	int64_t rtt_ns;
+	/* pg_take_totals: the union of the statements' intervals, and of their
+	 * network shares, since the last take (added in order of their starts) */
+	struct pg_union {
+		int64_t lo, hi, sum;
+	} query_union, wait_union;
 	/* pg_server_exec's last reading */
 	bool server_primed;
 	double server_exec_ms;

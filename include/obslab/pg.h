@@ -145,6 +145,13 @@ enum db_status pg_exec_pipelined(struct pgdb *db, enum pg_stmt s, size_t n, int 
 /* Tracing, as sqltrace does for SQLite; tracer and names are borrowed. */
 void pg_trace_attach(struct pgdb *db, struct tracer *tracer, struct strtab *names);
 
+/* The time the traced statements took since the last call, as
+ * analysis_attribution counts it from their spans: query_ns the union of
+ * their intervals (a pipeline's overlapping spans counted once), wait_ns
+ * the union of their network shares; then starts again from zero (as
+ * sqltrace_take_totals). */
+void pg_take_totals(struct pgdb *db, int64_t *query_ns, int64_t *wait_ns);
+
 /*
  * The round trip, measured: the median of the last PG_RTT_SAMPLES empty
  * statements (";") timed over this connection, refreshed by pg_measure_rtt
