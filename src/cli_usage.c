@@ -62,6 +62,7 @@ void cli_usage(FILE *out, const char *command)
 		      "  GET /users/analytics            naive: 1 query + 1 per user (N+1)\n"
 		      "  GET /users/analytics/optimized  one LEFT JOIN ... GROUP BY query\n"
 		      "  GET /users/analytics/eager      the users, then IN (...) chunks\n"
+		      "  GET /users/analytics/pipelined  naive in one pipeline (PostgreSQL only)\n"
 		      "  GET /health, GET /              a health check; the endpoints as JSON\n"
 		      "Each body is, byte for byte, the one obslab run prints as JSON for the\n"
 		      "same strategy and database.\n"

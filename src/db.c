@@ -14,10 +14,10 @@
 #include <unistd.h>
 
 #include "db_guard.h"
+#include "db_internal.h"
 #include "db_lock.h"
 #include "db_uri.h"
 #include "obslab/clock.h"
-#include "obslab/seeddata.h"
 
 #define META_FORMAT "obslab"
 
@@ -54,14 +54,14 @@ static enum db_status status_of(int rc)
 	}
 }
 
-static enum db_status sqlite_fail(struct obslab_error *err, sqlite3 *db, int rc, const char *what)
+enum db_status db_sqlite_fail(struct obslab_error *err, sqlite3 *db, int rc, const char *what)
 {
 	const char *detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
 	return fail(err, status_of(rc), "%s: %s", what, detail);
 }
 
 /* Runs a query returning one text value into buf; "" if no row. */
-static int query_text(sqlite3 *db, const char *sql, const char *param, char *buf, size_t cap)
+int db_query_text(sqlite3 *db, const char *sql, const char *param, char *buf, size_t cap)
 {
 	sqlite3_stmt *stmt;
 	int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
@@ -82,12 +82,12 @@ static int query_text(sqlite3 *db, const char *sql, const char *param, char *buf
 	return rc;
 }
 
-static int meta_get(sqlite3 *db, const char *key, char *buf, size_t cap)
+int db_meta_get(sqlite3 *db, const char *key, char *buf, size_t cap)
 {
-	return query_text(db, "SELECT value FROM obslab_meta WHERE key = ?", key, buf, cap);
+	return db_query_text(db, "SELECT value FROM obslab_meta WHERE key = ?", key, buf, cap);
 }
 
-static int meta_set(sqlite3 *db, const char *key, const char *value)
+int db_meta_set(sqlite3 *db, const char *key, const char *value)
 {
 	sqlite3_stmt *stmt;
 	int rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO obslab_meta(key, value) VALUES (?, ?)",
@@ -113,7 +113,7 @@ struct verdict {
 static int query_int(sqlite3 *db, const char *sql, int64_t *out)
 {
 	char buf[32];
-	int rc = query_text(db, sql, NULL, buf, sizeof buf);
+	int rc = db_query_text(db, sql, NULL, buf, sizeof buf);
 	*out = rc == SQLITE_OK ? strtoll(buf, NULL, 10) : 0;
 	return rc;
 }
@@ -127,12 +127,12 @@ static int read_verdict(sqlite3 *db, struct verdict *v)
 	if (rc == SQLITE_OK)
 		rc = query_int(db, "PRAGMA user_version", &v->user_version);
 	if (rc == SQLITE_OK)
-		rc = query_text(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
+		rc = db_query_text(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
 		                "obslab_meta", v->stamp, sizeof v->stamp);
 	if (rc == SQLITE_OK && v->stamp[0]) {
-		rc = meta_get(db, "format", v->stamp, sizeof v->stamp);
+		rc = db_meta_get(db, "format", v->stamp, sizeof v->stamp);
 		if (rc == SQLITE_OK)
-			rc = meta_get(db, "schema_version", v->version, sizeof v->version);
+			rc = db_meta_get(db, "schema_version", v->version, sizeof v->version);
 	}
 	return rc;
 }
@@ -382,9 +382,9 @@ static int prepare_schema(sqlite3 *db, const char *name, enum db_status *st, str
 		char sql[64], version[8];
 		snprintf(version, sizeof version, "%d", DB_SCHEMA_VERSION);
 		snprintf(sql, sizeof sql, "PRAGMA application_id = %d", DB_APPLICATION_ID);
-		rc = meta_set(db, "format", META_FORMAT);
+		rc = db_meta_set(db, "format", META_FORMAT);
 		if (rc == SQLITE_OK)
-			rc = meta_set(db, "schema_version", version);
+			rc = db_meta_set(db, "schema_version", version);
 		if (rc == SQLITE_OK && v.objects == 0)
 			rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 	}
@@ -402,7 +402,7 @@ static int prepare_schema(sqlite3 *db, const char *name, enum db_status *st, str
 static void use_wal(sqlite3 *db)
 {
 	char mode[16];
-	if (query_text(db, "PRAGMA journal_mode = WAL", NULL, mode, sizeof mode) != SQLITE_OK || strcmp(mode, "wal") != 0)
+	if (db_query_text(db, "PRAGMA journal_mode = WAL", NULL, mode, sizeof mode) != SQLITE_OK || strcmp(mode, "wal") != 0)
 		return;
 	/* A commit need not reach the disk before the next request runs: the
 	 * lab's data is reproducible from its seed (WAL keeps it consistent). */
@@ -416,7 +416,7 @@ void db_close(sqlite3 *db)
 	char mode[16];
 	int64_t version; /* read first: a reader may have switched the mode since this one looked */
 	if (!sqlite3_db_readonly(db, "main") && query_int(db, "PRAGMA schema_version", &version) == SQLITE_OK &&
-	    query_text(db, "PRAGMA journal_mode", NULL, mode, sizeof mode) == SQLITE_OK && strcmp(mode, "wal") == 0) {
+	    db_query_text(db, "PRAGMA journal_mode", NULL, mode, sizeof mode) == SQLITE_OK && strcmp(mode, "wal") == 0) {
 		/* Back to rollback mode if no other connection is open, -wal and -shm removed. */
 		sqlite3_busy_timeout(db, 0);
 		sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
@@ -546,131 +546,11 @@ sqlite3 *db_open_reader(const char *path, struct obslab_error *err)
 	if (look(path, &wait, &f, NULL, &db, err) != DB_OK) /* read-only, judged as a watcher's */
 		return NULL;
 	char mode[16];
-	if (query_text(db, "PRAGMA journal_mode", NULL, mode, sizeof mode) == SQLITE_OK && strcmp(mode, "wal") != 0)
+	if (db_query_text(db, "PRAGMA journal_mode", NULL, mode, sizeof mode) == SQLITE_OK && strcmp(mode, "wal") != 0)
 		driven_lab_to_wal(path, &f);
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, DB_LOCK_WAIT_MS); /* not wait: it lives on this stack */
 	return db;
-}
-
-static uint64_t meta_u64(sqlite3 *db, const char *key)
-{
-	char buf[32];
-	if (meta_get(db, key, buf, sizeof buf) != SQLITE_OK)
-		return 0;
-	return strtoull(buf, NULL, 10);
-}
-
-uint32_t db_seeded_users(sqlite3 *db)
-{
-	return (uint32_t)meta_u64(db, "users");
-}
-
-uint64_t db_seeded_seed(sqlite3 *db)
-{
-	return meta_u64(db, "seed");
-}
-
-static int insert_users(sqlite3 *db, uint32_t from, uint32_t to, uint64_t seed,
-                        db_progress_fn *progress, void *ctx)
-{
-	sqlite3_stmt *user_stmt = NULL, *order_stmt = NULL;
-	int rc = sqlite3_prepare_v2(db, "INSERT INTO users(id, username, email) VALUES (?, ?, ?)", -1,
-	                            &user_stmt, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db,
-		                        "INSERT INTO orders(user_id, product_name, quantity) VALUES (?, ?, ?)",
-		                        -1, &order_stmt, NULL);
-	for (uint32_t id = from; rc == SQLITE_OK && id <= to; id++) {
-		struct seeddata_user u;
-		seeddata_user(seed, id, &u);
-		sqlite3_bind_int64(user_stmt, 1, id);
-		sqlite3_bind_text(user_stmt, 2, u.username, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(user_stmt, 3, u.email, -1, SQLITE_TRANSIENT);
-		rc = sqlite3_step(user_stmt) == SQLITE_DONE ? sqlite3_reset(user_stmt) : sqlite3_errcode(db);
-
-		for (uint32_t k = 0; rc == SQLITE_OK && k < u.norders; k++) {
-			sqlite3_bind_int64(order_stmt, 1, id);
-			sqlite3_bind_text(order_stmt, 2, u.orders[k].product, -1, SQLITE_STATIC);
-			sqlite3_bind_int(order_stmt, 3, (int)u.orders[k].quantity);
-			rc = sqlite3_step(order_stmt) == SQLITE_DONE ? sqlite3_reset(order_stmt)
-			                                            : sqlite3_errcode(db);
-		}
-		if (progress && (id % 500 == 0 || id == to))
-			progress(ctx, id - from + 1, to - from + 1);
-	}
-	sqlite3_finalize(user_stmt);
-	sqlite3_finalize(order_stmt);
-	return rc;
-}
-
-static int exec_u32(sqlite3 *db, const char *sql, uint32_t value)
-{
-	sqlite3_stmt *stmt;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	sqlite3_bind_int64(stmt, 1, value);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-/* The users table's size when it holds ids 1..N, as seeding leaves it;
- * false when another program left gaps (or it cannot be read). */
-static bool contiguous_users(sqlite3 *db, uint32_t *n)
-{
-	char buf[48];
-	unsigned long long count, max;
-	if (query_text(db, "SELECT count(*) || ' ' || coalesce(max(id), 0) FROM users", NULL, buf, sizeof buf) != SQLITE_OK ||
-	    sscanf(buf, "%llu %llu", &count, &max) != 2 || count != max || count > UINT32_MAX)
-		return false;
-	*n = (uint32_t)count;
-	return true;
-}
-
-enum db_status db_seed(sqlite3 *db, uint32_t users, uint64_t seed, db_progress_fn *progress,
-                       void *ctx, struct obslab_error *err)
-{
-	/* The table, not the stamp, says what is there: another program may
-	 * have deleted users. Ids 1..N of the same seed are kept, or grown or
-	 * cut at the tail; anything else is rebuilt. */
-	uint32_t have = 0;
-	bool same_seed = db_seeded_users(db) > 0 && db_seeded_seed(db) == seed && contiguous_users(db, &have);
-	if (same_seed && have == users)
-		return DB_OK;
-
-	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return sqlite_fail(err, db, rc, "cannot seed the database");
-	if (!same_seed) {
-		rc = sqlite3_exec(db, "DELETE FROM orders; DELETE FROM users;", NULL, NULL, NULL);
-		have = 0;
-	} else if (users < have) {
-		rc = exec_u32(db, "DELETE FROM orders WHERE user_id > ?", users);
-		if (rc == SQLITE_OK)
-			rc = exec_u32(db, "DELETE FROM users WHERE id > ?", users);
-	}
-	if (rc == SQLITE_OK && users > have)
-		rc = insert_users(db, have + 1, users, seed, progress, ctx);
-
-	char buf[32];
-	if (rc == SQLITE_OK) {
-		snprintf(buf, sizeof buf, "%" PRIu32, users);
-		rc = meta_set(db, "users", buf);
-	}
-	if (rc == SQLITE_OK) {
-		snprintf(buf, sizeof buf, "%" PRIu64, seed);
-		rc = meta_set(db, "seed", buf);
-	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		enum db_status status = sqlite_fail(err, db, rc, "cannot seed the database");
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return status;
-	}
-	return DB_OK;
 }
 
 enum db_status db_set_index(sqlite3 *db, bool on, struct obslab_error *err)
@@ -683,6 +563,6 @@ enum db_status db_set_index(sqlite3 *db, bool on, struct obslab_error *err)
 	                     : "DROP INDEX IF EXISTS " DB_INDEX_NAME;
 	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
-		return sqlite_fail(err, db, rc, on ? "cannot create the index" : "cannot drop the index");
+		return db_sqlite_fail(err, db, rc, on ? "cannot create the index" : "cannot drop the index");
 	return DB_OK;
 }

@@ -224,10 +224,10 @@ static size_t put_lit(char *out, const char *lit)
 /* Written by hand rather than with snprintf: it runs on every traced
  * response, and the formatted-output machinery was most of its cost. */
 size_t server_timing_format(char *buf, size_t cap, int64_t app_ns, int64_t db_ns, int64_t net_ns,
-                            bool net_simulated, const uint8_t trace_id[16])
+                            const char *net_desc, const uint8_t trace_id[16])
 {
 	static const char digits[] = "0123456789abcdef";
-	char text[3 * 24 + 96]; /* the longest value: three 20-digit millisecond counts */
+	char text[3 * 24 + 96 + 64]; /* the longest value: three 20-digit millisecond counts, a desc */
 	const int64_t ns[3] = { app_ns, db_ns, net_ns };
 	int64_t us[3];
 	round_parts(ns, us);
@@ -237,8 +237,11 @@ size_t server_timing_format(char *buf, size_t cap, int64_t app_ns, int64_t db_ns
 	n += put_ms3(text + n, us[1]);
 	n += put_lit(text + n, ", net;dur=");
 	n += put_ms3(text + n, us[2]);
-	if (net_simulated)
-		n += put_lit(text + n, ";desc=\"simulated\"");
+	if (net_desc && strlen(net_desc) < 64 - 10) {
+		n += put_lit(text + n, ";desc=\"");
+		n += put_lit(text + n, net_desc);
+		text[n++] = '"';
+	}
 	n += put_lit(text + n, ", trace;desc=\"");
 	for (int i = 0; i < 16; i++) {
 		text[n++] = digits[trace_id[i] >> 4];

@@ -363,15 +363,27 @@ static enum db_status read_verdict(struct pgdb *db, enum verdict *v, long *versi
 	return DB_OK;
 }
 
-/* The driver's lock, or who holds it. */
+/* The driver's lock, waiting up to PG_LOCK_WAIT_MS for a holder to let go
+ * (a driver that just ended: its server process can outlive its client for
+ * a moment), or who holds it. */
 static enum db_status take_lock(struct pgdb *db, struct obslab_error *err)
 {
 	char key[24], buf[24];
 	(void)snprintf(key, sizeof key, "%" PRId64, PG_LOCK_KEY);
 	const char *const params[] = { key };
-	enum db_status st = pg_scalar(db, "SELECT pg_try_advisory_lock($1::int8)", 1, params, buf, sizeof buf, err);
-	if (st != DB_OK || strcmp(buf, "t") == 0)
-		return st;
+	int64_t until = clock_now_ns() + (int64_t)PG_LOCK_WAIT_MS * CLOCK_NS_PER_MS;
+	for (;;) {
+		enum db_status st = pg_scalar(db, "SELECT pg_try_advisory_lock($1::int8)", 1, params, buf, sizeof buf, err);
+		if (st != DB_OK)
+			return st;
+		if (strcmp(buf, "t") == 0) {
+			db->locked = true;
+			return DB_OK;
+		}
+		if (clock_now_ns() >= until || pg_cancelled(db))
+			break;
+		(void)poll(NULL, 0, PG_POLL_SLICE_MS);
+	}
 	char hi[16], lo[16];
 	(void)snprintf(hi, sizeof hi, "%" PRIu64, (uint64_t)PG_LOCK_KEY >> 32);
 	(void)snprintf(lo, sizeof lo, "%" PRIu64, (uint64_t)PG_LOCK_KEY & 0xffffffffu);
@@ -434,11 +446,52 @@ static enum db_status establish(struct pgdb *db, struct obslab_error *err)
 	return st;
 }
 
+/* Lets go of the driver's lock now, so a driver opened the moment this
+ * returns finds it free (PQfinish only asks the server process to end; the
+ * lock goes when it has). Only on an idle connection (a transaction is
+ * rolled back first), within PG_LOCK_WAIT_MS: a server that does not answer
+ * lets go when the session ends. */
+static void let_go_of_lock(struct pgdb *db)
+{
+	PGconn *conn = db->conn;
+	bool held = db->locked;
+	db->locked = false;
+	if (!held || !pg_connected(db) || PQpipelineStatus(conn) != PQ_PIPELINE_OFF)
+		return;
+	PGTransactionStatusType ts = PQtransactionStatus(conn);
+	if (ts != PQTRANS_IDLE && ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR)
+		return; /* a statement still running */
+	char sql[96];
+	(void)snprintf(sql, sizeof sql, "%sSELECT pg_advisory_unlock(%" PRId64 ")", ts == PQTRANS_IDLE ? "" : "ROLLBACK;",
+	               PG_LOCK_KEY);
+	if (!PQsendQuery(conn, sql))
+		return;
+	int64_t deadline = clock_now_ns() + (int64_t)PG_LOCK_WAIT_MS * CLOCK_NS_PER_MS;
+	for (;;) {
+		int flushed = PQflush(conn);
+		if (flushed < 0 || !PQconsumeInput(conn))
+			return;
+		if (flushed == 0 && !PQisBusy(conn)) {
+			PGresult *r = PQgetResult(conn);
+			if (!r)
+				return; /* every result read: the server has let go */
+			PQclear(r);
+			continue;
+		}
+		if (clock_now_ns() >= deadline)
+			return;
+		struct pollfd p = { .fd = PQsocket(conn), .events = (short)(POLLIN | (flushed ? POLLOUT : 0)) };
+		if (p.fd < 0 || poll(&p, 1, PG_POLL_SLICE_MS) < 0)
+			return;
+	}
+}
+
 static void drop_connection(struct pgdb *db)
 {
 	PQclear(db->last);
 	db->last = NULL;
-	PQfinish(db->conn); /* ends the session: the advisory lock goes with it */
+	let_go_of_lock(db);
+	PQfinish(db->conn); /* ends the session (and with it any lock still held) */
 	db->conn = NULL;
 	db->prepared = false;
 }

@@ -6,7 +6,9 @@
  * strategy; the round trip measured with empty statements; the server's
  * own execution time from pg_stat_statements.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,9 @@
 
 #define OID_INT4 23
 #define OID_INT4_ARRAY 1007
+/* A pipeline's statements are handed to the server this many at a time,
+ * the answers that have come taken between. */
+#define PIPE_BATCH 32
 
 struct stmt_def {
 	const char *name, *sql;
@@ -91,6 +96,34 @@ void pg_trace_attach(struct pgdb *db, struct tracer *tracer, struct strtab *name
 		                           : STRTAB_NONE;
 }
 
+/* [lo, hi) into a union of intervals added in order of their starts. */
+static void union_add(struct pg_union *u, int64_t lo, int64_t hi)
+{
+	if (hi <= lo)
+		return;
+	if (u->hi > u->lo && lo <= u->hi) {
+		if (hi > u->hi)
+			u->hi = hi;
+		return;
+	}
+	u->sum += u->hi - u->lo;
+	u->lo = lo;
+	u->hi = hi;
+}
+
+static int64_t union_take(struct pg_union *u)
+{
+	int64_t total = u->sum + (u->hi - u->lo);
+	*u = (struct pg_union){ 0 };
+	return total;
+}
+
+void pg_take_totals(struct pgdb *db, int64_t *query_ns, int64_t *wait_ns)
+{
+	*query_ns = union_take(&db->query_union);
+	*wait_ns = union_take(&db->wait_union);
+}
+
 /* The statement's span, from its send to its answer. */
 static void record(struct pgdb *db, enum pg_stmt s, int64_t start, int64_t end, const PGresult *r, bool failed)
 {
@@ -106,6 +139,8 @@ static void record(struct pgdb *db, enum pg_stmt s, int64_t start, int64_t end, 
 	int64_t took = end > start ? end - start : 0;
 	int64_t net = db->rtt_ns < took ? db->rtt_ns : took;
 	rec.u.db.net_wait_ns = net > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)net;
+	union_add(&db->query_union, start, end);
+	union_add(&db->wait_union, start, start + (int64_t)rec.u.db.net_wait_ns);
 	(void)tracer_close_leaf_at(t, &rec, end);
 }
 
@@ -159,6 +194,76 @@ enum db_status pg_exec(struct pgdb *db, enum pg_stmt s, int nparams, const char 
 	return DB_OK;
 }
 
+/* A pipeline's progress: what was sent, what was answered. */
+struct pipe {
+	struct pgdb *db;
+	enum pg_stmt s;
+	size_t n, sent, taken;
+	int64_t *sent_at;
+	pg_result_fn *on_result;
+	void *arg;
+	bool failed;
+	struct obslab_error *err;
+};
+
+/* One query's answer, in order: its span, the caller's rows, freed. */
+static enum db_status take_answer(struct pipe *p, PGresult *r)
+{
+	struct pgdb *db = p->db;
+	enum db_status st = DB_OK;
+	int64_t end = clock_now_ns();
+	bool ok = result_ok(r);
+	record(db, p->s, p->sent_at[p->taken], end, r, !ok);
+	if (ok) {
+		struct pg_rows rows = { r, PQntuples(r), PQnfields(r) };
+		p->on_result(p->arg, p->taken, &rows);
+	} else {
+		st = PQresultStatus(r) == PGRES_PIPELINE_ABORTED ? pg_fail(p->err, DB_ERROR, "the pipeline was aborted")
+		                                                  : pg_result_fail(db, r, p->err);
+		p->failed = true;
+	}
+	p->taken++;
+	PQclear(r);
+	return st;
+}
+
+/* Whatever answers have arrived, taken without waiting (PQisBusy false),
+ * while statements are still being sent. */
+static enum db_status take_ready(struct pipe *p)
+{
+	PGconn *conn = p->db->conn;
+	if (!PQconsumeInput(conn))
+		return pg_result_fail(p->db, NULL, p->err);
+	while (p->taken < p->sent && !p->failed && !PQisBusy(conn)) {
+		PGresult *r = PQgetResult(conn);
+		if (!r)
+			continue; /* the end of one query's results: the next one's follow */
+		enum db_status st = take_answer(p, r);
+		if (st != DB_OK)
+			return st;
+	}
+	return DB_OK;
+}
+
+/* Hands what is queued to the server, taking answers meanwhile (a server
+ * whose answers are not read stops reading); stops early, leaving the rest
+ * to the read phase, when the counter moves or the deadline passes. */
+static enum db_status flush_taking(struct pipe *p, int64_t deadline)
+{
+	PGconn *conn = p->db->conn;
+	for (;;) {
+		int flushed = PQflush(conn);
+		if (flushed < 0)
+			return pg_result_fail(p->db, NULL, p->err);
+		enum db_status st = take_ready(p);
+		if (st != DB_OK || flushed == 0 || pg_cancelled(p->db) || clock_now_ns() >= deadline)
+			return st;
+		struct pollfd pfd = { .fd = PQsocket(conn), .events = POLLIN | POLLOUT };
+		if (pfd.fd < 0 || (poll(&pfd, 1, PG_POLL_SLICE_MS) < 0 && errno != EINTR))
+			return pg_result_fail(p->db, NULL, p->err);
+	}
+}
+
 enum db_status pg_exec_pipelined(struct pgdb *db, enum pg_stmt s, size_t n, int nparams, const char *const *values,
                                  pg_result_fn *on_result, void *arg, struct obslab_error *err)
 {
@@ -170,23 +275,30 @@ enum db_status pg_exec_pipelined(struct pgdb *db, enum pg_stmt s, size_t n, int 
 		return st;
 	if (!PQenterPipelineMode(db->conn))
 		return pg_result_fail(db, NULL, err);
-	bool traced = db->tracer && tracer_enabled(db->tracer) && tracer_in_trace(db->tracer);
-	int64_t *sent_at = traced ? xmalloc_array(n, sizeof *sent_at) : NULL;
-	size_t sent = 0;
-	for (; sent < n; sent++) {
-		if (sent % 64 == 0 && pg_cancelled(db))
-			break;
-		if (sent_at)
-			sent_at[sent] = clock_now_ns();
-		if (!PQsendQueryPrepared(db->conn, stmts[s].name, nparams, values + sent * (size_t)nparams, NULL, NULL, 0))
-			break;
+	struct pipe p = { .db = db, .s = s, .n = n, .sent_at = xmalloc_array(n, sizeof(int64_t)),
+		          .on_result = on_result, .arg = arg, .err = err };
+	/* Sending: PIPE_BATCH statements at a time, each handed to the server
+	 * before the next batch, the answers that have come taken between
+	 * batches. Never waits for an answer: one pipeline, one sync at the
+	 * end, one round trip's worth of waiting. */
+	int64_t deadline = pg_statement_deadline(db);
+	while (st == DB_OK && p.sent < n && !pg_cancelled(db) && clock_now_ns() < deadline) {
+		size_t end = p.sent + PIPE_BATCH < n ? p.sent + PIPE_BATCH : n;
+		for (; p.sent < end; p.sent++) {
+			p.sent_at[p.sent] = clock_now_ns();
+			if (!PQsendQueryPrepared(db->conn, stmts[s].name, nparams, values + p.sent * (size_t)nparams, NULL,
+			                         NULL, 0)) {
+				st = pg_result_fail(db, NULL, err);
+				break;
+			}
+		}
+		if (st == DB_OK)
+			st = flush_taking(&p, deadline);
 	}
-	if (!PQpipelineSync(db->conn) && st == DB_OK)
+	bool unavailable = st == DB_UNAVAILABLE;
+	if (!unavailable && !PQpipelineSync(db->conn) && st == DB_OK)
 		st = pg_result_fail(db, NULL, err);
-	if (sent < n && st == DB_OK && !pg_cancelled(db))
-		st = pg_result_fail(db, NULL, err);
-	/* The answers, in order: each query's result, then a NULL; then the sync's. */
-	size_t i = 0;
+	/* The rest of the answers, in order: each query's result, then a NULL; then the sync's. */
 	bool synced = false;
 	while (st == DB_OK && !synced) {
 		st = pg_await(db, pg_statement_deadline(db), err);
@@ -195,31 +307,25 @@ enum db_status pg_exec_pipelined(struct pgdb *db, enum pg_stmt s, size_t n, int 
 		PGresult *r = PQgetResult(db->conn);
 		if (!r)
 			continue; /* the end of one query's results */
-		ExecStatusType rs = PQresultStatus(r);
-		if (rs == PGRES_PIPELINE_SYNC) {
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
 			synced = true;
-		} else if (i < sent) {
-			int64_t end = clock_now_ns();
-			bool ok = result_ok(r);
-			if (sent_at)
-				record(db, s, sent_at[i], end, r, !ok);
-			if (ok) {
-				struct pg_rows rows = { r, PQntuples(r), PQnfields(r) };
-				on_result(arg, i, &rows);
-			} else {
-				st = rs == PGRES_PIPELINE_ABORTED ? pg_fail(err, DB_ERROR, "the pipeline was aborted")
-				                                  : pg_result_fail(db, r, err);
-			}
-			i++;
+			PQclear(r);
+		} else if (p.taken < p.sent) {
+			st = take_answer(&p, r);
+		} else {
+			PQclear(r);
 		}
-		PQclear(r);
 	}
-	free(sent_at);
-	if (st == DB_OK && i < n)
-		st = pg_cancelled(db) ? pg_fail(err, DB_INTERRUPTED, "cancelled") : pg_fail(err, DB_ERROR, "missing answers");
+	free(p.sent_at);
+	if (st == DB_OK && p.taken < n)
+		st = pg_cancelled(db) ? pg_fail(err, DB_INTERRUPTED, "cancelled")
+		     : clock_now_ns() >= deadline
+		             ? pg_fail(err, DB_UNAVAILABLE, "%s did not take the pipeline's statements within the statement time-out (%d ms)",
+		                       db->info.display, db->statement_timeout_ms)
+		             : pg_fail(err, DB_ERROR, "missing answers");
 	/* After a failure: read up to the sync (pg_await has drained after a cancel). */
 	PGresult *r;
-	while (!synced && pg_connected(db) && PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF &&
+	while (!synced && !unavailable && pg_connected(db) && PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF &&
 	       pg_await(db, pg_statement_deadline(db), NULL) == DB_OK) {
 		if ((r = PQgetResult(db->conn)) == NULL)
 			continue;

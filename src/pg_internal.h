@@ -27,6 +27,7 @@ struct pgdb {
 	int connect_timeout_ms, statement_timeout_ms;
 	bool reader;   /* pg_open_reader: read-only, no lock */
 	bool prepared; /* the lab's statements are prepared on conn */
+	bool locked;   /* this session holds the driver's lock (pg.c) */
 	struct labdb_info info;
 	const _Atomic uint32_t *cancel;
 	uint32_t armed;
@@ -38,6 +39,11 @@ struct pgdb {
 	int64_t rtt[PG_RTT_SAMPLES];
 	int nrtt, rtt_next;
 	int64_t rtt_ns;
+	/* pg_take_totals: the union of the statements' intervals, and of their
+	 * network shares, since the last take (added in order of their starts) */
+	struct pg_union {
+		int64_t lo, hi, sum;
+	} query_union, wait_union;
 	/* pg_server_exec's last reading */
 	bool server_primed;
 	double server_exec_ms;

@@ -214,20 +214,35 @@ static bool contiguous_users(struct pgdb *db, uint32_t *n)
 	return true;
 }
 
+/* Whether the orders table holds exactly the orders of users 1..n for
+ * seed, judged by the figures seeddata_totals gives (one scan), as db_seed. */
+static bool orders_as_seeded(struct pgdb *db, uint64_t seed, uint32_t n)
+{
+	struct seeddata_totals want;
+	seeddata_totals(seed, n, &want);
+	char buf[128];
+	struct obslab_error ignored;
+	return pg_scalar(db, SEEDDATA_TOTALS_SQL(PG_Q("orders"), "octet_length(product_name)"), 0, NULL, buf, sizeof buf,
+	                 &ignored) == DB_OK &&
+	       seeddata_totals_match(buf, &want);
+}
+
 enum db_status pg_seed(struct pgdb *db, uint32_t users, uint64_t seed, db_progress_fn *progress, void *ctx,
                        struct obslab_error *err)
 {
 	if (db->reader)
 		return pg_fail(err, DB_ERROR, "a reader does not seed");
-	/* As db_seed: the table, not the stamp, says what is there. Growing
+	/* As db_seed: the tables, not the stamp, say what is there (users
+	 * 1..N, their orders judged by seeddata_totals' figures). Growing
 	 * appends at the tail (the orders numbered on from the last one, as
-	 * SQLite numbers them). Anything else (a cut, a new seed, a table
-	 * another program changed) empties both tables and copies users
-	 * 1..users again: a user's rows derive from (seed, id) alone, so a cut
-	 * leaves exactly the rows it keeps, without one foreign-key check per
-	 * deleted user (orders.user_id has no index by default). */
+	 * SQLite numbers them). Anything else (a cut, a new seed, tables
+	 * another program changed or emptied) empties both tables and copies
+	 * users 1..users again: a user's rows derive from (seed, id) alone, so
+	 * a cut leaves exactly the rows it keeps, without one foreign-key
+	 * check per deleted user (orders.user_id has no index by default). */
 	uint32_t have = 0;
-	bool same_seed = pg_seeded_users(db) > 0 && pg_seeded_seed(db) == seed && contiguous_users(db, &have);
+	bool same_seed = pg_seeded_users(db) > 0 && pg_seeded_seed(db) == seed && contiguous_users(db, &have) &&
+	                 orders_as_seeded(db, seed, have);
 	if (same_seed && have == users)
 		return DB_OK;
 	bool grow = same_seed && users > have;

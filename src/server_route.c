@@ -19,6 +19,7 @@ static const struct {
 	{ REQUEST_ROUTE, SERVER_ROUTE_NAIVE },
 	{ REQUEST_ROUTE "/optimized", SERVER_ROUTE_OPTIMIZED },
 	{ REQUEST_ROUTE "/eager", SERVER_ROUTE_EAGER },
+	{ REQUEST_ROUTE "/pipelined", SERVER_ROUTE_PIPELINED },
 };
 
 /* The methods OpenTelemetry's http.request.method knows (RFC 9110 and PATCH). */
@@ -57,6 +58,7 @@ bool server_route_strategy(enum server_route route, enum strategy *out)
 	case SERVER_ROUTE_NAIVE: *out = STRATEGY_NAIVE; return true;
 	case SERVER_ROUTE_OPTIMIZED: *out = STRATEGY_OPTIMIZED; return true;
 	case SERVER_ROUTE_EAGER: *out = STRATEGY_EAGER; return true;
+	case SERVER_ROUTE_PIPELINED: *out = STRATEGY_PIPELINED; return true;
 	case SERVER_ROUTE_NONE:
 	case SERVER_ROUTE_ROOT:
 	case SERVER_ROUTE_HEALTH:

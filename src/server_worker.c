@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obslab/clock.h"
 #include "obslab/db.h"
 #include "obslab/httpinfo.h"
 #include "obslab/labdb.h"
@@ -36,6 +37,7 @@ struct server_worker {
 	struct ring *spans, *logs, *http;
 	struct http_info *info; /* the request running now's */
 	struct request_result result;
+	int64_t reconnect_at; /* PostgreSQL: the last attempt to get a lost connection back */
 	int64_t data_version; /* PRAGMA data_version when the state was last read */
 	bool state_read;
 	size_t nnames;
@@ -64,6 +66,8 @@ struct server_worker *server_worker_create(const struct server_config *cfg, stru
 	if (pg) { /* its round trips are real: nothing simulated */
 		pg_trace_attach(pg, &w->tracer, names);
 		pg_set_cancel(pg, cancel);
+		struct obslab_error ignored; /* without it the network part shows 0; a lost connection shows later */
+		(void)pg_measure_rtt(pg, PG_RTT_SAMPLES, &ignored);
 	} else {
 		w->sqltrace = sqltrace_attach(labdb_sqlite(db), &w->tracer, names);
 		sqltrace_set_rtt_us(w->sqltrace, cfg->rtt_us);
@@ -160,7 +164,7 @@ static void push_info(struct server_worker *w, unsigned status)
 
 static void on_request_end(void *arg, enum db_status status)
 {
-	push_info(arg, status == DB_OK ? 200 : status == DB_INTERRUPTED ? 503 : 500);
+	push_info(arg, status == DB_OK ? 200 : status == DB_INTERRUPTED || status == DB_UNAVAILABLE ? 503 : 500);
 }
 
 /* The caller's trace id when the request carried a valid traceparent. */
@@ -171,29 +175,35 @@ static const uint8_t *caller_trace(const struct http_info *info)
 
 /* Server-Timing from the trace just ended: its root's stamps (the tracer's
  * bottom frame keeps the record it pushed until the next trace begins) and
- * the request's statements as sqltrace summed them, the figures
- * analysis_attribution finds in the record. */
+ * the request's statements as sqltrace or pg_exec summed them, the figures
+ * analysis_attribution finds in the record. On PostgreSQL the network part
+ * is measured (the round trip, pg.h) and the union of a pipeline's
+ * overlapping statements counts once; the root's own duration comes first
+ * as total. */
 static void timing(struct server_worker *w, struct server_reply *out)
 {
 	int64_t query_ns = 0, wait_ns = 0;
+	struct pgdb *pg = labdb_pg(w->db);
 	if (w->sqltrace)
 		sqltrace_take_totals(w->sqltrace, &query_ns, &wait_ns);
+	else if (pg)
+		pg_take_totals(pg, &query_ns, &wait_ns);
 	out->timing[0] = '\0';
 	if (!tracer_enabled(&w->tracer))
 		return;
 	const struct span_record *root = &w->tracer.stack[0];
 	int64_t total = span_duration_ns(root);
-	if (!w->sqltrace) { /* PostgreSQL: the split is in the trace (pg.c's spans), not summed here */
-		char id[33];
-		for (int i = 0; i < 16; i++)
-			snprintf(id + 2 * i, 3, "%02x", w->tracer.trace_id[i]);
-		snprintf(out->timing, sizeof out->timing, "total;dur=%lld.%03lld, trace;desc=\"%s\"",
-		         (long long)(total / 1000000), (long long)(total / 1000 % 1000), id);
+	if (!pg) { /* on SQLite the network part is the simulated round trips waited */
+		server_timing_format(out->timing, sizeof out->timing, total - query_ns, query_ns - wait_ns, wait_ns,
+		                     "simulated", w->tracer.trace_id);
 		return;
 	}
-	/* on SQLite the network part is the simulated round trips waited */
-	server_timing_format(out->timing, sizeof out->timing, total - query_ns, query_ns - wait_ns, wait_ns, true,
-	                     w->tracer.trace_id);
+	int n = snprintf(out->timing, sizeof out->timing, "total;dur=%lld.%03lld, ", (long long)(total / 1000000),
+	                 (long long)(total / 1000 % 1000));
+	if (n < 0 || (size_t)n >= sizeof out->timing)
+		return;
+	server_timing_format(out->timing + n, sizeof out->timing - (size_t)n, total - query_ns, query_ns - wait_ns,
+	                     wait_ns, "measured round trip", w->tracer.trace_id);
 }
 
 /* A trace of one server span: a request that runs no lab work. */
@@ -209,9 +219,38 @@ static void one_span(struct server_worker *w, uint32_t name, unsigned status)
 	tracer_end(&w->tracer);
 }
 
+/* PostgreSQL: the connection up, or got back (one attempt, at most every
+ * SERVER_RECONNECT_MS, bounded by the connect time-out). */
+static bool connection_up(struct server_worker *w)
+{
+	struct pgdb *pg = labdb_pg(w->db);
+	if (!pg || pg_connected(pg))
+		return true;
+	int64_t now = clock_now_ns();
+	if (w->reconnect_at && now - w->reconnect_at < SERVER_RECONNECT_MS * CLOCK_NS_PER_MS)
+		return false;
+	w->reconnect_at = now;
+	struct obslab_error err;
+	if (pg_reconnect(pg, &err) != DB_OK)
+		return false;
+	w->reconnect_at = 0;
+	(void)pg_measure_rtt(pg, PG_RTT_SAMPLES, &err);
+	return true;
+}
+
 /* The lab's request, as the caller's trace's child when it has one. */
 static void run_lab(struct server_worker *w, uint32_t name, enum strategy strategy, struct server_reply *out)
 {
+	if (strategy == STRATEGY_PIPELINED && !labdb_pg(w->db)) {
+		reply_static(out, 404, SERVER_BODY_NO_PIPELINE);
+		one_span(w, name, 404);
+		return;
+	}
+	if (!connection_up(w)) {
+		reply_static(out, 503, SERVER_BODY_RECONNECTING);
+		one_span(w, name, 503);
+		return;
+	}
 	follow_database(w);
 	request_ctx_set_root_name(w->ctx, name);
 	request_ctx_set_trace_id(w->ctx, caller_trace(w->info));
@@ -225,6 +264,10 @@ static void run_lab(struct server_worker *w, uint32_t name, enum strategy strate
 		w->result.body_len = 0;
 	} else if (status == DB_INTERRUPTED) {
 		reply_static(out, 503, SERVER_BODY_UNAVAILABLE);
+	} else if (status == DB_UNAVAILABLE) { /* the next request reconnects */
+		struct log_field field = log_text("error", err.msg);
+		log_emit(w->logs, LOG_WARN, "the database is unavailable; reconnecting", 1, &field);
+		reply_static(out, 503, SERVER_BODY_RECONNECTING);
 	} else {
 		struct log_field field = log_text("error", err.msg);
 		log_emit(w->logs, LOG_ERROR, "request failed", 1, &field);
@@ -246,6 +289,8 @@ void server_worker_handle(struct server_worker *w, const struct server_decision 
 	int64_t ignored_ns;
 	if (w->sqltrace)
 		sqltrace_take_totals(w->sqltrace, &ignored_ns, &ignored_ns); /* this request's statements only */
+	else if (labdb_pg(w->db))
+		pg_take_totals(labdb_pg(w->db), &ignored_ns, &ignored_ns);
 	enum strategy strategy;
 	if (stopping) { /* the stop began: nothing new starts */
 		reply_static(out, 503, SERVER_BODY_STOPPING);

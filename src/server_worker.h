@@ -31,7 +31,7 @@ struct server_worker;
 struct http_info;
 
 /* Server-Timing's value: three durations and a trace id. */
-#define SERVER_TIMING_MAX 192
+#define SERVER_TIMING_MAX 256
 
 /* What a request is answered with: body is static text, or owned (a
  * buffer the response takes and frees with cJSON_free). */

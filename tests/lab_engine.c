@@ -7,7 +7,6 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <cmocka.h>
 
 #include "obslab/db.h"
@@ -26,15 +25,6 @@ static void wire(struct lab *lab)
 	lab->logs = ring_create(1u << 8, sizeof(struct log_record));
 	lab->store = store_create((struct store_limits){ .max_traces = 64, .max_spans = 1u << 22 });
 	tracer_init(&lab->tracer, lab->spans);
-}
-
-enum db_status lab_pg_open(const char *conninfo, const struct pg_options *opt, struct pgdb **out,
-                           struct obslab_error *err)
-{
-	enum db_status st;
-	for (int tries = 0; (st = pg_open(conninfo, opt, out, err)) == DB_LOCKED && tries < 250; tries++)
-		nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
-	return st;
 }
 
 void lab_open_engine(struct lab *lab, enum labdb_engine engine, const struct lab_options *opt)
@@ -56,7 +46,7 @@ void lab_open_engine(struct lab *lab, enum labdb_engine engine, const struct lab
 		lab->conninfo = opt->conninfo ? strdup(opt->conninfo)
 		                              : pg_fixture_new_database(opt->name ? opt->name : "lab", opt->tcp);
 		assert_non_null(lab->conninfo);
-		if (lab_pg_open(lab->conninfo, &opt->pg, &lab->pg, &err) != DB_OK)
+		if (pg_open(lab->conninfo, &opt->pg, &lab->pg, &err) != DB_OK)
 			fail_msg("pg_open(%s): %s", lab->conninfo, err.msg);
 		if (pg_seed(lab->pg, opt->users, seed, NULL, NULL, &err) != DB_OK ||
 		    pg_set_index(lab->pg, opt->index, &err) != DB_OK)

@@ -30,11 +30,6 @@ struct lab_options {
 
 void lab_open_engine(struct lab *lab, enum labdb_engine engine, const struct lab_options *opt);
 enum labdb_engine lab_engine(const struct lab *lab);
-/* pg_open, waiting out DB_LOCKED for up to 5 s: a driver just closed
- * (PQfinish returns before its backend has exited and let go of the
- * advisory lock), so an obslab opened right after it can find it held. */
-enum db_status lab_pg_open(const char *conninfo, const struct pg_options *opt, struct pgdb **out,
-                           struct obslab_error *err);
 /* The index on or off, in the database and on the roots that follow. */
 void lab_set_index(struct lab *lab, bool on);
 

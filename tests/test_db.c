@@ -141,6 +141,33 @@ static void scale_changes_match_a_fresh_seed(void **state)
 	sqlite3_close(small);
 }
 
+/* Orders another program emptied, deleted, moved or changed, users left
+ * as they were: seeding again (same users, or grown) rebuilds them, judged
+ * by seeddata_totals' figures, not kept because the users table looks right. */
+static void changed_orders_are_rebuilt(void **state)
+{
+	(void)state;
+	static const char *const changes[] = {
+		"DELETE FROM orders", "DELETE FROM orders WHERE id = 5", "UPDATE orders SET user_id = 1 WHERE user_id = 2",
+		"UPDATE orders SET quantity = quantity + 1 WHERE id = 3", "UPDATE orders SET product_name = 'x' WHERE id = 7",
+	};
+	sqlite3 *fresh20 = open_seeded(":memory:", 20, 42), *fresh30 = open_seeded(":memory:", 30, 42);
+	struct obslab_error err;
+	for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+		for (uint32_t users = 20; users <= 30; users += 10) {
+			sqlite3 *db = open_seeded(":memory:", 20, 42);
+			assert_int_equal(sqlite3_exec(db, changes[i], NULL, NULL, NULL), SQLITE_OK);
+			assert_int_not_equal(data_digest(db), data_digest(fresh20));
+			assert_int_equal(db_seed(db, users, 42, NULL, NULL, &err), DB_OK);
+			if (data_digest(db) != data_digest(users == 20 ? fresh20 : fresh30))
+				fail_msg("%s, seeded again with %u users: kept", changes[i], users);
+			sqlite3_close(db);
+		}
+	}
+	sqlite3_close(fresh20);
+	sqlite3_close(fresh30);
+}
+
 static void index_toggles(void **state)
 {
 	(void)state;
@@ -633,6 +660,7 @@ int main(void)
 		cmocka_unit_test(same_seed_same_data_other_seed_other_data),
 		cmocka_unit_test(restart_is_idempotent),
 		cmocka_unit_test(scale_changes_match_a_fresh_seed),
+		cmocka_unit_test(changed_orders_are_rebuilt),
 		cmocka_unit_test(index_toggles),
 		cmocka_unit_test(another_programs_index_serves),
 		cmocka_unit_test(refuses_a_foreign_database_untouched),

@@ -157,28 +157,28 @@ static void server_timing_value(void **state)
 	(void)state;
 	const uint8_t id[16] = { 0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36 };
 	char buf[160];
-	size_t n = server_timing_format(buf, sizeof buf, 1234567, 500000, 0, false, id);
+	size_t n = server_timing_format(buf, sizeof buf, 1234567, 500000, 0, NULL, id);
 	/* 1.734567 ms in all: 1.735, the microsecond over the parts' whole ones to app's 567 ns */
 	assert_string_equal(buf, "app;dur=1.235, db;dur=0.500, net;dur=0.000, trace;desc=\"4bf92f3577b34da6a3ce929d0e0e4736\"");
 	assert_int_equal(n, strlen(buf));
 	/* simulated round trips say so */
-	n = server_timing_format(buf, sizeof buf, 1234567, 500000, 200000, true, id);
+	n = server_timing_format(buf, sizeof buf, 1234567, 500000, 200000, "simulated", id);
 	assert_string_equal(buf, "app;dur=1.235, db;dur=0.500, net;dur=0.200;desc=\"simulated\", "
 	                         "trace;desc=\"4bf92f3577b34da6a3ce929d0e0e4736\"");
 	assert_int_equal(n, strlen(buf));
-	n = server_timing_format(buf, sizeof buf, 12345678901, -5, 999, false, id);
+	n = server_timing_format(buf, sizeof buf, 12345678901, -5, 999, NULL, id);
 	assert_non_null(strstr(buf, "app;dur=12345.679,")); /* 12345.679900 ms in all: 12345.680 */
 	assert_non_null(strstr(buf, "db;dur=0.000,"));
 	assert_non_null(strstr(buf, "net;dur=0.001,"));
 	/* three parts of 1.499 us: 4.497 us in all, rounded 4; truncated they would add up to 3 */
-	server_timing_format(buf, sizeof buf, 1499, 1499, 1499, false, id);
+	server_timing_format(buf, sizeof buf, 1499, 1499, 1499, NULL, id);
 	assert_non_null(strstr(buf, "app;dur=0.002, db;dur=0.001, net;dur=0.001,"));
 	/* 0.4 + 0.4 + 0.4 us: 1.2 us, rounded 1 */
-	server_timing_format(buf, sizeof buf, 400, 400, 400, false, id);
+	server_timing_format(buf, sizeof buf, 400, 400, 400, NULL, id);
 	assert_non_null(strstr(buf, "app;dur=0.001, db;dur=0.000, net;dur=0.000,"));
 	/* too small: the length it needs, a terminated prefix */
 	char small[10];
-	size_t need = server_timing_format(small, sizeof small, 1, 1, 1, false, id);
+	size_t need = server_timing_format(small, sizeof small, 1, 1, 1, NULL, id);
 	assert_true(need >= sizeof small);
 	assert_int_equal(strlen(small), sizeof small - 1);
 }
@@ -206,11 +206,11 @@ static void server_timing_as_printf(void **state)
 		                 "app;dur=%" PRId64 ".%03" PRId64 ", db;dur=%" PRId64 ".%03" PRId64 ", net;dur=0.000, "
 		                 "trace;desc=\"ff000102030405060708090a0b0c0dab\"",
 		                 app_us / 1000, app_us % 1000, db_us / 1000, db_us % 1000);
-		assert_int_equal(server_timing_format(got, sizeof got, v, db, -v, false, id), (size_t)n);
+		assert_int_equal(server_timing_format(got, sizeof got, v, db, -v, NULL, id), (size_t)n);
 		assert_string_equal(got, want);
 		for (size_t cap = 1; cap < 40; cap += 7) {
 			char cut[40];
-			assert_int_equal(server_timing_format(cut, cap, v, db, -v, false, id), (size_t)n);
+			assert_int_equal(server_timing_format(cut, cap, v, db, -v, NULL, id), (size_t)n);
 			assert_int_equal(strlen(cut), cap - 1);
 			assert_memory_equal(cut, want, cap - 1);
 		}

@@ -5,6 +5,7 @@
  * unreachable servers and hostile connection strings. Each test has a
  * database of its own on the tests' cluster (OBSLAB_TEST_PG_ENV). */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -175,6 +177,93 @@ static void a_second_driver_is_locked_out_and_readers_refuse_unseeded(void **sta
 	pg_close(db);
 	db = pg_fixture_open(ci); /* the lock went with the first driver's session */
 	pg_close(db);
+	free(ci);
+}
+
+/* The driver's lock as pg_locks has it, from outside obslab: "1" while held. */
+static char *lock_held(PGconn *admin)
+{
+	char sql[384];
+	(void)snprintf(sql, sizeof sql,
+	               "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+	               " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+	               " AND ((classid::int8 << 32) | objid::int8) = %" PRId64,
+	               PG_LOCK_KEY);
+	return pg_fixture_value(admin, sql);
+}
+
+/* pg_close lets go of the lock before it returns (pg_advisory_unlock, not
+ * left to the server process's exit): a driver opened right after another
+ * closed is never refused, and from outside the lock is free at once. */
+static void closing_lets_go_of_the_lock_before_it_returns(void **state)
+{
+	(void)state;
+	char *ci = pg_fixture_new_database("relock", false);
+	PGconn *admin = pg_fixture_connect(ci);
+	struct obslab_error err;
+	for (int i = 0; i < 100; i++) {
+		struct pgdb *db = NULL;
+		int64_t t0 = clock_now_ns();
+		if (pg_open(ci, NULL, &db, &err) != DB_OK)
+			fail_msg("round %d: %s", i, err.msg);
+		int64_t took = clock_now_ns() - t0;
+		assert_true(took < PG_LOCK_WAIT_MS * CLOCK_NS_PER_MS); /* never the wait for a holder */
+		char *held = lock_held(admin);
+		assert_string_equal(held, "1");
+		free(held);
+		pg_close(db);
+		held = lock_held(admin);
+		if (strcmp(held, "0") != 0)
+			fail_msg("round %d: the lock still held after pg_close", i);
+		free(held);
+	}
+	PQfinish(admin);
+	free(ci);
+}
+
+struct holder {
+	PGconn *conn;
+	int hold_ms;
+};
+
+static void *let_go_later(void *arg)
+{
+	struct holder *h = arg;
+	nanosleep(&(struct timespec){ .tv_sec = h->hold_ms / 1000, .tv_nsec = h->hold_ms % 1000 * 1000000L }, NULL);
+	PQfinish(h->conn); /* its session ends: the server lets the lock go */
+	return NULL;
+}
+
+/* A holder that goes away within PG_LOCK_WAIT_MS (a driver whose process
+ * ended, its server process not yet gone) is waited for: opened, not
+ * refused; one that stays is refused after the wait, naming its pid. */
+static void a_holder_going_away_is_waited_for(void **state)
+{
+	(void)state;
+	char *ci = pg_fixture_new_database("lockwait", false);
+	struct holder h = { pg_fixture_connect(ci), PG_LOCK_WAIT_MS / 3 };
+	pg_fixture_sql(h.conn, "SELECT pg_advisory_lock(%" PRId64 ")", PG_LOCK_KEY);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, let_go_later, &h), 0);
+	struct pgdb *db = NULL;
+	struct obslab_error err;
+	enum db_status st = pg_open(ci, NULL, &db, &err);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	if (st != DB_OK)
+		fail_msg("a holder that went away after %d ms: %s", h.hold_ms, err.msg);
+	pg_close(db);
+
+	PGconn *stays = pg_fixture_connect(ci);
+	pg_fixture_sql(stays, "SELECT pg_advisory_lock(%" PRId64 ")", PG_LOCK_KEY);
+	int64_t t0 = clock_now_ns();
+	db = NULL;
+	assert_int_equal(pg_open(ci, NULL, &db, &err), DB_LOCKED);
+	assert_true(clock_now_ns() - t0 >= PG_LOCK_WAIT_MS * CLOCK_NS_PER_MS);
+	assert_null(db);
+	char pid[16];
+	(void)snprintf(pid, sizeof pid, "pid %d)", PQbackendPID(stays));
+	assert_non_null(strstr(err.msg, pid));
+	PQfinish(stays);
 	free(ci);
 }
 
@@ -429,6 +518,8 @@ int main(void)
 		cmocka_unit_test(a_foreign_schema_is_refused_untouched),
 		cmocka_unit_test(a_foreign_table_in_public_is_untouched),
 		cmocka_unit_test(a_second_driver_is_locked_out_and_readers_refuse_unseeded),
+		cmocka_unit_test(closing_lets_go_of_the_lock_before_it_returns),
+		cmocka_unit_test(a_holder_going_away_is_waited_for),
 		cmocka_unit_test(seeds_what_sqlite_seeds_and_grows_cuts_reseeds_alike),
 		cmocka_unit_test(the_index_toggles_and_another_programs_serves),
 		cmocka_unit_test(bad_servers_and_hostile_strings_fail_clearly),

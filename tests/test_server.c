@@ -32,6 +32,7 @@ static void routes_statuses_and_span_names(void **state)
 	route("GET", "/users/analytics", 200, SERVER_ROUTE_NAIVE, "GET /users/analytics");
 	route("GET", "/users/analytics/optimized", 200, SERVER_ROUTE_OPTIMIZED, "GET /users/analytics/optimized");
 	route("HEAD", "/users/analytics/eager", 200, SERVER_ROUTE_EAGER, "HEAD /users/analytics/eager");
+	route("GET", "/users/analytics/pipelined", 200, SERVER_ROUTE_PIPELINED, "GET /users/analytics/pipelined");
 	/* no route: the method alone names the span */
 	route("GET", "/nope", 404, SERVER_ROUTE_NONE, "GET");
 	route("GET", "/health/", 404, SERVER_ROUTE_NONE, "GET");
@@ -71,12 +72,14 @@ static void error_bodies_and_headers(void **state)
 	assert_int_equal(s, STRATEGY_NAIVE);
 	assert_true(server_route_strategy(SERVER_ROUTE_EAGER, &s));
 	assert_int_equal(s, STRATEGY_EAGER);
+	assert_true(server_route_strategy(SERVER_ROUTE_PIPELINED, &s));
+	assert_int_equal(s, STRATEGY_PIPELINED);
 	assert_false(server_route_strategy(SERVER_ROUTE_HEALTH, &s));
 	assert_false(server_route_strategy(SERVER_ROUTE_NONE, &s));
 	/* every static body is JSON */
 	const char *bodies[] = { server_root_body(), server_health_body(), SERVER_BODY_NOT_FOUND,
 	                         SERVER_BODY_NOT_ALLOWED, SERVER_BODY_URI_TOO_LONG, SERVER_BODY_ERROR,
-	                         SERVER_BODY_UNAVAILABLE };
+	                         SERVER_BODY_UNAVAILABLE, SERVER_BODY_NO_PIPELINE, SERVER_BODY_RECONNECTING };
 	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
 		cJSON *doc = cJSON_Parse(bodies[i]);
 		if (!doc)

@@ -101,14 +101,15 @@ size_t http_info_attributes(const struct http_info *h, struct attr *out, size_t 
 
 /* The Server-Timing header value (W3C Server Timing):
  * app;dur=1.234, db;dur=0.5, net;dur=0;desc="simulated", trace;desc="<32 hex>"
- * (net's desc only when net_simulated: the lab's round trips on SQLite are
- * waited, not measured on a wire, and the header says so),
+ * (net's desc, when net_desc is not NULL, says how it was obtained: on
+ * SQLite the lab's round trips are waited, not measured on a wire,
+ * "simulated"; on PostgreSQL "measured round trip"),
  * durations in milliseconds with three decimals (negative ones as 0),
  * rounded so that the three add up exactly to their total rounded to the
  * microsecond (largest remainder).
  * Returns the length it needs (as snprintf); the value is whole only when
  * that is below cap, cut short (and terminated) otherwise. */
 size_t server_timing_format(char *buf, size_t cap, int64_t app_ns, int64_t db_ns, int64_t net_ns,
-                            bool net_simulated, const uint8_t trace_id[16]);
+                            const char *net_desc, const uint8_t trace_id[16]);
 
 #endif

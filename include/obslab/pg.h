@@ -12,8 +12,13 @@
  * changed: creation is one transaction (schema, tables, stamp), so a
  * refusal or a failure leaves the database as it was. One obslab drives a
  * schema at a time: pg_open takes a session advisory lock (PG_LOCK_KEY),
- * and a second driver is refused (DB_LOCKED); readers (pg_open_reader) take
- * none and run read-only transactions.
+ * and a second driver is refused (DB_LOCKED) once it has waited
+ * PG_LOCK_WAIT_MS for the holder to let go (a driver that just ended: its
+ * server process may outlive its client for a moment; from the server a
+ * going and a live holder look alike, so any holder is waited for). pg_close
+ * lets go of the lock (pg_advisory_unlock) before it returns, when the
+ * connection is up. Readers (pg_open_reader) take none and run read-only
+ * transactions.
  *
  * Time-outs: connecting gives up after connect_timeout_ms, every statement
  * after statement_timeout_ms (the client stops waiting and cancels it on the
@@ -51,6 +56,7 @@ struct labdb_info;
 #define PG_SCHEMA "obslab_lab"
 #define PG_LOCK_KEY INT64_C(0x6f62736c6c616201) /* "obsllab\1" */
 #define PG_CONNECT_TIMEOUT_MS 5000
+#define PG_LOCK_WAIT_MS 1000 /* pg_open waits this long for the driver's lock to be let go */
 #define PG_STATEMENT_TIMEOUT_MS 30000
 
 struct pg_options {
@@ -124,9 +130,12 @@ const char *pg_value(const struct pg_rows *r, int row, int col, size_t *len);
 enum db_status pg_exec(struct pgdb *db, enum pg_stmt s, int nparams, const char *const *values,
                        struct pg_rows *out, struct obslab_error *err);
 
-/* libpq's pipeline mode: s run n times, parameters i*nparams.., all sent
- * before the first answer is read; on_result(arg, i, rows) per answer in
- * order. Each execution is a span from its send to its answer (the spans
+/* libpq's pipeline mode: s run n times, parameters i*nparams.., one
+ * pipeline with one sync at the end: no statement waits for an answer.
+ * The statements go out a few dozen at a time, and the answers that have
+ * come are read between (so neither side's buffers fill at scale, and the
+ * answers are freed as read); on_result(arg, i, rows) per answer in order.
+ * Each execution is a span from its send to its answer (the spans
  * overlap); its network share is as pg_exec's. */
 typedef void pg_result_fn(void *arg, size_t i, const struct pg_rows *rows);
 enum db_status pg_exec_pipelined(struct pgdb *db, enum pg_stmt s, size_t n, int nparams,
@@ -135,6 +144,13 @@ enum db_status pg_exec_pipelined(struct pgdb *db, enum pg_stmt s, size_t n, int 
 
 /* Tracing, as sqltrace does for SQLite; tracer and names are borrowed. */
 void pg_trace_attach(struct pgdb *db, struct tracer *tracer, struct strtab *names);
+
+/* The time the traced statements took since the last call, as
+ * analysis_attribution counts it from their spans: query_ns the union of
+ * their intervals (a pipeline's overlapping spans counted once), wait_ns
+ * the union of their network shares; then starts again from zero (as
+ * sqltrace_take_totals). */
+void pg_take_totals(struct pgdb *db, int64_t *query_ns, int64_t *wait_ns);
 
 /*
  * The round trip, measured: the median of the last PG_RTT_SAMPLES empty

@@ -11,6 +11,7 @@
 #ifndef OBSLAB_SEEDDATA_H
 #define OBSLAB_SEEDDATA_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "obslab/db.h"
@@ -29,5 +30,29 @@ struct seeddata_user {
 };
 
 void seeddata_user(uint64_t seed, uint32_t id, struct seeddata_user *out);
+
+/*
+ * What the orders of users 1..users come to for a seed, as seeding writes
+ * them: how many, and the sums of their user ids, their quantities and the
+ * bytes of their product names. Seeding (db_seed, pg_seed) reads the same
+ * figures off the orders table in one scan (SEEDDATA_TOTALS_SQL) and
+ * rebuilds a table whose figures differ: another program emptied, deleted,
+ * moved or changed orders. Exact for the seed's own rows; a change that
+ * keeps all four sums is not seen (it would have to be made for that).
+ */
+struct seeddata_totals {
+	uint64_t orders, user_ids, quantity, name_bytes;
+};
+void seeddata_totals(uint64_t seed, uint32_t users, struct seeddata_totals *out);
+
+/* The scan, over TABLE with BYTES(product_name) the engine's byte length
+ * (SQLite: length(CAST(x AS BLOB)), PostgreSQL: octet_length(x)): one text
+ * value, the four figures separated by spaces. */
+#define SEEDDATA_TOTALS_SQL(table, bytes)                                                                         \
+	"SELECT count(*) || ' ' || coalesce(sum(user_id), 0) || ' ' || coalesce(sum(quantity), 0) || ' ' ||"     \
+	" coalesce(sum(" bytes "), 0) FROM " table
+
+/* Whether text (that scan's value) says exactly want. */
+bool seeddata_totals_match(const char *text, const struct seeddata_totals *want);
 
 #endif

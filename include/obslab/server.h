@@ -1,12 +1,17 @@
 /*
  * server — the lab's endpoints served over HTTP (libmicrohttpd), every
  * request traced as it runs: GET /users/analytics (naive),
- * /users/analytics/optimized, /users/analytics/eager, /health and /.
+ * /users/analytics/optimized, /users/analytics/eager, /health and /; and
+ * on PostgreSQL /users/analytics/pipelined.
  *
  * Threads. libmicrohttpd runs a pool of threads (two per core); each pool
  * thread that serves a request gets a worker of its own on its first
  * request: a read-only SQLite connection to the lab's database, a
- * request_ctx, a tracer, and its own span and log rings. Its slot is claimed
+ * request_ctx, a tracer, and its own span and log rings. On PostgreSQL a
+ * worker whose connection is lost answers 503 (SERVER_BODY_RECONNECTING)
+ * and tries to reconnect at its next request (at most every
+ * SERVER_RECONNECT_MS); /users/analytics/pipelined runs there only (404,
+ * SERVER_BODY_NO_PIPELINE, on SQLite). Its slot is claimed
  * with an atomic counter, so the hot path takes no lock and never waits for
  * the consumer: a full ring drops and counts (server_dropped). Every request
  * is one trace whose root is the server span (kind SERVER). The consumer is
@@ -26,7 +31,8 @@
  * reaches the consumer on the worker's http ring, pushed just before its
  * root, and server_drain attaches it (store_attach_http) before ingesting
  * the batch holding that root. Every traced response carries Server-Timing
- * (app, db, net and the trace id; httpinfo.h), from the request's own root
+ * (app, db, net and the trace id; httpinfo.h; on PostgreSQL total first and
+ * net measured, "measured round trip"), from the request's own root
  * and statements: the figures analysis_attribution finds in its trace. With
  * tracing off there are no spans, no info and no Server-Timing. The response
  * carries no traceparent: W3C Trace Context lets a server send one, but
@@ -76,6 +82,7 @@ struct strtab;
 #define SERVER_SPAN_RING (1u << 16)     /* span records per worker */
 #define SERVER_LOG_RING (1u << 8)       /* log records per worker */
 #define SERVER_HTTP_RING (1u << 10)     /* http_info records per worker (one per traced request) */
+#define SERVER_RECONNECT_MS 250         /* a worker's reconnecting attempts, at most one this often */
 
 /* ---- routing (pure) -------------------------------------------------------------- */
 
@@ -86,6 +93,7 @@ enum server_route {
 	SERVER_ROUTE_NAIVE,     /* GET /users/analytics */
 	SERVER_ROUTE_OPTIMIZED, /* GET /users/analytics/optimized */
 	SERVER_ROUTE_EAGER,     /* GET /users/analytics/eager */
+	SERVER_ROUTE_PIPELINED, /* GET /users/analytics/pipelined: PostgreSQL only (404 on SQLite) */
 	SERVER_ROUTE_COUNT,
 };
 
@@ -109,6 +117,10 @@ struct server_decision {
 #define SERVER_BODY_UNAVAILABLE "{\"detail\":\"Service Unavailable\"}"
 #define SERVER_BODY_STOPPING "{\"detail\":\"server stopping\"}"
 #define SERVER_BODY_BAD_REQUEST "{\"detail\":\"Bad Request\"}"
+#define SERVER_BODY_NO_PIPELINE                                                                                    \
+	"{\"detail\":\"Not Found: the pipelined implementation needs PostgreSQL; this server's lab runs on SQLite\"}"
+#define SERVER_BODY_RECONNECTING                                                                                   \
+	"{\"detail\":\"Service Unavailable: the connection to the database was lost; reconnecting\"}"
 
 void server_route(const char *method, const char *path, struct server_decision *out);
 
