@@ -13,17 +13,22 @@
 # empty statements over libpq (median of 2 000).
 # Prints one table: median ms per request (K requests each), queries per request,
 # and the peer's time over obslab's (same strategy, same transport).
-# Usage: bench/pg.sh BUILD_DIR [--smoke]
+# Usage: bench/pg.sh BUILD_DIR [--smoke] [--index on|off]
 #   --smoke: 20 and 1 000 users, 2 requests each (to see it work, not to measure)
+#   --index: the index on orders.user_id in every database (on: round trips
+#            are the cost, the lesson the pipelined strategy answers; off:
+#            every count query scans the table, on the server or in SQLite)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(realpath "$1")
 shift
 bin=$build/obslab rtt_bin=$build/bench/obslab-pg-rtt
-users_list=(20 1000 10000) smoke=
+users_list=(20 1000 10000) smoke= index=on
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) users_list=(20 1000) smoke=yes ;;
+	--index) [ $# -gt 1 ] && [[ $2 == on || $2 == off ]] || { echo "bench/pg.sh: --index on|off" >&2; exit 2; }
+		index=$2; shift ;;
 	*) echo "bench/pg.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -68,7 +73,7 @@ declare -A total qpr net
 # run_obslab KEY DB ARGS...: one obslab run; its median request and queries per request under KEY.
 run_obslab() {
 	local key=$1 db=$2 out; shift 2
-	if ! out=$("$bin" run --db "$db" --report json "$@" 2>"$work/err"); then
+	if ! out=$("$bin" run --db "$db" --report json --index "$index" "$@" 2>"$work/err"); then
 		echo "  pg: obslab run --db '$db' $*: $(head -1 "$work/err")" >&2
 		total[$key]=- qpr[$key]=- net[$key]=-
 		return
@@ -154,7 +159,7 @@ for users in "${users_list[@]}"; do
 done
 echo
 echo "  obslab run --report json, median_total_ms of K requests (K: $(for u in "${users_list[@]}"; do
-	printf '%s users %s; ' "$u" "$(requests_for "$u")"; done | sed 's/; $//')). PG rows' network"
+	printf '%s users %s; ' "$u" "$(requests_for "$u")"; done | sed 's/; $//')), index $index. PG rows' network"
 echo "  figure: \"${net[socket,naive,${users_list[0]}]:-?}\"; SQLite's: \"${net[sqlite-socket,naive,${users_list[0]}]:-?}\"."
 echo "  peer: bench/peer/app.py --time, the endpoint's function and its JSON body in-process (no HTTP,"
 echo "  like obslab run), SQLAlchemy $("$py" -c 'import sqlalchemy; print(sqlalchemy.__version__)' 2>/dev/null ||
