@@ -76,6 +76,19 @@ check "--rtt-us refusal says why" 'grep -q "round trips are real" h.err'
 touch 'host=nowhere port=1'
 "$bin" run --db 'host=nowhere port=1' --requests 1 --report json >file.json 2>file.err
 check "a file named like a conninfo is SQLite" '[ "$(jfield file.json "d[\"database\"][\"system\"]")" = sqlite ]'
+# Connection strings libpq cannot read: refused with libpq's reason (exit 1),
+# never a SQLite file named after them, the password nowhere.
+mkdir garb
+for ci in "host=127.0.0.1 port=$port user=pw password='S3cretPw!xyz' dbname=pwdb garbage" \
+	"host=127.0.0.1 port=$port user=pw password='S3cretPw!xyz dbname=pwdb" \
+	"host=127.0.0.1 port=$port dbname=postgres password=S3cretPw!xyz bogusopt=1"; do
+	(cd garb && timeout 60 "$bin" run --db "$ci" --requests 1 >../u.out 2>../u.err)
+	rc=$?
+	check "unreadable conninfo: exit 1 (got $rc: $(cat u.err))" '[ $rc -eq 1 ]'
+	check "unreadable conninfo: libpq's reason in one line" '[ "$(wc -l <u.err)" -eq 1 ] && grep -q "cannot read the PostgreSQL connection string: " u.err'
+	check "unreadable conninfo: no file created ($(ls garb))" '[ -z "$(ls -A garb)" ]'
+	check "unreadable conninfo: password nowhere" '! grep -q S3cretPw u.out u.err'
+done
 
 # A foreign schema obslab_lab, and a foreign table in public: untouched.
 foreign=$(pg_newdb foreign) || exit 1

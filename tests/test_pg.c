@@ -398,7 +398,20 @@ static void tells_connection_strings_from_paths(void **state)
 	assert_false(pg_is_conninfo("lab.db"));
 	assert_false(pg_is_conninfo(":memory:"));
 	assert_false(pg_is_conninfo("file:lab.db?mode=ro"));
-	assert_false(pg_is_conninfo("a=b"));  /* not a libpq keyword */
+	/* Shaped like keyword=value, whether libpq can read it or not: never a
+	 * SQLite file named after it (with its password). */
+	assert_true(pg_is_conninfo("a=b")); /* libpq refuses it: "invalid connection option" */
+	assert_true(pg_is_conninfo("host=127.0.0.1 port=1 user=pw password='S3cretPw!xyz' dbname=pwdb garbage"));
+	assert_true(pg_is_conninfo("host=127.0.0.1 password='S3cretPw!xyz dbname=pwdb")); /* unterminated quote */
+	assert_true(pg_is_conninfo("host=127.0.0.1 dbname=postgres bogusopt=1"));
+	assert_true(pg_is_conninfo("  dbname = lab"));
+	assert_true(pg_is_conninfo("lab.db host=h")); /* a known keyword after a blank */
+	assert_true(pg_is_conninfo("my lab.db\tpassword =x"));
+	assert_false(pg_is_conninfo("my lab.db"));
+	assert_false(pg_is_conninfo("my lab=1.db"));     /* "lab" is no libpq keyword */
+	assert_false(pg_is_conninfo("./host=x.db"));     /* a path */
+	assert_false(pg_is_conninfo("/tmp/dbname=x.db")); /* a path */
+	assert_false(pg_is_conninfo("9x=1"));            /* no identifier */
 	assert_false(pg_is_conninfo(""));
 	assert_false(pg_is_conninfo(NULL));
 	char path[600];
@@ -458,6 +471,12 @@ static void bad_servers_and_hostile_strings_fail_clearly(void **state)
 		{ long_one, DB_CANTOPEN, "" },
 		{ garbage, DB_CANTOPEN, "" },
 		{ "host=h port=notaport password=s3cret", DB_CANTOPEN, "" },
+		/* libpq cannot read these: its reason, nothing else of the string */
+		{ "host=127.0.0.1 port=1 user=pw password='s3cret' dbname=pwdb garbage", DB_CANTOPEN,
+		  "cannot read the PostgreSQL connection string: missing \"=\" after \"garbage\"" },
+		{ "host=127.0.0.1 port=1 user=pw password='s3cret dbname=pwdb", DB_CANTOPEN, "unterminated quoted string" },
+		{ "host=127.0.0.1 dbname=postgres password=s3cret bogusopt=1", DB_CANTOPEN, "invalid connection option" },
+		{ "password=s3cret host=h s3cret", DB_CANTOPEN, "after \"***\"" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct pgdb *db = (struct pgdb *)1;
