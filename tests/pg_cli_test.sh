@@ -122,6 +122,26 @@ check "--watch beside the driver ($(head -c 200 w.err))" '[ "$(jfield w.json "d[
 kill "$driver" 2>/dev/null
 wait "$driver" 2>/dev/null
 
+# Another session holds the orders table: run gives up after --lock-wait
+# (here 2 s; asserted under 10 s, not the 30 s statement time-out) saying so.
+pg_psql "$db" -c "BEGIN" -c "LOCK TABLE obslab_lab.orders IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
+locker=$!
+for _ in $(seq 100); do
+	[ "$(pg_psql "$db" -c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+		WHERE c.relname = 'orders' AND l.mode = 'AccessExclusiveLock' AND l.granted")" = 1 ] && break
+	sleep 0.1
+done
+t0=$(date +%s%N)
+timeout 60 "$bin" run --db "$db" --requests 2 --lock-wait 2 >l.out 2>l.err
+rc=$?
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+kill "$locker" 2>/dev/null
+wait "$locker" 2>/dev/null
+pg_psql "$db" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()" >/dev/null
+check "locked table: exit 1 (got $rc)" '[ $rc -eq 1 ]'
+check "locked table: gave up in ${took} ms (< 10 s)" '[ "$took" -lt 10000 ]'
+check "locked table: says who holds what ($(cat l.err))" 'grep -q "another session holds a lock on obslab_lab.orders (waited 2 s" l.err'
+
 # A server that goes away: run gives up after --lock-wait with one line, exit 1.
 own=$(pg_cluster_dir)
 "$here/../tools/pgcluster" start "$own" >own.env 2>&1 || { bad "pgcluster start: $(cat own.env)"; own=""; }
