@@ -190,8 +190,8 @@ static enum db_status take_lock(struct pgdb *db, struct obslab_error *err)
 	              " AND classid::int8 = $1::int8 AND objid::int8 = $2::int8 AND objsubid = 1 LIMIT 1",
 	              2, where, buf, sizeof buf, &ignored) != DB_OK || !buf[0])
 		(void)snprintf(buf, sizeof buf, "unknown");
-	return pg_fail(err, DB_LOCKED, "schema " PG_SCHEMA " in database %s is driven by another obslab (PostgreSQL backend pid %s)",
-	               db->info.name_space, buf);
+	return pg_fail(err, DB_LOCKED, "schema " PG_SCHEMA " on %s is driven by another obslab (PostgreSQL backend pid %s)",
+	               db->info.display, buf);
 }
 
 /* Connects, sets the session up, judges (and for a driver creates) the
@@ -199,6 +199,7 @@ static enum db_status take_lock(struct pgdb *db, struct obslab_error *err)
 static enum db_status establish(struct pgdb *db, struct obslab_error *err)
 {
 	enum db_status st = connect_within(db, err);
+	bool connected = st == DB_OK;
 	/* The session pinned before any lab statement, as pg_dump pins its
 	 * own: no search_path, whatever the connection string's options say,
 	 * so operators and functions (=, count, ANY) resolve in pg_catalog
@@ -220,18 +221,18 @@ static enum db_status establish(struct pgdb *db, struct obslab_error *err)
 	long version = 0;
 	if (st == DB_OK)
 		st = read_verdict(db, &v, &version, err);
-	const char *dbname = db->info.name_space;
+	const char *dbname = db->info.display; /* names the server and the database */
 	if (st != DB_OK)
 		;
 	else if (v == SCHEMA_FOREIGN)
 		st = pg_fail(err, DB_FOREIGN,
-		             "schema " PG_SCHEMA " in database %s was not created by obslab; obslab changes nothing in it", dbname);
+		             "schema " PG_SCHEMA " on %s was not created by obslab; obslab changes nothing in it", dbname);
 	else if (v == SCHEMA_OURS && version > DB_SCHEMA_VERSION)
 		st = pg_fail(err, DB_TOO_NEW,
-		             "schema " PG_SCHEMA " in database %s was written by a newer obslab (schema %ld, this one reads %d)",
+		             "schema " PG_SCHEMA " on %s was written by a newer obslab (schema %ld, this one reads %d)",
 		             dbname, version, DB_SCHEMA_VERSION);
 	else if (v == SCHEMA_ABSENT && db->reader)
-		st = pg_fail(err, DB_CANTOPEN, "database %s holds no lab yet (no schema " PG_SCHEMA "): nothing to read", dbname);
+		st = pg_fail(err, DB_CANTOPEN, "%s holds no lab yet (no schema " PG_SCHEMA "): nothing to read", dbname);
 	else if (v == SCHEMA_ABSENT) {
 		st = pg_command(db, create_sql, 0, NULL, err);
 		if (st != DB_OK) {
@@ -240,13 +241,19 @@ static enum db_status establish(struct pgdb *db, struct obslab_error *err)
 			int n = snprintf(why, sizeof why, "%s", err ? err->msg : "");
 			if (n < 0 || (size_t)n >= sizeof why)
 				why[sizeof why - 1] = '\0';
-			st = pg_fail(err, st, "cannot create schema " PG_SCHEMA " in database %s: %s", dbname, why);
+			st = pg_fail(err, st, "cannot create schema " PG_SCHEMA " on %s: %s", dbname, why);
 		}
 	}
 	if (st == DB_OK && db->reader && pg_seeded_users(db) == 0)
-		st = pg_fail(err, DB_CANTOPEN, "schema " PG_SCHEMA " in database %s holds no lab yet: nothing to read", dbname);
+		st = pg_fail(err, DB_CANTOPEN, "schema " PG_SCHEMA " on %s holds no lab yet: nothing to read", dbname);
 	if (st == DB_OK)
 		st = pg_prepare_all(db, err);
+	if (st != DB_OK && connected && err && !strstr(err->msg, db->info.display)) {
+		/* a refusal once connected (a privilege, say) names where, as the others do */
+		char why[OBSLAB_ERROR_MAX];
+		(void)snprintf(why, sizeof why, "%s", err->msg);
+		(void)pg_fail(err, st, "%s: %s", db->info.display, why);
+	}
 	return st;
 }
 

@@ -36,7 +36,14 @@
  *
  * Threads: a struct pgdb belongs to one thread at a time (the workload's,
  * or one server worker's); the cancel counter may be bumped from any
- * thread. Errors fill err with one line; passwords never appear in it.
+ * thread. Errors fill err with one line; passwords never appear in it;
+ * once connected, every refusal names the server and the database (the
+ * display line); a lost connection's line starts with its cause.
+ *
+ * The session: pinned before any lab statement to an empty search_path
+ * (as pg_dump does), whatever the connection string's options set, so the
+ * lab's operators and functions resolve in pg_catalog only; SET
+ * statement_timeout and lock_timeout from pg_options.
  */
 #ifndef OBSLAB_PG_H
 #define OBSLAB_PG_H
