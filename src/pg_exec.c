@@ -59,7 +59,10 @@ enum db_status pg_prepare_all(struct pgdb *db, struct obslab_error *err)
 		enum db_status st = DB_OK;
 		PGresult *r;
 		while ((st = pg_await(db, pg_statement_deadline(db), err)) == DB_OK && (r = PQgetResult(db->conn))) {
-			if (PQresultStatus(r) != PGRES_COMMAND_OK && st == DB_OK && pg_lock_refused(r)) {
+			if (PQresultStatus(r) != PGRES_COMMAND_OK && pg_lock_refused(r) && db->lock_timeout_ms < 0 &&
+			    !pg_cancelled(db)) {
+				st = DB_LOCKED; /* waited for as long as it takes: prepared again */
+			} else if (PQresultStatus(r) != PGRES_COMMAND_OK && st == DB_OK && pg_lock_refused(r)) {
 				st = pg_result_fail(db, r, err); /* another session's lock, named */
 			} else if (PQresultStatus(r) != PGRES_COMMAND_OK && st == DB_OK) {
 				char msg[256];
@@ -69,6 +72,12 @@ enum db_status pg_prepare_all(struct pgdb *db, struct obslab_error *err)
 			PQclear(r);
 			if (st != DB_OK)
 				break;
+		}
+		if (st == DB_LOCKED) {
+			while (pg_await(db, pg_statement_deadline(db), NULL) == DB_OK && (r = PQgetResult(db->conn)))
+				PQclear(r);
+			i--;
+			continue;
 		}
 		if (st != DB_OK)
 			return st;
