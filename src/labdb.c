@@ -7,11 +7,13 @@
  */
 #include "obslab/labdb.h"
 
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "obslab/clock.h"
 #include "obslab/xalloc.h"
 
 struct labdb {
@@ -101,9 +103,14 @@ enum db_status labdb_open(const char *db_arg, const struct labdb_options *opt, s
 		opt = &none;
 	*out = NULL;
 	if (labdb_arg_is_postgresql(db_arg)) {
+		/* The lab's lock-wait, for another session's lock on its tables. */
+		struct pg_options pgo = opt->pg;
+		if (pgo.lock_timeout_ms == 0 && opt->wait) {
+			int64_t ms = opt->wait->limit_ns / CLOCK_NS_PER_MS;
+			pgo.lock_timeout_ms = opt->wait->limit_ns == DB_WAIT_FOREVER ? -1 : ms > INT_MAX ? INT_MAX : (int)ms;
+		}
 		struct pgdb *pg = NULL;
-		enum db_status status = opt->watch ? pg_open_reader(db_arg, &opt->pg, &pg, err)
-		                                   : pg_open(db_arg, &opt->pg, &pg, err);
+		enum db_status status = opt->watch ? pg_open_reader(db_arg, &pgo, &pg, err) : pg_open(db_arg, &pgo, &pg, err);
 		if (status == DB_OK)
 			*out = wrap_pg(pg);
 		return status;

@@ -1,238 +1,20 @@
 /*
- * pg — connecting to PostgreSQL (see pg.h): telling a connection string from
- * a path, showing it without its password, connecting within a deadline,
+ * pg — connecting to PostgreSQL (see pg.h): connecting within a deadline,
  * judging or creating the lab's schema, the driver's advisory lock, where
  * the lab runs (labdb_info), and reconnecting.
  */
 #include "obslab/pg.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "obslab/clock.h"
 #include "obslab/labdb.h"
 #include "obslab/xalloc.h"
 #include "pg_internal.h"
-
-/* ---- connection strings ---------------------------------------------------- */
-
-static bool is_uri(const char *s)
-{
-	return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0;
-}
-
-bool pg_is_conninfo(const char *db_arg)
-{
-	if (!db_arg || !*db_arg)
-		return false;
-	if (is_uri(db_arg))
-		return true;
-	struct stat st;
-	if (!strchr(db_arg, '=') || stat(db_arg, &st) == 0)
-		return false;
-	char *msg = NULL;
-	PQconninfoOption *opts = PQconninfoParse(db_arg, &msg);
-	PQfreemem(msg);
-	if (!opts)
-		return false;
-	PQconninfoFree(opts);
-	return true;
-}
-
-/* Appends n bytes of s to buf[*len..cap), cutting at cap. */
-static void put(char *buf, size_t cap, size_t *len, const char *s, size_t n)
-{
-	if (*len + 1 >= cap)
-		return;
-	if (n > cap - 1 - *len)
-		n = cap - 1 - *len;
-	memcpy(buf + *len, s, n);
-	*len += n;
-	buf[*len] = '\0';
-}
-
-static bool key_names_password(const char *key, size_t n)
-{
-	char decoded[64];
-	size_t k = 0;
-	for (size_t i = 0; i < n && k + 1 < sizeof decoded; i++) {
-		char c = key[i];
-		if (c == '%' && i + 2 < n + 0 && isxdigit((unsigned char)key[i + 1]) && isxdigit((unsigned char)key[i + 2])) {
-			char hex[3] = { key[i + 1], key[i + 2], 0 };
-			c = (char)strtol(hex, NULL, 16);
-			i += 2;
-		}
-		decoded[k++] = (char)tolower((unsigned char)c);
-	}
-	decoded[k] = '\0';
-	return strstr(decoded, "pass") != NULL;
-}
-
-/* A URI without the password of its user info and without any query
- * parameter whose name says password; the rest as written. */
-static void mask_uri(const char *uri, char *buf, size_t cap)
-{
-	size_t len = 0;
-	buf[0] = '\0';
-	const char *p = strstr(uri, "://") + 3;
-	put(buf, cap, &len, uri, (size_t)(p - uri));
-	size_t auth = strcspn(p, "@/"); /* libpq: user info ends at the first '@' before any '/' */
-	if (p[auth] == '@') {
-		size_t user = strcspn(p, ":@");
-		put(buf, cap, &len, p, user);
-		put(buf, cap, &len, "@", 1);
-		p += auth + 1;
-	}
-	size_t rest = strcspn(p, "?");
-	put(buf, cap, &len, p, rest);
-	p += rest;
-	if (*p != '?')
-		return;
-	p++;
-	bool first = true;
-	while (*p) {
-		size_t n = strcspn(p, "&");
-		size_t key = strcspn(p, "=&");
-		if (!key_names_password(p, key < n ? key : n)) {
-			put(buf, cap, &len, first ? "?" : "&", 1);
-			put(buf, cap, &len, p, n);
-			first = false;
-		}
-		p += n;
-		if (*p == '&')
-			p++;
-	}
-}
-
-void pg_conninfo_masked(const char *db_arg, char *buf, size_t cap)
-{
-	if (cap == 0)
-		return;
-	buf[0] = '\0';
-	if (!db_arg)
-		return;
-	if (is_uri(db_arg)) {
-		mask_uri(db_arg, buf, cap);
-		return;
-	}
-	char *msg = NULL;
-	PQconninfoOption *opts = PQconninfoParse(db_arg, &msg);
-	PQfreemem(msg);
-	if (!opts) { /* nothing of it is shown: where its password is cannot be told */
-		(void)snprintf(buf, cap, "(a connection string libpq cannot read)");
-		return;
-	}
-	PQconninfoFree(opts);
-	/* libpq read it: key = value pairs, a value bare or in quotes with
-	 * backslash escapes. Copied in the order written, but the password. */
-	size_t len = 0;
-	const char *p = db_arg;
-	while (*p) {
-		while (isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			break;
-		const char *key = p;
-		p += strcspn(p, "= \t\n\r\f\v");
-		size_t klen = (size_t)(p - key);
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '=')
-			p++;
-		while (isspace((unsigned char)*p))
-			p++;
-		const char *value = p;
-		if (*p == '\'') {
-			for (p++; *p && *p != '\''; p++) {
-				if (*p == '\\' && p[1])
-					p++;
-			}
-			if (*p)
-				p++;
-		} else {
-			while (*p && !isspace((unsigned char)*p)) {
-				if (*p == '\\' && p[1])
-					p++;
-				p++;
-			}
-		}
-		if (klen == 8 && strncmp(key, "password", 8) == 0)
-			continue;
-		if (len > 0)
-			put(buf, cap, &len, " ", 1);
-		put(buf, cap, &len, key, klen);
-		put(buf, cap, &len, "=", 1);
-		put(buf, cap, &len, value, (size_t)(p - value));
-	}
-}
-
-static char *find(char *hay, const char *needle, size_t n)
-{
-	for (; *hay; hay++) {
-		if (strncmp(hay, needle, n) == 0)
-			return hay;
-	}
-	return NULL;
-}
-
-/* Replaces every occurrence of secret (when not empty) in msg with "***". */
-static void scrub(char *msg, size_t cap, const char *secret, size_t n)
-{
-	if (n == 0)
-		return;
-	char *hit;
-	while ((hit = find(msg, secret, n)) != NULL) {
-		size_t tail = strlen(hit + n);
-		if (n >= 3) {
-			memcpy(hit, "***", 3);
-			memmove(hit + 3, hit + n, tail + 1);
-		} else {
-			memmove(hit, hit + n, tail + 1);
-		}
-		(void)cap;
-	}
-}
-
-/* libpq's messages about a connection string may quote it: any text that
- * could be its password (a URI's user info, a password key's value, as
- * written and as libpq read it) is taken out of msg. */
-static void scrub_password(const char *conninfo, char *msg, size_t cap)
-{
-	if (is_uri(conninfo)) {
-		const char *p = strstr(conninfo, "://") + 3;
-		size_t auth = strcspn(p, "@/");
-		size_t user = strcspn(p, ":@/");
-		if (p[auth] == '@' && p[user] == ':')
-			scrub(msg, cap, p + user + 1, auth - user - 1);
-	}
-	for (const char *k = conninfo; (k = strstr(k, "password")) != NULL; k += 8) {
-		const char *v = k + 8;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		if (*v != '=')
-			continue;
-		v++;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		size_t n = *v == '\'' ? strcspn(v + 1, "'") + 1 : strcspn(v, " \t&");
-		scrub(msg, cap, v, n);
-		if (*v == '\'')
-			scrub(msg, cap, v + 1, n - 1);
-	}
-	char *perr = NULL;
-	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
-	PQfreemem(perr);
-	for (const PQconninfoOption *o = opts; o && o->keyword; o++) {
-		if (o->val && strcmp(o->keyword, "password") == 0)
-			scrub(msg, cap, o->val, strlen(o->val));
-	}
-	PQconninfoFree(opts);
-}
 
 /* ---- connecting ------------------------------------------------------------ */
 
@@ -268,6 +50,19 @@ static void ignore_notice(void *arg, const char *message)
  * time-out and the cancel counter. */
 static enum db_status connect_within(struct pgdb *db, struct obslab_error *err)
 {
+	char *perr = NULL;
+	PQconninfoOption *parsed = PQconninfoParse(db->conninfo, &perr);
+	bool readable = parsed != NULL;
+	PQconninfoFree(parsed);
+	if (!readable) { /* libpq cannot read it: its reason, without the password */
+		char msg[400];
+		(void)snprintf(msg, sizeof msg, "%s", perr ? perr : "out of memory");
+		PQfreemem(perr);
+		msg[strcspn(msg, "\r\n")] = '\0';
+		pg_scrub_password(db->conninfo, msg, sizeof msg);
+		return pg_fail(err, DB_CANTOPEN, "cannot read the PostgreSQL connection string: %s", msg);
+	}
+	PQfreemem(perr);
 	char user_timeout[16];
 	(void)snprintf(user_timeout, sizeof user_timeout, "%d", db->connect_timeout_ms * 2);
 	/* Ours first: what the caller's string says wins (dbname is expanded in place). */
@@ -286,7 +81,7 @@ static enum db_status connect_within(struct pgdb *db, struct obslab_error *err)
 		if (ps == PGRES_POLLING_FAILED) {
 			char msg[400];
 			pg_message(conn, NULL, msg, sizeof msg);
-			scrub_password(db->conninfo, msg, sizeof msg);
+			pg_scrub_password(db->conninfo, msg, sizeof msg);
 			/* The server refused (authentication, no such database), or
 			 * the string or the host name is wrong: a user must change
 			 * something. Otherwise no server answered: unavailable. */
@@ -395,8 +190,8 @@ static enum db_status take_lock(struct pgdb *db, struct obslab_error *err)
 	              " AND classid::int8 = $1::int8 AND objid::int8 = $2::int8 AND objsubid = 1 LIMIT 1",
 	              2, where, buf, sizeof buf, &ignored) != DB_OK || !buf[0])
 		(void)snprintf(buf, sizeof buf, "unknown");
-	return pg_fail(err, DB_LOCKED, "schema " PG_SCHEMA " in database %s is driven by another obslab (PostgreSQL backend pid %s)",
-	               db->info.name_space, buf);
+	return pg_fail(err, DB_LOCKED, "schema " PG_SCHEMA " on %s is driven by another obslab (PostgreSQL backend pid %s)",
+	               db->info.display, buf);
 }
 
 /* Connects, sets the session up, judges (and for a driver creates) the
@@ -404,8 +199,18 @@ static enum db_status take_lock(struct pgdb *db, struct obslab_error *err)
 static enum db_status establish(struct pgdb *db, struct obslab_error *err)
 {
 	enum db_status st = connect_within(db, err);
-	char set[96];
-	(void)snprintf(set, sizeof set, "SET statement_timeout = %d", db->statement_timeout_ms);
+	bool connected = st == DB_OK;
+	/* The session pinned before any lab statement, as pg_dump pins its
+	 * own: no search_path, whatever the connection string's options say,
+	 * so operators and functions (=, count, ANY) resolve in pg_catalog
+	 * only, never in a schema someone put first; relations are named with
+	 * their schema. Then the time-outs. */
+	char set[160];
+	(void)snprintf(set, sizeof set,
+	               "SELECT pg_catalog.set_config('search_path', '', false);"
+	               " SET statement_timeout = %d; SET lock_timeout = %d",
+	               db->statement_timeout_ms,
+	               db->lock_timeout_ms > 0 ? db->lock_timeout_ms : db->lock_timeout_ms < 0 ? PG_LOCK_RETRY_MS : 0);
 	if (st == DB_OK)
 		st = pg_command(db, set, 0, NULL, err);
 	if (st == DB_OK && db->reader)
@@ -416,18 +221,18 @@ static enum db_status establish(struct pgdb *db, struct obslab_error *err)
 	long version = 0;
 	if (st == DB_OK)
 		st = read_verdict(db, &v, &version, err);
-	const char *dbname = db->info.name_space;
+	const char *dbname = db->info.display; /* names the server and the database */
 	if (st != DB_OK)
 		;
 	else if (v == SCHEMA_FOREIGN)
 		st = pg_fail(err, DB_FOREIGN,
-		             "schema " PG_SCHEMA " in database %s was not created by obslab; obslab changes nothing in it", dbname);
+		             "schema " PG_SCHEMA " on %s was not created by obslab; obslab changes nothing in it", dbname);
 	else if (v == SCHEMA_OURS && version > DB_SCHEMA_VERSION)
 		st = pg_fail(err, DB_TOO_NEW,
-		             "schema " PG_SCHEMA " in database %s was written by a newer obslab (schema %ld, this one reads %d)",
+		             "schema " PG_SCHEMA " on %s was written by a newer obslab (schema %ld, this one reads %d)",
 		             dbname, version, DB_SCHEMA_VERSION);
 	else if (v == SCHEMA_ABSENT && db->reader)
-		st = pg_fail(err, DB_CANTOPEN, "database %s holds no lab yet (no schema " PG_SCHEMA "): nothing to read", dbname);
+		st = pg_fail(err, DB_CANTOPEN, "%s holds no lab yet (no schema " PG_SCHEMA "): nothing to read", dbname);
 	else if (v == SCHEMA_ABSENT) {
 		st = pg_command(db, create_sql, 0, NULL, err);
 		if (st != DB_OK) {
@@ -436,13 +241,19 @@ static enum db_status establish(struct pgdb *db, struct obslab_error *err)
 			int n = snprintf(why, sizeof why, "%s", err ? err->msg : "");
 			if (n < 0 || (size_t)n >= sizeof why)
 				why[sizeof why - 1] = '\0';
-			st = pg_fail(err, st, "cannot create schema " PG_SCHEMA " in database %s: %s", dbname, why);
+			st = pg_fail(err, st, "cannot create schema " PG_SCHEMA " on %s: %s", dbname, why);
 		}
 	}
 	if (st == DB_OK && db->reader && pg_seeded_users(db) == 0)
-		st = pg_fail(err, DB_CANTOPEN, "schema " PG_SCHEMA " in database %s holds no lab yet: nothing to read", dbname);
+		st = pg_fail(err, DB_CANTOPEN, "schema " PG_SCHEMA " on %s holds no lab yet: nothing to read", dbname);
 	if (st == DB_OK)
 		st = pg_prepare_all(db, err);
+	if (st != DB_OK && connected && err && !strstr(err->msg, db->info.display)) {
+		/* a refusal once connected (a privilege, say) names where, as the others do */
+		char why[OBSLAB_ERROR_MAX];
+		(void)snprintf(why, sizeof why, "%s", err->msg);
+		(void)pg_fail(err, st, "%s: %s", db->info.display, why);
+	}
 	return st;
 }
 
@@ -508,6 +319,9 @@ static enum db_status open_as(const char *conninfo, const struct pg_options *opt
 	pg_conninfo_masked(conninfo, db->shown, sizeof db->shown);
 	db->connect_timeout_ms = opt && opt->connect_timeout_ms > 0 ? opt->connect_timeout_ms : PG_CONNECT_TIMEOUT_MS;
 	db->statement_timeout_ms = opt && opt->statement_timeout_ms > 0 ? opt->statement_timeout_ms : PG_STATEMENT_TIMEOUT_MS;
+	db->lock_timeout_ms = opt ? opt->lock_timeout_ms : 0;
+	if (db->lock_timeout_ms > 0 && db->statement_timeout_ms < db->lock_timeout_ms + 1000)
+		db->statement_timeout_ms = db->lock_timeout_ms + 1000; /* the lock's wait ends first */
 	db->reader = reader;
 	(void)snprintf(db->info.display, sizeof db->info.display, "PostgreSQL (%s)", db->shown);
 	enum db_status st = establish(db, err);

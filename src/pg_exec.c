@@ -59,7 +59,12 @@ enum db_status pg_prepare_all(struct pgdb *db, struct obslab_error *err)
 		enum db_status st = DB_OK;
 		PGresult *r;
 		while ((st = pg_await(db, pg_statement_deadline(db), err)) == DB_OK && (r = PQgetResult(db->conn))) {
-			if (PQresultStatus(r) != PGRES_COMMAND_OK && st == DB_OK) {
+			if (PQresultStatus(r) != PGRES_COMMAND_OK && pg_lock_refused(r) && db->lock_timeout_ms < 0 &&
+			    !pg_cancelled(db)) {
+				st = DB_LOCKED; /* waited for as long as it takes: prepared again */
+			} else if (PQresultStatus(r) != PGRES_COMMAND_OK && st == DB_OK && pg_lock_refused(r)) {
+				st = pg_result_fail(db, r, err); /* another session's lock, named */
+			} else if (PQresultStatus(r) != PGRES_COMMAND_OK && st == DB_OK) {
 				char msg[256];
 				pg_message(db->conn, r, msg, sizeof msg);
 				st = pg_fail(err, DB_ERROR, "cannot prepare the lab's statements on %s: %s", db->info.display, msg);
@@ -67,6 +72,12 @@ enum db_status pg_prepare_all(struct pgdb *db, struct obslab_error *err)
 			PQclear(r);
 			if (st != DB_OK)
 				break;
+		}
+		if (st == DB_LOCKED) {
+			while (pg_await(db, pg_statement_deadline(db), NULL) == DB_OK && (r = PQgetResult(db->conn)))
+				PQclear(r);
+			i--;
+			continue;
 		}
 		if (st != DB_OK)
 			return st;
@@ -170,12 +181,21 @@ enum db_status pg_exec(struct pgdb *db, enum pg_stmt s, int nparams, const char 
 	enum db_status st = ready(db, err);
 	if (st != DB_OK)
 		return st;
-	int64_t start = clock_now_ns();
-	if (!PQsendQueryPrepared(db->conn, stmts[s].name, nparams, values, NULL, NULL, 0))
-		return pg_result_fail(db, NULL, err);
-	st = pg_await(db, start + (int64_t)db->statement_timeout_ms * CLOCK_NS_PER_MS, err);
-	int64_t end = clock_now_ns();
-	PGresult *r = st == DB_OK ? PQgetResult(db->conn) : NULL;
+	int64_t start = clock_now_ns(), end;
+	PGresult *r;
+	for (;;) { /* once; again while another session's lock is waited for as long as it takes */
+		if (!PQsendQueryPrepared(db->conn, stmts[s].name, nparams, values, NULL, NULL, 0))
+			return pg_result_fail(db, NULL, err);
+		st = pg_await(db, pg_statement_deadline(db), err);
+		end = clock_now_ns();
+		r = st == DB_OK ? PQgetResult(db->conn) : NULL;
+		if (st != DB_OK || result_ok(r) || db->lock_timeout_ms >= 0 || !pg_lock_refused(r) || pg_cancelled(db))
+			break;
+		PQclear(r);
+		PGresult *more;
+		while (pg_await(db, pg_statement_deadline(db), NULL) == DB_OK && (more = PQgetResult(db->conn)))
+			PQclear(more);
+	}
 	if (st == DB_OK && !result_ok(r))
 		st = pg_result_fail(db, r, err);
 	record(db, s, start, end, r, st != DB_OK);

@@ -25,6 +25,8 @@ struct pgdb {
 	char *conninfo; /* the caller's, for reconnecting: may hold a password, never shown */
 	char shown[256]; /* the conninfo as messages name it (pg_conninfo_masked) */
 	int connect_timeout_ms, statement_timeout_ms;
+	int lock_timeout_ms; /* pg_options' (negative: retried, PG_LOCK_RETRY_MS a try) */
+	bool in_lookup;      /* pg_result_fail is asking who holds a lock */
 	bool reader;   /* pg_open_reader: read-only, no lock */
 	bool prepared; /* the lab's statements are prepared on conn */
 	bool locked;   /* this session holds the driver's lock (pg.c) */
@@ -84,8 +86,17 @@ enum db_status pg_scalar(struct pgdb *db, const char *sql, int nparams, const ch
  * DB_ERROR; err has the server's primary message. */
 enum db_status pg_result_fail(struct pgdb *db, const PGresult *res, struct obslab_error *err);
 
+/* Whether a failed result is another session's lock outlasting the lock
+ * time-out (SQLSTATE 55P03). */
+bool pg_lock_refused(const PGresult *res);
+
 /* The end of the statement time-out from now. */
 int64_t pg_statement_deadline(const struct pgdb *db);
+
+/* pg_conninfo.c: any text in msg that could be conninfo's password (a
+ * URI's user info, a password key's value, as written and as libpq read
+ * it) replaced by "***". */
+void pg_scrub_password(const char *conninfo, char *msg, size_t cap);
 
 /* pg_exec.c: the lab's statements on a fresh connection. */
 enum db_status pg_prepare_all(struct pgdb *db, struct obslab_error *err);

@@ -140,7 +140,7 @@ static enum db_status lost(struct pgdb *db, struct obslab_error *err)
 {
 	char msg[256];
 	pg_message(db->conn, NULL, msg, sizeof msg);
-	return pg_fail(err, DB_UNAVAILABLE, "lost the connection to %s: %s", db->info.display, msg);
+	return pg_fail(err, DB_UNAVAILABLE, "%s; lost the connection to %s", msg, db->info.display);
 }
 
 enum db_status pg_await(struct pgdb *db, int64_t deadline_ns, struct obslab_error *err)
@@ -169,23 +169,59 @@ enum db_status pg_await(struct pgdb *db, int64_t deadline_ns, struct obslab_erro
 	}
 }
 
+bool pg_lock_refused(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	return state && strcmp(state, "55P03") == 0; /* lock_not_available: lock_timeout */
+}
+
+/* Another session's lock outlasted the lock time-out: which of the lab's
+ * tables it holds (the strongest lock another backend was granted there),
+ * asked once the failed statement's answers are read; outside a pipeline. */
+static enum db_status lock_held(struct pgdb *db, struct obslab_error *err)
+{
+	char table[128] = "";
+	PGconn *conn = db->conn;
+	if (!db->in_lookup && PQpipelineStatus(conn) == PQ_PIPELINE_OFF) {
+		PGresult *r;
+		while (pg_await(db, pg_statement_deadline(db), NULL) == DB_OK && (r = PQgetResult(conn)))
+			PQclear(r);
+		db->in_lookup = true;
+		struct obslab_error ignored;
+		(void)pg_scalar(db,
+		                "SELECT c.relname FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_class c ON c.oid = l.relation"
+		                " WHERE l.granted AND l.pid <> pg_catalog.pg_backend_pid()"
+		                " AND c.relnamespace = '" PG_SCHEMA "'::pg_catalog.regnamespace"
+		                " ORDER BY l.mode = 'AccessExclusiveLock' DESC, c.relkind <> 'r', c.relname LIMIT 1",
+		                0, NULL, table, sizeof table, &ignored);
+		db->in_lookup = false;
+	}
+	int ms = db->lock_timeout_ms > 0 ? db->lock_timeout_ms : PG_LOCK_RETRY_MS;
+	return pg_fail(err, DB_ERROR, "another session holds a lock on " PG_SCHEMA "%s%s (waited %g s; %s)",
+	               table[0] ? "." : "", table, ms / 1000.0, db->info.display);
+}
+
 enum db_status pg_result_fail(struct pgdb *db, const PGresult *res, struct obslab_error *err)
 {
 	char msg[320];
 	pg_message(db->conn, res, msg, sizeof msg);
-	if (PQstatus(db->conn) != CONNECTION_OK)
-		return pg_fail(err, DB_UNAVAILABLE, "lost the connection to %s: %s", db->info.display, msg);
+	if (PQstatus(db->conn) != CONNECTION_OK) /* the reason first: a log field may cut the rest */
+		return pg_fail(err, DB_UNAVAILABLE, "%s; lost the connection to %s", msg, db->info.display);
+	if (pg_lock_refused(res))
+		return lock_held(db, err);
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	if (state && strcmp(state, "57014") == 0) /* query_canceled: the server's statement_timeout */
 		return pg_fail(err, DB_UNAVAILABLE, "%s: %s (statement time-out %d ms)", db->info.display, msg,
 		               db->statement_timeout_ms);
 	if (state && strncmp(state, "57P", 3) == 0) /* admin shutdown, crash: the server is going away */
-		return pg_fail(err, DB_UNAVAILABLE, "%s: %s", db->info.display, msg);
+		return pg_fail(err, DB_UNAVAILABLE, "%s (%s)", msg, db->info.display);
 	return pg_fail(err, DB_ERROR, "%s", msg);
 }
 
-PGresult *pg_query(struct pgdb *db, const char *sql, int nparams, const char *const *values, enum db_status *st,
-                   struct obslab_error *err)
+/* One try of pg_query; *st DB_LOCKED: to be tried again (a lock waited for
+ * as long as it takes, outside a transaction). */
+static PGresult *query_once(struct pgdb *db, const char *sql, int nparams, const char *const *values,
+                            enum db_status *st, struct obslab_error *err)
 {
 	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
 		*st = lost(db, err);
@@ -222,6 +258,12 @@ PGresult *pg_query(struct pgdb *db, const char *sql, int nparams, const char *co
 		return NULL;
 	}
 	ExecStatusType s = PQresultStatus(kept);
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY && db->lock_timeout_ms < 0 &&
+	    pg_lock_refused(kept) && PQtransactionStatus(db->conn) == PQTRANS_IDLE && !pg_cancelled(db)) {
+		PQclear(kept); /* waiting as long as it takes: again (nothing was done) */
+		*st = DB_LOCKED;
+		return NULL;
+	}
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY) {
 		*st = pg_result_fail(db, kept, err);
 		PQclear(kept);
@@ -229,6 +271,15 @@ PGresult *pg_query(struct pgdb *db, const char *sql, int nparams, const char *co
 	}
 	*st = DB_OK;
 	return kept;
+}
+
+PGresult *pg_query(struct pgdb *db, const char *sql, int nparams, const char *const *values, enum db_status *st,
+                   struct obslab_error *err)
+{
+	PGresult *r;
+	while ((r = query_once(db, sql, nparams, values, st, err)) == NULL && *st == DB_LOCKED)
+		;
+	return r;
 }
 
 enum db_status pg_command(struct pgdb *db, const char *sql, int nparams, const char *const *values,

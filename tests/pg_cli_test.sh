@@ -76,6 +76,19 @@ check "--rtt-us refusal says why" 'grep -q "round trips are real" h.err'
 touch 'host=nowhere port=1'
 "$bin" run --db 'host=nowhere port=1' --requests 1 --report json >file.json 2>file.err
 check "a file named like a conninfo is SQLite" '[ "$(jfield file.json "d[\"database\"][\"system\"]")" = sqlite ]'
+# Connection strings libpq cannot read: refused with libpq's reason (exit 1),
+# never a SQLite file named after them, the password nowhere.
+mkdir garb
+for ci in "host=127.0.0.1 port=$port user=pw password='S3cretPw!xyz' dbname=pwdb garbage" \
+	"host=127.0.0.1 port=$port user=pw password='S3cretPw!xyz dbname=pwdb" \
+	"host=127.0.0.1 port=$port dbname=postgres password=S3cretPw!xyz bogusopt=1"; do
+	(cd garb && timeout 60 "$bin" run --db "$ci" --requests 1 >../u.out 2>../u.err)
+	rc=$?
+	check "unreadable conninfo: exit 1 (got $rc: $(cat u.err))" '[ $rc -eq 1 ]'
+	check "unreadable conninfo: libpq's reason in one line" '[ "$(wc -l <u.err)" -eq 1 ] && grep -q "cannot read the PostgreSQL connection string: " u.err'
+	check "unreadable conninfo: no file created ($(ls garb))" '[ -z "$(ls -A garb)" ]'
+	check "unreadable conninfo: password nowhere" '! grep -q S3cretPw u.out u.err'
+done
 
 # A foreign schema obslab_lab, and a foreign table in public: untouched.
 foreign=$(pg_newdb foreign) || exit 1
@@ -108,6 +121,26 @@ check "second driver refused (exit 1, got $rc: $(cat d.err))" '[ $rc -eq 1 ] && 
 check "--watch beside the driver ($(head -c 200 w.err))" '[ "$(jfield w.json "d[\"queries_per_request\"]")" -ge 21 ]'
 kill "$driver" 2>/dev/null
 wait "$driver" 2>/dev/null
+
+# Another session holds the orders table: run gives up after --lock-wait
+# (here 2 s; asserted under 10 s, not the 30 s statement time-out) saying so.
+pg_psql "$db" -c "BEGIN" -c "LOCK TABLE obslab_lab.orders IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
+locker=$!
+for _ in $(seq 100); do
+	[ "$(pg_psql "$db" -c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+		WHERE c.relname = 'orders' AND l.mode = 'AccessExclusiveLock' AND l.granted")" = 1 ] && break
+	sleep 0.1
+done
+t0=$(date +%s%N)
+timeout 60 "$bin" run --db "$db" --requests 2 --lock-wait 2 >l.out 2>l.err
+rc=$?
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+kill "$locker" 2>/dev/null
+wait "$locker" 2>/dev/null
+pg_psql "$db" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()" >/dev/null
+check "locked table: exit 1 (got $rc)" '[ $rc -eq 1 ]'
+check "locked table: gave up in ${took} ms (< 10 s)" '[ "$took" -lt 10000 ]'
+check "locked table: says who holds what ($(cat l.err))" 'grep -q "another session holds a lock on obslab_lab.orders (waited 2 s" l.err'
 
 # A server that goes away: run gives up after --lock-wait with one line, exit 1.
 own=$(pg_cluster_dir)

@@ -19,6 +19,7 @@
 #include "lab_engine.h"
 #include "pg_fixture.h"
 #include "request_cases.h"
+#include "obslab/log.h"
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 
@@ -211,6 +212,11 @@ static void a_connection_lost_mid_request_is_an_error_trace(void **state)
 	assert_true(t->spans[0].flags & SPAN_F_ERROR);
 	assert_false(pg_connected(lab.pg));
 	printf("lost mid-request after %u statements: %s\n", lab.result.queries, err.msg);
+	/* The server's reason, not only where it ran, and early enough that a
+	 * log's error field (log_text, cut to LOG_TEXT_MAX) keeps it. */
+	struct log_field logged = log_text("error", err.msg);
+	if (!strstr(logged.v.text, "terminating connection due to administrator command"))
+		fail_msg("the logged error does not name the cause: %s", logged.v.text);
 
 	assert_int_equal(pg_reconnect(lab.pg, &err), DB_OK);
 	lab_request(&lab, STRATEGY_OPTIMIZED);

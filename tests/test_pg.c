@@ -113,7 +113,8 @@ static void a_foreign_schema_is_refused_untouched(void **state)
 		struct obslab_error err;
 		assert_int_equal(pg_open(ci, NULL, &db, &err), DB_FOREIGN);
 		assert_null(db);
-		assert_non_null(strstr(err.msg, "schema obslab_lab in database t_foreign"));
+		assert_non_null(strstr(err.msg, "schema obslab_lab on PostgreSQL "));
+		assert_non_null(strstr(err.msg, ", database t_foreign"));
 		assert_non_null(strstr(err.msg, "was not created by obslab; obslab changes nothing in it"));
 		assert_int_equal(pg_open_reader(ci, NULL, &db, &err), DB_FOREIGN);
 		char *after = pg_fixture_rows(a, dump);
@@ -125,6 +126,33 @@ static void a_foreign_schema_is_refused_untouched(void **state)
 		PQfinish(a);
 		free(ci);
 	}
+}
+
+/* A role that may connect but not use the lab's schema: the refusal is one
+ * line naming the server and the database, as every other refusal does. */
+static void a_privilege_refusal_names_the_server_and_database(void **state)
+{
+	(void)state;
+	char *ci = pg_fixture_new_database("nopriv", false);
+	struct pgdb *db = pg_fixture_open_seeded(ci, 20, 1);
+	pg_close(db);
+	PGconn *a = pg_fixture_connect(ci);
+	char *dbname = pg_fixture_value(a, "SELECT current_database()");
+	pg_fixture_sql(a, "DROP ROLE IF EXISTS %s_r; CREATE ROLE %s_r LOGIN NOCREATEDB", dbname, dbname);
+	char as_role[700];
+	snprintf(as_role, sizeof as_role, "%s user=%s_r", ci, dbname);
+	struct obslab_error err;
+	enum db_status st = pg_open(as_role, NULL, &db, &err);
+	assert_int_not_equal(st, DB_OK);
+	assert_null(strchr(err.msg, '\n'));
+	if (!strstr(err.msg, "permission denied") || !strstr(err.msg, "PostgreSQL 15") || !strstr(err.msg, dbname) ||
+	    !strstr(err.msg, " at "))
+		fail_msg("does not say what was refused where: %s", err.msg);
+	printf("refused: %s\n", err.msg);
+	pg_fixture_sql(a, "DROP ROLE %s_r", dbname);
+	free(dbname);
+	PQfinish(a);
+	free(ci);
 }
 
 /* Another program's tables in public: seeding and the index leave them be. */
@@ -398,7 +426,20 @@ static void tells_connection_strings_from_paths(void **state)
 	assert_false(pg_is_conninfo("lab.db"));
 	assert_false(pg_is_conninfo(":memory:"));
 	assert_false(pg_is_conninfo("file:lab.db?mode=ro"));
-	assert_false(pg_is_conninfo("a=b"));  /* not a libpq keyword */
+	/* Shaped like keyword=value, whether libpq can read it or not: never a
+	 * SQLite file named after it (with its password). */
+	assert_true(pg_is_conninfo("a=b")); /* libpq refuses it: "invalid connection option" */
+	assert_true(pg_is_conninfo("host=127.0.0.1 port=1 user=pw password='S3cretPw!xyz' dbname=pwdb garbage"));
+	assert_true(pg_is_conninfo("host=127.0.0.1 password='S3cretPw!xyz dbname=pwdb")); /* unterminated quote */
+	assert_true(pg_is_conninfo("host=127.0.0.1 dbname=postgres bogusopt=1"));
+	assert_true(pg_is_conninfo("  dbname = lab"));
+	assert_true(pg_is_conninfo("lab.db host=h")); /* a known keyword after a blank */
+	assert_true(pg_is_conninfo("my lab.db\tpassword =x"));
+	assert_false(pg_is_conninfo("my lab.db"));
+	assert_false(pg_is_conninfo("my lab=1.db"));     /* "lab" is no libpq keyword */
+	assert_false(pg_is_conninfo("./host=x.db"));     /* a path */
+	assert_false(pg_is_conninfo("/tmp/dbname=x.db")); /* a path */
+	assert_false(pg_is_conninfo("9x=1"));            /* no identifier */
 	assert_false(pg_is_conninfo(""));
 	assert_false(pg_is_conninfo(NULL));
 	char path[600];
@@ -458,6 +499,12 @@ static void bad_servers_and_hostile_strings_fail_clearly(void **state)
 		{ long_one, DB_CANTOPEN, "" },
 		{ garbage, DB_CANTOPEN, "" },
 		{ "host=h port=notaport password=s3cret", DB_CANTOPEN, "" },
+		/* libpq cannot read these: its reason, nothing else of the string */
+		{ "host=127.0.0.1 port=1 user=pw password='s3cret' dbname=pwdb garbage", DB_CANTOPEN,
+		  "cannot read the PostgreSQL connection string: missing \"=\" after \"garbage\"" },
+		{ "host=127.0.0.1 port=1 user=pw password='s3cret dbname=pwdb", DB_CANTOPEN, "unterminated quoted string" },
+		{ "host=127.0.0.1 dbname=postgres password=s3cret bogusopt=1", DB_CANTOPEN, "invalid connection option" },
+		{ "password=s3cret host=h s3cret", DB_CANTOPEN, "after \"***\"" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct pgdb *db = (struct pgdb *)1;
@@ -518,6 +565,7 @@ int main(void)
 		cmocka_unit_test(a_foreign_schema_is_refused_untouched),
 		cmocka_unit_test(a_foreign_table_in_public_is_untouched),
 		cmocka_unit_test(a_second_driver_is_locked_out_and_readers_refuse_unseeded),
+		cmocka_unit_test(a_privilege_refusal_names_the_server_and_database),
 		cmocka_unit_test(closing_lets_go_of_the_lock_before_it_returns),
 		cmocka_unit_test(a_holder_going_away_is_waited_for),
 		cmocka_unit_test(seeds_what_sqlite_seeds_and_grows_cuts_reseeds_alike),

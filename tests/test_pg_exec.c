@@ -222,7 +222,7 @@ struct bump {
 static void *bump_later(void *arg)
 {
 	struct bump *b = arg;
-	struct timespec ts = { 0, (long)b->after_ms * 1000000L };
+	struct timespec ts = { b->after_ms / 1000, (long)(b->after_ms % 1000) * 1000000L };
 	nanosleep(&ts, NULL);
 	atomic_fetch_add(b->counter, 1);
 	return NULL;
@@ -276,6 +276,32 @@ static void a_stuck_statement_is_cancelled_or_timed_out(void **state)
 	assert_int_equal(pg_exec(db, PG_STMT_COUNT, 1, one, &rows, &err), DB_UNAVAILABLE);
 	assert_non_null(strstr(err.msg, "time-out"));
 	pg_fixture_sql(a, "ROLLBACK");
+	assert_int_equal(pg_exec(db, PG_STMT_COUNT, 1, one, &rows, &err), DB_OK);
+	pg_close(db);
+
+	/* The lab's lock-wait as the lock time-out: 300 ms, then a line naming
+	 * the table; negative (the explorer): tried again until the counter moves. */
+	opt = (struct pg_options){ .lock_timeout_ms = 300 };
+	assert_int_equal(pg_open(ci, &opt, &db, &err), DB_OK);
+	pg_fixture_sql(a, "BEGIN; LOCK TABLE obslab_lab.orders IN ACCESS EXCLUSIVE MODE");
+	assert_int_equal(pg_exec(db, PG_STMT_COUNT, 1, one, &rows, &err), DB_ERROR);
+	if (!strstr(err.msg, "another session holds a lock on obslab_lab.orders (waited 0.3 s"))
+		fail_msg("does not name the lock: %s", err.msg);
+	assert_int_equal(pg_exec(db, PG_STMT_USERS, 0, NULL, &rows, &err), DB_OK); /* the connection serves on */
+	pg_close(db);
+	pg_fixture_sql(a, "ROLLBACK");
+	opt = (struct pg_options){ .lock_timeout_ms = -1 };
+	assert_int_equal(pg_open(ci, &opt, &db, &err), DB_OK);
+	pg_fixture_sql(a, "BEGIN; LOCK TABLE obslab_lab.orders IN ACCESS EXCLUSIVE MODE");
+	pg_set_cancel(db, &counter);
+	b.after_ms = 2500; /* more than two of its PG_LOCK_RETRY_MS tries */
+	pthread_create(&th, NULL, bump_later, &b);
+	int64_t t0 = clock_now_ns();
+	assert_int_equal(pg_exec(db, PG_STMT_COUNT, 1, one, &rows, &err), DB_INTERRUPTED);
+	assert_true(clock_now_ns() - t0 >= 2 * PG_LOCK_RETRY_MS * CLOCK_NS_PER_MS); /* waited through its tries */
+	pthread_join(th, NULL);
+	pg_fixture_sql(a, "ROLLBACK");
+	pg_arm(db);
 	assert_int_equal(pg_exec(db, PG_STMT_COUNT, 1, one, &rows, &err), DB_OK);
 	pg_close(db);
 	PQfinish(a);

@@ -155,6 +155,42 @@ static void a_locked_table_ends_in_the_statement_time_out(void **state)
 	lab_close(&lab);
 }
 
+/* A connection string whose options put another schema before
+ * pg_catalog (CVE-2018-1058's shape): that schema's operator = on
+ * (int, int) records each call in evil.hits. obslab pins its own session's
+ * search_path, so seeding, the index toggle and every strategy resolve
+ * pg_catalog's = and count, and evil.hits stays empty. */
+static void a_search_path_from_the_connection_string_is_not_followed(void **state)
+{
+	(void)state;
+	char *ci = pg_fixture_new_database("evil", false);
+	PGconn *c = pg_fixture_connect(ci);
+	pg_fixture_sql(c, "CREATE SCHEMA evil; CREATE TABLE evil.hits(n int);"
+	                  " CREATE FUNCTION evil.inteq(a int, b int) RETURNS bool LANGUAGE plpgsql AS"
+	                  " $$BEGIN INSERT INTO evil.hits VALUES (1); RETURN a OPERATOR(pg_catalog.=) b; END$$;"
+	                  " CREATE FUNCTION evil.count(int) RETURNS int8 LANGUAGE plpgsql AS"
+	                  " $$BEGIN INSERT INTO evil.hits VALUES (2); RETURN 0; END$$;"
+	                  " CREATE OPERATOR evil.= (LEFTARG = int, RIGHTARG = int, FUNCTION = evil.inteq)");
+	char evil_ci[700];
+	snprintf(evil_ci, sizeof evil_ci, "%s options='-c search_path=evil,pg_catalog'", ci);
+	struct lab lab;
+	lab_open_engine(&lab, LABDB_POSTGRESQL, &(struct lab_options){ .conninfo = evil_ci, .users = 20 });
+	lab_set_index(&lab, true);
+	for (enum strategy s = 0; s < STRATEGY_COUNT; s++) {
+		lab_request(&lab, s);
+		assert_int_equal(lab.result.nusers, 20);
+	}
+	lab_set_index(&lab, false);
+	lab_request(&lab, STRATEGY_NAIVE);
+	lab_close(&lab);
+	char *hits = pg_fixture_value(c, "SELECT count(*) FROM evil.hits");
+	if (strcmp(hits, "0") != 0)
+		fail_msg("obslab called evil's operator or function %s times", hits);
+	free(hits);
+	PQfinish(c);
+	free(ci);
+}
+
 static long max_rss_kb(void)
 {
 	struct rusage ru;
@@ -228,6 +264,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(obslabs_tables_changed_by_another_program),
 		cmocka_unit_test(a_locked_table_ends_in_the_statement_time_out),
+		cmocka_unit_test(a_search_path_from_the_connection_string_is_not_followed),
 		cmocka_unit_test(a_hundred_thousand_users_pipelined_in_bounded_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,7 +59,8 @@ const struct labdb_info *labdb_info(const struct labdb *db);
 struct labdb_options {
 	struct db_wait *wait; /* SQLite: another connection's lock, as db_open_wait; NULL: DB_LOCK_WAIT_MS */
 	bool watch;           /* read-only (db_open_watch; pg_open_reader): never seeds or toggles */
-	struct pg_options pg; /* PostgreSQL's time-outs; zeros: pg.h's defaults */
+	struct pg_options pg; /* PostgreSQL's time-outs; zeros: pg.h's defaults, and the
+	                       * lock time-out from wait's limit (forever: -1) */
 };
 
 /* Whether db_arg names PostgreSQL (pg_is_conninfo). */

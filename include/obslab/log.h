@@ -27,7 +27,7 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 enum log_value { LOG_VALUE_INT, LOG_VALUE_STR, LOG_VALUE_TEXT };
 
 #define LOG_MAX_FIELDS 4
-#define LOG_TEXT_MAX 40
+#define LOG_TEXT_MAX 128 /* room for an error's cause (a database's message) after its context */
 
 struct log_field {
 	const char *key; /* a string literal */

@@ -36,7 +36,14 @@
  *
  * Threads: a struct pgdb belongs to one thread at a time (the workload's,
  * or one server worker's); the cancel counter may be bumped from any
- * thread. Errors fill err with one line; passwords never appear in it.
+ * thread. Errors fill err with one line; passwords never appear in it;
+ * once connected, every refusal names the server and the database (the
+ * display line); a lost connection's line starts with its cause.
+ *
+ * The session: pinned before any lab statement to an empty search_path
+ * (as pg_dump does), whatever the connection string's options set, so the
+ * lab's operators and functions resolve in pg_catalog only; SET
+ * statement_timeout and lock_timeout from pg_options.
  */
 #ifndef OBSLAB_PG_H
 #define OBSLAB_PG_H
@@ -59,16 +66,33 @@ struct labdb_info;
 #define PG_LOCK_WAIT_MS 1000 /* pg_open waits this long for the driver's lock to be let go */
 #define PG_STATEMENT_TIMEOUT_MS 30000
 
+#define PG_LOCK_RETRY_MS 1000 /* lock_timeout_ms < 0: each try waits this long for a lock */
+
 struct pg_options {
 	int connect_timeout_ms;   /* 0: PG_CONNECT_TIMEOUT_MS */
-	int statement_timeout_ms; /* 0: PG_STATEMENT_TIMEOUT_MS */
+	int statement_timeout_ms; /* 0: PG_STATEMENT_TIMEOUT_MS (raised to lock_timeout_ms + 1 s when shorter) */
+	/* How long a statement waits for a lock another session holds on the
+	 * lab's tables (the lab's lock-wait; SET lock_timeout): then it fails
+	 * (SQLSTATE 55P03) with "another session holds a lock on obslab_lab.T
+	 * (waited S s)", DB_ERROR. 0: no lock time-out (the statement time-out
+	 * ends the wait). Negative: waits as long as it takes (the explorer):
+	 * pg_exec tries again every PG_LOCK_RETRY_MS until the cancel counter
+	 * moves, as do statements outside a transaction. pg_open's wait for
+	 * the driver's advisory lock is PG_LOCK_WAIT_MS, whatever this says. */
+	int lock_timeout_ms;
 };
 
 struct pgdb;
 
 /* Whether --db's value names PostgreSQL: a postgresql:// or postgres:// URI,
- * or a libpq keyword=value connection string (PQconninfoParse accepts it,
- * it has a '=', and no file of that name exists). Looks at the text. */
+ * or, when no file of that name exists, anything shaped like a libpq
+ * keyword=value string whether libpq can read it or not: it starts with an
+ * identifier and '=' ("host=x ...", "dbname = lab garbage"), or holds one
+ * of libpq's keywords and '=' after a blank ("lab.db host=x"). A string
+ * libpq cannot read is then refused by pg_open with libpq's reason (its
+ * password removed), never taken for a file name. A SQLite file whose name
+ * has that shape is named with a path ("./a=b.db") or exists already.
+ * Looks at the text and the file system only. */
 bool pg_is_conninfo(const char *db_arg);
 
 /* The value as it may be shown: any password removed. */
