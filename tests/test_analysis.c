@@ -530,6 +530,21 @@ static void overlapping_calls_count_once(void **state)
 	assert_true(scan->saving_ns <= scan->cost_ns);
 	findings_free(&f);
 
+	/* the report's statistics over a store's traces: the same wall clock */
+	struct query_call calls[11];
+	size_t ncalls = 0;
+	for (size_t i = 0; i < t->nspans; i++)
+		if (t->spans[i].flags & SPAN_F_DB)
+			calls[ncalls++] = analysis_call_of(&t->spans[i]);
+	analysis_calls_sort(calls, ncalls);
+	assert_int_equal(analysis_calls_group(calls, ncalls, 0, q, 4), 2);
+	assert_int_equal(q[0].total_ns, 7550); /* summed, before */
+	analysis_queries_wall_clock(s, q, 2);
+	assert_int_equal(q[0].fingerprint, count);
+	assert_int_equal(q[0].total_ns, 800);
+	assert_int_equal(q[0].summed_ns, 7550);
+	assert_int_equal(q[1].total_ns, 90);
+
 	struct recent_stats *w = test_malloc(sizeof *w);
 	recent_init(w, 0);
 	recent_add(w, t, 0);

@@ -156,6 +156,14 @@ bool *analysis_db_nested(const struct trace *t);
  * count once; sequential ones give their sum. */
 size_t analysis_query_stats(const struct trace *t, struct query_stat *out, size_t cap);
 
+/* Statistics of many traces' calls (analysis_calls_group over a store's
+ * traces) made wall-clock trace by trace: where a fingerprint's calls
+ * overlapped within a trace (a pipeline's), its total loses what they
+ * overlapped (analysis_query_stats' summed_ns - total_ns for that trace);
+ * summed_ns keeps the plain sum. Re-sorted most total first. */
+struct store;
+void analysis_queries_wall_clock(const struct store *store, struct query_stat *q, size_t n);
+
 /* One database call, as the grouping takes it (16 + 16 bytes). */
 struct query_call {
 	uint32_t fingerprint;
