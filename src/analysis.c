@@ -403,6 +403,7 @@ size_t analysis_calls_group(const struct query_call *calls, size_t n, int64_t sh
 			q.fullscan_steps += calls[k].fullscan_steps;
 			q.network_ns = duration_add(q.network_ns, calls[k].net_wait_ns);
 		}
+		q.summed_ns = q.total_ns;
 		q.mean_ns = q.total_ns / (int64_t)(j - i);
 		q.share = share_of_ns > 0 ? (double)q.total_ns / (double)share_of_ns : 0.0;
 		/* Keep the cap largest by total time. */
@@ -493,19 +494,73 @@ bool *analysis_db_nested(const struct trace *t)
 	return nested;
 }
 
+struct call_at {
+	uint32_t fingerprint;
+	int64_t start, end;
+};
+
+static int by_fingerprint_then_start(const void *a, const void *b)
+{
+	const struct call_at *x = a, *y = b;
+	if (x->fingerprint != y->fingerprint)
+		return x->fingerprint < y->fingerprint ? -1 : 1;
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+/* Each fingerprint's total becomes the union of its calls' intervals (at
+ * sorted by fingerprint, then start); its share follows. */
+static void take_unions(struct query_stat *q, size_t nq, const struct call_at *at, size_t n, int64_t share_of_ns)
+{
+	for (size_t i = 0, k = 0; i < n;) {
+		struct duration_union u = { 0 };
+		size_t j = i;
+		for (; j < n && at[j].fingerprint == at[i].fingerprint; j++)
+			duration_union_add(&u, at[j].start, at[j].end);
+		while (k < nq && q[k].fingerprint < at[i].fingerprint)
+			k++;
+		if (k < nq && q[k].fingerprint == at[i].fingerprint) {
+			q[k].total_ns = duration_union_total(&u);
+			q[k].share = share_of_ns > 0 ? (double)q[k].total_ns / (double)share_of_ns : 0.0;
+		}
+		i = j;
+	}
+}
+
+static int by_fingerprint(const void *a, const void *b)
+{
+	const struct query_stat *x = a, *y = b;
+	return (x->fingerprint > y->fingerprint) - (x->fingerprint < y->fingerprint);
+}
+
 size_t analysis_query_stats(const struct trace *t, struct query_stat *out, size_t cap)
 {
 	if (!t || t->nspans == 0)
 		return 0;
 	struct query_call *calls = xmalloc_array(t->nspans, sizeof *calls);
+	struct call_at *at = xmalloc_array(t->nspans, sizeof *at);
 	bool *nested = analysis_db_nested(t);
 	size_t n = 0;
 	for (size_t i = 0; i < t->nspans; i++)
-		if ((t->spans[i].flags & SPAN_F_DB) && !(nested && nested[i]))
+		if ((t->spans[i].flags & SPAN_F_DB) && !(nested && nested[i])) {
+			at[n] = (struct call_at){ t->spans[i].name, t->spans[i].start_ns, t->spans[i].end_ns };
 			calls[n++] = analysis_call_of(&t->spans[i]);
+		}
 	free(nested);
 	analysis_calls_sort(calls, n);
-	size_t groups = analysis_calls_group(calls, n, span_duration_ns(&t->spans[0]), out, cap);
+	if (n > 1)
+		qsort(at, n, sizeof *at, by_fingerprint_then_start);
+	/* Every fingerprint, then the unions, then the cap largest: overlapping
+	 * calls may make a fingerprint smaller than the sum said. */
+	int64_t root = span_duration_ns(&t->spans[0]);
+	struct query_stat *all = xmalloc_array(n ? n : 1, sizeof *all);
+	size_t groups = analysis_calls_group(calls, n, root, all, n);
+	qsort(all, groups, sizeof *all, by_fingerprint);
+	take_unions(all, groups, at, n, root);
+	analysis_sort_queries(all, groups);
+	if (cap > 0)
+		memcpy(out, all, (groups < cap ? groups : cap) * sizeof *out);
+	free(all);
+	free(at);
 	free(calls);
 	return groups;
 }

@@ -69,8 +69,9 @@ void cli_usage(FILE *out, const char *command)
 		      "\n"
 		      "  --listen HOST:PORT  the address to serve on; [::1]:8000 for IPv6, port 0\n"
 		      "                      for any free one (127.0.0.1:8000: this machine only)\n"
-		      "  --users N, --rtt-us R, --index on|off, --seed S, --db PATH, --lock-wait S\n"
-		      "                      the lab, as for run (obslab help run); a file database\n"
+		      "  --users N, --rtt-us R, --index on|off, --seed S, --db PATH|CONNINFO,\n"
+		      "  --lock-wait S       the lab, as for run (obslab help run): a SQLite file or\n"
+		      "                      a PostgreSQL database (pipelined is served there only)\n"
 		      "  --trace on|off      record spans (on)\n"
 		      "  --log-file PATH     append the structured log as JSON lines\n"
 		      "  --record FILE       on stop, write what was served (the newest traces) as a\n"
@@ -126,19 +127,23 @@ void cli_usage(FILE *out, const char *command)
 		fputs(sweep ? "Usage: obslab sweep [OPTION]...\n"
 		              "Measure every strategy across scales: the original lab's \"with 1000 users\" claim.\n"
 		            : "Usage: obslab compare [OPTION]...\n"
-		              "Measure naive, optimized and eager at one setting: the original lab's table.\n",
+		              "Measure naive, optimized and eager (and pipelined on PostgreSQL) at one\n"
+		              "setting: the original lab's table.\n",
 		      out);
-		fputs("Requests run in rounds of naive, optimized, eager (an A/B/C burst); each row's\n"
-		      "figures are its median request's (by total time): its parts add up to it.\n\n",
+		fputs("Requests run in rounds of naive, optimized, eager, and pipelined on PostgreSQL\n"
+		      "(an A/B/C burst); each row's figures are its median request's (by total time):\n"
+		      "its parts add up to it. The database's index is kept unless --index says\n"
+		      "otherwise (the table's header says index off or on).\n\n",
 		      out);
 		fputs(sweep ? "  --users-list L      ascending user counts, comma-separated (20,100,1000,10000)\n"
 		              "  --requests K        requests of each strategy at each scale (3)\n"
 		            : "  --users N           users in the database, 1 to 100000 (the database's, or 20)\n"
 		              "  --requests K        requests of each strategy (10)\n",
 		      out);
-		fputs("  --rtt-us R          simulated network round trip per query, microseconds (200)\n"
-		      "  --index on|off      index on orders.user_id (off)\n"
-		      "  --seed S, --db PATH, --lock-wait S   as for run\n"
+		fputs("  --rtt-us R          simulated round trip per query, microseconds (200);\n"
+		      "                      none on PostgreSQL, whose round trips are measured\n"
+		      "  --index on|off      index on orders.user_id (the database's, or off)\n"
+		      "  --seed S, --db PATH|CONNINFO, --lock-wait S   as for run\n"
 		      "  --json              print the table as JSON\n"
 		      "  --forward URL       send every span to an OTLP/HTTP endpoint (a Collector:\n"
 		      "                      http://localhost:4318/v1/traces); see obslab help run\n",
@@ -219,7 +224,7 @@ void cli_usage(FILE *out, const char *command)
 	      "\n"
 	      "Commands:\n"
 	      "  run        run the lab's request headless and report what it cost\n"
-	      "  compare    measure naive, optimized and eager side by side\n"
+	      "  compare    measure the strategies side by side (pipelined: PostgreSQL only)\n"
 	      "  sweep      measure them across scales (20 to 10000 users)\n"
 	      "  export     run the lab and write its traces: native, OTLP, Chrome or SQLite\n"
 	      "  report     summarize a snapshot or OTLP/JSON file\n"

@@ -53,9 +53,11 @@ static void server_json(cJSON *o, const struct comparison_row *r, bool loaded, d
 		cJSON_AddNullToObject(o, "median_server_exec_ms");
 		cJSON_AddNullToObject(o, "median_db_minus_server_exec_ms");
 	} else {
-		double server = cmd_ms(r->median_server_ns);
-		cJSON_AddNumberToObject(o, "median_server_exec_ms", server);
-		cJSON_AddNumberToObject(o, "median_db_minus_server_exec_ms", rounded(db - server, 1e-3));
+		struct comparison_remainder rest = comparison_server_remainder(db, r->median_server_ns);
+		cJSON_AddNumberToObject(o, "median_server_exec_ms", cmd_ms(r->median_server_ns));
+		cJSON_AddNumberToObject(o, "median_db_minus_server_exec_ms", rest.ms);
+		if (rest.negative)
+			cJSON_AddStringToObject(o, "median_db_minus_server_exec_note", "below 0: " COMPARISON_BELOW_ZERO_NOTE);
 	}
 }
 
@@ -130,17 +132,38 @@ static void print_json(FILE *out, const struct cli *cli, const struct comparison
 	cmd_print_json(out, o);
 }
 
-/* The table's two PostgreSQL columns: the server's clock and what it leaves of the database time. */
-static void print_server_cells(FILE *out, const struct comparison_row *r, int server_clock, double db)
+/* The table's two PostgreSQL columns: the server's clock and what it
+ * leaves of the database time ("<0 *" below zero: *below says so). */
+static void print_server_cells(FILE *out, const struct comparison_row *r, int server_clock, double db, bool *below)
 {
 	if (server_clock == PGSTAT_NONE)
 		return;
-	if (server_clock == PGSTAT_NOT_LOADED)
+	if (server_clock == PGSTAT_NOT_LOADED) {
 		fprintf(out, " %11s %11s", PGSTAT_NOT_LOADED_TEXT, "-");
-	else if (!r->server_known)
+	} else if (!r->server_known) {
 		fprintf(out, " %11s %11s", "unknown", "-");
-	else
-		fprintf(out, " %8.3f ms %8.3f ms", cmd_ms(r->median_server_ns), db - cmd_ms(r->median_server_ns));
+	} else {
+		struct comparison_remainder rest = comparison_server_remainder(db, r->median_server_ns);
+		fprintf(out, " %8.3f ms %11s", cmd_ms(r->median_server_ns), rest.cell);
+		*below |= rest.negative;
+	}
+}
+
+/* "* <0": which rows, by how much as measured, and why. */
+static void print_below_zero(FILE *out, const struct comparison_row *rows, size_t n)
+{
+	fprintf(out, "* \"db - server\" below 0 (");
+	const char *sep = "";
+	for (size_t i = 0; i < n; i++) {
+		double db, network, app;
+		parts_ms(&rows[i], &db, &network, &app);
+		struct comparison_remainder rest = comparison_server_remainder(db, rows[i].median_server_ns);
+		if (!rows[i].server_known || !rest.negative)
+			continue;
+		fprintf(out, "%s%u users %s %.3f ms", sep, rows[i].users, strategy_name(rows[i].strategy), rest.ms);
+		sep = ", ";
+	}
+	fprintf(out, " as measured): %s.\n", COMPARISON_BELOW_ZERO_NOTE);
 }
 
 static void print_server_notes(FILE *out, int server_clock)
@@ -177,12 +200,13 @@ static void print_table(FILE *out, const struct cli *cli, const struct compariso
 		fprintf(out, " %11s %11s", "server exec", "db - server");
 	fprintf(out, " %11s %11s %11s %6s %9s  %s\n", "network", "app", "total", "in DB", "vs naive",
 	        "queries for N users");
+	bool below = false;
 	for (size_t i = 0; i < n; i++) {
 		const struct comparison_row *r = &rows[i];
 		double db, network, app;
 		parts_ms(r, &db, &network, &app);
 		fprintf(out, "%7u  %-9s %8u %8.3f ms", r->users, strategy_name(r->strategy), r->queries_per_request, db);
-		print_server_cells(out, r, server_clock, db);
+		print_server_cells(out, r, server_clock, db, &below);
 		fprintf(out, " %8.3f ms %8.3f ms %8.3f ms %5.1f%% %8.1fx  %s\n", network, app, cmd_ms(r->median_total_ns),
 		        100.0 * r->db_share, r->speedup_vs_naive, comparison_scaling(r->strategy));
 	}
@@ -191,6 +215,8 @@ static void print_table(FILE *out, const struct cli *cli, const struct compariso
 	             "over this one. %s\n", pg ? "The network is real: each statement's round trip, measured over its connection."
 	                                       : "The network is simulated: --rtt-us 0 measures embedded SQLite alone.");
 	print_server_notes(out, server_clock);
+	if (below)
+		print_below_zero(out, rows, n);
 }
 
 /* Progress on stderr, stdout left to the figures. A run of fast requests

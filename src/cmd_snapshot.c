@@ -207,6 +207,7 @@ static void all_queries(struct report *r)
 	r->queries = xmalloc_array(groups ? groups : 1, sizeof *r->queries);
 	r->nqueries = analysis_calls_group(calls, ncalls, 0, r->queries, groups);
 	free(calls);
+	analysis_queries_wall_clock(r->store, r->queries, r->nqueries); /* a pipeline's calls count once */
 }
 
 static int heaviest_first(const void *a, const void *b)

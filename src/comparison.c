@@ -6,6 +6,8 @@
  */
 #include "obslab/comparison.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,4 +168,18 @@ const char *comparison_scaling(enum strategy s)
 	case STRATEGY_COUNT: break;
 	}
 	return "?";
+}
+
+struct comparison_remainder comparison_server_remainder(double db_ms, int64_t server_ns)
+{
+	struct comparison_remainder r = { 0 };
+	r.ms = round((db_ms - (double)server_ns / 1e6) * 1e3) / 1e3;
+	if (r.ms == 0)
+		r.ms = 0; /* no "-0.000" */
+	r.negative = r.ms < 0;
+	if (r.negative)
+		snprintf(r.cell, sizeof r.cell, "<0 *");
+	else
+		snprintf(r.cell, sizeof r.cell, "%.3f ms", r.ms);
+	return r;
 }

@@ -93,15 +93,25 @@ static struct finding *record(struct findings *f, const struct trace *t, enum fi
 	x->source = SPANTREE_NONE;
 	x->foreign = (t->spans[first].flags & SPAN_F_FOREIGN) != 0;
 	int64_t *durations = xmalloc_array(count, sizeof *durations);
+	struct duration_union cost = { 0 }; /* siblings: in order of their starts */
 	uint32_t c = first;
 	for (uint32_t k = 0; k < count; k++, c = f->tree.next_sibling[c]) {
 		push_evidence(f, c);
 		durations[k] = span_duration_ns(&t->spans[c]);
-		x->cost_ns = duration_add(x->cost_ns, durations[k]);
+		duration_union_add(&cost, t->spans[c].start_ns, t->spans[c].end_ns);
 	}
+	x->cost_ns = duration_union_total(&cost);
 	x->median_ns = analysis_median(durations, count);
 	free(durations);
 	return x;
+}
+
+/* What one query instead of x's repetitions saves: all but one of them,
+ * never more than the wall-clock time they took (overlapping ones). */
+static int64_t saving(const struct finding *x)
+{
+	int64_t all_but_one = duration_mul(x->median_ns, x->count - 1);
+	return all_but_one <= x->cost_ns ? all_but_one : duration_sub(x->cost_ns, x->median_ns);
 }
 
 static bool sequential(const struct spantree *tree, const struct trace *t, uint32_t first, uint32_t count)
@@ -178,7 +188,7 @@ static void full_scan(struct findings *f, const struct trace *t, uint32_t first,
 	if (!x)
 		return;
 	x->scanned_rows = scanned;
-	x->saving_ns = db_ns;
+	x->saving_ns = db_ns < x->cost_ns ? db_ns : x->cost_ns; /* overlapping repetitions: their wall-clock time */
 	index_hint(x, names);
 }
 
@@ -275,11 +285,14 @@ static struct finding *group_finding(struct findings *f, const struct trace *t, 
 	x->source = source;
 	x->foreign = true;
 	int64_t *durations = xmalloc_array(count, sizeof *durations);
+	struct duration_union cost = { 0 }; /* members: in order of their starts */
 	for (uint32_t k = 0; k < count; k++) {
+		const struct span_record *s = &t->spans[m[k].span];
 		push_evidence(f, m[k].span);
-		durations[k] = span_duration_ns(&t->spans[m[k].span]);
-		x->cost_ns = duration_add(x->cost_ns, durations[k]);
+		durations[k] = span_duration_ns(s);
+		duration_union_add(&cost, s->start_ns, s->end_ns);
 	}
+	x->cost_ns = duration_union_total(&cost);
 	x->median_ns = analysis_median(durations, count);
 	free(durations);
 	return x;
@@ -293,7 +306,7 @@ static void record_members(struct findings *f, const struct trace *t, const stru
 		f->evidence_len = x->evidence; /* below the time threshold */
 		return;
 	}
-	x->saving_ns = duration_mul(x->median_ns, count - 1);
+	x->saving_ns = saving(x);
 	f->n++;
 }
 
@@ -323,7 +336,7 @@ static void full_scan_members(struct findings *f, const struct trace *t, const s
 	struct finding *x = group_finding(f, t, m, count, FINDING_FULL_SCAN_LOOP, SPANTREE_NONE);
 	f->n++;
 	x->scanned_rows = scanned;
-	x->saving_ns = db_ns;
+	x->saving_ns = db_ns < x->cost_ns ? db_ns : x->cost_ns; /* overlapping repetitions: their wall-clock time */
 	index_hint(x, names);
 }
 
@@ -404,7 +417,7 @@ void findings_detect(struct findings *f, const struct trace *t, const struct fin
 						f->evidence_len = x->evidence;
 					} else if (x) {
 						x->source = source;
-						x->saving_ns = duration_mul(x->median_ns, run - 1);
+						x->saving_ns = saving(x);
 					}
 				}
 				if (run >= 2)

@@ -66,6 +66,7 @@ static struct recent_query *slot(struct recent_epoch *e, uint32_t fingerprint)
 	struct recent_query *q = &e->query[e->nqueries++];
 	q->fingerprint = fingerprint;
 	q->rows = q->rows_known = q->fullscan_steps = 0;
+	q->busy_ns = 0;
 	histogram_init(&q->durations);
 	return q;
 }
@@ -84,6 +85,9 @@ void recent_add(struct recent_stats *w, const struct trace *t, int64_t now_ns)
 	e->network_ns = duration_add(e->network_ns, a.network_ns);
 	e->calls_ns = duration_add(e->calls_ns, a.calls_ns);
 	e->foreign += a.kind == ATTRIBUTION_FOREIGN;
+	/* Each fingerprint's wall-clock time in this trace (spans come in order
+	 * of their starts): a pipeline's overlapping calls count once. */
+	struct duration_union busy[RECENT_MAX_FINGERPRINTS] = { 0 };
 	for (size_t i = 0; i < t->nspans; i++) {
 		const struct span_record *s = &t->spans[i];
 		if (!(s->flags & SPAN_F_DB))
@@ -93,12 +97,15 @@ void recent_add(struct recent_stats *w, const struct trace *t, int64_t now_ns)
 			e->other_calls++;
 			continue;
 		}
+		duration_union_add(&busy[q - e->query], s->start_ns, s->end_ns);
 		histogram_record(&q->durations, span_duration_ns(s));
 		struct query_call c = analysis_call_of(s);
 		q->rows += c.rows;
 		q->rows_known += c.rows_known;
 		q->fullscan_steps += s->u.db.fullscan_steps;
 	}
+	for (size_t k = 0; k < e->nqueries; k++)
+		e->query[k].busy_ns = duration_add(e->query[k].busy_ns, duration_union_total(&busy[k]));
 }
 
 struct recent_attribution recent_attribution(struct recent_stats *w, int64_t now_ns)
@@ -154,6 +161,7 @@ size_t recent_query_stats(struct recent_stats *w, int64_t now_ns, struct query_s
 	for (size_t m = 0; m < n; m++) {
 		histogram_init(h);
 		uint64_t rows = 0, known = 0, scans = 0;
+		int64_t busy = 0;
 		for (size_t i = 0; i < RECENT_EPOCHS; i++) {
 			const struct recent_epoch *e = &w->epoch[i];
 			for (size_t k = 0; k < e->nqueries; k++) {
@@ -163,12 +171,14 @@ size_t recent_query_stats(struct recent_stats *w, int64_t now_ns, struct query_s
 				rows += e->query[k].rows;
 				known += e->query[k].rows_known;
 				scans += e->query[k].fullscan_steps;
+				busy = duration_add(busy, e->query[k].busy_ns);
 			}
 		}
 		all[m] = (struct query_stat){
 			.fingerprint = seen[m],
 			.calls = (uint32_t)h->count,
-			.total_ns = h->sum,
+			.total_ns = busy,
+			.summed_ns = h->sum,
 			.mean_ns = mean_of(h),
 			.min_ns = h->min,
 			.max_ns = h->max,
@@ -178,7 +188,7 @@ size_t recent_query_stats(struct recent_stats *w, int64_t now_ns, struct query_s
 			.rows = rows,
 			.rows_known = known > UINT32_MAX ? UINT32_MAX : (uint32_t)known,
 			.fullscan_steps = scans,
-			.share = a.total_ns > 0 ? (double)h->sum / (double)a.total_ns : 0.0,
+			.share = a.total_ns > 0 ? (double)busy / (double)a.total_ns : 0.0,
 		};
 	}
 	analysis_sort_queries(all, n);

@@ -1,6 +1,9 @@
 /* session — one live lab wired for a front end (see session.h). */
 #include "obslab/session.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,66 @@ static void say_waiting(void *ctx)
 	else
 		textsafe_fprintf(stderr, "obslab: %s is locked by another connection; waiting up to %lld s\n", o->path,
 		        (long long)(db_wait_limit_ns(o->cfg->lock_wait_ms) / CLOCK_NS_PER_S));
+}
+
+/* PostgreSQL: connecting may take up to its time-out (a server that
+ * accepts and never answers). Once it has taken SESSION_SAY_CONNECTING_MS,
+ * a plain line on stderr says what obslab is doing, before any front end
+ * owns the terminal; a connection made sooner says nothing. */
+#define SESSION_SAY_CONNECTING_MS 300
+
+struct connecting {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done, started;
+	pthread_t thread;
+	char shown[320]; /* the connection string without its password */
+};
+
+static void *say_connecting(void *arg)
+{
+	struct connecting *c = arg;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += SESSION_SAY_CONNECTING_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&c->mu);
+	int rc = 0;
+	while (!c->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&c->cv, &c->mu, &until);
+	if (!c->done)
+		textsafe_fprintf(stderr, "obslab: connecting to %s…\n", c->shown);
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+static void connecting_begin(struct connecting *c, const char *db_arg)
+{
+	memset(c, 0, sizeof *c);
+	if (!labdb_arg_is_postgresql(db_arg))
+		return;
+	labdb_arg_display(db_arg, c->shown, sizeof c->shown);
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	c->started = pthread_create(&c->thread, NULL, say_connecting, c) == 0;
+	if (!c->started) {
+		pthread_cond_destroy(&c->cv);
+		pthread_mutex_destroy(&c->mu);
+	}
+}
+
+static void connecting_end(struct connecting *c)
+{
+	if (!c->started)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->done = true;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
 }
 
 /* What the command line left to the database, taken from it: a seeded lab
@@ -68,7 +131,10 @@ enum db_status session_start(struct session *s, const char *db_path, struct work
 	wait.on_begin = say_waiting;
 	wait.ctx = &opening;
 	struct labdb_options opt = { .wait = &wait, .watch = cfg->watch };
+	struct connecting connecting;
+	connecting_begin(&connecting, db_path);
 	enum db_status status = labdb_open(db_path, &opt, &db, err);
+	connecting_end(&connecting);
 	if (status != DB_OK)
 		return status;
 	settings_from_db(db, cfg);

@@ -79,7 +79,7 @@ static void add_span_row(struct waterfall *wf, const struct trace *t, uint32_t s
 	row->stand_in = waterfall_stand_in(t, &wf->tree, span);
 	row->start_ns = s->start_ns;
 	row->end_ns = s->end_ns;
-	row->busy_ns = span_duration_ns(s);
+	row->busy_ns = row->summed_ns = span_duration_ns(s);
 }
 
 enum wf_stand_in waterfall_stand_in(const struct trace *t, const struct spantree *tree, uint32_t span)
@@ -163,12 +163,15 @@ static void add_group(struct waterfall *wf, const struct trace *t, const struct 
 	g->expanded = fold == WF_FOLD_OPEN || (fold == WF_FOLD_AUTO && count <= WATERFALL_AUTO_EXPAND);
 	g->start_ns = t->spans[child].start_ns;
 	g->end_ns = t->spans[child].end_ns;
+	struct duration_union busy = { 0 }; /* siblings come in order of their starts */
 	for (uint32_t c = child, k = 0; k < count; k++, c = tree->next_sibling[c]) {
 		const struct span_record *s = &t->spans[c];
 		if (s->end_ns > g->end_ns)
 			g->end_ns = s->end_ns;
-		g->busy_ns = duration_add(g->busy_ns, span_duration_ns(s));
+		g->summed_ns = duration_add(g->summed_ns, span_duration_ns(s));
+		duration_union_add(&busy, s->start_ns, s->end_ns);
 	}
+	g->busy_ns = duration_union_total(&busy);
 	if (g->expanded)
 		push(wf, top, child, count);
 	else

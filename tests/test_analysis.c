@@ -17,6 +17,7 @@
 #include "obslab/store.h"
 #include "obslab/strtab.h"
 #include "obslab/recent.h"
+#include "obslab/waterfall.h"
 
 /* ---- histogram ------------------------------------------------------------ */
 
@@ -473,6 +474,90 @@ static void window_sums_and_forgets(void **state)
 	lab_close(&lab);
 }
 
+/* ---- overlapping calls: a pipeline's ---------------------------------------------- */
+
+/* A pipelined request: one users query (10..100), then ten count queries
+ * sent at 100, 110, ... 190 whose answers all come by 900. Every total is
+ * the calls' wall-clock time (800), not their summed durations (7 550);
+ * the mean stays per call (755). */
+static void overlapping_calls_count_once(void **state)
+{
+	(void)state;
+	struct strtab *names = strtab_create();
+	uint32_t users = strtab_intern_cstr(names, "SELECT id, name FROM users");
+	uint32_t count = strtab_intern_cstr(names, "SELECT count(*) FROM orders WHERE user_id = ?");
+	struct span_record sp[12];
+	sp[0] = rec(2, 1, 10, 100, 5, true);
+	sp[0].name = users;
+	for (int i = 0; i < 10; i++) {
+		sp[1 + i] = rec(3 + (uint64_t)i, 1, 100 + i * 10, 900, 5, true);
+		sp[1 + i].name = count;
+		sp[1 + i].u.db.fullscan_steps = 70;
+	}
+	sp[11] = rec(1, 0, 0, 1000, 0, false); /* the root ends the trace, as the lab's does */
+	struct store *s = store_create((struct store_limits){ 4, 1000, 0 });
+	store_ingest(s, sp, 12);
+	const struct trace *t = store_latest(s);
+
+	struct query_stat q[4];
+	assert_int_equal(analysis_query_stats(t, q, 4), 2);
+	assert_int_equal(q[0].fingerprint, count);
+	assert_int_equal(q[0].calls, 10);
+	assert_int_equal(q[0].total_ns, 800);
+	assert_int_equal(q[0].summed_ns, 7550);
+	assert_int_equal(q[0].mean_ns, 755);
+	assert_true(q[0].share > 0.799 && q[0].share < 0.801);
+	assert_int_equal(q[1].total_ns, 90); /* one call: its duration */
+	assert_int_equal(q[1].summed_ns, 90);
+
+	struct waterfall wf;
+	waterfall_init(&wf);
+	struct wf_folds folds = { 0 };
+	wf_folds_set(&folds, count, WF_FOLD_CLOSED);
+	waterfall_build(&wf, t, &folds);
+	assert_int_equal(wf.nrows, 3);
+	assert_int_equal(wf.rows[2].kind, WF_ROW_GROUP);
+	assert_int_equal(wf.rows[2].busy_ns, 800);
+	assert_int_equal(wf.rows[2].summed_ns, 7550);
+	waterfall_free(&wf);
+
+	struct findings f;
+	findings_init(&f);
+	findings_detect(&f, t, &defaults, names);
+	const struct finding *scan = findings_for_fingerprint(&f, FINDING_FULL_SCAN_LOOP, count);
+	assert_non_null(scan);
+	assert_int_equal(scan->cost_ns, 800);
+	assert_true(scan->saving_ns <= scan->cost_ns);
+	findings_free(&f);
+
+	/* the report's statistics over a store's traces: the same wall clock */
+	struct query_call calls[11];
+	size_t ncalls = 0;
+	for (size_t i = 0; i < t->nspans; i++)
+		if (t->spans[i].flags & SPAN_F_DB)
+			calls[ncalls++] = analysis_call_of(&t->spans[i]);
+	analysis_calls_sort(calls, ncalls);
+	assert_int_equal(analysis_calls_group(calls, ncalls, 0, q, 4), 2);
+	assert_int_equal(q[0].total_ns, 7550); /* summed, before */
+	analysis_queries_wall_clock(s, q, 2);
+	assert_int_equal(q[0].fingerprint, count);
+	assert_int_equal(q[0].total_ns, 800);
+	assert_int_equal(q[0].summed_ns, 7550);
+	assert_int_equal(q[1].total_ns, 90);
+
+	struct recent_stats *w = test_malloc(sizeof *w);
+	recent_init(w, 0);
+	recent_add(w, t, 0);
+	recent_add(w, t, 0); /* two requests: their wall-clock times add up */
+	assert_int_equal(recent_query_stats(w, 0, q, 4), 2);
+	assert_int_equal(q[0].total_ns, 1600);
+	assert_int_equal(q[0].summed_ns, 15100);
+	assert_int_equal(q[0].calls, 20);
+	test_free(w);
+	store_destroy(s);
+	strtab_destroy(names);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +570,7 @@ int main(void)
 		cmocka_unit_test(thresholds_hold_back_small_loops),
 		cmocka_unit_test(full_scan_in_a_loop_follows_the_index),
 		cmocka_unit_test(window_sums_and_forgets),
+		cmocka_unit_test(overlapping_calls_count_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -359,6 +359,42 @@ static void scaling_names_each_strategy(void **state)
 	assert_string_equal(comparison_scaling((enum strategy)99), "?");
 }
 
+/* The review's eager row: database 1.989 ms by the client's clock less the
+ * round trip measured between requests, 2.009 ms by the server's: the
+ * difference, -0.020 ms, is kept signed but never printed bare; a positive
+ * one prints as measured. */
+static void db_minus_server_below_zero_is_marked_not_bare(void **state)
+{
+	(void)state;
+	struct comparison *c = test_malloc(sizeof *c);
+	comparison_init(c);
+	struct made m;
+	const struct trace *t = make(&m, STRATEGY_EAGER, 1000, 2500000, 3, 700000, 36333, 0);
+	m.trace.trace_id[0] = 7;
+	comparison_add(c, t);
+	comparison_add_server(c, m.trace.trace_id, 2009000);
+	struct comparison_row r[1];
+	assert_int_equal(comparison_rows(c, r, 1), 1);
+	assert_true(r[0].server_known);
+	assert_int_equal(r[0].median_db_ns, 3 * (700000 - 36333)); /* 1.991001 ms */
+	struct comparison_remainder rest = comparison_server_remainder(1.989, r[0].median_server_ns);
+	assert_true(rest.negative);
+	assert_true(rest.ms > -0.0201 && rest.ms < -0.0199);
+	assert_string_equal(rest.cell, "<0 *");
+	assert_null(strchr(rest.cell, '-'));
+	rest = comparison_server_remainder(2.5, r[0].median_server_ns);
+	assert_false(rest.negative);
+	assert_string_equal(rest.cell, "0.491 ms");
+	rest = comparison_server_remainder(2.009, r[0].median_server_ns); /* equal: 0, never "-0.000" */
+	assert_false(rest.negative);
+	assert_string_equal(rest.cell, "0.000 ms");
+	rest = comparison_server_remainder(2.0089999, r[0].median_server_ns); /* below by less than a microsecond */
+	assert_false(rest.negative);
+	assert_string_equal(rest.cell, "0.000 ms");
+	comparison_clear(c);
+	test_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +407,7 @@ int main(void)
 		cmocka_unit_test(cells_grow_are_bounded_and_clear_empties),
 		cmocka_unit_test(real_requests_naive_n_plus_one_against_one_query),
 		cmocka_unit_test(scaling_names_each_strategy),
+		cmocka_unit_test(db_minus_server_below_zero_is_marked_not_bare),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	fixture_cleanup();

@@ -122,7 +122,12 @@ struct attribution attribution_series_medians(const struct attribution_series *s
 struct query_stat {
 	uint32_t fingerprint; /* strtab id */
 	uint32_t calls;
-	int64_t total_ns, mean_ns, min_ns, max_ns, p50_ns, p95_ns, p99_ns;
+	/* total_ns: the calls' wall-clock time. Over one trace
+	 * (analysis_query_stats) the union of their intervals, so calls that
+	 * overlapped (a pipeline's) count once; summed_ns is their durations
+	 * summed, larger than total_ns only when they overlapped. The mean and
+	 * the percentiles are per call (per span): mean_ns = summed_ns / calls. */
+	int64_t total_ns, summed_ns, mean_ns, min_ns, max_ns, p50_ns, p95_ns, p99_ns;
 	uint64_t rows;        /* summed over the calls whose rows are known */
 	uint32_t rows_known;  /* those calls: every lab call; a foreign one when
 	                       * the file gave db.response.returned_rows */
@@ -146,8 +151,18 @@ bool *analysis_db_nested(const struct trace *t);
 
 /* Fills out[0..cap) with t's fingerprints, most total time first; returns
  * how many fingerprints the trace has (which may exceed cap). Nested
- * database spans (analysis_db_nested) are left out. */
+ * database spans (analysis_db_nested) are left out. A fingerprint's total
+ * (and share) is the wall-clock union of its spans: overlapping calls
+ * count once; sequential ones give their sum. */
 size_t analysis_query_stats(const struct trace *t, struct query_stat *out, size_t cap);
+
+/* Statistics of many traces' calls (analysis_calls_group over a store's
+ * traces) made wall-clock trace by trace: where a fingerprint's calls
+ * overlapped within a trace (a pipeline's), its total loses what they
+ * overlapped (analysis_query_stats' summed_ns - total_ns for that trace);
+ * summed_ns keeps the plain sum. Re-sorted most total first. */
+struct store;
+void analysis_queries_wall_clock(const struct store *store, struct query_stat *q, size_t n);
 
 /* One database call, as the grouping takes it (16 + 16 bytes). */
 struct query_call {

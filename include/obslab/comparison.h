@@ -23,6 +23,7 @@
 #ifndef OBSLAB_COMPARISON_H
 #define OBSLAB_COMPARISON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -78,6 +79,24 @@ void comparison_add_server(struct comparison *c, const uint8_t trace_id[SPAN_TRA
 /* Rows sorted by users, then naive, optimized, eager, pipelined (measured
  * on PostgreSQL only). Returns the count. */
 size_t comparison_rows(const struct comparison *c, struct comparison_row *out, size_t cap);
+
+/* What the client-measured database time leaves over the server's own
+ * execution ("db - server"): db_ms - server_ms as measured, rounded to the
+ * microsecond. "database" is each statement's client time less the round
+ * trip measured between requests; when that round trip was longer than
+ * the one these statements met, the difference goes below zero. It is
+ * then never printed as a bare negative: the cell reads "<0 *" and
+ * COMPARISON_BELOW_ZERO_NOTE explains it (the JSON keeps the signed
+ * figure beside that note). */
+#define COMPARISON_BELOW_ZERO_NOTE                                                                        \
+	"the round trip measured between requests was longer than the one these statements met, so "     \
+	"\"database\" (client time - that round trip) came out below the server's own execution time"
+struct comparison_remainder {
+	double ms;      /* signed */
+	bool negative;  /* ms < 0: print cell, explain with the note */
+	char cell[32];  /* "0.123 ms", or "<0 *" */
+};
+struct comparison_remainder comparison_server_remainder(double db_ms, int64_t server_ns);
 
 /* How the strategy's query count grows with N users: "N + 1", "1", "1 + N/500",
  * "N + 1, 1 wait" (pipelined: naive's queries, one round trip's waiting). */

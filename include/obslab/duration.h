@@ -61,4 +61,35 @@ static inline int64_t duration_between(int64_t start, int64_t end)
 	return d > (uint64_t)DURATION_MAX ? DURATION_MAX : (int64_t)d;
 }
 
+/* The wall-clock length of intervals added in order of their starts, the
+ * time at least one of them was open: overlapping intervals (a pipeline's
+ * statements, concurrent calls) count once; back-to-back ones add up to
+ * their summed durations exactly. Start from (struct duration_union){ 0 }.
+ * An interval that starts before the previous one is taken as starting
+ * where the current stretch does (add in order of starts). */
+struct duration_union {
+	int64_t total, start, end;
+	int started;
+};
+
+static inline void duration_union_add(struct duration_union *u, int64_t lo, int64_t hi)
+{
+	if (hi < lo)
+		hi = lo;
+	if (!u->started || lo > u->end) {
+		if (u->started)
+			u->total = duration_add(u->total, duration_between(u->start, u->end));
+		u->start = lo;
+		u->end = hi;
+		u->started = 1;
+	} else if (hi > u->end) {
+		u->end = hi;
+	}
+}
+
+static inline int64_t duration_union_total(const struct duration_union *u)
+{
+	return u->started ? duration_add(u->total, duration_between(u->start, u->end)) : 0;
+}
+
 #endif

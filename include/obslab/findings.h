@@ -4,8 +4,11 @@
  * N+1 (Sentry's published rule): under one parent, a source query followed
  * by at least n1_min_count sequential, non-overlapping queries with the
  * same fingerprint, whose total time is at least n1_min_ns. Its cost is
- * their total time; the saving a fix would bring is estimated as
- * (N - 1) x the median cost of one of them (one query instead of N).
+ * their total time, the wall-clock union of their intervals (sequential
+ * queries: their summed durations; overlapping ones count once); the
+ * saving a fix would bring is estimated as (N - 1) x the median cost of
+ * one of them (one query instead of N), never more than the cost less one
+ * median.
  * Batching is the fix, not the problem: a run whose queries each fetch the
  * rows of many parents (IN (...) chunks, SQLAlchemy's selectinload) is no
  * N+1. It is told apart by the parents each repetition serves: the source

@@ -38,6 +38,7 @@ struct recent_query {
 	uint64_t rows;
 	uint64_t rows_known; /* calls whose rows are known (analysis_call_of) */
 	uint64_t fullscan_steps;
+	int64_t busy_ns; /* per trace, the union of its calls' intervals, summed */
 	struct histogram durations; /* count, sum, min, max too */
 };
 

@@ -54,7 +54,10 @@ struct wf_row {
 	uint32_t hidden;     /* folded group: spans under its members, not shown */
 	enum wf_stand_in stand_in;
 	int64_t start_ns, end_ns; /* group: first start to last end */
-	int64_t busy_ns;     /* summed member durations */
+	int64_t busy_ns;     /* group: the members' wall-clock time (their interval
+	                      * union: overlapping members count once) */
+	int64_t summed_ns;   /* group: the members' durations summed (> busy_ns
+	                      * when they overlapped, as a pipeline's do) */
 };
 
 enum wf_fold { WF_FOLD_AUTO, WF_FOLD_OPEN, WF_FOLD_CLOSED };

@@ -245,13 +245,20 @@ static void describe_group(struct lines *l, const struct model *m, const struct 
 	model_span_label(m, first, label, sizeof label);
 	int64_t t0 = m->shown->spans[0].start_ns;
 	draw_duration(busy, sizeof busy, row->busy_ns);
-	draw_duration(mean, sizeof mean, row->busy_ns / row->count);
+	draw_duration(mean, sizeof mean, row->summed_ns / row->count);
 	draw_duration(from, sizeof from, row->start_ns - t0);
 	draw_duration(to, sizeof to, row->end_ns - t0);
 	add(l, ROLE_TITLE, "%s %s%u  (%u sibling spans, one fingerprint)", label, g->times, row->count, row->count);
 	if (first->flags & SPAN_F_DB)
 		add_text(l, ROLE_DB, strtab_get(m->source->names, first->name));
-	add(l, ROLE_NORMAL, "total %s %s mean %s %s from +%s to +%s", busy, g->dot, mean, g->dot, from, to);
+	if (row->summed_ns > row->busy_ns) { /* overlapping members (a pipeline's): each counted once */
+		char summed[16];
+		draw_duration(summed, sizeof summed, row->summed_ns);
+		add(l, ROLE_NORMAL, "total %s wall clock (the spans overlap: %s summed) %s mean per span %s %s from +%s to +%s",
+		    busy, summed, g->dot, mean, g->dot, from, to);
+	} else {
+		add(l, ROLE_NORMAL, "total %s %s mean %s %s from +%s to +%s", busy, g->dot, mean, g->dot, from, to);
+	}
 	explain_findings(l, m, row);
 	add(l, ROLE_DIM, "Enter %s its rows", row->expanded ? "folds" : "unfolds");
 }
@@ -277,6 +284,12 @@ static void describe_query(struct lines *l, const struct model *m)
 			snprintf(rows, sizeof rows, "not given");
 		add(l, ROLE_NORMAL, "%s call%s %s total %s %s mean %s %s p95 %s %s rows %s", calls, q->calls == 1 ? "" : "s",
 		    g->dot, total, g->dot, mean, g->dot, p95, g->dot, rows);
+		if (q->summed_ns > q->total_ns) {
+			char summed[16];
+			draw_duration(summed, sizeof summed, q->summed_ns);
+			add(l, ROLE_DIM, "the calls overlapped (a pipeline): total is wall clock, each moment counted once "
+			    "(%s summed); mean and p95 are per call", summed);
+		}
 	}
 	add_text(l, ROLE_DB, strtab_get(m->source->names, m->q.fingerprint));
 	add(l, ROLE_DIM, "its spans are marked %s in the waterfall %s y s copies this SQL %s Enter on it again clears",

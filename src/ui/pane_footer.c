@@ -1,6 +1,6 @@
 /* pane_footer — the main keys, from the key table's hints: those the
- * current source honours, and on a comparison or sweep screen those that
- * work there. */
+ * current source honours (on PostgreSQL p pipelined instead of r RTT), and
+ * on a comparison or sweep screen those that work there. */
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +33,10 @@ static bool hint_of(const struct key_binding *b, const struct pane *p, const str
 		*word = "trace";
 		return true;
 	}
+	/* The lab's engine: PostgreSQL's round trips are real (no r), only it pipelines (p). */
+	bool pg = m->engine == LABDB_POSTGRESQL;
+	if ((b->action == ACT_RTT && pg) || (b->action == ACT_PIPELINED && !pg))
+		return false;
 	bool works_here = p->screen == SCREEN_DIFF ? keys_on_diff_screen(b->action) : keys_on_measure_screen(b->action);
 	if (!b->hint || !keys_offered(b, controls) || (measuring && !works_here))
 		return false;

@@ -5,6 +5,7 @@
  * in the waterfall and shows its whole SQL in the details pane. */
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "model.h"
 #include "pane.h"
@@ -68,10 +69,17 @@ static size_t columns_fitting(const int width[NCOLUMNS], int gap, int tags, int 
 	return n;
 }
 
+/* The finding tags, and "overlap" when the calls overlapped (a pipeline's):
+ * their total is then wall-clock time, less than the per-call mean x calls
+ * (the details pane says both). */
 static void query_tag(const struct model *m, const struct query_stat *q, char *tag, size_t cap)
 {
 	pane_finding_tag(model_query_finding(m, q->fingerprint, FINDING_N_PLUS_ONE),
 	                 model_query_finding(m, q->fingerprint, FINDING_FULL_SCAN_LOOP), tag, cap);
+	if (q->summed_ns > q->total_ns) {
+		size_t len = strlen(tag);
+		snprintf(tag + len, cap - len, "%soverlap", len ? " " : "");
+	}
 }
 
 /* Each column as wide as its widest value (or title) and a gap, so figures

@@ -1,8 +1,8 @@
 /* pane_status — the status bar: the model's status line, in one row; a
  * message that reports an error stands out. A line wider than the terminal
  * loses its least important segments first (as htop drops meters), or
- * shows their short forms: the last segment (live, paused or history; a
- * prompt's keys) always stays. */
+ * shows their short forms: the last segment (live, paused or history,
+ * reconnecting; a prompt's keys) always stays, in its short form if need be. */
 #include <stdio.h>
 #include <string.h>
 
@@ -18,19 +18,26 @@
  * way to its short form (which a later rule on the same text may drop), or
  * a segment starting with the text loses it up to its first " · ".
  * Segments not named here are kept as long as anything else can go. */
-enum give { DROP, DROP_WHOLE, CUT, SHORTEN, SWAP, LEAD }; /* DROP_WHOLE: the segment is just the text */
+/* REWRITE: the segment rewritten shorter by its function, the last one too. */
+enum give { DROP, DROP_WHOLE, CUT, SHORTEN, SWAP, LEAD, REWRITE }; /* DROP_WHOLE: the segment is just the text */
+
+static void database_short(const struct model *m, char *buf, size_t cap);
+static void reconnect_short_server(const struct model *m, char *seg, size_t cap);
+static void reconnect_shortest(const struct model *m, char *seg, size_t cap);
+
 static const struct {
 	const char *text;
 	enum give how;
-	void (*short_form)(const struct model *m, char *buf, size_t cap); /* SWAP's */
+	void (*short_form)(const struct model *m, char *buf, size_t cap); /* SWAP's, REWRITE's */
 } give_way[] = {
 	{ "SQLite ", DROP, NULL },      /* the lab's SQLite file: the line as it was without it */
 	{ "spans ", DROP, NULL },       /* spans received, dropped */
 	{ " (simulated)", CUT, NULL },  /* "RTT 200µs (simulated)": RTT 200µs */
 	{ "req/s", DROP, NULL },        /* the request rate */
-	{ "reconnecting to ", SHORTEN, NULL }, /* the lost server: the attempts and the time stay */
-	{ "PostgreSQL ", SHORTEN, NULL }, /* where the lab runs: "…, database lab" */
+	{ "reconnecting to ", REWRITE, reconnect_short_server }, /* "reconnecting to pg host:port/db (attempt …)" */
+	{ "PostgreSQL ", SWAP, database_short }, /* where the lab runs: "pg /tmp/obslab-pg…:5432/lab" */
 	{ " (measured)", CUT, NULL },   /* "network real (measured)" */
+	{ "reconnecting to ", REWRITE, reconnect_shortest }, /* "reconnecting · attempt 3 · 4s" */
 	{ "collector: ", SWAP, model_forward_short }, /* the forwarder's state, its cause in the log: "→ retrying 4s" */
 	{ "receiving on ", CUT, NULL }, /* "receiving on http://…": the address and the counts stay */
 	{ " (429/503)", CUT, NULL },    /* the receiver's counts keep their numbers and names */
@@ -44,6 +51,67 @@ static const struct {
 	{ "read-only", DROP_WHOLE, NULL }, /* an opened file: its services and marks matter more */
 };
 #define SHORTEST 12 /* cells a shortened path keeps */
+
+#define HOST_CELLS 18 /* a server's host in the short form: longer ones lose their middle */
+
+/* `text` in at most `cells` cells (ASCII counted as one each), its middle
+ * given way to an ellipsis: "/tmp/obslab…review". */
+static void cut_middle(const char *text, int cells, char *buf, size_t cap)
+{
+	size_t len = strlen(text);
+	if (draw_width(text) <= cells || len < (size_t)cells) {
+		snprintf(buf, cap, "%s", text);
+		return;
+	}
+	size_t head = (size_t)(cells - 1) / 2 + (size_t)(cells - 1) % 2, tail = (size_t)(cells - 1) / 2;
+	while (head > 0 && (text[head] & 0xc0) == 0x80)
+		head--; /* whole characters */
+	const char *end = text + len - tail;
+	while (*end && (*end & 0xc0) == 0x80)
+		end++;
+	snprintf(buf, cap, "%.*s%s%s", (int)head, text, draw_glyphs()->ellipsis, end);
+}
+
+/* Where a PostgreSQL lab runs, for a narrow bar: "pg HOST:PORT/DB", the
+ * host (or socket directory) cut in its middle; the long form otherwise. */
+static void database_short(const struct model *m, char *buf, size_t cap)
+{
+	const struct labdb_info *db = &m->database;
+	if (!m->has_database || db->engine != LABDB_POSTGRESQL) {
+		snprintf(buf, cap, "%s", db->display);
+		return;
+	}
+	char host[96], name[64];
+	cut_middle(db->server_address[0] ? db->server_address : "?", HOST_CELLS, host, sizeof host);
+	cut_middle(db->name_space, 16, name, sizeof name);
+	bool v6 = strchr(host, ':') != NULL;
+	snprintf(buf, cap, "pg %s%s%s:%d/%s", v6 ? "[" : "", host, v6 ? "]" : "", db->server_port, name);
+}
+
+/* "reconnecting to LONG (attempt N, since Ns)": the server in its short form. */
+static void reconnect_short_server(const struct model *m, char *seg, size_t cap)
+{
+	const char *rest = strstr(seg, " (attempt ");
+	if (!rest || !m->has_database || m->database.engine != LABDB_POSTGRESQL)
+		return;
+	char where[160], out[256];
+	database_short(m, where, sizeof where);
+	snprintf(out, sizeof out, "reconnecting to %s%s", where, rest);
+	snprintf(seg, cap, "%s", out);
+}
+
+/* "reconnecting · attempt N · Ns": what matters while the server is away. */
+static void reconnect_shortest(const struct model *m, char *seg, size_t cap)
+{
+	(void)m;
+	const char *rest = strstr(seg, " (attempt ");
+	unsigned attempt;
+	long long since;
+	if (!rest || sscanf(rest, " (attempt %u, since %llds)", &attempt, &since) != 2)
+		return;
+	const char *dot = draw_glyphs()->dot;
+	snprintf(seg, cap, "reconnecting %s attempt %u %s %llds", dot, attempt, dot, since);
+}
 
 /* The text after `at` loses its start, with an ellipsis, until the
  * segments are `excess` cells narrower (or only SHORTEST are left). */
@@ -156,6 +224,7 @@ static void give(struct segments *s, size_t i, size_t g, char *at, const struct 
 		s->was[i] = give_way[g].text;
 		s->dropped[i] = !s->text[i][0];
 		break;
+	case REWRITE: give_way[g].short_form(m, s->text[i], sizeof s->text[i]); break;
 	case LEAD:
 		snprintf(dot, sizeof dot, " %s ", draw_glyphs()->dot);
 		if ((after = strstr(at, dot)) != NULL)
@@ -181,7 +250,8 @@ static void status_fit(const struct model *m, const char *line, int width, struc
 		return;
 	}
 	for (size_t g = 0; g < sizeof give_way / sizeof give_way[0] && segments_width(&s) > width; g++) {
-		for (size_t i = 0; i + 1 < s.n && segments_width(&s) > width; i++) {
+		for (size_t i = 0; (i + 1 < s.n || (i < s.n && give_way[g].how == REWRITE)) && segments_width(&s) > width;
+		     i++) {
 			char *at = give_way_at(&s, i, g);
 			if (at)
 				give(&s, i, g, at, m, width);

@@ -193,10 +193,16 @@ static void status(const struct source *src, const struct model *m, char *buf, s
 		snprintf(network, sizeof network, "%s %s network real (measured)", db->display, sep);
 	else
 		snprintf(network, sizeof network, "%s %s RTT %u%ss (simulated)", db->display, sep, m->settings.rtt_us, g->mu);
-	snprintf(buf, cap, " obslab%s %s %s %s %s users %s %s %s index %s %s %s %s "
+	/* Reconnecting, nothing is live: the reconnection takes the last
+	 * segment's place (it always stays; pane_status.c shortens it to
+	 * "reconnecting · attempt N · Ns" where the bar is narrow). */
+	char middle[sizeof activity + 16];
+	snprintf(middle, sizeof middle, "%s %s ", activity, sep);
+	snprintf(buf, cap, " obslab%s %s %s %s %s users %s %s %s index %s %s %s"
 	         "spans %s %s dropped %s %s %s", m->settings.watch ? " (watching)" : "",
 	         sep, strategy_label(m->settings.strategy), sep, users, sep, network,
-	         sep, db_index ? "on" : "off", sep, activity, sep, spans, g->dot, dropped, sep, where);
+	         sep, db_index ? "on" : "off", sep, reconnecting ? "" : middle, spans, g->dot, dropped, sep,
+	         reconnecting ? activity : where);
 }
 
 static bool database(struct source *src, uint32_t *users, bool *index)
