@@ -77,6 +77,7 @@ struct workload *workload_create(struct labdb *db, const struct workload_config 
 		db_wait_attach(labdb_sqlite(db), &w->wait);
 	atomic_init(&w->reconnect_since, 0);
 	atomic_init(&w->reconnect_attempts, 0);
+	atomic_init(&w->failed_requests, 0);
 	atomic_init(&w->paused, false);
 	atomic_init(&w->plan_pending, cfg->plan != NULL);
 	atomic_init(&w->plan_running, false);
@@ -282,6 +283,8 @@ static enum db_status run_request(struct workload *w, struct request_ctx *ctx, e
 	atomic_store(&w->in_flight_since, 0);
 	if (status != DB_UNAVAILABLE)
 		read_server_clock(w, status);
+	else
+		atomic_fetch_add(&w->failed_requests, 1); /* its trace carries the error */
 	return status;
 }
 

@@ -56,6 +56,7 @@ struct workload {
 	_Atomic int64_t in_flight_since;   /* 0: no request running */
 	_Atomic int64_t reconnect_since;   /* 0: connected (workload_reconnect.c) */
 	_Atomic uint32_t reconnect_attempts;
+	_Atomic uint64_t failed_requests;  /* lost to a lost connection (workload_reconnect.c) */
 	_Atomic uint32_t in_flight_queries; /* kept by the request (request_ctx_set_progress) */
 	_Atomic int server_clock;          /* enum pgstat_state: the last reading's */
 	struct pgstat_reading server;      /* the last request's reading (worker only) */

@@ -109,6 +109,38 @@ check "--watch beside the driver ($(head -c 200 w.err))" '[ "$(jfield w.json "d[
 kill "$driver" 2>/dev/null
 wait "$driver" 2>/dev/null
 
+# A server restarted during a run: run reconnects, still measures every
+# request asked for, reports the ones the restart failed, and exits 0.
+own=$(pg_cluster_dir)
+"$here/../tools/pgcluster" start "$own" >own.env 2>&1 || { bad "pgcluster start: $(cat own.env)"; own=""; }
+if [ -n "$own" ]; then
+	mine=$(sed -n "s/^OBSLAB_TEST_PG='\(.*\)'$/\1/p" own.env)
+	for form in text json; do
+		"$bin" run --db "$mine" --users 200 --requests 1500 --report "$form" --log-file "rs_$form.log" \
+			>"rs.$form" 2>"rs_$form.err" &
+		runner=$!
+		for _ in $(seq 300); do grep -q 'N+1 query pattern' "rs_$form.log" 2>/dev/null && break; sleep 0.1; done
+		"$here/../tools/pgcluster" restart "$own" >restart.out 2>&1 || bad "pgcluster restart: $(cat restart.out)"
+		wait "$runner"
+		rc=$?
+		check "restarted mid-run ($form): exit 0 (got $rc: $(tail -2 "rs_$form.err"))" '[ $rc -eq 0 ]'
+		check "restarted mid-run ($form): it reconnected" 'grep -q "reconnected to" "rs_$form.err"'
+	done
+	check "text report: 1500 requests ($(head -1 rs.text))" 'head -1 rs.text | grep -q ", 1500 requests,"'
+	check "text report: the failed requests ($(cat rs.text | head -4))" \
+		'grep -Eq "^  requests failed [1-9][0-9]* \(connection lost\)$" rs.text'
+	check "JSON report: 1500 requests" '[ "$(jfield rs.json "d[\"requests\"]")" = 1500 ]'
+	check "JSON report: failed_requests ($(jfield rs.json "d.get(\"failed_requests\")"))" \
+		'[ "$(jfield rs.json "d[\"failed_requests\"]")" -ge 1 ]'
+	check "JSON report: what failed_requests are" 'jfield rs.json "d[\"failed_requests_are\"]" | grep -q "connection to the database was lost"'
+	"$bin" run --db "$mine" --users 200 --requests 2 --report json >calm.json 2>calm.err
+	check "a calm run: failed_requests 0" '[ "$(jfield calm.json "d[\"failed_requests\"]")" = 0 ]'
+	"$bin" run --db "$mine" --users 200 --requests 2 >calm.txt 2>&1
+	check "a calm run's text says nothing of failures" '! grep -q "requests failed" calm.txt'
+	"$here/../tools/pgcluster" stop "$own" >/dev/null 2>&1
+	own=""
+fi
+
 # A server that goes away: run gives up after --lock-wait with one line, exit 1.
 own=$(pg_cluster_dir)
 "$here/../tools/pgcluster" start "$own" >own.env 2>&1 || { bad "pgcluster start: $(cat own.env)"; own=""; }
