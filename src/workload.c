@@ -148,17 +148,33 @@ static void publish(struct workload *w, struct request_ctx *ctx, const struct ap
  * (a header read, nearly free), the database's users and index are the
  * truth from now on, for the traces and the status; the settings follow
  * them unless the user changed them meanwhile, so a later change of
- * another setting does not quietly undo what was done to the database. */
+ * another setting does not quietly undo what was done to the database.
+ * PostgreSQL has no such version: there the users and the index are read
+ * (outside any trace) at most every WORKLOAD_STATE_POLL_MS, and a
+ * difference from what the lab holds is another program's change. */
 static void notice_changes(struct workload *w, struct request_ctx *ctx, struct applied *cur)
 {
 	int64_t version;
 	uint32_t users;
 	bool index;
-	if (!w->check_changes || !labdb_data_version(w->db, &version) || version == w->data_version)
+	bool polled = false;
+	if (w->check_changes) {
+		if (!labdb_data_version(w->db, &version) || version == w->data_version)
+			return;
+		w->data_version = version;
+	} else if (labdb_pg(w->db) && pg_connected(labdb_pg(w->db))) {
+		int64_t now = clock_now_ns();
+		if (w->state_read_ns && now - w->state_read_ns < WORKLOAD_STATE_POLL_MS * CLOCK_NS_PER_MS)
+			return;
+		w->state_read_ns = now;
+		polled = true;
+	} else {
 		return;
-	w->data_version = version;
+	}
 	if (!labdb_read_state(w->db, &users, &index))
 		return;
+	if (polled && users == cur->users && index == cur->index)
+		return; /* as the lab holds it: nothing changed that matters here */
 	atomic_fetch_add(&w->db_changes, 1);
 	if (users == cur->users && index == cur->index)
 		return;
@@ -285,6 +301,8 @@ static enum db_status run_request(struct workload *w, struct request_ctx *ctx, e
 		read_server_clock(w, status);
 	else
 		atomic_fetch_add(&w->failed_requests, 1); /* its trace carries the error */
+	if (status == DB_ERROR && labdb_pg(w->db))
+		labdb_explain_damage(&w->error);
 	return status;
 }
 
