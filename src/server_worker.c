@@ -325,8 +325,15 @@ static void run_lab(struct server_worker *w, uint32_t name, enum strategy strate
 		note_lost(w, err.msg);
 		reply_static(out, 503, SERVER_BODY_RECONNECTING);
 	} else {
-		struct log_field field = log_text("error", err.msg);
-		log_emit(w->logs, LOG_ERROR, "request failed", 1, &field);
+		const char *cause = strstr(err.msg, " request failed: "); /* the cause first: the log cuts long text */
+		struct log_field f[2] = { log_text("error", cause ? cause + strlen(" request failed: ") : err.msg) };
+		size_t n = 1;
+		char trace_id[2 * SPAN_TRACE_ID_LEN + 1];
+		if (tracer_enabled(&w->tracer)) {
+			tracer_trace_id_hex(&w->tracer, trace_id);
+			f[n++] = log_text("trace_id", trace_id);
+		}
+		log_emit(w->logs, LOG_ERROR, "request failed", n, f);
 		reply_static(out, 500, SERVER_BODY_ERROR);
 	}
 }

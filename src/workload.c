@@ -290,6 +290,28 @@ static void read_server_clock(struct workload *w, enum db_status status)
 	pgstat_log(w->logs, &w->server, queries, trace_id);
 }
 
+/* A failed request's line: its cause (the request's words cut: the cause
+ * first) and its trace, so its trace marked error can be told why. */
+static void log_failure(struct workload *w, enum strategy s)
+{
+	if (!w->logs)
+		return;
+	const char *cause = w->error.msg;
+	const char *after = strstr(cause, " request failed: ");
+	if (after)
+		cause = after + strlen(" request failed: ");
+	char trace_id[2 * SPAN_TRACE_ID_LEN + 1] = "";
+	struct log_field f[3];
+	size_t n = 0;
+	f[n++] = log_text("error", cause);
+	f[n++] = log_text("strategy", strategy_name(s));
+	if (tracer_enabled(&w->tracer)) {
+		tracer_trace_id_hex(&w->tracer, trace_id);
+		f[n++] = log_text("trace_id", trace_id);
+	}
+	log_emit(w->logs, LOG_ERROR, "request failed", n, f);
+}
+
 /* request_run, with the request shown in flight while it runs. */
 static enum db_status run_request(struct workload *w, struct request_ctx *ctx, enum strategy s)
 {
@@ -303,6 +325,8 @@ static enum db_status run_request(struct workload *w, struct request_ctx *ctx, e
 		atomic_fetch_add(&w->failed_requests, 1); /* its trace carries the error */
 	if (status == DB_ERROR && labdb_pg(w->db))
 		labdb_explain_damage(&w->error);
+	if (status != DB_OK && status != DB_INTERRUPTED)
+		log_failure(w, s);
 	return status;
 }
 

@@ -177,6 +177,8 @@ if [ -n "$own" ]; then
 	check "text report: 1500 requests ($(head -1 rs.text))" 'head -1 rs.text | grep -q ", 1500 requests,"'
 	check "text report: the failed requests ($(cat rs.text | head -4))" \
 		'grep -Eq "^  requests failed [1-9][0-9]* \(connection lost\)$" rs.text'
+	check "the failed request's log line names its cause and trace ($(grep -m1 '"request failed"' rs_text.log))" \
+		'grep -Eq "\"level\":\"ERROR\",\"message\":\"request failed\",\"error\":\"[^\"]+\",\"strategy\":\"naive\",\"trace_id\":\"[0-9a-f]{32}\"" rs_text.log'
 	check "JSON report: 1500 requests" '[ "$(jfield rs.json "d[\"requests\"]")" = 1500 ]'
 	check "JSON report: failed_requests ($(jfield rs.json "d.get(\"failed_requests\")"))" \
 		'[ "$(jfield rs.json "d[\"failed_requests\"]")" -ge 1 ]'
