@@ -191,6 +191,12 @@ void cli_usage(FILE *out, const char *command)
 		      "One obslab drives a database at a time: a second one is refused (status 1)\n"
 		      "with the pid of the one that drives it; --watch works alongside.\n"
 		      "\n"
+		      "On PostgreSQL a lost connection is got back by itself: the request it\n"
+		      "failed is a trace marked with its error, the report says \"requests failed N\n"
+		      "(connection lost)\" (JSON: failed_requests), the K requests asked for are\n"
+		      "still run and measured, and the exit status is 0. A server not back within\n"
+		      "--lock-wait ends the run with one line, status 1.\n"
+		      "\n"
 		      "Exit status: 0 on success, 1 if the run failed, 2 for a bad command line.\n",
 		      out);
 		return;

@@ -96,7 +96,7 @@ static int server_clock_of(const struct session *s)
 }
 
 static void print_json(FILE *out, const struct cli *cli, const struct comparison_row *rows, size_t n,
-                       uint64_t dropped, const struct labdb_info *db, int server_clock)
+                       uint64_t dropped, const struct labdb_info *db, int server_clock, uint64_t failed)
 {
 	bool sweep = cli->command == CLI_CMD_SWEEP;
 	cJSON *o = cJSON_CreateObject();
@@ -112,6 +112,9 @@ static void print_json(FILE *out, const struct cli *cli, const struct comparison
 	cJSON_AddStringToObject(o, "network", cmd_network_kind(db));
 	cJSON_AddStringToObject(o, "index", cli->run.index ? "on" : "off");
 	cJSON_AddNumberToObject(o, "requests_per_strategy", cli->plan.requests);
+	cJSON_AddNumberToObject(o, "failed_requests", (double)failed);
+	if (failed)
+		cJSON_AddStringToObject(o, "failed_requests_are", CMD_FAILED_REQUESTS_ARE);
 	cJSON_AddStringToObject(o, "figures_are",
 	                        "each row's median request by total_ms: db_ms + network_ms + app_ms == total_ms");
 	cJSON_AddStringToObject(o, "db_share_is", "that request's (db_ms + network_ms) / total_ms");
@@ -372,10 +375,15 @@ int cmd_measure(const struct cli *given, FILE *out, FILE *err)
 	} else {
 		struct comparison_row rows[COMPARISON_MAX_CELLS];
 		size_t n = comparison_rows(cmp, rows, COMPARISON_MAX_CELLS);
-		if (cli->output == CLI_OUTPUT_REPORT_JSON)
-			print_json(out, cli, rows, n, ring_dropped(s.spans), &s.db_info, server_clock_of(&s));
-		else
+		uint64_t failed = workload_failed_requests(s.workload);
+		if (cli->output == CLI_OUTPUT_REPORT_JSON) {
+			print_json(out, cli, rows, n, ring_dropped(s.spans), &s.db_info, server_clock_of(&s), failed);
+		} else {
 			print_table(out, cli, rows, n, &s.db_info, server_clock_of(&s));
+			if (failed) /* measured again after reconnecting: not in the rows */
+				fprintf(out, "requests failed %llu (connection lost): not in the rows, each measured again\n",
+				        (unsigned long long)failed);
+		}
 	}
 	comparison_clear(cmp);
 	session_stop(&s);

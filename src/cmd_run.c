@@ -34,6 +34,7 @@
 /* What the run measured, medians over its requests. */
 struct figures {
 	size_t requests;
+	uint64_t failed; /* requests lost to a lost connection (workload_failed_requests) */
 	uint32_t queries;
 	int64_t total_ns, app_ns, db_ns, network_ns;
 	bool attributed; /* false when tracing was off: only totals are known */
@@ -94,6 +95,7 @@ static struct figures measure(const struct run *r)
 	size_t nsamples;
 	const struct request_sample *samples = workload_samples(r->s.workload, &nsamples);
 	f.requests = nsamples;
+	f.failed = workload_failed_requests(r->s.workload);
 	f.attributed = r->cli->run.trace && r->tally.traces > 0;
 	findings_init(&f.findings);
 	f.last = store_latest(r->s.store);
@@ -139,6 +141,9 @@ static void print_report_json(FILE *out, const struct cli *cli, const struct fig
 	cJSON_AddStringToObject(o, "strategy", strategy_name(cli->run.strategy));
 	cJSON_AddNumberToObject(o, "users", cli->run.users);
 	cJSON_AddNumberToObject(o, "requests", (double)f->requests);
+	cJSON_AddNumberToObject(o, "failed_requests", (double)f->failed);
+	if (f->failed)
+		cJSON_AddStringToObject(o, "failed_requests_are", CMD_FAILED_REQUESTS_ARE);
 	cJSON_AddNumberToObject(o, "rtt_us", cli->run.rtt_us);
 	cJSON_AddStringToObject(o, "network", cmd_network_kind(db));
 	cJSON_AddStringToObject(o, "index", cli->run.index ? "on" : "off");
@@ -227,6 +232,8 @@ static void print_summary(FILE *out, const struct cli *cli, const struct figures
 	        strategy_name(cli->run.strategy), cli->run.users, cli->run.users == 1 ? "" : "s", f->requests,
 	        f->requests == 1 ? "" : "s", rtt, cli->run.index ? "on" : "off");
 	cmd_print_database(out, db);
+	if (f->failed)
+		fprintf(out, "  requests failed %llu (connection lost)\n", (unsigned long long)f->failed);
 	fprintf(out, "  %-22s %10u\n", "queries per request", f->queries);
 	fprintf(out, "  %-22s %10.3f ms\n", "median request", (double)f->total_ns / 1e6);
 	if (f->attributed) {

@@ -16,6 +16,21 @@
 #include "obslab/clock.h"
 #include "obslab/xalloc.h"
 
+/* pg.c's words when the lab's statements cannot be prepared on obslab's
+ * own schema. */
+#define PREPARE_FAILED "cannot prepare the lab's statements"
+
+void labdb_explain_damage(struct obslab_error *err)
+{
+	if (!err || strncmp(err->msg, PG_SCHEMA " was changed", strlen(PG_SCHEMA " was changed")) == 0)
+		return;
+	char why[OBSLAB_ERROR_MAX - 128];
+	int n = snprintf(why, sizeof why, "%s", err->msg);
+	if (n < 0 || (size_t)n >= sizeof why)
+		why[sizeof why - 1] = '\0';
+	obslab_error_set(err, LABDB_DAMAGED_FMT, why);
+}
+
 struct labdb {
 	enum labdb_engine engine;
 	sqlite3 *sqlite;
@@ -113,6 +128,8 @@ enum db_status labdb_open(const char *db_arg, const struct labdb_options *opt, s
 		enum db_status status = opt->watch ? pg_open_reader(db_arg, &pgo, &pg, err) : pg_open(db_arg, &pgo, &pg, err);
 		if (status == DB_OK)
 			*out = wrap_pg(pg);
+		else if (status == DB_ERROR && err && strncmp(err->msg, PREPARE_FAILED, strlen(PREPARE_FAILED)) == 0)
+			labdb_explain_damage(err); /* obslab's schema, but its statements do not fit it */
 		return status;
 	}
 	sqlite3 *handle = NULL;

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "obslab/clock.h"
 #include "obslab/db.h"
 #include "obslab/labdb.h"
 #include "obslab/httpinfo.h"
@@ -80,21 +81,41 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 	*req_cls = NULL;
 }
 
-/* The calling pool thread's worker, made on its first request. */
+/* When this pool thread last failed to make its worker (the database was
+ * down): it tries again at most every SERVER_RECONNECT_MS. */
+static _Thread_local int64_t worker_failed_at;
+
+/* The calling pool thread's worker, made on its first request; a thread
+ * whose worker could not be made (the database unavailable) answers 503
+ * and tries again later, so every pool thread gets its worker once the
+ * database is back. Its slot is claimed once it is made. */
 static struct server_worker *worker_of_thread(struct server *s)
 {
 	void *mine = pthread_getspecific(s->key);
 	if (mine)
 		return mine == &no_worker ? NULL : mine;
-	unsigned i = atomic_fetch_add(&s->nclaimed, 1);
-	struct server_worker *w = NULL;
-	if (i < SERVER_MAX_WORKERS) {
-		struct obslab_error err;
-		w = server_worker_create(&s->cfg, s->names, &s->cancel, &err);
-		if (w)
-			atomic_store_explicit(&s->workers[i], w, memory_order_release);
+	int64_t now = clock_now_ns();
+	if (worker_failed_at && now - worker_failed_at < SERVER_RECONNECT_MS * CLOCK_NS_PER_MS)
+		return NULL;
+	if (atomic_load(&s->nclaimed) >= SERVER_MAX_WORKERS) {
+		pthread_setspecific(s->key, (void *)(uintptr_t)&no_worker);
+		return NULL;
 	}
-	pthread_setspecific(s->key, w ? (void *)w : (void *)(uintptr_t)&no_worker);
+	struct obslab_error err;
+	struct server_worker *w = server_worker_create(&s->cfg, s->names, &s->cancel, &err);
+	if (!w) {
+		worker_failed_at = now ? now : 1;
+		return NULL;
+	}
+	worker_failed_at = 0;
+	unsigned i = atomic_fetch_add(&s->nclaimed, 1);
+	if (i >= SERVER_MAX_WORKERS) {
+		server_worker_destroy(w);
+		pthread_setspecific(s->key, (void *)(uintptr_t)&no_worker);
+		return NULL;
+	}
+	atomic_store_explicit(&s->workers[i], w, memory_order_release);
+	pthread_setspecific(s->key, w);
 	return w;
 }
 
@@ -310,7 +331,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		server_worker_handle(w, &d, stopping, s->cfg.trace ? &info : NULL, &r);
 	} else {
 		r.status = 503;
-		r.body = SERVER_BODY_UNAVAILABLE;
+		r.body = labdb_arg_is_postgresql(s->cfg.db_path) ? SERVER_BODY_RECONNECTING : SERVER_BODY_UNAVAILABLE;
 		r.len = strlen(r.body);
 	}
 	struct MHD_Response *resp =

@@ -38,6 +38,8 @@ struct server_worker {
 	struct http_info *info; /* the request running now's */
 	struct request_result result;
 	int64_t reconnect_at; /* PostgreSQL: the last attempt to get a lost connection back */
+	bool lost;            /* PostgreSQL: the connection is lost (said once in the log) */
+	bool renew;           /* PostgreSQL: a statement failed: start a fresh session */
 	int64_t data_version; /* PRAGMA data_version when the state was last read */
 	bool state_read;
 	size_t nnames;
@@ -162,8 +164,11 @@ static void push_info(struct server_worker *w, unsigned status)
 	(void)ring_push(w->http, info); /* full: dropped and counted (ring_dropped) */
 }
 
+static enum db_status failure_status(const struct server_worker *w, enum db_status status);
+
 static void on_request_end(void *arg, enum db_status status)
 {
+	status = failure_status(arg, status);
 	push_info(arg, status == DB_OK ? 200 : status == DB_INTERRUPTED || status == DB_UNAVAILABLE ? 503 : 500);
 }
 
@@ -219,23 +224,69 @@ static void one_span(struct server_worker *w, uint32_t name, unsigned status)
 	tracer_end(&w->tracer);
 }
 
+/* PostgreSQL: the connection was lost (or must be renewed): said once
+ * until it is back. */
+static void note_lost(struct server_worker *w, const char *why)
+{
+	if (w->lost)
+		return;
+	w->lost = true;
+	struct log_field field = log_text("error", why);
+	log_emit(w->logs, LOG_WARN, "connection to the database lost; reconnecting", 1, &field);
+}
+
+enum connection { CONNECTION_UP, CONNECTION_WAIT, CONNECTION_FAILED };
+
 /* PostgreSQL: the connection up, or got back (one attempt, at most every
- * SERVER_RECONNECT_MS, bounded by the connect time-out). */
-static bool connection_up(struct server_worker *w)
+ * SERVER_RECONNECT_MS, bounded by the connect time-out). A connection that
+ * looks up but whose last statement failed for another reason is renewed
+ * too: a fresh session has its statements prepared again and no pipeline
+ * or transaction left behind. CONNECTION_FAILED: the server answered but
+ * the lab's schema cannot be used (err says why); a server that is down,
+ * shutting down or starting up (DB_UNAVAILABLE, DB_CANTOPEN) is waited for. */
+static enum connection connection_up(struct server_worker *w, struct obslab_error *err)
 {
 	struct pgdb *pg = labdb_pg(w->db);
-	if (!pg || pg_connected(pg))
-		return true;
+	if (!pg || (pg_connected(pg) && !w->renew))
+		return CONNECTION_UP;
+	if (!pg_connected(pg))
+		note_lost(w, "the connection is closed");
 	int64_t now = clock_now_ns();
 	if (w->reconnect_at && now - w->reconnect_at < SERVER_RECONNECT_MS * CLOCK_NS_PER_MS)
-		return false;
+		return w->renew && pg_connected(pg) ? CONNECTION_UP : CONNECTION_WAIT;
 	w->reconnect_at = now;
-	struct obslab_error err;
-	if (pg_reconnect(pg, &err) != DB_OK)
-		return false;
+	enum db_status st = pg_reconnect(pg, err);
+	if (st != DB_OK)
+		return st == DB_ERROR || st == DB_FOREIGN || st == DB_TOO_NEW ? CONNECTION_FAILED : CONNECTION_WAIT;
 	w->reconnect_at = 0;
-	(void)pg_measure_rtt(pg, PG_RTT_SAMPLES, &err);
-	return true;
+	w->renew = false;
+	struct obslab_error ignored;
+	(void)pg_measure_rtt(pg, PG_RTT_SAMPLES, &ignored);
+	if (w->lost) {
+		w->lost = false;
+		log_emit(w->logs, LOG_INFO, "reconnected to the database", 0, NULL);
+	}
+	return CONNECTION_UP;
+}
+
+/* A failed request's status as the reply sees it: on PostgreSQL any
+ * failure that left the connection down is the server's unavailability
+ * (503, reconnecting), whatever the statement said; another failure on a
+ * live connection renews the session at the next request. */
+static enum db_status failure_status(const struct server_worker *w, enum db_status status)
+{
+	struct pgdb *pg = labdb_pg(w->db);
+	if (!pg || status == DB_OK || status == DB_INTERRUPTED)
+		return status;
+	return pg_connected(pg) ? status : DB_UNAVAILABLE;
+}
+
+static enum db_status judge_failure(struct server_worker *w, enum db_status status)
+{
+	status = failure_status(w, status);
+	if (labdb_pg(w->db) && status != DB_OK && status != DB_INTERRUPTED && status != DB_UNAVAILABLE)
+		w->renew = true;
+	return status;
 }
 
 /* The lab's request, as the caller's trace's child when it has one. */
@@ -246,16 +297,22 @@ static void run_lab(struct server_worker *w, uint32_t name, enum strategy strate
 		one_span(w, name, 404);
 		return;
 	}
-	if (!connection_up(w)) {
-		reply_static(out, 503, SERVER_BODY_RECONNECTING);
-		one_span(w, name, 503);
+	struct obslab_error err;
+	enum connection up = connection_up(w, &err);
+	if (up != CONNECTION_UP) {
+		if (up == CONNECTION_FAILED) {
+			struct log_field field = log_text("error", err.msg);
+			log_emit(w->logs, LOG_ERROR, "request failed", 1, &field);
+		}
+		reply_static(out, up == CONNECTION_WAIT ? 503 : 500,
+		             up == CONNECTION_WAIT ? SERVER_BODY_RECONNECTING : SERVER_BODY_ERROR);
+		one_span(w, name, up == CONNECTION_WAIT ? 503 : 500);
 		return;
 	}
 	follow_database(w);
 	request_ctx_set_root_name(w->ctx, name);
 	request_ctx_set_trace_id(w->ctx, caller_trace(w->info));
-	struct obslab_error err;
-	enum db_status status = request_run(w->ctx, strategy, &w->result, &err);
+	enum db_status status = judge_failure(w, request_run(w->ctx, strategy, &w->result, &err));
 	if (status == DB_OK) {
 		out->status = 200;
 		out->body = out->owned = w->result.body; /* the response frees it (cJSON_free) */
@@ -265,12 +322,18 @@ static void run_lab(struct server_worker *w, uint32_t name, enum strategy strate
 	} else if (status == DB_INTERRUPTED) {
 		reply_static(out, 503, SERVER_BODY_UNAVAILABLE);
 	} else if (status == DB_UNAVAILABLE) { /* the next request reconnects */
-		struct log_field field = log_text("error", err.msg);
-		log_emit(w->logs, LOG_WARN, "the database is unavailable; reconnecting", 1, &field);
+		note_lost(w, err.msg);
 		reply_static(out, 503, SERVER_BODY_RECONNECTING);
 	} else {
-		struct log_field field = log_text("error", err.msg);
-		log_emit(w->logs, LOG_ERROR, "request failed", 1, &field);
+		const char *cause = strstr(err.msg, " request failed: "); /* the cause first: the log cuts long text */
+		struct log_field f[2] = { log_text("error", cause ? cause + strlen(" request failed: ") : err.msg) };
+		size_t n = 1;
+		char trace_id[2 * SPAN_TRACE_ID_LEN + 1];
+		if (tracer_enabled(&w->tracer)) {
+			tracer_trace_id_hex(&w->tracer, trace_id);
+			f[n++] = log_text("trace_id", trace_id);
+		}
+		log_emit(w->logs, LOG_ERROR, "request failed", n, f);
 		reply_static(out, 500, SERVER_BODY_ERROR);
 	}
 }

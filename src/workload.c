@@ -77,6 +77,7 @@ struct workload *workload_create(struct labdb *db, const struct workload_config 
 		db_wait_attach(labdb_sqlite(db), &w->wait);
 	atomic_init(&w->reconnect_since, 0);
 	atomic_init(&w->reconnect_attempts, 0);
+	atomic_init(&w->failed_requests, 0);
 	atomic_init(&w->paused, false);
 	atomic_init(&w->plan_pending, cfg->plan != NULL);
 	atomic_init(&w->plan_running, false);
@@ -147,17 +148,33 @@ static void publish(struct workload *w, struct request_ctx *ctx, const struct ap
  * (a header read, nearly free), the database's users and index are the
  * truth from now on, for the traces and the status; the settings follow
  * them unless the user changed them meanwhile, so a later change of
- * another setting does not quietly undo what was done to the database. */
+ * another setting does not quietly undo what was done to the database.
+ * PostgreSQL has no such version: there the users and the index are read
+ * (outside any trace) at most every WORKLOAD_STATE_POLL_MS, and a
+ * difference from what the lab holds is another program's change. */
 static void notice_changes(struct workload *w, struct request_ctx *ctx, struct applied *cur)
 {
 	int64_t version;
 	uint32_t users;
 	bool index;
-	if (!w->check_changes || !labdb_data_version(w->db, &version) || version == w->data_version)
+	bool polled = false;
+	if (w->check_changes) {
+		if (!labdb_data_version(w->db, &version) || version == w->data_version)
+			return;
+		w->data_version = version;
+	} else if (labdb_pg(w->db) && pg_connected(labdb_pg(w->db))) {
+		int64_t now = clock_now_ns();
+		if (w->state_read_ns && now - w->state_read_ns < WORKLOAD_STATE_POLL_MS * CLOCK_NS_PER_MS)
+			return;
+		w->state_read_ns = now;
+		polled = true;
+	} else {
 		return;
-	w->data_version = version;
+	}
 	if (!labdb_read_state(w->db, &users, &index))
 		return;
+	if (polled && users == cur->users && index == cur->index)
+		return; /* as the lab holds it: nothing changed that matters here */
 	atomic_fetch_add(&w->db_changes, 1);
 	if (users == cur->users && index == cur->index)
 		return;
@@ -273,6 +290,28 @@ static void read_server_clock(struct workload *w, enum db_status status)
 	pgstat_log(w->logs, &w->server, queries, trace_id);
 }
 
+/* A failed request's line: its cause (the request's words cut: the cause
+ * first) and its trace, so its trace marked error can be told why. */
+static void log_failure(struct workload *w, enum strategy s)
+{
+	if (!w->logs)
+		return;
+	const char *cause = w->error.msg;
+	const char *after = strstr(cause, " request failed: ");
+	if (after)
+		cause = after + strlen(" request failed: ");
+	char trace_id[2 * SPAN_TRACE_ID_LEN + 1] = "";
+	struct log_field f[3];
+	size_t n = 0;
+	f[n++] = log_text("error", cause);
+	f[n++] = log_text("strategy", strategy_name(s));
+	if (tracer_enabled(&w->tracer)) {
+		tracer_trace_id_hex(&w->tracer, trace_id);
+		f[n++] = log_text("trace_id", trace_id);
+	}
+	log_emit(w->logs, LOG_ERROR, "request failed", n, f);
+}
+
 /* request_run, with the request shown in flight while it runs. */
 static enum db_status run_request(struct workload *w, struct request_ctx *ctx, enum strategy s)
 {
@@ -282,6 +321,12 @@ static enum db_status run_request(struct workload *w, struct request_ctx *ctx, e
 	atomic_store(&w->in_flight_since, 0);
 	if (status != DB_UNAVAILABLE)
 		read_server_clock(w, status);
+	else
+		atomic_fetch_add(&w->failed_requests, 1); /* its trace carries the error */
+	if (status == DB_ERROR && labdb_pg(w->db))
+		labdb_explain_damage(&w->error);
+	if (status != DB_OK && status != DB_INTERRUPTED)
+		log_failure(w, s);
 	return status;
 }
 

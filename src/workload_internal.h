@@ -34,6 +34,7 @@ struct workload {
 	bool watch;            /* read-only: never seeds, never toggles the index */
 	bool check_changes;    /* a file another connection can change */
 	int64_t data_version;  /* PRAGMA data_version when last checked */
+	int64_t state_read_ns; /* PostgreSQL: when the users and index were last read */
 	bool exit_after_plan;
 	struct plan plan;      /* guarded by lock until taken by the worker */
 	struct obslab_error error; /* written before the phase becomes FAILED */
@@ -56,6 +57,7 @@ struct workload {
 	_Atomic int64_t in_flight_since;   /* 0: no request running */
 	_Atomic int64_t reconnect_since;   /* 0: connected (workload_reconnect.c) */
 	_Atomic uint32_t reconnect_attempts;
+	_Atomic uint64_t failed_requests;  /* lost to a lost connection (workload_reconnect.c) */
 	_Atomic uint32_t in_flight_queries; /* kept by the request (request_ctx_set_progress) */
 	_Atomic int server_clock;          /* enum pgstat_state: the last reading's */
 	struct pgstat_reading server;      /* the last request's reading (worker only) */
@@ -87,6 +89,9 @@ void workload_pace_wait(struct workload *w, int64_t deadline_ns, uint32_t genera
  */
 #define WORKLOAD_RECONNECT_FIRST_MS 200
 #define WORKLOAD_RECONNECT_MAX_MS 2000
+/* PostgreSQL: another program's changes to the users and the index are
+ * looked for (pg_read_state, between requests) at most this often. */
+#define WORKLOAD_STATE_POLL_MS 1000
 enum db_status workload_reconnect(struct workload *w, enum db_status status, uint32_t generation);
 
 #endif

@@ -93,6 +93,11 @@ enum db_status workload_reconnect(struct workload *w, enum db_status status, uin
 	}
 }
 
+uint64_t workload_failed_requests(const struct workload *w)
+{
+	return atomic_load(&w->failed_requests);
+}
+
 bool workload_reconnecting(const struct workload *w, int64_t *since_ns, uint32_t *attempts)
 {
 	*since_ns = atomic_load(&w->reconnect_since);

@@ -2,7 +2,9 @@
 # The real binary on PostgreSQL (the tests' cluster, fixture "pg"): run on
 # each strategy, bodies identical to SQLite's, socket, TCP, a URI and the PG*
 # environment alone, the database named in the reports, hostile --db values,
-# a foreign schema and table untouched, a second driver refused, and a run
+# a foreign schema and table untouched, a second driver refused, another
+# program's changes followed within a second, a damaged schema's one line,
+# a restart mid-run counted as failed requests, and a run
 # that loses its server gives up after --lock-wait with one line.
 # Usage: pg_cli_test.sh OBSLAB
 set -u
@@ -141,6 +143,86 @@ pg_psql "$db" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE q
 check "locked table: exit 1 (got $rc)" '[ $rc -eq 1 ]'
 check "locked table: gave up in ${took} ms (< 10 s)" '[ "$took" -lt 10000 ]'
 check "locked table: says who holds what ($(cat l.err))" 'grep -q "another session holds a lock on obslab_lab.orders (waited 2 s" l.err'
+
+# Another program changes the lab under a run: within about a second the
+# run follows (the log says so; the report's index is the database's).
+changes=$(pg_newdb changes) || exit 1
+"$bin" run --db "$changes" --users 200 --index on --requests 4000 --report json --log-file ch.log >ch.json 2>ch.err &
+runner=$!
+for _ in $(seq 300); do grep -q 'N+1 query pattern' ch.log 2>/dev/null && break; sleep 0.1; done
+pg_psql "$changes" -c "DROP INDEX obslab_lab.idx_orders_user_id" || bad "could not drop the index"
+seen=
+for _ in $(seq 100); do
+	grep -q '"message":"database changed by another connection","users":200,"index":"off"' ch.log && { seen=1; break; }
+	sleep 0.1
+done
+check "the dropped index seen ($(grep -c 'changed by another' ch.log) change lines)" '[ -n "$seen" ]'
+pg_psql "$changes" -c "DELETE FROM obslab_lab.orders WHERE user_id > 100; DELETE FROM obslab_lab.users WHERE id > 100" ||
+	bad "could not delete users"
+seen=
+for _ in $(seq 100); do
+	grep -q '"message":"database changed by another connection","users":100,"index":"off"' ch.log && { seen=1; break; }
+	sleep 0.1
+done
+check "the deleted users seen" '[ -n "$seen" ]'
+wait "$runner"
+rc=$?
+check "run beside the changes exits 0 ($(tail -1 ch.err))" '[ $rc -eq 0 ]'
+check "its report says index off" '[ "$(jfield ch.json "d[\"index\"]")" = off ]'
+# A column dropped under a run, and then before one: one line that says what to do.
+damaged='obslab_lab was changed by another program \(.*\): drop it \(DROP SCHEMA obslab_lab CASCADE\) and obslab creates it again'
+"$bin" run --db "$changes" --requests 100000 >dm.out 2>dm.err &
+runner=$!
+sleep 1
+pg_psql "$changes" -c "ALTER TABLE obslab_lab.users DROP COLUMN email" || bad "could not drop the column"
+for _ in $(seq 100); do kill -0 "$runner" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$runner" 2>/dev/null && { bad "run still running with a damaged schema"; kill "$runner"; }
+wait "$runner"
+rc=$?
+check "damaged under a run: exit 1 (got $rc)" '[ $rc -eq 1 ]'
+check "damaged under a run: one line ($(cat dm.err))" '[ "$(wc -l <dm.err)" -eq 1 ] && grep -Eq "^obslab: $damaged$" dm.err'
+"$bin" run --db "$changes" --users 200 --requests 1 >dm2.out 2>dm2.err
+rc=$?
+check "damaged before a run: exit 1 (got $rc)" '[ $rc -eq 1 ]'
+check "damaged before a run: the line ($(cat dm2.err))" 'grep -Eq "^obslab: $damaged$" dm2.err'
+pg_psql "$changes" -c "SET client_min_messages = warning; DROP SCHEMA obslab_lab CASCADE" || bad "could not drop the schema"
+"$bin" run --db "$changes" --users 20 --requests 1 >dm3.out 2>dm3.err
+rc=$?
+check "after DROP SCHEMA obslab runs again ($(cat dm3.err))" '[ $rc -eq 0 ]'
+
+# A server restarted during a run: run reconnects, still measures every
+# request asked for, reports the ones the restart failed, and exits 0.
+own=$(pg_cluster_dir)
+"$here/../tools/pgcluster" start "$own" >own.env 2>&1 || { bad "pgcluster start: $(cat own.env)"; own=""; }
+if [ -n "$own" ]; then
+	mine=$(sed -n "s/^OBSLAB_TEST_PG='\(.*\)'$/\1/p" own.env)
+	for form in text json; do
+		"$bin" run --db "$mine" --users 200 --requests 1500 --report "$form" --log-file "rs_$form.log" \
+			>"rs.$form" 2>"rs_$form.err" &
+		runner=$!
+		for _ in $(seq 300); do grep -q 'N+1 query pattern' "rs_$form.log" 2>/dev/null && break; sleep 0.1; done
+		"$here/../tools/pgcluster" restart "$own" >restart.out 2>&1 || bad "pgcluster restart: $(cat restart.out)"
+		wait "$runner"
+		rc=$?
+		check "restarted mid-run ($form): exit 0 (got $rc: $(tail -2 "rs_$form.err"))" '[ $rc -eq 0 ]'
+		check "restarted mid-run ($form): it reconnected" 'grep -q "reconnected to" "rs_$form.err"'
+	done
+	check "text report: 1500 requests ($(head -1 rs.text))" 'head -1 rs.text | grep -q ", 1500 requests,"'
+	check "text report: the failed requests ($(cat rs.text | head -4))" \
+		'grep -Eq "^  requests failed [1-9][0-9]* \(connection lost\)$" rs.text'
+	check "the failed request's log line names its cause and trace ($(grep -m1 '"request failed"' rs_text.log))" \
+		'grep -Eq "\"level\":\"ERROR\",\"message\":\"request failed\",\"error\":\"[^\"]+\",\"strategy\":\"naive\",\"trace_id\":\"[0-9a-f]{32}\"" rs_text.log'
+	check "JSON report: 1500 requests" '[ "$(jfield rs.json "d[\"requests\"]")" = 1500 ]'
+	check "JSON report: failed_requests ($(jfield rs.json "d.get(\"failed_requests\")"))" \
+		'[ "$(jfield rs.json "d[\"failed_requests\"]")" -ge 1 ]'
+	check "JSON report: what failed_requests are" 'jfield rs.json "d[\"failed_requests_are\"]" | grep -q "connection to the database was lost"'
+	"$bin" run --db "$mine" --users 200 --requests 2 --report json >calm.json 2>calm.err
+	check "a calm run: failed_requests 0" '[ "$(jfield calm.json "d[\"failed_requests\"]")" = 0 ]'
+	"$bin" run --db "$mine" --users 200 --requests 2 >calm.txt 2>&1
+	check "a calm run's text says nothing of failures" '! grep -q "requests failed" calm.txt'
+	"$here/../tools/pgcluster" stop "$own" >/dev/null 2>&1
+	own=""
+fi
 
 # A server that goes away: run gives up after --lock-wait with one line, exit 1.
 own=$(pg_cluster_dir)

@@ -99,6 +99,44 @@ grep -vqx '200\|503' load.codes && bad "the load saw other codes: $(sort load.co
 stop
 check "$status" 0 "serve on PostgreSQL stops with status 0 ($(tail -2 pg.err))"
 
+# --- every worker comes back after a restart -----------------------------------
+# steady N: N requests in a row answered 200, over new connections and over
+# keep-alive ones (one curl, several requests), polled for up to 30 s; the
+# codes seen in steady.codes.
+steady() {
+	local need=$1 run=0 t0=$SECONDS c
+	: >steady.codes
+	while [ $((SECONDS - t0)) -lt 30 ]; do
+		for c in $(code /users/analytics/optimized) \
+			$(curl -s -o /dev/null -o /dev/null -o /dev/null -o /dev/null -o /dev/null -w '%{http_code} ' \
+				"$(url /users/analytics)" "$(url /users/analytics/eager)" "$(url /users/analytics/pipelined)" \
+				"$(url /users/analytics/optimized)" "$(url /users/analytics)"); do
+			echo "$c" >>steady.codes
+			if [ "$c" = 200 ]; then run=$((run + 1)); else run=0; fi
+			[ "$run" -ge "$need" ] && return 0
+		done
+	done
+	return 1
+}
+start pg2 --db "$conn" --listen 127.0.0.1:0 --users 20 --log-file pg2.log ||
+	{ bad "serve did not start again: $(cat pg2.err)"; finish; }
+check "$(code /users/analytics)" 200 "the first request"
+stop_server || bad "could not stop the test's server"
+# Requests while the server is down reach pool threads that have no worker
+# yet (made on a thread's first request) and workers whose connection is gone.
+for _ in $(seq 24); do code /users/analytics >>down.codes; echo >>down.codes; done
+grep -vqx '503' down.codes && bad "while down, not only 503: $(sort down.codes | uniq -c | tr '\n' ' ')" || ok
+"$here/../tools/pgcluster" restart "$own" >restart2.out 2>&1 || bad "pgcluster restart: $(cat restart2.out)"
+steady 50 && ok || bad "no 50 requests in a row answered 200 within 30 s after the restart: $(sort steady.codes | uniq -c | tr '\n' ' ')"
+stop
+check "$status" 0 "serve stops with status 0 ($(tail -2 pg2.err))"
+has pg2.log '"message":"connection to the database lost; reconnecting"'
+has pg2.log '"message":"reconnected to the database"'
+lost=$(grep -c '"message":"connection to the database lost; reconnecting"' pg2.log)
+again=$(grep -c '"message":"reconnected to the database"' pg2.log)
+[ "$lost" -le 16 ] && [ "$again" -le "$lost" ] && ok ||
+	bad "said once per worker: $lost times lost, $again times reconnected"
+
 # --- SQLite: the pipelined route refused -----------------------------------------
 start lite --db lab.db --listen 127.0.0.1:0 --users 20 --rtt-us 0 || { bad "serve on SQLite: $(cat lite.err)"; finish; }
 check "$(code /users/analytics/pipelined)" 404 "pipelined on SQLite"

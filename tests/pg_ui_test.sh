@@ -7,7 +7,7 @@
 #  - r (the simulated RTT) says why it does nothing here;
 #  - the server stopped mid-run: the status bar says "reconnecting to
 #    PostgreSQL ... (attempt N, since Ns)" or its short form; a failed request's trace is marked
-#    error; started again, requests resume by themselves (the log says
+#    error, and its root's details say "error: <cause>"; started again, requests resume by themselves (the log says
 #    "reconnected") with no key pressed.
 # Usage: pg_ui_test.sh PATH/TO/obslab
 set -u
@@ -69,6 +69,10 @@ keys '\'
 keys 'error' Enter
 expect 'GET /users/analytics' 15 "a failed request's trace is marked error (the filter 'error' finds it)"
 screen >errors.txt
+# Opened, its root's details say why it failed (the workload's log line by trace id).
+keys Enter
+expect 'error: [A-Za-z]' 15 "the failed root's details give its error"
+screen >error-details.txt
 keys Escape Escape
 keys Space
 # Requests resume: the trace count goes on growing with no key pressed.

@@ -33,6 +33,11 @@ void cmd_print_wrote(FILE *out, const char *prefix, bool replaced, const char *p
 void cmd_add_database(cJSON *o, const struct labdb_info *db);
 /* The network's label: "simulated" on SQLite, "measured" on PostgreSQL. */
 const char *cmd_network_kind(const struct labdb_info *db);
+/* What the reports' failed_requests count (workload_failed_requests). */
+#define CMD_FAILED_REQUESTS_ARE                                                                                    \
+	"requests that failed because the connection to the database was lost (or the server did not answer within "  \
+	"the statement time-out); each is a trace marked with its error; the command reconnected and went on, so they " \
+	"are not among the requests measured"
 /* "  database: DISPLAY" and a newline (terminal-safe). */
 void cmd_print_database(FILE *out, const struct labdb_info *db);
 

@@ -51,10 +51,12 @@ const struct labdb_info *labdb_info(const struct labdb *db);
  * "postgresql://" alone is the PG* environment's) is PostgreSQL, anything
  * else a SQLite path as db.h reads it. The caller owns what labdb_open*
  * give (labdb_close); the dispatchers below do as db.h's and pg.h's
- * functions of the same names. PostgreSQL has no data version: changes
- * another connection makes to the lab's schema are not detected there
- * (labdb_data_version is false, and the lab keeps its own idea of the
- * users and the index).
+ * functions of the same names. PostgreSQL has no data version
+ * (labdb_data_version is false): the workload reads the users and the
+ * index (labdb_read_state) between requests at most once a second
+ * instead, so another program's change shows within about a second. On
+ * PostgreSQL a lab whose statements cannot be prepared on opening (its
+ * schema changed by another program) is refused with LABDB_DAMAGED_FMT.
  */
 struct labdb_options {
 	struct db_wait *wait; /* SQLite: another connection's lock, as db_open_wait; NULL: DB_LOCK_WAIT_MS */
@@ -88,7 +90,16 @@ bool labdb_index_serving(struct labdb *db, char *name, size_t cap);
 bool labdb_read_state(struct labdb *db, uint32_t *users, bool *index);
 uint32_t labdb_seeded_users(struct labdb *db);
 uint64_t labdb_seeded_seed(struct labdb *db);
-/* SQLite's PRAGMA data_version; false on PostgreSQL (not available). */
+/* PostgreSQL: the lab's own statements failed on a live connection (a
+ * column or table of PG_SCHEMA dropped or altered by another program):
+ * err becomes LABDB_DAMAGED_FMT's one line around what it said. */
+#define LABDB_DAMAGED_FMT                                                                                          \
+	PG_SCHEMA " was changed by another program (%s): drop it (DROP SCHEMA " PG_SCHEMA " CASCADE) and obslab "   \
+	"creates it again"
+void labdb_explain_damage(struct obslab_error *err);
+
+/* SQLite's PRAGMA data_version; false on PostgreSQL (not available: the
+ * workload reads the users and the index there at most once a second). */
 bool labdb_data_version(struct labdb *db, int64_t *out);
 /* Whether another connection's changes can be seen (a SQLite file). */
 bool labdb_detects_changes(struct labdb *db);

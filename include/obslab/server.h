@@ -8,9 +8,14 @@
  * thread that serves a request gets a worker of its own on its first
  * request: a read-only SQLite connection to the lab's database, a
  * request_ctx, a tracer, and its own span and log rings. On PostgreSQL a
- * worker whose connection is lost answers 503 (SERVER_BODY_RECONNECTING)
- * and tries to reconnect at its next request (at most every
- * SERVER_RECONNECT_MS); /users/analytics/pipelined runs there only (404,
+ * worker whose connection is lost (any failure that leaves it down) answers
+ * 503 (SERVER_BODY_RECONNECTING) and tries to reconnect at its next request
+ * (at most every SERVER_RECONNECT_MS), saying "connection to the database
+ * lost; reconnecting" and "reconnected to the database" in the log once
+ * each; a statement that failed on a live connection renews the session
+ * at the next request. A pool thread whose worker cannot be made (the
+ * database is down at its first request) answers 503 too and tries again
+ * as often; /users/analytics/pipelined runs there only (404,
  * SERVER_BODY_NO_PIPELINE, on SQLite). Its slot is claimed
  * with an atomic counter, so the hot path takes no lock and never waits for
  * the consumer: a full ring drops and counts (server_dropped). Every request

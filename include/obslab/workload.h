@@ -175,6 +175,10 @@ bool workload_in_flight(const struct workload *w, int64_t *started_ns, uint32_t 
  * pause or change of settings interrupts the attempts; they begin again
  * when the worker next meets the lost connection. Any thread. */
 bool workload_reconnecting(const struct workload *w, int64_t *since_ns, uint32_t *attempts);
+/* Requests that failed because the connection was lost (each a trace
+ * marked with its error; the worker reconnected and went on, so they are
+ * not among workload_requests nor the samples). Any thread. */
+uint64_t workload_failed_requests(const struct workload *w);
 /* The server's clock as the last reading found it (enum pgstat_state):
  * PGSTAT_NONE on SQLite and before the first, PGSTAT_NOT_LOADED without
  * pg_stat_statements. After each PostgreSQL request the worker logs the

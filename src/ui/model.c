@@ -333,6 +333,7 @@ static void sink_log(void *ctx, const struct log_record *rec)
 	 * logbook's "×N" of the requests' own lines. */
 	if (pgstat_table_note(&m->pgstat, rec) && m->pgstat.clock != PGSTAT_NOT_LOADED)
 		return;
+	(void)failtab_note(&m->failures, rec); /* kept for the details pane; logged too */
 	if (m->quiet && about_a_request(rec)) { /* a measured request: summed up at the end */
 		m->quieted++;
 		return;

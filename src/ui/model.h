@@ -25,6 +25,7 @@
 #include "obslab/critpath.h"
 #include "obslab/findings.h"
 #include "obslab/logbook.h"
+#include "obslab/failtab.h"
 #include "obslab/pgstat.h"
 #include "obslab/snapshot.h"
 #include "obslab/span.h"
@@ -101,6 +102,7 @@ struct model {
 
 	struct logbook logbook;
 	struct pgstat_table pgstat;     /* the server's clock per trace, from the workload's log (PostgreSQL) */
+	struct failtab failures;        /* a failed request's cause per trace, from the log */
 	struct clock_anchor log_anchor; /* this process's clock, for the log's times (a file's spans have their own) */
 	int64_t note_at_unix_ns;        /* while a file is read into the log: its time for model_note (0: now) */
 

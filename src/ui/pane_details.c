@@ -15,6 +15,7 @@
 #include "draw.h"
 #include "details_otel.h"
 #include "obslab/attrs.h"
+#include "obslab/failtab.h"
 #include "obslab/httpinfo.h"
 #include "obslab/otel.h"
 #include "obslab/store.h"
@@ -119,6 +120,9 @@ static void describe_span(struct lines *l, const struct model *m, const struct s
 	if (s->flags & SPAN_F_DB)
 		add_text(l, ROLE_DB, strtab_get(m->source->names, s->name));
 	add(l, ROLE_NORMAL, "duration %s %s starts at +%s", dur, g->dot, at);
+	const char *cause = s->parent_id == 0 && (s->flags & SPAN_F_ERROR) ? failtab_find(&m->failures, t->trace_id) : NULL;
+	if (cause)
+		add(l, ROLE_ERROR, "error: %s", cause);
 	if (s->flags & SPAN_F_DB) {
 		char net[16], db[16];
 		int64_t net_ns = s->u.db.net_wait_ns, db_ns = span_duration_ns(s) - net_ns;
