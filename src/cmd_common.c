@@ -11,6 +11,7 @@
 #include "obslab/labdb.h"
 #include "obslab/store.h"
 #include "obslab/textsafe.h"
+#include "snapshot_writer.h"
 
 double cmd_ms(int64_t ns)
 {
@@ -28,15 +29,7 @@ void cmd_print_json(FILE *out, cJSON *doc)
 
 void cmd_add_database(cJSON *o, const struct labdb_info *db)
 {
-	cJSON *d = cJSON_AddObjectToObject(o, "database");
-	cJSON_AddStringToObject(d, "system", db->system);
-	cJSON_AddStringToObject(d, "namespace", db->name_space);
-	if (db->engine == LABDB_POSTGRESQL) {
-		cJSON_AddStringToObject(d, "server_address", db->server_address);
-		cJSON_AddNumberToObject(d, "server_port", db->server_port);
-	}
-	cJSON_AddStringToObject(d, "version", db->server_version);
-	cJSON_AddStringToObject(d, "display", db->display);
+	cJSON_AddItemToObject(o, "database", snapshot_database_json(db)); /* as exports write it */
 }
 
 const char *cmd_network_kind(const struct labdb_info *db)
