@@ -45,7 +45,8 @@ bool log_emit(struct ring *ring, enum log_level level, const char *message,
 		.level = level,
 		.nfields = (uint32_t)(nfields < LOG_MAX_FIELDS ? nfields : LOG_MAX_FIELDS),
 	};
-	memcpy(rec.fields, fields, rec.nfields * sizeof *fields);
+	if (rec.nfields) /* fields may be NULL when there are none */
+		memcpy(rec.fields, fields, rec.nfields * sizeof *fields);
 	return ring_push(ring, &rec);
 }
 
