@@ -223,3 +223,10 @@ struct pgdb *pg_fixture_open_seeded(const char *conninfo, uint32_t users, uint64
 		fail_msg("pg_seed: %s", err.msg);
 	return db;
 }
+
+int pg_fixture_group_setup(void **state)
+{
+	(void)state;
+	(void)pg_fixture_admin(false); /* the env file, or the run fails saying why */
+	return 0;
+}

@@ -30,6 +30,8 @@ struct pgdb;
 
 const char *pg_fixture_admin(bool tcp);
 char *pg_fixture_new_database(const char *name, bool tcp);
+/* A cmocka group setup: fails the run, saying why, without the cluster. */
+int pg_fixture_group_setup(void **state);
 
 PGconn *pg_fixture_connect(const char *conninfo);
 void pg_fixture_sql(PGconn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -549,13 +549,6 @@ static void a_silent_server_times_out_on_connect(void **state)
 	close(fd);
 }
 
-static int setup_env(void **state)
-{
-	(void)state;
-	(void)pg_fixture_admin(false); /* the env file, or the run fails saying why */
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -573,7 +566,7 @@ int main(void)
 		cmocka_unit_test(bad_servers_and_hostile_strings_fail_clearly),
 		cmocka_unit_test(a_silent_server_times_out_on_connect),
 	};
-	int failed = cmocka_run_group_tests(tests, setup_env, NULL);
+	int failed = cmocka_run_group_tests(tests, pg_fixture_group_setup, NULL);
 	fixture_cleanup();
 	return failed;
 }

@@ -377,13 +377,6 @@ static void the_servers_clock_when_pg_stat_statements_is_there(void **state)
 	free(ci);
 }
 
-static int setup_env(void **state)
-{
-	(void)state;
-	(void)pg_fixture_admin(false); /* the env file, or the run fails saying why */
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,7 +386,7 @@ int main(void)
 		cmocka_unit_test(a_lost_connection_is_unavailable_then_reconnects),
 		cmocka_unit_test(the_servers_clock_when_pg_stat_statements_is_there),
 	};
-	int failed = cmocka_run_group_tests(tests, setup_env, NULL);
+	int failed = cmocka_run_group_tests(tests, pg_fixture_group_setup, NULL);
 	fixture_cleanup();
 	return failed;
 }

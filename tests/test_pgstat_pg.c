@@ -158,13 +158,6 @@ static void dropped_extension_says_not_loaded(void **state)
 	free(ci);
 }
 
-static int setup_env(void **state)
-{
-	(void)state;
-	(void)pg_fixture_admin(false); /* the env file, or the run fails saying why */
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,5 +165,5 @@ int main(void)
 		cmocka_unit_test(other_calls_make_it_unknown),
 		cmocka_unit_test(dropped_extension_says_not_loaded),
 	};
-	return cmocka_run_group_tests(tests, setup_env, NULL);
+	return cmocka_run_group_tests(tests, pg_fixture_group_setup, NULL);
 }
